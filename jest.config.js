@@ -8,4 +8,5 @@ export default {
   testMatch: ['**/__tests__/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', useESM: true }] },
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/scripts/jest-closing-line.js'],
 }

@@ -1,5 +1,8 @@
 // Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
 // `getInputs` reads every input and reports every problem at once.
+import * as core from '@actions/core'
+import { parseDuration } from './duration.js'
+import { parseImageRef } from './image-ref.js'
 
 export type Strategy = 'auto' | 'rolling'
 export type RollbackPolicy = 'on-failure' | 'never'
@@ -19,4 +22,110 @@ export interface Inputs {
   timeoutMs: number
   rollback: RollbackPolicy
   wait: boolean
+}
+
+/** Every input problem at once, each naming the input, the value it got and what is accepted. */
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid inputs:\n${problems.map((p) => `- ${p}`).join('\n')}`)
+    this.name = 'InputError'
+  }
+}
+
+/** GitHub stops a job after 6 hours, so nothing may wait longer. */
+export const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000
+const DEFAULT_TIMEOUT = '30m'
+
+const STRATEGIES: readonly Strategy[] = ['auto', 'rolling']
+const LATER_STRATEGIES = ['blue-green', 'canary', 'linear']
+const ROLLBACK_POLICIES: readonly RollbackPolicy[] = ['on-failure', 'never']
+// ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/
+const ALARM_NAME_MAX = 255
+
+const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h'
+
+export function getInputs(read: (name: string) => string = (name) => core.getInput(name)): Inputs {
+  const problems: string[] = []
+  const value = (name: string) => (read(name) ?? '').trim()
+  const bad = (name: string, got: string, expected: string) =>
+    problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`)
+
+  const name = (input: string, what: string): string => {
+    const got = value(input)
+    if (got === '') problems.push(`Input \`${input}\` is empty: expected the name or ARN of the ${what}.`)
+    else if (!ECS_NAME.test(got) && !got.startsWith('arn:')) {
+      bad(input, got, `expected the name (letters, digits, - and _) or ARN of the ${what}`)
+    }
+    return got
+  }
+  const cluster = name('cluster', 'ECS cluster')
+  const service = name('service', 'ECS service')
+
+  const image = value('image') || undefined
+  if (image !== undefined) {
+    let reason: string | undefined
+    try {
+      const ref = parseImageRef(image)
+      if (!ref.tag && !ref.digest) reason = 'it has neither a tag nor a digest'
+    } catch (err) {
+      reason = (err as Error).message.replace(/^.*is not a valid image reference: /, '')
+    }
+    if (reason) {
+      bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`)
+    }
+  }
+
+  const containerName = value('container-name') || undefined
+  if (containerName !== undefined && !ECS_NAME.test(containerName)) {
+    bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)')
+  }
+
+  const taskDefinitionFile = value('task-definition') || undefined
+
+  const strategyText = value('strategy').toLowerCase() || 'auto'
+  let strategy: Strategy = 'auto'
+  if ((STRATEGIES as readonly string[]).includes(strategyText)) strategy = strategyText as Strategy
+  else if (LATER_STRATEGIES.includes(strategyText)) {
+    bad('strategy', strategyText, `${strategyText} deployments are not supported yet (they arrive in a later release); supported values: ${STRATEGIES.join(', ')}`)
+  } else bad('strategy', strategyText, `expected one of ${STRATEGIES.join(', ')}`)
+
+  const duration = (input: string, fallback: string, allowZero: boolean): number => {
+    const got = value(input) || fallback
+    let ms: number
+    try {
+      ms = parseDuration(got)
+    } catch {
+      bad(input, got, allowZero ? DURATION_ACCEPTED : `${DURATION_ACCEPTED.replace('0, ', '')}, greater than 0`)
+      return parseDuration(fallback)
+    }
+    if (ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
+      bad(input, got, `expected ${allowZero ? '' : 'more than 0 and '}at most 6h (GitHub stops a job after 6 hours), such as ${fallback === '0' ? '10m' : fallback}`)
+      return parseDuration(fallback)
+    }
+    return ms
+  }
+  const bakeTimeMs = duration('bake-time', '0', true)
+  const timeoutMs = duration('timeout', DEFAULT_TIMEOUT, false)
+
+  const alarms = [...new Set(value('alarms').split(/[,\n]/).map((a) => a.trim()).filter((a) => a !== ''))]
+  for (const alarm of alarms) {
+    if (alarm.length > ALARM_NAME_MAX) bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`)
+  }
+
+  const rollbackText = value('rollback').toLowerCase() || 'on-failure'
+  const rollback = (ROLLBACK_POLICIES as readonly string[]).includes(rollbackText) ? (rollbackText as RollbackPolicy) : 'on-failure'
+  if (rollback !== rollbackText) bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`)
+
+  // The YAML 1.2 core booleans, as core.getBooleanInput accepts them.
+  const waitText = value('wait') || 'true'
+  const wait = ['true', 'True', 'TRUE'].includes(waitText)
+  if (!wait && !['false', 'False', 'FALSE'].includes(waitText)) bad('wait', waitText, 'expected true or false')
+  else if (!wait && bakeTimeMs > 0) {
+    // With wait false the action returns before the deployment completes, so there is nothing to bake.
+    problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`)
+  }
+
+  if (problems.length > 0) throw new InputError(problems)
+  return { cluster, service, image, containerName, taskDefinitionFile, strategy, bakeTimeMs, alarms, timeoutMs, rollback, wait }
 }

@@ -1,7 +1,8 @@
 // A deployment is a timeline of typed events. Strategies and watchers emit them; reporters (live log,
 // annotations, job summary, outputs) consume them; src/outcome.ts alone decides the outcome.
 
-export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out'
+/** `started`: `wait: false` — the deployment began and was not watched. */
+export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started'
 
 export type Phase = 'preflight' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done'
 

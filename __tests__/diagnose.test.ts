@@ -1,0 +1,76 @@
+import { describe, expect, it } from '@jest/globals'
+import { diagnose } from '../src/diagnose.js'
+import type { DeploymentFacts } from '../src/facts.js'
+import { Timeline } from '../src/timeline.js'
+import { TD, fakeAws } from './helpers/fake-aws.js'
+
+const ID = 'ecs-svc/1111111111111111111'
+const BREAKER = 'ECS deployment circuit breaker: tasks failed to start.'
+const task = (id: string, stopCode: string, stoppedReason: string, exitCode?: number) => ({
+  taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/${id}`,
+  lastStatus: 'STOPPED',
+  stopCode,
+  stoppedReason,
+  containers: [{ name: 'app', ...(exitCode !== undefined ? { exitCode } : {}) }, { name: 'sidecar', exitCode: 0 }],
+})
+const tasks = [
+  task('t1', 'EssentialContainerExited', 'Essential container in task exited', 1),
+  task('t2', 'EssentialContainerExited', 'Essential container in task exited', 1),
+  task('t3', 'ServiceSchedulerInitiated', 'Scaling activity initiated by (deployment ecs-svc/2)'),
+  task('t4', 'EssentialContainerExited', 'Essential container in task exited', 1),
+  task('t5', 'TaskFailedToStart', 'CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref repo/web:v2: not found'),
+]
+
+function facts(): DeploymentFacts {
+  return {
+    cluster: 'prod', service: 'web', alarms: ['api-5xx'], rollbackPolicy: 'on-failure', taskDefinitionArn: TD(42), deploymentId: ID,
+    startedAt: new Date(0), waited: true, timedOut: false, stoppedTasks: [], throttled: 0,
+    final: { id: ID, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: BREAKER, counts: { desired: 0, running: 0, pending: 0, failed: 3 } },
+    ecsRollback: { deploymentId: 'ecs-svc/2', reason: BREAKER, completed: true, failed: false },
+    taskDefinition: {
+      containerDefinitions: [
+        { name: 'sidecar', essential: false, logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/side', 'awslogs-stream-prefix': 's' } } },
+        { name: 'app', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs' } } },
+      ],
+    },
+  }
+}
+
+describe('diagnose', () => {
+  it('says why: ECS reason, stopped tasks grouped by reason with exit codes, log tail, events, alarms', async () => {
+    const aws = fakeAws({
+      ListTasks: () => ({ taskArns: tasks.map((t) => t.taskArn) }),
+      DescribeTasks: () => ({ tasks }),
+      GetLogEvents: (input: { logStreamName: string }) => ({ events: [{ message: `log of ${input.logStreamName}` }, { message: 'Error: boom' }] }),
+      DescribeAlarms: () => ({ MetricAlarms: [{ AlarmName: 'api-5xx', StateValue: 'ALARM', StateReason: 'Threshold Crossed' }] }),
+    })
+    const timeline = new Timeline()
+    timeline.emit({ type: 'service-event', at: new Date(), message: 'first' })
+    timeline.emit({ type: 'service-event', at: new Date(), message: 'second' })
+    const cause = await diagnose(aws.clients, facts(), timeline)
+    expect(cause.summary).toBe(`ECS deployment circuit breaker: tasks failed to start — 3 tasks stopped: Essential container in task exited (exit code 1 in app)`)
+    expect(cause.stoppedTasks.map((t) => t.taskId)).toEqual(['t1', 't2', 't4', 't5', 't3'])
+    expect(cause.stoppedTasks[0]).toMatchObject({ logTail: ['log of ecs/app/t1', 'Error: boom'], logLocation: '/ecs/web ecs/app/t1' })
+    expect(cause.stoppedTasks[1].logTail).toEqual([])
+    expect(cause.stoppedTasks[3].logTail).toEqual(['log of ecs/app/t5', 'Error: boom'])
+    expect(aws.count('GetLogEvents')).toBe(2) // not for tasks scaled in on purpose
+    expect(cause.serviceEvents).toEqual(['second', 'first'])
+    expect(cause.alarms).toEqual([{ name: 'api-5xx', reason: 'Threshold Crossed' }])
+  })
+
+  it('never throws: what it cannot find out becomes a warning', async () => {
+    const boom = () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })
+    }
+    const aws = fakeAws({ ListTasks: boom, DescribeServices: boom, DescribeAlarms: boom })
+    const timeline = new Timeline()
+    const cause = await diagnose(aws.clients, facts(), timeline)
+    expect(cause).toEqual({ summary: 'ECS deployment circuit breaker: tasks failed to start', stoppedTasks: [], serviceEvents: [], alarms: [] })
+    const warnings = timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []))
+    expect(warnings).toEqual([
+      `Diagnosis: could not list the stopped tasks of ${ID}: ThrottlingException: Rate exceeded`,
+      'Diagnosis: could not read the service events: ThrottlingException: Rate exceeded',
+      'Diagnosis: could not read the alarms: ThrottlingException: Rate exceeded',
+    ])
+  })
+})

@@ -1,0 +1,151 @@
+// End to end: the bundled action (dist/index.js) on Node 24 as a child process, against the sandbox.
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
+import { ECSClient, DescribeTaskDefinitionCommand, DescribeServicesCommand } from '@aws-sdk/client-ecs'
+import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
+import { join } from 'node:path'
+import { runAction, repoRoot, type ActionRun } from '../scripts/action-runner.js'
+import { startSandbox, type Sandbox } from '../sandbox/index.js'
+
+const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
+const world = join(repoRoot, 'sandbox', 'worlds', 'demo.yaml')
+
+let sandbox: Sandbox
+beforeEach(async () => {
+  sandbox = await startSandbox({ world, timeScale: 60 })
+})
+afterEach(async () => {
+  await sandbox.stop()
+})
+
+const base = { cluster: 'demo', service: 'web', timeout: '5m' }
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+
+/** A release pushed to the sandbox's ECR (as CI would have pushed it). */
+async function push(tag: string): Promise<string> {
+  const ecr = new ECRClient({ endpoint: sandbox.url, region: 'us-east-1', credentials })
+  const manifest = { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: `sha256:${tag}` }, layers: [] }
+  await ecr.send(new PutImageCommand({ repositoryName: 'web', imageTag: tag, imageManifest: JSON.stringify(manifest) }))
+  return `${ECR}/web:${tag}`
+}
+
+/** Runs the action; the call log starts empty here, so it holds only the action's calls. */
+const deploy = (inputs: Record<string, string>, onLine?: (line: string) => void): Promise<ActionRun> => {
+  sandbox.control.reset()
+  return runAction({ inputs: { ...base, ...inputs }, endpoint: sandbox.url, onLine })
+}
+
+function ecs(): ECSClient {
+  return new ECSClient({ endpoint: sandbox.url, region: 'us-east-1', credentials })
+}
+
+const errors = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n')
+
+describe('rolling deployment through the bundled action', () => {
+  test('a healthy release succeeds and the service runs the new task definition', async () => {
+    const image = await push('v1-1')
+    const run = await deploy({ image, 'container-name': 'web' })
+    expect(run.stderr).toBe('')
+    expect(run.outputs.outcome).toBe('succeeded')
+    expect(run.code).toBe(0)
+    expect(run.outputs['task-definition-arn']).toMatch(/:task-definition\/web:2$/)
+    expect(run.outputs['previous-task-definition-arn']).toMatch(/:task-definition\/web:1$/)
+    expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\/\d{19}$/)
+    expect(run.outputs.image).toBe(image)
+    const client = ecs()
+    const { taskDefinition } = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: run.outputs['task-definition-arn'] }))
+    expect(taskDefinition?.containerDefinitions?.[0].image).toBe(image)
+    // Everything else of the container survived the render.
+    expect(taskDefinition?.containerDefinitions?.[0].logConfiguration?.options?.['awslogs-group']).toBe('/ecs/web')
+    const { services } = await client.send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))
+    expect(services?.[0].taskDefinition).toBe(run.outputs['task-definition-arn'])
+    expect(services?.[0].deployments?.[0].rolloutState).toBe('COMPLETED')
+    expect(services?.[0].deploymentConfiguration?.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true })
+    expect(run.commands.some((c) => c.command === 'notice')).toBe(true)
+    expect(run.summary).toContain('succeeded')
+    expect(run.summary).toContain('web:1')
+    expect(run.summary).toContain('web:2')
+    expect(run.stdout).toMatch(/has reached a steady state/)
+  })
+
+  test('a crashing release is rolled back by the circuit breaker and the step fails with the reason', async () => {
+    sandbox.control.setBehavior('web:v3', { kind: 'crash', exitCode: 3, afterSeconds: 2, logLines: ['boot', 'Error: DATABASE_URL is not set'] })
+    const run = await deploy({ image: await push('v3') })
+    expect(run.outputs.outcome).toBe('rolled-back')
+    expect(run.code).toBe(1)
+    const annotation = errors(run)
+    expect(annotation).toContain('ECS deployment circuit breaker: tasks failed to start.')
+    expect(annotation).toMatch(/exit code 3|exit 3|exitCode 3/i)
+    expect(annotation).toContain('DATABASE_URL is not set')
+    expect(run.summary).toContain('rolled-back')
+    expect(run.summary).toContain('Essential container in task exited')
+    const { services } = await ecs().send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))
+    expect(services?.[0].taskDefinition).toMatch(/:task-definition\/web:1$/)
+  })
+
+  test('an image that cannot be pulled fails with CannotPullContainerError', async () => {
+    const run = await deploy({ image: `${ECR}/web:does-not-exist` })
+    expect(run.outputs.outcome).toBe('rolled-back')
+    expect(run.code).toBe(1)
+    expect(errors(run)).toContain('CannotPullContainerError')
+    expect(run.summary).toContain('CannotPullContainerError')
+  })
+
+  test('an alarm that fires during the bake rolls the release back', async () => {
+    let fired = false
+    const image = await push('v1-2')
+    const run = await deploy({ image, alarms: 'web-5xx', 'bake-time': '1m' }, (line) => {
+      if (!fired && /\bbake\b/i.test(line) && /phase|bak(e|ing)/i.test(line)) {
+        fired = true
+        sandbox.control.setAlarmState('web-5xx', 'ALARM', { reason: 'Threshold Crossed: 12 5XX responses' })
+      }
+    })
+    expect(fired).toBe(true)
+    expect(run.outputs.outcome).toBe('rolled-back')
+    expect(run.code).toBe(1)
+    expect(errors(run)).toContain('web-5xx')
+    expect(run.stdout).toMatch(/rollback by the action/)
+    const { services } = await ecs().send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))
+    expect(services?.[0].taskDefinition).toMatch(/:task-definition\/web:1$/)
+    expect(services?.[0].deployments?.[0].rolloutState).toBe('COMPLETED')
+  })
+
+  test('wait: false returns once the deployment has started', async () => {
+    const run = await deploy({ image: await push('v1-3'), wait: 'false' })
+    expect(run.outputs.outcome).toBe('started')
+    expect(run.code).toBe(0)
+    expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\//)
+  })
+})
+
+describe('bad input changes nothing', () => {
+  test('invalid inputs are all reported and no AWS call is made', async () => {
+    const run = await deploy({ 'bake-time': '10x', timeout: '7h', rollback: 'sometimes', strategy: 'yolo', image: `${ECR}/web:v1` })
+    expect(run.code).toBe(1)
+    expect(run.outputs.outcome).toBe('failed')
+    const text = errors(run)
+    expect(text).toContain('`bake-time` is `10x`')
+    expect(text).toContain('`timeout` is `7h`')
+    expect(text).toContain('`rollback` is `sometimes`')
+    expect(text).toMatch(/`strategy` is `yolo`.*rolling/)
+    expect(sandbox.control.calls()).toEqual([])
+    expect(run.summary).toContain('Nothing was changed')
+  })
+
+  test('a failing preflight names every problem and makes zero mutating calls', async () => {
+    const run = await deploy({ service: 'web', 'container-name': 'api', alarms: 'web-5xx, no-such-alarm', image: `${ECR}/web:v1` })
+    expect(run.code).toBe(1)
+    const text = errors(run)
+    expect(text).toContain('no-such-alarm')
+    expect(text).toContain('api')
+    expect(text).toContain('web')
+    expect(sandbox.control.calls().length).toBeGreaterThan(0)
+    expect(sandbox.control.calls({ mutating: true })).toEqual([])
+  })
+
+  test('an unknown service is a preflight error, not a crash', async () => {
+    const run = await deploy({ service: 'nope', image: `${ECR}/web:v1` })
+    expect(run.code).toBe(1)
+    expect(errors(run)).toMatch(/nope/)
+    expect(sandbox.control.calls({ mutating: true })).toEqual([])
+  })
+})

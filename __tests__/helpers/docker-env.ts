@@ -1,0 +1,97 @@
+// The Docker engine and registry of scripts/docker-env.sh, as tests see them. A test file that needs them wraps its
+// tests in describeWithDocker: without Docker they fail under CI=true and are skipped loudly otherwise.
+import { describe, test } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+
+export interface DockerEnv {
+  /** `unix:///.../docker.sock` of the private dockerd. */
+  dockerHost: string
+  /** `127.0.0.1:PORT` of the registry (htpasswd auth, plain HTTP). */
+  registry: string
+  user: string
+  password: string
+}
+
+export const dockerEnvFile = process.env.ECS_SAFE_DEPLOY_DOCKER_ENV ?? `${process.env.ECS_SAFE_DEPLOY_DOCKER_DIR ?? '/tmp/ecs-safe-deploy-docker'}/env`
+
+function parse(text: string): Record<string, string> {
+  const vars: Record<string, string> = {}
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=')
+    if (eq > 0) vars[line.slice(0, eq)] = line.slice(eq + 1)
+  }
+  return vars
+}
+
+/** The environment when it is up and answering; otherwise why not. */
+function probe(): DockerEnv | string {
+  let text: string
+  try {
+    text = readFileSync(dockerEnvFile, 'utf8')
+  } catch {
+    return `no env file ${dockerEnvFile}`
+  }
+  const vars = parse(text)
+  if (!vars.DOCKER_HOST || !vars.REGISTRY || !vars.REGISTRY_USER || !vars.REGISTRY_PASSWORD) return `${dockerEnvFile} lacks DOCKER_HOST/REGISTRY/REGISTRY_USER/REGISTRY_PASSWORD`
+  const version = spawnSync('docker', ['-H', vars.DOCKER_HOST, 'version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', timeout: 15_000 })
+  if (version.error) return `docker CLI not runnable: ${version.error.message}`
+  if (version.status !== 0) return `dockerd at ${vars.DOCKER_HOST} does not answer: ${version.stderr.trim()}`
+  return { dockerHost: vars.DOCKER_HOST, registry: vars.REGISTRY, user: vars.REGISTRY_USER, password: vars.REGISTRY_PASSWORD }
+}
+
+const probed = probe()
+export const dockerEnv: DockerEnv | undefined = typeof probed === 'string' ? undefined : probed
+
+/**
+ * describe() for tests that need the real Docker engine and registry. `body` gets a getter, valid inside tests and
+ * hooks only.
+ */
+export function describeWithDocker(name: string, body: (env: () => DockerEnv) => void): void {
+  if (dockerEnv) {
+    describe(name, () => body(() => dockerEnv))
+    return
+  }
+  const why = `${probed as string}. Start it with: sudo scripts/docker-env.sh start (needs apt packages docker.io docker-registry busybox-static apache2-utils)`
+  if (process.env.CI === 'true') {
+    describe(name, () => {
+      test('Docker is required under CI=true', () => {
+        throw new Error(`Docker is required: ${why}`)
+      })
+    })
+    return
+  }
+  console.warn(`\n!!!!!!!! SKIPPED: "${name}" needs Docker and a registry: ${why} !!!!!!!!\n`)
+  describe.skip(name, () => {
+    test('needs Docker', () => undefined)
+  })
+}
+
+/** Every docker process's command line and environment seen by polling /proc while something runs. */
+export class ProcessWatcher {
+  readonly seen: { pid: string; cmdline: string; environ: string }[] = []
+  private timer?: NodeJS.Timeout
+
+  start(): this {
+    this.timer = setInterval(() => this.scan(), 2)
+    return this
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.scan()
+  }
+
+  private scan(): void {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid) || this.seen.some((s) => s.pid === pid)) continue
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
+        if (!/(^|\/)docker(-\S+)? /.test(cmdline) && !cmdline.includes('cli-plugins')) continue
+        this.seen.push({ pid, cmdline, environ: readFileSync(`/proc/${pid}/environ`, 'utf8') })
+      } catch {
+        // The process ended between readdir and read.
+      }
+    }
+  }
+}

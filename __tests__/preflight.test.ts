@@ -1,0 +1,444 @@
+// Preflight at the HTTP level: the real SDK clients talk to nock, which answers per `x-amz-target`.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { ECRClient } from '@aws-sdk/client-ecr'
+import { ECSClient } from '@aws-sdk/client-ecs'
+import nock from 'nock'
+import type { Clients } from '../src/aws-clients.js'
+import type { Inputs } from '../src/context.js'
+import { preflight, PreflightError, type Preflight } from '../src/preflight.js'
+
+const ENDPOINT = 'http://aws.test'
+const ACCOUNT = '123456789012'
+const CLUSTER_ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod`
+const SERVICE_ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/web`
+const TD_ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/web:41`
+const REGISTRY = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`
+const IMAGE = `${REGISTRY}/web:1.4.3`
+
+const ECS = 'AmazonEC2ContainerServiceV20141113'
+const CLOUDWATCH = 'GraniteServiceVersion20100801'
+// Every operation preflight may call; all of them only read.
+const READ_OPERATIONS = [`${ECS}.DescribeClusters`, `${ECS}.DescribeServices`, `${ECS}.DescribeTaskDefinition`, `${CLOUDWATCH}.DescribeAlarms`]
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Body = any
+type Reply = [number, Body] | [number, Body, Record<string, string>]
+type Handler = (body: Body) => Reply
+
+interface Call {
+  target: string
+  body: Body
+}
+
+/** Answers each operation with its handler, records every request (matched or not), and refuses the rest. */
+function fakeAws(handlers: Record<string, Handler>) {
+  const calls: Call[] = []
+  const unmatched: string[] = []
+  nock.emitter.on('no match', (req: { headers?: Record<string, string>; path?: string }) => {
+    unmatched.push(String(req.headers?.['x-amz-target'] ?? req.path))
+  })
+  for (const [target, handler] of Object.entries(handlers)) {
+    const json = target.startsWith(CLOUDWATCH) ? '1.0' : '1.1'
+    nock(ENDPOINT)
+      .persist()
+      .post('/')
+      .matchHeader('x-amz-target', target)
+      .reply((_uri, raw) => {
+        const body = typeof raw === 'string' ? JSON.parse(raw || '{}') : raw
+        calls.push({ target, body })
+        const [status, reply, headers = {}] = handler(body)
+        return [status, JSON.stringify(reply), { 'content-type': `application/x-amz-json-${json}`, ...headers }]
+      })
+  }
+  return { calls, unmatched, targets: () => calls.map((c) => c.target) }
+}
+
+function clients(credentials?: ECSClient['config']['credentials'], endpoint = ENDPOINT): Clients {
+  const config = {
+    endpoint,
+    region: 'us-east-1',
+    credentials: credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 2,
+  }
+  return {
+    ecs: new ECSClient(config),
+    ecr: new ECRClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    logs: new CloudWatchLogsClient(config),
+  }
+}
+
+function inputs(overrides: Partial<Inputs> = {}): Inputs {
+  return {
+    cluster: 'prod',
+    service: 'web',
+    image: IMAGE,
+    strategy: 'auto',
+    bakeTimeMs: 0,
+    alarms: [],
+    timeoutMs: 30 * 60_000,
+    rollback: 'on-failure',
+    wait: true,
+    ...overrides,
+  }
+}
+
+const awsError = (type: string, message: string, status = 400): Reply => [status, { __type: type, message }]
+
+function cluster(status = 'ACTIVE'): Handler {
+  return () => [200, { clusters: [{ clusterArn: CLUSTER_ARN, clusterName: 'prod', status }], failures: [] }]
+}
+
+function service(overrides: Body = {}): Handler {
+  return () => [
+    200,
+    {
+      services: [
+        {
+          serviceArn: SERVICE_ARN,
+          serviceName: 'web',
+          clusterArn: CLUSTER_ARN,
+          status: 'ACTIVE',
+          desiredCount: 2,
+          runningCount: 2,
+          pendingCount: 0,
+          taskDefinition: TD_ARN,
+          deploymentController: { type: 'ECS' },
+          deploymentConfiguration: {
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            maximumPercent: 200,
+            minimumHealthyPercent: 100,
+            strategy: 'ROLLING',
+          },
+          deployments: [
+            { id: 'ecs-svc/1111111111111111111', status: 'PRIMARY', taskDefinition: TD_ARN, rolloutState: 'COMPLETED', desiredCount: 2, runningCount: 2, createdAt: 1767225600.5 },
+          ],
+          events: [],
+          tags: [{ key: 'team', value: 'payments' }],
+          createdAt: 1760000000,
+          ...overrides,
+        },
+      ],
+      failures: [],
+    },
+  ]
+}
+
+const LIVE_TD = {
+  taskDefinitionArn: TD_ARN,
+  family: 'web',
+  revision: 41,
+  status: 'ACTIVE',
+  networkMode: 'awsvpc',
+  containerDefinitions: [
+    { name: 'app', image: `${REGISTRY}/web:1.4.2`, essential: true, environment: [{ name: 'OPTS', value: 'a=b' }] },
+    { name: 'envoy', image: 'public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29', essential: true },
+  ],
+  requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.ecr-auth' }],
+  compatibilities: ['EC2', 'FARGATE'],
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '256',
+  memory: '512',
+  registeredAt: 1767225000.25,
+  registeredBy: `arn:aws:iam::${ACCOUNT}:role/deploy`,
+}
+
+function taskDefinition(): Handler {
+  return () => [200, { taskDefinition: LIVE_TD, tags: [{ key: 'team', value: 'payments' }] }]
+}
+
+/** DescribeAlarms that knows `metric` and `composite` alarm names. */
+function alarms(metric: string[], composite: string[] = []): Handler {
+  return (body) => {
+    const names: string[] = body.AlarmNames ?? []
+    return [
+      200,
+      {
+        MetricAlarms: names.filter((n) => metric.includes(n)).map((n) => ({ AlarmName: n, StateValue: 'OK', Period: 60, EvaluationPeriods: 1, Threshold: 1.0 })),
+        CompositeAlarms: names.filter((n) => composite.includes(n)).map((n) => ({ AlarmName: n, StateValue: 'OK' })),
+      },
+    ]
+  }
+}
+
+function healthy(extra: Record<string, Handler> = {}) {
+  return fakeAws({
+    [`${ECS}.DescribeClusters`]: cluster(),
+    [`${ECS}.DescribeServices`]: service(),
+    [`${ECS}.DescribeTaskDefinition`]: taskDefinition(),
+    [`${CLOUDWATCH}.DescribeAlarms`]: alarms(['web-5xx'], ['web-health']),
+    ...extra,
+  })
+}
+
+async function problemsOf(promise: Promise<Preflight>): Promise<string[]> {
+  try {
+    await promise
+  } catch (err) {
+    expect(err).toBeInstanceOf(PreflightError)
+    return (err as PreflightError).problems
+  }
+  throw new Error('expected a PreflightError')
+}
+
+function tempFile(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'preflight-')), name)
+  writeFileSync(path, text)
+  return path
+}
+
+beforeEach(() => {
+  nock.disableNetConnect()
+})
+
+afterEach(() => {
+  nock.cleanAll()
+  nock.emitter.removeAllListeners('no match')
+  nock.enableNetConnect()
+})
+
+describe('preflight', () => {
+  it('passes a deployable service, rendering its live task definition, with read-only calls only', async () => {
+    const aws = healthy()
+    const result = await preflight(clients(), inputs({ alarms: ['web-5xx', 'web-health'] }))
+
+    expect(result.clusterArn).toBe(CLUSTER_ARN)
+    expect(result.service.serviceName).toBe('web')
+    expect(result.service.tags).toEqual([{ key: 'team', value: 'payments' }])
+    expect(result.currentTaskDefinitionArn).toBe(TD_ARN)
+    expect(result.containerName).toBe('app')
+    expect(result.image).toBe(IMAGE)
+    expect(result.alarms).toEqual(['web-5xx', 'web-health'])
+    expect(result.inProgress).toBeUndefined()
+    expect(result.taskDefinition).toEqual({
+      family: 'web',
+      networkMode: 'awsvpc',
+      containerDefinitions: [
+        { name: 'app', image: IMAGE, essential: true, environment: [{ name: 'OPTS', value: 'a=b' }] },
+        { name: 'envoy', image: 'public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29', essential: true },
+      ],
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      tags: [{ key: 'team', value: 'payments' }],
+    })
+
+    expect(aws.unmatched).toEqual([])
+    expect(new Set(aws.targets())).toEqual(new Set(READ_OPERATIONS))
+    const body = (op: string) => aws.calls.find((c) => c.target.endsWith(`.${op}`))?.body
+    expect(body('DescribeClusters')).toEqual({ clusters: ['prod'] })
+    expect(body('DescribeServices')).toEqual({ cluster: 'prod', services: ['web'], include: ['TAGS'] })
+    expect(body('DescribeTaskDefinition')).toEqual({ taskDefinition: TD_ARN, include: ['TAGS'] })
+    expect(body('DescribeAlarms')).toEqual({ AlarmNames: ['web-5xx', 'web-health'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100 })
+  })
+
+  it('renders a task definition file instead of describing the live one, and skips DescribeAlarms without alarms', async () => {
+    const path = tempFile('td.yaml', 'family: web\ncpu: "256"\ncontainerDefinitions:\n  - name: web\n    image: nginx:1\n')
+    const aws = healthy()
+    const result = await preflight(clients(), inputs({ taskDefinitionFile: path }))
+    expect(result.taskDefinition).toEqual({ family: 'web', cpu: '256', containerDefinitions: [{ name: 'web', image: IMAGE }] })
+    expect(result.containerName).toBe('web')
+    expect(aws.targets().sort()).toEqual([`${ECS}.DescribeClusters`, `${ECS}.DescribeServices`])
+  })
+
+  it('keeps the images and leaves out image when there is none to deploy', async () => {
+    healthy()
+    const result = await preflight(clients(), inputs({ image: undefined }))
+    expect(result).not.toHaveProperty('image')
+    expect(result.taskDefinition.containerDefinitions?.[0].image).toBe(`${REGISTRY}/web:1.4.2`)
+  })
+
+  it('reports a missing cluster, and does not look for the service in it', async () => {
+    const aws = healthy({
+      [`${ECS}.DescribeClusters`]: () => [200, { clusters: [], failures: [{ arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod`, reason: 'MISSING' }] }],
+    })
+    expect(await problemsOf(preflight(clients(), inputs()))).toEqual(['Cluster `prod` was not found in us-east-1.'])
+    expect(aws.targets()).toEqual([`${ECS}.DescribeClusters`])
+  })
+
+  it('reports a cluster that is not ACTIVE', async () => {
+    healthy({ [`${ECS}.DescribeClusters`]: cluster('INACTIVE') })
+    expect(await problemsOf(preflight(clients(), inputs()))).toEqual(['Cluster `prod` is INACTIVE: expected ACTIVE.'])
+  })
+
+  it('reports a missing service (DescribeServices failures MISSING)', async () => {
+    const aws = healthy({
+      [`${ECS}.DescribeServices`]: () => [200, { services: [], failures: [{ arn: SERVICE_ARN, reason: 'MISSING' }] }],
+    })
+    expect(await problemsOf(preflight(clients(), inputs()))).toEqual(['Service `web` was not found in cluster `prod` in us-east-1.'])
+    expect(aws.targets()).not.toContain(`${ECS}.DescribeTaskDefinition`)
+  })
+
+  it('reports a service that is not ACTIVE', async () => {
+    healthy({ [`${ECS}.DescribeServices`]: service({ status: 'DRAINING' }) })
+    expect(await problemsOf(preflight(clients(), inputs()))).toEqual([
+      'Service `web` is DRAINING: expected ACTIVE (a DRAINING or INACTIVE service is being deleted).',
+    ])
+  })
+
+  it.each(['CODE_DEPLOY', 'EXTERNAL'])('reports the %s deployment controller as arriving later', async (type) => {
+    healthy({ [`${ECS}.DescribeServices`]: service({ deploymentController: { type }, deploymentConfiguration: {} }) })
+    expect(await problemsOf(preflight(clients(), inputs()))).toEqual([
+      `Service \`web\` uses the ${type} deployment controller: ecs-safe-deploy deploys services with the ECS controller (strategy auto or rolling); support for ${type} services arrives with a later release.`,
+    ])
+  })
+
+  it('takes a service without deploymentController or strategy as ECS rolling', async () => {
+    healthy({ [`${ECS}.DescribeServices`]: service({ deploymentController: undefined, deploymentConfiguration: { maximumPercent: 200 } }) })
+    await expect(preflight(clients(), inputs())).resolves.toMatchObject({ clusterArn: CLUSTER_ARN })
+  })
+
+  it.each([
+    ['auto', 'BLUE_GREEN'],
+    ['rolling', 'CANARY'],
+  ] as const)('reports strategy %s on a service set up for %s deployments', async (strategy, serviceStrategy) => {
+    healthy({
+      [`${ECS}.DescribeServices`]: service({ deploymentConfiguration: { strategy: serviceStrategy, bakeTimeInMinutes: 5 } }),
+    })
+    expect(await problemsOf(preflight(clients(), inputs({ strategy })))).toEqual([
+      `Service \`web\` is set up for ECS ${serviceStrategy} deployments (deploymentConfiguration.strategy), and strategy \`${strategy}\` would deploy it that way: ${serviceStrategy} deployments arrive with a later release; until then ecs-safe-deploy deploys services whose strategy is ROLLING.`,
+    ])
+  })
+
+  it('reports alarms that do not exist, finding metric and composite alarms', async () => {
+    healthy()
+    expect(await problemsOf(preflight(clients(), inputs({ alarms: ['web-5xx', 'Web-5xx', 'web-health', 'web-latency'] })))).toEqual([
+      'Input `alarms`: alarms `Web-5xx`, `web-latency` do not exist in CloudWatch in us-east-1 (names are case-sensitive).',
+    ])
+  })
+
+  it('asks for alarms 100 names at a time and follows NextToken', async () => {
+    const names = Array.from({ length: 101 }, (_, i) => `alarm-${i}`)
+    const aws = healthy({
+      [`${CLOUDWATCH}.DescribeAlarms`]: (body) => {
+        const requested: string[] = body.AlarmNames
+        // The first page of the first batch holds one alarm and a token for the rest.
+        const page = body.NextToken ? requested.slice(1) : requested.length === 100 ? requested.slice(0, 1) : requested
+        return [200, { MetricAlarms: page.map((n) => ({ AlarmName: n })), ...(!body.NextToken && requested.length === 100 ? { NextToken: 't1' } : {}) }]
+      },
+    })
+    const result = await preflight(clients(), inputs({ alarms: names }))
+    expect(result.alarms).toEqual(names)
+    const alarmCalls = aws.calls.filter((c) => c.target.endsWith('DescribeAlarms')).map((c) => [c.body.AlarmNames.length, c.body.NextToken])
+    expect(alarmCalls).toEqual([
+      [100, undefined],
+      [100, 't1'],
+      [1, undefined],
+    ])
+  })
+
+  it('reports a container-name that the live task definition does not have', async () => {
+    healthy()
+    expect(await problemsOf(preflight(clients(), inputs({ containerName: 'api' })))).toEqual([
+      "Input `container-name` is `api`: the service's task definition `web:41` has no such container; its containers are `app`, `envoy`.",
+    ])
+  })
+
+  it('reports an image no container of the live task definition runs', async () => {
+    healthy()
+    expect(await problemsOf(preflight(clients(), inputs({ image: 'ghcr.io/org/other:1' })))).toEqual([
+      "The service's task definition `web:41` has 2 containers (`app`, `envoy`) and none runs an image from ghcr.io/org/other: set `container-name` to the one that gets `ghcr.io/org/other:1`.",
+    ])
+  })
+
+  it('reports an unreadable task definition file', async () => {
+    healthy()
+    const path = join(tmpdir(), 'no-such-dir-preflight', 'td.json')
+    const [problem] = await problemsOf(preflight(clients(), inputs({ taskDefinitionFile: path })))
+    expect(problem).toMatch(new RegExp(`^Task definition file \`${path}\` cannot be read: ENOENT`))
+  })
+
+  it('reports every problem together', async () => {
+    const path = tempFile('td.json', JSON.stringify({ family: 'web', containerDefinitions: [{ name: 'app', image: 'a:1' }], Cpu: '256' }))
+    const aws = healthy({
+      [`${ECS}.DescribeServices`]: service({ status: 'DRAINING', deploymentController: { type: 'CODE_DEPLOY' } }),
+    })
+    const problems = await problemsOf(preflight(clients(), inputs({ taskDefinitionFile: path, alarms: ['web-5xx', 'nope'] })))
+    expect(problems).toHaveLength(4)
+    expect(problems[0]).toMatch(/^Service `web` is DRAINING/)
+    expect(problems[1]).toMatch(/^Service `web` uses the CODE_DEPLOY deployment controller/)
+    expect(problems[2]).toMatch(/^Task definition file `.*td.json` has unknown top-level key `Cpu`/)
+    expect(problems[3]).toMatch(/^Input `alarms`: alarm `nope` does not exist/)
+    expect(aws.unmatched).toEqual([])
+    expect(aws.targets().every((t) => READ_OPERATIONS.includes(t))).toBe(true)
+  })
+
+  describe('a deployment already under way', () => {
+    it('is reported when the service has more than one deployment', async () => {
+      healthy({
+        [`${ECS}.DescribeServices`]: service({
+          deployments: [
+            { id: 'ecs-svc/2222222222222222222', status: 'PRIMARY', taskDefinition: TD_ARN, rolloutState: 'COMPLETED' },
+            { id: 'ecs-svc/1111111111111111111', status: 'ACTIVE', taskDefinition: TD_ARN.replace(':41', ':40'), rolloutState: 'COMPLETED' },
+          ],
+        }),
+      })
+      const result = await preflight(clients(), inputs())
+      expect(result.inProgress).toEqual({ deploymentId: 'ecs-svc/2222222222222222222', rolloutState: 'COMPLETED' })
+    })
+
+    it('is reported when the only deployment is IN_PROGRESS', async () => {
+      healthy({
+        [`${ECS}.DescribeServices`]: service({
+          deployments: [{ id: 'ecs-svc/3333333333333333333', status: 'PRIMARY', taskDefinition: TD_ARN, rolloutState: 'IN_PROGRESS' }],
+        }),
+      })
+      const result = await preflight(clients(), inputs())
+      expect(result.inProgress).toEqual({ deploymentId: 'ecs-svc/3333333333333333333', rolloutState: 'IN_PROGRESS' })
+    })
+
+    it('is not reported for a single deployment without rolloutState (Classic Load Balancer)', async () => {
+      healthy({
+        [`${ECS}.DescribeServices`]: service({ deployments: [{ id: 'ecs-svc/4444444444444444444', status: 'PRIMARY', taskDefinition: TD_ARN }] }),
+      })
+      expect((await preflight(clients(), inputs())).inProgress).toBeUndefined()
+    })
+  })
+
+  describe('AWS errors', () => {
+    it('become problem lines naming the call: access denied, throttling after retries, server errors', async () => {
+      const aws = healthy({
+        [`${ECS}.DescribeServices`]: () => awsError('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: ecs:DescribeServices'),
+        [`${CLOUDWATCH}.DescribeAlarms`]: () => [400, { __type: 'Throttling', message: 'Rate exceeded' }, { 'x-amzn-query-error': 'Throttling;Sender' }],
+      })
+      const problems = await problemsOf(preflight(clients(), inputs({ alarms: ['web-5xx'] })))
+      expect(problems).toEqual([
+        'ECS DescribeServices failed: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: ecs:DescribeServices. The role needs permission for ECS DescribeServices.',
+        'CloudWatch DescribeAlarms failed: Throttling: Rate exceeded.',
+      ])
+      // maxAttempts 2: the throttled call was retried once before it became a problem.
+      expect(aws.targets().filter((t) => t.endsWith('DescribeAlarms'))).toHaveLength(2)
+    })
+
+    it('reports a DescribeTaskDefinition failure', async () => {
+      healthy({ [`${ECS}.DescribeTaskDefinition`]: () => awsError('ServerException', 'Internal failure.', 500) })
+      expect(await problemsOf(preflight(clients(), inputs()))).toEqual(['ECS DescribeTaskDefinition failed: ServerException: Internal failure.'])
+    })
+
+    it('reports missing credentials on every call instead of crashing', async () => {
+      const aws = healthy()
+      const noCredentials = async () => {
+        throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })
+      }
+      const problems = await problemsOf(preflight(clients(noCredentials), inputs({ alarms: ['web-5xx'] })))
+      const hint = ' Check the AWS credentials (for example aws-actions/configure-aws-credentials before this step).'
+      expect(problems).toEqual([
+        `ECS DescribeClusters failed: CredentialsProviderError: Could not load credentials from any providers.${hint}`,
+        `CloudWatch DescribeAlarms failed: CredentialsProviderError: Could not load credentials from any providers.${hint}`,
+      ])
+      expect(aws.calls).toEqual([])
+    })
+
+    it('reports a network failure', async () => {
+      // Nothing listens on port 1 of the loopback address: the connection is refused.
+      nock.enableNetConnect('127.0.0.1')
+      const problems = await problemsOf(preflight(clients(undefined, 'http://127.0.0.1:1'), inputs()))
+      expect(problems).toEqual(['ECS DescribeClusters failed: Error: connect ECONNREFUSED 127.0.0.1:1.'])
+    })
+  })
+})

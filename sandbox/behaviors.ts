@@ -1,0 +1,62 @@
+import { parseImageRef } from './image-ref.js'
+import type { Behavior, BehaviorBook } from './types.js'
+
+const KINDS = new Set(['healthy', 'crash', 'unhealthy', 'slow-start'])
+
+/** Throws unless `b` is a Behavior (world files and the control API hand us untyped JSON). */
+export function checkBehavior(b: unknown): Behavior {
+  const o = b as Record<string, unknown>
+  if (typeof o !== 'object' || o === null || !KINDS.has(o.kind as string)) {
+    throw new Error(`behavior must be an object with kind one of ${[...KINDS].join(', ')}; got ${JSON.stringify(b)}`)
+  }
+  if (o.logLines !== undefined && (!Array.isArray(o.logLines) || o.logLines.some((l) => typeof l !== 'string'))) {
+    throw new Error('behavior.logLines must be a list of strings')
+  }
+  if (o.kind === 'slow-start' && typeof o.seconds !== 'number') throw new Error('slow-start behavior needs seconds (number)')
+  for (const k of ['exitCode', 'afterSeconds'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'number') throw new Error(`behavior.${k} must be a number`)
+  }
+  return o as Behavior
+}
+
+export class Behaviors implements BehaviorBook {
+  private readonly byKey = new Map<string, Behavior>()
+
+  /** `tagsOf` finds the tags a digest carries in the sandbox ECR, so a behaviour set for `web:v2` also applies to `web@sha256:…`. */
+  constructor(private readonly tagsOf: (image: string, digest: string) => string[] = () => []) {}
+
+  set(imageKey: string, behavior: Behavior): void {
+    this.byKey.set(imageKey.trim(), checkBehavior(behavior))
+  }
+
+  entries(): Record<string, Behavior> {
+    return Object.fromEntries(this.byKey)
+  }
+
+  behaviorFor(image: string, digest: string | undefined): Behavior {
+    for (const key of this.keysFor(image, digest)) {
+      const b = this.byKey.get(key)
+      if (b) return b
+    }
+    return { kind: 'healthy' }
+  }
+
+  /** Most specific first: digest, full reference, then `repo:tag` / `repo@digest` by full path and by last path part. */
+  private keysFor(image: string, digest: string | undefined): string[] {
+    const ref = parseImageRef(image)
+    const d = ref.digest ?? digest
+    const repos = [ref.path, ref.path.split('/').pop() as string]
+    const tags = ref.tag ? [ref.tag] : []
+    if (d) tags.push(...this.tagsOf(image, d))
+    if (!ref.tag && !ref.digest) tags.push('latest')
+    const keys: string[] = []
+    if (d) keys.push(d)
+    keys.push(image.trim())
+    for (const repo of repos) {
+      if (d) keys.push(`${repo}@${d}`)
+      for (const tag of tags) keys.push(`${repo}:${tag}`)
+    }
+    if (!ref.tag && !ref.digest) keys.push(...repos)
+    return keys
+  }
+}

@@ -1,0 +1,73 @@
+// The emulated Amazon ECS service: operations over the ECS model, and its rolling-deployment dynamics
+// stepped by the world (see /sandbox/world.ts).
+import type { AwsService, JsonObject } from '../types.js'
+import { createCluster, describeClusters } from './clusters.js'
+import { Arns } from './ids.js'
+import { advanceEcs } from './scheduler.js'
+import {
+  describeServiceDeployments,
+  describeServiceRevisions,
+  listServiceDeployments,
+} from './service-deployments.js'
+import { createService, deleteService, describeServices, updateService } from './services.js'
+import { type Ctx, type EcsDeps, EcsState } from './state.js'
+import { stopServiceDeployment } from './stop-service-deployment.js'
+import { listTagsForResource, tagResource } from './tags.js'
+import { deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition } from './task-definitions.js'
+import { describeTasks, listTasks, stopTaskOp } from './tasks.js'
+
+export type { EcsDeps } from './state.js'
+
+type Operation = (ctx: Ctx, input: JsonObject) => JsonObject
+
+const OPERATIONS: Record<string, Operation> = {
+  CreateCluster: createCluster,
+  DescribeClusters: describeClusters,
+  RegisterTaskDefinition: registerTaskDefinition,
+  DescribeTaskDefinition: describeTaskDefinition,
+  DeregisterTaskDefinition: deregisterTaskDefinition,
+  ListTaskDefinitions: listTaskDefinitions,
+  CreateService: createService,
+  UpdateService: updateService,
+  DeleteService: deleteService,
+  DescribeServices: describeServices,
+  ListTasks: listTasks,
+  DescribeTasks: describeTasks,
+  StopTask: stopTaskOp,
+  ListServiceDeployments: listServiceDeployments,
+  DescribeServiceDeployments: describeServiceDeployments,
+  DescribeServiceRevisions: describeServiceRevisions,
+  StopServiceDeployment: stopServiceDeployment,
+  TagResource: tagResource,
+  ListTagsForResource: listTagsForResource,
+}
+
+const MUTATING = new Set([
+  'CreateCluster',
+  'RegisterTaskDefinition',
+  'DeregisterTaskDefinition',
+  'CreateService',
+  'UpdateService',
+  'DeleteService',
+  'StopTask',
+  'StopServiceDeployment',
+  'TagResource',
+])
+
+export function createEcsService(deps: EcsDeps): AwsService {
+  const ctx: Ctx = { deps, state: new EcsState(), arns: new Arns(deps.account) }
+  return {
+    targetPrefix: 'AmazonEC2ContainerServiceV20141113',
+    mutatingOperations: MUTATING,
+    has: (operation) => Object.hasOwn(OPERATIONS, operation),
+    handle(operation, input) {
+      const op = OPERATIONS[operation]
+      if (!op) throw new Error(`ECS operation ${operation} is not emulated (the server should have answered UnknownOperationException).`)
+      return op(ctx, input ?? {})
+    },
+    advanceTo: (simMs) => advanceEcs(ctx, simMs),
+    reset() {
+      ctx.state = new EcsState()
+    },
+  }
+}

@@ -1,0 +1,79 @@
+import type { AddressInfo } from 'node:net'
+import { ControlRouter, SandboxControl } from './control.js'
+import type { EcrSettings } from './ecr.js'
+import { createSandboxServer } from './server.js'
+import type { Account } from './types.js'
+import { World } from './world.js'
+import { checkWorldSpec, readWorldFile, seedWorld, type WorldSpec } from './world-file.js'
+
+export type { SandboxControl } from './control.js'
+export type { WorldSpec } from './world-file.js'
+export type { CallRecord, FaultSpec, FaultKind, ServiceName } from './world.js'
+
+export interface SandboxOptions {
+  /** TCP port on 127.0.0.1; 0 (default) = any free port. */
+  port?: number
+  /** Simulated seconds per wall second (default 60); 0 = manual clock, moved only by `control.advance`. */
+  timeScale?: number
+  /** A world spec, or the path of a JSON/YAML world file. */
+  world?: WorldSpec | string
+  /** Overrides the world file's `ecr` settings. */
+  ecr?: EcrSettings
+}
+
+export interface Sandbox {
+  /** `http://127.0.0.1:PORT`, for AWS_ENDPOINT_URL or a client's `endpoint`. */
+  url: string
+  control: SandboxControl
+  /** Region and account id every ARN uses (from the world, default us-east-1 / 123456789012). */
+  account: Account
+  stop(): Promise<void>
+}
+
+const STEP_INTERVAL_MS = 50
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const source = options.world
+  const load = (): WorldSpec => (typeof source === 'string' ? readWorldFile(source) : checkWorldSpec(source ?? {}))
+  const spec = load()
+  const world = new World({
+    timeScale: options.timeScale ?? 60,
+    account: { region: spec.region ?? 'us-east-1', accountId: spec.accountId ?? '123456789012' },
+    ecr: { ...spec.ecr, ...options.ecr },
+  })
+  seedWorld(world, spec)
+  const control = new SandboxControl(world, () => {
+    world.replaceServices()
+    seedWorld(world, load())
+  })
+  const server = createSandboxServer(world, new ControlRouter(control))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  let lastStepError = ''
+  const timer = setInterval(() => {
+    try {
+      world.sync()
+    } catch (e) {
+      // Report each distinct failure once instead of every 50 ms.
+      const msg = String((e as Error).stack ?? e)
+      if (msg !== lastStepError) console.error('sandbox: stepping the world failed:', msg)
+      lastStepError = msg
+    }
+  }, STEP_INTERVAL_MS)
+  timer.unref()
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    control,
+    account: world.account,
+    stop: async () => {
+      clearInterval(timer)
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    },
+  }
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { decodeCbor, Double, encodeCbor, EpochSeconds } from './cbor.js'
+import type { ControlRouter } from './control.js'
+import { AwsError, type JsonObject } from './types.js'
+import type { Fault, ServiceName, World } from './world.js'
+
+const JSON_VERSION: Record<ServiceName, string> = { ecs: '1.1', ecr: '1.1', logs: '1.1', cloudwatch: '1.0' }
+
+/** Errors a fault injects, by kind. */
+const FAULT_ERRORS: Partial<Record<Fault['kind'], AwsError>> = {
+  throttling: new AwsError('ThrottlingException', 'Rate exceeded', 400),
+  'server-error': new AwsError('ServerException', 'Internal server error (injected by the sandbox)', 500),
+  unavailable: new AwsError('ServiceUnavailableException', 'Service unavailable (injected by the sandbox)', 503),
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, cbor = false) {
+  const bytes = cbor ? encodeCbor(cborTypes(body)) : Buffer.from(JSON.stringify(body))
+  res.writeHead(status, { ...headers, 'content-length': bytes.length })
+  res.end(bytes)
+}
+
+/** JSON has one number type; CBOR clients want timestamps as tag 1 and doubles as floats (CloudWatch's members). */
+function cborTypes(value: unknown, key = ''): unknown {
+  if (typeof value === 'number') {
+    if (/Timestamp$/.test(key)) return new EpochSeconds(value)
+    if (key === 'Threshold') return new Double(value)
+    return value
+  }
+  if (Array.isArray(value)) return value.map((v) => cborTypes(v, key))
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cborTypes(v, k)]))
+  return value
+}
+
+/** Smithy RPCv2 CBOR: `POST /service/<Service>/operation/<Operation>` (the AWS CLI v2 / newer botocore for CloudWatch). */
+const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/
+
+/** The HTTP front: the AWS JSON protocols on `POST /` and the control API under `/_sandbox/`. */
+export function createSandboxServer(world: World, control: ControlRouter): Server {
+  return createServer((req, res) => {
+    handle(world, control, req, res).catch((e: unknown) => {
+      console.error('sandbox: request failed:', e)
+      if (!res.headersSent) send(res, 500, { __type: 'ServerException', message: String((e as Error).message ?? e) }, { 'content-type': 'application/x-amz-json-1.1' })
+      else res.destroy()
+    })
+  })
+}
+
+async function handle(world: World, control: ControlRouter, req: IncomingMessage, res: ServerResponse) {
+  const raw = await readBody(req)
+  const body = raw.toString('utf8')
+  const url = new URL(req.url ?? '/', 'http://sandbox')
+  if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+    const out = await control.route(req.method ?? 'GET', url.pathname, url.searchParams, body)
+    send(res, out.status, out.body, { 'content-type': 'application/json' })
+    return
+  }
+  await handleAws(world, req, res, url.pathname, raw)
+}
+
+async function handleAws(world: World, req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer) {
+  const requestId = randomUUID()
+  const cborPath = CBOR_PATH.exec(path)
+  const cbor = cborPath !== null
+  const target = cborPath ? `${cborPath[1]}.${cborPath[2]}` : String(req.headers['x-amz-target'] ?? '')
+  const dot = target.lastIndexOf('.')
+  const found = dot > 0 ? world.serviceFor(target.slice(0, dot)) : undefined
+  const operation = dot > 0 ? target.slice(dot + 1) : target
+  const requestType = String(req.headers['content-type'] ?? '')
+  const contentType = cbor
+    ? 'application/cbor'
+    : /^application\/x-amz-json-1\.[01]/.test(requestType)
+      ? requestType.split(';')[0]
+      : `application/x-amz-json-${found ? JSON_VERSION[found.name] : '1.1'}`
+  const headers: Record<string, string> = { 'content-type': contentType, 'x-amzn-requestid': requestId }
+  if (cbor) headers['smithy-protocol'] = 'rpc-v2-cbor'
+
+  const fail = (err: AwsError) => {
+    const h: Record<string, string> = { ...headers, 'x-amzn-errortype': err.code }
+    // awsQueryCompatible (CloudWatch): clients map this header back to the query-protocol error code.
+    if (found?.name === 'cloudwatch') h['x-amzn-query-error'] = `${err.code};${err.status >= 500 ? 'Receiver' : 'Sender'}`
+    send(res, err.status, { __type: err.code, message: err.message, ...err.extra }, h, cbor)
+    return err
+  }
+
+  if (req.method !== 'POST') {
+    fail(new AwsError('UnknownOperationException', `The sandbox accepts AWS calls as POST /; use /_sandbox/ for the control API (got ${req.method} ${req.url})`))
+    return
+  }
+  if (!found || !found.service.has(operation)) {
+    fail(new AwsError('UnknownOperationException', target ? `Unknown operation ${target}` : 'Missing X-Amz-Target header'))
+    return
+  }
+
+  const { name, service } = found
+  const mutating = service.mutatingOperations.has(operation)
+  let input: JsonObject = {}
+  let parseError: AwsError | undefined
+  if (raw.length > 0 && (cbor || raw.toString('utf8').trim() !== '')) {
+    try {
+      const parsed: unknown = cbor ? decodeCbor(raw) : JSON.parse(raw.toString('utf8'))
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the body must be an object')
+      input = parsed as JsonObject
+    } catch (e) {
+      parseError = new AwsError('SerializationException', `Could not parse the request body as ${cbor ? 'CBOR' : 'JSON'}: ${(e as Error).message}`)
+    }
+  }
+
+  const fault = world.takeFault(name, operation)
+  if (fault?.kind === 'latency') await sleep(fault.latencyMs)
+  const simMs = syncOrNow(world)
+  const record = (status: number, errorCode?: string) =>
+    world.recordCall({ service: name, operation, params: input, simMs, wallMs: Date.now(), status, errorCode, mutating, fault: fault?.kind })
+
+  if (fault?.kind === 'drop') {
+    record(0, 'ConnectionDropped')
+    req.socket.destroy()
+    return
+  }
+  const injected = fault && FAULT_ERRORS[fault.kind]
+  if (parseError || injected) {
+    const err = fail((parseError ?? injected) as AwsError)
+    record(err.status, err.code)
+    return
+  }
+  try {
+    const out = service.handle(operation, input)
+    send(res, 200, out, headers, cbor)
+    record(200)
+  } catch (e) {
+    const err = e instanceof AwsError ? e : new AwsError('ServerException', `Sandbox error in ${name}.${operation}: ${(e as Error).message}`, 500)
+    if (!(e instanceof AwsError)) console.error(`sandbox: ${name}.${operation} threw:`, e)
+    fail(err)
+    record(err.status, err.code)
+  }
+}
+
+/** Catch the world up with the clock; a failing service step is reported, not fatal to the request. */
+function syncOrNow(world: World): number {
+  try {
+    world.sync()
+  } catch (e) {
+    console.error('sandbox: stepping the world failed:', e)
+  }
+  return world.now()
+}

@@ -1,0 +1,230 @@
+import { Behaviors } from './behaviors.js'
+import { Clock } from './clock.js'
+import { CloudWatch } from './cloudwatch.js'
+import { Ecr, type EcrSettings } from './ecr.js'
+import { createEcsService } from './ecs/index.js'
+import { Logs } from './logs.js'
+import type { Account, AwsService, JsonObject, SimClock, Transition, TransitionLog } from './types.js'
+
+export type ServiceName = 'ecs' | 'ecr' | 'cloudwatch' | 'logs'
+
+export const TARGET_PREFIXES: Record<ServiceName, string> = {
+  ecs: 'AmazonEC2ContainerServiceV20141113',
+  ecr: 'AmazonEC2ContainerRegistry_V20150921',
+  cloudwatch: 'GraniteServiceVersion20100801',
+  logs: 'Logs_20140328',
+}
+
+export type FaultKind = 'throttling' | 'server-error' | 'unavailable' | 'latency' | 'drop'
+export const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 'unavailable', 'latency', 'drop']
+
+export interface FaultSpec {
+  /** Operation name (`UpdateService`); omitted = every operation. */
+  operation?: string
+  /** Only this service's calls; omitted = any service. */
+  service?: ServiceName
+  kind: FaultKind
+  /** How many matching calls it affects (default 1). */
+  count?: number
+  /** For `latency`: added wall-clock delay (default 1000). */
+  latencyMs?: number
+}
+
+export interface Fault extends Required<Pick<FaultSpec, 'kind' | 'count'>> {
+  id: number
+  operation?: string
+  service?: ServiceName
+  latencyMs?: number
+}
+
+/** One API request as the sandbox saw it. */
+export interface CallRecord {
+  seq: number
+  service: ServiceName
+  operation: string
+  params: JsonObject
+  /** Simulated epoch ms when the request arrived. */
+  simMs: number
+  wallMs: number
+  /** HTTP status sent (0 when the connection was dropped). */
+  status: number
+  errorCode?: string
+  mutating: boolean
+  /** The injected fault that shaped this call, if any. */
+  fault?: FaultKind
+}
+
+export interface CallFilter {
+  service?: ServiceName
+  operation?: string
+  mutating?: boolean
+  /** Only calls with seq greater than this. */
+  since?: number
+  /** Only failed (true) or successful (false) calls. */
+  failed?: boolean
+}
+
+export interface TransitionFilter {
+  kind?: string
+  id?: string
+  state?: string
+}
+
+export interface WorldOptions {
+  timeScale: number
+  account: Account
+  ecr?: EcrSettings
+}
+
+/** The services of one world, built together so each sees the others through the contracts in types.ts. */
+class ServiceSet {
+  readonly ecr: Ecr
+  readonly cloudwatch: CloudWatch
+  readonly logs: Logs
+  readonly behaviors: Behaviors
+  readonly ecs: AwsService
+  /** Stepping order: cloudwatch → ecr → ecs → logs. */
+  readonly ordered: AwsService[]
+
+  constructor(clock: SimClock, account: Account, transitions: TransitionLog, ecr: EcrSettings | undefined) {
+    this.ecr = new Ecr(clock, account, ecr)
+    this.cloudwatch = new CloudWatch(clock, account, transitions)
+    this.logs = new Logs(clock, account)
+    this.behaviors = new Behaviors((image, digest) => this.ecr.tagsOf(image, digest))
+    this.ecs = createEcsService({ clock, account, images: this.ecr, behaviors: this.behaviors, alarms: this.cloudwatch, logs: this.logs, transitions })
+    this.ordered = [this.cloudwatch, this.ecr, this.ecs, this.logs]
+  }
+
+  byName(name: ServiceName): AwsService {
+    return { ecs: this.ecs, ecr: this.ecr, cloudwatch: this.cloudwatch, logs: this.logs }[name]
+  }
+}
+
+/** Holds the clock, the services, the call log, the faults and the transitions, and steps simulated time. */
+export class World {
+  readonly clock: Clock
+  readonly account: Account
+  /** What services see as "now": the time the world has stepped to, so work done at a step is stamped with it. */
+  readonly simClock: SimClock = { now: () => this.currentMs }
+  services: ServiceSet
+  private currentMs: number
+  private stepping = false
+  private calls: CallRecord[] = []
+  private seq = 0
+  private faults: Fault[] = []
+  private faultSeq = 0
+  private transitionList: Transition[] = []
+  private readonly transitionLog: TransitionLog = {
+    record: (t) => this.transitionList.push({ ...t, simMs: this.currentMs, wallMs: Date.now() }),
+  }
+
+  constructor(private readonly options: WorldOptions) {
+    this.clock = new Clock(options.timeScale)
+    this.account = options.account
+    this.currentMs = this.clock.now()
+    this.services = this.buildServices()
+  }
+
+  private buildServices() {
+    return new ServiceSet(this.simClock, this.account, this.transitionLog, this.options.ecr)
+  }
+
+  /** Fresh, empty services (for reloading the world); the clock keeps running. */
+  replaceServices(): void {
+    this.services = this.buildServices()
+  }
+
+  serviceFor(targetPrefix: string): { name: ServiceName; service: AwsService } | undefined {
+    const name = (Object.keys(TARGET_PREFIXES) as ServiceName[]).find((n) => TARGET_PREFIXES[n] === targetPrefix)
+    return name && { name, service: this.services.byName(name) }
+  }
+
+  /** The simulated time the world has reached. */
+  now(): number {
+    return this.currentMs
+  }
+
+  /** Step every service from the last time to `simMs` in steps of at most 1 s. */
+  advanceTo(simMs: number): void {
+    // A service may read other services while stepping; it must not start a nested walk.
+    if (this.stepping) return
+    this.stepping = true
+    try {
+      while (this.currentMs < simMs) {
+        const step = Math.min(simMs, this.currentMs + 1000)
+        this.currentMs = step
+        for (const s of this.services.ordered) s.advanceTo?.(step)
+      }
+    } finally {
+      this.stepping = false
+    }
+  }
+
+  /** Catch up with the clock. */
+  sync(): void {
+    this.advanceTo(this.clock.now())
+  }
+
+  /** Move the clock forward and step the world to it. */
+  advance(seconds: number): number {
+    this.advanceTo(this.clock.advance(seconds))
+    return this.currentMs
+  }
+
+  addFault(spec: FaultSpec): Fault {
+    if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(', ')}; got ${String(spec.kind)}`)
+    if (spec.service !== undefined && !(spec.service in TARGET_PREFIXES)) throw new Error(`fault service must be one of ${Object.keys(TARGET_PREFIXES).join(', ')}`)
+    const count = spec.count ?? 1
+    if (!Number.isInteger(count) || count < 1) throw new Error('fault count must be an integer >= 1')
+    const fault: Fault = { id: ++this.faultSeq, kind: spec.kind, count, operation: spec.operation, service: spec.service }
+    if (spec.kind === 'latency') fault.latencyMs = spec.latencyMs ?? 1000
+    this.faults.push(fault)
+    return { ...fault }
+  }
+
+  listFaults(): Fault[] {
+    return this.faults.map((f) => ({ ...f }))
+  }
+
+  clearFaults(): void {
+    this.faults = []
+  }
+
+  /** The first fault matching a call, used up by one. */
+  takeFault(service: ServiceName, operation: string): Fault | undefined {
+    const f = this.faults.find((x) => (x.service === undefined || x.service === service) && (x.operation === undefined || x.operation === operation))
+    if (!f) return undefined
+    f.count--
+    if (f.count === 0) this.faults = this.faults.filter((x) => x !== f)
+    return { ...f }
+  }
+
+  recordCall(call: Omit<CallRecord, 'seq'>): CallRecord {
+    const record = { seq: ++this.seq, ...call }
+    this.calls.push(record)
+    return record
+  }
+
+  listCalls(filter: CallFilter = {}): CallRecord[] {
+    return this.calls.filter((c) =>
+      (filter.service === undefined || c.service === filter.service) &&
+      (filter.operation === undefined || c.operation === filter.operation) &&
+      (filter.mutating === undefined || c.mutating === filter.mutating) &&
+      (filter.since === undefined || c.seq > filter.since) &&
+      (filter.failed === undefined || (c.status >= 400 || c.status === 0) === filter.failed))
+  }
+
+  listTransitions(filter: TransitionFilter = {}): Transition[] {
+    return this.transitionList.filter((t) =>
+      (filter.kind === undefined || t.kind === filter.kind) &&
+      (filter.id === undefined || t.id === filter.id) &&
+      (filter.state === undefined || t.state === filter.state))
+  }
+
+  /** Forget calls, faults and transitions. */
+  clearLogs(): void {
+    this.calls = []
+    this.faults = []
+    this.transitionList = []
+  }
+}

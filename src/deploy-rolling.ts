@@ -1,0 +1,288 @@
+// The rolling strategy: register → update → watch → bake → (our own) rollback. It records facts and decides
+// nothing: src/outcome.ts turns the facts into the outcome. AWS errors end the run as facts (`error`), not throws,
+// so the outcome, diagnosis and reports still happen.
+import {
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  type DeploymentConfiguration,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs'
+import type { Clients } from './aws-clients.js'
+import { bake } from './bake.js'
+import type { RollbackPolicy } from './context.js'
+import type { ActionRollback, DeploymentFacts, DeploymentObservation } from './facts.js'
+import { errorText, realClock, type PollOptions } from './poller.js'
+import type { Timeline } from './timeline.js'
+import { observe, watchDeployment, type WatchResult } from './watch.js'
+
+export interface RollingPlan {
+  cluster: string
+  service: string
+  /** Already rendered. */
+  taskDefinition: RegisterTaskDefinitionCommandInput
+  previousTaskDefinitionArn: string
+  alarms: string[]
+  rollback: RollbackPolicy
+  bakeTimeMs: number
+  /** Epoch ms; watching and baking stop here. */
+  deadline: number
+  wait: boolean
+  /** The service's deploymentConfiguration as described, so its other fields are kept. */
+  currentDeploymentConfiguration?: DeploymentConfiguration
+  /** The image deployed (input `image`); defaults to the first essential container's image. */
+  image?: string
+  /** How long the action's own rollback may take (it starts at or after the deadline). Default 10 min. */
+  rollbackTimeoutMs?: number
+}
+
+export interface RollingOptions {
+  /** Pacing of the deployment watch (and the clock for everything). */
+  watch?: PollOptions
+  /** Pacing of the bake's alarm polls. */
+  bake?: PollOptions
+}
+
+const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000
+
+/** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
+export function deploymentConfigurationFor(
+  current: DeploymentConfiguration | undefined,
+  alarms: string[],
+  rollback: RollbackPolicy,
+): DeploymentConfiguration {
+  const rollbackOn = rollback === 'on-failure'
+  return {
+    ...current,
+    deploymentCircuitBreaker: { ...current?.deploymentCircuitBreaker, enable: true, rollback: rollbackOn },
+    ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
+  }
+}
+
+/** For the action's own rollback: the alarm that fired is still in ALARM and would fail the rollback at once,
+ * and a breaker rollback would go back to the bad release (the last COMPLETED one). */
+function rollbackConfiguration(config: DeploymentConfiguration): DeploymentConfiguration {
+  return {
+    ...config,
+    deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
+    ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
+  }
+}
+
+function imageOf(taskDefinition: TaskDefinition | RegisterTaskDefinitionCommandInput | undefined): string | undefined {
+  const containers = taskDefinition?.containerDefinitions ?? []
+  return (containers.find((c) => c.essential !== false) ?? containers[0])?.image
+}
+
+/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
+function deploymentFor(service: Service | undefined, taskDefinitionArn: string): DeploymentObservation | undefined {
+  const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn)
+  const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0]
+  return found ? observe(found) : undefined
+}
+
+function eventIds(service: Service | undefined): string[] {
+  return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []))
+}
+
+function apply(facts: DeploymentFacts, result: WatchResult): void {
+  facts.final = result.final ?? facts.final
+  facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment
+  facts.ecsRollback = result.ecsRollback
+  facts.supersededBy = result.supersededBy
+  facts.stoppedTasks.push(...result.stoppedTasks)
+  facts.throttled += result.throttled
+  if (result.end === 'timeout') facts.timedOut = true
+}
+
+export async function runRolling(
+  clients: Clients,
+  plan: RollingPlan,
+  timeline: Timeline,
+  options: RollingOptions = {},
+): Promise<DeploymentFacts> {
+  const now = options.watch?.now ?? realClock.now
+  const at = () => new Date(now())
+  const facts: DeploymentFacts = {
+    cluster: plan.cluster,
+    service: plan.service,
+    alarms: plan.alarms,
+    rollbackPolicy: plan.rollback,
+    previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+    image: plan.image ?? imageOf(plan.taskDefinition),
+    startedAt: at(),
+    waited: plan.wait,
+    timedOut: false,
+    stoppedTasks: [],
+    throttled: 0,
+  }
+  const finish = (): DeploymentFacts => {
+    facts.finishedAt = at()
+    return facts
+  }
+
+  timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` })
+  try {
+    const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(plan.taskDefinition))
+    facts.taskDefinition = out.taskDefinition
+    facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn
+    facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image
+  } catch (error) {
+    facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`
+    return finish()
+  }
+  const taskDefinitionArn = facts.taskDefinitionArn
+  if (!taskDefinitionArn) {
+    facts.error = 'RegisterTaskDefinition returned no task definition ARN'
+    return finish()
+  }
+
+  const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback)
+  timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn })
+  let updated: Service | undefined
+  try {
+    const out = await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }),
+    )
+    updated = out.service
+  } catch (error) {
+    facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`
+    return finish()
+  }
+  const ours = deploymentFor(updated, taskDefinitionArn)
+  if (!ours) {
+    facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`
+    return finish()
+  }
+  facts.deploymentId = ours.id
+  facts.serviceDeploymentArn = updated?.currentServiceDeployment
+  facts.final = ours
+  timeline.emit({
+    type: 'deployment',
+    at: at(),
+    deploymentId: ours.id,
+    status: ours.status,
+    rolloutState: ours.rolloutState,
+    rolloutStateReason: ours.rolloutStateReason,
+    counts: ours.counts,
+  })
+  if (!plan.wait) return finish()
+
+  timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id })
+  try {
+    const result = await watchDeployment(
+      clients,
+      {
+        cluster: plan.cluster,
+        service: plan.service,
+        deploymentId: ours.id,
+        serviceDeploymentArn: facts.serviceDeploymentArn,
+        taskDefinitionArn,
+        taskDefinition: facts.taskDefinition,
+        initial: ours,
+        knownEventIds: eventIds(updated),
+        since: ours.createdAt ?? facts.startedAt,
+        deadline: plan.deadline,
+      },
+      timeline,
+      options.watch,
+    )
+    apply(facts, result)
+  } catch (error) {
+    facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`
+    return finish()
+  }
+  if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
+    try {
+      facts.bake = await bake(
+        clients,
+        { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline },
+        timeline,
+        { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}), ...options.bake },
+      )
+      if (facts.bake.cutShortByDeadline) facts.timedOut = true
+    } catch (error) {
+      facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`
+      return finish()
+    }
+  }
+
+  if (plan.rollback === 'on-failure') {
+    const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut && !facts.ecsRollback && !facts.supersededBy ? 'timeout' : undefined
+    if (trigger) facts.actionRollback = await rollBack(clients, plan, config, facts, trigger, timeline, options)
+  }
+  return finish()
+}
+
+/** Puts the previous task definition back and watches that rollout to its end. */
+async function rollBack(
+  clients: Clients,
+  plan: RollingPlan,
+  config: DeploymentConfiguration,
+  facts: DeploymentFacts,
+  trigger: ActionRollback['trigger'],
+  timeline: Timeline,
+  options: RollingOptions,
+): Promise<ActionRollback> {
+  const now = options.watch?.now ?? realClock.now
+  const at = () => new Date(now())
+  const to = plan.previousTaskDefinitionArn
+  const rollback: ActionRollback = { trigger, toTaskDefinitionArn: to, completed: false }
+  const why =
+    trigger === 'bake-alarm'
+      ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
+      : `deployment ${facts.deploymentId} did not complete before the timeout`
+  timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to })
+  timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' })
+  let updated: Service | undefined
+  try {
+    const out = await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }),
+    )
+    updated = out.service
+  } catch (error) {
+    rollback.problem = `UpdateService to ${to}: ${errorText(error)}`
+    return rollback
+  }
+  const deployment = deploymentFor(updated, to)
+  if (!deployment) {
+    rollback.problem = `UpdateService response has no deployment of ${to}`
+    return rollback
+  }
+  rollback.deploymentId = deployment.id
+  rollback.final = deployment
+  try {
+    const result = await watchDeployment(
+      clients,
+      {
+        cluster: plan.cluster,
+        service: plan.service,
+        deploymentId: deployment.id,
+        serviceDeploymentArn: updated?.currentServiceDeployment,
+        taskDefinitionArn: to,
+        initial: deployment,
+        knownEventIds: eventIds(updated),
+        since: deployment.createdAt ?? at(),
+        deadline: now() + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS),
+      },
+      timeline,
+      options.watch,
+    )
+    facts.throttled += result.throttled
+    rollback.final = result.final ?? rollback.final
+    rollback.completed = result.end === 'completed'
+    if (!rollback.completed) {
+      const state = rollback.final ? `${rollback.final.rolloutState ?? rollback.final.status}${rollback.final.rolloutStateReason ? `: ${rollback.final.rolloutStateReason}` : ''}` : 'unknown'
+      rollback.problem =
+        result.end === 'timeout'
+          ? `rollback deployment ${deployment.id} did not complete in time (${state})`
+          : result.end === 'superseded'
+            ? `rollback deployment ${deployment.id} was replaced by ${result.supersededBy?.deploymentId}`
+            : `rollback deployment ${deployment.id} ended ${state}`
+    }
+  } catch (error) {
+    rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`
+  }
+  return rollback
+}

@@ -1,0 +1,99 @@
+// What a deployment run observed, with no judgement attached. The watcher, bake and rolling strategy fill it;
+// src/outcome.ts alone turns it into an outcome, so every rule about success and failure lives in one place.
+import type { TaskDefinition } from '@aws-sdk/client-ecs'
+import type { DeploymentCounts, StoppedTask } from './timeline.js'
+
+/** One look at an ECS deployment (an entry of DescribeServices `deployments[]`). */
+export interface DeploymentObservation {
+  id: string
+  /** PRIMARY | ACTIVE | INACTIVE. */
+  status: string
+  taskDefinition?: string
+  rolloutState?: string
+  rolloutStateReason?: string
+  counts: DeploymentCounts
+  createdAt?: Date
+  updatedAt?: Date
+}
+
+/** One look at the service deployment (DescribeServiceDeployments), which says how a rollback went. */
+export interface ServiceDeploymentObservation {
+  arn: string
+  /** PENDING | IN_PROGRESS | SUCCESSFUL | STOPPED | ROLLBACK_IN_PROGRESS | ROLLBACK_SUCCESSFUL | ROLLBACK_FAILED … */
+  status?: string
+  statusReason?: string
+  rollback?: { reason?: string; startedAt?: Date; serviceRevisionArn?: string }
+  circuitBreaker?: { status?: string; failureCount?: number; threshold?: number }
+  alarms?: { status?: string; alarmNames: string[]; triggeredAlarmNames: string[] }
+}
+
+/** ECS replaced our deployment with one that goes back to the last completed one. */
+export interface EcsRollback {
+  /** The new PRIMARY deployment ECS started to roll back. */
+  deploymentId: string
+  taskDefinition?: string
+  /** Why ECS rolled back (our deployment's rolloutStateReason, else the service deployment's statusReason). */
+  reason: string
+  /** The rollback deployment reached COMPLETED with running == desired. */
+  completed: boolean
+  /** The rollback deployment itself FAILED (or the service deployment says ROLLBACK_FAILED). */
+  failed: boolean
+  final?: DeploymentObservation
+}
+
+/** A rollback the action started itself (after a bake alarm or a timeout). */
+export interface ActionRollback {
+  trigger: 'bake-alarm' | 'timeout'
+  toTaskDefinitionArn: string
+  deploymentId?: string
+  completed: boolean
+  /** Why it did not complete: an API error, a FAILED rollout, or its own deadline. */
+  problem?: string
+  final?: DeploymentObservation
+}
+
+export interface BakeResult {
+  durationMs: number
+  alarms: string[]
+  /** Baked for the whole duration with no alarm in ALARM. */
+  passed: boolean
+  /** The alarm that ended the bake. */
+  fired?: { name: string; reason?: string }
+  /** The deadline came before the bake time was over. */
+  cutShortByDeadline: boolean
+}
+
+export interface DeploymentFacts {
+  cluster: string
+  service: string
+  /** Alarms the deployment was guarded by (input `alarms`). */
+  alarms: string[]
+  rollbackPolicy: 'on-failure' | 'never'
+  taskDefinitionArn?: string
+  previousTaskDefinitionArn?: string
+  /** The registered task definition (container definitions are needed to find log streams). */
+  taskDefinition?: TaskDefinition
+  /** The image that was deployed: the plan's image, else the first essential container's. */
+  image?: string
+  deploymentId?: string
+  serviceDeploymentArn?: string
+  startedAt: Date
+  finishedAt?: Date
+  /** false when `wait: false`: the deployment was started and not watched. */
+  waited: boolean
+  /** The last observation of OUR deployment. */
+  final?: DeploymentObservation
+  serviceDeployment?: ServiceDeploymentObservation
+  ecsRollback?: EcsRollback
+  /** A deployment the action did not start took over the service. */
+  supersededBy?: { deploymentId: string; taskDefinition?: string; rolloutStateReason?: string }
+  timedOut: boolean
+  bake?: BakeResult
+  actionRollback?: ActionRollback
+  /** Stopped tasks of our deployment seen while watching (log tails for the first of each kind). */
+  stoppedTasks: StoppedTask[]
+  /** ThrottlingException responses that survived the SDK's retries. */
+  throttled: number
+  /** An API error that ended the run early (message as AWS gave it, with the operation). */
+  error?: string
+}

@@ -1,0 +1,42 @@
+// What the main step leaves for the post step (`runs.post` runs the same dist/index.js). The runner hands state
+// saved with core.saveState to the post step as STATE_<name>; the main step never sees its own saved state, so a
+// flag saved at the start of main tells index.ts which half it is (docker/build-push-action does the same).
+import * as core from '@actions/core'
+
+const POST_FLAG = 'isPost'
+const ECR_LOGIN = 'ecrLogin'
+
+/** What the post step needs to log out and remove the temporary docker config. Holds no secret. */
+export interface EcrLoginState {
+  /** Registry hosts logged in to. */
+  registries: string[]
+  /** The temporary DOCKER_CONFIG directory (holds the login until the post step removes it). */
+  dockerConfigDir: string
+}
+
+/** True in the post step. */
+export function isPostStep(): boolean {
+  return core.getState(POST_FLAG) === 'true'
+}
+
+/** Called first thing in the main step, so that the post step knows it is the post step. */
+export function markMainStep(): void {
+  core.saveState(POST_FLAG, 'true')
+}
+
+export function saveEcrLogin(state: EcrLoginState): void {
+  core.saveState(ECR_LOGIN, JSON.stringify(state))
+}
+
+/** The login the main step saved; undefined when it did not log in (or its state is unreadable). */
+export function savedEcrLogin(): EcrLoginState | undefined {
+  const raw = core.getState(ECR_LOGIN)
+  if (!raw) return undefined
+  try {
+    const value = JSON.parse(raw) as Partial<EcrLoginState>
+    if (typeof value.dockerConfigDir !== 'string' || !Array.isArray(value.registries)) return undefined
+    return { dockerConfigDir: value.dockerConfigDir, registries: value.registries.filter((r): r is string => typeof r === 'string') }
+  } catch {
+    return undefined
+  }
+}
