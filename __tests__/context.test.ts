@@ -236,3 +236,59 @@ describe('getInputs', () => {
     for (const p of found) expect(message).toContain(p)
   })
 })
+
+describe('getInputs: building', () => {
+  const sha = { GITHUB_SHA: '0123abc' }
+  const withBuild = (values: Record<string, string>, env: NodeJS.ProcessEnv = sha) =>
+    getInputs(read({ cluster: 'prod', service: 'web', ...values }), env)
+  const buildProblems = (values: Record<string, string>, env: NodeJS.ProcessEnv = sha): string[] => {
+    try {
+      withBuild(values, env)
+    } catch (err) {
+      expect(err).toBeInstanceOf(InputError)
+      return (err as InputError).problems
+    }
+    throw new Error('expected an InputError')
+  }
+
+  it('reads the build inputs; image may be a bare repository name; build-args values keep = and shell syntax', () => {
+    const got = withBuild({
+      image: 'web',
+      'build-context': 'app',
+      dockerfile: 'app/Dockerfile.prod',
+      'build-args': 'A=1\nURL=postgres://u:p@h/db?x=1&y=$(id)\n# note\n',
+      'build-target': 'runtime',
+      platform: 'linux/arm64',
+      tags: 'latest, release-1\nstable',
+    })
+    expect(got.image).toBe('web')
+    expect(got.build).toEqual({
+      context: 'app',
+      dockerfile: 'app/Dockerfile.prod',
+      buildArgs: [{ name: 'A', value: '1' }, { name: 'URL', value: 'postgres://u:p@h/db?x=1&y=$(id)' }],
+      target: 'runtime',
+      platform: 'linux/arm64',
+      tags: ['latest', 'release-1', 'stable'],
+    })
+  })
+
+  it('no build-context: no build, and the build-only inputs are refused', () => {
+    expect(withBuild({ image: IMAGE }).build).toBeUndefined()
+    expect(buildProblems({ image: IMAGE, dockerfile: 'Dockerfile', tags: 'x' })).toEqual([
+      'Input `dockerfile` is set but `build-context` is not: dockerfile is only used when the action builds the image; set build-context (e.g. `.`) or remove dockerfile.',
+      'Input `tags` is set but `build-context` is not: tags is only used when the action builds the image; set build-context (e.g. `.`) or remove tags.',
+    ])
+  })
+
+  it('reports every build problem together', () => {
+    expect(buildProblems({ 'build-context': '.', 'build-args': 'NOEQUALS', 'build-target': '-x', platform: 'arm64' })).toEqual([
+      'Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.',
+      "Input `build-args`, line 1: 'NOEQUALS' is not KEY=VALUE.",
+      'Input `build-target` is `-x`: expected the name of a stage in the Dockerfile (FROM … AS <name>).',
+      'Input `platform` is `arm64`: expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several.',
+    ])
+    expect(buildProblems({ 'build-context': '.', image: `web@sha256:${'a'.repeat(64)}` })[0]).toMatch(/^Input `image`: '.*' has a digest; when building/)
+    expect(buildProblems({ 'build-context': '.', image: 'web', tags: 'ok, -bad' })[0]).toMatch(/^Input `tags`: '-bad' is not a valid tag/)
+    expect(buildProblems({ 'build-context': '.', image: 'web' }, {})[0]).toMatch(/^Input `image`: 'web' has no tag and GITHUB_SHA is not set/)
+  })
+})

@@ -1,7 +1,9 @@
 // End to end: the bundled action (dist/index.js) on Node 24 as a child process, against the sandbox.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { ECSClient, DescribeTaskDefinitionCommand, DescribeServicesCommand } from '@aws-sdk/client-ecs'
+import { ECSClient, DescribeTaskDefinitionCommand, DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runAction, repoRoot, type ActionRun } from '../scripts/action-runner.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
@@ -50,10 +52,11 @@ describe('rolling deployment through the bundled action', () => {
     expect(run.outputs['task-definition-arn']).toMatch(/:task-definition\/web:2$/)
     expect(run.outputs['previous-task-definition-arn']).toMatch(/:task-definition\/web:1$/)
     expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\/\d{19}$/)
-    expect(run.outputs.image).toBe(image)
+    // The tag is resolved through ECR and deployed pinned by digest.
+    expect(run.outputs.image).toMatch(new RegExp(`^${ECR}/web@sha256:[0-9a-f]{64}$`))
     const client = ecs()
     const { taskDefinition } = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: run.outputs['task-definition-arn'] }))
-    expect(taskDefinition?.containerDefinitions?.[0].image).toBe(image)
+    expect(taskDefinition?.containerDefinitions?.[0].image).toBe(run.outputs.image)
     // Everything else of the container survived the render.
     expect(taskDefinition?.containerDefinitions?.[0].logConfiguration?.options?.['awslogs-group']).toBe('/ecs/web')
     const { services } = await client.send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))
@@ -83,7 +86,10 @@ describe('rolling deployment through the bundled action', () => {
   })
 
   test('an image that cannot be pulled fails with CannotPullContainerError', async () => {
-    const run = await deploy({ image: `${ECR}/web:does-not-exist` })
+    // `image` would be checked in preflight; a task definition file's own images are deployed as written.
+    const file = join(mkdtempSync(join(tmpdir(), 'e2e-rolling-')), 'td.json')
+    writeFileSync(file, JSON.stringify({ family: 'web', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [{ name: 'web', image: `${ECR}/web:does-not-exist`, essential: true }] }))
+    const run = await deploy({ 'task-definition': file })
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)
     expect(errors(run)).toContain('CannotPullContainerError')
@@ -109,6 +115,36 @@ describe('rolling deployment through the bundled action', () => {
     expect(services?.[0].deployments?.[0].rolloutState).toBe('COMPLETED')
   })
 
+  test('throttling while watching slows the action down but the outcome stays right', async () => {
+    const image = await push('v1-4')
+    let throttled = false
+    const run = await deploy({ image }, (line) => {
+      if (throttled || !/── watch/.test(line)) return
+      throttled = true
+      // More throttled calls than the SDK retries (8 attempts), so the watcher's own back-off is exercised too.
+      sandbox.control.fault({ operation: 'DescribeServices', kind: 'throttling', count: 10 })
+    })
+    expect(sandbox.control.calls({ operation: 'DescribeServices', failed: true })).toHaveLength(10)
+    expect(sandbox.control.calls({ operation: 'DescribeServices', failed: true })[0].errorCode).toBe('ThrottlingException')
+    expect(run.stdout).toMatch(/warning: .*Rate exceeded/)
+    expect(run.outputs.outcome).toBe('succeeded')
+    expect(run.code).toBe(0)
+  })
+
+  test('a deployment already in progress is waited for before ours starts', async () => {
+    const image = await push('v1-5')
+    await ecs().send(new UpdateServiceCommand({ cluster: 'demo', service: 'web', forceNewDeployment: true }))
+    const run = await deploy({ image })
+    expect(run.stdout).toMatch(/already in progress on web; waiting for it to end/)
+    expect(run.outputs.outcome).toBe('succeeded')
+    // Our UpdateService came only after the other deployment had completed.
+    const ours = sandbox.control.calls({ operation: 'UpdateService' })
+    expect(ours).toHaveLength(1)
+    const completed = sandbox.control.transitions({ kind: 'deployment', state: 'COMPLETED' })
+    expect(completed.length).toBeGreaterThanOrEqual(2)
+    expect(completed[0].wallMs).toBeLessThanOrEqual(ours[0].wallMs)
+  })
+
   test('wait: false returns once the deployment has started', async () => {
     const run = await deploy({ image: await push('v1-3'), wait: 'false' })
     expect(run.outputs.outcome).toBe('started')
@@ -118,6 +154,14 @@ describe('rolling deployment through the bundled action', () => {
 })
 
 describe('bad input changes nothing', () => {
+  test('an ECR image that does not exist is a preflight error; nothing in ECS changes', async () => {
+    const run = await deploy({ image: `${ECR}/web:does-not-exist` })
+    expect(run.code).toBe(1)
+    expect(run.outputs.outcome).toBe('failed')
+    expect(errors(run)).toContain("ECR repository 'web' has no image with tag 'does-not-exist'")
+    expect(sandbox.control.calls({ mutating: true })).toEqual([])
+  })
+
   test('invalid inputs are all reported and no AWS call is made', async () => {
     const run = await deploy({ 'bake-time': '10x', timeout: '7h', rollback: 'sometimes', strategy: 'yolo', image: `${ECR}/web:v1` })
     expect(run.code).toBe(1)

@@ -21,9 +21,13 @@ const REGISTRY = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`
 const IMAGE = `${REGISTRY}/web:1.4.3`
 
 const ECS = 'AmazonEC2ContainerServiceV20141113'
+const ECR = 'AmazonEC2ContainerRegistry_V20150921'
 const CLOUDWATCH = 'GraniteServiceVersion20100801'
 // Every operation preflight may call; all of them only read.
-const READ_OPERATIONS = [`${ECS}.DescribeClusters`, `${ECS}.DescribeServices`, `${ECS}.DescribeTaskDefinition`, `${CLOUDWATCH}.DescribeAlarms`]
+const READ_OPERATIONS = [`${ECS}.DescribeClusters`, `${ECS}.DescribeServices`, `${ECS}.DescribeTaskDefinition`, `${CLOUDWATCH}.DescribeAlarms`, `${ECR}.DescribeImages`]
+// What ECR DescribeImages says IMAGE is, and so what preflight deploys: the image pinned by digest.
+const DIGEST = `sha256:${'4'.repeat(64)}`
+const PINNED = `${REGISTRY}/web@${DIGEST}`
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Body = any
@@ -36,7 +40,8 @@ interface Call {
 }
 
 /** Answers each operation with its handler, records every request (matched or not), and refuses the rest. */
-function fakeAws(handlers: Record<string, Handler>) {
+function fakeAws(given: Record<string, Handler>) {
+  const handlers: Record<string, Handler> = { [`${ECR}.DescribeImages`]: () => [200, { imageDetails: [{ imageDigest: DIGEST, imageTags: ['1.4.3'] }] }], ...given }
   const calls: Call[] = []
   const unmatched: string[] = []
   nock.emitter.on('no match', (req: { headers?: Record<string, string>; path?: string }) => {
@@ -212,14 +217,14 @@ describe('preflight', () => {
     expect(result.service.tags).toEqual([{ key: 'team', value: 'payments' }])
     expect(result.currentTaskDefinitionArn).toBe(TD_ARN)
     expect(result.containerName).toBe('app')
-    expect(result.image).toBe(IMAGE)
+    expect(result.image).toBe(PINNED)
     expect(result.alarms).toEqual(['web-5xx', 'web-health'])
     expect(result.inProgress).toBeUndefined()
     expect(result.taskDefinition).toEqual({
       family: 'web',
       networkMode: 'awsvpc',
       containerDefinitions: [
-        { name: 'app', image: IMAGE, essential: true, environment: [{ name: 'OPTS', value: 'a=b' }] },
+        { name: 'app', image: PINNED, essential: true, environment: [{ name: 'OPTS', value: 'a=b' }] },
         { name: 'envoy', image: 'public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29', essential: true },
       ],
       requiresCompatibilities: ['FARGATE'],
@@ -241,9 +246,9 @@ describe('preflight', () => {
     const path = tempFile('td.yaml', 'family: web\ncpu: "256"\ncontainerDefinitions:\n  - name: web\n    image: nginx:1\n')
     const aws = healthy()
     const result = await preflight(clients(), inputs({ taskDefinitionFile: path }))
-    expect(result.taskDefinition).toEqual({ family: 'web', cpu: '256', containerDefinitions: [{ name: 'web', image: IMAGE }] })
+    expect(result.taskDefinition).toEqual({ family: 'web', cpu: '256', containerDefinitions: [{ name: 'web', image: PINNED }] })
     expect(result.containerName).toBe('web')
-    expect(aws.targets().sort()).toEqual([`${ECS}.DescribeClusters`, `${ECS}.DescribeServices`])
+    expect(aws.targets().sort()).toEqual([`${ECR}.DescribeImages`, `${ECS}.DescribeClusters`, `${ECS}.DescribeServices`])
   })
 
   it('keeps the images and leaves out image when there is none to deploy', async () => {
@@ -258,7 +263,7 @@ describe('preflight', () => {
       [`${ECS}.DescribeClusters`]: () => [200, { clusters: [], failures: [{ arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod`, reason: 'MISSING' }] }],
     })
     expect(await problemsOf(preflight(clients(), inputs()))).toEqual(['Cluster `prod` was not found in us-east-1.'])
-    expect(aws.targets()).toEqual([`${ECS}.DescribeClusters`])
+    expect(aws.targets().sort()).toEqual([`${ECR}.DescribeImages`, `${ECS}.DescribeClusters`])
   })
 
   it('reports a cluster that is not ACTIVE', async () => {
@@ -429,6 +434,7 @@ describe('preflight', () => {
       const hint = ' Check the AWS credentials (for example aws-actions/configure-aws-credentials before this step).'
       expect(problems).toEqual([
         `ECS DescribeClusters failed: CredentialsProviderError: Could not load credentials from any providers.${hint}`,
+        `ECR DescribeImages failed: CredentialsProviderError: Could not load credentials from any providers.${hint}`,
         `CloudWatch DescribeAlarms failed: CredentialsProviderError: Could not load credentials from any providers.${hint}`,
       ])
       expect(aws.calls).toEqual([])
@@ -438,7 +444,68 @@ describe('preflight', () => {
       // Nothing listens on port 1 of the loopback address: the connection is refused.
       nock.enableNetConnect('127.0.0.1')
       const problems = await problemsOf(preflight(clients(undefined, 'http://127.0.0.1:1'), inputs()))
-      expect(problems).toEqual(['ECS DescribeClusters failed: Error: connect ECONNREFUSED 127.0.0.1:1.'])
+      expect(problems).toEqual(['ECS DescribeClusters failed: Error: connect ECONNREFUSED 127.0.0.1:1.', 'ECR DescribeImages failed: Error: connect ECONNREFUSED 127.0.0.1:1.'])
     })
+  })
+})
+
+describe('preflight: the image', () => {
+  const token = (proxyEndpoint: string): Handler => () => [200, { authorizationData: [{ authorizationToken: Buffer.from('AWS:secret-password').toString('base64'), proxyEndpoint }] }]
+  const notFound = (type: string): Handler => () => [400, { __type: type, message: `${type} for the test` }]
+  const build = { context: '.', buildArgs: [], tags: [] }
+
+  it('an ECR image that does not exist is a problem, and no other ECR call is made', async () => {
+    const aws = healthy({ [`${ECR}.DescribeImages`]: notFound('ImageNotFoundException') })
+    expect(await problemsOf(preflight(clients(), inputs()))).toEqual([
+      `Input \`image\`: image '${IMAGE}' does not exist: ECR repository 'web' has no image with tag '1.4.3'.`,
+    ])
+    expect(aws.calls.find((c) => c.target.endsWith('DescribeImages'))?.body).toEqual({ repositoryName: 'web', registryId: ACCOUNT, imageIds: [{ imageTag: '1.4.3' }] })
+    expect(aws.targets().filter((t) => t.startsWith(ECR))).toEqual([`${ECR}.DescribeImages`])
+  })
+
+  it('an image of another registry is deployed as given once ECR says that registry is not its own', async () => {
+    const aws = healthy({ [`${ECR}.GetAuthorizationToken`]: token(`https://${REGISTRY}`) })
+    const result = await preflight(clients(), inputs({ image: 'public.ecr.aws/appmesh/aws-appmesh-envoy:v1.30' }))
+    expect(result.image).toBe('public.ecr.aws/appmesh/aws-appmesh-envoy:v1.30')
+    expect(result.containerName).toBe('envoy')
+    expect(aws.targets()).not.toContain(`${ECR}.DescribeImages`)
+  })
+
+  it('a Docker Hub image needs no ECR call; a registry ECR names as its own (an emulator) is resolved', async () => {
+    let aws = healthy()
+    expect((await preflight(clients(), inputs({ image: 'nginx:1.27', containerName: 'app' }))).image).toBe('nginx:1.27')
+    expect(aws.targets().filter((t) => t.startsWith(ECR))).toEqual([])
+    nock.cleanAll()
+    aws = healthy({ [`${ECR}.GetAuthorizationToken`]: token('http://127.0.0.1:5055') })
+    const result = await preflight(clients(), inputs({ image: '127.0.0.1:5055/web:1.4.3', containerName: 'app' }))
+    expect(result.image).toBe(`127.0.0.1:5055/web@${DIGEST}`)
+    expect(aws.calls.find((c) => c.target.endsWith('DescribeImages'))?.body).toEqual({ repositoryName: 'web', imageIds: [{ imageTag: '1.4.3' }] })
+  })
+
+  it('building: a bare repository name goes to the account registry, tagged with the commit, and needs the repository', async () => {
+    const saved = process.env.GITHUB_SHA
+    process.env.GITHUB_SHA = 'abc123'
+    try {
+      const aws = healthy({ [`${ECR}.GetAuthorizationToken`]: token(`https://${REGISTRY}`) })
+      const result = await preflight(clients(), inputs({ image: 'web', build }))
+      expect(result.image).toBe(`${REGISTRY}/web:abc123`)
+      expect(result.push).toEqual({ registry: REGISTRY, registryId: ACCOUNT, region: 'us-east-1' })
+      expect(result.containerName).toBe('app')
+      expect(aws.calls.find((c) => c.target.endsWith('DescribeImages'))?.body).toEqual({ repositoryName: 'web', registryId: ACCOUNT, maxResults: 1 })
+    } finally {
+      process.env.GITHUB_SHA = saved
+    }
+  })
+
+  it('building: a missing repository or a registry that is not ECR is a problem', async () => {
+    healthy({ [`${ECR}.DescribeImages`]: notFound('RepositoryNotFoundException') })
+    expect(await problemsOf(preflight(clients(), inputs({ image: `${REGISTRY}/web:v2`, build })))).toEqual([
+      `Input \`image\`: there is no ECR repository \`web\` in ${REGISTRY} to push to: create it (aws ecr create-repository --repository-name web) or fix the name.`,
+    ])
+    nock.cleanAll()
+    healthy({ [`${ECR}.GetAuthorizationToken`]: token(`https://${REGISTRY}`) })
+    expect(await problemsOf(preflight(clients(), inputs({ image: 'ghcr.io/acme/web:v2', build })))).toEqual([
+      'Input `image` is `ghcr.io/acme/web:v2`: when building, image names an ECR repository (`web`, or <account>.dkr.ecr.<region>.amazonaws.com/web), and ghcr.io is not an ECR registry.',
+    ])
   })
 })

@@ -6,7 +6,7 @@ const error = jest.fn<Annotate>()
 const warning = jest.fn<Annotate>()
 const notice = jest.fn<Annotate>()
 jest.unstable_mockModule('@actions/core', () => ({ error, warning, notice }))
-const { annotate } = await import('../src/report/annotations.js')
+const { annotate, tellingLine } = await import('../src/report/annotations.js')
 const { Timeline } = await import('../src/timeline.js')
 type Facts = import('../src/facts.js').DeploymentFacts
 
@@ -21,7 +21,7 @@ describe('annotations', () => {
     const reason = 'ECS deployment circuit breaker: tasks failed to start.'
     annotate({ outcome: 'rolled-back', reason }, facts, new Timeline(), {
       summary: 'ECS deployment circuit breaker: tasks failed to start — 3 tasks stopped: Essential container in task exited (exit code 1 in app)',
-      stoppedTasks: [{ taskId: 't1', stoppedReason: 'Essential container in task exited', containers: [{ name: 'app', exitCode: 1 }], logTail: ['starting', 'db down', 'Error: DATABASE_URL is not set'] }],
+      stoppedTasks: [{ taskId: 't1', stoppedReason: 'Essential container in task exited', containers: [{ name: 'app', exitCode: 1 }], logTail: ['starting', 'Error: DATABASE_URL is not set', '    at main (/app/server.js:14:11)', '', 'Node.js v22.14.0'] }],
       serviceEvents: [],
       alarms: [],
     })
@@ -32,10 +32,16 @@ describe('annotations', () => {
         reason,
         'ECS deployment circuit breaker: tasks failed to start — 3 tasks stopped: Essential container in task exited (exit code 1 in app)',
         'Task t1: Essential container in task exited (exit code 1 in app)',
-        'Log: starting … Error: DATABASE_URL is not set',
+        'Log: Error: DATABASE_URL is not set',
       ].join('\n'),
     )
     expect(notice).not.toHaveBeenCalled()
+  })
+
+  it('picks the log line that says what went wrong', () => {
+    expect(tellingLine(['boot', 'panic: runtime error: index out of range', 'goroutine 1 [running]:', ''])).toBe('panic: runtime error: index out of range')
+    expect(tellingLine(['listening', 'shutting down', ''])).toBe('shutting down')
+    expect(tellingLine(['', '  '])).toBeUndefined()
   })
 
   it('gives a notice on success and at most 10 warnings', () => {

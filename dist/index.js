@@ -11999,7 +11999,7 @@ __webpack_unused_export__ = DescribeImageSigningStatusCommand;
 __webpack_unused_export__ = DescribeImageSigningStatusRequest$;
 __webpack_unused_export__ = DescribeImageSigningStatusResponse$;
 __webpack_unused_export__ = DescribeImages$;
-__webpack_unused_export__ = DescribeImagesCommand;
+exports.ji5 = DescribeImagesCommand;
 __webpack_unused_export__ = DescribeImagesFilter$;
 __webpack_unused_export__ = DescribeImagesRequest$;
 __webpack_unused_export__ = DescribeImagesResponse$;
@@ -12043,7 +12043,7 @@ __webpack_unused_export__ = GetAccountSettingCommand;
 __webpack_unused_export__ = GetAccountSettingRequest$;
 __webpack_unused_export__ = GetAccountSettingResponse$;
 __webpack_unused_export__ = GetAuthorizationToken$;
-__webpack_unused_export__ = GetAuthorizationTokenCommand;
+exports.Eu6 = GetAuthorizationTokenCommand;
 __webpack_unused_export__ = GetAuthorizationTokenRequest$;
 __webpack_unused_export__ = GetAuthorizationTokenResponse$;
 __webpack_unused_export__ = GetDownloadUrlForLayer$;
@@ -83374,14 +83374,14 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  */
 function exec_exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -83401,8 +83401,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -83573,7 +83573,7 @@ function exportVariable(name, val) {
  * ```
  */
 function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -83679,7 +83679,7 @@ function setCommandEcho(enabled) {
  */
 function setFailed(message) {
     process.exitCode = ExitCode.Failure;
-    error(message);
+    core_error(message);
 }
 //-----------------------------------------------------------------------
 // Logging Commands
@@ -83702,7 +83702,7 @@ function core_debug(message) {
  * @param message error issue message. Errors will be converted to string via toString()
  * @param properties optional properties to add to the annotation.
  */
-function error(message, properties = {}) {
+function core_error(message, properties = {}) {
     command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
@@ -83778,9 +83778,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -83813,67 +83813,118 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(4085);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
-var client_ecr_dist_cjs = __nccwpck_require__(8249);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var client_ecs_dist_cjs = __nccwpck_require__(212);
-;// CONCATENATED MODULE: ./src/aws-clients.ts
-// The SDK clients the action uses. Region and credentials come from the standard AWS environment
-// (configure-aws-credentials sets them); AWS_ENDPOINT_URL is honoured by the SDK itself, which is how the
-// sandbox is reached — there is no special code path for it here.
+var dist_cjs = __nccwpck_require__(8249);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/docker.ts
+// The docker CLI, run through @actions/exec with argument arrays: no shell ever sees an argument, so a value with
+// spaces, quotes, `;` or `$(...)` is one argv element and runs nothing. Secrets go in on stdin (`input`), never argv.
 
-
-
-
-/** Adaptive retry backs off on ThrottlingException ("Rate exceeded") and 5xx before a call is given up. */
-const retry = { retryMode: 'adaptive', maxAttempts: 8 };
-function createClients(region) {
-    const config = { ...retry, ...(region ? { region } : {}), customUserAgent: 'ecs-safe-deploy' };
-    return {
-        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
-        ecr: new client_ecr_dist_cjs/* ECRClient */.S70(config),
-        cloudwatch: new dist_cjs/* CloudWatchClient */.WBn(config),
-        logs: new client_cloudwatch_logs_dist_cjs/* CloudWatchLogsClient */.TFr(config),
-    };
+/** A docker command that exited non-zero; the message ends with the last lines it printed. */
+class DockerCommandError extends Error {
+    command;
+    exitCode;
+    output;
+    constructor(command, exitCode, output) {
+        super(`${command} failed (exit code ${exitCode})${tailOf(output)}`);
+        this.command = command;
+        this.exitCode = exitCode;
+        this.output = output;
+        this.name = 'DockerCommandError';
+    }
 }
-
-;// CONCATENATED MODULE: ./src/duration.ts
-// Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
-// and as the log and summary show them.
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const BARE = /^\d+$/;
-const UNITS = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-/** Milliseconds for `text`; throws a RangeError for anything else (callers word the message for their input). */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (BARE.test(value))
-        return Number(value) * MINUTE;
-    const match = UNITS.exec(value);
-    // The regex also matches the empty string; a duration needs at least one part.
-    if (!match || value === '')
-        throw new RangeError(`'${text}' is not a duration such as 0, 90s, 10m, 1h or 1h30m`);
-    const [, h = '0', m = '0', s = '0'] = match;
-    return Number(h) * HOUR + Number(m) * MINUTE + Number(s) * SECOND;
+const TAIL_LINES = 25;
+// Colour codes docker puts around a step's stderr, and the CR-redrawn progress lines of buildx.
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+function tailOf(text) {
+    const lines = text
+        .replace(ANSI, '')
+        .split('\n')
+        .map((l) => l.slice(l.lastIndexOf('\r', l.length - 2) + 1).trimEnd())
+        .filter((l) => l !== '');
+    if (lines.length === 0)
+        return '';
+    return `:\n${lines.slice(-TAIL_LINES).join('\n')}`;
 }
-/** `1h30m`, `2m5s`, `45s`, `0s`; rounded to whole seconds, so `parseDuration(formatDuration(ms))` gives `ms` back. */
-function formatDuration(ms) {
-    const total = Math.max(0, Math.round(ms / SECOND));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
-    return parts || '0s';
+class Docker {
+    env;
+    /**
+     * @param env variables added to this process's environment for every docker command (DOCKER_CONFIG of the
+     *   temporary login, DOCKER_HOST in tests).
+     */
+    constructor(env = {}) {
+        this.env = env;
+    }
+    /** The same CLI with more environment (e.g. after login: `docker.with({ DOCKER_CONFIG: dir })`). */
+    with(env) {
+        return new Docker({ ...this.env, ...env });
+    }
+    /** Runs `docker ...args`; never throws for a non-zero exit (see `run`). */
+    async exec(args, options = {}) {
+        const env = {};
+        for (const [k, v] of Object.entries(process.env))
+            if (v !== undefined)
+                env[k] = v;
+        Object.assign(env, this.env);
+        let output = '';
+        const result = await getExecOutput('docker', args, {
+            env,
+            input: options.input,
+            silent: options.silent ?? false,
+            cwd: options.cwd,
+            ignoreReturnCode: true,
+            listeners: {
+                stdout: (data) => (output += data.toString()),
+                stderr: (data) => (output += data.toString()),
+            },
+        });
+        return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, output };
+    }
+    /** Runs `docker ...args`; a non-zero exit throws DockerCommandError naming `docker <first args>`. */
+    async run(args, options = {}) {
+        const result = await this.exec(args, options);
+        if (result.exitCode !== 0) {
+            throw new DockerCommandError(`docker ${commandName(args)}`, result.exitCode, result.output);
+        }
+        return result;
+    }
+    /** True when the buildx plugin answers (it is looked up under DOCKER_CONFIG/cli-plugins and the system dirs). */
+    async hasBuildx() {
+        try {
+            return (await this.exec(['buildx', 'version'], { silent: true })).exitCode === 0;
+        }
+        catch {
+            return false;
+        }
+    }
+    /** The driver of the current buildx builder (`docker`, `docker-container`, ...), undefined when unknown. */
+    async buildxDriver() {
+        const result = await this.exec(['buildx', 'inspect'], { silent: true });
+        if (result.exitCode !== 0)
+            return undefined;
+        return /^Driver:\s*(\S+)/m.exec(result.stdout)?.[1];
+    }
+}
+/** `buildx build`, `push`, `login`: the subcommand words, not the arguments (which may be long or private). */
+function commandName(args) {
+    const words = [];
+    for (const a of args) {
+        if (a.startsWith('-') || words.length === 2)
+            break;
+        words.push(a);
+    }
+    return words.join(' ');
 }
 
 ;// CONCATENATED MODULE: ./src/image-ref.ts
 // Image references (`[registry/]repository[:tag][@sha256:...]`) and resolving one to its digest through ECR, so the
 // task definition always gets an immutable `repository@sha256:...`.
+
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -83942,6 +83993,20 @@ function registryFromProxyEndpoint(proxyEndpoint) {
         throw new Error(`ECR returned an unusable proxyEndpoint '${proxyEndpoint}'`);
     return host;
 }
+/**
+ * The registry host of the caller's own ECR registry, as GetAuthorizationToken's proxyEndpoint names it: how a
+ * registry that is not spelled `<account>.dkr.ecr.<region>.amazonaws.com` (an ECR emulator's) is known to be ECR.
+ * The token in the answer is not used; it is masked all the same.
+ */
+async function accountRegistry(ecr) {
+    const out = await ecr.send(new dist_cjs/* GetAuthorizationTokenCommand */.Eu6({}));
+    const data = out.authorizationData?.[0];
+    if (data?.authorizationToken)
+        core_setSecret(data.authorizationToken);
+    if (!data?.proxyEndpoint)
+        throw new Error('ECR GetAuthorizationToken returned no proxyEndpoint');
+    return registryFromProxyEndpoint(data.proxyEndpoint);
+}
 /** True when `image` is in ECR (or one of `ecrRegistries`), i.e. `resolveImage` can look it up. */
 function isEcrImage(image, ecrRegistries = []) {
     const registry = (typeof image === 'string' ? parseImageRef(image) : image).registry?.toLowerCase();
@@ -83964,7 +84029,7 @@ async function resolveImage(ecr, image, options = {}) {
     const registryId = parseEcrRegistry(ref.registry)?.accountId;
     let details;
     try {
-        const out = await ecr.send(new DescribeImagesCommand({ repositoryName: ref.repository, registryId, imageIds: [imageId] }));
+        const out = await ecr.send(new dist_cjs/* DescribeImagesCommand */.ji5({ repositoryName: ref.repository, registryId, imageIds: [imageId] }));
         details = out.imageDetails ?? [];
     }
     catch (err) {
@@ -83992,9 +84057,382 @@ async function resolveImage(ecr, image, options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/state-helper.ts
+// What the main step leaves for the post step (`runs.post` runs the same dist/index.js). The runner hands state
+// saved with core.saveState to the post step as STATE_<name>; the main step never sees its own saved state, so a
+// flag saved at the start of main tells index.ts which half it is (docker/build-push-action does the same).
+
+const POST_FLAG = 'isPost';
+const ECR_LOGIN = 'ecrLogin';
+/** True in the post step. */
+function isPostStep() {
+    return getState(POST_FLAG) === 'true';
+}
+/** Called first thing in the main step, so that the post step knows it is the post step. */
+function markMainStep() {
+    saveState(POST_FLAG, 'true');
+}
+function saveEcrLogin(state) {
+    saveState(ECR_LOGIN, JSON.stringify(state));
+}
+/** The login the main step saved; undefined when it did not log in (or its state is unreadable). */
+function savedEcrLogin() {
+    const raw = getState(ECR_LOGIN);
+    if (!raw)
+        return undefined;
+    try {
+        const value = JSON.parse(raw);
+        if (typeof value.dockerConfigDir !== 'string' || !Array.isArray(value.registries))
+            return undefined;
+        return { dockerConfigDir: value.dockerConfigDir, registries: value.registries.filter((r) => typeof r === 'string') };
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ecr-login.ts
+// ECR login without the password ever on a command line: GetAuthorizationToken, then `docker login --password-stdin`
+// into a temporary DOCKER_CONFIG, so the runner's own docker logins are neither used nor changed. The post step
+// logs out and deletes that directory (logoutFromEcr).
+
+
+
+
+
+
+
+
+const CONFIG_PREFIX = 'ecs-safe-deploy-docker-config-';
+// Kept from the user's docker config: plugins (buildx), builder instances (setup-buildx-action's) and contexts.
+const SHARED_ENTRIES = ['cli-plugins', 'buildx', 'contexts'];
+/**
+ * Logs docker in to the ECR registries of `registryIds` (default: the caller's account). The password and the
+ * token are masked before anything else happens, and reach docker only on stdin. Saves the state the post step
+ * needs before logging in, so a half-done login is cleaned up too.
+ */
+async function loginToEcr(ecr, registryIds, options = {}) {
+    const out = await ecr.send(new dist_cjs/* GetAuthorizationTokenCommand */.Eu6(registryIds?.length ? { registryIds } : {}));
+    const grants = (out.authorizationData ?? []).map((data) => {
+        if (!data.authorizationToken || !data.proxyEndpoint)
+            throw new Error('ECR GetAuthorizationToken returned no token or proxyEndpoint');
+        core_setSecret(data.authorizationToken);
+        const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0 || colon === decoded.length - 1)
+            throw new Error('ECR GetAuthorizationToken returned a token that is not base64 of user:password');
+        const password = decoded.slice(colon + 1);
+        core_setSecret(password);
+        return { registry: registryFromProxyEndpoint(data.proxyEndpoint), username: decoded.slice(0, colon), password };
+    });
+    if (grants.length === 0)
+        throw new Error('ECR GetAuthorizationToken returned no authorization data');
+    const base = options.docker ?? new Docker();
+    const dockerConfigDir = createDockerConfig(options.tempDir ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), base.env.DOCKER_CONFIG ?? process.env.DOCKER_CONFIG);
+    const state = { registries: grants.map((g) => g.registry), dockerConfigDir };
+    const docker = base.with({ DOCKER_CONFIG: dockerConfigDir });
+    try {
+        saveEcrLogin(state);
+        for (const grant of grants) {
+            // Silent: docker's reply is not secret, but nothing of this exchange needs to be in the log.
+            await docker.run(['login', '--username', grant.username, '--password-stdin', grant.registry], {
+                input: Buffer.from(grant.password, 'utf8'),
+                silent: true,
+            });
+            info(`Logged in to ${grant.registry}`);
+        }
+    }
+    catch (err) {
+        removeDockerConfig(dockerConfigDir);
+        throw new Error(`docker login to ${state.registries.join(', ')} failed: ${err.message}`, { cause: err });
+    }
+    return { ...state, registry: state.registries[0], docker };
+}
+/** The post step: `docker logout` of each registry, then the temporary config directory is deleted. Never throws. */
+async function logoutFromEcr(state, docker = new Docker()) {
+    if (!isOurs(state.dockerConfigDir))
+        return;
+    const withConfig = docker.with({ DOCKER_CONFIG: state.dockerConfigDir });
+    if ((0,external_node_fs_.existsSync)(state.dockerConfigDir)) {
+        for (const registry of state.registries) {
+            try {
+                const result = await withConfig.exec(['logout', registry], { silent: true });
+                if (result.exitCode === 0)
+                    info(`Logged out of ${registry}`);
+                else
+                    warning(`docker logout ${registry} failed: ${result.stderr.trim()}`);
+            }
+            catch (err) {
+                warning(`docker logout ${registry} failed: ${err.message}`);
+            }
+        }
+    }
+    removeDockerConfig(state.dockerConfigDir);
+}
+function createDockerConfig(parent, userConfigDir) {
+    const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(parent, CONFIG_PREFIX));
+    const userDir = userConfigDir ?? (0,external_node_path_.join)((0,external_node_os_.homedir)(), '.docker');
+    const config = { auths: {} };
+    try {
+        const user = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(userDir, 'config.json'), 'utf8'));
+        if (typeof user.currentContext === 'string')
+            config.currentContext = user.currentContext;
+    }
+    catch {
+        // No readable user config: docker's defaults apply.
+    }
+    // No credsStore/credHelpers: the password stays in this directory, which the post step deletes.
+    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'config.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+    for (const entry of SHARED_ENTRIES) {
+        if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(userDir, entry)))
+            (0,external_node_fs_.symlinkSync)((0,external_node_path_.join)(userDir, entry), (0,external_node_path_.join)(dir, entry));
+    }
+    return dir;
+}
+/** The path comes back from saved state and is not trusted blindly: only a directory this module names is touched. */
+function isOurs(dir) {
+    if ((0,external_node_path_.basename)(dir).startsWith(CONFIG_PREFIX))
+        return true;
+    warning(`Not logging out or removing ${dir}: it is not a docker config directory this action created`);
+    return false;
+}
+function removeDockerConfig(dir) {
+    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
+var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var client_ecs_dist_cjs = __nccwpck_require__(212);
+;// CONCATENATED MODULE: ./src/aws-clients.ts
+// The SDK clients the action uses. Region and credentials come from the standard AWS environment
+// (configure-aws-credentials sets them); AWS_ENDPOINT_URL is honoured by the SDK itself, which is how the
+// sandbox is reached — there is no special code path for it here.
+
+
+
+
+/** Adaptive retry backs off on ThrottlingException ("Rate exceeded") and 5xx before a call is given up. */
+const retry = { retryMode: 'adaptive', maxAttempts: 8 };
+function createClients(region) {
+    const config = { ...retry, ...(region ? { region } : {}), customUserAgent: 'ecs-safe-deploy' };
+    return {
+        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
+        ecr: new dist_cjs/* ECRClient */.S70(config),
+        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
+        logs: new client_cloudwatch_logs_dist_cjs/* CloudWatchLogsClient */.TFr(config),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/build-image.ts
+// Build the image and push it to ECR, then pin it by digest: the task definition gets `repository@sha256:...`,
+// never a tag that can move. `docker buildx build --push` when buildx is there, else `docker build` + `docker push`.
+
+
+
+
+
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const build_image_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const build_image_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/**
+ * Parses the `build-args` input: one KEY=VALUE a line; the value is everything after the first `=`, kept as
+ * written (it may contain `=`, spaces, quotes). Blank lines and lines starting with `#` are skipped. Errors name the
+ * line.
+ */
+function parseBuildArgs(text, input = 'build-args') {
+    const args = [];
+    const seen = new Map();
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
+        const n = i + 1;
+        if (line === '' || line.startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        if (eq < 0)
+            throw new Error(`Input ${input}, line ${n}: '${line}' is not KEY=VALUE`);
+        const name = line.slice(0, eq);
+        if (!ARG_NAME.test(name))
+            throw new Error(`Input ${input}, line ${n}: '${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`);
+        const first = seen.get(name);
+        if (first !== undefined)
+            throw new Error(`Input ${input}, line ${n}: ${name} is already set on line ${first}`);
+        seen.set(name, n);
+        args.push({ name, value: line.slice(eq + 1) });
+    });
+    return args;
+}
+/** Every `registry/repository:tag` to push: the image's tag (default `sha`) first, then the extra tags. */
+function composeTags(image, registry, sha, extraTags = []) {
+    const ref = parseImageRef(image);
+    if (ref.digest)
+        throw new Error(`Input image: '${image}' has a digest; when building, image names the repository and optionally a tag`);
+    const repository = repositoryUri({ registry: ref.registry ?? registry, repository: ref.repository });
+    const tag = ref.tag ?? sha;
+    if (!tag)
+        throw new Error(`Input image: '${image}' has no tag and GITHUB_SHA is not set to default it to`);
+    const tags = [tag];
+    for (const extra of extraTags.map((t) => t.trim()).filter((t) => t !== '')) {
+        if (!build_image_TAG.test(extra))
+            throw new Error(`Input tags: '${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
+        if (!tags.includes(extra))
+            tags.push(extra);
+    }
+    return { repository, tags: tags.map((t) => formatImageRef({ ...parseImageRef(repository), tag: t })) };
+}
+/** OCI labels tying the image to its source: org.opencontainers.image.source and .revision. */
+function ociLabels(env, sha) {
+    const labels = {};
+    if (env.GITHUB_REPOSITORY)
+        labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+    if (sha)
+        labels['org.opencontainers.image.revision'] = sha;
+    return labels;
+}
+/** True when the runner offers GitHub's cache service to this step (buildx reads these variables itself). */
+function runnerOffersCache(env) {
+    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL));
+}
+/** Probes docker: buildx or not, and whether its builder can use GitHub's cache. */
+async function buildPlan(docker, env = process.env) {
+    if (!(await docker.hasBuildx()))
+        return { buildx: false, ghaCache: false };
+    if (!runnerOffersCache(env))
+        return { buildx: true, ghaCache: false };
+    // The `docker` driver (buildx's default builder) cannot export cache; a docker-container builder
+    // (docker/setup-buildx-action's default) can.
+    const driver = await docker.buildxDriver();
+    if (driver === 'docker' || driver === undefined) {
+        info(`GitHub cache not used: the buildx builder's driver is ${driver ?? 'unknown'}; docker/setup-buildx-action before this step gives one that can export cache`);
+        return { buildx: true, ghaCache: false };
+    }
+    return { buildx: true, ghaCache: true };
+}
+/** The build command's arguments (after `docker`). `metadataFile` is where buildx writes the pushed digest. */
+function buildArguments(opts, plan, tags, labels, cacheScope, metadataFile) {
+    const args = plan.buildx ? ['buildx', 'build'] : ['build'];
+    if (opts.dockerfile)
+        args.push('--file', opts.dockerfile);
+    if (opts.target)
+        args.push('--target', opts.target);
+    if (opts.platform)
+        args.push('--platform', opts.platform);
+    if (opts.network)
+        args.push('--network', opts.network);
+    for (const arg of opts.buildArgs ?? [])
+        args.push('--build-arg', `${arg.name}=${arg.value}`);
+    for (const [name, value] of Object.entries(labels))
+        args.push('--label', `${name}=${value}`);
+    for (const tag of tags)
+        args.push('--tag', tag);
+    if (plan.buildx) {
+        args.push('--push', '--metadata-file', metadataFile);
+        if (plan.ghaCache)
+            args.push('--cache-from', `type=gha,scope=${cacheScope}`, '--cache-to', `type=gha,mode=max,scope=${cacheScope}`);
+    }
+    // A context starting with `-` would be read as an option (`-` alone as a tarball on stdin); `./` keeps it a path.
+    args.push(opts.context.startsWith('-') ? `./${opts.context}` : opts.context);
+    return args;
+}
+/** Builds, pushes every tag and returns the digest-pinned reference. */
+async function buildAndPush(opts) {
+    const env = opts.env ?? process.env;
+    const sha = opts.sha ?? env.GITHUB_SHA;
+    const { repository, tags } = composeTags(opts.image, opts.registry, sha, opts.tags);
+    const plan = await buildPlan(opts.docker, env);
+    const labels = ociLabels(env, sha);
+    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), 'ecs-safe-deploy-build-'));
+    try {
+        const metadataFile = (0,external_node_path_.join)(work, 'metadata.json');
+        info(`Building ${tags.join(', ')} with ${plan.buildx ? 'docker buildx' : 'docker build'}${plan.ghaCache ? ' (GitHub cache)' : ''}`);
+        const args = buildArguments(opts, plan, tags, labels, cacheScope(repository), metadataFile);
+        await opts.docker.run(args);
+        const digest = plan.buildx ? digestFromMetadata(metadataFile) : await pushTags(opts.docker, repository, tags);
+        info(`Pushed ${repository}@${digest}`);
+        return { imageRef: `${repository}@${digest}`, digest, tags };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
+    }
+}
+/** The cache is per repository, so two images built in one workflow do not evict each other's layers. */
+function cacheScope(repository) {
+    return repository.replace(/^[^/]*\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
+}
+function digestFromMetadata(file) {
+    let metadata;
+    try {
+        metadata = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+    }
+    catch (err) {
+        throw new Error(`docker buildx build pushed but wrote no readable metadata file: ${err.message}`, { cause: err });
+    }
+    const digest = metadata['containerimage.digest'];
+    if (typeof digest !== 'string' || !build_image_DIGEST.test(digest)) {
+        throw new Error(`docker buildx build pushed but reported no image digest (containerimage.digest: ${JSON.stringify(digest)})`);
+    }
+    return digest;
+}
+/** `docker push` of each tag; every push must report the same digest (they are one image). */
+async function pushTags(docker, repository, tags) {
+    let digest;
+    for (const tag of tags) {
+        const out = await docker.run(['push', tag]);
+        const pushed = /: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(out.stdout)?.[1] ?? (await repoDigest(docker, repository, tag));
+        if (digest && pushed !== digest)
+            throw new Error(`docker push ${tag} reported digest ${pushed}, but ${tags[0]} was pushed as ${digest}`);
+        digest = pushed;
+    }
+    if (!digest)
+        throw new Error('No tag was pushed');
+    return digest;
+}
+/** The digest docker recorded for `repository` when it pushed `tag` (RepoDigests). */
+async function repoDigest(docker, repository, tag) {
+    const out = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', tag], { silent: true });
+    const digests = JSON.parse(out.stdout.trim() || '[]');
+    const match = digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
+    if (!match || !build_image_DIGEST.test(match))
+        throw new Error(`docker push ${tag} succeeded but docker knows no digest for it in ${repository}`);
+    return match;
+}
+
+;// CONCATENATED MODULE: ./src/duration.ts
+// Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
+// and as the log and summary show them.
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const BARE = /^\d+$/;
+const UNITS = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+/** Milliseconds for `text`; throws a RangeError for anything else (callers word the message for their input). */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (BARE.test(value))
+        return Number(value) * MINUTE;
+    const match = UNITS.exec(value);
+    // The regex also matches the empty string; a duration needs at least one part.
+    if (!match || value === '')
+        throw new RangeError(`'${text}' is not a duration such as 0, 90s, 10m, 1h or 1h30m`);
+    const [, h = '0', m = '0', s = '0'] = match;
+    return Number(h) * HOUR + Number(m) * MINUTE + Number(s) * SECOND;
+}
+/** `1h30m`, `2m5s`, `45s`, `0s`; rounded to whole seconds, so `parseDuration(formatDuration(ms))` gives `ms` back. */
+function formatDuration(ms) {
+    const total = Math.max(0, Math.round(ms / SECOND));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
+    return parts || '0s';
+}
+
 ;// CONCATENATED MODULE: ./src/context.ts
 // Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
 // `getInputs` reads every input and reports every problem at once.
+
 
 
 
@@ -84017,7 +84455,11 @@ const ROLLBACK_POLICIES = ['on-failure', 'never'];
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const ALARM_NAME_MAX = 255;
 const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h';
-function getInputs(read = (name) => getInput(name)) {
+// buildx stage names and `os/arch[/variant]` platforms, comma separated for a multi-platform image.
+const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const PLATFORMS = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?(,[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?)*$/;
+const BUILD_ONLY_INPUTS = ['dockerfile', 'build-args', 'build-target', 'platform', 'tags'];
+function getInputs(read = (name) => getInput(name), env = process.env) {
     const problems = [];
     const value = (name) => (read(name) ?? '').trim();
     const bad = (name, got, expected) => problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`);
@@ -84033,19 +84475,57 @@ function getInputs(read = (name) => getInput(name)) {
     const cluster = name('cluster', 'ECS cluster');
     const service = name('service', 'ECS service');
     const image = value('image') || undefined;
-    if (image !== undefined) {
-        let reason;
+    const buildContext = value('build-context') || undefined;
+    let build;
+    if (buildContext !== undefined)
+        build = buildInputs(buildContext);
+    else {
+        for (const input of BUILD_ONLY_INPUTS.filter((i) => value(i) !== '')) {
+            problems.push(`Input \`${input}\` is set but \`build-context\` is not: ${input} is only used when the action builds the image; set build-context (e.g. \`.\`) or remove ${input}.`);
+        }
+        if (image !== undefined) {
+            let reason;
+            try {
+                const ref = parseImageRef(image);
+                if (!ref.tag && !ref.digest)
+                    reason = 'it has neither a tag nor a digest';
+            }
+            catch (err) {
+                reason = err.message.replace(/^.*is not a valid image reference: /, '');
+            }
+            if (reason) {
+                bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`);
+            }
+        }
+    }
+    function buildInputs(context) {
+        const tags = value('tags').split(/[,\n]/).map((t) => t.trim()).filter((t) => t !== '');
+        if (image === undefined) {
+            problems.push('Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.');
+        }
+        else {
+            try {
+                // The registry is known only after the ECR login; any host checks the reference and the tags.
+                composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags);
+            }
+            catch (err) {
+                problems.push(`${err.message.replace(/^Input (image|tags):/, 'Input `$1`:')}.`);
+            }
+        }
+        let buildArgs = [];
         try {
-            const ref = parseImageRef(image);
-            if (!ref.tag && !ref.digest)
-                reason = 'it has neither a tag nor a digest';
+            buildArgs = parseBuildArgs(read('build-args') ?? '');
         }
         catch (err) {
-            reason = err.message.replace(/^.*is not a valid image reference: /, '');
+            problems.push(`${err.message.replace(/^Input build-args/, 'Input `build-args`')}.`);
         }
-        if (reason) {
-            bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`);
-        }
+        const target = value('build-target') || undefined;
+        if (target !== undefined && !BUILD_TARGET.test(target))
+            bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)');
+        const platform = value('platform') || undefined;
+        if (platform !== undefined && !PLATFORMS.test(platform))
+            bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several');
+        return { context, dockerfile: value('dockerfile') || undefined, buildArgs, target, platform, tags };
     }
     const containerName = value('container-name') || undefined;
     if (containerName !== undefined && !ECS_NAME.test(containerName)) {
@@ -84099,7 +84579,7 @@ function getInputs(read = (name) => getInput(name)) {
     }
     if (problems.length > 0)
         throw new InputError(problems);
-    return { cluster, service, image, containerName, taskDefinitionFile, strategy, bakeTimeMs, alarms, timeoutMs, rollback, wait };
+    return { cluster, service, image, ...(build ? { build } : {}), containerName, taskDefinitionFile, strategy, bakeTimeMs, alarms, timeoutMs, rollback, wait };
 }
 
 ;// CONCATENATED MODULE: ./src/poller.ts
@@ -84394,7 +84874,7 @@ async function diagnose(clients, facts, timeline) {
             alarms.set(name, undefined);
     if (facts.alarms.length > 0) {
         try {
-            const out = await clients.cloudwatch.send(new dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames: facts.alarms.slice(0, 100), StateValue: 'ALARM' }));
+            const out = await clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames: facts.alarms.slice(0, 100), StateValue: 'ALARM' }));
             for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
                 if (a.AlarmName && !alarms.get(a.AlarmName))
                     alarms.set(a.AlarmName, a.StateReason);
@@ -84423,7 +84903,7 @@ const PAGE = 100;
 async function describeAlarms(clients, poller, names) {
     const states = new Map();
     for (let i = 0; i < names.length; i += PAGE) {
-        const out = await poller.call(() => clients.cloudwatch.send(new dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames: names.slice(i, i + PAGE), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })));
+        const out = await poller.call(() => clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames: names.slice(i, i + PAGE), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })));
         for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
             if (a.AlarmName)
                 states.set(a.AlarmName, { state: a.StateValue ?? 'UNKNOWN', reason: a.StateReason });
@@ -84436,8 +84916,9 @@ async function bake(clients, plan, timeline, options = {}) {
     const result = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false };
     if (plan.durationMs <= 0)
         return result;
-    // Alarms change on their period (a minute or more); a look every 3 s is quick enough and cheap.
-    const poller = new Poller({ minIntervalMs: 3000, maxIntervalMs: 3000, ...options });
+    // A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
+    // calls a minute, far inside CloudWatch's limits, and no ECS calls while baking).
+    const poller = new Poller({ minIntervalMs: 2000, maxIntervalMs: 2000, ...options });
     const now = () => new Date(poller.clock.now());
     const endsAt = Math.min(poller.clock.now() + plan.durationMs, plan.deadline);
     const cutShort = poller.clock.now() + plan.durationMs > plan.deadline;
@@ -85244,8 +85725,6 @@ function decideOutcome(facts) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/render.ts
@@ -85474,8 +85953,12 @@ function renderTaskDefinition(base, options, where) {
 }
 
 ;// CONCATENATED MODULE: ./src/preflight.ts
-// Before anything changes: read-only calls that check the cluster, the service, the task definition to register and
-// the alarms, and report every problem together, so one run tells the user everything to fix.
+// Before anything changes: read-only calls that check the cluster, the service, the image, the task definition to
+// register and the alarms, and report every problem together, so one run tells the user everything to fix.
+
+
+
+
 
 
 
@@ -85508,13 +85991,14 @@ function callProblem(call, err) {
 }
 async function preflight(clients, inputs) {
     // Problems by subject, reported in this order whichever call answers first.
-    const found = { cluster: [], service: [], taskDefinition: [], alarms: [] };
+    const found = { cluster: [], service: [], image: [], taskDefinition: [], alarms: [] };
     const region = await clients.ecs.config.region().catch(() => undefined);
     const inRegion = region ? ` in ${region}` : '';
-    const [clusterArn, alarms, file] = await Promise.all([
+    const [clusterArn, alarms, file, image] = await Promise.all([
         checkCluster(),
         checkAlarms(),
         inputs.taskDefinitionFile ? loadFile(inputs.taskDefinitionFile) : undefined,
+        inputs.image !== undefined ? checkImage(inputs.image) : undefined,
     ]);
     const service = clusterArn !== undefined ? await checkService() : undefined;
     let base = file;
@@ -85524,9 +86008,11 @@ async function preflight(clients, inputs) {
         base = await describeTaskDefinition(service.taskDefinition);
     }
     let rendered;
-    if (base) {
+    // Without a usable image there is still a container to choose: the reference as given stands in for it.
+    const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image);
+    if (base && (renderImage !== undefined || inputs.image === undefined)) {
         try {
-            rendered = renderTaskDefinition(base, { image: inputs.image, containerName: inputs.containerName }, where);
+            rendered = renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where);
         }
         catch (err) {
             if (!(err instanceof RenderError))
@@ -85534,7 +86020,7 @@ async function preflight(clients, inputs) {
             found.taskDefinition.push(...err.problems);
         }
     }
-    const problems = [...found.cluster, ...found.service, ...found.taskDefinition, ...found.alarms];
+    const problems = [...found.cluster, ...found.service, ...found.image, ...found.taskDefinition, ...found.alarms];
     if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered) {
         // Every path that leaves one of these unset has recorded why.
         throw new PreflightError(problems);
@@ -85545,7 +86031,8 @@ async function preflight(clients, inputs) {
         currentTaskDefinitionArn: service.taskDefinition,
         taskDefinition: rendered.taskDefinition,
         containerName: rendered.containerName,
-        ...(inputs.image !== undefined ? { image: inputs.image } : {}),
+        ...(image ? { image: image.image } : {}),
+        ...(image?.push ? { push: image.push } : {}),
         alarms,
         ...inProgress(service),
     };
@@ -85632,6 +86119,83 @@ async function preflight(clients, inputs) {
             return undefined;
         }
     }
+    /**
+     * Promotion: an ECR image resolves to its digest through DescribeImages (a missing one is a problem); any other
+     * image is deployed as given. Building: `image` must name an existing ECR repository; the result is the first tag
+     * to push, rendered so the container choice is checked now.
+     */
+    async function checkImage(text) {
+        const ref = parseImageRef(text);
+        const registry = await ecrRegistryOf(ref);
+        if (inputs.build) {
+            if (!registry) {
+                if (!found.image.length) {
+                    found.image.push(`Input \`image\` is \`${text}\`: when building, image names an ECR repository (\`web\`, or <account>.dkr.ecr.<region>.amazonaws.com/web), and ${ref.registry} is not an ECR registry.`);
+                }
+                return undefined;
+            }
+            if (!(await repositoryExists(ref, registry)))
+                return undefined;
+            const tag = composeTags(text, registry.registry, process.env.GITHUB_SHA, inputs.build.tags).tags[0];
+            return { image: tag, push: registry };
+        }
+        if (!registry)
+            return { image: text };
+        try {
+            const resolved = await resolveImage(await ecrClientIn(clients, registry.region), text, { ecrRegistries: [registry.registry] });
+            return { image: resolved.imageRef };
+        }
+        catch (err) {
+            const message = err.message;
+            if (message.startsWith('Input image:'))
+                found.image.push(`${message.replace(/^Input image:/, 'Input `image`:')}.`);
+            else
+                found.image.push(callProblem('ECR DescribeImages', err));
+            return undefined;
+        }
+    }
+    /**
+     * The ECR registry `ref` is in: a host that says ECR, else the caller's own registry when the host is it (or, when
+     * building, when there is no host). Undefined: not ECR. Asking for the caller's registry may fail without
+     * ECR permissions; that only matters when building.
+     */
+    async function ecrRegistryOf(ref) {
+        const named = ref.registry ? parseEcrRegistry(ref.registry) : undefined;
+        if (ref.registry && named)
+            return { registry: ref.registry.toLowerCase(), registryId: named.accountId, region: named.region };
+        if (!ref.registry && !inputs.build)
+            return undefined;
+        let own;
+        try {
+            own = await accountRegistry(clients.ecr);
+        }
+        catch (err) {
+            if (inputs.build)
+                found.image.push(callProblem('ECR GetAuthorizationToken', err));
+            return undefined;
+        }
+        const ownNamed = parseEcrRegistry(own);
+        if (ref.registry && ref.registry.toLowerCase() !== own.toLowerCase())
+            return undefined;
+        return { registry: own, ...(ownNamed ? { registryId: ownNamed.accountId, region: ownNamed.region } : {}) };
+    }
+    /** Pushing needs the repository (ECR does not create one on push). */
+    async function repositoryExists(ref, registry) {
+        try {
+            const ecr = await ecrClientIn(clients, registry.region);
+            await ecr.send(new dist_cjs/* DescribeImagesCommand */.ji5({ repositoryName: ref.repository, registryId: registry.registryId, maxResults: 1 }));
+            return true;
+        }
+        catch (err) {
+            if (err.name === 'RepositoryNotFoundException') {
+                found.image.push(`Input \`image\`: there is no ECR repository \`${ref.repository}\` in ${registry.registry} to push to: ` +
+                    `create it (aws ecr create-repository --repository-name ${ref.repository}) or fix the name.`);
+            }
+            else
+                found.image.push(callProblem('ECR DescribeImages', err));
+            return false;
+        }
+    }
     async function checkAlarms() {
         const existing = new Set();
         try {
@@ -85639,7 +86203,7 @@ async function preflight(clients, inputs) {
                 const AlarmNames = inputs.alarms.slice(i, i + ALARM_BATCH);
                 let NextToken;
                 do {
-                    const out = await clients.cloudwatch.send(new dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100, NextToken }));
+                    const out = await clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100, NextToken }));
                     for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
                         if (alarm.AlarmName)
                             existing.add(alarm.AlarmName);
@@ -85660,6 +86224,11 @@ async function preflight(clients, inputs) {
         return inputs.alarms;
     }
 }
+/** The ECR client for a registry's region: the action's own, or a new one when the image's host names another. */
+async function ecrClientIn(clients, region) {
+    const own = await clients.ecr.config.region().catch(() => undefined);
+    return region === undefined || region === own ? clients.ecr : createClients(region).ecr;
+}
 function inProgress(service) {
     const deployments = service.deployments ?? [];
     const primary = deployments.find((d) => d.status === 'PRIMARY');
@@ -85676,6 +86245,11 @@ function inProgress(service) {
 
 
 const ANNOTATIONS_PER_TYPE = 10;
+/** The log line most likely to say what went wrong: the last that looks like an error, else the last non-blank one. */
+function tellingLine(tail) {
+    const lines = tail.map((l) => l.trim()).filter(Boolean);
+    return [...lines].reverse().find((l) => /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l)) ?? lines.at(-1);
+}
 /** The error text: the reason, then what the tasks said (stop reason, exit codes, a log line). */
 function failureMessage(decision, cause) {
     const lines = [decision.reason];
@@ -85684,9 +86258,9 @@ function failureMessage(decision, cause) {
     const task = cause?.stoppedTasks.find((t) => !isScaledIn(t));
     if (task) {
         lines.push(`Task ${task.taskId}: ${describeStop(task)}`);
-        const tail = task.logTail;
-        if (tail.length > 0)
-            lines.push(`Log: ${tail[0]}${tail.length > 1 ? ` … ${tail[tail.length - 1]}` : ''}`);
+        const line = tellingLine(task.logTail);
+        if (line)
+            lines.push(`Log: ${line}`);
     }
     for (const alarm of cause?.alarms ?? [])
         lines.push(`Alarm ${alarm.name} in ALARM${alarm.reason ? `: ${alarm.reason}` : ''}`);
@@ -85701,7 +86275,7 @@ function annotate(decision, facts, timeline, cause) {
         notice(decision.reason, { title: decision.outcome === 'started' ? `Deployment started on ${where}` : `Deployed ${where}` });
         return;
     }
-    error(failureMessage(decision, cause), { title: `ECS deployment ${decision.outcome}: ${where}` });
+    core_error(failureMessage(decision, cause), { title: `ECS deployment ${decision.outcome}: ${where}` });
 }
 
 ;// CONCATENATED MODULE: ./src/report/log.ts
@@ -85921,8 +86495,12 @@ class Timeline {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
-// Orchestrates one run: inputs → preflight → (wait for a deployment already in progress) → rolling deployment →
-// outcome → reports. Nothing mutating happens before preflight has passed.
+// Orchestrates one run: inputs → preflight → (build and push the image) → (wait for a deployment already in
+// progress) → rolling deployment → outcome → reports. Nothing in ECS changes before preflight and the build have
+// passed.
+
+
+
 
 
 
@@ -85950,7 +86528,6 @@ async function run() {
             throw error;
         return stopBeforeChange(getInput('cluster'), getInput('service'), 'invalid inputs', error.problems);
     }
-    const deadline = startedAt + inputs.timeoutMs;
     const clients = createClients();
     timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${inputs.service}` });
     let checked;
@@ -85962,11 +86539,27 @@ async function run() {
             throw error;
         return stopBeforeChange(inputs.cluster, inputs.service, 'preflight failed', error.problems);
     }
+    let image = checked.image;
+    let taskDefinition = checked.taskDefinition;
+    if (inputs.build && checked.push && image) {
+        let built;
+        timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` });
+        try {
+            built = await buildImage(clients, inputs.build, checked.push, image);
+        }
+        catch (error) {
+            return stopAfterFailedBuild(inputs.cluster, inputs.service, error);
+        }
+        image = built.imageRef;
+        taskDefinition = renderTaskDefinition(taskDefinition, { image, containerName: checked.containerName }, 'the task definition').taskDefinition;
+    }
+    // The timeout is for the deployment and bake; a build before them does not eat into it.
+    const deadline = Date.now() + inputs.timeoutMs;
     timeline.emit({
         type: 'phase',
         at: new Date(),
         phase: 'render',
-        detail: `${checked.currentTaskDefinitionArn.split('/').pop()}: container ${checked.containerName}${inputs.image ? ` ← ${inputs.image}` : ' (image unchanged)'}`,
+        detail: `${checked.currentTaskDefinitionArn.split('/').pop()}: container ${checked.containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`,
     });
     if (checked.inProgress) {
         try {
@@ -85981,7 +86574,7 @@ async function run() {
     const facts = await runRolling(clients, {
         cluster: inputs.cluster,
         service: inputs.service,
-        taskDefinition: checked.taskDefinition,
+        taskDefinition,
         previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
         alarms: checked.alarms,
         rollback: inputs.rollback,
@@ -85989,7 +86582,7 @@ async function run() {
         deadline,
         wait: inputs.wait,
         currentDeploymentConfiguration: checked.service.deploymentConfiguration,
-        image: inputs.image,
+        image,
     }, timeline);
     const decision = decideOutcome(facts);
     const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline);
@@ -86001,20 +86594,68 @@ async function run() {
     if (decision.outcome !== 'succeeded' && decision.outcome !== 'started')
         setFailed(decision.reason);
 }
+/**
+ * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
+ * login this run could not end). `image` is the first tag to push (`registry/repository:tag`).
+ */
+async function buildImage(clients, build, target, image) {
+    const login = await loginToEcr(await ecrClientIn(clients, target.region), target.registryId ? [target.registryId] : undefined);
+    try {
+        return await buildAndPush({
+            docker: login.docker,
+            image,
+            registry: login.registry,
+            context: build.context,
+            dockerfile: build.dockerfile,
+            buildArgs: build.buildArgs,
+            target: build.target,
+            platform: build.platform,
+            tags: build.tags,
+        });
+    }
+    finally {
+        await logoutFromEcr(login);
+    }
+}
+// Lines of the build's output that go into the job summary (the annotation has all the error holds).
+const SUMMARY_BUILD_LINES = 15;
+/** The build or push failed: one annotation with docker's last lines, the same in the summary; ECS is untouched. */
+async function stopAfterFailedBuild(cluster, service, error) {
+    const title = 'image build or push failed';
+    const [headline, ...lines] = error.message.split('\n');
+    core_error(error.message, { title: `ecs-safe-deploy: ${title}` });
+    setOutput('outcome', 'failed');
+    await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)]);
+    setFailed(`Image build or push failed; nothing in ECS was changed: ${headline}`);
+}
 /** Bad inputs or a failed preflight: report every problem; nothing in AWS was touched. */
 async function stopBeforeChange(cluster, service, title, problems) {
     for (const problem of problems.slice(0, 10))
-        error(problem, { title: `ecs-safe-deploy: ${title}` });
+        core_error(problem, { title: `ecs-safe-deploy: ${title}` });
     setOutput('outcome', 'failed');
     await writeProblemsSummary(cluster || '?', service || '?', title, problems);
     setFailed(`${title[0].toUpperCase()}${title.slice(1)}; nothing was changed:\n${problems.map((p) => `- ${p}`).join('\n')}`);
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
-// The action's entry point (dist/index.js after bundling).
+// The action's entry point (dist/index.js after bundling). The runner runs it twice: as the main step and, after the
+// job's other steps, as the post step (`runs.post`), which ends the ECR login the main step may have left.
 
 
-run().catch((error) => {
-    setFailed(error instanceof Error ? (error.stack ?? error.message) : String(error));
-});
+
+
+async function post() {
+    const login = savedEcrLogin();
+    if (login)
+        await logoutFromEcr(login);
+}
+if (isPostStep()) {
+    post().catch((error) => warning(`Post step: ${error instanceof Error ? error.message : String(error)}`));
+}
+else {
+    markMainStep();
+    run().catch((error) => {
+        setFailed(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    });
+}
 

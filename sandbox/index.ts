@@ -41,6 +41,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     account: { region: spec.region ?? 'us-east-1', accountId: spec.accountId ?? '123456789012' },
     ecr: { ...spec.ecr, ...options.ecr },
   })
+  // Services in the world file may run images already pushed to the registry.
+  await world.registry?.refresh()
   seedWorld(world, spec)
   const control = new SandboxControl(world, () => {
     world.replaceServices()

@@ -58,6 +58,8 @@ export function createSandboxServer(world: World, control: ControlRouter): Serve
 
 async function handle(world: World, control: ControlRouter, req: IncomingMessage, res: ServerResponse) {
   const raw = await readBody(req)
+  // Services answer synchronously, so what the real registry holds is read before the request is dispatched.
+  await world.registry?.refresh()
   const body = raw.toString('utf8')
   const url = new URL(req.url ?? '/', 'http://sandbox')
   if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {

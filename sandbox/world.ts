@@ -4,6 +4,7 @@ import { CloudWatch } from './cloudwatch.js'
 import { Ecr, type EcrSettings } from './ecr.js'
 import { createEcsService } from './ecs/index.js'
 import { Logs } from './logs.js'
+import { RegistryMirror, registryAccess } from './registry-mirror.js'
 import type { Account, AwsService, JsonObject, SimClock, Transition, TransitionLog } from './types.js'
 
 export type ServiceName = 'ecs' | 'ecr' | 'cloudwatch' | 'logs'
@@ -107,6 +108,8 @@ export class World {
   /** What services see as "now": the time the world has stepped to, so work done at a step is stamped with it. */
   readonly simClock: SimClock = { now: () => this.currentMs }
   services: ServiceSet
+  /** The real registry sandbox ECR mirrors, when the ECR settings name a loopback one. */
+  readonly registry?: RegistryMirror
   private currentMs: number
   private stepping = false
   private calls: CallRecord[] = []
@@ -122,11 +125,15 @@ export class World {
     this.clock = new Clock(options.timeScale)
     this.account = options.account
     this.currentMs = this.clock.now()
+    const access = registryAccess(options.ecr)
+    if (access) this.registry = new RegistryMirror(access, (snapshot) => this.services.ecr.applyRegistry(snapshot))
     this.services = this.buildServices()
   }
 
   private buildServices() {
-    return new ServiceSet(this.simClock, this.account, this.transitionLog, this.options.ecr)
+    const services = new ServiceSet(this.simClock, this.account, this.transitionLog, this.options.ecr)
+    if (this.registry) services.ecr.applyRegistry(this.registry.snapshot)
+    return services
   }
 
   /** Fresh, empty services (for reloading the world); the clock keeps running. */

@@ -1,17 +1,34 @@
 // Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
 // `getInputs` reads every input and reports every problem at once.
 import * as core from '@actions/core'
+import { composeTags, parseBuildArgs, type BuildArg } from './build-image.js'
 import { parseDuration } from './duration.js'
 import { parseImageRef } from './image-ref.js'
 
 export type Strategy = 'auto' | 'rolling'
 export type RollbackPolicy = 'on-failure' | 'never'
 
+/** What to build when `build-context` is set; `image` then names the ECR repository (and optionally the tag). */
+export interface BuildInputs {
+  context: string
+  dockerfile?: string
+  buildArgs: BuildArg[]
+  target?: string
+  platform?: string
+  /** Extra tags besides the image's own (default: the commit SHA). */
+  tags: string[]
+}
+
 export interface Inputs {
   cluster: string
   service: string
-  /** Full image reference to deploy; undefined keeps the task definition's images as they are. */
+  /**
+   * Without `build`: the image reference to deploy (tag or digest); undefined keeps the task definition's images as
+   * they are. With `build`: the ECR repository to push to (name or URI, optional tag).
+   */
   image?: string
+  /** Set when the action builds and pushes the image itself. */
+  build?: BuildInputs
   /** Container that gets `image`; undefined = decided at render time (the only one, or the one whose repo matches). */
   containerName?: string
   /** Path to a task definition file (JSON or YAML); undefined = the service's live task definition. */
@@ -45,7 +62,15 @@ const ALARM_NAME_MAX = 255
 
 const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h'
 
-export function getInputs(read: (name: string) => string = (name) => core.getInput(name)): Inputs {
+// buildx stage names and `os/arch[/variant]` platforms, comma separated for a multi-platform image.
+const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+const PLATFORMS = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?(,[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?)*$/
+const BUILD_ONLY_INPUTS = ['dockerfile', 'build-args', 'build-target', 'platform', 'tags']
+
+export function getInputs(
+  read: (name: string) => string = (name) => core.getInput(name),
+  env: NodeJS.ProcessEnv = process.env,
+): Inputs {
   const problems: string[] = []
   const value = (name: string) => (read(name) ?? '').trim()
   const bad = (name: string, got: string, expected: string) =>
@@ -63,17 +88,50 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   const service = name('service', 'ECS service')
 
   const image = value('image') || undefined
-  if (image !== undefined) {
-    let reason: string | undefined
+  const buildContext = value('build-context') || undefined
+  let build: BuildInputs | undefined
+  if (buildContext !== undefined) build = buildInputs(buildContext)
+  else {
+    for (const input of BUILD_ONLY_INPUTS.filter((i) => value(i) !== '')) {
+      problems.push(`Input \`${input}\` is set but \`build-context\` is not: ${input} is only used when the action builds the image; set build-context (e.g. \`.\`) or remove ${input}.`)
+    }
+    if (image !== undefined) {
+      let reason: string | undefined
+      try {
+        const ref = parseImageRef(image)
+        if (!ref.tag && !ref.digest) reason = 'it has neither a tag nor a digest'
+      } catch (err) {
+        reason = (err as Error).message.replace(/^.*is not a valid image reference: /, '')
+      }
+      if (reason) {
+        bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`)
+      }
+    }
+  }
+
+  function buildInputs(context: string): BuildInputs {
+    const tags = value('tags').split(/[,\n]/).map((t) => t.trim()).filter((t) => t !== '')
+    if (image === undefined) {
+      problems.push('Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.')
+    } else {
+      try {
+        // The registry is known only after the ECR login; any host checks the reference and the tags.
+        composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags)
+      } catch (err) {
+        problems.push(`${(err as Error).message.replace(/^Input (image|tags):/, 'Input `$1`:')}.`)
+      }
+    }
+    let buildArgs: BuildArg[] = []
     try {
-      const ref = parseImageRef(image)
-      if (!ref.tag && !ref.digest) reason = 'it has neither a tag nor a digest'
+      buildArgs = parseBuildArgs(read('build-args') ?? '')
     } catch (err) {
-      reason = (err as Error).message.replace(/^.*is not a valid image reference: /, '')
+      problems.push(`${(err as Error).message.replace(/^Input build-args/, 'Input `build-args`')}.`)
     }
-    if (reason) {
-      bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`)
-    }
+    const target = value('build-target') || undefined
+    if (target !== undefined && !BUILD_TARGET.test(target)) bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)')
+    const platform = value('platform') || undefined
+    if (platform !== undefined && !PLATFORMS.test(platform)) bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several')
+    return { context, dockerfile: value('dockerfile') || undefined, buildArgs, target, platform, tags }
   }
 
   const containerName = value('container-name') || undefined
@@ -127,5 +185,5 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   }
 
   if (problems.length > 0) throw new InputError(problems)
-  return { cluster, service, image, containerName, taskDefinitionFile, strategy, bakeTimeMs, alarms, timeoutMs, rollback, wait }
+  return { cluster, service, image, ...(build ? { build } : {}), containerName, taskDefinitionFile, strategy, bakeTimeMs, alarms, timeoutMs, rollback, wait }
 }

@@ -1,6 +1,7 @@
 // Image references (`[registry/]repository[:tag][@sha256:...]`) and resolving one to its digest through ECR, so the
 // task definition always gets an immutable `repository@sha256:...`.
-import { DescribeImagesCommand, type ECRClient, type ImageIdentifier } from '@aws-sdk/client-ecr'
+import * as core from '@actions/core'
+import { DescribeImagesCommand, GetAuthorizationTokenCommand, type ECRClient, type ImageIdentifier } from '@aws-sdk/client-ecr'
 
 export interface ImageRef {
   /** Registry host with port (`123456789012.dkr.ecr.us-east-1.amazonaws.com`, `127.0.0.1:5000`); undefined when absent. */
@@ -87,6 +88,19 @@ export function registryFromProxyEndpoint(proxyEndpoint: string): string {
   const host = /^[a-z][a-z0-9+.-]*:\/\//i.test(proxyEndpoint) ? new URL(proxyEndpoint).host : proxyEndpoint.replace(/\/+$/, '')
   if (!host) throw new Error(`ECR returned an unusable proxyEndpoint '${proxyEndpoint}'`)
   return host
+}
+
+/**
+ * The registry host of the caller's own ECR registry, as GetAuthorizationToken's proxyEndpoint names it: how a
+ * registry that is not spelled `<account>.dkr.ecr.<region>.amazonaws.com` (an ECR emulator's) is known to be ECR.
+ * The token in the answer is not used; it is masked all the same.
+ */
+export async function accountRegistry(ecr: ECRClient): Promise<string> {
+  const out = await ecr.send(new GetAuthorizationTokenCommand({}))
+  const data = out.authorizationData?.[0]
+  if (data?.authorizationToken) core.setSecret(data.authorizationToken)
+  if (!data?.proxyEndpoint) throw new Error('ECR GetAuthorizationToken returned no proxyEndpoint')
+  return registryFromProxyEndpoint(data.proxyEndpoint)
 }
 
 export interface ResolveOptions {

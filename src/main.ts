@@ -1,13 +1,17 @@
-// Orchestrates one run: inputs → preflight → (wait for a deployment already in progress) → rolling deployment →
-// outcome → reports. Nothing mutating happens before preflight has passed.
+// Orchestrates one run: inputs → preflight → (build and push the image) → (wait for a deployment already in
+// progress) → rolling deployment → outcome → reports. Nothing in ECS changes before preflight and the build have
+// passed.
 import * as core from '@actions/core'
-import { createClients } from './aws-clients.js'
-import { getInputs, InputError, type Inputs } from './context.js'
+import { createClients, type Clients } from './aws-clients.js'
+import { buildAndPush, type BuiltImage } from './build-image.js'
+import { getInputs, InputError, type BuildInputs, type Inputs } from './context.js'
 import { diagnose } from './diagnose.js'
 import { formatDuration } from './duration.js'
 import { runRolling } from './deploy-rolling.js'
 import { decideOutcome } from './outcome.js'
-import { preflight, PreflightError } from './preflight.js'
+import { ecrClientIn, preflight, PreflightError, type PushTarget } from './preflight.js'
+import { loginToEcr, logoutFromEcr } from './ecr-login.js'
+import { renderTaskDefinition } from './render.js'
 import { annotate } from './report/annotations.js'
 import { attachLogReporter } from './report/log.js'
 import { setOutputs } from './report/outputs.js'
@@ -28,7 +32,6 @@ export async function run(): Promise<void> {
     return stopBeforeChange(core.getInput('cluster'), core.getInput('service'), 'invalid inputs', error.problems)
   }
 
-  const deadline = startedAt + inputs.timeoutMs
   const clients = createClients()
   timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${inputs.service}` })
   let checked
@@ -38,11 +41,27 @@ export async function run(): Promise<void> {
     if (!(error instanceof PreflightError)) throw error
     return stopBeforeChange(inputs.cluster, inputs.service, 'preflight failed', error.problems)
   }
+
+  let image = checked.image
+  let taskDefinition = checked.taskDefinition
+  if (inputs.build && checked.push && image) {
+    let built: BuiltImage
+    timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` })
+    try {
+      built = await buildImage(clients, inputs.build, checked.push, image)
+    } catch (error) {
+      return stopAfterFailedBuild(inputs.cluster, inputs.service, error as Error)
+    }
+    image = built.imageRef
+    taskDefinition = renderTaskDefinition(taskDefinition, { image, containerName: checked.containerName }, 'the task definition').taskDefinition
+  }
+  // The timeout is for the deployment and bake; a build before them does not eat into it.
+  const deadline = Date.now() + inputs.timeoutMs
   timeline.emit({
     type: 'phase',
     at: new Date(),
     phase: 'render',
-    detail: `${checked.currentTaskDefinitionArn.split('/').pop()}: container ${checked.containerName}${inputs.image ? ` ← ${inputs.image}` : ' (image unchanged)'}`,
+    detail: `${checked.currentTaskDefinitionArn.split('/').pop()}: container ${checked.containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`,
   })
 
   if (checked.inProgress) {
@@ -60,7 +79,7 @@ export async function run(): Promise<void> {
     {
       cluster: inputs.cluster,
       service: inputs.service,
-      taskDefinition: checked.taskDefinition,
+      taskDefinition,
       previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
       alarms: checked.alarms,
       rollback: inputs.rollback,
@@ -68,7 +87,7 @@ export async function run(): Promise<void> {
       deadline,
       wait: inputs.wait,
       currentDeploymentConfiguration: checked.service.deploymentConfiguration,
-      image: inputs.image,
+      image,
     },
     timeline,
   )
@@ -81,6 +100,42 @@ export async function run(): Promise<void> {
   annotate(decision, facts, timeline, cause)
   await writeSummary({ facts, decision, timeline, cause })
   if (decision.outcome !== 'succeeded' && decision.outcome !== 'started') core.setFailed(decision.reason)
+}
+
+/**
+ * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
+ * login this run could not end). `image` is the first tag to push (`registry/repository:tag`).
+ */
+async function buildImage(clients: Clients, build: BuildInputs, target: PushTarget, image: string): Promise<BuiltImage> {
+  const login = await loginToEcr(await ecrClientIn(clients, target.region), target.registryId ? [target.registryId] : undefined)
+  try {
+    return await buildAndPush({
+      docker: login.docker,
+      image,
+      registry: login.registry,
+      context: build.context,
+      dockerfile: build.dockerfile,
+      buildArgs: build.buildArgs,
+      target: build.target,
+      platform: build.platform,
+      tags: build.tags,
+    })
+  } finally {
+    await logoutFromEcr(login)
+  }
+}
+
+// Lines of the build's output that go into the job summary (the annotation has all the error holds).
+const SUMMARY_BUILD_LINES = 15
+
+/** The build or push failed: one annotation with docker's last lines, the same in the summary; ECS is untouched. */
+async function stopAfterFailedBuild(cluster: string, service: string, error: Error): Promise<void> {
+  const title = 'image build or push failed'
+  const [headline, ...lines] = error.message.split('\n')
+  core.error(error.message, { title: `ecs-safe-deploy: ${title}` })
+  core.setOutput('outcome', 'failed')
+  await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)])
+  core.setFailed(`Image build or push failed; nothing in ECS was changed: ${headline}`)
 }
 
 /** Bad inputs or a failed preflight: report every problem; nothing in AWS was touched. */

@@ -1,5 +1,5 @@
-// Before anything changes: read-only calls that check the cluster, the service, the task definition to register and
-// the alarms, and report every problem together, so one run tells the user everything to fix.
+// Before anything changes: read-only calls that check the cluster, the service, the image, the task definition to
+// register and the alarms, and report every problem together, so one run tells the user everything to fix.
 import { DescribeAlarmsCommand, type DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch'
 import {
   DescribeClustersCommand,
@@ -8,8 +8,11 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs'
-import type { Clients } from './aws-clients.js'
+import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr'
+import { createClients, type Clients } from './aws-clients.js'
+import { composeTags } from './build-image.js'
 import type { Inputs } from './context.js'
+import { accountRegistry, parseEcrRegistry, parseImageRef, resolveImage, type ImageRef } from './image-ref.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from './render.js'
 
 export class PreflightError extends Error {
@@ -27,7 +30,14 @@ export interface Preflight {
   /** Rendered: ready for RegisterTaskDefinition. */
   taskDefinition: RegisterTaskDefinitionCommandInput
   containerName: string
+  /**
+   * The image rendered into the task definition. An ECR image is pinned by digest (`repository@sha256:...`, which
+   * also proves it exists); any other image is as given. When building: the first tag to push, until main renders
+   * the pushed digest.
+   */
   image?: string
+  /** When building: the ECR registry to log in to and push to. */
+  push?: PushTarget
   alarms: string[]
   /**
    * Set when another deployment is still under way: the service has more than one deployment, or its PRIMARY is
@@ -35,6 +45,16 @@ export interface Preflight {
    * waits for this one to settle first. `deploymentId` is the PRIMARY's.
    */
   inProgress?: { deploymentId: string; rolloutState?: string }
+}
+
+/** An ECR registry: where a build is pushed, or where an image to deploy is looked up. */
+export interface PushTarget {
+  /** Registry host, as docker names it. */
+  registry: string
+  /** Account of a registry named `<account>.dkr.ecr.<region>.amazonaws.com`: the login asks for its token. */
+  registryId?: string
+  /** The registry's region when it is named; the login asks that region's ECR. */
+  region?: string
 }
 
 // The deployment controllers and service strategies other than these arrive with later strategies.
@@ -59,14 +79,15 @@ function callProblem(call: string, err: unknown): string {
 
 export async function preflight(clients: Clients, inputs: Inputs): Promise<Preflight> {
   // Problems by subject, reported in this order whichever call answers first.
-  const found = { cluster: [] as string[], service: [] as string[], taskDefinition: [] as string[], alarms: [] as string[] }
+  const found = { cluster: [] as string[], service: [] as string[], image: [] as string[], taskDefinition: [] as string[], alarms: [] as string[] }
   const region = await clients.ecs.config.region().catch(() => undefined)
   const inRegion = region ? ` in ${region}` : ''
 
-  const [clusterArn, alarms, file] = await Promise.all([
+  const [clusterArn, alarms, file, image] = await Promise.all([
     checkCluster(),
     checkAlarms(),
     inputs.taskDefinitionFile ? loadFile(inputs.taskDefinitionFile) : undefined,
+    inputs.image !== undefined ? checkImage(inputs.image) : undefined,
   ])
 
   const service = clusterArn !== undefined ? await checkService() : undefined
@@ -77,16 +98,18 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     base = await describeTaskDefinition(service.taskDefinition)
   }
   let rendered: Rendered | undefined
-  if (base) {
+  // Without a usable image there is still a container to choose: the reference as given stands in for it.
+  const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image)
+  if (base && (renderImage !== undefined || inputs.image === undefined)) {
     try {
-      rendered = renderTaskDefinition(base, { image: inputs.image, containerName: inputs.containerName }, where)
+      rendered = renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where)
     } catch (err) {
       if (!(err instanceof RenderError)) throw err
       found.taskDefinition.push(...err.problems)
     }
   }
 
-  const problems = [...found.cluster, ...found.service, ...found.taskDefinition, ...found.alarms]
+  const problems = [...found.cluster, ...found.service, ...found.image, ...found.taskDefinition, ...found.alarms]
   if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered) {
     // Every path that leaves one of these unset has recorded why.
     throw new PreflightError(problems)
@@ -97,7 +120,8 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     currentTaskDefinitionArn: service.taskDefinition,
     taskDefinition: rendered.taskDefinition,
     containerName: rendered.containerName,
-    ...(inputs.image !== undefined ? { image: inputs.image } : {}),
+    ...(image ? { image: image.image } : {}),
+    ...(image?.push ? { push: image.push } : {}),
     alarms,
     ...inProgress(service),
   }
@@ -188,6 +212,75 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     }
   }
 
+  /**
+   * Promotion: an ECR image resolves to its digest through DescribeImages (a missing one is a problem); any other
+   * image is deployed as given. Building: `image` must name an existing ECR repository; the result is the first tag
+   * to push, rendered so the container choice is checked now.
+   */
+  async function checkImage(text: string): Promise<{ image: string; push?: PushTarget } | undefined> {
+    const ref = parseImageRef(text)
+    const registry = await ecrRegistryOf(ref)
+    if (inputs.build) {
+      if (!registry) {
+        if (!found.image.length) {
+          found.image.push(`Input \`image\` is \`${text}\`: when building, image names an ECR repository (\`web\`, or <account>.dkr.ecr.<region>.amazonaws.com/web), and ${ref.registry} is not an ECR registry.`)
+        }
+        return undefined
+      }
+      if (!(await repositoryExists(ref, registry))) return undefined
+      const tag = composeTags(text, registry.registry, process.env.GITHUB_SHA, inputs.build.tags).tags[0]
+      return { image: tag, push: registry }
+    }
+    if (!registry) return { image: text }
+    try {
+      const resolved = await resolveImage(await ecrClientIn(clients, registry.region), text, { ecrRegistries: [registry.registry] })
+      return { image: resolved.imageRef }
+    } catch (err) {
+      const message = (err as Error).message
+      if (message.startsWith('Input image:')) found.image.push(`${message.replace(/^Input image:/, 'Input `image`:')}.`)
+      else found.image.push(callProblem('ECR DescribeImages', err))
+      return undefined
+    }
+  }
+
+  /**
+   * The ECR registry `ref` is in: a host that says ECR, else the caller's own registry when the host is it (or, when
+   * building, when there is no host). Undefined: not ECR. Asking for the caller's registry may fail without
+   * ECR permissions; that only matters when building.
+   */
+  async function ecrRegistryOf(ref: ImageRef): Promise<PushTarget | undefined> {
+    const named = ref.registry ? parseEcrRegistry(ref.registry) : undefined
+    if (ref.registry && named) return { registry: ref.registry.toLowerCase(), registryId: named.accountId, region: named.region }
+    if (!ref.registry && !inputs.build) return undefined
+    let own: string
+    try {
+      own = await accountRegistry(clients.ecr)
+    } catch (err) {
+      if (inputs.build) found.image.push(callProblem('ECR GetAuthorizationToken', err))
+      return undefined
+    }
+    const ownNamed = parseEcrRegistry(own)
+    if (ref.registry && ref.registry.toLowerCase() !== own.toLowerCase()) return undefined
+    return { registry: own, ...(ownNamed ? { registryId: ownNamed.accountId, region: ownNamed.region } : {}) }
+  }
+
+  /** Pushing needs the repository (ECR does not create one on push). */
+  async function repositoryExists(ref: ImageRef, registry: PushTarget): Promise<boolean> {
+    try {
+      const ecr = await ecrClientIn(clients, registry.region)
+      await ecr.send(new DescribeImagesCommand({ repositoryName: ref.repository, registryId: registry.registryId, maxResults: 1 }))
+      return true
+    } catch (err) {
+      if ((err as { name?: string }).name === 'RepositoryNotFoundException') {
+        found.image.push(
+          `Input \`image\`: there is no ECR repository \`${ref.repository}\` in ${registry.registry} to push to: ` +
+            `create it (aws ecr create-repository --repository-name ${ref.repository}) or fix the name.`,
+        )
+      } else found.image.push(callProblem('ECR DescribeImages', err))
+      return false
+    }
+  }
+
   async function checkAlarms(): Promise<string[]> {
     const existing = new Set<string>()
     try {
@@ -217,6 +310,12 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     }
     return inputs.alarms
   }
+}
+
+/** The ECR client for a registry's region: the action's own, or a new one when the image's host names another. */
+export async function ecrClientIn(clients: Clients, region: string | undefined): Promise<ECRClient> {
+  const own = await clients.ecr.config.region().catch(() => undefined)
+  return region === undefined || region === own ? clients.ecr : createClients(region).ecr
 }
 
 function inProgress(service: Service): Pick<Preflight, 'inProgress'> {

@@ -4,7 +4,7 @@
 /** `started`: `wait: false` — the deployment began and was not watched. */
 export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started'
 
-export type Phase = 'preflight' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done'
+export type Phase = 'preflight' | 'build' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done'
 
 /** A task that stopped, as ECS explains it. */
 export interface StoppedTask {

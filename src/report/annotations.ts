@@ -9,6 +9,12 @@ import type { FailureCause, Timeline } from '../timeline.js'
 
 export const ANNOTATIONS_PER_TYPE = 10
 
+/** The log line most likely to say what went wrong: the last that looks like an error, else the last non-blank one. */
+export function tellingLine(tail: string[]): string | undefined {
+  const lines = tail.map((l) => l.trim()).filter(Boolean)
+  return [...lines].reverse().find((l) => /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l)) ?? lines.at(-1)
+}
+
 /** The error text: the reason, then what the tasks said (stop reason, exit codes, a log line). */
 export function failureMessage(decision: Decision, cause: FailureCause | undefined): string {
   const lines = [decision.reason]
@@ -16,8 +22,8 @@ export function failureMessage(decision: Decision, cause: FailureCause | undefin
   const task = cause?.stoppedTasks.find((t) => !isScaledIn(t))
   if (task) {
     lines.push(`Task ${task.taskId}: ${describeStop(task)}`)
-    const tail = task.logTail
-    if (tail.length > 0) lines.push(`Log: ${tail[0]}${tail.length > 1 ? ` … ${tail[tail.length - 1]}` : ''}`)
+    const line = tellingLine(task.logTail)
+    if (line) lines.push(`Log: ${line}`)
   }
   for (const alarm of cause?.alarms ?? []) lines.push(`Alarm ${alarm.name} in ALARM${alarm.reason ? `: ${alarm.reason}` : ''}`)
   return lines.join('\n')

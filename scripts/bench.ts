@@ -1,0 +1,137 @@
+// `npm run bench`: how fast the action notices an outcome and how gently it uses the API, measured on the sandbox.
+// Times are wall-clock: the sandbox stamps each state change with the wall time it happened (its transitions),
+// and the action's log lines and exit are stamped as they arrive here.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { repoRoot, runAction, type ActionRun } from './action-runner.js'
+
+const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const world = join(repoRoot, 'sandbox', 'worlds', 'demo.yaml')
+const scratch = mkdtempSync(join(tmpdir(), 'ecs-safe-deploy-bench-'))
+
+interface Sample {
+  ms: number
+  calls: number
+  wallMs: number
+  peakKiB: number
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+let tag = 0
+async function release(sandbox: Sandbox, behavior: 'healthy' | 'crash'): Promise<string> {
+  const name = `bench-${behavior}-${++tag}`
+  sandbox.control.setBehavior(`web:${name}`, behavior === 'crash' ? { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: boom'] } : { kind: 'healthy' })
+  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: `sha256:${name}` }, layers: [] })
+  const url = `${sandbox.url.replace(/\/$/, '')}/`
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.PutImage' },
+    body: JSON.stringify({ repositoryName: 'web', imageTag: name, imageManifest: manifest }),
+  })
+  if (!res.ok) throw new Error(`PutImage failed: ${res.status} ${await res.text()}`)
+  return `${ECR}/web:${name}`
+}
+
+async function deploy(sandbox: Sandbox, image: string, inputs: Record<string, string>, onLine?: (line: string, at: number) => void): Promise<{ run: ActionRun; startedAt: number; peakKiB: number; calls: number }> {
+  sandbox.control.reset()
+  const memoryFile = join(scratch, `peak-${tag}`)
+  const startedAt = Date.now()
+  const run = await runAction({
+    endpoint: sandbox.url,
+    inputs: { cluster: 'demo', service: 'web', image, timeout: '10m', ...inputs },
+    nodeArgs: ['--import', join(repoRoot, 'scripts', 'peak-memory.js')],
+    env: { BENCH_PEAK_MEMORY_FILE: memoryFile },
+    onLine: onLine && ((line) => onLine(line, Date.now())),
+  })
+  const peakKiB = Number(readFileSync(memoryFile, 'utf8'))
+  return { run, startedAt, peakKiB, calls: sandbox.control.calls().length }
+}
+
+function transitionWall(sandbox: Sandbox, id: string, state: string): number {
+  const t = sandbox.control.transitions({ kind: 'deployment', id, state })[0]
+  if (!t) throw new Error(`the sandbox saw no ${state} transition for ${id}`)
+  return t.wallMs
+}
+
+/** From our deployment reaching COMPLETED to the action's exit. */
+async function completion(sandbox: Sandbox): Promise<Sample> {
+  const { run, startedAt, peakKiB, calls } = await deploy(sandbox, await release(sandbox, 'healthy'), {})
+  if (run.outputs.outcome !== 'succeeded') throw new Error(`expected succeeded, got ${run.outputs.outcome}: ${run.stdout}`)
+  return { ms: run.endedAt - transitionWall(sandbox, run.outputs['deployment-id'], 'COMPLETED'), calls, wallMs: run.endedAt - startedAt, peakKiB }
+}
+
+/** From our deployment going FAILED (circuit breaker) to the first log line that reports it. */
+async function failure(sandbox: Sandbox): Promise<Sample & { exitMs: number }> {
+  const lines: { line: string; at: number }[] = []
+  const { run, startedAt, peakKiB, calls } = await deploy(sandbox, await release(sandbox, 'crash'), {}, (line, at) => lines.push({ line, at }))
+  if (run.outputs.outcome !== 'rolled-back') throw new Error(`expected rolled-back, got ${run.outputs.outcome}`)
+  const failedAt = transitionWall(sandbox, run.outputs['deployment-id'], 'FAILED')
+  const reported = lines.find((l) => /deployment failed|FAILED|rolling back|rollback by ECS/.test(l.line))
+  if (!reported) throw new Error('the action never reported the failure')
+  return { ms: reported.at - failedAt, exitMs: run.endedAt - failedAt, calls, wallMs: run.endedAt - startedAt, peakKiB }
+}
+
+/** From an alarm going to ALARM a few seconds into the bake to the action asking ECS for the rollback (UpdateService). */
+async function alarmToRollback(sandbox: Sandbox): Promise<Sample> {
+  let alarmAt = 0
+  let baking = false
+  const image = await release(sandbox, 'healthy')
+  const { run, startedAt, peakKiB, calls } = await deploy(sandbox, image, { alarms: 'web-5xx', 'bake-time': '2m' }, (line) => {
+    if (baking || !/── bake/.test(line)) return
+    baking = true
+    // At a random moment mid-bake, so the measure includes the bake's polling cadence, not its first look.
+    setTimeout(() => {
+      alarmAt = Date.now()
+      sandbox.control.setAlarmState('web-5xx', 'ALARM', { reason: 'bench' })
+    }, 3_000 + Math.random() * 4_000)
+  })
+  sandbox.control.setAlarmState('web-5xx', 'OK', { reason: 'bench reset' })
+  if (run.outputs.outcome !== 'rolled-back') throw new Error(`expected rolled-back, got ${run.outputs.outcome}`)
+  const rollbackCall = sandbox.control.calls({ operation: 'UpdateService' }).filter((c) => c.wallMs >= alarmAt)[0]
+  if (!rollbackCall) throw new Error('no rollback UpdateService after the alarm')
+  return { ms: rollbackCall.wallMs - alarmAt, calls, wallMs: run.endedAt - startedAt, peakKiB }
+}
+
+async function scenario<T extends Sample>(name: string, timeScale: number, runs: number, measure: (s: Sandbox) => Promise<T>): Promise<T[]> {
+  const sandbox = await startSandbox({ world, timeScale })
+  const samples: T[] = []
+  try {
+    for (let i = 0; i < runs; i++) {
+      samples.push(await measure(sandbox))
+      process.stdout.write(`  ${name} ${i + 1}/${runs}: ${samples[i].ms} ms\n`)
+    }
+  } finally {
+    await sandbox.stop()
+  }
+  return samples
+}
+
+const perMinute = (samples: Sample[]) => samples.map((s) => (s.calls / s.wallMs) * 60_000)
+const row = (label: string, value: string, target: string, ok: boolean) =>
+  console.log(`${label.padEnd(58)} ${value.padStart(12)}   target ${target.padEnd(12)} ${ok ? 'ok' : 'MISSED'}`)
+
+console.log(`ecs-safe-deploy benchmark — ${RUNS} runs per scenario, on the sandbox\n`)
+const done = await scenario('completed → exit', 60, RUNS, completion)
+const failed = await scenario('FAILED → reported', 60, RUNS, failure)
+const alarm = await scenario('alarm → rollback requested', 60, RUNS, alarmToRollback)
+// ECS durations at real speed (time scale 1), so a rollout lasts long enough for a per-minute rate to mean something.
+const slow = await scenario('calls per minute (time scale 1)', 1, 1, completion)
+
+const all = [...done, ...failed, ...alarm, ...slow]
+console.log('')
+row('our deployment COMPLETED → action exits (median)', `${median(done.map((s) => s.ms))} ms`, '≤ 2000 ms', median(done.map((s) => s.ms)) <= 2000)
+row('our deployment FAILED → action reports it (median)', `${median(failed.map((s) => s.ms))} ms`, '≤ 2000 ms', median(failed.map((s) => s.ms)) <= 2000)
+console.log(`${'  (FAILED → action exits, after ECS rollback completes)'.padEnd(58)} ${`${median(failed.map((s) => s.exitMs))} ms`.padStart(12)}`)
+row('alarm in ALARM during bake → rollback requested (median)', `${median(alarm.map((s) => s.ms))} ms`, '≤ 2000 ms', median(alarm.map((s) => s.ms)) <= 2000)
+const rate = perMinute(slow)[0]
+row(`API calls per minute, ${Math.round(slow[0].wallMs / 1000)} s rollout at time scale 1`, rate.toFixed(1), '≤ 30', rate <= 30)
+console.log(`${'  (the same rate in the few-second runs above, which poll at 1 s)'.padEnd(58)} ${median(perMinute([...done, ...failed])).toFixed(1).padStart(12)}`)
+console.log(`${'peak memory of the action (max RSS)'.padEnd(58)} ${`${(Math.max(...all.map((s) => s.peakKiB)) / 1024).toFixed(1)} MiB`.padStart(12)}`)
+rmSync(scratch, { recursive: true, force: true })
