@@ -298,10 +298,10 @@ describe('preflight', () => {
     await expect(preflight(clients(), inputs())).resolves.toMatchObject({ clusterArn: CLUSTER_ARN })
   })
 
-  it.each([
+  it.each<['auto' | 'rolling', 'BLUE_GREEN' | 'CANARY']>([
     ['auto', 'BLUE_GREEN'],
     ['rolling', 'CANARY'],
-  ] as const)('reports strategy %s on a service set up for %s deployments', async (strategy, serviceStrategy) => {
+  ])('reports strategy %s on a service set up for %s deployments', async (strategy, serviceStrategy) => {
     healthy({
       [`${ECS}.DescribeServices`]: service({ deploymentConfiguration: { strategy: serviceStrategy, bakeTimeInMinutes: 5 } }),
     })

@@ -30,14 +30,14 @@ describe('ECS sandbox: circuit breaker threshold', () => {
     expect(breakerThreshold({ enable: true, rollback: true }, desired)).toBe(threshold)
   })
 
-  it.each([
+  it.each<[{ type: 'COUNT' | 'BOUNDED_PERCENT' | 'UNBOUNDED_PERCENT'; value: number }, number, number]>([
     [{ type: 'COUNT', value: 7 }, 100, 7],
     [{ type: 'BOUNDED_PERCENT', value: 10 }, 10, 3],
     [{ type: 'BOUNDED_PERCENT', value: 25 }, 100, 25],
     [{ type: 'BOUNDED_PERCENT', value: 100 }, 1000, 200],
     [{ type: 'UNBOUNDED_PERCENT', value: 10 }, 10, 1],
     [{ type: 'UNBOUNDED_PERCENT', value: 100 }, 1000, 1000],
-  ] as const)('thresholdConfiguration %j at desired %i → %i', (thresholdConfiguration, desired, threshold) => {
+  ])('thresholdConfiguration %j at desired %i → %i', (thresholdConfiguration, desired, threshold) => {
     expect(breakerThreshold({ enable: true, rollback: true, thresholdConfiguration }, desired)).toBe(threshold)
   })
 

@@ -107,3 +107,20 @@ export interface Transition {
 export interface TransitionLog {
   record(t: Omit<Transition, 'simMs' | 'wallMs'>): void
 }
+
+/** What a lifecycle hook does when it runs: an ECS lifecycle hook's Lambda (or PAUSE hook) or a CodeDeploy hook Lambda. */
+export interface HookRule {
+  /** `succeed` / `fail` after `afterSeconds`; `in-progress` never finishes on its own (a PAUSE hook waiting for
+   * approval, or a Lambda that keeps answering IN_PROGRESS) until the control API or ContinueServiceDeployment ends it. */
+  outcome: 'succeed' | 'fail' | 'in-progress'
+  /** Simulated seconds the hook takes (default 2). */
+  afterSeconds?: number
+  /** Why it failed, as the hook would report it. */
+  message?: string
+}
+
+/** Hook rules keyed by hook target: a Lambda function name or ARN, or `PAUSE` for every PAUSE hook. Default: succeed. */
+export interface HookBook {
+  ruleFor(target: string): HookRule
+  set(target: string, rule: HookRule): void
+}

@@ -1,3 +1,4 @@
+import { Hooks } from './hooks.js'
 import { Behaviors } from './behaviors.js'
 import { Clock } from './clock.js'
 import { CloudWatch } from './cloudwatch.js'
@@ -83,6 +84,7 @@ class ServiceSet {
   readonly cloudwatch: CloudWatch
   readonly logs: Logs
   readonly behaviors: Behaviors
+  readonly hooks = new Hooks()
   readonly ecs: AwsService
   /** Stepping order: cloudwatch → ecr → ecs → logs. */
   readonly ordered: AwsService[]
@@ -92,7 +94,7 @@ class ServiceSet {
     this.cloudwatch = new CloudWatch(clock, account, transitions)
     this.logs = new Logs(clock, account)
     this.behaviors = new Behaviors((image, digest) => this.ecr.tagsOf(image, digest))
-    this.ecs = createEcsService({ clock, account, images: this.ecr, behaviors: this.behaviors, alarms: this.cloudwatch, logs: this.logs, transitions })
+    this.ecs = createEcsService({ clock, account, images: this.ecr, behaviors: this.behaviors, hooks: this.hooks, alarms: this.cloudwatch, logs: this.logs, transitions })
     this.ordered = [this.cloudwatch, this.ecr, this.ecs, this.logs]
   }
 

@@ -1,3 +1,4 @@
+import { Hooks } from '../../sandbox/hooks.js'
 // In-test stand-ins for the sandbox parts ECS depends on (ECR, behaviours, CloudWatch alarms, Logs,
 // transitions) and a manual clock, so the ECS service can be driven step by step without a server.
 import { createEcsService } from '../../sandbox/ecs/index.js'
@@ -80,6 +81,7 @@ export function ecsHarness() {
   const clock = { t: T0, now: () => clock.t }
   const images = fakeImages()
   const behaviors = fakeBehaviors()
+  const hooks = new Hooks()
   const alarms = fakeAlarms(clock)
   const logs = fakeLogs()
   const transitions: Omit<Transition, 'wallMs'>[] = []
@@ -88,6 +90,7 @@ export function ecsHarness() {
     account: { region: 'us-east-1', accountId: '123456789012' },
     images,
     behaviors,
+    hooks,
     alarms,
     logs,
     transitions: { record: (t) => void transitions.push({ ...t, simMs: clock.t }) },

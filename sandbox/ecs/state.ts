@@ -1,6 +1,6 @@
 // The ECS model the operations and the dynamics share: clusters, task definitions, services with their
 // deployments, tasks, service deployments and revisions. Plain data; behaviour lives in the other files.
-import type { AlarmBook, Behavior, ImageCatalog, BehaviorBook, JsonObject, LogSink, SimClock, TransitionLog, Account } from '../types.js'
+import type { AlarmBook, Behavior, ImageCatalog, BehaviorBook, HookBook, JsonObject, LogSink, SimClock, TransitionLog, Account } from '../types.js'
 import type { Arns } from './ids.js'
 import type { Tag } from './validate.js'
 
@@ -9,6 +9,8 @@ export interface EcsDeps {
   account: Account
   images: ImageCatalog
   behaviors: BehaviorBook
+  /** What lifecycle hooks do (native blue/green, linear and canary). */
+  hooks: HookBook
   alarms: AlarmBook
   logs: LogSink
   transitions: TransitionLog
