@@ -32,7 +32,8 @@ describe('getInputs', () => {
       image: undefined,
       containerName: undefined,
       taskDefinitionFile: undefined,
-      strategy: 'auto',
+      strategy: { kind: 'auto' },
+      codeDeploy: { application: undefined, deploymentGroup: undefined, deploymentConfig: undefined, appspecFile: undefined, hooks: {} },
       bakeTimeMs: 0,
       alarms: [],
       timeoutMs: 30 * 60_000,
@@ -49,7 +50,11 @@ describe('getInputs', () => {
         image: IMAGE,
         'container-name': 'app',
         'task-definition': ' deploy/task-def.yaml ',
-        strategy: 'rolling',
+        strategy: 'canary 20% 5m',
+        'codedeploy-application': 'AppECS-prod-web',
+        'codedeploy-deployment-group': 'DgpECS-prod-web',
+        appspec: ' deploy/appspec.yaml ',
+        'codedeploy-hooks': 'AfterAllowTestTraffic = smoke-test\n# comment\n\nBeforeAllowTraffic=arn:aws:lambda:us-east-1:123456789012:function:gate:live',
         'bake-time': '90s',
         alarms: 'web-5xx',
         timeout: '1h',
@@ -62,7 +67,14 @@ describe('getInputs', () => {
       image: IMAGE,
       containerName: 'app',
       taskDefinitionFile: 'deploy/task-def.yaml',
-      strategy: 'rolling',
+      strategy: { kind: 'canary', percent: 20, intervalMs: 300_000 },
+      codeDeploy: {
+        application: 'AppECS-prod-web',
+        deploymentGroup: 'DgpECS-prod-web',
+        deploymentConfig: undefined,
+        appspecFile: 'deploy/appspec.yaml',
+        hooks: { AfterAllowTestTraffic: 'smoke-test', BeforeAllowTraffic: 'arn:aws:lambda:us-east-1:123456789012:function:gate:live' },
+      },
       bakeTimeMs: 90_000,
       alarms: ['web-5xx'],
       timeoutMs: 3_600_000,
@@ -108,20 +120,41 @@ describe('getInputs', () => {
     ])
   })
 
-  it('accepts the supported strategies in any case', () => {
-    expect(inputs({ strategy: 'auto' }).strategy).toBe('auto')
-    expect(inputs({ strategy: 'Rolling' }).strategy).toBe('rolling')
+  it.each<[string, unknown]>([
+    ['auto', { kind: 'auto' }],
+    ['Rolling', { kind: 'rolling' }],
+    ['blue-green', { kind: 'blue-green' }],
+    ['canary', { kind: 'canary', percent: 10, intervalMs: 300_000 }],
+    ['canary 20% 5m', { kind: 'canary', percent: 20, intervalMs: 300_000 }],
+    ['canary 2.5% then 15m', { kind: 'canary', percent: 2.5, intervalMs: 900_000 }],
+    ['linear', { kind: 'linear', percent: 10, intervalMs: 60_000 }],
+    ['linear 10% every 1m', { kind: 'linear', percent: 10, intervalMs: 60_000 }],
+    ['Linear 25% every 3m', { kind: 'linear', percent: 25, intervalMs: 180_000 }],
+  ])('reads strategy %p', (strategy, expected) => {
+    expect(inputs({ strategy }).strategy).toEqual(expected)
   })
 
-  it.each(['blue-green', 'canary', 'linear'])('says %p arrives later and lists the supported values', (strategy) => {
-    expect(invalid({ strategy })).toEqual([
-      `Input \`strategy\` is \`${strategy}\`: ${strategy} deployments are not supported yet (they arrive in a later release); supported values: auto, rolling.`,
+  it.each([
+    ['fast', 'expected auto, rolling, blue-green'],
+    ['canary 150% 5m', 'the canary percent must be more than 0 and less than 100'],
+    ['linear 10% every 90s', 'the linear interval must be whole minutes from 1m to 24h, not 90s'],
+    ['canary 10% 5m please', 'unexpected `please`'],
+    ['rolling 10%', 'rolling takes no settings'],
+  ])('names what is wrong with strategy %p', (strategy, message) => {
+    const [problem] = invalid({ strategy })
+    expect(problem).toContain(`Input \`strategy\` is \`${strategy}\`: `)
+    expect(problem).toContain(message)
+  })
+
+  it('refuses deployment-config together with a strategy, and bad hook lines', () => {
+    expect(invalid({ strategy: 'canary', 'deployment-config': 'CodeDeployDefault.ECSAllAtOnce' })).toEqual([
+      'Input `deployment-config` is `CodeDeployDefault.ECSAllAtOnce` and `strategy` is `canary`: give one of them (deployment-config names an existing CodeDeploy configuration; strategy describes the traffic shift).',
+    ])
+    expect(invalid({ 'codedeploy-hooks': 'AfterInstall=ok\nBeforeDinner=fn' })).toEqual([
+      'Input `codedeploy-hooks` is `BeforeDinner=fn`: line 2: expected HOOK=LAMBDA with HOOK one of BeforeInstall, AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic and LAMBDA a function name or ARN.',
     ])
   })
 
-  it('lists the supported strategies for an unknown one', () => {
-    expect(invalid({ strategy: 'fast' })).toEqual(['Input `strategy` is `fast`: expected one of auto, rolling.'])
-  })
 
   it.each([
     ['0', 0],
@@ -212,7 +245,7 @@ describe('getInputs', () => {
         read({
           service: 'web',
           image: 'registry.example.com/app',
-          strategy: 'canary',
+          strategy: 'canary 0%',
           'bake-time': '10x',
           timeout: '7h',
           rollback: 'sometimes',

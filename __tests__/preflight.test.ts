@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import nock from 'nock'
@@ -75,6 +76,7 @@ function clients(credentials?: ECSClient['config']['credentials'], endpoint = EN
     ecr: new ECRClient(config),
     cloudwatch: new CloudWatchClient(config),
     logs: new CloudWatchLogsClient(config),
+    codedeploy: new CodeDeployClient(config),
   }
 }
 
@@ -83,7 +85,8 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     cluster: 'prod',
     service: 'web',
     image: IMAGE,
-    strategy: 'auto',
+    strategy: { kind: 'auto' },
+    codeDeploy: { hooks: {} },
     bakeTimeMs: 0,
     alarms: [],
     timeoutMs: 30 * 60_000,
@@ -286,10 +289,17 @@ describe('preflight', () => {
     ])
   })
 
-  it.each(['CODE_DEPLOY', 'EXTERNAL'])('reports the %s deployment controller as arriving later', async (type) => {
-    healthy({ [`${ECS}.DescribeServices`]: service({ deploymentController: { type }, deploymentConfiguration: {} }) })
+  it('reports the EXTERNAL deployment controller', async () => {
+    healthy({ [`${ECS}.DescribeServices`]: service({ deploymentController: { type: 'EXTERNAL' }, deploymentConfiguration: {} }) })
     expect(await problemsOf(preflight(clients(), inputs()))).toEqual([
-      `Service \`web\` uses the ${type} deployment controller: ecs-safe-deploy deploys services with the ECS controller (strategy auto or rolling); support for ${type} services arrives with a later release.`,
+      'Service `web` uses the EXTERNAL deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.',
+    ])
+  })
+
+  it('reports strategy rolling on a CODE_DEPLOY service', async () => {
+    healthy({ [`${ECS}.DescribeServices`]: service({ deploymentController: { type: 'CODE_DEPLOY' }, deploymentConfiguration: {} }) })
+    expect(await problemsOf(preflight(clients(), inputs({ strategy: { kind: 'rolling' } })))).toEqual([
+      'Service `web` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.',
     ])
   })
 
@@ -298,16 +308,11 @@ describe('preflight', () => {
     await expect(preflight(clients(), inputs())).resolves.toMatchObject({ clusterArn: CLUSTER_ARN })
   })
 
-  it.each<['auto' | 'rolling', 'BLUE_GREEN' | 'CANARY']>([
-    ['auto', 'BLUE_GREEN'],
-    ['rolling', 'CANARY'],
-  ])('reports strategy %s on a service set up for %s deployments', async (strategy, serviceStrategy) => {
-    healthy({
-      [`${ECS}.DescribeServices`]: service({ deploymentConfiguration: { strategy: serviceStrategy, bakeTimeInMinutes: 5 } }),
-    })
-    expect(await problemsOf(preflight(clients(), inputs({ strategy })))).toEqual([
-      `Service \`web\` is set up for ECS ${serviceStrategy} deployments (deploymentConfiguration.strategy), and strategy \`${strategy}\` would deploy it that way: ${serviceStrategy} deployments arrive with a later release; until then ecs-safe-deploy deploys services whose strategy is ROLLING.`,
-    ])
+  it('follows the service with strategy auto, and rolling switches a native-strategy service to rolling', async () => {
+    healthy({ [`${ECS}.DescribeServices`]: service({ deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 5 } }) })
+    expect((await preflight(clients(), inputs({ strategy: { kind: 'auto' } }))).engine).toMatchObject({ kind: 'ecs-native', strategy: 'BLUE_GREEN' })
+    healthy({ [`${ECS}.DescribeServices`]: service({ deploymentConfiguration: { strategy: 'CANARY', bakeTimeInMinutes: 5 } }) })
+    expect((await preflight(clients(), inputs({ strategy: { kind: 'rolling' } }))).engine).toMatchObject({ kind: 'rolling' })
   })
 
   it('reports alarms that do not exist, finding metric and composite alarms', async () => {
@@ -361,12 +366,12 @@ describe('preflight', () => {
   it('reports every problem together', async () => {
     const path = tempFile('td.json', JSON.stringify({ family: 'web', containerDefinitions: [{ name: 'app', image: 'a:1' }], Cpu: '256' }))
     const aws = healthy({
-      [`${ECS}.DescribeServices`]: service({ status: 'DRAINING', deploymentController: { type: 'CODE_DEPLOY' } }),
+      [`${ECS}.DescribeServices`]: service({ status: 'DRAINING', deploymentController: { type: 'EXTERNAL' } }),
     })
     const problems = await problemsOf(preflight(clients(), inputs({ taskDefinitionFile: path, alarms: ['web-5xx', 'nope'] })))
     expect(problems).toHaveLength(4)
     expect(problems[0]).toMatch(/^Service `web` is DRAINING/)
-    expect(problems[1]).toMatch(/^Service `web` uses the CODE_DEPLOY deployment controller/)
+    expect(problems[1]).toMatch(/^Service `web` uses the EXTERNAL deployment controller/)
     expect(problems[2]).toMatch(/^Task definition file `.*td.json` has unknown top-level key `Cpu`/)
     expect(problems[3]).toMatch(/^Input `alarms`: alarm `nope` does not exist/)
     expect(aws.unmatched).toEqual([])

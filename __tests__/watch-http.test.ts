@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import nock from 'nock'
@@ -22,6 +23,7 @@ const clients: Clients = {
   ecr: new ECRClient(config),
   cloudwatch: new CloudWatchClient(config),
   logs: new CloudWatchLogsClient(config),
+  codedeploy: new CodeDeployClient(config),
 }
 const ID = 'ecs-svc/1111111111111111111'
 const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:42'

@@ -3,6 +3,7 @@
 // sandbox is reached — there is no special code path for it here.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 
@@ -11,6 +12,7 @@ export interface Clients {
   ecr: ECRClient
   cloudwatch: CloudWatchClient
   logs: CloudWatchLogsClient
+  codedeploy: CodeDeployClient
 }
 
 /** Adaptive retry backs off on ThrottlingException ("Rate exceeded") and 5xx before a call is given up. */
@@ -23,5 +25,6 @@ export function createClients(region?: string): Clients {
     ecr: new ECRClient(config),
     cloudwatch: new CloudWatchClient(config),
     logs: new CloudWatchLogsClient(config),
+    codedeploy: new CodeDeployClient(config),
   }
 }

@@ -4,8 +4,9 @@ import * as core from '@actions/core'
 import { composeTags, parseBuildArgs, type BuildArg } from './build-image.js'
 import { parseDuration } from './duration.js'
 import { parseImageRef } from './image-ref.js'
+import { parseStrategy, type Strategy } from './strategy.js'
 
-export type Strategy = 'auto' | 'rolling'
+export type { Strategy } from './strategy.js'
 export type RollbackPolicy = 'on-failure' | 'never'
 
 /** What to build when `build-context` is set; `image` then names the ECR repository (and optionally the tag). */
@@ -34,12 +35,31 @@ export interface Inputs {
   /** Path to a task definition file (JSON or YAML); undefined = the service's live task definition. */
   taskDefinitionFile?: string
   strategy: Strategy
+  /** CodeDeploy services: settings for the CodeDeploy engine. */
+  codeDeploy: CodeDeployInputs
   bakeTimeMs: number
   alarms: string[]
   timeoutMs: number
   rollback: RollbackPolicy
   wait: boolean
 }
+
+/** The CodeDeploy engine's inputs (services whose deployment controller is CODE_DEPLOY). */
+export interface CodeDeployInputs {
+  /** Default `AppECS-<cluster>-<service>`. */
+  application?: string
+  /** Default `DgpECS-<cluster>-<service>`. */
+  deploymentGroup?: string
+  /** An existing deployment configuration (e.g. `CodeDeployDefault.ECSCanary10Percent5Minutes`), instead of `strategy`. */
+  deploymentConfig?: string
+  /** Path to an AppSpec file (YAML or JSON) the new task definition is put into; default: built from the service. */
+  appspecFile?: string
+  /** AppSpec hook → Lambda function, e.g. { AfterAllowTestTraffic: 'smoke-test' }. */
+  hooks: Record<string, string>
+}
+
+/** The AppSpec hooks of an ECS deployment, in the order CodeDeploy runs them. */
+export const APPSPEC_HOOKS = ['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic'] as const
 
 /** Every input problem at once, each naming the input, the value it got and what is accepted. */
 export class InputError extends Error {
@@ -53,8 +73,9 @@ export class InputError extends Error {
 export const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000
 const DEFAULT_TIMEOUT = '30m'
 
-const STRATEGIES: readonly Strategy[] = ['auto', 'rolling']
-const LATER_STRATEGIES = ['blue-green', 'canary', 'linear']
+// CodeDeploy names: letters, digits and . _ + = , @ -, up to 100 characters.
+const CODEDEPLOY_NAME = /^[A-Za-z0-9._+=,@-]{1,100}$/
+const LAMBDA_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/
 const ROLLBACK_POLICIES: readonly RollbackPolicy[] = ['on-failure', 'never']
 // ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/
@@ -141,12 +162,41 @@ export function getInputs(
 
   const taskDefinitionFile = value('task-definition') || undefined
 
-  const strategyText = value('strategy').toLowerCase() || 'auto'
-  let strategy: Strategy = 'auto'
-  if ((STRATEGIES as readonly string[]).includes(strategyText)) strategy = strategyText as Strategy
-  else if (LATER_STRATEGIES.includes(strategyText)) {
-    bad('strategy', strategyText, `${strategyText} deployments are not supported yet (they arrive in a later release); supported values: ${STRATEGIES.join(', ')}`)
-  } else bad('strategy', strategyText, `expected one of ${STRATEGIES.join(', ')}`)
+  const strategyText = value('strategy') || 'auto'
+  let strategy: Strategy = { kind: 'auto' }
+  try {
+    strategy = parseStrategy(strategyText)
+  } catch (err) {
+    bad('strategy', strategyText, (err as Error).message)
+  }
+
+  const codeDeployName = (input: string): string | undefined => {
+    const got = value(input) || undefined
+    if (got !== undefined && !CODEDEPLOY_NAME.test(got)) bad(input, got, 'expected a CodeDeploy name (letters, digits and . _ + = , @ -, at most 100 characters)')
+    return got
+  }
+  const deploymentConfig = codeDeployName('deployment-config')
+  if (deploymentConfig !== undefined && strategy.kind !== 'auto') {
+    problems.push(`Input \`deployment-config\` is \`${deploymentConfig}\` and \`strategy\` is \`${strategyText}\`: give one of them (deployment-config names an existing CodeDeploy configuration; strategy describes the traffic shift).`)
+  }
+  const hooks: Record<string, string> = {}
+  for (const [i, line] of (read('codedeploy-hooks') ?? '').split('\n').entries()) {
+    const text = line.trim()
+    if (text === '' || text.startsWith('#')) continue
+    const at = text.indexOf('=')
+    const hook = at > 0 ? text.slice(0, at).trim() : ''
+    const fn = at > 0 ? text.slice(at + 1).trim() : ''
+    if (!(APPSPEC_HOOKS as readonly string[]).includes(hook) || !LAMBDA_NAME.test(fn)) {
+      bad('codedeploy-hooks', text, `line ${i + 1}: expected HOOK=LAMBDA with HOOK one of ${APPSPEC_HOOKS.join(', ')} and LAMBDA a function name or ARN`)
+    } else hooks[hook] = fn
+  }
+  const codeDeploy: CodeDeployInputs = {
+    application: codeDeployName('codedeploy-application'),
+    deploymentGroup: codeDeployName('codedeploy-deployment-group'),
+    deploymentConfig,
+    appspecFile: value('appspec') || undefined,
+    hooks,
+  }
 
   const duration = (input: string, fallback: string, allowZero: boolean): number => {
     const got = value(input) || fallback
@@ -185,5 +235,5 @@ export function getInputs(
   }
 
   if (problems.length > 0) throw new InputError(problems)
-  return { cluster, service, image, ...(build ? { build } : {}), containerName, taskDefinitionFile, strategy, bakeTimeMs, alarms, timeoutMs, rollback, wait }
+  return { cluster, service, image, ...(build ? { build } : {}), containerName, taskDefinitionFile, strategy, codeDeploy, bakeTimeMs, alarms, timeoutMs, rollback, wait }
 }

@@ -63,9 +63,43 @@ export interface BakeResult {
   cutShortByDeadline: boolean
 }
 
+/** A lifecycle hook (ECS lifecycle hook or CodeDeploy AppSpec hook) that failed, timed out or is waiting. */
+export interface HookObservation {
+  /** The hook's name or id as the platform gives it (`AfterAllowTestTraffic`, `ecs-lambda-…`). */
+  name: string
+  /** The Lambda (or `PAUSE`). */
+  target?: string
+  /** The lifecycle stage or event it ran at. */
+  stage?: string
+  status: string
+  reason?: string
+}
+
+/** One look at a CodeDeploy deployment (GetDeployment + its ECS target). */
+export interface CodeDeployObservation {
+  deploymentId: string
+  /** Created | Queued | InProgress | Baking | Succeeded | Failed | Stopped | Ready. */
+  status?: string
+  errorInformation?: { code?: string; message?: string }
+  /** The deployment CodeDeploy started to roll this one back, and how it ended. */
+  rollbackDeploymentId?: string
+  rollbackStatus?: string
+  rollbackMessage?: string
+  /** The lifecycle event that failed, with CodeDeploy's diagnostics. */
+  failedEvent?: { name: string; errorCode?: string; message?: string; logTail?: string }
+}
+
 export interface DeploymentFacts {
   cluster: string
   service: string
+  /** How it ran, in words (`rolling update`, `ECS canary 10% then the rest after 5m`, `CodeDeploy …`). */
+  engine?: string
+  /** Production traffic on the new revision, each time it moved (canary, linear, blue/green). */
+  trafficShifts?: { percent: number; at: Date }[]
+  /** The hook that failed, timed out or was still waiting when the run ended. */
+  hook?: HookObservation
+  /** Set for CodeDeploy deployments. */
+  codeDeploy?: CodeDeployObservation
   /** Alarms the deployment was guarded by (input `alarms`). */
   alarms: string[]
   rollbackPolicy: 'on-failure' | 'never'

@@ -7,7 +7,9 @@ import { buildAndPush, type BuiltImage } from './build-image.js'
 import { getInputs, InputError, type BuildInputs, type Inputs } from './context.js'
 import { diagnose } from './diagnose.js'
 import { formatDuration } from './duration.js'
-import { runRolling } from './deploy-rolling.js'
+import { runRolling, type RollingPlan } from './deploy-rolling.js'
+import type { Engine } from './engine.js'
+import type { DeploymentFacts } from './facts.js'
 import { decideOutcome } from './outcome.js'
 import { ecrClientIn, preflight, PreflightError, type PushTarget } from './preflight.js'
 import { loginToEcr, logoutFromEcr } from './ecr-login.js'
@@ -74,23 +76,20 @@ export async function run(): Promise<void> {
     }
   }
 
-  const facts = await runRolling(
-    clients,
-    {
-      cluster: inputs.cluster,
-      service: inputs.service,
-      taskDefinition,
-      previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
-      alarms: checked.alarms,
-      rollback: inputs.rollback,
-      bakeTimeMs: inputs.bakeTimeMs,
-      deadline,
-      wait: inputs.wait,
-      currentDeploymentConfiguration: checked.service.deploymentConfiguration,
-      image,
-    },
-    timeline,
-  )
+  const plan: RollingPlan = {
+    cluster: inputs.cluster,
+    service: inputs.service,
+    taskDefinition,
+    previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
+    alarms: checked.alarms,
+    rollback: inputs.rollback,
+    bakeTimeMs: inputs.bakeTimeMs,
+    deadline,
+    wait: inputs.wait,
+    currentDeploymentConfiguration: checked.service.deploymentConfiguration,
+    image,
+  }
+  const facts = await deploy(clients, checked.engine, plan, timeline)
   const decision = decideOutcome(facts)
   const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline)
   timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` })
@@ -100,6 +99,16 @@ export async function run(): Promise<void> {
   annotate(decision, facts, timeline, cause)
   await writeSummary({ facts, decision, timeline, cause })
   if (decision.outcome !== 'succeeded' && decision.outcome !== 'started') core.setFailed(decision.reason)
+}
+
+/** The engine the service and `strategy` chose does the deployment; each returns what it observed. */
+async function deploy(clients: Clients, engine: Engine, plan: RollingPlan, timeline: Timeline): Promise<DeploymentFacts> {
+  switch (engine.kind) {
+    case 'rolling':
+      return runRolling(clients, plan, timeline)
+    default:
+      throw new Error(`${engine.label}: not implemented yet — this build deploys rolling updates only.`)
+  }
 }
 
 /**

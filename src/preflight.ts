@@ -12,6 +12,7 @@ import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr'
 import { createClients, type Clients } from './aws-clients.js'
 import { composeTags } from './build-image.js'
 import type { Inputs } from './context.js'
+import { chooseEngine, type Engine } from './engine.js'
 import { accountRegistry, parseEcrRegistry, parseImageRef, resolveImage, type ImageRef } from './image-ref.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from './render.js'
 
@@ -39,6 +40,8 @@ export interface Preflight {
   /** When building: the ECR registry to log in to and push to. */
   push?: PushTarget
   alarms: string[]
+  /** How this deployment runs: rolling, ECS blue/green/canary/linear, or CodeDeploy. */
+  engine: Engine
   /**
    * Set when another deployment is still under way: the service has more than one deployment, or its PRIMARY is
    * IN_PROGRESS. Starting ours on top would make ECS replace it mid-flight and blur which deployment failed, so main
@@ -57,9 +60,6 @@ export interface PushTarget {
   region?: string
 }
 
-// The deployment controllers and service strategies other than these arrive with later strategies.
-const SUPPORTED_CONTROLLER = 'ECS'
-const SUPPORTED_SERVICE_STRATEGY = 'ROLLING'
 // DescribeAlarms takes at most 100 names per call.
 const ALARM_BATCH = 100
 
@@ -90,6 +90,7 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     inputs.image !== undefined ? checkImage(inputs.image) : undefined,
   ])
 
+  let engine: Engine | undefined
   const service = clusterArn !== undefined ? await checkService() : undefined
   let base: RegisterTaskDefinitionCommandInput | undefined = file
   let where = `task definition file \`${inputs.taskDefinitionFile}\``
@@ -110,7 +111,7 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
   }
 
   const problems = [...found.cluster, ...found.service, ...found.image, ...found.taskDefinition, ...found.alarms]
-  if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered) {
+  if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !engine) {
     // Every path that leaves one of these unset has recorded why.
     throw new PreflightError(problems)
   }
@@ -123,6 +124,7 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     ...(image ? { image: image.image } : {}),
     ...(image?.push ? { push: image.push } : {}),
     alarms,
+    engine,
     ...inProgress(service),
   }
 
@@ -166,24 +168,9 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     if (service.status !== 'ACTIVE') {
       found.service.push(`${name} is ${service.status ?? 'in an unknown state'}: expected ACTIVE (a DRAINING or INACTIVE service is being deleted).`)
     }
-    const controller = service.deploymentController?.type ?? SUPPORTED_CONTROLLER
-    if (controller !== SUPPORTED_CONTROLLER) {
-      found.service.push(
-        `${name} uses the ${controller} deployment controller: ecs-safe-deploy deploys services with the ECS controller ` +
-          `(strategy auto or rolling); support for ${controller} services arrives with a later release.`,
-      )
-    } else {
-      // The deploy keeps the service's deploymentConfiguration, so a non-ROLLING service strategy would make ECS run
-      // that strategy even for `rolling`; refuse it until those strategies are supported.
-      const serviceStrategy = service.deploymentConfiguration?.strategy ?? SUPPORTED_SERVICE_STRATEGY
-      if (serviceStrategy !== SUPPORTED_SERVICE_STRATEGY) {
-        found.service.push(
-          `${name} is set up for ECS ${serviceStrategy} deployments (deploymentConfiguration.strategy), and strategy ` +
-            `\`${inputs.strategy}\` would deploy it that way: ${serviceStrategy} deployments arrive with a later release; ` +
-            `until then ecs-safe-deploy deploys services whose strategy is ROLLING.`,
-        )
-      }
-    }
+    const chosen = chooseEngine(inputs.strategy, service, inputs.codeDeploy, inputs.cluster)
+    if ('problem' in chosen) found.service.push(chosen.problem)
+    else engine = chosen.engine
     if (!service.taskDefinition) found.service.push(`${name} has no task definition.`)
     return service
   }

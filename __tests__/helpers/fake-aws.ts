@@ -36,7 +36,7 @@ export function fakeAws(handlers: Record<string, Handler>, clock?: { now: () => 
     return handler(command.input)
   }
   const client = { send }
-  const clients = { ecs: client, ecr: client, cloudwatch: client, logs: client } as unknown as Clients
+  const clients = { ecs: client, ecr: client, cloudwatch: client, logs: client, codedeploy: client } as unknown as Clients
   return { clients, calls, count: (op: string) => calls.filter((c) => c.op === op).length }
 }
 
