@@ -109,8 +109,9 @@ describe('ECS sandbox: services and tasks', () => {
       [{ ...base, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true } } }, 'InvalidParameterException', /rollback/],
       [{ ...base, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true, thresholdConfiguration: { type: 'PERCENT', value: 5 } } } }, 'InvalidParameterException', /type/],
       [{ ...base, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true, thresholdConfiguration: { type: 'COUNT', value: 0 } } } }, 'InvalidParameterException', /between 1 and 200/],
-      [{ ...base, deploymentConfiguration: { strategy: 'BLUE_GREEN' } }, 'InvalidParameterException', /BLUE_GREEN is not emulated/],
-      [{ ...base, deploymentController: { type: 'CODE_DEPLOY' } }, 'InvalidParameterException', /CODE_DEPLOY is not emulated/],
+      [{ ...base, deploymentConfiguration: { strategy: 'BLUE_GREEN' } }, 'InvalidParameterException', /bakeTimeInMinutes must be specified/],
+      [{ ...base, deploymentController: { type: 'CODE_DEPLOY' } }, 'InvalidParameterException', /targetGroupArn is required for a service with a CODE_DEPLOY deployment controller/],
+      [{ ...base, deploymentController: { type: 'EXTERNAL' } }, 'InvalidParameterException', /EXTERNAL is not emulated/],
       [{ ...base, serviceName: 'web' }, 'InvalidParameterException', /not idempotent/],
       [{ ...base, launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }], platformVersion: '1.4.0', deploymentConfiguration: { alarms: { alarmNames: ['a'] } } }, 'InvalidParameterException', /alarms/],
     ]
@@ -121,8 +122,8 @@ describe('ECS sandbox: services and tasks', () => {
     }
     expect(h.callError('UpdateService', { cluster: 'prod', service: 'ghost', desiredCount: 1 })).toMatchObject({ code: 'ServiceNotFoundException' })
     for (const strategy of ['BLUE_GREEN', 'LINEAR', 'CANARY']) {
-      const e = h.callError('UpdateService', { cluster: 'prod', service: 'web', deploymentConfiguration: { strategy } })
-      expect(e).toMatchObject({ code: 'InvalidParameterException', message: `Deployment strategy ${strategy} is not emulated by the sandbox yet: only ROLLING deployments are.` })
+      const e = h.callError('UpdateService', { cluster: 'prod', service: 'web', deploymentConfiguration: { strategy, bakeTimeInMinutes: 5 } })
+      expect([e.code, e.message]).toEqual(['InvalidParameterException', expect.stringContaining(`The ${strategy} deployment strategy requires a load balancer with advancedConfiguration`)])
     }
     h.call('DeregisterTaskDefinition', { taskDefinition: td })
     expect(h.callError('UpdateService', { cluster: 'prod', service: 'web', taskDefinition: td }).code).toBe('ClientException')

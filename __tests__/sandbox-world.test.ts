@@ -9,7 +9,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { Clock } from '../sandbox/clock.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import { World } from '../sandbox/world.js'
-import { clientConfig } from './sandbox-helpers.js'
+import { clientConfig, rawCall } from './sandbox-helpers.js'
 
 const running: Sandbox[] = []
 const clients: { destroy(): void }[] = []
@@ -50,16 +50,16 @@ describe('clock', () => {
 })
 
 describe('world stepping', () => {
-  it('walks services in order cloudwatch → ecr → ecs → logs, in steps of at most 1 s', () => {
+  it('walks services in order cloudwatch → ecr → ecs → codedeploy → logs, in steps of at most 1 s', () => {
     const world = new World({ timeScale: 0, account: { region: 'us-east-1', accountId: '123456789012' } })
     const seen: [string, number][] = []
     for (const s of world.services.ordered) s.advanceTo = (ms: number) => void seen.push([s.targetPrefix, ms])
     const t0 = world.now()
     world.advanceTo(t0 + 2_500)
-    expect(seen.map(([p]) => p).slice(0, 4)).toEqual(['GraniteServiceVersion20100801', 'AmazonEC2ContainerRegistry_V20150921', 'AmazonEC2ContainerServiceV20141113', 'Logs_20140328'])
+    expect(seen.map(([p]) => p).slice(0, 5)).toEqual(['GraniteServiceVersion20100801', 'AmazonEC2ContainerRegistry_V20150921', 'AmazonEC2ContainerServiceV20141113', 'CodeDeploy_20141006', 'Logs_20140328'])
     expect([...new Set(seen.map(([, ms]) => ms - t0))]).toEqual([1_000, 2_000, 2_500])
     world.advanceTo(t0 + 1_000)
-    expect(seen).toHaveLength(12)
+    expect(seen).toHaveLength(15)
   })
 })
 
@@ -110,5 +110,19 @@ describe('world files', () => {
     expect(services?.[0].deployments?.map((d) => [d.status, d.rolloutState])).toEqual([['PRIMARY', 'COMPLETED']])
     expect(s.control.alarm('web-5xx')?.state).toBe('OK')
     expect(s.control.behaviors()['web:v2-crash']).toMatchObject({ kind: 'crash', exitCode: 1 })
+  })
+
+  it('seeds hook rules and CodeDeploy, naming the entry that fails', async () => {
+    const s = await start({ timeScale: 0, world: 'sandbox/worlds/progressive.yaml' })
+    expect(s.control.hooks()).toEqual({ 'web-cd-smoke-test': { outcome: 'succeed', afterSeconds: 5 } })
+    const app = await rawCall(s.url, 'CodeDeploy_20141006.GetApplication', JSON.stringify({ applicationName: 'AppECS-demo-web-cd' }))
+    expect(app.body).toMatchObject({ application: { applicationName: 'AppECS-demo-web-cd', computePlatform: 'ECS' } })
+    const group = await rawCall(s.url, 'CodeDeploy_20141006.GetDeploymentGroup', JSON.stringify({ applicationName: 'AppECS-demo-web-cd', deploymentGroupName: 'DgpECS-demo-web-cd' }))
+    expect(group.body).toMatchObject({ deploymentGroupInfo: { ecsServices: [{ serviceName: 'web-cd', clusterName: 'demo' }], alarmConfiguration: { enabled: true, alarms: [{ name: 'web-cd-5xx' }] } } })
+
+    await expect(startSandbox({ timeScale: 0, world: { hooks: { f: { outcome: 'maybe' } } } as never })).rejects.toThrow(/hooks\['f'\]: hook rule must be/)
+    await expect(startSandbox({ timeScale: 0, world: { codeDeploy: { apps: [] } } as never })).rejects.toThrow(/unknown key 'codeDeploy.apps'/)
+    const orphan = { codeDeploy: { deploymentGroups: [{ applicationName: 'nope', deploymentGroupName: 'g' }] } }
+    await expect(startSandbox({ timeScale: 0, world: orphan })).rejects.toThrow(/codeDeploy.deploymentGroups\[0\]: CreateDeploymentGroup failed: ApplicationDoesNotExistException/)
   })
 })

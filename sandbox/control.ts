@@ -1,6 +1,8 @@
 import { checkBehavior } from './behaviors.js'
 import { checkState, type AlarmState } from './cloudwatch.js'
-import type { AlarmView, Behavior, JsonObject, Transition } from './types.js'
+import type { HookExecutionView } from './codedeploy/index.js'
+import { checkHookRule } from './hooks.js'
+import type { AlarmView, Behavior, HookRule, JsonObject, Transition } from './types.js'
 import { FAULT_KINDS, type CallFilter, type CallRecord, type Fault, type FaultSpec, type ServiceName, type TransitionFilter, type World } from './world.js'
 
 export interface ClockView {
@@ -49,6 +51,21 @@ export class SandboxControl {
 
   behaviors(): Record<string, Behavior> {
     return this.world.services.behaviors.entries()
+  }
+
+  /** What a lifecycle hook does: `target` is a Lambda function name or ARN (CodeDeploy AppSpec hooks, ECS hooks) or `PAUSE`. */
+  setHook(target: string, rule: HookRule): void {
+    this.world.services.hooks.set(target, checkHookRule(rule))
+  }
+
+  hooks(): Record<string, HookRule> {
+    return this.world.services.hooks.entries()
+  }
+
+  /** CodeDeploy hook Lambdas waiting for PutLifecycleEventHookExecutionStatus (`in-progress` rules), with their execution ids. */
+  hookExecutions(deploymentId?: string): HookExecutionView[] {
+    this.world.sync()
+    return this.world.services.codedeploy.pendingHookExecutions().filter((h) => deploymentId === undefined || h.deploymentId === deploymentId)
   }
 
   /** Set an alarm's state now, or at a simulated time (`at` epoch seconds, or `afterSeconds` from now). */
@@ -144,6 +161,11 @@ export class ControlRouter {
       case 'POST /_sandbox/behaviors':
         c.setBehavior(str(b.image, 'image'), b.behavior as Behavior)
         return c.behaviors()
+      case 'GET /_sandbox/hooks': return c.hooks()
+      case 'POST /_sandbox/hooks':
+        c.setHook(str(b.target, 'target'), b.rule as HookRule)
+        return c.hooks()
+      case 'GET /_sandbox/codedeploy/hook-executions': return c.hookExecutions(q.get('deploymentId') ?? undefined)
       case 'POST /_sandbox/alarms/state':
         c.setAlarmState(str(b.name, 'name'), b.state as AlarmState, {
           reason: b.reason === undefined ? undefined : str(b.reason, 'reason'),

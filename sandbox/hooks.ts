@@ -27,6 +27,10 @@ export class Hooks implements HookBook {
     this.byTarget.set(target.trim(), checkHookRule(rule))
   }
 
+  has(target: string): boolean {
+    return keysFor(target).some((key) => this.byTarget.has(key))
+  }
+
   ruleFor(target: string): HookRule {
     for (const key of keysFor(target)) {
       const rule = this.byTarget.get(key)

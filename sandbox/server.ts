@@ -6,7 +6,7 @@ import type { ControlRouter } from './control.js'
 import { AwsError, type JsonObject } from './types.js'
 import type { Fault, ServiceName, World } from './world.js'
 
-const JSON_VERSION: Record<ServiceName, string> = { ecs: '1.1', ecr: '1.1', logs: '1.1', cloudwatch: '1.0' }
+const JSON_VERSION: Record<ServiceName, string> = { ecs: '1.1', ecr: '1.1', logs: '1.1', cloudwatch: '1.0', codedeploy: '1.1' }
 
 /** Errors a fault injects, by kind. */
 const FAULT_ERRORS: Partial<Record<Fault['kind'], AwsError>> = {

@@ -122,5 +122,7 @@ export interface HookRule {
 /** Hook rules keyed by hook target: a Lambda function name or ARN, or `PAUSE` for every PAUSE hook. Default: succeed. */
 export interface HookBook {
   ruleFor(target: string): HookRule
+  /** Whether `target` has a rule of its own (a PAUSE hook without one waits for approval). */
+  has(target: string): boolean
   set(target: string, rule: HookRule): void
 }

@@ -3,8 +3,9 @@ import { parse as parseYaml } from 'yaml'
 import { checkBehavior } from './behaviors.js'
 import { checkState, type AlarmState } from './cloudwatch.js'
 import { generatedManifest } from './ecr.js'
+import { checkHookRule } from './hooks.js'
 import type { EcrSettings } from './ecr.js'
-import { AwsError, type Behavior, type JsonObject } from './types.js'
+import { AwsError, type Behavior, type HookRule, type JsonObject } from './types.js'
 import type { ServiceName, World } from './world.js'
 
 /** A world to start from. Each list holds inputs of the named API operation, so a world file cannot drift from the API. */
@@ -29,9 +30,14 @@ export interface WorldSpec {
   logGroups?: string[]
   /** Image key (`repo:tag`, `repo@digest`, full reference or digest) → behaviour. */
   behaviors?: Record<string, Behavior>
+  /** Hook target (Lambda function name or ARN, or `PAUSE`) → what the hook does. */
+  hooks?: Record<string, HookRule>
+  /** CodeDeploy CreateApplication, CreateDeploymentGroup and CreateDeploymentConfig inputs. */
+  codeDeploy?: { applications?: JsonObject[]; deploymentGroups?: JsonObject[]; deploymentConfigs?: JsonObject[] }
 }
 
-const TOP_LEVEL = new Set(['region', 'accountId', 'ecr', 'clusters', 'taskDefinitions', 'services', 'repositories', 'images', 'alarms', 'logGroups', 'behaviors'])
+const TOP_LEVEL = new Set(['region', 'accountId', 'ecr', 'clusters', 'taskDefinitions', 'services', 'repositories', 'images', 'alarms', 'logGroups', 'behaviors', 'hooks', 'codeDeploy'])
+const CODE_DEPLOY_KEYS = new Set(['applications', 'deploymentGroups', 'deploymentConfigs'])
 
 /** Reads a JSON or YAML world file (YAML is a superset of JSON, so one parser reads both). */
 export function readWorldFile(path: string): WorldSpec {
@@ -53,6 +59,17 @@ export function checkWorldSpec(spec: unknown, where = 'world'): WorldSpec {
   const s = spec as Record<string, unknown>
   for (const key of ['clusters', 'taskDefinitions', 'services', 'repositories', 'images', 'alarms', 'logGroups']) {
     if (s[key] !== undefined && !Array.isArray(s[key])) throw new Error(`${where}: '${key}' must be a list`)
+  }
+  for (const key of ['behaviors', 'hooks']) {
+    if (s[key] !== undefined && (typeof s[key] !== 'object' || s[key] === null || Array.isArray(s[key]))) throw new Error(`${where}: '${key}' must be a map`)
+  }
+  if (s.codeDeploy !== undefined) {
+    const cd = s.codeDeploy as Record<string, unknown>
+    if (typeof cd !== 'object' || cd === null || Array.isArray(cd)) throw new Error(`${where}: 'codeDeploy' must be an object`)
+    for (const key of Object.keys(cd)) {
+      if (!CODE_DEPLOY_KEYS.has(key)) throw new Error(`${where}: unknown key 'codeDeploy.${key}' (known: ${[...CODE_DEPLOY_KEYS].join(', ')})`)
+      if (!Array.isArray(cd[key])) throw new Error(`${where}: 'codeDeploy.${key}' must be a list`)
+    }
   }
   return spec as WorldSpec
 }
@@ -91,5 +108,16 @@ export function seedWorld(world: World, spec: WorldSpec): void {
   spec.clusters?.forEach((c, i) => call('ecs', 'CreateCluster', c, `clusters[${i}]`))
   spec.taskDefinitions?.forEach((t, i) => call('ecs', 'RegisterTaskDefinition', t, `taskDefinitions[${i}]`))
   spec.services?.forEach((s, i) => call('ecs', 'CreateService', s, `services[${i}]`))
+  for (const [target, rule] of Object.entries(spec.hooks ?? {})) {
+    try {
+      world.services.hooks.set(target, checkHookRule(rule))
+    } catch (e) {
+      throw new Error(`world: hooks['${target}']: ${(e as Error).message}`)
+    }
+  }
+  const cd = spec.codeDeploy
+  cd?.deploymentConfigs?.forEach((c, i) => call('codedeploy', 'CreateDeploymentConfig', c, `codeDeploy.deploymentConfigs[${i}]`))
+  cd?.applications?.forEach((a, i) => call('codedeploy', 'CreateApplication', a, `codeDeploy.applications[${i}]`))
+  cd?.deploymentGroups?.forEach((g, i) => call('codedeploy', 'CreateDeploymentGroup', g, `codeDeploy.deploymentGroups[${i}]`))
   world.advance(600)
 }

@@ -3,18 +3,20 @@ import { Behaviors } from './behaviors.js'
 import { Clock } from './clock.js'
 import { CloudWatch } from './cloudwatch.js'
 import { Ecr, type EcrSettings } from './ecr.js'
-import { createEcsService } from './ecs/index.js'
+import { createCodeDeployService, type CodeDeployService } from './codedeploy/index.js'
+import { createEcsService, type EcsService } from './ecs/index.js'
 import { Logs } from './logs.js'
 import { RegistryMirror, registryAccess } from './registry-mirror.js'
 import type { Account, AwsService, JsonObject, SimClock, Transition, TransitionLog } from './types.js'
 
-export type ServiceName = 'ecs' | 'ecr' | 'cloudwatch' | 'logs'
+export type ServiceName = 'ecs' | 'ecr' | 'cloudwatch' | 'logs' | 'codedeploy'
 
 export const TARGET_PREFIXES: Record<ServiceName, string> = {
   ecs: 'AmazonEC2ContainerServiceV20141113',
   ecr: 'AmazonEC2ContainerRegistry_V20150921',
   cloudwatch: 'GraniteServiceVersion20100801',
   logs: 'Logs_20140328',
+  codedeploy: 'CodeDeploy_20141006',
 }
 
 export type FaultKind = 'throttling' | 'server-error' | 'unavailable' | 'latency' | 'drop'
@@ -85,8 +87,9 @@ class ServiceSet {
   readonly logs: Logs
   readonly behaviors: Behaviors
   readonly hooks = new Hooks()
-  readonly ecs: AwsService
-  /** Stepping order: cloudwatch → ecr → ecs → logs. */
+  readonly ecs: EcsService
+  readonly codedeploy: CodeDeployService
+  /** Stepping order: cloudwatch → ecr → ecs → codedeploy → logs. */
   readonly ordered: AwsService[]
 
   constructor(clock: SimClock, account: Account, transitions: TransitionLog, ecr: EcrSettings | undefined) {
@@ -95,11 +98,12 @@ class ServiceSet {
     this.logs = new Logs(clock, account)
     this.behaviors = new Behaviors((image, digest) => this.ecr.tagsOf(image, digest))
     this.ecs = createEcsService({ clock, account, images: this.ecr, behaviors: this.behaviors, hooks: this.hooks, alarms: this.cloudwatch, logs: this.logs, transitions })
-    this.ordered = [this.cloudwatch, this.ecr, this.ecs, this.logs]
+    this.codedeploy = createCodeDeployService({ clock, account, ecs: this.ecs.taskSets, alarms: this.cloudwatch, hooks: this.hooks, transitions })
+    this.ordered = [this.cloudwatch, this.ecr, this.ecs, this.codedeploy, this.logs]
   }
 
   byName(name: ServiceName): AwsService {
-    return { ecs: this.ecs, ecr: this.ecr, cloudwatch: this.cloudwatch, logs: this.logs }[name]
+    return { ecs: this.ecs, ecr: this.ecr, cloudwatch: this.cloudwatch, logs: this.logs, codedeploy: this.codedeploy }[name]
   }
 }
 

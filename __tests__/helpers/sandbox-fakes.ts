@@ -123,7 +123,7 @@ export function ecsHarness() {
     }
     throw new Error(`condition not reached within ${limit} simulated seconds`)
   }
-  return { ecs, clock, images, behaviors, alarms, logs, transitions, call, callError, advance, advanceUntil }
+  return { ecs, clock, images, behaviors, hooks, alarms, logs, transitions, call, callError, advance, advanceUntil }
 }
 
 export type EcsHarness = ReturnType<typeof ecsHarness>

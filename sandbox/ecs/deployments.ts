@@ -4,9 +4,10 @@ import { newDeploymentId } from './ids.js'
 import { addEvent, messages } from './events.js'
 import type { Ctx, Deployment, RolloutState, Service, ServiceDeployment } from './state.js'
 import { breakerThreshold } from './breaker.js'
+import { beginNativeRollout } from './native-rollout.js'
 import { createRevision, createServiceDeployment, isFinished, setStatus } from './service-deployments.js'
 
-function setRollout(ctx: Ctx, d: Deployment, state: RolloutState, reason: string, atMs: number): void {
+export function setRollout(ctx: Ctx, d: Deployment, state: RolloutState, reason: string, atMs: number): void {
   const changed = d.rolloutState !== state
   d.rolloutState = state
   d.rolloutStateReason = reason
@@ -56,18 +57,19 @@ export function startDeployment(ctx: Ctx, service: Service, atMs: number): Deplo
   const rev = createRevision(ctx, service, service.taskDefinitionArn, atMs)
   const sdArn = ctx.arns.serviceDeployment(service.clusterName, service.name)
   const d = makeDeployment(ctx, service, service.taskDefinitionArn, rev.arn, sdArn, atMs, false)
-  createServiceDeployment(ctx, service, d, sources, atMs)
+  const sd = createServiceDeployment(ctx, service, d, sources, atMs)
+  beginNativeRollout(ctx, service, sd, d, atMs)
   service.currentServiceDeploymentArn = sdArn
   service.steady = false
   return d
 }
 
-type FailureCause =
+export type FailureCause =
   | { kind: 'breaker' }
   | { kind: 'alarm'; alarmNames: string[] }
   | { kind: 'stop' }
 
-function texts(cause: FailureCause, rollbackTo: string | undefined): { reason: string; event: string; rollbackReason: string } {
+export function texts(cause: FailureCause, rollbackTo: string | undefined): { reason: string; event: string; rollbackReason: string } {
   switch (cause.kind) {
     case 'breaker':
       return {

@@ -2,6 +2,7 @@
 // stepped by the world (see /sandbox/world.ts).
 import type { AwsService, JsonObject } from '../types.js'
 import { createCluster, describeClusters } from './clusters.js'
+import { continueServiceDeployment } from './continue-service-deployment.js'
 import { Arns } from './ids.js'
 import { advanceEcs } from './scheduler.js'
 import {
@@ -13,6 +14,7 @@ import { createService, deleteService, describeServices, updateService } from '.
 import { type Ctx, type EcsDeps, EcsState } from './state.js'
 import { stopServiceDeployment } from './stop-service-deployment.js'
 import { listTagsForResource, tagResource } from './tags.js'
+import { type EcsTaskSets, taskSetPort } from './task-sets.js'
 import { deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition } from './task-definitions.js'
 import { describeTasks, listTasks, stopTaskOp } from './tasks.js'
 
@@ -38,6 +40,7 @@ const OPERATIONS: Record<string, Operation> = {
   DescribeServiceDeployments: describeServiceDeployments,
   DescribeServiceRevisions: describeServiceRevisions,
   StopServiceDeployment: stopServiceDeployment,
+  ContinueServiceDeployment: continueServiceDeployment,
   TagResource: tagResource,
   ListTagsForResource: listTagsForResource,
 }
@@ -51,12 +54,17 @@ const MUTATING = new Set([
   'DeleteService',
   'StopTask',
   'StopServiceDeployment',
+  'ContinueServiceDeployment',
   'TagResource',
 ])
 
-export function createEcsService(deps: EcsDeps): AwsService {
+/** ECS over the wire, plus the task-set port CodeDeploy drives CODE_DEPLOY services through. */
+export type EcsService = AwsService & { taskSets: EcsTaskSets }
+
+export function createEcsService(deps: EcsDeps): EcsService {
   const ctx: Ctx = { deps, state: new EcsState(), arns: new Arns(deps.account) }
   return {
+    taskSets: taskSetPort(ctx),
     targetPrefix: 'AmazonEC2ContainerServiceV20141113',
     mutatingOperations: MUTATING,
     has: (operation) => Object.hasOwn(OPERATIONS, operation),

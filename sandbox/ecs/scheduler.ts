@@ -4,9 +4,11 @@
 import { breakerTripped, HEALTHY_RESET_MS, recordFailure, recordHealthy } from './breaker.js'
 import { completeDeployment, failDeployment } from './deployments.js'
 import { addEvent, messages } from './events.js'
+import { stepNativeRollout } from './native-strategies.js'
 import { setStatus } from './service-deployments.js'
 import type { Ctx, Deployment, Service, Task } from './state.js'
 import { advanceTask } from './task-lifecycle.js'
+import { stepTaskSets } from './task-sets.js'
 import { createTask, healthyFrom, isAlive, isHealthy, stopTask } from './tasks.js'
 
 export function advanceEcs(ctx: Ctx, nowMs: number): void {
@@ -32,8 +34,13 @@ function stepService(ctx: Ctx, service: Service, now: number): void {
   const sd = ctx.state.serviceDeployments.get(service.currentServiceDeploymentArn)
   if (sd?.status === 'PENDING') setStatus(ctx, service, sd, 'IN_PROGRESS', now)
   if (service.status === 'DRAINING') return drain(ctx, service, now)
+  if (service.taskSets) {
+    replaceUnhealthy(ctx, service, now)
+    return stepTaskSets(ctx, service, now)
+  }
 
   replaceUnhealthy(ctx, service, now)
+  if (stepNativeRollout(ctx, service, now)) return
   const primary = service.deployments[0]!
   if (breakerTripped(primary)) failDeployment(ctx, service, primary, { kind: 'breaker' }, now)
   else checkAlarms(ctx, service, primary, now)

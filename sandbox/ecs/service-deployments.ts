@@ -5,6 +5,8 @@ import { AwsError, type JsonObject } from '../types.js'
 import { breakerThreshold } from './breaker.js'
 import { toEpochSeconds } from './ids.js'
 import { findTaskDefinition, getCluster, getService } from './lookup.js'
+import { nativeConfigWire } from './native-config.js'
+import { lifecycleWire, revisionSummariesWire } from './native-wire.js'
 import type { Ctx, Deployment, DeploymentConfiguration, RevisionCounts, Service, ServiceDeployment, ServiceDeploymentStatus, ServiceRevision } from './state.js'
 import { containerDefs } from './task-definitions.js'
 import { isPending, isRunning } from './tasks.js'
@@ -126,6 +128,7 @@ export function configWire(c: DeploymentConfiguration): JsonObject {
     minimumHealthyPercent: c.minimumHealthyPercent,
     ...(c.alarms ? { alarms: c.alarms } : {}),
     strategy: c.strategy,
+    ...nativeConfigWire(c),
   }
 }
 
@@ -140,10 +143,10 @@ function serviceDeploymentWire(ctx: Ctx, sd: ServiceDeployment): JsonObject {
     ...(sd.finishedAt !== undefined ? { finishedAt: s(sd.finishedAt) } : {}),
     ...(sd.stoppedAt !== undefined ? { stoppedAt: s(sd.stoppedAt) } : {}),
     updatedAt: s(sd.updatedAt),
-    sourceServiceRevisions: live.source,
-    targetServiceRevision: live.target,
+    ...revisionSummariesWire(sd, live.source, live.target),
     status: sd.status,
     ...(sd.statusReason !== undefined ? { statusReason: sd.statusReason } : {}),
+    ...lifecycleWire(sd),
     deploymentConfiguration: configWire(sd.config),
     ...(sd.rollback
       ? { rollback: { reason: sd.rollback.reason, startedAt: s(sd.rollback.startedAt), serviceRevisionArn: sd.rollback.serviceRevisionArn } }

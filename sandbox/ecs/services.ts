@@ -5,7 +5,9 @@ import { startDeployment } from './deployments.js'
 import { eventsWire } from './events.js'
 import { toEpochSeconds } from './ids.js'
 import { findService, findTaskDefinition, getActiveService, getCluster, getUsableTaskDefinition } from './lookup.js'
+import { checkNativeLoadBalancers, parseNativeConfiguration } from './native-config.js'
 import { configWire, revisionCounts } from './service-deployments.js'
+import { checkCodeDeployService, checkCodeDeployUpdate, controllerWire, startPrimaryTaskSet } from './task-sets.js'
 import type { Ctx, DeploymentConfiguration, Deployment, Service, TaskDefinition } from './state.js'
 import { isFargate, isPending, isRunning } from './tasks.js'
 import {
@@ -42,12 +44,8 @@ function parseDeploymentConfiguration(raw: JsonObject | undefined, base: Deploym
   const out = structuredClone(base)
   if (!raw) return out
   const strategy = optionalEnum(raw, 'strategy', STRATEGIES)
-  if (strategy !== undefined && strategy !== 'ROLLING') {
-    throw invalidParameter(`Deployment strategy ${strategy} is not emulated by the sandbox yet: only ROLLING deployments are.`)
-  }
-  if (optionalArray(raw, 'lifecycleHooks')?.length) {
-    throw invalidParameter('lifecycleHooks are not emulated by the sandbox yet: only ROLLING deployments without hooks are.')
-  }
+  if (strategy !== undefined) out.strategy = strategy
+  parseNativeConfiguration(raw, out)
   const max = optionalInt(raw, 'maximumPercent', 0, INT_MAX)
   const min = optionalInt(raw, 'minimumHealthyPercent', 0, INT_MAX)
   if (max !== undefined) out.maximumPercent = max
@@ -96,13 +94,14 @@ function parseDeploymentConfiguration(raw: JsonObject | undefined, base: Deploym
   return out
 }
 
-function parseController(input: JsonObject): void {
+function parseController(input: JsonObject): 'ECS' | 'CODE_DEPLOY' | undefined {
   const controller = optionalObject(input, 'deploymentController')
-  if (!controller) return
+  if (!controller) return undefined
   const type = optionalEnum(controller, 'type', ['ECS', 'CODE_DEPLOY', 'EXTERNAL'] as const)
-  if (type !== undefined && type !== 'ECS') {
-    throw invalidParameter(`Deployment controller ${type} is not emulated by the sandbox yet: only the ECS controller is.`)
+  if (type === 'EXTERNAL') {
+    throw invalidParameter('Deployment controller EXTERNAL is not emulated by the sandbox yet: only the ECS and CODE_DEPLOY controllers are.')
   }
+  return type
 }
 
 interface Placement {
@@ -155,7 +154,8 @@ export function createService(ctx: Ctx, input: JsonObject): JsonObject {
   if (!NAME.test(name)) {
     throw invalidParameter('Service name can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.')
   }
-  parseController(input)
+  const controller = parseController(input)
+  if (controller === 'CODE_DEPLOY') checkCodeDeployService(input)
   const scheduling = optionalEnum(input, 'schedulingStrategy', ['REPLICA', 'DAEMON'] as const)
   if (scheduling === 'DAEMON') throw invalidParameter('The DAEMON scheduling strategy is not emulated by the sandbox yet: use REPLICA.')
   const td = getUsableTaskDefinition(ctx, requireString(input, 'taskDefinition'))
@@ -164,6 +164,7 @@ export function createService(ctx: Ctx, input: JsonObject): JsonObject {
   const placement = parsePlacement(input, undefined)
   const networkConfiguration = optionalObject(input, 'networkConfiguration')
   checkCompatible(td, placement, networkConfiguration)
+  checkNativeLoadBalancers(config, (optionalArray(input, 'loadBalancers') as JsonObject[] | undefined) ?? [])
   const grace = optionalInt(input, 'healthCheckGracePeriodSeconds', 0, INT_MAX)
   const propagateTags = optionalEnum(input, 'propagateTags', ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const) ?? 'NONE'
   const tags = parseTags(input) ?? []
@@ -195,7 +196,8 @@ export function createService(ctx: Ctx, input: JsonObject): JsonObject {
     steady: false,
   }
   ctx.state.services.set(`${cluster.name}/${name}`, service)
-  startDeployment(ctx, service, now)
+  if (controller === 'CODE_DEPLOY') startPrimaryTaskSet(ctx, service, now)
+  else startDeployment(ctx, service, now)
   return { service: serviceWire(ctx, service, true) }
 }
 
@@ -208,7 +210,11 @@ function withVpcDefaults(nc: JsonObject): JsonObject {
 export function updateService(ctx: Ctx, input: JsonObject): JsonObject {
   const cluster = getCluster(ctx, optionalString(input, 'cluster'))
   const service = getActiveService(ctx, cluster, requireString(input, 'service'))
-  parseController(input)
+  const controller = parseController(input)
+  if (controller !== undefined && controller !== (service.deploymentController ?? 'ECS')) {
+    throw invalidParameter('Changing the deployment controller of a service is not emulated by the sandbox.')
+  }
+  if (service.taskSets) checkCodeDeployUpdate(ctx, service, input)
   const config = parseDeploymentConfiguration(optionalObject(input, 'deploymentConfiguration'), service.config)
   const desiredCount = optionalInt(input, 'desiredCount', 0, INT_MAX)
   const tdRef = optionalString(input, 'taskDefinition')
@@ -230,6 +236,7 @@ export function updateService(ctx: Ctx, input: JsonObject): JsonObject {
   // The service's own task definition may have been deregistered since: it still runs.
   const nextTd = td ?? findTaskDefinition(ctx, service.taskDefinitionArn)!
   checkCompatible(nextTd, placement, networkConfiguration)
+  checkNativeLoadBalancers(config, lbs ?? service.loadBalancers)
 
   const changed =
     force ||
@@ -252,7 +259,7 @@ export function updateService(ctx: Ctx, input: JsonObject): JsonObject {
   if (networkConfiguration) service.networkConfiguration = networkConfiguration
   service.taskDefinitionArn = nextTd.arn
   if (changed) startDeployment(ctx, service, ctx.deps.clock.now())
-  else service.deployments[0]!.desiredCount = service.desiredCount
+  else if (service.deployments[0]) service.deployments[0].desiredCount = service.desiredCount
   return { service: serviceWire(ctx, service, false) }
 }
 
@@ -337,14 +344,14 @@ function serviceWire(ctx: Ctx, service: Service, withTags: boolean): JsonObject 
     events: eventsWire(service),
     createdAt: s(service.createdAt),
     createdBy: ctx.arns.principal(),
-    currentServiceDeployment: service.currentServiceDeploymentArn,
+    ...(service.currentServiceDeploymentArn ? { currentServiceDeployment: service.currentServiceDeploymentArn } : {}),
     currentServiceRevisions: revisions.map((arn) => revisionCounts(ctx, service, arn)),
     placementConstraints: [],
     placementStrategy: [],
     ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
     ...(service.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds } : {}),
     schedulingStrategy: 'REPLICA',
-    deploymentController: { type: 'ECS' },
+    ...controllerWire(ctx, service),
     ...(withTags ? { tags: service.tags } : {}),
     enableECSManagedTags: service.enableECSManagedTags,
     propagateTags: service.propagateTags,

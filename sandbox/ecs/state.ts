@@ -2,6 +2,8 @@
 // deployments, tasks, service deployments and revisions. Plain data; behaviour lives in the other files.
 import type { AlarmBook, Behavior, ImageCatalog, BehaviorBook, HookBook, JsonObject, LogSink, SimClock, TransitionLog, Account } from '../types.js'
 import type { Arns } from './ids.js'
+import type { LifecycleHookConfig, NativeRollout, NativeStrategy } from './native-model.js'
+import type { TaskSet } from './task-sets.js'
 import type { Tag } from './validate.js'
 
 export interface EcsDeps {
@@ -54,7 +56,12 @@ export interface DeploymentConfiguration {
   maximumPercent: number
   minimumHealthyPercent: number
   alarms?: { alarmNames: string[]; enable: boolean; rollback: boolean }
-  strategy: 'ROLLING'
+  strategy: 'ROLLING' | NativeStrategy
+  /** ECS-native strategies (see native-config.ts). */
+  bakeTimeInMinutes?: number
+  linearConfiguration?: { stepPercent: number; stepBakeTimeInMinutes: number }
+  canaryConfiguration?: { canaryPercent: number; canaryBakeTimeInMinutes: number }
+  lifecycleHooks?: LifecycleHookConfig[]
 }
 
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED'
@@ -122,6 +129,8 @@ export interface ServiceDeployment {
   rollback?: { reason: string; startedAt: number; serviceRevisionArn: string }
   breaker: { status: MonitorStatus; failureCount: number; threshold: number }
   alarms: { status: MonitorStatus; alarmNames: string[]; triggeredAlarmNames: string[] }
+  /** Set for a blue/green, linear or canary rollout (native-strategies.ts). */
+  native?: NativeRollout
 }
 
 export interface ServiceRevision {
@@ -171,6 +180,9 @@ export interface Service {
   lastCompleted?: { id: string; taskDefinitionArn: string; serviceRevisionArn: string }
   /** Whether the last steady-state event still holds (so it is not repeated every step). */
   steady: boolean
+  /** Set for a CODE_DEPLOY service: its tasks run in task sets, not deployments (see task-sets.ts). */
+  deploymentController?: 'CODE_DEPLOY'
+  taskSets?: TaskSet[]
 }
 
 export type TaskStatus =

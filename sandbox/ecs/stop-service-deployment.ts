@@ -2,6 +2,7 @@
 // whether or not rollback was configured.
 import { AwsError, type JsonObject } from '../types.js'
 import { failDeployment } from './deployments.js'
+import { failNativeDeployment } from './native-strategies.js'
 import { getServiceDeployment, isFinished, serviceOfDeployment } from './service-deployments.js'
 import type { Ctx } from './state.js'
 import { optionalEnum, requireString } from './validate.js'
@@ -19,6 +20,7 @@ export function stopServiceDeployment(ctx: Ctx, input: JsonObject): JsonObject {
       resourceIds: [sd.arn],
     })
   }
-  failDeployment(ctx, service, d, { kind: 'stop' }, ctx.deps.clock.now())
+  if (sd.native) failNativeDeployment(ctx, service, sd, { kind: 'stop' }, ctx.deps.clock.now())
+  else failDeployment(ctx, service, d, { kind: 'stop' }, ctx.deps.clock.now())
   return { serviceDeploymentArn: sd.arn }
 }

@@ -25,7 +25,10 @@ const nextIp = (): string => {
   return `10.0.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 4}`
 }
 
-export function createTask(ctx: Ctx, service: Service, deployment: Deployment, atMs: number): Task {
+/** What tasks are started for: a deployment, or a task set of a CODE_DEPLOY service. */
+export type TaskOwner = Pick<Deployment, 'id' | 'taskDefinitionArn' | 'launchType' | 'capacityProviderStrategy' | 'networkConfiguration'>
+
+export function createTask(ctx: Ctx, service: Service, deployment: TaskOwner, atMs: number): Task {
   const td = findTaskDefinition(ctx, deployment.taskDefinitionArn)!
   const id = hex32()
   const lb = service.loadBalancers.find((l) => typeof l.targetGroupArn === 'string')

@@ -1,0 +1,41 @@
+// action.yml is the action's public contract: every input the code reads is declared (with a description and a
+// default), every declared input is read, and the outputs set are the ones declared.
+import { describe, expect, test } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { getInputs } from '../src/context.js'
+import { repoRoot } from '../scripts/action-runner.js'
+
+interface ActionYml {
+  inputs: Record<string, { description?: string; required?: boolean; default?: string }>
+  outputs: Record<string, { description?: string }>
+  runs: { using: string; main: string; post?: string; 'post-if'?: string }
+}
+
+const action = parse(readFileSync(join(repoRoot, 'action.yml'), 'utf8')) as ActionYml
+
+describe('action.yml', () => {
+  test('declares exactly the inputs getInputs reads', () => {
+    const read = new Set<string>()
+    getInputs((name) => {
+      read.add(name)
+      return { cluster: 'prod', service: 'web' }[name] ?? ''
+    }, {})
+    expect([...read].sort()).toEqual(Object.keys(action.inputs).sort())
+  })
+
+  test('describes every input and gives the optional ones a default', () => {
+    for (const [name, input] of Object.entries(action.inputs)) {
+      expect([name, (input.description ?? '').length > 20]).toEqual([name, true])
+      if (!input.required) expect([name, typeof input.default]).toEqual([name, 'string'])
+    }
+  })
+
+  test('declares the outputs the action sets and runs on node24 with a post step', () => {
+    const source = readFileSync(join(repoRoot, 'src', 'report', 'outputs.ts'), 'utf8')
+    const set = [...source.matchAll(/setOutput\('([a-z-]+)'/g)].map((m) => m[1])
+    expect(set.sort()).toEqual(Object.keys(action.outputs).sort())
+    expect(action.runs).toMatchObject({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js' })
+  })
+})
