@@ -309,7 +309,19 @@ describe('preflight', () => {
   })
 
   it('follows the service with strategy auto, and rolling switches a native-strategy service to rolling', async () => {
-    healthy({ [`${ECS}.DescribeServices`]: service({ deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 5 } }) })
+    const loadBalancers = [
+      {
+        targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/1',
+        containerName: 'app',
+        containerPort: 8080,
+        advancedConfiguration: {
+          alternateTargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/2',
+          productionListenerRule: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/3/4/5',
+          roleArn: 'arn:aws:iam::123456789012:role/ecsInfrastructureRole',
+        },
+      },
+    ]
+    healthy({ [`${ECS}.DescribeServices`]: service({ loadBalancers, deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 5 } }) })
     expect((await preflight(clients(), inputs({ strategy: { kind: 'auto' } }))).engine).toMatchObject({ kind: 'ecs-native', strategy: 'BLUE_GREEN' })
     healthy({ [`${ECS}.DescribeServices`]: service({ deploymentConfiguration: { strategy: 'CANARY', bakeTimeInMinutes: 5 } }) })
     expect((await preflight(clients(), inputs({ strategy: { kind: 'rolling' } }))).engine).toMatchObject({ kind: 'rolling' })

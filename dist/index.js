@@ -12620,7 +12620,7 @@ __webpack_unused_export__ = BatchGetDeploymentInstancesCommand;
 __webpack_unused_export__ = BatchGetDeploymentInstancesInput$;
 __webpack_unused_export__ = BatchGetDeploymentInstancesOutput$;
 __webpack_unused_export__ = BatchGetDeploymentTargets$;
-__webpack_unused_export__ = BatchGetDeploymentTargetsCommand;
+exports.Bsg = BatchGetDeploymentTargetsCommand;
 __webpack_unused_export__ = BatchGetDeploymentTargetsInput$;
 __webpack_unused_export__ = BatchGetDeploymentTargetsOutput$;
 __webpack_unused_export__ = BatchGetDeployments$;
@@ -12652,9 +12652,9 @@ __webpack_unused_export__ = CreateApplicationCommand;
 __webpack_unused_export__ = CreateApplicationInput$;
 __webpack_unused_export__ = CreateApplicationOutput$;
 __webpack_unused_export__ = CreateDeployment$;
-__webpack_unused_export__ = CreateDeploymentCommand;
+exports.ttP = CreateDeploymentCommand;
 __webpack_unused_export__ = CreateDeploymentConfig$;
-__webpack_unused_export__ = CreateDeploymentConfigCommand;
+exports.JKx = CreateDeploymentConfigCommand;
 __webpack_unused_export__ = CreateDeploymentConfigInput$;
 __webpack_unused_export__ = CreateDeploymentConfigOutput$;
 __webpack_unused_export__ = CreateDeploymentGroup$;
@@ -12752,7 +12752,7 @@ __webpack_unused_export__ = ErrorInformation$;
 __webpack_unused_export__ = FileExistsBehavior;
 __webpack_unused_export__ = GenericRevisionInfo$;
 __webpack_unused_export__ = GetApplication$;
-__webpack_unused_export__ = GetApplicationCommand;
+exports.eOh = GetApplicationCommand;
 __webpack_unused_export__ = GetApplicationInput$;
 __webpack_unused_export__ = GetApplicationOutput$;
 __webpack_unused_export__ = GetApplicationRevision$;
@@ -12760,13 +12760,13 @@ __webpack_unused_export__ = GetApplicationRevisionCommand;
 __webpack_unused_export__ = GetApplicationRevisionInput$;
 __webpack_unused_export__ = GetApplicationRevisionOutput$;
 __webpack_unused_export__ = GetDeployment$;
-__webpack_unused_export__ = GetDeploymentCommand;
+exports.Tvn = GetDeploymentCommand;
 __webpack_unused_export__ = GetDeploymentConfig$;
-__webpack_unused_export__ = GetDeploymentConfigCommand;
+exports.z2K = GetDeploymentConfigCommand;
 __webpack_unused_export__ = GetDeploymentConfigInput$;
 __webpack_unused_export__ = GetDeploymentConfigOutput$;
 __webpack_unused_export__ = GetDeploymentGroup$;
-__webpack_unused_export__ = GetDeploymentGroupCommand;
+exports.WOp = GetDeploymentGroupCommand;
 __webpack_unused_export__ = GetDeploymentGroupInput$;
 __webpack_unused_export__ = GetDeploymentGroupOutput$;
 __webpack_unused_export__ = GetDeploymentInput$;
@@ -12956,7 +12956,7 @@ __webpack_unused_export__ = ListDeploymentInstancesCommand;
 __webpack_unused_export__ = ListDeploymentInstancesInput$;
 __webpack_unused_export__ = ListDeploymentInstancesOutput$;
 __webpack_unused_export__ = ListDeploymentTargets$;
-__webpack_unused_export__ = ListDeploymentTargetsCommand;
+exports.$9V = ListDeploymentTargetsCommand;
 __webpack_unused_export__ = ListDeploymentTargetsInput$;
 __webpack_unused_export__ = ListDeploymentTargetsOutput$;
 __webpack_unused_export__ = ListDeployments$;
@@ -13023,7 +13023,7 @@ __webpack_unused_export__ = SkipWaitTimeForInstanceTerminationCommand;
 __webpack_unused_export__ = SkipWaitTimeForInstanceTerminationInput$;
 __webpack_unused_export__ = SortOrder;
 __webpack_unused_export__ = StopDeployment$;
-__webpack_unused_export__ = StopDeploymentCommand;
+exports.NzN = StopDeploymentCommand;
 __webpack_unused_export__ = StopDeploymentInput$;
 __webpack_unused_export__ = StopDeploymentOutput$;
 __webpack_unused_export__ = StopStatus;
@@ -24158,7 +24158,7 @@ __webpack_unused_export__ = StartTaskCommand;
 __webpack_unused_export__ = StartTaskRequest$;
 __webpack_unused_export__ = StartTaskResponse$;
 __webpack_unused_export__ = StopServiceDeployment$;
-__webpack_unused_export__ = StopServiceDeploymentCommand;
+exports.a8L = StopServiceDeploymentCommand;
 __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
@@ -89636,10 +89636,28 @@ function describeStop(task) {
     const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
     return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
 }
+/** CodeDeploy's own words: the lifecycle event (hook) that failed, else errorInformation. */
+function codeDeployHeadline(facts, cd) {
+    const event = cd.failedEvent;
+    if (event) {
+        const what = facts.hook?.name === event.name && facts.hook.target ? `Hook ${event.name} (Lambda ${facts.hook.target})` : `Lifecycle event ${event.name}`;
+        return `${what} failed${event.errorCode && event.errorCode !== 'ScriptFailed' ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`;
+    }
+    if (cd.errorInformation?.message)
+        return cd.errorInformation.message;
+    if (cd.errorInformation?.code)
+        return `CodeDeploy deployment ${cd.deploymentId} ended ${cd.status} (${cd.errorInformation.code})`;
+    if (facts.timedOut)
+        return `Timed out: CodeDeploy deployment ${cd.deploymentId} was ${cd.status ?? 'not seen'}`;
+    return undefined;
+}
 function headline(facts) {
     const fired = facts.bake?.fired;
     if (fired)
         return `Alarm ${fired.name} went to ALARM during the bake${fired.reason ? `: ${fired.reason}` : ''}`;
+    const codeDeploy = facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy);
+    if (codeDeploy)
+        return codeDeploy;
     if (facts.ecsRollback)
         return facts.ecsRollback.reason;
     if (facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason)
@@ -89737,6 +89755,172 @@ async function diagnose(clients, facts, timeline) {
     };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/appspec.ts
+// The AppSpec CodeDeploy deploys an ECS service with: built from the service (container and port from its load
+// balancer, network configuration, capacity provider strategy, platform version) or read from the user's file, then
+// the new task definition and the `codedeploy-hooks` Lambdas are put in. Sent as JSON (`AppSpecContent`).
+
+
+
+
+/** Every problem of an AppSpec (file unreadable, not YAML/JSON, members missing or of the wrong type). */
+class AppSpecError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('\n'));
+        this.problems = problems;
+        this.name = 'AppSpecError';
+    }
+}
+/** Stands in for the task definition until it is registered. */
+const TASK_DEFINITION_PLACEHOLDER = '<TASK_DEFINITION>';
+/** The AppSpec for `service` as it runs now; a problem sentence when it has no load balancer to shift traffic on. */
+function appSpecFromService(service) {
+    const name = service.serviceName ?? '?';
+    const lb = (service.loadBalancers ?? []).find((l) => l.containerName && l.containerPort !== undefined);
+    if (!lb?.containerName || lb.containerPort === undefined) {
+        return {
+            problem: `Service \`${name}\` has no load balancer with a container name and port, which CodeDeploy needs to shift traffic: give an AppSpec file (input \`appspec\`) or recreate the service with a load balancer.`,
+        };
+    }
+    const properties = {
+        TaskDefinition: TASK_DEFINITION_PLACEHOLDER,
+        LoadBalancerInfo: { ContainerName: lb.containerName, ContainerPort: lb.containerPort },
+    };
+    if (service.platformVersion)
+        properties.PlatformVersion = service.platformVersion;
+    const vpc = service.networkConfiguration?.awsvpcConfiguration;
+    if (vpc?.subnets) {
+        properties.NetworkConfiguration = {
+            AwsvpcConfiguration: {
+                Subnets: vpc.subnets,
+                ...(vpc.securityGroups?.length ? { SecurityGroups: vpc.securityGroups } : {}),
+                ...(vpc.assignPublicIp ? { AssignPublicIp: vpc.assignPublicIp } : {}),
+            },
+        };
+    }
+    if (service.capacityProviderStrategy?.length) {
+        properties.CapacityProviderStrategy = service.capacityProviderStrategy.map((s) => ({
+            CapacityProvider: s.capacityProvider ?? '',
+            ...(s.weight !== undefined ? { Weight: s.weight } : {}),
+            ...(s.base !== undefined ? { Base: s.base } : {}),
+        }));
+    }
+    return { version: 0.0, Resources: [{ TargetService: { Type: 'AWS::ECS::Service', Properties: properties } }] };
+}
+/** Parses and checks an AppSpec (YAML or JSON); `where` names it in problems. */
+function parseAppSpec(text, where) {
+    let doc;
+    try {
+        doc = (0,dist/* parse */.qg)(text);
+    }
+    catch (error) {
+        throw new AppSpecError([`${where} is not valid YAML or JSON: ${error.message.split('\n')[0]}`]);
+    }
+    const problems = [];
+    const bad = (what) => problems.push(`${where}: ${what}.`);
+    const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!obj(doc))
+        throw new AppSpecError([`${where}: expected an AppSpec (version, Resources, Hooks), got ${doc === null ? 'an empty file' : typeof doc}.`]);
+    if (doc.version === undefined)
+        bad('`version` is missing (use 0.0)');
+    const resources = doc.Resources;
+    if (!Array.isArray(resources) || resources.length !== 1 || !obj(resources[0]) || !obj(resources[0].TargetService)) {
+        bad('`Resources` must hold exactly one `TargetService` (Type AWS::ECS::Service)');
+    }
+    else {
+        const target = resources[0].TargetService;
+        if (target.Type !== 'AWS::ECS::Service')
+            bad(`TargetService.Type is \`${String(target.Type)}\`: expected AWS::ECS::Service`);
+        const props = target.Properties;
+        if (!obj(props))
+            bad('TargetService.Properties is missing');
+        else {
+            const lb = props.LoadBalancerInfo;
+            if (!obj(lb) || typeof lb.ContainerName !== 'string' || lb.ContainerName === '')
+                bad('TargetService.Properties.LoadBalancerInfo.ContainerName is missing');
+            if (!obj(lb) || typeof lb.ContainerPort !== 'number' || !Number.isInteger(lb.ContainerPort))
+                bad('TargetService.Properties.LoadBalancerInfo.ContainerPort must be a port number');
+        }
+    }
+    if (doc.Hooks !== undefined && doc.Hooks !== null) {
+        if (!Array.isArray(doc.Hooks))
+            bad('`Hooks` must be a list of `HOOK: FUNCTION` entries');
+        else {
+            for (const entry of doc.Hooks) {
+                const pairs = obj(entry) ? Object.entries(entry) : [];
+                if (pairs.length === 0)
+                    bad(`hook entry ${JSON.stringify(entry)} must be \`HOOK: FUNCTION\``);
+                for (const [hook, fn] of pairs) {
+                    if (!APPSPEC_HOOKS.includes(hook))
+                        bad(`hook \`${hook}\` is not one of ${APPSPEC_HOOKS.join(', ')}`);
+                    else if (typeof fn !== 'string' || fn === '')
+                        bad(`hook \`${hook}\` must name a Lambda function`);
+                }
+            }
+        }
+    }
+    if (problems.length > 0)
+        throw new AppSpecError(problems);
+    return doc;
+}
+async function readAppSpecFile(path) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        throw new AppSpecError([`AppSpec file \`${path}\` cannot be read: ${error.message}.`]);
+    }
+    return parseAppSpec(text, `AppSpec file \`${path}\``);
+}
+/** Problems with the AppSpec against the task definition to deploy: its container and port must be there. */
+function checkAgainstTaskDefinition(spec, taskDefinition) {
+    const { ContainerName: name, ContainerPort: port } = spec.Resources[0].TargetService.Properties.LoadBalancerInfo;
+    const container = taskDefinition.containerDefinitions?.find((c) => c.name === name);
+    const family = taskDefinition.family ?? 'the task definition';
+    if (!container)
+        return [`The AppSpec routes traffic to container \`${name}\`, which task definition ${family} does not have (it has ${(taskDefinition.containerDefinitions ?? []).map((c) => `\`${c.name}\``).join(', ') || 'no containers'}).`];
+    if (!(container.portMappings ?? []).some((p) => p.containerPort === port)) {
+        return [`The AppSpec routes traffic to port ${port} of container \`${name}\`, which has no port mapping for it in task definition ${family}.`];
+    }
+    return [];
+}
+/** The hooks of `spec` with `hooks` (input `codedeploy-hooks`) over them, in the order CodeDeploy runs them. */
+function hooksOf(spec, hooks = {}) {
+    const merged = {};
+    for (const entry of spec.Hooks ?? [])
+        Object.assign(merged, entry);
+    Object.assign(merged, hooks);
+    return Object.fromEntries(APPSPEC_HOOKS.flatMap((h) => (merged[h] ? [[h, merged[h]]] : [])));
+}
+/** The AppSpec to send: `spec` with the registered task definition and the hooks. */
+function renderAppSpec(spec, taskDefinitionArn, hooks = {}) {
+    const target = spec.Resources[0].TargetService;
+    const merged = hooksOf(spec, hooks);
+    const rendered = {
+        ...spec,
+        Resources: [{ TargetService: { ...target, Properties: { ...target.Properties, TaskDefinition: taskDefinitionArn } } }],
+    };
+    if (Object.keys(merged).length > 0)
+        rendered.Hooks = Object.entries(merged).map(([h, fn]) => ({ [h]: fn }));
+    else
+        delete rendered.Hooks;
+    return rendered;
+}
+/** CreateDeployment's `revision.appSpecContent`. */
+function appSpecContent(spec) {
+    // AWS's examples write `"version": 0.0`; JSON.stringify would shorten it to 0.
+    const content = JSON.stringify(spec).replace(/^\{"version":0,/, '{"version":0.0,');
+    return { content, sha256: (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') };
+}
+
 ;// CONCATENATED MODULE: ./src/bake.ts
 // Bake: after our deployment completed, keep watching the alarms for a while; an alarm in ALARM ends the bake.
 
@@ -89826,6 +90010,494 @@ async function bake(clients, plan, timeline, options = {}) {
     return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
 }
 
+;// CONCATENATED MODULE: ./src/deploy-codedeploy.ts
+// The CodeDeploy engine (services with the CODE_DEPLOY deployment controller): register → (create the custom
+// configuration once) → CreateDeployment with the AppSpec → watch the lifecycle events, task sets and traffic
+// weights → bake while CodeDeploy keeps the old task set → on a bake alarm or the timeout, StopDeployment with
+// auto-rollback and wait for the rollback. It records facts and decides nothing (src/outcome.ts does); AWS errors
+// end the run as facts (`error`), not throws.
+
+
+
+
+
+const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
+const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
+/** Non-throttling errors (5xx, dropped connections) tolerated in a row before a watch gives up. */
+const MAX_TRANSIENT_ERRORS = 5;
+/** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
+const ROLLBACK_APPEAR_LOOKS = 5;
+function imageOf(taskDefinition) {
+    const containers = taskDefinition?.containerDefinitions ?? [];
+    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
+}
+const revision = (arn) => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?');
+function greenOf(target) {
+    return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
+}
+function countsOf(taskSet) {
+    return { desired: taskSet?.desiredCount ?? 0, pending: taskSet?.pendingCount ?? 0, running: taskSet?.runningCount ?? 0, failed: 0 };
+}
+/** The lifecycle event being worked on (or the one that failed); undefined once all are done. */
+function currentEvent(target) {
+    return target?.lifecycleEvents?.find((e) => !DONE_EVENT.has(e.status ?? ''));
+}
+/** Every lifecycle event (AfterAllowTraffic last) succeeded: traffic has moved and only the old task set's
+ * termination wait is left. */
+function trafficMoved(target) {
+    const events = target?.lifecycleEvents ?? [];
+    return events.length > 0 && events.every((e) => DONE_EVENT.has(e.status ?? ''));
+}
+function observation(info, previous) {
+    return {
+        ...previous,
+        deploymentId: info.deploymentId ?? previous?.deploymentId ?? '',
+        status: info.status,
+        ...(info.errorInformation ? { errorInformation: { code: info.errorInformation.code, message: info.errorInformation.message } } : {}),
+        ...(info.rollbackInfo?.rollbackDeploymentId ? { rollbackDeploymentId: info.rollbackInfo.rollbackDeploymentId } : {}),
+        ...(info.rollbackInfo?.rollbackMessage ? { rollbackMessage: info.rollbackInfo.rollbackMessage } : {}),
+    };
+}
+/** What one look saw, and the looks' pacing. */
+class CodeDeployWatch {
+    clients;
+    facts;
+    timeline;
+    hooks;
+    poller;
+    targetIds = [];
+    /** The last GetDeployment answer per deployment. */
+    infos = new Map();
+    lastKey = '';
+    lastWeight = 0;
+    lastCounts = countsOf(undefined);
+    waitingShown = new Set();
+    transientErrors = 0;
+    constructor(clients, facts, timeline, hooks, options) {
+        this.clients = clients;
+        this.facts = facts;
+        this.timeline = timeline;
+        this.hooks = hooks;
+        this.poller = new Poller(options.watch);
+    }
+    at() {
+        return new Date(this.poller.clock.now());
+    }
+    /**
+     * The deployment and its ECS target. While the target is Pending or InProgress, BatchGetDeploymentTargets alone
+     * says what changed (lifecycle events, task sets, weights), so GetDeployment is asked again only when the target
+     * ended or waits (its status, errorInformation and rollbackInfo are then needed): one call per look, twice the
+     * looks within the call budget.
+     */
+    async look(deploymentId, withTarget) {
+        const getDeployment = async () => {
+            const { deploymentInfo: info } = await this.poller.call(() => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId })));
+            if (!info)
+                throw new Error(`GetDeployment returned nothing for ${deploymentId}`);
+            this.infos.set(deploymentId, info);
+            return info;
+        };
+        if (!withTarget)
+            return { info: await getDeployment() };
+        let fresh;
+        if (this.targetIds.length === 0 || !this.infos.has(deploymentId)) {
+            fresh = await getDeployment();
+            if (this.targetIds.length === 0) {
+                try {
+                    const listed = await this.poller.call(() => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId })));
+                    this.targetIds = listed.targetIds ?? [];
+                }
+                catch (error) {
+                    // Targets exist once the deployment has started.
+                    if (error.name !== 'DeploymentNotStartedException')
+                        throw error;
+                }
+                if (this.targetIds.length === 0)
+                    return { info: fresh };
+            }
+        }
+        const got = await this.poller.call(() => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) })));
+        const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget;
+        const moving = target?.status === 'InProgress' || target?.status === 'Pending';
+        const info = fresh ?? (moving ? this.infos.get(deploymentId) : undefined) ?? (await getDeployment());
+        return { info, ...(target ? { target } : {}) };
+    }
+    /** Emits what changed since the last look; returns whether anything did. */
+    report(info, target) {
+        const id = info.deploymentId ?? '';
+        const green = greenOf(target);
+        const event = currentEvent(target);
+        // A deleted task set drops out of taskSetsInfo; its last counts still say how far it got.
+        const counts = green ? countsOf(green) : this.lastCounts;
+        this.lastCounts = counts;
+        let changed = false;
+        const eventState = event ? `${event.lifecycleEventName}` : trafficMoved(target) ? 'traffic moved' : undefined;
+        const failedMessage = event?.status === 'Failed' ? event.diagnostics?.message : undefined;
+        // Before the deployment has a target there is nothing to show but its status, which its end reports.
+        if (!target && !TERMINAL.has(info.status ?? ''))
+            return false;
+        const key = [id, info.status, eventState, event?.status, counts.desired, counts.pending, counts.running, failedMessage].join('|');
+        if (key !== this.lastKey) {
+            this.lastKey = key;
+            changed = true;
+            this.timeline.emit({
+                type: 'deployment',
+                at: this.at(),
+                deploymentId: id,
+                status: info.status ?? 'unknown',
+                rolloutState: eventState ? `${eventState}${event?.status && event.status !== 'InProgress' ? ` ${event.status}` : ''}` : undefined,
+                rolloutStateReason: failedMessage ?? (TERMINAL.has(info.status ?? '') ? info.errorInformation?.message : undefined),
+                counts,
+            });
+        }
+        const weight = green?.trafficWeight;
+        if (weight !== undefined && weight !== this.lastWeight) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.lastWeight, to: weight, label: 'production' });
+            this.facts.trafficShifts = [...(this.facts.trafficShifts ?? []), { percent: weight, at: this.at() }];
+            this.lastWeight = weight;
+            changed = true;
+        }
+        const hookTarget = event?.lifecycleEventName ? this.hooks[event.lifecycleEventName] : undefined;
+        if (event?.status === 'InProgress' && hookTarget && !this.waitingShown.has(event.lifecycleEventName)) {
+            this.waitingShown.add(event.lifecycleEventName);
+            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: event.lifecycleEventName, detail: `Lambda ${hookTarget}` });
+        }
+        if (info.status === 'Ready' && !this.waitingShown.has('Ready')) {
+            this.waitingShown.add('Ready');
+            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: 'traffic reroute', detail: 'CodeDeploy waits for ContinueDeployment (READY_WAIT) before moving traffic' });
+        }
+        return changed;
+    }
+    /** A throttled or transient failed look: back off and say so; anything else ends the watch. */
+    tolerate(error, what) {
+        const throttled = isThrottling(error);
+        if (!throttled && !(isTransient(error) && ++this.transientErrors <= MAX_TRANSIENT_ERRORS))
+            throw error;
+        this.poller.backOff(throttled);
+        this.timeline.emit({ type: 'warning', at: this.at(), message: `${errorText(error)} while watching ${what}; next look in ${Math.round(this.poller.intervalMs / 1000)} s` });
+    }
+    ok() {
+        this.transientErrors = 0;
+    }
+    /** CodeDeploy rolls back on its own (a failed event, an alarm it watches): a phase, as there is no action rollback. */
+    announceRollback(rollbackId, facts) {
+        const cd = facts.codeDeploy;
+        const why = cd?.failedEvent ? `${cd.failedEvent.name} failed` : (cd?.errorInformation?.message ?? cd?.errorInformation?.code ?? `deployment ${cd?.status ?? 'ended'}`);
+        this.timeline.emit({
+            type: 'phase',
+            at: this.at(),
+            phase: 'rollback',
+            detail: `CodeDeploy rolls back to ${revision(facts.previousTaskDefinitionArn)} (deployment ${rollbackId}): ${why}`,
+        });
+    }
+}
+async function runCodeDeploy(clients, plan, timeline, options = {}) {
+    const now = options.watch?.now ?? realClock.now;
+    const at = () => new Date(now());
+    const { engine } = plan;
+    const facts = {
+        cluster: plan.cluster,
+        service: plan.service,
+        engine: engine.label,
+        alarms: plan.alarms,
+        rollbackPolicy: plan.rollback,
+        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+        image: plan.image ?? imageOf(plan.taskDefinition),
+        startedAt: at(),
+        waited: plan.wait,
+        timedOut: false,
+        stoppedTasks: [],
+        throttled: 0,
+    };
+    const finish = (watch) => {
+        if (watch)
+            facts.throttled += watch.poller.throttled;
+        facts.finishedAt = at();
+        return facts;
+    };
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
+        facts.taskDefinition = out.taskDefinition;
+        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
+        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
+    }
+    catch (error) {
+        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
+        return finish();
+    }
+    const taskDefinitionArn = facts.taskDefinitionArn;
+    if (!taskDefinitionArn) {
+        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
+        return finish();
+    }
+    let configNote = '';
+    if (engine.config.kind === 'custom') {
+        try {
+            configNote = (await ensureCustomConfig(clients, engine.config)) ? ' (created)' : '';
+        }
+        catch (error) {
+            facts.error = `CodeDeploy deployment configuration ${engine.config.name}: ${errorText(error)}`;
+            return finish();
+        }
+    }
+    const hooks = hooksOf(plan.appSpec, plan.codeDeploy.hooks);
+    const configName = engine.config.kind === 'group-default' ? undefined : engine.config.name;
+    timeline.emit({
+        type: 'phase',
+        at: at(),
+        phase: 'deploy',
+        detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revision(taskDefinitionArn)}`,
+    });
+    const rollbackOn = plan.rollback === 'on-failure';
+    try {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentCommand */.ttP({
+            applicationName: engine.application,
+            deploymentGroupName: engine.deploymentGroup,
+            ...(configName ? { deploymentConfigName: configName } : {}),
+            description: `ecs-safe-deploy: ${plan.service} → ${revision(taskDefinitionArn)}`,
+            revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks)) },
+            autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+            ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
+        }));
+        if (!out.deploymentId) {
+            facts.error = 'CreateDeployment returned no deployment id';
+            return finish();
+        }
+        facts.deploymentId = out.deploymentId;
+        facts.codeDeploy = { deploymentId: out.deploymentId, status: 'Created' };
+    }
+    catch (error) {
+        facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`;
+        return finish();
+    }
+    const deploymentId = facts.deploymentId;
+    if (!plan.wait)
+        return finish();
+    const watch = new CodeDeployWatch(clients, facts, timeline, hooks, options);
+    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: deploymentId });
+    let end;
+    try {
+        end = await watchDeployment(watch, facts, deploymentId, plan.deadline);
+    }
+    catch (error) {
+        facts.error = `Watching CodeDeploy deployment ${deploymentId}: ${errorText(error)}`;
+        return finish(watch);
+    }
+    if (end === 'timeout')
+        facts.timedOut = true;
+    if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
+        try {
+            facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}), ...options.bake });
+            if (facts.bake.cutShortByDeadline)
+                facts.timedOut = true;
+        }
+        catch (error) {
+            facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
+            return finish(watch);
+        }
+    }
+    const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut ? 'timeout' : undefined;
+    if (trigger && rollbackOn) {
+        facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline);
+    }
+    else if (end === 'traffic-moved' && !trigger) {
+        // CodeDeploy may have stopped the deployment itself (its own alarm check) while we baked.
+        try {
+            const { info } = await watch.look(deploymentId, false);
+            facts.codeDeploy = observation(info, facts.codeDeploy);
+            if (info.status === 'Failed' || info.status === 'Stopped')
+                await followRollback(watch, facts, now() + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS));
+        }
+        catch (error) {
+            facts.error = `Looking at CodeDeploy deployment ${deploymentId} after the bake: ${errorText(error)}`;
+        }
+    }
+    return finish(watch);
+}
+/** Creates the custom configuration unless it is there; true when this run created it. */
+async function ensureCustomConfig(clients, config) {
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: config.name }));
+        return false;
+    }
+    catch (error) {
+        if (error.name !== 'DeploymentConfigDoesNotExistException')
+            throw error;
+    }
+    const trafficRoutingConfig = config.type === 'TimeBasedCanary'
+        ? { type: config.type, timeBasedCanary: { canaryPercentage: config.percent, canaryInterval: config.intervalMinutes } }
+        : { type: config.type, timeBasedLinear: { linearPercentage: config.percent, linearInterval: config.intervalMinutes } };
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentConfigCommand */.JKx({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig }));
+        return true;
+    }
+    catch (error) {
+        // A run in parallel created it first: the same name means the same settings.
+        if (error.name === 'DeploymentConfigAlreadyExistsException')
+            return false;
+        throw error;
+    }
+}
+/** Watches our deployment until traffic has moved (or it ended, or the deadline came). */
+async function watchDeployment(watch, facts, deploymentId, deadline) {
+    let first = true;
+    while (first || (await watch.poller.pause(deadline))) {
+        first = false;
+        let seen;
+        try {
+            seen = await watch.look(deploymentId, true);
+            watch.ok();
+        }
+        catch (error) {
+            watch.tolerate(error, `CodeDeploy deployment ${deploymentId}`);
+            continue;
+        }
+        const { info, target } = seen;
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        recordFailedEvent(facts, target, watch.hooks);
+        if (watch.report(info, target))
+            watch.poller.changed();
+        else
+            watch.poller.unchanged();
+        if (info.status === 'Succeeded')
+            return 'succeeded';
+        if (info.status === 'Failed' || info.status === 'Stopped') {
+            await followRollback(watch, facts, deadline);
+            return 'failed';
+        }
+        if (trafficMoved(target))
+            return 'traffic-moved';
+    }
+    return 'timeout';
+}
+/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
+function recordFailedEvent(facts, target, hooks) {
+    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
+    if (!failed?.lifecycleEventName || !facts.codeDeploy)
+        return;
+    const name = failed.lifecycleEventName;
+    const d = failed.diagnostics;
+    facts.codeDeploy.failedEvent = {
+        name,
+        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
+        ...(d?.message ? { message: d.message } : {}),
+        ...(d?.logTail ? { logTail: d.logTail } : {}),
+    };
+    if (hooks[name])
+        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
+}
+/**
+ * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
+ * auto-rollback is on); watch that one to its end.
+ */
+async function followRollback(watch, facts, deadline, byAction = false) {
+    const ours = facts.codeDeploy;
+    if (!ours)
+        return;
+    let looks = 0;
+    while (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '') && looks < ROLLBACK_APPEAR_LOOKS) {
+        if (looks > 0 && !(await watch.poller.pause(deadline)))
+            return;
+        looks++;
+        try {
+            const { info } = await watch.look(ours.deploymentId, false);
+            Object.assign(ours, observation(info, ours));
+        }
+        catch (error) {
+            watch.tolerate(error, `CodeDeploy deployment ${ours.deploymentId}`);
+        }
+    }
+    const rollbackId = ours.rollbackDeploymentId;
+    if (!rollbackId)
+        return;
+    watch.poller.changed();
+    let announced = false;
+    let first = true;
+    while (first || (await watch.poller.pause(deadline))) {
+        first = false;
+        let seen;
+        try {
+            seen = await watch.look(rollbackId, true);
+            watch.ok();
+        }
+        catch (error) {
+            watch.tolerate(error, `CodeDeploy rollback deployment ${rollbackId}`);
+            continue;
+        }
+        if (!announced) {
+            announced = true;
+            if (!byAction)
+                watch.announceRollback(rollbackId, facts);
+        }
+        if (watch.report(seen.info, seen.target))
+            watch.poller.changed();
+        else
+            watch.poller.unchanged();
+        ours.rollbackStatus = seen.info.status;
+        if (TERMINAL.has(seen.info.status ?? ''))
+            return;
+    }
+}
+/** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
+async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
+    const at = () => new Date(watch.poller.clock.now());
+    const to = plan.previousTaskDefinitionArn;
+    const id = facts.deploymentId ?? '';
+    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
+    const why = trigger === 'bake-alarm' ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake` : `CodeDeploy deployment ${id} did not finish before the timeout`;
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` });
+    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: id, autoRollbackEnabled: true }));
+    }
+    catch (error) {
+        // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
+        if (error.name !== 'DeploymentAlreadyCompletedException') {
+            rollback.problem = `StopDeployment ${id}: ${errorText(error)}`;
+            return rollback;
+        }
+    }
+    const deadline = watch.poller.clock.now() + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS);
+    // Ours goes Stopped first; its rollbackInfo then names the rollback deployment.
+    let first = true;
+    while (first || (await watch.poller.pause(deadline))) {
+        first = false;
+        try {
+            const { info } = await watch.look(id, false);
+            facts.codeDeploy = observation(info, facts.codeDeploy);
+            watch.ok();
+        }
+        catch (error) {
+            watch.tolerate(error, `CodeDeploy deployment ${id}`);
+            continue;
+        }
+        if (TERMINAL.has(facts.codeDeploy.status ?? ''))
+            break;
+    }
+    if (!TERMINAL.has(facts.codeDeploy?.status ?? '')) {
+        rollback.problem = `CodeDeploy deployment ${id} was still ${facts.codeDeploy?.status ?? 'unknown'} after StopDeployment`;
+        return rollback;
+    }
+    if (facts.codeDeploy?.status === 'Succeeded') {
+        rollback.problem = `CodeDeploy deployment ${id} had already succeeded and removed the old task set, so there is nothing to roll back to`;
+        return rollback;
+    }
+    await followRollback(watch, facts, deadline, true);
+    const cd = facts.codeDeploy;
+    rollback.deploymentId = cd?.rollbackDeploymentId;
+    rollback.completed = cd?.rollbackStatus === 'Succeeded';
+    if (!rollback.completed) {
+        rollback.problem = !cd?.rollbackDeploymentId
+            ? `CodeDeploy stopped deployment ${id} but started no rollback deployment${cd?.rollbackMessage ? ` (${cd.rollbackMessage})` : ''}`
+            : TERMINAL.has(cd.rollbackStatus ?? '')
+                ? `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} ended ${cd.rollbackStatus}`
+                : `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} did not finish in time (${cd.rollbackStatus ?? 'not seen'})`;
+    }
+    return rollback;
+}
+
 ;// CONCATENATED MODULE: ./src/watch.ts
 // Watches OUR deployment (by id) to its end. A service that is "stable" says nothing: ECS leaves a service stable
 // after rolling back too, so success is only our deployment COMPLETED, PRIMARY and running == desired.
@@ -89835,7 +90507,7 @@ async function bake(clients, plan, timeline, options = {}) {
 
 
 /** Non-throttling errors (5xx, dropped connections) tolerated in a row before the watch gives up. */
-const MAX_TRANSIENT_ERRORS = 5;
+const watch_MAX_TRANSIENT_ERRORS = 5;
 function observe(d) {
     return {
         id: d.id ?? '',
@@ -89988,7 +90660,7 @@ class DeploymentWatch {
             }
             catch (error) {
                 const throttled = isThrottling(error);
-                if (!throttled && !(isTransient(error) && ++transientErrors <= MAX_TRANSIENT_ERRORS))
+                if (!throttled && !(isTransient(error) && ++transientErrors <= watch_MAX_TRANSIENT_ERRORS))
                     throw error;
                 this.poller.backOff(throttled);
                 if (!throttledStreak || !throttled) {
@@ -90206,7 +90878,7 @@ class DeploymentWatch {
 }
 /** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
  * replaced by someone else's deployment, or the deadline comes. */
-async function watchDeployment(clients, target, timeline, options = {}) {
+async function watch_watchDeployment(clients, target, timeline, options = {}) {
     return new DeploymentWatch(clients, target, timeline, new Poller(options)).run();
 }
 const busy = (deployments) => deployments.find((d) => d.rolloutState === 'IN_PROGRESS') ??
@@ -90282,7 +90954,7 @@ async function waitForIdle(clients, cluster, service, deadline, timeline, option
 
 
 
-const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+const deploy_rolling_DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
 function deploymentConfigurationFor(current, alarms, rollback) {
     const rollbackOn = rollback === 'on-failure';
@@ -90301,7 +90973,7 @@ function rollbackConfiguration(config) {
         ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
     };
 }
-function imageOf(taskDefinition) {
+function deploy_rolling_imageOf(taskDefinition) {
     const containers = taskDefinition?.containerDefinitions ?? [];
     return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
 }
@@ -90333,7 +91005,7 @@ async function runRolling(clients, plan, timeline, options = {}) {
         alarms: plan.alarms,
         rollbackPolicy: plan.rollback,
         previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? imageOf(plan.taskDefinition),
+        image: plan.image ?? deploy_rolling_imageOf(plan.taskDefinition),
         startedAt: at(),
         waited: plan.wait,
         timedOut: false,
@@ -90349,7 +91021,7 @@ async function runRolling(clients, plan, timeline, options = {}) {
         const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
         facts.taskDefinition = out.taskDefinition;
         facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
-        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
+        facts.image = plan.image ?? deploy_rolling_imageOf(out.taskDefinition) ?? facts.image;
     }
     catch (error) {
         facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
@@ -90392,7 +91064,7 @@ async function runRolling(clients, plan, timeline, options = {}) {
         return finish();
     timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id });
     try {
-        const result = await watchDeployment(clients, {
+        const result = await watch_watchDeployment(clients, {
             cluster: plan.cluster,
             service: plan.service,
             deploymentId: ours.id,
@@ -90456,7 +91128,7 @@ async function rollBack(clients, plan, config, facts, trigger, timeline, options
     rollback.deploymentId = deployment.id;
     rollback.final = deployment;
     try {
-        const result = await watchDeployment(clients, {
+        const result = await watch_watchDeployment(clients, {
             cluster: plan.cluster,
             service: plan.service,
             deploymentId: deployment.id,
@@ -90465,7 +91137,7 @@ async function rollBack(clients, plan, config, facts, trigger, timeline, options
             initial: deployment,
             knownEventIds: eventIds(updated),
             since: deployment.createdAt ?? at(),
-            deadline: now() + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS),
+            deadline: now() + (plan.rollbackTimeoutMs ?? deploy_rolling_DEFAULT_ROLLBACK_TIMEOUT_MS),
         }, timeline, options.watch);
         facts.throttled += result.throttled;
         rollback.final = result.final ?? rollback.final;
@@ -90486,8 +91158,552 @@ async function rollBack(clients, plan, config, facts, trigger, timeline, options
     return rollback;
 }
 
+;// CONCATENATED MODULE: ./src/deploy-native.ts
+// ECS's own blue/green, canary and linear deployments (deploymentConfiguration.strategy on a service with the ECS
+// deployment controller): register → UpdateService with the strategy → watch the service deployment through its
+// lifecycle stages, traffic weights and hooks → (on timeout) StopServiceDeployment(ROLLBACK). Like the rolling
+// engine it records facts and decides nothing; src/outcome.ts turns them into the outcome.
+//
+// bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
+// has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
+// change rather than a new rollout.
+
+
+
+
+const deploy_native_DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+/** Without a change, DescribeServices (for service events and task counts) every this many looks. */
+const SERVICE_LOOK_EVERY = 3;
+/** Non-throttling errors (5xx, dropped connections) tolerated in a row before the watch gives up. */
+const deploy_native_MAX_TRANSIENT_ERRORS = 5;
+/** The lifecycle stages in the order a deployment walks them (a linear or canary one repeats the traffic steps). */
+const STAGES = [
+    'RECONCILE_SERVICE',
+    'PRE_SCALE_UP',
+    'SCALE_UP',
+    'POST_SCALE_UP',
+    'TEST_TRAFFIC_SHIFT',
+    'POST_TEST_TRAFFIC_SHIFT',
+    'PRE_PRODUCTION_TRAFFIC_SHIFT',
+    'PRODUCTION_TRAFFIC_SHIFT',
+    'POST_PRODUCTION_TRAFFIC_SHIFT',
+    'BAKE_TIME',
+    'CLEAN_UP',
+];
+const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
+const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
+/** ECS's bake in whole minutes: bake-time rounded up; with bake-time 0, the service's own bake time stays. */
+function bakeMinutes(bakeTimeMs, current) {
+    return bakeTimeMs > 0 ? Math.ceil(bakeTimeMs / 60_000) : (current?.bakeTimeInMinutes ?? 0);
+}
+/**
+ * The service's configuration with the strategy and its settings, the bake time, the circuit breaker and the
+ * alarms. The other strategy's settings are dropped: ECS rejects canaryConfiguration on a LINEAR deployment.
+ */
+function nativeConfiguration(plan) {
+    const { linearConfiguration, canaryConfiguration, ...current } = plan.currentDeploymentConfiguration ?? {};
+    const strategy = plan.engine.strategy;
+    return {
+        ...deploymentConfigurationFor(current, plan.alarms, plan.rollback),
+        ...(strategy === 'LINEAR' && linearConfiguration ? { linearConfiguration } : {}),
+        ...(strategy === 'CANARY' && canaryConfiguration ? { canaryConfiguration } : {}),
+        ...plan.engine.configuration,
+        bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
+    };
+}
+function deploy_native_imageOf(taskDefinition) {
+    const containers = taskDefinition?.containerDefinitions ?? [];
+    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
+}
+const deploy_native_revision = (arn) => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?');
+function clock(options) {
+    const now = options.watch?.now ?? Date.now;
+    return { now, at: () => new Date(now()) };
+}
+/** The line that says what the bake is and what ends it. */
+function bakeLine(minutes, plan) {
+    const given = plan.bakeTimeMs > 0 && plan.bakeTimeMs % 60_000 !== 0 ? ` (bake-time ${Math.round(plan.bakeTimeMs / 1000)} s rounded up to whole minutes)` : '';
+    const alarms = plan.alarms.length > 0 ? `alarms ${plan.alarms.join(', ')}` : "the deployment's alarms";
+    return minutes > 0
+        ? `ECS bake time ${minutes} min${given}: after production traffic has moved, ECS keeps the previous revision running and watches ${alarms}; an alarm in ALARM rolls traffic back at once`
+        : 'ECS bake time 0 min: the previous revision stops as soon as production traffic has moved';
+}
+async function runNative(clients, plan, timeline, options = {}) {
+    const { at } = clock(options);
+    const facts = {
+        cluster: plan.cluster,
+        service: plan.service,
+        engine: plan.engine.label,
+        alarms: plan.alarms,
+        rollbackPolicy: plan.rollback,
+        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+        image: plan.image ?? deploy_native_imageOf(plan.taskDefinition),
+        startedAt: at(),
+        waited: plan.wait,
+        timedOut: false,
+        stoppedTasks: [],
+        throttled: 0,
+    };
+    const finish = () => {
+        facts.finishedAt = at();
+        return facts;
+    };
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
+        facts.taskDefinition = out.taskDefinition;
+        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
+        facts.image = plan.image ?? deploy_native_imageOf(out.taskDefinition) ?? facts.image;
+    }
+    catch (error) {
+        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
+        return finish();
+    }
+    const taskDefinitionArn = facts.taskDefinitionArn;
+    if (!taskDefinitionArn) {
+        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
+        return finish();
+    }
+    const config = nativeConfiguration(plan);
+    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
+    let updated;
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }));
+        updated = out.service;
+    }
+    catch (error) {
+        facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
+        return finish();
+    }
+    const arn = updated?.currentServiceDeployment;
+    if (!arn) {
+        facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`;
+        return finish();
+    }
+    const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
+    const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
+    facts.serviceDeploymentArn = arn;
+    facts.deploymentId = ours?.id ?? deploy_native_revision(arn);
+    if (ours)
+        facts.final = observe(ours);
+    if (!plan.wait)
+        return finish();
+    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` });
+    const watch = new NativeWatch(clients, plan, facts, timeline, new Poller(options.watch), deploy_native_eventIds(updated));
+    try {
+        const end = await watch.run(plan.deadline);
+        if (end === 'timeout') {
+            facts.timedOut = true;
+            facts.hook = watch.waitingHook();
+            // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
+            if (ROLLING_BACK.test(watch.status ?? ''))
+                await watch.run(watch.clock.now() + (plan.rollbackTimeoutMs ?? deploy_native_DEFAULT_ROLLBACK_TIMEOUT_MS));
+            else if (plan.rollback === 'on-failure')
+                await deploy_native_rollBack(clients, plan, facts, watch, timeline);
+        }
+    }
+    catch (error) {
+        facts.error = `Watching service deployment ${arn}: ${errorText(error)}`;
+    }
+    watch.record();
+    return finish();
+}
+function deploy_native_eventIds(service) {
+    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
+}
+/** The deadline came: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
+async function deploy_native_rollBack(clients, plan, facts, watch, timeline) {
+    const at = () => new Date(watch.clock.now());
+    const to = plan.previousTaskDefinitionArn;
+    const rollback = { trigger: 'timeout', toTaskDefinitionArn: to, completed: false };
+    facts.actionRollback = rollback;
+    const waiting = facts.hook;
+    const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
+    const why = `service deployment ${deploy_native_revision(facts.serviceDeploymentArn)} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${deploy_native_revision(to)}` });
+    timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: deploy_native_revision(to), reason: why, by: 'action' });
+    try {
+        await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }));
+    }
+    catch (error) {
+        rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
+        return;
+    }
+    let end;
+    try {
+        end = await watch.run(watch.clock.now() + (plan.rollbackTimeoutMs ?? deploy_native_DEFAULT_ROLLBACK_TIMEOUT_MS));
+    }
+    catch (error) {
+        rollback.problem = `Watching the rollback of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
+        return;
+    }
+    rollback.completed = watch.status === 'ROLLBACK_SUCCESSFUL';
+    const back = watch.otherPrimary();
+    if (back) {
+        rollback.deploymentId = back.id;
+        rollback.final = observe(back);
+    }
+    if (!rollback.completed) {
+        rollback.problem =
+            end === 'timeout'
+                ? `the rollback did not finish in time (${watch.where()})`
+                : `the service deployment ended ${watch.status}${watch.sd?.statusReason ? `: ${watch.sd.statusReason}` : ''}`;
+    }
+}
+/** Follows the service deployment: one DescribeServiceDeployments per look, DescribeServices now and then. */
+class NativeWatch {
+    clients;
+    plan;
+    facts;
+    timeline;
+    poller;
+    clock;
+    sd;
+    stage;
+    production = 0;
+    test = 0;
+    hooks = new Map();
+    failedHook;
+    /** The stage the deployment was at when it began to roll back. */
+    stageAtRollback;
+    rollbackShown = false;
+    seenEvents;
+    deploymentKey;
+    looks = 0;
+    service;
+    constructor(clients, plan, facts, timeline, poller, knownEvents) {
+        this.clients = clients;
+        this.plan = plan;
+        this.facts = facts;
+        this.timeline = timeline;
+        this.poller = poller;
+        this.clock = poller.clock;
+        this.seenEvents = new Set(knownEvents);
+    }
+    get status() {
+        return this.sd?.status;
+    }
+    at() {
+        return new Date(this.clock.now());
+    }
+    /** Looks until the service deployment has ended or `deadline` comes. */
+    async run(deadline) {
+        let transientErrors = 0;
+        let first = this.looks === 0;
+        while (first || (await this.poller.pause(deadline))) {
+            first = false;
+            let changed;
+            try {
+                changed = await this.look();
+                transientErrors = 0;
+            }
+            catch (error) {
+                const throttled = isThrottling(error);
+                if (!throttled && !(isTransient(error) && ++transientErrors <= deploy_native_MAX_TRANSIENT_ERRORS))
+                    throw error;
+                this.poller.backOff(throttled);
+                this.timeline.emit({
+                    type: 'warning',
+                    at: this.at(),
+                    message: `${errorText(error)} while watching ${this.plan.service}; next look in ${Math.round(this.poller.intervalMs / 1000)} s`,
+                });
+                continue;
+            }
+            if (ENDED.has(this.sd?.status ?? ''))
+                return 'ended';
+            if (changed)
+                this.poller.changed();
+            else
+                this.poller.unchanged();
+        }
+        return 'timeout';
+    }
+    /** One look; true when something changed. */
+    async look() {
+        this.looks++;
+        const arn = this.facts.serviceDeploymentArn;
+        const out = await this.poller.call(() => this.clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] })));
+        const sd = out.serviceDeployments?.[0];
+        if (!sd)
+            throw new Error(`DescribeServiceDeployments: ${arn}: ${out.failures?.[0]?.reason ?? 'not returned'}`);
+        const before = this.sd;
+        this.sd = sd;
+        // A failed hook explains the rollback the status announces: note it first.
+        this.noteFailedHook(sd);
+        let changed = this.followStatus(before, sd);
+        // Traffic moves before the stages after PRODUCTION_TRAFFIC_SHIFT: log it first when the look jumped there.
+        if (STAGES.indexOf(sd.lifecycleStage ?? '') > STAGES.indexOf('PRODUCTION_TRAFFIC_SHIFT')) {
+            changed = this.followTraffic(sd) || changed;
+            changed = this.followStage(sd) || changed;
+        }
+        else {
+            changed = this.followStage(sd) || changed;
+            changed = this.followTraffic(sd) || changed;
+        }
+        changed = this.followHooks(sd) || changed;
+        if (changed || ENDED.has(sd.status ?? '') || this.looks % SERVICE_LOOK_EVERY === 1)
+            changed = (await this.lookAtService()) || changed;
+        return changed;
+    }
+    followStatus(before, sd) {
+        if (before?.status === sd.status)
+            return false;
+        if (/^ROLLBACK_/.test(sd.status ?? '') && !this.rollbackShown) {
+            this.rollbackShown = true;
+            this.stageAtRollback = before?.lifecycleStage ?? sd.lifecycleStage;
+            if (!this.facts.actionRollback) {
+                this.timeline.emit({
+                    type: 'rollback',
+                    at: this.at(),
+                    from: this.facts.deploymentId ?? '',
+                    to: deploy_native_revision(this.plan.previousTaskDefinitionArn),
+                    reason: this.rollbackReason(),
+                    by: 'ecs',
+                });
+            }
+        }
+        return true;
+    }
+    followStage(sd) {
+        const stage = sd.lifecycleStage;
+        if (!stage || stage === this.stage)
+            return false;
+        const rollingBack = /^ROLLBACK_/.test(sd.status ?? '');
+        // Stages with nothing to wait for can pass between two looks; say which, in order.
+        const from = this.stage ? STAGES.indexOf(this.stage) + 1 : STAGES.indexOf('PRE_SCALE_UP');
+        const passed = rollingBack || from < 0 ? [] : STAGES.slice(from, Math.max(from, STAGES.indexOf(stage)));
+        const also = passed.length > 0 ? ` (passed since the last look: ${passed.join(', ')})` : '';
+        this.stage = stage;
+        if (stage === 'BAKE_TIME' && !rollingBack) {
+            const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
+            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'bake', detail: `lifecycle stage BAKE_TIME${also} — ${bakeLine(minutes, this.plan)}` });
+        }
+        else {
+            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `lifecycle stage ${stage}${rollingBack ? ' (rolling back)' : also}` });
+        }
+        return true;
+    }
+    configuredBake() {
+        return bakeMinutes(this.plan.bakeTimeMs, this.plan.currentDeploymentConfiguration);
+    }
+    followTraffic(sd) {
+        const target = sd.targetServiceRevision;
+        let changed = false;
+        const test = target?.requestedTestTrafficWeight;
+        if (test !== undefined && test !== this.test) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.test, to: test, label: 'test' });
+            this.test = test;
+            changed = true;
+        }
+        const production = target?.requestedProductionTrafficWeight;
+        if (production !== undefined && production !== this.production) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.production, to: production, label: 'production' });
+            this.production = production;
+            (this.facts.trafficShifts ??= []).push({ percent: production, at: this.at() });
+            changed = true;
+        }
+        return changed;
+    }
+    followHooks(sd) {
+        let changed = false;
+        for (const hook of sd.lifecycleHookDetails ?? []) {
+            if (!hook.hookId || !hook.status)
+                continue;
+            const known = this.hooks.get(hook.hookId);
+            if (known?.status === hook.status)
+                continue;
+            const stage = known?.stage ?? sd.lifecycleStage;
+            this.hooks.set(hook.hookId, { status: hook.status, stage, targetArn: hook.targetArn, targetType: hook.targetType });
+            changed = true;
+            if (hook.status === 'AWAITING_ACTION') {
+                this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: `approval (PAUSE hook ${hook.hookId}${stage ? ` at ${stage}` : ''})`, detail: this.approval(hook.hookId, hook.expiresAt, hook.timeoutAction) });
+            }
+            else if (hook.status === 'IN_PROGRESS') {
+                this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: `lifecycle hook ${hook.targetArn ?? hook.hookId}${stage ? ` at ${stage}` : ''}`, detail: `the hook is running (${hook.hookId})` });
+            }
+        }
+        return changed;
+    }
+    /** The first hook that failed (or timed out with ROLLBACK) before any rollback this run asked for. */
+    noteFailedHook(sd) {
+        if (this.failedHook || this.facts.actionRollback)
+            return;
+        const hook = (sd.lifecycleHookDetails ?? []).find((h) => h.hookId && (h.status === 'FAILED' || (h.status === 'TIMED_OUT' && h.timeoutAction !== 'CONTINUE')));
+        if (!hook?.hookId || !hook.status)
+            return;
+        const stage = this.hooks.get(hook.hookId)?.stage ?? sd.lifecycleStage;
+        this.failedHook = { name: hook.hookId, target: hook.targetArn ?? 'PAUSE', ...(stage ? { stage } : {}), status: hook.status };
+    }
+    /** How to approve or reject a waiting PAUSE hook, and what happens when nobody does. */
+    approval(hookId, expiresAt, timeoutAction) {
+        const command = `aws ecs continue-service-deployment --service-deployment-arn ${this.facts.serviceDeploymentArn} --hook-id ${hookId}`;
+        const lapse = expiresAt
+            ? ` At ${expiresAt.toISOString()} the hook times out and ECS ${timeoutAction === 'CONTINUE' ? 'continues' : 'rolls back'}.`
+            : '';
+        const ours = this.plan.rollback === 'on-failure' && (!expiresAt || this.plan.deadline < expiresAt.getTime())
+            ? ` This run rolls back at its timeout (${new Date(this.plan.deadline).toISOString()}) if the deployment has not finished by then.`
+            : '';
+        return `continue with \`${command} --action CONTINUE\`, or roll back with \`${command} --action ROLLBACK\`.${lapse}${ours}`;
+    }
+    /** DescribeServices: new service events, and our deployment's task counts. */
+    async lookAtService() {
+        const out = await this.poller.call(() => this.clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.plan.cluster, services: [this.plan.service] })));
+        const service = out.services?.[0];
+        if (!service)
+            return false;
+        this.service = service;
+        let changed = false;
+        const fresh = (service.events ?? [])
+            .filter((e) => e.id && !this.seenEvents.has(e.id) && (!e.createdAt || e.createdAt >= this.facts.startedAt))
+            .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+        for (const e of service.events ?? [])
+            if (e.id)
+                this.seenEvents.add(e.id);
+        for (const e of fresh) {
+            this.timeline.emit({ type: 'service-event', at: this.at(), message: e.message ?? '', createdAt: e.createdAt });
+            changed = true;
+        }
+        const ours = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId);
+        if (ours) {
+            const o = observe(ours);
+            const key = [o.status, o.rolloutState, o.counts.desired, o.counts.pending, o.counts.running, o.counts.failed].join('|');
+            // At the deadline our deployment's last look is what the timeout is about; the rollback does not change it.
+            if (!this.facts.actionRollback)
+                this.facts.final = o;
+            if (key !== this.deploymentKey) {
+                this.deploymentKey = key;
+                this.timeline.emit({ type: 'deployment', at: this.at(), deploymentId: o.id, status: o.status, rolloutState: o.rolloutState, rolloutStateReason: o.rolloutStateReason, counts: o.counts });
+                changed = true;
+            }
+        }
+        return changed;
+    }
+    /** The PRIMARY deployment when it is not ours: the one ECS went back to. */
+    otherPrimary() {
+        return (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.id !== this.facts.deploymentId);
+    }
+    /** Where the deployment stands, in words: `PRODUCTION_TRAFFIC_SHIFT, production traffic 20%`. */
+    where() {
+        return `${this.sd?.status ?? 'not seen'}${this.stage ? ` at ${this.stage}` : ''}, production traffic ${this.production}% on the new revision`;
+    }
+    /** A PAUSE hook waiting for approval, or a Lambda hook still running. */
+    waitingHook() {
+        const waiting = [...this.hooks].find(([, h]) => h.status === 'AWAITING_ACTION' || h.status === 'IN_PROGRESS');
+        if (!waiting)
+            return undefined;
+        const [id, h] = waiting;
+        return { name: id, target: h.targetArn ?? 'PAUSE', ...(h.stage ? { stage: h.stage } : {}), status: h.status };
+    }
+    /** The hook that failed the deployment: not one ECS gave up on because an alarm or the breaker failed it first. */
+    culprit() {
+        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? '';
+        return this.failedHook && !/alarm|circuit breaker/i.test(reason) ? this.failedHook : undefined;
+    }
+    rollbackReason() {
+        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? 'ECS rolled the service deployment back';
+        const hook = this.culprit();
+        if (hook && !reason.includes(hook.name) && !(hook.target && reason.includes(hook.target))) {
+            return `${reason} (lifecycle hook ${hook.target === 'PAUSE' ? hook.name : hook.target} ${hook.status}${hook.stage ? ` at ${hook.stage}` : ''})`;
+        }
+        return reason;
+    }
+    /** Puts what the watch saw into the facts. */
+    record() {
+        const facts = this.facts;
+        const sd = this.sd;
+        if (!sd)
+            return;
+        facts.serviceDeployment = serviceDeploymentObservation(facts.serviceDeploymentArn, sd);
+        const culprit = this.culprit();
+        if (culprit)
+            facts.hook = { ...culprit, ...(sd.statusReason ? { reason: sd.statusReason } : {}) };
+        else
+            facts.hook ??= this.waitingHook();
+        const status = sd.status ?? '';
+        const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
+        const triggered = sd.alarms?.triggeredAlarmNames ?? [];
+        if (this.stageAtRollback === 'BAKE_TIME' && triggered.length > 0) {
+            facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: false, fired: { name: triggered[0] }, cutShortByDeadline: false };
+        }
+        if (status === 'SUCCESSFUL') {
+            facts.final = this.completed(sd);
+            if (minutes > 0)
+                facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: true, cutShortByDeadline: false };
+            return;
+        }
+        if (facts.actionRollback) {
+            facts.final ??= this.fromServiceDeployment(sd, 'IN_PROGRESS', undefined);
+            return;
+        }
+        if (/^ROLLBACK_/.test(status)) {
+            const reason = this.rollbackReason();
+            const stage = this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason;
+            const primary = this.otherPrimary();
+            facts.ecsRollback = {
+                deploymentId: primary?.id ?? `service revision ${deploy_native_revision(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn)}`,
+                taskDefinition: primary?.taskDefinition ?? facts.previousTaskDefinitionArn,
+                reason: stage,
+                completed: status === 'ROLLBACK_SUCCESSFUL',
+                failed: status === 'ROLLBACK_FAILED',
+                ...(primary ? { final: observe(primary) } : {}),
+            };
+            facts.final = this.failed(sd, reason);
+            return;
+        }
+        if (status === 'STOPPED') {
+            const current = this.service?.currentServiceDeployment;
+            const primary = (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY');
+            if (current && current !== facts.serviceDeploymentArn && primary && primary.id !== facts.deploymentId) {
+                facts.supersededBy = { deploymentId: primary.id ?? current, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            }
+            facts.final = this.failed(sd, sd.statusReason ?? `service deployment ${deploy_native_revision(facts.serviceDeploymentArn)} was stopped`);
+        }
+    }
+    /** Our deployment as it ended: DescribeServices' view when it agrees, else the service deployment's counts. */
+    completed(sd) {
+        const seen = this.facts.final;
+        if (seen?.rolloutState === 'COMPLETED' && seen.status === 'PRIMARY')
+            return seen;
+        return this.fromServiceDeployment(sd, 'COMPLETED', sd.statusReason);
+    }
+    failed(sd, reason) {
+        return this.fromServiceDeployment(sd, 'FAILED', reason);
+    }
+    fromServiceDeployment(sd, rolloutState, reason) {
+        const target = sd.targetServiceRevision;
+        const seen = this.facts.final;
+        return {
+            id: this.facts.deploymentId ?? '',
+            status: rolloutState === 'COMPLETED' ? 'PRIMARY' : (seen?.status ?? 'PRIMARY'),
+            taskDefinition: this.facts.taskDefinitionArn,
+            rolloutState,
+            ...(reason ? { rolloutStateReason: reason } : {}),
+            counts: {
+                desired: target?.requestedTaskCount ?? seen?.counts.desired ?? 0,
+                running: target?.runningTaskCount ?? seen?.counts.running ?? 0,
+                pending: target?.pendingTaskCount ?? seen?.counts.pending ?? 0,
+                failed: sd.deploymentCircuitBreaker?.failureCount ?? seen?.counts.failed ?? 0,
+            },
+            ...(seen?.createdAt ? { createdAt: seen.createdAt } : {}),
+            ...(sd.updatedAt ? { updatedAt: sd.updatedAt } : {}),
+        };
+    }
+}
+function serviceDeploymentObservation(arn, sd) {
+    return {
+        arn,
+        status: sd.status,
+        statusReason: sd.statusReason,
+        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
+        ...(sd.deploymentCircuitBreaker
+            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
+            : {}),
+        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/outcome.ts
-function revision(arn) {
+function outcome_revision(arn) {
     return arn ? arn.slice(arn.lastIndexOf('/') + 1) : 'the previous task definition';
 }
 function describe(o) {
@@ -90495,6 +91711,15 @@ function describe(o) {
         return 'never observed';
     const c = o.counts;
     return `${o.rolloutState ?? o.status}, running ${c.running}/${c.desired}, pending ${c.pending}, failed tasks ${c.failed}`;
+}
+/** An ECS lifecycle hook the deployment was still waiting on when time ran out. */
+function waitingHook(facts) {
+    const hook = facts.hook;
+    if (hook?.status === 'AWAITING_ACTION')
+        return ` while PAUSE hook ${hook.name}${hook.stage ? ` at ${hook.stage}` : ''} was waiting for approval`;
+    if (hook?.status === 'IN_PROGRESS')
+        return ` while lifecycle hook ${hook.target ?? hook.name}${hook.stage ? ` at ${hook.stage}` : ''} was still running`;
+    return '';
 }
 function sentence(text) {
     const t = text.trim();
@@ -90508,17 +91733,19 @@ function decideOutcome(facts) {
     if (!facts.waited && !facts.error) {
         return { outcome: 'started', reason: `Deployment ${id} started; not waited for (wait: false).` };
     }
+    if (facts.codeDeploy)
+        return decideCodeDeploy(facts, facts.codeDeploy);
     const ours = facts.actionRollback;
     if (ours) {
         const cause = ours.trigger === 'bake-alarm'
             ? `Alarm ${facts.bake?.fired?.name} went to ALARM during the bake${facts.bake?.fired?.reason ? ` (${facts.bake.fired.reason})` : ''}`
-            : `Deployment ${id} did not complete before the timeout (${describe(facts.final)})`;
+            : `Deployment ${id} did not complete before the timeout (${describe(facts.final)})${waitingHook(facts)}`;
         if (!ours.completed) {
-            return { outcome: 'failed', reason: `${cause}; rolling back to ${revision(ours.toTaskDefinitionArn)} failed: ${sentence(ours.problem ?? 'unknown')}` };
+            return { outcome: 'failed', reason: `${cause}; rolling back to ${outcome_revision(ours.toTaskDefinitionArn)} failed: ${sentence(ours.problem ?? 'unknown')}` };
         }
         return {
             outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
-            reason: `${cause}; rolled back to ${revision(ours.toTaskDefinitionArn)}.`,
+            reason: `${cause}; rolled back to ${outcome_revision(ours.toTaskDefinitionArn)}.`,
         };
     }
     const ecs = facts.ecsRollback;
@@ -90536,13 +91763,13 @@ function decideOutcome(facts) {
         const by = facts.supersededBy;
         return {
             outcome: 'failed',
-            reason: `Deployment ${id} was superseded by deployment ${by.deploymentId}${by.taskDefinition ? ` (${revision(by.taskDefinition)})` : ''}, which this run did not start.`,
+            reason: `Deployment ${id} was superseded by deployment ${by.deploymentId}${by.taskDefinition ? ` (${outcome_revision(by.taskDefinition)})` : ''}, which this run did not start.`,
         };
     }
     if (facts.error)
         return { outcome: 'failed', reason: sentence(facts.error) };
     if (facts.timedOut) {
-        const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before deployment ${id} completed (${describe(facts.final)})`;
+        const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before deployment ${id} completed (${describe(facts.final)})${waitingHook(facts)}`;
         const policy = facts.rollbackPolicy === 'never' ? '; not rolled back (rollback: never)' : '';
         return { outcome: 'timed-out', reason: `Timed out ${when}${policy}.` };
     }
@@ -90561,9 +91788,73 @@ function decideOutcome(facts) {
     const completed = f?.status === 'PRIMARY' && f.rolloutState === 'COMPLETED' && f.counts.running === f.counts.desired;
     if (completed && (!facts.bake || facts.bake.passed)) {
         const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
-        return { outcome: 'succeeded', reason: `Deployment ${id} completed: ${f.counts.running}/${f.counts.desired} tasks of ${revision(facts.taskDefinitionArn)} running${baked}.` };
+        return { outcome: 'succeeded', reason: `Deployment ${id} completed: ${f.counts.running}/${f.counts.desired} tasks of ${outcome_revision(facts.taskDefinitionArn)} running${baked}.` };
     }
     return { outcome: 'failed', reason: `Deployment ${id} ended without completing (${describe(f)}).` };
+}
+/** What CodeDeploy said about a failed or stopped deployment, naming the lifecycle event (hook) that failed. */
+function codeDeployFailure(facts, cd) {
+    const info = cd.errorInformation;
+    const how = `CodeDeploy deployment ${cd.deploymentId} ${cd.status === 'Stopped' ? 'was stopped' : 'failed'}${info?.code ? ` (${info.code})` : ''}`;
+    const event = cd.failedEvent;
+    if (!event)
+        return `${how}${info?.message ? `: ${sentence(info.message)}` : '.'}`;
+    const what = facts.hook?.name === event.name && facts.hook.target ? `hook ${event.name} (Lambda ${facts.hook.target})` : `lifecycle event ${event.name}`;
+    return `${how}: ${what} failed${event.message ? `: ${sentence(event.message)}` : info?.message ? `: ${sentence(info.message)}` : '.'}`;
+}
+/**
+ * CodeDeploy: success is all production traffic on the new task set with every lifecycle event (hook) passed —
+ * CodeDeploy then only waits to delete the old task set — or the deployment Succeeded, and the bake passed.
+ * A rollback is CodeDeploy's own deployment, started by it or by the action's StopDeployment.
+ */
+function decideCodeDeploy(facts, cd) {
+    const id = cd.deploymentId;
+    const traffic = facts.trafficShifts?.at(-1)?.percent ?? 0;
+    const state = `${cd.status ?? 'not seen'}${cd.failedEvent ? ` at ${cd.failedEvent.name}` : ''}, ${traffic}% of production traffic on the new task set`;
+    const never = facts.rollbackPolicy === 'never';
+    const ours = facts.actionRollback;
+    if (ours) {
+        const fired = facts.bake?.fired;
+        const cause = ours.trigger === 'bake-alarm'
+            ? `Alarm ${fired?.name} went to ALARM during the bake${fired?.reason ? ` (${fired.reason})` : ''}`
+            : `CodeDeploy deployment ${id} did not finish before the timeout`;
+        if (!ours.completed)
+            return { outcome: 'failed', reason: `${cause}; rolling back failed: ${sentence(ours.problem ?? 'unknown')}` };
+        return {
+            outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
+            reason: `${cause}; CodeDeploy rolled back to ${outcome_revision(ours.toTaskDefinitionArn)} (deployment ${ours.deploymentId}).`,
+        };
+    }
+    if (cd.status === 'Failed' || cd.status === 'Stopped') {
+        const why = codeDeployFailure(facts, cd);
+        const back = outcome_revision(facts.previousTaskDefinitionArn);
+        if (cd.rollbackDeploymentId && cd.rollbackStatus === 'Succeeded') {
+            return { outcome: 'rolled-back', reason: `${why} CodeDeploy rolled back to ${back} (deployment ${cd.rollbackDeploymentId}).` };
+        }
+        if (cd.rollbackDeploymentId) {
+            const how = cd.rollbackStatus === 'Failed' || cd.rollbackStatus === 'Stopped' ? `ended ${cd.rollbackStatus}` : `did not finish (${cd.rollbackStatus ?? 'not seen'})`;
+            return { outcome: 'failed', reason: `${why} CodeDeploy's rollback deployment ${cd.rollbackDeploymentId} ${how}.` };
+        }
+        return { outcome: 'failed', reason: `${why} ${never ? 'Not rolled back (rollback: never).' : `CodeDeploy did not roll back${cd.rollbackMessage ? `: ${sentence(cd.rollbackMessage)}` : '.'}`}` };
+    }
+    if (facts.error)
+        return { outcome: 'failed', reason: sentence(facts.error) };
+    if (facts.timedOut) {
+        const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before CodeDeploy deployment ${id} finished (${state})`;
+        return { outcome: 'timed-out', reason: `Timed out ${when}${never ? '; not rolled back (rollback: never)' : ''}.` };
+    }
+    if (facts.bake?.fired) {
+        return {
+            outcome: 'failed',
+            reason: `Alarm ${facts.bake.fired.name} went to ALARM during the bake${facts.bake.fired.reason ? ` (${facts.bake.fired.reason})` : ''}; not rolled back (rollback: never).`,
+        };
+    }
+    const moved = cd.status === 'Succeeded' || (cd.status === 'InProgress' && traffic === 100);
+    if (moved && (!facts.bake || facts.bake.passed)) {
+        const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
+        return { outcome: 'succeeded', reason: `CodeDeploy deployment ${id} moved all production traffic to ${outcome_revision(facts.taskDefinitionArn)}${baked}.` };
+    }
+    return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` };
 }
 
 ;// CONCATENATED MODULE: ./src/engine.ts
@@ -90634,10 +91925,197 @@ function chooseEngine(strategy, service, codeDeploy, cluster) {
     return { engine: { kind: 'ecs-native', label: `ECS ${describeStrategy(strategy)}`, strategy: native, configuration } };
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/preflight-codedeploy.ts
+// Preflight for CODE_DEPLOY services, read-only (GetApplication, GetDeploymentGroup, GetDeploymentConfig): the
+// application and deployment group exist and deploy this service, the configuration exists (a custom canary/linear
+// one may be absent: the deployment creates it), the AppSpec is usable, and the group keeps the old task set long
+// enough to bake and still roll back.
+
+
+
+
+const PREDEFINED = 'CodeDeployDefault.ECSAllAtOnce, CodeDeployDefault.ECSLinear10PercentEvery1Minutes, CodeDeployDefault.ECSLinear10PercentEvery3Minutes, CodeDeployDefault.ECSCanary10Percent5Minutes, CodeDeployDefault.ECSCanary10Percent15Minutes';
+/** CodeDeploy's limit on alarms per deployment (overrideAlarmConfiguration). */
+const MAX_ALARMS = 10;
+const nameOf = (err) => err.name ?? '';
+const lastPart = (nameOrArn, marker) => (nameOrArn.includes(marker) ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn);
+async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition, inRegion = '') {
+    // By subject, reported in this order whichever call answers first.
+    const found = { application: [], group: [], config: [], appSpec: [], inputs: [] };
+    const { application, deploymentGroup: group } = engine;
+    const serviceName = service.serviceName ?? inputs.service;
+    const clusterName = lastPart(inputs.cluster, ':cluster/');
+    const defaults = `(the defaults are AppECS-<cluster>-<service> and DgpECS-<cluster>-<service>, here AppECS-${clusterName}-${serviceName} and DgpECS-${clusterName}-${serviceName}; inputs \`codedeploy-application\` and \`codedeploy-deployment-group\` name others)`;
+    const [app, groupInfo, config, appSpec] = await Promise.all([getApplication(), getGroup(), getConfig(), loadAppSpec()]);
+    if (app === 'missing') {
+        found.application.push(`CodeDeploy application \`${application}\` does not exist${inRegion}, so deployment group \`${group}\` cannot deploy service \`${serviceName}\` ${defaults}.`);
+    }
+    else if (groupInfo === 'missing') {
+        found.group.push(`CodeDeploy deployment group \`${group}\` does not exist in application \`${application}\`${inRegion} ${defaults}.`);
+    }
+    if (groupInfo && groupInfo !== 'missing')
+        checkGroup(groupInfo);
+    if (config && config !== 'missing')
+        checkConfig(config);
+    if (appSpec && taskDefinition)
+        found.appSpec.push(...checkAgainstTaskDefinition(appSpec, taskDefinition));
+    if (inputs.alarms.length > MAX_ALARMS) {
+        found.inputs.push(`Input \`alarms\` names ${inputs.alarms.length} alarms: a CodeDeploy deployment watches at most ${MAX_ALARMS}.`);
+    }
+    if (engine.config.kind === 'custom' && !Number.isInteger(engine.config.percent)) {
+        found.inputs.push(`Input \`strategy\`: CodeDeploy shifts whole percents of traffic, not ${engine.config.percent}%: use a whole number such as ${Math.round(engine.config.percent) || 1}%.`);
+    }
+    const problems = [...found.application, ...found.group, ...found.config, ...found.appSpec, ...found.inputs];
+    if (problems.length > 0 || !appSpec || !groupInfo || groupInfo === 'missing')
+        return { problems };
+    return { problems, checked: { appSpec, ...terminationWait(groupInfo) } };
+    async function getApplication() {
+        try {
+            const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetApplicationCommand */.eOh({ applicationName: application }));
+            const platform = out.application?.computePlatform;
+            if (platform && platform !== 'ECS')
+                found.application.push(`CodeDeploy application \`${application}\` is for the ${platform} compute platform: ECS services need an ECS application.`);
+            return true;
+        }
+        catch (err) {
+            if (nameOf(err) === 'ApplicationDoesNotExistException')
+                return 'missing';
+            found.application.push(callProblem('CodeDeploy GetApplication', err));
+            return undefined;
+        }
+    }
+    async function getGroup() {
+        try {
+            const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentGroupCommand */.WOp({ applicationName: application, deploymentGroupName: group }));
+            return out.deploymentGroupInfo;
+        }
+        catch (err) {
+            if (nameOf(err) === 'DeploymentGroupDoesNotExistException' || nameOf(err) === 'ApplicationDoesNotExistException')
+                return 'missing';
+            found.group.push(callProblem('CodeDeploy GetDeploymentGroup', err));
+            return undefined;
+        }
+    }
+    async function getConfig() {
+        const wanted = engine.config;
+        if (wanted.kind === 'group-default')
+            return undefined;
+        try {
+            const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: wanted.name }));
+            return out.deploymentConfigInfo;
+        }
+        catch (err) {
+            if (nameOf(err) !== 'DeploymentConfigDoesNotExistException') {
+                found.config.push(callProblem('CodeDeploy GetDeploymentConfig', err));
+                return undefined;
+            }
+            // A custom configuration that is not there yet is created by the deployment.
+            if (wanted.kind === 'named') {
+                found.config.push(`CodeDeploy deployment configuration \`${wanted.name}\` does not exist${inRegion} (input \`deployment-config\`): name an existing one, such as ${PREDEFINED}, or use strategy canary/linear to have one created.`);
+            }
+            return 'missing';
+        }
+    }
+    async function loadAppSpec() {
+        if (!inputs.codeDeploy.appspecFile) {
+            const built = appSpecFromService(service);
+            if ('problem' in built) {
+                found.appSpec.push(built.problem);
+                return undefined;
+            }
+            return built;
+        }
+        try {
+            return await readAppSpecFile(inputs.codeDeploy.appspecFile);
+        }
+        catch (err) {
+            if (!(err instanceof AppSpecError))
+                throw err;
+            found.appSpec.push(...err.problems);
+            return undefined;
+        }
+    }
+    function checkGroup(info) {
+        const services = info.ecsServices ?? [];
+        if (!services.some((s) => s.serviceName === serviceName && s.clusterName !== undefined && lastPart(s.clusterName, ':cluster/') === clusterName)) {
+            const deploys = services.map((s) => `${s.clusterName}/${s.serviceName}`).join(', ') || 'no ECS service';
+            found.group.push(`CodeDeploy deployment group \`${group}\` (application \`${application}\`) deploys ${deploys}, not ${clusterName}/${serviceName}: set \`codedeploy-deployment-group\` to the group of this service.`);
+        }
+        const wait = terminationWait(info).terminationWaitMinutes;
+        if (inputs.bakeTimeMs > 0 && wait !== undefined && wait * 60_000 < inputs.bakeTimeMs) {
+            found.group.push(`CodeDeploy deployment group \`${group}\` deletes the old task set ${wait} minute${wait === 1 ? '' : 's'} after traffic has moved ` +
+                `(terminationWaitTimeInMinutes ${wait}), but bake-time is ${formatDuration(inputs.bakeTimeMs)}: the bake needs the old task set to roll back to. ` +
+                `Raise the group's termination wait to at least ${Math.ceil(inputs.bakeTimeMs / 60_000)} minutes or shorten bake-time.`);
+        }
+    }
+    function checkConfig(info) {
+        const wanted = engine.config;
+        if (wanted.kind === 'group-default')
+            return;
+        if (info.computePlatform && info.computePlatform !== 'ECS') {
+            found.config.push(`CodeDeploy deployment configuration \`${wanted.name}\` is for the ${info.computePlatform} compute platform, not ECS.`);
+            return;
+        }
+        if (wanted.kind !== 'custom')
+            return;
+        const routing = info.trafficRoutingConfig;
+        const got = routing?.type === 'TimeBasedCanary'
+            ? [routing.timeBasedCanary?.canaryPercentage, routing.timeBasedCanary?.canaryInterval]
+            : routing?.type === 'TimeBasedLinear'
+                ? [routing.timeBasedLinear?.linearPercentage, routing.timeBasedLinear?.linearInterval]
+                : [];
+        if (routing?.type !== wanted.type || got[0] !== wanted.percent || got[1] !== wanted.intervalMinutes) {
+            found.config.push(`CodeDeploy deployment configuration \`${wanted.name}\` exists but is not ${wanted.type} ${wanted.percent}% every ${wanted.intervalMinutes} min (it is ${routing?.type ?? 'unknown'} ${got[0] ?? '?'}% / ${got[1] ?? '?'} min): delete it so it is created again, or use deployment-config.`);
+        }
+    }
+}
+function terminationWait(info) {
+    const terminate = info.blueGreenDeploymentConfiguration?.terminateBlueInstancesOnDeploymentSuccess;
+    if (terminate?.action === 'KEEP_ALIVE')
+        return {};
+    return { terminationWaitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
+}
+
+;// CONCATENATED MODULE: ./src/preflight-native.ts
+
+/** ECS's limits (DeploymentConfiguration): LINEAR steps 3–100 %, CANARY 0.1–100 %, bake times up to a day. */
+const MIN_LINEAR_STEP = 3;
+const MIN_CANARY_PERCENT = 0.1;
+const MAX_BAKE_MINUTES = 1440;
+const REQUIRED = ['alternateTargetGroupArn', 'productionListenerRule', 'roleArn'];
+function checkNative(service, engine, bakeTimeMs) {
+    const problems = [];
+    const name = `Service \`${service.serviceName ?? '?'}\``;
+    const how = `ECS ${engine.strategy} deployments shift traffic between two target groups behind a listener rule`;
+    const loadBalancers = service.loadBalancers ?? [];
+    if (loadBalancers.length === 0) {
+        problems.push(`${name} has no load balancer: ${how}, so the service needs a load balancer with advancedConfiguration (alternateTargetGroupArn, productionListenerRule, roleArn). Use strategy rolling, or recreate the service with a load balancer.`);
+    }
+    for (const lb of loadBalancers) {
+        const where = lb.targetGroupArn ? `target group \`${lb.targetGroupArn.split(':').pop()}\`` : `load balancer \`${lb.loadBalancerName ?? lb.containerName ?? '?'}\``;
+        const advanced = lb.advancedConfiguration;
+        const missing = REQUIRED.filter((key) => !advanced?.[key]);
+        if (missing.length === 0)
+            continue;
+        problems.push(`${name}: the load balancer of ${where} ${advanced ? `has advancedConfiguration without ${missing.join(', ')}` : 'has no advancedConfiguration'}: ${how}, ` +
+            `so each load balancer needs alternateTargetGroupArn (the second target group), productionListenerRule (the listener rule, or an NLB listener, that carries production traffic) and roleArn (a role ECS uses to change them). ` +
+            `Add them with \`aws ecs update-service --load-balancers\`.`);
+    }
+    const linear = engine.configuration.linearConfiguration?.stepPercent;
+    if (linear !== undefined && linear < MIN_LINEAR_STEP) {
+        problems.push(`Input \`strategy\`: ECS LINEAR deployments move at least ${MIN_LINEAR_STEP}% of production traffic per step, not ${linear}%.`);
+    }
+    const canary = engine.configuration.canaryConfiguration?.canaryPercent;
+    if (canary !== undefined && canary < MIN_CANARY_PERCENT) {
+        problems.push(`Input \`strategy\`: ECS CANARY deployments start with at least ${MIN_CANARY_PERCENT}% of production traffic, not ${canary}%.`);
+    }
+    const minutes = bakeMinutes(bakeTimeMs, service.deploymentConfiguration);
+    if (minutes > MAX_BAKE_MINUTES) {
+        problems.push(`Input \`bake-time\`: ECS ${engine.strategy} deployments bake at most ${MAX_BAKE_MINUTES} minutes (24h), not ${minutes}.`);
+    }
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ./src/render.ts
 // The task definition to register: a file (JSON or YAML) or the service's live one, cleaned of what ECS reports but
 // does not take back, with `image` put into one container. Everything else passes through untouched.
@@ -90874,6 +92352,8 @@ function renderTaskDefinition(base, options, where) {
 
 
 
+
+
 class PreflightError extends Error {
     problems;
     constructor(problems) {
@@ -90930,8 +92410,14 @@ async function preflight(clients, inputs) {
             found.taskDefinition.push(...err.problems);
         }
     }
+    let codeDeploy;
+    if (engine?.kind === 'codedeploy' && service) {
+        const checked = await checkCodeDeploy(clients, inputs, service, engine, rendered?.taskDefinition, inRegion);
+        found.service.push(...checked.problems);
+        codeDeploy = checked.checked;
+    }
     const problems = [...found.cluster, ...found.service, ...found.image, ...found.taskDefinition, ...found.alarms];
-    if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !engine) {
+    if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !engine || (engine.kind === 'codedeploy' && !codeDeploy)) {
         // Every path that leaves one of these unset has recorded why.
         throw new PreflightError(problems);
     }
@@ -90945,7 +92431,9 @@ async function preflight(clients, inputs) {
         ...(image?.push ? { push: image.push } : {}),
         alarms,
         engine,
-        ...inProgress(service),
+        ...(codeDeploy ? { codeDeploy } : {}),
+        // CodeDeploy refuses a second deployment in the group itself; ECS deployments say nothing about it.
+        ...(engine.kind === 'codedeploy' ? {} : inProgress(service)),
     };
     async function checkCluster() {
         try {
@@ -90991,6 +92479,8 @@ async function preflight(clients, inputs) {
             found.service.push(chosen.problem);
         else
             engine = chosen.engine;
+        if (engine?.kind === 'ecs-native')
+            found.service.push(...checkNative(service, engine, inputs.bakeTimeMs));
         if (!service.taskDefinition)
             found.service.push(`${name} has no task definition.`);
         return service;
@@ -91209,7 +92699,7 @@ function describeEvent(event) {
         case 'tasks-stopped':
             return `${event.tasks.length} task${event.tasks.length === 1 ? '' : 's'} stopped`;
         case 'traffic-shifted':
-            return `traffic ${event.label}: ${event.from}% → ${event.to}%`;
+            return `${event.label} traffic: ${event.from}% → ${event.to}% on the new revision`;
         case 'alarm':
             return `alarm ${event.name}: ${event.state}${event.reason ? ` — ${event.reason}` : ''}`;
         case 'hook-waiting':
@@ -91323,6 +92813,46 @@ function addCause(cause) {
         summary.addHeading('Service events (newest first)', 4).addCodeBlock(cause.serviceEvents.slice(0, 20).map(summary_escape).join('\n'), 'text');
     }
 }
+/** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
+function codeDeployRows(facts) {
+    const cd = facts.codeDeploy;
+    if (!cd)
+        return [];
+    const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
+    const waiting = cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : '';
+    const rows = [row('CodeDeploy', `${facts.engine ?? 'CodeDeploy'}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)];
+    if (facts.trafficShifts?.length)
+        rows.push(row('Production traffic on the new task set', facts.trafficShifts.map((t) => `${t.percent}%`).join(' → ')));
+    const event = cd.failedEvent;
+    if (event) {
+        const hook = facts.hook?.name === event.name && facts.hook.target ? ` (Lambda ${facts.hook.target})` : '';
+        rows.push(row('Failed lifecycle event', `${event.name}${hook}${event.errorCode ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`));
+        if (event.logTail)
+            rows.push(row('Hook log tail', event.logTail));
+    }
+    if (cd.rollbackDeploymentId)
+        rows.push(row('CodeDeploy rollback deployment', `${cd.rollbackDeploymentId}: ${cd.rollbackStatus ?? 'not seen'}`));
+    return rows;
+}
+/** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
+function nativeRows(facts) {
+    if (!facts.engine || facts.codeDeploy || !facts.serviceDeploymentArn)
+        return [];
+    const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
+    const sd = facts.serviceDeployment;
+    const rows = [
+        row('Strategy', facts.engine),
+        row('Service deployment', `${facts.serviceDeploymentArn.slice(facts.serviceDeploymentArn.lastIndexOf('/') + 1)}${sd?.status ? `: ${sd.status}` : ''}`),
+        row('Production traffic on the new revision', ['0%', ...(facts.trafficShifts ?? []).map((t) => `${t.percent}%`)].join(' → ')),
+    ];
+    const hook = facts.hook;
+    if (hook) {
+        const state = hook.status === 'AWAITING_ACTION' ? 'waiting for approval' : hook.status === 'IN_PROGRESS' ? 'still running' : hook.status;
+        const who = hook.target === 'PAUSE' ? `PAUSE hook ${hook.name}` : `${hook.target ?? hook.name} (${hook.name})`;
+        rows.push(row('Lifecycle hook', `${who}: ${state}${hook.stage ? ` at ${hook.stage}` : ''}`));
+    }
+    return rows;
+}
 /** Builds the summary into core.summary's buffer (not written). */
 function buildSummary({ facts, decision, timeline, cause }) {
     const end = facts.finishedAt?.getTime() ?? timeline.events.at(-1)?.at.getTime() ?? Date.now();
@@ -91337,6 +92867,8 @@ function buildSummary({ facts, decision, timeline, cause }) {
         [{ data: 'Deployment', header: true }, summary_escape(facts.deploymentId ?? '—')],
         ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, summary_escape(facts.actionRollback.deploymentId)]] : []),
         ...(facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, summary_escape(facts.ecsRollback.deploymentId)]] : []),
+        ...codeDeployRows(facts),
+        ...nativeRows(facts),
     ]);
     const rows = phases(timeline, end);
     if (rows.length > 0) {
@@ -91399,6 +92931,8 @@ class Timeline {
 // Orchestrates one run: inputs → preflight → (build and push the image) → (wait for a deployment already in
 // progress) → rolling deployment → outcome → reports. Nothing in ECS changes before preflight and the build have
 // passed.
+
+
 
 
 
@@ -91485,7 +93019,7 @@ async function run() {
         currentDeploymentConfiguration: checked.service.deploymentConfiguration,
         image,
     };
-    const facts = await deploy(clients, checked.engine, plan, timeline);
+    const facts = await deploy(clients, checked.engine, plan, timeline, { inputs: inputs.codeDeploy, checked: checked.codeDeploy });
     const decision = decideOutcome(facts);
     const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline);
     timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` });
@@ -91497,12 +93031,16 @@ async function run() {
         setFailed(decision.reason);
 }
 /** The engine the service and `strategy` chose does the deployment; each returns what it observed. */
-async function deploy(clients, engine, plan, timeline) {
+async function deploy(clients, engine, plan, timeline, codeDeploy) {
     switch (engine.kind) {
         case 'rolling':
             return runRolling(clients, plan, timeline);
-        default:
-            throw new Error(`${engine.label}: not implemented yet — this build deploys rolling updates only.`);
+        case 'ecs-native':
+            return runNative(clients, { ...plan, engine }, timeline);
+        case 'codedeploy':
+            if (!codeDeploy.checked)
+                throw new Error('The CodeDeploy engine runs only after its preflight checks passed.');
+            return runCodeDeploy(clients, { ...plan, engine, codeDeploy: codeDeploy.inputs, appSpec: codeDeploy.checked.appSpec }, timeline);
     }
 }
 /**

@@ -4,7 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
+import { progressiveWithBake } from './worlds.js'
 import { repoRoot, runAction, type ActionRun } from './action-runner.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -99,8 +100,36 @@ async function alarmToRollback(sandbox: Sandbox): Promise<Sample> {
   return { ms: rollbackCall.wallMs - alarmAt, calls, wallMs: run.endedAt - startedAt, peakKiB }
 }
 
-async function scenario<T extends Sample>(name: string, timeScale: number, runs: number, measure: (s: Sandbox) => Promise<T>): Promise<T[]> {
-  const sandbox = await startSandbox({ world, timeScale })
+/** CodeDeploy canary: from an alarm going to ALARM during the bake to the action's StopDeployment (auto-rollback). */
+async function canaryAlarmToStop(sandbox: Sandbox): Promise<Sample> {
+  let alarmAt = 0
+  let baking = false
+  sandbox.control.reset()
+  const memoryFile = join(scratch, `peak-canary-${++tag}`)
+  const startedAt = Date.now()
+  const run = await runAction({
+    endpoint: sandbox.url,
+    inputs: { cluster: 'demo', service: 'web-cd', image: `${ECR}/web:v1.1`, strategy: 'canary 20% 1m', alarms: 'web-cd-5xx', 'bake-time': '2m', timeout: '10m' },
+    nodeArgs: ['--import', join(repoRoot, 'scripts', 'peak-memory.js')],
+    env: { BENCH_PEAK_MEMORY_FILE: memoryFile },
+    onLine: (line) => {
+      if (baking || !/── bake/.test(line)) return
+      baking = true
+      setTimeout(() => {
+        alarmAt = Date.now()
+        sandbox.control.setAlarmState('web-cd-5xx', 'ALARM', { reason: 'bench' })
+      }, 3_000 + Math.random() * 4_000)
+    },
+  })
+  sandbox.control.setAlarmState('web-cd-5xx', 'OK', { reason: 'bench reset' })
+  if (run.outputs.outcome !== 'rolled-back') throw new Error(`expected rolled-back, got ${run.outputs.outcome}: ${run.stdout}`)
+  const stop = sandbox.control.calls({ operation: 'StopDeployment' })[0]
+  if (!stop) throw new Error('no StopDeployment after the alarm')
+  return { ms: stop.wallMs - alarmAt, calls: sandbox.control.calls().length, wallMs: run.endedAt - startedAt, peakKiB: Number(readFileSync(memoryFile, 'utf8')) }
+}
+
+async function scenario<T extends Sample>(name: string, timeScale: number, runs: number, measure: (s: Sandbox) => Promise<T>, spec: WorldSpec | string = world): Promise<T[]> {
+  const sandbox = await startSandbox({ world: spec, timeScale })
   const samples: T[] = []
   try {
     for (let i = 0; i < runs; i++) {
@@ -121,15 +150,17 @@ console.log(`ecs-safe-deploy benchmark — ${RUNS} runs per scenario, on the san
 const done = await scenario('completed → exit', 60, RUNS, completion)
 const failed = await scenario('FAILED → reported', 60, RUNS, failure)
 const alarm = await scenario('alarm → rollback requested', 60, RUNS, alarmToRollback)
+const canary = await scenario('canary alarm → StopDeployment', 60, RUNS, canaryAlarmToStop, progressiveWithBake())
 // ECS durations at real speed (time scale 1), so a rollout lasts long enough for a per-minute rate to mean something.
 const slow = await scenario('calls per minute (time scale 1)', 1, 1, completion)
 
-const all = [...done, ...failed, ...alarm, ...slow]
+const all = [...done, ...failed, ...alarm, ...canary, ...slow]
 console.log('')
 row('our deployment COMPLETED → action exits (median)', `${median(done.map((s) => s.ms))} ms`, '≤ 2000 ms', median(done.map((s) => s.ms)) <= 2000)
 row('our deployment FAILED → action reports it (median)', `${median(failed.map((s) => s.ms))} ms`, '≤ 2000 ms', median(failed.map((s) => s.ms)) <= 2000)
 console.log(`${'  (FAILED → action exits, after ECS rollback completes)'.padEnd(58)} ${`${median(failed.map((s) => s.exitMs))} ms`.padStart(12)}`)
 row('alarm in ALARM during bake → rollback requested (median)', `${median(alarm.map((s) => s.ms))} ms`, '≤ 2000 ms', median(alarm.map((s) => s.ms)) <= 2000)
+row('alarm during CodeDeploy canary bake → StopDeployment (median)', `${median(canary.map((s) => s.ms))} ms`, '≤ 2000 ms', median(canary.map((s) => s.ms)) <= 2000)
 const rate = perMinute(slow)[0]
 row(`API calls per minute, ${Math.round(slow[0].wallMs / 1000)} s rollout at time scale 1`, rate.toFixed(1), '≤ 30', rate <= 30)
 console.log(`${'  (the same rate in the few-second runs above, which poll at 1 s)'.padEnd(58)} ${median(perMinute([...done, ...failed])).toFixed(1).padStart(12)}`)

@@ -1,38 +1,73 @@
-// `npm run demo`: starts the sandbox and runs the bundled action twice, as a runner would — a good release that
-// succeeds, then a buggy one the circuit breaker rolls back — printing the step log and the job summary of each.
-// Exits 0 when both outcomes are the expected ones.
-import { join } from 'node:path'
-import { startSandbox } from '../sandbox/index.js'
-import { repoRoot, runAction } from './action-runner.js'
+// `npm run demo`: starts the sandbox and runs the bundled action as a runner would — a good release that succeeds,
+// a buggy one the circuit breaker rolls back, and a canary release (CodeDeploy) whose alarm fires during the bake and
+// is rolled back — printing the step log and the job summary of each. Exits 0 when every outcome is the expected one.
+import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
+import { runAction } from './action-runner.js'
+import { progressiveWithBake, world } from './worlds.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 
-const releases: { title: string; image: string; expected: string; extra: Record<string, string> }[] = [
-  { title: 'A good release (web:v1.1)', image: `${ECR}/web:v1.1`, expected: 'succeeded', extra: { alarms: 'web-5xx', 'bake-time': '5s' } },
-  { title: 'A buggy release (web:v2-crash): its tasks exit 1 at start', image: `${ECR}/web:v2-crash`, expected: 'rolled-back', extra: {} },
+interface Release {
+  title: string
+  world: WorldSpec
+  inputs: Record<string, string>
+  expected: string
+  /** What the simulated world does while the action bakes (the incident). */
+  duringBake?: (sandbox: Sandbox) => void
+}
+
+const releases: Release[] = [
+  {
+    title: 'A good release (web:v1.1), rolling, baked 5 s against alarm web-5xx',
+    world: world('demo.yaml'),
+    inputs: { service: 'web', image: `${ECR}/web:v1.1`, alarms: 'web-5xx', 'bake-time': '5s' },
+    expected: 'succeeded',
+  },
+  {
+    title: 'A buggy release (web:v2-crash): its tasks exit 1 at start',
+    world: world('demo.yaml'),
+    inputs: { service: 'web', image: `${ECR}/web:v2-crash` },
+    expected: 'rolled-back',
+  },
+  {
+    title: 'A canary release (web:v1.1) through CodeDeploy, 20% then the rest after 1m; web-cd-5xx fires during the bake',
+    world: progressiveWithBake(),
+    inputs: { service: 'web-cd', image: `${ECR}/web:v1.1`, strategy: 'canary 20% 1m', alarms: 'web-cd-5xx', 'bake-time': '30s' },
+    expected: 'rolled-back',
+    duringBake: (sandbox) =>
+      sandbox.control.setAlarmState('web-cd-5xx', 'ALARM', {
+        reason: 'Threshold Crossed: 1 datapoint [12.0 (23/11/26 14:05:00)] was greater than or equal to the threshold (5.0).',
+      }),
+  },
 ]
 
 const bar = (text: string) => `\n${'═'.repeat(100)}\n  ${text}\n${'═'.repeat(100)}`
-
-const sandbox = await startSandbox({ world: join(repoRoot, 'sandbox', 'worlds', 'demo.yaml'), timeScale: 60 })
-console.log(`Sandbox up at ${sandbox.url} (ECS time runs 60× faster than the wall clock).`)
 const results: { title: string; expected: string; got: string }[] = []
-try {
-  for (const release of releases) {
-    console.log(bar(`${release.title} — uses: ecs-safe-deploy (cluster demo, service web)`))
+
+for (const release of releases) {
+  const sandbox = await startSandbox({ world: release.world, timeScale: 60 })
+  try {
+    console.log(bar(`${release.title}\n  uses: ecs-safe-deploy (cluster demo, service ${release.inputs.service}); sandbox ${sandbox.url}, ECS time 60× faster`))
+    let baking = false
     const run = await runAction({
       endpoint: sandbox.url,
-      inputs: { cluster: 'demo', service: 'web', image: release.image, timeout: '10m', ...release.extra },
-      onLine: (line) => console.log(`  │ ${line}`),
+      inputs: { cluster: 'demo', timeout: '10m', ...release.inputs },
+      onLine: (line) => {
+        console.log(`  │ ${line}`)
+        if (release.duringBake && !baking && /── bake/.test(line)) {
+          baking = true
+          setTimeout(() => release.duringBake?.(sandbox), 3_000)
+        }
+      },
     })
     if (run.stderr.trim()) console.log(run.stderr)
     console.log(`  └ exit code ${run.code}; outputs: ${JSON.stringify(run.outputs)}`)
     console.log(bar(`Job summary: ${release.title}`))
     console.log(run.summary)
     results.push({ title: release.title, expected: release.expected, got: run.outputs.outcome ?? '(none)' })
+  } finally {
+    await sandbox.stop()
   }
-} finally {
-  await sandbox.stop()
 }
 
 console.log(bar('Demo result'))

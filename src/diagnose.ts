@@ -4,7 +4,7 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Clients } from './aws-clients.js'
-import type { DeploymentFacts } from './facts.js'
+import type { CodeDeployObservation, DeploymentFacts } from './facts.js'
 import { errorText } from './poller.js'
 import { addLogTail, direct, isScaledIn, kindOf, listStoppedTasks, stoppedTaskFrom } from './stopped-tasks.js'
 import type { FailureCause, StoppedTask, Timeline } from './timeline.js'
@@ -34,9 +34,24 @@ export function describeStop(task: StoppedTask): string {
   return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason
 }
 
+/** CodeDeploy's own words: the lifecycle event (hook) that failed, else errorInformation. */
+function codeDeployHeadline(facts: DeploymentFacts, cd: CodeDeployObservation): string | undefined {
+  const event = cd.failedEvent
+  if (event) {
+    const what = facts.hook?.name === event.name && facts.hook.target ? `Hook ${event.name} (Lambda ${facts.hook.target})` : `Lifecycle event ${event.name}`
+    return `${what} failed${event.errorCode && event.errorCode !== 'ScriptFailed' ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`
+  }
+  if (cd.errorInformation?.message) return cd.errorInformation.message
+  if (cd.errorInformation?.code) return `CodeDeploy deployment ${cd.deploymentId} ended ${cd.status} (${cd.errorInformation.code})`
+  if (facts.timedOut) return `Timed out: CodeDeploy deployment ${cd.deploymentId} was ${cd.status ?? 'not seen'}`
+  return undefined
+}
+
 function headline(facts: DeploymentFacts): string {
   const fired = facts.bake?.fired
   if (fired) return `Alarm ${fired.name} went to ALARM during the bake${fired.reason ? `: ${fired.reason}` : ''}`
+  const codeDeploy = facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy)
+  if (codeDeploy) return codeDeploy
   if (facts.ecsRollback) return facts.ecsRollback.reason
   if (facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason) return facts.final.rolloutStateReason
   if (facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS') return facts.serviceDeployment.statusReason

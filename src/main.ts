@@ -4,13 +4,16 @@
 import * as core from '@actions/core'
 import { createClients, type Clients } from './aws-clients.js'
 import { buildAndPush, type BuiltImage } from './build-image.js'
-import { getInputs, InputError, type BuildInputs, type Inputs } from './context.js'
+import { getInputs, InputError, type BuildInputs, type CodeDeployInputs, type Inputs } from './context.js'
 import { diagnose } from './diagnose.js'
 import { formatDuration } from './duration.js'
+import { runCodeDeploy } from './deploy-codedeploy.js'
+import { runNative } from './deploy-native.js'
 import { runRolling, type RollingPlan } from './deploy-rolling.js'
 import type { Engine } from './engine.js'
 import type { DeploymentFacts } from './facts.js'
 import { decideOutcome } from './outcome.js'
+import type { CodeDeployChecked } from './preflight-codedeploy.js'
 import { ecrClientIn, preflight, PreflightError, type PushTarget } from './preflight.js'
 import { loginToEcr, logoutFromEcr } from './ecr-login.js'
 import { renderTaskDefinition } from './render.js'
@@ -89,7 +92,7 @@ export async function run(): Promise<void> {
     currentDeploymentConfiguration: checked.service.deploymentConfiguration,
     image,
   }
-  const facts = await deploy(clients, checked.engine, plan, timeline)
+  const facts = await deploy(clients, checked.engine, plan, timeline, { inputs: inputs.codeDeploy, checked: checked.codeDeploy })
   const decision = decideOutcome(facts)
   const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline)
   timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` })
@@ -102,12 +105,21 @@ export async function run(): Promise<void> {
 }
 
 /** The engine the service and `strategy` chose does the deployment; each returns what it observed. */
-async function deploy(clients: Clients, engine: Engine, plan: RollingPlan, timeline: Timeline): Promise<DeploymentFacts> {
+async function deploy(
+  clients: Clients,
+  engine: Engine,
+  plan: RollingPlan,
+  timeline: Timeline,
+  codeDeploy: { inputs: CodeDeployInputs; checked?: CodeDeployChecked },
+): Promise<DeploymentFacts> {
   switch (engine.kind) {
     case 'rolling':
       return runRolling(clients, plan, timeline)
-    default:
-      throw new Error(`${engine.label}: not implemented yet — this build deploys rolling updates only.`)
+    case 'ecs-native':
+      return runNative(clients, { ...plan, engine }, timeline)
+    case 'codedeploy':
+      if (!codeDeploy.checked) throw new Error('The CodeDeploy engine runs only after its preflight checks passed.')
+      return runCodeDeploy(clients, { ...plan, engine, codeDeploy: codeDeploy.inputs, appSpec: codeDeploy.checked.appSpec }, timeline)
   }
 }
 

@@ -14,6 +14,8 @@ import { composeTags } from './build-image.js'
 import type { Inputs } from './context.js'
 import { chooseEngine, type Engine } from './engine.js'
 import { accountRegistry, parseEcrRegistry, parseImageRef, resolveImage, type ImageRef } from './image-ref.js'
+import { checkCodeDeploy, type CodeDeployChecked } from './preflight-codedeploy.js'
+import { checkNative } from './preflight-native.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from './render.js'
 
 export class PreflightError extends Error {
@@ -42,6 +44,8 @@ export interface Preflight {
   alarms: string[]
   /** How this deployment runs: rolling, ECS blue/green/canary/linear, or CodeDeploy. */
   engine: Engine
+  /** CodeDeploy engine: the AppSpec and the deployment group's termination wait. */
+  codeDeploy?: CodeDeployChecked
   /**
    * Set when another deployment is still under way: the service has more than one deployment, or its PRIMARY is
    * IN_PROGRESS. Starting ours on top would make ECS replace it mid-flight and blur which deployment failed, so main
@@ -64,7 +68,7 @@ export interface PushTarget {
 const ALARM_BATCH = 100
 
 /** A failed AWS call as one problem line: which call, what AWS said, and what usually fixes it. */
-function callProblem(call: string, err: unknown): string {
+export function callProblem(call: string, err: unknown): string {
   const name = (err as { name?: string }).name ?? 'Error'
   // Network failures arrive wrapped ("AWS SDK error wrapper for Error: connect ECONNREFUSED …").
   const message = ((err as { message?: string }).message ?? String(err)).replace(/^AWS SDK error wrapper for /, '').replace(/\.$/, '')
@@ -110,8 +114,15 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     }
   }
 
+  let codeDeploy: CodeDeployChecked | undefined
+  if (engine?.kind === 'codedeploy' && service) {
+    const checked = await checkCodeDeploy(clients, inputs, service, engine, rendered?.taskDefinition, inRegion)
+    found.service.push(...checked.problems)
+    codeDeploy = checked.checked
+  }
+
   const problems = [...found.cluster, ...found.service, ...found.image, ...found.taskDefinition, ...found.alarms]
-  if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !engine) {
+  if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !engine || (engine.kind === 'codedeploy' && !codeDeploy)) {
     // Every path that leaves one of these unset has recorded why.
     throw new PreflightError(problems)
   }
@@ -125,7 +136,9 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     ...(image?.push ? { push: image.push } : {}),
     alarms,
     engine,
-    ...inProgress(service),
+    ...(codeDeploy ? { codeDeploy } : {}),
+    // CodeDeploy refuses a second deployment in the group itself; ECS deployments say nothing about it.
+    ...(engine.kind === 'codedeploy' ? {} : inProgress(service)),
   }
 
   async function checkCluster(): Promise<string | undefined> {
@@ -171,6 +184,7 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     const chosen = chooseEngine(inputs.strategy, service, inputs.codeDeploy, inputs.cluster)
     if ('problem' in chosen) found.service.push(chosen.problem)
     else engine = chosen.engine
+    if (engine?.kind === 'ecs-native') found.service.push(...checkNative(service, engine, inputs.bakeTimeMs))
     if (!service.taskDefinition) found.service.push(`${name} has no task definition.`)
     return service
   }

@@ -31,7 +31,7 @@ export function describeEvent(event: TimelineEvent): string {
     case 'tasks-stopped':
       return `${event.tasks.length} task${event.tasks.length === 1 ? '' : 's'} stopped`
     case 'traffic-shifted':
-      return `traffic ${event.label}: ${event.from}% → ${event.to}%`
+      return `${event.label} traffic: ${event.from}% → ${event.to}% on the new revision`
     case 'alarm':
       return `alarm ${event.name}: ${event.state}${event.reason ? ` — ${event.reason}` : ''}`
     case 'hook-waiting':

@@ -82,6 +82,43 @@ function addCause(cause: FailureCause): void {
   }
 }
 
+/** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
+function codeDeployRows(facts: DeploymentFacts): [{ data: string; header: true }, string][] {
+  const cd = facts.codeDeploy
+  if (!cd) return []
+  const row = (name: string, value: string): [{ data: string; header: true }, string] => [{ data: name, header: true }, escape(value)]
+  const waiting = cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : ''
+  const rows = [row('CodeDeploy', `${facts.engine ?? 'CodeDeploy'}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)]
+  if (facts.trafficShifts?.length) rows.push(row('Production traffic on the new task set', facts.trafficShifts.map((t) => `${t.percent}%`).join(' → ')))
+  const event = cd.failedEvent
+  if (event) {
+    const hook = facts.hook?.name === event.name && facts.hook.target ? ` (Lambda ${facts.hook.target})` : ''
+    rows.push(row('Failed lifecycle event', `${event.name}${hook}${event.errorCode ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`))
+    if (event.logTail) rows.push(row('Hook log tail', event.logTail))
+  }
+  if (cd.rollbackDeploymentId) rows.push(row('CodeDeploy rollback deployment', `${cd.rollbackDeploymentId}: ${cd.rollbackStatus ?? 'not seen'}`))
+  return rows
+}
+
+/** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
+function nativeRows(facts: DeploymentFacts): [{ data: string; header: true }, string][] {
+  if (!facts.engine || facts.codeDeploy || !facts.serviceDeploymentArn) return []
+  const row = (name: string, value: string): [{ data: string; header: true }, string] => [{ data: name, header: true }, escape(value)]
+  const sd = facts.serviceDeployment
+  const rows = [
+    row('Strategy', facts.engine),
+    row('Service deployment', `${facts.serviceDeploymentArn.slice(facts.serviceDeploymentArn.lastIndexOf('/') + 1)}${sd?.status ? `: ${sd.status}` : ''}`),
+    row('Production traffic on the new revision', ['0%', ...(facts.trafficShifts ?? []).map((t) => `${t.percent}%`)].join(' → ')),
+  ]
+  const hook = facts.hook
+  if (hook) {
+    const state = hook.status === 'AWAITING_ACTION' ? 'waiting for approval' : hook.status === 'IN_PROGRESS' ? 'still running' : hook.status
+    const who = hook.target === 'PAUSE' ? `PAUSE hook ${hook.name}` : `${hook.target ?? hook.name} (${hook.name})`
+    rows.push(row('Lifecycle hook', `${who}: ${state}${hook.stage ? ` at ${hook.stage}` : ''}`))
+  }
+  return rows
+}
+
 /** Builds the summary into core.summary's buffer (not written). */
 export function buildSummary({ facts, decision, timeline, cause }: SummaryInput): void {
   const end = facts.finishedAt?.getTime() ?? timeline.events.at(-1)?.at.getTime() ?? Date.now()
@@ -96,6 +133,8 @@ export function buildSummary({ facts, decision, timeline, cause }: SummaryInput)
       [{ data: 'Deployment', header: true }, escape(facts.deploymentId ?? '—')],
       ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, escape(facts.actionRollback.deploymentId)]] : []),
       ...(facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, escape(facts.ecsRollback.deploymentId)]] : []),
+      ...codeDeployRows(facts),
+      ...nativeRows(facts),
     ])
   const rows = phases(timeline, end)
   if (rows.length > 0) {
