@@ -89755,6 +89755,50 @@ async function diagnose(clients, facts, timeline) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/register.ts
+// The first step every engine shares: open the run's facts and register the rendered task definition.
+
+
+/** The image a task definition deploys: its first essential container's. */
+function imageOf(taskDefinition) {
+    const containers = taskDefinition?.containerDefinitions ?? [];
+    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
+}
+/** The facts of a run that is about to start, before anything is known of it. */
+function startFacts(plan, at, engine) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        ...(engine ? { engine } : {}),
+        alarms: plan.alarms,
+        rollbackPolicy: plan.rollback,
+        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+        image: plan.image ?? imageOf(plan.taskDefinition),
+        startedAt: at(),
+        waited: plan.wait,
+        timedOut: false,
+        stoppedTasks: [],
+        throttled: 0,
+    };
+}
+/** Registers the task definition; its ARN, or undefined with `facts.error` saying why nothing was deployed. */
+async function registerTaskDefinition(clients, plan, facts, timeline, at) {
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
+        facts.taskDefinition = out.taskDefinition;
+        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
+        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
+    }
+    catch (error) {
+        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
+        return undefined;
+    }
+    if (!facts.taskDefinitionArn)
+        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
+    return facts.taskDefinitionArn;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -90028,10 +90072,6 @@ const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
 const MAX_TRANSIENT_ERRORS = 5;
 /** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
 const ROLLBACK_APPEAR_LOOKS = 5;
-function imageOf(taskDefinition) {
-    const containers = taskDefinition?.containerDefinitions ?? [];
-    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
-}
 const revision = (arn) => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?');
 function greenOf(target) {
     return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
@@ -90196,42 +90236,16 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
     const now = options.watch?.now ?? realClock.now;
     const at = () => new Date(now());
     const { engine } = plan;
-    const facts = {
-        cluster: plan.cluster,
-        service: plan.service,
-        engine: engine.label,
-        alarms: plan.alarms,
-        rollbackPolicy: plan.rollback,
-        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? imageOf(plan.taskDefinition),
-        startedAt: at(),
-        waited: plan.wait,
-        timedOut: false,
-        stoppedTasks: [],
-        throttled: 0,
-    };
+    const facts = startFacts(plan, at, engine.label);
     const finish = (watch) => {
         if (watch)
             facts.throttled += watch.poller.throttled;
         facts.finishedAt = at();
         return facts;
     };
-    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
-        facts.taskDefinition = out.taskDefinition;
-        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
-        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
-    }
-    catch (error) {
-        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn)
         return finish();
-    }
-    const taskDefinitionArn = facts.taskDefinitionArn;
-    if (!taskDefinitionArn) {
-        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
-        return finish();
-    }
     let configNote = '';
     if (engine.config.kind === 'custom') {
         try {
@@ -90954,6 +90968,7 @@ async function waitForIdle(clients, cluster, service, deadline, timeline, option
 
 
 
+
 const deploy_rolling_DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
 function deploymentConfigurationFor(current, alarms, rollback) {
@@ -90972,10 +90987,6 @@ function rollbackConfiguration(config) {
         deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
         ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
     };
-}
-function deploy_rolling_imageOf(taskDefinition) {
-    const containers = taskDefinition?.containerDefinitions ?? [];
-    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
 }
 /** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
 function deploymentFor(service, taskDefinitionArn) {
@@ -90999,39 +91010,14 @@ function apply(facts, result) {
 async function runRolling(clients, plan, timeline, options = {}) {
     const now = options.watch?.now ?? realClock.now;
     const at = () => new Date(now());
-    const facts = {
-        cluster: plan.cluster,
-        service: plan.service,
-        alarms: plan.alarms,
-        rollbackPolicy: plan.rollback,
-        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? deploy_rolling_imageOf(plan.taskDefinition),
-        startedAt: at(),
-        waited: plan.wait,
-        timedOut: false,
-        stoppedTasks: [],
-        throttled: 0,
-    };
+    const facts = startFacts(plan, at);
     const finish = () => {
         facts.finishedAt = at();
         return facts;
     };
-    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
-        facts.taskDefinition = out.taskDefinition;
-        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
-        facts.image = plan.image ?? deploy_rolling_imageOf(out.taskDefinition) ?? facts.image;
-    }
-    catch (error) {
-        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn)
         return finish();
-    }
-    const taskDefinitionArn = facts.taskDefinitionArn;
-    if (!taskDefinitionArn) {
-        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
-        return finish();
-    }
     const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback);
     timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn });
     let updated;
@@ -91171,6 +91157,7 @@ async function rollBack(clients, plan, config, facts, trigger, timeline, options
 
 
 
+
 const deploy_native_DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 /** Without a change, DescribeServices (for service events and task counts) every this many looks. */
 const SERVICE_LOOK_EVERY = 3;
@@ -91211,10 +91198,6 @@ function nativeConfiguration(plan) {
         bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
     };
 }
-function deploy_native_imageOf(taskDefinition) {
-    const containers = taskDefinition?.containerDefinitions ?? [];
-    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
-}
 const deploy_native_revision = (arn) => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?');
 function clock(options) {
     const now = options.watch?.now ?? Date.now;
@@ -91230,40 +91213,14 @@ function bakeLine(minutes, plan) {
 }
 async function runNative(clients, plan, timeline, options = {}) {
     const { at } = clock(options);
-    const facts = {
-        cluster: plan.cluster,
-        service: plan.service,
-        engine: plan.engine.label,
-        alarms: plan.alarms,
-        rollbackPolicy: plan.rollback,
-        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? deploy_native_imageOf(plan.taskDefinition),
-        startedAt: at(),
-        waited: plan.wait,
-        timedOut: false,
-        stoppedTasks: [],
-        throttled: 0,
-    };
+    const facts = startFacts(plan, at, plan.engine.label);
     const finish = () => {
         facts.finishedAt = at();
         return facts;
     };
-    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
-        facts.taskDefinition = out.taskDefinition;
-        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
-        facts.image = plan.image ?? deploy_native_imageOf(out.taskDefinition) ?? facts.image;
-    }
-    catch (error) {
-        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn)
         return finish();
-    }
-    const taskDefinitionArn = facts.taskDefinitionArn;
-    if (!taskDefinitionArn) {
-        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
-        return finish();
-    }
     const config = nativeConfiguration(plan);
     timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
     let updated;

@@ -16,8 +16,8 @@ import {
   type ECSTaskSet,
   type LifecycleEvent,
 } from '@aws-sdk/client-codedeploy'
-import { RegisterTaskDefinitionCommand, type TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Clients } from './aws-clients.js'
+import { registerTaskDefinition, startFacts } from './register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { bake } from './bake.js'
 import type { CodeDeployInputs } from './context.js'
@@ -43,11 +43,6 @@ const DONE_EVENT = new Set(['Succeeded', 'Skipped'])
 const MAX_TRANSIENT_ERRORS = 5
 /** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
 const ROLLBACK_APPEAR_LOOKS = 5
-
-function imageOf(taskDefinition: TaskDefinition | RollingPlan['taskDefinition'] | undefined): string | undefined {
-  const containers = taskDefinition?.containerDefinitions ?? []
-  return (containers.find((c) => c.essential !== false) ?? containers[0])?.image
-}
 
 const revision = (arn: string | undefined): string => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?')
 
@@ -227,41 +222,15 @@ export async function runCodeDeploy(
   const now = options.watch?.now ?? realClock.now
   const at = () => new Date(now())
   const { engine } = plan
-  const facts: DeploymentFacts = {
-    cluster: plan.cluster,
-    service: plan.service,
-    engine: engine.label,
-    alarms: plan.alarms,
-    rollbackPolicy: plan.rollback,
-    previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-    image: plan.image ?? imageOf(plan.taskDefinition),
-    startedAt: at(),
-    waited: plan.wait,
-    timedOut: false,
-    stoppedTasks: [],
-    throttled: 0,
-  }
+  const facts = startFacts(plan, at, engine.label)
   const finish = (watch?: CodeDeployWatch): DeploymentFacts => {
     if (watch) facts.throttled += watch.poller.throttled
     facts.finishedAt = at()
     return facts
   }
 
-  timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` })
-  try {
-    const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(plan.taskDefinition))
-    facts.taskDefinition = out.taskDefinition
-    facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn
-    facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image
-  } catch (error) {
-    facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`
-    return finish()
-  }
-  const taskDefinitionArn = facts.taskDefinitionArn
-  if (!taskDefinitionArn) {
-    facts.error = 'RegisterTaskDefinition returned no task definition ARN'
-    return finish()
-  }
+  const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
+  if (!taskDefinitionArn) return finish()
 
   let configNote = ''
   if (engine.config.kind === 'custom') {

@@ -9,17 +9,15 @@
 import {
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
-  RegisterTaskDefinitionCommand,
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
   type Deployment,
   type DeploymentConfiguration,
-  type RegisterTaskDefinitionCommandInput,
   type Service,
   type ServiceDeployment,
-  type TaskDefinition,
 } from '@aws-sdk/client-ecs'
 import type { Clients } from './aws-clients.js'
+import { registerTaskDefinition, startFacts } from './register.js'
 import { deploymentConfigurationFor, type RollingPlan } from './deploy-rolling.js'
 import type { Engine } from './engine.js'
 import type { DeploymentFacts, DeploymentObservation, HookObservation, ServiceDeploymentObservation } from './facts.js'
@@ -79,11 +77,6 @@ export function nativeConfiguration(plan: NativePlan): DeploymentConfiguration {
   }
 }
 
-function imageOf(taskDefinition: TaskDefinition | RegisterTaskDefinitionCommandInput | undefined): string | undefined {
-  const containers = taskDefinition?.containerDefinitions ?? []
-  return (containers.find((c) => c.essential !== false) ?? containers[0])?.image
-}
-
 const revision = (arn: string | undefined): string => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?')
 
 function clock(options: NativeOptions): { now: () => number; at: () => Date } {
@@ -102,40 +95,14 @@ function bakeLine(minutes: number, plan: NativePlan): string {
 
 export async function runNative(clients: Clients, plan: NativePlan, timeline: Timeline, options: NativeOptions = {}): Promise<DeploymentFacts> {
   const { at } = clock(options)
-  const facts: DeploymentFacts = {
-    cluster: plan.cluster,
-    service: plan.service,
-    engine: plan.engine.label,
-    alarms: plan.alarms,
-    rollbackPolicy: plan.rollback,
-    previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-    image: plan.image ?? imageOf(plan.taskDefinition),
-    startedAt: at(),
-    waited: plan.wait,
-    timedOut: false,
-    stoppedTasks: [],
-    throttled: 0,
-  }
+  const facts = startFacts(plan, at, plan.engine.label)
   const finish = (): DeploymentFacts => {
     facts.finishedAt = at()
     return facts
   }
 
-  timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` })
-  try {
-    const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(plan.taskDefinition))
-    facts.taskDefinition = out.taskDefinition
-    facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn
-    facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image
-  } catch (error) {
-    facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`
-    return finish()
-  }
-  const taskDefinitionArn = facts.taskDefinitionArn
-  if (!taskDefinitionArn) {
-    facts.error = 'RegisterTaskDefinition returned no task definition ARN'
-    return finish()
-  }
+  const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
+  if (!taskDefinitionArn) return finish()
 
   const config = nativeConfiguration(plan)
   timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` })

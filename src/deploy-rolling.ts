@@ -2,14 +2,13 @@
 // nothing: src/outcome.ts turns the facts into the outcome. AWS errors end the run as facts (`error`), not throws,
 // so the outcome, diagnosis and reports still happen.
 import {
-  RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
   type DeploymentConfiguration,
   type RegisterTaskDefinitionCommandInput,
   type Service,
-  type TaskDefinition,
 } from '@aws-sdk/client-ecs'
 import type { Clients } from './aws-clients.js'
+import { registerTaskDefinition, startFacts } from './register.js'
 import { bake } from './bake.js'
 import type { RollbackPolicy } from './context.js'
 import type { ActionRollback, DeploymentFacts, DeploymentObservation } from './facts.js'
@@ -70,11 +69,6 @@ function rollbackConfiguration(config: DeploymentConfiguration): DeploymentConfi
   }
 }
 
-function imageOf(taskDefinition: TaskDefinition | RegisterTaskDefinitionCommandInput | undefined): string | undefined {
-  const containers = taskDefinition?.containerDefinitions ?? []
-  return (containers.find((c) => c.essential !== false) ?? containers[0])?.image
-}
-
 /** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
 function deploymentFor(service: Service | undefined, taskDefinitionArn: string): DeploymentObservation | undefined {
   const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn)
@@ -104,39 +98,14 @@ export async function runRolling(
 ): Promise<DeploymentFacts> {
   const now = options.watch?.now ?? realClock.now
   const at = () => new Date(now())
-  const facts: DeploymentFacts = {
-    cluster: plan.cluster,
-    service: plan.service,
-    alarms: plan.alarms,
-    rollbackPolicy: plan.rollback,
-    previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-    image: plan.image ?? imageOf(plan.taskDefinition),
-    startedAt: at(),
-    waited: plan.wait,
-    timedOut: false,
-    stoppedTasks: [],
-    throttled: 0,
-  }
+  const facts = startFacts(plan, at)
   const finish = (): DeploymentFacts => {
     facts.finishedAt = at()
     return facts
   }
 
-  timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` })
-  try {
-    const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(plan.taskDefinition))
-    facts.taskDefinition = out.taskDefinition
-    facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn
-    facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image
-  } catch (error) {
-    facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`
-    return finish()
-  }
-  const taskDefinitionArn = facts.taskDefinitionArn
-  if (!taskDefinitionArn) {
-    facts.error = 'RegisterTaskDefinition returned no task definition ARN'
-    return finish()
-  }
+  const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
+  if (!taskDefinitionArn) return finish()
 
   const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback)
   timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn })

@@ -1,7 +1,7 @@
 // Lifecycle hooks of blue/green, linear and canary deployments: starting a hook's run when its stage begins,
 // settling it by the sandbox's hook rules (deps.hooks) or its timeout, and the outcome of a stage's hooks.
 import { randomBytes } from 'node:crypto'
-import type { HookBook, HookRule } from '../types.js'
+import type { HookRule } from '../types.js'
 import type { HookRun, HookStage, HookStatus, LifecycleHookConfig, NativeRollout } from './native-model.js'
 import type { Ctx, ServiceDeployment } from './state.js'
 
@@ -52,7 +52,7 @@ export const isWaiting = (run: HookRun): boolean => run.status === 'AWAITING_ACT
 export type StageHooks = { state: 'running' } | { state: 'passed' } | { state: 'failed'; run: HookRun }
 
 /** Settle the runs of the current stage that are due (rule outcome, then timeout) and say where the stage stands. */
-export function settleStageHooks(ctx: Ctx, sd: ServiceDeployment, rollout: NativeRollout, runs: HookRun[], nowMs: number): StageHooks {
+export function settleStageHooks(ctx: Ctx, sd: ServiceDeployment, runs: HookRun[], nowMs: number): StageHooks {
   for (const run of runs.filter(isWaiting)) {
     if (run.settlesAt !== undefined && run.settlesAt <= nowMs && run.settlesAt <= run.expiresAt) {
       setHookStatus(ctx, sd, run, run.outcome === 'fail' ? 'FAILED' : 'SUCCEEDED')

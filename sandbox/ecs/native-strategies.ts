@@ -79,7 +79,7 @@ function enter(ctx: Ctx, service: Service, sd: ServiceDeployment, green: Deploym
     recordTraffic(ctx, sd, r)
   }
   if (stage === 'CLEAN_UP') {
-    stopTasks(ctx, service, serviceTasks(ctx, service).filter((t) => isAlive(t) && t.deploymentId !== green.id), green.id, now)
+    stopTasks(service, serviceTasks(ctx, service).filter((t) => isAlive(t) && t.deploymentId !== green.id), green.id, now)
     for (const d of service.deployments) if (d !== green) d.desiredCount = 0
   }
   if (isHookStage(stage)) startStageHooks(ctx, sd, r, stage, now)
@@ -88,7 +88,7 @@ function enter(ctx: Ctx, service: Service, sd: ServiceDeployment, green: Deploym
 /** Where the current stage goes once it is over, or `wait`. A failed hook rolls back (and the step waits). */
 function nextStage(ctx: Ctx, service: Service, sd: ServiceDeployment, green: Deployment, r: NativeRollout, now: number): LifecycleStage | 'wait' | 'done' {
   if (isHookStage(r.stage)) {
-    const hooks = settleStageHooks(ctx, sd, r, currentRuns(r), now)
+    const hooks = settleStageHooks(ctx, sd, currentRuns(r), now)
     if (hooks.state === 'failed') {
       failNativeDeployment(ctx, service, sd, { kind: 'hook', run: hooks.run }, now)
       return 'wait'
@@ -157,11 +157,11 @@ function keepGreenScaled(ctx: Ctx, service: Service, green: Deployment, r: Nativ
     addEvent(service, now, messages.started(started))
   } else if (missing < 0) {
     const extra = [...alive].sort((a, b) => Number(isHealthy(a, now)) - Number(isHealthy(b, now)) || b.createdAt - a.createdAt)
-    stopTasks(ctx, service, extra.slice(0, -missing), green.id, now)
+    stopTasks(service, extra.slice(0, -missing), green.id, now)
   }
 }
 
-function stopTasks(ctx: Ctx, service: Service, tasks: Task[], byDeploymentId: string, now: number): void {
+function stopTasks(service: Service, tasks: Task[], byDeploymentId: string, now: number): void {
   const stopped: string[] = []
   for (const t of tasks) {
     if (t.lastStatus === 'RUNNING') stopped.push(t.id)
@@ -252,7 +252,7 @@ export function failNativeDeployment(ctx: Ctx, service: Service, sd: ServiceDepl
   r.productionWeight = 0
   r.testWeight = 0
   recordTraffic(ctx, sd, r)
-  stopTasks(ctx, service, serviceTasks(ctx, service).filter((x) => isAlive(x) && x.deploymentId !== blue.id), blue.id, now)
+  stopTasks(service, serviceTasks(ctx, service).filter((x) => isAlive(x) && x.deploymentId !== blue.id), blue.id, now)
   sd.rollbackDeploymentId = blue.id
   sd.rollback = { reason: t.reason, startedAt: now, serviceRevisionArn: blue.serviceRevisionArn }
   setStatus(ctx, service, sd, 'ROLLBACK_IN_PROGRESS', now, t.reason)
