@@ -132,6 +132,18 @@ describe('CodeDeploy through the bundled action', () => {
 })
 
 describe('a misconfigured CodeDeploy service changes nothing', () => {
+  test('a crashing release: the cause names the stopped tasks, their exit code and their last log line', async () => {
+    const s = await start(60)
+    const run = await deploy(s, { image: `${ECR}/web:v2-crash`, strategy: 'blue-green' })
+    expect(run.outputs.outcome).toBe('rolled-back')
+    const text = errors(run)
+    expect(text).toMatch(/Essential container in task exited \(exit code 1 in web\)/)
+    expect(text).toContain('Log: Error: DATABASE_URL is not set')
+    expect(run.summary).toContain('DATABASE_URL is not set')
+    // Tasks stopped before their container ran have no log stream: that is no reason for a warning.
+    expect(run.stdout).not.toContain('could not read the logs')
+  })
+
   test('missing application, unknown configuration and a bake longer than the termination wait: all named, zero mutating calls', async () => {
     const s = await start(60)
     const run = await deploy(s, { 'codedeploy-application': 'AppECS-nope', 'deployment-config': 'CodeDeployDefault.ECSCanary99Percent', 'bake-time': '5m' })

@@ -89566,12 +89566,18 @@ function kindOf(task) {
 function isScaledIn(task) {
     return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
 }
-/** Stopped tasks started by one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only. */
-async function listStoppedTasks(clients, call, cluster, deploymentId, skip = new Set()) {
+/**
+ * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
+ * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
+ */
+async function listStoppedTasks(clients, call, cluster, of, skip = new Set()) {
+    const filter = 'deploymentId' in of
+        ? { startedBy: of.deploymentId }
+        : { family: of.taskDefinitionArn.slice(of.taskDefinitionArn.lastIndexOf('/') + 1).split(':')[0] };
     const arns = [];
     let nextToken;
     do {
-        const page = await call(() => clients.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({ cluster, startedBy: deploymentId, desiredStatus: 'STOPPED', nextToken })));
+        const page = await call(() => clients.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({ cluster, ...filter, desiredStatus: 'STOPPED', nextToken })));
         arns.push(...(page.taskArns ?? []));
         nextToken = page.nextToken;
     } while (nextToken && arns.length < 100);
@@ -89580,7 +89586,7 @@ async function listStoppedTasks(clients, call, cluster, deploymentId, skip = new
         return [];
     const described = await call(() => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: fresh })));
     // A task asked to stop may still be stopping; its exit code comes once it is STOPPED.
-    return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED');
+    return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED' && ('deploymentId' in of || t.taskDefinitionArn === of.taskDefinitionArn));
 }
 /** The container whose logs explain the stop: an essential one that exited non-zero, else the first essential. */
 function explainingContainer(task, taskDefinition) {
@@ -89603,7 +89609,16 @@ async function addLogTail(clients, call, task, taskDefinition) {
         return task;
     const stream = `${prefix}/${container}/${task.taskId}`;
     const logLocation = `${group} ${stream}`;
-    const out = await call(() => clients.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false })));
+    let out;
+    try {
+        out = await call(() => clients.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false })));
+    }
+    catch (error) {
+        // A task that stopped before its container ran never created its stream: it has nothing to tell.
+        if (error.name === 'ResourceNotFoundException')
+            return task;
+        throw error;
+    }
     const logTail = (out.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).slice(-LOG_TAIL_LINES);
     return { ...task, logTail, logLocation };
 }
@@ -89686,14 +89701,18 @@ async function diagnose(clients, facts, timeline) {
         }
     }
     const tasks = [...facts.stoppedTasks];
-    if (facts.deploymentId) {
+    // A CodeDeploy task set's tasks do not carry the deployment id: find them by our task definition revision.
+    const of = facts.codeDeploy
+        ? facts.taskDefinitionArn && { taskDefinitionArn: facts.taskDefinitionArn }
+        : facts.deploymentId && { deploymentId: facts.deploymentId };
+    if (of) {
         try {
             const known = new Set(tasks.map((t) => t.taskId));
-            const found = await listStoppedTasks(clients, direct, facts.cluster, facts.deploymentId, known);
+            const found = await listStoppedTasks(clients, direct, facts.cluster, of, known);
             tasks.push(...found.map(stoppedTaskFrom));
         }
         catch (error) {
-            note(`list the stopped tasks of ${facts.deploymentId}`, error);
+            note(`list the stopped tasks of ${'deploymentId' in of ? of.deploymentId : of.taskDefinitionArn}`, error);
         }
     }
     const groups = groupStoppedTasks(tasks);
@@ -90852,7 +90871,7 @@ class DeploymentWatch {
     /** Stopped tasks of our deployment not yet shown; log tails for the first task of each kind. */
     async collectStopped() {
         try {
-            const tasks = await listStoppedTasks(this.clients, this.call, this.target.cluster, this.target.deploymentId, this.stoppedIds);
+            const tasks = await listStoppedTasks(this.clients, this.call, this.target.cluster, { deploymentId: this.target.deploymentId }, this.stoppedIds);
             this.wantStopped = false;
             if (tasks.length === 0)
                 return;

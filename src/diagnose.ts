@@ -78,13 +78,17 @@ export async function diagnose(clients: Clients, facts: DeploymentFacts, timelin
   }
 
   const tasks = [...facts.stoppedTasks]
-  if (facts.deploymentId) {
+  // A CodeDeploy task set's tasks do not carry the deployment id: find them by our task definition revision.
+  const of = facts.codeDeploy
+    ? facts.taskDefinitionArn && { taskDefinitionArn: facts.taskDefinitionArn }
+    : facts.deploymentId && { deploymentId: facts.deploymentId }
+  if (of) {
     try {
       const known = new Set(tasks.map((t) => t.taskId))
-      const found = await listStoppedTasks(clients, direct, facts.cluster, facts.deploymentId, known)
+      const found = await listStoppedTasks(clients, direct, facts.cluster, of, known)
       tasks.push(...found.map(stoppedTaskFrom))
     } catch (error) {
-      note(`list the stopped tasks of ${facts.deploymentId}`, error)
+      note(`list the stopped tasks of ${'deploymentId' in of ? of.deploymentId : of.taskDefinitionArn}`, error)
     }
   }
   const groups = groupStoppedTasks(tasks)

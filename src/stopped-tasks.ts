@@ -41,20 +41,25 @@ export function isScaledIn(task: StoppedTask): boolean {
   return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '')
 }
 
-/** Stopped tasks started by one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only. */
+/**
+ * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
+ * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
+ */
 export async function listStoppedTasks(
   clients: Clients,
   call: Call,
   cluster: string,
-  deploymentId: string,
+  of: { deploymentId: string } | { taskDefinitionArn: string },
   skip: ReadonlySet<string> = new Set(),
 ): Promise<Task[]> {
+  const filter =
+    'deploymentId' in of
+      ? { startedBy: of.deploymentId }
+      : { family: of.taskDefinitionArn.slice(of.taskDefinitionArn.lastIndexOf('/') + 1).split(':')[0] }
   const arns: string[] = []
   let nextToken: string | undefined
   do {
-    const page = await call(() =>
-      clients.ecs.send(new ListTasksCommand({ cluster, startedBy: deploymentId, desiredStatus: 'STOPPED', nextToken })),
-    )
+    const page = await call(() => clients.ecs.send(new ListTasksCommand({ cluster, ...filter, desiredStatus: 'STOPPED', nextToken })))
     arns.push(...(page.taskArns ?? []))
     nextToken = page.nextToken
   } while (nextToken && arns.length < 100)
@@ -62,7 +67,9 @@ export async function listStoppedTasks(
   if (fresh.length === 0) return []
   const described = await call(() => clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: fresh })))
   // A task asked to stop may still be stopping; its exit code comes once it is STOPPED.
-  return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED')
+  return (described.tasks ?? []).filter(
+    (t) => t.lastStatus === 'STOPPED' && ('deploymentId' in of || t.taskDefinitionArn === of.taskDefinitionArn),
+  )
 }
 
 /** The container whose logs explain the stop: an essential one that exited non-zero, else the first essential. */
@@ -90,11 +97,18 @@ export async function addLogTail(
   if (!container || !group || !prefix) return task
   const stream = `${prefix}/${container}/${task.taskId}`
   const logLocation = `${group} ${stream}`
-  const out = await call(() =>
-    clients.logs.send(
-      new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false }),
-    ),
-  )
+  let out
+  try {
+    out = await call(() =>
+      clients.logs.send(
+        new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false }),
+      ),
+    )
+  } catch (error) {
+    // A task that stopped before its container ran never created its stream: it has nothing to tell.
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') return task
+    throw error
+  }
   const logTail = (out.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).slice(-LOG_TAIL_LINES)
   return { ...task, logTail, logLocation }
 }

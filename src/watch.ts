@@ -396,7 +396,7 @@ class DeploymentWatch {
   /** Stopped tasks of our deployment not yet shown; log tails for the first task of each kind. */
   private async collectStopped(): Promise<void> {
     try {
-      const tasks = await listStoppedTasks(this.clients, this.call, this.target.cluster, this.target.deploymentId, this.stoppedIds)
+      const tasks = await listStoppedTasks(this.clients, this.call, this.target.cluster, { deploymentId: this.target.deploymentId }, this.stoppedIds)
       this.wantStopped = false
       if (tasks.length === 0) return
       const fresh: StoppedTask[] = []
