@@ -90072,6 +90072,23 @@ async function bake(clients, plan, timeline, options = {}) {
     }
     return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
 }
+/**
+ * Bakes after a deployment reached its traffic, into `facts`: the bake result, a timeout when the deadline cut it
+ * short, or the error that stopped it. False when an error ended the run. `watch` lends its clock to the bake.
+ */
+async function bakeInto(clients, facts, plan, timeline, options = {}) {
+    const clock = { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}) };
+    try {
+        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, { ...clock, ...options.bake });
+        if (facts.bake.cutShortByDeadline)
+            facts.timedOut = true;
+        return true;
+    }
+    catch (error) {
+        facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
+        return false;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/deploy-codedeploy.ts
 // The CodeDeploy engine (services with the CODE_DEPLOY deployment controller): register → (create the custom
@@ -90321,15 +90338,8 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
     if (end === 'timeout')
         facts.timedOut = true;
     if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
-        try {
-            facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}), ...options.bake });
-            if (facts.bake.cutShortByDeadline)
-                facts.timedOut = true;
-        }
-        catch (error) {
-            facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
+        if (!(await bakeInto(clients, facts, plan, timeline, options)))
             return finish(watch);
-        }
     }
     const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut ? 'timeout' : undefined;
     if (trigger && rollbackOn) {
@@ -91088,15 +91098,8 @@ async function runRolling(clients, plan, timeline, options = {}) {
         return finish();
     }
     if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
-        try {
-            facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}), ...options.bake });
-            if (facts.bake.cutShortByDeadline)
-                facts.timedOut = true;
-        }
-        catch (error) {
-            facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
+        if (!(await bakeInto(clients, facts, plan, timeline, options)))
             return finish();
-        }
     }
     if (plan.rollback === 'on-failure') {
         const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut && !facts.ecsRollback && !facts.supersededBy ? 'timeout' : undefined;

@@ -1,7 +1,7 @@
 // Bake: after our deployment completed, keep watching the alarms for a while; an alarm in ALARM ends the bake.
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import type { Clients } from './aws-clients.js'
-import type { BakeResult } from './facts.js'
+import type { BakeResult, DeploymentFacts } from './facts.js'
 import { Poller, errorText, isThrottling, isTransient, type PollOptions } from './poller.js'
 import type { Timeline } from './timeline.js'
 
@@ -99,4 +99,26 @@ export async function bake(
     }
   }
   return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result
+}
+
+/**
+ * Bakes after a deployment reached its traffic, into `facts`: the bake result, a timeout when the deadline cut it
+ * short, or the error that stopped it. False when an error ended the run. `watch` lends its clock to the bake.
+ */
+export async function bakeInto(
+  clients: Clients,
+  facts: DeploymentFacts,
+  plan: { alarms: string[]; bakeTimeMs: number; deadline: number },
+  timeline: Timeline,
+  options: { watch?: PollOptions; bake?: PollOptions } = {},
+): Promise<boolean> {
+  const clock = { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}) }
+  try {
+    facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, { ...clock, ...options.bake })
+    if (facts.bake.cutShortByDeadline) facts.timedOut = true
+    return true
+  } catch (error) {
+    facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`
+    return false
+  }
 }

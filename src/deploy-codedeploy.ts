@@ -19,7 +19,7 @@ import {
 import type { Clients } from './aws-clients.js'
 import { registerTaskDefinition, startFacts } from './register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
-import { bake } from './bake.js'
+import { bakeInto } from './bake.js'
 import type { CodeDeployInputs } from './context.js'
 import type { RollingOptions, RollingPlan } from './deploy-rolling.js'
 import type { ActionRollback, CodeDeployObservation, DeploymentFacts } from './facts.js'
@@ -288,18 +288,7 @@ export async function runCodeDeploy(
   if (end === 'timeout') facts.timedOut = true
 
   if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
-    try {
-      facts.bake = await bake(
-        clients,
-        { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline },
-        timeline,
-        { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}), ...options.bake },
-      )
-      if (facts.bake.cutShortByDeadline) facts.timedOut = true
-    } catch (error) {
-      facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`
-      return finish(watch)
-    }
+    if (!(await bakeInto(clients, facts, plan, timeline, options))) return finish(watch)
   }
 
   const trigger: ActionRollback['trigger'] | undefined = facts.bake?.fired ? 'bake-alarm' : facts.timedOut ? 'timeout' : undefined

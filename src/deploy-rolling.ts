@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ecs'
 import type { Clients } from './aws-clients.js'
 import { registerTaskDefinition, startFacts } from './register.js'
-import { bake } from './bake.js'
+import { bakeInto } from './bake.js'
 import type { RollbackPolicy } from './context.js'
 import type { ActionRollback, DeploymentFacts, DeploymentObservation } from './facts.js'
 import { errorText, realClock, type PollOptions } from './poller.js'
@@ -163,18 +163,7 @@ export async function runRolling(
     return finish()
   }
   if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
-    try {
-      facts.bake = await bake(
-        clients,
-        { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline },
-        timeline,
-        { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}), ...options.bake },
-      )
-      if (facts.bake.cutShortByDeadline) facts.timedOut = true
-    } catch (error) {
-      facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`
-      return finish()
-    }
+    if (!(await bakeInto(clients, facts, plan, timeline, options))) return finish()
   }
 
   if (plan.rollback === 'on-failure') {
