@@ -9,7 +9,7 @@ import { decideOutcome } from '../src/outcome.js'
 import { checkCodeDeploy, type CodeDeployEngine } from '../src/preflight-codedeploy.js'
 import { describeEvent } from '../src/report/log.js'
 import { Timeline } from '../src/timeline.js'
-import { TD, fakeAws, fakeClock } from './helpers/fake-aws.js'
+import { TD, basePlan, fakeAws, fakeClock } from './helpers/fake-aws.js'
 
 const EVENTS = ['BeforeInstall', 'Install', 'AfterInstall', 'AllowTestTraffic', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic']
 const ID = 'd-AAAAAAAAA'
@@ -111,15 +111,7 @@ const CANARY: CodeDeployConfig = { kind: 'custom', name: 'EcsSafeDeploy.Canary10
 function plan(clock: { now: () => number }, over: Partial<CodeDeployPlan> = {}, config: CodeDeployConfig = CANARY): CodeDeployPlan {
   const engine: CodeDeployEngine = { kind: 'codedeploy', label: 'CodeDeploy canary 10% then the rest after 5m', application: 'AppECS-prod-web', deploymentGroup: 'DgpECS-prod-web', config }
   return {
-    cluster: 'prod',
-    service: 'web',
-    taskDefinition: { family: 'web', containerDefinitions: [{ name: 'app', image: 'repo/web:v2', essential: true }] },
-    previousTaskDefinitionArn: TD(41),
-    alarms: ['api-5xx'],
-    rollback: 'on-failure',
-    bakeTimeMs: 0,
-    deadline: clock.now() + 30 * 60_000,
-    wait: true,
+    ...basePlan(clock),
     engine,
     codeDeploy: { hooks: { AfterAllowTestTraffic: 'smoke' } },
     appSpec: appSpecFromService({ serviceName: 'web', loadBalancers: [{ containerName: 'app', containerPort: 80 }] }) as AppSpec,

@@ -7,7 +7,7 @@ import { checkNative } from '../src/preflight-native.js'
 import { parseStrategy } from '../src/strategy.js'
 import { Timeline, type TimelineEvent } from '../src/timeline.js'
 import { describeEvent } from '../src/report/log.js'
-import { SD_ARN, TD, fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
+import { SD_ARN, TD, basePlan, fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
 
 const BLUE_REV = 'arn:aws:ecs:us-east-1:123456789012:service-revision/prod/web/1111'
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:smoke-test'
@@ -64,15 +64,8 @@ const engineFor = (text: string): NativeEngine => {
 
 function plan(clock: { now: () => number }, over: Partial<NativePlan> = {}): NativePlan {
   return {
-    cluster: 'prod',
-    service: 'web',
-    taskDefinition: { family: 'web', containerDefinitions: [{ name: 'app', image: 'repo/web:v2', essential: true }] },
-    previousTaskDefinitionArn: TD(41),
-    alarms: ['api-5xx'],
-    rollback: 'on-failure',
+    ...basePlan(clock),
     bakeTimeMs: 90_000,
-    deadline: clock.now() + 30 * 60_000,
-    wait: true,
     currentDeploymentConfiguration: { strategy: 'LINEAR', linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 1 }, bakeTimeInMinutes: 5, maximumPercent: 200, minimumHealthyPercent: 100 },
     engine: engineFor('canary 20% 5m'),
     ...over,

@@ -3,7 +3,7 @@ import type { Deployment } from '@aws-sdk/client-ecs'
 import { runRolling, type RollingPlan } from '../src/deploy-rolling.js'
 import { decideOutcome } from '../src/outcome.js'
 import { Timeline } from '../src/timeline.js'
-import { SD_ARN, TD, fakeAws, fakeClock } from './helpers/fake-aws.js'
+import { SD_ARN, TD, basePlan, fakeAws, fakeClock } from './helpers/fake-aws.js'
 
 /** A tiny ECS: each look moves the PRIMARY deployment one task forward, unless its revision is `stuck`. */
 function miniEcs(opts: { stuck?: number[]; alarm?: (n: number) => string } = {}) {
@@ -47,15 +47,9 @@ function miniEcs(opts: { stuck?: number[]; alarm?: (n: number) => string } = {})
 
 function plan(clock: { now: () => number }, over: Partial<RollingPlan> = {}): RollingPlan {
   return {
-    cluster: 'prod',
-    service: 'web',
-    taskDefinition: { family: 'web', containerDefinitions: [{ name: 'app', image: 'repo/web:v2', essential: true }] },
-    previousTaskDefinitionArn: TD(41),
-    alarms: ['api-5xx'],
-    rollback: 'on-failure',
+    ...basePlan(clock),
     bakeTimeMs: 30_000,
     deadline: clock.now() + 10 * 60_000,
-    wait: true,
     currentDeploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false } },
     ...over,
   }

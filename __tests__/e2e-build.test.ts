@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runAction, type ActionRun } from '../scripts/action-runner.js'
+import { runAction, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 import { leaks } from './helpers/capture.js'
 import { describeWithDocker } from './helpers/docker-env.js'
@@ -18,7 +18,6 @@ const NASTY = `spaces  and "double" 'single' ; touch /tmp/pwned-e2e-semicolon $(
 const PWNED = ['/tmp/pwned-e2e', '/tmp/pwned-e2e-semicolon', '/tmp/pwned-e2e-backtick']
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 
-const errors = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n')
 
 describeWithDocker('build, push, deploy and promote through the bundled action (real docker and registry)', (env) => {
   const repo = `e2e/web-${Date.now().toString(36)}`
@@ -202,7 +201,7 @@ describeWithDocker('build, push, deploy and promote through the bundled action (
     const missing = await deploy({ cluster: 'production', image: `${env().registry}/${repo}:never-pushed` }, shim.path, join(work, 'runner-temp-missing'))
     expect(missing.code).toBe(1)
     expect(missing.outputs.outcome).toBe('failed')
-    expect(errors(missing)).toContain(`ECR repository '${repo}' has no image with tag 'never-pushed'`)
+    expect(errorAnnotations(missing)).toContain(`ECR repository '${repo}' has no image with tag 'never-pushed'`)
     expect(sandbox.control.calls({ mutating: true })).toEqual([])
     expect(missing.summary).toContain('Nothing was changed')
 

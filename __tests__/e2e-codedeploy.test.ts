@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { runAction, repoRoot, type ActionRun } from '../scripts/action-runner.js'
+import { runAction, repoRoot, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import type { WorldSpec } from '../sandbox/world-file.js'
 
@@ -36,7 +36,6 @@ function deploy(s: Sandbox, inputs: Record<string, string>, onLine?: (line: stri
   return runAction({ inputs: { cluster: 'demo', service: 'web-cd', image: IMAGE, timeout: '10m', ...inputs }, endpoint: s.url, onLine })
 }
 
-const errors = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n')
 const shifts = (run: ActionRun) => [...run.stdout.matchAll(/production traffic: (\d+)% → (\d+)% on the new revision/g)].map((m) => `${m[1]}→${m[2]}`)
 
 describe('CodeDeploy through the bundled action', () => {
@@ -92,8 +91,8 @@ describe('CodeDeploy through the bundled action', () => {
     expect(fired).toBe(true)
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)
-    expect(errors(run)).toContain('web-cd-5xx')
-    expect(errors(run)).toMatch(/CodeDeploy rolled back to web-cd:1 \(deployment d-[A-Z0-9]{9}\)/)
+    expect(errorAnnotations(run)).toContain('web-cd-5xx')
+    expect(errorAnnotations(run)).toMatch(/CodeDeploy rolled back to web-cd:1 \(deployment d-[A-Z0-9]{9}\)/)
     expect(s.control.calls({ operation: 'CreateDeployment' })[0].params).toMatchObject({
       autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
       overrideAlarmConfiguration: { enabled: true, alarms: [{ name: 'web-cd-5xx' }] },
@@ -113,7 +112,7 @@ describe('CodeDeploy through the bundled action', () => {
     expect(fired).toBe(true)
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)
-    expect(errors(run)).toMatch(/Alarm web-cd-5xx went to ALARM during the bake/)
+    expect(errorAnnotations(run)).toMatch(/Alarm web-cd-5xx went to ALARM during the bake/)
     expect(run.stdout).toMatch(/rollback by the action/)
     expect(run.stdout).toMatch(/production traffic: 100% → 0%/)
   })
@@ -124,7 +123,7 @@ describe('CodeDeploy through the bundled action', () => {
     const run = await deploy(s, { strategy: 'blue-green', 'codedeploy-hooks': 'AfterAllowTestTraffic=web-cd-smoke-test' })
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)
-    const text = errors(run)
+    const text = errorAnnotations(run)
     expect(text).toContain('failed (HOOK_EXECUTION_FAILURE): hook AfterAllowTestTraffic (Lambda web-cd-smoke-test) failed: smoke test: GET /health returned 500.')
     expect(run.stdout).toContain('waiting for AfterAllowTestTraffic: Lambda web-cd-smoke-test')
     expect(run.summary).toContain('AfterAllowTestTraffic')
@@ -136,7 +135,7 @@ describe('a misconfigured CodeDeploy service changes nothing', () => {
     const s = await start(60)
     const run = await deploy(s, { image: `${ECR}/web:v2-crash`, strategy: 'blue-green' })
     expect(run.outputs.outcome).toBe('rolled-back')
-    const text = errors(run)
+    const text = errorAnnotations(run)
     expect(text).toMatch(/Essential container in task exited \(exit code 1 in web\)/)
     expect(text).toContain('Log: Error: DATABASE_URL is not set')
     expect(run.summary).toContain('DATABASE_URL is not set')
@@ -149,7 +148,7 @@ describe('a misconfigured CodeDeploy service changes nothing', () => {
     const run = await deploy(s, { 'codedeploy-application': 'AppECS-nope', 'deployment-config': 'CodeDeployDefault.ECSCanary99Percent', 'bake-time': '5m' })
     expect(run.code).toBe(1)
     expect(run.outputs.outcome).toBe('failed')
-    const text = errors(run)
+    const text = errorAnnotations(run)
     expect(text).toContain('CodeDeploy application `AppECS-nope` does not exist')
     expect(text).toContain('DgpECS-demo-web-cd')
     expect(text).toContain('AppECS-<cluster>-<service>')
@@ -159,7 +158,7 @@ describe('a misconfigured CodeDeploy service changes nothing', () => {
 
     const bake = await deploy(s, { 'bake-time': '5m' })
     expect(bake.code).toBe(1)
-    expect(errors(bake)).toMatch(/terminationWaitTimeInMinutes 0\), but bake-time is 5m/)
+    expect(errorAnnotations(bake)).toMatch(/terminationWaitTimeInMinutes 0\), but bake-time is 5m/)
     expect(s.control.calls({ mutating: true })).toEqual([])
   })
 })

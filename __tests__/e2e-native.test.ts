@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { ContinueServiceDeploymentCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
-import { runAction, type ActionRun } from '../scripts/action-runner.js'
+import { runAction, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import type { WorldSpec } from '../sandbox/world-file.js'
 
@@ -85,7 +85,6 @@ function deploy(s: Sandbox, inputs: Record<string, string>, onLine?: (line: stri
 }
 
 const ecs = (s: Sandbox) => new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials })
-const errors = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n')
 const mutating = (s: Sandbox) => s.control.calls({ mutating: true }).map((c) => c.operation)
 
 async function serviceNow(s: Sandbox) {
@@ -134,7 +133,7 @@ describe('ECS-native deployments through the bundled action', () => {
     const run = await deploy(s, { image: await push(s, 'v3') })
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)
-    expect(errors(run)).toContain('ECS deployment circuit breaker')
+    expect(errorAnnotations(run)).toContain('ECS deployment circuit breaker')
     expect(run.stdout).toMatch(/rollback by ECS: ecs-svc\/\d+ → web:1: ECS deployment circuit breaker/)
     expect(run.summary).toContain('rolled-back')
     expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
@@ -174,7 +173,7 @@ describe('ECS-native deployments through the bundled action', () => {
     })
     expect(fired).toBe(true)
     expect(run.outputs.outcome).toBe('rolled-back')
-    expect(errors(run)).toContain('ECS deployment alarm: web-5xx is in ALARM state')
+    expect(errorAnnotations(run)).toContain('ECS deployment alarm: web-5xx is in ALARM state')
     expect(run.stdout).toContain('production traffic: 20% → 0% on the new revision')
     expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
   }, 120_000)
@@ -189,7 +188,7 @@ describe('ECS-native deployments through the bundled action', () => {
     })
     expect(fired).toBe(true)
     expect(run.outputs.outcome).toBe('rolled-back')
-    expect(errors(run)).toMatch(/ECS deployment alarm: web-5xx is in ALARM state — during the bake time/)
+    expect(errorAnnotations(run)).toMatch(/ECS deployment alarm: web-5xx is in ALARM state — during the bake time/)
     // ECS did the rollback: the action made no change of its own after UpdateService.
     expect(mutating(s)).toEqual(['RegisterTaskDefinition', 'UpdateService'])
     expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
@@ -205,8 +204,8 @@ describe('ECS-native deployments through the bundled action', () => {
     )
     const run = await deploy(s, { image: await push(s, 'v2') })
     expect(run.outputs.outcome).toBe('rolled-back')
-    expect(errors(run)).toContain(SMOKE_TEST)
-    expect(errors(run)).toContain('GET /health returned 503')
+    expect(errorAnnotations(run)).toContain(SMOKE_TEST)
+    expect(errorAnnotations(run)).toContain('GET /health returned 503')
     expect(run.stdout).toMatch(/waiting for lifecycle hook arn:aws:lambda:us-east-1:123456789012:function:smoke-test at POST_TEST_TRAFFIC_SHIFT/)
     expect(run.summary).toMatch(/Lifecycle hook<\/th>\s*<td>arn:aws:lambda:us-east-1:123456789012:function:smoke-test \(ecs-lambda-\S+\): FAILED at POST_TEST_TRAFFIC_SHIFT/)
     expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
@@ -237,7 +236,7 @@ describe('ECS-native deployments through the bundled action', () => {
     const stop = s.control.calls({ operation: 'StopServiceDeployment' })
     expect(stop).toHaveLength(1)
     expect(stop[0].params).toMatchObject({ stopType: 'ROLLBACK' })
-    expect(errors(run)).toMatch(/did not complete before the timeout \(IN_PROGRESS, running 3\/3, pending 0, failed tasks 0\) while PAUSE hook ecs-pause-\S+ at POST_TEST_TRAFFIC_SHIFT was waiting for approval; rolled back to web:1\./)
+    expect(errorAnnotations(run)).toMatch(/did not complete before the timeout \(IN_PROGRESS, running 3\/3, pending 0, failed tasks 0\) while PAUSE hook ecs-pause-\S+ at POST_TEST_TRAFFIC_SHIFT was waiting for approval; rolled back to web:1\./)
     expect(run.summary).toMatch(/Lifecycle hook<\/th>\s*<td>PAUSE hook ecs-pause-\S+: waiting for approval at POST_TEST_TRAFFIC_SHIFT/)
     expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
   }, 120_000)
@@ -247,7 +246,7 @@ describe('ECS-native deployments through the bundled action', () => {
     const run = await deploy(s, { image: await push(s, 'v2'), strategy: 'canary' })
     expect(run.outputs.outcome).toBe('failed')
     expect(run.code).toBe(1)
-    const message = errors(run)
+    const message = errorAnnotations(run)
     expect(message).toContain('the load balancer of target group `targetgroup/web-blue/0123456789abcdef` has advancedConfiguration without productionListenerRule, roleArn')
     expect(mutating(s)).toEqual([])
   }, 60_000)
@@ -256,7 +255,7 @@ describe('ECS-native deployments through the bundled action', () => {
     const s = await start(world({ loadBalancers: [] }))
     const run = await deploy(s, { image: await push(s, 'v2'), strategy: 'blue-green' })
     expect(run.outputs.outcome).toBe('failed')
-    expect(errors(run)).toContain('Service `web` has no load balancer')
+    expect(errorAnnotations(run)).toContain('Service `web` has no load balancer')
     expect(mutating(s)).toEqual([])
   }, 60_000)
 })

@@ -89533,9 +89533,58 @@ function errorText(error) {
     return String(error);
 }
 
+;// CONCATENATED MODULE: ./src/register.ts
+// The first step every engine shares: open the run's facts and register the rendered task definition.
+
+
+/** `web:42` from a task definition ARN, or `fallback` when there is none. */
+function revisionOf(arn, fallback) {
+    return arn ? arn.slice(arn.lastIndexOf('/') + 1) : fallback;
+}
+/** The image a task definition deploys: its first essential container's. */
+function imageOf(taskDefinition) {
+    const containers = taskDefinition?.containerDefinitions ?? [];
+    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
+}
+/** The facts of a run that is about to start, before anything is known of it. */
+function startFacts(plan, at, engine) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        ...(engine ? { engine } : {}),
+        alarms: plan.alarms,
+        rollbackPolicy: plan.rollback,
+        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+        image: plan.image ?? imageOf(plan.taskDefinition),
+        startedAt: at(),
+        waited: plan.wait,
+        timedOut: false,
+        stoppedTasks: [],
+        throttled: 0,
+    };
+}
+/** Registers the task definition; its ARN, or undefined with `facts.error` saying why nothing was deployed. */
+async function registerTaskDefinition(clients, plan, facts, timeline, at) {
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
+        facts.taskDefinition = out.taskDefinition;
+        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
+        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
+    }
+    catch (error) {
+        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
+        return undefined;
+    }
+    if (!facts.taskDefinitionArn)
+        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
+    return facts.taskDefinitionArn;
+}
+
 ;// CONCATENATED MODULE: ./src/stopped-tasks.ts
 // Stopped tasks in words: stop code, reason, container exit codes, and the last log lines the essential
 // container wrote (awslogs). Used live by the watcher and again by the diagnosis.
+
 
 
 const direct = (send) => send();
@@ -89573,7 +89622,7 @@ function isScaledIn(task) {
 async function listStoppedTasks(clients, call, cluster, of, skip = new Set()) {
     const filter = 'deploymentId' in of
         ? { startedBy: of.deploymentId }
-        : { family: of.taskDefinitionArn.slice(of.taskDefinitionArn.lastIndexOf('/') + 1).split(':')[0] };
+        : { family: revisionOf(of.taskDefinitionArn, '').split(':')[0] };
     const arns = [];
     let nextToken;
     do {
@@ -89772,50 +89821,6 @@ async function diagnose(clients, facts, timeline) {
         serviceEvents,
         alarms: [...alarms].map(([name, reason]) => (reason ? { name, reason } : { name })),
     };
-}
-
-;// CONCATENATED MODULE: ./src/register.ts
-// The first step every engine shares: open the run's facts and register the rendered task definition.
-
-
-/** The image a task definition deploys: its first essential container's. */
-function imageOf(taskDefinition) {
-    const containers = taskDefinition?.containerDefinitions ?? [];
-    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
-}
-/** The facts of a run that is about to start, before anything is known of it. */
-function startFacts(plan, at, engine) {
-    return {
-        cluster: plan.cluster,
-        service: plan.service,
-        ...(engine ? { engine } : {}),
-        alarms: plan.alarms,
-        rollbackPolicy: plan.rollback,
-        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? imageOf(plan.taskDefinition),
-        startedAt: at(),
-        waited: plan.wait,
-        timedOut: false,
-        stoppedTasks: [],
-        throttled: 0,
-    };
-}
-/** Registers the task definition; its ARN, or undefined with `facts.error` saying why nothing was deployed. */
-async function registerTaskDefinition(clients, plan, facts, timeline, at) {
-    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
-        facts.taskDefinition = out.taskDefinition;
-        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
-        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
-    }
-    catch (error) {
-        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
-        return undefined;
-    }
-    if (!facts.taskDefinitionArn)
-        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
-    return facts.taskDefinitionArn;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -90108,7 +90113,6 @@ const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
 const MAX_TRANSIENT_ERRORS = 5;
 /** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
 const ROLLBACK_APPEAR_LOOKS = 5;
-const revision = (arn) => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?');
 function greenOf(target) {
     return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
 }
@@ -90264,7 +90268,7 @@ class CodeDeployWatch {
             type: 'phase',
             at: this.at(),
             phase: 'rollback',
-            detail: `CodeDeploy rolls back to ${revision(facts.previousTaskDefinitionArn)} (deployment ${rollbackId}): ${why}`,
+            detail: `CodeDeploy rolls back to ${revisionOf(facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
         });
     }
 }
@@ -90298,7 +90302,7 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
         type: 'phase',
         at: at(),
         phase: 'deploy',
-        detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revision(taskDefinitionArn)}`,
+        detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
     });
     const rollbackOn = plan.rollback === 'on-failure';
     try {
@@ -90306,7 +90310,7 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
             applicationName: engine.application,
             deploymentGroupName: engine.deploymentGroup,
             ...(configName ? { deploymentConfigName: configName } : {}),
-            description: `ecs-safe-deploy: ${plan.service} → ${revision(taskDefinitionArn)}`,
+            description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
             revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks)) },
             autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
             ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
@@ -91220,7 +91224,6 @@ function nativeConfiguration(plan) {
         bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
     };
 }
-const deploy_native_revision = (arn) => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?');
 function clock(options) {
     const now = options.watch?.now ?? Date.now;
     return { now, at: () => new Date(now()) };
@@ -91262,7 +91265,7 @@ async function runNative(clients, plan, timeline, options = {}) {
     const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
     const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
     facts.serviceDeploymentArn = arn;
-    facts.deploymentId = ours?.id ?? deploy_native_revision(arn);
+    facts.deploymentId = ours?.id ?? revisionOf(arn, '?');
     if (ours)
         facts.final = observe(ours);
     if (!plan.wait)
@@ -91298,9 +91301,9 @@ async function deploy_native_rollBack(clients, plan, facts, watch, timeline) {
     facts.actionRollback = rollback;
     const waiting = facts.hook;
     const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
-    const why = `service deployment ${deploy_native_revision(facts.serviceDeploymentArn)} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${deploy_native_revision(to)}` });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: deploy_native_revision(to), reason: why, by: 'action' });
+    const why = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` });
+    timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' });
     try {
         await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }));
     }
@@ -91435,7 +91438,7 @@ class NativeWatch {
                     type: 'rollback',
                     at: this.at(),
                     from: this.facts.deploymentId ?? '',
-                    to: deploy_native_revision(this.plan.previousTaskDefinitionArn),
+                    to: revisionOf(this.plan.previousTaskDefinitionArn, '?'),
                     reason: this.rollbackReason(),
                     by: 'ecs',
                 });
@@ -91619,7 +91622,7 @@ class NativeWatch {
             const stage = this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason;
             const primary = this.otherPrimary();
             facts.ecsRollback = {
-                deploymentId: primary?.id ?? `service revision ${deploy_native_revision(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn)}`,
+                deploymentId: primary?.id ?? `service revision ${revisionOf(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn, '?')}`,
                 taskDefinition: primary?.taskDefinition ?? facts.previousTaskDefinitionArn,
                 reason: stage,
                 completed: status === 'ROLLBACK_SUCCESSFUL',
@@ -91635,7 +91638,7 @@ class NativeWatch {
             if (current && current !== facts.serviceDeploymentArn && primary && primary.id !== facts.deploymentId) {
                 facts.supersededBy = { deploymentId: primary.id ?? current, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
             }
-            facts.final = this.failed(sd, sd.statusReason ?? `service deployment ${deploy_native_revision(facts.serviceDeploymentArn)} was stopped`);
+            facts.final = this.failed(sd, sd.statusReason ?? `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} was stopped`);
         }
     }
     /** Our deployment as it ended: DescribeServices' view when it agrees, else the service deployment's counts. */
@@ -91682,9 +91685,7 @@ function serviceDeploymentObservation(arn, sd) {
 }
 
 ;// CONCATENATED MODULE: ./src/outcome.ts
-function outcome_revision(arn) {
-    return arn ? arn.slice(arn.lastIndexOf('/') + 1) : 'the previous task definition';
-}
+
 function describe(o) {
     if (!o)
         return 'never observed';
@@ -91720,11 +91721,11 @@ function decideOutcome(facts) {
             ? `Alarm ${facts.bake?.fired?.name} went to ALARM during the bake${facts.bake?.fired?.reason ? ` (${facts.bake.fired.reason})` : ''}`
             : `Deployment ${id} did not complete before the timeout (${describe(facts.final)})${waitingHook(facts)}`;
         if (!ours.completed) {
-            return { outcome: 'failed', reason: `${cause}; rolling back to ${outcome_revision(ours.toTaskDefinitionArn)} failed: ${sentence(ours.problem ?? 'unknown')}` };
+            return { outcome: 'failed', reason: `${cause}; rolling back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} failed: ${sentence(ours.problem ?? 'unknown')}` };
         }
         return {
             outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
-            reason: `${cause}; rolled back to ${outcome_revision(ours.toTaskDefinitionArn)}.`,
+            reason: `${cause}; rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')}.`,
         };
     }
     const ecs = facts.ecsRollback;
@@ -91742,7 +91743,7 @@ function decideOutcome(facts) {
         const by = facts.supersededBy;
         return {
             outcome: 'failed',
-            reason: `Deployment ${id} was superseded by deployment ${by.deploymentId}${by.taskDefinition ? ` (${outcome_revision(by.taskDefinition)})` : ''}, which this run did not start.`,
+            reason: `Deployment ${id} was superseded by deployment ${by.deploymentId}${by.taskDefinition ? ` (${revisionOf(by.taskDefinition, 'the previous task definition')})` : ''}, which this run did not start.`,
         };
     }
     if (facts.error)
@@ -91767,7 +91768,7 @@ function decideOutcome(facts) {
     const completed = f?.status === 'PRIMARY' && f.rolloutState === 'COMPLETED' && f.counts.running === f.counts.desired;
     if (completed && (!facts.bake || facts.bake.passed)) {
         const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
-        return { outcome: 'succeeded', reason: `Deployment ${id} completed: ${f.counts.running}/${f.counts.desired} tasks of ${outcome_revision(facts.taskDefinitionArn)} running${baked}.` };
+        return { outcome: 'succeeded', reason: `Deployment ${id} completed: ${f.counts.running}/${f.counts.desired} tasks of ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')} running${baked}.` };
     }
     return { outcome: 'failed', reason: `Deployment ${id} ended without completing (${describe(f)}).` };
 }
@@ -91801,12 +91802,12 @@ function decideCodeDeploy(facts, cd) {
             return { outcome: 'failed', reason: `${cause}; rolling back failed: ${sentence(ours.problem ?? 'unknown')}` };
         return {
             outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
-            reason: `${cause}; CodeDeploy rolled back to ${outcome_revision(ours.toTaskDefinitionArn)} (deployment ${ours.deploymentId}).`,
+            reason: `${cause}; CodeDeploy rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} (deployment ${ours.deploymentId}).`,
         };
     }
     if (cd.status === 'Failed' || cd.status === 'Stopped') {
         const why = codeDeployFailure(facts, cd);
-        const back = outcome_revision(facts.previousTaskDefinitionArn);
+        const back = revisionOf(facts.previousTaskDefinitionArn, 'the previous task definition');
         if (cd.rollbackDeploymentId && cd.rollbackStatus === 'Succeeded') {
             return { outcome: 'rolled-back', reason: `${why} CodeDeploy rolled back to ${back} (deployment ${cd.rollbackDeploymentId}).` };
         }
@@ -91831,7 +91832,7 @@ function decideCodeDeploy(facts, cd) {
     const moved = cd.status === 'Succeeded' || (cd.status === 'InProgress' && traffic === 100);
     if (moved && (!facts.bake || facts.bake.passed)) {
         const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
-        return { outcome: 'succeeded', reason: `CodeDeploy deployment ${id} moved all production traffic to ${outcome_revision(facts.taskDefinitionArn)}${baked}.` };
+        return { outcome: 'succeeded', reason: `CodeDeploy deployment ${id} moved all production traffic to ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')}${baked}.` };
     }
     return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` };
 }
@@ -92729,6 +92730,7 @@ function setOutputs(facts, outcome) {
 
 
 
+
 /** GitHub rejects a step summary over 1 MiB; stay well under it. */
 const MAX_SUMMARY_CHARS = 200_000;
 const MAX_LINE = 300;
@@ -92742,10 +92744,6 @@ const MARK = {
 function summary_escape(text) {
     const cut = text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
     return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-/** "web:42" from a task definition ARN. */
-function summary_revision(arn) {
-    return arn ? arn.slice(arn.lastIndexOf('/') + 1) : '—';
 }
 function phases(timeline, end) {
     const events = timeline.events.filter((e) => e.type === 'phase');
@@ -92841,7 +92839,7 @@ function buildSummary({ facts, decision, timeline, cause }) {
         .addTable([
         [{ data: 'Cluster', header: true }, summary_escape(facts.cluster)],
         [{ data: 'Service', header: true }, summary_escape(facts.service)],
-        [{ data: 'Task definition', header: true }, `${summary_escape(summary_revision(facts.previousTaskDefinitionArn))} → ${summary_escape(summary_revision(facts.taskDefinitionArn))}`],
+        [{ data: 'Task definition', header: true }, `${summary_escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${summary_escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
         [{ data: 'Image', header: true }, summary_escape(facts.image ?? '—')],
         [{ data: 'Deployment', header: true }, summary_escape(facts.deploymentId ?? '—')],
         ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, summary_escape(facts.actionRollback.deploymentId)]] : []),
@@ -92929,6 +92927,7 @@ class Timeline {
 
 
 
+
 async function run() {
     const startedAt = Date.now();
     const timeline = new Timeline();
@@ -92973,7 +92972,7 @@ async function run() {
         type: 'phase',
         at: new Date(),
         phase: 'render',
-        detail: `${checked.currentTaskDefinitionArn.split('/').pop()}: container ${checked.containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`,
+        detail: `${revisionOf(checked.currentTaskDefinitionArn, '?')}: container ${checked.containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`,
     });
     if (checked.inProgress) {
         try {

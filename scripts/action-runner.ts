@@ -34,6 +34,10 @@ export interface RunOptions {
   nodeArgs?: string[]
 }
 
+/** The messages of the error annotations a run printed, one per line. */
+export const errorAnnotations = (run: ActionRun): string =>
+  run.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n')
+
 /** Parses the GITHUB_OUTPUT / GITHUB_STATE file format (`name<<delimiter\nvalue\ndelimiter`). */
 export function parseEnvFile(text: string): Record<string, string> {
   const result: Record<string, string> = {}

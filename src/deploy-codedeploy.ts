@@ -17,7 +17,7 @@ import {
   type LifecycleEvent,
 } from '@aws-sdk/client-codedeploy'
 import type { Clients } from './aws-clients.js'
-import { registerTaskDefinition, startFacts } from './register.js'
+import { registerTaskDefinition, revisionOf, startFacts } from './register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { bakeInto } from './bake.js'
 import type { CodeDeployInputs } from './context.js'
@@ -44,7 +44,6 @@ const MAX_TRANSIENT_ERRORS = 5
 /** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
 const ROLLBACK_APPEAR_LOOKS = 5
 
-const revision = (arn: string | undefined): string => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?')
 
 function greenOf(target: ECSTarget | undefined): ECSTaskSet | undefined {
   return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green')
@@ -206,7 +205,7 @@ class CodeDeployWatch {
       type: 'phase',
       at: this.at(),
       phase: 'rollback',
-      detail: `CodeDeploy rolls back to ${revision(facts.previousTaskDefinitionArn)} (deployment ${rollbackId}): ${why}`,
+      detail: `CodeDeploy rolls back to ${revisionOf(facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
     })
   }
 }
@@ -248,7 +247,7 @@ export async function runCodeDeploy(
     type: 'phase',
     at: at(),
     phase: 'deploy',
-    detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revision(taskDefinitionArn)}`,
+    detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
   })
   const rollbackOn = plan.rollback === 'on-failure'
   try {
@@ -257,7 +256,7 @@ export async function runCodeDeploy(
         applicationName: engine.application,
         deploymentGroupName: engine.deploymentGroup,
         ...(configName ? { deploymentConfigName: configName } : {}),
-        description: `ecs-safe-deploy: ${plan.service} → ${revision(taskDefinitionArn)}`,
+        description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
         revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks)) },
         autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
         ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),

@@ -17,7 +17,7 @@ import {
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs'
 import type { Clients } from './aws-clients.js'
-import { registerTaskDefinition, startFacts } from './register.js'
+import { registerTaskDefinition, revisionOf, startFacts } from './register.js'
 import { deploymentConfigurationFor, type RollingPlan } from './deploy-rolling.js'
 import type { Engine } from './engine.js'
 import type { DeploymentFacts, DeploymentObservation, HookObservation, ServiceDeploymentObservation } from './facts.js'
@@ -77,7 +77,6 @@ export function nativeConfiguration(plan: NativePlan): DeploymentConfiguration {
   }
 }
 
-const revision = (arn: string | undefined): string => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '?')
 
 function clock(options: NativeOptions): { now: () => number; at: () => Date } {
   const now = options.watch?.now ?? Date.now
@@ -124,7 +123,7 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
   const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn)
   const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0]
   facts.serviceDeploymentArn = arn
-  facts.deploymentId = ours?.id ?? revision(arn)
+  facts.deploymentId = ours?.id ?? revisionOf(arn, '?')
   if (ours) facts.final = observe(ours)
   if (!plan.wait) return finish()
 
@@ -158,9 +157,9 @@ async function rollBack(clients: Clients, plan: NativePlan, facts: DeploymentFac
   facts.actionRollback = rollback
   const waiting = facts.hook
   const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined
-  const why = `service deployment ${revision(facts.serviceDeploymentArn)} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`
-  timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revision(to)}` })
-  timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revision(to), reason: why, by: 'action' })
+  const why = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`
+  timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` })
+  timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' })
   try {
     await clients.ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }))
   } catch (error) {
@@ -290,7 +289,7 @@ class NativeWatch {
           type: 'rollback',
           at: this.at(),
           from: this.facts.deploymentId ?? '',
-          to: revision(this.plan.previousTaskDefinitionArn),
+          to: revisionOf(this.plan.previousTaskDefinitionArn, '?'),
           reason: this.rollbackReason(),
           by: 'ecs',
         })
@@ -472,7 +471,7 @@ class NativeWatch {
       const stage = this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason
       const primary = this.otherPrimary()
       facts.ecsRollback = {
-        deploymentId: primary?.id ?? `service revision ${revision(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn)}`,
+        deploymentId: primary?.id ?? `service revision ${revisionOf(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn, '?')}`,
         taskDefinition: primary?.taskDefinition ?? facts.previousTaskDefinitionArn,
         reason: stage,
         completed: status === 'ROLLBACK_SUCCESSFUL',
@@ -488,7 +487,7 @@ class NativeWatch {
       if (current && current !== facts.serviceDeploymentArn && primary && primary.id !== facts.deploymentId) {
         facts.supersededBy = { deploymentId: primary.id ?? current, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason }
       }
-      facts.final = this.failed(sd, sd.statusReason ?? `service deployment ${revision(facts.serviceDeploymentArn)} was stopped`)
+      facts.final = this.failed(sd, sd.statusReason ?? `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} was stopped`)
     }
   }
 

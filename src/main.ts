@@ -13,6 +13,7 @@ import { runRolling, type RollingPlan } from './deploy-rolling.js'
 import type { Engine } from './engine.js'
 import type { DeploymentFacts } from './facts.js'
 import { decideOutcome } from './outcome.js'
+import { revisionOf } from './register.js'
 import type { CodeDeployChecked } from './preflight-codedeploy.js'
 import { ecrClientIn, preflight, PreflightError, type PushTarget } from './preflight.js'
 import { loginToEcr, logoutFromEcr } from './ecr-login.js'
@@ -66,7 +67,7 @@ export async function run(): Promise<void> {
     type: 'phase',
     at: new Date(),
     phase: 'render',
-    detail: `${checked.currentTaskDefinitionArn.split('/').pop()}: container ${checked.containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`,
+    detail: `${revisionOf(checked.currentTaskDefinitionArn, '?')}: container ${checked.containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`,
   })
 
   if (checked.inProgress) {

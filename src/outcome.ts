@@ -2,15 +2,13 @@
 // passed); a service that is "stable" again after a rollback is never a success.
 import type { CodeDeployObservation, DeploymentFacts, DeploymentObservation } from './facts.js'
 import type { Outcome } from './timeline.js'
+import { revisionOf } from './register.js'
 
 export interface Decision {
   outcome: Outcome
   reason: string
 }
 
-function revision(arn: string | undefined): string {
-  return arn ? arn.slice(arn.lastIndexOf('/') + 1) : 'the previous task definition'
-}
 
 function describe(o: DeploymentObservation | undefined): string {
   if (!o) return 'never observed'
@@ -49,11 +47,11 @@ export function decideOutcome(facts: DeploymentFacts): Decision {
         ? `Alarm ${facts.bake?.fired?.name} went to ALARM during the bake${facts.bake?.fired?.reason ? ` (${facts.bake.fired.reason})` : ''}`
         : `Deployment ${id} did not complete before the timeout (${describe(facts.final)})${waitingHook(facts)}`
     if (!ours.completed) {
-      return { outcome: 'failed', reason: `${cause}; rolling back to ${revision(ours.toTaskDefinitionArn)} failed: ${sentence(ours.problem ?? 'unknown')}` }
+      return { outcome: 'failed', reason: `${cause}; rolling back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} failed: ${sentence(ours.problem ?? 'unknown')}` }
     }
     return {
       outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
-      reason: `${cause}; rolled back to ${revision(ours.toTaskDefinitionArn)}.`,
+      reason: `${cause}; rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')}.`,
     }
   }
 
@@ -72,7 +70,7 @@ export function decideOutcome(facts: DeploymentFacts): Decision {
     const by = facts.supersededBy
     return {
       outcome: 'failed',
-      reason: `Deployment ${id} was superseded by deployment ${by.deploymentId}${by.taskDefinition ? ` (${revision(by.taskDefinition)})` : ''}, which this run did not start.`,
+      reason: `Deployment ${id} was superseded by deployment ${by.deploymentId}${by.taskDefinition ? ` (${revisionOf(by.taskDefinition, 'the previous task definition')})` : ''}, which this run did not start.`,
     }
   }
 
@@ -101,7 +99,7 @@ export function decideOutcome(facts: DeploymentFacts): Decision {
   const completed = f?.status === 'PRIMARY' && f.rolloutState === 'COMPLETED' && f.counts.running === f.counts.desired
   if (completed && (!facts.bake || facts.bake.passed)) {
     const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : ''
-    return { outcome: 'succeeded', reason: `Deployment ${id} completed: ${f.counts.running}/${f.counts.desired} tasks of ${revision(facts.taskDefinitionArn)} running${baked}.` }
+    return { outcome: 'succeeded', reason: `Deployment ${id} completed: ${f.counts.running}/${f.counts.desired} tasks of ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')} running${baked}.` }
   }
   return { outcome: 'failed', reason: `Deployment ${id} ended without completing (${describe(f)}).` }
 }
@@ -137,13 +135,13 @@ function decideCodeDeploy(facts: DeploymentFacts, cd: CodeDeployObservation): De
     if (!ours.completed) return { outcome: 'failed', reason: `${cause}; rolling back failed: ${sentence(ours.problem ?? 'unknown')}` }
     return {
       outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
-      reason: `${cause}; CodeDeploy rolled back to ${revision(ours.toTaskDefinitionArn)} (deployment ${ours.deploymentId}).`,
+      reason: `${cause}; CodeDeploy rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} (deployment ${ours.deploymentId}).`,
     }
   }
 
   if (cd.status === 'Failed' || cd.status === 'Stopped') {
     const why = codeDeployFailure(facts, cd)
-    const back = revision(facts.previousTaskDefinitionArn)
+    const back = revisionOf(facts.previousTaskDefinitionArn, 'the previous task definition')
     if (cd.rollbackDeploymentId && cd.rollbackStatus === 'Succeeded') {
       return { outcome: 'rolled-back', reason: `${why} CodeDeploy rolled back to ${back} (deployment ${cd.rollbackDeploymentId}).` }
     }
@@ -171,7 +169,7 @@ function decideCodeDeploy(facts: DeploymentFacts, cd: CodeDeployObservation): De
   const moved = cd.status === 'Succeeded' || (cd.status === 'InProgress' && traffic === 100)
   if (moved && (!facts.bake || facts.bake.passed)) {
     const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : ''
-    return { outcome: 'succeeded', reason: `CodeDeploy deployment ${id} moved all production traffic to ${revision(facts.taskDefinitionArn)}${baked}.` }
+    return { outcome: 'succeeded', reason: `CodeDeploy deployment ${id} moved all production traffic to ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')}${baked}.` }
   }
   return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` }
 }

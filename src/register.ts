@@ -6,6 +6,11 @@ import type { DeploymentFacts } from './facts.js'
 import { errorText } from './poller.js'
 import type { Timeline } from './timeline.js'
 
+/** `web:42` from a task definition ARN, or `fallback` when there is none. */
+export function revisionOf(arn: string | undefined, fallback: string): string {
+  return arn ? arn.slice(arn.lastIndexOf('/') + 1) : fallback
+}
+
 /** The image a task definition deploys: its first essential container's. */
 export function imageOf(taskDefinition: TaskDefinition | RegisterTaskDefinitionCommandInput | undefined): string | undefined {
   const containers = taskDefinition?.containerDefinitions ?? []

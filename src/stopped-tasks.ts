@@ -3,6 +3,7 @@
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { DescribeTasksCommand, ListTasksCommand, type Task, type TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Clients } from './aws-clients.js'
+import { revisionOf } from './register.js'
 import type { StoppedTask } from './timeline.js'
 
 /** Runs one AWS call; the watcher passes its budgeted poller, the diagnosis calls directly. */
@@ -55,7 +56,7 @@ export async function listStoppedTasks(
   const filter =
     'deploymentId' in of
       ? { startedBy: of.deploymentId }
-      : { family: of.taskDefinitionArn.slice(of.taskDefinitionArn.lastIndexOf('/') + 1).split(':')[0] }
+      : { family: revisionOf(of.taskDefinitionArn, '').split(':')[0] }
   const arns: string[] = []
   let nextToken: string | undefined
   do {

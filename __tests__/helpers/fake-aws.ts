@@ -1,3 +1,4 @@
+import type { RollingPlan } from '../../src/deploy-rolling.js'
 // A fake of the SDK clients: every command goes to a handler named after the operation, and every call is
 // recorded. Plus a virtual clock, so pacing can be asserted without real waiting.
 import type { Deployment, Service, ServiceEvent } from '@aws-sdk/client-ecs'
@@ -48,6 +49,22 @@ export function throttling(): Error {
 }
 
 export const TD = (rev: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${rev}`
+
+/** The plan every engine's tests start from: service prod/web going from web:41 to a new revision of `repo/web:v2`. */
+export function basePlan(clock: { now: () => number }, over: Partial<RollingPlan> = {}): RollingPlan {
+  return {
+    cluster: 'prod',
+    service: 'web',
+    taskDefinition: { family: 'web', containerDefinitions: [{ name: 'app', image: 'repo/web:v2', essential: true }] },
+    previousTaskDefinitionArn: TD(41),
+    alarms: ['api-5xx'],
+    rollback: 'on-failure',
+    bakeTimeMs: 0,
+    deadline: clock.now() + 30 * 60_000,
+    wait: true,
+    ...over,
+  }
+}
 export const SD_ARN = 'arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/abcdefghijklmnopqrstu'
 
 export function dep(

@@ -18,6 +18,7 @@ import {
 } from './deployments.js'
 import { advanceCodeDeploy } from './lifecycle.js'
 import { type CodeDeployDeps, CodeDeployState, type Ctx } from './state.js'
+import { operationTable } from '../operation-table.js'
 
 export type { CodeDeployDeps } from './state.js'
 export type { HookExecutionView } from './deployments.js'
@@ -67,12 +68,7 @@ export function createCodeDeployService(deps: CodeDeployDeps): CodeDeployService
   return {
     targetPrefix: 'CodeDeploy_20141006',
     mutatingOperations: MUTATING,
-    has: (operation) => Object.hasOwn(OPERATIONS, operation),
-    handle(operation, input) {
-      const op = OPERATIONS[operation]
-      if (!op) throw new Error(`CodeDeploy operation ${operation} is not emulated (the server should have answered UnknownOperationException).`)
-      return op(ctx, input ?? {})
-    },
+    ...operationTable('CodeDeploy', OPERATIONS, ctx),
     advanceTo: (simMs) => advanceCodeDeploy(ctx, simMs),
     reset() {
       ctx.state = freshState(deps)

@@ -17,6 +17,7 @@ import { listTagsForResource, tagResource } from './tags.js'
 import { type EcsTaskSets, taskSetPort } from './task-sets.js'
 import { deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition } from './task-definitions.js'
 import { describeTasks, listTasks, stopTaskOp } from './tasks.js'
+import { operationTable } from '../operation-table.js'
 
 export type { EcsDeps } from './state.js'
 
@@ -67,12 +68,7 @@ export function createEcsService(deps: EcsDeps): EcsService {
     taskSets: taskSetPort(ctx),
     targetPrefix: 'AmazonEC2ContainerServiceV20141113',
     mutatingOperations: MUTATING,
-    has: (operation) => Object.hasOwn(OPERATIONS, operation),
-    handle(operation, input) {
-      const op = OPERATIONS[operation]
-      if (!op) throw new Error(`ECS operation ${operation} is not emulated (the server should have answered UnknownOperationException).`)
-      return op(ctx, input ?? {})
-    },
+    ...operationTable('ECS', OPERATIONS, ctx),
     advanceTo: (simMs) => advanceEcs(ctx, simMs),
     reset() {
       ctx.state = new EcsState()

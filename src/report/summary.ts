@@ -6,6 +6,7 @@ import type { DeploymentFacts } from '../facts.js'
 import type { Decision } from '../outcome.js'
 import { elapsed } from './log.js'
 import type { FailureCause, Outcome, Timeline } from '../timeline.js'
+import { revisionOf } from '../register.js'
 
 /** GitHub rejects a step summary over 1 MiB; stay well under it. */
 export const MAX_SUMMARY_CHARS = 200_000
@@ -24,10 +25,6 @@ function escape(text: string): string {
   return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
-/** "web:42" from a task definition ARN. */
-function revision(arn: string | undefined): string {
-  return arn ? arn.slice(arn.lastIndexOf('/') + 1) : '—'
-}
 
 export interface SummaryInput {
   facts: DeploymentFacts
@@ -128,7 +125,7 @@ export function buildSummary({ facts, decision, timeline, cause }: SummaryInput)
     .addTable([
       [{ data: 'Cluster', header: true }, escape(facts.cluster)],
       [{ data: 'Service', header: true }, escape(facts.service)],
-      [{ data: 'Task definition', header: true }, `${escape(revision(facts.previousTaskDefinitionArn))} → ${escape(revision(facts.taskDefinitionArn))}`],
+      [{ data: 'Task definition', header: true }, `${escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
       [{ data: 'Image', header: true }, escape(facts.image ?? '—')],
       [{ data: 'Deployment', header: true }, escape(facts.deploymentId ?? '—')],
       ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, escape(facts.actionRollback.deploymentId)]] : []),
