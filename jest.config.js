@@ -8,5 +8,6 @@ export default {
   testMatch: ['**/__tests__/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', useESM: true }] },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/scripts/jest-sandbox-checks.js'],
   reporters: ['default', '<rootDir>/scripts/jest-closing-line.js'],
 }

@@ -13,7 +13,7 @@ import {
   readAppSpecFile,
   renderAppSpec,
   type AppSpec,
-} from '../src/appspec.js'
+} from '../src/engines/codedeploy/appspec.js'
 import { createHash } from 'node:crypto'
 
 const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7'
@@ -90,7 +90,10 @@ describe('parseAppSpec', () => {
 
   it('reports every problem at once', () => {
     const found = problems(() =>
-      parseAppSpec(JSON.stringify({ Resources: [{ TargetService: { Type: 'AWS::Lambda::Function', Properties: { LoadBalancerInfo: { ContainerPort: '80' } } } }], Hooks: [{ Install: 'x' }] }), 'f'),
+      parseAppSpec(
+        JSON.stringify({ Resources: [{ TargetService: { Type: 'AWS::Lambda::Function', Properties: { LoadBalancerInfo: { ContainerPort: '80' } } } }], Hooks: [{ Install: 'x' }] }),
+        'f',
+      ),
     )
     expect(found).toEqual([
       'f: `version` is missing (use 0.0).',
@@ -131,7 +134,11 @@ describe('hooks and content', () => {
   it('the container and port must be in the task definition', () => {
     const spec = appSpecFromService(service) as AppSpec
     expect(checkAgainstTaskDefinition(spec, { family: 'web', containerDefinitions: [{ name: 'app', portMappings: [{ containerPort: 8080 }] }] })).toEqual([])
-    expect(checkAgainstTaskDefinition(spec, { family: 'web', containerDefinitions: [{ name: 'api' }] })[0]).toMatch(/container `app`, which task definition web does not have \(it has `api`\)/)
-    expect(checkAgainstTaskDefinition(spec, { family: 'web', containerDefinitions: [{ name: 'app', portMappings: [{ containerPort: 80 }] }] })[0]).toMatch(/port 8080 of container `app`/)
+    expect(checkAgainstTaskDefinition(spec, { family: 'web', containerDefinitions: [{ name: 'api' }] })[0]).toMatch(
+      /container `app`, which task definition web does not have \(it has `api`\)/,
+    )
+    expect(checkAgainstTaskDefinition(spec, { family: 'web', containerDefinitions: [{ name: 'app', portMappings: [{ containerPort: 80 }] }] })[0]).toMatch(
+      /port 8080 of container `app`/,
+    )
   })
 })

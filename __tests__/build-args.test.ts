@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
-import { buildArguments, buildPlan, composeTags, ociLabels, parseBuildArgs, runnerOffersCache, type BuildOptions } from '../src/build-image.js'
-import { Docker } from '../src/docker.js'
+import { buildArguments, buildPlan, composeTags, ociLabels, parseBuildArgs, runnerOffersCache, type BuildOptions } from '../src/build/build-image.js'
+import { Docker } from '../src/build/docker.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const SHA = '0123456789abcdef0123456789abcdef01234567'
@@ -18,7 +18,10 @@ describe('parseBuildArgs', () => {
   })
 
   test('CRLF line ends and leading indentation are dropped, trailing spaces of the value kept', () => {
-    expect(parseBuildArgs('  A=1\r\nB=two  \r\n')).toEqual([{ name: 'A', value: '1' }, { name: 'B', value: 'two  ' }])
+    expect(parseBuildArgs('  A=1\r\nB=two  \r\n')).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: 'two  ' },
+    ])
   })
 
   test('an empty input is no build args', () => {
@@ -74,7 +77,10 @@ test('runnerOffersCache needs the runtime token and a cache service URL', () => 
 
 describe('buildPlan', () => {
   class FakeDocker extends Docker {
-    constructor(private readonly buildx: boolean, private readonly driver?: string) {
+    constructor(
+      private readonly buildx: boolean,
+      private readonly driver?: string,
+    ) {
       super()
     }
     override async hasBuildx() {
@@ -107,7 +113,10 @@ describe('buildArguments', () => {
     registry: ECR,
     context: 'app',
     dockerfile: 'app/Dockerfile.prod',
-    buildArgs: [{ name: 'NASTY', value: 'a b; $(touch /tmp/pwned)' }, { name: 'URL', value: 'x=y' }],
+    buildArgs: [
+      { name: 'NASTY', value: 'a b; $(touch /tmp/pwned)' },
+      { name: 'URL', value: 'x=y' },
+    ],
     target: 'runtime',
     platform: 'linux/arm64',
     network: 'none',
@@ -117,25 +126,46 @@ describe('buildArguments', () => {
 
   test('buildx: pushes, writes metadata, GitHub cache scoped to the repository; each value one argument', () => {
     expect(buildArguments(opts, { buildx: true, ghaCache: true }, tags, labels, 'web', '/t/m.json')).toEqual([
-      'buildx', 'build',
-      '--file', 'app/Dockerfile.prod',
-      '--target', 'runtime',
-      '--platform', 'linux/arm64',
-      '--network', 'none',
-      '--build-arg', 'NASTY=a b; $(touch /tmp/pwned)',
-      '--build-arg', 'URL=x=y',
-      '--label', `org.opencontainers.image.revision=${SHA}`,
-      '--tag', `${ECR}/web:v1`,
-      '--tag', `${ECR}/web:latest`,
-      '--push', '--metadata-file', '/t/m.json',
-      '--cache-from', 'type=gha,scope=web',
-      '--cache-to', 'type=gha,mode=max,scope=web',
+      'buildx',
+      'build',
+      '--file',
+      'app/Dockerfile.prod',
+      '--target',
+      'runtime',
+      '--platform',
+      'linux/arm64',
+      '--network',
+      'none',
+      '--build-arg',
+      'NASTY=a b; $(touch /tmp/pwned)',
+      '--build-arg',
+      'URL=x=y',
+      '--label',
+      `org.opencontainers.image.revision=${SHA}`,
+      '--tag',
+      `${ECR}/web:v1`,
+      '--tag',
+      `${ECR}/web:latest`,
+      '--push',
+      '--metadata-file',
+      '/t/m.json',
+      '--cache-from',
+      'type=gha,scope=web',
+      '--cache-to',
+      'type=gha,mode=max,scope=web',
       'app',
     ])
   })
 
   test('docker build: no push or metadata flags (pushed tag by tag afterwards)', () => {
-    const args = buildArguments({ ...opts, dockerfile: undefined, target: undefined, platform: undefined, network: undefined, buildArgs: [] }, { buildx: false, ghaCache: false }, tags, {}, 'web', '/t/m.json')
+    const args = buildArguments(
+      { ...opts, dockerfile: undefined, target: undefined, platform: undefined, network: undefined, buildArgs: [] },
+      { buildx: false, ghaCache: false },
+      tags,
+      {},
+      'web',
+      '/t/m.json',
+    )
     expect(args).toEqual(['build', '--tag', `${ECR}/web:v1`, '--tag', `${ECR}/web:latest`, 'app'])
   })
 

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildAndPush, buildPlan, parseBuildArgs, type BuildPlan, type BuiltImage } from '../src/build-image.js'
-import { Docker } from '../src/docker.js'
-import { loginToEcr, logoutFromEcr, type EcrLogin } from '../src/ecr-login.js'
-import { resolveImage } from '../src/image-ref.js'
+import { buildAndPush, buildPlan, parseBuildArgs, type BuildPlan, type BuiltImage } from '../src/build/build-image.js'
+import { Docker } from '../src/build/docker.js'
+import { loginToEcr, logoutFromEcr, type EcrLogin } from '../src/build/ecr-login.js'
+import { resolveImage } from '../src/build/image-ref.js'
 import { captureStdout, leaks } from './helpers/capture.js'
 import { describeWithDocker, ProcessWatcher } from './helpers/docker-env.js'
 import { registryDigest, startEcrStub, type EcrStub } from './helpers/ecr-stub.js'
@@ -151,14 +151,25 @@ describeWithDocker('buildAndPush and promotion (real docker and registry)', (env
 
   test("a Dockerfile error is in the thrown error's message", async () => {
     writeFileSync(join(context, 'Dockerfile.bad'), 'FROM scratch\nBOGUS instruction\n')
-    await expect(buildAndPush({ docker: login.docker, image: `${repo}:bad`, registry: login.registry, context, dockerfile: join(context, 'Dockerfile.bad'), network: 'none', env: {} })).rejects.toThrow(
-      /^docker build failed \(exit code 1\):\n[\s\S]*unknown instruction: BOGUS/i,
-    )
+    await expect(
+      buildAndPush({ docker: login.docker, image: `${repo}:bad`, registry: login.registry, context, dockerfile: join(context, 'Dockerfile.bad'), network: 'none', env: {} }),
+    ).rejects.toThrow(/^docker build failed \(exit code 1\):\n[\s\S]*unknown instruction: BOGUS/i)
   })
 
   test("a failing RUN step's output and exit code are in the thrown error's message", async () => {
-    writeFileSync(join(context, 'Dockerfile.fail'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "echo step-output-marker; echo step-error-marker >&2; exit 3"]\n')
-    const error = await buildAndPush({ docker: login.docker, image: `${repo}:fail`, registry: login.registry, context, dockerfile: join(context, 'Dockerfile.fail'), network: 'none', env: {} }).catch((e: Error) => e)
+    writeFileSync(
+      join(context, 'Dockerfile.fail'),
+      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "echo step-output-marker; echo step-error-marker >&2; exit 3"]\n',
+    )
+    const error = await buildAndPush({
+      docker: login.docker,
+      image: `${repo}:fail`,
+      registry: login.registry,
+      context,
+      dockerfile: join(context, 'Dockerfile.fail'),
+      network: 'none',
+      env: {},
+    }).catch((e: Error) => e)
     expect(error).toBeInstanceOf(Error)
     expect((error as Error).message).toMatch(/^docker build failed \(exit code \d+\):\n/)
     expect((error as Error).message).toContain('\nstep-output-marker\n')

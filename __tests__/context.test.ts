@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { getInputs, InputError, type Inputs } from '../src/context.js'
+import { getInputs, InputError, type Inputs } from '../src/inputs/context.js'
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2'
 
@@ -97,12 +97,9 @@ describe('getInputs', () => {
     ])
   })
 
-  it.each([IMAGE, `${IMAGE.replace(':1.4.2', '')}@sha256:${'a'.repeat(64)}`, 'nginx:1.27', 'ghcr.io/org/app:v1', 'localhost:5000/app:dev'])(
-    'accepts image %p',
-    (image) => {
-      expect(inputs({ image }).image).toBe(image)
-    },
-  )
+  it.each([IMAGE, `${IMAGE.replace(':1.4.2', '')}@sha256:${'a'.repeat(64)}`, 'nginx:1.27', 'ghcr.io/org/app:v1', 'localhost:5000/app:dev'])('accepts image %p', (image) => {
+    expect(inputs({ image }).image).toBe(image)
+  })
 
   it('rejects an image without tag or digest, and one that is not a reference', () => {
     const [noTag, upper] = invalid({ image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web' }).concat(invalid({ image: 'Web:1' }))
@@ -115,9 +112,7 @@ describe('getInputs', () => {
 
   it('checks container-name', () => {
     expect(inputs({ 'container-name': 'app-1' }).containerName).toBe('app-1')
-    expect(invalid({ 'container-name': 'app 1' })).toEqual([
-      'Input `container-name` is `app 1`: expected a container name from the task definition (letters, digits, - and _).',
-    ])
+    expect(invalid({ 'container-name': 'app 1' })).toEqual(['Input `container-name` is `app 1`: expected a container name from the task definition (letters, digits, - and _).'])
   })
 
   it.each<[string, unknown]>([
@@ -155,7 +150,6 @@ describe('getInputs', () => {
     ])
   })
 
-
   it.each([
     ['0', 0],
     ['90s', 90_000],
@@ -168,12 +162,8 @@ describe('getInputs', () => {
   })
 
   it('rejects a bake-time that is not a duration, or over 6h', () => {
-    expect(invalid({ 'bake-time': '10x' })).toEqual([
-      'Input `bake-time` is `10x`: expected 0, a number of minutes, or a duration such as 90s, 10m, 1h.',
-    ])
-    expect(invalid({ 'bake-time': '7h' })).toEqual([
-      'Input `bake-time` is `7h`: expected at most 6h (GitHub stops a job after 6 hours), such as 10m.',
-    ])
+    expect(invalid({ 'bake-time': '10x' })).toEqual(['Input `bake-time` is `10x`: expected 0, a number of minutes, or a duration such as 90s, 10m, 1h.'])
+    expect(invalid({ 'bake-time': '7h' })).toEqual(['Input `bake-time` is `7h`: expected at most 6h (GitHub stops a job after 6 hours), such as 10m.'])
   })
 
   it.each([
@@ -186,24 +176,14 @@ describe('getInputs', () => {
   })
 
   it('rejects a timeout over 6h, of 0, or not a duration', () => {
-    expect(invalid({ timeout: '6h1s' })).toEqual([
-      'Input `timeout` is `6h1s`: expected more than 0 and at most 6h (GitHub stops a job after 6 hours), such as 30m.',
-    ])
+    expect(invalid({ timeout: '6h1s' })).toEqual(['Input `timeout` is `6h1s`: expected more than 0 and at most 6h (GitHub stops a job after 6 hours), such as 30m.'])
     expect(invalid({ timeout: '361' })).toHaveLength(1)
-    expect(invalid({ timeout: '0' })).toEqual([
-      'Input `timeout` is `0`: expected more than 0 and at most 6h (GitHub stops a job after 6 hours), such as 30m.',
-    ])
-    expect(invalid({ timeout: 'soon' })).toEqual([
-      'Input `timeout` is `soon`: expected a number of minutes, or a duration such as 90s, 10m, 1h, greater than 0.',
-    ])
+    expect(invalid({ timeout: '0' })).toEqual(['Input `timeout` is `0`: expected more than 0 and at most 6h (GitHub stops a job after 6 hours), such as 30m.'])
+    expect(invalid({ timeout: 'soon' })).toEqual(['Input `timeout` is `soon`: expected a number of minutes, or a duration such as 90s, 10m, 1h, greater than 0.'])
   })
 
   it('splits alarms on commas and newlines, trimming, dropping empties and duplicates', () => {
-    expect(inputs({ alarms: 'web-5xx, web-latency-p99\n  web-errors ,\n\nweb-5xx,' }).alarms).toEqual([
-      'web-5xx',
-      'web-latency-p99',
-      'web-errors',
-    ])
+    expect(inputs({ alarms: 'web-5xx, web-latency-p99\n  web-errors ,\n\nweb-5xx,' }).alarms).toEqual(['web-5xx', 'web-latency-p99', 'web-errors'])
     expect(inputs({ alarms: 'Web Latency (p99)' }).alarms).toEqual(['Web Latency (p99)'])
   })
 
@@ -257,23 +237,14 @@ describe('getInputs', () => {
     }
     expect(error).toBeInstanceOf(InputError)
     const { problems: found, message } = error as InputError
-    expect(found.map((p) => /^Input `([a-z-]+)`/.exec(p)?.[1])).toEqual([
-      'cluster',
-      'image',
-      'strategy',
-      'bake-time',
-      'timeout',
-      'rollback',
-      'wait',
-    ])
+    expect(found.map((p) => /^Input `([a-z-]+)`/.exec(p)?.[1])).toEqual(['cluster', 'image', 'strategy', 'bake-time', 'timeout', 'rollback', 'wait'])
     for (const p of found) expect(message).toContain(p)
   })
 })
 
 describe('getInputs: building', () => {
   const sha = { GITHUB_SHA: '0123abc' }
-  const withBuild = (values: Record<string, string>, env: NodeJS.ProcessEnv = sha) =>
-    getInputs(read({ cluster: 'prod', service: 'web', ...values }), env)
+  const withBuild = (values: Record<string, string>, env: NodeJS.ProcessEnv = sha) => getInputs(read({ cluster: 'prod', service: 'web', ...values }), env)
   const buildProblems = (values: Record<string, string>, env: NodeJS.ProcessEnv = sha): string[] => {
     try {
       withBuild(values, env)
@@ -298,7 +269,10 @@ describe('getInputs: building', () => {
     expect(got.build).toEqual({
       context: 'app',
       dockerfile: 'app/Dockerfile.prod',
-      buildArgs: [{ name: 'A', value: '1' }, { name: 'URL', value: 'postgres://u:p@h/db?x=1&y=$(id)' }],
+      buildArgs: [
+        { name: 'A', value: '1' },
+        { name: 'URL', value: 'postgres://u:p@h/db?x=1&y=$(id)' },
+      ],
       target: 'runtime',
       platform: 'linux/arm64',
       tags: ['latest', 'release-1', 'stable'],

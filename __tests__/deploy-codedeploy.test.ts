@@ -1,115 +1,27 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Service } from '@aws-sdk/client-ecs'
-import type { AppSpec } from '../src/appspec.js'
-import { appSpecFromService } from '../src/appspec.js'
-import type { Inputs } from '../src/context.js'
-import { runCodeDeploy, type CodeDeployPlan } from '../src/deploy-codedeploy.js'
-import type { CodeDeployConfig } from '../src/engine.js'
-import { decideOutcome } from '../src/outcome.js'
-import { checkCodeDeploy, type CodeDeployEngine } from '../src/preflight-codedeploy.js'
+import type { AppSpec } from '../src/engines/codedeploy/appspec.js'
+import { appSpecFromService } from '../src/engines/codedeploy/appspec.js'
+import type { Inputs } from '../src/inputs/context.js'
+import { runCodeDeploy, type CodeDeployPlan } from '../src/engines/codedeploy/run.js'
+import type { CodeDeployConfig, CodeDeployEngine } from '../src/core/plan.js'
+import { decideOutcome } from '../src/core/outcome.js'
+import { checkCodeDeploy } from '../src/engines/codedeploy/check.js'
 import { describeEvent } from '../src/report/log.js'
-import { Timeline } from '../src/timeline.js'
-import { TD, basePlan, fakeAws, fakeClock } from './helpers/fake-aws.js'
-
-const EVENTS = ['BeforeInstall', 'Install', 'AfterInstall', 'AllowTestTraffic', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic']
-const ID = 'd-AAAAAAAAA'
-const RB = 'd-RRRRRRRRR'
-
-/** One look at the deployment: its status, lifecycle events up to `at` done, the one at `at` in `eventStatus`. */
-interface Snap {
-  status: string
-  at?: string
-  eventStatus?: string
-  weight?: number
-  running?: number
-  diagnostics?: { errorCode: string; message: string; logTail?: string }
-  error?: { code: string; message: string }
-  rollback?: string
-}
-
-function awsError(name: string, message = name): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } })
-}
-
-function target(s: Snap) {
-  const upTo = s.at ? EVENTS.indexOf(s.at) : EVENTS.length
-  return {
-    deploymentId: ID,
-    targetId: 'prod:web',
-    status: s.status === 'Stopped' ? 'Failed' : s.status,
-    lifecycleEvents: EVENTS.map((name, i) => ({
-      lifecycleEventName: name,
-      status: i < upTo ? 'Succeeded' : i === upTo ? (s.eventStatus ?? 'InProgress') : s.status === 'InProgress' ? 'Pending' : 'Skipped',
-      ...(i === upTo && s.diagnostics ? { diagnostics: { scriptName: 'x', ...s.diagnostics } } : {}),
-    })),
-    taskSetsInfo: [
-      { identifer: 'ecs-svc/blue', taskSetLabel: 'Blue', trafficWeight: 100 - (s.weight ?? 0), desiredCount: 2, runningCount: 2, pendingCount: 0 },
-      { identifer: 'ecs-svc/green', taskSetLabel: 'Green', trafficWeight: s.weight ?? 0, desiredCount: 2, runningCount: s.running ?? 2, pendingCount: 2 - (s.running ?? 2) },
-    ],
-  }
-}
-
-/** A CodeDeploy whose deployment moves one snapshot forward per BatchGetDeploymentTargets (the last repeated). */
-function miniCodeDeploy(snaps: Snap[], opts: { configExists?: boolean; createConfigRace?: boolean; rollback?: string[]; stop?: 'ok' | 'completed'; stopTo?: Snap } = {}) {
-  let i = -1
-  let stopped: Snap | undefined
-  let rollbackLooks = 0
-  let started = false
-  const snap = (): Snap => stopped ?? snaps[Math.max(0, Math.min(i, snaps.length - 1))]
-  const info = (s: Snap) => ({
-    deploymentId: ID,
-    status: s.status,
-    ...(s.error ? { errorInformation: s.error } : {}),
-    ...(s.rollback ? { rollbackInfo: { rollbackDeploymentId: s.rollback, rollbackMessage: `automatic rollback deployment ${s.rollback} was started.` } } : {}),
-  })
-  const rollbackStates = opts.rollback ?? ['InProgress', 'Succeeded']
-  return {
-    RegisterTaskDefinition: (input: { family: string; containerDefinitions: unknown[] }) => ({ taskDefinition: { taskDefinitionArn: TD(42), family: input.family, containerDefinitions: input.containerDefinitions } }),
-    GetDeploymentConfig: () => {
-      if (opts.configExists) return { deploymentConfigInfo: { deploymentConfigName: 'x', computePlatform: 'ECS' } }
-      throw awsError('DeploymentConfigDoesNotExistException')
-    },
-    CreateDeploymentConfig: () => {
-      if (opts.createConfigRace) throw awsError('DeploymentConfigAlreadyExistsException')
-      return { deploymentConfigId: 'cfg' }
-    },
-    CreateDeployment: () => ({ deploymentId: ID }),
-    GetDeployment: (input: { deploymentId: string }) => {
-      if (input.deploymentId === ID) return { deploymentInfo: info(snap()) }
-      const status = rollbackStates[Math.min(rollbackLooks++, rollbackStates.length - 1)]
-      return { deploymentInfo: { deploymentId: input.deploymentId, status } }
-    },
-    ListDeploymentTargets: () => {
-      if (!started) {
-        started = true
-        throw awsError('DeploymentNotStartedException')
-      }
-      return { targetIds: ['prod:web'] }
-    },
-    BatchGetDeploymentTargets: (input: { deploymentId: string }) => {
-      if (input.deploymentId !== ID) {
-        const status = rollbackStates[Math.min(rollbackLooks, rollbackStates.length - 1)]
-        return { deploymentTargets: [{ deploymentTargetType: 'ECSTarget', ecsTarget: { ...target({ status, at: status === 'Succeeded' ? undefined : 'AllowTraffic', weight: status === 'Succeeded' ? 0 : 100 }), deploymentId: input.deploymentId } }] }
-      }
-      if (!stopped) i++
-      return { deploymentTargets: [{ deploymentTargetType: 'ECSTarget', ecsTarget: target(snap()) }] }
-    },
-    StopDeployment: () => {
-      if (opts.stop === 'completed') {
-        stopped = opts.stopTo
-        throw awsError('DeploymentAlreadyCompletedException')
-      }
-      stopped = opts.stopTo ?? { status: 'Stopped', weight: 100, error: { code: 'MANUAL_STOP', message: 'The deployment was stopped by a StopDeployment request.' }, rollback: RB }
-      return { status: 'Succeeded' }
-    },
-    DescribeAlarms: () => ({ MetricAlarms: [{ AlarmName: 'api-5xx', StateValue: opts.stop ? 'ALARM' : 'OK', StateReason: 'Threshold Crossed' }] }),
-  }
-}
+import { Timeline } from '../src/core/timeline.js'
+import { awsError, fakeAws, fakeClock } from './helpers/fake-aws.js'
+import { CD_DEPLOYMENT as ID, CD_ROLLBACK as RB, TD, basePlan, codeDeployEcs, type Snap } from './helpers/ecs-model.js'
 
 const CANARY: CodeDeployConfig = { kind: 'custom', name: 'EcsSafeDeploy.Canary10Percent5Minutes', type: 'TimeBasedCanary', percent: 10, intervalMinutes: 5 }
 
 function plan(clock: { now: () => number }, over: Partial<CodeDeployPlan> = {}, config: CodeDeployConfig = CANARY): CodeDeployPlan {
-  const engine: CodeDeployEngine = { kind: 'codedeploy', label: 'CodeDeploy canary 10% then the rest after 5m', application: 'AppECS-prod-web', deploymentGroup: 'DgpECS-prod-web', config }
+  const engine: CodeDeployEngine = {
+    kind: 'codedeploy',
+    label: 'CodeDeploy canary 10% then the rest after 5m',
+    application: 'AppECS-prod-web',
+    deploymentGroup: 'DgpECS-prod-web',
+    config,
+  }
   return {
     ...basePlan(clock),
     engine,
@@ -134,7 +46,7 @@ const lines = (timeline: Timeline) => timeline.events.map(describeEvent)
 describe('runCodeDeploy', () => {
   it('creates the custom configuration, deploys the AppSpec with the new task definition, logs each shift: succeeded', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniCodeDeploy(CANARY_RUN), clock)
+    const aws = fakeAws(codeDeployEcs(CANARY_RUN), clock)
     const timeline = new Timeline()
     const facts = await runCodeDeploy(aws.clients, plan(clock), timeline, { watch: clock })
 
@@ -174,7 +86,7 @@ describe('runCodeDeploy', () => {
 
   it('a configuration a parallel run created first is used as it is', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniCodeDeploy(CANARY_RUN, { createConfigRace: true }), clock)
+    const aws = fakeAws(codeDeployEcs(CANARY_RUN, { createConfigRace: true }), clock)
     const facts = await runCodeDeploy(aws.clients, plan(clock), new Timeline(), { watch: clock })
     expect(aws.count('CreateDeploymentConfig')).toBe(1)
     expect(decideOutcome(facts).outcome).toBe('succeeded')
@@ -182,11 +94,11 @@ describe('runCodeDeploy', () => {
 
   it('an existing configuration is not created again; the group default sends no configuration name; rollback never disables auto-rollback', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniCodeDeploy(CANARY_RUN, { configExists: true }), clock)
+    const aws = fakeAws(codeDeployEcs(CANARY_RUN, { configExists: true }), clock)
     await runCodeDeploy(aws.clients, plan(clock), new Timeline(), { watch: clock })
     expect(aws.count('CreateDeploymentConfig')).toBe(0)
 
-    const aws2 = fakeAws(miniCodeDeploy(CANARY_RUN), clock)
+    const aws2 = fakeAws(codeDeployEcs(CANARY_RUN), clock)
     await runCodeDeploy(aws2.clients, plan(clock, { rollback: 'never', alarms: [] }, { kind: 'group-default' }), new Timeline(), { watch: clock })
     expect(aws2.count('GetDeploymentConfig')).toBe(0)
     const create = aws2.calls.find((c) => c.op === 'CreateDeployment')?.input
@@ -205,7 +117,7 @@ describe('runCodeDeploy', () => {
       error: { code: 'HOOK_EXECUTION_FAILURE', message: 'The deployment failed because a hook failed.' },
       rollback: RB,
     }
-    const aws = fakeAws(miniCodeDeploy([CANARY_RUN[0], { status: 'InProgress', at: 'AfterAllowTestTraffic' }, failed]), clock)
+    const aws = fakeAws(codeDeployEcs([CANARY_RUN[0], { status: 'InProgress', at: 'AfterAllowTestTraffic' }, failed]), clock)
     const timeline = new Timeline()
     const facts = await runCodeDeploy(aws.clients, plan(clock), timeline, { watch: clock })
     expect(lines(timeline)).toContain('waiting for AfterAllowTestTraffic: Lambda smoke')
@@ -226,8 +138,15 @@ describe('runCodeDeploy', () => {
 
   it('a rollback that fails is a failed outcome', async () => {
     const clock = fakeClock()
-    const stopped: Snap = { status: 'Stopped', at: 'AllowTraffic', eventStatus: 'Failed', weight: 10, error: { code: 'ALARM_ACTIVE', message: 'Activated alarms: <api-5xx>' }, rollback: RB }
-    const aws = fakeAws(miniCodeDeploy([CANARY_RUN[3], stopped], { rollback: ['InProgress', 'Failed'] }), clock)
+    const stopped: Snap = {
+      status: 'Stopped',
+      at: 'AllowTraffic',
+      eventStatus: 'Failed',
+      weight: 10,
+      error: { code: 'ALARM_ACTIVE', message: 'Activated alarms: <api-5xx>' },
+      rollback: RB,
+    }
+    const aws = fakeAws(codeDeployEcs([CANARY_RUN[3], stopped], { rollback: ['InProgress', 'Failed'] }), clock)
     const facts = await runCodeDeploy(aws.clients, plan(clock), new Timeline(), { watch: clock })
     expect(decideOutcome(facts)).toEqual({
       outcome: 'failed',
@@ -237,7 +156,7 @@ describe('runCodeDeploy', () => {
 
   it('an alarm during the bake: StopDeployment with auto-rollback, the rollback is followed, outcome rolled-back', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniCodeDeploy(CANARY_RUN, { stop: 'ok' }), clock)
+    const aws = fakeAws(codeDeployEcs(CANARY_RUN, { stop: 'ok' }), clock)
     const timeline = new Timeline()
     const facts = await runCodeDeploy(aws.clients, plan(clock, { bakeTimeMs: 10 * 60_000 }), timeline, { watch: clock })
     expect(aws.calls.find((c) => c.op === 'StopDeployment')?.input).toEqual({ deploymentId: ID, autoRollbackEnabled: true })
@@ -252,14 +171,14 @@ describe('runCodeDeploy', () => {
   it('CodeDeploy stopped it first on the same alarm: its rollback is the one followed', async () => {
     const clock = fakeClock()
     const stopTo: Snap = { status: 'Stopped', weight: 100, error: { code: 'ALARM_ACTIVE', message: 'Activated alarms: <api-5xx>' }, rollback: RB }
-    const aws = fakeAws(miniCodeDeploy(CANARY_RUN, { stop: 'completed', stopTo }), clock)
+    const aws = fakeAws(codeDeployEcs(CANARY_RUN, { stop: 'completed', stopTo }), clock)
     const facts = await runCodeDeploy(aws.clients, plan(clock, { bakeTimeMs: 10 * 60_000 }), new Timeline(), { watch: clock })
     expect(decideOutcome(facts).outcome).toBe('rolled-back')
   })
 
   it('an alarm during the bake with rollback never: nothing is stopped, outcome failed', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniCodeDeploy(CANARY_RUN, { stop: 'ok' }), clock)
+    const aws = fakeAws(codeDeployEcs(CANARY_RUN, { stop: 'ok' }), clock)
     const facts = await runCodeDeploy(aws.clients, plan(clock, { bakeTimeMs: 10 * 60_000, rollback: 'never' }), new Timeline(), { watch: clock })
     expect(aws.count('StopDeployment')).toBe(0)
     expect(decideOutcome(facts)).toEqual({ outcome: 'failed', reason: 'Alarm api-5xx went to ALARM during the bake (Threshold Crossed); not rolled back (rollback: never).' })
@@ -267,7 +186,7 @@ describe('runCodeDeploy', () => {
 
   it('the timeout stops the deployment with auto-rollback: outcome timed-out', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniCodeDeploy([{ status: 'InProgress', at: 'AllowTraffic', weight: 10 }]), clock)
+    const aws = fakeAws(codeDeployEcs([{ status: 'InProgress', at: 'AllowTraffic', weight: 10 }]), clock)
     const facts = await runCodeDeploy(aws.clients, plan(clock, { deadline: clock.now() + 60_000 }), new Timeline(), { watch: clock })
     expect(aws.calls.find((c) => c.op === 'StopDeployment')?.input).toEqual({ deploymentId: ID, autoRollbackEnabled: true })
     expect(decideOutcome(facts)).toEqual({
@@ -275,13 +194,15 @@ describe('runCodeDeploy', () => {
       reason: `CodeDeploy deployment ${ID} did not finish before the timeout; CodeDeploy rolled back to web:41 (deployment ${RB}).`,
     })
     // The watch kept within ~30 calls a minute (a burst of 5 aside).
-    const watchCalls = aws.calls.filter((c) => c.at <= clock.now() && ['GetDeployment', 'BatchGetDeploymentTargets', 'ListDeploymentTargets'].includes(c.op) && c.at < Date.UTC(2026, 0, 1) + 60_000)
+    const watchCalls = aws.calls.filter(
+      (c) => c.at <= clock.now() && ['GetDeployment', 'BatchGetDeploymentTargets', 'ListDeploymentTargets'].includes(c.op) && c.at < Date.UTC(2026, 0, 1) + 60_000,
+    )
     expect(watchCalls.length).toBeLessThanOrEqual(35)
   })
 
   it('wait false returns once the deployment is created', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniCodeDeploy(CANARY_RUN), clock)
+    const aws = fakeAws(codeDeployEcs(CANARY_RUN), clock)
     const facts = await runCodeDeploy(aws.clients, plan(clock, { wait: false }), new Timeline(), { watch: clock })
     expect(aws.count('GetDeployment')).toBe(0)
     expect(decideOutcome(facts)).toEqual({ outcome: 'started', reason: `Deployment ${ID} started; not waited for (wait: false).` })
@@ -289,11 +210,17 @@ describe('runCodeDeploy', () => {
 
   it('CreateDeployment refused: nothing deployed, the error named', async () => {
     const clock = fakeClock()
-    const handlers = { ...miniCodeDeploy(CANARY_RUN), CreateDeployment: () => { throw awsError('DeploymentLimitExceededException', 'The deployment group DgpECS-prod-web already has an active deployment d-OTHER1234.') } }
+    const handlers = {
+      ...codeDeployEcs(CANARY_RUN),
+      CreateDeployment: () => {
+        throw awsError('DeploymentLimitExceededException', 'The deployment group DgpECS-prod-web already has an active deployment d-OTHER1234.')
+      },
+    }
     const facts = await runCodeDeploy(fakeAws(handlers, clock).clients, plan(clock), new Timeline(), { watch: clock })
     expect(decideOutcome(facts)).toEqual({
       outcome: 'failed',
-      reason: 'Nothing was deployed: CreateDeployment (AppECS-prod-web/DgpECS-prod-web): DeploymentLimitExceededException: The deployment group DgpECS-prod-web already has an active deployment d-OTHER1234.',
+      reason:
+        'Nothing was deployed: CreateDeployment (AppECS-prod-web/DgpECS-prod-web): DeploymentLimitExceededException: The deployment group DgpECS-prod-web already has an active deployment d-OTHER1234.',
     })
   })
 })
@@ -305,11 +232,29 @@ describe('checkCodeDeploy (preflight)', () => {
     loadBalancers: [{ containerName: 'app', containerPort: 80 }],
   }
   const inputs = (over: Partial<Inputs> = {}): Inputs => ({
-    cluster: 'prod', service: 'web', strategy: { kind: 'auto' }, codeDeploy: { hooks: {} }, bakeTimeMs: 0, alarms: [], timeoutMs: 60_000, rollback: 'on-failure', wait: true, ...over,
+    cluster: 'prod',
+    service: 'web',
+    strategy: { kind: 'auto' },
+    codeDeploy: { hooks: {} },
+    bakeTimeMs: 0,
+    alarms: [],
+    timeoutMs: 60_000,
+    rollback: 'on-failure',
+    wait: true,
+    ...over,
   })
-  const engine = (config: CodeDeployConfig = { kind: 'group-default' }): CodeDeployEngine => ({ kind: 'codedeploy', label: 'x', application: 'AppECS-prod-web', deploymentGroup: 'DgpECS-prod-web', config })
+  const engine = (config: CodeDeployConfig = { kind: 'group-default' }): CodeDeployEngine => ({
+    kind: 'codedeploy',
+    label: 'x',
+    application: 'AppECS-prod-web',
+    deploymentGroup: 'DgpECS-prod-web',
+    config,
+  })
   const group = (wait = 60, services = [{ clusterName: 'prod', serviceName: 'web' }]) => ({
-    deploymentGroupInfo: { ecsServices: services, blueGreenDeploymentConfiguration: { terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: wait } } },
+    deploymentGroupInfo: {
+      ecsServices: services,
+      blueGreenDeploymentConfiguration: { terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: wait } },
+    },
   })
   const td = { family: 'web', containerDefinitions: [{ name: 'app', portMappings: [{ containerPort: 80 }] }] }
   const ok = { GetApplication: () => ({ application: { computePlatform: 'ECS' } }), GetDeploymentGroup: () => group() }
@@ -323,7 +268,14 @@ describe('checkCodeDeploy (preflight)', () => {
   })
 
   it('a missing application names the application, the group and the defaults', async () => {
-    const aws = fakeAws({ GetApplication: () => { throw awsError('ApplicationDoesNotExistException') }, GetDeploymentGroup: () => { throw awsError('ApplicationDoesNotExistException') } })
+    const aws = fakeAws({
+      GetApplication: () => {
+        throw awsError('ApplicationDoesNotExistException')
+      },
+      GetDeploymentGroup: () => {
+        throw awsError('ApplicationDoesNotExistException')
+      },
+    })
     const { problems, checked } = await checkCodeDeploy(aws.clients, inputs(), service, engine(), td, ' in us-east-1')
     expect(checked).toBeUndefined()
     expect(problems).toEqual([
@@ -335,32 +287,59 @@ describe('checkCodeDeploy (preflight)', () => {
     const aws = fakeAws({
       ...ok,
       GetDeploymentGroup: () => group(5, [{ clusterName: 'prod', serviceName: 'api' }]),
-      GetDeploymentConfig: () => { throw awsError('DeploymentConfigDoesNotExistException') },
+      GetDeploymentConfig: () => {
+        throw awsError('DeploymentConfigDoesNotExistException')
+      },
     })
     const { problems } = await checkCodeDeploy(aws.clients, inputs({ bakeTimeMs: 10 * 60_000 }), { ...service, loadBalancers: [] }, engine({ kind: 'named', name: 'Nope' }), td)
     expect(problems).toEqual([
       'CodeDeploy deployment group `DgpECS-prod-web` (application `AppECS-prod-web`) deploys prod/api, not prod/web: set `codedeploy-deployment-group` to the group of this service.',
-      'CodeDeploy deployment group `DgpECS-prod-web` deletes the old task set 5 minutes after traffic has moved (terminationWaitTimeInMinutes 5), but bake-time is 10m: the bake needs the old task set to roll back to. Raise the group\'s termination wait to at least 10 minutes or shorten bake-time.',
-      expect.stringMatching(/^CodeDeploy deployment configuration `Nope` does not exist \(input `deployment-config`\): name an existing one, such as CodeDeployDefault.ECSAllAtOnce/),
+      "CodeDeploy deployment group `DgpECS-prod-web` deletes the old task set 5 minutes after traffic has moved (terminationWaitTimeInMinutes 5), but bake-time is 10m: the bake needs the old task set to roll back to. Raise the group's termination wait to at least 10 minutes or shorten bake-time.",
+      expect.stringMatching(
+        /^CodeDeploy deployment configuration `Nope` does not exist \(input `deployment-config`\): name an existing one, such as CodeDeployDefault.ECSAllAtOnce/,
+      ),
       expect.stringMatching(/^Service `web` has no load balancer/),
     ])
   })
 
   it('a custom configuration may be missing, but one of that name with other settings is a problem; CodeDeploy percents are whole', async () => {
-    const missing = fakeAws({ ...ok, GetDeploymentConfig: () => { throw awsError('DeploymentConfigDoesNotExistException') } })
+    const missing = fakeAws({
+      ...ok,
+      GetDeploymentConfig: () => {
+        throw awsError('DeploymentConfigDoesNotExistException')
+      },
+    })
     expect((await checkCodeDeploy(missing.clients, inputs(), service, engine(CANARY), td)).problems).toEqual([])
-    const other = fakeAws({ ...ok, GetDeploymentConfig: () => ({ deploymentConfigInfo: { computePlatform: 'ECS', trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 20, canaryInterval: 5 } } } }) })
+    const other = fakeAws({
+      ...ok,
+      GetDeploymentConfig: () => ({
+        deploymentConfigInfo: { computePlatform: 'ECS', trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 20, canaryInterval: 5 } } },
+      }),
+    })
     expect((await checkCodeDeploy(other.clients, inputs(), service, engine(CANARY), td)).problems).toEqual([
       'CodeDeploy deployment configuration `EcsSafeDeploy.Canary10Percent5Minutes` exists but is not TimeBasedCanary 10% every 5 min (it is TimeBasedCanary 20% / 5 min): delete it so it is created again, or use deployment-config.',
     ])
-    const half = fakeAws({ ...ok, GetDeploymentConfig: () => { throw awsError('DeploymentConfigDoesNotExistException') } })
+    const half = fakeAws({
+      ...ok,
+      GetDeploymentConfig: () => {
+        throw awsError('DeploymentConfigDoesNotExistException')
+      },
+    })
     expect((await checkCodeDeploy(half.clients, inputs(), service, engine({ ...CANARY, percent: 12.5 }), td)).problems).toEqual([
       'Input `strategy`: CodeDeploy shifts whole percents of traffic, not 12.5%: use a whole number such as 13%.',
     ])
   })
 
   it('KEEP_ALIVE keeps the old task set: any bake time fits', async () => {
-    const aws = fakeAws({ ...ok, GetDeploymentGroup: () => ({ deploymentGroupInfo: { ecsServices: [{ clusterName: 'arn:aws:ecs:us-east-1:1:cluster/prod', serviceName: 'web' }], blueGreenDeploymentConfiguration: { terminateBlueInstancesOnDeploymentSuccess: { action: 'KEEP_ALIVE' } } } }) })
+    const aws = fakeAws({
+      ...ok,
+      GetDeploymentGroup: () => ({
+        deploymentGroupInfo: {
+          ecsServices: [{ clusterName: 'arn:aws:ecs:us-east-1:1:cluster/prod', serviceName: 'web' }],
+          blueGreenDeploymentConfiguration: { terminateBlueInstancesOnDeploymentSuccess: { action: 'KEEP_ALIVE' } },
+        },
+      }),
+    })
     const { problems, checked } = await checkCodeDeploy(aws.clients, inputs({ bakeTimeMs: 3 * 60 * 60_000 }), service, engine(), td)
     expect(problems).toEqual([])
     expect(checked?.terminationWaitMinutes).toBeUndefined()

@@ -1,63 +1,26 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Deployment, Service, ServiceDeployment } from '@aws-sdk/client-ecs'
-import { bakeMinutes, nativeConfiguration, runNative, type NativeEngine, type NativePlan } from '../src/deploy-native.js'
-import { chooseEngine } from '../src/engine.js'
-import { decideOutcome } from '../src/outcome.js'
-import { checkNative } from '../src/preflight-native.js'
-import { parseStrategy } from '../src/strategy.js'
-import { Timeline, type TimelineEvent } from '../src/timeline.js'
+import type { NativeEngine } from '../src/core/plan.js'
+import { runNative } from '../src/engines/ecs-native/run.js'
+import { bakeMinutes, nativeConfiguration, type NativePlan } from '../src/engines/ecs-native/settings.js'
+import { chooseEngine } from '../src/engines/choose.js'
+import { decideOutcome } from '../src/core/outcome.js'
+import { checkNative } from '../src/engines/ecs-native/check.js'
+import { parseStrategy } from '../src/inputs/strategy.js'
+import { Timeline, type TimelineEvent } from '../src/core/timeline.js'
 import { describeEvent } from '../src/report/log.js'
-import { SD_ARN, TD, basePlan, fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
+import { fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
+import { SD_ARN, TD, basePlan, nativeEcs, type Look } from './helpers/ecs-model.js'
 
 const BLUE_REV = 'arn:aws:ecs:us-east-1:123456789012:service-revision/prod/web/1111'
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:smoke-test'
 
-type Look = Partial<ServiceDeployment> & { weight?: number; test?: number }
-
-/**
- * A tiny ECS with a native rollout: each DescribeServiceDeployments answers the next look of `script` (the last
- * repeated); StopServiceDeployment switches to `onStop`. DescribeServices shows our deployment, COMPLETED once the
- * service deployment is SUCCESSFUL, and blue PRIMARY again after a rollback.
- */
-function nativeEcs(script: Look[], onStop: Look[] = [{ status: 'ROLLBACK_IN_PROGRESS' }, { status: 'ROLLBACK_SUCCESSFUL' }]) {
-  let looks = script
-  let i = 0
-  let current: Look = {}
-  const sd = (look: Look): ServiceDeployment => {
-    const { weight, test, ...rest } = look
-    return {
-      serviceDeploymentArn: SD_ARN,
-      status: 'IN_PROGRESS',
-      targetServiceRevision: { arn: 'rev-2', requestedTaskCount: 2, runningTaskCount: 2, pendingTaskCount: 0, requestedProductionTrafficWeight: weight, requestedTestTrafficWeight: test },
-      ...rest,
-    }
-  }
-  const deployments = (): Deployment[] => {
-    const done = current.status === 'SUCCESSFUL'
-    const rolledBack = /^ROLLBACK_/.test(current.status ?? '')
-    const green: Deployment = { id: 'ecs-svc/2', status: rolledBack ? 'ACTIVE' : 'PRIMARY', taskDefinition: TD(42), rolloutState: done ? 'COMPLETED' : rolledBack ? 'FAILED' : 'IN_PROGRESS', desiredCount: 2, runningCount: 2, pendingCount: 0, failedTasks: 0 }
-    const blue: Deployment = { id: 'ecs-svc/1', status: rolledBack ? 'PRIMARY' : 'ACTIVE', taskDefinition: TD(41), rolloutState: 'COMPLETED', desiredCount: 2, runningCount: 2, pendingCount: 0, failedTasks: 0 }
-    return rolledBack ? [blue, green] : done ? [green] : [green, blue]
-  }
-  const service = (): Service => ({ serviceName: 'web', deployments: deployments(), events: [], currentServiceDeployment: SD_ARN })
-  return {
-    RegisterTaskDefinition: (input: { family: string; containerDefinitions: unknown[] }) => ({ taskDefinition: { taskDefinitionArn: TD(42), family: input.family, containerDefinitions: input.containerDefinitions } }),
-    UpdateService: () => ({ service: service() }),
-    DescribeServiceDeployments: () => {
-      current = looks[Math.min(i++, looks.length - 1)]
-      return { serviceDeployments: [sd(current)], failures: [] }
-    },
-    DescribeServices: () => ({ services: [service()], failures: [] }),
-    StopServiceDeployment: () => {
-      looks = onStop
-      i = 0
-      return { serviceDeploymentArn: SD_ARN }
-    },
-  }
-}
-
 const engineFor = (text: string): NativeEngine => {
-  const chosen = chooseEngine(parseStrategy(text), { serviceName: 'web', deploymentController: { type: 'ECS' }, deploymentConfiguration: { strategy: 'BLUE_GREEN' } }, { hooks: {} }, 'prod')
+  const chosen = chooseEngine(
+    parseStrategy(text),
+    { serviceName: 'web', deploymentController: { type: 'ECS' }, deploymentConfiguration: { strategy: 'BLUE_GREEN' } },
+    { hooks: {} },
+    'prod',
+  )
   if (!('engine' in chosen) || chosen.engine.kind !== 'ecs-native') throw new Error(`no native engine for ${text}`)
   return chosen.engine
 }
@@ -66,7 +29,13 @@ function plan(clock: { now: () => number }, over: Partial<NativePlan> = {}): Nat
   return {
     ...basePlan(clock),
     bakeTimeMs: 90_000,
-    currentDeploymentConfiguration: { strategy: 'LINEAR', linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 1 }, bakeTimeInMinutes: 5, maximumPercent: 200, minimumHealthyPercent: 100 },
+    currentDeploymentConfiguration: {
+      strategy: 'LINEAR',
+      linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 1 },
+      bakeTimeInMinutes: 5,
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+    },
     engine: engineFor('canary 20% 5m'),
     ...over,
   }
@@ -105,7 +74,12 @@ describe('nativeConfiguration', () => {
     const auto = chooseEngine(parseStrategy('auto'), { serviceName: 'web', deploymentConfiguration: { strategy: 'LINEAR' } }, { hooks: {} }, 'prod')
     if (!('engine' in auto) || auto.engine.kind !== 'ecs-native') throw new Error('expected the native engine')
     const config = nativeConfiguration(plan(clock, { engine: auto.engine, bakeTimeMs: 0, rollback: 'never', alarms: [] }))
-    expect(config).toMatchObject({ strategy: 'LINEAR', linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 1 }, bakeTimeInMinutes: 5, deploymentCircuitBreaker: { enable: true, rollback: false } })
+    expect(config).toMatchObject({
+      strategy: 'LINEAR',
+      linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 1 },
+      bakeTimeInMinutes: 5,
+      deploymentCircuitBreaker: { enable: true, rollback: false },
+    })
     expect(config.alarms).toBeUndefined()
     expect(bakeMinutes(60_001, undefined)).toBe(2)
     expect(bakeMinutes(0, undefined)).toBe(0)
@@ -118,7 +92,12 @@ describe('runNative', () => {
     const aws = fakeAws(nativeEcs(canaryScript), clock)
     const timeline = new Timeline()
     const facts = await runNative(aws.clients, plan(clock), timeline, { watch: clock })
-    expect(aws.calls.find((c) => c.op === 'UpdateService')?.input).toMatchObject({ cluster: 'prod', service: 'web', taskDefinition: TD(42), deploymentConfiguration: { strategy: 'CANARY' } })
+    expect(aws.calls.find((c) => c.op === 'UpdateService')?.input).toMatchObject({
+      cluster: 'prod',
+      service: 'web',
+      taskDefinition: TD(42),
+      deploymentConfiguration: { strategy: 'CANARY' },
+    })
     expect(facts).toMatchObject({ engine: 'ECS canary 20% then the rest after 5m', deploymentId: 'ecs-svc/2', serviceDeploymentArn: SD_ARN, timedOut: false })
     expect(facts.trafficShifts?.map((s) => s.percent)).toEqual([20, 100])
     expect(lines(timeline, 'traffic-shifted')).toEqual([
@@ -128,7 +107,9 @@ describe('runNative', () => {
     ])
     expect(lines(timeline, 'phase')).toEqual([
       '── register: family web',
-      expect.stringMatching(/^── deploy: .*web:42 — ECS canary 20% then the rest after 5m; ECS bake time 2 min \(bake-time 90 s rounded up to whole minutes\): .*watches alarms api-5xx/),
+      expect.stringMatching(
+        /^── deploy: .*web:42 — ECS canary 20% then the rest after 5m; ECS bake time 2 min \(bake-time 90 s rounded up to whole minutes\): .*watches alarms api-5xx/,
+      ),
       `── watch: service deployment ${SD_ARN}`,
       '── watch: lifecycle stage PRE_SCALE_UP',
       '── watch: lifecycle stage SCALE_UP',
@@ -143,7 +124,10 @@ describe('runNative', () => {
 
   it('a look that jumps past the traffic shift logs the shift before the stage it landed in', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(nativeEcs([{ lifecycleStage: 'SCALE_UP' }, { lifecycleStage: 'BAKE_TIME', weight: 100 }, { status: 'SUCCESSFUL', lifecycleStage: 'CLEAN_UP', weight: 100 }]), clock)
+    const aws = fakeAws(
+      nativeEcs([{ lifecycleStage: 'SCALE_UP' }, { lifecycleStage: 'BAKE_TIME', weight: 100 }, { status: 'SUCCESSFUL', lifecycleStage: 'CLEAN_UP', weight: 100 }]),
+      clock,
+    )
     const timeline = new Timeline()
     await runNative(aws.clients, plan(clock), timeline, { watch: clock })
     const all = lines(timeline)
@@ -152,7 +136,10 @@ describe('runNative', () => {
 
   it('stays within 30 AWS calls a minute however long the rollout is', async () => {
     const clock = fakeClock()
-    const slow: Look[] = [...Array.from({ length: 300 }, (_, n): Look => ({ lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT', weight: 10 + Math.floor(n / 10) })), { status: 'SUCCESSFUL', weight: 100 }]
+    const slow: Look[] = [
+      ...Array.from({ length: 300 }, (_, n): Look => ({ lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT', weight: 10 + Math.floor(n / 10) })),
+      { status: 'SUCCESSFUL', weight: 100 },
+    ]
     const aws = fakeAws(nativeEcs(slow), clock)
     await runNative(aws.clients, plan(clock), new Timeline(), { watch: clock })
     const watched = aws.calls.filter((c) => c.op === 'DescribeServiceDeployments' || c.op === 'DescribeServices')
@@ -167,8 +154,22 @@ describe('runNative', () => {
     const aws = fakeAws(
       nativeEcs([
         { lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', test: 100, lifecycleHookDetails: [{ ...hook, status: 'IN_PROGRESS' }] },
-        { lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', test: 100, lifecycleHookDetails: [{ ...hook, status: 'FAILED' }], status: 'ROLLBACK_IN_PROGRESS', statusReason: 'Lifecycle hook failed.', rollback: { reason: 'Lifecycle hook failed.', serviceRevisionArn: BLUE_REV } },
-        { lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', test: 0, lifecycleHookDetails: [{ ...hook, status: 'FAILED' }], status: 'ROLLBACK_SUCCESSFUL', statusReason: 'Lifecycle hook failed.', rollback: { reason: 'Lifecycle hook failed.', serviceRevisionArn: BLUE_REV } },
+        {
+          lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+          test: 100,
+          lifecycleHookDetails: [{ ...hook, status: 'FAILED' }],
+          status: 'ROLLBACK_IN_PROGRESS',
+          statusReason: 'Lifecycle hook failed.',
+          rollback: { reason: 'Lifecycle hook failed.', serviceRevisionArn: BLUE_REV },
+        },
+        {
+          lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+          test: 0,
+          lifecycleHookDetails: [{ ...hook, status: 'FAILED' }],
+          status: 'ROLLBACK_SUCCESSFUL',
+          statusReason: 'Lifecycle hook failed.',
+          rollback: { reason: 'Lifecycle hook failed.', serviceRevisionArn: BLUE_REV },
+        },
       ]),
       clock,
     )
@@ -217,10 +218,13 @@ describe('runNative', () => {
     expect(aws.calls.find((c) => c.op === 'StopServiceDeployment')?.input).toEqual({ serviceDeploymentArn: SD_ARN, stopType: 'ROLLBACK' })
     expect(facts.hook).toMatchObject({ name: 'ecs-pause-xyz', target: 'PAUSE', status: 'AWAITING_ACTION' })
     expect(facts.actionRollback).toMatchObject({ trigger: 'timeout', completed: true, deploymentId: 'ecs-svc/1' })
-    expect(lines(timeline, 'rollback')[0]).toMatch(/^rollback by the action: ecs-svc\/2 → web:41: .*at POST_TEST_TRAFFIC_SHIFT, production traffic 0% on the new revision; PAUSE hook ecs-pause-xyz was waiting for approval\)$/)
+    expect(lines(timeline, 'rollback')[0]).toMatch(
+      /^rollback by the action: ecs-svc\/2 → web:41: .*at POST_TEST_TRAFFIC_SHIFT, production traffic 0% on the new revision; PAUSE hook ecs-pause-xyz was waiting for approval\)$/,
+    )
     expect(decideOutcome(facts)).toEqual({
       outcome: 'timed-out',
-      reason: 'Deployment ecs-svc/2 did not complete before the timeout (IN_PROGRESS, running 2/2, pending 0, failed tasks 0) while PAUSE hook ecs-pause-xyz at POST_TEST_TRAFFIC_SHIFT was waiting for approval; rolled back to web:41.',
+      reason:
+        'Deployment ecs-svc/2 did not complete before the timeout (IN_PROGRESS, running 2/2, pending 0, failed tasks 0) while PAUSE hook ecs-pause-xyz at POST_TEST_TRAFFIC_SHIFT was waiting for approval; rolled back to web:41.',
     })
   })
 
@@ -241,7 +245,8 @@ describe('runNative', () => {
     const aws = fakeAws({ ...ecs, DescribeServiceDeployments: () => (throttles-- > 0 ? Promise.reject(throttling()) : describe()) }, clock)
     const timeline = new Timeline()
     const facts = await runNative(aws.clients, plan(clock), timeline, { watch: clock })
-    expect(lines(timeline, 'warning')).toEqual([expect.stringMatching(/^warning: ThrottlingException: Rate exceeded while watching web; next look in 2 s$/), expect.stringMatching(/next look in 4 s$/)])
+    // One warning per throttling streak (the one poll loop's policy), however many looks it lasts.
+    expect(lines(timeline, 'warning')).toEqual([expect.stringMatching(/^warning: ThrottlingException: Rate exceeded while watching web; next look in 2 s$/)])
     expect(decideOutcome(facts).outcome).toBe('succeeded')
   })
 
@@ -265,9 +270,13 @@ describe('checkNative (preflight)', () => {
   it('says which setting is missing on which target group, and that a load balancer is needed at all', () => {
     const missing = checkNative({ serviceName: 'web', loadBalancers: [{ ...lb, advancedConfiguration: { alternateTargetGroupArn: 'tg-green' } }, lb] }, engineFor('canary'), 0)
     expect(missing).toHaveLength(2)
-    expect(missing[0]).toMatch(/^Service `web`: the load balancer of target group `targetgroup\/web-blue\/abc` has advancedConfiguration without productionListenerRule, roleArn: ECS CANARY deployments/)
+    expect(missing[0]).toMatch(
+      /^Service `web`: the load balancer of target group `targetgroup\/web-blue\/abc` has advancedConfiguration without productionListenerRule, roleArn: ECS CANARY deployments/,
+    )
     expect(missing[1]).toMatch(/target group `targetgroup\/web-blue\/abc` has no advancedConfiguration/)
-    expect(checkNative({ serviceName: 'web' }, engineFor('blue-green'), 0)).toEqual([expect.stringMatching(/^Service `web` has no load balancer: ECS BLUE_GREEN deployments shift traffic/)])
+    expect(checkNative({ serviceName: 'web' }, engineFor('blue-green'), 0)).toEqual([
+      expect.stringMatching(/^Service `web` has no load balancer: ECS BLUE_GREEN deployments shift traffic/),
+    ])
   })
 
   it("enforces ECS's limits: linear steps of at least 3%, canary of at least 0.1%, bake at most 24h", () => {

@@ -1,49 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Deployment } from '@aws-sdk/client-ecs'
-import { runRolling, type RollingPlan } from '../src/deploy-rolling.js'
-import { decideOutcome } from '../src/outcome.js'
-import { Timeline } from '../src/timeline.js'
-import { SD_ARN, TD, basePlan, fakeAws, fakeClock } from './helpers/fake-aws.js'
-
-/** A tiny ECS: each look moves the PRIMARY deployment one task forward, unless its revision is `stuck`. */
-function miniEcs(opts: { stuck?: number[]; alarm?: (n: number) => string } = {}) {
-  let seq = 0
-  let deployments: Deployment[] = [
-    { id: 'ecs-svc/0', status: 'PRIMARY', taskDefinition: TD(41), rolloutState: 'COMPLETED', desiredCount: 2, runningCount: 2, pendingCount: 0, failedTasks: 0 },
-  ]
-  const service = () => ({ serviceName: 'web', deployments: structuredClone(deployments), events: [], currentServiceDeployment: `${SD_ARN}${seq}` })
-  let alarmLooks = 0
-  return {
-    RegisterTaskDefinition: (input: { family: string; containerDefinitions: { image: string }[] }) => ({
-      taskDefinition: { taskDefinitionArn: TD(42), family: input.family, revision: 42, containerDefinitions: input.containerDefinitions },
-    }),
-    UpdateService: (input: { taskDefinition: string }) => {
-      const rev = Number(input.taskDefinition.split(':').pop())
-      deployments = deployments.map((d) => ({ ...d, status: 'ACTIVE' }))
-      deployments.unshift({
-        id: `ecs-svc/${++seq}`, status: 'PRIMARY', taskDefinition: TD(rev), rolloutState: 'IN_PROGRESS',
-        rolloutStateReason: `ECS deployment ecs-svc/${seq} in progress.`, desiredCount: 2, runningCount: 0, pendingCount: 2, failedTasks: 0, createdAt: new Date(),
-      })
-      return { service: service() }
-    },
-    DescribeServices: () => {
-      const primary = deployments[0]
-      const rev = Number(primary.taskDefinition?.split(':').pop())
-      if (primary.rolloutState === 'IN_PROGRESS' && !opts.stuck?.includes(rev)) {
-        primary.runningCount = Math.min(2, (primary.runningCount ?? 0) + 1)
-        primary.pendingCount = 2 - primary.runningCount
-        if (primary.runningCount === 2) {
-          primary.rolloutState = 'COMPLETED'
-          deployments = [primary]
-        }
-      }
-      return { services: [service()] }
-    },
-    DescribeServiceDeployments: () => ({ serviceDeployments: [{ status: deployments[0].rolloutState === 'COMPLETED' ? 'SUCCESSFUL' : 'IN_PROGRESS' }] }),
-    ListTasks: () => ({ taskArns: [] }),
-    DescribeAlarms: () => ({ MetricAlarms: [{ AlarmName: 'api-5xx', StateValue: opts.alarm?.(++alarmLooks) ?? 'OK', StateReason: 'Threshold Crossed: 5xx > 5' }] }),
-  }
-}
+import { runRolling, type RollingPlan } from '../src/engines/rolling/run.js'
+import { decideOutcome } from '../src/core/outcome.js'
+import { Timeline } from '../src/core/timeline.js'
+import { awsError, fakeAws, fakeClock } from './helpers/fake-aws.js'
+import { SD_ARN, TD, basePlan, rollingEcs } from './helpers/ecs-model.js'
 
 function plan(clock: { now: () => number }, over: Partial<RollingPlan> = {}): RollingPlan {
   return {
@@ -58,7 +18,7 @@ function plan(clock: { now: () => number }, over: Partial<RollingPlan> = {}): Ro
 describe('runRolling', () => {
   it('registers, updates with breaker + alarms, watches our deployment to COMPLETED, bakes: succeeded', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniEcs(), clock)
+    const aws = fakeAws(rollingEcs(), clock)
     const timeline = new Timeline()
     const facts = await runRolling(aws.clients, plan(clock), timeline, { watch: clock })
     const update = aws.calls.find((c) => c.op === 'UpdateService')?.input
@@ -81,7 +41,7 @@ describe('runRolling', () => {
 
   it('rolls back itself when an alarm fires during the bake, without letting that alarm stop the rollback', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniEcs({ alarm: (n) => (n >= 3 ? 'ALARM' : 'OK') }), clock)
+    const aws = fakeAws(rollingEcs({ alarm: (n) => (n >= 3 ? 'ALARM' : 'OK') }), clock)
     const timeline = new Timeline()
     const facts = await runRolling(aws.clients, plan(clock), timeline, { watch: clock })
     const updates = aws.calls.filter((c) => c.op === 'UpdateService').map((c) => c.input)
@@ -100,7 +60,7 @@ describe('runRolling', () => {
 
   it('rolls back at the deadline when our deployment never completes (rollback on-failure)', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniEcs({ stuck: [42] }), clock)
+    const aws = fakeAws(rollingEcs({ stuck: [42] }), clock)
     const facts = await runRolling(aws.clients, plan(clock, { deadline: clock.now() + 60_000 }), new Timeline(), { watch: clock })
     expect(facts.timedOut).toBe(true)
     expect(facts.actionRollback).toMatchObject({ trigger: 'timeout', completed: true })
@@ -109,7 +69,7 @@ describe('runRolling', () => {
 
   it('does not roll back with rollback: never, and asks ECS not to either', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniEcs({ stuck: [42] }), clock)
+    const aws = fakeAws(rollingEcs({ stuck: [42] }), clock)
     const facts = await runRolling(aws.clients, plan(clock, { rollback: 'never', deadline: clock.now() + 60_000 }), new Timeline(), { watch: clock })
     expect(aws.calls.filter((c) => c.op === 'UpdateService')).toHaveLength(1)
     expect(aws.calls.find((c) => c.op === 'UpdateService')?.input.deploymentConfiguration).toMatchObject({
@@ -121,7 +81,7 @@ describe('runRolling', () => {
 
   it('returns right after UpdateService when wait is false', async () => {
     const clock = fakeClock()
-    const aws = fakeAws(miniEcs(), clock)
+    const aws = fakeAws(rollingEcs(), clock)
     const facts = await runRolling(aws.clients, plan(clock, { wait: false }), new Timeline(), { watch: clock })
     expect(aws.calls.map((c) => c.op)).toEqual(['RegisterTaskDefinition', 'UpdateService'])
     expect(facts).toMatchObject({ deploymentId: 'ecs-svc/1', waited: false })
@@ -130,14 +90,20 @@ describe('runRolling', () => {
 
   it('turns an AWS error into a fact, not a throw', async () => {
     const clock = fakeClock()
-    const aws = fakeAws({
-      RegisterTaskDefinition: () => {
-        throw Object.assign(new Error('Container.image should not be null or empty.'), { name: 'ClientException' })
+    const aws = fakeAws(
+      {
+        RegisterTaskDefinition: () => {
+          throw awsError('ClientException', 'Container.image should not be null or empty.')
+        },
       },
-    }, clock)
+      clock,
+    )
     const facts = await runRolling(aws.clients, plan(clock), new Timeline(), { watch: clock })
     expect(facts.error).toBe('RegisterTaskDefinition (family web): ClientException: Container.image should not be null or empty.')
     expect(aws.count('UpdateService')).toBe(0)
-    expect(decideOutcome(facts)).toEqual({ outcome: 'failed', reason: 'Nothing was deployed: RegisterTaskDefinition (family web): ClientException: Container.image should not be null or empty.' })
+    expect(decideOutcome(facts)).toEqual({
+      outcome: 'failed',
+      reason: 'Nothing was deployed: RegisterTaskDefinition (family web): ClientException: Container.image should not be null or empty.',
+    })
   })
 })

@@ -1,19 +1,18 @@
 import { describe, expect, it } from '@jest/globals'
-import { diagnose } from '../src/diagnose.js'
-import type { DeploymentFacts } from '../src/facts.js'
-import { Timeline } from '../src/timeline.js'
-import { TD, fakeAws } from './helpers/fake-aws.js'
+import { diagnose } from '../src/watch/diagnose.js'
+import type { DeploymentFacts } from '../src/core/facts.js'
+import { Timeline } from '../src/core/timeline.js'
+import { fakeAws, throttling } from './helpers/fake-aws.js'
+import { TD, metricAlarm, stoppedTask, tasks } from './helpers/ecs-model.js'
 
 const ID = 'ecs-svc/1111111111111111111'
 const BREAKER = 'ECS deployment circuit breaker: tasks failed to start.'
-const task = (id: string, stopCode: string, stoppedReason: string, exitCode?: number) => ({
-  taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/${id}`,
-  lastStatus: 'STOPPED',
-  stopCode,
-  stoppedReason,
-  containers: [{ name: 'app', ...(exitCode !== undefined ? { exitCode } : {}) }, { name: 'sidecar', exitCode: 0 }],
-})
-const tasks = [
+const task = (id: string, stopCode: string, stoppedReason: string, exitCode?: number) =>
+  stoppedTask(id, stopCode, stoppedReason, [
+    { name: 'app', ...(exitCode !== undefined ? { exitCode } : {}) },
+    { name: 'sidecar', exitCode: 0 },
+  ])
+const stopped = [
   task('t1', 'EssentialContainerExited', 'Essential container in task exited', 1),
   task('t2', 'EssentialContainerExited', 'Essential container in task exited', 1),
   task('t3', 'ServiceSchedulerInitiated', 'Scaling activity initiated by (deployment ecs-svc/2)'),
@@ -23,8 +22,19 @@ const tasks = [
 
 function facts(): DeploymentFacts {
   return {
-    cluster: 'prod', service: 'web', alarms: ['api-5xx'], rollbackPolicy: 'on-failure', taskDefinitionArn: TD(42), deploymentId: ID,
-    startedAt: new Date(0), waited: true, timedOut: false, stoppedTasks: [], throttled: 0,
+    kind: 'rolling',
+    engine: 'rolling update',
+    cluster: 'prod',
+    service: 'web',
+    alarms: ['api-5xx'],
+    rollbackPolicy: 'on-failure',
+    taskDefinitionArn: TD(42),
+    deploymentId: ID,
+    startedAt: new Date(0),
+    waited: true,
+    timedOut: false,
+    stoppedTasks: [],
+    throttled: 0,
     final: { id: ID, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: BREAKER, counts: { desired: 0, running: 0, pending: 0, failed: 3 } },
     ecsRollback: { deploymentId: 'ecs-svc/2', reason: BREAKER, completed: true, failed: false },
     taskDefinition: {
@@ -39,10 +49,9 @@ function facts(): DeploymentFacts {
 describe('diagnose', () => {
   it('says why: ECS reason, stopped tasks grouped by reason with exit codes, log tail, events, alarms', async () => {
     const aws = fakeAws({
-      ListTasks: () => ({ taskArns: tasks.map((t) => t.taskArn) }),
-      DescribeTasks: () => ({ tasks }),
+      ...tasks(stopped),
       GetLogEvents: (input: { logStreamName: string }) => ({ events: [{ message: `log of ${input.logStreamName}` }, { message: 'Error: boom' }] }),
-      DescribeAlarms: () => ({ MetricAlarms: [{ AlarmName: 'api-5xx', StateValue: 'ALARM', StateReason: 'Threshold Crossed' }] }),
+      DescribeAlarms: () => ({ MetricAlarms: [metricAlarm('api-5xx', 'ALARM', 'Threshold Crossed')] }),
     })
     const timeline = new Timeline()
     timeline.emit({ type: 'service-event', at: new Date(), message: 'first' })
@@ -60,7 +69,7 @@ describe('diagnose', () => {
 
   it('never throws: what it cannot find out becomes a warning', async () => {
     const boom = () => {
-      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })
+      throw throttling()
     }
     const aws = fakeAws({ ListTasks: boom, DescribeServices: boom, DescribeAlarms: boom })
     const timeline = new Timeline()

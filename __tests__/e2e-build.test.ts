@@ -18,7 +18,6 @@ const NASTY = `spaces  and "double" 'single' ; touch /tmp/pwned-e2e-semicolon $(
 const PWNED = ['/tmp/pwned-e2e', '/tmp/pwned-e2e-semicolon', '/tmp/pwned-e2e-backtick']
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 
-
 describeWithDocker('build, push, deploy and promote through the bundled action (real docker and registry)', (env) => {
   const repo = `e2e/web-${Date.now().toString(36)}`
   let sandbox: Sandbox
@@ -85,8 +84,7 @@ describeWithDocker('build, push, deploy and promote through the bundled action (
     writeFileSync(log, '')
     writeFileSync(
       join(dir, 'docker'),
-      `#!/bin/sh\nprintf '%s\\001' "$DOCKER_CONFIG" >>'${log}'\nprintf '%s\\000' "$@" >>'${log}'\nprintf '\\n' >>'${log}'\n` +
-        (fail ? 'exit 1\n' : `exec '${realDocker}' "$@"\n`),
+      `#!/bin/sh\nprintf '%s\\001' "$DOCKER_CONFIG" >>'${log}'\nprintf '%s\\000' "$@" >>'${log}'\nprintf '\\n' >>'${log}'\n` + (fail ? 'exit 1\n' : `exec '${realDocker}' "$@"\n`),
     )
     chmodSync(join(dir, 'docker'), 0o755)
     const calls = () =>

@@ -50,9 +50,16 @@ describe('CodeDeploy through the bundled action', () => {
     expect(run.stdout).toContain('configuration EcsSafeDeploy.Canary20Percent2Minutes (created)')
     const created = s.control.calls({ operation: 'CreateDeploymentConfig' })
     expect(created).toHaveLength(1)
-    expect(created[0].params).toMatchObject({ computePlatform: 'ECS', trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 20, canaryInterval: 2 } } })
+    expect(created[0].params).toMatchObject({
+      computePlatform: 'ECS',
+      trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 20, canaryInterval: 2 } },
+    })
     const [create] = s.control.calls({ operation: 'CreateDeployment' })
-    expect(create.params).toMatchObject({ applicationName: 'AppECS-demo-web-cd', deploymentGroupName: 'DgpECS-demo-web-cd', deploymentConfigName: 'EcsSafeDeploy.Canary20Percent2Minutes' })
+    expect(create.params).toMatchObject({
+      applicationName: 'AppECS-demo-web-cd',
+      deploymentGroupName: 'DgpECS-demo-web-cd',
+      deploymentConfigName: 'EcsSafeDeploy.Canary20Percent2Minutes',
+    })
     const appSpec = JSON.parse((create.params as { revision: { appSpecContent: { content: string } } }).revision.appSpecContent.content)
     expect(appSpec.Resources[0].TargetService.Properties).toMatchObject({
       TaskDefinition: run.outputs['task-definition-arn'],

@@ -27,7 +27,17 @@ function world(service: Record<string, unknown>, extra: Partial<WorldSpec> = {})
     repositories: [{ repositoryName: 'web' }],
     images: [{ repositoryName: 'web', imageTag: 'v1' }],
     alarms: [
-      { AlarmName: 'web-5xx', Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold', state: 'OK' },
+      {
+        AlarmName: 'web-5xx',
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'HTTPCode_Target_5XX_Count',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        state: 'OK',
+      },
     ],
     clusters: [{ clusterName: 'demo' }],
     taskDefinitions: [
@@ -102,7 +112,7 @@ describe('ECS-native deployments through the bundled action', () => {
     expect(run.stderr).toBe('')
     expect(run.outputs.outcome).toBe('succeeded')
     expect(run.code).toBe(0)
-    expect(run.stdout).toContain('ECS BLUE_GREEN (the service\'s configuration)')
+    expect(run.stdout).toContain("ECS BLUE_GREEN (the service's configuration)")
     expect(run.stdout).toContain('ECS bake time 1 min (bake-time 30 s rounded up to whole minutes)')
     expect(run.stdout).toMatch(/── watch: lifecycle stage SCALE_UP/)
     expect(run.stdout).toMatch(/── bake: lifecycle stage BAKE_TIME/)
@@ -236,7 +246,9 @@ describe('ECS-native deployments through the bundled action', () => {
     const stop = s.control.calls({ operation: 'StopServiceDeployment' })
     expect(stop).toHaveLength(1)
     expect(stop[0].params).toMatchObject({ stopType: 'ROLLBACK' })
-    expect(errorAnnotations(run)).toMatch(/did not complete before the timeout \(IN_PROGRESS, running 3\/3, pending 0, failed tasks 0\) while PAUSE hook ecs-pause-\S+ at POST_TEST_TRAFFIC_SHIFT was waiting for approval; rolled back to web:1\./)
+    expect(errorAnnotations(run)).toMatch(
+      /did not complete before the timeout \(IN_PROGRESS, running 3\/3, pending 0, failed tasks 0\) while PAUSE hook ecs-pause-\S+ at POST_TEST_TRAFFIC_SHIFT was waiting for approval; rolled back to web:1\./,
+    )
     expect(run.summary).toMatch(/Lifecycle hook<\/th>\s*<td>PAUSE hook ecs-pause-\S+: waiting for approval at POST_TEST_TRAFFIC_SHIFT/)
     expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
   }, 120_000)

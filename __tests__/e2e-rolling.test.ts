@@ -40,7 +40,6 @@ function ecs(): ECSClient {
   return new ECSClient({ endpoint: sandbox.url, region: 'us-east-1', credentials })
 }
 
-
 describe('rolling deployment through the bundled action', () => {
   test('a healthy release succeeds and the service runs the new task definition', async () => {
     const image = await push('v1-1')
@@ -87,7 +86,17 @@ describe('rolling deployment through the bundled action', () => {
   test('an image that cannot be pulled fails with CannotPullContainerError', async () => {
     // `image` would be checked in preflight; a task definition file's own images are deployed as written.
     const file = join(mkdtempSync(join(tmpdir(), 'e2e-rolling-')), 'td.json')
-    writeFileSync(file, JSON.stringify({ family: 'web', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [{ name: 'web', image: `${ECR}/web:does-not-exist`, essential: true }] }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        family: 'web',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'web', image: `${ECR}/web:does-not-exist`, essential: true }],
+      }),
+    )
     const run = await deploy({ 'task-definition': file })
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)

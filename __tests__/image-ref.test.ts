@@ -1,14 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import type { ECRClient } from '@aws-sdk/client-ecr'
-import {
-  ecrRepositoryName,
-  formatImageRef,
-  isEcrImage,
-  parseEcrRegistry,
-  parseImageRef,
-  registryFromProxyEndpoint,
-  resolveImage,
-} from '../src/image-ref.js'
+import { ecrRepositoryName, formatImageRef, isEcrImage, parseEcrRegistry, parseImageRef, registryFromProxyEndpoint, resolveImage } from '../src/build/image-ref.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const DIGEST = `sha256:${'ab'.repeat(32)}`
@@ -113,22 +105,34 @@ describe('resolveImage', () => {
     await expect(resolveImage(client, `${ECR}/team/web@${DIGEST}`)).resolves.toMatchObject({ imageRef: `${ECR}/team/web@${DIGEST}` })
     expect(inputs.at(-1)).toMatchObject({ imageIds: [{ imageDigest: DIGEST }] })
     const other = `sha256:${'cd'.repeat(32)}`
-    await expect(resolveImage(client, `${ECR}/team/web@${other}`)).rejects.toThrow(`Input image: image '${ECR}/team/web@${other}' does not exist: ECR repository 'team/web' has no image with digest ${other}`)
+    await expect(resolveImage(client, `${ECR}/team/web@${other}`)).rejects.toThrow(
+      `Input image: image '${ECR}/team/web@${other}' does not exist: ECR repository 'team/web' has no image with digest ${other}`,
+    )
   })
 
   test('a missing tag or repository is an error naming the input and the image', async () => {
-    await expect(resolveImage(client, `${ECR}/team/web:v9`)).rejects.toThrow(`Input image: image '${ECR}/team/web:v9' does not exist: ECR repository 'team/web' has no image with tag 'v9'`)
-    await expect(resolveImage(client, `${ECR}/nope:v1`, { input: 'promote-image' })).rejects.toThrow(`Input promote-image: image '${ECR}/nope:v1' does not exist: there is no ECR repository 'nope' in registry 123456789012`)
+    await expect(resolveImage(client, `${ECR}/team/web:v9`)).rejects.toThrow(
+      `Input image: image '${ECR}/team/web:v9' does not exist: ECR repository 'team/web' has no image with tag 'v9'`,
+    )
+    await expect(resolveImage(client, `${ECR}/nope:v1`, { input: 'promote-image' })).rejects.toThrow(
+      `Input promote-image: image '${ECR}/nope:v1' does not exist: there is no ECR repository 'nope' in registry 123456789012`,
+    )
   })
 
   test('other errors pass through unchanged', async () => {
-    const throttled = { send: async () => { throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) } } as unknown as ECRClient
+    const throttled = {
+      send: async () => {
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })
+      },
+    } as unknown as ECRClient
     await expect(resolveImage(throttled, `${ECR}/team/web:v1`)).rejects.toThrow(/^Rate exceeded$/)
   })
 
   test('an image outside ECR cannot be resolved; a listed stand-in registry can, without a registry id', async () => {
     await expect(resolveImage(client, 'ghcr.io/o/web:v1')).rejects.toThrow("Input image: 'ghcr.io/o/web:v1' is not in an ECR registry")
-    await expect(resolveImage(client, '127.0.0.1:5055/team/web:v1', { ecrRegistries: ['127.0.0.1:5055'] })).resolves.toMatchObject({ imageRef: `127.0.0.1:5055/team/web@${DIGEST}` })
+    await expect(resolveImage(client, '127.0.0.1:5055/team/web:v1', { ecrRegistries: ['127.0.0.1:5055'] })).resolves.toMatchObject({
+      imageRef: `127.0.0.1:5055/team/web@${DIGEST}`,
+    })
     expect(inputs.at(-1)).toEqual({ repositoryName: 'team/web', registryId: undefined, imageIds: [{ imageTag: 'v1' }] })
   })
 })

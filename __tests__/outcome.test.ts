@@ -1,26 +1,45 @@
 import { describe, expect, it } from '@jest/globals'
-import type { DeploymentFacts, DeploymentObservation } from '../src/facts.js'
-import { decideOutcome } from '../src/outcome.js'
+import type { DeploymentObservation, RollingFacts } from '../src/core/facts.js'
+import { decideOutcome } from '../src/core/outcome.js'
+import { TD } from './helpers/ecs-model.js'
 
 const ID = 'ecs-svc/1111111111111111111'
-const TD = (rev: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${rev}`
 const BREAKER = 'ECS deployment circuit breaker: tasks failed to start.'
 
 const obs = (rolloutState: string, status = 'PRIMARY', running = 3, desired = 3, reason?: string): DeploymentObservation => ({
-  id: ID, status, taskDefinition: TD(42), rolloutState, rolloutStateReason: reason, counts: { desired, running, pending: desired - running, failed: 0 },
+  id: ID,
+  status,
+  taskDefinition: TD(42),
+  rolloutState,
+  rolloutStateReason: reason,
+  counts: { desired, running, pending: desired - running, failed: 0 },
 })
 
-function facts(over: Partial<DeploymentFacts>): DeploymentFacts {
+function facts(over: Partial<RollingFacts>): RollingFacts {
   return {
-    cluster: 'prod', service: 'web', alarms: [], rollbackPolicy: 'on-failure', taskDefinitionArn: TD(42), previousTaskDefinitionArn: TD(41),
-    deploymentId: ID, startedAt: new Date(0), waited: true, timedOut: false, stoppedTasks: [], throttled: 0, final: obs('COMPLETED'), ...over,
+    kind: 'rolling',
+    engine: 'rolling update',
+    cluster: 'prod',
+    service: 'web',
+    alarms: [],
+    rollbackPolicy: 'on-failure',
+    taskDefinitionArn: TD(42),
+    previousTaskDefinitionArn: TD(41),
+    deploymentId: ID,
+    startedAt: new Date(0),
+    waited: true,
+    timedOut: false,
+    stoppedTasks: [],
+    throttled: 0,
+    final: obs('COMPLETED'),
+    ...over,
   }
 }
 
 const bakePassed = { durationMs: 60_000, alarms: ['api-5xx'], passed: true, cutShortByDeadline: false }
 const bakeFired = { ...bakePassed, passed: false, fired: { name: 'api-5xx', reason: 'Threshold Crossed: 1 datapoint [12.0] > 5' } }
 
-const table: [string, Partial<DeploymentFacts>, string, RegExp][] = [
+const table: [string, Partial<RollingFacts>, string, RegExp][] = [
   ['our deployment completed', {}, 'succeeded', /Deployment ecs-svc\/1111111111111111111 completed: 3\/3 tasks of web:42 running\./],
   ['completed and baked', { bake: bakePassed }, 'succeeded', /baked 60 s with no alarm/],
   ['COMPLETED but not all running is not success', { final: obs('COMPLETED', 'PRIMARY', 2, 3) }, 'failed', /ended without completing/],
@@ -43,12 +62,7 @@ const table: [string, Partial<DeploymentFacts>, string, RegExp][] = [
     'failed',
     /ECS rolled back, but the rollback deployment ecs-svc\/2 failed/,
   ],
-  [
-    'ECS rollback that stalled',
-    { timedOut: true, ecsRollback: { deploymentId: 'ecs-svc/2', reason: BREAKER, completed: false, failed: false } },
-    'failed',
-    /did not finish/,
-  ],
+  ['ECS rollback that stalled', { timedOut: true, ecsRollback: { deploymentId: 'ecs-svc/2', reason: BREAKER, completed: false, failed: false } }, 'failed', /did not finish/],
   [
     'superseded by someone else',
     { final: obs('IN_PROGRESS', 'ACTIVE', 1), supersededBy: { deploymentId: 'ecs-svc/9', taskDefinition: TD(43) } },
@@ -75,8 +89,18 @@ const table: [string, Partial<DeploymentFacts>, string, RegExp][] = [
     /did not complete before the timeout \(IN_PROGRESS, running 1\/3.*rolled back to web:41/,
   ],
   ['timeout with rollback never', { rollbackPolicy: 'never', timedOut: true, final: obs('IN_PROGRESS', 'PRIMARY', 1) }, 'timed-out', /not rolled back/],
-  ['timeout during the bake', { timedOut: true, bake: { ...bakePassed, passed: false, cutShortByDeadline: true }, rollbackPolicy: 'never' }, 'timed-out', /before the bake time was over/],
-  ['FAILED without rollback', { rollbackPolicy: 'never', final: obs('FAILED', 'PRIMARY', 0, 3, BREAKER) }, 'failed', /tasks failed to start\. Not rolled back \(rollback: never\)\./],
+  [
+    'timeout during the bake',
+    { timedOut: true, bake: { ...bakePassed, passed: false, cutShortByDeadline: true }, rollbackPolicy: 'never' },
+    'timed-out',
+    /before the bake time was over/,
+  ],
+  [
+    'FAILED without rollback',
+    { rollbackPolicy: 'never', final: obs('FAILED', 'PRIMARY', 0, 3, BREAKER) },
+    'failed',
+    /tasks failed to start\. Not rolled back \(rollback: never\)\./,
+  ],
   ['nothing deployed', { deploymentId: undefined, error: 'UpdateService (prod/web): AccessDeniedException: no' }, 'failed', /^Nothing was deployed: UpdateService/],
   ['watch error', { error: 'Watching deployment x: boom' }, 'failed', /boom/],
 ]

@@ -1,19 +1,16 @@
-// Preflight at the HTTP level: the real SDK clients talk to nock, which answers per `x-amz-target`.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+// Preflight at the HTTP level (helpers/nock-aws.ts): the real SDK clients talk to nock, which answers per
+// `x-amz-target`, so the request bodies are the ones the SDK sends and its retries are real.
+import { describe, expect, it } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy'
-import { ECRClient } from '@aws-sdk/client-ecr'
-import { ECSClient } from '@aws-sdk/client-ecs'
+import type { ECSClient } from '@aws-sdk/client-ecs'
 import nock from 'nock'
-import type { Clients } from '../src/aws-clients.js'
-import type { Inputs } from '../src/context.js'
-import { preflight, PreflightError, type Preflight } from '../src/preflight.js'
+import type { Clients } from '../src/aws/clients.js'
+import type { Inputs } from '../src/inputs/context.js'
+import { preflight, PreflightError, type Preflight } from '../src/preflight/preflight.js'
+import { CLOUDWATCH, ECR, ECS, errorReply, nockAws, nockClients, useNock, type Body, type NockHandler } from './helpers/nock-aws.js'
 
-const ENDPOINT = 'http://aws.test'
 const ACCOUNT = '123456789012'
 const CLUSTER_ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod`
 const SERVICE_ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/web`
@@ -21,63 +18,15 @@ const TD_ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/web:41`
 const REGISTRY = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`
 const IMAGE = `${REGISTRY}/web:1.4.3`
 
-const ECS = 'AmazonEC2ContainerServiceV20141113'
-const ECR = 'AmazonEC2ContainerRegistry_V20150921'
-const CLOUDWATCH = 'GraniteServiceVersion20100801'
 // Every operation preflight may call; all of them only read.
 const READ_OPERATIONS = [`${ECS}.DescribeClusters`, `${ECS}.DescribeServices`, `${ECS}.DescribeTaskDefinition`, `${CLOUDWATCH}.DescribeAlarms`, `${ECR}.DescribeImages`]
 // What ECR DescribeImages says IMAGE is, and so what preflight deploys: the image pinned by digest.
 const DIGEST = `sha256:${'4'.repeat(64)}`
 const PINNED = `${REGISTRY}/web@${DIGEST}`
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Body = any
-type Reply = [number, Body] | [number, Body, Record<string, string>]
-type Handler = (body: Body) => Reply
-
-interface Call {
-  target: string
-  body: Body
-}
-
-/** Answers each operation with its handler, records every request (matched or not), and refuses the rest. */
-function fakeAws(given: Record<string, Handler>) {
-  const handlers: Record<string, Handler> = { [`${ECR}.DescribeImages`]: () => [200, { imageDetails: [{ imageDigest: DIGEST, imageTags: ['1.4.3'] }] }], ...given }
-  const calls: Call[] = []
-  const unmatched: string[] = []
-  nock.emitter.on('no match', (req: { headers?: Record<string, string>; path?: string }) => {
-    unmatched.push(String(req.headers?.['x-amz-target'] ?? req.path))
-  })
-  for (const [target, handler] of Object.entries(handlers)) {
-    const json = target.startsWith(CLOUDWATCH) ? '1.0' : '1.1'
-    nock(ENDPOINT)
-      .persist()
-      .post('/')
-      .matchHeader('x-amz-target', target)
-      .reply((_uri, raw) => {
-        const body = typeof raw === 'string' ? JSON.parse(raw || '{}') : raw
-        calls.push({ target, body })
-        const [status, reply, headers = {}] = handler(body)
-        return [status, JSON.stringify(reply), { 'content-type': `application/x-amz-json-${json}`, ...headers }]
-      })
-  }
-  return { calls, unmatched, targets: () => calls.map((c) => c.target) }
-}
-
-function clients(credentials?: ECSClient['config']['credentials'], endpoint = ENDPOINT): Clients {
-  const config = {
-    endpoint,
-    region: 'us-east-1',
-    credentials: credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 2,
-  }
-  return {
-    ecs: new ECSClient(config),
-    ecr: new ECRClient(config),
-    cloudwatch: new CloudWatchClient(config),
-    logs: new CloudWatchLogsClient(config),
-    codedeploy: new CodeDeployClient(config),
-  }
+/** maxAttempts 2: the SDK retries a throttled or failed call once. */
+function clients(credentials?: ECSClient['config']['credentials'], endpoint?: string): Clients {
+  return nockClients({ maxAttempts: 2, credentials, endpoint })
 }
 
 function inputs(overrides: Partial<Inputs> = {}): Inputs {
@@ -96,13 +45,11 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
   }
 }
 
-const awsError = (type: string, message: string, status = 400): Reply => [status, { __type: type, message }]
-
-function cluster(status = 'ACTIVE'): Handler {
+function cluster(status = 'ACTIVE'): NockHandler {
   return () => [200, { clusters: [{ clusterArn: CLUSTER_ARN, clusterName: 'prod', status }], failures: [] }]
 }
 
-function service(overrides: Body = {}): Handler {
+function service(overrides: Body = {}): NockHandler {
   return () => [
     200,
     {
@@ -156,12 +103,12 @@ const LIVE_TD = {
   registeredBy: `arn:aws:iam::${ACCOUNT}:role/deploy`,
 }
 
-function taskDefinition(): Handler {
+function taskDefinition(): NockHandler {
   return () => [200, { taskDefinition: LIVE_TD, tags: [{ key: 'team', value: 'payments' }] }]
 }
 
 /** DescribeAlarms that knows `metric` and `composite` alarm names. */
-function alarms(metric: string[], composite: string[] = []): Handler {
+function alarms(metric: string[], composite: string[] = []): NockHandler {
   return (body) => {
     const names: string[] = body.AlarmNames ?? []
     return [
@@ -174,8 +121,10 @@ function alarms(metric: string[], composite: string[] = []): Handler {
   }
 }
 
-function healthy(extra: Record<string, Handler> = {}) {
-  return fakeAws({
+/** A deployable service, IMAGE in ECR as DIGEST, alarms web-5xx and web-health; `extra` answers instead. */
+function healthy(extra: Record<string, NockHandler> = {}) {
+  return nockAws({
+    [`${ECR}.DescribeImages`]: () => [200, { imageDetails: [{ imageDigest: DIGEST, imageTags: ['1.4.3'] }] }],
     [`${ECS}.DescribeClusters`]: cluster(),
     [`${ECS}.DescribeServices`]: service(),
     [`${ECS}.DescribeTaskDefinition`]: taskDefinition(),
@@ -200,15 +149,7 @@ function tempFile(name: string, text: string): string {
   return path
 }
 
-beforeEach(() => {
-  nock.disableNetConnect()
-})
-
-afterEach(() => {
-  nock.cleanAll()
-  nock.emitter.removeAllListeners('no match')
-  nock.enableNetConnect()
-})
+useNock()
 
 describe('preflight', () => {
   it('passes a deployable service, rendering its live task definition, with read-only calls only', async () => {
@@ -284,9 +225,7 @@ describe('preflight', () => {
 
   it('reports a service that is not ACTIVE', async () => {
     healthy({ [`${ECS}.DescribeServices`]: service({ status: 'DRAINING' }) })
-    expect(await problemsOf(preflight(clients(), inputs()))).toEqual([
-      'Service `web` is DRAINING: expected ACTIVE (a DRAINING or INACTIVE service is being deleted).',
-    ])
+    expect(await problemsOf(preflight(clients(), inputs()))).toEqual(['Service `web` is DRAINING: expected ACTIVE (a DRAINING or INACTIVE service is being deleted).'])
   })
 
   it('reports the EXTERNAL deployment controller', async () => {
@@ -425,7 +364,8 @@ describe('preflight', () => {
   describe('AWS errors', () => {
     it('become problem lines naming the call: access denied, throttling after retries, server errors', async () => {
       const aws = healthy({
-        [`${ECS}.DescribeServices`]: () => awsError('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: ecs:DescribeServices'),
+        [`${ECS}.DescribeServices`]: () =>
+          errorReply('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: ecs:DescribeServices'),
         [`${CLOUDWATCH}.DescribeAlarms`]: () => [400, { __type: 'Throttling', message: 'Rate exceeded' }, { 'x-amzn-query-error': 'Throttling;Sender' }],
       })
       const problems = await problemsOf(preflight(clients(), inputs({ alarms: ['web-5xx'] })))
@@ -438,7 +378,7 @@ describe('preflight', () => {
     })
 
     it('reports a DescribeTaskDefinition failure', async () => {
-      healthy({ [`${ECS}.DescribeTaskDefinition`]: () => awsError('ServerException', 'Internal failure.', 500) })
+      healthy({ [`${ECS}.DescribeTaskDefinition`]: () => errorReply('ServerException', 'Internal failure.', 500) })
       expect(await problemsOf(preflight(clients(), inputs()))).toEqual(['ECS DescribeTaskDefinition failed: ServerException: Internal failure.'])
     })
 
@@ -467,15 +407,18 @@ describe('preflight', () => {
 })
 
 describe('preflight: the image', () => {
-  const token = (proxyEndpoint: string): Handler => () => [200, { authorizationData: [{ authorizationToken: Buffer.from('AWS:secret-password').toString('base64'), proxyEndpoint }] }]
-  const notFound = (type: string): Handler => () => [400, { __type: type, message: `${type} for the test` }]
+  const token =
+    (proxyEndpoint: string): NockHandler =>
+    () => [200, { authorizationData: [{ authorizationToken: Buffer.from('AWS:secret-password').toString('base64'), proxyEndpoint }] }]
+  const notFound =
+    (type: string): NockHandler =>
+    () =>
+      errorReply(type, `${type} for the test`)
   const build = { context: '.', buildArgs: [], tags: [] }
 
   it('an ECR image that does not exist is a problem, and no other ECR call is made', async () => {
     const aws = healthy({ [`${ECR}.DescribeImages`]: notFound('ImageNotFoundException') })
-    expect(await problemsOf(preflight(clients(), inputs()))).toEqual([
-      `Input \`image\`: image '${IMAGE}' does not exist: ECR repository 'web' has no image with tag '1.4.3'.`,
-    ])
+    expect(await problemsOf(preflight(clients(), inputs()))).toEqual([`Input \`image\`: image '${IMAGE}' does not exist: ECR repository 'web' has no image with tag '1.4.3'.`])
     expect(aws.calls.find((c) => c.target.endsWith('DescribeImages'))?.body).toEqual({ repositoryName: 'web', registryId: ACCOUNT, imageIds: [{ imageTag: '1.4.3' }] })
     expect(aws.targets().filter((t) => t.startsWith(ECR))).toEqual([`${ECR}.DescribeImages`])
   })

@@ -14,7 +14,7 @@ import {
   REGISTER_KEYS,
   RenderError,
   renderTaskDefinition,
-} from '../src/render.js'
+} from '../src/render/task-definition.js'
 
 const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const NEW_IMAGE = `${REGISTRY}/web:1.4.3`
@@ -76,7 +76,10 @@ function described(): Record<string, unknown> {
     registeredBy: 'arn:aws:sts::123456789012:assumed-role/deploy/gha',
     deregisteredAt: '2026-01-02T00:00:00.000Z',
     deleteRequestedAt: '2026-01-03T00:00:00.000Z',
-    tags: [{ key: 'team', value: 'payments' }, { key: 'cost=center', value: 'a=b' }],
+    tags: [
+      { key: 'team', value: 'payments' },
+      { key: 'cost=center', value: 'a=b' },
+    ],
   }
 }
 
@@ -128,7 +131,10 @@ describe('from a file', () => {
     // Byte-for-byte, key order included: nothing but the dropped fields and the one image differs.
     expect(JSON.stringify(taskDefinition)).toBe(JSON.stringify(expected(source, 'app', NEW_IMAGE)))
     for (const key of READ_ONLY_KEYS) expect(taskDefinition).not.toHaveProperty(key)
-    expect(taskDefinition.tags).toEqual([{ key: 'team', value: 'payments' }, { key: 'cost=center', value: 'a=b' }])
+    expect(taskDefinition.tags).toEqual([
+      { key: 'team', value: 'payments' },
+      { key: 'cost=center', value: 'a=b' },
+    ])
   })
 
   it('reads the same task definition from YAML, with merge keys', async () => {
@@ -139,7 +145,10 @@ describe('from a file', () => {
     const anchorHolder = 'family: web\nx-env: &env\n  essential: true\ncontainerDefinitions:\n  - name: app\n    image: nginx:1.27\n    <<: *env\n'
     expect(renderProblems(() => parseTaskDefinition(anchorHolder, 'td.yml'))[0]).toMatch(/unknown top-level key `x-env`/)
     const ok = parseTaskDefinition('family: web\ncontainerDefinitions:\n  - &app\n    name: app\n    image: nginx:1.27\n  - <<: *app\n    name: app2\n', 'td.yaml')
-    expect(ok.containerDefinitions).toEqual([{ name: 'app', image: 'nginx:1.27' }, { name: 'app2', image: 'nginx:1.27' }])
+    expect(ok.containerDefinitions).toEqual([
+      { name: 'app', image: 'nginx:1.27' },
+      { name: 'app2', image: 'nginx:1.27' },
+    ])
   })
 
   it('keeps YAML 1.2 strings as strings', () => {
@@ -147,7 +156,10 @@ describe('from a file', () => {
       'family: web\ncpu: "256"\ncontainerDefinitions:\n  - name: app\n    image: app:1\n    environment:\n      - {name: FEATURE, value: yes}\n      - {name: MODE, value: on}\n',
       'td.yaml',
     )
-    expect(td.containerDefinitions?.[0].environment).toEqual([{ name: 'FEATURE', value: 'yes' }, { name: 'MODE', value: 'on' }])
+    expect(td.containerDefinitions?.[0].environment).toEqual([
+      { name: 'FEATURE', value: 'yes' },
+      { name: 'MODE', value: 'on' },
+    ])
   })
 
   it('rejects unknown top-level keys, naming them, with hints for PascalCase and describe output', () => {
@@ -158,7 +170,9 @@ describe('from a file', () => {
       `Task definition file \`td.json\` has unknown top-level keys \`foo\`, \`ContainerDefinitions\`: expected the RegisterTaskDefinition members ${REGISTER_KEYS.join(', ')} (keys are camelCase as in the ECS API, e.g. containerDefinitions).`,
     )
     const [wrapped] = renderProblems(() => parseTaskDefinition(JSON.stringify({ taskDefinition: described(), tags: [] }), 'td.json'))
-    expect(wrapped).toMatch(/unknown top-level key `taskDefinition`: .*\(this looks like describe-task-definition output: keep only its taskDefinition object \(aws ecs describe-task-definition --query taskDefinition\)\)/)
+    expect(wrapped).toMatch(
+      /unknown top-level key `taskDefinition`: .*\(this looks like describe-task-definition output: keep only its taskDefinition object \(aws ecs describe-task-definition --query taskDefinition\)\)/,
+    )
   })
 
   it('reports every shape problem together', () => {
@@ -200,7 +214,9 @@ describe('from a file', () => {
       'Task definition file `td.yaml` must hold one object with the RegisterTaskDefinition members (family, containerDefinitions, …).',
     ])
     expect(renderProblems(() => parseTaskDefinition('{"family": "web",}', 'td.json'))[0]).toMatch(/^Task definition file `td.json` is not valid JSON: /)
-    expect(renderProblems(() => parseTaskDefinition('family: web\nfamily: api\n', 'td.yaml'))[0]).toMatch(/^Task definition file `td.yaml` is not valid YAML: .*[Mm]ap keys must be unique/)
+    expect(renderProblems(() => parseTaskDefinition('family: web\nfamily: api\n', 'td.yaml'))[0]).toMatch(
+      /^Task definition file `td.yaml` is not valid YAML: .*[Mm]ap keys must be unique/,
+    )
   })
 
   it('reports a file that cannot be read', async () => {
@@ -280,8 +296,10 @@ describe('container choice', () => {
   })
 
   it('without an image picks the first essential container for reports', () => {
-    const sidecarFirst: ContainerDefinition[] = [{ name: 'log_router', image: 'fluent-bit:1', essential: false }, { name: 'app', image: 'app:1' }]
+    const sidecarFirst: ContainerDefinition[] = [
+      { name: 'log_router', image: 'fluent-bit:1', essential: false },
+      { name: 'app', image: 'app:1' },
+    ]
     expect(chooseContainer(sidecarFirst, {}, WHERE)).toBe('app')
   })
 })
-

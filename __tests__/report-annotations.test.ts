@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type { AnnotationProperties } from '@actions/core'
+import type { DeploymentFacts as Facts } from '../src/core/facts.js'
 
 type Annotate = (message: string | Error, properties?: AnnotationProperties) => void
 const error = jest.fn<Annotate>()
@@ -7,10 +8,21 @@ const warning = jest.fn<Annotate>()
 const notice = jest.fn<Annotate>()
 jest.unstable_mockModule('@actions/core', () => ({ error, warning, notice }))
 const { annotate, tellingLine } = await import('../src/report/annotations.js')
-const { Timeline } = await import('../src/timeline.js')
-type Facts = import('../src/facts.js').DeploymentFacts
+const { Timeline } = await import('../src/core/timeline.js')
 
-const facts = { cluster: 'prod', service: 'web', alarms: [], rollbackPolicy: 'on-failure', startedAt: new Date(0), waited: true, timedOut: false, stoppedTasks: [], throttled: 0 } as Facts
+const facts = {
+  kind: 'rolling',
+  engine: 'rolling update',
+  cluster: 'prod',
+  service: 'web',
+  alarms: [],
+  rollbackPolicy: 'on-failure',
+  startedAt: new Date(0),
+  waited: true,
+  timedOut: false,
+  stoppedTasks: [],
+  throttled: 0,
+} as Facts
 
 describe('annotations', () => {
   beforeEach(() => {
@@ -21,7 +33,14 @@ describe('annotations', () => {
     const reason = 'ECS deployment circuit breaker: tasks failed to start.'
     annotate({ outcome: 'rolled-back', reason }, facts, new Timeline(), {
       summary: 'ECS deployment circuit breaker: tasks failed to start — 3 tasks stopped: Essential container in task exited (exit code 1 in app)',
-      stoppedTasks: [{ taskId: 't1', stoppedReason: 'Essential container in task exited', containers: [{ name: 'app', exitCode: 1 }], logTail: ['starting', 'Error: DATABASE_URL is not set', '    at main (/app/server.js:14:11)', '', 'Node.js v22.14.0'] }],
+      stoppedTasks: [
+        {
+          taskId: 't1',
+          stoppedReason: 'Essential container in task exited',
+          containers: [{ name: 'app', exitCode: 1 }],
+          logTail: ['starting', 'Error: DATABASE_URL is not set', '    at main (/app/server.js:14:11)', '', 'Node.js v22.14.0'],
+        },
+      ],
       serviceEvents: [],
       alarms: [],
     })

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as core from '@actions/core'
-import type { DeploymentFacts } from '../src/facts.js'
+import type { DeploymentFacts } from '../src/core/facts.js'
 import { setOutputs } from '../src/report/outputs.js'
 import { MAX_SUMMARY_CHARS, writeSummary } from '../src/report/summary.js'
-import { Timeline, type FailureCause } from '../src/timeline.js'
+import { Timeline, type FailureCause } from '../src/core/timeline.js'
 
 const TD = (rev: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${rev}`
 const T0 = Date.UTC(2026, 0, 1)
@@ -35,9 +35,23 @@ afterAll(() => {
 })
 
 const facts: DeploymentFacts = {
-  cluster: 'prod', service: 'web', alarms: [], rollbackPolicy: 'on-failure', taskDefinitionArn: TD(42), previousTaskDefinitionArn: TD(41),
-  image: 'repo/web:v2', deploymentId: 'ecs-svc/123', startedAt: new Date(T0), finishedAt: new Date(T0 + 95_000), waited: true, timedOut: false,
-  stoppedTasks: [], throttled: 0, ecsRollback: { deploymentId: 'ecs-svc/124', reason: 'ECS deployment circuit breaker: tasks failed to start.', completed: true, failed: false },
+  kind: 'rolling',
+  engine: 'rolling update',
+  cluster: 'prod',
+  service: 'web',
+  alarms: [],
+  rollbackPolicy: 'on-failure',
+  taskDefinitionArn: TD(42),
+  previousTaskDefinitionArn: TD(41),
+  image: 'repo/web:v2',
+  deploymentId: 'ecs-svc/123',
+  startedAt: new Date(T0),
+  finishedAt: new Date(T0 + 95_000),
+  waited: true,
+  timedOut: false,
+  stoppedTasks: [],
+  throttled: 0,
+  ecsRollback: { deploymentId: 'ecs-svc/124', reason: 'ECS deployment circuit breaker: tasks failed to start.', completed: true, failed: false },
 }
 
 function timeline(): Timeline {
@@ -51,7 +65,14 @@ function timeline(): Timeline {
 const cause: FailureCause = {
   summary: 'ECS deployment circuit breaker: tasks failed to start — 3 tasks stopped: Essential container in task exited (exit code 1 in app)',
   stoppedTasks: [
-    { taskId: 't1', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', containers: [{ name: 'app', exitCode: 1 }], logTail: ['Error: <DATABASE_URL> is not set'], logLocation: '/ecs/web ecs/app/t1' },
+    {
+      taskId: 't1',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      containers: [{ name: 'app', exitCode: 1 }],
+      logTail: ['Error: <DATABASE_URL> is not set'],
+      logLocation: '/ecs/web ecs/app/t1',
+    },
     { taskId: 't2', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', containers: [{ name: 'app', exitCode: 1 }], logTail: [] },
   ],
   serviceEvents: ['(service web) rolling back to deployment ecs-svc/100.'],
@@ -76,7 +97,10 @@ describe('job summary', () => {
   })
 
   it('stays under the size limit however much there is to say', async () => {
-    const huge: FailureCause = { ...cause, stoppedTasks: Array.from({ length: 3000 }, (_, i) => ({ taskId: `t${i}`, stoppedReason: `reason ${i} ${'x'.repeat(200)}`, containers: [], logTail: ['y'.repeat(200)] })) }
+    const huge: FailureCause = {
+      ...cause,
+      stoppedTasks: Array.from({ length: 3000 }, (_, i) => ({ taskId: `t${i}`, stoppedReason: `reason ${i} ${'x'.repeat(200)}`, containers: [], logTail: ['y'.repeat(200)] })),
+    }
     await writeSummary({ facts, decision: { outcome: 'failed', reason: 'x' }, timeline: timeline(), cause: huge })
     const md = readFileSync(summaryFile, 'utf8')
     expect(md.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS + 200)

@@ -25,8 +25,12 @@ if (!available) {
 
 let sandbox: Sandbox
 
+// The AWS CLI's JSON output, read field by field as a user of the CLI would.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type CliJson = any
+
 /** Runs `aws --endpoint-url URL ...args --output json`; async so the in-process sandbox keeps answering. */
-async function aws(...args: string[]): Promise<any> {
+async function aws(...args: string[]): Promise<CliJson> {
   const { stdout } = await run('aws', ['--endpoint-url', sandbox.url, ...args, '--output', 'json'], {
     env: {
       PATH: process.env.PATH,
@@ -46,7 +50,7 @@ async function aws(...args: string[]): Promise<any> {
 const describeService = async () => (await aws('ecs', 'describe-services', '--cluster', 'cli', '--services', 'web')).services[0]
 
 /** Lets simulated time pass `step` seconds at a time and reads the service until `done` holds. */
-async function until(done: (service: any) => boolean, what: string, step = 15) {
+async function until(done: (service: CliJson) => boolean, what: string, step = 15) {
   for (let i = 0; i < 40; i++) {
     const service = await describeService()
     if (done(service)) return service
@@ -68,30 +72,59 @@ afterAll(async () => {
   it('creates a cluster and a Fargate service, rolls out an update, and sees a crashing one fail and roll back', async () => {
     expect((await aws('ecs', 'create-cluster', '--cluster-name', 'cli')).cluster.clusterName).toBe('cli')
     for (const image of ['example.com/web:v1', 'example.com/web:v2', 'example.com/web:v3-crash']) {
-      await aws('ecs', 'register-task-definition', '--family', 'web', '--requires-compatibilities', 'FARGATE', '--network-mode', 'awsvpc',
-        '--cpu', '256', '--memory', '512', '--container-definitions', container(image))
+      await aws(
+        'ecs',
+        'register-task-definition',
+        '--family',
+        'web',
+        '--requires-compatibilities',
+        'FARGATE',
+        '--network-mode',
+        'awsvpc',
+        '--cpu',
+        '256',
+        '--memory',
+        '512',
+        '--container-definitions',
+        container(image),
+      )
     }
     sandbox.control.setBehavior('web:v3-crash', { kind: 'crash', exitCode: 1 })
-    const created = await aws('ecs', 'create-service', '--cluster', 'cli', '--service-name', 'web', '--task-definition', 'web:1',
-      '--desired-count', '3', '--launch-type', 'FARGATE',
-      '--network-configuration', 'awsvpcConfiguration={subnets=[subnet-1],securityGroups=[sg-1],assignPublicIp=DISABLED}',
-      '--deployment-configuration', 'deploymentCircuitBreaker={enable=true,rollback=true},maximumPercent=200,minimumHealthyPercent=100')
+    const created = await aws(
+      'ecs',
+      'create-service',
+      '--cluster',
+      'cli',
+      '--service-name',
+      'web',
+      '--task-definition',
+      'web:1',
+      '--desired-count',
+      '3',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      'awsvpcConfiguration={subnets=[subnet-1],securityGroups=[sg-1],assignPublicIp=DISABLED}',
+      '--deployment-configuration',
+      'deploymentCircuitBreaker={enable=true,rollback=true},maximumPercent=200,minimumHealthyPercent=100',
+    )
     expect(created.service.deployments[0].rolloutState).toBe('IN_PROGRESS')
     await until((s) => s.deployments[0].rolloutState === 'COMPLETED', 'first deployment COMPLETED')
 
     const updated = await aws('ecs', 'update-service', '--cluster', 'cli', '--service', 'web', '--task-definition', 'web:2')
-    const v2 = updated.service.deployments.find((d: any) => d.status === 'PRIMARY')
+    const v2 = updated.service.deployments.find((d: CliJson) => d.status === 'PRIMARY')
     expect(v2.taskDefinition).toMatch(/:task-definition\/web:2$/)
     const afterV2 = await until((s) => s.deployments.length === 1 && s.deployments[0].id === v2.id && s.deployments[0].rolloutState === 'COMPLETED', 'web:2 COMPLETED')
     expect(afterV2.runningCount).toBe(3)
 
-    const crash = (await aws('ecs', 'update-service', '--cluster', 'cli', '--service', 'web', '--task-definition', 'web:3')).service
-      .deployments.find((d: any) => d.status === 'PRIMARY')
-    await until((s) => s.deployments.some((d: any) => d.id === crash.id && d.rolloutState === 'FAILED'), 'web:3 FAILED', 4)
+    const crash = (await aws('ecs', 'update-service', '--cluster', 'cli', '--service', 'web', '--task-definition', 'web:3')).service.deployments.find(
+      (d: CliJson) => d.status === 'PRIMARY',
+    )
+    await until((s) => s.deployments.some((d: CliJson) => d.id === crash.id && d.rolloutState === 'FAILED'), 'web:3 FAILED', 4)
     const rolledBack = await until((s) => s.deployments.length === 1 && s.deployments[0].rolloutState === 'COMPLETED', 'rollback COMPLETED')
     expect(rolledBack.taskDefinition).toMatch(/:task-definition\/web:2$/)
     expect(rolledBack.deployments[0].id).not.toBe(v2.id)
-    expect(rolledBack.events.map((e: any) => e.message)).toContain(`(service web) (deployment ${crash.id}) deployment failed: tasks failed to start.`)
+    expect(rolledBack.events.map((e: CliJson) => e.message)).toContain(`(service web) (deployment ${crash.id}) deployment failed: tasks failed to start.`)
     const stopped = await aws('ecs', 'list-tasks', '--cluster', 'cli', '--desired-status', 'STOPPED')
     expect(stopped.taskArns.length).toBeGreaterThanOrEqual(3)
   })

@@ -9,10 +9,17 @@ import { clientConfig } from './sandbox-helpers.js'
 let sandbox: Sandbox
 let cw: CloudWatchClient
 
-const alarm = (name: string) => new PutMetricAlarmCommand({
-  AlarmName: name, Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Statistic: 'Sum',
-  Period: 60, EvaluationPeriods: 3, Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-})
+const alarm = (name: string) =>
+  new PutMetricAlarmCommand({
+    AlarmName: name,
+    Namespace: 'AWS/ApplicationELB',
+    MetricName: 'HTTPCode_Target_5XX_Count',
+    Statistic: 'Sum',
+    Period: 60,
+    EvaluationPeriods: 3,
+    Threshold: 5,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  })
 
 beforeAll(async () => {
   sandbox = await startSandbox({ timeScale: 0 })
@@ -63,9 +70,11 @@ describe('CloudWatch alarms through the AWS SDK (awsJson1_0, query-compatible)',
     expect(await res.json()).toEqual({ __type: 'ResourceNotFound', message: 'Alarm nope not found' })
   })
 
-  it('rejects an invalid state value', async () => {
-    await expect(cw.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'RED' as never, StateReason: 'x' })))
-      .rejects.toMatchObject({ name: 'InvalidParameterValueException' })
+  it("rejects an invalid state value with the query protocol's ValidationError", async () => {
+    await expect(cw.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'RED' as never, StateReason: 'x' }))).rejects.toMatchObject({
+      Code: 'ValidationError',
+      message: "1 validation error detected: Value 'RED' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [OK, ALARM, INSUFFICIENT_DATA]",
+    })
   })
 })
 
@@ -92,7 +101,11 @@ describe('alarm state through the control handle', () => {
     sandbox.control.advance(300)
     expect(sandbox.control.alarm('web-5xx')?.state).toBe('OK')
     const t = sandbox.control.transitions({ kind: 'alarm', id: 'web-5xx' })
-    expect(t.map((x) => [x.state, x.simMs - start])).toEqual([['OK', 0], ['ALARM', 90_000], ['OK', 300_000]])
+    expect(t.map((x) => [x.state, x.simMs - start])).toEqual([
+      ['OK', 0],
+      ['ALARM', 90_000],
+      ['OK', 300_000],
+    ])
   })
 
   it('refuses an unknown alarm', () => {

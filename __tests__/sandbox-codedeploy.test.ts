@@ -31,6 +31,7 @@ import {
   type DeploymentInfo,
 } from '@aws-sdk/client-codedeploy'
 import { CreateServiceCommand, DescribeServicesCommand, ECSClient, InvalidParameterException, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
+import { ALARM_POLL_MS } from '../sandbox/codedeploy/alarm-poll.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import { clientConfig } from './sandbox-helpers.js'
 
@@ -58,12 +59,21 @@ afterEach(async () => {
 async function register(tag: string, port = 8080): Promise<string> {
   const { taskDefinition } = await ecs.send(
     new RegisterTaskDefinitionCommand({
-      family: 'web-cd', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+      family: 'web-cd',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
       executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
-      containerDefinitions: [{
-        name: 'web', image: `${ECR}/web:${tag}`, essential: true, portMappings: [{ containerPort: port }],
-        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web-cd', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } },
-      }],
+      containerDefinitions: [
+        {
+          name: 'web',
+          image: `${ECR}/web:${tag}`,
+          essential: true,
+          portMappings: [{ containerPort: port }],
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web-cd', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } },
+        },
+      ],
     }),
   )
   return taskDefinition!.taskDefinitionArn!
@@ -142,9 +152,12 @@ describe('CodeDeploy sandbox: successful blue/green deployments', () => {
     const [, ten, hundred] = sandbox.control.transitions({ kind: 'traffic', id })
     expect(hundred!.simMs - ten!.simMs).toBe(5 * 60_000)
     expect(sandbox.control.transitions({ kind: 'codedeploy', id }).map((t) => t.state)).toEqual(['Created', 'InProgress', 'Succeeded'])
-    expect(sandbox.control.transitions({ kind: 'lifecycle-event', id }).filter((t) => t.state.endsWith(':Succeeded')).map((t) => t.state.split(':')[0])).toEqual([
-      'BeforeInstall', 'Install', 'AfterInstall', 'AllowTestTraffic', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic',
-    ])
+    expect(
+      sandbox.control
+        .transitions({ kind: 'lifecycle-event', id })
+        .filter((t) => t.state.endsWith(':Succeeded'))
+        .map((t) => t.state.split(':')[0]),
+    ).toEqual(['BeforeInstall', 'Install', 'AfterInstall', 'AllowTestTraffic', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic'])
 
     // The original task set drains (DEACTIVATING 2 s, STOPPING 10 s, DEPROVISIONING 3 s), then leaves.
     sandbox.control.advance(30)
@@ -174,10 +187,13 @@ describe('CodeDeploy sandbox: successful blue/green deployments', () => {
     expect((await info(id)).status).toBe('Succeeded')
     expect(weights(id)).toEqual(['0', '100'])
 
-    await cd.send(new CreateDeploymentConfigCommand({
-      deploymentConfigName: 'Canary25Percent2Minutes', computePlatform: 'ECS',
-      trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 25, canaryInterval: 2 } },
-    }))
+    await cd.send(
+      new CreateDeploymentConfigCommand({
+        deploymentConfigName: 'Canary25Percent2Minutes',
+        computePlatform: 'ECS',
+        trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 25, canaryInterval: 2 } },
+      }),
+    )
     const td2 = await register('v1')
     const id2 = await deploy(td2, { config: 'Canary25Percent2Minutes' })
     await advanceUntil(finished(id2), 600)
@@ -228,7 +244,8 @@ describe('CodeDeploy sandbox: failures and rollbacks', () => {
     const id = await deploy(await register('v1.1'))
     await advanceUntil(() => weights(id).includes('10'), 300)
     sandbox.control.setAlarmState('web-cd-5xx', 'ALARM', { reason: 'Threshold Crossed: 7 5xx' })
-    sandbox.control.advance(2)
+    // CodeDeploy sees it at its next alarm poll, at most a minute later.
+    sandbox.control.advance(ALARM_POLL_MS / 1000)
     const d = await info(id)
     expect(d.status).toBe('Stopped')
     expect(d.errorInformation?.code).toBe('ALARM_ACTIVE')
@@ -284,7 +301,10 @@ describe('CodeDeploy sandbox: failures and rollbacks', () => {
 describe('CodeDeploy sandbox: hooks waiting for their Lambda', () => {
   it('an in-progress hook waits for PutLifecycleEventHookExecutionStatus', async () => {
     sandbox.control.setHook('arn:aws:lambda:us-east-1:123456789012:function:web-cd-approve', { outcome: 'in-progress' })
-    const id = await deploy(await register('v1.1'), { config: 'CodeDeployDefault.ECSAllAtOnce', hooks: { BeforeAllowTraffic: 'arn:aws:lambda:us-east-1:123456789012:function:web-cd-approve' } })
+    const id = await deploy(await register('v1.1'), {
+      config: 'CodeDeployDefault.ECSAllAtOnce',
+      hooks: { BeforeAllowTraffic: 'arn:aws:lambda:us-east-1:123456789012:function:web-cd-approve' },
+    })
     await advanceUntil(() => sandbox.control.hookExecutions(id).length > 0, 300)
     const [pending] = sandbox.control.hookExecutions(id)
     expect(pending).toMatchObject({ deploymentId: id, lifecycleEventName: 'BeforeAllowTraffic', functionName: 'arn:aws:lambda:us-east-1:123456789012:function:web-cd-approve' })
@@ -294,14 +314,18 @@ describe('CodeDeploy sandbox: hooks waiting for their Lambda', () => {
     sandbox.control.advance(600)
     expect((await info(id)).status).toBe('InProgress')
     expect(weights(id)).toEqual(['0'])
-    await expect(cd.send(new PutLifecycleEventHookExecutionStatusCommand({ deploymentId: id, lifecycleEventHookExecutionId: 'nope', status: 'Succeeded' })))
-      .rejects.toBeInstanceOf(InvalidLifecycleEventHookExecutionIdException)
+    await expect(cd.send(new PutLifecycleEventHookExecutionStatusCommand({ deploymentId: id, lifecycleEventHookExecutionId: 'nope', status: 'Succeeded' }))).rejects.toBeInstanceOf(
+      InvalidLifecycleEventHookExecutionIdException,
+    )
     await expect(cd.send(new ContinueDeploymentCommand({ deploymentId: id, deploymentWaitType: 'READY_WAIT' }))).rejects.toBeInstanceOf(DeploymentIsNotInReadyStateException)
 
-    const put = await cd.send(new PutLifecycleEventHookExecutionStatusCommand({ deploymentId: id, lifecycleEventHookExecutionId: pending!.lifecycleEventHookExecutionId, status: 'Succeeded' }))
+    const put = await cd.send(
+      new PutLifecycleEventHookExecutionStatusCommand({ deploymentId: id, lifecycleEventHookExecutionId: pending!.lifecycleEventHookExecutionId, status: 'Succeeded' }),
+    )
     expect(put.lifecycleEventHookExecutionId).toBe(pending!.lifecycleEventHookExecutionId)
-    await expect(cd.send(new PutLifecycleEventHookExecutionStatusCommand({ deploymentId: id, lifecycleEventHookExecutionId: pending!.lifecycleEventHookExecutionId, status: 'Failed' })))
-      .rejects.toBeInstanceOf(LifecycleEventAlreadyCompletedException)
+    await expect(
+      cd.send(new PutLifecycleEventHookExecutionStatusCommand({ deploymentId: id, lifecycleEventHookExecutionId: pending!.lifecycleEventHookExecutionId, status: 'Failed' })),
+    ).rejects.toBeInstanceOf(LifecycleEventAlreadyCompletedException)
     expect(weights(id)).toEqual(['0', '100'])
     await advanceUntil(finished(id), 60)
     expect((await info(id)).status).toBe('Succeeded')
@@ -331,30 +355,54 @@ describe('CodeDeploy sandbox: waits', () => {
   it('READY_WAIT holds production traffic until ContinueDeployment, and the termination wait keeps blue until it ends', async () => {
     const tgArn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api-blue/0123456789abcdef'
     const td = await register('v1')
-    await ecs.send(new CreateServiceCommand({
-      cluster: 'demo', serviceName: 'api', taskDefinition: td, desiredCount: 2, launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } }, deploymentController: { type: 'CODE_DEPLOY' },
-      loadBalancers: [{ targetGroupArn: tgArn, containerName: 'web', containerPort: 8080 }],
-    }))
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'demo',
+        serviceName: 'api',
+        taskDefinition: td,
+        desiredCount: 2,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+        deploymentController: { type: 'CODE_DEPLOY' },
+        loadBalancers: [{ targetGroupArn: tgArn, containerName: 'web', containerPort: 8080 }],
+      }),
+    )
     await cd.send(new CreateApplicationCommand({ applicationName: 'api', computePlatform: 'ECS' }))
     const group = {
-      applicationName: 'api', deploymentGroupName: 'api', serviceRoleArn: 'arn:aws:iam::123456789012:role/cd',
+      applicationName: 'api',
+      deploymentGroupName: 'api',
+      serviceRoleArn: 'arn:aws:iam::123456789012:role/cd',
       deploymentStyle: { deploymentType: 'BLUE_GREEN' as const, deploymentOption: 'WITH_TRAFFIC_CONTROL' as const },
       ecsServices: [{ clusterName: 'demo', serviceName: 'api' }],
-      loadBalancerInfo: { targetGroupPairInfoList: [{ targetGroups: [{ name: 'api-blue' }, { name: 'api-green' }], prodTrafficRoute: { listenerArns: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/api/1/2'] } }] },
+      loadBalancerInfo: {
+        targetGroupPairInfoList: [
+          {
+            targetGroups: [{ name: 'api-blue' }, { name: 'api-green' }],
+            prodTrafficRoute: { listenerArns: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/api/1/2'] },
+          },
+        ],
+      },
       blueGreenDeploymentConfiguration: {
         terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE' as const, terminationWaitTimeInMinutes: 5 },
         deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT' as const, waitTimeInMinutes: 10 },
       },
     }
-    await expect(cd.send(new CreateDeploymentGroupCommand({ ...group, ecsServices: [{ clusterName: 'demo', serviceName: 'ghost' }] }))).rejects.toBeInstanceOf(InvalidECSServiceException)
-    await expect(cd.send(new CreateDeploymentGroupCommand({ ...group, deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITH_TRAFFIC_CONTROL' } })))
-      .rejects.toBeInstanceOf(InvalidDeploymentStyleException)
-    await expect(cd.send(new CreateDeploymentGroupCommand({ ...group, ecsServices: [{ clusterName: 'demo', serviceName: 'web-cd' }] })))
-      .rejects.toBeInstanceOf(ECSServiceMappingLimitExceededException)
+    await expect(cd.send(new CreateDeploymentGroupCommand({ ...group, ecsServices: [{ clusterName: 'demo', serviceName: 'ghost' }] }))).rejects.toBeInstanceOf(
+      InvalidECSServiceException,
+    )
+    await expect(
+      cd.send(new CreateDeploymentGroupCommand({ ...group, deploymentStyle: { deploymentType: 'IN_PLACE', deploymentOption: 'WITH_TRAFFIC_CONTROL' } })),
+    ).rejects.toBeInstanceOf(InvalidDeploymentStyleException)
+    await expect(cd.send(new CreateDeploymentGroupCommand({ ...group, ecsServices: [{ clusterName: 'demo', serviceName: 'web-cd' }] }))).rejects.toBeInstanceOf(
+      ECSServiceMappingLimitExceededException,
+    )
     await cd.send(new CreateDeploymentGroupCommand(group))
     const run = async (content: string) =>
-      (await cd.send(new CreateDeploymentCommand({ applicationName: 'api', deploymentGroupName: 'api', revision: { revisionType: 'AppSpecContent', appSpecContent: { content } } }))).deploymentId!
+      (
+        await cd.send(
+          new CreateDeploymentCommand({ applicationName: 'api', deploymentGroupName: 'api', revision: { revisionType: 'AppSpecContent', appSpecContent: { content } } }),
+        )
+      ).deploymentId!
 
     const id = await run(appSpecYaml(await register('v1.1')))
     await advanceUntil(async () => (await info(id)).status === 'Ready', 120)
@@ -372,7 +420,7 @@ describe('CodeDeploy sandbox: waits', () => {
 
     const id2 = await run(appSpecYaml(await register('v1')))
     await advanceUntil(finished(id2), 900)
-    expect((await info(id2))).toMatchObject({ status: 'Stopped', errorInformation: { code: 'TIMEOUT' } })
+    expect(await info(id2)).toMatchObject({ status: 'Stopped', errorInformation: { code: 'TIMEOUT' } })
     expect(weights(id2)).toEqual(['0'])
   })
 })
@@ -389,8 +437,14 @@ describe('CodeDeploy sandbox: API shapes and validation', () => {
     expect(t).toMatchObject({ deploymentId: id, targetId: 'demo:web-cd', targetArn: svc.serviceArn, status: 'InProgress' })
     expect(t.lastUpdatedAt).toBeInstanceOf(Date)
     expect(t.lifecycleEvents!.map((e) => [e.lifecycleEventName, e.status])).toEqual([
-      ['BeforeInstall', 'Succeeded'], ['Install', 'Succeeded'], ['AfterInstall', 'Succeeded'], ['AllowTestTraffic', 'Succeeded'],
-      ['AfterAllowTestTraffic', 'Succeeded'], ['BeforeAllowTraffic', 'Succeeded'], ['AllowTraffic', 'InProgress'], ['AfterAllowTraffic', 'Pending'],
+      ['BeforeInstall', 'Succeeded'],
+      ['Install', 'Succeeded'],
+      ['AfterInstall', 'Succeeded'],
+      ['AllowTestTraffic', 'Succeeded'],
+      ['AfterAllowTestTraffic', 'Succeeded'],
+      ['BeforeAllowTraffic', 'Succeeded'],
+      ['AllowTraffic', 'InProgress'],
+      ['AfterAllowTraffic', 'Pending'],
     ])
     expect(t.lifecycleEvents![1]!.startTime).toBeInstanceOf(Date)
     expect(t.taskSetsInfo).toEqual([
@@ -405,7 +459,9 @@ describe('CodeDeploy sandbox: API shapes and validation', () => {
   it('rejects bad deployments with the CodeDeploy exceptions', async () => {
     const td = await register('v1.1')
     const send = (input: Partial<ConstructorParameters<typeof CreateDeploymentCommand>[0]>, content = appSpecYaml(td)) =>
-      cd.send(new CreateDeploymentCommand({ applicationName: APP, deploymentGroupName: GROUP, revision: { revisionType: 'AppSpecContent', appSpecContent: { content } }, ...input }))
+      cd.send(
+        new CreateDeploymentCommand({ applicationName: APP, deploymentGroupName: GROUP, revision: { revisionType: 'AppSpecContent', appSpecContent: { content } }, ...input }),
+      )
     await expect(send({ applicationName: 'nope' })).rejects.toBeInstanceOf(ApplicationDoesNotExistException)
     await expect(send({ deploymentGroupName: 'nope' })).rejects.toBeInstanceOf(DeploymentGroupDoesNotExistException)
     await expect(send({ deploymentConfigName: 'nope' })).rejects.toBeInstanceOf(DeploymentConfigDoesNotExistException)
@@ -416,14 +472,18 @@ describe('CodeDeploy sandbox: API shapes and validation', () => {
     await expect(send({}, appSpecYaml(td, { Install: 'fn' }))).rejects.toBeInstanceOf(InvalidRevisionException)
     await expect(send({}, 'Resources: [')).rejects.toBeInstanceOf(InvalidRevisionException)
 
-    const json = JSON.stringify({ version: 0, Resources: [{ TargetService: { Type: 'AWS::ECS::Service', Properties: { TaskDefinition: td, LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 8080 } } } }] })
+    const json = JSON.stringify({
+      version: 0,
+      Resources: [{ TargetService: { Type: 'AWS::ECS::Service', Properties: { TaskDefinition: td, LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 8080 } } } }],
+    })
     const id = (await send({}, json)).deploymentId!
     await expect(send({})).rejects.toBeInstanceOf(DeploymentLimitExceededException)
     await expect(send({})).rejects.toThrow(id)
     await expect(cd.send(new GetDeploymentCommand({ deploymentId: 'd-AAAAAAAAA' }))).rejects.toBeInstanceOf(DeploymentDoesNotExistException)
 
-    await expect(cd.send(new CreateDeploymentConfigCommand({ deploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce', computePlatform: 'ECS' })))
-      .rejects.toBeInstanceOf(DeploymentConfigAlreadyExistsException)
+    await expect(cd.send(new CreateDeploymentConfigCommand({ deploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce', computePlatform: 'ECS' }))).rejects.toBeInstanceOf(
+      DeploymentConfigAlreadyExistsException,
+    )
     for (const name of ['ECSAllAtOnce', 'ECSLinear10PercentEvery1Minutes', 'ECSLinear10PercentEvery3Minutes', 'ECSCanary10Percent5Minutes', 'ECSCanary10Percent15Minutes']) {
       const c = (await cd.send(new GetDeploymentConfigCommand({ deploymentConfigName: `CodeDeployDefault.${name}` }))).deploymentConfigInfo!
       expect(c.computePlatform).toBe('ECS')
@@ -446,16 +506,34 @@ describe('CodeDeploy sandbox: API shapes and validation', () => {
     expect(svc.taskSets![0]).toMatchObject({ computedDesiredCount: 4, runningCount: 4, stabilityStatus: 'STEADY_STATE' })
     expect(svc.taskSets![0]!.createdAt).toBeInstanceOf(Date)
 
-    await expect(ecs.send(new CreateServiceCommand({
-      cluster: 'demo', serviceName: 'no-lb', taskDefinition: td, desiredCount: 1, launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } }, deploymentController: { type: 'CODE_DEPLOY' },
-    }))).rejects.toThrow(/targetGroupArn is required/)
-    await expect(ecs.send(new CreateServiceCommand({
-      cluster: 'demo', serviceName: 'no-lb', taskDefinition: td, desiredCount: 1, launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } }, deploymentController: { type: 'CODE_DEPLOY' },
-      loadBalancers: [{ targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1', containerName: 'web', containerPort: 8080 }],
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-    }))).rejects.toThrow('The deployment circuit breaker requires the ECS deployment controller, not CODE_DEPLOY.')
+    await expect(
+      ecs.send(
+        new CreateServiceCommand({
+          cluster: 'demo',
+          serviceName: 'no-lb',
+          taskDefinition: td,
+          desiredCount: 1,
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+          deploymentController: { type: 'CODE_DEPLOY' },
+        }),
+      ),
+    ).rejects.toThrow(/targetGroupArn is required/)
+    await expect(
+      ecs.send(
+        new CreateServiceCommand({
+          cluster: 'demo',
+          serviceName: 'no-lb',
+          taskDefinition: td,
+          desiredCount: 1,
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+          deploymentController: { type: 'CODE_DEPLOY' },
+          loadBalancers: [{ targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1', containerName: 'web', containerPort: 8080 }],
+          deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+        }),
+      ),
+    ).rejects.toThrow('The deployment circuit breaker requires the ECS deployment controller, not CODE_DEPLOY.')
     await expect(ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['no-lb'] }))).resolves.toMatchObject({ failures: [{ reason: 'MISSING' }] })
   })
 })

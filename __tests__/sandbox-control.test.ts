@@ -4,15 +4,22 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand }
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import { clientConfig } from './sandbox-helpers.js'
 
+// The control API's JSON, read field by field.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ControlJson = any
+
 let sandbox: Sandbox
 let ecr: ECRClient
 let logs: CloudWatchLogsClient
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ timeScale: 0, world: {
-    repositories: [{ repositoryName: 'seeded' }],
-    alarms: [{ AlarmName: 'a1', Namespace: 'N', MetricName: 'M', EvaluationPeriods: 1, Period: 60, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold', state: 'OK' }],
-  } })
+  sandbox = await startSandbox({
+    timeScale: 0,
+    world: {
+      repositories: [{ repositoryName: 'seeded' }],
+      alarms: [{ AlarmName: 'a1', Namespace: 'N', MetricName: 'M', EvaluationPeriods: 1, Period: 60, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold', state: 'OK' }],
+    },
+  })
   ecr = new ECRClient(clientConfig(sandbox.url))
   logs = new CloudWatchLogsClient(clientConfig(sandbox.url))
 })
@@ -29,18 +36,24 @@ async function control(path: string, init?: { method?: string; body?: unknown })
     headers: { 'content-type': 'application/json' },
     body: init?.body === undefined ? undefined : JSON.stringify(init.body),
   })
-  return { status: res.status, body: (await res.json()) as any }
+  return { status: res.status, body: (await res.json()) as ControlJson }
 }
 
 describe('faults', () => {
   it('throttles the next N calls of an operation, as an SDK client with one attempt sees it', async () => {
     sandbox.control.fault({ operation: 'DescribeRepositories', kind: 'throttling', count: 2 })
     for (let i = 0; i < 2; i++) {
-      await expect(ecr.send(new DescribeRepositoriesCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } })
+      await expect(ecr.send(new DescribeRepositoriesCommand({}))).rejects.toMatchObject({
+        name: 'ThrottlingException',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400 },
+      })
     }
     await expect(ecr.send(new DescribeRepositoriesCommand({}))).resolves.toMatchObject({ repositories: [{ repositoryName: 'seeded' }] })
     expect(sandbox.control.calls({ operation: 'DescribeRepositories' }).map((c) => [c.status, c.errorCode, c.fault])).toEqual([
-      [400, 'ThrottlingException', 'throttling'], [400, 'ThrottlingException', 'throttling'], [200, undefined, undefined],
+      [400, 'ThrottlingException', 'throttling'],
+      [400, 'ThrottlingException', 'throttling'],
+      [200, undefined, undefined],
     ])
   })
 

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import {
-  BatchGetImageCommand, CreateRepositoryCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient,
-  GetAuthorizationTokenCommand, ImageNotFoundException, PutImageCommand, RepositoryAlreadyExistsException, RepositoryNotFoundException,
+  BatchGetImageCommand,
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  ImageNotFoundException,
+  PutImageCommand,
+  RepositoryAlreadyExistsException,
+  RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr'
 import { Behaviors } from '../sandbox/behaviors.js'
 import { Ecr, generatedManifest, sha256 } from '../sandbox/ecr.js'
@@ -103,7 +111,8 @@ describe('ECR settings and the image catalog', () => {
   it('resolves sandbox-ECR references by tag or digest, and fakes a stable digest for others', () => {
     const e = new Ecr(clock, { region: 'us-east-1', accountId: '123456789012' })
     e.handle('CreateRepository', { repositoryName: 'web' })
-    const digest = (e.handle('PutImage', { repositoryName: 'web', imageTag: 'v1', imageManifest: generatedManifest('x') }).image as { imageId: { imageDigest: string } }).imageId.imageDigest
+    const digest = (e.handle('PutImage', { repositoryName: 'web', imageTag: 'v1', imageManifest: generatedManifest('x') }).image as { imageId: { imageDigest: string } }).imageId
+      .imageDigest
     expect(e.isSandboxEcr(`${HOST}/web:v1`)).toBe(true)
     expect(e.isSandboxEcr('public.ecr.aws/nginx/nginx:1')).toBe(false)
     expect(e.resolve(`${HOST}/web:v1`)).toBe(digest)

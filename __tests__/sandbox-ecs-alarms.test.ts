@@ -44,7 +44,9 @@ describe('ECS sandbox: deployment alarms', () => {
     const failed = s.deployments.find((d: { id: string }) => d.id === deploymentId)
     expect(failed).toMatchObject({ status: 'ACTIVE', taskDefinition: td2, rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment alarm: api-5xx is in ALARM state.' })
     expect(s.deployments[0]).toMatchObject({
-      status: 'PRIMARY', taskDefinition: td1, rolloutState: 'IN_PROGRESS',
+      status: 'PRIMARY',
+      taskDefinition: td1,
+      rolloutState: 'IN_PROGRESS',
       rolloutStateReason: `ECS deployment alarm: rolling back to deploymentId ${completedId}.`,
     })
     expect(s.deployments[0].id).not.toBe(completedId)

@@ -79,7 +79,9 @@ describe('ECS sandbox: failures and rollback', () => {
     expect(rollback.id).toMatch(/^ecs-svc\/\d{19}$/)
     expect(rollback.id).not.toBe(completedId)
     expect(rollback).toMatchObject({
-      status: 'PRIMARY', taskDefinition: td1, rolloutState: 'IN_PROGRESS',
+      status: 'PRIMARY',
+      taskDefinition: td1,
+      rolloutState: 'IN_PROGRESS',
       rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${completedId}.`,
     })
     expect(failed).toMatchObject({ status: 'ACTIVE', taskDefinition: td2, rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' })
@@ -115,13 +117,18 @@ describe('ECS sandbox: failures and rollback', () => {
     const crashed = tasksOf(h, 'STOPPED').filter((t) => t.startedBy === deploymentId)
     expect(crashed.length).toBeGreaterThanOrEqual(3)
     expect(crashed[0]).toMatchObject({
-      stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', taskDefinitionArn: td2,
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      taskDefinitionArn: td2,
       containers: [{ name: 'app', exitCode: 3, lastStatus: 'STOPPED' }],
     })
     expect(h.transitions.filter((t) => t.id === deploymentId).map((t) => t.state)).toEqual(['IN_PROGRESS', 'FAILED'])
     expect(h.transitions.filter((t) => t.id === sdArn).map((t) => t.state)).toEqual(['PENDING', 'IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL'])
     const rev = h.call('DescribeServiceRevisions', { serviceRevisionArns: [sd.targetServiceRevision.arn] }).serviceRevisions[0]
-    expect(rev).toMatchObject({ taskDefinition: td2, containerImages: [{ containerName: 'app', image: `${ECR_HOST}/web:v2`, imageDigest: h.images.images.get(`${ECR_HOST}/web:v2`) }] })
+    expect(rev).toMatchObject({
+      taskDefinition: td2,
+      containerImages: [{ containerName: 'app', image: `${ECR_HOST}/web:v2`, imageDigest: h.images.images.get(`${ECR_HOST}/web:v2`) }],
+    })
   })
 
   it('with no COMPLETED deployment the failed deployment stays PRIMARY and stalls', () => {
@@ -131,7 +138,13 @@ describe('ECS sandbox: failures and rollback', () => {
     h.call('CreateCluster', { clusterName: 'prod' })
     const td = registerWeb(h, 'v1')
     const created = h.call('CreateService', {
-      cluster: 'prod', serviceName: 'web', taskDefinition: td, desiredCount: 2, launchType: 'FARGATE', networkConfiguration: NETWORK, deploymentConfiguration: BREAKER,
+      cluster: 'prod',
+      serviceName: 'web',
+      taskDefinition: td,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration: NETWORK,
+      deploymentConfiguration: BREAKER,
     }).service
     h.advanceUntil(() => service(h).deployments[0].rolloutState === 'FAILED', 300)
     const tasksAtFailure = h.call('ListTasks', { cluster: 'prod', desiredStatus: 'STOPPED' }).taskArns.length
@@ -199,8 +212,14 @@ describe('ECS sandbox: failures and rollback', () => {
     h.call('CreateCluster', { clusterName: 'prod' })
     registerWeb(h, 'v1', {}, { healthCheck })
     h.call('CreateService', {
-      cluster: 'prod', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, launchType: 'FARGATE', networkConfiguration: NETWORK,
-      deploymentConfiguration: BREAKER, healthCheckGracePeriodSeconds: 20,
+      cluster: 'prod',
+      serviceName: 'web',
+      taskDefinition: 'web',
+      desiredCount: 1,
+      launchType: 'FARGATE',
+      networkConfiguration: NETWORK,
+      deploymentConfiguration: BREAKER,
+      healthCheckGracePeriodSeconds: 20,
     })
     h.advanceUntil(() => service(h).deployments[0].rolloutState === 'COMPLETED', 120)
     h.behaviors.set(`${ECR_HOST}/web:v2`, { kind: 'unhealthy' })
@@ -218,7 +237,10 @@ describe('ECS sandbox: failures and rollback', () => {
   })
 
   it('failedTasks resets after a task of the deployment has been healthy for 30 s (resetOnHealthyTask)', () => {
-    for (const [reset, expectReset] of [[undefined, true], [false, false]] as const) {
+    for (const [reset, expectReset] of [
+      [undefined, true],
+      [false, false],
+    ] as const) {
       const h = ecsHarness()
       // A long alarm bake keeps the deployment IN_PROGRESS while its tasks run 40 s and crash, over and over.
       h.alarms.define('slow-bake', 60, 2)
@@ -251,7 +273,10 @@ describe('ECS sandbox: failures and rollback', () => {
     const s = service(h)
     expect(s.deployments[0]).toMatchObject({ taskDefinition: td1, rolloutState: 'IN_PROGRESS' })
     expect(s.deployments[0].rolloutStateReason).toMatch(/rolling back to deploymentId ecs-svc\/\d{19}\.$/)
-    expect(s.deployments.find((d: { id: string }) => d.id === deploymentId)).toMatchObject({ rolloutState: 'FAILED', rolloutStateReason: 'Service deployment rolled back because of a stop request.' })
+    expect(s.deployments.find((d: { id: string }) => d.id === deploymentId)).toMatchObject({
+      rolloutState: 'FAILED',
+      rolloutStateReason: 'Service deployment rolled back because of a stop request.',
+    })
     h.advanceUntil(() => serviceDeployment(h, sdArn).status === 'ROLLBACK_SUCCESSFUL', 120)
     expect(h.callError('StopServiceDeployment', { serviceDeploymentArn: sdArn }).code).toBe('ConflictException')
     expect(h.callError('StopServiceDeployment', { serviceDeploymentArn: sdArn, stopType: 'ABORT' }).code).toBe('UnsupportedFeatureException')
@@ -282,7 +307,12 @@ describe('ECS sandbox: load balancer health', () => {
     const td = registerWeb(h, 'v1')
     const tg = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef'
     h.call('CreateService', {
-      cluster: 'prod', serviceName: 'web', taskDefinition: td, desiredCount: 1, launchType: 'FARGATE', networkConfiguration: NETWORK,
+      cluster: 'prod',
+      serviceName: 'web',
+      taskDefinition: td,
+      desiredCount: 1,
+      launchType: 'FARGATE',
+      networkConfiguration: NETWORK,
       loadBalancers: [{ targetGroupArn: tg, containerName: 'app', containerPort: 8080 }],
     })
     // 1 s to launch, 12 s to RUNNING, 10 s to a healthy target, 5 s holding steady.

@@ -27,16 +27,25 @@ const loadBalancers = (testListener = true): JsonObject[] => [
 ]
 
 const lambdaHook = (stages: string[], extra: JsonObject = {}): JsonObject => ({
-  hookTargetArn: CHECK_FN, roleArn: HOOK_ROLE, lifecycleStages: stages, targetType: 'AWS_LAMBDA', ...extra,
+  hookTargetArn: CHECK_FN,
+  roleArn: HOOK_ROLE,
+  lifecycleStages: stages,
+  targetType: 'AWS_LAMBDA',
+  ...extra,
 })
 const pauseHook = (stages: string[], extra: JsonObject = {}): JsonObject => ({ targetType: 'PAUSE', lifecycleStages: stages, ...extra })
 
 /** `prod/web` steady on web:v1 (3 tasks) under `config`, then UpdateService to web:v2: the native rollout. */
 function rollout(h: EcsHarness, config: JsonObject, testListener = true) {
   h.alarms.define('web-5xx', 60, 1)
-  const td1 = steadyService(h, 3, { deploymentCircuitBreaker: { enable: true, rollback: true }, alarms: { alarmNames: ['web-5xx'], enable: true, rollback: true }, ...config }, {
-    loadBalancers: loadBalancers(testListener),
-  })
+  const td1 = steadyService(
+    h,
+    3,
+    { deploymentCircuitBreaker: { enable: true, rollback: true }, alarms: { alarmNames: ['web-5xx'], enable: true, rollback: true }, ...config },
+    {
+      loadBalancers: loadBalancers(testListener),
+    },
+  )
   const blueId = service(h).deployments[0].id as string
   h.images.push('web:v2')
   const td2 = registerWeb(h, 'v2')
@@ -53,12 +62,19 @@ const stages = (h: EcsHarness, arn: string) => h.transitions.filter((t) => t.kin
 const traffic = (h: EcsHarness, arn: string) => h.transitions.filter((t) => t.kind === 'traffic' && t.id === arn).map((t) => t.state)
 const sdStates = (h: EcsHarness, arn: string) => h.transitions.filter((t) => t.kind === 'service-deployment' && t.id === arn).map((t) => t.state)
 /** Simulated ms at which the service deployment entered `stage` the n-th time. */
-const enteredAt = (h: EcsHarness, arn: string, stage: string, n = 0) =>
-  h.transitions.filter((t) => t.kind === 'lifecycle-stage' && t.id === arn && t.state === stage)[n]!.simMs
+const enteredAt = (h: EcsHarness, arn: string, stage: string, n = 0) => h.transitions.filter((t) => t.kind === 'lifecycle-stage' && t.id === arn && t.state === stage)[n]!.simMs
 
 const ALL_STAGES = [
-  'PRE_SCALE_UP', 'SCALE_UP', 'POST_SCALE_UP', 'TEST_TRAFFIC_SHIFT', 'POST_TEST_TRAFFIC_SHIFT',
-  'PRE_PRODUCTION_TRAFFIC_SHIFT', 'PRODUCTION_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT', 'BAKE_TIME', 'CLEAN_UP',
+  'PRE_SCALE_UP',
+  'SCALE_UP',
+  'POST_SCALE_UP',
+  'TEST_TRAFFIC_SHIFT',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRE_PRODUCTION_TRAFFIC_SHIFT',
+  'PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+  'BAKE_TIME',
+  'CLEAN_UP',
 ]
 
 /** Roll back checks shared by every cause: traffic back to blue, green stopped, blue PRIMARY and COMPLETED again. */
@@ -70,7 +86,10 @@ function expectRolledBack(h: EcsHarness, r: ReturnType<typeof rollout>, reason: 
   const s = service(h)
   expect(s.taskDefinition).toBe(r.td1)
   expect(s.deployments[0]).toMatchObject({
-    id: r.blueId, status: 'PRIMARY', taskDefinition: r.td1, rolloutState: 'IN_PROGRESS',
+    id: r.blueId,
+    status: 'PRIMARY',
+    taskDefinition: r.td1,
+    rolloutState: 'IN_PROGRESS',
     rolloutStateReason: expect.stringMatching(new RegExp(`rolling back to deploymentId ${r.blueId}\\.$`)),
   })
   expect(s.deployments[1]).toMatchObject({ id: r.greenId, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: reason })
@@ -118,10 +137,18 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     expect(enteredAt(h, r.sdArn, 'CLEAN_UP') - enteredAt(h, r.sdArn, 'BAKE_TIME')).toBe(60_000)
     expect(sdStates(h, r.sdArn)).toEqual(['PENDING', 'IN_PROGRESS', 'SUCCESSFUL'])
     const done = service(h)
-    expect(done).toMatchObject({ taskDefinition: r.td2, runningCount: 3, deployments: [{ id: r.greenId, status: 'PRIMARY', rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${r.greenId} completed.` }] })
+    expect(done).toMatchObject({
+      taskDefinition: r.td2,
+      runningCount: 3,
+      deployments: [{ id: r.greenId, status: 'PRIMARY', rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${r.greenId} completed.` }],
+    })
     expect(messages(h).slice(0, 2)).toEqual(['(service web) has reached a steady state.', `(service web) (deployment ${r.greenId}) deployment completed.`])
     expect(messages(h)[2]).toMatch(/^\(service web\) has stopped 3 running tasks: /)
-    expect(sdOf(h, r.sdArn)).toMatchObject({ lifecycleStage: 'CLEAN_UP', alarms: { status: 'MONITORING_COMPLETE' }, targetServiceRevision: { requestedProductionTrafficWeight: 100 } })
+    expect(sdOf(h, r.sdArn)).toMatchObject({
+      lifecycleStage: 'CLEAN_UP',
+      alarms: { status: 'MONITORING_COMPLETE' },
+      targetServiceRevision: { requestedProductionTrafficWeight: 100 },
+    })
 
     // The next deployment's green tasks go to the other target group again; its blue is the last green.
     h.images.push('web:v3')
@@ -139,14 +166,19 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     expect(messages(h).find((m) => m.includes('is unhealthy in'))).toContain(`(target-group ${TG_GREEN})`)
     // The breaker (threshold 3) trips on the green tasks and rolls back.
     h.advanceUntil(() => sdOf(h, r.sdArn).status !== 'IN_PROGRESS', 300)
-    expect(sdOf(h, r.sdArn)).toMatchObject({ statusReason: 'ECS deployment circuit breaker: tasks failed to start.', deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 3, threshold: 3 } })
+    expect(sdOf(h, r.sdArn)).toMatchObject({
+      statusReason: 'ECS deployment circuit breaker: tasks failed to start.',
+      deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 3, threshold: 3 },
+    })
     expectRolledBack(h, r, 'ECS deployment circuit breaker: tasks failed to start.')
   })
 
   it('CANARY shifts canaryPercent, holds it canaryBakeTimeInMinutes, then the rest, running the production hooks at each step', () => {
     const h = ecsHarness()
     const r = rollout(h, {
-      strategy: 'CANARY', bakeTimeInMinutes: 1, canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 },
+      strategy: 'CANARY',
+      bakeTimeInMinutes: 1,
+      canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 },
       lifecycleHooks: [lambdaHook(['PRE_PRODUCTION_TRAFFIC_SHIFT', 'PRODUCTION_TRAFFIC_SHIFT'])],
     })
     h.advanceUntil(() => sdOf(h, r.sdArn).targetServiceRevision.requestedProductionTrafficWeight === 10, 120)
@@ -158,9 +190,18 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     h.advanceUntil(() => sdOf(h, r.sdArn).status === 'SUCCESSFUL', 300)
     expect(traffic(h, r.sdArn)).toEqual(['0', '10', '100'])
     expect(stages(h, r.sdArn)).toEqual([
-      'PRE_SCALE_UP', 'SCALE_UP', 'POST_SCALE_UP', 'TEST_TRAFFIC_SHIFT', 'POST_TEST_TRAFFIC_SHIFT',
-      'PRE_PRODUCTION_TRAFFIC_SHIFT', 'PRODUCTION_TRAFFIC_SHIFT', 'PRE_PRODUCTION_TRAFFIC_SHIFT', 'PRODUCTION_TRAFFIC_SHIFT',
-      'POST_PRODUCTION_TRAFFIC_SHIFT', 'BAKE_TIME', 'CLEAN_UP',
+      'PRE_SCALE_UP',
+      'SCALE_UP',
+      'POST_SCALE_UP',
+      'TEST_TRAFFIC_SHIFT',
+      'POST_TEST_TRAFFIC_SHIFT',
+      'PRE_PRODUCTION_TRAFFIC_SHIFT',
+      'PRODUCTION_TRAFFIC_SHIFT',
+      'PRE_PRODUCTION_TRAFFIC_SHIFT',
+      'PRODUCTION_TRAFFIC_SHIFT',
+      'POST_PRODUCTION_TRAFFIC_SHIFT',
+      'BAKE_TIME',
+      'CLEAN_UP',
     ])
     // The canary weight holds for its bake; each hook run takes the default 2 s.
     expect(enteredAt(h, r.sdArn, 'PRE_PRODUCTION_TRAFFIC_SHIFT', 1) - enteredAt(h, r.sdArn, 'PRODUCTION_TRAFFIC_SHIFT', 0)).toBe(60_000)
@@ -173,6 +214,24 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     }
     const hookStates = h.transitions.filter((t) => t.kind === 'hook' && t.id === details[0].hookId).map((t) => t.state)
     expect(hookStates).toEqual(['IN_PROGRESS', 'SUCCEEDED'])
+  })
+
+  it('while a PRE_PRODUCTION_TRAFFIC_SHIFT hook runs, DescribeServiceDeployments reports PRODUCTION_TRAFFIC_SHIFT (a hook stage is no ServiceDeploymentLifecycleStage)', () => {
+    const h = ecsHarness()
+    h.hooks.set(CHECK_FN, { outcome: 'in-progress' })
+    const r = rollout(h, {
+      strategy: 'CANARY',
+      bakeTimeInMinutes: 1,
+      canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 },
+      lifecycleHooks: [lambdaHook(['PRE_PRODUCTION_TRAFFIC_SHIFT'])],
+    })
+    h.advanceUntil(() => sdOf(h, r.sdArn).lifecycleHookDetails.length === 1, 120)
+    expect(stages(h, r.sdArn).at(-1)).toBe('PRE_PRODUCTION_TRAFFIC_SHIFT')
+    expect(sdOf(h, r.sdArn)).toMatchObject({
+      lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT',
+      lifecycleHookDetails: [{ status: 'IN_PROGRESS' }],
+      targetServiceRevision: { requestedProductionTrafficWeight: 0 },
+    })
   })
 
   it('LINEAR adds stepPercent every stepBakeTimeInMinutes until 100%, with no step bake after the last', () => {
@@ -197,7 +256,10 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     h.alarms.setState('web-5xx', 'ALARM')
     h.advance(1)
     const reason = 'ECS deployment alarm: web-5xx is in ALARM state.'
-    expect(sdOf(h, r.sdArn)).toMatchObject({ lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT', alarms: { status: 'TRIGGERED', alarmNames: ['web-5xx'], triggeredAlarmNames: ['web-5xx'] } })
+    expect(sdOf(h, r.sdArn)).toMatchObject({
+      lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT',
+      alarms: { status: 'TRIGGERED', alarmNames: ['web-5xx'], triggeredAlarmNames: ['web-5xx'] },
+    })
     expect(service(h).deployments[0].rolloutStateReason).toBe(`ECS deployment alarm: rolling back to deploymentId ${r.blueId}.`)
     expect(messages(h)).toContain(`(service web) (deployment ${r.greenId}) deployment failed: alarm web-5xx in ALARM state.`)
     expect(traffic(h, r.sdArn)).toEqual(['0', '10', '0'])
@@ -239,7 +301,11 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     h.advanceUntil(() => sdOf(h, r.sdArn).lifecycleStage === 'POST_SCALE_UP', 120)
     h.advance(600)
     const sd = sdOf(h, r.sdArn)
-    expect(sd).toMatchObject({ status: 'IN_PROGRESS', lifecycleStage: 'POST_SCALE_UP', lifecycleHookDetails: [{ targetType: 'PAUSE', status: 'AWAITING_ACTION', timeoutAction: 'ROLLBACK' }] })
+    expect(sd).toMatchObject({
+      status: 'IN_PROGRESS',
+      lifecycleStage: 'POST_SCALE_UP',
+      lifecycleHookDetails: [{ targetType: 'PAUSE', status: 'AWAITING_ACTION', timeoutAction: 'ROLLBACK' }],
+    })
     const hook = sd.lifecycleHookDetails[0]
     expect(hook.hookId).toMatch(/^ecs-pause-[A-Za-z0-9_]{41}$/)
     expect(hook.targetArn).toBeUndefined()
@@ -269,7 +335,8 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     const h = ecsHarness()
     h.hooks.set('smoke-check', { outcome: 'in-progress' })
     const r = rollout(h, {
-      strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0,
+      strategy: 'BLUE_GREEN',
+      bakeTimeInMinutes: 0,
       lifecycleHooks: [
         pauseHook(['PRE_SCALE_UP'], { timeoutConfiguration: { timeoutInMinutes: 2, action: 'CONTINUE' } }),
         lambdaHook(['POST_SCALE_UP'], { timeoutConfiguration: { timeoutInMinutes: 3 } }),
@@ -302,7 +369,10 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     expect(first.map((x: { status: string }) => x.status)).toEqual(['PENDING', 'SUCCESSFUL'])
     expect(sdOf(h, first[1].serviceDeploymentArn).lifecycleStage).toBeUndefined()
     h.advanceUntil(() => sdOf(h, r.sdArn).status === 'SUCCESSFUL', 200)
-    expect(h.call('ListServiceDeployments', { cluster: 'prod', service: 'web', status: ['SUCCESSFUL'] }).serviceDeployments[0]).toMatchObject({ serviceDeploymentArn: r.sdArn, status: 'SUCCESSFUL' })
+    expect(h.call('ListServiceDeployments', { cluster: 'prod', service: 'web', status: ['SUCCESSFUL'] }).serviceDeployments[0]).toMatchObject({
+      serviceDeploymentArn: r.sdArn,
+      status: 'SUCCESSFUL',
+    })
   })
 
   it('validates the strategy configuration as ECS does', () => {
@@ -314,7 +384,9 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
 
     let e = update({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 5 })
     expect(e.code).toBe('InvalidParameterException')
-    expect(e.message).toBe('The BLUE_GREEN deployment strategy requires a load balancer with advancedConfiguration (alternateTargetGroupArn, productionListenerRule and roleArn): loadBalancers is empty.')
+    expect(e.message).toBe(
+      'The BLUE_GREEN deployment strategy requires a load balancer with advancedConfiguration (alternateTargetGroupArn, productionListenerRule and roleArn): loadBalancers is empty.',
+    )
     e = update({ strategy: 'CANARY' }, { loadBalancers: [{ targetGroupArn: TG_BLUE, containerName: 'app', containerPort: 8080 }] })
     expect(e.message).toMatch(/: loadBalancers\[0\]\.advancedConfiguration is missing\.$/)
     e = update({ strategy: 'LINEAR' }, { loadBalancers: [{ targetGroupArn: TG_BLUE, advancedConfiguration: { productionListenerRule: PROD_RULE } }] })
@@ -325,12 +397,25 @@ describe('ECS sandbox: native blue/green, linear and canary deployments', () => 
     expect(update({ strategy: 'LINEAR', linearConfiguration: { stepPercent: 2.5 } }, lbs).message).toBe('stepPercent must be between 3.0 and 100.0, got 2.5.')
     expect(update({ strategy: 'LINEAR', linearConfiguration: { stepPercent: 12.25 } }, lbs).message).toBe('stepPercent must be a multiple of 0.1, got 12.25.')
     expect(update({ strategy: 'CANARY', canaryConfiguration: { canaryPercent: 0 } }, lbs).message).toBe('canaryPercent must be between 0.1 and 100.0, got 0.')
-    expect(update({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 1, canaryConfiguration: { canaryPercent: 5 } }, lbs).message).toBe('canaryConfiguration is only valid when the deployment strategy is CANARY.')
-    expect(update({ strategy: 'CANARY', lifecycleHooks: [pauseHook(['PRODUCTION_TRAFFIC_SHIFT'])] }, lbs).message).toBe('lifecycleHooks[0]: PAUSE lifecycle hooks cannot be configured at PRODUCTION_TRAFFIC_SHIFT; only AWS_LAMBDA hooks can.')
-    expect(update({ strategy: 'CANARY', lifecycleHooks: [{ roleArn: HOOK_ROLE, lifecycleStages: ['POST_SCALE_UP'] }] }, lbs).message).toBe('lifecycleHooks[0].hookTargetArn must be specified for an AWS_LAMBDA lifecycle hook.')
-    expect(update({ strategy: 'CANARY', lifecycleHooks: [lambdaHook(['SCALE_UP'])] }, lbs).message).toMatch(/^lifecycleHooks\[0\]\.lifecycleStages 'SCALE_UP' is not valid\./)
-    expect(update({ lifecycleHooks: [lambdaHook(['POST_SCALE_UP'])] }).message).toBe('lifecycleHooks are only supported with the BLUE_GREEN, LINEAR and CANARY deployment strategies.')
-    expect(update({ strategy: 'CANARY', lifecycleHooks: [pauseHook(['POST_SCALE_UP'], { timeoutConfiguration: { timeoutInMinutes: 0 } })] }, lbs).message).toBe('timeoutInMinutes must be between 1 and 20160, got 0.')
+    expect(update({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 1, canaryConfiguration: { canaryPercent: 5 } }, lbs).message).toBe(
+      'canaryConfiguration is only valid when the deployment strategy is CANARY.',
+    )
+    expect(update({ strategy: 'CANARY', lifecycleHooks: [pauseHook(['PRODUCTION_TRAFFIC_SHIFT'])] }, lbs).message).toBe(
+      'lifecycleHooks[0]: PAUSE lifecycle hooks cannot be configured at PRODUCTION_TRAFFIC_SHIFT; only AWS_LAMBDA hooks can.',
+    )
+    expect(update({ strategy: 'CANARY', lifecycleHooks: [{ roleArn: HOOK_ROLE, lifecycleStages: ['POST_SCALE_UP'] }] }, lbs).message).toBe(
+      'lifecycleHooks[0].hookTargetArn must be specified for an AWS_LAMBDA lifecycle hook.',
+    )
+    // SCALE_UP is a stage of the deployment, not one a hook can attach to (DeploymentLifecycleHookStage in the model).
+    expect(update({ strategy: 'CANARY', lifecycleHooks: [lambdaHook(['SCALE_UP'])] }, lbs).message).toMatch(
+      /at 'deploymentConfiguration\.lifecycleHooks\.1\.member\.lifecycleStages' failed to satisfy constraint: Member must satisfy constraint: \[Member must satisfy enum value set: \[RECONCILE_SERVICE, PRE_SCALE_UP, POST_SCALE_UP,/,
+    )
+    expect(update({ lifecycleHooks: [lambdaHook(['POST_SCALE_UP'])] }).message).toBe(
+      'lifecycleHooks are only supported with the BLUE_GREEN, LINEAR and CANARY deployment strategies.',
+    )
+    expect(update({ strategy: 'CANARY', lifecycleHooks: [pauseHook(['POST_SCALE_UP'], { timeoutConfiguration: { timeoutInMinutes: 0 } })] }, lbs).message).toMatch(
+      /at 'deploymentConfiguration\.lifecycleHooks\.1\.member\.timeoutConfiguration\.timeoutInMinutes' failed to satisfy constraint: Member must have value greater than or equal to 1$/,
+    )
 
     // Defaults are filled in and echoed.
     const ok = h.call('UpdateService', { cluster: 'prod', service: 'web', deploymentConfiguration: { strategy: 'CANARY' }, ...lbs }).service

@@ -20,25 +20,50 @@ describe('ECS sandbox: clusters and task definitions', () => {
   it('RegisterTaskDefinition numbers revisions per family and fills in what ECS adds', () => {
     const h = ecsHarness()
     const first = h.call('RegisterTaskDefinition', {
-      family: 'web', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
-      executionRoleArn: 'arn:aws:iam::123456789012:role/exec', taskRoleArn: 'arn:aws:iam::123456789012:role/task',
-      containerDefinitions: [{ name: 'app', image: `${ECR_HOST}/web:v1`, portMappings: [{ containerPort: 8080 }],
-        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'web' } } }],
+      family: 'web',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/task',
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: `${ECR_HOST}/web:v1`,
+          portMappings: [{ containerPort: 8080 }],
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'web' } },
+        },
+      ],
       tags: [{ key: 'app', value: 'web' }],
     })
     const td = first.taskDefinition
     expect(td).toMatchObject({
-      taskDefinitionArn: `${ARN}:task-definition/web:1`, family: 'web', revision: 1, status: 'ACTIVE', networkMode: 'awsvpc',
-      compatibilities: ['EC2', 'FARGATE'], requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
-      registeredAt: T0 / 1000, registeredBy: 'arn:aws:iam::123456789012:root',
-      containerDefinitions: [{ name: 'app', essential: true, cpu: 0, environment: [], mountPoints: [], volumesFrom: [],
-        portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }] }],
+      taskDefinitionArn: `${ARN}:task-definition/web:1`,
+      family: 'web',
+      revision: 1,
+      status: 'ACTIVE',
+      networkMode: 'awsvpc',
+      compatibilities: ['EC2', 'FARGATE'],
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      registeredAt: T0 / 1000,
+      registeredBy: 'arn:aws:iam::123456789012:root',
+      containerDefinitions: [
+        { name: 'app', essential: true, cpu: 0, environment: [], mountPoints: [], volumesFrom: [], portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }] },
+      ],
     })
     const attrs = td.requiresAttributes.map((a: { name: string }) => a.name)
-    expect(attrs).toEqual(expect.arrayContaining([
-      'com.amazonaws.ecs.capability.logging-driver.awslogs', 'ecs.capability.execution-role-awslogs', 'ecs.capability.task-eni',
-      'com.amazonaws.ecs.capability.ecr-auth', 'com.amazonaws.ecs.capability.task-iam-role',
-    ]))
+    expect(attrs).toEqual(
+      expect.arrayContaining([
+        'com.amazonaws.ecs.capability.logging-driver.awslogs',
+        'ecs.capability.execution-role-awslogs',
+        'ecs.capability.task-eni',
+        'com.amazonaws.ecs.capability.ecr-auth',
+        'com.amazonaws.ecs.capability.task-iam-role',
+      ]),
+    )
     expect(first.tags).toEqual([{ key: 'app', value: 'web' }])
     expect(registerWeb(h, 'v2')).toBe(`${ARN}:task-definition/web:2`)
     const ec2 = h.call('RegisterTaskDefinition', { family: 'worker', containerDefinitions: [{ name: 'w', image: 'busybox', memory: 128 }] }).taskDefinition
@@ -61,14 +86,32 @@ describe('ECS sandbox: clusters and task definitions', () => {
 
   it.each([
     [{ containerDefinitions: [{ name: 'a', image: 'x', memory: 128 }] }, 'InvalidParameterException', /family/],
-    [{ family: 'web' }, 'ClientException', /Container definitions/],
+    [{ family: 'web' }, 'InvalidParameterException', /Value null at 'containerDefinitions' failed to satisfy constraint: Member must not be null/],
     [{ family: 'web', containerDefinitions: [{ name: 'a', memory: 128 }] }, 'ClientException', /image/],
     [{ family: 'web', containerDefinitions: [{ name: 'a', image: 'x' }] }, 'ClientException', /memory/],
     [{ family: 'web', networkMode: 'nat', containerDefinitions: [{ name: 'a', image: 'x', memory: 128 }] }, 'InvalidParameterException', /networkMode/],
-    [{ family: 'web', requiresCompatibilities: ['FARGATE'], networkMode: 'bridge', cpu: '256', memory: '512', containerDefinitions: [{ name: 'a', image: 'x' }] }, 'ClientException', /awsvpc/],
-    [{ family: 'web', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '4096', containerDefinitions: [{ name: 'a', image: 'x' }] }, 'ClientException', /No Fargate configuration exists/],
-    [{ family: 'web', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512',
-      containerDefinitions: [{ name: 'a', image: 'x', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } } }] }, 'ClientException', /execution role/],
+    [
+      { family: 'web', requiresCompatibilities: ['FARGATE'], networkMode: 'bridge', cpu: '256', memory: '512', containerDefinitions: [{ name: 'a', image: 'x' }] },
+      'ClientException',
+      /awsvpc/,
+    ],
+    [
+      { family: 'web', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '4096', containerDefinitions: [{ name: 'a', image: 'x' }] },
+      'ClientException',
+      /No Fargate configuration exists/,
+    ],
+    [
+      {
+        family: 'web',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'a', image: 'x', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } } }],
+      },
+      'ClientException',
+      /execution role/,
+    ],
     [{ family: 'bad family', containerDefinitions: [{ name: 'a', image: 'x', memory: 128 }] }, 'ClientException', /Family/],
   ])('RegisterTaskDefinition %j → %s', (input, code, message) => {
     const e = ecsHarness().callError('RegisterTaskDefinition', input)
@@ -102,18 +145,41 @@ describe('ECS sandbox: services and tasks', () => {
       [{ ...base, taskDefinition: 'nope:1' }, 'ClientException', /TaskDefinition not found/],
       [{ ...base, launchType: 'SPOT' }, 'InvalidParameterException', /launchType/],
       [{ ...base, desiredCount: -1 }, 'InvalidParameterException', /desiredCount/],
-      [{ ...base, desiredCount: 'two' }, 'ClientException', /desiredCount/],
+      // A string where the model has an integer fails deserialization, before any check of ECS's own.
+      [{ ...base, desiredCount: 'two' }, 'SerializationException', /STRING_VALUE cannot be converted to Integer/],
       [{ ...base, networkConfiguration: undefined }, 'InvalidParameterException', /Network Configuration/],
       [{ ...base, deploymentConfiguration: { minimumHealthyPercent: 150 } }, 'InvalidParameterException', /minimumHealthyPercent/],
       [{ ...base, deploymentConfiguration: { maximumPercent: 50 } }, 'InvalidParameterException', /maximumPercent/],
       [{ ...base, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true } } }, 'InvalidParameterException', /rollback/],
-      [{ ...base, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true, thresholdConfiguration: { type: 'PERCENT', value: 5 } } } }, 'InvalidParameterException', /type/],
-      [{ ...base, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true, thresholdConfiguration: { type: 'COUNT', value: 0 } } } }, 'InvalidParameterException', /between 1 and 200/],
+      [
+        { ...base, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true, thresholdConfiguration: { type: 'PERCENT', value: 5 } } } },
+        'InvalidParameterException',
+        /type/,
+      ],
+      [
+        { ...base, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true, thresholdConfiguration: { type: 'COUNT', value: 0 } } } },
+        'InvalidParameterException',
+        /between 1 and 200/,
+      ],
       [{ ...base, deploymentConfiguration: { strategy: 'BLUE_GREEN' } }, 'InvalidParameterException', /bakeTimeInMinutes must be specified/],
-      [{ ...base, deploymentController: { type: 'CODE_DEPLOY' } }, 'InvalidParameterException', /targetGroupArn is required for a service with a CODE_DEPLOY deployment controller/],
+      [
+        { ...base, deploymentController: { type: 'CODE_DEPLOY' } },
+        'InvalidParameterException',
+        /targetGroupArn is required for a service with a CODE_DEPLOY deployment controller/,
+      ],
       [{ ...base, deploymentController: { type: 'EXTERNAL' } }, 'InvalidParameterException', /EXTERNAL is not emulated/],
       [{ ...base, serviceName: 'web' }, 'InvalidParameterException', /not idempotent/],
-      [{ ...base, launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }], platformVersion: '1.4.0', deploymentConfiguration: { alarms: { alarmNames: ['a'] } } }, 'InvalidParameterException', /alarms/],
+      [
+        {
+          ...base,
+          launchType: undefined,
+          capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+          platformVersion: '1.4.0',
+          deploymentConfiguration: { alarms: { alarmNames: ['a'] } },
+        },
+        'InvalidParameterException',
+        /alarms/,
+      ],
     ]
     for (const [input, code, message] of cases) {
       const e = h.callError('CreateService', input)
@@ -123,7 +189,10 @@ describe('ECS sandbox: services and tasks', () => {
     expect(h.callError('UpdateService', { cluster: 'prod', service: 'ghost', desiredCount: 1 })).toMatchObject({ code: 'ServiceNotFoundException' })
     for (const strategy of ['BLUE_GREEN', 'LINEAR', 'CANARY']) {
       const e = h.callError('UpdateService', { cluster: 'prod', service: 'web', deploymentConfiguration: { strategy, bakeTimeInMinutes: 5 } })
-      expect([e.code, e.message]).toEqual(['InvalidParameterException', expect.stringContaining(`The ${strategy} deployment strategy requires a load balancer with advancedConfiguration`)])
+      expect([e.code, e.message]).toEqual([
+        'InvalidParameterException',
+        expect.stringContaining(`The ${strategy} deployment strategy requires a load balancer with advancedConfiguration`),
+      ])
     }
     h.call('DeregisterTaskDefinition', { taskDefinition: td })
     expect(h.callError('UpdateService', { cluster: 'prod', service: 'web', taskDefinition: td }).code).toBe('ClientException')
@@ -136,12 +205,17 @@ describe('ECS sandbox: services and tasks', () => {
     steadyService(h, 2, { maximumPercent: 150 })
     h.images.push('web:v2')
     const res = h.call('UpdateService', {
-      cluster: 'prod', service: 'web', taskDefinition: registerWeb(h, 'v2'),
+      cluster: 'prod',
+      service: 'web',
+      taskDefinition: registerWeb(h, 'v2'),
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, minimumHealthyPercent: 50 },
     }).service
     expect(res.deploymentConfiguration).toEqual({
-      deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 150, minimumHealthyPercent: 50,
-      alarms: { alarmNames: [], enable: false, rollback: false }, strategy: 'ROLLING',
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      maximumPercent: 150,
+      minimumHealthyPercent: 50,
+      alarms: { alarmNames: [], enable: false, rollback: false },
+      strategy: 'ROLLING',
     })
     const sd = h.call('DescribeServiceDeployments', { serviceDeploymentArns: [res.currentServiceDeployment, `${ARN}:service-deployment/prod/web/nope`] })
     expect(sd.serviceDeployments[0]).toMatchObject({ status: 'PENDING', deploymentCircuitBreaker: { status: 'MONITORING', threshold: 3 }, alarms: { status: 'DISABLED' } })
@@ -192,8 +266,17 @@ describe('ECS sandbox: services and tasks', () => {
     const task = h.call('ListTasks', { cluster: 'prod' }).taskArns[0]
     for (const arn of [`${ARN}:cluster/prod`, `${ARN}:service/prod/web`, td, task]) {
       expect(h.call('TagResource', { resourceArn: arn, tags: [{ key: 'k', value: '1' }] })).toEqual({})
-      h.call('TagResource', { resourceArn: arn, tags: [{ key: 'k', value: '2' }, { key: 'j', value: 'x' }] })
-      expect(h.call('ListTagsForResource', { resourceArn: arn }).tags).toEqual([{ key: 'k', value: '2' }, { key: 'j', value: 'x' }])
+      h.call('TagResource', {
+        resourceArn: arn,
+        tags: [
+          { key: 'k', value: '2' },
+          { key: 'j', value: 'x' },
+        ],
+      })
+      expect(h.call('ListTagsForResource', { resourceArn: arn }).tags).toEqual([
+        { key: 'k', value: '2' },
+        { key: 'j', value: 'x' },
+      ])
     }
     expect(h.call('DescribeServices', { cluster: 'prod', services: ['web'], include: ['TAGS'] }).services[0].tags).toHaveLength(2)
     expect(h.callError('ListTagsForResource', { resourceArn: `${ARN}:service/prod/ghost` }).code).toBe('InvalidParameterException')
@@ -203,7 +286,8 @@ describe('ECS sandbox: services and tasks', () => {
   it('EC2 launch type services run like Fargate ones (no container instances)', () => {
     const h = ecsHarness()
     h.call('CreateCluster', { clusterName: 'prod' })
-    const td = h.call('RegisterTaskDefinition', { family: 'worker', containerDefinitions: [{ name: 'w', image: 'public.ecr.aws/docker/library/busybox:1', memory: 128 }] }).taskDefinition.taskDefinitionArn
+    const td = h.call('RegisterTaskDefinition', { family: 'worker', containerDefinitions: [{ name: 'w', image: 'public.ecr.aws/docker/library/busybox:1', memory: 128 }] })
+      .taskDefinition.taskDefinitionArn
     const s = h.call('CreateService', { cluster: 'prod', serviceName: 'worker', taskDefinition: td, desiredCount: 1 }).service
     expect(s.launchType).toBe('EC2')
     expect(s.platformVersion).toBeUndefined()

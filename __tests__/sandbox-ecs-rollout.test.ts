@@ -9,7 +9,12 @@ describe('ECS sandbox: healthy rollouts', () => {
     h.call('CreateCluster', { clusterName: 'prod' })
     const td = registerWeb(h, 'v1')
     const created = h.call('CreateService', {
-      cluster: 'prod', serviceName: 'web', taskDefinition: td, desiredCount: 2, launchType: 'FARGATE', networkConfiguration: NETWORK,
+      cluster: 'prod',
+      serviceName: 'web',
+      taskDefinition: td,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration: NETWORK,
     }).service
     expect(created.deployments).toHaveLength(1)
     const d = created.deployments[0]
@@ -19,7 +24,10 @@ describe('ECS sandbox: healthy rollouts', () => {
     expect(created).toMatchObject({
       serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/prod/web',
       clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
-      launchType: 'FARGATE', platformVersion: 'LATEST', schedulingStrategy: 'REPLICA', deploymentController: { type: 'ECS' },
+      launchType: 'FARGATE',
+      platformVersion: 'LATEST',
+      schedulingStrategy: 'REPLICA',
+      deploymentController: { type: 'ECS' },
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: false, rollback: false }, maximumPercent: 200, minimumHealthyPercent: 100, strategy: 'ROLLING' },
     })
 
@@ -57,8 +65,15 @@ describe('ECS sandbox: healthy rollouts', () => {
     const deploymentId = service(h).deployments[0].id
     expect(t.taskArn).toMatch(/^arn:aws:ecs:us-east-1:123456789012:task\/prod\/[0-9a-f]{32}$/)
     expect(t).toMatchObject({
-      taskDefinitionArn: td, desiredStatus: 'RUNNING', launchType: 'FARGATE', startedBy: deploymentId, group: 'service:web',
-      cpu: '256', memory: '512', healthStatus: 'UNKNOWN', platformVersion: '1.4.0',
+      taskDefinitionArn: td,
+      desiredStatus: 'RUNNING',
+      launchType: 'FARGATE',
+      startedBy: deploymentId,
+      group: 'service:web',
+      cpu: '256',
+      memory: '512',
+      healthStatus: 'UNKNOWN',
+      platformVersion: '1.4.0',
     })
     expect(t.startedAt - t.createdAt).toBe(12)
     expect(t.pullStoppedAt - t.pullStartedAt).toBe(6)
@@ -100,7 +115,12 @@ describe('ECS sandbox: healthy rollouts', () => {
     const stopped = tasksOf(h, 'STOPPED')
     expect(stopped).toHaveLength(4)
     for (const t of stopped) {
-      expect(t).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated', stoppedReason: `Scaling activity initiated by (deployment ${s.deployments[0].id})`, startedBy: oldId })
+      expect(t).toMatchObject({
+        lastStatus: 'STOPPED',
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: `Scaling activity initiated by (deployment ${s.deployments[0].id})`,
+        startedBy: oldId,
+      })
       expect(t.stoppedAt - t.stoppingAt).toBe(15)
     }
     expect(messages(h).some((m) => /^\(service web\) has stopped 4 running tasks: (\(task [0-9a-f]{32}\) ?){4}\.$/.test(m))).toBe(true)
@@ -140,7 +160,11 @@ describe('ECS sandbox: healthy rollouts', () => {
     h.call('CreateCluster', { clusterName: 'prod' })
     const td = registerWeb(h, 'v1', {}, { healthCheck: { command: ['CMD', 'true'], interval: 10, retries: 3, startPeriod: 0 } })
     expect(h.call('DescribeTaskDefinition', { taskDefinition: td }).taskDefinition.containerDefinitions[0].healthCheck).toEqual({
-      command: ['CMD', 'true'], interval: 10, timeout: 5, retries: 3, startPeriod: 0,
+      command: ['CMD', 'true'],
+      interval: 10,
+      timeout: 5,
+      retries: 3,
+      startPeriod: 0,
     })
     h.call('CreateService', { cluster: 'prod', serviceName: 'web', taskDefinition: td, desiredCount: 1, launchType: 'FARGATE', networkConfiguration: NETWORK })
     h.advance(13)
@@ -169,9 +193,14 @@ describe('ECS sandbox: healthy rollouts', () => {
     h.logs.createGroup('/ecs/web')
     h.behaviors.set(`${ECR_HOST}/web:v1`, { kind: 'healthy', logLines: ['listening on 8080', 'ready'] })
     h.call('CreateCluster', { clusterName: 'prod' })
-    const td = registerWeb(h, 'v1', {}, {
-      logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } },
-    })
+    const td = registerWeb(
+      h,
+      'v1',
+      {},
+      {
+        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } },
+      },
+    )
     h.call('CreateService', { cluster: 'prod', serviceName: 'web', taskDefinition: td, desiredCount: 1, launchType: 'FARGATE', networkConfiguration: NETWORK })
     h.advance(15)
     const task = tasksOf(h)[0]

@@ -36,14 +36,22 @@ describe('ECS sandbox through the SDK', () => {
     await ecs.send(new CreateClusterCommand({ clusterName: 'prod' }))
     const { taskDefinition } = await ecs.send(
       new RegisterTaskDefinitionCommand({
-        family: 'web', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+        family: 'web',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
         containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', portMappings: [{ containerPort: 80 }] }],
       }),
     )
     expect(taskDefinition?.registeredAt).toBeInstanceOf(Date)
     const created = await ecs.send(
       new CreateServiceCommand({
-        cluster: 'prod', serviceName: 'web', taskDefinition: taskDefinition!.taskDefinitionArn, desiredCount: 2, launchType: 'FARGATE',
+        cluster: 'prod',
+        serviceName: 'web',
+        taskDefinition: taskDefinition!.taskDefinitionArn,
+        desiredCount: 2,
+        launchType: 'FARGATE',
         networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
         deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
       }),
@@ -77,8 +85,8 @@ describe('ECS sandbox through the SDK', () => {
 
   it('errors arrive as the SDK exception classes', async () => {
     await expect(ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'ghost', desiredCount: 1 }))).rejects.toBeInstanceOf(ServiceNotFoundException)
-    await expect(
-      ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web', deploymentConfiguration: { strategy: 'BLUE_GREEN' } })),
-    ).rejects.toBeInstanceOf(InvalidParameterException)
+    await expect(ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web', deploymentConfiguration: { strategy: 'BLUE_GREEN' } }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    )
   })
 })

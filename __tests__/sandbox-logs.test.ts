@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import {
-  CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogStreamsCommand, FilterLogEventsCommand,
-  GetLogEventsCommand, PutLogEventsCommand, ResourceAlreadyExistsException, ResourceNotFoundException,
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+  PutLogEventsCommand,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-cloudwatch-logs'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import { clientConfig } from './sandbox-helpers.js'
@@ -33,8 +40,9 @@ describe('CloudWatch Logs through the AWS SDK', () => {
     await expect(logs.send(new CreateLogGroupCommand({ logGroupName: group }))).rejects.toBeInstanceOf(ResourceAlreadyExistsException)
     await expect(logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: 'other/x' }))).rejects.toBeInstanceOf(ResourceAlreadyExistsException)
     await expect(logs.send(new CreateLogStreamCommand({ logGroupName: '/nope', logStreamName: 's' }))).rejects.toBeInstanceOf(ResourceNotFoundException)
-    await expect(logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: 'missing', logEvents: [{ timestamp: T0, message: 'x' }] })))
-      .rejects.toBeInstanceOf(ResourceNotFoundException)
+    await expect(logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: 'missing', logEvents: [{ timestamp: T0, message: 'x' }] }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    )
   })
 
   it('GetLogEvents reads from the head or the tail, pages with tokens, and repeats the forward token at the end', async () => {
@@ -59,7 +67,10 @@ describe('CloudWatch Logs through the AWS SDK', () => {
 
   it('FilterLogEvents matches a plain substring across streams, by names or prefix, within a time range', async () => {
     const all = await logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: 'Error' }))
-    expect(all.events?.map((e) => [e.logStreamName, e.message])).toEqual([['web/web/task2', 'Error: boom'], ['other/x', 'Error: elsewhere']])
+    expect(all.events?.map((e) => [e.logStreamName, e.message])).toEqual([
+      ['web/web/task2', 'Error: boom'],
+      ['other/x', 'Error: elsewhere'],
+    ])
     const prefixed = await logs.send(new FilterLogEventsCommand({ logGroupName: group, logStreamNamePrefix: 'web/', filterPattern: '"Error"' }))
     expect(prefixed.events?.map((e) => e.message)).toEqual(['Error: boom'])
     const named = await logs.send(new FilterLogEventsCommand({ logGroupName: group, logStreamNames: ['web/web/task1'], startTime: T0 + 2000, endTime: T0 + 3000 }))
@@ -74,6 +85,9 @@ describe('CloudWatch Logs through the AWS SDK', () => {
 
   it('DescribeLogStreams lists streams by prefix', async () => {
     const out = await logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: 'web/' }))
-    expect(out.logStreams?.map((s) => [s.logStreamName, s.lastEventTimestamp])).toEqual([['web/web/task1', T0 + 4000], ['web/web/task2', T0 + 500]])
+    expect(out.logStreams?.map((s) => [s.logStreamName, s.lastEventTimestamp])).toEqual([
+      ['web/web/task1', T0 + 4000],
+      ['web/web/task2', T0 + 500],
+    ])
   })
 })

@@ -1,8 +1,24 @@
 // Sandbox ECR backed by a real local registry (scripts/docker-env.sh): images pushed there with docker are what
 // ECR reports and what ECS tasks can pull. The merge rules are checked without Docker first.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, ImageNotFoundException, ListImagesCommand, RepositoryNotFoundException } from '@aws-sdk/client-ecr'
-import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ContainerDefinition } from '@aws-sdk/client-ecs'
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  ImageNotFoundException,
+  ListImagesCommand,
+  RepositoryNotFoundException,
+} from '@aws-sdk/client-ecr'
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  type ContainerDefinition,
+} from '@aws-sdk/client-ecs'
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -43,7 +59,12 @@ describe('Ecr.applyRegistry', () => {
     const e = new Ecr({ now: () => 1_700_000_000_000 }, account, { registryHost: HOST })
     const a = pushed('a', ['v1'])
     e.handle('CreateRepository', { repositoryName: 'web' })
-    e.applyRegistry(new Map([['web', [a]], ['other', [pushed('o', ['v1'])]]]))
+    e.applyRegistry(
+      new Map([
+        ['web', [a]],
+        ['other', [pushed('o', ['v1'])]],
+      ]),
+    )
     expect(details(e, 'web')).toEqual([[a.digest, ['v1']]])
     expect(e.resolve(`${HOST}/web:v1`)).toBe(a.digest)
     expect(e.resolve(`${HOST}/web@${a.digest}`)).toBe(a.digest)
@@ -58,7 +79,8 @@ describe('Ecr.applyRegistry', () => {
   it('lets the registry decide its own tags, keeps PutImage images and tags, and drops images the registry lost', () => {
     const e = new Ecr({ now: () => 1_700_000_000_000 }, account, { registryHost: HOST })
     e.handle('CreateRepository', { repositoryName: 'web' })
-    const put = (e.handle('PutImage', { repositoryName: 'web', imageTag: 'v1', imageManifest: generatedManifest('put') }).image as { imageId: { imageDigest: string } }).imageId.imageDigest
+    const put = (e.handle('PutImage', { repositoryName: 'web', imageTag: 'v1', imageManifest: generatedManifest('put') }).image as { imageId: { imageDigest: string } }).imageId
+      .imageDigest
     e.handle('PutImage', { repositoryName: 'web', imageTag: 'keep', imageManifest: generatedManifest('keep') })
     const a = pushed('a', ['v1', 'latest'])
     e.applyRegistry(new Map([['web', [a]]]))
@@ -94,7 +116,12 @@ describeWithDocker('sandbox ECR mirrors a real registry (real docker and registr
   const ref = (repository: string, tag: string) => `${env().registry}/${repository}:${tag}`
 
   function docker(args: string[], input?: string): string {
-    const r = spawnSync('docker', ['-H', env().dockerHost, ...args], { encoding: 'utf8', input, timeout: 120_000, env: { ...process.env, DOCKER_CONFIG: join(work, 'docker-config') } })
+    const r = spawnSync('docker', ['-H', env().dockerHost, ...args], {
+      encoding: 'utf8',
+      input,
+      timeout: 120_000,
+      env: { ...process.env, DOCKER_CONFIG: join(work, 'docker-config') },
+    })
     if (r.error) throw r.error
     if (r.status !== 0) throw new Error(`docker ${args[0]} failed (exit code ${r.status}): ${r.stderr}`)
     return r.stdout
@@ -139,12 +166,20 @@ describeWithDocker('sandbox ECR mirrors a real registry (real docker and registr
       world: {
         repositories: [{ repositoryName: repo }],
         clusters: [{ clusterName: 'reg' }],
-        taskDefinitions: [{ family: 'app', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [container(ref(repo, 'v1'))] }],
-        services: [{
-          cluster: 'reg', serviceName: 'app', taskDefinition: 'app:1', desiredCount: 2, launchType: 'FARGATE',
-          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
-          deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-        }],
+        taskDefinitions: [
+          { family: 'app', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [container(ref(repo, 'v1'))] },
+        ],
+        services: [
+          {
+            cluster: 'reg',
+            serviceName: 'app',
+            taskDefinition: 'app:1',
+            desiredCount: 2,
+            launchType: 'FARGATE',
+            networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+            deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+          },
+        ],
       },
     })
     ecr = new ECRClient(clientConfig(sandbox.url))
@@ -161,7 +196,9 @@ describeWithDocker('sandbox ECR mirrors a real registry (real docker and registr
 
   it('reports a pushed image with the registry digest, and the world-file service pulled it at startup', async () => {
     const described = await ecr.send(new DescribeImagesCommand({ repositoryName: repo, imageIds: [{ imageTag: 'v1' }] }))
-    expect(described.imageDetails).toEqual([expect.objectContaining({ repositoryName: repo, imageDigest: v1, imageTags: ['v1'], imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json' })])
+    expect(described.imageDetails).toEqual([
+      expect.objectContaining({ repositoryName: repo, imageDigest: v1, imageTags: ['v1'], imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json' }),
+    ])
     expect(described.imageDetails![0]!.imageSizeInBytes).toBeGreaterThan(500_000)
     expect((await ecr.send(new ListImagesCommand({ repositoryName: repo }))).imageIds).toEqual([{ imageDigest: v1, imageTag: 'v1' }])
     const batch = await ecr.send(new BatchGetImageCommand({ repositoryName: repo, imageIds: [{ imageDigest: v1 }] }))
@@ -191,11 +228,24 @@ describeWithDocker('sandbox ECR mirrors a real registry (real docker and registr
 
   it('an ECS service updated to a pushed digest completes; a digest not in the registry fails with CannotPullContainerError', async () => {
     const register = async (image: string) =>
-      (await ecs.send(new RegisterTaskDefinitionCommand({ family: 'app', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [container(image)] })))
-        .taskDefinition!.taskDefinitionArn!
+      (
+        await ecs.send(
+          new RegisterTaskDefinitionCommand({
+            family: 'app',
+            requiresCompatibilities: ['FARGATE'],
+            networkMode: 'awsvpc',
+            cpu: '256',
+            memory: '512',
+            containerDefinitions: [container(image)],
+          }),
+        )
+      ).taskDefinition!.taskDefinitionArn!
     const good = await register(`${env().registry}/${repo}@${v2}`)
     await ecs.send(new UpdateServiceCommand({ cluster: 'reg', service: 'app', taskDefinition: good }))
-    await advanceUntil(async () => (await deployments()).some((d) => d.taskDefinition === good && d.rolloutState === 'COMPLETED' && d.runningCount === 2), 'the v2 deployment COMPLETED')
+    await advanceUntil(
+      async () => (await deployments()).some((d) => d.taskDefinition === good && d.rolloutState === 'COMPLETED' && d.runningCount === 2),
+      'the v2 deployment COMPLETED',
+    )
 
     const missingImage = `${env().registry}/${repo}@${sha256('never pushed')}`
     const bad = await register(missingImage)
@@ -206,7 +256,10 @@ describeWithDocker('sandbox ECR mirrors a real registry (real docker and registr
     const failed = tasks!.filter((t) => t.taskDefinitionArn === bad)
     expect(failed.length).toBeGreaterThanOrEqual(1)
     for (const t of failed) {
-      expect(t).toMatchObject({ stopCode: 'TaskFailedToStart', stoppedReason: `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${missingImage}: not found` })
+      expect(t).toMatchObject({
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${missingImage}: not found`,
+      })
     }
     // The breaker rolled back to the pushed digest.
     await advanceUntil(async () => (await deployments()).every((d) => d.taskDefinition === good), 'the rollback to v2')

@@ -56,7 +56,13 @@ describe('world stepping', () => {
     for (const s of world.services.ordered) s.advanceTo = (ms: number) => void seen.push([s.targetPrefix, ms])
     const t0 = world.now()
     world.advanceTo(t0 + 2_500)
-    expect(seen.map(([p]) => p).slice(0, 5)).toEqual(['GraniteServiceVersion20100801', 'AmazonEC2ContainerRegistry_V20150921', 'AmazonEC2ContainerServiceV20141113', 'CodeDeploy_20141006', 'Logs_20140328'])
+    expect(seen.map(([p]) => p).slice(0, 5)).toEqual([
+      'GraniteServiceVersion20100801',
+      'AmazonEC2ContainerRegistry_V20150921',
+      'AmazonEC2ContainerServiceV20141113',
+      'CodeDeploy_20141006',
+      'Logs_20140328',
+    ])
     expect([...new Set(seen.map(([, ms]) => ms - t0))]).toEqual([1_000, 2_000, 2_500])
     world.advanceTo(t0 + 1_000)
     expect(seen).toHaveLength(15)
@@ -69,15 +75,32 @@ describe('world files', () => {
   it('loads a JSON world: account, ECR images with a pinned digest, alarms with state, log groups, behaviours', async () => {
     const digest = `sha256:${'b'.repeat(64)}`
     const path = join(dir, 'world.json')
-    writeFileSync(path, JSON.stringify({
-      region: 'eu-west-1',
-      accountId: '111122223333',
-      repositories: [{ repositoryName: 'api' }],
-      images: [{ repositoryName: 'api', imageTag: 'v1' }, { repositoryName: 'api', imageTag: 'v2', imageDigest: digest }],
-      alarms: [{ AlarmName: 'api-errors', Namespace: 'App', MetricName: 'Errors', Period: 30, EvaluationPeriods: 2, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold', state: 'ALARM' }],
-      logGroups: ['/ecs/api'],
-      behaviors: { 'api:v2': { kind: 'crash', exitCode: 137 } },
-    }))
+    writeFileSync(
+      path,
+      JSON.stringify({
+        region: 'eu-west-1',
+        accountId: '111122223333',
+        repositories: [{ repositoryName: 'api' }],
+        images: [
+          { repositoryName: 'api', imageTag: 'v1' },
+          { repositoryName: 'api', imageTag: 'v2', imageDigest: digest },
+        ],
+        alarms: [
+          {
+            AlarmName: 'api-errors',
+            Namespace: 'App',
+            MetricName: 'Errors',
+            Period: 30,
+            EvaluationPeriods: 2,
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanThreshold',
+            state: 'ALARM',
+          },
+        ],
+        logGroups: ['/ecs/api'],
+        behaviors: { 'api:v2': { kind: 'crash', exitCode: 137 } },
+      }),
+    )
     const s = await start({ timeScale: 0, world: path })
     expect(s.account).toEqual({ region: 'eu-west-1', accountId: '111122223333' })
     const ecr = client(new ECRClient({ ...clientConfig(s.url), region: 'eu-west-1' }))
@@ -117,12 +140,23 @@ describe('world files', () => {
     expect(s.control.hooks()).toEqual({ 'web-cd-smoke-test': { outcome: 'succeed', afterSeconds: 5 } })
     const app = await rawCall(s.url, 'CodeDeploy_20141006.GetApplication', JSON.stringify({ applicationName: 'AppECS-demo-web-cd' }))
     expect(app.body).toMatchObject({ application: { applicationName: 'AppECS-demo-web-cd', computePlatform: 'ECS' } })
-    const group = await rawCall(s.url, 'CodeDeploy_20141006.GetDeploymentGroup', JSON.stringify({ applicationName: 'AppECS-demo-web-cd', deploymentGroupName: 'DgpECS-demo-web-cd' }))
-    expect(group.body).toMatchObject({ deploymentGroupInfo: { ecsServices: [{ serviceName: 'web-cd', clusterName: 'demo' }], alarmConfiguration: { enabled: true, alarms: [{ name: 'web-cd-5xx' }] } } })
+    const group = await rawCall(
+      s.url,
+      'CodeDeploy_20141006.GetDeploymentGroup',
+      JSON.stringify({ applicationName: 'AppECS-demo-web-cd', deploymentGroupName: 'DgpECS-demo-web-cd' }),
+    )
+    expect(group.body).toMatchObject({
+      deploymentGroupInfo: { ecsServices: [{ serviceName: 'web-cd', clusterName: 'demo' }], alarmConfiguration: { enabled: true, alarms: [{ name: 'web-cd-5xx' }] } },
+    })
 
     await expect(startSandbox({ timeScale: 0, world: { hooks: { f: { outcome: 'maybe' } } } as never })).rejects.toThrow(/hooks\['f'\]: hook rule must be/)
     await expect(startSandbox({ timeScale: 0, world: { codeDeploy: { apps: [] } } as never })).rejects.toThrow(/unknown key 'codeDeploy.apps'/)
-    const orphan = { codeDeploy: { deploymentGroups: [{ applicationName: 'nope', deploymentGroupName: 'g' }] } }
+    const orphan = { codeDeploy: { deploymentGroups: [{ applicationName: 'nope', deploymentGroupName: 'g', serviceRoleArn: 'arn:aws:iam::123456789012:role/cd' }] } }
     await expect(startSandbox({ timeScale: 0, world: orphan })).rejects.toThrow(/codeDeploy.deploymentGroups\[0\]: CreateDeploymentGroup failed: ApplicationDoesNotExistException/)
+    // Entries are requests: what the model refuses stops startup too, with the service's error.
+    const roleless = { codeDeploy: { deploymentGroups: [{ applicationName: 'nope', deploymentGroupName: 'g' }] } }
+    await expect(startSandbox({ timeScale: 0, world: roleless })).rejects.toThrow(
+      /CreateDeploymentGroup failed: RoleRequiredException: 1 validation error detected: Value null at 'serviceRoleArn'/,
+    )
   })
 })

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
-import { Timeline } from '../src/timeline.js'
-import { waitForIdle, watchDeployment, type WatchTarget } from '../src/watch.js'
-import { SD_ARN, TD, dep, ev, fakeAws, fakeClock, script, svc, throttling } from './helpers/fake-aws.js'
+import { Timeline } from '../src/core/timeline.js'
+import { watchDeployment, type WatchTarget } from '../src/engines/rolling/watch.js'
+import { waitForIdle } from '../src/watch/idle.js'
+import { awsError, fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
+import { SD_ARN, TD, dep, ev, noTasks, script, serviceDeployments as sd, stoppedTask, svc, tasks } from './helpers/ecs-model.js'
 
 const OURS = 'ecs-svc/1111111111111111111'
 const OLD = 'ecs-svc/0000000000000000000'
@@ -22,8 +24,6 @@ function target(clock: { now: () => number }, extra: Partial<WatchTarget> = {}):
   }
 }
 
-const sd = (status: string, statusReason?: string) => () => ({ serviceDeployments: [{ serviceDeploymentArn: SD_ARN, status, statusReason }] })
-
 describe('watchDeployment', () => {
   it('succeeds only when our deployment is COMPLETED, PRIMARY and running == desired; shows new events in order', async () => {
     const clock = fakeClock()
@@ -43,7 +43,7 @@ describe('watchDeployment', () => {
           svc([dep(OURS, 'PRIMARY', 42, 'COMPLETED', [3, 3, 0])], [before, e1, e2, e3]),
         ]),
         DescribeServiceDeployments: sd('SUCCESSFUL'),
-        ListTasks: () => ({ taskArns: [] }),
+        ListTasks: noTasks,
       },
       clock,
     )
@@ -73,19 +73,8 @@ describe('watchDeployment', () => {
           ]),
           svc([dep(BACK, 'PRIMARY', 41, 'COMPLETED', [2, 2])]),
         ]),
-        DescribeServiceDeployments: () => ({
-          serviceDeployments: [{ serviceDeploymentArn: SD_ARN, status: aws.count('DescribeServices') >= 3 ? 'ROLLBACK_SUCCESSFUL' : 'ROLLBACK_IN_PROGRESS', statusReason: BREAKER }],
-        }),
-        ListTasks: () => ({ taskArns: ['arn:aws:ecs:us-east-1:123456789012:task/prod/t1', 'arn:aws:ecs:us-east-1:123456789012:task/prod/t2'] }),
-        DescribeTasks: (input: { tasks: string[] }) => ({
-          tasks: input.tasks.map((arn) => ({
-            taskArn: arn,
-            lastStatus: 'STOPPED',
-            stopCode: 'EssentialContainerExited',
-            stoppedReason: 'Essential container in task exited',
-            containers: [{ name: 'app', exitCode: 1 }],
-          })),
-        }),
+        DescribeServiceDeployments: sd(() => (aws.count('DescribeServices') >= 3 ? 'ROLLBACK_SUCCESSFUL' : 'ROLLBACK_IN_PROGRESS'), BREAKER),
+        ...tasks(['t1', 't2'].map((id) => stoppedTask(id, 'EssentialContainerExited', 'Essential container in task exited', [{ name: 'app', exitCode: 1 }]))),
         GetLogEvents: () => ({ events: [{ message: 'starting' }, { message: 'Error: DATABASE_URL is not set\n' }] }),
       },
       clock,
@@ -124,7 +113,7 @@ describe('watchDeployment', () => {
           ]),
         ]),
         DescribeServiceDeployments: sd('ROLLBACK_IN_PROGRESS', BREAKER),
-        ListTasks: () => ({ taskArns: [] }),
+        ListTasks: noTasks,
       },
       clock,
     )
@@ -144,7 +133,7 @@ describe('watchDeployment', () => {
           svc([dep('ecs-svc/9', 'PRIMARY', 43, 'IN_PROGRESS', [0, 3, 3]), dep(OURS, 'ACTIVE', 42, 'IN_PROGRESS', [1, 3])]),
         ]),
         DescribeServiceDeployments: sd('STOPPED'),
-        ListTasks: () => ({ taskArns: [] }),
+        ListTasks: noTasks,
       },
       clock,
     )
@@ -160,7 +149,7 @@ describe('watchDeployment', () => {
       {
         DescribeServices: script([svc([dep(OURS, 'PRIMARY', 42, 'FAILED', [0, 2, 0, 3], BREAKER), dep(OLD, 'ACTIVE', 41, 'COMPLETED', [2, 2])])]),
         DescribeServiceDeployments: sd('STOPPED', BREAKER),
-        ListTasks: () => ({ taskArns: [] }),
+        ListTasks: noTasks,
       },
       clock,
     )
@@ -174,12 +163,28 @@ describe('watchDeployment', () => {
     const same = svc([dep(OURS, 'PRIMARY', 42, 'IN_PROGRESS', [0, 3, 3])])
     const aws = fakeAws(
       {
-        DescribeServices: script([same, same, same, same, same, same, svc([dep(OURS, 'PRIMARY', 42, 'IN_PROGRESS', [1, 3, 2])]), svc([dep(OURS, 'PRIMARY', 42, 'COMPLETED', [3, 3])])]),
+        DescribeServices: script([
+          same,
+          same,
+          same,
+          same,
+          same,
+          same,
+          svc([dep(OURS, 'PRIMARY', 42, 'IN_PROGRESS', [1, 3, 2])]),
+          svc([dep(OURS, 'PRIMARY', 42, 'COMPLETED', [3, 3])]),
+        ]),
         DescribeServiceDeployments: sd('SUCCESSFUL'),
       },
       clock,
     )
-    const initial = { id: OURS, status: 'PRIMARY', taskDefinition: TD(42), rolloutState: 'IN_PROGRESS', rolloutStateReason: `ECS deployment ${OURS} in progress.`, counts: { desired: 3, pending: 3, running: 0, failed: 0 } }
+    const initial = {
+      id: OURS,
+      status: 'PRIMARY',
+      taskDefinition: TD(42),
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: `ECS deployment ${OURS} in progress.`,
+      counts: { desired: 3, pending: 3, running: 0, failed: 0 },
+    }
     const result = await watchDeployment(aws.clients, target(clock, { initial }), new Timeline(), clock)
     expect(result.end).toBe('completed')
     expect(clock.sleeps).toEqual([1000, 1500, 2250, 3375, 5000, 5000, 5000, 1000])
@@ -189,14 +194,7 @@ describe('watchDeployment', () => {
     const clock = fakeClock()
     const aws = fakeAws(
       {
-        DescribeServices: script([
-          throttling(),
-          throttling(),
-          throttling(),
-          throttling(),
-          throttling(),
-          svc([dep(OURS, 'PRIMARY', 42, 'COMPLETED', [2, 2])]),
-        ]),
+        DescribeServices: script([throttling(), throttling(), throttling(), throttling(), throttling(), svc([dep(OURS, 'PRIMARY', 42, 'COMPLETED', [2, 2])])]),
         DescribeServiceDeployments: sd('SUCCESSFUL'),
       },
       clock,
@@ -213,7 +211,7 @@ describe('watchDeployment', () => {
 
   it('gives up on an error that is not throttling or transient', async () => {
     const clock = fakeClock()
-    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })
+    const denied = awsError('AccessDeniedException', 'not authorized')
     const aws = fakeAws({ DescribeServices: script([denied]) }, clock)
     await expect(watchDeployment(aws.clients, target(clock), new Timeline(), clock)).rejects.toThrow('not authorized')
   })
@@ -224,7 +222,7 @@ describe('watchDeployment', () => {
       {
         DescribeServices: script([svc([dep(OURS, 'PRIMARY', 42, 'IN_PROGRESS', [1, 3, 2])])]),
         DescribeServiceDeployments: sd('IN_PROGRESS'),
-        ListTasks: () => ({ taskArns: [] }),
+        ListTasks: noTasks,
       },
       clock,
     )
@@ -246,7 +244,7 @@ describe('watchDeployment', () => {
           return { services: [svc([dep(OURS, 'PRIMARY', 42, 'IN_PROGRESS', [n % 3, 3, 1, n])], [ev(`e${n}`, n, '(service web) has stopped 1 running tasks: (task x).')])] }
         },
         DescribeServiceDeployments: sd('IN_PROGRESS'),
-        ListTasks: () => ({ taskArns: [] }),
+        ListTasks: noTasks,
       },
       clock,
     )
@@ -276,9 +274,7 @@ describe('waitForIdle', () => {
     const result = await waitForIdle(aws.clients, 'prod', 'web', clock.now() + 60_000, timeline, clock)
     expect(result).toEqual({ waitedFor: 'ecs-svc/7', rolloutState: 'COMPLETED' })
     expect(timeline.events.filter((e) => e.type === 'deployment')).toHaveLength(2)
-    expect(timeline.events.filter((e) => e.type === 'service-event').map((e) => e.type === 'service-event' && e.message)).toEqual([
-      '(service web) has reached a steady state.',
-    ])
+    expect(timeline.events.filter((e) => e.type === 'service-event').map((e) => e.type === 'service-event' && e.message)).toEqual(['(service web) has reached a steady state.'])
   })
 
   it('returns at once when nothing is in progress', async () => {

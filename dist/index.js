@@ -88559,7 +88559,7 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/docker.ts
+;// CONCATENATED MODULE: ./src/build/docker.ts
 // The docker CLI, run through @actions/exec with argument arrays: no shell ever sees an argument, so a value with
 // spaces, quotes, `;` or `$(...)` is one argv element and runs nothing. Secrets go in on stdin (`input`), never argv.
 
@@ -88578,6 +88578,7 @@ class DockerCommandError extends Error {
 }
 const TAIL_LINES = 25;
 // Colour codes docker puts around a step's stderr, and the CR-redrawn progress lines of buildx.
+// eslint-disable-next-line no-control-regex -- ESC (\u001b) is what starts a colour code
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 function tailOf(text) {
     const lines = text
@@ -88659,9 +88660,38 @@ function commandName(args) {
     return words.join(' ');
 }
 
-;// CONCATENATED MODULE: ./src/image-ref.ts
+;// CONCATENATED MODULE: ./src/inputs/problem.ts
+// An input the user must fix, carried as a value rather than as message text: the code that reports it formats it
+// (`Input \`image\`: …`) without parsing the message back.
+class InputProblem extends Error {
+    input;
+    detail;
+    reason;
+    at;
+    constructor(input, 
+    /** What is wrong, after `Input <name>: `. */
+    detail, 
+    /** The bare reason, for a caller that phrases the problem its own way. */
+    reason = detail, 
+    /** Where in the input (`line 3`). */
+    at, options) {
+        super(`Input ${input}${at ? `, ${at}` : ''}: ${detail}`, options);
+        this.input = input;
+        this.detail = detail;
+        this.reason = reason;
+        this.at = at;
+        this.name = 'InputProblem';
+    }
+    /** The problem as one sentence that names the input in backticks, as every input problem does. */
+    sentence() {
+        return `Input \`${this.input}\`${this.at ? `, ${this.at}` : ''}: ${this.detail.replace(/\.$/, '')}.`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/build/image-ref.ts
 // Image references (`[registry/]repository[:tag][@sha256:...]`) and resolving one to its digest through ECR, so the
 // task definition always gets an immutable `repository@sha256:...`.
+
 
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -88672,7 +88702,7 @@ const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:
 /** Parses an image reference; throws naming `input` (the action input it came from) when it is not one. */
 function parseImageRef(text, input = 'image') {
     const image = text.trim();
-    const bad = (why) => new Error(`Input ${input}: '${image}' is not a valid image reference: ${why}`);
+    const bad = (why) => new InputProblem(input, `'${image}' is not a valid image reference: ${why}`, why);
     if (image === '')
         throw bad('it is empty');
     if (/\s/.test(image))
@@ -88761,7 +88791,7 @@ async function resolveImage(ecr, image, options = {}) {
     const input = options.input ?? 'image';
     const ref = parseImageRef(image, input);
     if (!ref.registry || !isEcrImage(ref, options.ecrRegistries)) {
-        throw new Error(`Input ${input}: '${image}' is not in an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<repository>), so its digest cannot be looked up`);
+        throw new InputProblem(input, `'${image}' is not in an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<repository>), so its digest cannot be looked up`);
     }
     const imageId = ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag ?? 'latest' };
     const registryId = parseEcrRegistry(ref.registry)?.accountId;
@@ -88774,19 +88804,19 @@ async function resolveImage(ecr, image, options = {}) {
         const name = err.name;
         if (name === 'ImageNotFoundException') {
             const what = ref.digest ? `digest ${ref.digest}` : `tag '${imageId.imageTag}'`;
-            throw new Error(`Input ${input}: image '${image}' does not exist: ECR repository '${ref.repository}' has no image with ${what}`, { cause: err });
+            throw new InputProblem(input, `image '${image}' does not exist: ECR repository '${ref.repository}' has no image with ${what}`, undefined, undefined, { cause: err });
         }
         if (name === 'RepositoryNotFoundException') {
-            throw new Error(`Input ${input}: image '${image}' does not exist: there is no ECR repository '${ref.repository}'${registryId ? ` in registry ${registryId}` : ''}`, { cause: err });
+            throw new InputProblem(input, `image '${image}' does not exist: there is no ECR repository '${ref.repository}'${registryId ? ` in registry ${registryId}` : ''}`, undefined, undefined, { cause: err });
         }
         throw err;
     }
     const detail = details[0];
     if (!detail?.imageDigest) {
-        throw new Error(`Input ${input}: ECR DescribeImages returned no digest for '${image}'`);
+        throw new InputProblem(input, `ECR DescribeImages returned no digest for '${image}'`);
     }
     if (ref.digest && detail.imageDigest !== ref.digest) {
-        throw new Error(`Input ${input}: ECR returned digest ${detail.imageDigest} for '${image}'`);
+        throw new InputProblem(input, `ECR returned digest ${detail.imageDigest} for '${image}'`);
     }
     return {
         imageRef: `${repositoryUri(ref)}@${detail.imageDigest}`,
@@ -88829,7 +88859,7 @@ function savedEcrLogin() {
     }
 }
 
-;// CONCATENATED MODULE: ./src/ecr-login.ts
+;// CONCATENATED MODULE: ./src/build/ecr-login.ts
 // ECR login without the password ever on a command line: GetAuthorizationToken, then `docker login --password-stdin`
 // into a temporary DOCKER_CONFIG, so the runner's own docker logins are neither used nor changed. The post step
 // logs out and deletes that directory (logoutFromEcr).
@@ -88938,6 +88968,25 @@ function removeDockerConfig(dir) {
     (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
 }
 
+;// CONCATENATED MODULE: ./src/aws/arn.ts
+// Names out of ARNs, in one place.
+/** `web:42` from a task definition ARN, or `fallback` when there is none. */
+function revisionOf(arn, fallback) {
+    return arn ? arn.slice(arn.lastIndexOf('/') + 1) : fallback;
+}
+/** `web` from a task definition ARN or `web:42`. */
+function familyOf(arn) {
+    return revisionOf(arn, '').split(':')[0];
+}
+/** The id at the end of a task ARN. */
+function taskIdOf(taskArn) {
+    return taskArn.slice(taskArn.lastIndexOf('/') + 1);
+}
+/** The last part of a name-or-ARN whose ARN contains `marker` (`:cluster/`), else the name itself. */
+function nameOf(nameOrArn, marker) {
+    return nameOrArn.includes(marker) ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn;
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
 var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
@@ -88946,10 +88995,16 @@ var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
 var client_codedeploy_dist_cjs = __nccwpck_require__(7507);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var client_ecs_dist_cjs = __nccwpck_require__(212);
-;// CONCATENATED MODULE: ./src/aws-clients.ts
+// EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
+var node_http_handler_dist_cjs = __nccwpck_require__(1279);
+;// CONCATENATED MODULE: ./src/aws/clients.ts
 // The SDK clients the action uses. Region and credentials come from the standard AWS environment
 // (configure-aws-credentials sets them); AWS_ENDPOINT_URL is honoured by the SDK itself, which is how the
 // sandbox is reached — there is no special code path for it here.
+//
+// Every call is bounded: a connection timeout, a per-request timeout, and the run's deadline (an abort signal), so
+// one call that never answers cannot hang the action. Errors are tagged with the operation that failed.
+
 
 
 
@@ -88957,20 +89012,99 @@ var client_ecs_dist_cjs = __nccwpck_require__(212);
 
 /** Adaptive retry backs off on ThrottlingException ("Rate exceeded") and 5xx before a call is given up. */
 const retry = { retryMode: 'adaptive', maxAttempts: 8 };
-function createClients(region) {
-    const config = { ...retry, ...(region ? { region } : {}), customUserAgent: 'ecs-safe-deploy' };
-    return {
+/** ECS, CodeDeploy and CloudWatch control-plane calls answer in well under a second; a call that has said nothing for
+ * this long is retried (or given up) rather than waited for. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const CONNECTION_TIMEOUT_MS = 3_000;
+/** NodeHttpHandler whose every request is also aborted by the run's deadline. */
+class DeadlineHttpHandler extends node_http_handler_dist_cjs.NodeHttpHandler {
+    deadline;
+    constructor(deadline) {
+        super({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true });
+        this.deadline = deadline;
+    }
+    handle(...[request, options = {}]) {
+        const own = this.deadline?.signal;
+        const given = options.abortSignal;
+        const abortSignal = own && given ? AbortSignal.any([own, given]) : (own ?? given);
+        return super.handle(request, { ...options, ...(abortSignal ? { abortSignal } : {}) });
+    }
+}
+/** Puts the operation's name on every error the client throws, so a message can say which call failed. */
+function tagErrors(client) {
+    const middleware = (next, context) => async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            if (typeof error === 'object' && error !== null && context.commandName) {
+                Object.assign(error, { $operation: context.commandName.replace(/Command$/, '') });
+            }
+            throw error;
+        }
+    };
+    client.middlewareStack.add(middleware, { step: 'initialize', name: 'ecsSafeDeployOperationTag' });
+}
+function createClients(options = {}) {
+    const config = {
+        ...retry,
+        ...(options.region ? { region: options.region } : {}),
+        customUserAgent: 'ecs-safe-deploy',
+        requestHandler: new DeadlineHttpHandler(options.deadline),
+    };
+    const clients = {
         ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
         ecr: new dist_cjs/* ECRClient */.S70(config),
         cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
         logs: new client_cloudwatch_logs_dist_cjs/* CloudWatchLogsClient */.TFr(config),
         codedeploy: new client_codedeploy_dist_cjs/* CodeDeployClient */.cHd(config),
+        ...(options.deadline ? { deadline: options.deadline } : {}),
     };
+    for (const client of [clients.ecs, clients.ecr, clients.cloudwatch, clients.logs, clients.codedeploy])
+        tagErrors(client);
+    return clients;
 }
 
-;// CONCATENATED MODULE: ./src/build-image.ts
+;// CONCATENATED MODULE: ./src/aws/deadline.ts
+// The run's hard stop. Every AWS call carries its signal (src/aws/clients.ts), so whatever AWS does — no answer, half
+// an answer, a reset — no call outlives it, and the run still ends with an outcome and its reports.
+/** How long after the deployment's `timeout` calls are aborted: what is left of the 60 s the run may overrun goes to
+ * the outcome, the diagnosis's last look and the reports. */
+const HARD_STOP_AFTER_TIMEOUT_MS = 45_000;
+class Deadline {
+    controller = new AbortController();
+    timer;
+    at = Number.POSITIVE_INFINITY;
+    /** Aborted when the hard stop has come. */
+    get signal() {
+        return this.controller.signal;
+    }
+    /** Epoch ms of the hard stop (Infinity until set). */
+    get hardStop() {
+        return this.at;
+    }
+    /** Sets (or moves) the hard stop. Moving it re-arms calls made from now on; an aborted signal stays aborted. */
+    stopAt(epochMs) {
+        if (this.timer)
+            clearTimeout(this.timer);
+        if (this.controller.signal.aborted)
+            this.controller = new AbortController();
+        this.at = epochMs;
+        this.timer = setTimeout(() => this.controller.abort(), Math.max(0, epochMs - Date.now()));
+        // The hard stop must never keep the process alive on its own.
+        this.timer.unref();
+    }
+    clear() {
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.at = Number.POSITIVE_INFINITY;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/build/build-image.ts
 // Build the image and push it to ECR, then pin it by digest: the task definition gets `repository@sha256:...`,
 // never a tag that can move. `docker buildx build --push` when buildx is there, else `docker build` + `docker push`.
+
 
 
 
@@ -88994,13 +89128,13 @@ function parseBuildArgs(text, input = 'build-args') {
             return;
         const eq = line.indexOf('=');
         if (eq < 0)
-            throw new Error(`Input ${input}, line ${n}: '${line}' is not KEY=VALUE`);
+            throw new InputProblem(input, `'${line}' is not KEY=VALUE`, undefined, `line ${n}`);
         const name = line.slice(0, eq);
         if (!ARG_NAME.test(name))
-            throw new Error(`Input ${input}, line ${n}: '${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`);
+            throw new InputProblem(input, `'${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`, undefined, `line ${n}`);
         const first = seen.get(name);
         if (first !== undefined)
-            throw new Error(`Input ${input}, line ${n}: ${name} is already set on line ${first}`);
+            throw new InputProblem(input, `${name} is already set on line ${first}`, undefined, `line ${n}`);
         seen.set(name, n);
         args.push({ name, value: line.slice(eq + 1) });
     });
@@ -89010,15 +89144,15 @@ function parseBuildArgs(text, input = 'build-args') {
 function composeTags(image, registry, sha, extraTags = []) {
     const ref = parseImageRef(image);
     if (ref.digest)
-        throw new Error(`Input image: '${image}' has a digest; when building, image names the repository and optionally a tag`);
+        throw new InputProblem('image', `'${image}' has a digest; when building, image names the repository and optionally a tag`);
     const repository = repositoryUri({ registry: ref.registry ?? registry, repository: ref.repository });
     const tag = ref.tag ?? sha;
     if (!tag)
-        throw new Error(`Input image: '${image}' has no tag and GITHUB_SHA is not set to default it to`);
+        throw new InputProblem('image', `'${image}' has no tag and GITHUB_SHA is not set to default it to`);
     const tags = [tag];
     for (const extra of extraTags.map((t) => t.trim()).filter((t) => t !== '')) {
         if (!build_image_TAG.test(extra))
-            throw new Error(`Input tags: '${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
+            throw new InputProblem('tags', `'${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
         if (!tags.includes(extra))
             tags.push(extra);
     }
@@ -89141,7 +89275,847 @@ async function repoDigest(docker, repository, tag) {
     return match;
 }
 
-;// CONCATENATED MODULE: ./src/duration.ts
+;// CONCATENATED MODULE: ./src/core/outcome.ts
+// The ONE place that decides how a deployment ended, from facts tagged by the engine that produced them. Success
+// means OUR deployment completed (and its bake passed); a service that is "stable" again after a rollback is never
+// a success.
+
+function describeCounts(state, c) {
+    return `${state}, running ${c.running}/${c.desired}, pending ${c.pending}, failed tasks ${c.failed}`;
+}
+function describe(o) {
+    return o ? describeCounts(o.rolloutState ?? o.status, o.counts) : 'never observed';
+}
+/** An ECS lifecycle hook the deployment was still waiting on when time ran out. */
+function waitingHook(facts) {
+    const hook = facts.hook;
+    if (hook?.status === 'AWAITING_ACTION')
+        return ` while PAUSE hook ${hook.name}${hook.stage ? ` at ${hook.stage}` : ''} was waiting for approval`;
+    if (hook?.status === 'IN_PROGRESS')
+        return ` while lifecycle hook ${hook.target ?? hook.name}${hook.stage ? ` at ${hook.stage}` : ''} was still running`;
+    return '';
+}
+function sentence(text) {
+    const t = text.trim();
+    return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+const previous = (facts) => revisionOf(facts.previousTaskDefinitionArn, 'the previous task definition');
+/** The release is live but its bake could not read the alarms. */
+function unbaked(facts) {
+    const why = facts.bake?.unreadable;
+    if (!why)
+        return undefined;
+    return { outcome: 'failed', reason: `Release ${revisionOf(facts.taskDefinitionArn, '?')} is live and was NOT baked: the alarms could not be read (${why.replace(/\.$/, '')}).` };
+}
+function alarmDuringBake(facts) {
+    const fired = facts.bake?.fired;
+    return `Alarm ${fired?.name} went to ALARM during the bake${fired?.reason ? ` (${fired.reason})` : ''}`;
+}
+function decideOutcome(facts) {
+    const decision = decide(facts);
+    // A call that never answered is why the run could not see its end: say which.
+    if (facts.unanswered && decision.outcome !== 'succeeded' && !decision.reason.includes(facts.unanswered)) {
+        return { ...decision, reason: `${decision.reason} ${sentence(facts.unanswered)}` };
+    }
+    return decision;
+}
+function decide(facts) {
+    if (!facts.deploymentId) {
+        return { outcome: 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) };
+    }
+    if (!facts.waited && !facts.error) {
+        return { outcome: 'started', reason: `Deployment ${facts.deploymentId} started; not waited for (wait: false).` };
+    }
+    switch (facts.kind) {
+        case 'rolling':
+            return decideEcs(facts, facts.final, completedRolling(facts));
+        case 'ecs-native':
+            return decideEcs(facts, nativeState(facts), completedNative(facts));
+        case 'codedeploy':
+            return decideCodeDeploy(facts, facts.codeDeploy ?? { deploymentId: facts.deploymentId });
+    }
+}
+/** Our rolling deployment is done: COMPLETED, PRIMARY and running its desired count. */
+function completedRolling(facts) {
+    const f = facts.final;
+    return f?.status === 'PRIMARY' && f.rolloutState === 'COMPLETED' && f.counts.running === f.counts.desired ? f : undefined;
+}
+/** Our ECS-native deployment is done: its service deployment SUCCESSFUL (task counts from DescribeServices when it
+ * agrees, else from the service deployment's target revision). */
+function completedNative(facts) {
+    const sd = facts.serviceDeployment;
+    if (sd?.status !== 'SUCCESSFUL')
+        return undefined;
+    const seen = facts.final;
+    if (seen?.status === 'PRIMARY' && seen.rolloutState === 'COMPLETED')
+        return seen;
+    return { id: facts.deploymentId ?? '', status: 'PRIMARY', rolloutState: 'COMPLETED', counts: sd.counts ?? seen?.counts ?? { desired: 0, running: 0, pending: 0, failed: 0 } };
+}
+/** How far an ECS-native deployment got: DescribeServices' look at our deployment, with the service deployment's
+ * verdict when it ended STOPPED. */
+function nativeState(facts) {
+    const sd = facts.serviceDeployment;
+    if (sd?.status === 'STOPPED' && !facts.actionRollback) {
+        const counts = sd.counts ?? facts.final?.counts ?? { desired: 0, running: 0, pending: 0, failed: 0 };
+        return {
+            id: facts.deploymentId ?? '',
+            status: facts.final?.status ?? 'PRIMARY',
+            rolloutState: 'FAILED',
+            rolloutStateReason: sd.statusReason ?? `service deployment ${revisionOf(sd.arn, '?')} was stopped`,
+            counts,
+        };
+    }
+    return facts.final;
+}
+/** Rolling and ECS-native: ECS's own deployment, rolled back by ECS or by the action. */
+function decideEcs(facts, final, completed) {
+    const id = facts.deploymentId ?? '(none)';
+    const ours = facts.actionRollback;
+    if (ours) {
+        const cause = ours.trigger === 'bake-alarm' ? alarmDuringBake(facts) : `Deployment ${id} did not complete before the timeout (${describe(final)})${waitingHook(facts)}`;
+        const to = revisionOf(ours.toTaskDefinitionArn, 'the previous task definition');
+        // At the timeout the run is out of time whatever its rollback did; after a bake alarm a rollback that did not
+        // happen is a failure.
+        if (!ours.completed)
+            return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back to ${to} failed: ${sentence(ours.problem ?? 'unknown')}` };
+        return { outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out', reason: `${cause}; rolled back to ${to}.` };
+    }
+    const ecs = facts.ecsRollback;
+    if (ecs) {
+        if (ecs.completed)
+            return { outcome: 'rolled-back', reason: sentence(ecs.reason) };
+        const how = ecs.failed
+            ? `the rollback deployment ${ecs.deploymentId} failed (${describe(ecs.final)})`
+            : facts.supersededBy
+                ? `the rollback deployment ${ecs.deploymentId} was replaced by ${facts.supersededBy.deploymentId}`
+                : `the rollback deployment ${ecs.deploymentId} did not finish (${describe(ecs.final)})`;
+        return { outcome: 'failed', reason: `${sentence(ecs.reason)} ECS rolled back, but ${how}.` };
+    }
+    if (facts.supersededBy) {
+        const by = facts.supersededBy;
+        return {
+            outcome: 'failed',
+            reason: `Deployment ${id} was superseded by deployment ${by.deploymentId}${by.taskDefinition ? ` (${revisionOf(by.taskDefinition, 'the previous task definition')})` : ''}, which this run did not start.`,
+        };
+    }
+    if (facts.error)
+        return { outcome: 'failed', reason: sentence(facts.error) };
+    if (facts.timedOut) {
+        const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before deployment ${id} completed (${describe(final)})${waitingHook(facts)}`;
+        const policy = facts.rollbackPolicy === 'never' ? '; not rolled back (rollback: never)' : '';
+        return { outcome: 'timed-out', reason: `Timed out ${when}${policy}.` };
+    }
+    if (final?.rolloutState === 'FAILED') {
+        const why = final.rolloutStateReason ?? facts.serviceDeployment?.statusReason ?? `deployment ${id} failed`;
+        const rolledBack = facts.rollbackPolicy === 'never' ? ' Not rolled back (rollback: never).' : ' ECS had no completed deployment to roll back to.';
+        return { outcome: 'failed', reason: `${sentence(why)}${rolledBack}` };
+    }
+    if (facts.bake?.fired)
+        return { outcome: 'failed', reason: `${alarmDuringBake(facts)}; not rolled back (rollback: never).` };
+    const notBaked = unbaked(facts);
+    if (notBaked)
+        return notBaked;
+    if (completed && (!facts.bake || facts.bake.passed)) {
+        const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
+        const c = completed.counts;
+        return {
+            outcome: 'succeeded',
+            reason: `Deployment ${id} completed: ${c.running}/${c.desired} tasks of ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')} running${baked}.`,
+        };
+    }
+    return { outcome: 'failed', reason: `Deployment ${id} ended without completing (${describe(final)}).` };
+}
+/** What CodeDeploy said about a failed or stopped deployment, naming the lifecycle event (hook) that failed. */
+function codeDeployFailure(facts, cd) {
+    const info = cd.errorInformation;
+    const how = `CodeDeploy deployment ${cd.deploymentId} ${cd.status === 'Stopped' ? 'was stopped' : 'failed'}${info?.code ? ` (${info.code})` : ''}`;
+    const event = cd.failedEvent;
+    if (!event)
+        return `${how}${info?.message ? `: ${sentence(info.message)}` : '.'}`;
+    const what = facts.hook?.name === event.name && facts.hook.target ? `hook ${event.name} (Lambda ${facts.hook.target})` : `lifecycle event ${event.name}`;
+    return `${how}: ${what} failed${event.message ? `: ${sentence(event.message)}` : info?.message ? `: ${sentence(info.message)}` : '.'}`;
+}
+/**
+ * CodeDeploy: success is all production traffic on the new task set with every lifecycle event (hook) passed —
+ * CodeDeploy then only waits to delete the old task set — or the deployment Succeeded, and the bake passed.
+ * A rollback is CodeDeploy's own deployment, started by it or by the action's StopDeployment.
+ */
+function decideCodeDeploy(facts, cd) {
+    const id = cd.deploymentId;
+    const traffic = facts.trafficShifts?.at(-1)?.percent ?? 0;
+    const state = `${cd.status ?? 'not seen'}${cd.failedEvent ? ` at ${cd.failedEvent.name}` : ''}, ${traffic}% of production traffic on the new task set`;
+    const never = facts.rollbackPolicy === 'never';
+    const ours = facts.actionRollback;
+    if (ours) {
+        const cause = ours.trigger === 'bake-alarm' ? alarmDuringBake(facts) : `CodeDeploy deployment ${id} did not finish before the timeout`;
+        if (!ours.completed)
+            return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back failed: ${sentence(ours.problem ?? 'unknown')}` };
+        return {
+            outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
+            reason: `${cause}; CodeDeploy rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} (deployment ${ours.deploymentId}).`,
+        };
+    }
+    if (cd.status === 'Failed' || cd.status === 'Stopped') {
+        const why = codeDeployFailure(facts, cd);
+        if (cd.rollbackDeploymentId && cd.rollbackStatus === 'Succeeded') {
+            return { outcome: 'rolled-back', reason: `${why} CodeDeploy rolled back to ${previous(facts)} (deployment ${cd.rollbackDeploymentId}).` };
+        }
+        if (cd.rollbackDeploymentId) {
+            const how = cd.rollbackStatus === 'Failed' || cd.rollbackStatus === 'Stopped' ? `ended ${cd.rollbackStatus}` : `did not finish (${cd.rollbackStatus ?? 'not seen'})`;
+            return { outcome: 'failed', reason: `${why} CodeDeploy's rollback deployment ${cd.rollbackDeploymentId} ${how}.` };
+        }
+        return {
+            outcome: 'failed',
+            reason: `${why} ${never ? 'Not rolled back (rollback: never).' : `CodeDeploy did not roll back${cd.rollbackMessage ? `: ${sentence(cd.rollbackMessage)}` : '.'}`}`,
+        };
+    }
+    if (facts.error)
+        return { outcome: 'failed', reason: sentence(facts.error) };
+    if (facts.timedOut) {
+        const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before CodeDeploy deployment ${id} finished (${state})`;
+        return { outcome: 'timed-out', reason: `Timed out ${when}${never ? '; not rolled back (rollback: never)' : ''}.` };
+    }
+    if (facts.bake?.fired)
+        return { outcome: 'failed', reason: `${alarmDuringBake(facts)}; not rolled back (rollback: never).` };
+    const notBaked = unbaked(facts);
+    if (notBaked)
+        return notBaked;
+    const moved = cd.status === 'Succeeded' || (cd.status === 'InProgress' && traffic === 100);
+    if (moved && (!facts.bake || facts.bake.passed)) {
+        const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
+        return {
+            outcome: 'succeeded',
+            reason: `CodeDeploy deployment ${id} moved all production traffic to ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')}${baked}.`,
+        };
+    }
+    return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` };
+}
+
+;// CONCATENATED MODULE: ./src/core/timeline.ts
+// A deployment is a timeline of typed events. Strategies and watchers emit them; reporters (live log,
+// annotations, job summary, outputs) consume them; src/outcome.ts alone decides the outcome.
+class Timeline {
+    events = [];
+    listeners = [];
+    subscribe(listener) {
+        this.listeners.push(listener);
+    }
+    emit(event) {
+        this.events.push(event);
+        for (const listener of this.listeners)
+            listener(event);
+    }
+    /** The one outcome event, once decided. */
+    outcome() {
+        return this.events.find((e) => e.type === 'outcome');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+// The one way to read an AWS error: its name, the operation it came from, whether it is throttling, transient, a
+// call that did not answer, and how it reads in a message.
+const shape = (error) => (typeof error === 'object' && error !== null ? error : {});
+/** The error's name as AWS gives it (`ThrottlingException`, `AccessDeniedException`), or '' for a non-error. */
+function errorName(error) {
+    const e = shape(error);
+    return e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.name ?? '');
+}
+/** The operation (`DescribeServices`) whose call failed, when the clients tagged it. */
+function operationOf(error) {
+    return shape(error).$operation;
+}
+/** The error names the SDK itself treats as throttling (see aws-api.md §1). */
+const THROTTLING = new Set([
+    'ThrottlingException',
+    'Throttling',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'ThrottledException',
+    'LimitExceededException',
+]);
+function isThrottling(error) {
+    return THROTTLING.has(errorName(error)) || shape(error).$metadata?.httpStatusCode === 429;
+}
+/** The call got no answer in time: the per-request timeout, or the run's deadline aborted it. */
+function isNoAnswer(error) {
+    const name = errorName(error);
+    return name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout';
+}
+/** 5xx, dropped connections and calls that did not answer: worth another look after a pause, unlike a 4xx that says
+ * we asked wrongly. */
+function isTransient(error) {
+    if (!(error instanceof Error))
+        return false;
+    if (isNoAnswer(error))
+        return true;
+    const status = shape(error).$metadata?.httpStatusCode;
+    if (status !== undefined)
+        return status >= 500;
+    return /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/i.test(`${error.name} ${error.message}`);
+}
+/** `Name: message`, with network wrappers unwrapped; a call that did not answer says which call and for how long. */
+function errorText(error) {
+    if (!(error instanceof Error))
+        return String(error);
+    const operation = operationOf(error);
+    if (isNoAnswer(error)) {
+        const ms = /(\d+) ms/.exec(error.message)?.[1];
+        const why = errorName(error) === 'AbortError' ? 'before the deadline' : ms ? `within ${Number(ms) / 1000} s` : `(${error.message.replace(/\.$/, '')})`;
+        return `${operation ?? 'An AWS call'} did not answer ${why}`;
+    }
+    const message = error.message.replace(/^AWS SDK error wrapper for /, '');
+    const name = errorName(error);
+    return name && name !== 'Error' && !message.startsWith(`${name}:`) ? `${name}: ${message}` : message;
+}
+/** A failed AWS call as one problem line: which call, what AWS said, and what usually fixes it. */
+function callProblem(call, error) {
+    const name = errorName(error) || 'Error';
+    let hint = '';
+    if (name === 'CredentialsProviderError' || ['UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'ExpiredToken'].includes(name)) {
+        hint = ' Check the AWS credentials (for example aws-actions/configure-aws-credentials before this step).';
+    }
+    else if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+        hint = ` The role needs permission for ${call}.`;
+    }
+    if (isNoAnswer(error))
+        return `${call} failed: ${errorText(error)}.`;
+    const message = errorText(error).replace(/\.$/, '');
+    return `${call} failed: ${message.startsWith(`${name}:`) ? message : `${name}: ${message}`}.${hint}`;
+}
+
+;// CONCATENATED MODULE: ./src/watch/alarms.ts
+// CloudWatch alarms by name, in pages: DescribeAlarms takes at most 100 names a call and may page its answer.
+
+/** DescribeAlarms' limit on AlarmNames (and MaxRecords). */
+const ALARMS_PER_CALL = 100;
+/** The state of every named alarm that exists (a missing name is simply absent from the map). */
+async function readAlarms(clients, call, names, only) {
+    const states = new Map();
+    for (let i = 0; i < names.length; i += ALARMS_PER_CALL) {
+        const AlarmNames = names.slice(i, i + ALARMS_PER_CALL);
+        let NextToken;
+        do {
+            const out = await call((options) => clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({
+                AlarmNames,
+                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                MaxRecords: ALARMS_PER_CALL,
+                ...(only ? { StateValue: only.stateValue } : {}),
+                ...(NextToken ? { NextToken } : {}),
+            }), options));
+            for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+                if (a.AlarmName)
+                    states.set(a.AlarmName, { state: a.StateValue ?? 'UNKNOWN', ...(a.StateReason ? { reason: a.StateReason } : {}) });
+            }
+            NextToken = out.NextToken;
+        } while (NextToken);
+    }
+    return states;
+}
+
+;// CONCATENATED MODULE: ./src/watch/poller.ts
+// The run's AWS call budget and clock, shared by every loop of the run (the watch, the bake, a rollback, the wait for
+// a deployment in progress), and the pacing each loop keeps: fast right after a change, slower while nothing happens,
+// backing off when AWS throttles us. Clock and sleep are injected so tests run without real waiting.
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+const GROWTH = 1.5;
+/** One loop's interval: 1 s → ×1.5 → 5 s while nothing changes, back to 1 s on a change, doubled on throttling. */
+class Pacing {
+    min;
+    max;
+    maxBackoff;
+    interval;
+    constructor(options = {}) {
+        this.min = options.minIntervalMs ?? 1000;
+        this.max = options.maxIntervalMs ?? 5000;
+        this.maxBackoff = options.maxBackoffMs ?? 20_000;
+        this.interval = this.min;
+    }
+    get intervalMs() {
+        return this.interval;
+    }
+    changed() {
+        this.interval = this.min;
+    }
+    unchanged() {
+        this.interval = Math.min(this.max, Math.round(this.interval * GROWTH));
+    }
+    /** AWS said "Rate exceeded" (or failed transiently) even after the SDK's retries. */
+    backOff() {
+        this.interval = Math.min(this.maxBackoff, Math.max(this.interval * 2, this.min * 2));
+    }
+}
+class Poller {
+    clock;
+    /** Pacing options every loop starts from unless it brings its own (tests shorten them). */
+    pacing;
+    refillPerMs;
+    burst;
+    tokens;
+    refilledAt;
+    /** Where the current loop must stop: a call in flight is aborted then. */
+    until = Number.POSITIVE_INFINITY;
+    /** Every AWS call made through this poller. */
+    calls = 0;
+    /** Throttling errors that survived the SDK's retries. */
+    throttled = 0;
+    /** The call that did not answer on the last look of the last loop (`DescribeServices did not answer within 10 s`). */
+    unanswered;
+    constructor(options = {}) {
+        this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
+        this.pacing = { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, maxBackoffMs: options.maxBackoffMs };
+        this.refillPerMs = (options.callsPerMinute ?? 30) / 60_000;
+        this.burst = options.burst ?? 5;
+        this.tokens = this.burst;
+        this.refilledAt = this.clock.now();
+    }
+    /** Calls made from now on are aborted at `deadline` (epoch ms on this poller's clock); returns the bound before. */
+    bound(deadline) {
+        const before = this.until;
+        this.until = deadline;
+        return before;
+    }
+    /** Waits `ms`, never past `deadline`. False when the deadline has come. */
+    async pause(ms, deadline) {
+        const left = deadline - this.clock.now();
+        if (left <= 0)
+            return false;
+        await this.clock.sleep(Math.min(ms, left));
+        return this.clock.now() < deadline;
+    }
+    /** Makes one AWS call within the budget, waiting for budget first when it has run out. */
+    async call(send) {
+        this.refill();
+        if (this.tokens < 1) {
+            await this.clock.sleep(Math.ceil((1 - this.tokens) / this.refillPerMs));
+            this.refill();
+        }
+        this.tokens -= 1;
+        this.calls++;
+        const left = this.until - this.clock.now();
+        return send(Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) } : {});
+    }
+    refill() {
+        const now = this.clock.now();
+        this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs);
+        this.refilledAt = now;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/watch/loop.ts
+// The one poll loop every engine, the bake, every rollback and the wait for a deployment in progress run on: one
+// pacing, the run's call budget, one policy for throttling and transient errors, one deadline check.
+
+
+/** Non-throttling errors (5xx, dropped connections, calls that did not answer) tolerated in a row before the loop
+ * gives up and the error ends the run. */
+const MAX_TRANSIENT_ERRORS = 5;
+/**
+ * Looks until a look says how it ends, or `deadline` comes (undefined). A throttled look backs off (one warning per
+ * streak); a transient one backs off with a warning, up to MAX_TRANSIENT_ERRORS in a row; any other error is thrown
+ * to the caller, which records it as a fact. A look in flight when the deadline comes is aborted with it.
+ */
+async function pollLoop(context, deadline, options, look) {
+    const pacing = new Pacing({ ...context.poller.pacing, ...withoutUndefined(options) });
+    const outer = context.poller.bound(deadline);
+    try {
+        return await loop(context, deadline, options, look, pacing);
+    }
+    finally {
+        // Calls after the loop (a last look, a rollback) are bounded by their own deadline, an enclosing loop's, or the
+        // run's hard stop.
+        context.poller.bound(outer);
+    }
+}
+async function loop(context, deadline, options, look, pacing) {
+    const { poller, timeline } = context;
+    let transient = 0;
+    let throttledStreak = false;
+    let first = options.lookFirst ?? false;
+    while (first || (await poller.pause(pacing.intervalMs, deadline))) {
+        first = false;
+        let seen;
+        try {
+            seen = await look();
+        }
+        catch (error) {
+            poller.unanswered = isNoAnswer(error) ? errorText(error) : undefined;
+            if (poller.clock.now() >= deadline)
+                return undefined;
+            const throttled = isThrottling(error);
+            if (!throttled && !(isTransient(error) && ++transient <= MAX_TRANSIENT_ERRORS))
+                throw error;
+            pacing.backOff();
+            if (throttled)
+                poller.throttled++;
+            if (!throttled || !throttledStreak) {
+                timeline.emit({
+                    type: 'warning',
+                    at: new Date(poller.clock.now()),
+                    message: `${errorText(error)} while ${options.doing}; next look in ${Math.round(pacing.intervalMs / 1000)} s`,
+                });
+            }
+            throttledStreak = throttled;
+            continue;
+        }
+        transient = 0;
+        throttledStreak = false;
+        poller.unanswered = undefined;
+        if ('end' in seen)
+            return seen.end;
+        if (seen.changed)
+            pacing.changed();
+        else
+            pacing.unchanged();
+    }
+    return undefined;
+}
+function withoutUndefined(options) {
+    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && typeof v === 'number'));
+}
+
+;// CONCATENATED MODULE: ./src/core/stopped.ts
+
+function stoppedTaskFrom(task) {
+    return {
+        taskId: taskIdOf(task.taskArn ?? ''),
+        taskDefinitionArn: task.taskDefinitionArn,
+        stopCode: task.stopCode,
+        stoppedReason: task.stoppedReason,
+        containers: (task.containers ?? []).map((c) => ({
+            name: c.name ?? '',
+            ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+            ...(c.reason ? { reason: c.reason } : {}),
+        })),
+        logTail: [],
+    };
+}
+/** Tasks that stopped for the same reason with the same exit codes are one kind of failure. */
+function kindOf(task) {
+    const codes = task.containers.map((c) => `${c.name}=${c.exitCode ?? ''}`).join(',');
+    return `${task.stopCode ?? ''}|${task.stoppedReason ?? ''}|${codes}`;
+}
+/** Old tasks replaced on purpose by a deployment are not failures. */
+function isScaledIn(task) {
+    return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
+}
+/** Failures before tasks scaled in on purpose; within each, the most frequent kind first. */
+function groupStoppedTasks(tasks) {
+    const groups = new Map();
+    for (const task of tasks) {
+        const kind = kindOf(task);
+        groups.set(kind, [...(groups.get(kind) ?? []), task]);
+    }
+    return [...groups.values()].sort((a, b) => Number(isScaledIn(a[0])) - Number(isScaledIn(b[0])) || b.length - a.length);
+}
+/** "Essential container in task exited (exit code 1 in app)" */
+function describeStop(task) {
+    const exited = task.containers.filter((c) => c.exitCode !== undefined);
+    // A sidecar that exited 0 because the task stopped is noise next to the container that failed.
+    const failed = exited.filter((c) => c.exitCode !== 0);
+    const codes = (failed.length > 0 ? failed : exited).map((c) => `exit code ${c.exitCode} in ${c.name}`);
+    const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
+    return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
+}
+
+;// CONCATENATED MODULE: ./src/watch/stopped-tasks.ts
+// Stopped tasks of our deployment: found with ListTasks/DescribeTasks, with the last log lines the essential
+// container wrote (awslogs). Collected live by the watch (StoppedTaskCollector) and again by the diagnosis.
+
+
+
+
+
+const direct = (send) => send({});
+/** Calls that end, answered or not, by `until` (epoch ms). */
+const until = (epochMs) => (send) => send({ abortSignal: AbortSignal.timeout(Math.max(1, epochMs - Date.now())) });
+const budgeted = (poller) => (send) => poller.call(send);
+const LOG_TAIL_LINES = 10;
+/**
+ * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
+ * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
+ */
+async function listStoppedTasks(clients, call, cluster, of, skip = new Set()) {
+    const filter = 'deploymentId' in of ? { startedBy: of.deploymentId } : { family: familyOf(of.taskDefinitionArn) };
+    const arns = [];
+    let nextToken;
+    do {
+        const page = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({ cluster, ...filter, desiredStatus: 'STOPPED', nextToken }), options));
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+    } while (nextToken && arns.length < 100);
+    const fresh = arns.filter((arn) => !skip.has(taskIdOf(arn))).slice(0, 100);
+    if (fresh.length === 0)
+        return [];
+    const described = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: fresh }), options));
+    // A task asked to stop may still be stopping; its exit code comes once it is STOPPED.
+    return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED' && ('deploymentId' in of || t.taskDefinitionArn === of.taskDefinitionArn));
+}
+/** The container whose logs explain the stop: an essential one that exited non-zero, else the first essential. */
+function explainingContainer(task, taskDefinition) {
+    const defs = taskDefinition.containerDefinitions ?? [];
+    const essential = defs.filter((d) => d.essential !== false).map((d) => d.name ?? '');
+    const failed = task.containers.find((c) => essential.includes(c.name) && c.exitCode !== undefined && c.exitCode !== 0);
+    return failed?.name ?? essential[0];
+}
+/** Fills `logTail`/`logLocation` of a stopped task from CloudWatch Logs when its container logs with awslogs. */
+async function addLogTail(clients, call, task, taskDefinition) {
+    if (!taskDefinition)
+        return task;
+    const container = explainingContainer(task, taskDefinition);
+    const def = taskDefinition.containerDefinitions?.find((d) => d.name === container);
+    const options = def?.logConfiguration?.logDriver === 'awslogs' ? def.logConfiguration.options : undefined;
+    const group = options?.['awslogs-group'];
+    const prefix = options?.['awslogs-stream-prefix'];
+    // Without a stream prefix the stream name is the container id, which DescribeTasks does not give us.
+    if (!container || !group || !prefix)
+        return task;
+    const stream = `${prefix}/${container}/${task.taskId}`;
+    const logLocation = `${group} ${stream}`;
+    let out;
+    try {
+        out = await call((options) => clients.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false }), options));
+    }
+    catch (error) {
+        // A task that stopped before its container ran never created its stream: it has nothing to tell.
+        if (errorName(error) === 'ResourceNotFoundException')
+            return task;
+        throw error;
+    }
+    const logTail = (out.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).slice(-LOG_TAIL_LINES);
+    return { ...task, logTail, logLocation };
+}
+/**
+ * Stopped tasks of one deployment not yet shown, as the watch finds them: a `tasks-stopped` event per batch, the log
+ * tail of the first task of each kind. A failed lookup is left wanted, for the next look.
+ */
+class StoppedTaskCollector {
+    clients;
+    poller;
+    timeline;
+    cluster;
+    of;
+    taskDefinition;
+    stopped = [];
+    /** Set when something hinted that tasks stopped (a service event, a failed count). */
+    wanted = false;
+    ids = new Set();
+    kinds = new Set();
+    logsProblemShown = false;
+    constructor(clients, poller, timeline, cluster, of, taskDefinition) {
+        this.clients = clients;
+        this.poller = poller;
+        this.timeline = timeline;
+        this.cluster = cluster;
+        this.of = of;
+        this.taskDefinition = taskDefinition;
+    }
+    /** True when new stopped tasks were found. */
+    async collect() {
+        const call = budgeted(this.poller);
+        try {
+            const tasks = await listStoppedTasks(this.clients, call, this.cluster, this.of, this.ids);
+            this.wanted = false;
+            if (tasks.length === 0)
+                return false;
+            const fresh = [];
+            for (const task of tasks) {
+                let stopped = stoppedTaskFrom(task);
+                this.ids.add(stopped.taskId);
+                const kind = kindOf(stopped);
+                if (!this.kinds.has(kind)) {
+                    this.kinds.add(kind);
+                    stopped = await this.withLogTail(stopped, call);
+                }
+                fresh.push(stopped);
+            }
+            this.stopped.push(...fresh);
+            this.timeline.emit({ type: 'tasks-stopped', at: new Date(this.poller.clock.now()), tasks: fresh });
+            return true;
+        }
+        catch (error) {
+            if (isThrottling(error))
+                this.poller.throttled++;
+            return false;
+        }
+    }
+    async withLogTail(task, call) {
+        try {
+            return await addLogTail(this.clients, call, task, this.taskDefinition);
+        }
+        catch (error) {
+            if (!this.logsProblemShown) {
+                this.logsProblemShown = true;
+                this.timeline.emit({ type: 'warning', at: new Date(this.poller.clock.now()), message: `Could not read the task's logs: ${errorText(error)}` });
+            }
+            return task;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/watch/bake.ts
+
+
+
+
+
+/** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
+ * calls a minute, far inside CloudWatch's limits, and no ECS calls while baking). */
+const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 };
+/** How long the last look at the alarms may take before the bake is declared unverified. */
+const LAST_LOOK_MS = 10_000;
+/** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
+async function bake(clients, plan, timeline, pollerOrOptions = {}) {
+    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
+    const result = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false };
+    if (plan.durationMs <= 0)
+        return result;
+    const now = () => new Date(poller.clock.now());
+    const endsAt = Math.min(poller.clock.now() + plan.durationMs, plan.deadline);
+    const cutShort = poller.clock.now() + plan.durationMs > plan.deadline;
+    timeline.emit({
+        type: 'phase',
+        at: now(),
+        phase: 'bake',
+        detail: `${Math.round(plan.durationMs / 1000)} s` + (plan.alarms.length ? `, alarms: ${plan.alarms.join(', ')}` : ', no alarms to watch'),
+    });
+    const last = new Map();
+    const missingShown = new Set();
+    const look = async () => {
+        const states = await readAlarms(clients, budgeted(poller), plan.alarms);
+        for (const name of plan.alarms) {
+            const alarm = states.get(name);
+            if (!alarm) {
+                if (!missingShown.has(name)) {
+                    missingShown.add(name);
+                    timeline.emit({ type: 'warning', at: now(), message: `Alarm ${name} does not exist; it cannot stop a bad release.` });
+                }
+                continue;
+            }
+            if (last.get(name) !== alarm.state) {
+                last.set(name, alarm.state);
+                timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason });
+            }
+            if (alarm.state === 'ALARM')
+                return { ...result, passed: false, fired: { name, reason: alarm.reason } };
+        }
+        return undefined;
+    };
+    if (plan.alarms.length === 0) {
+        await poller.pause(endsAt - poller.clock.now(), endsAt);
+    }
+    else {
+        const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
+            const found = await look();
+            return found ? { end: found } : { changed: true };
+        });
+        if (fired)
+            return fired;
+        // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
+        // cannot read its alarms at the end did not pass: nothing verified the release.
+        const outer = poller.bound(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS));
+        try {
+            const found = await look();
+            if (found)
+                return found;
+        }
+        catch (error) {
+            if (!isThrottling(error) && !isTransient(error))
+                throw error;
+            return { ...result, passed: false, unreadable: errorText(error), cutShortByDeadline: cutShort };
+        }
+        finally {
+            poller.bound(outer);
+        }
+    }
+    return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
+}
+/**
+ * Bakes after a deployment reached its traffic, into `facts`: the bake result, a timeout when the deadline cut it
+ * short, or the error that stopped it. False when an error ended the run.
+ */
+async function bakeInto(clients, facts, plan, timeline, poller, options = {}) {
+    try {
+        const bakePoller = Object.keys(options).length > 0 ? new Poller({ now: poller.clock.now, sleep: poller.clock.sleep, ...options }) : poller;
+        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, bakePoller);
+        if (facts.bake.cutShortByDeadline)
+            facts.timedOut = true;
+        return true;
+    }
+    catch (error) {
+        facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/plan.ts
+const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+
+;// CONCATENATED MODULE: ./src/engines/register.ts
+// Steps every engine shares: open the run's facts and register the rendered task definition. (A file directly
+// under engines/ is shared by the engines; an engine's folder never imports another engine's folder.)
+
+
+
+
+function pollerOf(options) {
+    return options.poller ?? new Poller(options.watch);
+}
+/** The image a task definition deploys: its first essential container's. */
+function imageOf(taskDefinition) {
+    const containers = taskDefinition?.containerDefinitions ?? [];
+    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
+}
+/** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */
+function startFacts(plan, at, engine) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        engine,
+        alarms: plan.alarms,
+        rollbackPolicy: plan.rollback,
+        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+        image: plan.image ?? imageOf(plan.taskDefinition),
+        startedAt: at(),
+        waited: plan.wait,
+        timedOut: false,
+        stoppedTasks: [],
+        throttled: 0,
+    };
+}
+/** Registers the task definition; its ARN, or undefined with `facts.error` saying why nothing was deployed. */
+async function registerTaskDefinition(clients, plan, facts, timeline, at) {
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
+        facts.taskDefinition = out.taskDefinition;
+        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
+        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
+    }
+    catch (error) {
+        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
+        return undefined;
+    }
+    if (!facts.taskDefinitionArn)
+        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
+    return facts.taskDefinitionArn;
+}
+/** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
+function rollbackDeadline(now, plan) {
+    return Math.min(now + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS), plan.hardStop ?? Number.POSITIVE_INFINITY);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/inputs/duration.ts
 // Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
 // and as the log and summary show them.
 const SECOND = 1000;
@@ -89171,12 +90145,11 @@ function formatDuration(ms) {
     return parts || '0s';
 }
 
-;// CONCATENATED MODULE: ./src/strategy.ts
+;// CONCATENATED MODULE: ./src/inputs/strategy.ts
 // The `strategy` input: one short line says how traffic moves.
 //   auto | rolling | blue-green | canary [PERCENT%] [INTERVAL] | linear [PERCENT%] [every] [INTERVAL]
 // e.g. `canary 20% 5m` (20 %, then the rest after 5 minutes), `linear 10% every 1m`.
 
-const STRATEGY_KINDS = (/* unused pure expression or super */ null && (['auto', 'rolling', 'blue-green', 'canary', 'linear']));
 const DEFAULTS = {
     canary: { percent: 10, intervalMs: 5 * 60_000 },
     linear: { percent: 10, intervalMs: 60_000 },
@@ -89238,9 +90211,10 @@ function describeStrategy(s) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/context.ts
+;// CONCATENATED MODULE: ./src/inputs/context.ts
 // Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
 // `getInputs` reads every input and reports every problem at once.
+
 
 
 
@@ -89304,7 +90278,9 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
                     reason = 'it has neither a tag nor a digest';
             }
             catch (err) {
-                reason = err.message.replace(/^.*is not a valid image reference: /, '');
+                if (!(err instanceof InputProblem))
+                    throw err;
+                reason = err.reason;
             }
             if (reason) {
                 bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`);
@@ -89312,7 +90288,10 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
         }
     }
     function buildInputs(context) {
-        const tags = value('tags').split(/[,\n]/).map((t) => t.trim()).filter((t) => t !== '');
+        const tags = value('tags')
+            .split(/[,\n]/)
+            .map((t) => t.trim())
+            .filter((t) => t !== '');
         if (image === undefined) {
             problems.push('Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.');
         }
@@ -89322,7 +90301,9 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
                 composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags);
             }
             catch (err) {
-                problems.push(`${err.message.replace(/^Input (image|tags):/, 'Input `$1`:')}.`);
+                if (!(err instanceof InputProblem))
+                    throw err;
+                problems.push(err.sentence());
             }
         }
         let buildArgs = [];
@@ -89330,7 +90311,9 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
             buildArgs = parseBuildArgs(read('build-args') ?? '');
         }
         catch (err) {
-            problems.push(`${err.message.replace(/^Input build-args/, 'Input `build-args`')}.`);
+            if (!(err instanceof InputProblem))
+                throw err;
+            problems.push(err.sentence());
         }
         const target = value('build-target') || undefined;
         if (target !== undefined && !BUILD_TARGET.test(target))
@@ -89402,7 +90385,12 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
     };
     const bakeTimeMs = duration('bake-time', '0', true);
     const timeoutMs = duration('timeout', DEFAULT_TIMEOUT, false);
-    const alarms = [...new Set(value('alarms').split(/[,\n]/).map((a) => a.trim()).filter((a) => a !== ''))];
+    const alarms = [
+        ...new Set(value('alarms')
+            .split(/[,\n]/)
+            .map((a) => a.trim())
+            .filter((a) => a !== '')),
+    ];
     for (const alarm of alarms) {
         if (alarm.length > ALARM_NAME_MAX)
             bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`);
@@ -89425,411 +90413,7 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
     return { cluster, service, image, ...(build ? { build } : {}), containerName, taskDefinitionFile, strategy, codeDeploy, bakeTimeMs, alarms, timeoutMs, rollback, wait };
 }
 
-;// CONCATENATED MODULE: ./src/poller.ts
-// Poll pacing shared by the watcher and the bake: an adaptive interval (fast right after a change, slower while
-// nothing happens, backing off when AWS throttles us) and a call budget so a long rollout stays under ~30 calls
-// per minute however busy it is. Clock and sleep are injected so tests run without real waiting.
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-const GROWTH = 1.5;
-class Poller {
-    clock;
-    min;
-    max;
-    maxBackoff;
-    refillPerMs;
-    burst;
-    interval;
-    tokens;
-    refilledAt;
-    /** Every AWS call made through this poller, for tests and the facts. */
-    calls = 0;
-    throttled = 0;
-    constructor(options = {}) {
-        this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
-        this.min = options.minIntervalMs ?? 1000;
-        this.max = options.maxIntervalMs ?? 5000;
-        this.maxBackoff = options.maxBackoffMs ?? 20_000;
-        this.refillPerMs = (options.callsPerMinute ?? 30) / 60_000;
-        this.burst = options.burst ?? 5;
-        this.interval = this.min;
-        this.tokens = this.burst;
-        this.refilledAt = this.clock.now();
-    }
-    get intervalMs() {
-        return this.interval;
-    }
-    /** Something changed: look again soon. */
-    changed() {
-        this.interval = this.min;
-    }
-    /** Nothing changed: look a little later each time. */
-    unchanged() {
-        this.interval = Math.min(this.max, Math.round(this.interval * GROWTH));
-    }
-    /** AWS said "Rate exceeded" (or failed transiently) even after the SDK's retries: double the interval, up to
-     * the backoff ceiling. */
-    backOff(throttled = true) {
-        if (throttled)
-            this.throttled++;
-        this.interval = Math.min(this.maxBackoff, Math.max(this.interval * 2, this.min * 2));
-    }
-    /** Waits the current interval, never past the deadline. Returns false when the deadline has come. */
-    async pause(deadline) {
-        const left = deadline - this.clock.now();
-        if (left <= 0)
-            return false;
-        await this.clock.sleep(Math.min(this.interval, left));
-        return this.clock.now() < deadline;
-    }
-    /** Makes one AWS call within the budget, waiting for budget first when it has run out. */
-    async call(send) {
-        this.refill();
-        if (this.tokens < 1) {
-            await this.clock.sleep(Math.ceil((1 - this.tokens) / this.refillPerMs));
-            this.refill();
-        }
-        this.tokens -= 1;
-        this.calls++;
-        return send();
-    }
-    refill() {
-        const now = this.clock.now();
-        this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs);
-        this.refilledAt = now;
-    }
-}
-/** The error names the SDK itself treats as throttling (see aws-api.md §1). */
-const THROTTLING = new Set([
-    'ThrottlingException',
-    'Throttling',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'ThrottledException',
-    'LimitExceededException',
-]);
-function isThrottling(error) {
-    if (!(error instanceof Error))
-        return false;
-    const status = error.$metadata?.httpStatusCode;
-    return THROTTLING.has(error.name) || status === 429;
-}
-/** 5xx and dropped connections: worth another look after a pause, unlike a 4xx that says we asked wrongly. */
-function isTransient(error) {
-    if (!(error instanceof Error))
-        return false;
-    const status = error.$metadata?.httpStatusCode;
-    if (status !== undefined)
-        return status >= 500;
-    return /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT|TimeoutError/i.test(`${error.name} ${error.message}`);
-}
-function errorText(error) {
-    if (error instanceof Error)
-        return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
-    return String(error);
-}
-
-;// CONCATENATED MODULE: ./src/register.ts
-// The first step every engine shares: open the run's facts and register the rendered task definition.
-
-
-/** `web:42` from a task definition ARN, or `fallback` when there is none. */
-function revisionOf(arn, fallback) {
-    return arn ? arn.slice(arn.lastIndexOf('/') + 1) : fallback;
-}
-/** The image a task definition deploys: its first essential container's. */
-function imageOf(taskDefinition) {
-    const containers = taskDefinition?.containerDefinitions ?? [];
-    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
-}
-/** The facts of a run that is about to start, before anything is known of it. */
-function startFacts(plan, at, engine) {
-    return {
-        cluster: plan.cluster,
-        service: plan.service,
-        ...(engine ? { engine } : {}),
-        alarms: plan.alarms,
-        rollbackPolicy: plan.rollback,
-        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? imageOf(plan.taskDefinition),
-        startedAt: at(),
-        waited: plan.wait,
-        timedOut: false,
-        stoppedTasks: [],
-        throttled: 0,
-    };
-}
-/** Registers the task definition; its ARN, or undefined with `facts.error` saying why nothing was deployed. */
-async function registerTaskDefinition(clients, plan, facts, timeline, at) {
-    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
-        facts.taskDefinition = out.taskDefinition;
-        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
-        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
-    }
-    catch (error) {
-        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
-        return undefined;
-    }
-    if (!facts.taskDefinitionArn)
-        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
-    return facts.taskDefinitionArn;
-}
-
-;// CONCATENATED MODULE: ./src/stopped-tasks.ts
-// Stopped tasks in words: stop code, reason, container exit codes, and the last log lines the essential
-// container wrote (awslogs). Used live by the watcher and again by the diagnosis.
-
-
-
-const direct = (send) => send();
-const LOG_TAIL_LINES = 10;
-function taskIdOf(taskArn) {
-    return taskArn.slice(taskArn.lastIndexOf('/') + 1);
-}
-function stoppedTaskFrom(task) {
-    return {
-        taskId: taskIdOf(task.taskArn ?? ''),
-        taskDefinitionArn: task.taskDefinitionArn,
-        stopCode: task.stopCode,
-        stoppedReason: task.stoppedReason,
-        containers: (task.containers ?? []).map((c) => ({
-            name: c.name ?? '',
-            ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-            ...(c.reason ? { reason: c.reason } : {}),
-        })),
-        logTail: [],
-    };
-}
-/** Tasks that stopped for the same reason with the same exit codes are one kind of failure. */
-function kindOf(task) {
-    const codes = task.containers.map((c) => `${c.name}=${c.exitCode ?? ''}`).join(',');
-    return `${task.stopCode ?? ''}|${task.stoppedReason ?? ''}|${codes}`;
-}
-/** Old tasks replaced on purpose by a deployment are not failures. */
-function isScaledIn(task) {
-    return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
-}
-/**
- * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
- * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
- */
-async function listStoppedTasks(clients, call, cluster, of, skip = new Set()) {
-    const filter = 'deploymentId' in of
-        ? { startedBy: of.deploymentId }
-        : { family: revisionOf(of.taskDefinitionArn, '').split(':')[0] };
-    const arns = [];
-    let nextToken;
-    do {
-        const page = await call(() => clients.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({ cluster, ...filter, desiredStatus: 'STOPPED', nextToken })));
-        arns.push(...(page.taskArns ?? []));
-        nextToken = page.nextToken;
-    } while (nextToken && arns.length < 100);
-    const fresh = arns.filter((arn) => !skip.has(taskIdOf(arn))).slice(0, 100);
-    if (fresh.length === 0)
-        return [];
-    const described = await call(() => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: fresh })));
-    // A task asked to stop may still be stopping; its exit code comes once it is STOPPED.
-    return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED' && ('deploymentId' in of || t.taskDefinitionArn === of.taskDefinitionArn));
-}
-/** The container whose logs explain the stop: an essential one that exited non-zero, else the first essential. */
-function explainingContainer(task, taskDefinition) {
-    const defs = taskDefinition.containerDefinitions ?? [];
-    const essential = defs.filter((d) => d.essential !== false).map((d) => d.name ?? '');
-    const failed = task.containers.find((c) => essential.includes(c.name) && c.exitCode !== undefined && c.exitCode !== 0);
-    return failed?.name ?? essential[0];
-}
-/** Fills `logTail`/`logLocation` of a stopped task from CloudWatch Logs when its container logs with awslogs. */
-async function addLogTail(clients, call, task, taskDefinition) {
-    if (!taskDefinition)
-        return task;
-    const container = explainingContainer(task, taskDefinition);
-    const def = taskDefinition.containerDefinitions?.find((d) => d.name === container);
-    const options = def?.logConfiguration?.logDriver === 'awslogs' ? def.logConfiguration.options : undefined;
-    const group = options?.['awslogs-group'];
-    const prefix = options?.['awslogs-stream-prefix'];
-    // Without a stream prefix the stream name is the container id, which DescribeTasks does not give us.
-    if (!container || !group || !prefix)
-        return task;
-    const stream = `${prefix}/${container}/${task.taskId}`;
-    const logLocation = `${group} ${stream}`;
-    let out;
-    try {
-        out = await call(() => clients.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false })));
-    }
-    catch (error) {
-        // A task that stopped before its container ran never created its stream: it has nothing to tell.
-        if (error.name === 'ResourceNotFoundException')
-            return task;
-        throw error;
-    }
-    const logTail = (out.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).slice(-LOG_TAIL_LINES);
-    return { ...task, logTail, logLocation };
-}
-
-;// CONCATENATED MODULE: ./src/diagnose.ts
-// Why the deployment did not succeed, in words a person acts on: ECS's reason, our deployment's stopped tasks
-// (grouped by reason, with stop codes, exit codes and the essential container's last log lines), recent service
-// events and the alarms in ALARM. Never throws: what cannot be found out becomes a warning on the timeline.
-
-
-
-
-const MAX_TASKS = 20;
-const MAX_EVENTS = 10;
-/** Failures before tasks scaled in on purpose; within each, the most frequent kind first. */
-function groupStoppedTasks(tasks) {
-    const groups = new Map();
-    for (const task of tasks) {
-        const kind = kindOf(task);
-        groups.set(kind, [...(groups.get(kind) ?? []), task]);
-    }
-    return [...groups.values()].sort((a, b) => Number(isScaledIn(a[0])) - Number(isScaledIn(b[0])) || b.length - a.length);
-}
-/** "Essential container in task exited (exit code 1 in app)" */
-function describeStop(task) {
-    const exited = task.containers.filter((c) => c.exitCode !== undefined);
-    // A sidecar that exited 0 because the task stopped is noise next to the container that failed.
-    const failed = exited.filter((c) => c.exitCode !== 0);
-    const codes = (failed.length > 0 ? failed : exited).map((c) => `exit code ${c.exitCode} in ${c.name}`);
-    const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
-    return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
-}
-/** CodeDeploy's own words: the lifecycle event (hook) that failed, else errorInformation. */
-function codeDeployHeadline(facts, cd) {
-    const event = cd.failedEvent;
-    if (event) {
-        const what = facts.hook?.name === event.name && facts.hook.target ? `Hook ${event.name} (Lambda ${facts.hook.target})` : `Lifecycle event ${event.name}`;
-        return `${what} failed${event.errorCode && event.errorCode !== 'ScriptFailed' ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`;
-    }
-    if (cd.errorInformation?.message)
-        return cd.errorInformation.message;
-    if (cd.errorInformation?.code)
-        return `CodeDeploy deployment ${cd.deploymentId} ended ${cd.status} (${cd.errorInformation.code})`;
-    if (facts.timedOut)
-        return `Timed out: CodeDeploy deployment ${cd.deploymentId} was ${cd.status ?? 'not seen'}`;
-    return undefined;
-}
-function headline(facts) {
-    const fired = facts.bake?.fired;
-    if (fired)
-        return `Alarm ${fired.name} went to ALARM during the bake${fired.reason ? `: ${fired.reason}` : ''}`;
-    const codeDeploy = facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy);
-    if (codeDeploy)
-        return codeDeploy;
-    if (facts.ecsRollback)
-        return facts.ecsRollback.reason;
-    if (facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason)
-        return facts.final.rolloutStateReason;
-    if (facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS')
-        return facts.serviceDeployment.statusReason;
-    if (facts.supersededBy)
-        return `Deployment ${facts.deploymentId} was superseded by deployment ${facts.supersededBy.deploymentId}`;
-    if (facts.error)
-        return facts.error;
-    if (facts.timedOut) {
-        const c = facts.final?.counts;
-        return `Timed out: deployment ${facts.deploymentId} ${c ? `had ${c.running}/${c.desired} tasks running, ${c.pending} pending` : 'was not seen'}`;
-    }
-    return `Deployment ${facts.deploymentId ?? ''} did not complete`.trim();
-}
-async function diagnose(clients, facts, timeline) {
-    const note = (what, error) => timeline.emit({ type: 'warning', at: new Date(), message: `Diagnosis: could not ${what}: ${errorText(error)}` });
-    let taskDefinition = facts.taskDefinition;
-    if (!taskDefinition && facts.taskDefinitionArn) {
-        try {
-            taskDefinition = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: facts.taskDefinitionArn }))).taskDefinition;
-        }
-        catch (error) {
-            note(`describe ${facts.taskDefinitionArn}`, error);
-        }
-    }
-    const tasks = [...facts.stoppedTasks];
-    // A CodeDeploy task set's tasks do not carry the deployment id: find them by our task definition revision.
-    const of = facts.codeDeploy
-        ? facts.taskDefinitionArn && { taskDefinitionArn: facts.taskDefinitionArn }
-        : facts.deploymentId && { deploymentId: facts.deploymentId };
-    if (of) {
-        try {
-            const known = new Set(tasks.map((t) => t.taskId));
-            const found = await listStoppedTasks(clients, direct, facts.cluster, of, known);
-            tasks.push(...found.map(stoppedTaskFrom));
-        }
-        catch (error) {
-            note(`list the stopped tasks of ${'deploymentId' in of ? of.deploymentId : of.taskDefinitionArn}`, error);
-        }
-    }
-    const groups = groupStoppedTasks(tasks);
-    const stoppedTasks = [];
-    for (const group of groups) {
-        const [first, ...rest] = group;
-        let lead = first;
-        if (lead.logTail.length === 0 && !isScaledIn(lead)) {
-            try {
-                lead = await addLogTail(clients, direct, lead, taskDefinition);
-            }
-            catch (error) {
-                note(`read the logs of task ${lead.taskId}`, error);
-            }
-        }
-        stoppedTasks.push(lead, ...rest);
-    }
-    let serviceEvents = timeline.events
-        .flatMap((e) => (e.type === 'service-event' ? [e.message] : []))
-        .reverse()
-        .slice(0, MAX_EVENTS);
-    if (serviceEvents.length === 0) {
-        try {
-            const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: facts.cluster, services: [facts.service] }));
-            serviceEvents = (out.services?.[0]?.events ?? [])
-                .filter((e) => !e.createdAt || e.createdAt >= facts.startedAt)
-                .slice(0, MAX_EVENTS)
-                .map((e) => e.message ?? '');
-        }
-        catch (error) {
-            note('read the service events', error);
-        }
-    }
-    const alarms = new Map();
-    if (facts.bake?.fired)
-        alarms.set(facts.bake.fired.name, facts.bake.fired.reason);
-    for (const name of facts.serviceDeployment?.alarms?.triggeredAlarmNames ?? [])
-        if (!alarms.has(name))
-            alarms.set(name, undefined);
-    if (facts.alarms.length > 0) {
-        try {
-            const out = await clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames: facts.alarms.slice(0, 100), StateValue: 'ALARM' }));
-            for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-                if (a.AlarmName && !alarms.get(a.AlarmName))
-                    alarms.set(a.AlarmName, a.StateReason);
-            }
-        }
-        catch (error) {
-            note('read the alarms', error);
-        }
-    }
-    const failing = groups.find((g) => !isScaledIn(g[0]));
-    const tasksPart = failing ? ` — ${failing.length} task${failing.length === 1 ? '' : 's'} stopped: ${describeStop(failing[0])}` : '';
-    return {
-        summary: `${headline(facts).replace(/\.$/, '')}${tasksPart}`,
-        stoppedTasks: stoppedTasks.slice(0, MAX_TASKS),
-        serviceEvents,
-        alarms: [...alarms].map(([name, reason]) => (reason ? { name, reason } : { name })),
-    };
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/appspec.ts
+;// CONCATENATED MODULE: ./src/engines/codedeploy/appspec.ts
 // The AppSpec CodeDeploy deploys an ECS service with: built from the service (container and port from its load
 // balancer, network configuration, capacity provider strategy, platform version) or read from the user's file, then
 // the new task definition and the `codedeploy-hooks` Lambdas are put in. Sent as JSON (`AppSpecContent`).
@@ -89954,7 +90538,9 @@ function checkAgainstTaskDefinition(spec, taskDefinition) {
     const container = taskDefinition.containerDefinitions?.find((c) => c.name === name);
     const family = taskDefinition.family ?? 'the task definition';
     if (!container)
-        return [`The AppSpec routes traffic to container \`${name}\`, which task definition ${family} does not have (it has ${(taskDefinition.containerDefinitions ?? []).map((c) => `\`${c.name}\``).join(', ') || 'no containers'}).`];
+        return [
+            `The AppSpec routes traffic to container \`${name}\`, which task definition ${family} does not have (it has ${(taskDefinition.containerDefinitions ?? []).map((c) => `\`${c.name}\``).join(', ') || 'no containers'}).`,
+        ];
     if (!(container.portMappings ?? []).some((p) => p.containerPort === port)) {
         return [`The AppSpec routes traffic to port ${port} of container \`${name}\`, which has no port mapping for it in task definition ${family}.`];
     }
@@ -89989,128 +90575,15 @@ function appSpecContent(spec) {
     return { content, sha256: (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') };
 }
 
-;// CONCATENATED MODULE: ./src/bake.ts
-// Bake: after our deployment completed, keep watching the alarms for a while; an alarm in ALARM ends the bake.
-
-
-/** DescribeAlarms takes at most 100 names per call. */
-const PAGE = 100;
-async function describeAlarms(clients, poller, names) {
-    const states = new Map();
-    for (let i = 0; i < names.length; i += PAGE) {
-        const out = await poller.call(() => clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames: names.slice(i, i + PAGE), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })));
-        for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-            if (a.AlarmName)
-                states.set(a.AlarmName, { state: a.StateValue ?? 'UNKNOWN', reason: a.StateReason });
-        }
-    }
-    return states;
-}
-/** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
-async function bake(clients, plan, timeline, options = {}) {
-    const result = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false };
-    if (plan.durationMs <= 0)
-        return result;
-    // A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
-    // calls a minute, far inside CloudWatch's limits, and no ECS calls while baking).
-    const poller = new Poller({ minIntervalMs: 2000, maxIntervalMs: 2000, ...options });
-    const now = () => new Date(poller.clock.now());
-    const endsAt = Math.min(poller.clock.now() + plan.durationMs, plan.deadline);
-    const cutShort = poller.clock.now() + plan.durationMs > plan.deadline;
-    timeline.emit({
-        type: 'phase',
-        at: now(),
-        phase: 'bake',
-        detail: `${Math.round(plan.durationMs / 1000)} s` + (plan.alarms.length ? `, alarms: ${plan.alarms.join(', ')}` : ', no alarms to watch'),
-    });
-    const last = new Map();
-    const missingShown = new Set();
-    const look = async () => {
-        const states = await describeAlarms(clients, poller, plan.alarms);
-        for (const name of plan.alarms) {
-            const alarm = states.get(name);
-            if (!alarm) {
-                if (!missingShown.has(name)) {
-                    missingShown.add(name);
-                    timeline.emit({ type: 'warning', at: now(), message: `Alarm ${name} does not exist; it cannot stop a bad release.` });
-                }
-                continue;
-            }
-            if (last.get(name) !== alarm.state) {
-                last.set(name, alarm.state);
-                timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason });
-            }
-            if (alarm.state === 'ALARM')
-                return { ...result, passed: false, fired: { name, reason: alarm.reason } };
-        }
-        return undefined;
-    };
-    let first = true;
-    while (first || (await poller.pause(endsAt))) {
-        first = false;
-        if (plan.alarms.length === 0)
-            continue;
-        try {
-            const fired = await look();
-            if (fired)
-                return fired;
-            poller.changed();
-        }
-        catch (error) {
-            if (!isThrottling(error) && !isTransient(error))
-                throw error;
-            poller.backOff(isThrottling(error));
-            timeline.emit({ type: 'warning', at: now(), message: `${errorText(error)} while baking; next look in ${Math.round(poller.intervalMs / 1000)} s` });
-        }
-    }
-    // The last look may have been a while ago when throttled; one more before declaring the bake passed.
-    if (plan.alarms.length > 0) {
-        try {
-            const fired = await look();
-            if (fired)
-                return fired;
-        }
-        catch (error) {
-            if (!isThrottling(error) && !isTransient(error))
-                throw error;
-        }
-    }
-    return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
-}
-/**
- * Bakes after a deployment reached its traffic, into `facts`: the bake result, a timeout when the deadline cut it
- * short, or the error that stopped it. False when an error ended the run. `watch` lends its clock to the bake.
- */
-async function bakeInto(clients, facts, plan, timeline, options = {}) {
-    const clock = { ...(options.watch?.now ? { now: options.watch.now } : {}), ...(options.watch?.sleep ? { sleep: options.watch.sleep } : {}) };
-    try {
-        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, { ...clock, ...options.bake });
-        if (facts.bake.cutShortByDeadline)
-            facts.timedOut = true;
-        return true;
-    }
-    catch (error) {
-        facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/deploy-codedeploy.ts
-// The CodeDeploy engine (services with the CODE_DEPLOY deployment controller): register → (create the custom
-// configuration once) → CreateDeployment with the AppSpec → watch the lifecycle events, task sets and traffic
-// weights → bake while CodeDeploy keeps the old task set → on a bake alarm or the timeout, StopDeployment with
-// auto-rollback and wait for the rollback. It records facts and decides nothing (src/outcome.ts does); AWS errors
-// end the run as facts (`error`), not throws.
+;// CONCATENATED MODULE: ./src/engines/codedeploy/watch.ts
+// Follows a CodeDeploy deployment on the one poll loop: GetDeployment and its ECS target (lifecycle events, task
+// sets, traffic weights), until traffic has moved, the deployment ended, or its rollback deployment ended.
 
 
 
 
-
-const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
-/** Non-throttling errors (5xx, dropped connections) tolerated in a row before a watch gives up. */
-const MAX_TRANSIENT_ERRORS = 5;
 /** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
 const ROLLBACK_APPEAR_LOOKS = 5;
 function greenOf(target) {
@@ -90139,13 +90612,13 @@ function observation(info, previous) {
         ...(info.rollbackInfo?.rollbackMessage ? { rollbackMessage: info.rollbackInfo.rollbackMessage } : {}),
     };
 }
-/** What one look saw, and the looks' pacing. */
+/** What the looks saw, and how they are paced. */
 class CodeDeployWatch {
     clients;
     facts;
     timeline;
-    hooks;
     poller;
+    hooks;
     targetIds = [];
     /** The last GetDeployment answer per deployment. */
     infos = new Map();
@@ -90153,16 +90626,19 @@ class CodeDeployWatch {
     lastWeight = 0;
     lastCounts = countsOf(undefined);
     waitingShown = new Set();
-    transientErrors = 0;
-    constructor(clients, facts, timeline, hooks, options) {
+    constructor(clients, facts, timeline, poller, hooks) {
         this.clients = clients;
         this.facts = facts;
         this.timeline = timeline;
+        this.poller = poller;
         this.hooks = hooks;
-        this.poller = new Poller(options.watch);
     }
     at() {
         return new Date(this.poller.clock.now());
+    }
+    /** Runs the one poll loop with this watch's context. */
+    loop(deadline, options, look) {
+        return pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, options, look);
     }
     /**
      * The deployment and its ECS target. While the target is Pending or InProgress, BatchGetDeploymentTargets alone
@@ -90172,7 +90648,7 @@ class CodeDeployWatch {
      */
     async look(deploymentId, withTarget) {
         const getDeployment = async () => {
-            const { deploymentInfo: info } = await this.poller.call(() => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId })));
+            const { deploymentInfo: info } = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId }), options));
             if (!info)
                 throw new Error(`GetDeployment returned nothing for ${deploymentId}`);
             this.infos.set(deploymentId, info);
@@ -90185,19 +90661,19 @@ class CodeDeployWatch {
             fresh = await getDeployment();
             if (this.targetIds.length === 0) {
                 try {
-                    const listed = await this.poller.call(() => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId })));
+                    const listed = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId }), options));
                     this.targetIds = listed.targetIds ?? [];
                 }
                 catch (error) {
                     // Targets exist once the deployment has started.
-                    if (error.name !== 'DeploymentNotStartedException')
+                    if (errorName(error) !== 'DeploymentNotStartedException')
                         throw error;
                 }
                 if (this.targetIds.length === 0)
                     return { info: fresh };
             }
         }
-        const got = await this.poller.call(() => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) })));
+        const got = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) }), options));
         const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget;
         const moving = target?.status === 'InProgress' || target?.status === 'Pending';
         const info = fresh ?? (moving ? this.infos.get(deploymentId) : undefined) ?? (await getDeployment());
@@ -90249,37 +90725,119 @@ class CodeDeployWatch {
         }
         return changed;
     }
-    /** A throttled or transient failed look: back off and say so; anything else ends the watch. */
-    tolerate(error, what) {
-        const throttled = isThrottling(error);
-        if (!throttled && !(isTransient(error) && ++this.transientErrors <= MAX_TRANSIENT_ERRORS))
-            throw error;
-        this.poller.backOff(throttled);
-        this.timeline.emit({ type: 'warning', at: this.at(), message: `${errorText(error)} while watching ${what}; next look in ${Math.round(this.poller.intervalMs / 1000)} s` });
-    }
-    ok() {
-        this.transientErrors = 0;
-    }
     /** CodeDeploy rolls back on its own (a failed event, an alarm it watches): a phase, as there is no action rollback. */
-    announceRollback(rollbackId, facts) {
-        const cd = facts.codeDeploy;
+    announceRollback(rollbackId) {
+        const cd = this.facts.codeDeploy;
         const why = cd?.failedEvent ? `${cd.failedEvent.name} failed` : (cd?.errorInformation?.message ?? cd?.errorInformation?.code ?? `deployment ${cd?.status ?? 'ended'}`);
         this.timeline.emit({
             type: 'phase',
             at: this.at(),
             phase: 'rollback',
-            detail: `CodeDeploy rolls back to ${revisionOf(facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
+            detail: `CodeDeploy rolls back to ${revisionOf(this.facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
         });
     }
 }
+/** Watches our deployment until traffic has moved or it ended (undefined: the deadline came first). */
+async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline) {
+    return watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
+        const { info, target } = await watch.look(deploymentId, true);
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        recordFailedEvent(facts, target, watch.hooks);
+        const changed = watch.report(info, target);
+        if (info.status === 'Succeeded')
+            return { end: 'succeeded' };
+        if (info.status === 'Failed' || info.status === 'Stopped') {
+            await followRollback(watch, facts, deadline);
+            return { end: 'failed' };
+        }
+        if (trafficMoved(target))
+            return { end: 'traffic-moved' };
+        return { changed };
+    });
+}
+/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
+function recordFailedEvent(facts, target, hooks) {
+    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
+    if (!failed?.lifecycleEventName || !facts.codeDeploy)
+        return;
+    const name = failed.lifecycleEventName;
+    const d = failed.diagnostics;
+    facts.codeDeploy.failedEvent = {
+        name,
+        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
+        ...(d?.message ? { message: d.message } : {}),
+        ...(d?.logTail ? { logTail: d.logTail } : {}),
+    };
+    if (hooks[name])
+        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
+}
+/** Looks at our deployment (without its target) until it is Succeeded, Failed or Stopped. */
+async function waitUntilEnded(watch, facts, deploymentId, deadline) {
+    const ended = await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
+        const { info } = await watch.look(deploymentId, false);
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        return TERMINAL.has(info.status ?? '') ? { end: true } : { changed: false };
+    });
+    return ended === true;
+}
+/**
+ * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
+ * auto-rollback is on); watch that one to its end.
+ */
+async function followRollback(watch, facts, deadline, byAction = false) {
+    const ours = facts.codeDeploy;
+    if (!ours)
+        return;
+    let looks = 0;
+    if (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '')) {
+        await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${ours.deploymentId}`, lookFirst: true }, async () => {
+            if (++looks > ROLLBACK_APPEAR_LOOKS)
+                return { end: true };
+            const { info } = await watch.look(ours.deploymentId, false);
+            Object.assign(ours, observation(info, ours));
+            return ours.rollbackDeploymentId || !TERMINAL.has(ours.status ?? '') ? { end: true } : { changed: true };
+        });
+    }
+    const rollbackId = ours.rollbackDeploymentId;
+    if (!rollbackId)
+        return;
+    let announced = false;
+    await watch.loop(deadline, { doing: `watching CodeDeploy rollback deployment ${rollbackId}`, lookFirst: true }, async () => {
+        const seen = await watch.look(rollbackId, true);
+        if (!announced) {
+            announced = true;
+            if (!byAction)
+                watch.announceRollback(rollbackId);
+        }
+        const changed = watch.report(seen.info, seen.target);
+        ours.rollbackStatus = seen.info.status;
+        return TERMINAL.has(seen.info.status ?? '') ? { end: true } : { changed };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/run.ts
+// The CodeDeploy engine (services with the CODE_DEPLOY deployment controller): register → (create the custom
+// configuration once) → CreateDeployment with the AppSpec → watch the lifecycle events, task sets and traffic
+// weights → bake while CodeDeploy keeps the old task set → on a bake alarm or the timeout, StopDeployment with
+// auto-rollback and wait for the rollback. It records facts and decides nothing (src/core/outcome.ts does); AWS
+// errors end the run as facts (`error`), not throws.
+
+
+
+
+
+
+
 async function runCodeDeploy(clients, plan, timeline, options = {}) {
-    const now = options.watch?.now ?? realClock.now;
-    const at = () => new Date(now());
+    const poller = pollerOf(options);
+    const at = () => new Date(poller.clock.now());
     const { engine } = plan;
-    const facts = startFacts(plan, at, engine.label);
-    const finish = (watch) => {
-        if (watch)
-            facts.throttled += watch.poller.throttled;
+    const facts = { kind: 'codedeploy', ...startFacts(plan, at, engine.label) };
+    const throttledAtStart = poller.throttled;
+    const finish = () => {
+        facts.throttled = poller.throttled - throttledAtStart;
+        if (poller.unanswered)
+            facts.unanswered = poller.unanswered;
         facts.finishedAt = at();
         return facts;
     };
@@ -90329,21 +90887,21 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
     const deploymentId = facts.deploymentId;
     if (!plan.wait)
         return finish();
-    const watch = new CodeDeployWatch(clients, facts, timeline, hooks, options);
+    const watch = new CodeDeployWatch(clients, facts, timeline, poller, hooks);
     timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: deploymentId });
     let end;
     try {
-        end = await watchDeployment(watch, facts, deploymentId, plan.deadline);
+        end = await watchUntilTrafficMoved(watch, facts, deploymentId, plan.deadline);
     }
     catch (error) {
         facts.error = `Watching CodeDeploy deployment ${deploymentId}: ${errorText(error)}`;
-        return finish(watch);
+        return finish();
     }
-    if (end === 'timeout')
+    if (!end)
         facts.timedOut = true;
     if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
-        if (!(await bakeInto(clients, facts, plan, timeline, options)))
-            return finish(watch);
+        if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
+            return finish();
     }
     const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut ? 'timeout' : undefined;
     if (trigger && rollbackOn) {
@@ -90355,13 +90913,13 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
             const { info } = await watch.look(deploymentId, false);
             facts.codeDeploy = observation(info, facts.codeDeploy);
             if (info.status === 'Failed' || info.status === 'Stopped')
-                await followRollback(watch, facts, now() + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS));
+                await followRollback(watch, facts, rollbackDeadline(poller.clock.now(), plan));
         }
         catch (error) {
             facts.error = `Looking at CodeDeploy deployment ${deploymentId} after the bake: ${errorText(error)}`;
         }
     }
-    return finish(watch);
+    return finish();
 }
 /** Creates the custom configuration unless it is there; true when this run created it. */
 async function ensureCustomConfig(clients, config) {
@@ -90370,7 +90928,7 @@ async function ensureCustomConfig(clients, config) {
         return false;
     }
     catch (error) {
-        if (error.name !== 'DeploymentConfigDoesNotExistException')
+        if (errorName(error) !== 'DeploymentConfigDoesNotExistException')
             throw error;
     }
     const trafficRoutingConfig = config.type === 'TimeBasedCanary'
@@ -90382,109 +90940,9 @@ async function ensureCustomConfig(clients, config) {
     }
     catch (error) {
         // A run in parallel created it first: the same name means the same settings.
-        if (error.name === 'DeploymentConfigAlreadyExistsException')
+        if (errorName(error) === 'DeploymentConfigAlreadyExistsException')
             return false;
         throw error;
-    }
-}
-/** Watches our deployment until traffic has moved (or it ended, or the deadline came). */
-async function watchDeployment(watch, facts, deploymentId, deadline) {
-    let first = true;
-    while (first || (await watch.poller.pause(deadline))) {
-        first = false;
-        let seen;
-        try {
-            seen = await watch.look(deploymentId, true);
-            watch.ok();
-        }
-        catch (error) {
-            watch.tolerate(error, `CodeDeploy deployment ${deploymentId}`);
-            continue;
-        }
-        const { info, target } = seen;
-        facts.codeDeploy = observation(info, facts.codeDeploy);
-        recordFailedEvent(facts, target, watch.hooks);
-        if (watch.report(info, target))
-            watch.poller.changed();
-        else
-            watch.poller.unchanged();
-        if (info.status === 'Succeeded')
-            return 'succeeded';
-        if (info.status === 'Failed' || info.status === 'Stopped') {
-            await followRollback(watch, facts, deadline);
-            return 'failed';
-        }
-        if (trafficMoved(target))
-            return 'traffic-moved';
-    }
-    return 'timeout';
-}
-/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
-function recordFailedEvent(facts, target, hooks) {
-    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
-    if (!failed?.lifecycleEventName || !facts.codeDeploy)
-        return;
-    const name = failed.lifecycleEventName;
-    const d = failed.diagnostics;
-    facts.codeDeploy.failedEvent = {
-        name,
-        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
-        ...(d?.message ? { message: d.message } : {}),
-        ...(d?.logTail ? { logTail: d.logTail } : {}),
-    };
-    if (hooks[name])
-        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
-}
-/**
- * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
- * auto-rollback is on); watch that one to its end.
- */
-async function followRollback(watch, facts, deadline, byAction = false) {
-    const ours = facts.codeDeploy;
-    if (!ours)
-        return;
-    let looks = 0;
-    while (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '') && looks < ROLLBACK_APPEAR_LOOKS) {
-        if (looks > 0 && !(await watch.poller.pause(deadline)))
-            return;
-        looks++;
-        try {
-            const { info } = await watch.look(ours.deploymentId, false);
-            Object.assign(ours, observation(info, ours));
-        }
-        catch (error) {
-            watch.tolerate(error, `CodeDeploy deployment ${ours.deploymentId}`);
-        }
-    }
-    const rollbackId = ours.rollbackDeploymentId;
-    if (!rollbackId)
-        return;
-    watch.poller.changed();
-    let announced = false;
-    let first = true;
-    while (first || (await watch.poller.pause(deadline))) {
-        first = false;
-        let seen;
-        try {
-            seen = await watch.look(rollbackId, true);
-            watch.ok();
-        }
-        catch (error) {
-            watch.tolerate(error, `CodeDeploy rollback deployment ${rollbackId}`);
-            continue;
-        }
-        if (!announced) {
-            announced = true;
-            if (!byAction)
-                watch.announceRollback(rollbackId, facts);
-        }
-        if (watch.report(seen.info, seen.target))
-            watch.poller.changed();
-        else
-            watch.poller.unchanged();
-        ours.rollbackStatus = seen.info.status;
-        if (TERMINAL.has(seen.info.status ?? ''))
-            return;
     }
 }
 /** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
@@ -90501,27 +90959,19 @@ async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
     }
     catch (error) {
         // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
-        if (error.name !== 'DeploymentAlreadyCompletedException') {
+        if (errorName(error) !== 'DeploymentAlreadyCompletedException') {
             rollback.problem = `StopDeployment ${id}: ${errorText(error)}`;
             return rollback;
         }
     }
-    const deadline = watch.poller.clock.now() + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS);
+    const deadline = rollbackDeadline(watch.poller.clock.now(), plan);
     // Ours goes Stopped first; its rollbackInfo then names the rollback deployment.
-    let first = true;
-    while (first || (await watch.poller.pause(deadline))) {
-        first = false;
-        try {
-            const { info } = await watch.look(id, false);
-            facts.codeDeploy = observation(info, facts.codeDeploy);
-            watch.ok();
-        }
-        catch (error) {
-            watch.tolerate(error, `CodeDeploy deployment ${id}`);
-            continue;
-        }
-        if (TERMINAL.has(facts.codeDeploy.status ?? ''))
-            break;
+    try {
+        await waitUntilEnded(watch, facts, id, deadline);
+    }
+    catch (error) {
+        rollback.problem = `Watching CodeDeploy deployment ${id} after StopDeployment: ${errorText(error)}`;
+        return rollback;
     }
     if (!TERMINAL.has(facts.codeDeploy?.status ?? '')) {
         rollback.problem = `CodeDeploy deployment ${id} was still ${facts.codeDeploy?.status ?? 'unknown'} after StopDeployment`;
@@ -90531,7 +90981,13 @@ async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
         rollback.problem = `CodeDeploy deployment ${id} had already succeeded and removed the old task set, so there is nothing to roll back to`;
         return rollback;
     }
-    await followRollback(watch, facts, deadline, true);
+    try {
+        await followRollback(watch, facts, deadline, true);
+    }
+    catch (error) {
+        rollback.problem = `Watching CodeDeploy's rollback of ${id}: ${errorText(error)}`;
+        return rollback;
+    }
     const cd = facts.codeDeploy;
     rollback.deploymentId = cd?.rollbackDeploymentId;
     rollback.completed = cd?.rollbackStatus === 'Succeeded';
@@ -90545,16 +91001,10 @@ async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
     return rollback;
 }
 
-;// CONCATENATED MODULE: ./src/watch.ts
-// Watches OUR deployment (by id) to its end. A service that is "stable" says nothing: ECS leaves a service stable
-// after rolling back too, so success is only our deployment COMPLETED, PRIMARY and running == desired.
-// One DescribeServices per look; DescribeServiceDeployments only when a deployment's state changes or to confirm
-// the end; ListTasks/DescribeTasks only when tasks of our deployment stopped.
+;// CONCATENATED MODULE: ./src/watch/service.ts
+// The service as the watch sees it: one DescribeServices, our deployment's counts and state, the service events we
+// have not shown yet (and the tasks they say started), and the service deployment ECS keeps for each deployment.
 
-
-
-/** Non-throttling errors (5xx, dropped connections) tolerated in a row before the watch gives up. */
-const watch_MAX_TRANSIENT_ERRORS = 5;
 function observe(d) {
     return {
         id: d.id ?? '',
@@ -90572,23 +91022,16 @@ function observe(d) {
         updatedAt: d.updatedAt,
     };
 }
+/** Changes when anything a person would want to see about the deployment changed. */
 function keyOf(o) {
     const c = o.counts;
     return [o.status, o.rolloutState, o.rolloutStateReason, c.desired, c.pending, c.running, c.failed].join('|');
 }
-function stateOf(o) {
-    return `${o.status}|${o.rolloutState}`;
+function eventIds(service) {
+    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
 }
-const done = (o) => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired;
-/** Task ids named in "(service S) has started 2 tasks: (task a) (task b)." */
-function startedTaskIds(message) {
-    if (!/has started \d+ tasks?/.test(message))
-        return [];
-    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
-}
-const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
-async function describeService(clients, call, cluster, service) {
-    const out = await call(() => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] })));
+async function describeService(clients, poller, cluster, service) {
+    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }), options));
     const found = out.services?.[0];
     if (!found) {
         const why = out.failures?.[0]?.reason ?? 'not returned';
@@ -90596,39 +91039,42 @@ async function describeService(clients, call, cluster, service) {
     }
     return found;
 }
-async function describeServiceDeployment(clients, call, arn) {
-    const out = await call(() => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] })));
-    const sd = out.serviceDeployments?.[0];
-    if (!sd)
-        return undefined;
+function serviceDeploymentObservation(arn, sd) {
+    const target = sd.targetServiceRevision;
     return {
         arn,
         status: sd.status,
         statusReason: sd.statusReason,
-        ...(sd.rollback
-            ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } }
-            : {}),
+        ...(sd.lifecycleStage ? { lifecycleStage: sd.lifecycleStage } : {}),
+        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
         ...(sd.deploymentCircuitBreaker
-            ? {
-                circuitBreaker: {
-                    status: sd.deploymentCircuitBreaker.status,
-                    failureCount: sd.deploymentCircuitBreaker.failureCount,
-                    threshold: sd.deploymentCircuitBreaker.threshold,
-                },
-            }
+            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
             : {}),
-        ...(sd.alarms
+        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
+        ...(target
             ? {
-                alarms: {
-                    status: sd.alarms.status,
-                    alarmNames: sd.alarms.alarmNames ?? [],
-                    triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [],
+                counts: {
+                    desired: target.requestedTaskCount ?? 0,
+                    running: target.runningTaskCount ?? 0,
+                    pending: target.pendingTaskCount ?? 0,
+                    failed: sd.deploymentCircuitBreaker?.failureCount ?? 0,
                 },
             }
             : {}),
     };
 }
-/** Emits the service events we have not shown yet, oldest first. */
+/** One DescribeServiceDeployments; undefined when ECS does not return it. */
+async function describeServiceDeployment(clients, poller, arn) {
+    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }), options));
+    return out.serviceDeployments?.[0];
+}
+/** Task ids named in "(service S) has started 2 tasks: (task a) (task b)." */
+function startedTaskIds(message) {
+    if (!/has started \d+ tasks?/.test(message))
+        return [];
+    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
+}
+/** Emits the service events we have not shown yet, oldest first, and the tasks they say started. */
 class EventFeed {
     timeline;
     clock;
@@ -90661,348 +91107,39 @@ class EventFeed {
         return messages;
     }
 }
-class DeploymentWatch {
-    clients;
-    target;
+/** Emits a `deployment` event for a deployment whenever what a person sees of it changed. */
+class DeploymentTracker {
     timeline;
-    poller;
-    call;
-    feed;
+    clock;
     emitted = new Map();
-    ours;
-    sd;
-    rollback;
-    supersededBy;
-    failedTasks = 0;
-    wantStopped = false;
-    stoppedIds = new Set();
-    stoppedKinds = new Set();
-    stopped = [];
-    logsProblemShown = false;
-    changed = false;
-    constructor(clients, target, timeline, poller) {
-        this.clients = clients;
-        this.target = target;
+    constructor(timeline, clock) {
         this.timeline = timeline;
-        this.poller = poller;
-        this.call = (send) => poller.call(send);
-        this.feed = new EventFeed(timeline, poller.clock.now, target.knownEventIds ?? [], target.since);
-        if (target.initial) {
-            this.ours = target.initial;
-            this.emitted.set(target.initial.id, keyOf(target.initial));
-        }
+        this.clock = clock;
     }
-    now() {
-        return new Date(this.poller.clock.now());
+    /** Records `o` as already shown (the UpdateService response showed it). */
+    known(o) {
+        this.emitted.set(o.id, keyOf(o));
     }
-    async run() {
-        let transientErrors = 0;
-        let throttledStreak = false;
-        while (await this.poller.pause(this.target.deadline)) {
-            let end;
-            try {
-                end = await this.look();
-                transientErrors = 0;
-                throttledStreak = false;
-            }
-            catch (error) {
-                const throttled = isThrottling(error);
-                if (!throttled && !(isTransient(error) && ++transientErrors <= watch_MAX_TRANSIENT_ERRORS))
-                    throw error;
-                this.poller.backOff(throttled);
-                if (!throttledStreak || !throttled) {
-                    this.timeline.emit({
-                        type: 'warning',
-                        at: this.now(),
-                        message: `${errorText(error)} while watching ${this.target.service}; next look in ${Math.round(this.poller.intervalMs / 1000)} s`,
-                    });
-                }
-                throttledStreak = throttled;
-                continue;
-            }
-            if (end)
-                return this.result(end);
-            if (this.changed)
-                this.poller.changed();
-            else
-                this.poller.unchanged();
-        }
-        await this.collectStopped();
-        await this.refreshServiceDeployment();
-        return this.result('timeout');
-    }
-    result(end) {
-        return {
-            end,
-            final: this.ours,
-            serviceDeployment: this.sd,
-            ecsRollback: this.rollback,
-            supersededBy: this.supersededBy,
-            stoppedTasks: this.stopped,
-            throttled: this.poller.throttled,
-            calls: this.poller.calls,
-        };
-    }
-    /** One look at the service. Returns how the watch ends, or undefined to keep watching. */
-    async look() {
-        const service = await describeService(this.clients, this.call, this.target.cluster, this.target.service);
-        this.changed = false;
-        const messages = this.feed.take(service.events);
-        if (messages.length > 0)
-            this.changed = true;
-        if (messages.some((m) => MENTIONS_STOPPED.test(m)))
-            this.wantStopped = true;
-        const deployments = (service.deployments ?? []).map(observe);
-        const ours = deployments.find((d) => d.id === this.target.deploymentId);
-        const before = this.ours;
-        if (ours) {
-            this.track(ours);
-            if (ours.counts.failed > this.failedTasks)
-                this.wantStopped = true;
-            this.failedTasks = ours.counts.failed;
-            this.ours = ours;
-        }
-        const stateChanged = ours !== undefined && (before === undefined || stateOf(before) !== stateOf(ours));
-        if (stateChanged)
-            await this.refreshServiceDeployment();
-        const primary = deployments.find((d) => d.status === 'PRIMARY');
-        const end = this.rollback ? await this.judgeRollback(deployments, primary) : await this.judgeOurs(ours, primary, deployments);
-        if (end && end !== 'completed')
-            this.wantStopped = true;
-        if (this.wantStopped)
-            await this.collectStopped();
-        return end;
-    }
-    async judgeOurs(ours, primary, deployments) {
-        if (done(ours)) {
-            await this.refreshServiceDeployment();
-            return 'completed';
-        }
-        if (primary && primary.id !== this.target.deploymentId) {
-            await this.refreshServiceDeployment();
-            if (this.isEcsRollback(primary)) {
-                this.startRollback(primary);
-                return this.judgeRollback(deployments, primary);
-            }
-            this.supersededBy = {
-                deploymentId: primary.id,
-                taskDefinition: primary.taskDefinition,
-                rolloutStateReason: primary.rolloutStateReason,
-            };
-            return 'superseded';
-        }
-        if (ours?.rolloutState === 'FAILED') {
-            // With rollback on, ECS may announce the rollback on the service deployment before the new PRIMARY shows.
-            if (!this.sd || !/^ROLLBACK_(REQUESTED|IN_PROGRESS)$/.test(this.sd.status ?? ''))
-                await this.refreshServiceDeployment();
-            if (/^ROLLBACK_(REQUESTED|IN_PROGRESS)$/.test(this.sd?.status ?? ''))
-                return undefined;
-            return 'failed';
-        }
-        return undefined;
-    }
-    isEcsRollback(primary) {
-        return (this.ours?.rolloutState === 'FAILED' ||
-            /rolling back/i.test(primary.rolloutStateReason ?? '') ||
-            /^ROLLBACK_/.test(this.sd?.status ?? '') ||
-            this.sd?.rollback !== undefined);
-    }
-    startRollback(primary) {
-        const ours = this.ours;
-        const reason = (ours?.rolloutState === 'FAILED' ? ours.rolloutStateReason : undefined) ??
-            this.sd?.statusReason ??
-            this.sd?.rollback?.reason ??
-            primary.rolloutStateReason ??
-            'ECS rolled the deployment back';
-        this.rollback = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, reason, completed: false, failed: false };
-        this.track(primary);
-        this.timeline.emit({
-            type: 'rollback',
-            at: this.now(),
-            from: this.target.deploymentId,
-            to: primary.id,
-            reason: primary.rolloutStateReason ? `${reason} (${primary.rolloutStateReason})` : reason,
-            by: 'ecs',
-        });
-        this.changed = true;
-    }
-    async judgeRollback(deployments, primary) {
-        const rollback = this.rollback;
-        if (!rollback)
-            throw new Error('judgeRollback called with no rollback under way');
-        const rb = deployments.find((d) => d.id === rollback.deploymentId);
-        if (rb) {
-            const before = rollback.final;
-            this.track(rb);
-            rollback.final = rb;
-            if (!before || stateOf(before) !== stateOf(rb))
-                await this.refreshServiceDeployment();
-        }
-        if (primary && primary.id !== rollback.deploymentId && primary.id !== this.target.deploymentId) {
-            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
-            return 'superseded';
-        }
-        if (done(rb) || this.sd?.status === 'ROLLBACK_SUCCESSFUL') {
-            rollback.completed = true;
-            return 'rolled-back';
-        }
-        if (rb?.rolloutState === 'FAILED' || this.sd?.status === 'ROLLBACK_FAILED') {
-            rollback.failed = true;
-            return 'rolled-back';
-        }
-        return undefined;
-    }
-    /** Emits a `deployment` event when a deployment we follow changed. */
+    /** True when it changed (and was emitted). */
     track(o) {
         const key = keyOf(o);
         if (this.emitted.get(o.id) === key)
-            return;
+            return false;
         this.emitted.set(o.id, key);
-        this.changed = true;
         this.timeline.emit({
             type: 'deployment',
-            at: this.now(),
+            at: new Date(this.clock()),
             deploymentId: o.id,
             status: o.status,
             rolloutState: o.rolloutState,
             rolloutStateReason: o.rolloutStateReason,
             counts: o.counts,
         });
-    }
-    async refreshServiceDeployment() {
-        const arn = this.target.serviceDeploymentArn;
-        if (!arn)
-            return;
-        try {
-            this.sd = (await describeServiceDeployment(this.clients, this.call, arn)) ?? this.sd;
-        }
-        catch (error) {
-            // The service deployment only adds detail; the deployments[] view decides.
-            if (isThrottling(error))
-                this.poller.backOff(true);
-        }
-    }
-    /** Stopped tasks of our deployment not yet shown; log tails for the first task of each kind. */
-    async collectStopped() {
-        try {
-            const tasks = await listStoppedTasks(this.clients, this.call, this.target.cluster, { deploymentId: this.target.deploymentId }, this.stoppedIds);
-            this.wantStopped = false;
-            if (tasks.length === 0)
-                return;
-            const fresh = [];
-            for (const task of tasks) {
-                let stopped = stoppedTaskFrom(task);
-                this.stoppedIds.add(stopped.taskId);
-                const kind = kindOf(stopped);
-                if (!this.stoppedKinds.has(kind)) {
-                    this.stoppedKinds.add(kind);
-                    stopped = await this.withLogTail(stopped);
-                }
-                fresh.push(stopped);
-            }
-            this.stopped.push(...fresh);
-            this.changed = true;
-            this.timeline.emit({ type: 'tasks-stopped', at: this.now(), tasks: fresh });
-        }
-        catch (error) {
-            // Left wanted: the next look tries again.
-            if (isThrottling(error))
-                this.poller.backOff(true);
-        }
-    }
-    async withLogTail(task) {
-        try {
-            return await addLogTail(this.clients, this.call, task, this.target.taskDefinition);
-        }
-        catch (error) {
-            if (!this.logsProblemShown) {
-                this.logsProblemShown = true;
-                this.timeline.emit({ type: 'warning', at: this.now(), message: `Could not read the task's logs: ${errorText(error)}` });
-            }
-            return task;
-        }
+        return true;
     }
 }
-/** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
- * replaced by someone else's deployment, or the deadline comes. */
-async function watch_watchDeployment(clients, target, timeline, options = {}) {
-    return new DeploymentWatch(clients, target, timeline, new Poller(options)).run();
-}
-const busy = (deployments) => deployments.find((d) => d.rolloutState === 'IN_PROGRESS') ??
-    // Services without rolloutState (classic load balancers) are busy while more than one deployment remains.
-    (deployments.length > 1 && deployments.every((d) => d.rolloutState === undefined)
-        ? deployments.find((d) => d.status === 'PRIMARY')
-        : undefined);
-/** Waits for a deployment that is already in progress on the service (one we did not start) to end. */
-async function waitForIdle(clients, cluster, service, deadline, timeline, options = {}) {
-    const poller = new Poller(options);
-    const call = (send) => poller.call(send);
-    const now = () => new Date(poller.clock.now());
-    let feed;
-    let waitedFor;
-    let last;
-    const emitted = new Map();
-    for (;;) {
-        let service_;
-        try {
-            service_ = await describeService(clients, call, cluster, service);
-        }
-        catch (error) {
-            if (!isThrottling(error) && !isTransient(error))
-                throw error;
-            poller.backOff(isThrottling(error));
-            if (!(await poller.pause(deadline)))
-                break;
-            continue;
-        }
-        // Events already there when we first looked are history, not progress.
-        const fresh = feed === undefined;
-        feed ??= new EventFeed(timeline, poller.clock.now, (service_.events ?? []).flatMap((e) => (e.id ? [e.id] : [])));
-        const changedEvents = fresh ? 0 : feed.take(service_.events).length;
-        const inFlight = busy(service_.deployments ?? []);
-        if (!inFlight) {
-            const ended = (service_.deployments ?? []).find((d) => d.id === waitedFor);
-            return { waitedFor, rolloutState: waitedFor ? (ended?.rolloutState ?? last?.rolloutState) : undefined };
-        }
-        const o = observe(inFlight);
-        if (!waitedFor) {
-            waitedFor = o.id;
-            timeline.emit({
-                type: 'warning',
-                at: now(),
-                message: `Deployment ${o.id} is already in progress on ${service}; waiting for it to end before deploying.`,
-            });
-        }
-        let changed = changedEvents > 0;
-        if (emitted.get(o.id) !== keyOf(o)) {
-            emitted.set(o.id, keyOf(o));
-            changed = true;
-            timeline.emit({ type: 'deployment', at: now(), deploymentId: o.id, status: o.status, rolloutState: o.rolloutState, rolloutStateReason: o.rolloutStateReason, counts: o.counts });
-        }
-        last = o;
-        if (changed)
-            poller.changed();
-        else
-            poller.unchanged();
-        if (!(await poller.pause(deadline)))
-            break;
-    }
-    const c = last?.counts;
-    throw new Error(`Timed out waiting for deployment ${last?.id ?? waitedFor ?? '(unknown)'} already in progress on service ${service} to end` +
-        (c ? ` (${last?.rolloutState ?? last?.status}, running ${c.running}/${c.desired}, pending ${c.pending}, failed ${c.failed})` : '') +
-        '. Nothing was deployed.');
-}
 
-;// CONCATENATED MODULE: ./src/deploy-rolling.ts
-// The rolling strategy: register → update → watch → bake → (our own) rollback. It records facts and decides
-// nothing: src/outcome.ts turns the facts into the outcome. AWS errors end the run as facts (`error`), not throws,
-// so the outcome, diagnosis and reports still happen.
-
-
-
-
-
-const deploy_rolling_DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+;// CONCATENATED MODULE: ./src/engines/service-config.ts
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
 function deploymentConfigurationFor(current, alarms, rollback) {
     const rollbackOn = rollback === 'on-failure';
@@ -91012,199 +91149,9 @@ function deploymentConfigurationFor(current, alarms, rollback) {
         ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
     };
 }
-/** For the action's own rollback: the alarm that fired is still in ALARM and would fail the rollback at once,
- * and a breaker rollback would go back to the bad release (the last COMPLETED one). */
-function rollbackConfiguration(config) {
-    return {
-        ...config,
-        deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
-        ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
-    };
-}
-/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
-function deploymentFor(service, taskDefinitionArn) {
-    const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
-    const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
-    return found ? observe(found) : undefined;
-}
-function eventIds(service) {
-    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
-}
-function apply(facts, result) {
-    facts.final = result.final ?? facts.final;
-    facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment;
-    facts.ecsRollback = result.ecsRollback;
-    facts.supersededBy = result.supersededBy;
-    facts.stoppedTasks.push(...result.stoppedTasks);
-    facts.throttled += result.throttled;
-    if (result.end === 'timeout')
-        facts.timedOut = true;
-}
-async function runRolling(clients, plan, timeline, options = {}) {
-    const now = options.watch?.now ?? realClock.now;
-    const at = () => new Date(now());
-    const facts = startFacts(plan, at);
-    const finish = () => {
-        facts.finishedAt = at();
-        return facts;
-    };
-    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn)
-        return finish();
-    const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback);
-    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn });
-    let updated;
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }));
-        updated = out.service;
-    }
-    catch (error) {
-        facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
-        return finish();
-    }
-    const ours = deploymentFor(updated, taskDefinitionArn);
-    if (!ours) {
-        facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`;
-        return finish();
-    }
-    facts.deploymentId = ours.id;
-    facts.serviceDeploymentArn = updated?.currentServiceDeployment;
-    facts.final = ours;
-    timeline.emit({
-        type: 'deployment',
-        at: at(),
-        deploymentId: ours.id,
-        status: ours.status,
-        rolloutState: ours.rolloutState,
-        rolloutStateReason: ours.rolloutStateReason,
-        counts: ours.counts,
-    });
-    if (!plan.wait)
-        return finish();
-    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id });
-    try {
-        const result = await watch_watchDeployment(clients, {
-            cluster: plan.cluster,
-            service: plan.service,
-            deploymentId: ours.id,
-            serviceDeploymentArn: facts.serviceDeploymentArn,
-            taskDefinitionArn,
-            taskDefinition: facts.taskDefinition,
-            initial: ours,
-            knownEventIds: eventIds(updated),
-            since: ours.createdAt ?? facts.startedAt,
-            deadline: plan.deadline,
-        }, timeline, options.watch);
-        apply(facts, result);
-    }
-    catch (error) {
-        facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`;
-        return finish();
-    }
-    if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
-        if (!(await bakeInto(clients, facts, plan, timeline, options)))
-            return finish();
-    }
-    if (plan.rollback === 'on-failure') {
-        const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut && !facts.ecsRollback && !facts.supersededBy ? 'timeout' : undefined;
-        if (trigger)
-            facts.actionRollback = await rollBack(clients, plan, config, facts, trigger, timeline, options);
-    }
-    return finish();
-}
-/** Puts the previous task definition back and watches that rollout to its end. */
-async function rollBack(clients, plan, config, facts, trigger, timeline, options) {
-    const now = options.watch?.now ?? realClock.now;
-    const at = () => new Date(now());
-    const to = plan.previousTaskDefinitionArn;
-    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = trigger === 'bake-alarm'
-        ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
-        : `deployment ${facts.deploymentId} did not complete before the timeout`;
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
-    let updated;
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }));
-        updated = out.service;
-    }
-    catch (error) {
-        rollback.problem = `UpdateService to ${to}: ${errorText(error)}`;
-        return rollback;
-    }
-    const deployment = deploymentFor(updated, to);
-    if (!deployment) {
-        rollback.problem = `UpdateService response has no deployment of ${to}`;
-        return rollback;
-    }
-    rollback.deploymentId = deployment.id;
-    rollback.final = deployment;
-    try {
-        const result = await watch_watchDeployment(clients, {
-            cluster: plan.cluster,
-            service: plan.service,
-            deploymentId: deployment.id,
-            serviceDeploymentArn: updated?.currentServiceDeployment,
-            taskDefinitionArn: to,
-            initial: deployment,
-            knownEventIds: eventIds(updated),
-            since: deployment.createdAt ?? at(),
-            deadline: now() + (plan.rollbackTimeoutMs ?? deploy_rolling_DEFAULT_ROLLBACK_TIMEOUT_MS),
-        }, timeline, options.watch);
-        facts.throttled += result.throttled;
-        rollback.final = result.final ?? rollback.final;
-        rollback.completed = result.end === 'completed';
-        if (!rollback.completed) {
-            const state = rollback.final ? `${rollback.final.rolloutState ?? rollback.final.status}${rollback.final.rolloutStateReason ? `: ${rollback.final.rolloutStateReason}` : ''}` : 'unknown';
-            rollback.problem =
-                result.end === 'timeout'
-                    ? `rollback deployment ${deployment.id} did not complete in time (${state})`
-                    : result.end === 'superseded'
-                        ? `rollback deployment ${deployment.id} was replaced by ${result.supersededBy?.deploymentId}`
-                        : `rollback deployment ${deployment.id} ended ${state}`;
-        }
-    }
-    catch (error) {
-        rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`;
-    }
-    return rollback;
-}
 
-;// CONCATENATED MODULE: ./src/deploy-native.ts
-// ECS's own blue/green, canary and linear deployments (deploymentConfiguration.strategy on a service with the ECS
-// deployment controller): register → UpdateService with the strategy → watch the service deployment through its
-// lifecycle stages, traffic weights and hooks → (on timeout) StopServiceDeployment(ROLLBACK). Like the rolling
-// engine it records facts and decides nothing; src/outcome.ts turns them into the outcome.
-//
-// bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
-// has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
-// change rather than a new rollout.
+;// CONCATENATED MODULE: ./src/engines/ecs-native/settings.ts
 
-
-
-
-
-const deploy_native_DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
-/** Without a change, DescribeServices (for service events and task counts) every this many looks. */
-const SERVICE_LOOK_EVERY = 3;
-/** Non-throttling errors (5xx, dropped connections) tolerated in a row before the watch gives up. */
-const deploy_native_MAX_TRANSIENT_ERRORS = 5;
-/** The lifecycle stages in the order a deployment walks them (a linear or canary one repeats the traffic steps). */
-const STAGES = [
-    'RECONCILE_SERVICE',
-    'PRE_SCALE_UP',
-    'SCALE_UP',
-    'POST_SCALE_UP',
-    'TEST_TRAFFIC_SHIFT',
-    'POST_TEST_TRAFFIC_SHIFT',
-    'PRE_PRODUCTION_TRAFFIC_SHIFT',
-    'PRODUCTION_TRAFFIC_SHIFT',
-    'POST_PRODUCTION_TRAFFIC_SHIFT',
-    'BAKE_TIME',
-    'CLEAN_UP',
-];
-const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
-const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
 /** ECS's bake in whole minutes: bake-time rounded up; with bake-time 0, the service's own bake time stays. */
 function bakeMinutes(bakeTimeMs, current) {
     return bakeTimeMs > 0 ? Math.ceil(bakeTimeMs / 60_000) : (current?.bakeTimeInMinutes ?? 0);
@@ -91224,10 +91171,6 @@ function nativeConfiguration(plan) {
         bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
     };
 }
-function clock(options) {
-    const now = options.watch?.now ?? Date.now;
-    return { now, at: () => new Date(now()) };
-}
 /** The line that says what the bake is and what ends it. */
 function bakeLine(minutes, plan) {
     const given = plan.bakeTimeMs > 0 && plan.bakeTimeMs % 60_000 !== 0 ? ` (bake-time ${Math.round(plan.bakeTimeMs / 1000)} s rounded up to whole minutes)` : '';
@@ -91236,110 +91179,38 @@ function bakeLine(minutes, plan) {
         ? `ECS bake time ${minutes} min${given}: after production traffic has moved, ECS keeps the previous revision running and watches ${alarms}; an alarm in ALARM rolls traffic back at once`
         : 'ECS bake time 0 min: the previous revision stops as soon as production traffic has moved';
 }
-async function runNative(clients, plan, timeline, options = {}) {
-    const { at } = clock(options);
-    const facts = startFacts(plan, at, plan.engine.label);
-    const finish = () => {
-        facts.finishedAt = at();
-        return facts;
-    };
-    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn)
-        return finish();
-    const config = nativeConfiguration(plan);
-    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
-    let updated;
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }));
-        updated = out.service;
-    }
-    catch (error) {
-        facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
-        return finish();
-    }
-    const arn = updated?.currentServiceDeployment;
-    if (!arn) {
-        facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`;
-        return finish();
-    }
-    const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
-    const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
-    facts.serviceDeploymentArn = arn;
-    facts.deploymentId = ours?.id ?? revisionOf(arn, '?');
-    if (ours)
-        facts.final = observe(ours);
-    if (!plan.wait)
-        return finish();
-    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` });
-    const watch = new NativeWatch(clients, plan, facts, timeline, new Poller(options.watch), deploy_native_eventIds(updated));
-    try {
-        const end = await watch.run(plan.deadline);
-        if (end === 'timeout') {
-            facts.timedOut = true;
-            facts.hook = watch.waitingHook();
-            // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
-            if (ROLLING_BACK.test(watch.status ?? ''))
-                await watch.run(watch.clock.now() + (plan.rollbackTimeoutMs ?? deploy_native_DEFAULT_ROLLBACK_TIMEOUT_MS));
-            else if (plan.rollback === 'on-failure')
-                await deploy_native_rollBack(clients, plan, facts, watch, timeline);
-        }
-    }
-    catch (error) {
-        facts.error = `Watching service deployment ${arn}: ${errorText(error)}`;
-    }
-    watch.record();
-    return finish();
-}
-function deploy_native_eventIds(service) {
-    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
-}
-/** The deadline came: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
-async function deploy_native_rollBack(clients, plan, facts, watch, timeline) {
-    const at = () => new Date(watch.clock.now());
-    const to = plan.previousTaskDefinitionArn;
-    const rollback = { trigger: 'timeout', toTaskDefinitionArn: to, completed: false };
-    facts.actionRollback = rollback;
-    const waiting = facts.hook;
-    const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
-    const why = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' });
-    try {
-        await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }));
-    }
-    catch (error) {
-        rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
-        return;
-    }
-    let end;
-    try {
-        end = await watch.run(watch.clock.now() + (plan.rollbackTimeoutMs ?? deploy_native_DEFAULT_ROLLBACK_TIMEOUT_MS));
-    }
-    catch (error) {
-        rollback.problem = `Watching the rollback of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
-        return;
-    }
-    rollback.completed = watch.status === 'ROLLBACK_SUCCESSFUL';
-    const back = watch.otherPrimary();
-    if (back) {
-        rollback.deploymentId = back.id;
-        rollback.final = observe(back);
-    }
-    if (!rollback.completed) {
-        rollback.problem =
-            end === 'timeout'
-                ? `the rollback did not finish in time (${watch.where()})`
-                : `the service deployment ended ${watch.status}${watch.sd?.statusReason ? `: ${watch.sd.statusReason}` : ''}`;
-    }
-}
-/** Follows the service deployment: one DescribeServiceDeployments per look, DescribeServices now and then. */
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/watch.ts
+
+
+
+
+
+/** Without a change, DescribeServices (for service events and task counts) every this many looks. */
+const SERVICE_LOOK_EVERY = 3;
+/** The lifecycle stages in the order a deployment walks them (a linear or canary one repeats the traffic steps). */
+const STAGES = [
+    'RECONCILE_SERVICE',
+    'PRE_SCALE_UP',
+    'SCALE_UP',
+    'POST_SCALE_UP',
+    'TEST_TRAFFIC_SHIFT',
+    'POST_TEST_TRAFFIC_SHIFT',
+    'PRE_PRODUCTION_TRAFFIC_SHIFT',
+    'PRODUCTION_TRAFFIC_SHIFT',
+    'POST_PRODUCTION_TRAFFIC_SHIFT',
+    'BAKE_TIME',
+    'CLEAN_UP',
+];
+const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
+const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
+const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
 class NativeWatch {
     clients;
     plan;
     facts;
     timeline;
     poller;
-    clock;
     sd;
     stage;
     production = 0;
@@ -91349,8 +91220,9 @@ class NativeWatch {
     /** The stage the deployment was at when it began to roll back. */
     stageAtRollback;
     rollbackShown = false;
-    seenEvents;
-    deploymentKey;
+    feed;
+    tracker;
+    stopped;
     looks = 0;
     service;
     constructor(clients, plan, facts, timeline, poller, knownEvents) {
@@ -91359,55 +91231,34 @@ class NativeWatch {
         this.facts = facts;
         this.timeline = timeline;
         this.poller = poller;
-        this.clock = poller.clock;
-        this.seenEvents = new Set(knownEvents);
+        this.feed = new EventFeed(timeline, poller.clock.now, knownEvents, facts.startedAt);
+        this.tracker = new DeploymentTracker(timeline, poller.clock.now);
+        if (facts.deploymentId && facts.final)
+            this.tracker.known(facts.final);
+        if (facts.deploymentId) {
+            this.stopped = new StoppedTaskCollector(clients, poller, timeline, plan.cluster, { deploymentId: facts.deploymentId }, facts.taskDefinition);
+        }
     }
     get status() {
         return this.sd?.status;
     }
+    get clock() {
+        return this.poller.clock;
+    }
     at() {
-        return new Date(this.clock.now());
+        return new Date(this.poller.clock.now());
     }
     /** Looks until the service deployment has ended or `deadline` comes. */
     async run(deadline) {
-        let transientErrors = 0;
-        let first = this.looks === 0;
-        while (first || (await this.poller.pause(deadline))) {
-            first = false;
-            let changed;
-            try {
-                changed = await this.look();
-                transientErrors = 0;
-            }
-            catch (error) {
-                const throttled = isThrottling(error);
-                if (!throttled && !(isTransient(error) && ++transientErrors <= deploy_native_MAX_TRANSIENT_ERRORS))
-                    throw error;
-                this.poller.backOff(throttled);
-                this.timeline.emit({
-                    type: 'warning',
-                    at: this.at(),
-                    message: `${errorText(error)} while watching ${this.plan.service}; next look in ${Math.round(this.poller.intervalMs / 1000)} s`,
-                });
-                continue;
-            }
-            if (ENDED.has(this.sd?.status ?? ''))
-                return 'ended';
-            if (changed)
-                this.poller.changed();
-            else
-                this.poller.unchanged();
-        }
-        return 'timeout';
+        const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () => this.look());
+        return end ?? 'timeout';
     }
-    /** One look; true when something changed. */
     async look() {
         this.looks++;
         const arn = this.facts.serviceDeploymentArn;
-        const out = await this.poller.call(() => this.clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] })));
-        const sd = out.serviceDeployments?.[0];
+        const sd = await describeServiceDeployment(this.clients, this.poller, arn);
         if (!sd)
-            throw new Error(`DescribeServiceDeployments: ${arn}: ${out.failures?.[0]?.reason ?? 'not returned'}`);
+            throw new Error(`DescribeServiceDeployments: ${arn}: not returned`);
         const before = this.sd;
         this.sd = sd;
         // A failed hook explains the rollback the status announces: note it first.
@@ -91423,9 +91274,10 @@ class NativeWatch {
             changed = this.followTraffic(sd) || changed;
         }
         changed = this.followHooks(sd) || changed;
-        if (changed || ENDED.has(sd.status ?? '') || this.looks % SERVICE_LOOK_EVERY === 1)
-            changed = (await this.lookAtService()) || changed;
-        return changed;
+        const ended = ENDED.has(sd.status ?? '');
+        if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1)
+            changed = (await this.lookAtService(ended)) || changed;
+        return ended ? { end: 'ended' } : { changed };
     }
     followStatus(before, sd) {
         if (before?.status === sd.status)
@@ -91498,10 +91350,20 @@ class NativeWatch {
             this.hooks.set(hook.hookId, { status: hook.status, stage, targetArn: hook.targetArn, targetType: hook.targetType });
             changed = true;
             if (hook.status === 'AWAITING_ACTION') {
-                this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: `approval (PAUSE hook ${hook.hookId}${stage ? ` at ${stage}` : ''})`, detail: this.approval(hook.hookId, hook.expiresAt, hook.timeoutAction) });
+                this.timeline.emit({
+                    type: 'hook-waiting',
+                    at: this.at(),
+                    hook: `approval (PAUSE hook ${hook.hookId}${stage ? ` at ${stage}` : ''})`,
+                    detail: this.approval(hook.hookId, hook.expiresAt, hook.timeoutAction),
+                });
             }
             else if (hook.status === 'IN_PROGRESS') {
-                this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: `lifecycle hook ${hook.targetArn ?? hook.hookId}${stage ? ` at ${stage}` : ''}`, detail: `the hook is running (${hook.hookId})` });
+                this.timeline.emit({
+                    type: 'hook-waiting',
+                    at: this.at(),
+                    hook: `lifecycle hook ${hook.targetArn ?? hook.hookId}${stage ? ` at ${stage}` : ''}`,
+                    detail: `the hook is running (${hook.hookId})`,
+                });
             }
         }
         return changed;
@@ -91519,44 +91381,34 @@ class NativeWatch {
     /** How to approve or reject a waiting PAUSE hook, and what happens when nobody does. */
     approval(hookId, expiresAt, timeoutAction) {
         const command = `aws ecs continue-service-deployment --service-deployment-arn ${this.facts.serviceDeploymentArn} --hook-id ${hookId}`;
-        const lapse = expiresAt
-            ? ` At ${expiresAt.toISOString()} the hook times out and ECS ${timeoutAction === 'CONTINUE' ? 'continues' : 'rolls back'}.`
-            : '';
+        const lapse = expiresAt ? ` At ${expiresAt.toISOString()} the hook times out and ECS ${timeoutAction === 'CONTINUE' ? 'continues' : 'rolls back'}.` : '';
         const ours = this.plan.rollback === 'on-failure' && (!expiresAt || this.plan.deadline < expiresAt.getTime())
             ? ` This run rolls back at its timeout (${new Date(this.plan.deadline).toISOString()}) if the deployment has not finished by then.`
             : '';
         return `continue with \`${command} --action CONTINUE\`, or roll back with \`${command} --action ROLLBACK\`.${lapse}${ours}`;
     }
-    /** DescribeServices: new service events, and our deployment's task counts. */
-    async lookAtService() {
-        const out = await this.poller.call(() => this.clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.plan.cluster, services: [this.plan.service] })));
-        const service = out.services?.[0];
-        if (!service)
-            return false;
+    /** DescribeServices: new service events, our deployment's task counts, and the tasks of ours that stopped. */
+    async lookAtService(ended) {
+        const service = await describeService(this.clients, this.poller, this.plan.cluster, this.plan.service);
         this.service = service;
-        let changed = false;
-        const fresh = (service.events ?? [])
-            .filter((e) => e.id && !this.seenEvents.has(e.id) && (!e.createdAt || e.createdAt >= this.facts.startedAt))
-            .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
-        for (const e of service.events ?? [])
-            if (e.id)
-                this.seenEvents.add(e.id);
-        for (const e of fresh) {
-            this.timeline.emit({ type: 'service-event', at: this.at(), message: e.message ?? '', createdAt: e.createdAt });
-            changed = true;
-        }
+        const messages = this.feed.take(service.events);
+        let changed = messages.length > 0;
+        if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m)))
+            this.stopped.wanted = true;
         const ours = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId);
         if (ours) {
             const o = observe(ours);
-            const key = [o.status, o.rolloutState, o.counts.desired, o.counts.pending, o.counts.running, o.counts.failed].join('|');
+            if (this.stopped && o.counts.failed > (this.facts.final?.counts.failed ?? 0))
+                this.stopped.wanted = true;
             // At the deadline our deployment's last look is what the timeout is about; the rollback does not change it.
             if (!this.facts.actionRollback)
                 this.facts.final = o;
-            if (key !== this.deploymentKey) {
-                this.deploymentKey = key;
-                this.timeline.emit({ type: 'deployment', at: this.at(), deploymentId: o.id, status: o.status, rolloutState: o.rolloutState, rolloutStateReason: o.rolloutStateReason, counts: o.counts });
+            if (this.tracker.track(o))
                 changed = true;
-            }
+        }
+        if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
+            if (await this.stopped.collect())
+                changed = true;
         }
         return changed;
     }
@@ -91589,13 +91441,16 @@ class NativeWatch {
         }
         return reason;
     }
-    /** Puts what the watch saw into the facts. */
+    /** Puts what the watch saw into the facts (src/core/outcome.ts judges them). */
     record() {
         const facts = this.facts;
         const sd = this.sd;
+        facts.stoppedTasks = this.stopped ? [...this.stopped.stopped] : facts.stoppedTasks;
         if (!sd)
             return;
         facts.serviceDeployment = serviceDeploymentObservation(facts.serviceDeploymentArn, sd);
+        if (this.stageAtRollback)
+            facts.stageAtRollback = this.stageAtRollback;
         const culprit = this.culprit();
         if (culprit)
             facts.hook = { ...culprit, ...(sd.statusReason ? { reason: sd.statusReason } : {}) };
@@ -91608,28 +91463,23 @@ class NativeWatch {
             facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: false, fired: { name: triggered[0] }, cutShortByDeadline: false };
         }
         if (status === 'SUCCESSFUL') {
-            facts.final = this.completed(sd);
             if (minutes > 0)
                 facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: true, cutShortByDeadline: false };
             return;
         }
-        if (facts.actionRollback) {
-            facts.final ??= this.fromServiceDeployment(sd, 'IN_PROGRESS', undefined);
+        if (facts.actionRollback)
             return;
-        }
         if (/^ROLLBACK_/.test(status)) {
             const reason = this.rollbackReason();
-            const stage = this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason;
             const primary = this.otherPrimary();
             facts.ecsRollback = {
                 deploymentId: primary?.id ?? `service revision ${revisionOf(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn, '?')}`,
                 taskDefinition: primary?.taskDefinition ?? facts.previousTaskDefinitionArn,
-                reason: stage,
+                reason: this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason,
                 completed: status === 'ROLLBACK_SUCCESSFUL',
                 failed: status === 'ROLLBACK_FAILED',
                 ...(primary ? { final: observe(primary) } : {}),
             };
-            facts.final = this.failed(sd, reason);
             return;
         }
         if (status === 'STOPPED') {
@@ -91638,214 +91488,488 @@ class NativeWatch {
             if (current && current !== facts.serviceDeploymentArn && primary && primary.id !== facts.deploymentId) {
                 facts.supersededBy = { deploymentId: primary.id ?? current, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
             }
-            facts.final = this.failed(sd, sd.statusReason ?? `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} was stopped`);
         }
     }
-    /** Our deployment as it ended: DescribeServices' view when it agrees, else the service deployment's counts. */
-    completed(sd) {
-        const seen = this.facts.final;
-        if (seen?.rolloutState === 'COMPLETED' && seen.status === 'PRIMARY')
-            return seen;
-        return this.fromServiceDeployment(sd, 'COMPLETED', sd.statusReason);
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/run.ts
+// ECS's own blue/green, canary and linear deployments (deploymentConfiguration.strategy on a service with the ECS
+// deployment controller): register → UpdateService with the strategy → watch the service deployment through its
+// lifecycle stages, traffic weights and hooks → (on timeout) StopServiceDeployment(ROLLBACK). It records facts and
+// decides nothing; src/core/outcome.ts judges them.
+//
+// bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
+// has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
+// change rather than a new rollout.
+
+
+
+
+
+
+
+async function runNative(clients, plan, timeline, options = {}) {
+    const poller = pollerOf(options);
+    const at = () => new Date(poller.clock.now());
+    const facts = { kind: 'ecs-native', ...startFacts(plan, at, plan.engine.label) };
+    const throttledAtStart = poller.throttled;
+    const finish = () => {
+        facts.throttled = poller.throttled - throttledAtStart;
+        if (poller.unanswered)
+            facts.unanswered = poller.unanswered;
+        facts.finishedAt = at();
+        return facts;
+    };
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn)
+        return finish();
+    const config = nativeConfiguration(plan);
+    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
+    let updated;
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }));
+        updated = out.service;
     }
-    failed(sd, reason) {
-        return this.fromServiceDeployment(sd, 'FAILED', reason);
+    catch (error) {
+        facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
+        return finish();
     }
-    fromServiceDeployment(sd, rolloutState, reason) {
-        const target = sd.targetServiceRevision;
-        const seen = this.facts.final;
-        return {
-            id: this.facts.deploymentId ?? '',
-            status: rolloutState === 'COMPLETED' ? 'PRIMARY' : (seen?.status ?? 'PRIMARY'),
-            taskDefinition: this.facts.taskDefinitionArn,
-            rolloutState,
-            ...(reason ? { rolloutStateReason: reason } : {}),
-            counts: {
-                desired: target?.requestedTaskCount ?? seen?.counts.desired ?? 0,
-                running: target?.runningTaskCount ?? seen?.counts.running ?? 0,
-                pending: target?.pendingTaskCount ?? seen?.counts.pending ?? 0,
-                failed: sd.deploymentCircuitBreaker?.failureCount ?? seen?.counts.failed ?? 0,
-            },
-            ...(seen?.createdAt ? { createdAt: seen.createdAt } : {}),
-            ...(sd.updatedAt ? { updatedAt: sd.updatedAt } : {}),
-        };
+    const arn = updated?.currentServiceDeployment;
+    if (!arn) {
+        facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`;
+        return finish();
+    }
+    const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
+    const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
+    facts.serviceDeploymentArn = arn;
+    facts.deploymentId = ours?.id ?? revisionOf(arn, '?');
+    if (ours)
+        facts.final = observe(ours);
+    if (!plan.wait)
+        return finish();
+    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` });
+    const watch = new NativeWatch(clients, plan, facts, timeline, poller, eventIds(updated));
+    try {
+        const end = await watch.run(plan.deadline);
+        if (end === 'timeout') {
+            facts.timedOut = true;
+            facts.hook = watch.waitingHook();
+            // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
+            if (ROLLING_BACK.test(watch.status ?? ''))
+                await watch.run(rollbackDeadline(poller.clock.now(), plan));
+            else if (plan.rollback === 'on-failure')
+                await rollBack(clients, plan, facts, watch, timeline);
+        }
+    }
+    catch (error) {
+        facts.error = `Watching service deployment ${arn}: ${errorText(error)}`;
+    }
+    watch.record();
+    return finish();
+}
+/** The deadline came: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
+async function rollBack(clients, plan, facts, watch, timeline) {
+    const at = () => new Date(watch.clock.now());
+    const to = plan.previousTaskDefinitionArn;
+    const rollback = { trigger: 'timeout', toTaskDefinitionArn: to, completed: false };
+    facts.actionRollback = rollback;
+    const waiting = facts.hook;
+    const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
+    const why = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` });
+    timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' });
+    try {
+        await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }));
+    }
+    catch (error) {
+        rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
+        return;
+    }
+    let end;
+    try {
+        end = await watch.run(rollbackDeadline(watch.clock.now(), plan));
+    }
+    catch (error) {
+        rollback.problem = `Watching the rollback of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
+        return;
+    }
+    rollback.completed = watch.status === 'ROLLBACK_SUCCESSFUL';
+    const back = watch.otherPrimary();
+    if (back) {
+        rollback.deploymentId = back.id;
+        rollback.final = observe(back);
+    }
+    if (!rollback.completed) {
+        rollback.problem =
+            end === 'timeout'
+                ? `the rollback did not finish in time (${watch.where()})`
+                : `the service deployment ended ${watch.status}${watch.sd?.statusReason ? `: ${watch.sd.statusReason}` : ''}`;
     }
 }
-function serviceDeploymentObservation(arn, sd) {
+
+;// CONCATENATED MODULE: ./src/engines/rolling/watch.ts
+
+
+
+
+
+function stateOf(o) {
+    return `${o.status}|${o.rolloutState}`;
+}
+const done = (o) => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired;
+const watch_MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
+const watch_ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
+class DeploymentWatch {
+    clients;
+    target;
+    timeline;
+    poller;
+    feed;
+    tracker;
+    stopped;
+    ours;
+    sd;
+    rollback;
+    supersededBy;
+    failedTasks = 0;
+    changed = false;
+    constructor(clients, target, timeline, poller) {
+        this.clients = clients;
+        this.target = target;
+        this.timeline = timeline;
+        this.poller = poller;
+        this.feed = new EventFeed(timeline, poller.clock.now, target.knownEventIds ?? [], target.since);
+        this.tracker = new DeploymentTracker(timeline, poller.clock.now);
+        this.stopped = new StoppedTaskCollector(clients, poller, timeline, target.cluster, { deploymentId: target.deploymentId }, target.taskDefinition);
+        if (target.initial) {
+            this.ours = target.initial;
+            this.tracker.known(target.initial);
+        }
+    }
+    now() {
+        return new Date(this.poller.clock.now());
+    }
+    async run() {
+        const throttledBefore = this.poller.throttled;
+        const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look());
+        if (!end) {
+            await this.stopped.collect();
+            await this.refreshServiceDeployment();
+        }
+        return {
+            end: end ?? 'timeout',
+            final: this.ours,
+            serviceDeployment: this.sd,
+            ecsRollback: this.rollback,
+            supersededBy: this.supersededBy,
+            stoppedTasks: this.stopped.stopped,
+            throttled: this.poller.throttled - throttledBefore,
+            calls: this.poller.calls,
+        };
+    }
+    /** One look at the service. */
+    async look() {
+        const service = await describeService(this.clients, this.poller, this.target.cluster, this.target.service);
+        this.changed = false;
+        const messages = this.feed.take(service.events);
+        if (messages.length > 0)
+            this.changed = true;
+        if (messages.some((m) => watch_MENTIONS_STOPPED.test(m)))
+            this.stopped.wanted = true;
+        const deployments = (service.deployments ?? []).map(observe);
+        const ours = deployments.find((d) => d.id === this.target.deploymentId);
+        const before = this.ours;
+        if (ours) {
+            this.track(ours);
+            if (ours.counts.failed > this.failedTasks)
+                this.stopped.wanted = true;
+            this.failedTasks = ours.counts.failed;
+            this.ours = ours;
+        }
+        const stateChanged = ours !== undefined && (before === undefined || stateOf(before) !== stateOf(ours));
+        if (stateChanged)
+            await this.refreshServiceDeployment();
+        const primary = deployments.find((d) => d.status === 'PRIMARY');
+        const end = this.rollback ? await this.judgeRollback(deployments, primary) : await this.judgeOurs(ours, primary, deployments);
+        if (end && end !== 'completed')
+            this.stopped.wanted = true;
+        if (this.stopped.wanted && (await this.stopped.collect()))
+            this.changed = true;
+        return end ? { end } : { changed: this.changed };
+    }
+    async judgeOurs(ours, primary, deployments) {
+        if (done(ours)) {
+            await this.refreshServiceDeployment();
+            return 'completed';
+        }
+        if (primary && primary.id !== this.target.deploymentId) {
+            await this.refreshServiceDeployment();
+            if (this.isEcsRollback(primary)) {
+                this.startRollback(primary);
+                return this.judgeRollback(deployments, primary);
+            }
+            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            return 'superseded';
+        }
+        if (ours?.rolloutState === 'FAILED') {
+            // With rollback on, ECS may announce the rollback on the service deployment before the new PRIMARY shows.
+            if (!watch_ROLLING_BACK.test(this.sd?.status ?? ''))
+                await this.refreshServiceDeployment();
+            if (watch_ROLLING_BACK.test(this.sd?.status ?? ''))
+                return undefined;
+            return 'failed';
+        }
+        return undefined;
+    }
+    isEcsRollback(primary) {
+        return (this.ours?.rolloutState === 'FAILED' || /rolling back/i.test(primary.rolloutStateReason ?? '') || /^ROLLBACK_/.test(this.sd?.status ?? '') || this.sd?.rollback !== undefined);
+    }
+    startRollback(primary) {
+        const ours = this.ours;
+        const reason = (ours?.rolloutState === 'FAILED' ? ours.rolloutStateReason : undefined) ??
+            this.sd?.statusReason ??
+            this.sd?.rollback?.reason ??
+            primary.rolloutStateReason ??
+            'ECS rolled the deployment back';
+        this.rollback = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, reason, completed: false, failed: false };
+        this.track(primary);
+        this.timeline.emit({
+            type: 'rollback',
+            at: this.now(),
+            from: this.target.deploymentId,
+            to: primary.id,
+            reason: primary.rolloutStateReason ? `${reason} (${primary.rolloutStateReason})` : reason,
+            by: 'ecs',
+        });
+        this.changed = true;
+    }
+    async judgeRollback(deployments, primary) {
+        const rollback = this.rollback;
+        if (!rollback)
+            throw new Error('judgeRollback called with no rollback under way');
+        const rb = deployments.find((d) => d.id === rollback.deploymentId);
+        if (rb) {
+            const before = rollback.final;
+            this.track(rb);
+            rollback.final = rb;
+            if (!before || stateOf(before) !== stateOf(rb))
+                await this.refreshServiceDeployment();
+        }
+        if (primary && primary.id !== rollback.deploymentId && primary.id !== this.target.deploymentId) {
+            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            return 'superseded';
+        }
+        if (done(rb) || this.sd?.status === 'ROLLBACK_SUCCESSFUL') {
+            rollback.completed = true;
+            return 'rolled-back';
+        }
+        if (rb?.rolloutState === 'FAILED' || this.sd?.status === 'ROLLBACK_FAILED') {
+            rollback.failed = true;
+            return 'rolled-back';
+        }
+        return undefined;
+    }
+    track(o) {
+        if (this.tracker.track(o))
+            this.changed = true;
+    }
+    async refreshServiceDeployment() {
+        const arn = this.target.serviceDeploymentArn;
+        if (!arn)
+            return;
+        try {
+            const sd = await describeServiceDeployment(this.clients, this.poller, arn);
+            if (sd)
+                this.sd = serviceDeploymentObservation(arn, sd);
+        }
+        catch (error) {
+            // The service deployment only adds detail; the deployments[] view decides.
+            if (isThrottling(error))
+                this.poller.throttled++;
+        }
+    }
+}
+/** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
+ * replaced by someone else's deployment, or the deadline comes. */
+async function watchDeployment(clients, target, timeline, pollerOrOptions = {}) {
+    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
+    return new DeploymentWatch(clients, target, timeline, poller).run();
+}
+
+;// CONCATENATED MODULE: ./src/engines/rolling/run.ts
+// The rolling engine: register → update → watch → bake → (our own) rollback. It records facts and decides
+// nothing: src/core/outcome.ts turns the facts into the outcome. AWS errors end the run as facts (`error`), not
+// throws, so the outcome, diagnosis and reports still happen.
+
+
+
+
+
+
+
+/** For the action's own rollback: the alarm that fired is still in ALARM and would fail the rollback at once,
+ * and a breaker rollback would go back to the bad release (the last COMPLETED one). */
+function rollbackConfiguration(config) {
     return {
-        arn,
-        status: sd.status,
-        statusReason: sd.statusReason,
-        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
-        ...(sd.deploymentCircuitBreaker
-            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
-            : {}),
-        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
+        ...config,
+        deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
+        ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
     };
 }
-
-;// CONCATENATED MODULE: ./src/outcome.ts
-
-function describe(o) {
-    if (!o)
-        return 'never observed';
-    const c = o.counts;
-    return `${o.rolloutState ?? o.status}, running ${c.running}/${c.desired}, pending ${c.pending}, failed tasks ${c.failed}`;
+/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
+function deploymentFor(service, taskDefinitionArn) {
+    const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
+    const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
+    return found ? observe(found) : undefined;
 }
-/** An ECS lifecycle hook the deployment was still waiting on when time ran out. */
-function waitingHook(facts) {
-    const hook = facts.hook;
-    if (hook?.status === 'AWAITING_ACTION')
-        return ` while PAUSE hook ${hook.name}${hook.stage ? ` at ${hook.stage}` : ''} was waiting for approval`;
-    if (hook?.status === 'IN_PROGRESS')
-        return ` while lifecycle hook ${hook.target ?? hook.name}${hook.stage ? ` at ${hook.stage}` : ''} was still running`;
-    return '';
+function apply(facts, result) {
+    facts.final = result.final ?? facts.final;
+    facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment;
+    facts.ecsRollback = result.ecsRollback;
+    facts.supersededBy = result.supersededBy;
+    facts.stoppedTasks.push(...result.stoppedTasks);
+    if (result.end === 'timeout')
+        facts.timedOut = true;
 }
-function sentence(text) {
-    const t = text.trim();
-    return /[.!?]$/.test(t) ? t : `${t}.`;
-}
-function decideOutcome(facts) {
-    const id = facts.deploymentId ?? '(none)';
-    if (!facts.deploymentId) {
-        return { outcome: 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) };
+async function runRolling(clients, plan, timeline, options = {}) {
+    const poller = pollerOf(options);
+    const at = () => new Date(poller.clock.now());
+    const facts = { kind: 'rolling', ...startFacts(plan, at, 'rolling update') };
+    const throttledAtStart = poller.throttled;
+    const finish = () => {
+        facts.throttled = poller.throttled - throttledAtStart;
+        if (poller.unanswered)
+            facts.unanswered = poller.unanswered;
+        facts.finishedAt = at();
+        return facts;
+    };
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn)
+        return finish();
+    const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback);
+    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn });
+    let updated;
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }));
+        updated = out.service;
     }
-    if (!facts.waited && !facts.error) {
-        return { outcome: 'started', reason: `Deployment ${id} started; not waited for (wait: false).` };
+    catch (error) {
+        facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
+        return finish();
     }
-    if (facts.codeDeploy)
-        return decideCodeDeploy(facts, facts.codeDeploy);
-    const ours = facts.actionRollback;
-    if (ours) {
-        const cause = ours.trigger === 'bake-alarm'
-            ? `Alarm ${facts.bake?.fired?.name} went to ALARM during the bake${facts.bake?.fired?.reason ? ` (${facts.bake.fired.reason})` : ''}`
-            : `Deployment ${id} did not complete before the timeout (${describe(facts.final)})${waitingHook(facts)}`;
-        if (!ours.completed) {
-            return { outcome: 'failed', reason: `${cause}; rolling back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} failed: ${sentence(ours.problem ?? 'unknown')}` };
+    const ours = deploymentFor(updated, taskDefinitionArn);
+    if (!ours) {
+        facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`;
+        return finish();
+    }
+    facts.deploymentId = ours.id;
+    facts.serviceDeploymentArn = updated?.currentServiceDeployment;
+    facts.final = ours;
+    timeline.emit({
+        type: 'deployment',
+        at: at(),
+        deploymentId: ours.id,
+        status: ours.status,
+        rolloutState: ours.rolloutState,
+        rolloutStateReason: ours.rolloutStateReason,
+        counts: ours.counts,
+    });
+    if (!plan.wait)
+        return finish();
+    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id });
+    try {
+        const result = await watchDeployment(clients, {
+            cluster: plan.cluster,
+            service: plan.service,
+            deploymentId: ours.id,
+            serviceDeploymentArn: facts.serviceDeploymentArn,
+            taskDefinitionArn,
+            taskDefinition: facts.taskDefinition,
+            initial: ours,
+            knownEventIds: eventIds(updated),
+            since: ours.createdAt ?? facts.startedAt,
+            deadline: plan.deadline,
+        }, timeline, poller);
+        apply(facts, result);
+    }
+    catch (error) {
+        facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`;
+        return finish();
+    }
+    if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
+        if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
+            return finish();
+    }
+    if (plan.rollback === 'on-failure') {
+        const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut && !facts.ecsRollback && !facts.supersededBy ? 'timeout' : undefined;
+        if (trigger)
+            facts.actionRollback = await run_rollBack(clients, plan, config, facts, trigger, timeline, poller);
+    }
+    return finish();
+}
+/** Puts the previous task definition back and watches that rollout to its end. */
+async function run_rollBack(clients, plan, config, facts, trigger, timeline, poller) {
+    const at = () => new Date(poller.clock.now());
+    const to = plan.previousTaskDefinitionArn;
+    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
+    const why = trigger === 'bake-alarm' ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake` : `deployment ${facts.deploymentId} did not complete before the timeout`;
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to });
+    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
+    let updated;
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }));
+        updated = out.service;
+    }
+    catch (error) {
+        rollback.problem = `UpdateService to ${to}: ${errorText(error)}`;
+        return rollback;
+    }
+    const deployment = deploymentFor(updated, to);
+    if (!deployment) {
+        rollback.problem = `UpdateService response has no deployment of ${to}`;
+        return rollback;
+    }
+    rollback.deploymentId = deployment.id;
+    rollback.final = deployment;
+    try {
+        const result = await watchDeployment(clients, {
+            cluster: plan.cluster,
+            service: plan.service,
+            deploymentId: deployment.id,
+            serviceDeploymentArn: updated?.currentServiceDeployment,
+            taskDefinitionArn: to,
+            initial: deployment,
+            knownEventIds: eventIds(updated),
+            since: deployment.createdAt ?? at(),
+            deadline: rollbackDeadline(poller.clock.now(), plan),
+        }, timeline, poller);
+        rollback.final = result.final ?? rollback.final;
+        rollback.completed = result.end === 'completed';
+        if (!rollback.completed) {
+            const state = rollback.final
+                ? `${rollback.final.rolloutState ?? rollback.final.status}${rollback.final.rolloutStateReason ? `: ${rollback.final.rolloutStateReason}` : ''}`
+                : 'unknown';
+            rollback.problem =
+                result.end === 'timeout'
+                    ? `rollback deployment ${deployment.id} did not complete in time (${state})`
+                    : result.end === 'superseded'
+                        ? `rollback deployment ${deployment.id} was replaced by ${result.supersededBy?.deploymentId}`
+                        : `rollback deployment ${deployment.id} ended ${state}`;
         }
-        return {
-            outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
-            reason: `${cause}; rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')}.`,
-        };
     }
-    const ecs = facts.ecsRollback;
-    if (ecs) {
-        if (ecs.completed)
-            return { outcome: 'rolled-back', reason: sentence(ecs.reason) };
-        const how = ecs.failed
-            ? `the rollback deployment ${ecs.deploymentId} failed (${describe(ecs.final)})`
-            : facts.supersededBy
-                ? `the rollback deployment ${ecs.deploymentId} was replaced by ${facts.supersededBy.deploymentId}`
-                : `the rollback deployment ${ecs.deploymentId} did not finish (${describe(ecs.final)})`;
-        return { outcome: 'failed', reason: `${sentence(ecs.reason)} ECS rolled back, but ${how}.` };
+    catch (error) {
+        rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`;
     }
-    if (facts.supersededBy) {
-        const by = facts.supersededBy;
-        return {
-            outcome: 'failed',
-            reason: `Deployment ${id} was superseded by deployment ${by.deploymentId}${by.taskDefinition ? ` (${revisionOf(by.taskDefinition, 'the previous task definition')})` : ''}, which this run did not start.`,
-        };
-    }
-    if (facts.error)
-        return { outcome: 'failed', reason: sentence(facts.error) };
-    if (facts.timedOut) {
-        const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before deployment ${id} completed (${describe(facts.final)})${waitingHook(facts)}`;
-        const policy = facts.rollbackPolicy === 'never' ? '; not rolled back (rollback: never)' : '';
-        return { outcome: 'timed-out', reason: `Timed out ${when}${policy}.` };
-    }
-    if (facts.final?.rolloutState === 'FAILED') {
-        const why = facts.final.rolloutStateReason ?? facts.serviceDeployment?.statusReason ?? `deployment ${id} failed`;
-        const rolledBack = facts.rollbackPolicy === 'never' ? ' Not rolled back (rollback: never).' : ' ECS had no completed deployment to roll back to.';
-        return { outcome: 'failed', reason: `${sentence(why)}${rolledBack}` };
-    }
-    if (facts.bake?.fired) {
-        return {
-            outcome: 'failed',
-            reason: `Alarm ${facts.bake.fired.name} went to ALARM during the bake${facts.bake.fired.reason ? ` (${facts.bake.fired.reason})` : ''}; not rolled back (rollback: never).`,
-        };
-    }
-    const f = facts.final;
-    const completed = f?.status === 'PRIMARY' && f.rolloutState === 'COMPLETED' && f.counts.running === f.counts.desired;
-    if (completed && (!facts.bake || facts.bake.passed)) {
-        const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
-        return { outcome: 'succeeded', reason: `Deployment ${id} completed: ${f.counts.running}/${f.counts.desired} tasks of ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')} running${baked}.` };
-    }
-    return { outcome: 'failed', reason: `Deployment ${id} ended without completing (${describe(f)}).` };
-}
-/** What CodeDeploy said about a failed or stopped deployment, naming the lifecycle event (hook) that failed. */
-function codeDeployFailure(facts, cd) {
-    const info = cd.errorInformation;
-    const how = `CodeDeploy deployment ${cd.deploymentId} ${cd.status === 'Stopped' ? 'was stopped' : 'failed'}${info?.code ? ` (${info.code})` : ''}`;
-    const event = cd.failedEvent;
-    if (!event)
-        return `${how}${info?.message ? `: ${sentence(info.message)}` : '.'}`;
-    const what = facts.hook?.name === event.name && facts.hook.target ? `hook ${event.name} (Lambda ${facts.hook.target})` : `lifecycle event ${event.name}`;
-    return `${how}: ${what} failed${event.message ? `: ${sentence(event.message)}` : info?.message ? `: ${sentence(info.message)}` : '.'}`;
-}
-/**
- * CodeDeploy: success is all production traffic on the new task set with every lifecycle event (hook) passed —
- * CodeDeploy then only waits to delete the old task set — or the deployment Succeeded, and the bake passed.
- * A rollback is CodeDeploy's own deployment, started by it or by the action's StopDeployment.
- */
-function decideCodeDeploy(facts, cd) {
-    const id = cd.deploymentId;
-    const traffic = facts.trafficShifts?.at(-1)?.percent ?? 0;
-    const state = `${cd.status ?? 'not seen'}${cd.failedEvent ? ` at ${cd.failedEvent.name}` : ''}, ${traffic}% of production traffic on the new task set`;
-    const never = facts.rollbackPolicy === 'never';
-    const ours = facts.actionRollback;
-    if (ours) {
-        const fired = facts.bake?.fired;
-        const cause = ours.trigger === 'bake-alarm'
-            ? `Alarm ${fired?.name} went to ALARM during the bake${fired?.reason ? ` (${fired.reason})` : ''}`
-            : `CodeDeploy deployment ${id} did not finish before the timeout`;
-        if (!ours.completed)
-            return { outcome: 'failed', reason: `${cause}; rolling back failed: ${sentence(ours.problem ?? 'unknown')}` };
-        return {
-            outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
-            reason: `${cause}; CodeDeploy rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} (deployment ${ours.deploymentId}).`,
-        };
-    }
-    if (cd.status === 'Failed' || cd.status === 'Stopped') {
-        const why = codeDeployFailure(facts, cd);
-        const back = revisionOf(facts.previousTaskDefinitionArn, 'the previous task definition');
-        if (cd.rollbackDeploymentId && cd.rollbackStatus === 'Succeeded') {
-            return { outcome: 'rolled-back', reason: `${why} CodeDeploy rolled back to ${back} (deployment ${cd.rollbackDeploymentId}).` };
-        }
-        if (cd.rollbackDeploymentId) {
-            const how = cd.rollbackStatus === 'Failed' || cd.rollbackStatus === 'Stopped' ? `ended ${cd.rollbackStatus}` : `did not finish (${cd.rollbackStatus ?? 'not seen'})`;
-            return { outcome: 'failed', reason: `${why} CodeDeploy's rollback deployment ${cd.rollbackDeploymentId} ${how}.` };
-        }
-        return { outcome: 'failed', reason: `${why} ${never ? 'Not rolled back (rollback: never).' : `CodeDeploy did not roll back${cd.rollbackMessage ? `: ${sentence(cd.rollbackMessage)}` : '.'}`}` };
-    }
-    if (facts.error)
-        return { outcome: 'failed', reason: sentence(facts.error) };
-    if (facts.timedOut) {
-        const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before CodeDeploy deployment ${id} finished (${state})`;
-        return { outcome: 'timed-out', reason: `Timed out ${when}${never ? '; not rolled back (rollback: never)' : ''}.` };
-    }
-    if (facts.bake?.fired) {
-        return {
-            outcome: 'failed',
-            reason: `Alarm ${facts.bake.fired.name} went to ALARM during the bake${facts.bake.fired.reason ? ` (${facts.bake.fired.reason})` : ''}; not rolled back (rollback: never).`,
-        };
-    }
-    const moved = cd.status === 'Succeeded' || (cd.status === 'InProgress' && traffic === 100);
-    if (moved && (!facts.bake || facts.bake.passed)) {
-        const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
-        return { outcome: 'succeeded', reason: `CodeDeploy deployment ${id} moved all production traffic to ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')}${baked}.` };
-    }
-    return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` };
+    return rollback;
 }
 
-;// CONCATENATED MODULE: ./src/engine.ts
+;// CONCATENATED MODULE: ./src/engines/choose.ts
 
 const NATIVE = { 'blue-green': 'BLUE_GREEN', canary: 'CANARY', linear: 'LINEAR' };
 /** A stable name per setting, so the same custom configuration is created once and reused by every later run. */
 function customConfigName(type, percent, intervalMinutes) {
     const pct = String(percent).replace('.', '_');
-    return type === 'canary'
-        ? `EcsSafeDeploy.Canary${pct}Percent${intervalMinutes}Minutes`
-        : `EcsSafeDeploy.Linear${pct}PercentEvery${intervalMinutes}Minutes`;
+    return type === 'canary' ? `EcsSafeDeploy.Canary${pct}Percent${intervalMinutes}Minutes` : `EcsSafeDeploy.Linear${pct}PercentEvery${intervalMinutes}Minutes`;
 }
 /**
  * The engine for `strategy` on `service`, or a problem sentence (for preflight) when they do not fit.
@@ -91857,7 +91981,9 @@ function chooseEngine(strategy, service, codeDeploy, cluster) {
     const controller = service.deploymentController?.type ?? 'ECS';
     if (controller === 'CODE_DEPLOY') {
         if (strategy.kind === 'rolling') {
-            return { problem: `Service \`${name}\` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.` };
+            return {
+                problem: `Service \`${name}\` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.`,
+            };
         }
         const config = codeDeploy.deploymentConfig
             ? { kind: 'named', name: codeDeploy.deploymentConfig }
@@ -91883,10 +92009,14 @@ function chooseEngine(strategy, service, codeDeploy, cluster) {
         };
     }
     if (controller !== 'ECS') {
-        return { problem: `Service \`${name}\` uses the ${controller} deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.` };
+        return {
+            problem: `Service \`${name}\` uses the ${controller} deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.`,
+        };
     }
     if (codeDeploy.deploymentConfig) {
-        return { problem: `Input \`deployment-config\` is \`${codeDeploy.deploymentConfig}\`, but service \`${name}\` uses the ECS deployment controller, not CODE_DEPLOY: use strategy (blue-green, canary or linear) for ECS's own traffic shifting.` };
+        return {
+            problem: `Input \`deployment-config\` is \`${codeDeploy.deploymentConfig}\`, but service \`${name}\` uses the ECS deployment controller, not CODE_DEPLOY: use strategy (blue-green, canary or linear) for ECS's own traffic shifting.`,
+        };
     }
     const serviceStrategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
     if (strategy.kind === 'rolling' || (strategy.kind === 'auto' && serviceStrategy === 'ROLLING')) {
@@ -91905,7 +92035,7 @@ function chooseEngine(strategy, service, codeDeploy, cluster) {
     return { engine: { kind: 'ecs-native', label: `ECS ${describeStrategy(strategy)}`, strategy: native, configuration } };
 }
 
-;// CONCATENATED MODULE: ./src/preflight-codedeploy.ts
+;// CONCATENATED MODULE: ./src/engines/codedeploy/check.ts
 // Preflight for CODE_DEPLOY services, read-only (GetApplication, GetDeploymentGroup, GetDeploymentConfig): the
 // application and deployment group exist and deploy this service, the configuration exists (a custom canary/linear
 // one may be absent: the deployment creates it), the AppSpec is usable, and the group keeps the old task set long
@@ -91914,17 +92044,16 @@ function chooseEngine(strategy, service, codeDeploy, cluster) {
 
 
 
+
 const PREDEFINED = 'CodeDeployDefault.ECSAllAtOnce, CodeDeployDefault.ECSLinear10PercentEvery1Minutes, CodeDeployDefault.ECSLinear10PercentEvery3Minutes, CodeDeployDefault.ECSCanary10Percent5Minutes, CodeDeployDefault.ECSCanary10Percent15Minutes';
 /** CodeDeploy's limit on alarms per deployment (overrideAlarmConfiguration). */
 const MAX_ALARMS = 10;
-const nameOf = (err) => err.name ?? '';
-const lastPart = (nameOrArn, marker) => (nameOrArn.includes(marker) ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn);
 async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition, inRegion = '') {
     // By subject, reported in this order whichever call answers first.
     const found = { application: [], group: [], config: [], appSpec: [], inputs: [] };
     const { application, deploymentGroup: group } = engine;
     const serviceName = service.serviceName ?? inputs.service;
-    const clusterName = lastPart(inputs.cluster, ':cluster/');
+    const clusterName = nameOf(inputs.cluster, ':cluster/');
     const defaults = `(the defaults are AppECS-<cluster>-<service> and DgpECS-<cluster>-<service>, here AppECS-${clusterName}-${serviceName} and DgpECS-${clusterName}-${serviceName}; inputs \`codedeploy-application\` and \`codedeploy-deployment-group\` name others)`;
     const [app, groupInfo, config, appSpec] = await Promise.all([getApplication(), getGroup(), getConfig(), loadAppSpec()]);
     if (app === 'missing') {
@@ -91958,7 +92087,7 @@ async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition,
             return true;
         }
         catch (err) {
-            if (nameOf(err) === 'ApplicationDoesNotExistException')
+            if (errorName(err) === 'ApplicationDoesNotExistException')
                 return 'missing';
             found.application.push(callProblem('CodeDeploy GetApplication', err));
             return undefined;
@@ -91970,7 +92099,7 @@ async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition,
             return out.deploymentGroupInfo;
         }
         catch (err) {
-            if (nameOf(err) === 'DeploymentGroupDoesNotExistException' || nameOf(err) === 'ApplicationDoesNotExistException')
+            if (errorName(err) === 'DeploymentGroupDoesNotExistException' || errorName(err) === 'ApplicationDoesNotExistException')
                 return 'missing';
             found.group.push(callProblem('CodeDeploy GetDeploymentGroup', err));
             return undefined;
@@ -91985,7 +92114,7 @@ async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition,
             return out.deploymentConfigInfo;
         }
         catch (err) {
-            if (nameOf(err) !== 'DeploymentConfigDoesNotExistException') {
+            if (errorName(err) !== 'DeploymentConfigDoesNotExistException') {
                 found.config.push(callProblem('CodeDeploy GetDeploymentConfig', err));
                 return undefined;
             }
@@ -92017,7 +92146,7 @@ async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition,
     }
     function checkGroup(info) {
         const services = info.ecsServices ?? [];
-        if (!services.some((s) => s.serviceName === serviceName && s.clusterName !== undefined && lastPart(s.clusterName, ':cluster/') === clusterName)) {
+        if (!services.some((s) => s.serviceName === serviceName && s.clusterName !== undefined && nameOf(s.clusterName, ':cluster/') === clusterName)) {
             const deploys = services.map((s) => `${s.clusterName}/${s.serviceName}`).join(', ') || 'no ECS service';
             found.group.push(`CodeDeploy deployment group \`${group}\` (application \`${application}\`) deploys ${deploys}, not ${clusterName}/${serviceName}: set \`codedeploy-deployment-group\` to the group of this service.`);
         }
@@ -92056,7 +92185,7 @@ function terminationWait(info) {
     return { terminationWaitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
 }
 
-;// CONCATENATED MODULE: ./src/preflight-native.ts
+;// CONCATENATED MODULE: ./src/engines/ecs-native/check.ts
 
 /** ECS's limits (DeploymentConfiguration): LINEAR steps 3–100 %, CANARY 0.1–100 %, bake times up to a day. */
 const MIN_LINEAR_STEP = 3;
@@ -92096,7 +92225,22 @@ function checkNative(service, engine, bakeTimeMs) {
     return problems;
 }
 
-;// CONCATENATED MODULE: ./src/render.ts
+;// CONCATENATED MODULE: ./src/engines/rolling/check.ts
+function checkRolling(service) {
+    const config = service.deploymentConfiguration;
+    const desired = service.desiredCount ?? 0;
+    const min = config?.minimumHealthyPercent ?? 100;
+    const max = config?.maximumPercent ?? 200;
+    // With neither headroom above desired nor room to stop a task below it, ECS cannot start a single new task.
+    if (desired > 0 && Math.floor((desired * max) / 100) <= desired && Math.ceil((desired * min) / 100) >= desired) {
+        return [
+            `Service \`${service.serviceName ?? '?'}\` has minimumHealthyPercent ${min} and maximumPercent ${max} with ${desired} desired tasks: a rolling update can neither start a new task nor stop an old one, so it would never progress. Lower minimumHealthyPercent or raise maximumPercent (\`aws ecs update-service --deployment-configuration\`).`,
+        ];
+    }
+    return [];
+}
+
+;// CONCATENATED MODULE: ./src/render/task-definition.ts
 // The task definition to register: a file (JSON or YAML) or the service's live one, cleaned of what ECS reports but
 // does not take back, with `image` put into one container. Everything else passes through untouched.
 
@@ -92189,9 +92333,7 @@ function parseTaskDefinition(text, path) {
         if (unknown.includes('taskDefinition')) {
             hints.push('this looks like describe-task-definition output: keep only its taskDefinition object (aws ecs describe-task-definition --query taskDefinition)');
         }
-        const camel = unknown
-            .map((k) => k.charAt(0).toLowerCase() + k.slice(1))
-            .filter((k) => REGISTER_KEYS.includes(k));
+        const camel = unknown.map((k) => k.charAt(0).toLowerCase() + k.slice(1)).filter((k) => REGISTER_KEYS.includes(k));
         if (camel.length > 0)
             hints.push(`keys are camelCase as in the ECS API, e.g. ${camel[0]}`);
         problems.push(`${where} has unknown top-level ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => `\`${k}\``).join(', ')}: ` +
@@ -92211,7 +92353,7 @@ function shapeProblems(td, where) {
         problems.push(`${where} has no \`family\` (a non-empty string).`);
     for (const key of ['cpu', 'memory']) {
         if (td[key] !== undefined && typeof td[key] !== 'string') {
-            problems.push(`${where}: \`${key}\` is ${render_describe(td[key])}; ECS expects a string — quote it, e.g. ${key}: "${String(td[key])}".`);
+            problems.push(`${where}: \`${key}\` is ${task_definition_describe(td[key])}; ECS expects a string — quote it, e.g. ${key}: "${String(td[key])}".`);
         }
     }
     const containers = td.containerDefinitions;
@@ -92233,7 +92375,7 @@ function shapeProblems(td, where) {
             problems.push(`${where}: container \`${name}\` has no \`image\`.`);
         const notString = (path, value) => {
             if (typeof value !== 'string') {
-                problems.push(`${where}: container \`${name}\` ${path} is ${render_describe(value)}; ECS expects a string — quote it.`);
+                problems.push(`${where}: container \`${name}\` ${path} is ${task_definition_describe(value)}; ECS expects a string — quote it.`);
             }
         };
         for (const [i, variable] of asList(container.environment).entries()) {
@@ -92254,7 +92396,7 @@ function shapeProblems(td, where) {
     return problems;
 }
 const asList = (value) => (Array.isArray(value) ? value : []);
-function render_describe(value) {
+function task_definition_describe(value) {
     if (value === null)
         return 'null';
     return typeof value === 'number' || typeof value === 'boolean' ? `the ${typeof value} ${String(value)}` : `a ${typeof value}`;
@@ -92321,9 +92463,13 @@ function renderTaskDefinition(base, options, where) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/preflight.ts
+;// CONCATENATED MODULE: ./src/preflight/preflight.ts
 // Before anything changes: read-only calls that check the cluster, the service, the image, the task definition to
 // register and the alarms, and report every problem together, so one run tells the user everything to fix.
+
+
+
+
 
 
 
@@ -92341,22 +92487,6 @@ class PreflightError extends Error {
         this.problems = problems;
         this.name = 'PreflightError';
     }
-}
-// DescribeAlarms takes at most 100 names per call.
-const ALARM_BATCH = 100;
-/** A failed AWS call as one problem line: which call, what AWS said, and what usually fixes it. */
-function callProblem(call, err) {
-    const name = err.name ?? 'Error';
-    // Network failures arrive wrapped ("AWS SDK error wrapper for Error: connect ECONNREFUSED …").
-    const message = (err.message ?? String(err)).replace(/^AWS SDK error wrapper for /, '').replace(/\.$/, '');
-    let hint = '';
-    if (name === 'CredentialsProviderError' || ['UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'ExpiredToken'].includes(name)) {
-        hint = ' Check the AWS credentials (for example aws-actions/configure-aws-credentials before this step).';
-    }
-    else if (name === 'AccessDeniedException' || name === 'AccessDenied') {
-        hint = ` The role needs permission for ${call}.`;
-    }
-    return `${call} failed: ${message.startsWith(`${name}:`) ? message : `${name}: ${message}`}.${hint}`;
 }
 async function preflight(clients, inputs) {
     // Problems by subject, reported in this order whichever call answers first.
@@ -92390,14 +92520,15 @@ async function preflight(clients, inputs) {
             found.taskDefinition.push(...err.problems);
         }
     }
-    let codeDeploy;
+    let checkedEngine = engine?.kind === 'codedeploy' ? undefined : engine;
     if (engine?.kind === 'codedeploy' && service) {
         const checked = await checkCodeDeploy(clients, inputs, service, engine, rendered?.taskDefinition, inRegion);
         found.service.push(...checked.problems);
-        codeDeploy = checked.checked;
+        if (checked.checked)
+            checkedEngine = { ...engine, checked: checked.checked };
     }
     const problems = [...found.cluster, ...found.service, ...found.image, ...found.taskDefinition, ...found.alarms];
-    if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !engine || (engine.kind === 'codedeploy' && !codeDeploy)) {
+    if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !checkedEngine) {
         // Every path that leaves one of these unset has recorded why.
         throw new PreflightError(problems);
     }
@@ -92410,10 +92541,9 @@ async function preflight(clients, inputs) {
         ...(image ? { image: image.image } : {}),
         ...(image?.push ? { push: image.push } : {}),
         alarms,
-        engine,
-        ...(codeDeploy ? { codeDeploy } : {}),
+        engine: checkedEngine,
         // CodeDeploy refuses a second deployment in the group itself; ECS deployments say nothing about it.
-        ...(engine.kind === 'codedeploy' ? {} : inProgress(service)),
+        ...(checkedEngine.kind === 'codedeploy' ? {} : inProgress(service)),
     };
     async function checkCluster() {
         try {
@@ -92461,6 +92591,8 @@ async function preflight(clients, inputs) {
             engine = chosen.engine;
         if (engine?.kind === 'ecs-native')
             found.service.push(...checkNative(service, engine, inputs.bakeTimeMs));
+        if (engine?.kind === 'rolling')
+            found.service.push(...checkRolling(service));
         if (!service.taskDefinition)
             found.service.push(`${name} has no task definition.`);
         return service;
@@ -92517,11 +92649,7 @@ async function preflight(clients, inputs) {
             return { image: resolved.imageRef };
         }
         catch (err) {
-            const message = err.message;
-            if (message.startsWith('Input image:'))
-                found.image.push(`${message.replace(/^Input image:/, 'Input `image`:')}.`);
-            else
-                found.image.push(callProblem('ECR DescribeImages', err));
+            found.image.push(err instanceof InputProblem ? err.sentence() : callProblem('ECR DescribeImages', err));
             return undefined;
         }
     }
@@ -92558,7 +92686,7 @@ async function preflight(clients, inputs) {
             return true;
         }
         catch (err) {
-            if (err.name === 'RepositoryNotFoundException') {
+            if (errorName(err) === 'RepositoryNotFoundException') {
                 found.image.push(`Input \`image\`: there is no ECR repository \`${ref.repository}\` in ${registry.registry} to push to: ` +
                     `create it (aws ecr create-repository --repository-name ${ref.repository}) or fix the name.`);
             }
@@ -92568,20 +92696,9 @@ async function preflight(clients, inputs) {
         }
     }
     async function checkAlarms() {
-        const existing = new Set();
+        let existing;
         try {
-            for (let i = 0; i < inputs.alarms.length; i += ALARM_BATCH) {
-                const AlarmNames = inputs.alarms.slice(i, i + ALARM_BATCH);
-                let NextToken;
-                do {
-                    const out = await clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({ AlarmNames, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100, NextToken }));
-                    for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-                        if (alarm.AlarmName)
-                            existing.add(alarm.AlarmName);
-                    }
-                    NextToken = out.NextToken;
-                } while (NextToken);
-            }
+            existing = await readAlarms(clients, direct, inputs.alarms);
         }
         catch (err) {
             found.alarms.push(callProblem('CloudWatch DescribeAlarms', err));
@@ -92598,7 +92715,7 @@ async function preflight(clients, inputs) {
 /** The ECR client for a registry's region: the action's own, or a new one when the image's host names another. */
 async function ecrClientIn(clients, region) {
     const own = await clients.ecr.config.region().catch(() => undefined);
-    return region === undefined || region === own ? clients.ecr : createClients(region).ecr;
+    return region === undefined || region === own ? clients.ecr : createClients({ region, deadline: clients.deadline }).ecr;
 }
 function inProgress(service) {
     const deployments = service.deployments ?? [];
@@ -92612,7 +92729,6 @@ function inProgress(service) {
 ;// CONCATENATED MODULE: ./src/report/annotations.ts
 // End-of-run annotations: an error that names the cause on failure, a notice on success, and the run's
 // warnings. GitHub shows at most 10 annotations of each type per step, so each type is capped here.
-
 
 
 const ANNOTATIONS_PER_TYPE = 10;
@@ -92770,7 +92886,10 @@ function addCause(cause) {
                 String(g.length),
                 summary_escape(g[0].stoppedReason ?? '—'),
                 summary_escape(g[0].stopCode ?? '—'),
-                summary_escape(g[0].containers.filter((c) => c.exitCode !== undefined).map((c) => `${c.name}: ${c.exitCode}`).join(', ') || '—'),
+                summary_escape(g[0].containers
+                    .filter((c) => c.exitCode !== undefined)
+                    .map((c) => `${c.name}: ${c.exitCode}`)
+                    .join(', ') || '—'),
                 summary_escape(g[0].taskId),
             ]),
         ]);
@@ -92792,12 +92911,12 @@ function addCause(cause) {
 }
 /** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
 function codeDeployRows(facts) {
-    const cd = facts.codeDeploy;
+    const cd = facts.kind === 'codedeploy' ? facts.codeDeploy : undefined;
     if (!cd)
         return [];
     const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
     const waiting = cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : '';
-    const rows = [row('CodeDeploy', `${facts.engine ?? 'CodeDeploy'}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)];
+    const rows = [row('CodeDeploy', `${facts.engine}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)];
     if (facts.trafficShifts?.length)
         rows.push(row('Production traffic on the new task set', facts.trafficShifts.map((t) => `${t.percent}%`).join(' → ')));
     const event = cd.failedEvent;
@@ -92813,7 +92932,7 @@ function codeDeployRows(facts) {
 }
 /** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
 function nativeRows(facts) {
-    if (!facts.engine || facts.codeDeploy || !facts.serviceDeploymentArn)
+    if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn)
         return [];
     const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
     const sd = facts.serviceDeployment;
@@ -92843,7 +92962,7 @@ function buildSummary({ facts, decision, timeline, cause }) {
         [{ data: 'Image', header: true }, summary_escape(facts.image ?? '—')],
         [{ data: 'Deployment', header: true }, summary_escape(facts.deploymentId ?? '—')],
         ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, summary_escape(facts.actionRollback.deploymentId)]] : []),
-        ...(facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, summary_escape(facts.ecsRollback.deploymentId)]] : []),
+        ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, summary_escape(facts.ecsRollback.deploymentId)]] : []),
         ...codeDeployRows(facts),
         ...nativeRows(facts),
     ]);
@@ -92884,30 +93003,199 @@ async function writeProblemsSummary(cluster, service, title, problems) {
     await summary.write();
 }
 
-;// CONCATENATED MODULE: ./src/timeline.ts
-// A deployment is a timeline of typed events. Strategies and watchers emit them; reporters (live log,
-// annotations, job summary, outputs) consume them; src/outcome.ts alone decides the outcome.
-class Timeline {
-    events = [];
-    listeners = [];
-    subscribe(listener) {
-        this.listeners.push(listener);
+;// CONCATENATED MODULE: ./src/watch/diagnose.ts
+// Why the deployment did not succeed, in words a person acts on: ECS's reason, our deployment's stopped tasks
+// (grouped by reason, with stop codes, exit codes and the essential container's last log lines), recent service
+// events and the alarms in ALARM. Never throws: what cannot be found out becomes a warning on the timeline.
+
+
+
+
+
+/** The diagnosis is a last look, not a wait: whatever it cannot find out in this time, the reports do without. */
+const DIAGNOSIS_BUDGET_MS = 15_000;
+const MAX_TASKS = 20;
+const MAX_EVENTS = 10;
+/** CodeDeploy's own words: the lifecycle event (hook) that failed, else errorInformation. */
+function codeDeployHeadline(facts, cd) {
+    const event = cd.failedEvent;
+    if (event) {
+        const what = facts.hook?.name === event.name && facts.hook.target ? `Hook ${event.name} (Lambda ${facts.hook.target})` : `Lifecycle event ${event.name}`;
+        return `${what} failed${event.errorCode && event.errorCode !== 'ScriptFailed' ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`;
     }
-    emit(event) {
-        this.events.push(event);
-        for (const listener of this.listeners)
-            listener(event);
+    if (cd.errorInformation?.message)
+        return cd.errorInformation.message;
+    if (cd.errorInformation?.code)
+        return `CodeDeploy deployment ${cd.deploymentId} ended ${cd.status} (${cd.errorInformation.code})`;
+    if (facts.timedOut)
+        return `Timed out: CodeDeploy deployment ${cd.deploymentId} was ${cd.status ?? 'not seen'}`;
+    return undefined;
+}
+function headline(facts) {
+    const fired = facts.bake?.fired;
+    if (fired)
+        return `Alarm ${fired.name} went to ALARM during the bake${fired.reason ? `: ${fired.reason}` : ''}`;
+    if (facts.kind === 'codedeploy') {
+        const codeDeploy = facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy);
+        if (codeDeploy)
+            return codeDeploy;
     }
-    /** The one outcome event, once decided. */
-    outcome() {
-        return this.events.find((e) => e.type === 'outcome');
+    else {
+        if (facts.ecsRollback)
+            return facts.ecsRollback.reason;
+        if (facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason)
+            return facts.final.rolloutStateReason;
+        if (facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS')
+            return facts.serviceDeployment.statusReason;
+        if (facts.supersededBy)
+            return `Deployment ${facts.deploymentId} was superseded by deployment ${facts.supersededBy.deploymentId}`;
     }
+    if (facts.error)
+        return facts.error;
+    if (facts.timedOut) {
+        const c = facts.kind === 'codedeploy' ? undefined : facts.final?.counts;
+        return `Timed out: deployment ${facts.deploymentId} ${c ? `had ${c.running}/${c.desired} tasks running, ${c.pending} pending` : 'was not seen'}`;
+    }
+    return `Deployment ${facts.deploymentId ?? ''} did not complete`.trim();
+}
+async function diagnose(clients, facts, timeline) {
+    const call = until(Date.now() + DIAGNOSIS_BUDGET_MS);
+    const note = (what, error) => timeline.emit({ type: 'warning', at: new Date(), message: `Diagnosis: could not ${what}: ${errorText(error)}` });
+    let taskDefinition = facts.taskDefinition;
+    if (!taskDefinition && facts.taskDefinitionArn) {
+        try {
+            taskDefinition = (await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: facts.taskDefinitionArn }), options))).taskDefinition;
+        }
+        catch (error) {
+            note(`describe ${facts.taskDefinitionArn}`, error);
+        }
+    }
+    const tasks = [...facts.stoppedTasks];
+    // A CodeDeploy task set's tasks do not carry the deployment id: find them by our task definition revision.
+    const of = facts.kind === 'codedeploy' ? facts.taskDefinitionArn && { taskDefinitionArn: facts.taskDefinitionArn } : facts.deploymentId && { deploymentId: facts.deploymentId };
+    if (of) {
+        try {
+            const known = new Set(tasks.map((t) => t.taskId));
+            const found = await listStoppedTasks(clients, call, facts.cluster, of, known);
+            tasks.push(...found.map(stoppedTaskFrom));
+        }
+        catch (error) {
+            note(`list the stopped tasks of ${'deploymentId' in of ? of.deploymentId : of.taskDefinitionArn}`, error);
+        }
+    }
+    const groups = groupStoppedTasks(tasks);
+    const stoppedTasks = [];
+    for (const group of groups) {
+        const [first, ...rest] = group;
+        let lead = first;
+        if (lead.logTail.length === 0 && !isScaledIn(lead)) {
+            try {
+                lead = await addLogTail(clients, call, lead, taskDefinition);
+            }
+            catch (error) {
+                note(`read the logs of task ${lead.taskId}`, error);
+            }
+        }
+        stoppedTasks.push(lead, ...rest);
+    }
+    let serviceEvents = timeline.events
+        .flatMap((e) => (e.type === 'service-event' ? [e.message] : []))
+        .reverse()
+        .slice(0, MAX_EVENTS);
+    if (serviceEvents.length === 0) {
+        try {
+            const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: facts.cluster, services: [facts.service] }), options));
+            serviceEvents = (out.services?.[0]?.events ?? [])
+                .filter((e) => !e.createdAt || e.createdAt >= facts.startedAt)
+                .slice(0, MAX_EVENTS)
+                .map((e) => e.message ?? '');
+        }
+        catch (error) {
+            note('read the service events', error);
+        }
+    }
+    const alarms = new Map();
+    if (facts.bake?.fired)
+        alarms.set(facts.bake.fired.name, facts.bake.fired.reason);
+    const triggered = facts.kind === 'codedeploy' ? [] : (facts.serviceDeployment?.alarms?.triggeredAlarmNames ?? []);
+    for (const name of triggered)
+        if (!alarms.has(name))
+            alarms.set(name, undefined);
+    if (facts.alarms.length > 0) {
+        try {
+            for (const [name, alarm] of await readAlarms(clients, call, facts.alarms, { stateValue: 'ALARM' })) {
+                if (!alarms.get(name))
+                    alarms.set(name, alarm.reason);
+            }
+        }
+        catch (error) {
+            note('read the alarms', error);
+        }
+    }
+    const failing = groups.find((g) => !isScaledIn(g[0]));
+    const tasksPart = failing ? ` — ${failing.length} task${failing.length === 1 ? '' : 's'} stopped: ${describeStop(failing[0])}` : '';
+    return {
+        summary: `${headline(facts).replace(/\.$/, '')}${tasksPart}`,
+        stoppedTasks: stoppedTasks.slice(0, MAX_TASKS),
+        serviceEvents,
+        alarms: [...alarms].map(([name, reason]) => (reason ? { name, reason } : { name })),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/watch/idle.ts
+
+
+
+const busy = (deployments) => deployments.find((d) => d.rolloutState === 'IN_PROGRESS') ??
+    // Services without rolloutState (classic load balancers) are busy while more than one deployment remains.
+    (deployments.length > 1 && deployments.every((d) => d.rolloutState === undefined) ? deployments.find((d) => d.status === 'PRIMARY') : undefined);
+/** The deployment in progress did not end before the deadline: nothing was deployed. */
+class StillBusyError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'StillBusyError';
+    }
+}
+async function waitForIdle(clients, cluster, service, deadline, timeline, pollerOrOptions = {}) {
+    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
+    const now = () => new Date(poller.clock.now());
+    const tracker = new DeploymentTracker(timeline, poller.clock.now);
+    let feed;
+    let waitedFor;
+    let last;
+    const ended = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for ${service}`, lookFirst: true }, async () => {
+        const described = await describeService(clients, poller, cluster, service);
+        // Events already there when we first looked are history, not progress.
+        const fresh = feed === undefined;
+        feed ??= new EventFeed(timeline, poller.clock.now, eventIds(described));
+        const changedEvents = fresh ? 0 : feed.take(described.events).length;
+        const inFlight = busy(described.deployments ?? []);
+        if (!inFlight) {
+            const done = (described.deployments ?? []).find((d) => d.id === waitedFor);
+            return { end: { waitedFor, rolloutState: waitedFor ? (done?.rolloutState ?? last?.rolloutState) : undefined } };
+        }
+        const o = observe(inFlight);
+        if (!waitedFor) {
+            waitedFor = o.id;
+            timeline.emit({ type: 'warning', at: now(), message: `Deployment ${o.id} is already in progress on ${service}; waiting for it to end before deploying.` });
+        }
+        last = o;
+        return { changed: tracker.track(o) || changedEvents > 0 };
+    });
+    if (ended)
+        return ended;
+    const c = last?.counts;
+    throw new StillBusyError(`Timed out waiting for deployment ${last?.id ?? waitedFor ?? '(unknown)'} already in progress on service ${service} to end` +
+        (c ? ` (${last?.rolloutState ?? last?.status}, running ${c.running}/${c.desired}, pending ${c.pending}, failed ${c.failed})` : '') +
+        '. Nothing was deployed.');
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
 // Orchestrates one run: inputs → preflight → (build and push the image) → (wait for a deployment already in
-// progress) → rolling deployment → outcome → reports. Nothing in ECS changes before preflight and the build have
-// passed.
+// progress) → the engine the service chose → outcome → diagnosis → reports. Nothing in ECS changes before preflight
+// and the build have passed, and the run's deadline bounds every AWS call, so it always ends with an outcome.
+
+
 
 
 
@@ -92941,7 +93229,18 @@ async function run() {
             throw error;
         return stopBeforeChange(getInput('cluster'), getInput('service'), 'invalid inputs', error.problems);
     }
-    const clients = createClients();
+    // Preflight is bounded like the deployment: it cannot outlast `timeout` plus the hard stop's margin.
+    const deadline = new Deadline();
+    deadline.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS);
+    try {
+        await deploy(inputs, timeline, deadline, startedAt);
+    }
+    finally {
+        deadline.clear();
+    }
+}
+async function deploy(inputs, timeline, hardStop, startedAt) {
+    const clients = createClients({ deadline: hardStop });
     timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${inputs.service}` });
     let checked;
     try {
@@ -92957,6 +93256,8 @@ async function run() {
     if (inputs.build && checked.push && image) {
         let built;
         timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` });
+        // A build is not bounded by the deployment's timeout; its calls are bounded again once it is done.
+        hardStop.clear();
         try {
             built = await buildImage(clients, inputs.build, checked.push, image);
         }
@@ -92968,6 +93269,8 @@ async function run() {
     }
     // The timeout is for the deployment and bake; a build before them does not eat into it.
     const deadline = Date.now() + inputs.timeoutMs;
+    hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS);
+    const poller = new Poller();
     timeline.emit({
         type: 'phase',
         at: new Date(),
@@ -92976,12 +93279,11 @@ async function run() {
     });
     if (checked.inProgress) {
         try {
-            await waitForIdle(clients, inputs.cluster, inputs.service, deadline, timeline);
+            await waitForIdle(clients, inputs.cluster, inputs.service, deadline, timeline, poller);
         }
         catch (error) {
-            setOutput('outcome', 'timed-out');
-            setFailed(error.message);
-            return;
+            const outcome = error instanceof StillBusyError ? 'timed-out' : 'failed';
+            return stopBeforeChange(inputs.cluster, inputs.service, 'a deployment already in progress did not end', [error.message], outcome);
         }
     }
     const plan = {
@@ -92993,11 +93295,12 @@ async function run() {
         rollback: inputs.rollback,
         bakeTimeMs: inputs.bakeTimeMs,
         deadline,
+        hardStop: hardStop.hardStop,
         wait: inputs.wait,
         currentDeploymentConfiguration: checked.service.deploymentConfiguration,
         image,
     };
-    const facts = await deploy(clients, checked.engine, plan, timeline, { inputs: inputs.codeDeploy, checked: checked.codeDeploy });
+    const facts = await runEngine(clients, checked.engine, plan, inputs, timeline, poller);
     const decision = decideOutcome(facts);
     const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline);
     timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` });
@@ -93008,17 +93311,15 @@ async function run() {
     if (decision.outcome !== 'succeeded' && decision.outcome !== 'started')
         setFailed(decision.reason);
 }
-/** The engine the service and `strategy` chose does the deployment; each returns what it observed. */
-async function deploy(clients, engine, plan, timeline, codeDeploy) {
+/** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
+function runEngine(clients, engine, plan, inputs, timeline, poller) {
     switch (engine.kind) {
         case 'rolling':
-            return runRolling(clients, plan, timeline);
+            return runRolling(clients, plan, timeline, { poller });
         case 'ecs-native':
-            return runNative(clients, { ...plan, engine }, timeline);
+            return runNative(clients, { ...plan, engine }, timeline, { poller });
         case 'codedeploy':
-            if (!codeDeploy.checked)
-                throw new Error('The CodeDeploy engine runs only after its preflight checks passed.');
-            return runCodeDeploy(clients, { ...plan, engine, codeDeploy: codeDeploy.inputs, appSpec: codeDeploy.checked.appSpec }, timeline);
+            return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, { poller });
     }
 }
 /**
@@ -93055,11 +93356,12 @@ async function stopAfterFailedBuild(cluster, service, error) {
     await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)]);
     setFailed(`Image build or push failed; nothing in ECS was changed: ${headline}`);
 }
-/** Bad inputs or a failed preflight: report every problem; nothing in AWS was touched. */
-async function stopBeforeChange(cluster, service, title, problems) {
+/** Bad inputs, a failed preflight, or a deployment in progress that never ended: report every problem; nothing in
+ * AWS was changed. */
+async function stopBeforeChange(cluster, service, title, problems, outcome = 'failed') {
     for (const problem of problems.slice(0, 10))
         core_error(problem, { title: `ecs-safe-deploy: ${title}` });
-    setOutput('outcome', 'failed');
+    setOutput('outcome', outcome);
     await writeProblemsSummary(cluster || '?', service || '?', title, problems);
     setFailed(`${title[0].toUpperCase()}${title.slice(1)}; nothing was changed:\n${problems.map((p) => `- ${p}`).join('\n')}`);
 }

@@ -105,10 +105,14 @@ export function decodeCbor(data: Buffer): unknown {
     const major = byte >> 5
     const info = byte & 0x1f
     switch (major) {
-      case 0: return arg(info)
-      case 1: return -1 - arg(info)
-      case 2: return Buffer.from(chunks(2, info))
-      case 3: return chunks(3, info).toString('utf8')
+      case 0:
+        return arg(info)
+      case 1:
+        return -1 - arg(info)
+      case 2:
+        return Buffer.from(chunks(2, info))
+      case 3:
+        return chunks(3, info).toString('utf8')
       case 4: {
         const list: unknown[] = []
         if (info === 31) for (let x = read(); x !== BREAK; x = read()) list.push(x)

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util'
 import { startSandbox } from './index.js'
 
-const USAGE = `usage: npm run sandbox -- [--port 4566] [--time-scale 60] [--world FILE]
+const USAGE = `usage: npm run sandbox -- [--port 4566] [--time-scale 60] [--world FILE] [--github-port PORT+1]
           [--ecr-host HOST] [--ecr-proxy-endpoint URL] [--ecr-username USER] [--ecr-password PASSWORD]`
 
 function number(value: string | undefined, name: string, fallback: number): number {
@@ -22,6 +22,7 @@ async function main() {
       'ecr-proxy-endpoint': { type: 'string' },
       'ecr-username': { type: 'string' },
       'ecr-password': { type: 'string' },
+      'github-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -29,14 +30,19 @@ async function main() {
     console.log(USAGE)
     return
   }
-  const ecr = Object.fromEntries(Object.entries({
-    registryHost: values['ecr-host'],
-    proxyEndpoint: values['ecr-proxy-endpoint'],
-    username: values['ecr-username'],
-    password: values['ecr-password'],
-  }).filter(([, v]) => v !== undefined))
+  const ecr = Object.fromEntries(
+    Object.entries({
+      registryHost: values['ecr-host'],
+      proxyEndpoint: values['ecr-proxy-endpoint'],
+      username: values['ecr-username'],
+      password: values['ecr-password'],
+    }).filter(([, v]) => v !== undefined),
+  )
+  const port = number(values.port, 'port', 4566)
   const sandbox = await startSandbox({
-    port: number(values.port, 'port', 4566),
+    port,
+    // Next to the AWS port by default, so a fixed --port gives a fixed GITHUB_API_URL too.
+    githubPort: number(values['github-port'], 'github-port', port === 0 ? 0 : port + 1),
     timeScale: number(values['time-scale'], 'time-scale', 60),
     world: values.world,
     ecr,
@@ -49,15 +55,19 @@ async function main() {
   console.log(`export AWS_REGION=${sandbox.account.region}`)
   console.log('export AWS_ACCESS_KEY_ID=test')
   console.log('export AWS_SECRET_ACCESS_KEY=test')
+  console.log(`export GITHUB_API_URL=${sandbox.githubUrl}`)
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
     console.error(`sandbox: ${signal}, stopping`)
-    sandbox.stop().then(() => process.exit(0), (e: unknown) => {
-      console.error(e)
-      process.exit(1)
-    })
+    sandbox.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(e)
+        process.exit(1)
+      },
+    )
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))

@@ -25,9 +25,26 @@ const OPERATIONS = ['PutMetricAlarm', 'DescribeAlarms', 'SetAlarmState', 'Delete
 const MUTATING = new Set(['PutMetricAlarm', 'SetAlarmState', 'DeleteAlarms'])
 /** Echoed back as given by DescribeAlarms. */
 const CONFIG_MEMBERS = [
-  'AlarmDescription', 'ActionsEnabled', 'OKActions', 'AlarmActions', 'InsufficientDataActions', 'MetricName', 'Namespace',
-  'Statistic', 'ExtendedStatistic', 'Dimensions', 'Period', 'Unit', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold',
-  'ComparisonOperator', 'TreatMissingData', 'EvaluateLowSampleCountPercentile', 'Metrics', 'ThresholdMetricId',
+  'AlarmDescription',
+  'ActionsEnabled',
+  'OKActions',
+  'AlarmActions',
+  'InsufficientDataActions',
+  'MetricName',
+  'Namespace',
+  'Statistic',
+  'ExtendedStatistic',
+  'Dimensions',
+  'Period',
+  'Unit',
+  'EvaluationPeriods',
+  'DatapointsToAlarm',
+  'Threshold',
+  'ComparisonOperator',
+  'TreatMissingData',
+  'EvaluateLowSampleCountPercentile',
+  'Metrics',
+  'ThresholdMetricId',
 ]
 
 /** CloudWatch metric alarms whose state changes only when told (SetAlarmState, control API, world file). */
@@ -50,8 +67,10 @@ export class CloudWatch implements AwsService, AlarmBook {
   handle(operation: string, input: JsonObject): JsonObject {
     const r = new InputReader(input, 'MissingParameter', 'InvalidParameterValue')
     switch (operation) {
-      case 'PutMetricAlarm': return this.putMetricAlarm(input, r)
-      case 'DescribeAlarms': return this.describeAlarms(r)
+      case 'PutMetricAlarm':
+        return this.putMetricAlarm(input, r)
+      case 'DescribeAlarms':
+        return this.describeAlarms(r)
       case 'SetAlarmState': {
         const state = r.string('StateValue')
         this.setState(r.string('AlarmName'), checkState(state), r.string('StateReason'), r.string('StateReasonData', true))
@@ -113,7 +132,11 @@ export class CloudWatch implements AwsService, AlarmBook {
     const name = r.string('AlarmName')
     r.number('EvaluationPeriods')
     const op = r.string('ComparisonOperator')
-    if (!/^(GreaterThanOrEqualToThreshold|GreaterThanThreshold|LessThanThreshold|LessThanOrEqualToThreshold|LessThanLowerOrGreaterThanUpperThreshold|LessThanLowerThreshold|GreaterThanUpperThreshold)$/.test(op)) {
+    if (
+      !/^(GreaterThanOrEqualToThreshold|GreaterThanThreshold|LessThanThreshold|LessThanOrEqualToThreshold|LessThanLowerOrGreaterThanUpperThreshold|LessThanLowerThreshold|GreaterThanUpperThreshold)$/.test(
+        op,
+      )
+    ) {
       throw new AwsError('InvalidParameterValue', `Invalid value '${op}' for ComparisonOperator`)
     }
     for (const n of ['Period', 'Threshold', 'DatapointsToAlarm']) r.number(n, true)
@@ -141,7 +164,8 @@ export class CloudWatch implements AwsService, AlarmBook {
     if (state !== undefined) checkState(state)
     const types = r.strings('AlarmTypes')
     const wantMetric = !types || types.includes('MetricAlarm')
-    const list = [...this.alarms.keys()].sort()
+    const list = [...this.alarms.keys()]
+      .sort()
       .filter((n) => (!names || names.includes(n)) && (prefix === undefined || n.startsWith(prefix)))
       .filter((n) => state === undefined || this.alarms.get(n)?.state === state)
     const p = page(wantMetric ? list : [], r.string('NextToken', true), r.number('MaxRecords', true), 100, 'InvalidNextToken')
@@ -173,7 +197,10 @@ export class CloudWatch implements AwsService, AlarmBook {
 
 export function checkState(state: string): AlarmState {
   if (!ALARM_STATES.includes(state as AlarmState)) {
-    throw new AwsError('InvalidParameterValue', `1 validation error detected: Value '${state}' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]`)
+    throw new AwsError(
+      'InvalidParameterValue',
+      `1 validation error detected: Value '${state}' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]`,
+    )
   }
   return state as AlarmState
 }

@@ -1,9 +1,10 @@
 import { checkBehavior } from './behaviors.js'
 import { checkState, type AlarmState } from './cloudwatch.js'
 import type { HookExecutionView } from './codedeploy/index.js'
+import { FAULT_KINDS, type Fault, type FaultSpec } from './faults.js'
 import { checkHookRule } from './hooks.js'
-import type { AlarmView, Behavior, HookRule, JsonObject, Transition } from './types.js'
-import { FAULT_KINDS, type CallFilter, type CallRecord, type Fault, type FaultSpec, type ServiceName, type TransitionFilter, type World } from './world.js'
+import type { AlarmView, Behavior, HookRule, JsonObject, ServiceName, Transition } from './types.js'
+import type { CallFilter, CallRecord, TransitionFilter, World } from './world.js'
 
 export interface ClockView {
   /** Simulated epoch ms. */
@@ -85,7 +86,7 @@ export class SandboxControl {
     return this.world.services.cloudwatch.get(name)
   }
 
-  /** Make the next `count` matching calls fail, slow down or drop their connection. */
+  /** Make matching calls fail, slow down, lose their answer or hang: the next `count` once armed (`when`) and past `after`. */
   fault(spec: FaultSpec): Fault {
     return this.world.addFault(spec)
   }
@@ -152,20 +153,25 @@ export class ControlRouter {
   private dispatch(route: string, q: URLSearchParams, b: JsonObject): unknown {
     const c = this.control
     switch (route) {
-      case 'GET /_sandbox/health': return { ok: true, nowMs: c.now() }
-      case 'GET /_sandbox/clock': return c.clock()
+      case 'GET /_sandbox/health':
+        return { ok: true, nowMs: c.now() }
+      case 'GET /_sandbox/clock':
+        return c.clock()
       case 'POST /_sandbox/clock/advance':
         c.advance(num(b.seconds, 'seconds'))
         return c.clock()
-      case 'GET /_sandbox/behaviors': return c.behaviors()
+      case 'GET /_sandbox/behaviors':
+        return c.behaviors()
       case 'POST /_sandbox/behaviors':
         c.setBehavior(str(b.image, 'image'), b.behavior as Behavior)
         return c.behaviors()
-      case 'GET /_sandbox/hooks': return c.hooks()
+      case 'GET /_sandbox/hooks':
+        return c.hooks()
       case 'POST /_sandbox/hooks':
         c.setHook(str(b.target, 'target'), b.rule as HookRule)
         return c.hooks()
-      case 'GET /_sandbox/codedeploy/hook-executions': return c.hookExecutions(q.get('deploymentId') ?? undefined)
+      case 'GET /_sandbox/codedeploy/hook-executions':
+        return c.hookExecutions(q.get('deploymentId') ?? undefined)
       case 'POST /_sandbox/alarms/state':
         c.setAlarmState(str(b.name, 'name'), b.state as AlarmState, {
           reason: b.reason === undefined ? undefined : str(b.reason, 'reason'),
@@ -173,15 +179,18 @@ export class ControlRouter {
           afterSeconds: b.afterSeconds === undefined ? undefined : num(b.afterSeconds, 'afterSeconds'),
         })
         return c.alarm(str(b.name, 'name'))
-      case 'GET /_sandbox/faults': return c.faults()
+      case 'GET /_sandbox/faults':
+        return c.faults()
       case 'POST /_sandbox/faults':
         if (!FAULT_KINDS.includes(b.kind as Fault['kind'])) throw new Error(`kind must be one of ${FAULT_KINDS.join(', ')}`)
         return c.fault(b as unknown as FaultSpec)
       case 'DELETE /_sandbox/faults':
         c.clearFaults()
         return c.faults()
-      case 'GET /_sandbox/calls': return c.calls(callFilter(q))
-      case 'GET /_sandbox/transitions': return c.transitions({ kind: q.get('kind') ?? undefined, id: q.get('id') ?? undefined, state: q.get('state') ?? undefined })
+      case 'GET /_sandbox/calls':
+        return c.calls(callFilter(q))
+      case 'GET /_sandbox/transitions':
+        return c.transitions({ kind: q.get('kind') ?? undefined, id: q.get('id') ?? undefined, state: q.get('state') ?? undefined })
       case 'POST /_sandbox/reset':
         c.reset({ world: b.world === true })
         return { ok: true }

@@ -2,19 +2,7 @@ import { createHash } from 'node:crypto'
 import { parseImageRef } from './image-ref.js'
 import { epochSeconds, InputReader, page } from './input.js'
 import type { RegistrySnapshot } from './registry-mirror.js'
-import { AwsError, type Account, type AwsService, type ImageCatalog, type JsonObject, type SimClock } from './types.js'
-
-/** Where "sandbox ECR" lives and how to log in to it. A loopback registryHost is a real registry to mirror (registry-mirror.ts). */
-export interface EcrSettings {
-  /** Registry host (with port) whose images must exist in the sandbox ECR. Default `<account>.dkr.ecr.<region>.amazonaws.com`. */
-  registryHost?: string
-  /** GetAuthorizationToken's proxyEndpoint. Default `https://<registryHost>`. */
-  proxyEndpoint?: string
-  /** Docker login user. Default `AWS`. */
-  username?: string
-  /** Docker login password. Default `sandbox`. */
-  password?: string
-}
+import { AwsError, type Account, type AwsService, type EcrSettings, type ImageCatalog, type JsonObject, type SimClock } from './types.js'
 
 interface Image {
   digest: string
@@ -85,13 +73,20 @@ export class Ecr implements AwsService, ImageCatalog {
   handle(operation: string, input: JsonObject): JsonObject {
     const r = new InputReader(input)
     switch (operation) {
-      case 'CreateRepository': return this.createRepository(r)
-      case 'DescribeRepositories': return this.describeRepositories(r)
-      case 'GetAuthorizationToken': return this.getAuthorizationToken()
-      case 'PutImage': return this.putImage(r)
-      case 'DescribeImages': return this.describeImages(r)
-      case 'BatchGetImage': return this.batchGetImage(r)
-      case 'ListImages': return this.listImages(r)
+      case 'CreateRepository':
+        return this.createRepository(r)
+      case 'DescribeRepositories':
+        return this.describeRepositories(r)
+      case 'GetAuthorizationToken':
+        return this.getAuthorizationToken()
+      case 'PutImage':
+        return this.putImage(r)
+      case 'DescribeImages':
+        return this.describeImages(r)
+      case 'BatchGetImage':
+        return this.batchGetImage(r)
+      case 'ListImages':
+        return this.listImages(r)
     }
     throw new Error(`ECR operation ${operation} is not implemented`)
   }
@@ -137,7 +132,16 @@ export class Ecr implements AwsService, ImageCatalog {
     for (const r of held) {
       let image = repo.images.find((i) => i.digest === r.digest)
       if (!image) {
-        image = { digest: r.digest, tags: [], manifest: r.manifest, mediaType: r.mediaType, pushedAt: this.clock.now(), size: manifestSize(r.manifest), fromRegistry: true, registryTags: [] }
+        image = {
+          digest: r.digest,
+          tags: [],
+          manifest: r.manifest,
+          mediaType: r.mediaType,
+          pushedAt: this.clock.now(),
+          size: manifestSize(r.manifest),
+          fromRegistry: true,
+          registryTags: [],
+        }
         repo.images.push(image)
       }
       for (const tag of r.tags) {
@@ -199,11 +203,13 @@ export class Ecr implements AwsService, ImageCatalog {
 
   private getAuthorizationToken(): JsonObject {
     return {
-      authorizationData: [{
-        authorizationToken: Buffer.from(`${this.username}:${this.password}`).toString('base64'),
-        expiresAt: epochSeconds(this.clock.now() + 12 * 3600_000),
-        proxyEndpoint: this.proxyEndpoint,
-      }],
+      authorizationData: [
+        {
+          authorizationToken: Buffer.from(`${this.username}:${this.password}`).toString('base64'),
+          expiresAt: epochSeconds(this.clock.now() + 12 * 3600_000),
+          proxyEndpoint: this.proxyEndpoint,
+        },
+      ],
     }
   }
 
@@ -218,10 +224,16 @@ export class Ecr implements AwsService, ImageCatalog {
     const holder = tag ? repo.images.find((i) => i.tags.includes(tag)) : undefined
     let image = repo.images.find((i) => i.digest === digest)
     if (image && (tag ? holder === image : true)) {
-      throw new AwsError('ImageAlreadyExistsException', `Image with digest '${digest}'${tag ? ` and tag '${tag}'` : ''} already exists in the repository with name '${repo.name}' in registry with id '${this.account.accountId}'`)
+      throw new AwsError(
+        'ImageAlreadyExistsException',
+        `Image with digest '${digest}'${tag ? ` and tag '${tag}'` : ''} already exists in the repository with name '${repo.name}' in registry with id '${this.account.accountId}'`,
+      )
     }
     if (holder && repo.tagMutability === 'IMMUTABLE') {
-      throw new AwsError('ImageTagAlreadyExistsException', `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the repository is immutable.`)
+      throw new AwsError(
+        'ImageTagAlreadyExistsException',
+        `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the repository is immutable.`,
+      )
     }
     if (holder) holder.tags = holder.tags.filter((t) => t !== tag)
     if (!image) {
@@ -247,7 +259,8 @@ export class Ecr implements AwsService, ImageCatalog {
     if (digest && !/^sha256:[0-9a-f]{64}$/.test(digest)) return { failureCode: 'InvalidImageDigest', failureReason: 'Invalid image digest' }
     const byTag = tag ? repo.images.find((i) => i.tags.includes(tag)) : undefined
     const byDigest = digest ? repo.images.find((i) => i.digest === digest) : undefined
-    if (tag && digest && byTag && byDigest && byTag !== byDigest) return { failureCode: 'ImageTagDoesNotMatchDigest', failureReason: 'Invalid request parameters: image tag does not match digest' }
+    if (tag && digest && byTag && byDigest && byTag !== byDigest)
+      return { failureCode: 'ImageTagDoesNotMatchDigest', failureReason: 'Invalid request parameters: image tag does not match digest' }
     const found = digest ? byDigest : byTag
     if (!found || (tag && !byTag)) return { failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }
     return found
@@ -276,12 +289,15 @@ export class Ecr implements AwsService, ImageCatalog {
         const found = this.find(repo, id)
         if ('failureCode' in found) {
           if (found.failureCode !== 'ImageNotFound') throw new AwsError('InvalidParameterException', found.failureReason)
-          throw new AwsError('ImageNotFoundException', `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repo.name}' in the registry with id '${this.account.accountId}'`)
+          throw new AwsError(
+            'ImageNotFoundException',
+            `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repo.name}' in the registry with id '${this.account.accountId}'`,
+          )
         }
         return found
       })
     } else {
-      const status = (new InputReader(r.object('filter') ?? {}).string('tagStatus', true) ?? 'ANY')
+      const status = new InputReader(r.object('filter') ?? {}).string('tagStatus', true) ?? 'ANY'
       images = repo.images.filter((i) => status === 'ANY' || (status === 'TAGGED') === i.tags.length > 0)
     }
     const p = page(images, r.string('nextToken', true), r.number('maxResults', true), 1000, 'InvalidParameterException')
@@ -322,7 +338,7 @@ function manifestMediaType(manifest: string): string {
     const m = JSON.parse(manifest) as { mediaType?: unknown }
     return typeof m.mediaType === 'string' ? m.mediaType : MANIFEST_V2
   } catch {
-    throw new AwsError('InvalidParameterException', 'Invalid parameter at \'imageManifest\': the manifest is not valid JSON')
+    throw new AwsError('InvalidParameterException', "Invalid parameter at 'imageManifest': the manifest is not valid JSON")
   }
 }
 

@@ -1,14 +1,18 @@
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import type { GitHubControl } from './github/control.js'
 import { ControlRouter, SandboxControl } from './control.js'
-import type { EcrSettings } from './ecr.js'
+import { startGitHubApi } from './github/server.js'
 import { createSandboxServer } from './server.js'
-import type { Account } from './types.js'
+import type { Account, EcrSettings } from './types.js'
 import { World } from './world.js'
 import { checkWorldSpec, readWorldFile, seedWorld, type WorldSpec } from './world-file.js'
 
 export type { SandboxControl } from './control.js'
 export type { WorldSpec } from './world-file.js'
-export type { CallRecord, FaultSpec, FaultKind, ServiceName } from './world.js'
+export type { CallRecord } from './world.js'
+export type { FaultKind, FaultPhase, FaultSpec } from './faults.js'
+export type { ServiceName } from './types.js'
+export type { GitHubControl, GitHubCallRecord, GitHubFault, GitHubFaultSpec, GitHubOperation } from './github/control.js'
 
 export interface SandboxOptions {
   /** TCP port on 127.0.0.1; 0 (default) = any free port. */
@@ -19,6 +23,8 @@ export interface SandboxOptions {
   world?: WorldSpec | string
   /** Overrides the world file's `ecr` settings. */
   ecr?: EcrSettings
+  /** TCP port of the GitHub API emulator on 127.0.0.1; 0 (default) = any free port. */
+  githubPort?: number
 }
 
 export interface Sandbox {
@@ -27,6 +33,11 @@ export interface Sandbox {
   control: SandboxControl
   /** Region and account id every ARN uses (from the world, default us-east-1 / 123456789012). */
   account: Account
+  /** `http://127.0.0.1:PORT` of the GitHub API emulator, for GITHUB_API_URL or Octokit's `baseUrl`. */
+  githubUrl: string
+  /** Control handle of the GitHub API emulator (call log, faults, deployments). */
+  github: GitHubControl
+  /** Stops both servers. */
   stop(): Promise<void>
 }
 
@@ -48,7 +59,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     world.replaceServices()
     seedWorld(world, load())
   })
-  const server = createSandboxServer(world, new ControlRouter(control))
+  const hung = new Set<Socket>()
+  const server = createSandboxServer(world, new ControlRouter(control), hung)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
@@ -66,16 +78,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }, STEP_INTERVAL_MS)
   timer.unref()
   const { port } = server.address() as AddressInfo
+  // GitHub's timestamps follow the simulated clock, as AWS's do.
+  const github = await startGitHubApi({ port: options.githubPort ?? 0, now: () => world.clock.now() }).catch((e: unknown) => {
+    clearInterval(timer)
+    server.close()
+    throw e
+  })
   return {
     url: `http://127.0.0.1:${port}`,
     control,
     account: world.account,
+    githubUrl: github.url,
+    github: github.control,
     stop: async () => {
       clearInterval(timer)
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      for (const socket of hung) socket.destroy()
+      await Promise.all([
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
+        github.stop(),
+      ])
     },
   }
 }

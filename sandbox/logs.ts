@@ -53,11 +53,16 @@ export class Logs implements AwsService, LogSink {
         group.streams.set(name, { name, createdAt: this.clock.now(), events: [] })
         return {}
       }
-      case 'PutLogEvents': return this.putLogEvents(r)
-      case 'GetLogEvents': return this.getLogEvents(r)
-      case 'FilterLogEvents': return this.filterLogEvents(r)
-      case 'DescribeLogGroups': return this.describeLogGroups(r)
-      case 'DescribeLogStreams': return this.describeLogStreams(r)
+      case 'PutLogEvents':
+        return this.putLogEvents(r)
+      case 'GetLogEvents':
+        return this.getLogEvents(r)
+      case 'FilterLogEvents':
+        return this.filterLogEvents(r)
+      case 'DescribeLogGroups':
+        return this.describeLogGroups(r)
+      case 'DescribeLogStreams':
+        return this.describeLogStreams(r)
     }
     throw new Error(`Logs operation ${operation} is not implemented`)
   }
@@ -70,12 +75,19 @@ export class Logs implements AwsService, LogSink {
     if (createGroup && !this.groups.has(group)) this.createGroup(group)
     const g = this.group(group)
     if (!g.streams.has(stream)) g.streams.set(stream, { name: stream, createdAt: this.clock.now(), events: [] })
-    this.append(g.streams.get(stream) as Stream, events)
+    // The awslogs driver sends no empty lines (PutLogEvents refuses an empty message).
+    this.append(
+      g.streams.get(stream) as Stream,
+      events.filter((e) => e.message !== ''),
+    )
   }
 
   private createGroup(name: string) {
     if (!/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name)) {
-      throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`)
+      throw new AwsError(
+        'InvalidParameterException',
+        `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
+      )
     }
     if (this.groups.has(name)) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists')
     this.groups.set(name, { name, createdAt: this.clock.now(), streams: new Map() })
@@ -88,7 +100,7 @@ export class Logs implements AwsService, LogSink {
   }
 
   private stream(r: InputReader): Stream {
-    const group = this.group(r.string('logGroupName', true) ?? groupFromIdentifier(r.string('logGroupIdentifier')))
+    const group = this.group(groupNameOf(r))
     const s = group.streams.get(r.string('logStreamName'))
     if (!s) throw new AwsError('ResourceNotFoundException', 'The specified log stream does not exist.')
     return s
@@ -148,7 +160,7 @@ export class Logs implements AwsService, LogSink {
   }
 
   private filterLogEvents(r: InputReader): JsonObject {
-    const group = this.group(r.string('logGroupName', true) ?? groupFromIdentifier(r.string('logGroupIdentifier')))
+    const group = this.group(groupNameOf(r))
     const names = r.strings('logStreamNames')
     const prefix = r.string('logStreamNamePrefix', true)
     if (names && prefix !== undefined) throw new AwsError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix are mutually exclusive.')
@@ -187,12 +199,11 @@ export class Logs implements AwsService, LogSink {
   }
 
   private describeLogStreams(r: InputReader): JsonObject {
-    const group = this.group(r.string('logGroupName', true) ?? groupFromIdentifier(r.string('logGroupIdentifier')))
+    const group = this.group(groupNameOf(r))
     const prefix = r.string('logStreamNamePrefix', true) ?? ''
     const byTime = r.string('orderBy', true) === 'LastEventTime'
     const last = (s: Stream) => s.events.at(-1)?.timestamp ?? 0
-    const streams = [...group.streams.values()].filter((s) => s.name.startsWith(prefix))
-      .sort((a, b) => (byTime ? last(a) - last(b) : a.name.localeCompare(b.name)))
+    const streams = [...group.streams.values()].filter((s) => s.name.startsWith(prefix)).sort((a, b) => (byTime ? last(a) - last(b) : a.name.localeCompare(b.name)))
     if (r.boolean('descending')) streams.reverse()
     const p = page(streams, r.string('nextToken', true), r.number('limit', true), 50, 'InvalidParameterException')
     return {
@@ -210,8 +221,13 @@ export class Logs implements AwsService, LogSink {
   }
 }
 
-/** logGroupIdentifier is a name or an ARN (`arn:aws:logs:…:log-group:NAME[:*]`). */
-function groupFromIdentifier(id: string): string {
-  const m = /:log-group:([^:]+)/.exec(id)
-  return m ? m[1] : id
+/** The log group of a request: "You must include one of these two parameters, but you can't include both." */
+function groupNameOf(r: InputReader): string {
+  const name = r.string('logGroupName', true)
+  const id = r.string('logGroupIdentifier', true)
+  if ((name === undefined) === (id === undefined)) {
+    throw new AwsError('InvalidParameterException', 'You must include one of logGroupIdentifier or logGroupName, but not both.')
+  }
+  // logGroupIdentifier is a name or an ARN (`arn:aws:logs:…:log-group:NAME[:*]`).
+  return name ?? /:log-group:([^:]+)/.exec(id as string)?.[1] ?? (id as string)
 }

@@ -1,11 +1,7 @@
 import type { AwsService, JsonObject } from './types.js'
 
 /** `has` and `handle` for a service whose operations are a table of functions of one context. */
-export function operationTable<C>(
-  service: string,
-  operations: Record<string, (ctx: C, input: JsonObject) => JsonObject>,
-  ctx: C,
-): Pick<AwsService, 'has' | 'handle'> {
+export function operationTable<C>(service: string, operations: Record<string, (ctx: C, input: JsonObject) => JsonObject>, ctx: C): Pick<AwsService, 'has' | 'handle'> {
   return {
     has: (operation) => Object.hasOwn(operations, operation),
     handle(operation, input) {

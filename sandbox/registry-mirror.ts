@@ -1,7 +1,7 @@
 // Sandbox ECR backed by a real local registry (scripts/docker-env.sh): what was pushed there is read through the
 // registry's HTTP API, so ECR's answers and ECS's pulls match the registry. The AWS services are synchronous, so the
 // server awaits refresh() before it dispatches a request, and Ecr.applyRegistry merges the result into ECR's state.
-import type { EcrSettings } from './ecr.js'
+import type { EcrSettings } from './types.js'
 
 /** One manifest the registry holds. */
 export interface RegistryImage {

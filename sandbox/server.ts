@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeCbor, Double, encodeCbor, EpochSeconds } from './cbor.js'
 import type { ControlRouter } from './control.js'
-import { AwsError, type JsonObject } from './types.js'
-import type { Fault, ServiceName, World } from './world.js'
+import { faultError } from './faults.js'
+import { handleChecked } from './model/index.js'
+import { AwsError, type JsonObject, type ServiceName } from './types.js'
+import type { CallRecord, World } from './world.js'
 
 const JSON_VERSION: Record<ServiceName, string> = { ecs: '1.1', ecr: '1.1', logs: '1.1', cloudwatch: '1.0', codedeploy: '1.1' }
-
-/** Errors a fault injects, by kind. */
-const FAULT_ERRORS: Partial<Record<Fault['kind'], AwsError>> = {
-  throttling: new AwsError('ThrottlingException', 'Rate exceeded', 400),
-  'server-error': new AwsError('ServerException', 'Internal server error (injected by the sandbox)', 500),
-  unavailable: new AwsError('ServiceUnavailableException', 'Service unavailable (injected by the sandbox)', 503),
-}
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -45,10 +41,13 @@ function cborTypes(value: unknown, key = ''): unknown {
 /** Smithy RPCv2 CBOR: `POST /service/<Service>/operation/<Operation>` (the AWS CLI v2 / newer botocore for CloudWatch). */
 const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/
 
-/** The HTTP front: the AWS JSON protocols on `POST /` and the control API under `/_sandbox/`. */
-export function createSandboxServer(world: World, control: ControlRouter): Server {
+/**
+ * The HTTP front: the AWS JSON protocols on `POST /` and the control API under `/_sandbox/`. The sockets of calls
+ * a `hang` fault holds are kept in `hung` until their client gives up, for the owner to destroy when it stops.
+ */
+export function createSandboxServer(world: World, control: ControlRouter, hung: Set<Socket>): Server {
   return createServer((req, res) => {
-    handle(world, control, req, res).catch((e: unknown) => {
+    handle(world, control, req, res, hung).catch((e: unknown) => {
       console.error('sandbox: request failed:', e)
       if (!res.headersSent) send(res, 500, { __type: 'ServerException', message: String((e as Error).message ?? e) }, { 'content-type': 'application/x-amz-json-1.1' })
       else res.destroy()
@@ -56,7 +55,7 @@ export function createSandboxServer(world: World, control: ControlRouter): Serve
   })
 }
 
-async function handle(world: World, control: ControlRouter, req: IncomingMessage, res: ServerResponse) {
+async function handle(world: World, control: ControlRouter, req: IncomingMessage, res: ServerResponse, hung: Set<Socket>) {
   const raw = await readBody(req)
   // Services answer synchronously, so what the real registry holds is read before the request is dispatched.
   await world.registry?.refresh()
@@ -67,10 +66,10 @@ async function handle(world: World, control: ControlRouter, req: IncomingMessage
     send(res, out.status, out.body, { 'content-type': 'application/json' })
     return
   }
-  await handleAws(world, req, res, url.pathname, raw)
+  await handleAws(world, req, res, url.pathname, raw, hung)
 }
 
-async function handleAws(world: World, req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer) {
+async function handleAws(world: World, req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer, hung: Set<Socket>) {
   const requestId = randomUUID()
   const cborPath = CBOR_PATH.exec(path)
   const cbor = cborPath !== null
@@ -118,30 +117,57 @@ async function handleAws(world: World, req: IncomingMessage, res: ServerResponse
     }
   }
 
+  // A phase the world has reached by now arms the faults waiting for it before this call picks one.
+  syncOrNow(world)
   const fault = world.takeFault(name, operation)
-  if (fault?.kind === 'latency') await sleep(fault.latencyMs)
+  if (fault?.kind === 'latency') await sleep(fault.latencyMs as number)
   const simMs = syncOrNow(world)
-  const record = (status: number, errorCode?: string) =>
-    world.recordCall({ service: name, operation, params: input, simMs, wallMs: Date.now(), status, errorCode, mutating, fault: fault?.kind })
+  const record = (status: number, errorCode?: string, applied?: CallRecord['applied']) =>
+    world.recordCall({
+      service: name,
+      operation,
+      params: input,
+      simMs,
+      wallMs: Date.now(),
+      status,
+      errorCode,
+      mutating,
+      fault: fault?.kind,
+      faultId: fault?.id,
+      ...(applied ? { applied } : {}),
+    })
 
   if (fault?.kind === 'drop') {
     record(0, 'ConnectionDropped')
     req.socket.destroy()
     return
   }
-  const injected = fault && FAULT_ERRORS[fault.kind]
+  if (fault?.kind === 'hang') {
+    record(0, 'NoAnswer')
+    hung.add(req.socket)
+    req.socket.once('close', () => hung.delete(req.socket))
+    return
+  }
+  const injected = fault && faultError(fault)
   if (parseError || injected) {
     const err = fail((parseError ?? injected) as AwsError)
     record(err.status, err.code)
     return
   }
+  // Applied, then the answer never leaves: the client sees a network error, and its retry meets the changed world.
+  const loseAnswer = (applied: CallRecord['applied']) => {
+    record(0, 'AnswerLost', applied)
+    req.socket.destroy()
+  }
   try {
-    const out = service.handle(operation, input)
+    const out = handleChecked(service, operation, input)
+    if (fault?.kind === 'lost-answer') return loseAnswer({ status: 200 })
     send(res, 200, out, headers, cbor)
     record(200)
   } catch (e) {
     const err = e instanceof AwsError ? e : new AwsError('ServerException', `Sandbox error in ${name}.${operation}: ${(e as Error).message}`, 500)
     if (!(e instanceof AwsError)) console.error(`sandbox: ${name}.${operation} threw:`, e)
+    if (fault?.kind === 'lost-answer') return loseAnswer({ status: err.status, errorCode: err.code })
     fail(err)
     record(err.status, err.code)
   }

@@ -22,6 +22,9 @@ export interface SimClock {
 
 export type JsonObject = Record<string, unknown>
 
+/** The emulated AWS services, as the call log, faults and world files name them. */
+export type ServiceName = 'ecs' | 'ecr' | 'cloudwatch' | 'logs' | 'codedeploy'
+
 /** One emulated AWS service, reached through `X-Amz-Target: <targetPrefix>.<Operation>`. */
 export interface AwsService {
   /** e.g. `AmazonEC2ContainerServiceV20141113`. */
@@ -89,6 +92,18 @@ export interface LogSink {
 export interface Account {
   region: string
   accountId: string
+}
+
+/** Where "sandbox ECR" lives and how to log in to it. A loopback registryHost is a real registry to mirror (registry-mirror.ts). */
+export interface EcrSettings {
+  /** Registry host (with port) whose images must exist in the sandbox ECR. Default `<account>.dkr.ecr.<region>.amazonaws.com`. */
+  registryHost?: string
+  /** GetAuthorizationToken's proxyEndpoint. Default `https://<registryHost>`. */
+  proxyEndpoint?: string
+  /** Docker login user. Default `AWS`. */
+  username?: string
+  /** Docker login password. Default `sandbox`. */
+  password?: string
 }
 
 /** A state change worth telling tests and the benchmark about, stamped with both clocks. */

@@ -4,9 +4,9 @@ import { checkBehavior } from './behaviors.js'
 import { checkState, type AlarmState } from './cloudwatch.js'
 import { generatedManifest } from './ecr.js'
 import { checkHookRule } from './hooks.js'
-import type { EcrSettings } from './ecr.js'
-import { AwsError, type Behavior, type HookRule, type JsonObject } from './types.js'
-import type { ServiceName, World } from './world.js'
+import { handleChecked } from './model/index.js'
+import { AwsError, type Behavior, type EcrSettings, type HookRule, type JsonObject, type ServiceName } from './types.js'
+import type { World } from './world.js'
 
 /** A world to start from. Each list holds inputs of the named API operation, so a world file cannot drift from the API. */
 export interface WorldSpec {
@@ -36,7 +36,21 @@ export interface WorldSpec {
   codeDeploy?: { applications?: JsonObject[]; deploymentGroups?: JsonObject[]; deploymentConfigs?: JsonObject[] }
 }
 
-const TOP_LEVEL = new Set(['region', 'accountId', 'ecr', 'clusters', 'taskDefinitions', 'services', 'repositories', 'images', 'alarms', 'logGroups', 'behaviors', 'hooks', 'codeDeploy'])
+const TOP_LEVEL = new Set([
+  'region',
+  'accountId',
+  'ecr',
+  'clusters',
+  'taskDefinitions',
+  'services',
+  'repositories',
+  'images',
+  'alarms',
+  'logGroups',
+  'behaviors',
+  'hooks',
+  'codeDeploy',
+])
 const CODE_DEPLOY_KEYS = new Set(['applications', 'deploymentGroups', 'deploymentConfigs'])
 
 /** Reads a JSON or YAML world file (YAML is a superset of JSON, so one parser reads both). */
@@ -78,7 +92,7 @@ export function checkWorldSpec(spec: unknown, where = 'world'): WorldSpec {
 export function seedWorld(world: World, spec: WorldSpec): void {
   const call = (service: ServiceName, operation: string, input: JsonObject, what: string) => {
     try {
-      return world.services.byName(service).handle(operation, input)
+      return handleChecked(world.services.byName(service), operation, input)
     } catch (e) {
       const code = e instanceof AwsError ? `${e.code}: ` : ''
       throw new Error(`world: ${what}: ${operation} failed: ${code}${(e as Error).message}`)

@@ -2,14 +2,13 @@ import { Hooks } from './hooks.js'
 import { Behaviors } from './behaviors.js'
 import { Clock } from './clock.js'
 import { CloudWatch } from './cloudwatch.js'
-import { Ecr, type EcrSettings } from './ecr.js'
+import { Ecr } from './ecr.js'
 import { createCodeDeployService, type CodeDeployService } from './codedeploy/index.js'
 import { createEcsService, type EcsService } from './ecs/index.js'
+import { FaultBook, type Fault, type FaultKind, type FaultSpec } from './faults.js'
 import { Logs } from './logs.js'
 import { RegistryMirror, registryAccess } from './registry-mirror.js'
-import type { Account, AwsService, JsonObject, SimClock, Transition, TransitionLog } from './types.js'
-
-export type ServiceName = 'ecs' | 'ecr' | 'cloudwatch' | 'logs' | 'codedeploy'
+import type { Account, AwsService, EcrSettings, JsonObject, ServiceName, SimClock, Transition, TransitionLog } from './types.js'
 
 export const TARGET_PREFIXES: Record<ServiceName, string> = {
   ecs: 'AmazonEC2ContainerServiceV20141113',
@@ -17,28 +16,6 @@ export const TARGET_PREFIXES: Record<ServiceName, string> = {
   cloudwatch: 'GraniteServiceVersion20100801',
   logs: 'Logs_20140328',
   codedeploy: 'CodeDeploy_20141006',
-}
-
-export type FaultKind = 'throttling' | 'server-error' | 'unavailable' | 'latency' | 'drop'
-export const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 'unavailable', 'latency', 'drop']
-
-export interface FaultSpec {
-  /** Operation name (`UpdateService`); omitted = every operation. */
-  operation?: string
-  /** Only this service's calls; omitted = any service. */
-  service?: ServiceName
-  kind: FaultKind
-  /** How many matching calls it affects (default 1). */
-  count?: number
-  /** For `latency`: added wall-clock delay (default 1000). */
-  latencyMs?: number
-}
-
-export interface Fault extends Required<Pick<FaultSpec, 'kind' | 'count'>> {
-  id: number
-  operation?: string
-  service?: ServiceName
-  latencyMs?: number
 }
 
 /** One API request as the sandbox saw it. */
@@ -50,12 +27,15 @@ export interface CallRecord {
   /** Simulated epoch ms when the request arrived. */
   simMs: number
   wallMs: number
-  /** HTTP status sent (0 when the connection was dropped). */
+  /** HTTP status sent (0 when nothing was: `drop`, `lost-answer`, `hang`). */
   status: number
   errorCode?: string
   mutating: boolean
-  /** The injected fault that shaped this call, if any. */
+  /** The injected fault that shaped this call, if any, and its id. */
   fault?: FaultKind
+  faultId?: number
+  /** For `lost-answer`: what the call did, though its answer never left. */
+  applied?: { status: number; errorCode?: string }
 }
 
 export interface CallFilter {
@@ -120,11 +100,13 @@ export class World {
   private stepping = false
   private calls: CallRecord[] = []
   private seq = 0
-  private faults: Fault[] = []
-  private faultSeq = 0
+  private readonly faults = new FaultBook(Object.keys(TARGET_PREFIXES) as ServiceName[])
   private transitionList: Transition[] = []
   private readonly transitionLog: TransitionLog = {
-    record: (t) => this.transitionList.push({ ...t, simMs: this.currentMs, wallMs: Date.now() }),
+    record: (t) => {
+      this.transitionList.push({ ...t, simMs: this.currentMs, wallMs: Date.now() })
+      this.faults.observe(t)
+    },
   }
 
   constructor(private readonly options: WorldOptions) {
@@ -185,59 +167,50 @@ export class World {
   }
 
   addFault(spec: FaultSpec): Fault {
-    if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(', ')}; got ${String(spec.kind)}`)
-    if (spec.service !== undefined && !(spec.service in TARGET_PREFIXES)) throw new Error(`fault service must be one of ${Object.keys(TARGET_PREFIXES).join(', ')}`)
-    const count = spec.count ?? 1
-    if (!Number.isInteger(count) || count < 1) throw new Error('fault count must be an integer >= 1')
-    const fault: Fault = { id: ++this.faultSeq, kind: spec.kind, count, operation: spec.operation, service: spec.service }
-    if (spec.kind === 'latency') fault.latencyMs = spec.latencyMs ?? 1000
-    this.faults.push(fault)
-    return { ...fault }
+    return this.faults.add(spec)
   }
 
   listFaults(): Fault[] {
-    return this.faults.map((f) => ({ ...f }))
+    return this.faults.list()
   }
 
   clearFaults(): void {
-    this.faults = []
+    this.faults.clear()
   }
 
-  /** The first fault matching a call, used up by one. */
+  /** The first started fault matching a call, used up by one. */
   takeFault(service: ServiceName, operation: string): Fault | undefined {
-    const f = this.faults.find((x) => (x.service === undefined || x.service === service) && (x.operation === undefined || x.operation === operation))
-    if (!f) return undefined
-    f.count--
-    if (f.count === 0) this.faults = this.faults.filter((x) => x !== f)
-    return { ...f }
+    return this.faults.take(service, operation)
   }
 
   recordCall(call: Omit<CallRecord, 'seq'>): CallRecord {
     const record = { seq: ++this.seq, ...call }
     this.calls.push(record)
+    if (call.status === 200) this.faults.succeeded(call.service, call.operation)
     return record
   }
 
   listCalls(filter: CallFilter = {}): CallRecord[] {
-    return this.calls.filter((c) =>
-      (filter.service === undefined || c.service === filter.service) &&
-      (filter.operation === undefined || c.operation === filter.operation) &&
-      (filter.mutating === undefined || c.mutating === filter.mutating) &&
-      (filter.since === undefined || c.seq > filter.since) &&
-      (filter.failed === undefined || (c.status >= 400 || c.status === 0) === filter.failed))
+    return this.calls.filter(
+      (c) =>
+        (filter.service === undefined || c.service === filter.service) &&
+        (filter.operation === undefined || c.operation === filter.operation) &&
+        (filter.mutating === undefined || c.mutating === filter.mutating) &&
+        (filter.since === undefined || c.seq > filter.since) &&
+        (filter.failed === undefined || (c.status >= 400 || c.status === 0) === filter.failed),
+    )
   }
 
   listTransitions(filter: TransitionFilter = {}): Transition[] {
-    return this.transitionList.filter((t) =>
-      (filter.kind === undefined || t.kind === filter.kind) &&
-      (filter.id === undefined || t.id === filter.id) &&
-      (filter.state === undefined || t.state === filter.state))
+    return this.transitionList.filter(
+      (t) => (filter.kind === undefined || t.kind === filter.kind) && (filter.id === undefined || t.id === filter.id) && (filter.state === undefined || t.state === filter.state),
+    )
   }
 
   /** Forget calls, faults and transitions. */
   clearLogs(): void {
     this.calls = []
-    this.faults = []
+    this.faults.clear()
     this.transitionList = []
   }
 }

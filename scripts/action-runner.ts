@@ -36,7 +36,10 @@ export interface RunOptions {
 
 /** The messages of the error annotations a run printed, one per line. */
 export const errorAnnotations = (run: ActionRun): string =>
-  run.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n')
+  run.commands
+    .filter((c) => c.command === 'error')
+    .map((c) => c.message)
+    .join('\n')
 
 /** Parses the GITHUB_OUTPUT / GITHUB_STATE file format (`name<<delimiter\nvalue\ndelimiter`). */
 export function parseEnvFile(text: string): Record<string, string> {
@@ -95,9 +98,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     GITHUB_WORKSPACE: repoRoot,
     RUNNER_TEMP: dir,
     ...Object.fromEntries(Object.entries(files).map(([key, name]) => [key, join(dir, name)])),
-    ...Object.fromEntries(
-      Object.entries(options.inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]),
-    ),
+    ...Object.fromEntries(Object.entries(options.inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value])),
     ...options.env,
   }
   const child = spawn(node24, [...(options.nodeArgs ?? []), options.entry ?? join(repoRoot, 'dist', 'index.js')], { env, cwd: repoRoot })

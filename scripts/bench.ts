@@ -40,7 +40,12 @@ async function release(sandbox: Sandbox, behavior: 'healthy' | 'crash'): Promise
   return `${ECR}/web:${name}`
 }
 
-async function deploy(sandbox: Sandbox, image: string, inputs: Record<string, string>, onLine?: (line: string, at: number) => void): Promise<{ run: ActionRun; startedAt: number; peakKiB: number; calls: number }> {
+async function deploy(
+  sandbox: Sandbox,
+  image: string,
+  inputs: Record<string, string>,
+  onLine?: (line: string, at: number) => void,
+): Promise<{ run: ActionRun; startedAt: number; peakKiB: number; calls: number }> {
   sandbox.control.reset()
   const memoryFile = join(scratch, `peak-${tag}`)
   const startedAt = Date.now()
@@ -88,10 +93,13 @@ async function alarmToRollback(sandbox: Sandbox): Promise<Sample> {
     if (baking || !/── bake/.test(line)) return
     baking = true
     // At a random moment mid-bake, so the measure includes the bake's polling cadence, not its first look.
-    setTimeout(() => {
-      alarmAt = Date.now()
-      sandbox.control.setAlarmState('web-5xx', 'ALARM', { reason: 'bench' })
-    }, 3_000 + Math.random() * 4_000)
+    setTimeout(
+      () => {
+        alarmAt = Date.now()
+        sandbox.control.setAlarmState('web-5xx', 'ALARM', { reason: 'bench' })
+      },
+      3_000 + Math.random() * 4_000,
+    )
   })
   sandbox.control.setAlarmState('web-5xx', 'OK', { reason: 'bench reset' })
   if (run.outputs.outcome !== 'rolled-back') throw new Error(`expected rolled-back, got ${run.outputs.outcome}`)
@@ -115,10 +123,13 @@ async function canaryAlarmToStop(sandbox: Sandbox): Promise<Sample> {
     onLine: (line) => {
       if (baking || !/── bake/.test(line)) return
       baking = true
-      setTimeout(() => {
-        alarmAt = Date.now()
-        sandbox.control.setAlarmState('web-cd-5xx', 'ALARM', { reason: 'bench' })
-      }, 3_000 + Math.random() * 4_000)
+      setTimeout(
+        () => {
+          alarmAt = Date.now()
+          sandbox.control.setAlarmState('web-cd-5xx', 'ALARM', { reason: 'bench' })
+        },
+        3_000 + Math.random() * 4_000,
+      )
     },
   })
   sandbox.control.setAlarmState('web-cd-5xx', 'OK', { reason: 'bench reset' })
@@ -163,6 +174,10 @@ row('alarm in ALARM during bake → rollback requested (median)', `${median(alar
 row('alarm during CodeDeploy canary bake → StopDeployment (median)', `${median(canary.map((s) => s.ms))} ms`, '≤ 2000 ms', median(canary.map((s) => s.ms)) <= 2000)
 const rate = perMinute(slow)[0]
 row(`API calls per minute, ${Math.round(slow[0].wallMs / 1000)} s rollout at time scale 1`, rate.toFixed(1), '≤ 30', rate <= 30)
-console.log(`${'  (the same rate in the few-second runs above, which poll at 1 s)'.padEnd(58)} ${median(perMinute([...done, ...failed])).toFixed(1).padStart(12)}`)
+console.log(
+  `${'  (the same rate in the few-second runs above, which poll at 1 s)'.padEnd(58)} ${median(perMinute([...done, ...failed]))
+    .toFixed(1)
+    .padStart(12)}`,
+)
 console.log(`${'peak memory of the action (max RSS)'.padEnd(58)} ${`${(Math.max(...all.map((s) => s.peakKiB)) / 1024).toFixed(1)} MiB`.padStart(12)}`)
 rmSync(scratch, { recursive: true, force: true })

@@ -1,7 +1,7 @@
 // The action's entry point (dist/index.js after bundling). The runner runs it twice: as the main step and, after the
 // job's other steps, as the post step (`runs.post`), which ends the ECR login the main step may have left.
 import * as core from '@actions/core'
-import { logoutFromEcr } from './ecr-login.js'
+import { logoutFromEcr } from './build/ecr-login.js'
 import { run } from './main.js'
 import { isPostStep, markMainStep, savedEcrLogin } from './state-helper.js'
 

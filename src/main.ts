@@ -1,29 +1,30 @@
 // Orchestrates one run: inputs → preflight → (build and push the image) → (wait for a deployment already in
-// progress) → rolling deployment → outcome → reports. Nothing in ECS changes before preflight and the build have
-// passed.
+// progress) → the engine the service chose → outcome → diagnosis → reports. Nothing in ECS changes before preflight
+// and the build have passed, and the run's deadline bounds every AWS call, so it always ends with an outcome.
 import * as core from '@actions/core'
-import { createClients, type Clients } from './aws-clients.js'
-import { buildAndPush, type BuiltImage } from './build-image.js'
-import { getInputs, InputError, type BuildInputs, type CodeDeployInputs, type Inputs } from './context.js'
-import { diagnose } from './diagnose.js'
-import { formatDuration } from './duration.js'
-import { runCodeDeploy } from './deploy-codedeploy.js'
-import { runNative } from './deploy-native.js'
-import { runRolling, type RollingPlan } from './deploy-rolling.js'
-import type { Engine } from './engine.js'
-import type { DeploymentFacts } from './facts.js'
-import { decideOutcome } from './outcome.js'
-import { revisionOf } from './register.js'
-import type { CodeDeployChecked } from './preflight-codedeploy.js'
-import { ecrClientIn, preflight, PreflightError, type PushTarget } from './preflight.js'
-import { loginToEcr, logoutFromEcr } from './ecr-login.js'
-import { renderTaskDefinition } from './render.js'
+import { revisionOf } from './aws/arn.js'
+import { createClients, type Clients } from './aws/clients.js'
+import { Deadline, HARD_STOP_AFTER_TIMEOUT_MS } from './aws/deadline.js'
+import { buildAndPush, type BuiltImage } from './build/build-image.js'
+import { loginToEcr, logoutFromEcr } from './build/ecr-login.js'
+import type { DeploymentFacts } from './core/facts.js'
+import { decideOutcome } from './core/outcome.js'
+import type { DeployPlan } from './core/plan.js'
+import { Timeline, type Outcome } from './core/timeline.js'
+import { runCodeDeploy } from './engines/codedeploy/run.js'
+import { runNative } from './engines/ecs-native/run.js'
+import { runRolling } from './engines/rolling/run.js'
+import { getInputs, InputError, type BuildInputs, type Inputs } from './inputs/context.js'
+import { formatDuration } from './inputs/duration.js'
+import { ecrClientIn, preflight, PreflightError, type Preflight, type PushTarget } from './preflight/preflight.js'
+import { renderTaskDefinition } from './render/task-definition.js'
 import { annotate } from './report/annotations.js'
 import { attachLogReporter } from './report/log.js'
 import { setOutputs } from './report/outputs.js'
 import { writeProblemsSummary, writeSummary } from './report/summary.js'
-import { Timeline } from './timeline.js'
-import { waitForIdle } from './watch.js'
+import { diagnose } from './watch/diagnose.js'
+import { StillBusyError, waitForIdle } from './watch/idle.js'
+import { Poller } from './watch/poller.js'
 
 export async function run(): Promise<void> {
   const startedAt = Date.now()
@@ -38,9 +39,20 @@ export async function run(): Promise<void> {
     return stopBeforeChange(core.getInput('cluster'), core.getInput('service'), 'invalid inputs', error.problems)
   }
 
-  const clients = createClients()
+  // Preflight is bounded like the deployment: it cannot outlast `timeout` plus the hard stop's margin.
+  const deadline = new Deadline()
+  deadline.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS)
+  try {
+    await deploy(inputs, timeline, deadline, startedAt)
+  } finally {
+    deadline.clear()
+  }
+}
+
+async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, startedAt: number): Promise<void> {
+  const clients = createClients({ deadline: hardStop })
   timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${inputs.service}` })
-  let checked
+  let checked: Preflight
   try {
     checked = await preflight(clients, inputs)
   } catch (error) {
@@ -53,6 +65,8 @@ export async function run(): Promise<void> {
   if (inputs.build && checked.push && image) {
     let built: BuiltImage
     timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` })
+    // A build is not bounded by the deployment's timeout; its calls are bounded again once it is done.
+    hardStop.clear()
     try {
       built = await buildImage(clients, inputs.build, checked.push, image)
     } catch (error) {
@@ -63,6 +77,8 @@ export async function run(): Promise<void> {
   }
   // The timeout is for the deployment and bake; a build before them does not eat into it.
   const deadline = Date.now() + inputs.timeoutMs
+  hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS)
+  const poller = new Poller()
   timeline.emit({
     type: 'phase',
     at: new Date(),
@@ -72,15 +88,14 @@ export async function run(): Promise<void> {
 
   if (checked.inProgress) {
     try {
-      await waitForIdle(clients, inputs.cluster, inputs.service, deadline, timeline)
+      await waitForIdle(clients, inputs.cluster, inputs.service, deadline, timeline, poller)
     } catch (error) {
-      core.setOutput('outcome', 'timed-out')
-      core.setFailed((error as Error).message)
-      return
+      const outcome: Outcome = error instanceof StillBusyError ? 'timed-out' : 'failed'
+      return stopBeforeChange(inputs.cluster, inputs.service, 'a deployment already in progress did not end', [(error as Error).message], outcome)
     }
   }
 
-  const plan: RollingPlan = {
+  const plan: DeployPlan = {
     cluster: inputs.cluster,
     service: inputs.service,
     taskDefinition,
@@ -89,11 +104,12 @@ export async function run(): Promise<void> {
     rollback: inputs.rollback,
     bakeTimeMs: inputs.bakeTimeMs,
     deadline,
+    hardStop: hardStop.hardStop,
     wait: inputs.wait,
     currentDeploymentConfiguration: checked.service.deploymentConfiguration,
     image,
   }
-  const facts = await deploy(clients, checked.engine, plan, timeline, { inputs: inputs.codeDeploy, checked: checked.codeDeploy })
+  const facts = await runEngine(clients, checked.engine, plan, inputs, timeline, poller)
   const decision = decideOutcome(facts)
   const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline)
   timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` })
@@ -105,22 +121,15 @@ export async function run(): Promise<void> {
   if (decision.outcome !== 'succeeded' && decision.outcome !== 'started') core.setFailed(decision.reason)
 }
 
-/** The engine the service and `strategy` chose does the deployment; each returns what it observed. */
-async function deploy(
-  clients: Clients,
-  engine: Engine,
-  plan: RollingPlan,
-  timeline: Timeline,
-  codeDeploy: { inputs: CodeDeployInputs; checked?: CodeDeployChecked },
-): Promise<DeploymentFacts> {
+/** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
+function runEngine(clients: Clients, engine: Preflight['engine'], plan: DeployPlan, inputs: Inputs, timeline: Timeline, poller: Poller): Promise<DeploymentFacts> {
   switch (engine.kind) {
     case 'rolling':
-      return runRolling(clients, plan, timeline)
+      return runRolling(clients, plan, timeline, { poller })
     case 'ecs-native':
-      return runNative(clients, { ...plan, engine }, timeline)
+      return runNative(clients, { ...plan, engine }, timeline, { poller })
     case 'codedeploy':
-      if (!codeDeploy.checked) throw new Error('The CodeDeploy engine runs only after its preflight checks passed.')
-      return runCodeDeploy(clients, { ...plan, engine, codeDeploy: codeDeploy.inputs, appSpec: codeDeploy.checked.appSpec }, timeline)
+      return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, { poller })
   }
 }
 
@@ -160,10 +169,11 @@ async function stopAfterFailedBuild(cluster: string, service: string, error: Err
   core.setFailed(`Image build or push failed; nothing in ECS was changed: ${headline}`)
 }
 
-/** Bad inputs or a failed preflight: report every problem; nothing in AWS was touched. */
-async function stopBeforeChange(cluster: string, service: string, title: string, problems: string[]): Promise<void> {
+/** Bad inputs, a failed preflight, or a deployment in progress that never ended: report every problem; nothing in
+ * AWS was changed. */
+async function stopBeforeChange(cluster: string, service: string, title: string, problems: string[], outcome: Outcome = 'failed'): Promise<void> {
   for (const problem of problems.slice(0, 10)) core.error(problem, { title: `ecs-safe-deploy: ${title}` })
-  core.setOutput('outcome', 'failed')
+  core.setOutput('outcome', outcome)
   await writeProblemsSummary(cluster || '?', service || '?', title, problems)
   core.setFailed(`${title[0].toUpperCase()}${title.slice(1)}; nothing was changed:\n${problems.map((p) => `- ${p}`).join('\n')}`)
 }

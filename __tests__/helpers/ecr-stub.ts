@@ -43,19 +43,25 @@ export async function startEcrStub(registry: string, user: string, password: str
   const handle = async (operation: string, input: Record<string, unknown>): Promise<[number, unknown]> => {
     switch (operation) {
       case 'GetAuthorizationToken':
-        return [200, {
-          authorizationData: [{
-            authorizationToken: Buffer.from(`${user}:${password}`).toString('base64'),
-            expiresAt: Date.now() / 1000 + 12 * 3600,
-            proxyEndpoint: `http://${registry}`,
-          }],
-        }]
+        return [
+          200,
+          {
+            authorizationData: [
+              {
+                authorizationToken: Buffer.from(`${user}:${password}`).toString('base64'),
+                expiresAt: Date.now() / 1000 + 12 * 3600,
+                proxyEndpoint: `http://${registry}`,
+              },
+            ],
+          },
+        ]
       case 'DescribeImages': {
         const repository = input.repositoryName as string
         const id = (input.imageIds as { imageTag?: string; imageDigest?: string }[])[0]
         const found = await registryDigest(registry, user, password, repository, id.imageDigest ?? id.imageTag ?? 'latest')
         if (found.error === 'NAME_UNKNOWN') return [400, { __type: 'RepositoryNotFoundException', message: `The repository with name '${repository}' does not exist` }]
-        if (!found.digest) return [400, { __type: 'ImageNotFoundException', message: `The image with imageId ${JSON.stringify(id)} does not exist within the repository with name '${repository}'` }]
+        if (!found.digest)
+          return [400, { __type: 'ImageNotFoundException', message: `The image with imageId ${JSON.stringify(id)} does not exist within the repository with name '${repository}'` }]
         return [200, { imageDetails: [{ repositoryName: repository, imageDigest: found.digest, imageTags: id.imageTag ? [id.imageTag] : [] }] }]
       }
     }

@@ -2,6 +2,7 @@ import { Hooks } from '../../sandbox/hooks.js'
 // In-test stand-ins for the sandbox parts ECS depends on (ECR, behaviours, CloudWatch alarms, Logs,
 // transitions) and a manual clock, so the ECS service can be driven step by step without a server.
 import { createEcsService } from '../../sandbox/ecs/index.js'
+import { handleChecked } from '../../sandbox/model/index.js'
 import type { AlarmView, AwsService, Behavior, JsonObject, Transition } from '../../sandbox/types.js'
 import { AwsError } from '../../sandbox/types.js'
 
@@ -95,12 +96,13 @@ export function ecsHarness() {
     logs,
     transitions: { record: (t) => void transitions.push({ ...t, simMs: clock.t }) },
   })
+  // Through the model checks the server applies: requests validated, answers checked against the output shapes.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const call = (op: string, input: JsonObject = {}): any => ecs.handle(op, input)
+  const call = (op: string, input: JsonObject = {}): any => handleChecked(ecs, op, input, true)
   /** The AwsError a call throws (fails the test when it succeeds or throws something else). */
   const callError = (op: string, input: JsonObject): AwsError => {
     try {
-      ecs.handle(op, input)
+      handleChecked(ecs, op, input, true)
     } catch (e) {
       if (e instanceof AwsError) return e
       throw e

@@ -83,7 +83,8 @@ function parsePair(raw: JsonObject | undefined): TargetGroupPair {
   const route = (r: unknown, key: string) => {
     if (r === undefined || r === null) return undefined
     const arns = (r as JsonObject).listenerArns
-    if (!Array.isArray(arns) || arns.length !== 1 || typeof arns[0] !== 'string') throw cdError('InvalidTargetGroupPairException', `${key}.listenerArns must hold one listener ARN.`)
+    if (!Array.isArray(arns) || arns.length !== 1 || typeof arns[0] !== 'string')
+      throw cdError('InvalidTargetGroupPairException', `${key}.listenerArns must hold one listener ARN.`)
     return { listenerArns: arns as string[] }
   }
   const prod = route(pair.prodTrafficRoute, 'prodTrafficRoute')
@@ -141,7 +142,10 @@ export function createDeploymentGroup(ctx: Ctx, input: JsonObject): JsonObject {
   }
   for (const g of ctx.state.groups.values()) {
     if (g.ecsService.serviceName === ecsService.serviceName && g.ecsService.clusterName === ecsService.clusterName) {
-      throw cdError('ECSServiceMappingLimitExceededException', `The ECS service ${ecsService.clusterName}:${ecsService.serviceName} is already associated with deployment group ${g.name}.`)
+      throw cdError(
+        'ECSServiceMappingLimitExceededException',
+        `The ECS service ${ecsService.clusterName}:${ecsService.serviceName} is already associated with deployment group ${g.name}.`,
+      )
     }
   }
   const group: DeploymentGroup = {
@@ -204,6 +208,9 @@ export function getDeploymentGroup(ctx: Ctx, input: JsonObject): JsonObject {
 export function listDeploymentGroups(ctx: Ctx, input: JsonObject): JsonObject {
   const appName = requireName(input, 'applicationName', 'ApplicationNameRequiredException')
   getApplication(ctx, appName)
-  const names = [...ctx.state.groups.values()].filter((g) => g.applicationName === appName).map((g) => g.name).sort()
+  const names = [...ctx.state.groups.values()]
+    .filter((g) => g.applicationName === appName)
+    .map((g) => g.name)
+    .sort()
   return { applicationName: appName, deploymentGroups: names }
 }

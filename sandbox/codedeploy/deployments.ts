@@ -248,7 +248,8 @@ export function stopDeployment(ctx: Ctx, input: JsonObject): JsonObject {
 export function continueDeployment(ctx: Ctx, input: JsonObject): JsonObject {
   const d = getDeployment(ctx, input)
   const type = optionalName(input, 'deploymentWaitType') ?? 'READY_WAIT'
-  if (type !== 'READY_WAIT' && type !== 'TERMINATION_WAIT') throw cdError('InvalidDeploymentWaitTypeException', `deploymentWaitType must be READY_WAIT or TERMINATION_WAIT, got ${type}.`)
+  if (type !== 'READY_WAIT' && type !== 'TERMINATION_WAIT')
+    throw cdError('InvalidDeploymentWaitTypeException', `deploymentWaitType must be READY_WAIT or TERMINATION_WAIT, got ${type}.`)
   if (!ACTIVE.has(d.status)) throw cdError('DeploymentAlreadyCompletedException', `The deployment ${d.id} has already completed.`)
   const now = ctx.deps.clock.now()
   if (type === 'READY_WAIT') {

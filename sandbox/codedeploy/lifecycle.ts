@@ -2,6 +2,7 @@
 // hook rules, the replacement task set in Install, traffic shifting in AllowTraffic), the termination wait, and the
 // ends — Succeeded, Failed or Stopped, with the automatic rollback that puts traffic back on the original task set.
 import type { TaskSetView } from '../ecs/task-sets.js'
+import { pollAlarms } from './alarm-poll.js'
 import type { Ctx, Deployment, DeploymentStatus, LifecycleEvent, LifecycleEventName } from './state.js'
 import { LIFECYCLE_EVENTS } from './state.js'
 import { newDeploymentId, newHookExecutionId } from './validate.js'
@@ -68,7 +69,17 @@ export function advanceCodeDeploy(ctx: Ctx, now: number): void {
 export function stepDeployment(ctx: Ctx, d: Deployment, now: number): void {
   if (d.status === 'Ready') {
     if (d.readyWait && now >= d.readyWait.until) {
-      endDeployment(ctx, d, { status: 'Stopped', code: 'TIMEOUT', message: 'The deployment timed out waiting for traffic to be rerouted (ContinueDeployment READY_WAIT).', rollbackEvent: 'DEPLOYMENT_FAILURE' }, now)
+      endDeployment(
+        ctx,
+        d,
+        {
+          status: 'Stopped',
+          code: 'TIMEOUT',
+          message: 'The deployment timed out waiting for traffic to be rerouted (ContinueDeployment READY_WAIT).',
+          rollbackEvent: 'DEPLOYMENT_FAILURE',
+        },
+        now,
+      )
     }
     return
   }
@@ -77,12 +88,10 @@ export function stepDeployment(ctx: Ctx, d: Deployment, now: number): void {
     const message = `The ECS service ${d.serviceName} in cluster ${d.cluster} is no longer ACTIVE.`
     return endDeployment(ctx, d, { status: 'Failed', code: 'INVALID_ECS_SERVICE', message, rollbackEvent: 'DEPLOYMENT_FAILURE', rollback: false }, now)
   }
-  if (d.creator === 'user' && d.alarms.enabled) {
-    const firing = d.alarms.alarms.map((a) => a.name).filter((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
-    if (firing.length > 0) {
-      const message = `One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: ${firing.map((n) => `<${n}>`).join(', ')}`
-      return endDeployment(ctx, d, { status: 'Stopped', code: 'ALARM_ACTIVE', message, rollbackEvent: 'DEPLOYMENT_STOP_ON_ALARM' }, now)
-    }
+  const firing = pollAlarms(ctx, d, now)
+  if (firing.length > 0) {
+    const message = `One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: ${firing.map((n) => `<${n}>`).join(', ')}`
+    return endDeployment(ctx, d, { status: 'Stopped', code: 'ALARM_ACTIVE', message, rollbackEvent: 'DEPLOYMENT_STOP_ON_ALARM' }, now)
   }
   for (let guard = 0; guard < 2 * LIFECYCLE_EVENTS.length + 2; guard++) {
     if (d.current >= d.events.length) return terminationWait(ctx, d, now)

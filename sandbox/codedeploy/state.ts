@@ -159,6 +159,8 @@ export interface Deployment {
   /** Waiting (status Ready) for ContinueDeployment READY_WAIT before production traffic moves. */
   readyWait?: { until: number; released: boolean }
   terminationWaitUntil?: number
+  /** Simulated ms of the last alarm poll (alarm-poll.ts). */
+  alarmsPolledAt?: number
   statusMessages: string[]
   targetUpdatedAt: number
 }

@@ -4,6 +4,7 @@ import { newDeploymentId } from './ids.js'
 import { addEvent, messages } from './events.js'
 import type { Ctx, Deployment, RolloutState, Service, ServiceDeployment } from './state.js'
 import { breakerThreshold } from './breaker.js'
+import { alarmsIgnoredAtStart } from './deployment-alarms.js'
 import { beginNativeRollout } from './native-rollout.js'
 import { createRevision, createServiceDeployment, isFinished, setStatus } from './service-deployments.js'
 
@@ -35,6 +36,7 @@ function makeDeployment(ctx: Ctx, service: Service, taskDefinitionArn: string, r
     serviceRevisionArn: revisionArn,
     serviceDeploymentArn: sdArn,
     isRollback,
+    alarmsIgnored: !isRollback && alarmsIgnoredAtStart(ctx, service.config),
   }
   for (const old of service.deployments) {
     if (old.status === 'PRIMARY') {
@@ -64,10 +66,7 @@ export function startDeployment(ctx: Ctx, service: Service, atMs: number): Deplo
   return d
 }
 
-export type FailureCause =
-  | { kind: 'breaker' }
-  | { kind: 'alarm'; alarmNames: string[] }
-  | { kind: 'stop' }
+export type FailureCause = { kind: 'breaker' } | { kind: 'alarm'; alarmNames: string[] } | { kind: 'stop' }
 
 export function texts(cause: FailureCause, rollbackTo: string | undefined): { reason: string; event: string; rollbackReason: string } {
   switch (cause.kind) {
@@ -109,9 +108,7 @@ export function failDeployment(ctx: Ctx, service: Service, d: Deployment, cause:
   if (cause.kind === 'alarm') sd.alarms = { ...sd.alarms, status: 'TRIGGERED', triggeredAlarmNames: cause.alarmNames }
 
   const wantsRollback =
-    cause.kind === 'stop' ||
-    (cause.kind === 'breaker' && d.config.deploymentCircuitBreaker.rollback) ||
-    (cause.kind === 'alarm' && d.config.alarms?.rollback === true)
+    cause.kind === 'stop' || (cause.kind === 'breaker' && d.config.deploymentCircuitBreaker.rollback) || (cause.kind === 'alarm' && d.config.alarms?.rollback === true)
   if (d.isRollback) {
     setStatus(ctx, service, sd, 'ROLLBACK_FAILED', atMs, t.reason)
     return

@@ -5,11 +5,7 @@ import { createCluster, describeClusters } from './clusters.js'
 import { continueServiceDeployment } from './continue-service-deployment.js'
 import { Arns } from './ids.js'
 import { advanceEcs } from './scheduler.js'
-import {
-  describeServiceDeployments,
-  describeServiceRevisions,
-  listServiceDeployments,
-} from './service-deployments.js'
+import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from './service-deployments.js'
 import { createService, deleteService, describeServices, updateService } from './services.js'
 import { type Ctx, type EcsDeps, EcsState } from './state.js'
 import { stopServiceDeployment } from './stop-service-deployment.js'

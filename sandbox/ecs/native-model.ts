@@ -16,8 +16,11 @@ export const HOOK_STAGES = [
 ] as const
 export type HookStage = (typeof HOOK_STAGES)[number]
 
-/** What DescribeServiceDeployments reports as lifecycleStage. */
+/** The stages a rollout walks: the hook stages and those without hooks. */
 export type LifecycleStage = HookStage | 'SCALE_UP' | 'BAKE_TIME' | 'CLEAN_UP'
+
+/** What DescribeServiceDeployments reports as lifecycleStage. */
+export type ServiceDeploymentLifecycleStage = Exclude<LifecycleStage, 'PRE_PRODUCTION_TRAFFIC_SHIFT'>
 
 export type HookAction = 'ROLLBACK' | 'CONTINUE'
 export type HookTargetType = 'AWS_LAMBDA' | 'PAUSE'

@@ -2,6 +2,7 @@
 // (green scale-up, test and production traffic shifts, bake, clean-up), their hooks, the deployment alarms and
 // circuit breaker watching them, and the rollback that sends traffic back to the blue revision.
 import { breakerThreshold, breakerTripped } from './breaker.js'
+import { watchedAlarms } from './deployment-alarms.js'
 import { completeDeployment, type FailureCause, setRollout, texts } from './deployments.js'
 import { addEvent, messages } from './events.js'
 import { currentRuns, hookFailureReason, hookName, isWaiting, setHookStatus, settleStageHooks, startStageHooks } from './native-hooks.js'
@@ -45,9 +46,8 @@ export function stepNativeRollout(ctx: Ctx, service: Service, now: number): bool
     failNativeDeployment(ctx, service, sd, { kind: 'breaker' }, now)
     return true
   }
-  const alarms = green.config.alarms
-  if (alarms?.enable && r.stage !== 'CLEAN_UP') {
-    const firing = alarms.alarmNames.filter((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
+  if (r.stage !== 'CLEAN_UP') {
+    const firing = watchedAlarms(green).filter((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
     if (firing.length > 0) {
       failNativeDeployment(ctx, service, sd, { kind: 'alarm', alarmNames: firing }, now)
       return true
@@ -79,7 +79,12 @@ function enter(ctx: Ctx, service: Service, sd: ServiceDeployment, green: Deploym
     recordTraffic(ctx, sd, r)
   }
   if (stage === 'CLEAN_UP') {
-    stopTasks(service, serviceTasks(ctx, service).filter((t) => isAlive(t) && t.deploymentId !== green.id), green.id, now)
+    stopTasks(
+      service,
+      serviceTasks(ctx, service).filter((t) => isAlive(t) && t.deploymentId !== green.id),
+      green.id,
+      now,
+    )
     for (const d of service.deployments) if (d !== green) d.desiredCount = 0
   }
   if (isHookStage(stage)) startStageHooks(ctx, sd, r, stage, now)
@@ -252,7 +257,12 @@ export function failNativeDeployment(ctx: Ctx, service: Service, sd: ServiceDepl
   r.productionWeight = 0
   r.testWeight = 0
   recordTraffic(ctx, sd, r)
-  stopTasks(service, serviceTasks(ctx, service).filter((x) => isAlive(x) && x.deploymentId !== blue.id), blue.id, now)
+  stopTasks(
+    service,
+    serviceTasks(ctx, service).filter((x) => isAlive(x) && x.deploymentId !== blue.id),
+    blue.id,
+    now,
+  )
   sd.rollbackDeploymentId = blue.id
   sd.rollback = { reason: t.reason, startedAt: now, serviceRevisionArn: blue.serviceRevisionArn }
   setStatus(ctx, service, sd, 'ROLLBACK_IN_PROGRESS', now, t.reason)

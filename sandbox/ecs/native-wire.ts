@@ -2,6 +2,7 @@
 // production and test traffic weights, the lifecycle stage and the lifecycle hooks' details.
 import type { JsonObject } from '../types.js'
 import { toEpochSeconds } from './ids.js'
+import type { LifecycleStage, ServiceDeploymentLifecycleStage } from './native-model.js'
 import type { RevisionCounts, ServiceDeployment } from './state.js'
 
 const rest = (weight: number): number => Math.round((100 - weight) * 10) / 10
@@ -19,11 +20,19 @@ export function revisionSummariesWire(sd: ServiceDeployment, source: RevisionCou
   }
 }
 
+/**
+ * PRE_PRODUCTION_TRAFFIC_SHIFT is a stage hooks attach to (DeploymentLifecycleHookStage), not one a service
+ * deployment reports (ServiceDeploymentLifecycleStage): its hooks run as part of the production traffic shift.
+ */
+function wireStage(stage: LifecycleStage): ServiceDeploymentLifecycleStage {
+  return stage === 'PRE_PRODUCTION_TRAFFIC_SHIFT' ? 'PRODUCTION_TRAFFIC_SHIFT' : stage
+}
+
 export function lifecycleWire(sd: ServiceDeployment): JsonObject {
   const r = sd.native
   if (!r) return {}
   return {
-    ...(r.stage ? { lifecycleStage: r.stage } : {}),
+    ...(r.stage ? { lifecycleStage: wireStage(r.stage) } : {}),
     lifecycleHookDetails: r.hooks.map((h) => ({
       hookId: h.hookId,
       targetType: h.targetType,

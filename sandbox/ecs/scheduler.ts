@@ -2,6 +2,7 @@
 // the circuit breaker and deployment alarms, the rolling replacement within minimumHealthyPercent /
 // maximumPercent, draining old deployments, steady state, the alarm bake and completion.
 import { breakerTripped, HEALTHY_RESET_MS, recordFailure, recordHealthy } from './breaker.js'
+import { watchedAlarms } from './deployment-alarms.js'
 import { completeDeployment, failDeployment } from './deployments.js'
 import { addEvent, messages } from './events.js'
 import { stepNativeRollout } from './native-strategies.js'
@@ -82,9 +83,8 @@ function replaceUnhealthy(ctx: Ctx, service: Service, now: number): void {
 }
 
 function checkAlarms(ctx: Ctx, service: Service, d: Deployment, now: number): void {
-  const alarms = d.config.alarms
-  if (d.rolloutState !== 'IN_PROGRESS' || d.isRollback || !alarms?.enable) return
-  const firing = alarms.alarmNames.filter((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
+  if (d.rolloutState !== 'IN_PROGRESS') return
+  const firing = watchedAlarms(d).filter((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
   if (firing.length > 0) failDeployment(ctx, service, d, { kind: 'alarm', alarmNames: firing }, now)
 }
 
@@ -187,11 +187,9 @@ function checkSteadyState(ctx: Ctx, service: Service, now: number): void {
 
 /** ECS's alarm bake: the longest Period × EvaluationPeriods among the deployment's alarms (0 without alarms). */
 function bakeMs(ctx: Ctx, d: Deployment): number {
-  const alarms = d.config.alarms
-  if (!alarms?.enable || d.isRollback) return 0
   return Math.max(
     0,
-    ...alarms.alarmNames.map((name) => {
+    ...watchedAlarms(d).map((name) => {
       const a = ctx.deps.alarms.get(name)
       return a ? a.periodSeconds * a.evaluationPeriods * 1000 : 0
     }),

@@ -53,7 +53,7 @@ export function createServiceDeployment(ctx: Ctx, service: Service, d: Deploymen
     deploymentId: d.id,
     breaker: { status: cb.enable ? 'MONITORING' : 'DISABLED', failureCount: 0, threshold: breakerThreshold(cb, d.desiredCount) },
     alarms: {
-      status: alarms?.enable && alarms.alarmNames.length > 0 ? 'MONITORING' : 'DISABLED',
+      status: alarms?.enable && alarms.alarmNames.length > 0 && !d.alarmsIgnored ? 'MONITORING' : 'DISABLED',
       alarmNames: alarms?.alarmNames ?? [],
       triggeredAlarmNames: [],
     },
@@ -148,17 +148,11 @@ function serviceDeploymentWire(ctx: Ctx, sd: ServiceDeployment): JsonObject {
     ...(sd.statusReason !== undefined ? { statusReason: sd.statusReason } : {}),
     ...lifecycleWire(sd),
     deploymentConfiguration: configWire(sd.config),
-    ...(sd.rollback
-      ? { rollback: { reason: sd.rollback.reason, startedAt: s(sd.rollback.startedAt), serviceRevisionArn: sd.rollback.serviceRevisionArn } }
-      : {}),
+    ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: s(sd.rollback.startedAt), serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
     deploymentCircuitBreaker:
-      sd.breaker.status === 'DISABLED'
-        ? { status: 'DISABLED' }
-        : { status: sd.breaker.status, failureCount: live.failureCount, threshold: sd.breaker.threshold },
+      sd.breaker.status === 'DISABLED' ? { status: 'DISABLED' } : { status: sd.breaker.status, failureCount: live.failureCount, threshold: sd.breaker.threshold },
     alarms:
-      sd.alarms.status === 'DISABLED'
-        ? { status: 'DISABLED' }
-        : { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames, triggeredAlarmNames: sd.alarms.triggeredAlarmNames },
+      sd.alarms.status === 'DISABLED' ? { status: 'DISABLED' } : { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames, triggeredAlarmNames: sd.alarms.triggeredAlarmNames },
   }
 }
 

@@ -293,10 +293,7 @@ const s = toEpochSeconds
 
 function serviceTaskCounts(ctx: Ctx, service: Service, deploymentId?: string): { running: number; pending: number } {
   const tasks = [...ctx.state.tasks.values()].filter(
-    (t) =>
-      t.clusterName === service.clusterName &&
-      t.serviceName === service.name &&
-      (deploymentId === undefined || t.deploymentId === deploymentId),
+    (t) => t.clusterName === service.clusterName && t.serviceName === service.name && (deploymentId === undefined || t.deploymentId === deploymentId),
   )
   return { running: tasks.filter(isRunning).length, pending: tasks.filter(isPending).length }
 }
@@ -359,4 +356,3 @@ function serviceWire(ctx: Ctx, service: Service, withTags: boolean): JsonObject 
     availabilityZoneRebalancing: 'ENABLED',
   }
 }
-

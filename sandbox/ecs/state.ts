@@ -3,7 +3,6 @@
 import type { AlarmBook, Behavior, ImageCatalog, BehaviorBook, HookBook, JsonObject, LogSink, SimClock, TransitionLog, Account } from '../types.js'
 import type { Arns } from './ids.js'
 import type { LifecycleHookConfig, NativeRollout, NativeStrategy } from './native-model.js'
-import type { TaskSet } from './task-sets.js'
 import type { Tag } from './validate.js'
 
 export interface EcsDeps {
@@ -85,18 +84,13 @@ export interface Deployment {
   serviceDeploymentArn: string
   /** True for the deployment a rollback started (it does not watch alarms: they are what failed the last one). */
   isRollback: boolean
+  /** An alarm was in ALARM when it started: ECS ignores its alarm configuration (deployment-alarms.ts). */
+  alarmsIgnored: boolean
   /** Simulated ms when the service first reached steady state for this deployment (alarm bake start). */
   steadyAt?: number
 }
 
-export type ServiceDeploymentStatus =
-  | 'PENDING'
-  | 'IN_PROGRESS'
-  | 'SUCCESSFUL'
-  | 'STOPPED'
-  | 'ROLLBACK_IN_PROGRESS'
-  | 'ROLLBACK_SUCCESSFUL'
-  | 'ROLLBACK_FAILED'
+export type ServiceDeploymentStatus = 'PENDING' | 'IN_PROGRESS' | 'SUCCESSFUL' | 'STOPPED' | 'ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_FAILED'
 
 export type MonitorStatus = 'TRIGGERED' | 'MONITORING' | 'MONITORING_COMPLETE' | 'DISABLED'
 
@@ -185,15 +179,30 @@ export interface Service {
   taskSets?: TaskSet[]
 }
 
-export type TaskStatus =
-  | 'PROVISIONING'
-  | 'PENDING'
-  | 'ACTIVATING'
-  | 'RUNNING'
-  | 'DEACTIVATING'
-  | 'STOPPING'
-  | 'DEPROVISIONING'
-  | 'STOPPED'
+/** A task set of a CODE_DEPLOY service (see task-sets.ts). */
+export interface TaskSet {
+  id: string
+  arn: string
+  status: 'PRIMARY' | 'ACTIVE' | 'DRAINING'
+  taskDefinitionArn: string
+  /** `CODE_DEPLOY` for the task sets CodeDeploy creates. */
+  startedBy?: string
+  /** The CodeDeploy deployment id that created it. */
+  externalId?: string
+  /** Percent of the service's desired count. */
+  scale: number
+  launchType?: string
+  capacityProviderStrategy?: JsonObject[]
+  platformVersion?: string
+  networkConfiguration?: JsonObject
+  loadBalancers: JsonObject[]
+  stabilityStatus: 'STEADY_STATE' | 'STABILIZING'
+  stabilityStatusAt: number
+  createdAt: number
+  updatedAt: number
+}
+
+export type TaskStatus = 'PROVISIONING' | 'PENDING' | 'ACTIVATING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'DEPROVISIONING' | 'STOPPED'
 
 export interface Container {
   def: ContainerDef

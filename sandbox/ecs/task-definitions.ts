@@ -4,16 +4,8 @@ import type { JsonObject } from '../types.js'
 import { findTaskDefinition } from './lookup.js'
 import { toEpochSeconds } from './ids.js'
 import type { ContainerDef, Ctx, TaskDefinition } from './state.js'
-import {
-  clientError,
-  invalidParameter,
-  optionalEnum,
-  optionalString,
-  optionalStringList,
-  paginate,
-  parseTags,
-  requireString,
-} from './validate.js'
+import { checkImage, checkTaskDefinitionSize } from './task-definition-limits.js'
+import { clientError, invalidParameter, optionalEnum, optionalString, optionalStringList, paginate, parseTags, requireString } from './validate.js'
 
 const FAMILY = /^[A-Za-z0-9_-]{1,255}$/
 const NETWORK_MODES = ['bridge', 'host', 'awsvpc', 'none'] as const
@@ -46,6 +38,7 @@ function normalizeSize(v: string, unit: 'cpu' | 'memory'): string {
 }
 
 export function registerTaskDefinition(ctx: Ctx, input: JsonObject): JsonObject {
+  checkTaskDefinitionSize(input)
   const family = requireString(input, 'family')
   if (!FAMILY.test(family)) {
     throw clientError('Family contains invalid characters: up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed.')
@@ -69,8 +62,8 @@ export function registerTaskDefinition(ctx: Ctx, input: JsonObject): JsonObject 
 
   if (requires.includes('FARGATE')) {
     if (networkMode !== 'awsvpc') throw clientError("Fargate only supports network mode 'awsvpc'.")
-    if (cpu === undefined) throw clientError('Fargate requires that \'cpu\' be defined at the task level.')
-    if (memory === undefined) throw clientError('Fargate requires that \'memory\' be defined at the task level.')
+    if (cpu === undefined) throw clientError("Fargate requires that 'cpu' be defined at the task level.")
+    if (memory === undefined) throw clientError("Fargate requires that 'memory' be defined at the task level.")
     if (!FARGATE_SIZES[cpu]?.includes(Number(memory))) {
       throw clientError(`No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid values.`)
     }
@@ -82,6 +75,7 @@ export function registerTaskDefinition(ctx: Ctx, input: JsonObject): JsonObject 
     const c = raw as JsonObject
     if (typeof c.name !== 'string' || c.name === '') throw clientError('Container.name should not be null or empty.')
     if (typeof c.image !== 'string' || c.image === '') throw clientError('Container.image should not be null or empty.')
+    checkImage(c.image)
     if (names.has(c.name)) throw clientError(`Duplicate container name '${c.name}' in the task definition.`)
     names.add(c.name)
     if (memory === undefined && c.memory === undefined && c.memoryReservation === undefined) {
@@ -103,10 +97,7 @@ export function registerTaskDefinition(ctx: Ctx, input: JsonObject): JsonObject 
   const revision = revisions.length + 1
   const arn = ctx.arns.taskDefinition(family, revision)
   const mode = networkMode ?? 'bridge'
-  const compatibilities =
-    mode === 'awsvpc' && cpu !== undefined && memory !== undefined && FARGATE_SIZES[cpu]?.includes(Number(memory))
-      ? ['EC2', 'FARGATE']
-      : ['EXTERNAL', 'EC2']
+  const compatibilities = mode === 'awsvpc' && cpu !== undefined && memory !== undefined && FARGATE_SIZES[cpu]?.includes(Number(memory)) ? ['EC2', 'FARGATE'] : ['EXTERNAL', 'EC2']
   const body: JsonObject = {
     taskDefinitionArn: arn,
     containerDefinitions: containers,
@@ -236,9 +227,7 @@ export function containerDefs(td: TaskDefinition): ContainerDef[] {
       name: c.name as string,
       image: c.image as string,
       essential: c.essential !== false,
-      ...(hc
-        ? { healthCheck: { interval: Number(hc.interval), retries: Number(hc.retries), startPeriod: Number(hc.startPeriod) } }
-        : {}),
+      ...(hc ? { healthCheck: { interval: Number(hc.interval), retries: Number(hc.retries), startPeriod: Number(hc.startPeriod) } } : {}),
       ...(log?.logDriver === 'awslogs'
         ? {
             awslogs: {

@@ -5,32 +5,10 @@ import type { JsonObject } from '../types.js'
 import { addEvent, messages } from './events.js'
 import { newDeploymentId, toEpochSeconds } from './ids.js'
 import { findTaskDefinition } from './lookup.js'
-import type { Ctx, Service, Task } from './state.js'
+import type { Ctx, Service, Task, TaskSet } from './state.js'
 import { containerDefs } from './task-definitions.js'
 import { createTask, isAlive, isHealthy, isPending, isRunning, stopTask } from './tasks.js'
 import { invalidParameter, optionalBoolean, optionalString } from './validate.js'
-
-export interface TaskSet {
-  id: string
-  arn: string
-  status: 'PRIMARY' | 'ACTIVE' | 'DRAINING'
-  taskDefinitionArn: string
-  /** `CODE_DEPLOY` for the task sets CodeDeploy creates. */
-  startedBy?: string
-  /** The CodeDeploy deployment id that created it. */
-  externalId?: string
-  /** Percent of the service's desired count. */
-  scale: number
-  launchType?: string
-  capacityProviderStrategy?: JsonObject[]
-  platformVersion?: string
-  networkConfiguration?: JsonObject
-  loadBalancers: JsonObject[]
-  stabilityStatus: 'STEADY_STATE' | 'STABILIZING'
-  stabilityStatusAt: number
-  createdAt: number
-  updatedAt: number
-}
 
 /** A task set as CodeDeploy sees it. */
 export interface TaskSetView {
@@ -283,7 +261,9 @@ export function taskSetPort(ctx: Ctx): EcsTaskSets {
         desiredCount: svc.desiredCount,
         taskSets: (svc.taskSets ?? []).map((ts) => view(ctx, svc, ts)),
         targetGroupArns: [
-          ...new Set([svc.loadBalancers, ...(svc.taskSets ?? []).map((ts) => ts.loadBalancers)].flat().flatMap((lb) => (typeof lb.targetGroupArn === 'string' ? [lb.targetGroupArn] : []))),
+          ...new Set(
+            [svc.loadBalancers, ...(svc.taskSets ?? []).map((ts) => ts.loadBalancers)].flat().flatMap((lb) => (typeof lb.targetGroupArn === 'string' ? [lb.targetGroupArn] : [])),
+          ),
         ],
       }
     },

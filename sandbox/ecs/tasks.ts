@@ -88,8 +88,7 @@ export function isFargate(d: { launchType?: string; capacityProviderStrategy?: J
 /** Alive = the scheduler wants it running (desiredStatus RUNNING), whatever its lastStatus. */
 export const isAlive = (t: Task): boolean => t.desiredStatus === 'RUNNING'
 export const isRunning = (t: Task): boolean => t.desiredStatus === 'RUNNING' && t.lastStatus === 'RUNNING'
-export const isPending = (t: Task): boolean =>
-  t.desiredStatus === 'RUNNING' && (t.lastStatus === 'PROVISIONING' || t.lastStatus === 'PENDING' || t.lastStatus === 'ACTIVATING')
+export const isPending = (t: Task): boolean => t.desiredStatus === 'RUNNING' && (t.lastStatus === 'PROVISIONING' || t.lastStatus === 'PENDING' || t.lastStatus === 'ACTIVATING')
 
 /** Since when the task passes its container health checks and, behind a load balancer, its target's. */
 export function healthyFrom(t: Task): number | undefined {
@@ -108,11 +107,7 @@ export const isHealthy = (t: Task, atMs: number): boolean => {
  * Stop a task. `graceful` (the scheduler or a user asked) runs DEACTIVATING → STOPPING (deregistration)
  * → DEPROVISIONING for a running task; a task that failed on its own goes straight to DEPROVISIONING.
  */
-export function stopTask(
-  task: Task,
-  atMs: number,
-  stop: { code: string; reason: string; graceful: boolean; failed?: boolean },
-): void {
+export function stopTask(task: Task, atMs: number, stop: { code: string; reason: string; graceful: boolean; failed?: boolean }): void {
   if (task.desiredStatus === 'STOPPED') return
   task.desiredStatus = 'STOPPED'
   task.stoppingAt = atMs
@@ -153,10 +148,7 @@ function taskWire(ctx: Ctx, t: Task, withTags: boolean): JsonObject {
               id: attachmentId,
               type: 'ElasticNetworkInterface',
               status: stopped ? 'DELETED' : t.lastStatus === 'PROVISIONING' ? 'PRECREATED' : 'ATTACHED',
-              details: [
-                ...(t.subnetId ? [{ name: 'subnetId', value: t.subnetId }] : []),
-                { name: 'privateIPv4Address', value: t.privateIp },
-              ],
+              details: [...(t.subnetId ? [{ name: 'subnetId', value: t.subnetId }] : []), { name: 'privateIPv4Address', value: t.privateIp }],
             },
           ],
         }
@@ -215,12 +207,20 @@ function attachmentIdFor(t: Task): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 
+/** ListTasks filters that startedBy refuses next to it. */
+const STARTED_BY_EXCLUSIVE = ['family', 'serviceName', 'containerInstance', 'launchType', 'daemonName']
+
 export function listTasks(ctx: Ctx, input: JsonObject): JsonObject {
+  const startedBy = optionalString(input, 'startedBy')
+  // "When you specify startedBy as the filter, it must be the only filter that you use" (cluster and desiredStatus
+  // choose where and which tasks, they are no filters of this kind: ECS takes them with startedBy).
+  if (startedBy !== undefined && STARTED_BY_EXCLUSIVE.some((f) => input[f] !== undefined && input[f] !== null)) {
+    throw invalidParameter('cannot specify startedBy with other arguments')
+  }
   const cluster = getCluster(ctx, optionalString(input, 'cluster'))
   const serviceName = optionalString(input, 'serviceName')
   const service = serviceName !== undefined ? getService(ctx, cluster, serviceName) : undefined
   const family = optionalString(input, 'family')
-  const startedBy = optionalString(input, 'startedBy')
   const launchType = optionalEnum(input, 'launchType', ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const)
   // ECS filters on desiredStatus, RUNNING by default; PENDING here means "wanted running, not RUNNING yet".
   const desired = optionalEnum(input, 'desiredStatus', ['RUNNING', 'PENDING', 'STOPPED'] as const) ?? 'RUNNING'
@@ -261,4 +261,3 @@ export function stopTaskOp(ctx: Ctx, input: JsonObject): JsonObject {
   stopTask(task, ctx.deps.clock.now(), { code: 'UserInitiated', reason: reason ?? 'Task stopped by user', graceful: true })
   return { task: taskWire(ctx, task, false) }
 }
-

@@ -1,13 +1,12 @@
 // End-of-run annotations: an error that names the cause on failure, a notice on success, and the run's
 // warnings. GitHub shows at most 10 annotations of each type per step, so each type is capped here.
 import * as core from '@actions/core'
-import { describeStop } from '../diagnose.js'
-import type { DeploymentFacts } from '../facts.js'
-import type { Decision } from '../outcome.js'
-import { isScaledIn } from '../stopped-tasks.js'
-import type { FailureCause, Timeline } from '../timeline.js'
+import type { DeploymentFacts } from '../core/facts.js'
+import type { Decision } from '../core/outcome.js'
+import { describeStop, isScaledIn } from '../core/stopped.js'
+import type { FailureCause, Timeline } from '../core/timeline.js'
 
-export const ANNOTATIONS_PER_TYPE = 10
+const ANNOTATIONS_PER_TYPE = 10
 
 /** The log line most likely to say what went wrong: the last that looks like an error, else the last non-blank one. */
 export function tellingLine(tail: string[]): string | undefined {
@@ -16,7 +15,7 @@ export function tellingLine(tail: string[]): string | undefined {
 }
 
 /** The error text: the reason, then what the tasks said (stop reason, exit codes, a log line). */
-export function failureMessage(decision: Decision, cause: FailureCause | undefined): string {
+function failureMessage(decision: Decision, cause: FailureCause | undefined): string {
   const lines = [decision.reason]
   if (cause && cause.summary && !decision.reason.includes(cause.summary)) lines.push(cause.summary)
   const task = cause?.stoppedTasks.find((t) => !isScaledIn(t))

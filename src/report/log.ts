@@ -1,8 +1,8 @@
 // Live log: one line per timeline event, prefixed with the time since the run started, so the job log reads as
 // the deployment's story. Stopped tasks print their reason and exit codes, and their log tail in a group.
 import * as core from '@actions/core'
-import { describeStop } from '../diagnose.js'
-import type { Timeline, TimelineEvent } from '../timeline.js'
+import { describeStop } from '../core/stopped.js'
+import type { Timeline, TimelineEvent } from '../core/timeline.js'
 
 export function elapsed(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000))

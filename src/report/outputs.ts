@@ -1,7 +1,7 @@
 // Step outputs, for later steps and for promotion/rollback jobs.
 import * as core from '@actions/core'
-import type { DeploymentFacts } from '../facts.js'
-import type { Outcome } from '../timeline.js'
+import type { DeploymentFacts } from '../core/facts.js'
+import type { Outcome } from '../core/timeline.js'
 
 export function setOutputs(facts: DeploymentFacts, outcome: Outcome): void {
   core.setOutput('outcome', outcome)

@@ -1,12 +1,12 @@
 // The job summary: outcome, what was deployed where, the phases with their times, and on failure the cause
 // (stopped tasks with reasons and exit codes, a log tail, service events). Kept far below GitHub's 1 MiB.
 import * as core from '@actions/core'
-import { describeStop, groupStoppedTasks } from '../diagnose.js'
-import type { DeploymentFacts } from '../facts.js'
-import type { Decision } from '../outcome.js'
+import { revisionOf } from '../aws/arn.js'
+import type { DeploymentFacts } from '../core/facts.js'
+import type { Decision } from '../core/outcome.js'
+import { describeStop, groupStoppedTasks } from '../core/stopped.js'
+import type { FailureCause, Outcome, Timeline } from '../core/timeline.js'
 import { elapsed } from './log.js'
-import type { FailureCause, Outcome, Timeline } from '../timeline.js'
-import { revisionOf } from '../register.js'
 
 /** GitHub rejects a step summary over 1 MiB; stay well under it. */
 export const MAX_SUMMARY_CHARS = 200_000
@@ -24,7 +24,6 @@ function escape(text: string): string {
   const cut = text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text
   return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
-
 
 export interface SummaryInput {
   facts: DeploymentFacts
@@ -59,7 +58,12 @@ function addCause(cause: FailureCause): void {
         String(g.length),
         escape(g[0].stoppedReason ?? '—'),
         escape(g[0].stopCode ?? '—'),
-        escape(g[0].containers.filter((c) => c.exitCode !== undefined).map((c) => `${c.name}: ${c.exitCode}`).join(', ') || '—'),
+        escape(
+          g[0].containers
+            .filter((c) => c.exitCode !== undefined)
+            .map((c) => `${c.name}: ${c.exitCode}`)
+            .join(', ') || '—',
+        ),
         escape(g[0].taskId),
       ]),
     ])
@@ -67,7 +71,10 @@ function addCause(cause: FailureCause): void {
       const task = g.find((t) => t.logTail.length > 0)
       if (!task) continue
       core.summary
-        .addRaw(`<p>Last log lines of task ${escape(task.taskId)} — ${escape(describeStop(task))}${task.logLocation ? ` (<code>${escape(task.logLocation)}</code>)` : ''}:</p>`, true)
+        .addRaw(
+          `<p>Last log lines of task ${escape(task.taskId)} — ${escape(describeStop(task))}${task.logLocation ? ` (<code>${escape(task.logLocation)}</code>)` : ''}:</p>`,
+          true,
+        )
         .addCodeBlock(task.logTail.map(escape).join('\n'), 'text')
     }
   }
@@ -81,11 +88,12 @@ function addCause(cause: FailureCause): void {
 
 /** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
 function codeDeployRows(facts: DeploymentFacts): [{ data: string; header: true }, string][] {
-  const cd = facts.codeDeploy
+  const cd = facts.kind === 'codedeploy' ? facts.codeDeploy : undefined
   if (!cd) return []
   const row = (name: string, value: string): [{ data: string; header: true }, string] => [{ data: name, header: true }, escape(value)]
-  const waiting = cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : ''
-  const rows = [row('CodeDeploy', `${facts.engine ?? 'CodeDeploy'}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)]
+  const waiting =
+    cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : ''
+  const rows = [row('CodeDeploy', `${facts.engine}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)]
   if (facts.trafficShifts?.length) rows.push(row('Production traffic on the new task set', facts.trafficShifts.map((t) => `${t.percent}%`).join(' → ')))
   const event = cd.failedEvent
   if (event) {
@@ -99,7 +107,7 @@ function codeDeployRows(facts: DeploymentFacts): [{ data: string; header: true }
 
 /** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
 function nativeRows(facts: DeploymentFacts): [{ data: string; header: true }, string][] {
-  if (!facts.engine || facts.codeDeploy || !facts.serviceDeploymentArn) return []
+  if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn) return []
   const row = (name: string, value: string): [{ data: string; header: true }, string] => [{ data: name, header: true }, escape(value)]
   const sd = facts.serviceDeployment
   const rows = [
@@ -117,7 +125,7 @@ function nativeRows(facts: DeploymentFacts): [{ data: string; header: true }, st
 }
 
 /** Builds the summary into core.summary's buffer (not written). */
-export function buildSummary({ facts, decision, timeline, cause }: SummaryInput): void {
+function buildSummary({ facts, decision, timeline, cause }: SummaryInput): void {
   const end = facts.finishedAt?.getTime() ?? timeline.events.at(-1)?.at.getTime() ?? Date.now()
   core.summary
     .addHeading(`${MARK[decision.outcome]} ECS deployment ${decision.outcome}: ${escape(facts.service)}`, 2)
@@ -129,7 +137,7 @@ export function buildSummary({ facts, decision, timeline, cause }: SummaryInput)
       [{ data: 'Image', header: true }, escape(facts.image ?? '—')],
       [{ data: 'Deployment', header: true }, escape(facts.deploymentId ?? '—')],
       ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, escape(facts.actionRollback.deploymentId)]] : []),
-      ...(facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, escape(facts.ecsRollback.deploymentId)]] : []),
+      ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, escape(facts.ecsRollback.deploymentId)]] : []),
       ...codeDeployRows(facts),
       ...nativeRows(facts),
     ])

@@ -1,0 +1,139 @@
+// Modules that import each other, even for types only, cannot be understood (or moved) one at a time. This reads the
+// relative imports of every .ts file under src/ and sandbox/ and fails on each import cycle, as `a.ts → b.ts → a.ts`,
+// and on each import that breaks the layering docs/architecture.md describes (engines, core, report, watch).
+import { describe, expect, test } from '@jest/globals'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+
+/** `import … from`, `import type … from`, `export … from`, `import './x'` and `import('./x')`, relative only. */
+const STATIC = /(?:^|[;\s])(?:import|export)\s+(?:[\w$*{}\s,]*?\s*from\s*)?['"](\.{1,2}\/[^'"]+)['"]/g
+const DYNAMIC = /\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name)
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : tsFiles(path)
+    return e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path] : []
+  })
+}
+
+/** The .ts file a relative specifier names: `./x.js` → x.ts, `./dir/index.js` → dir/index.ts, `./dir` → dir/index.ts. */
+function resolveSpecifier(from: string, specifier: string): string | undefined {
+  const base = resolve(dirname(from), specifier)
+  const candidates = [base.replace(/\.js$/, '.ts'), base, `${base}.ts`, join(base, 'index.ts')]
+  return candidates.find((c) => c.endsWith('.ts') && existsSync(c))
+}
+
+function importsOf(file: string): string[] {
+  // Whole-line comments only: stripping `//` elsewhere would cut strings such as URLs.
+  const text = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => !/^\s*(\/\/|\/\*|\*)/.test(l))
+    .join('\n')
+  const specifiers = [...text.matchAll(STATIC), ...text.matchAll(DYNAMIC)].map((m) => m[1])
+  return [...new Set(specifiers.map((s) => resolveSpecifier(file, s)).filter((f): f is string => f !== undefined))]
+}
+
+/** One cycle per import edge that lies on a cycle (the shortest way back), each starting at its smallest file. */
+function findCycles(files: string[]): string[][] {
+  const graph = new Map(files.map((f) => [f, importsOf(f)]))
+  const pathBack = (from: string, to: string): string[] | undefined => {
+    const prev = new Map<string, string>([[from, from]])
+    const queue = [from]
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i]
+      if (node === to) {
+        const path = [to]
+        while (path[0] !== from) path.unshift(prev.get(path[0]) as string)
+        return path
+      }
+      for (const next of graph.get(node) ?? []) {
+        if (!prev.has(next)) {
+          prev.set(next, node)
+          queue.push(next)
+        }
+      }
+    }
+    return undefined
+  }
+  const cycles = new Map<string, string[]>()
+  for (const [from, targets] of graph) {
+    for (const to of targets) {
+      const back = pathBack(to, from)
+      if (!back) continue
+      const ring = [from, ...back.slice(0, -1)]
+      const start = ring.indexOf([...ring].sort()[0])
+      const cycle = [...ring.slice(start), ...ring.slice(0, start)]
+      cycles.set(cycle.join('\n'), [...cycle, cycle[0]])
+    }
+  }
+  return [...cycles.values()].sort((a, b) => a.join('\n').localeCompare(b.join('\n')))
+}
+
+const show = (cycle: string[], root: string) => cycle.map((f) => relative(root, f).split(sep).join('/')).join(' → ')
+
+// One graph over both trees, so a cycle through both is seen; each test owns the cycles touching its tree.
+const touches = (cycle: string, dir: string) => cycle.split(' → ').some((f) => f.startsWith(dir))
+const allCycles = findCycles([...tsFiles(join(repoRoot, 'src')), ...tsFiles(join(repoRoot, 'sandbox'))]).map((c) => show(c, repoRoot))
+
+/** Imports of src/ that break a rule of docs/architecture.md, as `from → to (rule)`. */
+function layeringViolations(): string[] {
+  const src = join(repoRoot, 'src')
+  const rel = (f: string) => relative(src, f).split(sep).join('/')
+  const engineOf = (f: string) => /^engines\/([^/]+)\//.exec(rel(f))?.[1]
+  const found: string[] = []
+  for (const file of tsFiles(src)) {
+    const from = rel(file)
+    for (const target of importsOf(file)) {
+      const to = rel(target)
+      const engine = engineOf(file)
+      const other = engineOf(target)
+      if (engine && other && engine !== other) found.push(`${from} → ${to} (no engine imports another engine)`)
+      if (from.startsWith('core/') && !to.startsWith('core/') && to !== 'aws/arn.ts') found.push(`${from} → ${to} (core/ is pure)`)
+      if (from.startsWith('report/') && !/^(core|aws|report)\//.test(to)) found.push(`${from} → ${to} (report/ imports only core/ and aws/)`)
+      if (from.startsWith('watch/') && /^(engines|preflight|report)\//.test(to)) found.push(`${from} → ${to} (watch/ serves the engines, not the reverse)`)
+    }
+  }
+  return found
+}
+
+describe('layering', () => {
+  test('src/ follows the import rules of docs/architecture.md', () => {
+    expect(layeringViolations()).toEqual([])
+  })
+})
+
+describe('import cycles', () => {
+  test('src/ has none', () => {
+    expect(allCycles.filter((c) => touches(c, 'src/'))).toEqual([])
+  })
+
+  test('sandbox/ has none', () => {
+    expect(allCycles.filter((c) => touches(c, 'sandbox/'))).toEqual([])
+  })
+
+  test('the detector sees every kind of relative import', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'import-cycles-'))
+    try {
+      const files: Record<string, string> = {
+        'a.ts': "import type { B } from './b.js'\nexport type A = B\n",
+        'b.ts': "export { c } from './lib/index.js'\nexport type B = string\n",
+        'lib/index.ts': "export const c = () => import('../a.js')\n",
+        'd.ts': "import {\n  e,\n  type E,\n} from './e.js'\nexport const d = e\n",
+        'e.ts': "// import { d } from './d.js'\nexport const e = 'https://example.com/x.js'\nexport type E = string\n",
+        'f.ts': "import './f.js'\n",
+      }
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(join(dir, dirname(name)), { recursive: true })
+        writeFileSync(join(dir, name), text)
+      }
+      expect(findCycles(tsFiles(dir)).map((c) => show(c, dir))).toEqual(['a.ts → b.ts → lib/index.ts → a.ts', 'f.ts → f.ts'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,0 +1,63 @@
+// What a deployment is asked to do, before any engine runs it: the plan every engine shares and the engine that
+// preflight chose for it.
+import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
+
+export type RollbackPolicy = 'on-failure' | 'never'
+
+/** The CodeDeploy deployment configuration to use. */
+export type CodeDeployConfig =
+  /** `strategy: auto`: the deployment group's own configuration. */
+  | { kind: 'group-default' }
+  /** `deployment-config`, or a predefined one (`blue-green` → CodeDeployDefault.ECSAllAtOnce). */
+  | { kind: 'named'; name: string }
+  /** `canary`/`linear` settings: a custom configuration with a stable name, created once and then reused. */
+  | { kind: 'custom'; name: string; type: 'TimeBasedCanary' | 'TimeBasedLinear'; percent: number; intervalMinutes: number }
+
+export interface RollingEngine {
+  kind: 'rolling'
+  label: string
+}
+
+export interface NativeEngine {
+  kind: 'ecs-native'
+  label: string
+  strategy: 'BLUE_GREEN' | 'CANARY' | 'LINEAR'
+  /** Settings this run puts into deploymentConfiguration; the service's own are kept for what is not set. */
+  configuration: Pick<DeploymentConfiguration, 'strategy' | 'canaryConfiguration' | 'linearConfiguration'>
+}
+
+export interface CodeDeployEngine {
+  kind: 'codedeploy'
+  label: string
+  application: string
+  deploymentGroup: string
+  config: CodeDeployConfig
+}
+
+export type Engine = RollingEngine | NativeEngine | CodeDeployEngine
+
+/** What every engine is given. */
+export interface DeployPlan {
+  cluster: string
+  service: string
+  /** Already rendered. */
+  taskDefinition: RegisterTaskDefinitionCommandInput
+  previousTaskDefinitionArn: string
+  alarms: string[]
+  rollback: RollbackPolicy
+  bakeTimeMs: number
+  /** Epoch ms; watching and baking stop here. */
+  deadline: number
+  wait: boolean
+  /** The service's deploymentConfiguration as described, so its other fields are kept. */
+  currentDeploymentConfiguration?: DeploymentConfiguration
+  /** The image deployed (input `image`); defaults to the first essential container's image. */
+  image?: string
+  /** How long the action's own rollback may take (it starts at or after the deadline). Default 10 min, and never past
+   * the run's hard stop. */
+  rollbackTimeoutMs?: number
+  /** Epoch ms of the run's hard stop (src/aws/deadline.ts): every AWS call is aborted then, so no watch goes past it. */
+  hardStop?: number
+}
+
+export const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000

@@ -1,0 +1,116 @@
+// ECS's own blue/green, canary and linear deployments (deploymentConfiguration.strategy on a service with the ECS
+// deployment controller): register → UpdateService with the strategy → watch the service deployment through its
+// lifecycle stages, traffic weights and hooks → (on timeout) StopServiceDeployment(ROLLBACK). It records facts and
+// decides nothing; src/core/outcome.ts judges them.
+//
+// bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
+// has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
+// change rather than a new rollout.
+import { StopServiceDeploymentCommand, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs'
+import { revisionOf } from '../../aws/arn.js'
+import type { Clients } from '../../aws/clients.js'
+import { errorText } from '../../aws/errors.js'
+import type { NativeFacts } from '../../core/facts.js'
+import type { Timeline } from '../../core/timeline.js'
+import { eventIds, observe } from '../../watch/service.js'
+import { pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
+import { bakeLine, nativeConfiguration, type NativePlan } from './settings.js'
+import { NativeWatch, ROLLING_BACK, type End } from './watch.js'
+
+export type { NativePlan } from './settings.js'
+
+export async function runNative(clients: Clients, plan: NativePlan, timeline: Timeline, options: EngineOptions = {}): Promise<NativeFacts> {
+  const poller = pollerOf(options)
+  const at = () => new Date(poller.clock.now())
+  const facts: NativeFacts = { kind: 'ecs-native', ...startFacts(plan, at, plan.engine.label) }
+  const throttledAtStart = poller.throttled
+  const finish = (): NativeFacts => {
+    facts.throttled = poller.throttled - throttledAtStart
+    if (poller.unanswered) facts.unanswered = poller.unanswered
+    facts.finishedAt = at()
+    return facts
+  }
+
+  const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
+  if (!taskDefinitionArn) return finish()
+
+  const config = nativeConfiguration(plan)
+  timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` })
+  let updated: Service | undefined
+  try {
+    const out = await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }),
+    )
+    updated = out.service
+  } catch (error) {
+    facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`
+    return finish()
+  }
+  const arn = updated?.currentServiceDeployment
+  if (!arn) {
+    facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`
+    return finish()
+  }
+  const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn)
+  const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0]
+  facts.serviceDeploymentArn = arn
+  facts.deploymentId = ours?.id ?? revisionOf(arn, '?')
+  if (ours) facts.final = observe(ours)
+  if (!plan.wait) return finish()
+
+  timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` })
+  const watch = new NativeWatch(clients, plan, facts, timeline, poller, eventIds(updated))
+  try {
+    const end = await watch.run(plan.deadline)
+    if (end === 'timeout') {
+      facts.timedOut = true
+      facts.hook = watch.waitingHook()
+      // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
+      if (ROLLING_BACK.test(watch.status ?? '')) await watch.run(rollbackDeadline(poller.clock.now(), plan))
+      else if (plan.rollback === 'on-failure') await rollBack(clients, plan, facts, watch, timeline)
+    }
+  } catch (error) {
+    facts.error = `Watching service deployment ${arn}: ${errorText(error)}`
+  }
+  watch.record()
+  return finish()
+}
+
+/** The deadline came: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
+async function rollBack(clients: Clients, plan: NativePlan, facts: NativeFacts, watch: NativeWatch, timeline: Timeline): Promise<void> {
+  const at = () => new Date(watch.clock.now())
+  const to = plan.previousTaskDefinitionArn
+  const rollback: NonNullable<NativeFacts['actionRollback']> = { trigger: 'timeout', toTaskDefinitionArn: to, completed: false }
+  facts.actionRollback = rollback
+  const waiting = facts.hook
+  const what =
+    waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined
+  const why = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`
+  timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` })
+  timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' })
+  try {
+    await clients.ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }))
+  } catch (error) {
+    rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`
+    return
+  }
+  let end: End
+  try {
+    end = await watch.run(rollbackDeadline(watch.clock.now(), plan))
+  } catch (error) {
+    rollback.problem = `Watching the rollback of ${facts.serviceDeploymentArn}: ${errorText(error)}`
+    return
+  }
+  rollback.completed = watch.status === 'ROLLBACK_SUCCESSFUL'
+  const back = watch.otherPrimary()
+  if (back) {
+    rollback.deploymentId = back.id
+    rollback.final = observe(back)
+  }
+  if (!rollback.completed) {
+    rollback.problem =
+      end === 'timeout'
+        ? `the rollback did not finish in time (${watch.where()})`
+        : `the service deployment ended ${watch.status}${watch.sd?.statusReason ? `: ${watch.sd.statusReason}` : ''}`
+  }
+}

@@ -1,0 +1,231 @@
+// Watches OUR rolling deployment (by id) to its end. A service that is "stable" says nothing: ECS leaves a service
+// stable after rolling back too, so success is only our deployment COMPLETED, PRIMARY and running == desired.
+// One DescribeServices per look; DescribeServiceDeployments only when a deployment's state changes or to confirm
+// the end; ListTasks/DescribeTasks only when tasks of our deployment stopped.
+import type { TaskDefinition } from '@aws-sdk/client-ecs'
+import type { Clients } from '../../aws/clients.js'
+import { isThrottling } from '../../aws/errors.js'
+import type { DeploymentObservation, EcsRollback, ServiceDeploymentObservation } from '../../core/facts.js'
+import type { StoppedTask, Timeline } from '../../core/timeline.js'
+import { pollLoop, type Seen } from '../../watch/loop.js'
+import { Poller, type PollOptions } from '../../watch/poller.js'
+import { DeploymentTracker, EventFeed, describeService, describeServiceDeployment, observe, serviceDeploymentObservation } from '../../watch/service.js'
+import { StoppedTaskCollector } from '../../watch/stopped-tasks.js'
+
+export interface WatchTarget {
+  cluster: string
+  service: string
+  deploymentId: string
+  serviceDeploymentArn?: string
+  taskDefinitionArn: string
+  /** Gives the log configuration for stopped tasks' log tails. */
+  taskDefinition?: TaskDefinition
+  /** Our deployment as the UpdateService response showed it (not emitted again). */
+  initial?: DeploymentObservation
+  /** Service events with these ids were there before we started. */
+  knownEventIds?: Iterable<string>
+  /** Only service events from this time on are ours to show. */
+  since: Date
+  deadline: number
+}
+
+export type WatchEnd = 'completed' | 'failed' | 'rolled-back' | 'superseded' | 'timeout'
+
+export interface WatchResult {
+  end: WatchEnd
+  final?: DeploymentObservation
+  serviceDeployment?: ServiceDeploymentObservation
+  ecsRollback?: EcsRollback
+  supersededBy?: { deploymentId: string; taskDefinition?: string; rolloutStateReason?: string }
+  stoppedTasks: StoppedTask[]
+  throttled: number
+  calls: number
+}
+
+function stateOf(o: DeploymentObservation): string {
+  return `${o.status}|${o.rolloutState}`
+}
+
+const done = (o: DeploymentObservation | undefined): boolean => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired
+
+const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/
+const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/
+
+class DeploymentWatch {
+  private readonly feed: EventFeed
+  private readonly tracker: DeploymentTracker
+  private readonly stopped: StoppedTaskCollector
+  private ours?: DeploymentObservation
+  private sd?: ServiceDeploymentObservation
+  private rollback?: EcsRollback
+  private supersededBy?: WatchResult['supersededBy']
+  private failedTasks = 0
+  private changed = false
+
+  constructor(
+    private readonly clients: Clients,
+    private readonly target: WatchTarget,
+    private readonly timeline: Timeline,
+    private readonly poller: Poller,
+  ) {
+    this.feed = new EventFeed(timeline, poller.clock.now, target.knownEventIds ?? [], target.since)
+    this.tracker = new DeploymentTracker(timeline, poller.clock.now)
+    this.stopped = new StoppedTaskCollector(clients, poller, timeline, target.cluster, { deploymentId: target.deploymentId }, target.taskDefinition)
+    if (target.initial) {
+      this.ours = target.initial
+      this.tracker.known(target.initial)
+    }
+  }
+
+  private now(): Date {
+    return new Date(this.poller.clock.now())
+  }
+
+  async run(): Promise<WatchResult> {
+    const throttledBefore = this.poller.throttled
+    const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look())
+    if (!end) {
+      await this.stopped.collect()
+      await this.refreshServiceDeployment()
+    }
+    return {
+      end: end ?? 'timeout',
+      final: this.ours,
+      serviceDeployment: this.sd,
+      ecsRollback: this.rollback,
+      supersededBy: this.supersededBy,
+      stoppedTasks: this.stopped.stopped,
+      throttled: this.poller.throttled - throttledBefore,
+      calls: this.poller.calls,
+    }
+  }
+
+  /** One look at the service. */
+  private async look(): Promise<Seen<WatchEnd>> {
+    const service = await describeService(this.clients, this.poller, this.target.cluster, this.target.service)
+    this.changed = false
+    const messages = this.feed.take(service.events)
+    if (messages.length > 0) this.changed = true
+    if (messages.some((m) => MENTIONS_STOPPED.test(m))) this.stopped.wanted = true
+
+    const deployments = (service.deployments ?? []).map(observe)
+    const ours = deployments.find((d) => d.id === this.target.deploymentId)
+    const before = this.ours
+    if (ours) {
+      this.track(ours)
+      if (ours.counts.failed > this.failedTasks) this.stopped.wanted = true
+      this.failedTasks = ours.counts.failed
+      this.ours = ours
+    }
+    const stateChanged = ours !== undefined && (before === undefined || stateOf(before) !== stateOf(ours))
+    if (stateChanged) await this.refreshServiceDeployment()
+    const primary = deployments.find((d) => d.status === 'PRIMARY')
+
+    const end = this.rollback ? await this.judgeRollback(deployments, primary) : await this.judgeOurs(ours, primary, deployments)
+    if (end && end !== 'completed') this.stopped.wanted = true
+    if (this.stopped.wanted && (await this.stopped.collect())) this.changed = true
+    return end ? { end } : { changed: this.changed }
+  }
+
+  private async judgeOurs(
+    ours: DeploymentObservation | undefined,
+    primary: DeploymentObservation | undefined,
+    deployments: DeploymentObservation[],
+  ): Promise<WatchEnd | undefined> {
+    if (done(ours)) {
+      await this.refreshServiceDeployment()
+      return 'completed'
+    }
+    if (primary && primary.id !== this.target.deploymentId) {
+      await this.refreshServiceDeployment()
+      if (this.isEcsRollback(primary)) {
+        this.startRollback(primary)
+        return this.judgeRollback(deployments, primary)
+      }
+      this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason }
+      return 'superseded'
+    }
+    if (ours?.rolloutState === 'FAILED') {
+      // With rollback on, ECS may announce the rollback on the service deployment before the new PRIMARY shows.
+      if (!ROLLING_BACK.test(this.sd?.status ?? '')) await this.refreshServiceDeployment()
+      if (ROLLING_BACK.test(this.sd?.status ?? '')) return undefined
+      return 'failed'
+    }
+    return undefined
+  }
+
+  private isEcsRollback(primary: DeploymentObservation): boolean {
+    return (
+      this.ours?.rolloutState === 'FAILED' || /rolling back/i.test(primary.rolloutStateReason ?? '') || /^ROLLBACK_/.test(this.sd?.status ?? '') || this.sd?.rollback !== undefined
+    )
+  }
+
+  private startRollback(primary: DeploymentObservation): void {
+    const ours = this.ours
+    const reason =
+      (ours?.rolloutState === 'FAILED' ? ours.rolloutStateReason : undefined) ??
+      this.sd?.statusReason ??
+      this.sd?.rollback?.reason ??
+      primary.rolloutStateReason ??
+      'ECS rolled the deployment back'
+    this.rollback = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, reason, completed: false, failed: false }
+    this.track(primary)
+    this.timeline.emit({
+      type: 'rollback',
+      at: this.now(),
+      from: this.target.deploymentId,
+      to: primary.id,
+      reason: primary.rolloutStateReason ? `${reason} (${primary.rolloutStateReason})` : reason,
+      by: 'ecs',
+    })
+    this.changed = true
+  }
+
+  private async judgeRollback(deployments: DeploymentObservation[], primary: DeploymentObservation | undefined): Promise<WatchEnd | undefined> {
+    const rollback = this.rollback
+    if (!rollback) throw new Error('judgeRollback called with no rollback under way')
+    const rb = deployments.find((d) => d.id === rollback.deploymentId)
+    if (rb) {
+      const before = rollback.final
+      this.track(rb)
+      rollback.final = rb
+      if (!before || stateOf(before) !== stateOf(rb)) await this.refreshServiceDeployment()
+    }
+    if (primary && primary.id !== rollback.deploymentId && primary.id !== this.target.deploymentId) {
+      this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason }
+      return 'superseded'
+    }
+    if (done(rb) || this.sd?.status === 'ROLLBACK_SUCCESSFUL') {
+      rollback.completed = true
+      return 'rolled-back'
+    }
+    if (rb?.rolloutState === 'FAILED' || this.sd?.status === 'ROLLBACK_FAILED') {
+      rollback.failed = true
+      return 'rolled-back'
+    }
+    return undefined
+  }
+
+  private track(o: DeploymentObservation): void {
+    if (this.tracker.track(o)) this.changed = true
+  }
+
+  private async refreshServiceDeployment(): Promise<void> {
+    const arn = this.target.serviceDeploymentArn
+    if (!arn) return
+    try {
+      const sd = await describeServiceDeployment(this.clients, this.poller, arn)
+      if (sd) this.sd = serviceDeploymentObservation(arn, sd)
+    } catch (error) {
+      // The service deployment only adds detail; the deployments[] view decides.
+      if (isThrottling(error)) this.poller.throttled++
+    }
+  }
+}
+
+/** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
+ * replaced by someone else's deployment, or the deadline comes. */
+export async function watchDeployment(clients: Clients, target: WatchTarget, timeline: Timeline, pollerOrOptions: Poller | PollOptions = {}): Promise<WatchResult> {
+  const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions)
+  return new DeploymentWatch(clients, target, timeline, poller).run()
+}

@@ -1,0 +1,257 @@
+// Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
+// `getInputs` reads every input and reports every problem at once.
+import * as core from '@actions/core'
+import { composeTags, parseBuildArgs, type BuildArg } from '../build/build-image.js'
+import { parseImageRef } from '../build/image-ref.js'
+import type { RollbackPolicy } from '../core/plan.js'
+import { parseDuration } from './duration.js'
+import { InputProblem } from './problem.js'
+import { parseStrategy, type Strategy } from './strategy.js'
+
+/** What to build when `build-context` is set; `image` then names the ECR repository (and optionally the tag). */
+export interface BuildInputs {
+  context: string
+  dockerfile?: string
+  buildArgs: BuildArg[]
+  target?: string
+  platform?: string
+  /** Extra tags besides the image's own (default: the commit SHA). */
+  tags: string[]
+}
+
+export interface Inputs {
+  cluster: string
+  service: string
+  /**
+   * Without `build`: the image reference to deploy (tag or digest); undefined keeps the task definition's images as
+   * they are. With `build`: the ECR repository to push to (name or URI, optional tag).
+   */
+  image?: string
+  /** Set when the action builds and pushes the image itself. */
+  build?: BuildInputs
+  /** Container that gets `image`; undefined = decided at render time (the only one, or the one whose repo matches). */
+  containerName?: string
+  /** Path to a task definition file (JSON or YAML); undefined = the service's live task definition. */
+  taskDefinitionFile?: string
+  strategy: Strategy
+  /** CodeDeploy services: settings for the CodeDeploy engine. */
+  codeDeploy: CodeDeployInputs
+  bakeTimeMs: number
+  alarms: string[]
+  timeoutMs: number
+  rollback: RollbackPolicy
+  wait: boolean
+}
+
+/** The CodeDeploy engine's inputs (services whose deployment controller is CODE_DEPLOY). */
+export interface CodeDeployInputs {
+  /** Default `AppECS-<cluster>-<service>`. */
+  application?: string
+  /** Default `DgpECS-<cluster>-<service>`. */
+  deploymentGroup?: string
+  /** An existing deployment configuration (e.g. `CodeDeployDefault.ECSCanary10Percent5Minutes`), instead of `strategy`. */
+  deploymentConfig?: string
+  /** Path to an AppSpec file (YAML or JSON) the new task definition is put into; default: built from the service. */
+  appspecFile?: string
+  /** AppSpec hook → Lambda function, e.g. { AfterAllowTestTraffic: 'smoke-test' }. */
+  hooks: Record<string, string>
+}
+
+/** The AppSpec hooks of an ECS deployment, in the order CodeDeploy runs them. */
+export const APPSPEC_HOOKS = ['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic'] as const
+
+/** Every input problem at once, each naming the input, the value it got and what is accepted. */
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid inputs:\n${problems.map((p) => `- ${p}`).join('\n')}`)
+    this.name = 'InputError'
+  }
+}
+
+/** GitHub stops a job after 6 hours, so nothing may wait longer. */
+const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000
+const DEFAULT_TIMEOUT = '30m'
+
+// CodeDeploy names: letters, digits and . _ + = , @ -, up to 100 characters.
+const CODEDEPLOY_NAME = /^[A-Za-z0-9._+=,@-]{1,100}$/
+const LAMBDA_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/
+const ROLLBACK_POLICIES: readonly RollbackPolicy[] = ['on-failure', 'never']
+// ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/
+const ALARM_NAME_MAX = 255
+
+const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h'
+
+// buildx stage names and `os/arch[/variant]` platforms, comma separated for a multi-platform image.
+const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+const PLATFORMS = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?(,[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?)*$/
+const BUILD_ONLY_INPUTS = ['dockerfile', 'build-args', 'build-target', 'platform', 'tags']
+
+export function getInputs(read: (name: string) => string = (name) => core.getInput(name), env: NodeJS.ProcessEnv = process.env): Inputs {
+  const problems: string[] = []
+  const value = (name: string) => (read(name) ?? '').trim()
+  const bad = (name: string, got: string, expected: string) => problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`)
+
+  const name = (input: string, what: string): string => {
+    const got = value(input)
+    if (got === '') problems.push(`Input \`${input}\` is empty: expected the name or ARN of the ${what}.`)
+    else if (!ECS_NAME.test(got) && !got.startsWith('arn:')) {
+      bad(input, got, `expected the name (letters, digits, - and _) or ARN of the ${what}`)
+    }
+    return got
+  }
+  const cluster = name('cluster', 'ECS cluster')
+  const service = name('service', 'ECS service')
+
+  const image = value('image') || undefined
+  const buildContext = value('build-context') || undefined
+  let build: BuildInputs | undefined
+  if (buildContext !== undefined) build = buildInputs(buildContext)
+  else {
+    for (const input of BUILD_ONLY_INPUTS.filter((i) => value(i) !== '')) {
+      problems.push(
+        `Input \`${input}\` is set but \`build-context\` is not: ${input} is only used when the action builds the image; set build-context (e.g. \`.\`) or remove ${input}.`,
+      )
+    }
+    if (image !== undefined) {
+      let reason: string | undefined
+      try {
+        const ref = parseImageRef(image)
+        if (!ref.tag && !ref.digest) reason = 'it has neither a tag nor a digest'
+      } catch (err) {
+        if (!(err instanceof InputProblem)) throw err
+        reason = err.reason
+      }
+      if (reason) {
+        bad(
+          'image',
+          image,
+          `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`,
+        )
+      }
+    }
+  }
+
+  function buildInputs(context: string): BuildInputs {
+    const tags = value('tags')
+      .split(/[,\n]/)
+      .map((t) => t.trim())
+      .filter((t) => t !== '')
+    if (image === undefined) {
+      problems.push(
+        'Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.',
+      )
+    } else {
+      try {
+        // The registry is known only after the ECR login; any host checks the reference and the tags.
+        composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags)
+      } catch (err) {
+        if (!(err instanceof InputProblem)) throw err
+        problems.push(err.sentence())
+      }
+    }
+    let buildArgs: BuildArg[] = []
+    try {
+      buildArgs = parseBuildArgs(read('build-args') ?? '')
+    } catch (err) {
+      if (!(err instanceof InputProblem)) throw err
+      problems.push(err.sentence())
+    }
+    const target = value('build-target') || undefined
+    if (target !== undefined && !BUILD_TARGET.test(target)) bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)')
+    const platform = value('platform') || undefined
+    if (platform !== undefined && !PLATFORMS.test(platform)) bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several')
+    return { context, dockerfile: value('dockerfile') || undefined, buildArgs, target, platform, tags }
+  }
+
+  const containerName = value('container-name') || undefined
+  if (containerName !== undefined && !ECS_NAME.test(containerName)) {
+    bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)')
+  }
+
+  const taskDefinitionFile = value('task-definition') || undefined
+
+  const strategyText = value('strategy') || 'auto'
+  let strategy: Strategy = { kind: 'auto' }
+  try {
+    strategy = parseStrategy(strategyText)
+  } catch (err) {
+    bad('strategy', strategyText, (err as Error).message)
+  }
+
+  const codeDeployName = (input: string): string | undefined => {
+    const got = value(input) || undefined
+    if (got !== undefined && !CODEDEPLOY_NAME.test(got)) bad(input, got, 'expected a CodeDeploy name (letters, digits and . _ + = , @ -, at most 100 characters)')
+    return got
+  }
+  const deploymentConfig = codeDeployName('deployment-config')
+  if (deploymentConfig !== undefined && strategy.kind !== 'auto') {
+    problems.push(
+      `Input \`deployment-config\` is \`${deploymentConfig}\` and \`strategy\` is \`${strategyText}\`: give one of them (deployment-config names an existing CodeDeploy configuration; strategy describes the traffic shift).`,
+    )
+  }
+  const hooks: Record<string, string> = {}
+  for (const [i, line] of (read('codedeploy-hooks') ?? '').split('\n').entries()) {
+    const text = line.trim()
+    if (text === '' || text.startsWith('#')) continue
+    const at = text.indexOf('=')
+    const hook = at > 0 ? text.slice(0, at).trim() : ''
+    const fn = at > 0 ? text.slice(at + 1).trim() : ''
+    if (!(APPSPEC_HOOKS as readonly string[]).includes(hook) || !LAMBDA_NAME.test(fn)) {
+      bad('codedeploy-hooks', text, `line ${i + 1}: expected HOOK=LAMBDA with HOOK one of ${APPSPEC_HOOKS.join(', ')} and LAMBDA a function name or ARN`)
+    } else hooks[hook] = fn
+  }
+  const codeDeploy: CodeDeployInputs = {
+    application: codeDeployName('codedeploy-application'),
+    deploymentGroup: codeDeployName('codedeploy-deployment-group'),
+    deploymentConfig,
+    appspecFile: value('appspec') || undefined,
+    hooks,
+  }
+
+  const duration = (input: string, fallback: string, allowZero: boolean): number => {
+    const got = value(input) || fallback
+    let ms: number
+    try {
+      ms = parseDuration(got)
+    } catch {
+      bad(input, got, allowZero ? DURATION_ACCEPTED : `${DURATION_ACCEPTED.replace('0, ', '')}, greater than 0`)
+      return parseDuration(fallback)
+    }
+    if (ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
+      bad(input, got, `expected ${allowZero ? '' : 'more than 0 and '}at most 6h (GitHub stops a job after 6 hours), such as ${fallback === '0' ? '10m' : fallback}`)
+      return parseDuration(fallback)
+    }
+    return ms
+  }
+  const bakeTimeMs = duration('bake-time', '0', true)
+  const timeoutMs = duration('timeout', DEFAULT_TIMEOUT, false)
+
+  const alarms = [
+    ...new Set(
+      value('alarms')
+        .split(/[,\n]/)
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
+    ),
+  ]
+  for (const alarm of alarms) {
+    if (alarm.length > ALARM_NAME_MAX) bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`)
+  }
+
+  const rollbackText = value('rollback').toLowerCase() || 'on-failure'
+  const rollback = (ROLLBACK_POLICIES as readonly string[]).includes(rollbackText) ? (rollbackText as RollbackPolicy) : 'on-failure'
+  if (rollback !== rollbackText) bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`)
+
+  // The YAML 1.2 core booleans, as core.getBooleanInput accepts them.
+  const waitText = value('wait') || 'true'
+  const wait = ['true', 'True', 'TRUE'].includes(waitText)
+  if (!wait && !['false', 'False', 'FALSE'].includes(waitText)) bad('wait', waitText, 'expected true or false')
+  else if (!wait && bakeTimeMs > 0) {
+    // With wait false the action returns before the deployment completes, so there is nothing to bake.
+    problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`)
+  }
+
+  if (problems.length > 0) throw new InputError(problems)
+  return { cluster, service, image, ...(build ? { build } : {}), containerName, taskDefinitionFile, strategy, codeDeploy, bakeTimeMs, alarms, timeoutMs, rollback, wait }
+}

@@ -1,0 +1,105 @@
+// Bake: after our deployment reached its traffic, keep watching the alarms for a while; an alarm in ALARM ends the
+// bake. Runs on the one poll loop, at a fixed 2 s.
+import type { Clients } from '../aws/clients.js'
+import { errorText, isThrottling, isTransient } from '../aws/errors.js'
+import type { BakeResult, DeploymentFacts } from '../core/facts.js'
+import type { Timeline } from '../core/timeline.js'
+import { readAlarms } from './alarms.js'
+import { pollLoop } from './loop.js'
+import { Poller, type PollOptions } from './poller.js'
+import { budgeted } from './stopped-tasks.js'
+
+export interface BakePlan {
+  alarms: string[]
+  durationMs: number
+  /** The bake never runs past the deployment's deadline. */
+  deadline: number
+}
+
+/** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
+ * calls a minute, far inside CloudWatch's limits, and no ECS calls while baking). */
+const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 }
+/** How long the last look at the alarms may take before the bake is declared unverified. */
+const LAST_LOOK_MS = 10_000
+
+/** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
+export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline, pollerOrOptions: Poller | PollOptions = {}): Promise<BakeResult> {
+  const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions)
+  const result: BakeResult = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false }
+  if (plan.durationMs <= 0) return result
+  const now = () => new Date(poller.clock.now())
+  const endsAt = Math.min(poller.clock.now() + plan.durationMs, plan.deadline)
+  const cutShort = poller.clock.now() + plan.durationMs > plan.deadline
+  timeline.emit({
+    type: 'phase',
+    at: now(),
+    phase: 'bake',
+    detail: `${Math.round(plan.durationMs / 1000)} s` + (plan.alarms.length ? `, alarms: ${plan.alarms.join(', ')}` : ', no alarms to watch'),
+  })
+  const last = new Map<string, string>()
+  const missingShown = new Set<string>()
+  const look = async (): Promise<BakeResult | undefined> => {
+    const states = await readAlarms(clients, budgeted(poller), plan.alarms)
+    for (const name of plan.alarms) {
+      const alarm = states.get(name)
+      if (!alarm) {
+        if (!missingShown.has(name)) {
+          missingShown.add(name)
+          timeline.emit({ type: 'warning', at: now(), message: `Alarm ${name} does not exist; it cannot stop a bad release.` })
+        }
+        continue
+      }
+      if (last.get(name) !== alarm.state) {
+        last.set(name, alarm.state)
+        timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason })
+      }
+      if (alarm.state === 'ALARM') return { ...result, passed: false, fired: { name, reason: alarm.reason } }
+    }
+    return undefined
+  }
+  if (plan.alarms.length === 0) {
+    await poller.pause(endsAt - poller.clock.now(), endsAt)
+  } else {
+    const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
+      const found = await look()
+      return found ? { end: found } : { changed: true }
+    })
+    if (fired) return fired
+    // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
+    // cannot read its alarms at the end did not pass: nothing verified the release.
+    const outer = poller.bound(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS))
+    try {
+      const found = await look()
+      if (found) return found
+    } catch (error) {
+      if (!isThrottling(error) && !isTransient(error)) throw error
+      return { ...result, passed: false, unreadable: errorText(error), cutShortByDeadline: cutShort }
+    } finally {
+      poller.bound(outer)
+    }
+  }
+  return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result
+}
+
+/**
+ * Bakes after a deployment reached its traffic, into `facts`: the bake result, a timeout when the deadline cut it
+ * short, or the error that stopped it. False when an error ended the run.
+ */
+export async function bakeInto(
+  clients: Clients,
+  facts: DeploymentFacts,
+  plan: { alarms: string[]; bakeTimeMs: number; deadline: number },
+  timeline: Timeline,
+  poller: Poller,
+  options: PollOptions = {},
+): Promise<boolean> {
+  try {
+    const bakePoller = Object.keys(options).length > 0 ? new Poller({ now: poller.clock.now, sleep: poller.clock.sleep, ...options }) : poller
+    facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, bakePoller)
+    if (facts.bake.cutShortByDeadline) facts.timedOut = true
+    return true
+  } catch (error) {
+    facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`
+    return false
+  }
+}

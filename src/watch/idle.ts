@@ -1,0 +1,71 @@
+// Waits for a deployment already in progress on the service (one we did not start) to end, on the one poll loop,
+// before ours starts: starting on top of it would make ECS replace it mid-flight and blur which deployment failed.
+import type { Deployment } from '@aws-sdk/client-ecs'
+import type { Clients } from '../aws/clients.js'
+import type { DeploymentObservation } from '../core/facts.js'
+import type { Timeline } from '../core/timeline.js'
+import { pollLoop } from './loop.js'
+import { Poller, type PollOptions } from './poller.js'
+import { DeploymentTracker, EventFeed, describeService, eventIds, observe } from './service.js'
+
+export interface IdleResult {
+  /** The deployment that was in progress when we started waiting; undefined when the service was idle. */
+  waitedFor?: string
+  /** How that deployment ended (its rolloutState). */
+  rolloutState?: string
+}
+
+const busy = (deployments: Deployment[]): Deployment | undefined =>
+  deployments.find((d) => d.rolloutState === 'IN_PROGRESS') ??
+  // Services without rolloutState (classic load balancers) are busy while more than one deployment remains.
+  (deployments.length > 1 && deployments.every((d) => d.rolloutState === undefined) ? deployments.find((d) => d.status === 'PRIMARY') : undefined)
+
+/** The deployment in progress did not end before the deadline: nothing was deployed. */
+export class StillBusyError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StillBusyError'
+  }
+}
+
+export async function waitForIdle(
+  clients: Clients,
+  cluster: string,
+  service: string,
+  deadline: number,
+  timeline: Timeline,
+  pollerOrOptions: Poller | PollOptions = {},
+): Promise<IdleResult> {
+  const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions)
+  const now = () => new Date(poller.clock.now())
+  const tracker = new DeploymentTracker(timeline, poller.clock.now)
+  let feed: EventFeed | undefined
+  let waitedFor: string | undefined
+  let last: DeploymentObservation | undefined
+  const ended = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for ${service}`, lookFirst: true }, async () => {
+    const described = await describeService(clients, poller, cluster, service)
+    // Events already there when we first looked are history, not progress.
+    const fresh = feed === undefined
+    feed ??= new EventFeed(timeline, poller.clock.now, eventIds(described))
+    const changedEvents = fresh ? 0 : feed.take(described.events).length
+    const inFlight = busy(described.deployments ?? [])
+    if (!inFlight) {
+      const done = (described.deployments ?? []).find((d) => d.id === waitedFor)
+      return { end: { waitedFor, rolloutState: waitedFor ? (done?.rolloutState ?? last?.rolloutState) : undefined } }
+    }
+    const o = observe(inFlight)
+    if (!waitedFor) {
+      waitedFor = o.id
+      timeline.emit({ type: 'warning', at: now(), message: `Deployment ${o.id} is already in progress on ${service}; waiting for it to end before deploying.` })
+    }
+    last = o
+    return { changed: tracker.track(o) || changedEvents > 0 }
+  })
+  if (ended) return ended
+  const c = last?.counts
+  throw new StillBusyError(
+    `Timed out waiting for deployment ${last?.id ?? waitedFor ?? '(unknown)'} already in progress on service ${service} to end` +
+      (c ? ` (${last?.rolloutState ?? last?.status}, running ${c.running}/${c.desired}, pending ${c.pending}, failed ${c.failed})` : '') +
+      '. Nothing was deployed.',
+  )
+}
