@@ -4,10 +4,11 @@ import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { getInputs } from '../src/context.js'
+import { getInputs } from '../src/inputs/context.js'
 import { repoRoot } from '../scripts/action-runner.js'
 
 interface ActionYml {
+  description: string
   inputs: Record<string, { description?: string; required?: boolean; default?: string }>
   outputs: Record<string, { description?: string }>
   runs: { using: string; main: string; post?: string; 'post-if'?: string }
@@ -16,6 +17,10 @@ interface ActionYml {
 const action = parse(readFileSync(join(repoRoot, 'action.yml'), 'utf8')) as ActionYml
 
 describe('action.yml', () => {
+  test('has a description the Marketplace takes (under 125 characters)', () => {
+    expect(action.description.length).toBeLessThan(125)
+  })
+
   test('declares exactly the inputs getInputs reads', () => {
     const read = new Set<string>()
     getInputs((name) => {
