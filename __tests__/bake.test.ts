@@ -70,4 +70,15 @@ describe('bake', () => {
     expect(warnings.filter((m) => m.includes('Rate exceeded'))).toHaveLength(1)
     expect(warnings).toContain('Alarm gone does not exist; it cannot stop a bad release.')
   })
+
+  it('an alarm already in ALARM when the deployment started ends the bake only after it recovered and fired again', async () => {
+    const clock = fakeClock()
+    const start = clock.now()
+    const states = ['ALARM', 'ALARM', 'OK', 'ALARM']
+    let n = 0
+    const aws = fakeAws({ DescribeAlarms: () => ({ MetricAlarms: [alarm('api-5xx', states[Math.min(n++, states.length - 1)])] }) }, clock)
+    const result = await bake(aws.clients, { alarms: ['api-5xx'], durationMs: 600_000, deadline: start + 1e6, firingAtStart: ['api-5xx'] }, new Timeline(), clock)
+    expect(result).toMatchObject({ passed: false, fired: { name: 'api-5xx' } })
+    expect(n).toBe(4)
+  })
 })

@@ -115,7 +115,7 @@ describe('runNative', () => {
       '── watch: lifecycle stage SCALE_UP',
       // Stages that passed between two looks are named, in order.
       '── watch: lifecycle stage TEST_TRAFFIC_SHIFT (passed since the last look: POST_SCALE_UP)',
-      '── watch: lifecycle stage PRODUCTION_TRAFFIC_SHIFT (passed since the last look: POST_TEST_TRAFFIC_SHIFT, PRE_PRODUCTION_TRAFFIC_SHIFT)',
+      '── watch: lifecycle stage PRODUCTION_TRAFFIC_SHIFT (passed since the last look: POST_TEST_TRAFFIC_SHIFT)',
       expect.stringMatching(/^── bake: lifecycle stage BAKE_TIME \(passed since the last look: POST_PRODUCTION_TRAFFIC_SHIFT\) — ECS bake time 2 min/),
       '── watch: lifecycle stage CLEAN_UP',
     ])

@@ -60,6 +60,7 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
     return stopBeforeChange(inputs.cluster, inputs.service, 'preflight failed', error.problems)
   }
 
+  for (const message of checked.warnings) timeline.emit({ type: 'warning', at: new Date(), message })
   let image = checked.image
   let taskDefinition = checked.taskDefinition
   if (inputs.build && checked.push && image) {
@@ -101,6 +102,7 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
     taskDefinition,
     previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
     alarms: checked.alarms,
+    alarmsFiringAtStart: checked.alarmsFiring,
     rollback: inputs.rollback,
     bakeTimeMs: inputs.bakeTimeMs,
     deadline,

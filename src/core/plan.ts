@@ -44,6 +44,8 @@ export interface DeployPlan {
   taskDefinition: RegisterTaskDefinitionCommandInput
   previousTaskDefinitionArn: string
   alarms: string[]
+  /** Alarms already in ALARM when preflight looked (see src/watch/bake.ts). */
+  alarmsFiringAtStart?: string[]
   rollback: RollbackPolicy
   bakeTimeMs: number
   /** Epoch ms; watching and baking stop here. */

@@ -14,7 +14,7 @@ import { checkRolling } from '../engines/rolling/check.js'
 import type { Inputs } from '../inputs/context.js'
 import { InputProblem } from '../inputs/problem.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from '../render/task-definition.js'
-import { readAlarms } from '../watch/alarms.js'
+import { readAlarms, type AlarmState } from '../watch/alarms.js'
 import { direct } from '../watch/stopped-tasks.js'
 
 export class PreflightError extends Error {
@@ -44,6 +44,10 @@ export interface Preflight {
   /** When building: the ECR registry to log in to and push to. */
   push?: PushTarget
   alarms: string[]
+  /** Alarms already in ALARM before anything changed: reported, not refused (a hotfix during an incident must go out). */
+  alarmsFiring: string[]
+  /** Things worth saying that do not stop the run. */
+  warnings: string[]
   /** How this deployment runs: rolling, ECS blue/green/canary/linear, or CodeDeploy with what its checks found. */
   engine: CheckedEngine
   /**
@@ -69,6 +73,7 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
   const found = { cluster: [] as string[], service: [] as string[], image: [] as string[], taskDefinition: [] as string[], alarms: [] as string[] }
   const region = await clients.ecs.config.region().catch(() => undefined)
   const inRegion = region ? ` in ${region}` : ''
+  const firing: string[] = []
 
   const [clusterArn, alarms, file, image] = await Promise.all([
     checkCluster(),
@@ -118,6 +123,8 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     ...(image ? { image: image.image } : {}),
     ...(image?.push ? { push: image.push } : {}),
     alarms,
+    alarmsFiring: firing,
+    warnings: firing.length > 0 ? [alarmsFiringWarning(firing, checkedEngine)] : [],
     engine: checkedEngine,
     // CodeDeploy refuses a second deployment in the group itself; ECS deployments say nothing about it.
     ...(checkedEngine.kind === 'codedeploy' ? {} : inProgress(service)),
@@ -264,7 +271,7 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
   }
 
   async function checkAlarms(): Promise<string[]> {
-    let existing: Map<string, unknown>
+    let existing: Map<string, AlarmState>
     try {
       existing = await readAlarms(clients, direct, inputs.alarms)
     } catch (err) {
@@ -278,8 +285,21 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
           `${missing.length === 1 ? 'does' : 'do'} not exist in CloudWatch${inRegion} (names are case-sensitive).`,
       )
     }
+    firing.push(...inputs.alarms.filter((a) => existing.get(a)?.state === 'ALARM'))
     return inputs.alarms
   }
+}
+
+/**
+ * What an alarm already in ALARM means for this deployment. ECS ignores a deployment's alarm configuration when an
+ * alarm is in ALARM as the deployment starts; CodeDeploy stops a deployment whose alarm is in ALARM when it checks.
+ */
+function alarmsFiringWarning(firing: string[], engine: CheckedEngine): string {
+  const names = `${firing.length === 1 ? 'Alarm' : 'Alarms'} ${firing.join(', ')} ${firing.length === 1 ? 'is' : 'are'} in ALARM before the deployment starts`
+  if (engine.kind === 'codedeploy') {
+    return `${names}: CodeDeploy stops a deployment whose alarm is in ALARM, so this one will be stopped and rolled back unless the alarm recovers first. To ship a fix during the incident, leave the firing alarm out of \`alarms\`.`
+  }
+  return `${names}: ECS ignores the deployment's alarms for a deployment that starts while one is in ALARM, so only the circuit breaker guards this rollout. The bake counts such an alarm only if it recovers and then fires again.`
 }
 
 /** The ECR client for a registry's region: the action's own, or a new one when the image's host names another. */

@@ -14,6 +14,9 @@ export interface BakePlan {
   durationMs: number
   /** The bake never runs past the deployment's deadline. */
   deadline: number
+  /** Alarms already in ALARM before the deployment started: they end the bake only after they recovered and fired
+   * again (as ECS ignores them for the deployment itself). */
+  firingAtStart?: string[]
 }
 
 /** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
@@ -38,6 +41,7 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
   })
   const last = new Map<string, string>()
   const missingShown = new Set<string>()
+  const stillFiring = new Set(plan.firingAtStart ?? [])
   const look = async (): Promise<BakeResult | undefined> => {
     const states = await readAlarms(clients, budgeted(poller), plan.alarms)
     for (const name of plan.alarms) {
@@ -53,7 +57,8 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
         last.set(name, alarm.state)
         timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason })
       }
-      if (alarm.state === 'ALARM') return { ...result, passed: false, fired: { name, reason: alarm.reason } }
+      if (alarm.state !== 'ALARM') stillFiring.delete(name)
+      else if (!stillFiring.has(name)) return { ...result, passed: false, fired: { name, reason: alarm.reason } }
     }
     return undefined
   }
@@ -88,14 +93,14 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
 export async function bakeInto(
   clients: Clients,
   facts: DeploymentFacts,
-  plan: { alarms: string[]; bakeTimeMs: number; deadline: number },
+  plan: { alarms: string[]; bakeTimeMs: number; deadline: number; alarmsFiringAtStart?: string[] },
   timeline: Timeline,
   poller: Poller,
   options: PollOptions = {},
 ): Promise<boolean> {
   try {
     const bakePoller = Object.keys(options).length > 0 ? new Poller({ now: poller.clock.now, sleep: poller.clock.sleep, ...options }) : poller
-    facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, bakePoller)
+    facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, bakePoller)
     if (facts.bake.cutShortByDeadline) facts.timedOut = true
     return true
   } catch (error) {

@@ -15,7 +15,8 @@ import { bakeLine, bakeMinutes, type NativePlan } from './settings.js'
 /** Without a change, DescribeServices (for service events and task counts) every this many looks. */
 const SERVICE_LOOK_EVERY = 3
 
-/** The lifecycle stages in the order a deployment walks them (a linear or canary one repeats the traffic steps). */
+/** ECS's ServiceDeploymentLifecycleStage values in the order a deployment walks them (a linear or canary one repeats
+ * the traffic steps). PRE_PRODUCTION_TRAFFIC_SHIFT is a hook stage, never a deployment's lifecycle stage. */
 const STAGES = [
   'RECONCILE_SERVICE',
   'PRE_SCALE_UP',
@@ -23,7 +24,6 @@ const STAGES = [
   'POST_SCALE_UP',
   'TEST_TRAFFIC_SHIFT',
   'POST_TEST_TRAFFIC_SHIFT',
-  'PRE_PRODUCTION_TRAFFIC_SHIFT',
   'PRODUCTION_TRAFFIC_SHIFT',
   'POST_PRODUCTION_TRAFFIC_SHIFT',
   'BAKE_TIME',
