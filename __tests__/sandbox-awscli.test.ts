@@ -69,6 +69,7 @@ afterAll(async () => {
 })
 
 ;(available ? describe : describe.skip)('AWS CLI against the sandbox', () => {
+  // Each `aws` call starts a Python interpreter (seconds on a loaded 2-core machine): the test gets room for it.
   it('creates a cluster and a Fargate service, rolls out an update, and sees a crashing one fail and roll back', async () => {
     expect((await aws('ecs', 'create-cluster', '--cluster-name', 'cli')).cluster.clusterName).toBe('cli')
     for (const image of ['example.com/web:v1', 'example.com/web:v2', 'example.com/web:v3-crash']) {
@@ -127,5 +128,5 @@ afterAll(async () => {
     expect(rolledBack.events.map((e: CliJson) => e.message)).toContain(`(service web) (deployment ${crash.id}) deployment failed: tasks failed to start.`)
     const stopped = await aws('ecs', 'list-tasks', '--cluster', 'cli', '--desired-status', 'STOPPED')
     expect(stopped.taskArns.length).toBeGreaterThanOrEqual(3)
-  })
+  }, 300_000)
 })
