@@ -22,6 +22,17 @@ export function pollerOf(options: EngineOptions): Poller {
   return options.poller ?? new Poller(options.watch)
 }
 
+/** Closes the run's facts with what the poller counted (throttling, a call left unanswered) and the end time. */
+export function finisher<F extends DeploymentFacts>(facts: F, poller: Poller): () => F {
+  const throttledAtStart = poller.throttled
+  return () => {
+    facts.throttled = poller.throttled - throttledAtStart
+    if (poller.unanswered) facts.unanswered = poller.unanswered
+    facts.finishedAt = new Date(poller.clock.now())
+    return facts
+  }
+}
+
 /** The image a task definition deploys: its first essential container's. */
 function imageOf(taskDefinition: TaskDefinition | RegisterTaskDefinitionCommandInput | undefined): string | undefined {
   const containers = taskDefinition?.containerDefinitions ?? []

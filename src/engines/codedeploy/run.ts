@@ -12,7 +12,7 @@ import type { CodeDeployEngine, DeployPlan } from '../../core/plan.js'
 import type { Timeline } from '../../core/timeline.js'
 import type { CodeDeployInputs } from '../../inputs/context.js'
 import { bakeInto } from '../../watch/bake.js'
-import { pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved } from './watch.js'
 
@@ -28,13 +28,7 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
   const at = () => new Date(poller.clock.now())
   const { engine } = plan
   const facts: CodeDeployFacts = { kind: 'codedeploy', ...startFacts(plan, at, engine.label) }
-  const throttledAtStart = poller.throttled
-  const finish = (): CodeDeployFacts => {
-    facts.throttled = poller.throttled - throttledAtStart
-    if (poller.unanswered) facts.unanswered = poller.unanswered
-    facts.finishedAt = at()
-    return facts
-  }
+  const finish = finisher(facts, poller)
 
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
   if (!taskDefinitionArn) return finish()

@@ -13,7 +13,7 @@ import { errorText } from '../../aws/errors.js'
 import type { NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
 import { eventIds, observe } from '../../watch/service.js'
-import { pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
 import { bakeLine, nativeConfiguration, type NativePlan } from './settings.js'
 import { NativeWatch, ROLLING_BACK, type End } from './watch.js'
 
@@ -23,13 +23,7 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
   const poller = pollerOf(options)
   const at = () => new Date(poller.clock.now())
   const facts: NativeFacts = { kind: 'ecs-native', ...startFacts(plan, at, plan.engine.label) }
-  const throttledAtStart = poller.throttled
-  const finish = (): NativeFacts => {
-    facts.throttled = poller.throttled - throttledAtStart
-    if (poller.unanswered) facts.unanswered = poller.unanswered
-    facts.finishedAt = at()
-    return facts
-  }
+  const finish = finisher(facts, poller)
 
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
   if (!taskDefinitionArn) return finish()

@@ -10,7 +10,7 @@ import type { Timeline } from '../../core/timeline.js'
 import { bakeInto } from '../../watch/bake.js'
 import type { Poller } from '../../watch/poller.js'
 import { eventIds, observe } from '../../watch/service.js'
-import { pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
 import { deploymentConfigurationFor } from '../service-config.js'
 import { watchDeployment, type WatchResult } from './watch.js'
 
@@ -46,13 +46,7 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
   const poller = pollerOf(options)
   const at = () => new Date(poller.clock.now())
   const facts: RollingFacts = { kind: 'rolling', ...startFacts(plan, at, 'rolling update') }
-  const throttledAtStart = poller.throttled
-  const finish = (): RollingFacts => {
-    facts.throttled = poller.throttled - throttledAtStart
-    if (poller.unanswered) facts.unanswered = poller.unanswered
-    facts.finishedAt = at()
-    return facts
-  }
+  const finish = finisher(facts, poller)
 
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
   if (!taskDefinitionArn) return finish()
