@@ -8,6 +8,9 @@ export default {
   testMatch: ['**/__tests__/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', useESM: true }] },
   testTimeout: 60000,
+  // The end-to-end tests mostly wait (on the sandbox's clock, on child processes, on deadlines): on a 2-core machine
+  // three at a time keep the cores busy where one at a time (jest's default there) would leave them idle.
+  maxWorkers: 3,
   setupFiles: ['<rootDir>/scripts/jest-sandbox-checks.js'],
   reporters: ['default', '<rootDir>/scripts/jest-closing-line.js'],
 }

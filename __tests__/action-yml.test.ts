@@ -25,7 +25,7 @@ describe('action.yml', () => {
     const read = new Set<string>()
     getInputs((name) => {
       read.add(name)
-      return { cluster: 'prod', service: 'web' }[name] ?? ''
+      return { cluster: 'prod', service: 'web', 'force-new-deployment': 'true' }[name] ?? ''
     }, {})
     expect([...read].sort()).toEqual(Object.keys(action.inputs).sort())
   })

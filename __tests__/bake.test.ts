@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { bake } from '../src/watch/bake.js'
+import { bake, MAX_UNREAD_MS } from '../src/watch/bake.js'
 import { Timeline } from '../src/core/timeline.js'
 import { fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
 import { metricAlarm as alarm } from './helpers/ecs-model.js'
@@ -80,5 +80,34 @@ describe('bake', () => {
     const result = await bake(aws.clients, { alarms: ['api-5xx'], durationMs: 600_000, deadline: start + 1e6, firingAtStart: ['api-5xx'] }, new Timeline(), clock)
     expect(result).toMatchObject({ passed: false, fired: { name: 'api-5xx' } })
     expect(n).toBe(4)
+  })
+
+  it('fails, unverified, when no read of the alarms succeeded for longer than it allows, even with the alarm in ALARM unseen', async () => {
+    const clock = fakeClock()
+    const start = clock.now()
+    let n = 0
+    const aws = fakeAws(
+      {
+        DescribeAlarms: () => {
+          if (++n > 1) throw throttling()
+          return { MetricAlarms: [alarm('api-5xx', 'OK')] }
+        },
+      },
+      clock,
+    )
+    const result = await bake(aws.clients, { alarms: ['api-5xx'], durationMs: 600_000, deadline: start + 1e6 }, new Timeline(), clock)
+    expect(result).toMatchObject({ passed: false, unreadable: expect.stringContaining('Rate exceeded'), unreadableSince: new Date(start) })
+    expect(clock.now() - start).toBeGreaterThan(MAX_UNREAD_MS)
+    // Noticed at the first look past the limit: at most one backed-off interval (≤ 20 s) later.
+    expect(clock.now() - start).toBeLessThanOrEqual(MAX_UNREAD_MS + 20_000)
+  })
+
+  it('fails, unverified, at once when the alarms cannot be read at all (access denied)', async () => {
+    const clock = fakeClock()
+    const denied = Object.assign(new Error('not authorized to perform cloudwatch:DescribeAlarms'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })
+    const aws = fakeAws({ DescribeAlarms: () => Promise.reject(denied) }, clock)
+    const result = await bake(aws.clients, { alarms: ['api-5xx'], durationMs: 600_000, deadline: clock.now() + 1e6 }, new Timeline(), clock)
+    expect(result).toMatchObject({ passed: false, unreadable: expect.stringContaining('AccessDenied') })
+    expect(aws.calls).toHaveLength(1)
   })
 })

@@ -8,8 +8,11 @@ function read(values: Record<string, string>) {
   return (name: string) => values[name] ?? ''
 }
 
+// An explicit redeploy unless a test gives something to deploy: an empty `image` alone is an input error.
+const REDEPLOY = { 'force-new-deployment': 'true' }
+
 function inputs(values: Record<string, string>): Inputs {
-  return getInputs(read({ cluster: 'prod', service: 'web', ...values }))
+  return getInputs(read({ cluster: 'prod', service: 'web', ...REDEPLOY, ...values }))
 }
 
 function problems(values: Record<string, string>): string[] {
@@ -22,7 +25,7 @@ function problems(values: Record<string, string>): string[] {
   throw new Error('expected an InputError')
 }
 
-const invalid = (values: Record<string, string>) => problems({ cluster: 'prod', service: 'web', ...values })
+const invalid = (values: Record<string, string>) => problems({ cluster: 'prod', service: 'web', ...REDEPLOY, ...values })
 
 describe('getInputs', () => {
   it('applies the defaults', () => {
@@ -32,41 +35,59 @@ describe('getInputs', () => {
       image: undefined,
       containerName: undefined,
       taskDefinitionFile: undefined,
+      forceNewDeployment: true,
       strategy: { kind: 'auto' },
       codeDeploy: { application: undefined, deploymentGroup: undefined, deploymentConfig: undefined, appspecFile: undefined, hooks: {} },
       bakeTimeMs: 0,
       alarms: [],
       timeoutMs: 30 * 60_000,
       rollback: 'on-failure',
+      onCancel: 'leave',
+      maxTaskFailures: 3,
       wait: true,
+      github: { deployment: true, token: undefined, environment: 'prod', environmentUrl: undefined },
     })
   })
 
   it('reads every input', () => {
     expect(
-      inputs({
-        cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
-        service: 'web-api_2',
-        image: IMAGE,
-        'container-name': 'app',
-        'task-definition': ' deploy/task-def.yaml ',
-        strategy: 'canary 20% 5m',
-        'codedeploy-application': 'AppECS-prod-web',
-        'codedeploy-deployment-group': 'DgpECS-prod-web',
-        appspec: ' deploy/appspec.yaml ',
-        'codedeploy-hooks': 'AfterAllowTestTraffic = smoke-test\n# comment\n\nBeforeAllowTraffic=arn:aws:lambda:us-east-1:123456789012:function:gate:live',
-        'bake-time': '90s',
-        alarms: 'web-5xx',
-        timeout: '1h',
-        rollback: 'never',
-        wait: 'true',
-      }),
+      getInputs(
+        read({
+          cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
+          service: 'web-api_2',
+          image: IMAGE,
+          'container-name': 'app',
+          'task-definition': ' deploy/task-def.yaml ',
+          strategy: 'canary 20% 5m',
+          'codedeploy-application': 'AppECS-prod-web',
+          'codedeploy-deployment-group': 'DgpECS-prod-web',
+          appspec: ' deploy/appspec.yaml ',
+          'codedeploy-hooks': 'AfterAllowTestTraffic = smoke-test\n# comment\n\nBeforeAllowTraffic=arn:aws:lambda:us-east-1:123456789012:function:gate:live',
+          'bake-time': '90s',
+          alarms: 'web-5xx',
+          timeout: '1h',
+          rollback: 'never',
+          'on-cancel': 'rollback',
+          'max-task-failures': '0',
+          wait: 'true',
+          'github-token': 'ghs_x',
+          environment: ' staging ',
+          'environment-url': 'https://staging.example.com',
+          'github-deployment': 'false',
+          'keep-revisions': '10',
+          'desired-count': '4',
+          'force-new-deployment': 'true',
+        }),
+      ),
     ).toEqual({
       cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
       service: 'web-api_2',
       image: IMAGE,
       containerName: 'app',
       taskDefinitionFile: 'deploy/task-def.yaml',
+      keepRevisions: 10,
+      desiredCount: 4,
+      forceNewDeployment: true,
       strategy: { kind: 'canary', percent: 20, intervalMs: 300_000 },
       codeDeploy: {
         application: 'AppECS-prod-web',
@@ -79,19 +100,66 @@ describe('getInputs', () => {
       alarms: ['web-5xx'],
       timeoutMs: 3_600_000,
       rollback: 'never',
+      onCancel: 'rollback',
+      maxTaskFailures: 0,
       wait: true,
+      github: { deployment: false, token: 'ghs_x', environment: 'staging', environmentUrl: 'https://staging.example.com' },
     })
   })
 
+  it('names the environment after the cluster by default, and checks the GitHub deployment inputs', () => {
+    expect(inputs({ cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/production' }).github.environment).toBe('production')
+    expect(invalid({ 'github-deployment': 'yes', 'environment-url': 'staging.example.com', environment: 'x'.repeat(256) })).toEqual([
+      'Input `github-deployment` is `yes`: expected true or false.',
+      `Input \`environment\` is \`${'x'.repeat(256)}\`: expected a GitHub environment name of at most 255 characters on one line, such as production.`,
+      'Input `environment-url` is `staging.example.com`: expected an http(s) URL such as https://staging.example.com.',
+    ])
+  })
+
+  it('reads a registered task definition (ARN or family:revision) apart from a file', () => {
+    const arn = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:5'
+    expect(inputs({ 'task-definition': arn })).toMatchObject({ taskDefinitionRef: arn, taskDefinitionFile: undefined })
+    expect(inputs({ 'task-definition': 'web:5' })).toMatchObject({ taskDefinitionRef: 'web:5', taskDefinitionFile: undefined })
+    expect(inputs({ 'task-definition': 'web.json' })).toMatchObject({ taskDefinitionFile: 'web.json' })
+  })
+
+  it('reads rollback-to and refuses it together with something new to deploy', () => {
+    expect(getInputs(read({ cluster: 'prod', service: 'web', 'rollback-to': 'previous' })).rollbackTo).toBe('previous')
+    expect(getInputs(read({ cluster: 'prod', service: 'web', 'rollback-to': 'web:5' })).rollbackTo).toBe('web:5')
+    expect(problems({ cluster: 'prod', service: 'web', 'rollback-to': 'last' })).toEqual([
+      'Input `rollback-to` is `last`: expected `previous`, a task definition ARN, or `family:revision` such as web:5.',
+    ])
+    expect(problems({ cluster: 'prod', service: 'web', 'rollback-to': 'previous', image: IMAGE })[0]).toMatch(
+      /^Input `rollback-to` is `previous` and `image` is set: a rollback deploys/,
+    )
+  })
+
+  it('refuses an empty image with nothing else to deploy, naming the dropped job output and the fix', () => {
+    const [problem, ...rest] = problems({ cluster: 'prod', service: 'web' })
+    expect(rest).toEqual([])
+    expect(problem).toContain('Input `image` is empty')
+    expect(problem).toContain('the runner drops a job output that contains a masked value')
+    expect(problem).toContain('force-new-deployment: true')
+  })
+
+  it('checks keep-revisions, desired-count and force-new-deployment', () => {
+    expect(invalid({ 'keep-revisions': '0', 'desired-count': '-1', 'force-new-deployment': 'yes' })).toEqual([
+      'Input `keep-revisions` is `0`: expected a whole number of revisions to keep, from 1 to 1000 (leave it empty to keep all).',
+      "Input `desired-count` is `-1`: expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's).",
+      'Input `force-new-deployment` is `yes`: expected true or false.',
+      expect.stringContaining('Input `image` is empty'),
+    ])
+  })
+
   it('requires cluster and service, reporting both', () => {
-    expect(problems({})).toEqual([
+    expect(problems(REDEPLOY)).toEqual([
       'Input `cluster` is empty: expected the name or ARN of the ECS cluster.',
       'Input `service` is empty: expected the name or ARN of the ECS service.',
     ])
   })
 
   it('rejects a cluster or service that is neither a name nor an ARN', () => {
-    expect(problems({ cluster: 'my cluster', service: 'web!' })).toEqual([
+    expect(problems({ cluster: 'my cluster', service: 'web!', ...REDEPLOY })).toEqual([
       'Input `cluster` is `my cluster`: expected the name (letters, digits, - and _) or ARN of the ECS cluster.',
       'Input `service` is `web!`: expected the name (letters, digits, - and _) or ARN of the ECS service.',
     ])
@@ -156,9 +224,10 @@ describe('getInputs', () => {
     ['10m', 600_000],
     ['1h', 3_600_000],
     ['5', 300_000],
-    ['6h', 21_600_000],
+    ['5h30m', 19_800_000],
   ])('reads bake-time %p', (text, ms) => {
-    expect(inputs({ 'bake-time': text }).bakeTimeMs).toBe(ms)
+    // timeout 6h: a bake must end before the timeout.
+    expect(inputs({ 'bake-time': text, timeout: '6h' }).bakeTimeMs).toBe(ms)
   })
 
   it('rejects a bake-time that is not a duration, or over 6h', () => {
@@ -198,6 +267,10 @@ describe('getInputs', () => {
     expect(inputs({ rollback: 'on-failure' }).rollback).toBe('on-failure')
     expect(inputs({ rollback: 'never' }).rollback).toBe('never')
     expect(invalid({ rollback: 'always' })).toEqual(['Input `rollback` is `always`: expected on-failure or never.'])
+    expect(invalid({ 'on-cancel': 'stop' })).toEqual(['Input `on-cancel` is `stop`: expected leave or rollback.'])
+    expect(invalid({ 'max-task-failures': '-1' })).toEqual([
+      'Input `max-task-failures` is `-1`: expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker).',
+    ])
   })
 
   it.each([
@@ -216,6 +289,21 @@ describe('getInputs', () => {
     expect(invalid({ wait: 'false', 'bake-time': '10m' })).toEqual([
       'Input `bake-time` is `10m` but `wait` is `false`: a bake time needs the action to wait; set wait to true or bake-time to 0.',
     ])
+  })
+
+  it('rejects a bake time that does not end before the timeout, naming both inputs', () => {
+    expect(invalid({ 'bake-time': '10m', timeout: '10m' })).toEqual([
+      'Input `bake-time` is `10m` and `timeout` is `10m`: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; raise timeout (such as 40m) or shorten bake-time.',
+    ])
+    expect(invalid({ 'bake-time': '45m' })).toEqual([
+      'Input `bake-time` is `45m` and `timeout` is `30m` (the default): the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; raise timeout (such as 1h15m) or shorten bake-time.',
+    ])
+    expect(invalid({ 'bake-time': '6h', timeout: '1h' })).toEqual([
+      'Input `bake-time` is `6h` and `timeout` is `1h`: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; raise timeout or shorten bake-time.',
+    ])
+    expect(inputs({ 'bake-time': '9m', timeout: '10m' })).toMatchObject({ bakeTimeMs: 540_000, timeoutMs: 600_000 })
+    // A duration that does not parse is reported once, not compared.
+    expect(invalid({ 'bake-time': '10x', timeout: '1m' })).toEqual(['Input `bake-time` is `10x`: expected 0, a number of minutes, or a duration such as 90s, 10m, 1h.'])
   })
 
   it('reports every problem at once, in input order', () => {

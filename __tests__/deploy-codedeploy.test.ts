@@ -238,8 +238,11 @@ describe('checkCodeDeploy (preflight)', () => {
     codeDeploy: { hooks: {} },
     bakeTimeMs: 0,
     alarms: [],
+    github: { deployment: false, environment: 'prod' },
     timeoutMs: 60_000,
     rollback: 'on-failure',
+    onCancel: 'leave',
+    maxTaskFailures: 3,
     wait: true,
     ...over,
   })

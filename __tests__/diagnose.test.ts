@@ -58,7 +58,9 @@ describe('diagnose', () => {
     timeline.emit({ type: 'service-event', at: new Date(), message: 'second' })
     const cause = await diagnose(aws.clients, facts(), timeline)
     expect(cause.summary).toBe(`ECS deployment circuit breaker: tasks failed to start — 3 tasks stopped: Essential container in task exited (exit code 1 in app)`)
-    expect(cause.stoppedTasks.map((t) => t.taskId)).toEqual(['t1', 't2', 't4', 't5', 't3'])
+    // t3 was scaled in on purpose: counted, not a cause.
+    expect(cause.stoppedTasks.map((t) => t.taskId)).toEqual(['t1', 't2', 't4', 't5'])
+    expect(cause.removedTasks).toBe(1)
     expect(cause.stoppedTasks[0]).toMatchObject({ logTail: ['log of ecs/app/t1', 'Error: boom'], logLocation: '/ecs/web ecs/app/t1' })
     expect(cause.stoppedTasks[1].logTail).toEqual([])
     expect(cause.stoppedTasks[3].logTail).toEqual(['log of ecs/app/t5', 'Error: boom'])

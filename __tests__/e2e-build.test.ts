@@ -150,7 +150,8 @@ describeWithDocker('build, push, deploy and promote through the bundled action (
     expect(byExtraTag.digest).toBe(byCommit.digest)
     expect(built.outputs.image).toBe(`${env().registry}/${repo}@${byCommit.digest}`)
     expect(await deployedImage('staging')).toBe(built.outputs.image)
-    expect(built.summary).toContain(built.outputs.image)
+    // The summary shows the digest shortened, with the whole reference as the cell's title.
+    expect(built.summary).toContain(`title="${built.outputs.image}"`)
 
     const calls = shim.calls()
     const login = calls.filter((c) => c.argv[0] === 'login')

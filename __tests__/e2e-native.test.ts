@@ -4,67 +4,13 @@ import { afterEach, describe, expect, test } from '@jest/globals'
 import { ContinueServiceDeploymentCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
 import { runAction, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
+import { advanced, loadBalancer, LOAD_BALANCER_ROLE, nativeWorld } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import type { WorldSpec } from '../sandbox/world-file.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
-const ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'
-const ROLE = 'arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers'
 const SMOKE_TEST = 'arn:aws:lambda:us-east-1:123456789012:function:smoke-test'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
-
-const advanced = {
-  alternateTargetGroupArn: `${ARN}:targetgroup/web-green/0123456789abcdef`,
-  productionListenerRule: `${ARN}:listener-rule/app/web/0123456789abcdef/0123456789abcdef/0123456789abcdef`,
-  testListenerRule: `${ARN}:listener-rule/app/web/0123456789abcdef/0123456789abcdef/fedcba9876543210`,
-  roleArn: ROLE,
-}
-const loadBalancer = { targetGroupArn: `${ARN}:targetgroup/web-blue/0123456789abcdef`, containerName: 'web', containerPort: 8080 }
-
-/** Cluster `demo`, service `web` (3 Fargate tasks behind a load balancer), alarm `web-5xx`; `service` adds to it. */
-function world(service: Record<string, unknown>, extra: Partial<WorldSpec> = {}): WorldSpec {
-  return {
-    repositories: [{ repositoryName: 'web' }],
-    images: [{ repositoryName: 'web', imageTag: 'v1' }],
-    alarms: [
-      {
-        AlarmName: 'web-5xx',
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 5,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        state: 'OK',
-      },
-    ],
-    clusters: [{ clusterName: 'demo' }],
-    taskDefinitions: [
-      {
-        family: 'web',
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [{ name: 'web', image: `${ECR}/web:v1`, essential: true, portMappings: [{ containerPort: 8080, protocol: 'tcp' }] }],
-      },
-    ],
-    services: [
-      {
-        cluster: 'demo',
-        serviceName: 'web',
-        taskDefinition: 'web:1',
-        desiredCount: 3,
-        launchType: 'FARGATE',
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0123456789abcdef0'] } },
-        loadBalancers: [{ ...loadBalancer, advancedConfiguration: advanced }],
-        ...service,
-      },
-    ],
-    ...extra,
-  }
-}
 
 const blueGreen = { deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0 } }
 
@@ -107,7 +53,7 @@ const productionSteps = (run: ActionRun) => [...run.stdout.matchAll(/production 
 
 describe('ECS-native deployments through the bundled action', () => {
   test('blue/green (the service strategy, followed by auto) succeeds: every stage and both traffic shifts are logged', async () => {
-    const s = await start(world(blueGreen))
+    const s = await start(nativeWorld(blueGreen))
     const run = await deploy(s, { image: await push(s, 'v2'), alarms: 'web-5xx', 'bake-time': '30s' })
     expect(run.stderr).toBe('')
     expect(run.outputs.outcome).toBe('succeeded')
@@ -139,7 +85,7 @@ describe('ECS-native deployments through the bundled action', () => {
   }, 120_000)
 
   test('blue/green with a crashing release: the circuit breaker rolls traffic back to blue → rolled-back', async () => {
-    const s = await start(world(blueGreen, { behaviors: { 'web:v3': { kind: 'crash', exitCode: 3, afterSeconds: 2, logLines: ['Error: DATABASE_URL is not set'] } } }))
+    const s = await start(nativeWorld(blueGreen, { behaviors: { 'web:v3': { kind: 'crash', exitCode: 3, afterSeconds: 2, logLines: ['Error: DATABASE_URL is not set'] } } }))
     const run = await deploy(s, { image: await push(s, 'v3') })
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)
@@ -150,7 +96,7 @@ describe('ECS-native deployments through the bundled action', () => {
   }, 120_000)
 
   test('linear 34% every 1m succeeds and logs every traffic step', async () => {
-    const s = await start(world({}))
+    const s = await start(nativeWorld({}))
     const run = await deploy(s, { image: await push(s, 'v2'), strategy: 'linear 34% every 1m' })
     expect(run.outputs.outcome).toBe('succeeded')
     expect(run.stdout).toContain('ECS linear 34% every 1m')
@@ -162,7 +108,7 @@ describe('ECS-native deployments through the bundled action', () => {
   }, 120_000)
 
   test('canary 20% 1m succeeds: the canary step, then the rest', async () => {
-    const s = await start(world({}))
+    const s = await start(nativeWorld({}))
     const run = await deploy(s, { image: await push(s, 'v2'), strategy: 'canary 20% 1m' })
     expect(run.outputs.outcome).toBe('succeeded')
     expect(productionSteps(run)).toEqual(['0→20', '20→100'])
@@ -174,7 +120,7 @@ describe('ECS-native deployments through the bundled action', () => {
   }, 120_000)
 
   test('an alarm during the canary step → ECS sends traffic back → rolled-back', async () => {
-    const s = await start(world({}))
+    const s = await start(nativeWorld({}))
     let fired = false
     const run = await deploy(s, { image: await push(s, 'v2'), strategy: 'canary 20% 5m', alarms: 'web-5xx' }, (line) => {
       if (fired || !/production traffic: 0% → 20%/.test(line)) return
@@ -189,9 +135,9 @@ describe('ECS-native deployments through the bundled action', () => {
   }, 120_000)
 
   test('an alarm during the bake (ECS bakeTimeInMinutes) → rolled back at once → rolled-back, said to be in the bake', async () => {
-    const s = await start(world(blueGreen))
+    const s = await start(nativeWorld(blueGreen))
     let fired = false
-    const run = await deploy(s, { image: await push(s, 'v2'), alarms: 'web-5xx', 'bake-time': '2m' }, (line) => {
+    const run = await deploy(s, { image: await push(s, 'v2'), alarms: 'web-5xx', 'bake-time': '2m', timeout: '5m' }, (line) => {
       if (fired || !/── bake: lifecycle stage BAKE_TIME/.test(line)) return
       fired = true
       s.control.setAlarmState('web-5xx', 'ALARM', { reason: 'Threshold Crossed: 12 5XX responses' })
@@ -205,9 +151,9 @@ describe('ECS-native deployments through the bundled action', () => {
   }, 120_000)
 
   test('a failing lifecycle hook → rolled-back, naming the hook', async () => {
-    const hooks = [{ hookTargetArn: SMOKE_TEST, roleArn: ROLE, lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }]
+    const hooks = [{ hookTargetArn: SMOKE_TEST, roleArn: LOAD_BALANCER_ROLE, lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }]
     const s = await start(
-      world(
+      nativeWorld(
         { deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0, lifecycleHooks: hooks } },
         { hooks: { 'smoke-test': { outcome: 'fail', afterSeconds: 5, message: 'GET /health returned 503' } } },
       ),
@@ -217,13 +163,13 @@ describe('ECS-native deployments through the bundled action', () => {
     expect(errorAnnotations(run)).toContain(SMOKE_TEST)
     expect(errorAnnotations(run)).toContain('GET /health returned 503')
     expect(run.stdout).toMatch(/waiting for lifecycle hook arn:aws:lambda:us-east-1:123456789012:function:smoke-test at POST_TEST_TRAFFIC_SHIFT/)
-    expect(run.summary).toMatch(/Lifecycle hook<\/th>\s*<td>arn:aws:lambda:us-east-1:123456789012:function:smoke-test \(ecs-lambda-\S+\): FAILED at POST_TEST_TRAFFIC_SHIFT/)
+    expect(run.summary).toMatch(/Lifecycle hook<\/th>\s*<td>function:smoke-test \(ecs-lambda-\S+\): FAILED at POST_TEST_TRAFFIC_SHIFT/)
     expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
   }, 120_000)
 
   test('a PAUSE hook is reported as waiting for approval with the commands; approving it lets the deployment finish', async () => {
     const hooks = [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }]
-    const s = await start(world({ deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0, lifecycleHooks: hooks } }))
+    const s = await start(nativeWorld({ deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0, lifecycleHooks: hooks } }))
     let approval: { arn: string; hookId: string } | undefined
     const run = await deploy(s, { image: await push(s, 'v2') }, (line) => {
       const m = /--service-deployment-arn (\S+) --hook-id (\S+) --action CONTINUE/.exec(line)
@@ -239,7 +185,7 @@ describe('ECS-native deployments through the bundled action', () => {
 
   test('a PAUSE hook nobody approves: at the timeout the action rolls back with StopServiceDeployment(ROLLBACK) → timed-out', async () => {
     const hooks = [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }]
-    const s = await start(world({ deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0, lifecycleHooks: hooks } }))
+    const s = await start(nativeWorld({ deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0, lifecycleHooks: hooks } }))
     const run = await deploy(s, { image: await push(s, 'v2'), timeout: '15s' })
     expect(run.outputs.outcome).toBe('timed-out')
     expect(run.stdout).toMatch(/rollback by the action: .*PAUSE hook ecs-pause-\S+ was waiting for approval/)
@@ -253,8 +199,24 @@ describe('ECS-native deployments through the bundled action', () => {
     expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
   }, 120_000)
 
+  test('the answer to StopServiceDeployment(ROLLBACK) is lost after ECS applied it: the retry meets the rollback in progress, which is followed', async () => {
+    const hooks = [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }]
+    const s = await start(nativeWorld({ deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0, lifecycleHooks: hooks } }))
+    const image = await push(s, 'v2')
+    s.control.reset()
+    s.control.fault({ operation: 'StopServiceDeployment', kind: 'lost-answer' })
+    const run = await runAction({ inputs: { cluster: 'demo', service: 'web', timeout: '15s', image }, endpoint: s.url })
+    expect(run.outputs.outcome).toBe('timed-out')
+    // The first call applied and its answer was lost; the SDK's retry got ECS's ConflictException.
+    expect(s.control.calls({ operation: 'StopServiceDeployment' }).map((c) => c.errorCode ?? 'ok')).toEqual(['AnswerLost', 'ConflictException'])
+    expect(run.stdout).toMatch(/already rolling back .*following that rollback/)
+    expect(errorAnnotations(run)).toMatch(/; rolled back to web:1\./)
+    expect(errorAnnotations(run)).not.toMatch(/rolling back .* failed/)
+    expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:1$/)
+  }, 120_000)
+
   test('a service whose load balancer lacks advancedConfiguration: a clear preflight error and no change at all', async () => {
-    const s = await start(world({ loadBalancers: [{ ...loadBalancer, advancedConfiguration: { alternateTargetGroupArn: advanced.alternateTargetGroupArn } }] }))
+    const s = await start(nativeWorld({ loadBalancers: [{ ...loadBalancer, advancedConfiguration: { alternateTargetGroupArn: advanced.alternateTargetGroupArn } }] }))
     const run = await deploy(s, { image: await push(s, 'v2'), strategy: 'canary' })
     expect(run.outputs.outcome).toBe('failed')
     expect(run.code).toBe(1)
@@ -264,7 +226,7 @@ describe('ECS-native deployments through the bundled action', () => {
   }, 60_000)
 
   test('a service without a load balancer: a clear preflight error and no change at all', async () => {
-    const s = await start(world({ loadBalancers: [] }))
+    const s = await start(nativeWorld({ loadBalancers: [] }))
     const run = await deploy(s, { image: await push(s, 'v2'), strategy: 'blue-green' })
     expect(run.outputs.outcome).toBe('failed')
     expect(errorAnnotations(run)).toContain('Service `web` has no load balancer')

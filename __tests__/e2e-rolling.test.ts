@@ -31,9 +31,9 @@ async function push(tag: string): Promise<string> {
 }
 
 /** Runs the action; the call log starts empty here, so it holds only the action's calls. */
-const deploy = (inputs: Record<string, string>, onLine?: (line: string) => void): Promise<ActionRun> => {
+const deploy = (inputs: Record<string, string>, onLine?: (line: string) => void, env?: Record<string, string>): Promise<ActionRun> => {
   sandbox.control.reset()
-  return runAction({ inputs: { ...base, ...inputs }, endpoint: sandbox.url, onLine })
+  return runAction({ inputs: { ...base, ...inputs }, endpoint: sandbox.url, onLine, env })
 }
 
 function ecs(): ECSClient {
@@ -85,7 +85,9 @@ describe('rolling deployment through the bundled action', () => {
 
   test('an image that cannot be pulled fails with CannotPullContainerError', async () => {
     // `image` would be checked in preflight; a task definition file's own images are deployed as written.
-    const file = join(mkdtempSync(join(tmpdir(), 'e2e-rolling-')), 'td.json')
+    // Generated into the runner's temp directory: a task definition file must be there or in the workspace.
+    const runnerTemp = mkdtempSync(join(tmpdir(), 'e2e-rolling-'))
+    const file = join(runnerTemp, 'td.json')
     writeFileSync(
       file,
       JSON.stringify({
@@ -97,7 +99,7 @@ describe('rolling deployment through the bundled action', () => {
         containerDefinitions: [{ name: 'web', image: `${ECR}/web:does-not-exist`, essential: true }],
       }),
     )
-    const run = await deploy({ 'task-definition': file })
+    const run = await deploy({ 'task-definition': file }, undefined, { RUNNER_TEMP: runnerTemp })
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)
     expect(errorAnnotations(run)).toContain('CannotPullContainerError')

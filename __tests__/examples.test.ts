@@ -179,7 +179,7 @@ describe('the checker', () => {
   test('reports an unknown input, a missing required input, and unknown outputs in any expression', async () => {
     const { problems } = await wf(
       '      - id: go\n        uses: ./\n        with:\n          service: s\n          bake_time: 5m\n' +
-        "      - if: steps.go.outputs.status == 'ok'\n        run: echo ${{ steps['go'].outputs['url'] }}\n",
+        "      - if: steps.go.outputs.status == 'ok'\n        run: echo ${{ steps['go'].outputs['link'] }}\n",
       '\n    outputs:\n      arn: ${{ steps.go.outputs.task-definition }}',
     )
     expect(problems).toEqual([
@@ -187,7 +187,7 @@ describe('the checker', () => {
       't.yml:8: required input cluster is missing',
       't.yml:6: job d: steps.go.outputs.task-definition is not an output of action.yml',
       't.yml:13: job d: steps.go.outputs.status is not an output of action.yml',
-      't.yml:14: job d: steps.go.outputs.url is not an output of action.yml',
+      't.yml:14: job d: steps.go.outputs.link is not an output of action.yml',
     ])
   })
 

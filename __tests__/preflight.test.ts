@@ -1,6 +1,6 @@
 // Preflight at the HTTP level (helpers/nock-aws.ts): the real SDK clients talk to nock, which answers per
 // `x-amz-target`, so the request bodies are the ones the SDK sends and its retries are real.
-import { describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -38,8 +38,11 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     codeDeploy: { hooks: {} },
     bakeTimeMs: 0,
     alarms: [],
+    github: { deployment: false, environment: 'prod' },
     timeoutMs: 30 * 60_000,
     rollback: 'on-failure',
+    onCancel: 'leave',
+    maxTaskFailures: 3,
     wait: true,
     ...overrides,
   }
@@ -151,6 +154,16 @@ function tempFile(name: string, text: string): string {
 
 useNock()
 
+// The task definition files below are written to the OS temp directory; as RUNNER_TEMP, it is where the action reads them.
+const runnerTemp = process.env.RUNNER_TEMP
+beforeAll(() => {
+  process.env.RUNNER_TEMP = tmpdir()
+})
+afterAll(() => {
+  if (runnerTemp === undefined) delete process.env.RUNNER_TEMP
+  else process.env.RUNNER_TEMP = runnerTemp
+})
+
 describe('preflight', () => {
   it('passes a deployable service, rendering its live task definition, with read-only calls only', async () => {
     const aws = healthy()
@@ -192,7 +205,8 @@ describe('preflight', () => {
     const result = await preflight(clients(), inputs({ taskDefinitionFile: path }))
     expect(result.taskDefinition).toEqual({ family: 'web', cpu: '256', containerDefinitions: [{ name: 'web', image: PINNED }] })
     expect(result.containerName).toBe('web')
-    expect(aws.targets().sort()).toEqual([`${ECR}.DescribeImages`, `${ECS}.DescribeClusters`, `${ECS}.DescribeServices`])
+    // The live task definition is described only for "what changed" (the diff against the file's), not rendered.
+    expect(aws.targets().sort()).toEqual([`${ECR}.DescribeImages`, `${ECS}.DescribeClusters`, `${ECS}.DescribeServices`, `${ECS}.DescribeTaskDefinition`])
   })
 
   it('keeps the images and leaves out image when there is none to deploy', async () => {
@@ -414,7 +428,8 @@ describe('preflight: the image', () => {
     (type: string): NockHandler =>
     () =>
       errorReply(type, `${type} for the test`)
-  const build = { context: '.', buildArgs: [], tags: [] }
+  // A build context with a Dockerfile: preflight checks both exist.
+  const build = { context: join(tempFile('Dockerfile', 'FROM scratch\n'), '..'), buildArgs: [], tags: [] }
 
   it('an ECR image that does not exist is a problem, and no other ECR call is made', async () => {
     const aws = healthy({ [`${ECR}.DescribeImages`]: notFound('ImageNotFoundException') })

@@ -213,10 +213,30 @@ describe('from a file', () => {
     expect(renderProblems(() => parseTaskDefinition('- a\n- b\n', 'td.yaml'))).toEqual([
       'Task definition file `td.yaml` must hold one object with the RegisterTaskDefinition members (family, containerDefinitions, …).',
     ])
-    expect(renderProblems(() => parseTaskDefinition('{"family": "web",}', 'td.json'))[0]).toMatch(/^Task definition file `td.json` is not valid JSON: /)
-    expect(renderProblems(() => parseTaskDefinition('family: web\nfamily: api\n', 'td.yaml'))[0]).toMatch(
-      /^Task definition file `td.yaml` is not valid YAML: .*[Mm]ap keys must be unique/,
-    )
+    expect(renderProblems(() => parseTaskDefinition('{"family": "web",}', 'td.json'))).toEqual([
+      "Task definition file `td.json` is not valid JSON: at line 1, column 18 the parser expected a property name in double quotes; the file's content is not shown, as it may hold secrets.",
+    ])
+    expect(renderProblems(() => parseTaskDefinition('family: web\nfamily: api\n', 'td.yaml'))).toEqual([
+      "Task definition file `td.yaml` is not valid YAML: at line 2, column 1 the parser expected each key at most once in a mapping (DUPLICATE_KEY); the file's content is not shown, as it may hold secrets.",
+    ])
+  })
+
+  it('says where a file stops parsing and what was expected, never what the file holds', () => {
+    const secret = 'hunter2-s3cr3t'
+    const cases: [string, string, string][] = [
+      [`{"family": "web",\n "x": ${secret}}`, 'td.json', 'at line 2, column 7 the parser expected a value'],
+      [`{"family": "web"\n "token": "${secret}"}`, 'td.json', 'at line 2, column 2 the parser expected `,` or `}` after the property value'],
+      [`{"token": "${secret}`, 'td.json', `at line 1, column ${12 + secret.length} (the end of the file) the parser expected a closing double quote`],
+      [`{"token": "${secret}"} x`, 'td.json', `at line 1, column ${15 + secret.length} the parser expected the end of the file after the top-level value`],
+      [`family: web\nenv:\n  TOKEN: "${secret}\n   bad: [`, 'td.yaml', 'at line '],
+      [`family: web\n token: ${secret}\n  x: y\n`, 'td.yml', 'at line '],
+    ]
+    for (const [text, file, detail] of cases) {
+      const [problem] = renderProblems(() => parseTaskDefinition(text, file))
+      expect(problem).toContain(detail)
+      expect(problem).not.toContain(secret)
+      expect(problem).not.toMatch(/hunter|s3cr3t/)
+    }
   })
 
   it('reports a file that cannot be read', async () => {

@@ -68,7 +68,7 @@ describe('live log reporter', () => {
       '[1:02:05] alarm api-5xx: ALARM — Threshold Crossed',
       '[1:02:06] outcome: rolled-back — ECS deployment circuit breaker: tasks failed to start.',
     ])
-    expect(startGroup).toHaveBeenCalledWith('[01:15]   last 2 log lines of task abc (/ecs/web ecs/app/abc)')
+    expect(startGroup).toHaveBeenCalledWith('[01:15]   log of task abc (/ecs/web ecs/app/abc)')
     expect(endGroup).toHaveBeenCalledTimes(1)
   })
 })

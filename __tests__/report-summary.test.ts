@@ -85,12 +85,14 @@ describe('job summary', () => {
     const md = readFileSync(summaryFile, 'utf8')
     expect(md).toContain('<h2>↩️ ECS deployment rolled-back: web</h2>')
     expect(md).toContain('<td>web:41 → web:42</td>')
-    expect(md).toContain('<td>repo/web:v2</td>')
+    expect(md).toContain('<td><span title="repo/web:v2">repo/web:v2</span></td>')
     expect(md).toContain('<td>ecs-svc/123</td>')
     expect(md).toContain('<td>ecs-svc/124</td>')
     expect(md).toMatch(/<tr><td>register<\/td><td>00:00<\/td><td>00:02<\/td><td>—<\/td><\/tr>/)
     expect(md).toMatch(/<tr><td>watch<\/td><td>00:03<\/td><td>01:32<\/td><td>ecs-svc\/123<\/td><\/tr>/)
-    expect(md).toContain('<tr><td>2</td><td>Essential container in task exited</td><td>EssentialContainerExited</td><td>app: 1</td><td>t1</td></tr>')
+    expect(md).toContain(
+      '<tr><td>2</td><td>Essential container in task exited</td><td>EssentialContainerExited</td><td>app: 1</td><td><a href="https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/prod/tasks/t1/configuration?region=us-east-1">t1</a></td></tr>',
+    )
     expect(md).toContain('Error: &lt;DATABASE_URL&gt; is not set')
     expect(md).toContain('(service web) rolling back to deployment ecs-svc/100.')
     expect(md.length).toBeLessThan(MAX_SUMMARY_CHARS)

@@ -1,6 +1,849 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 9659:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HttpClient = exports.HttpClientResponse = exports.HttpClientError = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
+exports.getProxyUrl = getProxyUrl;
+exports.isHttps = isHttps;
+const http = __importStar(__nccwpck_require__(8611));
+const https = __importStar(__nccwpck_require__(5692));
+const pm = __importStar(__nccwpck_require__(3335));
+const tunnel = __importStar(__nccwpck_require__(770));
+const undici_1 = __nccwpck_require__(6752);
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (exports.HttpCodes = HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (exports.Headers = Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (exports.MediaTypes = MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+exports.HttpClientError = HttpClientError;
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+exports.HttpClientResponse = HttpClientResponse;
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici_1.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+exports.HttpClient = HttpClient;
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 3335:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getProxyUrl = getProxyUrl;
+exports.checkBypass = checkBypass;
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+
+/***/ }),
+
 /***/ 303:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -4807,7 +5650,7 @@ __webpack_unused_export__ = DescribeIndexPoliciesCommand;
 __webpack_unused_export__ = DescribeIndexPoliciesRequest$;
 __webpack_unused_export__ = DescribeIndexPoliciesResponse$;
 __webpack_unused_export__ = DescribeLogGroups$;
-__webpack_unused_export__ = DescribeLogGroupsCommand;
+exports.VlF = DescribeLogGroupsCommand;
 __webpack_unused_export__ = DescribeLogGroupsRequest$;
 __webpack_unused_export__ = DescribeLogGroupsResponse$;
 __webpack_unused_export__ = DescribeLogStreams$;
@@ -12960,7 +13803,7 @@ exports.$9V = ListDeploymentTargetsCommand;
 __webpack_unused_export__ = ListDeploymentTargetsInput$;
 __webpack_unused_export__ = ListDeploymentTargetsOutput$;
 __webpack_unused_export__ = ListDeployments$;
-__webpack_unused_export__ = ListDeploymentsCommand;
+exports.sr8 = ListDeploymentsCommand;
 __webpack_unused_export__ = ListDeploymentsInput$;
 __webpack_unused_export__ = ListDeploymentsOutput$;
 __webpack_unused_export__ = ListGitHubAccountTokenNames$;
@@ -23724,7 +24567,7 @@ __webpack_unused_export__ = DeregisterContainerInstanceCommand;
 __webpack_unused_export__ = DeregisterContainerInstanceRequest$;
 __webpack_unused_export__ = DeregisterContainerInstanceResponse$;
 __webpack_unused_export__ = DeregisterTaskDefinition$;
-__webpack_unused_export__ = DeregisterTaskDefinitionCommand;
+exports.sjB = DeregisterTaskDefinitionCommand;
 __webpack_unused_export__ = DeregisterTaskDefinitionRequest$;
 __webpack_unused_export__ = DeregisterTaskDefinitionResponse$;
 __webpack_unused_export__ = DescribeCapacityProviders$;
@@ -23778,7 +24621,7 @@ exports.A6p = DescribeServiceDeploymentsCommand;
 __webpack_unused_export__ = DescribeServiceDeploymentsRequest$;
 __webpack_unused_export__ = DescribeServiceDeploymentsResponse$;
 __webpack_unused_export__ = DescribeServiceRevisions$;
-__webpack_unused_export__ = DescribeServiceRevisionsCommand;
+exports.oF5 = DescribeServiceRevisionsCommand;
 __webpack_unused_export__ = DescribeServiceRevisionsRequest$;
 __webpack_unused_export__ = DescribeServiceRevisionsResponse$;
 __webpack_unused_export__ = DescribeServices$;
@@ -23957,7 +24800,7 @@ __webpack_unused_export__ = ListGatewaysCommand;
 __webpack_unused_export__ = ListGatewaysRequest$;
 __webpack_unused_export__ = ListGatewaysResponse$;
 __webpack_unused_export__ = ListServiceDeployments$;
-__webpack_unused_export__ = ListServiceDeploymentsCommand;
+exports.jz8 = ListServiceDeploymentsCommand;
 __webpack_unused_export__ = ListServiceDeploymentsRequest$;
 __webpack_unused_export__ = ListServiceDeploymentsResponse$;
 __webpack_unused_export__ = ListServices$;
@@ -23977,7 +24820,7 @@ __webpack_unused_export__ = ListTaskDefinitionFamiliesCommand;
 __webpack_unused_export__ = ListTaskDefinitionFamiliesRequest$;
 __webpack_unused_export__ = ListTaskDefinitionFamiliesResponse$;
 __webpack_unused_export__ = ListTaskDefinitions$;
-__webpack_unused_export__ = ListTaskDefinitionsCommand;
+exports.Pse = ListTaskDefinitionsCommand;
 __webpack_unused_export__ = ListTaskDefinitionsRequest$;
 __webpack_unused_export__ = ListTaskDefinitionsResponse$;
 __webpack_unused_export__ = ListTasks$;
@@ -48294,6 +49137,262 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
+/***/ 5183:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.req = exports.json = exports.toBuffer = void 0;
+const http = __importStar(__nccwpck_require__(8611));
+const https = __importStar(__nccwpck_require__(5692));
+async function toBuffer(stream) {
+    let length = 0;
+    const chunks = [];
+    for await (const chunk of stream) {
+        length += chunk.length;
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, length);
+}
+exports.toBuffer = toBuffer;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function json(stream) {
+    const buf = await toBuffer(stream);
+    const str = buf.toString('utf8');
+    try {
+        return JSON.parse(str);
+    }
+    catch (_err) {
+        const err = _err;
+        err.message += ` (input: ${str})`;
+        throw err;
+    }
+}
+exports.json = json;
+function req(url, opts = {}) {
+    const href = typeof url === 'string' ? url : url.href;
+    const req = (href.startsWith('https:') ? https : http).request(url, opts);
+    const promise = new Promise((resolve, reject) => {
+        req
+            .once('response', resolve)
+            .once('error', reject)
+            .end();
+    });
+    req.then = promise.then.bind(promise);
+    return req;
+}
+exports.req = req;
+//# sourceMappingURL=helpers.js.map
+
+/***/ }),
+
+/***/ 8894:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Agent = void 0;
+const net = __importStar(__nccwpck_require__(9278));
+const http = __importStar(__nccwpck_require__(8611));
+const https_1 = __nccwpck_require__(5692);
+__exportStar(__nccwpck_require__(5183), exports);
+const INTERNAL = Symbol('AgentBaseInternalState');
+class Agent extends http.Agent {
+    constructor(opts) {
+        super(opts);
+        this[INTERNAL] = {};
+    }
+    /**
+     * Determine whether this is an `http` or `https` request.
+     */
+    isSecureEndpoint(options) {
+        if (options) {
+            // First check the `secureEndpoint` property explicitly, since this
+            // means that a parent `Agent` is "passing through" to this instance.
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any
+            if (typeof options.secureEndpoint === 'boolean') {
+                return options.secureEndpoint;
+            }
+            // If no explicit `secure` endpoint, check if `protocol` property is
+            // set. This will usually be the case since using a full string URL
+            // or `URL` instance should be the most common usage.
+            if (typeof options.protocol === 'string') {
+                return options.protocol === 'https:';
+            }
+        }
+        // Finally, if no `protocol` property was set, then fall back to
+        // checking the stack trace of the current call stack, and try to
+        // detect the "https" module.
+        const { stack } = new Error();
+        if (typeof stack !== 'string')
+            return false;
+        return stack
+            .split('\n')
+            .some((l) => l.indexOf('(https.js:') !== -1 ||
+            l.indexOf('node:https:') !== -1);
+    }
+    // In order to support async signatures in `connect()` and Node's native
+    // connection pooling in `http.Agent`, the array of sockets for each origin
+    // has to be updated synchronously. This is so the length of the array is
+    // accurate when `addRequest()` is next called. We achieve this by creating a
+    // fake socket and adding it to `sockets[origin]` and incrementing
+    // `totalSocketCount`.
+    incrementSockets(name) {
+        // If `maxSockets` and `maxTotalSockets` are both Infinity then there is no
+        // need to create a fake socket because Node.js native connection pooling
+        // will never be invoked.
+        if (this.maxSockets === Infinity && this.maxTotalSockets === Infinity) {
+            return null;
+        }
+        // All instances of `sockets` are expected TypeScript errors. The
+        // alternative is to add it as a private property of this class but that
+        // will break TypeScript subclassing.
+        if (!this.sockets[name]) {
+            // @ts-expect-error `sockets` is readonly in `@types/node`
+            this.sockets[name] = [];
+        }
+        const fakeSocket = new net.Socket({ writable: false });
+        this.sockets[name].push(fakeSocket);
+        // @ts-expect-error `totalSocketCount` isn't defined in `@types/node`
+        this.totalSocketCount++;
+        return fakeSocket;
+    }
+    decrementSockets(name, socket) {
+        if (!this.sockets[name] || socket === null) {
+            return;
+        }
+        const sockets = this.sockets[name];
+        const index = sockets.indexOf(socket);
+        if (index !== -1) {
+            sockets.splice(index, 1);
+            // @ts-expect-error  `totalSocketCount` isn't defined in `@types/node`
+            this.totalSocketCount--;
+            if (sockets.length === 0) {
+                // @ts-expect-error `sockets` is readonly in `@types/node`
+                delete this.sockets[name];
+            }
+        }
+    }
+    // In order to properly update the socket pool, we need to call `getName()` on
+    // the core `https.Agent` if it is a secureEndpoint.
+    getName(options) {
+        const secureEndpoint = this.isSecureEndpoint(options);
+        if (secureEndpoint) {
+            // @ts-expect-error `getName()` isn't defined in `@types/node`
+            return https_1.Agent.prototype.getName.call(this, options);
+        }
+        // @ts-expect-error `getName()` isn't defined in `@types/node`
+        return super.getName(options);
+    }
+    createSocket(req, options, cb) {
+        const connectOpts = {
+            ...options,
+            secureEndpoint: this.isSecureEndpoint(options),
+        };
+        const name = this.getName(connectOpts);
+        const fakeSocket = this.incrementSockets(name);
+        Promise.resolve()
+            .then(() => this.connect(req, connectOpts))
+            .then((socket) => {
+            this.decrementSockets(name, fakeSocket);
+            if (socket instanceof http.Agent) {
+                try {
+                    // @ts-expect-error `addRequest()` isn't defined in `@types/node`
+                    return socket.addRequest(req, connectOpts);
+                }
+                catch (err) {
+                    return cb(err);
+                }
+            }
+            this[INTERNAL].currentSocket = socket;
+            // @ts-expect-error `createSocket()` isn't defined in `@types/node`
+            super.createSocket(req, options, cb);
+        }, (err) => {
+            this.decrementSockets(name, fakeSocket);
+            cb(err);
+        });
+    }
+    createConnection() {
+        const socket = this[INTERNAL].currentSocket;
+        this[INTERNAL].currentSocket = undefined;
+        if (!socket) {
+            throw new Error('No socket was returned in the `connect()` function');
+        }
+        return socket;
+    }
+    get defaultPort() {
+        return (this[INTERNAL].defaultPort ??
+            (this.protocol === 'https:' ? 443 : 80));
+    }
+    set defaultPort(v) {
+        if (this[INTERNAL]) {
+            this[INTERNAL].defaultPort = v;
+        }
+    }
+    get protocol() {
+        return (this[INTERNAL].protocol ??
+            (this.isSecureEndpoint() ? 'https:' : 'http:'));
+    }
+    set protocol(v) {
+        if (this[INTERNAL]) {
+            this[INTERNAL].protocol = v;
+        }
+    }
+}
+exports.Agent = Agent;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
 /***/ 9449:
 /***/ (function(module) {
 
@@ -48314,10 +49413,1648 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
+/***/ 6110:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+/* eslint-env browser */
+
+/**
+ * This is the web browser implementation of `debug()`.
+ */
+
+exports.formatArgs = formatArgs;
+exports.save = save;
+exports.load = load;
+exports.useColors = useColors;
+exports.storage = localstorage();
+exports.destroy = (() => {
+	let warned = false;
+
+	return () => {
+		if (!warned) {
+			warned = true;
+			console.warn('Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.');
+		}
+	};
+})();
+
+/**
+ * Colors.
+ */
+
+exports.colors = [
+	'#0000CC',
+	'#0000FF',
+	'#0033CC',
+	'#0033FF',
+	'#0066CC',
+	'#0066FF',
+	'#0099CC',
+	'#0099FF',
+	'#00CC00',
+	'#00CC33',
+	'#00CC66',
+	'#00CC99',
+	'#00CCCC',
+	'#00CCFF',
+	'#3300CC',
+	'#3300FF',
+	'#3333CC',
+	'#3333FF',
+	'#3366CC',
+	'#3366FF',
+	'#3399CC',
+	'#3399FF',
+	'#33CC00',
+	'#33CC33',
+	'#33CC66',
+	'#33CC99',
+	'#33CCCC',
+	'#33CCFF',
+	'#6600CC',
+	'#6600FF',
+	'#6633CC',
+	'#6633FF',
+	'#66CC00',
+	'#66CC33',
+	'#9900CC',
+	'#9900FF',
+	'#9933CC',
+	'#9933FF',
+	'#99CC00',
+	'#99CC33',
+	'#CC0000',
+	'#CC0033',
+	'#CC0066',
+	'#CC0099',
+	'#CC00CC',
+	'#CC00FF',
+	'#CC3300',
+	'#CC3333',
+	'#CC3366',
+	'#CC3399',
+	'#CC33CC',
+	'#CC33FF',
+	'#CC6600',
+	'#CC6633',
+	'#CC9900',
+	'#CC9933',
+	'#CCCC00',
+	'#CCCC33',
+	'#FF0000',
+	'#FF0033',
+	'#FF0066',
+	'#FF0099',
+	'#FF00CC',
+	'#FF00FF',
+	'#FF3300',
+	'#FF3333',
+	'#FF3366',
+	'#FF3399',
+	'#FF33CC',
+	'#FF33FF',
+	'#FF6600',
+	'#FF6633',
+	'#FF9900',
+	'#FF9933',
+	'#FFCC00',
+	'#FFCC33'
+];
+
+/**
+ * Currently only WebKit-based Web Inspectors, Firefox >= v31,
+ * and the Firebug extension (any Firefox version) are known
+ * to support "%c" CSS customizations.
+ *
+ * TODO: add a `localStorage` variable to explicitly enable/disable colors
+ */
+
+// eslint-disable-next-line complexity
+function useColors() {
+	// NB: In an Electron preload script, document will be defined but not fully
+	// initialized. Since we know we're in Chrome, we'll just detect this case
+	// explicitly
+	if (typeof window !== 'undefined' && window.process && (window.process.type === 'renderer' || window.process.__nwjs)) {
+		return true;
+	}
+
+	// Internet Explorer and Edge do not support colors.
+	if (typeof navigator !== 'undefined' && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
+		return false;
+	}
+
+	let m;
+
+	// Is webkit? http://stackoverflow.com/a/16459606/376773
+	// document is undefined in react-native: https://github.com/facebook/react-native/pull/1632
+	// eslint-disable-next-line no-return-assign
+	return (typeof document !== 'undefined' && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance) ||
+		// Is firebug? http://stackoverflow.com/a/398120/376773
+		(typeof window !== 'undefined' && window.console && (window.console.firebug || (window.console.exception && window.console.table))) ||
+		// Is firefox >= v31?
+		// https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
+		(typeof navigator !== 'undefined' && navigator.userAgent && (m = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m[1], 10) >= 31) ||
+		// Double check webkit in userAgent just in case we are in a worker
+		(typeof navigator !== 'undefined' && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/));
+}
+
+/**
+ * Colorize log arguments if enabled.
+ *
+ * @api public
+ */
+
+function formatArgs(args) {
+	args[0] = (this.useColors ? '%c' : '') +
+		this.namespace +
+		(this.useColors ? ' %c' : ' ') +
+		args[0] +
+		(this.useColors ? '%c ' : ' ') +
+		'+' + module.exports.humanize(this.diff);
+
+	if (!this.useColors) {
+		return;
+	}
+
+	const c = 'color: ' + this.color;
+	args.splice(1, 0, c, 'color: inherit');
+
+	// The final "%c" is somewhat tricky, because there could be other
+	// arguments passed either before or after the %c, so we need to
+	// figure out the correct index to insert the CSS into
+	let index = 0;
+	let lastC = 0;
+	args[0].replace(/%[a-zA-Z%]/g, match => {
+		if (match === '%%') {
+			return;
+		}
+		index++;
+		if (match === '%c') {
+			// We only are interested in the *last* %c
+			// (the user may have provided their own)
+			lastC = index;
+		}
+	});
+
+	args.splice(lastC, 0, c);
+}
+
+/**
+ * Invokes `console.debug()` when available.
+ * No-op when `console.debug` is not a "function".
+ * If `console.debug` is not available, falls back
+ * to `console.log`.
+ *
+ * @api public
+ */
+exports.log = console.debug || console.log || (() => {});
+
+/**
+ * Save `namespaces`.
+ *
+ * @param {String} namespaces
+ * @api private
+ */
+function save(namespaces) {
+	try {
+		if (namespaces) {
+			exports.storage.setItem('debug', namespaces);
+		} else {
+			exports.storage.removeItem('debug');
+		}
+	} catch (error) {
+		// Swallow
+		// XXX (@Qix-) should we be logging these?
+	}
+}
+
+/**
+ * Load `namespaces`.
+ *
+ * @return {String} returns the previously persisted debug modes
+ * @api private
+ */
+function load() {
+	let r;
+	try {
+		r = exports.storage.getItem('debug') || exports.storage.getItem('DEBUG') ;
+	} catch (error) {
+		// Swallow
+		// XXX (@Qix-) should we be logging these?
+	}
+
+	// If debug isn't set in LS, and we're in Electron, try to load $DEBUG
+	if (!r && typeof process !== 'undefined' && 'env' in process) {
+		r = process.env.DEBUG;
+	}
+
+	return r;
+}
+
+/**
+ * Localstorage attempts to return the localstorage.
+ *
+ * This is necessary because safari throws
+ * when a user disables cookies/localstorage
+ * and you attempt to access it.
+ *
+ * @return {LocalStorage}
+ * @api private
+ */
+
+function localstorage() {
+	try {
+		// TVMLKit (Apple TV JS Runtime) does not have a window object, just localStorage in the global context
+		// The Browser also has localStorage in the global context.
+		return localStorage;
+	} catch (error) {
+		// Swallow
+		// XXX (@Qix-) should we be logging these?
+	}
+}
+
+module.exports = __nccwpck_require__(897)(exports);
+
+const {formatters} = module.exports;
+
+/**
+ * Map %j to `JSON.stringify()`, since no Web Inspectors do that by default.
+ */
+
+formatters.j = function (v) {
+	try {
+		return JSON.stringify(v);
+	} catch (error) {
+		return '[UnexpectedJSONParseError]: ' + error.message;
+	}
+};
+
+
+/***/ }),
+
+/***/ 897:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+/**
+ * This is the common logic for both the Node.js and web browser
+ * implementations of `debug()`.
+ */
+
+function setup(env) {
+	createDebug.debug = createDebug;
+	createDebug.default = createDebug;
+	createDebug.coerce = coerce;
+	createDebug.disable = disable;
+	createDebug.enable = enable;
+	createDebug.enabled = enabled;
+	createDebug.humanize = __nccwpck_require__(744);
+	createDebug.destroy = destroy;
+
+	Object.keys(env).forEach(key => {
+		createDebug[key] = env[key];
+	});
+
+	/**
+	* The currently active debug mode names, and names to skip.
+	*/
+
+	createDebug.names = [];
+	createDebug.skips = [];
+
+	/**
+	* Map of special "%n" handling functions, for the debug "format" argument.
+	*
+	* Valid key names are a single, lower or upper-case letter, i.e. "n" and "N".
+	*/
+	createDebug.formatters = {};
+
+	/**
+	* Selects a color for a debug namespace
+	* @param {String} namespace The namespace string for the debug instance to be colored
+	* @return {Number|String} An ANSI color code for the given namespace
+	* @api private
+	*/
+	function selectColor(namespace) {
+		let hash = 0;
+
+		for (let i = 0; i < namespace.length; i++) {
+			hash = ((hash << 5) - hash) + namespace.charCodeAt(i);
+			hash |= 0; // Convert to 32bit integer
+		}
+
+		return createDebug.colors[Math.abs(hash) % createDebug.colors.length];
+	}
+	createDebug.selectColor = selectColor;
+
+	/**
+	* Create a debugger with the given `namespace`.
+	*
+	* @param {String} namespace
+	* @return {Function}
+	* @api public
+	*/
+	function createDebug(namespace) {
+		let prevTime;
+		let enableOverride = null;
+		let namespacesCache;
+		let enabledCache;
+
+		function debug(...args) {
+			// Disabled?
+			if (!debug.enabled) {
+				return;
+			}
+
+			const self = debug;
+
+			// Set `diff` timestamp
+			const curr = Number(new Date());
+			const ms = curr - (prevTime || curr);
+			self.diff = ms;
+			self.prev = prevTime;
+			self.curr = curr;
+			prevTime = curr;
+
+			args[0] = createDebug.coerce(args[0]);
+
+			if (typeof args[0] !== 'string') {
+				// Anything else let's inspect with %O
+				args.unshift('%O');
+			}
+
+			// Apply any `formatters` transformations
+			let index = 0;
+			args[0] = args[0].replace(/%([a-zA-Z%])/g, (match, format) => {
+				// If we encounter an escaped % then don't increase the array index
+				if (match === '%%') {
+					return '%';
+				}
+				index++;
+				const formatter = createDebug.formatters[format];
+				if (typeof formatter === 'function') {
+					const val = args[index];
+					match = formatter.call(self, val);
+
+					// Now we need to remove `args[index]` since it's inlined in the `format`
+					args.splice(index, 1);
+					index--;
+				}
+				return match;
+			});
+
+			// Apply env-specific formatting (colors, etc.)
+			createDebug.formatArgs.call(self, args);
+
+			const logFn = self.log || createDebug.log;
+			logFn.apply(self, args);
+		}
+
+		debug.namespace = namespace;
+		debug.useColors = createDebug.useColors();
+		debug.color = createDebug.selectColor(namespace);
+		debug.extend = extend;
+		debug.destroy = createDebug.destroy; // XXX Temporary. Will be removed in the next major release.
+
+		Object.defineProperty(debug, 'enabled', {
+			enumerable: true,
+			configurable: false,
+			get: () => {
+				if (enableOverride !== null) {
+					return enableOverride;
+				}
+				if (namespacesCache !== createDebug.namespaces) {
+					namespacesCache = createDebug.namespaces;
+					enabledCache = createDebug.enabled(namespace);
+				}
+
+				return enabledCache;
+			},
+			set: v => {
+				enableOverride = v;
+			}
+		});
+
+		// Env-specific initialization logic for debug instances
+		if (typeof createDebug.init === 'function') {
+			createDebug.init(debug);
+		}
+
+		return debug;
+	}
+
+	function extend(namespace, delimiter) {
+		const newDebug = createDebug(this.namespace + (typeof delimiter === 'undefined' ? ':' : delimiter) + namespace);
+		newDebug.log = this.log;
+		return newDebug;
+	}
+
+	/**
+	* Enables a debug mode by namespaces. This can include modes
+	* separated by a colon and wildcards.
+	*
+	* @param {String} namespaces
+	* @api public
+	*/
+	function enable(namespaces) {
+		createDebug.save(namespaces);
+		createDebug.namespaces = namespaces;
+
+		createDebug.names = [];
+		createDebug.skips = [];
+
+		const split = (typeof namespaces === 'string' ? namespaces : '')
+			.trim()
+			.replace(/\s+/g, ',')
+			.split(',')
+			.filter(Boolean);
+
+		for (const ns of split) {
+			if (ns[0] === '-') {
+				createDebug.skips.push(ns.slice(1));
+			} else {
+				createDebug.names.push(ns);
+			}
+		}
+	}
+
+	/**
+	 * Checks if the given string matches a namespace template, honoring
+	 * asterisks as wildcards.
+	 *
+	 * @param {String} search
+	 * @param {String} template
+	 * @return {Boolean}
+	 */
+	function matchesTemplate(search, template) {
+		let searchIndex = 0;
+		let templateIndex = 0;
+		let starIndex = -1;
+		let matchIndex = 0;
+
+		while (searchIndex < search.length) {
+			if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === '*')) {
+				// Match character or proceed with wildcard
+				if (template[templateIndex] === '*') {
+					starIndex = templateIndex;
+					matchIndex = searchIndex;
+					templateIndex++; // Skip the '*'
+				} else {
+					searchIndex++;
+					templateIndex++;
+				}
+			} else if (starIndex !== -1) { // eslint-disable-line no-negated-condition
+				// Backtrack to the last '*' and try to match more characters
+				templateIndex = starIndex + 1;
+				matchIndex++;
+				searchIndex = matchIndex;
+			} else {
+				return false; // No match
+			}
+		}
+
+		// Handle trailing '*' in template
+		while (templateIndex < template.length && template[templateIndex] === '*') {
+			templateIndex++;
+		}
+
+		return templateIndex === template.length;
+	}
+
+	/**
+	* Disable debug output.
+	*
+	* @return {String} namespaces
+	* @api public
+	*/
+	function disable() {
+		const namespaces = [
+			...createDebug.names,
+			...createDebug.skips.map(namespace => '-' + namespace)
+		].join(',');
+		createDebug.enable('');
+		return namespaces;
+	}
+
+	/**
+	* Returns true if the given mode name is enabled, false otherwise.
+	*
+	* @param {String} name
+	* @return {Boolean}
+	* @api public
+	*/
+	function enabled(name) {
+		for (const skip of createDebug.skips) {
+			if (matchesTemplate(name, skip)) {
+				return false;
+			}
+		}
+
+		for (const ns of createDebug.names) {
+			if (matchesTemplate(name, ns)) {
+				return true;
+			}
+		}
+
+		return false;
+	}
+
+	/**
+	* Coerce `val`.
+	*
+	* @param {Mixed} val
+	* @return {Mixed}
+	* @api private
+	*/
+	function coerce(val) {
+		if (val instanceof Error) {
+			return val.stack || val.message;
+		}
+		return val;
+	}
+
+	/**
+	* XXX DO NOT USE. This is a temporary stub function.
+	* XXX It WILL be removed in the next major release.
+	*/
+	function destroy() {
+		console.warn('Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.');
+	}
+
+	createDebug.enable(createDebug.load());
+
+	return createDebug;
+}
+
+module.exports = setup;
+
+
+/***/ }),
+
+/***/ 2830:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/**
+ * Detect Electron renderer / nwjs process, which is node, but we should
+ * treat as a browser.
+ */
+
+if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true || process.__nwjs) {
+	module.exports = __nccwpck_require__(6110);
+} else {
+	module.exports = __nccwpck_require__(5108);
+}
+
+
+/***/ }),
+
+/***/ 5108:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+/**
+ * Module dependencies.
+ */
+
+const tty = __nccwpck_require__(2018);
+const util = __nccwpck_require__(9023);
+
+/**
+ * This is the Node.js implementation of `debug()`.
+ */
+
+exports.init = init;
+exports.log = log;
+exports.formatArgs = formatArgs;
+exports.save = save;
+exports.load = load;
+exports.useColors = useColors;
+exports.destroy = util.deprecate(
+	() => {},
+	'Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.'
+);
+
+/**
+ * Colors.
+ */
+
+exports.colors = [6, 2, 3, 4, 5, 1];
+
+try {
+	// Optional dependency (as in, doesn't need to be installed, NOT like optionalDependencies in package.json)
+	// eslint-disable-next-line import/no-extraneous-dependencies
+	const supportsColor = __nccwpck_require__(1450);
+
+	if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
+		exports.colors = [
+			20,
+			21,
+			26,
+			27,
+			32,
+			33,
+			38,
+			39,
+			40,
+			41,
+			42,
+			43,
+			44,
+			45,
+			56,
+			57,
+			62,
+			63,
+			68,
+			69,
+			74,
+			75,
+			76,
+			77,
+			78,
+			79,
+			80,
+			81,
+			92,
+			93,
+			98,
+			99,
+			112,
+			113,
+			128,
+			129,
+			134,
+			135,
+			148,
+			149,
+			160,
+			161,
+			162,
+			163,
+			164,
+			165,
+			166,
+			167,
+			168,
+			169,
+			170,
+			171,
+			172,
+			173,
+			178,
+			179,
+			184,
+			185,
+			196,
+			197,
+			198,
+			199,
+			200,
+			201,
+			202,
+			203,
+			204,
+			205,
+			206,
+			207,
+			208,
+			209,
+			214,
+			215,
+			220,
+			221
+		];
+	}
+} catch (error) {
+	// Swallow - we only care if `supports-color` is available; it doesn't have to be.
+}
+
+/**
+ * Build up the default `inspectOpts` object from the environment variables.
+ *
+ *   $ DEBUG_COLORS=no DEBUG_DEPTH=10 DEBUG_SHOW_HIDDEN=enabled node script.js
+ */
+
+exports.inspectOpts = Object.keys(process.env).filter(key => {
+	return /^debug_/i.test(key);
+}).reduce((obj, key) => {
+	// Camel-case
+	const prop = key
+		.substring(6)
+		.toLowerCase()
+		.replace(/_([a-z])/g, (_, k) => {
+			return k.toUpperCase();
+		});
+
+	// Coerce string value into JS value
+	let val = process.env[key];
+	if (/^(yes|on|true|enabled)$/i.test(val)) {
+		val = true;
+	} else if (/^(no|off|false|disabled)$/i.test(val)) {
+		val = false;
+	} else if (val === 'null') {
+		val = null;
+	} else {
+		val = Number(val);
+	}
+
+	obj[prop] = val;
+	return obj;
+}, {});
+
+/**
+ * Is stdout a TTY? Colored output is enabled when `true`.
+ */
+
+function useColors() {
+	return 'colors' in exports.inspectOpts ?
+		Boolean(exports.inspectOpts.colors) :
+		tty.isatty(process.stderr.fd);
+}
+
+/**
+ * Adds ANSI color escape codes if enabled.
+ *
+ * @api public
+ */
+
+function formatArgs(args) {
+	const {namespace: name, useColors} = this;
+
+	if (useColors) {
+		const c = this.color;
+		const colorCode = '\u001B[3' + (c < 8 ? c : '8;5;' + c);
+		const prefix = `  ${colorCode};1m${name} \u001B[0m`;
+
+		args[0] = prefix + args[0].split('\n').join('\n' + prefix);
+		args.push(colorCode + 'm+' + module.exports.humanize(this.diff) + '\u001B[0m');
+	} else {
+		args[0] = getDate() + name + ' ' + args[0];
+	}
+}
+
+function getDate() {
+	if (exports.inspectOpts.hideDate) {
+		return '';
+	}
+	return new Date().toISOString() + ' ';
+}
+
+/**
+ * Invokes `util.formatWithOptions()` with the specified arguments and writes to stderr.
+ */
+
+function log(...args) {
+	return process.stderr.write(util.formatWithOptions(exports.inspectOpts, ...args) + '\n');
+}
+
+/**
+ * Save `namespaces`.
+ *
+ * @param {String} namespaces
+ * @api private
+ */
+function save(namespaces) {
+	if (namespaces) {
+		process.env.DEBUG = namespaces;
+	} else {
+		// If you set a process.env field to null or undefined, it gets cast to the
+		// string 'null' or 'undefined'. Just delete instead.
+		delete process.env.DEBUG;
+	}
+}
+
+/**
+ * Load `namespaces`.
+ *
+ * @return {String} returns the previously persisted debug modes
+ * @api private
+ */
+
+function load() {
+	return process.env.DEBUG;
+}
+
+/**
+ * Init logic for `debug` instances.
+ *
+ * Create a new `inspectOpts` object in case `useColors` is set
+ * differently for a particular `debug` instance.
+ */
+
+function init(debug) {
+	debug.inspectOpts = {};
+
+	const keys = Object.keys(exports.inspectOpts);
+	for (let i = 0; i < keys.length; i++) {
+		debug.inspectOpts[keys[i]] = exports.inspectOpts[keys[i]];
+	}
+}
+
+module.exports = __nccwpck_require__(897)(exports);
+
+const {formatters} = module.exports;
+
+/**
+ * Map %o to `util.inspect()`, all on a single line.
+ */
+
+formatters.o = function (v) {
+	this.inspectOpts.colors = this.useColors;
+	return util.inspect(v, this.inspectOpts)
+		.split('\n')
+		.map(str => str.trim())
+		.join(' ');
+};
+
+/**
+ * Map %O to `util.inspect()`, allowing multiple lines if needed.
+ */
+
+formatters.O = function (v) {
+	this.inspectOpts.colors = this.useColors;
+	return util.inspect(v, this.inspectOpts);
+};
+
+
+/***/ }),
+
+/***/ 3813:
+/***/ ((module) => {
+
+
+
+module.exports = (flag, argv = process.argv) => {
+	const prefix = flag.startsWith('-') ? '' : (flag.length === 1 ? '-' : '--');
+	const position = argv.indexOf(prefix + flag);
+	const terminatorPosition = argv.indexOf('--');
+	return position !== -1 && (terminatorPosition === -1 || position < terminatorPosition);
+};
+
+
+/***/ }),
+
+/***/ 1970:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HttpProxyAgent = void 0;
+const net = __importStar(__nccwpck_require__(9278));
+const tls = __importStar(__nccwpck_require__(4756));
+const debug_1 = __importDefault(__nccwpck_require__(2830));
+const events_1 = __nccwpck_require__(4434);
+const agent_base_1 = __nccwpck_require__(8894);
+const url_1 = __nccwpck_require__(7016);
+const debug = (0, debug_1.default)('http-proxy-agent');
+/**
+ * The `HttpProxyAgent` implements an HTTP Agent subclass that connects
+ * to the specified "HTTP proxy server" in order to proxy HTTP requests.
+ */
+class HttpProxyAgent extends agent_base_1.Agent {
+    constructor(proxy, opts) {
+        super(opts);
+        this.proxy = typeof proxy === 'string' ? new url_1.URL(proxy) : proxy;
+        this.proxyHeaders = opts?.headers ?? {};
+        debug('Creating new HttpProxyAgent instance: %o', this.proxy.href);
+        // Trim off the brackets from IPv6 addresses
+        const host = (this.proxy.hostname || this.proxy.host).replace(/^\[|\]$/g, '');
+        const port = this.proxy.port
+            ? parseInt(this.proxy.port, 10)
+            : this.proxy.protocol === 'https:'
+                ? 443
+                : 80;
+        this.connectOpts = {
+            ...(opts ? omit(opts, 'headers') : null),
+            host,
+            port,
+        };
+    }
+    addRequest(req, opts) {
+        req._header = null;
+        this.setRequestProps(req, opts);
+        // @ts-expect-error `addRequest()` isn't defined in `@types/node`
+        super.addRequest(req, opts);
+    }
+    setRequestProps(req, opts) {
+        const { proxy } = this;
+        const protocol = opts.secureEndpoint ? 'https:' : 'http:';
+        const hostname = req.getHeader('host') || 'localhost';
+        const base = `${protocol}//${hostname}`;
+        const url = new url_1.URL(req.path, base);
+        if (opts.port !== 80) {
+            url.port = String(opts.port);
+        }
+        // Change the `http.ClientRequest` instance's "path" field
+        // to the absolute path of the URL that will be requested.
+        req.path = String(url);
+        // Inject the `Proxy-Authorization` header if necessary.
+        const headers = typeof this.proxyHeaders === 'function'
+            ? this.proxyHeaders()
+            : { ...this.proxyHeaders };
+        if (proxy.username || proxy.password) {
+            const auth = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+            headers['Proxy-Authorization'] = `Basic ${Buffer.from(auth).toString('base64')}`;
+        }
+        if (!headers['Proxy-Connection']) {
+            headers['Proxy-Connection'] = this.keepAlive
+                ? 'Keep-Alive'
+                : 'close';
+        }
+        for (const name of Object.keys(headers)) {
+            const value = headers[name];
+            if (value) {
+                req.setHeader(name, value);
+            }
+        }
+    }
+    async connect(req, opts) {
+        req._header = null;
+        if (!req.path.includes('://')) {
+            this.setRequestProps(req, opts);
+        }
+        // At this point, the http ClientRequest's internal `_header` field
+        // might have already been set. If this is the case then we'll need
+        // to re-generate the string since we just changed the `req.path`.
+        let first;
+        let endOfHeaders;
+        debug('Regenerating stored HTTP header string for request');
+        req._implicitHeader();
+        if (req.outputData && req.outputData.length > 0) {
+            debug('Patching connection write() output buffer with updated header');
+            first = req.outputData[0].data;
+            endOfHeaders = first.indexOf('\r\n\r\n') + 4;
+            req.outputData[0].data =
+                req._header + first.substring(endOfHeaders);
+            debug('Output buffer: %o', req.outputData[0].data);
+        }
+        // Create a socket connection to the proxy server.
+        let socket;
+        if (this.proxy.protocol === 'https:') {
+            debug('Creating `tls.Socket`: %o', this.connectOpts);
+            socket = tls.connect(this.connectOpts);
+        }
+        else {
+            debug('Creating `net.Socket`: %o', this.connectOpts);
+            socket = net.connect(this.connectOpts);
+        }
+        // Wait for the socket's `connect` event, so that this `callback()`
+        // function throws instead of the `http` request machinery. This is
+        // important for i.e. `PacProxyAgent` which determines a failed proxy
+        // connection via the `callback()` function throwing.
+        await (0, events_1.once)(socket, 'connect');
+        return socket;
+    }
+}
+HttpProxyAgent.protocols = ['http', 'https'];
+exports.HttpProxyAgent = HttpProxyAgent;
+function omit(obj, ...keys) {
+    const ret = {};
+    let key;
+    for (key in obj) {
+        if (!keys.includes(key)) {
+            ret[key] = obj[key];
+        }
+    }
+    return ret;
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 3669:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HttpsProxyAgent = void 0;
+const net = __importStar(__nccwpck_require__(9278));
+const tls = __importStar(__nccwpck_require__(4756));
+const assert_1 = __importDefault(__nccwpck_require__(2613));
+const debug_1 = __importDefault(__nccwpck_require__(2830));
+const agent_base_1 = __nccwpck_require__(8894);
+const url_1 = __nccwpck_require__(7016);
+const parse_proxy_response_1 = __nccwpck_require__(7943);
+const debug = (0, debug_1.default)('https-proxy-agent');
+const setServernameFromNonIpHost = (options) => {
+    if (options.servername === undefined &&
+        options.host &&
+        !net.isIP(options.host)) {
+        return {
+            ...options,
+            servername: options.host,
+        };
+    }
+    return options;
+};
+/**
+ * The `HttpsProxyAgent` implements an HTTP Agent subclass that connects to
+ * the specified "HTTP(s) proxy server" in order to proxy HTTPS requests.
+ *
+ * Outgoing HTTP requests are first tunneled through the proxy server using the
+ * `CONNECT` HTTP request method to establish a connection to the proxy server,
+ * and then the proxy server connects to the destination target and issues the
+ * HTTP request from the proxy server.
+ *
+ * `https:` requests have their socket connection upgraded to TLS once
+ * the connection to the proxy server has been established.
+ */
+class HttpsProxyAgent extends agent_base_1.Agent {
+    constructor(proxy, opts) {
+        super(opts);
+        this.options = { path: undefined };
+        this.proxy = typeof proxy === 'string' ? new url_1.URL(proxy) : proxy;
+        this.proxyHeaders = opts?.headers ?? {};
+        debug('Creating new HttpsProxyAgent instance: %o', this.proxy.href);
+        // Trim off the brackets from IPv6 addresses
+        const host = (this.proxy.hostname || this.proxy.host).replace(/^\[|\]$/g, '');
+        const port = this.proxy.port
+            ? parseInt(this.proxy.port, 10)
+            : this.proxy.protocol === 'https:'
+                ? 443
+                : 80;
+        this.connectOpts = {
+            // Attempt to negotiate http/1.1 for proxy servers that support http/2
+            ALPNProtocols: ['http/1.1'],
+            ...(opts ? omit(opts, 'headers') : null),
+            host,
+            port,
+        };
+    }
+    /**
+     * Called when the node-core HTTP client library is creating a
+     * new HTTP request.
+     */
+    async connect(req, opts) {
+        const { proxy } = this;
+        if (!opts.host) {
+            throw new TypeError('No "host" provided');
+        }
+        // Create a socket connection to the proxy server.
+        let socket;
+        if (proxy.protocol === 'https:') {
+            debug('Creating `tls.Socket`: %o', this.connectOpts);
+            socket = tls.connect(setServernameFromNonIpHost(this.connectOpts));
+        }
+        else {
+            debug('Creating `net.Socket`: %o', this.connectOpts);
+            socket = net.connect(this.connectOpts);
+        }
+        const headers = typeof this.proxyHeaders === 'function'
+            ? this.proxyHeaders()
+            : { ...this.proxyHeaders };
+        const host = net.isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
+        let payload = `CONNECT ${host}:${opts.port} HTTP/1.1\r\n`;
+        // Inject the `Proxy-Authorization` header if necessary.
+        if (proxy.username || proxy.password) {
+            const auth = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+            headers['Proxy-Authorization'] = `Basic ${Buffer.from(auth).toString('base64')}`;
+        }
+        headers.Host = `${host}:${opts.port}`;
+        if (!headers['Proxy-Connection']) {
+            headers['Proxy-Connection'] = this.keepAlive
+                ? 'Keep-Alive'
+                : 'close';
+        }
+        for (const name of Object.keys(headers)) {
+            payload += `${name}: ${headers[name]}\r\n`;
+        }
+        const proxyResponsePromise = (0, parse_proxy_response_1.parseProxyResponse)(socket);
+        socket.write(`${payload}\r\n`);
+        const { connect, buffered } = await proxyResponsePromise;
+        req.emit('proxyConnect', connect);
+        this.emit('proxyConnect', connect, req);
+        if (connect.statusCode === 200) {
+            req.once('socket', resume);
+            if (opts.secureEndpoint) {
+                // The proxy is connecting to a TLS server, so upgrade
+                // this socket connection to a TLS connection.
+                debug('Upgrading socket connection to TLS');
+                return tls.connect({
+                    ...omit(setServernameFromNonIpHost(opts), 'host', 'path', 'port'),
+                    socket,
+                });
+            }
+            return socket;
+        }
+        // Some other status code that's not 200... need to re-play the HTTP
+        // header "data" events onto the socket once the HTTP machinery is
+        // attached so that the node core `http` can parse and handle the
+        // error status code.
+        // Close the original socket, and a new "fake" socket is returned
+        // instead, so that the proxy doesn't get the HTTP request
+        // written to it (which may contain `Authorization` headers or other
+        // sensitive data).
+        //
+        // See: https://hackerone.com/reports/541502
+        socket.destroy();
+        const fakeSocket = new net.Socket({ writable: false });
+        fakeSocket.readable = true;
+        // Need to wait for the "socket" event to re-play the "data" events.
+        req.once('socket', (s) => {
+            debug('Replaying proxy buffer for failed request');
+            (0, assert_1.default)(s.listenerCount('data') > 0);
+            // Replay the "buffered" Buffer onto the fake `socket`, since at
+            // this point the HTTP module machinery has been hooked up for
+            // the user.
+            s.push(buffered);
+            s.push(null);
+        });
+        return fakeSocket;
+    }
+}
+HttpsProxyAgent.protocols = ['http', 'https'];
+exports.HttpsProxyAgent = HttpsProxyAgent;
+function resume(socket) {
+    socket.resume();
+}
+function omit(obj, ...keys) {
+    const ret = {};
+    let key;
+    for (key in obj) {
+        if (!keys.includes(key)) {
+            ret[key] = obj[key];
+        }
+    }
+    return ret;
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 7943:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseProxyResponse = void 0;
+const debug_1 = __importDefault(__nccwpck_require__(2830));
+const debug = (0, debug_1.default)('https-proxy-agent:parse-proxy-response');
+function parseProxyResponse(socket) {
+    return new Promise((resolve, reject) => {
+        // we need to buffer any HTTP traffic that happens with the proxy before we get
+        // the CONNECT response, so that if the response is anything other than an "200"
+        // response code, then we can re-play the "data" events on the socket once the
+        // HTTP parser is hooked up...
+        let buffersLength = 0;
+        const buffers = [];
+        function read() {
+            const b = socket.read();
+            if (b)
+                ondata(b);
+            else
+                socket.once('readable', read);
+        }
+        function cleanup() {
+            socket.removeListener('end', onend);
+            socket.removeListener('error', onerror);
+            socket.removeListener('readable', read);
+        }
+        function onend() {
+            cleanup();
+            debug('onend');
+            reject(new Error('Proxy connection ended before receiving CONNECT response'));
+        }
+        function onerror(err) {
+            cleanup();
+            debug('onerror %o', err);
+            reject(err);
+        }
+        function ondata(b) {
+            buffers.push(b);
+            buffersLength += b.length;
+            const buffered = Buffer.concat(buffers, buffersLength);
+            const endOfHeaders = buffered.indexOf('\r\n\r\n');
+            if (endOfHeaders === -1) {
+                // keep buffering
+                debug('have not received end of HTTP headers yet...');
+                read();
+                return;
+            }
+            const headerParts = buffered
+                .slice(0, endOfHeaders)
+                .toString('ascii')
+                .split('\r\n');
+            const firstLine = headerParts.shift();
+            if (!firstLine) {
+                socket.destroy();
+                return reject(new Error('No header received from proxy CONNECT response'));
+            }
+            const firstLineParts = firstLine.split(' ');
+            const statusCode = +firstLineParts[1];
+            const statusText = firstLineParts.slice(2).join(' ');
+            const headers = {};
+            for (const header of headerParts) {
+                if (!header)
+                    continue;
+                const firstColon = header.indexOf(':');
+                if (firstColon === -1) {
+                    socket.destroy();
+                    return reject(new Error(`Invalid header from proxy CONNECT response: "${header}"`));
+                }
+                const key = header.slice(0, firstColon).toLowerCase();
+                const value = header.slice(firstColon + 1).trimStart();
+                const current = headers[key];
+                if (typeof current === 'string') {
+                    headers[key] = [current, value];
+                }
+                else if (Array.isArray(current)) {
+                    current.push(value);
+                }
+                else {
+                    headers[key] = value;
+                }
+            }
+            debug('got proxy server response: %o %o', firstLine, headers);
+            cleanup();
+            resolve({
+                connect: {
+                    statusCode,
+                    statusText,
+                    headers,
+                },
+                buffered,
+            });
+        }
+        socket.on('error', onerror);
+        socket.on('end', onend);
+        read();
+    });
+}
+exports.parseProxyResponse = parseProxyResponse;
+//# sourceMappingURL=parse-proxy-response.js.map
+
+/***/ }),
+
+/***/ 744:
+/***/ ((module) => {
+
+/**
+ * Helpers.
+ */
+
+var s = 1000;
+var m = s * 60;
+var h = m * 60;
+var d = h * 24;
+var w = d * 7;
+var y = d * 365.25;
+
+/**
+ * Parse or format the given `val`.
+ *
+ * Options:
+ *
+ *  - `long` verbose formatting [false]
+ *
+ * @param {String|Number} val
+ * @param {Object} [options]
+ * @throws {Error} throw an error if val is not a non-empty string or a number
+ * @return {String|Number}
+ * @api public
+ */
+
+module.exports = function (val, options) {
+  options = options || {};
+  var type = typeof val;
+  if (type === 'string' && val.length > 0) {
+    return parse(val);
+  } else if (type === 'number' && isFinite(val)) {
+    return options.long ? fmtLong(val) : fmtShort(val);
+  }
+  throw new Error(
+    'val is not a non-empty string or a valid number. val=' +
+      JSON.stringify(val)
+  );
+};
+
+/**
+ * Parse the given `str` and return milliseconds.
+ *
+ * @param {String} str
+ * @return {Number}
+ * @api private
+ */
+
+function parse(str) {
+  str = String(str);
+  if (str.length > 100) {
+    return;
+  }
+  var match = /^(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$/i.exec(
+    str
+  );
+  if (!match) {
+    return;
+  }
+  var n = parseFloat(match[1]);
+  var type = (match[2] || 'ms').toLowerCase();
+  switch (type) {
+    case 'years':
+    case 'year':
+    case 'yrs':
+    case 'yr':
+    case 'y':
+      return n * y;
+    case 'weeks':
+    case 'week':
+    case 'w':
+      return n * w;
+    case 'days':
+    case 'day':
+    case 'd':
+      return n * d;
+    case 'hours':
+    case 'hour':
+    case 'hrs':
+    case 'hr':
+    case 'h':
+      return n * h;
+    case 'minutes':
+    case 'minute':
+    case 'mins':
+    case 'min':
+    case 'm':
+      return n * m;
+    case 'seconds':
+    case 'second':
+    case 'secs':
+    case 'sec':
+    case 's':
+      return n * s;
+    case 'milliseconds':
+    case 'millisecond':
+    case 'msecs':
+    case 'msec':
+    case 'ms':
+      return n;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Short format for `ms`.
+ *
+ * @param {Number} ms
+ * @return {String}
+ * @api private
+ */
+
+function fmtShort(ms) {
+  var msAbs = Math.abs(ms);
+  if (msAbs >= d) {
+    return Math.round(ms / d) + 'd';
+  }
+  if (msAbs >= h) {
+    return Math.round(ms / h) + 'h';
+  }
+  if (msAbs >= m) {
+    return Math.round(ms / m) + 'm';
+  }
+  if (msAbs >= s) {
+    return Math.round(ms / s) + 's';
+  }
+  return ms + 'ms';
+}
+
+/**
+ * Long format for `ms`.
+ *
+ * @param {Number} ms
+ * @return {String}
+ * @api private
+ */
+
+function fmtLong(ms) {
+  var msAbs = Math.abs(ms);
+  if (msAbs >= d) {
+    return plural(ms, msAbs, d, 'day');
+  }
+  if (msAbs >= h) {
+    return plural(ms, msAbs, h, 'hour');
+  }
+  if (msAbs >= m) {
+    return plural(ms, msAbs, m, 'minute');
+  }
+  if (msAbs >= s) {
+    return plural(ms, msAbs, s, 'second');
+  }
+  return ms + ' ms';
+}
+
+/**
+ * Pluralization helper.
+ */
+
+function plural(ms, msAbs, n, name) {
+  var isPlural = msAbs >= n * 1.5;
+  return Math.round(ms / n) + ' ' + name + (isPlural ? 's' : '');
+}
+
+
+/***/ }),
+
+/***/ 1450:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const os = __nccwpck_require__(857);
+const tty = __nccwpck_require__(2018);
+const hasFlag = __nccwpck_require__(3813);
+
+const {env} = process;
+
+let forceColor;
+if (hasFlag('no-color') ||
+	hasFlag('no-colors') ||
+	hasFlag('color=false') ||
+	hasFlag('color=never')) {
+	forceColor = 0;
+} else if (hasFlag('color') ||
+	hasFlag('colors') ||
+	hasFlag('color=true') ||
+	hasFlag('color=always')) {
+	forceColor = 1;
+}
+
+if ('FORCE_COLOR' in env) {
+	if (env.FORCE_COLOR === 'true') {
+		forceColor = 1;
+	} else if (env.FORCE_COLOR === 'false') {
+		forceColor = 0;
+	} else {
+		forceColor = env.FORCE_COLOR.length === 0 ? 1 : Math.min(parseInt(env.FORCE_COLOR, 10), 3);
+	}
+}
+
+function translateLevel(level) {
+	if (level === 0) {
+		return false;
+	}
+
+	return {
+		level,
+		hasBasic: true,
+		has256: level >= 2,
+		has16m: level >= 3
+	};
+}
+
+function supportsColor(haveStream, streamIsTTY) {
+	if (forceColor === 0) {
+		return 0;
+	}
+
+	if (hasFlag('color=16m') ||
+		hasFlag('color=full') ||
+		hasFlag('color=truecolor')) {
+		return 3;
+	}
+
+	if (hasFlag('color=256')) {
+		return 2;
+	}
+
+	if (haveStream && !streamIsTTY && forceColor === undefined) {
+		return 0;
+	}
+
+	const min = forceColor || 0;
+
+	if (env.TERM === 'dumb') {
+		return min;
+	}
+
+	if (process.platform === 'win32') {
+		// Windows 10 build 10586 is the first Windows release that supports 256 colors.
+		// Windows 10 build 14931 is the first release that supports 16m/TrueColor.
+		const osRelease = os.release().split('.');
+		if (
+			Number(osRelease[0]) >= 10 &&
+			Number(osRelease[2]) >= 10586
+		) {
+			return Number(osRelease[2]) >= 14931 ? 3 : 2;
+		}
+
+		return 1;
+	}
+
+	if ('CI' in env) {
+		if (['TRAVIS', 'CIRCLECI', 'APPVEYOR', 'GITLAB_CI', 'GITHUB_ACTIONS', 'BUILDKITE'].some(sign => sign in env) || env.CI_NAME === 'codeship') {
+			return 1;
+		}
+
+		return min;
+	}
+
+	if ('TEAMCITY_VERSION' in env) {
+		return /^(9\.(0*[1-9]\d*)\.|\d{2,}\.)/.test(env.TEAMCITY_VERSION) ? 1 : 0;
+	}
+
+	if (env.COLORTERM === 'truecolor') {
+		return 3;
+	}
+
+	if ('TERM_PROGRAM' in env) {
+		const version = parseInt((env.TERM_PROGRAM_VERSION || '').split('.')[0], 10);
+
+		switch (env.TERM_PROGRAM) {
+			case 'iTerm.app':
+				return version >= 3 ? 3 : 2;
+			case 'Apple_Terminal':
+				return 2;
+			// No default
+		}
+	}
+
+	if (/-256(color)?$/i.test(env.TERM)) {
+		return 2;
+	}
+
+	if (/^screen|^xterm|^vt100|^vt220|^rxvt|color|ansi|cygwin|linux/i.test(env.TERM)) {
+		return 1;
+	}
+
+	if ('COLORTERM' in env) {
+		return 1;
+	}
+
+	return min;
+}
+
+function getSupportLevel(stream) {
+	const level = supportsColor(stream, stream && stream.isTTY);
+	return translateLevel(level);
+}
+
+module.exports = {
+	supportsColor: getSupportLevel,
+	stdout: translateLevel(supportsColor(true, tty.isatty(1))),
+	stderr: translateLevel(supportsColor(true, tty.isatty(2)))
+};
+
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
@@ -48325,7 +51062,6 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -48337,10 +51073,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -48589,7 +51325,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -48597,7 +51333,6 @@ __webpack_unused_export__ = debug; // for test
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(3701)
@@ -48625,29 +51360,29 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
   redirect: __nccwpck_require__(1514),
   retry: __nccwpck_require__(2026),
   dump: __nccwpck_require__(8060),
   dns: __nccwpck_require__(379)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -48701,11 +51436,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -48716,57 +51451,57 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(1238)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
@@ -76914,6 +79649,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
@@ -76932,6 +79674,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decod
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 2018:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
@@ -79572,14 +82328,14 @@ __webpack_unused_export__ = composer.Composer;
 __webpack_unused_export__ = Document.Document;
 __webpack_unused_export__ = Schema.Schema;
 __webpack_unused_export__ = errors.YAMLError;
-__webpack_unused_export__ = errors.YAMLParseError;
+exports.XT = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
 __webpack_unused_export__ = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 __webpack_unused_export__ = identity.isMap;
-__webpack_unused_export__ = identity.isNode;
+exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
 __webpack_unused_export__ = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
@@ -79589,11 +82345,11 @@ __webpack_unused_export__ = YAMLMap.YAMLMap;
 __webpack_unused_export__ = YAMLSeq.YAMLSeq;
 __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
+exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
+exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
 __webpack_unused_export__ = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
@@ -85606,8 +88362,8 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -85682,7 +88438,7 @@ function toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -85756,7 +88512,7 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_namespaceObject.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -85772,7 +88528,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -86854,7 +89610,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -87578,13 +90334,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -87875,7 +90631,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -88214,8 +90970,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -88396,7 +91152,7 @@ function setOutput(name, value) {
     if (filePath) {
         return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
@@ -88433,7 +91189,7 @@ function isDebug() {
  * @param message debug message
  */
 function core_debug(message) {
-    issueCommand('debug', {}, message);
+    command_issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -88464,7 +91220,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -88858,6 +91614,24 @@ function savedEcrLogin() {
         return undefined;
     }
 }
+const IN_FLIGHT = 'inFlight';
+function saveInFlight(state) {
+    saveState(IN_FLIGHT, JSON.stringify(state));
+}
+function savedInFlight() {
+    const raw = getState(IN_FLIGHT);
+    if (!raw)
+        return undefined;
+    try {
+        const value = JSON.parse(raw);
+        if (typeof value.cluster !== 'string' || typeof value.service !== 'string' || typeof value.phase !== 'string')
+            return undefined;
+        return value;
+    }
+    catch {
+        return undefined;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/build/ecr-login.ts
 // ECR login without the password ever on a command line: GetAuthorizationToken, then `docker login --password-stdin`
@@ -88997,13 +91771,54 @@ var client_codedeploy_dist_cjs = __nccwpck_require__(7507);
 var client_ecs_dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
 var node_http_handler_dist_cjs = __nccwpck_require__(1279);
+// EXTERNAL MODULE: ./node_modules/http-proxy-agent/dist/index.js
+var dist = __nccwpck_require__(1970);
+// EXTERNAL MODULE: ./node_modules/https-proxy-agent/dist/index.js
+var https_proxy_agent_dist = __nccwpck_require__(3669);
+;// CONCATENATED MODULE: ./src/aws/proxy.ts
+
+
+const env = (env, name) => env[name.toLowerCase()] || env[name.toUpperCase()] || undefined;
+/** NO_PROXY: `*`, or comma/space separated hosts, domains (`.example.com` or `example.com`, matching subdomains) and
+ * `host:port`. */
+function bypassesProxy(target, noProxy) {
+    const host = target.hostname.toLowerCase();
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    return (noProxy ?? '')
+        .split(/[,\s]+/)
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean)
+        .some((entry) => {
+        if (entry === '*')
+            return true;
+        const [name, entryPort] = entry.split(/:(?=\d+$)/);
+        if (entryPort && entryPort !== port)
+            return false;
+        const domain = name.replace(/^\*?\./, '');
+        return host === domain || host.endsWith(`.${domain}`);
+    });
+}
+/** The agents for the SDK's requests to `target` (AWS_ENDPOINT_URL, else a regional AWS endpoint), or none. */
+function proxyAgents(target, environment = process.env) {
+    if (bypassesProxy(target, env(environment, 'no_proxy')))
+        return {};
+    if (target.protocol === 'https:') {
+        const proxy = env(environment, 'https_proxy');
+        return proxy ? { httpsAgent: new https_proxy_agent_dist.HttpsProxyAgent(proxy) } : {};
+    }
+    const proxy = env(environment, 'http_proxy');
+    return proxy ? { httpAgent: new dist.HttpProxyAgent(proxy) } : {};
+}
+
 ;// CONCATENATED MODULE: ./src/aws/clients.ts
 // The SDK clients the action uses. Region and credentials come from the standard AWS environment
 // (configure-aws-credentials sets them); AWS_ENDPOINT_URL is honoured by the SDK itself, which is how the
 // sandbox is reached — there is no special code path for it here.
 //
 // Every call is bounded: a connection timeout, a per-request timeout, and the run's deadline (an abort signal), so
-// one call that never answers cannot hang the action. Errors are tagged with the operation that failed.
+// one call that never answers cannot hang the action. Errors are tagged with the operation that failed. Behind a
+// proxy (self-hosted runners), HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured (src/aws/proxy.ts).
+
 
 
 
@@ -89019,8 +91834,8 @@ const CONNECTION_TIMEOUT_MS = 3_000;
 /** NodeHttpHandler whose every request is also aborted by the run's deadline. */
 class DeadlineHttpHandler extends node_http_handler_dist_cjs.NodeHttpHandler {
     deadline;
-    constructor(deadline) {
-        super({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true });
+    constructor(deadline, agents) {
+        super({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, ...agents });
         this.deadline = deadline;
     }
     handle(...[request, options = {}]) {
@@ -89045,12 +91860,17 @@ function tagErrors(client) {
     };
     client.middlewareStack.add(middleware, { step: 'initialize', name: 'ecsSafeDeployOperationTag' });
 }
+/** Where the SDK's requests go: AWS_ENDPOINT_URL when set (the SDK's own rule), else the region's AWS endpoints. */
+function endpointOf(region) {
+    const configured = process.env.AWS_ENDPOINT_URL;
+    return new URL(configured || `https://ecs.${region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'}.amazonaws.com`);
+}
 function createClients(options = {}) {
     const config = {
         ...retry,
         ...(options.region ? { region: options.region } : {}),
         customUserAgent: 'ecs-safe-deploy',
-        requestHandler: new DeadlineHttpHandler(options.deadline),
+        requestHandler: new DeadlineHttpHandler(options.deadline, proxyAgents(endpointOf(options.region))),
     };
     const clients = {
         ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
@@ -89058,11 +91878,60 @@ function createClients(options = {}) {
         cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
         logs: new client_cloudwatch_logs_dist_cjs/* CloudWatchLogsClient */.TFr(config),
         codedeploy: new client_codedeploy_dist_cjs/* CodeDeployClient */.cHd(config),
+        ecsOnce: new client_ecs_dist_cjs/* ECSClient */.Zgc({ ...config, maxAttempts: 1 }),
         ...(options.deadline ? { deadline: options.deadline } : {}),
     };
-    for (const client of [clients.ecs, clients.ecr, clients.cloudwatch, clients.logs, clients.codedeploy])
+    for (const client of [clients.ecs, clients.ecsOnce, clients.ecr, clients.cloudwatch, clients.logs, clients.codedeploy])
         tagErrors(client);
     return clients;
+}
+
+;// CONCATENATED MODULE: ./src/cancelled.ts
+// A cancelled job: the runner sends SIGINT, then SIGTERM 7.5 s later, then kills the process tree 2.5 s after that.
+// The main step saves what is in flight for the post step (which runs even after a cancel), reports outcome
+// `cancelled`, and exits well inside that grace period.
+
+
+/** Well inside the 7.5 s between the runner's SIGINT and its SIGTERM. */
+const BEFORE_EXIT_MS = 4_000;
+/** What was in flight, from the facts and the last phase on the timeline. */
+function inFlight(source, now) {
+    const facts = source.facts();
+    const phase = [...source.timeline.events].reverse().find((e) => e.type === 'phase');
+    return {
+        engine: facts?.kind ?? 'rolling',
+        cluster: source.inputs.cluster,
+        service: source.inputs.service,
+        ...(facts?.deploymentId ? { deploymentId: facts.deploymentId } : {}),
+        ...(facts && facts.kind !== 'codedeploy' && facts.serviceDeploymentArn ? { serviceDeploymentArn: facts.serviceDeploymentArn } : {}),
+        ...(facts?.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : {}),
+        previousTaskDefinitionArn: facts?.previousTaskDefinitionArn ?? source.previousTaskDefinitionArn() ?? '',
+        phase: phase?.type === 'phase' ? phase.phase : 'preflight',
+        onCancel: source.inputs.onCancel,
+        cancelledAt: now.toISOString(),
+    };
+}
+/** On SIGINT or SIGTERM (once): save the state, say `cancelled`, exit. */
+function exitOnCancel(source) {
+    let cancelled = false;
+    const onSignal = (signal) => {
+        if (cancelled)
+            return;
+        cancelled = true;
+        const state = inFlight(source, new Date());
+        saveInFlight(state);
+        const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`;
+        const reason = `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && state.onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`;
+        source.timeline.emit({ type: 'outcome', at: new Date(), outcome: 'cancelled', reason });
+        setOutput('outcome', 'cancelled');
+        setOutput('deployment-id', state.deploymentId ?? '');
+        setOutput('task-definition-arn', state.taskDefinitionArn ?? '');
+        setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn);
+        const last = source.beforeExit?.(state, reason).catch(() => undefined);
+        void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
 }
 
 ;// CONCATENATED MODULE: ./src/aws/deadline.ts
@@ -89300,13 +92169,26 @@ function sentence(text) {
     return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 const previous = (facts) => revisionOf(facts.previousTaskDefinitionArn, 'the previous task definition');
-/** The release is live but its bake could not read the alarms. */
-function unbaked(facts) {
-    const why = facts.bake?.unreadable;
-    if (!why)
-        return undefined;
-    return { outcome: 'failed', reason: `Release ${revisionOf(facts.taskDefinitionArn, '?')} is live and was NOT baked: the alarms could not be read (${why.replace(/\.$/, '')}).` };
+/** The release went live but its bake could not read the alarms: in words. */
+function notBakedCause(facts) {
+    const bake = facts.bake;
+    const since = bake?.unreadableSince ? ` since ${bake.unreadableSince.toISOString().slice(11, 19)} UTC` : '';
+    return `Release ${revisionOf(facts.taskDefinitionArn, '?')} is live and was NOT baked: alarms unreadable${since} (${(bake?.unreadable ?? 'unknown').replace(/\.$/, '')})`;
 }
+/** The release is live, unbaked, and nothing rolled it back (rollback: never). */
+function unbaked(facts) {
+    if (!facts.bake?.unreadable)
+        return undefined;
+    const never = facts.rollbackPolicy === 'never' ? '; not rolled back (rollback: never)' : '';
+    return { outcome: 'failed', reason: `${notBakedCause(facts)}${never}.` };
+}
+/** Why the action rolled back. */
+function actionCause(facts, trigger) {
+    if (trigger === 'fail-fast')
+        return capitalized(facts.failFast ?? 'new tasks crash-looped');
+    return trigger === 'bake-alarm' ? alarmDuringBake(facts) : notBakedCause(facts);
+}
+const capitalized = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
 function alarmDuringBake(facts) {
     const fired = facts.bake?.fired;
     return `Alarm ${fired?.name} went to ALARM during the bake${fired?.reason ? ` (${fired.reason})` : ''}`;
@@ -89321,7 +92203,7 @@ function decideOutcome(facts) {
 }
 function decide(facts) {
     if (!facts.deploymentId) {
-        return { outcome: 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) };
+        return { outcome: facts.timedOut ? 'timed-out' : 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) };
     }
     if (!facts.waited && !facts.error) {
         return { outcome: 'started', reason: `Deployment ${facts.deploymentId} started; not waited for (wait: false).` };
@@ -89372,13 +92254,13 @@ function decideEcs(facts, final, completed) {
     const id = facts.deploymentId ?? '(none)';
     const ours = facts.actionRollback;
     if (ours) {
-        const cause = ours.trigger === 'bake-alarm' ? alarmDuringBake(facts) : `Deployment ${id} did not complete before the timeout (${describe(final)})${waitingHook(facts)}`;
+        const cause = ours.trigger === 'timeout' ? `Deployment ${id} did not complete before the timeout (${describe(final)})${waitingHook(facts)}` : actionCause(facts, ours.trigger);
         const to = revisionOf(ours.toTaskDefinitionArn, 'the previous task definition');
         // At the timeout the run is out of time whatever its rollback did; after a bake alarm a rollback that did not
         // happen is a failure.
         if (!ours.completed)
             return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back to ${to} failed: ${sentence(ours.problem ?? 'unknown')}` };
-        return { outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out', reason: `${cause}; rolled back to ${to}.` };
+        return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'rolled-back', reason: `${cause}; rolled back to ${to}.` };
     }
     const ecs = facts.ecsRollback;
     if (ecs) {
@@ -89400,6 +92282,9 @@ function decideEcs(facts, final, completed) {
     }
     if (facts.error)
         return { outcome: 'failed', reason: sentence(facts.error) };
+    if (facts.serviceGone) {
+        return { outcome: 'failed', reason: `Service ${facts.service} is ${facts.serviceGone} (being deleted) while deployment ${id} was in progress (${describe(final)}).` };
+    }
     if (facts.timedOut) {
         const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before deployment ${id} completed (${describe(final)})${waitingHook(facts)}`;
         const policy = facts.rollbackPolicy === 'never' ? '; not rolled back (rollback: never)' : '';
@@ -89447,11 +92332,11 @@ function decideCodeDeploy(facts, cd) {
     const never = facts.rollbackPolicy === 'never';
     const ours = facts.actionRollback;
     if (ours) {
-        const cause = ours.trigger === 'bake-alarm' ? alarmDuringBake(facts) : `CodeDeploy deployment ${id} did not finish before the timeout`;
+        const cause = ours.trigger === 'timeout' ? `CodeDeploy deployment ${id} did not finish before the timeout` : actionCause(facts, ours.trigger);
         if (!ours.completed)
             return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back failed: ${sentence(ours.problem ?? 'unknown')}` };
         return {
-            outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
+            outcome: ours.trigger === 'timeout' ? 'timed-out' : 'rolled-back',
             reason: `${cause}; CodeDeploy rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} (deployment ${ours.deploymentId}).`,
         };
     }
@@ -89489,6 +92374,132 @@ function decideCodeDeploy(facts, cd) {
         };
     }
     return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` };
+}
+
+;// CONCATENATED MODULE: ./src/core/task-definition-diff.ts
+/** Names that suggest a credential: their values are never printed. */
+const SECRET_NAME = /secret|passw|pwd|token|api[_-]?key|access[_-]?key|private|credential|auth|session|signing|salt|cert|dsn|conn(ection)?[_-]?str|database[_-]?url|db[_-]?url/i;
+/** A value that carries credentials (`postgres://user:pass@host`) or looks like a key, whatever its name. */
+const SECRET_VALUE = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@|^(AKIA|ASIA)[A-Z0-9]{16}$|^(ghp|gho|ghs|github_pat|xox[abp]|sk)[_-][A-Za-z0-9_-]{10,}|-----BEGIN /;
+const looksSecret = (name, value) => SECRET_NAME.test(name) || (value !== undefined && SECRET_VALUE.test(value));
+const show = (value) => {
+    if (value === undefined || value === null)
+        return undefined;
+    return typeof value === 'string' ? value : JSON.stringify(value);
+};
+/** Stable JSON: keys sorted, so two equal objects compare equal whatever their key order. */
+function stable(value) {
+    if (Array.isArray(value))
+        return `[${value.map(stable).join(',')}]`;
+    if (value && typeof value === 'object') {
+        return `{${Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`)
+            .join(',')}}`;
+    }
+    return JSON.stringify(value) ?? 'undefined';
+}
+function field(changes, scope, name, before, after) {
+    const from = before === undefined || before === null ? undefined : stable(before);
+    const to = after === undefined || after === null ? undefined : stable(after);
+    if (from === to)
+        return;
+    const kind = from === undefined ? 'added' : to === undefined ? 'removed' : 'changed';
+    changes.push({ scope, field: name, kind, ...(show(before) !== undefined ? { from: show(before) } : {}), ...(show(after) !== undefined ? { to: show(after) } : {}) });
+}
+const ports = (c) => (c?.portMappings ?? [])
+    .map((p) => `${p.containerPort ?? '?'}${p.hostPort && p.hostPort !== p.containerPort ? `:${p.hostPort}` : ''}/${p.protocol ?? 'tcp'}${p.name ? ` (${p.name})` : ''}`)
+    .join(', ') || undefined;
+const healthCheck = (c) => {
+    const h = c?.healthCheck;
+    if (!h)
+        return undefined;
+    return `${(h.command ?? []).join(' ')} every ${h.interval ?? 30}s, timeout ${h.timeout ?? 5}s, ${h.retries ?? 3} retries, start period ${h.startPeriod ?? 0}s`;
+};
+const logConfiguration = (c) => {
+    const l = c?.logConfiguration;
+    if (!l)
+        return undefined;
+    const options = Object.entries(l.options ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`);
+    return `${l.logDriver ?? '?'}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
+};
+function environment(changes, scope, before, after) {
+    const map = (c) => new Map((c?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']));
+    const old = map(before);
+    const now = map(after);
+    for (const name of [...new Set([...old.keys(), ...now.keys()])].sort()) {
+        const from = old.get(name);
+        const to = now.get(name);
+        if (from === to)
+            continue;
+        const label = `environment ${name}`;
+        if (looksSecret(name, from) || looksSecret(name, to)) {
+            changes.push({ scope, field: label, kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden' });
+        }
+        else
+            field(changes, scope, label, from, to);
+    }
+    // Secrets: only names. Even the ARN a value comes from says more than a reviewer needs here.
+    const secrets = (c) => new Map((c?.secrets ?? []).map((s) => [s.name ?? '', s.valueFrom ?? '']));
+    const oldSecrets = secrets(before);
+    const newSecrets = secrets(after);
+    for (const name of [...new Set([...oldSecrets.keys(), ...newSecrets.keys()])].sort()) {
+        const from = oldSecrets.get(name);
+        const to = newSecrets.get(name);
+        if (from === to)
+            continue;
+        changes.push({ scope, field: `secret ${name}`, kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden' });
+    }
+}
+/** What `next` changes against `previous`; empty when nothing a reviewer cares about differs. */
+function diffTaskDefinitions(previous, next) {
+    if (!previous || !next)
+        return [];
+    const changes = [];
+    field(changes, 'task', 'cpu', previous.cpu, next.cpu);
+    field(changes, 'task', 'memory', previous.memory, next.memory);
+    field(changes, 'task', 'task role', previous.taskRoleArn, next.taskRoleArn);
+    field(changes, 'task', 'execution role', previous.executionRoleArn, next.executionRoleArn);
+    field(changes, 'task', 'network mode', previous.networkMode, next.networkMode);
+    const old = new Map((previous.containerDefinitions ?? []).map((c) => [c.name ?? '', c]));
+    const now = new Map((next.containerDefinitions ?? []).map((c) => [c.name ?? '', c]));
+    for (const name of [...new Set([...old.keys(), ...now.keys()])]) {
+        const before = old.get(name);
+        const after = now.get(name);
+        if (!before || !after) {
+            changes.push({ scope: name, field: 'container', kind: before ? 'removed' : 'added', ...(after?.image ? { to: after.image } : {}) });
+            continue;
+        }
+        field(changes, name, 'image', before.image, after.image);
+        environment(changes, name, before, after);
+        field(changes, name, 'cpu', before.cpu, after.cpu);
+        field(changes, name, 'memory', before.memory, after.memory);
+        field(changes, name, 'memory reservation', before.memoryReservation, after.memoryReservation);
+        field(changes, name, 'command', before.command?.join(' '), after.command?.join(' '));
+        field(changes, name, 'entry point', before.entryPoint?.join(' '), after.entryPoint?.join(' '));
+        field(changes, name, 'ports', ports(before), ports(after));
+        field(changes, name, 'health check', healthCheck(before), healthCheck(after));
+        field(changes, name, 'log configuration', logConfiguration(before), logConfiguration(after));
+        field(changes, name, 'essential', before.essential ?? true, after.essential ?? true);
+    }
+    return changes;
+}
+/** One line a person reads: `web: environment LOG_LEVEL: info → debug`, `web: secret DB_PASSWORD: changed (hidden)`. */
+function describeChange(change) {
+    const what = `${change.scope === 'task' ? 'task' : `container ${change.scope}`}: ${change.field}`;
+    switch (change.kind) {
+        case 'added':
+            return `${what}: added${change.to !== undefined ? ` (${change.to})` : ''}`;
+        case 'removed':
+            return `${what}: removed`;
+        case 'hidden':
+            return `${what}: changed (value not shown)`;
+        case 'changed':
+            return `${what}: ${change.from ?? '—'} → ${change.to ?? '—'}`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/timeline.ts
@@ -89821,6 +92832,67 @@ function describeStop(task) {
     const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
     return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
 }
+/**
+ * Tasks a deployment or a rollback removed on purpose: scaled in, or stopped because their task set, service or
+ * deployment was being deleted or replaced. They are not a cause, whatever their exit code (0 or a SIGTERM's 143).
+ */
+function isRemovedOnPurpose(task) {
+    if (isScaledIn(task))
+        return true;
+    if (task.stopCode !== 'ServiceSchedulerInitiated' && task.stopCode !== 'UserInitiated')
+        return false;
+    return /is being deleted|Scaling activity|deployment .*(rolled back|replaced|stopped)|Task set .* (deleted|draining)/i.test(task.stoppedReason ?? '');
+}
+/** A task that failed: it could not start, its essential container exited, or ECS stopped it as unhealthy. */
+function isFailure(task) {
+    return !isRemovedOnPurpose(task);
+}
+const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i;
+const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/;
+/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
+/** `/app/server.js:14`: where Node says the throw was. */
+const THROW_SITE = /^\S.*:\d+$/;
+const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/;
+/**
+ * The lines of a log tail that say what went wrong, at most `max`, oldest first, with no blank line: the last error
+ * line with the top of its stack and the throw site just before it (Node prints `file:line` and the source line
+ * first); without an error line, the last non-blank lines.
+ */
+function stopped_tellingTail(tail, max = 10) {
+    const lines = tail.map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '');
+    let at = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (!STACK_LINE.test(lines[i]) && ERROR_LINE.test(lines[i])) {
+            at = i;
+            break;
+        }
+    }
+    if (at < 0)
+        return lines.filter((l) => !NOISE.test(l)).slice(-max);
+    // Walk back over this error's own stack when the last error line sits inside it (`Caused by:` chains).
+    while (at > 0 && STACK_LINE.test(lines[at]) && ERROR_LINE.test(lines[at - 1]))
+        at--;
+    const stack = [];
+    for (let i = at + 1; i < lines.length && STACK_LINE.test(lines[i]); i++)
+        stack.push(lines[i]);
+    // Python prints its stack above the error: the frames nearest the error, under its `Traceback` line.
+    let top = at;
+    while (top > 0 && (STACK_LINE.test(lines[top - 1]) || (/^\s+\S/.test(lines[top - 1]) && top > 1 && STACK_LINE.test(lines[top - 2]))))
+        top--;
+    if (top < at) {
+        const frames = lines.slice(top, at).slice(-(max - 2));
+        const header = top > 0 && /^Traceback/.test(lines[top - 1]) ? [lines[top - 1]] : [];
+        return [...header, ...frames, lines[at]].slice(-max);
+    }
+    // The throw site Node prints above the error (`/app/server.js:14`, the source line, the caret).
+    let from = at;
+    for (let i = at - 1; i >= Math.max(0, at - 3); i--)
+        if (THROW_SITE.test(lines[i]))
+            from = i;
+    const site = lines.slice(from, at).filter((l) => !NOISE.test(l));
+    const frames = Math.max(1, max - 1 - site.length);
+    return [...site.slice(-(max - 2)), lines[at], ...stack.slice(0, frames)].slice(0, max);
+}
 
 ;// CONCATENATED MODULE: ./src/watch/stopped-tasks.ts
 // Stopped tasks of our deployment: found with ListTasks/DescribeTasks, with the last log lines the essential
@@ -89834,7 +92906,8 @@ const direct = (send) => send({});
 /** Calls that end, answered or not, by `until` (epoch ms). */
 const until = (epochMs) => (send) => send({ abortSignal: AbortSignal.timeout(Math.max(1, epochMs - Date.now())) });
 const budgeted = (poller) => (send) => poller.call(send);
-const LOG_TAIL_LINES = 10;
+// Enough to reach back past a stack trace to its throw site; the reports pick the telling lines (tellingTail).
+const LOG_TAIL_LINES = 50;
 /**
  * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
  * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
@@ -89968,6 +93041,10 @@ class StoppedTaskCollector {
 const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 };
 /** How long the last look at the alarms may take before the bake is declared unverified. */
 const LAST_LOOK_MS = 10_000;
+/** The oldest a good read of the alarms may be at any moment of the bake: past it nothing is watching the release and
+ * the bake fails. Throttling backs the 2 s looks off to 20 s at most, so a bake that is merely throttled stays within
+ * it; half of a 1-minute alarm period, so a read never misses a whole evaluation. */
+const MAX_UNREAD_MS = 30_000;
 /** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
 async function bake(clients, plan, timeline, pollerOrOptions = {}) {
     const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
@@ -89985,8 +93062,18 @@ async function bake(clients, plan, timeline, pollerOrOptions = {}) {
     });
     const last = new Map();
     const missingShown = new Set();
+    const stillFiring = new Set(plan.firingAtStart ?? []);
+    let lastRead = poller.clock.now();
+    const unverified = (error) => ({
+        ...result,
+        passed: false,
+        unreadable: errorText(error),
+        unreadableSince: new Date(lastRead),
+        cutShortByDeadline: false,
+    });
     const look = async () => {
         const states = await readAlarms(clients, budgeted(poller), plan.alarms);
+        lastRead = poller.clock.now();
         for (const name of plan.alarms) {
             const alarm = states.get(name);
             if (!alarm) {
@@ -90000,7 +93087,9 @@ async function bake(clients, plan, timeline, pollerOrOptions = {}) {
                 last.set(name, alarm.state);
                 timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason });
             }
-            if (alarm.state === 'ALARM')
+            if (alarm.state !== 'ALARM')
+                stillFiring.delete(name);
+            else if (!stillFiring.has(name))
                 return { ...result, passed: false, fired: { name, reason: alarm.reason } };
         }
         return undefined;
@@ -90009,12 +93098,25 @@ async function bake(clients, plan, timeline, pollerOrOptions = {}) {
         await poller.pause(endsAt - poller.clock.now(), endsAt);
     }
     else {
+        let failed;
         const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
-            const found = await look();
-            return found ? { end: found } : { changed: true };
+            try {
+                const found = await look();
+                return found ? { end: found } : { changed: true };
+            }
+            catch (error) {
+                // Access denied, or no good read for too long: the bake can no longer vouch for the release.
+                if ((!isThrottling(error) && !isTransient(error)) || poller.clock.now() - lastRead > MAX_UNREAD_MS) {
+                    failed = unverified(error);
+                    return { end: failed };
+                }
+                throw error;
+            }
         });
         if (fired)
             return fired;
+        if (failed)
+            return failed;
         // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
         // cannot read its alarms at the end did not pass: nothing verified the release.
         const outer = poller.bound(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS));
@@ -90024,9 +93126,7 @@ async function bake(clients, plan, timeline, pollerOrOptions = {}) {
                 return found;
         }
         catch (error) {
-            if (!isThrottling(error) && !isTransient(error))
-                throw error;
-            return { ...result, passed: false, unreadable: errorText(error), cutShortByDeadline: cutShort };
+            return { ...unverified(error), cutShortByDeadline: cutShort };
         }
         finally {
             poller.bound(outer);
@@ -90035,13 +93135,13 @@ async function bake(clients, plan, timeline, pollerOrOptions = {}) {
     return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
 }
 /**
- * Bakes after a deployment reached its traffic, into `facts`: the bake result, a timeout when the deadline cut it
- * short, or the error that stopped it. False when an error ended the run.
+ * Bakes after a deployment reached its traffic, into `facts`: the bake result (passed, an alarm that fired, or alarms
+ * it could not read), and a timeout when the deadline cut it short. False when an unexpected error ended the run.
  */
 async function bakeInto(clients, facts, plan, timeline, poller, options = {}) {
     try {
         const bakePoller = Object.keys(options).length > 0 ? new Poller({ now: poller.clock.now, sleep: poller.clock.sleep, ...options }) : poller;
-        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline }, timeline, bakePoller);
+        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, bakePoller);
         if (facts.bake.cutShortByDeadline)
             facts.timedOut = true;
         return true;
@@ -90062,8 +93162,20 @@ const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 
 
 
+
 function pollerOf(options) {
     return options.poller ?? new Poller(options.watch);
+}
+/** Closes the run's facts with what the poller counted (throttling, a call left unanswered) and the end time. */
+function finisher(facts, poller) {
+    const throttledAtStart = poller.throttled;
+    return () => {
+        facts.throttled = poller.throttled - throttledAtStart;
+        if (poller.unanswered)
+            facts.unanswered = poller.unanswered;
+        facts.finishedAt = new Date(poller.clock.now());
+        return facts;
+    };
 }
 /** The image a task definition deploys: its first essential container's. */
 function imageOf(taskDefinition) {
@@ -90087,22 +93199,72 @@ function startFacts(plan, at, engine) {
         throttled: 0,
     };
 }
-/** Registers the task definition; its ARN, or undefined with `facts.error` saying why nothing was deployed. */
+/** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
+const REGISTER_ATTEMPTS = 4;
+/** A revision registered this long before our attempt began is someone else's. */
+const CLOCK_SKEW_MS = 5_000;
+/**
+ * Registers the task definition once: its ARN, or undefined with `facts.error` saying why nothing was deployed.
+ * RegisterTaskDefinition is not idempotent, so the SDK does not retry it (clients.ecsOnce); when an answer is lost the
+ * family's newest revision tells whether it applied — registered since our attempt began, with our containers'
+ * images — and it is adopted instead of registering a second revision.
+ */
 async function registerTaskDefinition(clients, plan, facts, timeline, at) {
-    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` });
-    try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition));
-        facts.taskDefinition = out.taskDefinition;
-        facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn;
-        facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image;
+    const existing = plan.existingTaskDefinition;
+    if (existing?.taskDefinitionArn) {
+        // Deployed as it is: a rollback or a named revision is never registered again.
+        timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `${revisionOf(existing.taskDefinitionArn, '?')} as it is (nothing registered)` });
+        facts.taskDefinition = existing;
+        facts.taskDefinitionArn = existing.taskDefinitionArn;
+        facts.image = plan.image ?? imageOf(existing) ?? facts.image;
+        return facts.taskDefinitionArn;
     }
-    catch (error) {
-        facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`;
-        return undefined;
+    const family = plan.taskDefinition.family;
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${family}` });
+    const ecs = clients.ecsOnce ?? clients.ecs;
+    let registered;
+    for (let attempt = 1; !registered; attempt++) {
+        const began = Date.now();
+        try {
+            registered = (await ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition))).taskDefinition;
+            if (!registered)
+                break;
+        }
+        catch (error) {
+            const retryable = isThrottling(error) || isTransient(error);
+            if (retryable && !isThrottling(error)) {
+                registered = await appliedRegistration(clients, plan.taskDefinition, began);
+                if (registered) {
+                    timeline.emit({
+                        type: 'warning',
+                        at: at(),
+                        message: `RegisterTaskDefinition's answer was lost (${errorText(error)}), but ECS registered ${registered.taskDefinitionArn}: deploying it.`,
+                    });
+                    break;
+                }
+            }
+            if (!retryable || attempt >= REGISTER_ATTEMPTS) {
+                facts.error = `RegisterTaskDefinition (family ${family}): ${errorText(error)}`;
+                return undefined;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+        }
     }
+    facts.taskDefinition = registered;
+    facts.taskDefinitionArn = registered?.taskDefinitionArn;
+    facts.image = plan.image ?? imageOf(registered) ?? facts.image;
     if (!facts.taskDefinitionArn)
         facts.error = 'RegisterTaskDefinition returned no task definition ARN';
     return facts.taskDefinitionArn;
+}
+/** The family's newest revision when it is the one `input` registered since `began` (epoch ms), else undefined. */
+async function appliedRegistration(clients, input, began) {
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: input.family })).catch(() => undefined);
+    const latest = out?.taskDefinition;
+    if (!latest?.registeredAt || latest.registeredAt.getTime() < began - CLOCK_SKEW_MS)
+        return undefined;
+    const images = (defs) => JSON.stringify((defs ?? []).map((c) => [c.name, c.image]).sort());
+    return images(latest.containerDefinitions) === images(input.containerDefinitions) ? latest : undefined;
 }
 /** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
 function rollbackDeadline(now, plan) {
@@ -90114,7 +93276,21 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+var yaml_dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/core/problem-location.ts
+// Where in a file a problem is: problems stay sentences (string[] everywhere they are collected), and the code that
+// read the file records the file and line of each sentence here, so an annotation can point at the file (and line).
+const locations = new Map();
+/** Records where `problem` is and returns it unchanged. */
+function locate(problem, location) {
+    locations.set(problem, location);
+    return problem;
+}
+/** The file (and line) of a problem a file reader recorded; undefined for any other problem. */
+function locationOf(problem) {
+    return locations.get(problem);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/duration.ts
 // Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
 // and as the log and summary show them.
@@ -90231,6 +93407,9 @@ class InputError extends Error {
         this.name = 'InputError';
     }
 }
+/** Three tasks failing the same way before any deployment ran its desired count is a crash loop, not bad luck, and it is
+ * the circuit breaker's own minimum: on a small service nothing changes, on a large one it saves many launches. */
+const DEFAULT_MAX_TASK_FAILURES = 3;
 /** GitHub stops a job after 6 hours, so nothing may wait longer. */
 const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000;
 const DEFAULT_TIMEOUT = '30m';
@@ -90241,6 +93420,7 @@ const ROLLBACK_POLICIES = ['on-failure', 'never'];
 // ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const ALARM_NAME_MAX = 255;
+const ENVIRONMENT_NAME_MAX = 255;
 const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h';
 // buildx stage names and `os/arch[/variant]` platforms, comma separated for a multi-platform image.
 const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -90327,7 +93507,15 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
     if (containerName !== undefined && !ECS_NAME.test(containerName)) {
         bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)');
     }
-    const taskDefinitionFile = value('task-definition') || undefined;
+    const taskDefinitionText = value('task-definition') || undefined;
+    const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText);
+    const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText;
+    const taskDefinitionRef = taskDefinitionIsRef ? taskDefinitionText : undefined;
+    const deployExtras = deployExtraInputs(value, bad, problems, {
+        image,
+        buildContext,
+        taskDefinition: taskDefinitionText,
+    });
     const strategyText = value('strategy') || 'auto';
     let strategy = { kind: 'auto' };
     try {
@@ -90383,8 +93571,16 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
         }
         return ms;
     };
+    const beforeDurations = problems.length;
     const bakeTimeMs = duration('bake-time', '0', true);
     const timeoutMs = duration('timeout', DEFAULT_TIMEOUT, false);
+    if (problems.length === beforeDurations && bakeTimeMs > 0 && bakeTimeMs >= timeoutMs) {
+        // The bake runs after the deployment and inside the timeout: a release would be rolled back for its own bake.
+        const raised = bakeTimeMs + 30 * 60_000;
+        const timeoutText = value('timeout') ? `\`${value('timeout')}\`` : `\`${DEFAULT_TIMEOUT}\` (the default)`;
+        problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` and \`timeout\` is ${timeoutText}: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; ` +
+            `raise timeout${raised <= MAX_TIMEOUT_MS ? ` (such as ${formatDuration(raised)})` : ''} or shorten bake-time.`);
+    }
     const alarms = [
         ...new Set(value('alarms')
             .split(/[,\n]/)
@@ -90399,6 +93595,18 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
     const rollback = ROLLBACK_POLICIES.includes(rollbackText) ? rollbackText : 'on-failure';
     if (rollback !== rollbackText)
         bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`);
+    const onCancelText = value('on-cancel').toLowerCase() || 'leave';
+    const onCancel = onCancelText === 'rollback' ? 'rollback' : 'leave';
+    if (onCancel !== onCancelText)
+        bad('on-cancel', onCancelText, 'expected leave or rollback');
+    const maxTaskFailuresText = value('max-task-failures');
+    let maxTaskFailures = DEFAULT_MAX_TASK_FAILURES;
+    if (maxTaskFailuresText !== '') {
+        if (/^\d+$/.test(maxTaskFailuresText) && Number(maxTaskFailuresText) <= 200)
+            maxTaskFailures = Number(maxTaskFailuresText);
+        else
+            bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)');
+    }
     // The YAML 1.2 core booleans, as core.getBooleanInput accepts them.
     const waitText = value('wait') || 'true';
     const wait = ['true', 'True', 'TRUE'].includes(waitText);
@@ -90408,15 +93616,99 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
         // With wait false the action returns before the deployment completes, so there is nothing to bake.
         problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`);
     }
+    const recordText = value('github-deployment') || 'true';
+    const deployment = ['true', 'True', 'TRUE'].includes(recordText);
+    if (!deployment && !['false', 'False', 'FALSE'].includes(recordText))
+        bad('github-deployment', recordText, 'expected true or false');
+    // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
+    const environment = value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1);
+    if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
+        bad('environment', environment, `expected a GitHub environment name of at most ${ENVIRONMENT_NAME_MAX} characters on one line, such as production`);
+    }
+    const environmentUrl = value('environment-url') || undefined;
+    if (environmentUrl !== undefined && !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(environmentUrl)) {
+        bad('environment-url', environmentUrl, 'expected an http(s) URL such as https://staging.example.com');
+    }
+    const github = { deployment, token: value('github-token') || undefined, environment, environmentUrl };
     if (problems.length > 0)
         throw new InputError(problems);
-    return { cluster, service, image, ...(build ? { build } : {}), containerName, taskDefinitionFile, strategy, codeDeploy, bakeTimeMs, alarms, timeoutMs, rollback, wait };
+    return {
+        cluster,
+        service,
+        image,
+        ...(build ? { build } : {}),
+        containerName,
+        taskDefinitionFile,
+        ...(taskDefinitionRef ? { taskDefinitionRef } : {}),
+        ...deployExtras,
+        strategy,
+        codeDeploy,
+        bakeTimeMs,
+        alarms,
+        timeoutMs,
+        rollback,
+        onCancel,
+        maxTaskFailures,
+        wait,
+        github,
+    };
+}
+/** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
+function isTaskDefinitionRef(text) {
+    return TASK_DEFINITION_ARN.test(text) || FAMILY_REVISION.test(text);
+}
+const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/;
+const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/;
+/** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
+function deployExtraInputs(value, bad, problems, given) {
+    const extras = {};
+    const rollbackTo = value('rollback-to') || undefined;
+    if (rollbackTo !== undefined) {
+        if (rollbackTo !== 'previous' && !isTaskDefinitionRef(rollbackTo)) {
+            bad('rollback-to', rollbackTo, 'expected `previous`, a task definition ARN, or `family:revision` such as web:5');
+        }
+        const clashing = ['image', 'build-context', 'task-definition'].filter((n) => value(n) !== '');
+        if (clashing.length > 0) {
+            problems.push(`Input \`rollback-to\` is \`${rollbackTo}\` and ${clashing.map((n) => `\`${n}\``).join(', ')} ${clashing.length === 1 ? 'is' : 'are'} set: a rollback deploys a registered revision as it is; leave ${clashing.join(', ')} empty (a workflow that rolls back should not pass them).`);
+        }
+        extras.rollbackTo = rollbackTo;
+    }
+    const keep = value('keep-revisions');
+    if (keep !== '') {
+        if (/^\d+$/.test(keep) && Number(keep) >= 1 && Number(keep) <= 1000)
+            extras.keepRevisions = Number(keep);
+        else
+            bad('keep-revisions', keep, 'expected a whole number of revisions to keep, from 1 to 1000 (leave it empty to keep all)');
+    }
+    const desired = value('desired-count');
+    if (desired !== '') {
+        if (/^\d+$/.test(desired) && Number(desired) <= 5000)
+            extras.desiredCount = Number(desired);
+        else
+            bad('desired-count', desired, "expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's)");
+    }
+    const forceText = value('force-new-deployment') || 'false';
+    const force = ['true', 'True', 'TRUE'].includes(forceText);
+    if (!force && !['false', 'False', 'FALSE'].includes(forceText))
+        bad('force-new-deployment', forceText, 'expected true or false');
+    if (force)
+        extras.forceNewDeployment = true;
+    // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
+    // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
+    if (rollbackTo === undefined && given.image === undefined && given.buildContext === undefined && given.taskDefinition === undefined && !force) {
+        problems.push('Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
+            "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
+            'Fix: pass the image without the secret (e.g. only the repository and digest, `web@sha256:…`, with the registry rebuilt from a non-secret variable in the deploying job), or unmask the account id. ' +
+            'To redeploy the running task definition on purpose, set `force-new-deployment: true`.');
+    }
+    return extras;
 }
 
 ;// CONCATENATED MODULE: ./src/engines/codedeploy/appspec.ts
 // The AppSpec CodeDeploy deploys an ECS service with: built from the service (container and port from its load
 // balancer, network configuration, capacity provider strategy, platform version) or read from the user's file, then
 // the new task definition and the `codedeploy-hooks` Lambdas are put in. Sent as JSON (`AppSpecContent`).
+
 
 
 
@@ -90470,7 +93762,7 @@ function appSpecFromService(service) {
 function parseAppSpec(text, where) {
     let doc;
     try {
-        doc = (0,dist/* parse */.qg)(text);
+        doc = (0,yaml_dist/* parse */.qg)(text);
     }
     catch (error) {
         throw new AppSpecError([`${where} is not valid YAML or JSON: ${error.message.split('\n')[0]}`]);
@@ -90528,9 +93820,18 @@ async function readAppSpecFile(path) {
         text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (error) {
-        throw new AppSpecError([`AppSpec file \`${path}\` cannot be read: ${error.message}.`]);
+        throw new AppSpecError([locate(`AppSpec file \`${path}\` cannot be read: ${error.message}.`, { file: path })]);
     }
-    return parseAppSpec(text, `AppSpec file \`${path}\``);
+    try {
+        return parseAppSpec(text, `AppSpec file \`${path}\``);
+    }
+    catch (error) {
+        // Annotated on the file (and, for a syntax error, the line the parser stopped at).
+        if (!(error instanceof AppSpecError))
+            throw error;
+        const line = error.problems.length === 1 ? /line (\d+)/.exec(error.problems[0])?.[1] : undefined;
+        throw new AppSpecError(error.problems.map((p) => locate(p, { file: path, ...(line ? { line: Number(line) } : {}) })));
+    }
 }
 /** Problems with the AppSpec against the task definition to deploy: its container and port must be there. */
 function checkAgainstTaskDefinition(spec, taskDefinition) {
@@ -90828,19 +94129,27 @@ async function followRollback(watch, facts, deadline, byAction = false) {
 
 
 
+
 async function runCodeDeploy(clients, plan, timeline, options = {}) {
     const poller = pollerOf(options);
     const at = () => new Date(poller.clock.now());
     const { engine } = plan;
     const facts = { kind: 'codedeploy', ...startFacts(plan, at, engine.label) };
-    const throttledAtStart = poller.throttled;
-    const finish = () => {
-        facts.throttled = poller.throttled - throttledAtStart;
-        if (poller.unanswered)
-            facts.unanswered = poller.unanswered;
-        facts.finishedAt = at();
-        return facts;
-    };
+    const finish = finisher(facts, poller);
+    options.onFacts?.(facts);
+    // CodeDeploy takes one deployment per group at a time: wait for one in progress before registering anything.
+    try {
+        const busy = await waitForGroupIdle(clients, engine, plan.deadline, timeline, poller);
+        if (busy) {
+            facts.timedOut = true;
+            facts.error = `Timed out waiting for CodeDeploy deployment ${busy} already in progress on ${engine.application}/${engine.deploymentGroup} to end`;
+            return finish();
+        }
+    }
+    catch (error) {
+        facts.error = `Looking for a CodeDeploy deployment in progress on ${engine.application}/${engine.deploymentGroup}: ${errorText(error)}`;
+        return finish();
+    }
     const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
     if (!taskDefinitionArn)
         return finish();
@@ -90863,13 +94172,14 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
         detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
     });
     const rollbackOn = plan.rollback === 'on-failure';
+    const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks));
     try {
         const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentCommand */.ttP({
             applicationName: engine.application,
             deploymentGroupName: engine.deploymentGroup,
             ...(configName ? { deploymentConfigName: configName } : {}),
             description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
-            revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks)) },
+            revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
             autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
             ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
         }));
@@ -90881,8 +94191,19 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
         facts.codeDeploy = { deploymentId: out.deploymentId, status: 'Created' };
     }
     catch (error) {
-        facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`;
-        return finish();
+        // The SDK's retry of a CreateDeployment whose answer was lost meets our own deployment: adopt it.
+        const ours = await ownDeploymentIn(clients, error, appSpecText.sha256);
+        if (!ours) {
+            facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`;
+            return finish();
+        }
+        timeline.emit({
+            type: 'warning',
+            at: at(),
+            message: `CreateDeployment's answer was lost after CodeDeploy started deployment ${ours} of ${revisionOf(taskDefinitionArn, '?')}; following it.`,
+        });
+        facts.deploymentId = ours;
+        facts.codeDeploy = { deploymentId: ours, status: 'Created' };
     }
     const deploymentId = facts.deploymentId;
     if (!plan.wait)
@@ -90903,7 +94224,7 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
         if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
             return finish();
     }
-    const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut ? 'timeout' : undefined;
+    const trigger = facts.bake?.fired ? 'bake-alarm' : facts.bake?.unreadable ? 'bake-unverified' : facts.timedOut ? 'timeout' : undefined;
     if (trigger && rollbackOn) {
         facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline);
     }
@@ -90920,6 +94241,40 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
         }
     }
     return finish();
+}
+/** The deployment a DeploymentLimitExceededException names, when its revision is our AppSpec (GetDeployment gives its
+ * sha256): ours, started by a CreateDeployment whose answer was lost and retried. */
+async function ownDeploymentIn(clients, error, appSpecSha256) {
+    if (errorName(error) !== 'DeploymentLimitExceededException')
+        return undefined;
+    const named = /\bd-[A-Z0-9]{9}\b/.exec(errorText(error))?.[0];
+    if (!named)
+        return undefined;
+    try {
+        const { deploymentInfo } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: named }));
+        return deploymentInfo?.revision?.appSpecContent?.sha256 === appSpecSha256 ? named : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const ACTIVE_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+/** Waits until no deployment is active on the group; the one still active at `deadline`, or undefined. */
+async function waitForGroupIdle(clients, engine, deadline, timeline, poller) {
+    const list = async () => {
+        const out = await poller.call((options) => clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: engine.application, deploymentGroupName: engine.deploymentGroup, includeOnlyStatuses: [...ACTIVE_STATUSES] }), options));
+        return out.deployments?.[0];
+    };
+    const first = await list();
+    if (!first)
+        return undefined;
+    timeline.emit({
+        type: 'warning',
+        at: new Date(poller.clock.now()),
+        message: `CodeDeploy deployment ${first} is already in progress on ${engine.application}/${engine.deploymentGroup}; waiting for it to end before deploying.`,
+    });
+    const idle = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for CodeDeploy deployment ${first}` }, async () => (await list()) ? { changed: false } : { end: true });
+    return idle ? undefined : first;
 }
 /** Creates the custom configuration unless it is there; true when this run created it. */
 async function ensureCustomConfig(clients, config) {
@@ -90951,7 +94306,11 @@ async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
     const to = plan.previousTaskDefinitionArn;
     const id = facts.deploymentId ?? '';
     const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = trigger === 'bake-alarm' ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake` : `CodeDeploy deployment ${id} did not finish before the timeout`;
+    const why = trigger === 'bake-alarm'
+        ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
+        : trigger === 'bake-unverified'
+            ? `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
+            : `CodeDeploy deployment ${id} did not finish before the timeout`;
     timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` });
     timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
     try {
@@ -91140,6 +94499,10 @@ class DeploymentTracker {
 }
 
 ;// CONCATENATED MODULE: ./src/engines/service-config.ts
+// UpdateService as the rolling and ECS-native engines send it: the deployment configuration, and a lost answer
+// told apart from a call that did not apply.
+
+
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
 function deploymentConfigurationFor(current, alarms, rollback) {
     const rollbackOn = rollback === 'on-failure';
@@ -91148,6 +94511,33 @@ function deploymentConfigurationFor(current, alarms, rollback) {
         deploymentCircuitBreaker: { ...current?.deploymentCircuitBreaker, enable: true, rollback: rollbackOn },
         ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
     };
+}
+/** `desired-count` and `force-new-deployment`, as UpdateService takes them with the deployment (not a rollback). */
+function serviceUpdateExtras(plan) {
+    return {
+        ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
+        ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
+    };
+}
+/**
+ * UpdateService to `taskDefinition`. When the answer is lost (the SDK's retries end in a dropped connection or no
+ * answer), AWS may still have applied it: the service then runs a deployment of that task definition, which is ours.
+ */
+async function updateService(clients, input, timeline) {
+    try {
+        return (await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr(input))).service;
+    }
+    catch (error) {
+        if (!isTransient(error) || isThrottling(error))
+            throw error;
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: input.cluster, services: [input.service] })).catch(() => undefined);
+        const service = out?.services?.[0];
+        const applied = (service?.deployments ?? []).some((d) => d.status === 'PRIMARY' && d.taskDefinition === input.taskDefinition);
+        if (!applied)
+            throw error;
+        timeline.emit({ type: 'warning', at: new Date(), message: `UpdateService's answer was lost (${errorText(error)}), but ECS applied it: following its deployment.` });
+        return service;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engines/ecs-native/settings.ts
@@ -91180,7 +94570,41 @@ function bakeLine(minutes, plan) {
         : 'ECS bake time 0 min: the previous revision stops as soon as production traffic has moved';
 }
 
+;// CONCATENATED MODULE: ./src/core/fail-fast.ts
+// Fail fast: a release whose new tasks keep failing the same way before the deployment ever ran its desired count is a
+// crash loop, and waiting for the circuit breaker's threshold only burns more task launches.
+
+/** The circuit breaker's default threshold: half the desired count, at least 3, at most 200 failed tasks. */
+function breakerThreshold(desired) {
+    return Math.min(200, Math.max(3, Math.ceil(desired / 2)));
+}
+/** A task that stopped because it failed: a container exited non-zero, it never started, or it failed its health checks. */
+function fail_fast_isFailure(task) {
+    if (isScaledIn(task))
+        return false;
+    if (task.containers.some((c) => c.exitCode !== undefined && c.exitCode !== 0))
+        return true;
+    return task.stopCode === 'TaskFailedToStart' || /health check/i.test(task.stoppedReason ?? '');
+}
+/** `limit` or more tasks of the deployment failed the same way (same stop code, reason and exit codes). */
+function crashLoop(stopped, limit) {
+    if (limit <= 0)
+        return undefined;
+    const kinds = new Map();
+    for (const task of stopped.filter(fail_fast_isFailure))
+        kinds.set(kindOf(task), [...(kinds.get(kindOf(task)) ?? []), task]);
+    const worst = [...kinds.values()].sort((a, b) => b.length - a.length)[0];
+    return worst && worst.length >= limit ? { count: worst.length, sample: worst[0] } : undefined;
+}
+/** "3 of 3 new tasks exited 1 at start (fail fast; the circuit breaker would have waited for 10)" */
+function describeCrashLoop(loop, started, desired) {
+    const exit = loop.sample.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0);
+    const how = exit ? `exited ${exit.exitCode} (${describeStop(loop.sample)})` : `stopped: ${describeStop(loop.sample)}`;
+    return `${loop.count} of ${Math.max(started, loop.count)} new tasks ${how} before the deployment ran its desired count (fail fast; the circuit breaker would have waited for ${breakerThreshold(desired)})`;
+}
+
 ;// CONCATENATED MODULE: ./src/engines/ecs-native/watch.ts
+
 
 
 
@@ -91188,7 +94612,8 @@ function bakeLine(minutes, plan) {
 
 /** Without a change, DescribeServices (for service events and task counts) every this many looks. */
 const SERVICE_LOOK_EVERY = 3;
-/** The lifecycle stages in the order a deployment walks them (a linear or canary one repeats the traffic steps). */
+/** ECS's ServiceDeploymentLifecycleStage values in the order a deployment walks them (a linear or canary one repeats
+ * the traffic steps). PRE_PRODUCTION_TRAFFIC_SHIFT is a hook stage, never a deployment's lifecycle stage. */
 const STAGES = [
     'RECONCILE_SERVICE',
     'PRE_SCALE_UP',
@@ -91196,7 +94621,6 @@ const STAGES = [
     'POST_SCALE_UP',
     'TEST_TRAFFIC_SHIFT',
     'POST_TEST_TRAFFIC_SHIFT',
-    'PRE_PRODUCTION_TRAFFIC_SHIFT',
     'PRODUCTION_TRAFFIC_SHIFT',
     'POST_PRODUCTION_TRAFFIC_SHIFT',
     'BAKE_TIME',
@@ -91225,6 +94649,11 @@ class NativeWatch {
     stopped;
     looks = 0;
     service;
+    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
+    reachedDesired = false;
+    failedFast = false;
+    /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
+    maxTaskFailures = 0;
     constructor(clients, plan, facts, timeline, poller, knownEvents) {
         this.clients = clients;
         this.plan = plan;
@@ -91277,7 +94706,12 @@ class NativeWatch {
         const ended = ENDED.has(sd.status ?? '');
         if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1)
             changed = (await this.lookAtService(ended)) || changed;
-        return ended ? { end: 'ended' } : { changed };
+        // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
+        if (this.facts.failFast && !this.failedFast && !ended) {
+            this.failedFast = true;
+            return { end: 'fail-fast' };
+        }
+        return ended || this.facts.serviceGone ? { end: 'ended' } : { changed };
     }
     followStatus(before, sd) {
         if (before?.status === sd.status)
@@ -91391,6 +94825,8 @@ class NativeWatch {
     async lookAtService(ended) {
         const service = await describeService(this.clients, this.poller, this.plan.cluster, this.plan.service);
         this.service = service;
+        if (service.status && service.status !== 'ACTIVE')
+            this.facts.serviceGone = service.status;
         const messages = this.feed.take(service.events);
         let changed = messages.length > 0;
         if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m)))
@@ -91409,6 +94845,13 @@ class NativeWatch {
         if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
             if (await this.stopped.collect())
                 changed = true;
+        }
+        if (ours && this.stopped && !ended && !/^ROLLBACK_/.test(this.sd?.status ?? '')) {
+            const o = observe(ours);
+            this.reachedDesired ||= o.counts.desired > 0 && o.counts.running >= o.counts.desired;
+            const loop = this.reachedDesired || this.failedFast ? undefined : crashLoop(this.stopped.stopped, this.maxTaskFailures);
+            if (loop)
+                this.facts.failFast = describeCrashLoop(loop, this.stopped.stopped.length + o.counts.running + o.counts.pending, o.counts.desired);
         }
         return changed;
     }
@@ -91508,18 +94951,13 @@ class NativeWatch {
 
 
 
+
 async function runNative(clients, plan, timeline, options = {}) {
     const poller = pollerOf(options);
     const at = () => new Date(poller.clock.now());
     const facts = { kind: 'ecs-native', ...startFacts(plan, at, plan.engine.label) };
-    const throttledAtStart = poller.throttled;
-    const finish = () => {
-        facts.throttled = poller.throttled - throttledAtStart;
-        if (poller.unanswered)
-            facts.unanswered = poller.unanswered;
-        facts.finishedAt = at();
-        return facts;
-    };
+    const finish = finisher(facts, poller);
+    options.onFacts?.(facts);
     const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
     if (!taskDefinitionArn)
         return finish();
@@ -91527,8 +94965,7 @@ async function runNative(clients, plan, timeline, options = {}) {
     timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
     let updated;
     try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }));
-        updated = out.service;
+        updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config, ...serviceUpdateExtras(plan) }, timeline);
     }
     catch (error) {
         facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
@@ -91549,16 +94986,20 @@ async function runNative(clients, plan, timeline, options = {}) {
         return finish();
     timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` });
     const watch = new NativeWatch(clients, plan, facts, timeline, poller, eventIds(updated));
+    // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+    watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0;
     try {
         const end = await watch.run(plan.deadline);
-        if (end === 'timeout') {
+        if (end === 'fail-fast')
+            await rollBack(clients, plan, facts, watch, timeline, 'fail-fast');
+        else if (end === 'timeout') {
             facts.timedOut = true;
             facts.hook = watch.waitingHook();
             // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
             if (ROLLING_BACK.test(watch.status ?? ''))
                 await watch.run(rollbackDeadline(poller.clock.now(), plan));
             else if (plan.rollback === 'on-failure')
-                await rollBack(clients, plan, facts, watch, timeline);
+                await rollBack(clients, plan, facts, watch, timeline, 'timeout');
         }
     }
     catch (error) {
@@ -91567,23 +95008,28 @@ async function runNative(clients, plan, timeline, options = {}) {
     watch.record();
     return finish();
 }
-/** The deadline came: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
-async function rollBack(clients, plan, facts, watch, timeline) {
+/** The deadline came, or new tasks crash-looped: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
+async function rollBack(clients, plan, facts, watch, timeline, trigger) {
     const at = () => new Date(watch.clock.now());
     const to = plan.previousTaskDefinitionArn;
-    const rollback = { trigger: 'timeout', toTaskDefinitionArn: to, completed: false };
+    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
     facts.actionRollback = rollback;
     const waiting = facts.hook;
     const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
-    const why = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
+    const late = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
+    const why = trigger === 'fail-fast' ? (facts.failFast ?? 'new tasks crash-looped') : late;
     timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` });
     timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' });
     try {
         await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }));
     }
     catch (error) {
-        rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
-        return;
+        // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
+        if (errorName(error) !== 'ConflictException' || !/ROLLBACK_(REQUESTED|IN_PROGRESS|SUCCESSFUL)/.test(errorText(error))) {
+            rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
+            return;
+        }
+        timeline.emit({ type: 'warning', at: at(), message: `StopServiceDeployment: the service deployment is already rolling back (${errorText(error)}); following that rollback.` });
     }
     let end;
     try {
@@ -91607,7 +95053,61 @@ async function rollBack(clients, plan, facts, watch, timeline) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/engines/deregister.ts
+// `keep-revisions: N`: after a successful deployment, deregister the family's ACTIVE revisions beyond the newest N,
+// never one that is protected (the running one, the one it replaced, a rollback target). Deregistering is the only
+// change; a failure to deregister is a warning, never a failed deployment (the deployment already succeeded).
+
+
+
+/** Never more per run: a family with thousands of revisions is trimmed over several deployments. */
+const MAX_PER_RUN = 50;
+const revisionNumber = (arn) => Number(arn.slice(arn.lastIndexOf(':') + 1));
+/** The revisions of `family` to deregister: ACTIVE ones beyond the newest `keep`, none of `protect`. */
+function toDeregister(active, keep, protect) {
+    const newestFirst = [...active].sort((a, b) => revisionNumber(b) - revisionNumber(a));
+    return newestFirst.slice(keep).filter((arn) => !protect.includes(arn));
+}
+async function pruneRevisions(clients, runningArn, keep, protect) {
+    const family = familyOf(runningArn);
+    const result = { family, deregistered: [], kept: [], problems: [] };
+    const active = [];
+    try {
+        let nextToken;
+        do {
+            const out = await clients.ecs.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }));
+            active.push(...(out.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family));
+            nextToken = out.nextToken;
+        } while (nextToken);
+    }
+    catch (error) {
+        result.problems.push(`ECS ListTaskDefinitions (family ${family}): ${errorText(error)}`);
+        return result;
+    }
+    const guarded = [runningArn, ...protect];
+    const doomed = toDeregister(active, keep, guarded).slice(0, MAX_PER_RUN);
+    result.kept = active.filter((arn) => !doomed.includes(arn)).map((arn) => revisionOf(arn, arn));
+    for (const arn of doomed) {
+        try {
+            await clients.ecs.send(new client_ecs_dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: arn }));
+            result.deregistered.push(revisionOf(arn, arn));
+        }
+        catch (error) {
+            result.problems.push(`ECS DeregisterTaskDefinition ${revisionOf(arn, arn)}: ${errorText(error)}`);
+        }
+    }
+    return result;
+}
+/** One line for the log and the summary. */
+function prunedLine(pruned, keep) {
+    const what = pruned.deregistered.length > 0
+        ? `deregistered ${pruned.deregistered.length} old ${pruned.deregistered.length === 1 ? 'revision' : 'revisions'} of ${pruned.family}: ${pruned.deregistered.join(', ')}`
+        : `no revision of ${pruned.family} to deregister`;
+    return `keep-revisions ${keep}: ${what}; ACTIVE now: ${pruned.kept.join(', ') || 'none'}.`;
+}
+
 ;// CONCATENATED MODULE: ./src/engines/rolling/watch.ts
+
 
 
 
@@ -91633,6 +95133,10 @@ class DeploymentWatch {
     supersededBy;
     failedTasks = 0;
     changed = false;
+    serviceGone;
+    failFast;
+    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
+    reachedDesired = false;
     constructor(clients, target, timeline, poller) {
         this.clients = clients;
         this.target = target;
@@ -91662,6 +95166,8 @@ class DeploymentWatch {
             serviceDeployment: this.sd,
             ecsRollback: this.rollback,
             supersededBy: this.supersededBy,
+            ...(this.serviceGone ? { serviceGone: this.serviceGone } : {}),
+            ...(this.failFast ? { failFast: this.failFast } : {}),
             stoppedTasks: this.stopped.stopped,
             throttled: this.poller.throttled - throttledBefore,
             calls: this.poller.calls,
@@ -91671,6 +95177,12 @@ class DeploymentWatch {
     async look() {
         const service = await describeService(this.clients, this.poller, this.target.cluster, this.target.service);
         this.changed = false;
+        // A service being deleted will never complete our deployment: say so now, not at the timeout.
+        if (service.status && service.status !== 'ACTIVE') {
+            this.serviceGone = service.status;
+            this.feed.take(service.events);
+            return { end: 'service-gone' };
+        }
         const messages = this.feed.take(service.events);
         if (messages.length > 0)
             this.changed = true;
@@ -91695,6 +95207,14 @@ class DeploymentWatch {
             this.stopped.wanted = true;
         if (this.stopped.wanted && (await this.stopped.collect()))
             this.changed = true;
+        if (!end && ours) {
+            this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
+            const loop = this.reachedDesired || this.rollback ? undefined : crashLoop(this.stopped.stopped, this.target.maxTaskFailures ?? 0);
+            if (loop) {
+                this.failFast = describeCrashLoop(loop, this.stopped.stopped.length + ours.counts.running + ours.counts.pending, ours.counts.desired);
+                return { end: 'fail-fast' };
+            }
+        }
         return end ? { end } : { changed: this.changed };
     }
     async judgeOurs(ours, primary, deployments) {
@@ -91797,10 +95317,6 @@ async function watchDeployment(clients, target, timeline, pollerOrOptions = {}) 
 }
 
 ;// CONCATENATED MODULE: ./src/engines/rolling/run.ts
-// The rolling engine: register → update → watch → bake → (our own) rollback. It records facts and decides
-// nothing: src/core/outcome.ts turns the facts into the outcome. AWS errors end the run as facts (`error`), not
-// throws, so the outcome, diagnosis and reports still happen.
-
 
 
 
@@ -91827,6 +95343,10 @@ function apply(facts, result) {
     facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment;
     facts.ecsRollback = result.ecsRollback;
     facts.supersededBy = result.supersededBy;
+    if (result.serviceGone)
+        facts.serviceGone = result.serviceGone;
+    if (result.failFast)
+        facts.failFast = result.failFast;
     facts.stoppedTasks.push(...result.stoppedTasks);
     if (result.end === 'timeout')
         facts.timedOut = true;
@@ -91835,14 +95355,8 @@ async function runRolling(clients, plan, timeline, options = {}) {
     const poller = pollerOf(options);
     const at = () => new Date(poller.clock.now());
     const facts = { kind: 'rolling', ...startFacts(plan, at, 'rolling update') };
-    const throttledAtStart = poller.throttled;
-    const finish = () => {
-        facts.throttled = poller.throttled - throttledAtStart;
-        if (poller.unanswered)
-            facts.unanswered = poller.unanswered;
-        facts.finishedAt = at();
-        return facts;
-    };
+    const finish = finisher(facts, poller);
+    options.onFacts?.(facts);
     const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
     if (!taskDefinitionArn)
         return finish();
@@ -91850,8 +95364,7 @@ async function runRolling(clients, plan, timeline, options = {}) {
     timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn });
     let updated;
     try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }));
-        updated = out.service;
+        updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config, ...serviceUpdateExtras(plan) }, timeline);
     }
     catch (error) {
         facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
@@ -91889,6 +95402,8 @@ async function runRolling(clients, plan, timeline, options = {}) {
             knownEventIds: eventIds(updated),
             since: ours.createdAt ?? facts.startedAt,
             deadline: plan.deadline,
+            // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+            maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
         }, timeline, poller);
         apply(facts, result);
     }
@@ -91901,7 +95416,15 @@ async function runRolling(clients, plan, timeline, options = {}) {
             return finish();
     }
     if (plan.rollback === 'on-failure') {
-        const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut && !facts.ecsRollback && !facts.supersededBy ? 'timeout' : undefined;
+        const trigger = facts.failFast
+            ? 'fail-fast'
+            : facts.bake?.fired
+                ? 'bake-alarm'
+                : facts.bake?.unreadable
+                    ? 'bake-unverified'
+                    : facts.timedOut && !facts.ecsRollback && !facts.supersededBy
+                        ? 'timeout'
+                        : undefined;
         if (trigger)
             facts.actionRollback = await run_rollBack(clients, plan, config, facts, trigger, timeline, poller);
     }
@@ -91912,13 +95435,18 @@ async function run_rollBack(clients, plan, config, facts, trigger, timeline, pol
     const at = () => new Date(poller.clock.now());
     const to = plan.previousTaskDefinitionArn;
     const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = trigger === 'bake-alarm' ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake` : `deployment ${facts.deploymentId} did not complete before the timeout`;
+    const why = trigger === 'bake-alarm'
+        ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
+        : trigger === 'bake-unverified'
+            ? `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
+            : trigger === 'fail-fast'
+                ? (facts.failFast ?? 'new tasks crash-looped')
+                : `deployment ${facts.deploymentId} did not complete before the timeout`;
     timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to });
     timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
     let updated;
     try {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }));
-        updated = out.service;
+        updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }, timeline);
     }
     catch (error) {
         rollback.problem = `UpdateService to ${to}: ${errorText(error)}`;
@@ -92240,9 +95768,185 @@ function checkRolling(service) {
     return [];
 }
 
+;// CONCATENATED MODULE: ./src/render/parse-error.ts
+// Where a JSON or YAML file stops parsing, and what the parser expected there, in words that never quote the file:
+// a task definition may hold secrets (environment values, tokens), and the parsers' own messages print the bytes
+// around the error (V8's JSON.parse quotes the text; yaml adds a code frame).
+
+// What each of yaml's error codes means the parser expected, phrased without the content.
+const YAML_EXPECTED = {
+    ALIAS_PROPS: 'no anchor or tag on an alias',
+    BAD_ALIAS: 'an alias (*name) of an anchor defined before it',
+    BAD_DIRECTIVE: 'a valid %YAML or %TAG directive',
+    BAD_DQ_ESCAPE: 'a valid escape sequence in a double-quoted string',
+    BAD_INDENT: 'indentation that lines up with the lines around it',
+    BAD_PROP_ORDER: 'the anchor and tag before the value',
+    BAD_SCALAR_START: 'a value that does not start with a reserved character (quote it)',
+    BLOCK_AS_IMPLICIT_KEY: 'a plain key before `:`, not a block collection',
+    BLOCK_IN_FLOW: 'no block collection inside a flow collection ([…] or {…})',
+    DUPLICATE_KEY: 'each key at most once in a mapping',
+    IMPOSSIBLE: 'valid YAML',
+    KEY_OVER_1024_CHARS: 'an implicit key of at most 1024 characters',
+    MISSING_CHAR: 'a closing character (a quote, `]` or `}`) or a `:` after a key',
+    MULTILINE_IMPLICIT_KEY: 'a key on a single line (or a missing `:` on the line before)',
+    MULTIPLE_ANCHORS: 'at most one anchor per value',
+    MULTIPLE_DOCS: 'a single document (no second `---`)',
+    MULTIPLE_TAGS: 'at most one tag per value',
+    NON_STRING_KEY: 'a string key',
+    RESOURCE_EXHAUSTION: 'fewer alias expansions',
+    TAB_AS_INDENT: 'spaces for indentation, not tabs',
+    TAG_RESOLVE_FAILED: 'a value its tag can represent',
+    UNEXPECTED_TOKEN: 'a key, a value or a list item here (a stray character, or a missing `:` or `-`)',
+    BAD_COLLECTION_TYPE: 'a collection of the type its tag names',
+};
+/** Where a YAML parse error is and what was expected, from yaml's error code and position only. */
+function yamlFault(err) {
+    if (!(err instanceof yaml_dist/* YAMLParseError */.XT))
+        return undefined;
+    const at = err.linePos?.[0];
+    if (!at)
+        return undefined;
+    return { line: at.line, column: at.col, expected: YAML_EXPECTED[err.code] ?? 'valid YAML', code: err.code };
+}
+class Stop {
+    offset;
+    expected;
+    constructor(offset, expected) {
+        this.offset = offset;
+        this.expected = expected;
+    }
+}
+const VALUE = 'a value (an object, a list, a string in double quotes, a number, true, false or null)';
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const MAX_DEPTH = 512;
+/**
+ * The first place `text` stops being JSON (RFC 8259, as JSON.parse reads it) and what a parser expected there.
+ * Undefined when it is valid JSON.
+ */
+function jsonFault(text) {
+    let i = 0;
+    const stop = (expected) => {
+        throw new Stop(i, expected);
+    };
+    const space = () => {
+        while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r'))
+            i++;
+    };
+    const string = () => {
+        i++;
+        for (;;) {
+            if (i >= text.length)
+                stop('a closing double quote');
+            const c = text.charCodeAt(i);
+            if (c === 0x22) {
+                i++;
+                return;
+            }
+            if (c < 0x20)
+                stop('no control character (a line break or tab) inside a string: write \\n or \\t');
+            if (c === 0x5c) {
+                i++;
+                if (i < text.length && '"\\/bfnrt'.includes(text[i]))
+                    i++;
+                else if (text[i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5)))
+                    i += 5;
+                else
+                    stop('a valid escape after \\ (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hex digits)');
+            }
+            else
+                i++;
+        }
+    };
+    const value = (depth) => {
+        if (depth > MAX_DEPTH)
+            stop(`at most ${MAX_DEPTH} levels of nesting`);
+        space();
+        if (i >= text.length)
+            stop(VALUE);
+        const c = text[i];
+        if (c === '{' || c === '[') {
+            const close = c === '{' ? '}' : ']';
+            i++;
+            space();
+            if (text[i] === close) {
+                i++;
+                return;
+            }
+            for (;;) {
+                if (c === '{') {
+                    space();
+                    if (text[i] !== '"')
+                        stop('a property name in double quotes');
+                    string();
+                    space();
+                    if (text[i] !== ':')
+                        stop('`:` after the property name');
+                    i++;
+                }
+                value(depth + 1);
+                space();
+                if (text[i] === ',')
+                    i++;
+                else if (text[i] === close) {
+                    i++;
+                    return;
+                }
+                else
+                    stop(c === '{' ? '`,` or `}` after the property value' : '`,` or `]` after the list element');
+            }
+        }
+        if (c === '"')
+            return string();
+        if (c === '-' || (c >= '0' && c <= '9')) {
+            NUMBER.lastIndex = i;
+            if (!NUMBER.exec(text))
+                stop('a number');
+            i = NUMBER.lastIndex;
+            return;
+        }
+        for (const word of ['true', 'false', 'null']) {
+            if (text.startsWith(word, i)) {
+                i += word.length;
+                return;
+            }
+        }
+        stop(VALUE);
+    };
+    try {
+        if (text.charCodeAt(0) === 0xfeff)
+            stop('no byte order mark (BOM) at the start of the file');
+        value(0);
+        space();
+        if (i < text.length)
+            stop('the end of the file after the top-level value');
+        return undefined;
+    }
+    catch (err) {
+        if (!(err instanceof Stop))
+            return undefined;
+        const before = text.slice(0, err.offset);
+        const line = before.split('\n').length;
+        return { line, column: err.offset - before.lastIndexOf('\n'), expected: err.expected };
+    }
+}
+/**
+ * The detail of a parse problem without the file's content: `at line 3, column 12: expected …`. `err` is what the
+ * parser threw (used for YAML, whose errors carry a code and a position; JSON is located by `jsonFault`).
+ */
+function parseFaultDetail(err, text, json) {
+    const fault = json ? jsonFault(text) : yamlFault(err);
+    const hidden = "the file's content is not shown, as it may hold secrets";
+    if (!fault)
+        return `the parser stopped without a position (${hidden})`;
+    const end = fault.line === text.split('\n').length && fault.column > (text.split('\n').pop() ?? '').length ? ' (the end of the file)' : '';
+    return `at line ${fault.line}, column ${fault.column}${end} the parser expected ${fault.expected}${fault.code ? ` (${fault.code})` : ''}; ${hidden}`;
+}
+
 ;// CONCATENATED MODULE: ./src/render/task-definition.ts
 // The task definition to register: a file (JSON or YAML) or the service's live one, cleaned of what ECS reports but
 // does not take back, with `image` put into one container. Everything else passes through untouched.
+
+
 
 
 
@@ -92307,7 +96011,7 @@ async function readTaskDefinitionFile(path) {
         text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (err) {
-        throw new RenderError([`Task definition file \`${path}\` cannot be read: ${err.message}.`]);
+        throw new RenderError([locate(`Task definition file \`${path}\` cannot be read: ${err.message}.`, { file: path })]);
     }
     return parseTaskDefinition(text, path);
 }
@@ -92318,13 +96022,16 @@ function parseTaskDefinition(text, path) {
     let parsed;
     try {
         // YAML 1.2 core schema: `yes`/`no`/`on` stay strings. Merge keys (`<<: *defaults`) are allowed for shared env.
-        parsed = json ? JSON.parse(text) : (0,dist/* parse */.qg)(text, { merge: true });
+        parsed = json ? JSON.parse(text) : (0,yaml_dist/* parse */.qg)(text, { merge: true });
     }
     catch (err) {
-        throw new RenderError([`${where} is not valid ${json ? 'JSON' : 'YAML'}: ${err.message.trim()}`]);
+        const fault = json ? jsonFault(text) : yamlFault(err);
+        const at = fault ? { line: fault.line, column: fault.column } : {};
+        throw new RenderError([locate(`${where} is not valid ${json ? 'JSON' : 'YAML'}: ${parseFaultDetail(err, text, json)}.`, { file: path, ...at })]);
     }
+    const lineOf = lineFinder(text);
     if (!isObject(parsed)) {
-        throw new RenderError([`${where} must hold one object with the RegisterTaskDefinition members (family, containerDefinitions, …).`]);
+        throw new RenderError([locate(`${where} must hold one object with the RegisterTaskDefinition members (family, containerDefinitions, …).`, { file: path, line: 1 })]);
     }
     const problems = [];
     const unknown = Object.keys(parsed).filter((k) => !REGISTER_KEYS.includes(k) && !READ_ONLY_KEYS.includes(k));
@@ -92336,52 +96043,53 @@ function parseTaskDefinition(text, path) {
         const camel = unknown.map((k) => k.charAt(0).toLowerCase() + k.slice(1)).filter((k) => REGISTER_KEYS.includes(k));
         if (camel.length > 0)
             hints.push(`keys are camelCase as in the ECS API, e.g. ${camel[0]}`);
-        problems.push(`${where} has unknown top-level ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => `\`${k}\``).join(', ')}: ` +
+        problems.push(locate(`${where} has unknown top-level ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => `\`${k}\``).join(', ')}: ` +
             `expected the RegisterTaskDefinition members ${REGISTER_KEYS.join(', ')}` +
-            `${hints.length > 0 ? ` (${hints.join('; ')})` : ''}.`);
+            `${hints.length > 0 ? ` (${hints.join('; ')})` : ''}.`, { file: path, ...lineOf([unknown[0]]) }));
     }
-    problems.push(...shapeProblems(parsed, where));
+    problems.push(...shapeProblems(parsed, where).map(([message, at]) => locate(message, { file: path, ...lineOf(at) })));
     if (problems.length > 0)
         throw new RenderError(problems);
     return withoutReadOnly(parsed);
 }
 // What RegisterTaskDefinition would reject and a file easily gets wrong. Values ECS declares as strings are checked
 // because YAML turns `8080`, `1.10` or `true` into numbers and booleans, which ECS does not take in those places.
+/** Each problem with the path of the member it is about (for its line in the file). */
 function shapeProblems(td, where) {
     const problems = [];
     if (typeof td.family !== 'string' || td.family === '')
-        problems.push(`${where} has no \`family\` (a non-empty string).`);
+        problems.push([`${where} has no \`family\` (a non-empty string).`, ['family']]);
     for (const key of ['cpu', 'memory']) {
         if (td[key] !== undefined && typeof td[key] !== 'string') {
-            problems.push(`${where}: \`${key}\` is ${task_definition_describe(td[key])}; ECS expects a string — quote it, e.g. ${key}: "${String(td[key])}".`);
+            problems.push([`${where}: \`${key}\` is ${task_definition_describe(td[key])}; ECS expects a string — quote it, e.g. ${key}: "${String(td[key])}".`, [key]]);
         }
     }
     const containers = td.containerDefinitions;
     if (!Array.isArray(containers) || containers.length === 0) {
-        problems.push(`${where} has no \`containerDefinitions\` (a non-empty list of containers).`);
+        problems.push([`${where} has no \`containerDefinitions\` (a non-empty list of containers).`, ['containerDefinitions']]);
         return problems;
     }
     const seen = new Set();
     containers.forEach((container, index) => {
         if (!isObject(container) || typeof container.name !== 'string' || container.name === '') {
-            problems.push(`${where}: containerDefinitions[${index}] has no \`name\`.`);
+            problems.push([`${where}: containerDefinitions[${index}] has no \`name\`.`, ['containerDefinitions', index]]);
             return;
         }
         const name = container.name;
         if (seen.has(name))
-            problems.push(`${where}: container name \`${name}\` appears more than once.`);
+            problems.push([`${where}: container name \`${name}\` appears more than once.`, ['containerDefinitions', index, 'name']]);
         seen.add(name);
         if (typeof container.image !== 'string' || container.image === '')
-            problems.push(`${where}: container \`${name}\` has no \`image\`.`);
-        const notString = (path, value) => {
+            problems.push([`${where}: container \`${name}\` has no \`image\`.`, ['containerDefinitions', index, 'image']]);
+        const notString = (path, value, at) => {
             if (typeof value !== 'string') {
-                problems.push(`${where}: container \`${name}\` ${path} is ${task_definition_describe(value)}; ECS expects a string — quote it.`);
+                problems.push([`${where}: container \`${name}\` ${path} is ${task_definition_describe(value)}; ECS expects a string — quote it.`, ['containerDefinitions', index, ...at]]);
             }
         };
         for (const [i, variable] of asList(container.environment).entries()) {
             const label = isObject(variable) && typeof variable.name === 'string' ? variable.name : `#${i}`;
             if (isObject(variable))
-                notString(`environment \`${label}\` value`, variable.value);
+                notString(`environment \`${label}\` value`, variable.value, ['environment', i, 'value']);
         }
         for (const [mapName, map] of [
             ['dockerLabels', container.dockerLabels],
@@ -92390,10 +96098,30 @@ function shapeProblems(td, where) {
         ]) {
             if (isObject(map))
                 for (const [key, value] of Object.entries(map))
-                    notString(`${mapName} \`${key}\``, value);
+                    notString(`${mapName} \`${key}\``, value, [...mapName.split('.'), key]);
         }
     });
     return problems;
+}
+/** The line of the member at `path` (else of its nearest parent that exists), from the file's text. */
+function lineFinder(text) {
+    let doc;
+    const lineCounter = new yaml_dist/* LineCounter */.HN();
+    try {
+        doc = (0,yaml_dist/* parseDocument */.Tp)(text, { lineCounter, merge: true });
+    }
+    catch {
+        return () => ({});
+    }
+    return (path) => {
+        for (let at = path;; at = at.slice(0, -1)) {
+            const node = at.length === 0 ? doc.contents : doc.getIn(at, true);
+            if ((0,yaml_dist/* isNode */.Ll)(node) && node.range)
+                return { line: lineCounter.linePos(node.range[0]).line };
+            if (at.length === 0)
+                return {};
+        }
+    };
 }
 const asList = (value) => (Array.isArray(value) ? value : []);
 function task_definition_describe(value) {
@@ -92462,10 +96190,5449 @@ function renderTaskDefinition(base, options, where) {
         containerName,
     };
 }
+/**
+ * The `render` phase's line: the real base (the file, or the service's revision), the container and its image:
+ * `task-definition.json: container web ← repo/web:v2` or `web:41: container web (image unchanged)`.
+ */
+function renderLine(base, containerName, image) {
+    const from = base.file ? `file ${base.file}` : (base.currentTaskDefinitionArn?.slice(base.currentTaskDefinitionArn.lastIndexOf('/') + 1) ?? '?');
+    return `${from}: container ${containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`;
+}
+
+;// CONCATENATED MODULE: ./src/preflight/codedeploy-inputs.ts
+function codeDeployOnlyInputProblems(codeDeploy, service) {
+    const controller = service.deploymentController?.type ?? 'ECS';
+    if (controller !== 'ECS')
+        return [];
+    const name = `service \`${service.serviceName ?? '?'}\` uses the ECS deployment controller, not CODE_DEPLOY`;
+    const problems = [];
+    if (codeDeploy.appspecFile !== undefined) {
+        problems.push(`Input \`appspec\` is \`${codeDeploy.appspecFile}\`, but ${name}: only a CodeDeploy deployment reads an AppSpec, so it would be ignored; remove appspec ` +
+            `(ECS blue/green, canary and linear deployments take lifecycle hooks in the service's deploymentConfiguration.lifecycleHooks).`);
+    }
+    const hooks = Object.entries(codeDeploy.hooks);
+    if (hooks.length > 0) {
+        problems.push(`Input \`codedeploy-hooks\` is \`${hooks.map(([hook, fn]) => `${hook}=${fn}`).join(', ')}\`, but ${name}: CodeDeploy hooks run only in a CodeDeploy deployment, so ` +
+            `${hooks.length === 1 ? 'this hook' : 'these hooks'} would never run; remove codedeploy-hooks (ECS blue/green, canary and linear deployments take lifecycle hooks in the service's deploymentConfiguration.lifecycleHooks).`);
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/preflight/file-checks.ts
+// The files the inputs name, checked before anything runs or changes: the build context and its Dockerfile exist
+// (else the ECR login and the docker build would run first, to fail on a typo), and a task definition file stays
+// inside the workspace (or the runner's temp directory), so an input cannot make the action read any file on the runner.
+
+
+const file_checks_stat = (path) => {
+    try {
+        return (0,external_node_fs_.statSync)(path);
+    }
+    catch {
+        return undefined;
+    }
+};
+// docker also builds from a Git repository or a tarball URL; those are docker's to fetch.
+const REMOTE_CONTEXT = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
+/**
+ * `build-context` must be a directory and `dockerfile` (default `<build-context>/Dockerfile`) a file. Relative paths
+ * are from `cwd`, as docker reads them.
+ */
+function buildFileProblems(build, cwd = process.cwd()) {
+    const problems = [];
+    const { context, dockerfile } = build;
+    const remote = REMOTE_CONTEXT.test(context);
+    const contextStat = remote ? undefined : file_checks_stat((0,external_node_path_.resolve)(cwd, context));
+    if (!remote && !contextStat?.isDirectory()) {
+        problems.push(`Input \`build-context\` is \`${context}\`: ${contextStat ? 'that is a file, not a directory' : `there is no such directory (relative paths are from ${cwd})`}; expected the directory docker builds, such as \`.\`.`);
+    }
+    if (dockerfile !== undefined && dockerfile !== '-') {
+        const fileStat = file_checks_stat((0,external_node_path_.resolve)(cwd, dockerfile));
+        if (!fileStat?.isFile()) {
+            problems.push(`Input \`dockerfile\` is \`${dockerfile}\`: ${fileStat ? 'that is a directory, not a file' : `there is no such file (relative paths are from ${cwd}, not from build-context)`}; expected the path of the Dockerfile, or leave it empty for \`<build-context>/Dockerfile\`.`);
+        }
+    }
+    else if (dockerfile === undefined && contextStat?.isDirectory()) {
+        const dir = (0,external_node_path_.resolve)(cwd, context);
+        if (!file_checks_stat((0,external_node_path_.join)(dir, 'Dockerfile'))?.isFile() && !file_checks_stat((0,external_node_path_.join)(dir, 'dockerfile'))?.isFile()) {
+            problems.push(`Input \`build-context\` is \`${context}\` and \`dockerfile\` is empty, but there is no \`${(0,external_node_path_.join)(context, 'Dockerfile')}\`: expected a Dockerfile in the build context, or set dockerfile to its path.`);
+        }
+    }
+    return problems;
+}
+/** True when `path` is `dir` or inside it (compared as given: both absolute). */
+function within(dir, path) {
+    const rel = (0,external_node_path_.relative)(dir, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${external_node_path_.sep}`) && !(0,external_node_path_.isAbsolute)(rel));
+}
+const real = (path) => {
+    try {
+        return (0,external_node_fs_.realpathSync)(path);
+    }
+    catch {
+        return path;
+    }
+};
+/**
+ * The task definition file must be inside the workspace (GITHUB_WORKSPACE, else the current directory) or under
+ * RUNNER_TEMP (where an earlier step may generate one). A symbolic link counts by where it points.
+ */
+function taskDefinitionPathProblems(path, env = process.env, cwd = process.cwd()) {
+    const workspace = (0,external_node_path_.resolve)(cwd, env.GITHUB_WORKSPACE || cwd);
+    const roots = [workspace, ...(env.RUNNER_TEMP ? [(0,external_node_path_.resolve)(cwd, env.RUNNER_TEMP)] : [])];
+    const target = (0,external_node_path_.resolve)(cwd, path);
+    const realTarget = real(target);
+    const inside = roots.some((root) => within(root, target) && within(real(root), realTarget));
+    if (inside)
+        return [];
+    const where = env.GITHUB_WORKSPACE ? `the workspace ${workspace} (GITHUB_WORKSPACE)` : `the workspace, the current directory ${workspace} (GITHUB_WORKSPACE is not set)`;
+    const resolved = realTarget === target ? target : `${target}, a link to ${realTarget}`;
+    return [
+        `Input \`task-definition\` is \`${path}\`: it resolves to ${resolved}, outside ${where}: expected a file inside the workspace${env.RUNNER_TEMP ? ` or under RUNNER_TEMP (${roots[1]})` : ''}, such as \`.aws/task-definition.json\`.`,
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/preflight/task-definition-checks.ts
+// The rendered task definition, checked before it is registered: ECS's size limit, and the CloudWatch Logs groups its
+// awslogs containers write to. A missing group is not an error ECS gives at registration: every task of the new
+// revision stops with ResourceInitializationError, and the circuit breaker rolls back minutes later. One read-only
+// call per group says so now.
+
+
+
+/** RegisterTaskDefinition takes at most this many bytes of JSON ("the maximum size of a task definition is 64 KiB"). */
+const MAX_TASK_DEFINITION_BYTES = 65_536;
+const task_definition_checks_capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+/** A problem when the task definition, as the RegisterTaskDefinition input in JSON, is over ECS's limit. */
+function sizeProblem(taskDefinition, where) {
+    const bytes = Buffer.byteLength(JSON.stringify(taskDefinition), 'utf8');
+    if (bytes <= MAX_TASK_DEFINITION_BYTES)
+        return undefined;
+    return (`${task_definition_checks_capitalize(where)} is ${bytes.toLocaleString('en-US')} bytes as RegisterTaskDefinition JSON: ECS accepts at most ` +
+        `${MAX_TASK_DEFINITION_BYTES.toLocaleString('en-US')} (64 KiB); move large values out of it (environment values to secrets in SSM Parameter Store or Secrets Manager, or an environmentFiles entry in S3).`);
+}
+/**
+ * Every awslogs group of the task definition that does not exist (and that the container does not create with
+ * `awslogs-create-group: "true"`) is a problem. When DescribeLogGroups itself fails (say the role may not call it),
+ * nothing is proved: that is a warning, never a refusal.
+ */
+async function checkLogGroups(clients, taskDefinition, region, where) {
+    // region → group → containers writing to it
+    const groups = new Map();
+    for (const container of taskDefinition.containerDefinitions ?? []) {
+        const log = container.logConfiguration;
+        const options = log?.options ?? {};
+        const group = options['awslogs-group'];
+        if (log?.logDriver !== 'awslogs' || !group || options['awslogs-create-group']?.toLowerCase() === 'true')
+            continue;
+        const groupRegion = options['awslogs-region'] || region || '';
+        const inRegion = groups.get(groupRegion) ?? new Map();
+        inRegion.set(group, [...(inRegion.get(group) ?? []), container.name ?? '?']);
+        groups.set(groupRegion, inRegion);
+    }
+    const problems = [];
+    const warnings = [];
+    const checks = [];
+    for (const [groupRegion, inRegion] of groups) {
+        const logs = groupRegion === '' || groupRegion === region ? clients.logs : createClients({ region: groupRegion, deadline: clients.deadline }).logs;
+        for (const [group, containers] of inRegion) {
+            checks.push((async () => {
+                try {
+                    // The exact name sorts first among the groups it is a prefix of.
+                    const out = await logs.send(new client_cloudwatch_logs_dist_cjs/* DescribeLogGroupsCommand */.VlF({ logGroupNamePrefix: group, limit: 50 }));
+                    if ((out.logGroups ?? []).some((g) => g.logGroupName === group))
+                        return;
+                    const who = containers.length === 1 ? `container \`${containers[0]}\`` : `containers ${containers.map((c) => `\`${c}\``).join(', ')}`;
+                    problems.push(`${task_definition_checks_capitalize(where)}: ${who} ${containers.length === 1 ? 'logs' : 'log'} to CloudWatch Logs group \`${group}\`` +
+                        `${groupRegion ? ` in ${groupRegion}` : ''} (logConfiguration awslogs-group), which does not exist: every task would stop with ResourceInitializationError ` +
+                        `and the deployment would be rolled back minutes later. Create the group (aws logs create-group --log-group-name ${group}), fix the name, ` +
+                        `or set \`awslogs-create-group: "true"\` in the logConfiguration options (the task execution role then needs logs:CreateLogGroup).`);
+                }
+                catch (err) {
+                    warnings.push(`Could not check that CloudWatch Logs group \`${group}\` exists: ${callProblem('CloudWatch Logs DescribeLogGroups', err)} ` +
+                        `If the group does not exist, every task of the new revision stops with ResourceInitializationError.`);
+                }
+            })());
+        }
+    }
+    await Promise.all(checks);
+    return { problems: problems.sort(), warnings: warnings.sort() };
+}
+
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+
+
+class Context {
+    /**
+     * Hydrate the context from the environment
+     */
+    constructor() {
+        var _a, _b, _c;
+        this.payload = {};
+        if (process.env.GITHUB_EVENT_PATH) {
+            if ((0,external_fs_namespaceObject.existsSync)(process.env.GITHUB_EVENT_PATH)) {
+                this.payload = JSON.parse((0,external_fs_namespaceObject.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
+            }
+            else {
+                const path = process.env.GITHUB_EVENT_PATH;
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
+            }
+        }
+        this.eventName = process.env.GITHUB_EVENT_NAME;
+        this.sha = process.env.GITHUB_SHA;
+        this.ref = process.env.GITHUB_REF;
+        this.workflow = process.env.GITHUB_WORKFLOW;
+        this.action = process.env.GITHUB_ACTION;
+        this.actor = process.env.GITHUB_ACTOR;
+        this.job = process.env.GITHUB_JOB;
+        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
+        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
+        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
+        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
+        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
+        this.graphqlUrl =
+            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
+    }
+    get issue() {
+        const payload = this.payload;
+        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
+    }
+    get repo() {
+        if (process.env.GITHUB_REPOSITORY) {
+            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
+            return { owner, repo };
+        }
+        if (this.payload.repository) {
+            return {
+                owner: this.payload.repository.owner.login,
+                repo: this.payload.repository.name
+            };
+        }
+        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
+    }
+}
+//# sourceMappingURL=context.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(9659);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+function getAuthString(token, options) {
+    if (!token && !options.auth) {
+        throw new Error('Parameter token or opts.auth is required');
+    }
+    else if (token && options.auth) {
+        throw new Error('Parameters token and opts.auth may not both be specified');
+    }
+    return typeof options.auth === 'string' ? options.auth : `token ${token}`;
+}
+function getProxyAgent(destinationUrl) {
+    const hc = new lib.HttpClient();
+    return hc.getAgent(destinationUrl);
+}
+function getProxyAgentDispatcher(destinationUrl) {
+    const hc = new lib.HttpClient();
+    return hc.getAgentDispatcher(destinationUrl);
+}
+function getProxyFetch(destinationUrl) {
+    const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
+    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
+        return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
+    });
+    return proxyFetch;
+}
+function getApiBaseUrl() {
+    return process.env['GITHUB_API_URL'] || 'https://api.github.com';
+}
+function getUserAgentWithOrchestrationId(baseUserAgent) {
+    var _a;
+    const orchId = (_a = process.env['ACTIONS_ORCHESTRATION_ID']) === null || _a === void 0 ? void 0 : _a.trim();
+    if (orchId) {
+        const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+        const tag = `actions_orchestration_id/${sanitizedId}`;
+        if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
+            return baseUserAgent;
+        const ua = baseUserAgent ? `${baseUserAgent} ` : '';
+        return `${ua}${tag}`;
+    }
+    return baseUserAgent;
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+
+  if (typeof process === "object" && process.version !== undefined) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
+      process.arch
+    })`;
+  }
+
+  return "<environment undetectable>";
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+// @ts-check
+
+function register(state, name, method, options) {
+  if (typeof method !== "function") {
+    throw new Error("method for before hook must be a function");
+  }
+
+  if (!options) {
+    options = {};
+  }
+
+  if (Array.isArray(name)) {
+    return name.reverse().reduce((callback, name) => {
+      return register.bind(null, state, name, callback, options);
+    }, method)();
+  }
+
+  return Promise.resolve().then(() => {
+    if (!state.registry[name]) {
+      return method(options);
+    }
+
+    return state.registry[name].reduce((method, registered) => {
+      return registered.hook.bind(null, method, options);
+    }, method)();
+  });
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+// @ts-check
+
+function addHook(state, kind, name, hook) {
+  const orig = hook;
+  if (!state.registry[name]) {
+    state.registry[name] = [];
+  }
+
+  if (kind === "before") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(orig.bind(null, options))
+        .then(method.bind(null, options));
+    };
+  }
+
+  if (kind === "after") {
+    hook = (method, options) => {
+      let result;
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .then((result_) => {
+          result = result_;
+          return orig(result, options);
+        })
+        .then(() => {
+          return result;
+        });
+    };
+  }
+
+  if (kind === "error") {
+    hook = (method, options) => {
+      return Promise.resolve()
+        .then(method.bind(null, options))
+        .catch((error) => {
+          return orig(error, options);
+        });
+    };
+  }
+
+  state.registry[name].push({
+    hook: hook,
+    orig: orig,
+  });
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+// @ts-check
+
+function removeHook(state, name, method) {
+  if (!state.registry[name]) {
+    return;
+  }
+
+  const index = state.registry[name]
+    .map((registered) => {
+      return registered.orig;
+    })
+    .indexOf(method);
+
+  if (index === -1) {
+    return;
+  }
+
+  state.registry[name].splice(index, 1);
+}
+
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+// @ts-check
+
+
+
+
+
+// bind with array of arguments: https://stackoverflow.com/a/21792913
+const bind = Function.bind;
+const bindable = bind.bind(bind);
+
+function bindApi(hook, state, name) {
+  const removeHookRef = bindable(removeHook, null).apply(
+    null,
+    name ? [state, name] : [state]
+  );
+  hook.api = { remove: removeHookRef };
+  hook.remove = removeHookRef;
+  ["before", "error", "after", "wrap"].forEach((kind) => {
+    const args = name ? [state, kind, name] : [state, kind];
+    hook[kind] = hook.api[kind] = bindable(addHook, null).apply(null, args);
+  });
+}
+
+function Singular() {
+  const singularHookName = Symbol("Singular");
+  const singularHookState = {
+    registry: {},
+  };
+  const singularHook = register.bind(null, singularHookState, singularHookName);
+  bindApi(singularHook, singularHookState, singularHookName);
+  return singularHook;
+}
+
+function Collection() {
+  const state = {
+    registry: {},
+  };
+
+  const hook = register.bind(null, state);
+  bindApi(hook, state);
+
+  return hook;
+}
+
+/* harmony default export */ const before_after_hook = ({ Singular, Collection });
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var VERSION = "0.0.0-development";
+
+// pkg/dist-src/defaults.js
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var dist_bundle_DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+
+// pkg/dist-src/util/lowercase-keys.js
+function dist_bundle_lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+
+// pkg/dist-src/util/is-plain-object.js
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/util/merge-deep.js
+function mergeDeep(defaults, options) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+
+// pkg/dist-src/util/remove-undefined-properties.js
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+
+// pkg/dist-src/merge.js
+function merge(defaults, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+
+// pkg/dist-src/util/add-query-parameters.js
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+
+// pkg/dist-src/util/extract-url-variable-names.js
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+
+// pkg/dist-src/util/omit.js
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+
+// pkg/dist-src/util/url-template.js
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+
+// pkg/dist-src/parse.js
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+
+// pkg/dist-src/endpoint-with-defaults.js
+function endpointWithDefaults(defaults, route, options) {
+  return parse(merge(defaults, route, options));
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+
+// pkg/dist-src/index.js
+var endpoint = withDefaults(null, dist_bundle_DEFAULTS);
+
+
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+const LOWER_CASE = 1;
+const OWS = 2;
+const SEMI_FLAG = 4;
+const COMMA_FLAG = 8;
+const TOKEN_FLAG = 16;
+const NON_ASCII = 0xff00;
+const CASE_FLAGS = LOWER_CASE | NON_ASCII;
+/**
+ * Character flags used to normalize HTTP field values while scanning.
+ * Out-of-range reads intentionally coerce to zero in bitwise expressions.
+ */
+const CHAR_MAP = new Uint8Array(0x100);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
+    CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
+    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Validate a type string against RFC 9110.
+ */
+function isTypeValid(type, start = 0, end = type.length) {
+    let hasSlash = false;
+    for (let index = start; index < end; index++) {
+        const code = type.charCodeAt(index);
+        if (code === 47 /* / */) {
+            if (hasSlash || index === start || index >= end - 1)
+                return false;
+            hasSlash = true;
+        }
+        else if (!isTokenCode(code)) {
+            return false;
+        }
+    }
+    return hasSlash;
+}
+/**
+ * Validate a token against RFC 9110.
+ */
+function isTokenValid(token, start = 0, end = token.length) {
+    if (start >= end)
+        return false;
+    for (let index = start; index < end; index++) {
+        if (!isTokenCode(token.charCodeAt(index)))
+            return false;
+    }
+    return true;
+}
+/**
+ * Check whether a character code belongs to the token production in RFC 9110.
+ */
+function isTokenCode(code) {
+    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
+}
+/**
+ * Serialize a parameter value.
+ */
+function parameterValue(str) {
+    const len = str.length;
+    if (len === 0)
+        return '""';
+    let index = 0;
+    while (index < len && isTokenCode(str.charCodeAt(index)))
+        index++;
+    if (index === len)
+        return str;
+    let result = '"';
+    let start = 0;
+    while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
+            throw new TypeError(`Invalid parameter value: ${str}`);
+        }
+        if (code === 34 /* " */ || code === 92 /* \\ */) {
+            result += `${str.slice(start, index)}\\`;
+            start = index;
+        }
+        index++;
+    }
+    return `${result}${str.slice(start)}"`;
+}
+/**
+ * Format an object into a `Content-Type` header.
+ */
+function format(obj) {
+    const { type, parameters } = obj;
+    if (!type || !isTypeValid(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+    }
+    let result = type;
+    if (parameters) {
+        for (const param of Object.keys(parameters)) {
+            if (!isTokenValid(param)) {
+                throw new TypeError(`Invalid parameter name: ${param}`);
+            }
+            result += `; ${param}=${parameterValue(parameters[param])}`;
+        }
+    }
+    return result;
+}
+/**
+ * Parse a `Content-Type` header.
+ */
+function dist_parse(header, options) {
+    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+    const len = header.length;
+    let valueStart = options?.start ?? 0;
+    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+        valueStart++;
+    }
+    let index = valueStart;
+    let typeFlags = 0;
+    let whitespace = -1;
+    let stop = options?.parameters === false ? COMMA_FLAG : 0;
+    while (index < len) {
+        const code = header.charCodeAt(index);
+        const flags = CHAR_MAP[code];
+        if ((flags & stopFlags) !== 0) {
+            stop |= flags & COMMA_FLAG;
+            break;
+        }
+        if ((flags & OWS) !== 0) {
+            if (whitespace === -1)
+                whitespace = index;
+        }
+        else {
+            whitespace = -1;
+        }
+        typeFlags |= (code & NON_ASCII) | flags;
+        index++;
+    }
+    const valueEnd = whitespace === -1 ? index : whitespace;
+    const value = header.slice(valueStart, valueEnd);
+    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+    if (index === len || stop !== 0) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopFlags);
+}
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopFlags) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        index++; // Skip over ;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+            index++;
+        }
+        const keyStart = index;
+        let keyFlags = 0;
+        let keyWhitespace = -1;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            const flags = CHAR_MAP[code];
+            if ((flags & stopFlags) !== 0) {
+                if ((flags & COMMA_FLAG) !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if (code === EQ) {
+                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+                const value = header.slice(keyStart, keyEnd);
+                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+                index++;
+                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+                    index++;
+                }
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    const quotedStart = ++index;
+                    let escaped = false;
+                    while (index < len) {
+                        const code = header.charCodeAt(index);
+                        if (code === DQUOTE) {
+                            if (parameters[key] === undefined) {
+                                parameters[key] = escaped
+                                    ? unescapeQuotedPairs(header, quotedStart, index)
+                                    : header.slice(quotedStart, index);
+                            }
+                            index++;
+                            let stop = 0;
+                            // Discard characters between quote and delimiter.
+                            while (index < len) {
+                                const code = header.charCodeAt(index);
+                                const flags = CHAR_MAP[code];
+                                if ((flags & stopFlags) !== 0) {
+                                    stop = flags & COMMA_FLAG;
+                                    break;
+                                }
+                                index++;
+                            }
+                            if (stop !== 0)
+                                break parameter;
+                            continue parameter;
+                        }
+                        if (code === BSLASH && index + 1 < len) {
+                            escaped = true;
+                            index += 2;
+                            continue;
+                        }
+                        index++;
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                let stop = 0;
+                let valueWhitespace = -1;
+                while (index < len) {
+                    const code = header.charCodeAt(index);
+                    const flags = CHAR_MAP[code];
+                    if ((flags & stopFlags) !== 0) {
+                        stop = flags & COMMA_FLAG;
+                        break;
+                    }
+                    if ((flags & OWS) !== 0) {
+                        if (valueWhitespace === -1)
+                            valueWhitespace = index;
+                    }
+                    else {
+                        valueWhitespace = -1;
+                    }
+                    index++;
+                }
+                if (parameters[key] === undefined) {
+                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                if (stop !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if ((flags & OWS) !== 0) {
+                if (keyWhitespace === -1)
+                    keyWhitespace = index;
+            }
+            else {
+                keyWhitespace = -1;
+            }
+            keyFlags |= (code & NON_ASCII) | flags;
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Remove backslashes from quoted pairs in a known-terminated quoted string body.
+ */
+function unescapeQuotedPairs(str, start, end) {
+    let result = "";
+    for (let index = start; index < end; index++) {
+        if (str.charCodeAt(index) === BSLASH) {
+            result += str.slice(start, index);
+            start = ++index;
+        }
+    }
+    return result + str.slice(start, end);
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+const intRegex = /^-?\d+$/;
+const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
+const originalStringify = JSON.stringify;
+const originalParse = JSON.parse;
+const customFormat = /^-?\d+n$/;
+
+const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+
+/**
+ * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
+ * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
+ */
+
+/**
+ * Checks if a value is unstringifiable according to native JSON.stringify rules.
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is undefined, a function, or a symbol.
+ */
+const isUnstringifiable = (val) =>
+  val === undefined || typeof val === "function" || typeof val === "symbol";
+
+/**
+ * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is a RawJSON instance.
+ */
+const isRawJSON = (val) =>
+  val !== null &&
+  typeof val === "object" &&
+  val.constructor &&
+  val.constructor.name === "RawJSON";
+
+/**
+ * Iteratively converts a JS value to a JSON string.
+ * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
+ * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
+ *
+ * @param {any} rootValue The value to stringify.
+ * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
+ * @param {string | number} [spaceParam] Indentation for pretty-printing.
+ * @returns {string | undefined} The generated JSON string.
+ */
+const stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer)
+    ? new Set(replacer.map(String))
+    : null;
+
+  /**
+   * Prepares a value for stringification by resolving toJSON, handling BigInts,
+   * applying custom replacers, and unwrapping primitive objects.
+   *
+   * @param {object|Array} parent The parent object or array holding the value.
+   * @param {string} key The key associated with the value.
+   * @param {any} val The raw value to process.
+   * @returns {any} The processed value ready for stringification.
+   */
+  const prepareVal = (parent, key, val) => {
+    const isObject = val !== null && typeof val === "object";
+    const hasToJSON = isObject && typeof val.toJSON === "function";
+
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+
+    if (isNoise) return val + "n";
+
+    const isBigInt = typeof val === "bigint";
+
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+
+      return val.toString() + "n";
+    }
+
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+
+    const isPostReplacerObject = val !== null && typeof val === "object";
+
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper =
+        val instanceof Number ||
+        val instanceof String ||
+        val instanceof Boolean;
+
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+
+    return val;
+  };
+
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+
+  if (isUnstringifiable(rootProcessed)) {
+    return undefined;
+  }
+
+  const isRootPrimitive =
+    rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+
+  const chunks = [];
+  let level = 0;
+
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true,
+    },
+  ];
+
+  const visited = new WeakSet([rootProcessed]);
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+      level++;
+    }
+
+    let isDone = false;
+
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+
+        if (space) chunks.push("\n" + space.repeat(level));
+
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject =
+            childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+
+            visited.add(childVal);
+
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true,
+            });
+
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+
+        if (isFilteredOutByArray) continue;
+
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+
+        if (isUnstringifiable(childVal)) continue;
+
+        if (!node.first) chunks.push(",");
+
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+
+        const isComplexObject =
+          childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+
+          visited.add(childVal);
+
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true,
+          });
+
+          node.first = false;
+
+          break; // Stop current loop level to process the newly pushed stack node
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+
+      const isNodeFullyProcessed =
+        node.index >= node.keys.length && stack[stack.length - 1] === node;
+
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+
+    if (isDone) {
+      level--;
+
+      if (!node.first && space) chunks.push("\n" + space.repeat(level));
+
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+
+  return chunks.join("");
+};
+
+/**
+ * Converts a JavaScript value to a JSON string.
+ *
+ * Supports serialization of BigInt values using two strategies:
+ * 1. Custom format "123n" → "123" (universal fallback)
+ * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
+ *
+ * All other values are serialized exactly like native JSON.stringify().
+ *
+ * @param {*} value The value to convert to a JSON string.
+ * @param {Replacer | Array<string | number> | null} [replacer]
+ * A function that alters the behavior of the stringification process,
+ * or an array of strings/numbers to indicate properties to exclude.
+ * @param {string | number} [space]
+ * A string or number to specify indentation or pretty-printing.
+ * @returns {string} The JSON string representation.
+ */
+const JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+
+          const hasFunctionReplacer = typeof replacer === "function";
+
+          if (hasFunctionReplacer) return replacer(key, val);
+
+          const isKeyInArrayReplacer =
+            Array.isArray(replacer) && replacer.includes(key);
+
+          if (isKeyInArrayReplacer) return val;
+
+          return val;
+        },
+        space,
+      );
+    }
+
+    if (!value) return originalStringify(value, replacer, space);
+
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+
+        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+        if (typeof val === "bigint") return val.toString() + "n";
+
+        const hasFunctionReplacer = typeof replacer === "function";
+
+        if (hasFunctionReplacer) return replacer(key, val);
+
+        const isKeyInArrayReplacer =
+          Array.isArray(replacer) && replacer.includes(key);
+
+        if (isKeyInArrayReplacer) return val;
+
+        return val;
+      },
+      space,
+    );
+
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3",
+    ); // Delete one "n" off the end of every BigInt value
+
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
+
+    return denoisedJSON;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+
+      if (convertedJSON === undefined) return undefined;
+
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return convertedJSON;
+
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+
+    throw error;
+  }
+};
+
+const featureCache = new Map();
+
+/**
+ * Detects if the current JSON.parse implementation supports the context.source feature.
+ *
+ * Uses toString() fingerprinting to cache results and automatically detect runtime
+ * replacements of JSON.parse (polyfills, mocks, etc.).
+ *
+ * @returns {boolean} true if context.source is supported, false otherwise.
+ */
+const isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context) => !!context?.source && context.source === "1",
+    );
+    featureCache.set(parseFingerprint, result);
+
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+
+    return false;
+  }
+};
+
+/**
+ * Reviver function that converts custom-format BigInt strings back to BigInt values.
+ * Also handles "noise" strings that accidentally match the BigInt format.
+ *
+ * @param {string | number | undefined} key The object key.
+ * @param {*} value The value being parsed.
+ * @param {object} [context] Parse context (if supported by JSON.parse).
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The transformed value.
+ */
+const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+  const isCustomFormatBigInt =
+    typeof value === "string" && customFormat.test(value);
+
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+
+  const hasUserReviver = typeof userReviver === "function";
+
+  if (!hasUserReviver) return value;
+
+  return userReviver(key, value, context);
+};
+
+/**
+ * Fast JSON.parse implementation (~2x faster than classic fallback).
+ * Uses JSON.parse's context.source feature to detect integers and convert
+ * large numbers directly to BigInt without string manipulation.
+ *
+ * Does not support legacy custom format from v1 of this library.
+ *
+ * @param {string} text JSON string to parse.
+ * @param {Reviver} [reviver] Transform function to apply to each value.
+ * @returns {any} Parsed JavaScript value.
+ */
+const JSONParseV2 = (text, reviver) => {
+  return JSON.parse(text, (key, value, context) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds =
+      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context && intRegex.test(context.source);
+    const isBigInt = isBigNumber && isInt;
+
+    if (isBigInt) return BigInt(context.source);
+
+    const hasCustomReviver = typeof reviver === "function";
+
+    if (!hasCustomReviver) return value;
+
+    return reviver(key, value, context);
+  });
+};
+
+const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+const MAX_DIGITS = MAX_INT.length;
+const stringsOrLargeNumbers =
+  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
+
+/**
+ * Iteratively traverses the parsed object bottom-up (post-order),
+ * emulating the native JSON.parse reviver behavior.
+ * This avoids Call Stack overflows (RangeError) on deeply nested structures.
+ *
+ * @param {any} parsed The natively parsed JSON object.
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The fully processed object.
+ */
+const applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (!node.visited) {
+      node.visited = true;
+
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+
+      const hasUserReviver = typeof userReviver === "function";
+
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+
+      const isDeleted = value === undefined;
+
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+
+      stack.pop();
+    }
+  }
+
+  return rootHolder[""];
+};
+
+/**
+ * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
+ *
+ * @param {string} text The raw JSON string.
+ * @returns {string} The serialized string with marked BigInts.
+ */
+const serializeBigInts = (text) => {
+  return text.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+      const hasFractionalOrExponential = fractional || exponential;
+
+      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
+      const isLessThanMaxSafeInt =
+        digits &&
+        (digits.length < MAX_DIGITS ||
+          (digits.length === MAX_DIGITS && digits <= MAX_INT));
+
+      const isStandardValue =
+        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+
+      if (isStandardValue) return match;
+
+      return '"' + match + 'n"';
+    },
+  );
+};
+
+/**
+ * Converts a JSON string into a JavaScript value.
+ *
+ * Supports parsing of large integers using two strategies:
+ * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
+ * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
+ *
+ * All other JSON values are parsed exactly like native JSON.parse().
+ *
+ * @param {string} text A valid JSON string.
+ * @param {Reviver} [reviver]
+ * A function that transforms the results. This function is called for each member
+ * of the object. If a member contains nested objects, the nested objects are
+ * transformed before the parent object is.
+ * @returns {any} The parsed JavaScript value.
+ * @throws {SyntaxError} If text is not valid JSON.
+ */
+const JSONParse = (text, reviver) => {
+  if (!text) return originalParse(text, reviver);
+
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
+
+    // Find and mark big numbers with "n"
+    const serializedData = serializeBigInts(text);
+
+    return originalParse(serializedData, (key, value, context) =>
+      convertMarkedBigIntsReviver(key, value, context, reviver),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const serializedData = serializeBigInts(text);
+      const parsed = originalParse(serializedData);
+
+      return applyReviverIteratively(parsed, reviver);
+    }
+
+    throw error;
+  }
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+class RequestError extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var dist_bundle_VERSION = "10.0.16";
+
+// pkg/dist-src/defaults.js
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
+  }
+};
+
+// pkg/dist-src/fetch-wrapper.js
+
+
+
+// pkg/dist-src/is-plain-object.js
+function dist_bundle_isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/fetch-wrapper.js
+
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error) {
+    let message = "Unknown Error";
+    if (error instanceof Error) {
+      if (error.name === "AbortError") {
+        error.status = 500;
+        throw error;
+      }
+      message = error.message;
+      if (error.name === "TypeError" && "cause" in error) {
+        if (error.cause instanceof Error) {
+          message = error.cause.message;
+        } else if (typeof error.cause === "string") {
+          message = error.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = dist_parse(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+
+// pkg/dist-src/with-defaults.js
+function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+  });
+}
+
+// pkg/dist-src/index.js
+var request = dist_bundle_withDefaults(endpoint, defaults_default);
+
+/* v8 ignore next -- @preserve */
+/* v8 ignore else -- @preserve */
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+
+// pkg/dist-src/version.js
+var graphql_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/with-defaults.js
+
+
+// pkg/dist-src/graphql.js
+
+
+// pkg/dist-src/error.js
+function _buildMessageForResponseErrors(data) {
+  return `Request failed due to following response errors:
+` + data.errors.map((e) => ` - ${e.message}`).join("\n");
+}
+var GraphqlResponseError = class extends Error {
+  constructor(request2, headers, response) {
+    super(_buildMessageForResponseErrors(response));
+    this.request = request2;
+    this.headers = headers;
+    this.response = response;
+    this.errors = response.errors;
+    this.data = response.data;
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    }
+  }
+  request;
+  headers;
+  response;
+  name = "GraphqlResponseError";
+  errors;
+  data;
+};
+
+// pkg/dist-src/graphql.js
+var NON_VARIABLE_OPTIONS = [
+  "method",
+  "baseUrl",
+  "url",
+  "headers",
+  "request",
+  "query",
+  "mediaType",
+  "operationName"
+];
+var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
+var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
+function graphql(request2, query, options) {
+  if (options) {
+    if (typeof query === "string" && "query" in options) {
+      return Promise.reject(
+        new Error(`[@octokit/graphql] "query" cannot be used as variable name`)
+      );
+    }
+    for (const key in options) {
+      if (!FORBIDDEN_VARIABLE_OPTIONS.includes(key)) continue;
+      return Promise.reject(
+        new Error(
+          `[@octokit/graphql] "${key}" cannot be used as variable name`
+        )
+      );
+    }
+  }
+  const parsedOptions = typeof query === "string" ? Object.assign({ query }, options) : query;
+  const requestOptions = Object.keys(
+    parsedOptions
+  ).reduce((result, key) => {
+    if (NON_VARIABLE_OPTIONS.includes(key)) {
+      result[key] = parsedOptions[key];
+      return result;
+    }
+    if (!result.variables) {
+      result.variables = {};
+    }
+    result.variables[key] = parsedOptions[key];
+    return result;
+  }, {});
+  const baseUrl = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  if (GHES_V3_SUFFIX_REGEX.test(baseUrl)) {
+    requestOptions.url = baseUrl.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
+  }
+  return request2(requestOptions).then((response) => {
+    if (response.data.errors) {
+      const headers = {};
+      for (const key of Object.keys(response.headers)) {
+        headers[key] = response.headers[key];
+      }
+      throw new GraphqlResponseError(
+        requestOptions,
+        headers,
+        response.data
+      );
+    }
+    return response.data.data;
+  });
+}
+
+// pkg/dist-src/with-defaults.js
+function graphql_dist_bundle_withDefaults(request2, newDefaults) {
+  const newRequest = request2.defaults(newDefaults);
+  const newApi = (query, options) => {
+    return graphql(newRequest, query, options);
+  };
+  return Object.assign(newApi, {
+    defaults: graphql_dist_bundle_withDefaults.bind(null, newRequest),
+    endpoint: newRequest.endpoint
+  });
+}
+
+// pkg/dist-src/index.js
+var graphql2 = graphql_dist_bundle_withDefaults(request, {
+  headers: {
+    "user-agent": `octokit-graphql.js/${graphql_dist_bundle_VERSION} ${getUserAgent()}`
+  },
+  method: "POST",
+  url: "/graphql"
+});
+function withCustomRequest(customRequest) {
+  return graphql_dist_bundle_withDefaults(customRequest, {
+    method: "POST",
+    url: "/graphql"
+  });
+}
+
+/* v8 ignore if -- @preserve */
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+// pkg/dist-src/is-jwt.js
+var b64url = "(?:[a-zA-Z0-9_-]+)";
+var sep = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var isJWT = jwtRE.test.bind(jwtRE);
+
+// pkg/dist-src/auth.js
+async function auth(token) {
+  const isApp = isJWT(token);
+  const isInstallation = token.startsWith("v1.") || token.startsWith("ghs_");
+  const isUserToServer = token.startsWith("ghu_");
+  const tokenType = isApp ? "app" : isInstallation ? "installation" : isUserToServer ? "user-to-server" : "oauth";
+  return {
+    type: "token",
+    token,
+    tokenType
+  };
+}
+
+// pkg/dist-src/with-authorization-prefix.js
+function withAuthorizationPrefix(token) {
+  if (token.split(/\./).length === 3) {
+    return `bearer ${token}`;
+  }
+  return `token ${token}`;
+}
+
+// pkg/dist-src/hook.js
+async function hook(token, request, route, parameters) {
+  const endpoint = request.endpoint.merge(
+    route,
+    parameters
+  );
+  endpoint.headers.authorization = withAuthorizationPrefix(token);
+  return request(endpoint);
+}
+
+// pkg/dist-src/index.js
+var createTokenAuth = function createTokenAuth2(token) {
+  if (!token) {
+    throw new Error("[@octokit/auth-token] No token passed to createTokenAuth");
+  }
+  if (typeof token !== "string") {
+    throw new Error(
+      "[@octokit/auth-token] Token passed to createTokenAuth is not a string"
+    );
+  }
+  token = token.replace(/^(token|bearer) +/i, "");
+  return Object.assign(auth.bind(null, token), {
+    hook: hook.bind(null, token)
+  });
+};
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+const version_VERSION = "7.0.8";
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+
+
+
+
+
+
+const dist_src_noop = () => {
+};
+const consoleWarn = console.warn.bind(console);
+const consoleError = console.error.bind(console);
+function createLogger(logger = {}) {
+  if (typeof logger.debug !== "function") {
+    logger.debug = dist_src_noop;
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = dist_src_noop;
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = consoleWarn;
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = consoleError;
+  }
+  return logger;
+}
+const userAgentTrail = `octokit-core.js/${version_VERSION} ${getUserAgent()}`;
+class Octokit {
+  static VERSION = version_VERSION;
+  static defaults(defaults) {
+    const OctokitWithDefaults = class extends this {
+      constructor(...args) {
+        const options = args[0] || {};
+        if (typeof defaults === "function") {
+          super(defaults(options));
+          return;
+        }
+        super(
+          Object.assign(
+            {},
+            defaults,
+            options,
+            options.userAgent && defaults.userAgent ? {
+              userAgent: `${options.userAgent} ${defaults.userAgent}`
+            } : null
+          )
+        );
+      }
+    };
+    return OctokitWithDefaults;
+  }
+  static plugins = [];
+  /**
+   * Attach a plugin (or many) to your Octokit instance.
+   *
+   * @example
+   * const API = Octokit.plugin(plugin1, plugin2, plugin3, ...)
+   */
+  static plugin(...newPlugins) {
+    const currentPlugins = this.plugins;
+    const NewOctokit = class extends this {
+      static plugins = currentPlugins.concat(
+        newPlugins.filter((plugin) => !currentPlugins.includes(plugin))
+      );
+    };
+    return NewOctokit;
+  }
+  constructor(options = {}) {
+    const hook = new before_after_hook.Collection();
+    const requestDefaults = {
+      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      headers: {},
+      request: Object.assign({}, options.request, {
+        // @ts-ignore internal usage only, no need to type
+        hook: hook.bind(null, "request")
+      }),
+      mediaType: {
+        previews: [],
+        format: ""
+      }
+    };
+    requestDefaults.headers["user-agent"] = options.userAgent ? `${options.userAgent} ${userAgentTrail}` : userAgentTrail;
+    if (options.baseUrl) {
+      requestDefaults.baseUrl = options.baseUrl;
+    }
+    if (options.previews) {
+      requestDefaults.mediaType.previews = options.previews;
+    }
+    if (options.timeZone) {
+      requestDefaults.headers["time-zone"] = options.timeZone;
+    }
+    this.request = request.defaults(requestDefaults);
+    this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
+    this.log = createLogger(options.log);
+    this.hook = hook;
+    if (!options.authStrategy) {
+      if (!options.auth) {
+        this.auth = async () => ({
+          type: "unauthenticated"
+        });
+      } else {
+        const auth = createTokenAuth(options.auth);
+        hook.wrap("request", auth.hook);
+        this.auth = auth;
+      }
+    } else {
+      const { authStrategy, ...otherOptions } = options;
+      const auth = authStrategy(
+        Object.assign(
+          {
+            request: this.request,
+            log: this.log,
+            // we pass the current octokit instance as well as its constructor options
+            // to allow for authentication strategies that return a new octokit instance
+            // that shares the same internal state as the current one. The original
+            // requirement for this was the "event-octokit" authentication strategy
+            // of https://github.com/probot/octokit-auth-probot.
+            octokit: this,
+            octokitOptions: otherOptions
+          },
+          options.auth
+        )
+      );
+      hook.wrap("request", auth.hook);
+      this.auth = auth;
+    }
+    const classConstructor = this.constructor;
+    for (let i = 0; i < classConstructor.plugins.length; ++i) {
+      Object.assign(this, classConstructor.plugins[i](this, options));
+    }
+  }
+  // assigned during constructor
+  request;
+  graphql;
+  log;
+  hook;
+  // TODO: type `octokit.auth` based on passed options.authStrategy
+  auth;
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+const dist_src_version_VERSION = "17.0.0";
+
+//# sourceMappingURL=version.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+const Endpoints = {
+  actions: {
+    addCustomLabelsToSelfHostedRunnerForOrg: [
+      "POST /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    addCustomLabelsToSelfHostedRunnerForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    addRepoAccessToSelfHostedRunnerGroupInOrg: [
+      "PUT /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    approveWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/approve"
+    ],
+    cancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
+    ],
+    createEnvironmentVariable: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    createHostedRunnerForOrg: ["POST /orgs/{org}/actions/hosted-runners"],
+    createOrUpdateEnvironmentSecret: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    createOrUpdateOrgSecret: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    createOrgVariable: ["POST /orgs/{org}/actions/variables"],
+    createRegistrationTokenForOrg: [
+      "POST /orgs/{org}/actions/runners/registration-token"
+    ],
+    createRegistrationTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/registration-token"
+    ],
+    createRemoveTokenForOrg: ["POST /orgs/{org}/actions/runners/remove-token"],
+    createRemoveTokenForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/remove-token"
+    ],
+    createRepoVariable: ["POST /repos/{owner}/{repo}/actions/variables"],
+    createWorkflowDispatch: [
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
+    ],
+    deleteActionsCacheById: [
+      "DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}"
+    ],
+    deleteActionsCacheByKey: [
+      "DELETE /repos/{owner}/{repo}/actions/caches{?key,ref}"
+    ],
+    deleteArtifact: [
+      "DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"
+    ],
+    deleteCustomImageFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    deleteCustomImageVersionFromOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    deleteEnvironmentSecret: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    deleteEnvironmentVariable: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    deleteHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/actions/secrets/{secret_name}"],
+    deleteOrgVariable: ["DELETE /orgs/{org}/actions/variables/{name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/actions/secrets/{secret_name}"
+    ],
+    deleteRepoVariable: [
+      "DELETE /repos/{owner}/{repo}/actions/variables/{name}"
+    ],
+    deleteSelfHostedRunnerFromOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}"
+    ],
+    deleteSelfHostedRunnerFromRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    deleteWorkflowRun: ["DELETE /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    deleteWorkflowRunLogs: [
+      "DELETE /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    disableSelectedRepositoryGithubActionsOrganization: [
+      "DELETE /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    disableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"
+    ],
+    downloadArtifact: [
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"
+    ],
+    downloadJobLogsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs"
+    ],
+    downloadWorkflowRunAttemptLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/logs"
+    ],
+    downloadWorkflowRunLogs: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+    ],
+    enableSelectedRepositoryGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories/{repository_id}"
+    ],
+    enableWorkflow: [
+      "PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"
+    ],
+    forceCancelWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel"
+    ],
+    generateRunnerJitconfigForOrg: [
+      "POST /orgs/{org}/actions/runners/generate-jitconfig"
+    ],
+    generateRunnerJitconfigForRepo: [
+      "POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig"
+    ],
+    getActionsCacheList: ["GET /repos/{owner}/{repo}/actions/caches"],
+    getActionsCacheUsage: ["GET /repos/{owner}/{repo}/actions/cache/usage"],
+    getActionsCacheUsageByRepoForOrg: [
+      "GET /orgs/{org}/actions/cache/usage-by-repository"
+    ],
+    getActionsCacheUsageForOrg: ["GET /orgs/{org}/actions/cache/usage"],
+    getAllowedActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    getAllowedActionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    getArtifact: ["GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}"],
+    getCustomImageForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}"
+    ],
+    getCustomImageVersionForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions/{version}"
+    ],
+    getCustomOidcSubClaimForRepo: [
+      "GET /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    getEnvironmentPublicKey: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"
+    ],
+    getEnvironmentSecret: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"
+    ],
+    getEnvironmentVariable: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/workflow"
+    ],
+    getGithubActionsDefaultWorkflowPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    getGithubActionsPermissionsOrganization: [
+      "GET /orgs/{org}/actions/permissions"
+    ],
+    getGithubActionsPermissionsRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions"
+    ],
+    getHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    getHostedRunnersGithubOwnedImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/github-owned"
+    ],
+    getHostedRunnersLimitsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/limits"
+    ],
+    getHostedRunnersMachineSpecsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/machine-sizes"
+    ],
+    getHostedRunnersPartnerImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/partner"
+    ],
+    getHostedRunnersPlatformsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/platforms"
+    ],
+    getJobForWorkflowRun: ["GET /repos/{owner}/{repo}/actions/jobs/{job_id}"],
+    getOrgPublicKey: ["GET /orgs/{org}/actions/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/actions/secrets/{secret_name}"],
+    getOrgVariable: ["GET /orgs/{org}/actions/variables/{name}"],
+    getPendingDeploymentsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    getRepoPermissions: [
+      "GET /repos/{owner}/{repo}/actions/permissions",
+      {},
+      { renamed: ["actions", "getGithubActionsPermissionsRepository"] }
+    ],
+    getRepoPublicKey: ["GET /repos/{owner}/{repo}/actions/secrets/public-key"],
+    getRepoSecret: ["GET /repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+    getRepoVariable: ["GET /repos/{owner}/{repo}/actions/variables/{name}"],
+    getReviewsForRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals"
+    ],
+    getSelfHostedRunnerForOrg: ["GET /orgs/{org}/actions/runners/{runner_id}"],
+    getSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}"
+    ],
+    getWorkflow: ["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}"],
+    getWorkflowAccessToRepository: [
+      "GET /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    getWorkflowRun: ["GET /repos/{owner}/{repo}/actions/runs/{run_id}"],
+    getWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"
+    ],
+    getWorkflowRunUsage: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/timing"
+    ],
+    getWorkflowUsage: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/timing"
+    ],
+    listArtifactsForRepo: ["GET /repos/{owner}/{repo}/actions/artifacts"],
+    listCustomImageVersionsForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom/{image_definition_id}/versions"
+    ],
+    listCustomImagesForOrg: [
+      "GET /orgs/{org}/actions/hosted-runners/images/custom"
+    ],
+    listEnvironmentSecrets: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets"
+    ],
+    listEnvironmentVariables: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/variables"
+    ],
+    listGithubHostedRunnersInGroupForOrg: [
+      "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners"
+    ],
+    listHostedRunnersForOrg: ["GET /orgs/{org}/actions/hosted-runners"],
+    listJobsForWorkflowRun: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs"
+    ],
+    listJobsForWorkflowRunAttempt: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs"
+    ],
+    listLabelsForSelfHostedRunnerForOrg: [
+      "GET /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    listLabelsForSelfHostedRunnerForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/actions/secrets"],
+    listOrgVariables: ["GET /orgs/{org}/actions/variables"],
+    listRepoOrganizationSecrets: [
+      "GET /repos/{owner}/{repo}/actions/organization-secrets"
+    ],
+    listRepoOrganizationVariables: [
+      "GET /repos/{owner}/{repo}/actions/organization-variables"
+    ],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/actions/secrets"],
+    listRepoVariables: ["GET /repos/{owner}/{repo}/actions/variables"],
+    listRepoWorkflows: ["GET /repos/{owner}/{repo}/actions/workflows"],
+    listRunnerApplicationsForOrg: ["GET /orgs/{org}/actions/runners/downloads"],
+    listRunnerApplicationsForRepo: [
+      "GET /repos/{owner}/{repo}/actions/runners/downloads"
+    ],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    listSelectedReposForOrgVariable: [
+      "GET /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    listSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "GET /orgs/{org}/actions/permissions/repositories"
+    ],
+    listSelfHostedRunnersForOrg: ["GET /orgs/{org}/actions/runners"],
+    listSelfHostedRunnersForRepo: ["GET /repos/{owner}/{repo}/actions/runners"],
+    listWorkflowRunArtifacts: [
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"
+    ],
+    listWorkflowRuns: [
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+    ],
+    listWorkflowRunsForRepo: ["GET /repos/{owner}/{repo}/actions/runs"],
+    reRunJobForWorkflowRun: [
+      "POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun"
+    ],
+    reRunWorkflow: ["POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun"],
+    reRunWorkflowFailedJobs: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    removeAllCustomLabelsFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForOrg: [
+      "DELETE /orgs/{org}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeCustomLabelFromSelfHostedRunnerForRepo: [
+      "DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}/labels/{name}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/actions/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgVariable: [
+      "DELETE /orgs/{org}/actions/variables/{name}/repositories/{repository_id}"
+    ],
+    reviewCustomGatesForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule"
+    ],
+    reviewPendingDeploymentsForRun: [
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments"
+    ],
+    setAllowedActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/selected-actions"
+    ],
+    setAllowedActionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/selected-actions"
+    ],
+    setCustomLabelsForSelfHostedRunnerForOrg: [
+      "PUT /orgs/{org}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomLabelsForSelfHostedRunnerForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/runners/{runner_id}/labels"
+    ],
+    setCustomOidcSubClaimForRepo: [
+      "PUT /repos/{owner}/{repo}/actions/oidc/customization/sub"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/workflow"
+    ],
+    setGithubActionsDefaultWorkflowPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/workflow"
+    ],
+    setGithubActionsPermissionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions"
+    ],
+    setGithubActionsPermissionsRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgVariable: [
+      "PUT /orgs/{org}/actions/variables/{name}/repositories"
+    ],
+    setSelectedRepositoriesEnabledGithubActionsOrganization: [
+      "PUT /orgs/{org}/actions/permissions/repositories"
+    ],
+    setWorkflowAccessToRepository: [
+      "PUT /repos/{owner}/{repo}/actions/permissions/access"
+    ],
+    updateEnvironmentVariable: [
+      "PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"
+    ],
+    updateHostedRunnerForOrg: [
+      "PATCH /orgs/{org}/actions/hosted-runners/{hosted_runner_id}"
+    ],
+    updateOrgVariable: ["PATCH /orgs/{org}/actions/variables/{name}"],
+    updateRepoVariable: [
+      "PATCH /repos/{owner}/{repo}/actions/variables/{name}"
+    ]
+  },
+  activity: {
+    checkRepoIsStarredByAuthenticatedUser: ["GET /user/starred/{owner}/{repo}"],
+    deleteRepoSubscription: ["DELETE /repos/{owner}/{repo}/subscription"],
+    deleteThreadSubscription: [
+      "DELETE /notifications/threads/{thread_id}/subscription"
+    ],
+    getFeeds: ["GET /feeds"],
+    getRepoSubscription: ["GET /repos/{owner}/{repo}/subscription"],
+    getThread: ["GET /notifications/threads/{thread_id}"],
+    getThreadSubscriptionForAuthenticatedUser: [
+      "GET /notifications/threads/{thread_id}/subscription"
+    ],
+    listEventsForAuthenticatedUser: ["GET /users/{username}/events"],
+    listNotificationsForAuthenticatedUser: ["GET /notifications"],
+    listOrgEventsForAuthenticatedUser: [
+      "GET /users/{username}/events/orgs/{org}"
+    ],
+    listPublicEvents: ["GET /events"],
+    listPublicEventsForRepoNetwork: ["GET /networks/{owner}/{repo}/events"],
+    listPublicEventsForUser: ["GET /users/{username}/events/public"],
+    listPublicOrgEvents: ["GET /orgs/{org}/events"],
+    listReceivedEventsForUser: ["GET /users/{username}/received_events"],
+    listReceivedPublicEventsForUser: [
+      "GET /users/{username}/received_events/public"
+    ],
+    listRepoEvents: ["GET /repos/{owner}/{repo}/events"],
+    listRepoNotificationsForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/notifications"
+    ],
+    listReposStarredByAuthenticatedUser: ["GET /user/starred"],
+    listReposStarredByUser: ["GET /users/{username}/starred"],
+    listReposWatchedByUser: ["GET /users/{username}/subscriptions"],
+    listStargazersForRepo: ["GET /repos/{owner}/{repo}/stargazers"],
+    listWatchedReposForAuthenticatedUser: ["GET /user/subscriptions"],
+    listWatchersForRepo: ["GET /repos/{owner}/{repo}/subscribers"],
+    markNotificationsAsRead: ["PUT /notifications"],
+    markRepoNotificationsAsRead: ["PUT /repos/{owner}/{repo}/notifications"],
+    markThreadAsDone: ["DELETE /notifications/threads/{thread_id}"],
+    markThreadAsRead: ["PATCH /notifications/threads/{thread_id}"],
+    setRepoSubscription: ["PUT /repos/{owner}/{repo}/subscription"],
+    setThreadSubscription: [
+      "PUT /notifications/threads/{thread_id}/subscription"
+    ],
+    starRepoForAuthenticatedUser: ["PUT /user/starred/{owner}/{repo}"],
+    unstarRepoForAuthenticatedUser: ["DELETE /user/starred/{owner}/{repo}"]
+  },
+  apps: {
+    addRepoToInstallation: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "addRepoToInstallationForAuthenticatedUser"] }
+    ],
+    addRepoToInstallationForAuthenticatedUser: [
+      "PUT /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    checkToken: ["POST /applications/{client_id}/token"],
+    createFromManifest: ["POST /app-manifests/{code}/conversions"],
+    createInstallationAccessToken: [
+      "POST /app/installations/{installation_id}/access_tokens"
+    ],
+    deleteAuthorization: ["DELETE /applications/{client_id}/grant"],
+    deleteInstallation: ["DELETE /app/installations/{installation_id}"],
+    deleteToken: ["DELETE /applications/{client_id}/token"],
+    getAuthenticated: ["GET /app"],
+    getBySlug: ["GET /apps/{app_slug}"],
+    getInstallation: ["GET /app/installations/{installation_id}"],
+    getOrgInstallation: ["GET /orgs/{org}/installation"],
+    getRepoInstallation: ["GET /repos/{owner}/{repo}/installation"],
+    getSubscriptionPlanForAccount: [
+      "GET /marketplace_listing/accounts/{account_id}"
+    ],
+    getSubscriptionPlanForAccountStubbed: [
+      "GET /marketplace_listing/stubbed/accounts/{account_id}"
+    ],
+    getUserInstallation: ["GET /users/{username}/installation"],
+    getWebhookConfigForApp: ["GET /app/hook/config"],
+    getWebhookDelivery: ["GET /app/hook/deliveries/{delivery_id}"],
+    listAccountsForPlan: ["GET /marketplace_listing/plans/{plan_id}/accounts"],
+    listAccountsForPlanStubbed: [
+      "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts"
+    ],
+    listInstallationReposForAuthenticatedUser: [
+      "GET /user/installations/{installation_id}/repositories"
+    ],
+    listInstallationRequestsForAuthenticatedApp: [
+      "GET /app/installation-requests"
+    ],
+    listInstallations: ["GET /app/installations"],
+    listInstallationsForAuthenticatedUser: ["GET /user/installations"],
+    listPlans: ["GET /marketplace_listing/plans"],
+    listPlansStubbed: ["GET /marketplace_listing/stubbed/plans"],
+    listReposAccessibleToInstallation: ["GET /installation/repositories"],
+    listSubscriptionsForAuthenticatedUser: ["GET /user/marketplace_purchases"],
+    listSubscriptionsForAuthenticatedUserStubbed: [
+      "GET /user/marketplace_purchases/stubbed"
+    ],
+    listWebhookDeliveries: ["GET /app/hook/deliveries"],
+    redeliverWebhookDelivery: [
+      "POST /app/hook/deliveries/{delivery_id}/attempts"
+    ],
+    removeRepoFromInstallation: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}",
+      {},
+      { renamed: ["apps", "removeRepoFromInstallationForAuthenticatedUser"] }
+    ],
+    removeRepoFromInstallationForAuthenticatedUser: [
+      "DELETE /user/installations/{installation_id}/repositories/{repository_id}"
+    ],
+    resetToken: ["PATCH /applications/{client_id}/token"],
+    revokeInstallationAccessToken: ["DELETE /installation/token"],
+    scopeToken: ["POST /applications/{client_id}/token/scoped"],
+    suspendInstallation: ["PUT /app/installations/{installation_id}/suspended"],
+    unsuspendInstallation: [
+      "DELETE /app/installations/{installation_id}/suspended"
+    ],
+    updateWebhookConfigForApp: ["PATCH /app/hook/config"]
+  },
+  billing: {
+    getGithubActionsBillingOrg: ["GET /orgs/{org}/settings/billing/actions"],
+    getGithubActionsBillingUser: [
+      "GET /users/{username}/settings/billing/actions"
+    ],
+    getGithubBillingPremiumRequestUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingPremiumRequestUsageReportUser: [
+      "GET /users/{username}/settings/billing/premium_request/usage"
+    ],
+    getGithubBillingUsageReportOrg: [
+      "GET /organizations/{org}/settings/billing/usage"
+    ],
+    getGithubBillingUsageReportUser: [
+      "GET /users/{username}/settings/billing/usage"
+    ],
+    getGithubPackagesBillingOrg: ["GET /orgs/{org}/settings/billing/packages"],
+    getGithubPackagesBillingUser: [
+      "GET /users/{username}/settings/billing/packages"
+    ],
+    getSharedStorageBillingOrg: [
+      "GET /orgs/{org}/settings/billing/shared-storage"
+    ],
+    getSharedStorageBillingUser: [
+      "GET /users/{username}/settings/billing/shared-storage"
+    ]
+  },
+  campaigns: {
+    createCampaign: ["POST /orgs/{org}/campaigns"],
+    deleteCampaign: ["DELETE /orgs/{org}/campaigns/{campaign_number}"],
+    getCampaignSummary: ["GET /orgs/{org}/campaigns/{campaign_number}"],
+    listOrgCampaigns: ["GET /orgs/{org}/campaigns"],
+    updateCampaign: ["PATCH /orgs/{org}/campaigns/{campaign_number}"]
+  },
+  checks: {
+    create: ["POST /repos/{owner}/{repo}/check-runs"],
+    createSuite: ["POST /repos/{owner}/{repo}/check-suites"],
+    get: ["GET /repos/{owner}/{repo}/check-runs/{check_run_id}"],
+    getSuite: ["GET /repos/{owner}/{repo}/check-suites/{check_suite_id}"],
+    listAnnotations: [
+      "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"
+    ],
+    listForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"],
+    listForSuite: [
+      "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs"
+    ],
+    listSuitesForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/check-suites"],
+    rerequestRun: [
+      "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest"
+    ],
+    rerequestSuite: [
+      "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest"
+    ],
+    setSuitesPreferences: [
+      "PATCH /repos/{owner}/{repo}/check-suites/preferences"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]
+  },
+  codeScanning: {
+    commitAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix/commits"
+    ],
+    createAutofix: [
+      "POST /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    createVariantAnalysis: [
+      "POST /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses"
+    ],
+    deleteAnalysis: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}{?confirm_delete}"
+    ],
+    deleteCodeqlDatabase: [
+      "DELETE /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}",
+      {},
+      { renamedParameters: { alert_id: "alert_number" } }
+    ],
+    getAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/analyses/{analysis_id}"
+    ],
+    getAutofix: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/autofix"
+    ],
+    getCodeqlDatabase: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases/{language}"
+    ],
+    getDefaultSetup: ["GET /repos/{owner}/{repo}/code-scanning/default-setup"],
+    getSarif: ["GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}"],
+    getVariantAnalysis: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}"
+    ],
+    getVariantAnalysisRepoTask: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/variant-analyses/{codeql_variant_analysis_id}/repos/{repo_owner}/{repo_name}"
+    ],
+    listAlertInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/code-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/code-scanning/alerts"],
+    listAlertsInstances: [
+      "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+      {},
+      { renamed: ["codeScanning", "listAlertInstances"] }
+    ],
+    listCodeqlDatabases: [
+      "GET /repos/{owner}/{repo}/code-scanning/codeql/databases"
+    ],
+    listRecentAnalyses: ["GET /repos/{owner}/{repo}/code-scanning/analyses"],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}"
+    ],
+    updateDefaultSetup: [
+      "PATCH /repos/{owner}/{repo}/code-scanning/default-setup"
+    ],
+    uploadSarif: ["POST /repos/{owner}/{repo}/code-scanning/sarifs"]
+  },
+  codeSecurity: {
+    attachConfiguration: [
+      "POST /orgs/{org}/code-security/configurations/{configuration_id}/attach"
+    ],
+    attachEnterpriseConfiguration: [
+      "POST /enterprises/{enterprise}/code-security/configurations/{configuration_id}/attach"
+    ],
+    createConfiguration: ["POST /orgs/{org}/code-security/configurations"],
+    createConfigurationForEnterprise: [
+      "POST /enterprises/{enterprise}/code-security/configurations"
+    ],
+    deleteConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    deleteConfigurationForEnterprise: [
+      "DELETE /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    detachConfiguration: [
+      "DELETE /orgs/{org}/code-security/configurations/detach"
+    ],
+    getConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    getConfigurationForRepository: [
+      "GET /repos/{owner}/{repo}/code-security-configuration"
+    ],
+    getConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations"
+    ],
+    getConfigurationsForOrg: ["GET /orgs/{org}/code-security/configurations"],
+    getDefaultConfigurations: [
+      "GET /orgs/{org}/code-security/configurations/defaults"
+    ],
+    getDefaultConfigurationsForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/defaults"
+    ],
+    getRepositoriesForConfiguration: [
+      "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getRepositoriesForEnterpriseConfiguration: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories"
+    ],
+    getSingleConfigurationForEnterprise: [
+      "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ],
+    setConfigurationAsDefault: [
+      "PUT /orgs/{org}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    setConfigurationAsDefaultForEnterprise: [
+      "PUT /enterprises/{enterprise}/code-security/configurations/{configuration_id}/defaults"
+    ],
+    updateConfiguration: [
+      "PATCH /orgs/{org}/code-security/configurations/{configuration_id}"
+    ],
+    updateEnterpriseConfiguration: [
+      "PATCH /enterprises/{enterprise}/code-security/configurations/{configuration_id}"
+    ]
+  },
+  codesOfConduct: {
+    getAllCodesOfConduct: ["GET /codes_of_conduct"],
+    getConductCode: ["GET /codes_of_conduct/{key}"]
+  },
+  codespaces: {
+    addRepositoryForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    checkPermissionsForDevcontainer: [
+      "GET /repos/{owner}/{repo}/codespaces/permissions_check"
+    ],
+    codespaceMachinesForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/machines"
+    ],
+    createForAuthenticatedUser: ["POST /user/codespaces"],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    createOrUpdateSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}"
+    ],
+    createWithPrForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/codespaces"
+    ],
+    createWithRepoForAuthenticatedUser: [
+      "POST /repos/{owner}/{repo}/codespaces"
+    ],
+    deleteForAuthenticatedUser: ["DELETE /user/codespaces/{codespace_name}"],
+    deleteFromOrganization: [
+      "DELETE /orgs/{org}/members/{username}/codespaces/{codespace_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/codespaces/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    deleteSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}"
+    ],
+    exportForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/exports"
+    ],
+    getCodespacesForUserInOrg: [
+      "GET /orgs/{org}/members/{username}/codespaces"
+    ],
+    getExportDetailsForAuthenticatedUser: [
+      "GET /user/codespaces/{codespace_name}/exports/{export_id}"
+    ],
+    getForAuthenticatedUser: ["GET /user/codespaces/{codespace_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/codespaces/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/codespaces/secrets/{secret_name}"],
+    getPublicKeyForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/public-key"
+    ],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/codespaces/secrets/{secret_name}"
+    ],
+    getSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}"
+    ],
+    listDevcontainersInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/devcontainers"
+    ],
+    listForAuthenticatedUser: ["GET /user/codespaces"],
+    listInOrganization: [
+      "GET /orgs/{org}/codespaces",
+      {},
+      { renamedParameters: { org_id: "org" } }
+    ],
+    listInRepositoryForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces"
+    ],
+    listOrgSecrets: ["GET /orgs/{org}/codespaces/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/codespaces/secrets"],
+    listRepositoriesForSecretForAuthenticatedUser: [
+      "GET /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    listSecretsForAuthenticatedUser: ["GET /user/codespaces/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    preFlightWithRepoForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/new"
+    ],
+    publishForAuthenticatedUser: [
+      "POST /user/codespaces/{codespace_name}/publish"
+    ],
+    removeRepositoryForSecretForAuthenticatedUser: [
+      "DELETE /user/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/codespaces/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repoMachinesForAuthenticatedUser: [
+      "GET /repos/{owner}/{repo}/codespaces/machines"
+    ],
+    setRepositoriesForSecretForAuthenticatedUser: [
+      "PUT /user/codespaces/secrets/{secret_name}/repositories"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/codespaces/secrets/{secret_name}/repositories"
+    ],
+    startForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/start"],
+    stopForAuthenticatedUser: ["POST /user/codespaces/{codespace_name}/stop"],
+    stopInOrganization: [
+      "POST /orgs/{org}/members/{username}/codespaces/{codespace_name}/stop"
+    ],
+    updateForAuthenticatedUser: ["PATCH /user/codespaces/{codespace_name}"]
+  },
+  copilot: {
+    addCopilotSeatsForTeams: [
+      "POST /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    addCopilotSeatsForUsers: [
+      "POST /orgs/{org}/copilot/billing/selected_users"
+    ],
+    cancelCopilotSeatAssignmentForTeams: [
+      "DELETE /orgs/{org}/copilot/billing/selected_teams"
+    ],
+    cancelCopilotSeatAssignmentForUsers: [
+      "DELETE /orgs/{org}/copilot/billing/selected_users"
+    ],
+    copilotMetricsForOrganization: ["GET /orgs/{org}/copilot/metrics"],
+    copilotMetricsForTeam: ["GET /orgs/{org}/team/{team_slug}/copilot/metrics"],
+    getCopilotOrganizationDetails: ["GET /orgs/{org}/copilot/billing"],
+    getCopilotSeatDetailsForUser: [
+      "GET /orgs/{org}/members/{username}/copilot"
+    ],
+    listCopilotSeats: ["GET /orgs/{org}/copilot/billing/seats"]
+  },
+  credentials: { revoke: ["POST /credentials/revoke"] },
+  dependabot: {
+    addSelectedRepoToOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    createOrUpdateOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}"
+    ],
+    createOrUpdateRepoSecret: [
+      "PUT /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    deleteOrgSecret: ["DELETE /orgs/{org}/dependabot/secrets/{secret_name}"],
+    deleteRepoSecret: [
+      "DELETE /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    getAlert: ["GET /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"],
+    getOrgPublicKey: ["GET /orgs/{org}/dependabot/secrets/public-key"],
+    getOrgSecret: ["GET /orgs/{org}/dependabot/secrets/{secret_name}"],
+    getRepoPublicKey: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/public-key"
+    ],
+    getRepoSecret: [
+      "GET /repos/{owner}/{repo}/dependabot/secrets/{secret_name}"
+    ],
+    listAlertsForEnterprise: [
+      "GET /enterprises/{enterprise}/dependabot/alerts"
+    ],
+    listAlertsForOrg: ["GET /orgs/{org}/dependabot/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/dependabot/alerts"],
+    listOrgSecrets: ["GET /orgs/{org}/dependabot/secrets"],
+    listRepoSecrets: ["GET /repos/{owner}/{repo}/dependabot/secrets"],
+    listSelectedReposForOrgSecret: [
+      "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    removeSelectedRepoFromOrgSecret: [
+      "DELETE /orgs/{org}/dependabot/secrets/{secret_name}/repositories/{repository_id}"
+    ],
+    repositoryAccessForOrg: [
+      "GET /organizations/{org}/dependabot/repository-access"
+    ],
+    setRepositoryAccessDefaultLevel: [
+      "PUT /organizations/{org}/dependabot/repository-access/default-level"
+    ],
+    setSelectedReposForOrgSecret: [
+      "PUT /orgs/{org}/dependabot/secrets/{secret_name}/repositories"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/dependabot/alerts/{alert_number}"
+    ],
+    updateRepositoryAccessForOrg: [
+      "PATCH /organizations/{org}/dependabot/repository-access"
+    ]
+  },
+  dependencyGraph: {
+    createRepositorySnapshot: [
+      "POST /repos/{owner}/{repo}/dependency-graph/snapshots"
+    ],
+    diffRange: [
+      "GET /repos/{owner}/{repo}/dependency-graph/compare/{basehead}"
+    ],
+    exportSbom: ["GET /repos/{owner}/{repo}/dependency-graph/sbom"]
+  },
+  emojis: { get: ["GET /emojis"] },
+  enterpriseTeamMemberships: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/memberships/remove"
+    ],
+    get: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ],
+    list: ["GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships"],
+    remove: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/memberships/{username}"
+    ]
+  },
+  enterpriseTeamOrganizations: {
+    add: [
+      "PUT /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    bulkAdd: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/add"
+    ],
+    bulkRemove: [
+      "POST /enterprises/{enterprise}/teams/{enterprise-team}/organizations/remove"
+    ],
+    delete: [
+      "DELETE /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignment: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations/{org}"
+    ],
+    getAssignments: [
+      "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations"
+    ]
+  },
+  enterpriseTeams: {
+    create: ["POST /enterprises/{enterprise}/teams"],
+    delete: ["DELETE /enterprises/{enterprise}/teams/{team_slug}"],
+    get: ["GET /enterprises/{enterprise}/teams/{team_slug}"],
+    list: ["GET /enterprises/{enterprise}/teams"],
+    update: ["PATCH /enterprises/{enterprise}/teams/{team_slug}"]
+  },
+  gists: {
+    checkIsStarred: ["GET /gists/{gist_id}/star"],
+    create: ["POST /gists"],
+    createComment: ["POST /gists/{gist_id}/comments"],
+    delete: ["DELETE /gists/{gist_id}"],
+    deleteComment: ["DELETE /gists/{gist_id}/comments/{comment_id}"],
+    fork: ["POST /gists/{gist_id}/forks"],
+    get: ["GET /gists/{gist_id}"],
+    getComment: ["GET /gists/{gist_id}/comments/{comment_id}"],
+    getRevision: ["GET /gists/{gist_id}/{sha}"],
+    list: ["GET /gists"],
+    listComments: ["GET /gists/{gist_id}/comments"],
+    listCommits: ["GET /gists/{gist_id}/commits"],
+    listForUser: ["GET /users/{username}/gists"],
+    listForks: ["GET /gists/{gist_id}/forks"],
+    listPublic: ["GET /gists/public"],
+    listStarred: ["GET /gists/starred"],
+    star: ["PUT /gists/{gist_id}/star"],
+    unstar: ["DELETE /gists/{gist_id}/star"],
+    update: ["PATCH /gists/{gist_id}"],
+    updateComment: ["PATCH /gists/{gist_id}/comments/{comment_id}"]
+  },
+  git: {
+    createBlob: ["POST /repos/{owner}/{repo}/git/blobs"],
+    createCommit: ["POST /repos/{owner}/{repo}/git/commits"],
+    createRef: ["POST /repos/{owner}/{repo}/git/refs"],
+    createTag: ["POST /repos/{owner}/{repo}/git/tags"],
+    createTree: ["POST /repos/{owner}/{repo}/git/trees"],
+    deleteRef: ["DELETE /repos/{owner}/{repo}/git/refs/{ref}"],
+    getBlob: ["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"],
+    getCommit: ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}"],
+    getRef: ["GET /repos/{owner}/{repo}/git/ref/{ref}"],
+    getTag: ["GET /repos/{owner}/{repo}/git/tags/{tag_sha}"],
+    getTree: ["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"],
+    listMatchingRefs: ["GET /repos/{owner}/{repo}/git/matching-refs/{ref}"],
+    updateRef: ["PATCH /repos/{owner}/{repo}/git/refs/{ref}"]
+  },
+  gitignore: {
+    getAllTemplates: ["GET /gitignore/templates"],
+    getTemplate: ["GET /gitignore/templates/{name}"]
+  },
+  hostedCompute: {
+    createNetworkConfigurationForOrg: [
+      "POST /orgs/{org}/settings/network-configurations"
+    ],
+    deleteNetworkConfigurationFromOrg: [
+      "DELETE /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkConfigurationForOrg: [
+      "GET /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ],
+    getNetworkSettingsForOrg: [
+      "GET /orgs/{org}/settings/network-settings/{network_settings_id}"
+    ],
+    listNetworkConfigurationsForOrg: [
+      "GET /orgs/{org}/settings/network-configurations"
+    ],
+    updateNetworkConfigurationForOrg: [
+      "PATCH /orgs/{org}/settings/network-configurations/{network_configuration_id}"
+    ]
+  },
+  interactions: {
+    getRestrictionsForAuthenticatedUser: ["GET /user/interaction-limits"],
+    getRestrictionsForOrg: ["GET /orgs/{org}/interaction-limits"],
+    getRestrictionsForRepo: ["GET /repos/{owner}/{repo}/interaction-limits"],
+    getRestrictionsForYourPublicRepos: [
+      "GET /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "getRestrictionsForAuthenticatedUser"] }
+    ],
+    removeRestrictionsForAuthenticatedUser: ["DELETE /user/interaction-limits"],
+    removeRestrictionsForOrg: ["DELETE /orgs/{org}/interaction-limits"],
+    removeRestrictionsForRepo: [
+      "DELETE /repos/{owner}/{repo}/interaction-limits"
+    ],
+    removeRestrictionsForYourPublicRepos: [
+      "DELETE /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "removeRestrictionsForAuthenticatedUser"] }
+    ],
+    setRestrictionsForAuthenticatedUser: ["PUT /user/interaction-limits"],
+    setRestrictionsForOrg: ["PUT /orgs/{org}/interaction-limits"],
+    setRestrictionsForRepo: ["PUT /repos/{owner}/{repo}/interaction-limits"],
+    setRestrictionsForYourPublicRepos: [
+      "PUT /user/interaction-limits",
+      {},
+      { renamed: ["interactions", "setRestrictionsForAuthenticatedUser"] }
+    ]
+  },
+  issues: {
+    addAssignees: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    addBlockedByDependency: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    addLabels: ["POST /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    addSubIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    checkUserCanBeAssigned: ["GET /repos/{owner}/{repo}/assignees/{assignee}"],
+    checkUserCanBeAssignedToIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/assignees/{assignee}"
+    ],
+    create: ["POST /repos/{owner}/{repo}/issues"],
+    createComment: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+    ],
+    createLabel: ["POST /repos/{owner}/{repo}/labels"],
+    createMilestone: ["POST /repos/{owner}/{repo}/milestones"],
+    deleteComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+    ],
+    deleteLabel: ["DELETE /repos/{owner}/{repo}/labels/{name}"],
+    deleteMilestone: [
+      "DELETE /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ],
+    get: ["GET /repos/{owner}/{repo}/issues/{issue_number}"],
+    getComment: ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    getEvent: ["GET /repos/{owner}/{repo}/issues/events/{event_id}"],
+    getLabel: ["GET /repos/{owner}/{repo}/labels/{name}"],
+    getMilestone: ["GET /repos/{owner}/{repo}/milestones/{milestone_number}"],
+    getParent: ["GET /repos/{owner}/{repo}/issues/{issue_number}/parent"],
+    list: ["GET /issues"],
+    listAssignees: ["GET /repos/{owner}/{repo}/assignees"],
+    listComments: ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"],
+    listCommentsForRepo: ["GET /repos/{owner}/{repo}/issues/comments"],
+    listDependenciesBlockedBy: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by"
+    ],
+    listDependenciesBlocking: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking"
+    ],
+    listEvents: ["GET /repos/{owner}/{repo}/issues/{issue_number}/events"],
+    listEventsForRepo: ["GET /repos/{owner}/{repo}/issues/events"],
+    listEventsForTimeline: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline"
+    ],
+    listForAuthenticatedUser: ["GET /user/issues"],
+    listForOrg: ["GET /orgs/{org}/issues"],
+    listForRepo: ["GET /repos/{owner}/{repo}/issues"],
+    listLabelsForMilestone: [
+      "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels"
+    ],
+    listLabelsForRepo: ["GET /repos/{owner}/{repo}/labels"],
+    listLabelsOnIssue: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    listMilestones: ["GET /repos/{owner}/{repo}/milestones"],
+    listSubIssues: [
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues"
+    ],
+    lock: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    removeAllLabels: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels"
+    ],
+    removeAssignees: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    ],
+    removeDependencyBlockedBy: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by/{issue_id}"
+    ],
+    removeLabel: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+    ],
+    removeSubIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/sub_issue"
+    ],
+    reprioritizeSubIssue: [
+      "PATCH /repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority"
+    ],
+    setLabels: ["PUT /repos/{owner}/{repo}/issues/{issue_number}/labels"],
+    unlock: ["DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock"],
+    update: ["PATCH /repos/{owner}/{repo}/issues/{issue_number}"],
+    updateComment: ["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"],
+    updateLabel: ["PATCH /repos/{owner}/{repo}/labels/{name}"],
+    updateMilestone: [
+      "PATCH /repos/{owner}/{repo}/milestones/{milestone_number}"
+    ]
+  },
+  licenses: {
+    get: ["GET /licenses/{license}"],
+    getAllCommonlyUsed: ["GET /licenses"],
+    getForRepo: ["GET /repos/{owner}/{repo}/license"]
+  },
+  markdown: {
+    render: ["POST /markdown"],
+    renderRaw: [
+      "POST /markdown/raw",
+      { headers: { "content-type": "text/plain; charset=utf-8" } }
+    ]
+  },
+  meta: {
+    get: ["GET /meta"],
+    getAllVersions: ["GET /versions"],
+    getOctocat: ["GET /octocat"],
+    getZen: ["GET /zen"],
+    root: ["GET /"]
+  },
+  migrations: {
+    deleteArchiveForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/archive"
+    ],
+    deleteArchiveForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    downloadArchiveForOrg: [
+      "GET /orgs/{org}/migrations/{migration_id}/archive"
+    ],
+    getArchiveForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/archive"
+    ],
+    getStatusForAuthenticatedUser: ["GET /user/migrations/{migration_id}"],
+    getStatusForOrg: ["GET /orgs/{org}/migrations/{migration_id}"],
+    listForAuthenticatedUser: ["GET /user/migrations"],
+    listForOrg: ["GET /orgs/{org}/migrations"],
+    listReposForAuthenticatedUser: [
+      "GET /user/migrations/{migration_id}/repositories"
+    ],
+    listReposForOrg: ["GET /orgs/{org}/migrations/{migration_id}/repositories"],
+    listReposForUser: [
+      "GET /user/migrations/{migration_id}/repositories",
+      {},
+      { renamed: ["migrations", "listReposForAuthenticatedUser"] }
+    ],
+    startForAuthenticatedUser: ["POST /user/migrations"],
+    startForOrg: ["POST /orgs/{org}/migrations"],
+    unlockRepoForAuthenticatedUser: [
+      "DELETE /user/migrations/{migration_id}/repos/{repo_name}/lock"
+    ],
+    unlockRepoForOrg: [
+      "DELETE /orgs/{org}/migrations/{migration_id}/repos/{repo_name}/lock"
+    ]
+  },
+  oidc: {
+    getOidcCustomSubTemplateForOrg: [
+      "GET /orgs/{org}/actions/oidc/customization/sub"
+    ],
+    updateOidcCustomSubTemplateForOrg: [
+      "PUT /orgs/{org}/actions/oidc/customization/sub"
+    ]
+  },
+  orgs: {
+    addSecurityManagerTeam: [
+      "PUT /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.addSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#add-a-security-manager-team"
+      }
+    ],
+    assignTeamToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    assignUserToOrgRole: [
+      "PUT /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    blockUser: ["PUT /orgs/{org}/blocks/{username}"],
+    cancelInvitation: ["DELETE /orgs/{org}/invitations/{invitation_id}"],
+    checkBlockedUser: ["GET /orgs/{org}/blocks/{username}"],
+    checkMembershipForUser: ["GET /orgs/{org}/members/{username}"],
+    checkPublicMembershipForUser: ["GET /orgs/{org}/public_members/{username}"],
+    convertMemberToOutsideCollaborator: [
+      "PUT /orgs/{org}/outside_collaborators/{username}"
+    ],
+    createArtifactStorageRecord: [
+      "POST /orgs/{org}/artifacts/metadata/storage-record"
+    ],
+    createInvitation: ["POST /orgs/{org}/invitations"],
+    createIssueType: ["POST /orgs/{org}/issue-types"],
+    createWebhook: ["POST /orgs/{org}/hooks"],
+    customPropertiesForOrgsCreateOrUpdateOrganizationValues: [
+      "PATCH /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForOrgsGetOrganizationValues: [
+      "GET /organizations/{org}/org-properties/values"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinition: [
+      "PUT /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationDefinitions: [
+      "PATCH /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposCreateOrUpdateOrganizationValues: [
+      "PATCH /orgs/{org}/properties/values"
+    ],
+    customPropertiesForReposDeleteOrganizationDefinition: [
+      "DELETE /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinition: [
+      "GET /orgs/{org}/properties/schema/{custom_property_name}"
+    ],
+    customPropertiesForReposGetOrganizationDefinitions: [
+      "GET /orgs/{org}/properties/schema"
+    ],
+    customPropertiesForReposGetOrganizationValues: [
+      "GET /orgs/{org}/properties/values"
+    ],
+    delete: ["DELETE /orgs/{org}"],
+    deleteAttestationsBulk: ["POST /orgs/{org}/attestations/delete-request"],
+    deleteAttestationsById: [
+      "DELETE /orgs/{org}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /orgs/{org}/attestations/digest/{subject_digest}"
+    ],
+    deleteIssueType: ["DELETE /orgs/{org}/issue-types/{issue_type_id}"],
+    deleteWebhook: ["DELETE /orgs/{org}/hooks/{hook_id}"],
+    disableSelectedRepositoryImmutableReleasesOrganization: [
+      "DELETE /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    enableSelectedRepositoryImmutableReleasesOrganization: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories/{repository_id}"
+    ],
+    get: ["GET /orgs/{org}"],
+    getImmutableReleasesSettings: [
+      "GET /orgs/{org}/settings/immutable-releases"
+    ],
+    getImmutableReleasesSettingsRepositories: [
+      "GET /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    getMembershipForAuthenticatedUser: ["GET /user/memberships/orgs/{org}"],
+    getMembershipForUser: ["GET /orgs/{org}/memberships/{username}"],
+    getOrgRole: ["GET /orgs/{org}/organization-roles/{role_id}"],
+    getOrgRulesetHistory: ["GET /orgs/{org}/rulesets/{ruleset_id}/history"],
+    getOrgRulesetVersion: [
+      "GET /orgs/{org}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getWebhook: ["GET /orgs/{org}/hooks/{hook_id}"],
+    getWebhookConfigForOrg: ["GET /orgs/{org}/hooks/{hook_id}/config"],
+    getWebhookDelivery: [
+      "GET /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    list: ["GET /organizations"],
+    listAppInstallations: ["GET /orgs/{org}/installations"],
+    listArtifactStorageRecords: [
+      "GET /orgs/{org}/artifacts/{subject_digest}/metadata/storage-records"
+    ],
+    listAttestationRepositories: ["GET /orgs/{org}/attestations/repositories"],
+    listAttestations: ["GET /orgs/{org}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /orgs/{org}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedUsers: ["GET /orgs/{org}/blocks"],
+    listFailedInvitations: ["GET /orgs/{org}/failed_invitations"],
+    listForAuthenticatedUser: ["GET /user/orgs"],
+    listForUser: ["GET /users/{username}/orgs"],
+    listInvitationTeams: ["GET /orgs/{org}/invitations/{invitation_id}/teams"],
+    listIssueTypes: ["GET /orgs/{org}/issue-types"],
+    listMembers: ["GET /orgs/{org}/members"],
+    listMembershipsForAuthenticatedUser: ["GET /user/memberships/orgs"],
+    listOrgRoleTeams: ["GET /orgs/{org}/organization-roles/{role_id}/teams"],
+    listOrgRoleUsers: ["GET /orgs/{org}/organization-roles/{role_id}/users"],
+    listOrgRoles: ["GET /orgs/{org}/organization-roles"],
+    listOrganizationFineGrainedPermissions: [
+      "GET /orgs/{org}/organization-fine-grained-permissions"
+    ],
+    listOutsideCollaborators: ["GET /orgs/{org}/outside_collaborators"],
+    listPatGrantRepositories: [
+      "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories"
+    ],
+    listPatGrantRequestRepositories: [
+      "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories"
+    ],
+    listPatGrantRequests: ["GET /orgs/{org}/personal-access-token-requests"],
+    listPatGrants: ["GET /orgs/{org}/personal-access-tokens"],
+    listPendingInvitations: ["GET /orgs/{org}/invitations"],
+    listPublicMembers: ["GET /orgs/{org}/public_members"],
+    listSecurityManagerTeams: [
+      "GET /orgs/{org}/security-managers",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.listSecurityManagerTeams() is deprecated, see https://docs.github.com/rest/orgs/security-managers#list-security-manager-teams"
+      }
+    ],
+    listWebhookDeliveries: ["GET /orgs/{org}/hooks/{hook_id}/deliveries"],
+    listWebhooks: ["GET /orgs/{org}/hooks"],
+    pingWebhook: ["POST /orgs/{org}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeMember: ["DELETE /orgs/{org}/members/{username}"],
+    removeMembershipForUser: ["DELETE /orgs/{org}/memberships/{username}"],
+    removeOutsideCollaborator: [
+      "DELETE /orgs/{org}/outside_collaborators/{username}"
+    ],
+    removePublicMembershipForAuthenticatedUser: [
+      "DELETE /orgs/{org}/public_members/{username}"
+    ],
+    removeSecurityManagerTeam: [
+      "DELETE /orgs/{org}/security-managers/teams/{team_slug}",
+      {},
+      {
+        deprecated: "octokit.rest.orgs.removeSecurityManagerTeam() is deprecated, see https://docs.github.com/rest/orgs/security-managers#remove-a-security-manager-team"
+      }
+    ],
+    reviewPatGrantRequest: [
+      "POST /orgs/{org}/personal-access-token-requests/{pat_request_id}"
+    ],
+    reviewPatGrantRequestsInBulk: [
+      "POST /orgs/{org}/personal-access-token-requests"
+    ],
+    revokeAllOrgRolesTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}"
+    ],
+    revokeAllOrgRolesUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}"
+    ],
+    revokeOrgRoleTeam: [
+      "DELETE /orgs/{org}/organization-roles/teams/{team_slug}/{role_id}"
+    ],
+    revokeOrgRoleUser: [
+      "DELETE /orgs/{org}/organization-roles/users/{username}/{role_id}"
+    ],
+    setImmutableReleasesSettings: [
+      "PUT /orgs/{org}/settings/immutable-releases"
+    ],
+    setImmutableReleasesSettingsRepositories: [
+      "PUT /orgs/{org}/settings/immutable-releases/repositories"
+    ],
+    setMembershipForUser: ["PUT /orgs/{org}/memberships/{username}"],
+    setPublicMembershipForAuthenticatedUser: [
+      "PUT /orgs/{org}/public_members/{username}"
+    ],
+    unblockUser: ["DELETE /orgs/{org}/blocks/{username}"],
+    update: ["PATCH /orgs/{org}"],
+    updateIssueType: ["PUT /orgs/{org}/issue-types/{issue_type_id}"],
+    updateMembershipForAuthenticatedUser: [
+      "PATCH /user/memberships/orgs/{org}"
+    ],
+    updatePatAccess: ["POST /orgs/{org}/personal-access-tokens/{pat_id}"],
+    updatePatAccesses: ["POST /orgs/{org}/personal-access-tokens"],
+    updateWebhook: ["PATCH /orgs/{org}/hooks/{hook_id}"],
+    updateWebhookConfigForOrg: ["PATCH /orgs/{org}/hooks/{hook_id}/config"]
+  },
+  packages: {
+    deletePackageForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    deletePackageVersionForAuthenticatedUser: [
+      "DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForOrg: [
+      "DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    deletePackageVersionForUser: [
+      "DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getAllPackageVersionsForAPackageOwnedByAnOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+      {},
+      { renamed: ["packages", "getAllPackageVersionsForPackageOwnedByOrg"] }
+    ],
+    getAllPackageVersionsForAPackageOwnedByTheAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions",
+      {},
+      {
+        renamed: [
+          "packages",
+          "getAllPackageVersionsForPackageOwnedByAuthenticatedUser"
+        ]
+      }
+    ],
+    getAllPackageVersionsForPackageOwnedByAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByOrg: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions"
+    ],
+    getAllPackageVersionsForPackageOwnedByUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions"
+    ],
+    getPackageForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}"
+    ],
+    getPackageForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}"
+    ],
+    getPackageForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}"
+    ],
+    getPackageVersionForAuthenticatedUser: [
+      "GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForOrganization: [
+      "GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    getPackageVersionForUser: [
+      "GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}"
+    ],
+    listDockerMigrationConflictingPackagesForAuthenticatedUser: [
+      "GET /user/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForOrganization: [
+      "GET /orgs/{org}/docker/conflicts"
+    ],
+    listDockerMigrationConflictingPackagesForUser: [
+      "GET /users/{username}/docker/conflicts"
+    ],
+    listPackagesForAuthenticatedUser: ["GET /user/packages"],
+    listPackagesForOrganization: ["GET /orgs/{org}/packages"],
+    listPackagesForUser: ["GET /users/{username}/packages"],
+    restorePackageForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/restore{?token}"
+    ],
+    restorePackageVersionForAuthenticatedUser: [
+      "POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForOrg: [
+      "POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ],
+    restorePackageVersionForUser: [
+      "POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore"
+    ]
+  },
+  privateRegistries: {
+    createOrgPrivateRegistry: ["POST /orgs/{org}/private-registries"],
+    deleteOrgPrivateRegistry: [
+      "DELETE /orgs/{org}/private-registries/{secret_name}"
+    ],
+    getOrgPrivateRegistry: ["GET /orgs/{org}/private-registries/{secret_name}"],
+    getOrgPublicKey: ["GET /orgs/{org}/private-registries/public-key"],
+    listOrgPrivateRegistries: ["GET /orgs/{org}/private-registries"],
+    updateOrgPrivateRegistry: [
+      "PATCH /orgs/{org}/private-registries/{secret_name}"
+    ]
+  },
+  projects: {
+    addItemForOrg: ["POST /orgs/{org}/projectsV2/{project_number}/items"],
+    addItemForUser: [
+      "POST /users/{username}/projectsV2/{project_number}/items"
+    ],
+    deleteItemForOrg: [
+      "DELETE /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    deleteItemForUser: [
+      "DELETE /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    getFieldForOrg: [
+      "GET /orgs/{org}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getFieldForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields/{field_id}"
+    ],
+    getForOrg: ["GET /orgs/{org}/projectsV2/{project_number}"],
+    getForUser: ["GET /users/{username}/projectsV2/{project_number}"],
+    getOrgItem: ["GET /orgs/{org}/projectsV2/{project_number}/items/{item_id}"],
+    getUserItem: [
+      "GET /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    listFieldsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/fields"],
+    listFieldsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/fields"
+    ],
+    listForOrg: ["GET /orgs/{org}/projectsV2"],
+    listForUser: ["GET /users/{username}/projectsV2"],
+    listItemsForOrg: ["GET /orgs/{org}/projectsV2/{project_number}/items"],
+    listItemsForUser: [
+      "GET /users/{username}/projectsV2/{project_number}/items"
+    ],
+    updateItemForOrg: [
+      "PATCH /orgs/{org}/projectsV2/{project_number}/items/{item_id}"
+    ],
+    updateItemForUser: [
+      "PATCH /users/{username}/projectsV2/{project_number}/items/{item_id}"
+    ]
+  },
+  pulls: {
+    checkIfMerged: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    create: ["POST /repos/{owner}/{repo}/pulls"],
+    createReplyForReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies"
+    ],
+    createReview: ["POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    createReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    deletePendingReview: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    deleteReviewComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ],
+    dismissReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals"
+    ],
+    get: ["GET /repos/{owner}/{repo}/pulls/{pull_number}"],
+    getReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    getReviewComment: ["GET /repos/{owner}/{repo}/pulls/comments/{comment_id}"],
+    list: ["GET /repos/{owner}/{repo}/pulls"],
+    listCommentsForReview: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"],
+    listFiles: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"],
+    listRequestedReviewers: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    listReviewComments: [
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments"
+    ],
+    listReviewCommentsForRepo: ["GET /repos/{owner}/{repo}/pulls/comments"],
+    listReviews: ["GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews"],
+    merge: ["PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"],
+    removeRequestedReviewers: [
+      "DELETE /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    requestReviewers: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+    ],
+    submitReview: [
+      "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/events"
+    ],
+    update: ["PATCH /repos/{owner}/{repo}/pulls/{pull_number}"],
+    updateBranch: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch"
+    ],
+    updateReview: [
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}"
+    ],
+    updateReviewComment: [
+      "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}"
+    ]
+  },
+  rateLimit: { get: ["GET /rate_limit"] },
+  reactions: {
+    createForCommitComment: [
+      "POST /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    createForIssue: [
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions"
+    ],
+    createForIssueComment: [
+      "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    createForPullRequestReviewComment: [
+      "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    createForRelease: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    createForTeamDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    createForTeamDiscussionInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ],
+    deleteForCommitComment: [
+      "DELETE /repos/{owner}/{repo}/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForIssue: [
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}"
+    ],
+    deleteForIssueComment: [
+      "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForPullRequestComment: [
+      "DELETE /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions/{reaction_id}"
+    ],
+    deleteForRelease: [
+      "DELETE /repos/{owner}/{repo}/releases/{release_id}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussion: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions/{reaction_id}"
+    ],
+    deleteForTeamDiscussionComment: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions/{reaction_id}"
+    ],
+    listForCommitComment: [
+      "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions"
+    ],
+    listForIssue: ["GET /repos/{owner}/{repo}/issues/{issue_number}/reactions"],
+    listForIssueComment: [
+      "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+    ],
+    listForPullRequestReviewComment: [
+      "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions"
+    ],
+    listForRelease: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/reactions"
+    ],
+    listForTeamDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions"
+    ],
+    listForTeamDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions"
+    ]
+  },
+  repos: {
+    acceptInvitation: [
+      "PATCH /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "acceptInvitationForAuthenticatedUser"] }
+    ],
+    acceptInvitationForAuthenticatedUser: [
+      "PATCH /user/repository_invitations/{invitation_id}"
+    ],
+    addAppAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    addCollaborator: ["PUT /repos/{owner}/{repo}/collaborators/{username}"],
+    addStatusCheckContexts: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    addTeamAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    addUserAccessRestrictions: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    cancelPagesDeployment: [
+      "POST /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}/cancel"
+    ],
+    checkAutomatedSecurityFixes: [
+      "GET /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    checkCollaborator: ["GET /repos/{owner}/{repo}/collaborators/{username}"],
+    checkImmutableReleases: ["GET /repos/{owner}/{repo}/immutable-releases"],
+    checkPrivateVulnerabilityReporting: [
+      "GET /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    checkVulnerabilityAlerts: [
+      "GET /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    codeownersErrors: ["GET /repos/{owner}/{repo}/codeowners/errors"],
+    compareCommits: ["GET /repos/{owner}/{repo}/compare/{base}...{head}"],
+    compareCommitsWithBasehead: [
+      "GET /repos/{owner}/{repo}/compare/{basehead}"
+    ],
+    createAttestation: ["POST /repos/{owner}/{repo}/attestations"],
+    createAutolink: ["POST /repos/{owner}/{repo}/autolinks"],
+    createCommitComment: [
+      "POST /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    createCommitSignatureProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    createCommitStatus: ["POST /repos/{owner}/{repo}/statuses/{sha}"],
+    createDeployKey: ["POST /repos/{owner}/{repo}/keys"],
+    createDeployment: ["POST /repos/{owner}/{repo}/deployments"],
+    createDeploymentBranchPolicy: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    createDeploymentProtectionRule: [
+      "POST /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    createDeploymentStatus: [
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    createDispatchEvent: ["POST /repos/{owner}/{repo}/dispatches"],
+    createForAuthenticatedUser: ["POST /user/repos"],
+    createFork: ["POST /repos/{owner}/{repo}/forks"],
+    createInOrg: ["POST /orgs/{org}/repos"],
+    createOrUpdateEnvironment: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    createOrUpdateFileContents: ["PUT /repos/{owner}/{repo}/contents/{path}"],
+    createOrgRuleset: ["POST /orgs/{org}/rulesets"],
+    createPagesDeployment: ["POST /repos/{owner}/{repo}/pages/deployments"],
+    createPagesSite: ["POST /repos/{owner}/{repo}/pages"],
+    createRelease: ["POST /repos/{owner}/{repo}/releases"],
+    createRepoRuleset: ["POST /repos/{owner}/{repo}/rulesets"],
+    createUsingTemplate: [
+      "POST /repos/{template_owner}/{template_repo}/generate"
+    ],
+    createWebhook: ["POST /repos/{owner}/{repo}/hooks"],
+    customPropertiesForReposCreateOrUpdateRepositoryValues: [
+      "PATCH /repos/{owner}/{repo}/properties/values"
+    ],
+    customPropertiesForReposGetRepositoryValues: [
+      "GET /repos/{owner}/{repo}/properties/values"
+    ],
+    declineInvitation: [
+      "DELETE /user/repository_invitations/{invitation_id}",
+      {},
+      { renamed: ["repos", "declineInvitationForAuthenticatedUser"] }
+    ],
+    declineInvitationForAuthenticatedUser: [
+      "DELETE /user/repository_invitations/{invitation_id}"
+    ],
+    delete: ["DELETE /repos/{owner}/{repo}"],
+    deleteAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    deleteAdminBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    deleteAnEnvironment: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    deleteAutolink: ["DELETE /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    deleteBranchProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    deleteCommitComment: ["DELETE /repos/{owner}/{repo}/comments/{comment_id}"],
+    deleteCommitSignatureProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    deleteDeployKey: ["DELETE /repos/{owner}/{repo}/keys/{key_id}"],
+    deleteDeployment: [
+      "DELETE /repos/{owner}/{repo}/deployments/{deployment_id}"
+    ],
+    deleteDeploymentBranchPolicy: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    deleteFile: ["DELETE /repos/{owner}/{repo}/contents/{path}"],
+    deleteInvitation: [
+      "DELETE /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    deleteOrgRuleset: ["DELETE /orgs/{org}/rulesets/{ruleset_id}"],
+    deletePagesSite: ["DELETE /repos/{owner}/{repo}/pages"],
+    deletePullRequestReviewProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    deleteRelease: ["DELETE /repos/{owner}/{repo}/releases/{release_id}"],
+    deleteReleaseAsset: [
+      "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    deleteRepoRuleset: ["DELETE /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    deleteWebhook: ["DELETE /repos/{owner}/{repo}/hooks/{hook_id}"],
+    disableAutomatedSecurityFixes: [
+      "DELETE /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    disableDeploymentProtectionRule: [
+      "DELETE /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    disableImmutableReleases: [
+      "DELETE /repos/{owner}/{repo}/immutable-releases"
+    ],
+    disablePrivateVulnerabilityReporting: [
+      "DELETE /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    disableVulnerabilityAlerts: [
+      "DELETE /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    downloadArchive: [
+      "GET /repos/{owner}/{repo}/zipball/{ref}",
+      {},
+      { renamed: ["repos", "downloadZipballArchive"] }
+    ],
+    downloadTarballArchive: ["GET /repos/{owner}/{repo}/tarball/{ref}"],
+    downloadZipballArchive: ["GET /repos/{owner}/{repo}/zipball/{ref}"],
+    enableAutomatedSecurityFixes: [
+      "PUT /repos/{owner}/{repo}/automated-security-fixes"
+    ],
+    enableImmutableReleases: ["PUT /repos/{owner}/{repo}/immutable-releases"],
+    enablePrivateVulnerabilityReporting: [
+      "PUT /repos/{owner}/{repo}/private-vulnerability-reporting"
+    ],
+    enableVulnerabilityAlerts: [
+      "PUT /repos/{owner}/{repo}/vulnerability-alerts"
+    ],
+    generateReleaseNotes: [
+      "POST /repos/{owner}/{repo}/releases/generate-notes"
+    ],
+    get: ["GET /repos/{owner}/{repo}"],
+    getAccessRestrictions: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions"
+    ],
+    getAdminBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    getAllDeploymentProtectionRules: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules"
+    ],
+    getAllEnvironments: ["GET /repos/{owner}/{repo}/environments"],
+    getAllStatusCheckContexts: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts"
+    ],
+    getAllTopics: ["GET /repos/{owner}/{repo}/topics"],
+    getAppsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps"
+    ],
+    getAutolink: ["GET /repos/{owner}/{repo}/autolinks/{autolink_id}"],
+    getBranch: ["GET /repos/{owner}/{repo}/branches/{branch}"],
+    getBranchProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    getBranchRules: ["GET /repos/{owner}/{repo}/rules/branches/{branch}"],
+    getClones: ["GET /repos/{owner}/{repo}/traffic/clones"],
+    getCodeFrequencyStats: ["GET /repos/{owner}/{repo}/stats/code_frequency"],
+    getCollaboratorPermissionLevel: [
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+    ],
+    getCombinedStatusForRef: ["GET /repos/{owner}/{repo}/commits/{ref}/status"],
+    getCommit: ["GET /repos/{owner}/{repo}/commits/{ref}"],
+    getCommitActivityStats: ["GET /repos/{owner}/{repo}/stats/commit_activity"],
+    getCommitComment: ["GET /repos/{owner}/{repo}/comments/{comment_id}"],
+    getCommitSignatureProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures"
+    ],
+    getCommunityProfileMetrics: ["GET /repos/{owner}/{repo}/community/profile"],
+    getContent: ["GET /repos/{owner}/{repo}/contents/{path}"],
+    getContributorsStats: ["GET /repos/{owner}/{repo}/stats/contributors"],
+    getCustomDeploymentProtectionRule: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/{protection_rule_id}"
+    ],
+    getDeployKey: ["GET /repos/{owner}/{repo}/keys/{key_id}"],
+    getDeployment: ["GET /repos/{owner}/{repo}/deployments/{deployment_id}"],
+    getDeploymentBranchPolicy: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    getDeploymentStatus: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}"
+    ],
+    getEnvironment: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}"
+    ],
+    getLatestPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/latest"],
+    getLatestRelease: ["GET /repos/{owner}/{repo}/releases/latest"],
+    getOrgRuleSuite: ["GET /orgs/{org}/rulesets/rule-suites/{rule_suite_id}"],
+    getOrgRuleSuites: ["GET /orgs/{org}/rulesets/rule-suites"],
+    getOrgRuleset: ["GET /orgs/{org}/rulesets/{ruleset_id}"],
+    getOrgRulesets: ["GET /orgs/{org}/rulesets"],
+    getPages: ["GET /repos/{owner}/{repo}/pages"],
+    getPagesBuild: ["GET /repos/{owner}/{repo}/pages/builds/{build_id}"],
+    getPagesDeployment: [
+      "GET /repos/{owner}/{repo}/pages/deployments/{pages_deployment_id}"
+    ],
+    getPagesHealthCheck: ["GET /repos/{owner}/{repo}/pages/health"],
+    getParticipationStats: ["GET /repos/{owner}/{repo}/stats/participation"],
+    getPullRequestReviewProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    getPunchCardStats: ["GET /repos/{owner}/{repo}/stats/punch_card"],
+    getReadme: ["GET /repos/{owner}/{repo}/readme"],
+    getReadmeInDirectory: ["GET /repos/{owner}/{repo}/readme/{dir}"],
+    getRelease: ["GET /repos/{owner}/{repo}/releases/{release_id}"],
+    getReleaseAsset: ["GET /repos/{owner}/{repo}/releases/assets/{asset_id}"],
+    getReleaseByTag: ["GET /repos/{owner}/{repo}/releases/tags/{tag}"],
+    getRepoRuleSuite: [
+      "GET /repos/{owner}/{repo}/rulesets/rule-suites/{rule_suite_id}"
+    ],
+    getRepoRuleSuites: ["GET /repos/{owner}/{repo}/rulesets/rule-suites"],
+    getRepoRuleset: ["GET /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    getRepoRulesetHistory: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history"
+    ],
+    getRepoRulesetVersion: [
+      "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history/{version_id}"
+    ],
+    getRepoRulesets: ["GET /repos/{owner}/{repo}/rulesets"],
+    getStatusChecksProtection: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    getTeamsWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams"
+    ],
+    getTopPaths: ["GET /repos/{owner}/{repo}/traffic/popular/paths"],
+    getTopReferrers: ["GET /repos/{owner}/{repo}/traffic/popular/referrers"],
+    getUsersWithAccessToProtectedBranch: [
+      "GET /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users"
+    ],
+    getViews: ["GET /repos/{owner}/{repo}/traffic/views"],
+    getWebhook: ["GET /repos/{owner}/{repo}/hooks/{hook_id}"],
+    getWebhookConfigForRepo: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    getWebhookDelivery: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"
+    ],
+    listActivities: ["GET /repos/{owner}/{repo}/activity"],
+    listAttestations: [
+      "GET /repos/{owner}/{repo}/attestations/{subject_digest}"
+    ],
+    listAutolinks: ["GET /repos/{owner}/{repo}/autolinks"],
+    listBranches: ["GET /repos/{owner}/{repo}/branches"],
+    listBranchesForHeadCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/branches-where-head"
+    ],
+    listCollaborators: ["GET /repos/{owner}/{repo}/collaborators"],
+    listCommentsForCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments"
+    ],
+    listCommitCommentsForRepo: ["GET /repos/{owner}/{repo}/comments"],
+    listCommitStatusesForRef: [
+      "GET /repos/{owner}/{repo}/commits/{ref}/statuses"
+    ],
+    listCommits: ["GET /repos/{owner}/{repo}/commits"],
+    listContributors: ["GET /repos/{owner}/{repo}/contributors"],
+    listCustomDeploymentRuleIntegrations: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps"
+    ],
+    listDeployKeys: ["GET /repos/{owner}/{repo}/keys"],
+    listDeploymentBranchPolicies: [
+      "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"
+    ],
+    listDeploymentStatuses: [
+      "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses"
+    ],
+    listDeployments: ["GET /repos/{owner}/{repo}/deployments"],
+    listForAuthenticatedUser: ["GET /user/repos"],
+    listForOrg: ["GET /orgs/{org}/repos"],
+    listForUser: ["GET /users/{username}/repos"],
+    listForks: ["GET /repos/{owner}/{repo}/forks"],
+    listInvitations: ["GET /repos/{owner}/{repo}/invitations"],
+    listInvitationsForAuthenticatedUser: ["GET /user/repository_invitations"],
+    listLanguages: ["GET /repos/{owner}/{repo}/languages"],
+    listPagesBuilds: ["GET /repos/{owner}/{repo}/pages/builds"],
+    listPublic: ["GET /repositories"],
+    listPullRequestsAssociatedWithCommit: [
+      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls"
+    ],
+    listReleaseAssets: [
+      "GET /repos/{owner}/{repo}/releases/{release_id}/assets"
+    ],
+    listReleases: ["GET /repos/{owner}/{repo}/releases"],
+    listTags: ["GET /repos/{owner}/{repo}/tags"],
+    listTeams: ["GET /repos/{owner}/{repo}/teams"],
+    listWebhookDeliveries: [
+      "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries"
+    ],
+    listWebhooks: ["GET /repos/{owner}/{repo}/hooks"],
+    merge: ["POST /repos/{owner}/{repo}/merges"],
+    mergeUpstream: ["POST /repos/{owner}/{repo}/merge-upstream"],
+    pingWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/pings"],
+    redeliverWebhookDelivery: [
+      "POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+    ],
+    removeAppAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    removeCollaborator: [
+      "DELETE /repos/{owner}/{repo}/collaborators/{username}"
+    ],
+    removeStatusCheckContexts: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    removeStatusCheckProtection: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    removeTeamAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    removeUserAccessRestrictions: [
+      "DELETE /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    renameBranch: ["POST /repos/{owner}/{repo}/branches/{branch}/rename"],
+    replaceAllTopics: ["PUT /repos/{owner}/{repo}/topics"],
+    requestPagesBuild: ["POST /repos/{owner}/{repo}/pages/builds"],
+    setAdminBranchProtection: [
+      "POST /repos/{owner}/{repo}/branches/{branch}/protection/enforce_admins"
+    ],
+    setAppAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/apps",
+      {},
+      { mapToData: "apps" }
+    ],
+    setStatusCheckContexts: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts",
+      {},
+      { mapToData: "contexts" }
+    ],
+    setTeamAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/teams",
+      {},
+      { mapToData: "teams" }
+    ],
+    setUserAccessRestrictions: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection/restrictions/users",
+      {},
+      { mapToData: "users" }
+    ],
+    testPushWebhook: ["POST /repos/{owner}/{repo}/hooks/{hook_id}/tests"],
+    transfer: ["POST /repos/{owner}/{repo}/transfer"],
+    update: ["PATCH /repos/{owner}/{repo}"],
+    updateBranchProtection: [
+      "PUT /repos/{owner}/{repo}/branches/{branch}/protection"
+    ],
+    updateCommitComment: ["PATCH /repos/{owner}/{repo}/comments/{comment_id}"],
+    updateDeploymentBranchPolicy: [
+      "PUT /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies/{branch_policy_id}"
+    ],
+    updateInformationAboutPagesSite: ["PUT /repos/{owner}/{repo}/pages"],
+    updateInvitation: [
+      "PATCH /repos/{owner}/{repo}/invitations/{invitation_id}"
+    ],
+    updateOrgRuleset: ["PUT /orgs/{org}/rulesets/{ruleset_id}"],
+    updatePullRequestReviewProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_pull_request_reviews"
+    ],
+    updateRelease: ["PATCH /repos/{owner}/{repo}/releases/{release_id}"],
+    updateReleaseAsset: [
+      "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}"
+    ],
+    updateRepoRuleset: ["PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
+    updateStatusCheckPotection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+      {},
+      { renamed: ["repos", "updateStatusCheckProtection"] }
+    ],
+    updateStatusCheckProtection: [
+      "PATCH /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks"
+    ],
+    updateWebhook: ["PATCH /repos/{owner}/{repo}/hooks/{hook_id}"],
+    updateWebhookConfigForRepo: [
+      "PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config"
+    ],
+    uploadReleaseAsset: [
+      "POST /repos/{owner}/{repo}/releases/{release_id}/assets{?name,label}",
+      { baseUrl: "https://uploads.github.com" }
+    ]
+  },
+  search: {
+    code: ["GET /search/code"],
+    commits: ["GET /search/commits"],
+    issuesAndPullRequests: ["GET /search/issues"],
+    labels: ["GET /search/labels"],
+    repos: ["GET /search/repositories"],
+    topics: ["GET /search/topics"],
+    users: ["GET /search/users"]
+  },
+  secretScanning: {
+    createPushProtectionBypass: [
+      "POST /repos/{owner}/{repo}/secret-scanning/push-protection-bypasses"
+    ],
+    getAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    getScanHistory: ["GET /repos/{owner}/{repo}/secret-scanning/scan-history"],
+    listAlertsForOrg: ["GET /orgs/{org}/secret-scanning/alerts"],
+    listAlertsForRepo: ["GET /repos/{owner}/{repo}/secret-scanning/alerts"],
+    listLocationsForAlert: [
+      "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations"
+    ],
+    listOrgPatternConfigs: [
+      "GET /orgs/{org}/secret-scanning/pattern-configurations"
+    ],
+    updateAlert: [
+      "PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}"
+    ],
+    updateOrgPatternConfigs: [
+      "PATCH /orgs/{org}/secret-scanning/pattern-configurations"
+    ]
+  },
+  securityAdvisories: {
+    createFork: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks"
+    ],
+    createPrivateVulnerabilityReport: [
+      "POST /repos/{owner}/{repo}/security-advisories/reports"
+    ],
+    createRepositoryAdvisory: [
+      "POST /repos/{owner}/{repo}/security-advisories"
+    ],
+    createRepositoryAdvisoryCveRequest: [
+      "POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve"
+    ],
+    getGlobalAdvisory: ["GET /advisories/{ghsa_id}"],
+    getRepositoryAdvisory: [
+      "GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ],
+    listGlobalAdvisories: ["GET /advisories"],
+    listOrgRepositoryAdvisories: ["GET /orgs/{org}/security-advisories"],
+    listRepositoryAdvisories: ["GET /repos/{owner}/{repo}/security-advisories"],
+    updateRepositoryAdvisory: [
+      "PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}"
+    ]
+  },
+  teams: {
+    addOrUpdateMembershipForUserInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    addOrUpdateRepoPermissionsInOrg: [
+      "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    checkPermissionsForRepoInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    create: ["POST /orgs/{org}/teams"],
+    createDiscussionCommentInOrg: [
+      "POST /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    createDiscussionInOrg: ["POST /orgs/{org}/teams/{team_slug}/discussions"],
+    deleteDiscussionCommentInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    deleteDiscussionInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    deleteInOrg: ["DELETE /orgs/{org}/teams/{team_slug}"],
+    getByName: ["GET /orgs/{org}/teams/{team_slug}"],
+    getDiscussionCommentInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    getDiscussionInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    getMembershipForUserInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    list: ["GET /orgs/{org}/teams"],
+    listChildInOrg: ["GET /orgs/{org}/teams/{team_slug}/teams"],
+    listDiscussionCommentsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments"
+    ],
+    listDiscussionsInOrg: ["GET /orgs/{org}/teams/{team_slug}/discussions"],
+    listForAuthenticatedUser: ["GET /user/teams"],
+    listMembersInOrg: ["GET /orgs/{org}/teams/{team_slug}/members"],
+    listPendingInvitationsInOrg: [
+      "GET /orgs/{org}/teams/{team_slug}/invitations"
+    ],
+    listReposInOrg: ["GET /orgs/{org}/teams/{team_slug}/repos"],
+    removeMembershipForUserInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}"
+    ],
+    removeRepoInOrg: [
+      "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"
+    ],
+    updateDiscussionCommentInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}"
+    ],
+    updateDiscussionInOrg: [
+      "PATCH /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}"
+    ],
+    updateInOrg: ["PATCH /orgs/{org}/teams/{team_slug}"]
+  },
+  users: {
+    addEmailForAuthenticated: [
+      "POST /user/emails",
+      {},
+      { renamed: ["users", "addEmailForAuthenticatedUser"] }
+    ],
+    addEmailForAuthenticatedUser: ["POST /user/emails"],
+    addSocialAccountForAuthenticatedUser: ["POST /user/social_accounts"],
+    block: ["PUT /user/blocks/{username}"],
+    checkBlocked: ["GET /user/blocks/{username}"],
+    checkFollowingForUser: ["GET /users/{username}/following/{target_user}"],
+    checkPersonIsFollowedByAuthenticated: ["GET /user/following/{username}"],
+    createGpgKeyForAuthenticated: [
+      "POST /user/gpg_keys",
+      {},
+      { renamed: ["users", "createGpgKeyForAuthenticatedUser"] }
+    ],
+    createGpgKeyForAuthenticatedUser: ["POST /user/gpg_keys"],
+    createPublicSshKeyForAuthenticated: [
+      "POST /user/keys",
+      {},
+      { renamed: ["users", "createPublicSshKeyForAuthenticatedUser"] }
+    ],
+    createPublicSshKeyForAuthenticatedUser: ["POST /user/keys"],
+    createSshSigningKeyForAuthenticatedUser: ["POST /user/ssh_signing_keys"],
+    deleteAttestationsBulk: [
+      "POST /users/{username}/attestations/delete-request"
+    ],
+    deleteAttestationsById: [
+      "DELETE /users/{username}/attestations/{attestation_id}"
+    ],
+    deleteAttestationsBySubjectDigest: [
+      "DELETE /users/{username}/attestations/digest/{subject_digest}"
+    ],
+    deleteEmailForAuthenticated: [
+      "DELETE /user/emails",
+      {},
+      { renamed: ["users", "deleteEmailForAuthenticatedUser"] }
+    ],
+    deleteEmailForAuthenticatedUser: ["DELETE /user/emails"],
+    deleteGpgKeyForAuthenticated: [
+      "DELETE /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "deleteGpgKeyForAuthenticatedUser"] }
+    ],
+    deleteGpgKeyForAuthenticatedUser: ["DELETE /user/gpg_keys/{gpg_key_id}"],
+    deletePublicSshKeyForAuthenticated: [
+      "DELETE /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "deletePublicSshKeyForAuthenticatedUser"] }
+    ],
+    deletePublicSshKeyForAuthenticatedUser: ["DELETE /user/keys/{key_id}"],
+    deleteSocialAccountForAuthenticatedUser: ["DELETE /user/social_accounts"],
+    deleteSshSigningKeyForAuthenticatedUser: [
+      "DELETE /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    follow: ["PUT /user/following/{username}"],
+    getAuthenticated: ["GET /user"],
+    getById: ["GET /user/{account_id}"],
+    getByUsername: ["GET /users/{username}"],
+    getContextForUser: ["GET /users/{username}/hovercard"],
+    getGpgKeyForAuthenticated: [
+      "GET /user/gpg_keys/{gpg_key_id}",
+      {},
+      { renamed: ["users", "getGpgKeyForAuthenticatedUser"] }
+    ],
+    getGpgKeyForAuthenticatedUser: ["GET /user/gpg_keys/{gpg_key_id}"],
+    getPublicSshKeyForAuthenticated: [
+      "GET /user/keys/{key_id}",
+      {},
+      { renamed: ["users", "getPublicSshKeyForAuthenticatedUser"] }
+    ],
+    getPublicSshKeyForAuthenticatedUser: ["GET /user/keys/{key_id}"],
+    getSshSigningKeyForAuthenticatedUser: [
+      "GET /user/ssh_signing_keys/{ssh_signing_key_id}"
+    ],
+    list: ["GET /users"],
+    listAttestations: ["GET /users/{username}/attestations/{subject_digest}"],
+    listAttestationsBulk: [
+      "POST /users/{username}/attestations/bulk-list{?per_page,before,after}"
+    ],
+    listBlockedByAuthenticated: [
+      "GET /user/blocks",
+      {},
+      { renamed: ["users", "listBlockedByAuthenticatedUser"] }
+    ],
+    listBlockedByAuthenticatedUser: ["GET /user/blocks"],
+    listEmailsForAuthenticated: [
+      "GET /user/emails",
+      {},
+      { renamed: ["users", "listEmailsForAuthenticatedUser"] }
+    ],
+    listEmailsForAuthenticatedUser: ["GET /user/emails"],
+    listFollowedByAuthenticated: [
+      "GET /user/following",
+      {},
+      { renamed: ["users", "listFollowedByAuthenticatedUser"] }
+    ],
+    listFollowedByAuthenticatedUser: ["GET /user/following"],
+    listFollowersForAuthenticatedUser: ["GET /user/followers"],
+    listFollowersForUser: ["GET /users/{username}/followers"],
+    listFollowingForUser: ["GET /users/{username}/following"],
+    listGpgKeysForAuthenticated: [
+      "GET /user/gpg_keys",
+      {},
+      { renamed: ["users", "listGpgKeysForAuthenticatedUser"] }
+    ],
+    listGpgKeysForAuthenticatedUser: ["GET /user/gpg_keys"],
+    listGpgKeysForUser: ["GET /users/{username}/gpg_keys"],
+    listPublicEmailsForAuthenticated: [
+      "GET /user/public_emails",
+      {},
+      { renamed: ["users", "listPublicEmailsForAuthenticatedUser"] }
+    ],
+    listPublicEmailsForAuthenticatedUser: ["GET /user/public_emails"],
+    listPublicKeysForUser: ["GET /users/{username}/keys"],
+    listPublicSshKeysForAuthenticated: [
+      "GET /user/keys",
+      {},
+      { renamed: ["users", "listPublicSshKeysForAuthenticatedUser"] }
+    ],
+    listPublicSshKeysForAuthenticatedUser: ["GET /user/keys"],
+    listSocialAccountsForAuthenticatedUser: ["GET /user/social_accounts"],
+    listSocialAccountsForUser: ["GET /users/{username}/social_accounts"],
+    listSshSigningKeysForAuthenticatedUser: ["GET /user/ssh_signing_keys"],
+    listSshSigningKeysForUser: ["GET /users/{username}/ssh_signing_keys"],
+    setPrimaryEmailVisibilityForAuthenticated: [
+      "PATCH /user/email/visibility",
+      {},
+      { renamed: ["users", "setPrimaryEmailVisibilityForAuthenticatedUser"] }
+    ],
+    setPrimaryEmailVisibilityForAuthenticatedUser: [
+      "PATCH /user/email/visibility"
+    ],
+    unblock: ["DELETE /user/blocks/{username}"],
+    unfollow: ["DELETE /user/following/{username}"],
+    updateAuthenticated: ["PATCH /user"]
+  }
+};
+var endpoints_default = Endpoints;
+
+//# sourceMappingURL=endpoints.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+
+const endpointMethodsMap = /* @__PURE__ */ new Map();
+for (const [scope, endpoints] of Object.entries(endpoints_default)) {
+  for (const [methodName, endpoint] of Object.entries(endpoints)) {
+    const [route, defaults, decorations] = endpoint;
+    const [method, url] = route.split(/ /);
+    const endpointDefaults = Object.assign(
+      {
+        method,
+        url
+      },
+      defaults
+    );
+    if (!endpointMethodsMap.has(scope)) {
+      endpointMethodsMap.set(scope, /* @__PURE__ */ new Map());
+    }
+    endpointMethodsMap.get(scope).set(methodName, {
+      scope,
+      methodName,
+      endpointDefaults,
+      decorations
+    });
+  }
+}
+const handler = {
+  has({ scope }, methodName) {
+    return endpointMethodsMap.get(scope).has(methodName);
+  },
+  getOwnPropertyDescriptor(target, methodName) {
+    return {
+      value: this.get(target, methodName),
+      // ensures method is in the cache
+      configurable: true,
+      writable: true,
+      enumerable: true
+    };
+  },
+  defineProperty(target, methodName, descriptor) {
+    Object.defineProperty(target.cache, methodName, descriptor);
+    return true;
+  },
+  deleteProperty(target, methodName) {
+    delete target.cache[methodName];
+    return true;
+  },
+  ownKeys({ scope }) {
+    return [...endpointMethodsMap.get(scope).keys()];
+  },
+  set(target, methodName, value) {
+    return target.cache[methodName] = value;
+  },
+  get({ octokit, scope, cache }, methodName) {
+    if (cache[methodName]) {
+      return cache[methodName];
+    }
+    const method = endpointMethodsMap.get(scope).get(methodName);
+    if (!method) {
+      return void 0;
+    }
+    const { endpointDefaults, decorations } = method;
+    if (decorations) {
+      cache[methodName] = decorate(
+        octokit,
+        scope,
+        methodName,
+        endpointDefaults,
+        decorations
+      );
+    } else {
+      cache[methodName] = octokit.request.defaults(endpointDefaults);
+    }
+    return cache[methodName];
+  }
+};
+function endpointsToMethods(octokit) {
+  const newMethods = {};
+  for (const scope of endpointMethodsMap.keys()) {
+    newMethods[scope] = new Proxy({ octokit, scope, cache: {} }, handler);
+  }
+  return newMethods;
+}
+function decorate(octokit, scope, methodName, defaults, decorations) {
+  const requestWithDefaults = octokit.request.defaults(defaults);
+  function withDecorations(...args) {
+    let options = requestWithDefaults.endpoint.merge(...args);
+    if (decorations.mapToData) {
+      options = Object.assign({}, options, {
+        data: options[decorations.mapToData],
+        [decorations.mapToData]: void 0
+      });
+      return requestWithDefaults(options);
+    }
+    if (decorations.renamed) {
+      const [newScope, newMethodName] = decorations.renamed;
+      octokit.log.warn(
+        `octokit.${scope}.${methodName}() has been renamed to octokit.${newScope}.${newMethodName}()`
+      );
+    }
+    if (decorations.deprecated) {
+      octokit.log.warn(decorations.deprecated);
+    }
+    if (decorations.renamedParameters) {
+      const options2 = requestWithDefaults.endpoint.merge(...args);
+      for (const [name, alias] of Object.entries(
+        decorations.renamedParameters
+      )) {
+        if (name in options2) {
+          octokit.log.warn(
+            `"${name}" parameter is deprecated for "octokit.${scope}.${methodName}()". Use "${alias}" instead`
+          );
+          if (!(alias in options2)) {
+            options2[alias] = options2[name];
+          }
+          delete options2[name];
+        }
+      }
+      return requestWithDefaults(options2);
+    }
+    return requestWithDefaults(...args);
+  }
+  return Object.assign(withDecorations, requestWithDefaults);
+}
+
+//# sourceMappingURL=endpoints-to-methods.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+
+
+function restEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    rest: api
+  };
+}
+restEndpointMethods.VERSION = dist_src_version_VERSION;
+function legacyRestEndpointMethods(octokit) {
+  const api = endpointsToMethods(octokit);
+  return {
+    ...api,
+    rest: api
+  };
+}
+legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
+
+//# sourceMappingURL=index.js.map
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/normalize-paginated-list-response.js
+function normalizePaginatedListResponse(response) {
+  if (!response.data) {
+    return {
+      ...response,
+      data: []
+    };
+  }
+  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
+  if (!responseNeedsNormalization) return response;
+  const incompleteResults = response.data.incomplete_results;
+  const repositorySelection = response.data.repository_selection;
+  const totalCount = response.data.total_count;
+  const totalCommits = response.data.total_commits;
+  delete response.data.incomplete_results;
+  delete response.data.repository_selection;
+  delete response.data.total_count;
+  delete response.data.total_commits;
+  const namespaceKey = Object.keys(response.data)[0];
+  const data = response.data[namespaceKey];
+  response.data = data;
+  if (typeof incompleteResults !== "undefined") {
+    response.data.incomplete_results = incompleteResults;
+  }
+  if (typeof repositorySelection !== "undefined") {
+    response.data.repository_selection = repositorySelection;
+  }
+  response.data.total_count = totalCount;
+  response.data.total_commits = totalCommits;
+  return response;
+}
+
+// pkg/dist-src/iterator.js
+function iterator(octokit, route, parameters) {
+  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
+  const requestMethod = typeof route === "function" ? route : octokit.request;
+  const method = options.method;
+  const headers = options.headers;
+  let url = options.url;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (!url) return { done: true };
+        try {
+          const response = await requestMethod({ method, url, headers });
+          const normalizedResponse = normalizePaginatedListResponse(response);
+          url = ((normalizedResponse.headers.link || "").match(
+            /<([^<>]+)>;\s*rel="next"/
+          ) || [])[1];
+          if (!url && "total_commits" in normalizedResponse.data) {
+            const parsedUrl = new URL(normalizedResponse.url);
+            const params = parsedUrl.searchParams;
+            const page = parseInt(params.get("page") || "1", 10);
+            const per_page = parseInt(params.get("per_page") || "250", 10);
+            if (page * per_page < normalizedResponse.data.total_commits) {
+              params.set("page", String(page + 1));
+              url = parsedUrl.toString();
+            }
+          }
+          return { value: normalizedResponse };
+        } catch (error) {
+          if (error.status !== 409) throw error;
+          url = "";
+          return {
+            value: {
+              status: 200,
+              headers: {},
+              data: []
+            }
+          };
+        }
+      }
+    })
+  };
+}
+
+// pkg/dist-src/paginate.js
+function paginate(octokit, route, parameters, mapFn) {
+  if (typeof parameters === "function") {
+    mapFn = parameters;
+    parameters = void 0;
+  }
+  return gather(
+    octokit,
+    [],
+    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
+    mapFn
+  );
+}
+function gather(octokit, results, iterator2, mapFn) {
+  return iterator2.next().then((result) => {
+    if (result.done) {
+      return results;
+    }
+    let earlyExit = false;
+    function done() {
+      earlyExit = true;
+    }
+    results = results.concat(
+      mapFn ? mapFn(result.value, done) : result.value.data
+    );
+    if (earlyExit) {
+      return results;
+    }
+    return gather(octokit, results, iterator2, mapFn);
+  });
+}
+
+// pkg/dist-src/compose-paginate.js
+var composePaginateRest = Object.assign(paginate, {
+  iterator
+});
+
+// pkg/dist-src/generated/paginating-endpoints.js
+var paginatingEndpoints = (/* unused pure expression or super */ null && ([
+  "GET /advisories",
+  "GET /app/hook/deliveries",
+  "GET /app/installation-requests",
+  "GET /app/installations",
+  "GET /assignments/{assignment_id}/accepted_assignments",
+  "GET /classrooms",
+  "GET /classrooms/{classroom_id}/assignments",
+  "GET /enterprises/{enterprise}/code-security/configurations",
+  "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories",
+  "GET /enterprises/{enterprise}/dependabot/alerts",
+  "GET /enterprises/{enterprise}/teams",
+  "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships",
+  "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations",
+  "GET /events",
+  "GET /gists",
+  "GET /gists/public",
+  "GET /gists/starred",
+  "GET /gists/{gist_id}/comments",
+  "GET /gists/{gist_id}/commits",
+  "GET /gists/{gist_id}/forks",
+  "GET /installation/repositories",
+  "GET /issues",
+  "GET /licenses",
+  "GET /marketplace_listing/plans",
+  "GET /marketplace_listing/plans/{plan_id}/accounts",
+  "GET /marketplace_listing/stubbed/plans",
+  "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts",
+  "GET /networks/{owner}/{repo}/events",
+  "GET /notifications",
+  "GET /organizations",
+  "GET /organizations/{org}/dependabot/repository-access",
+  "GET /orgs/{org}/actions/cache/usage-by-repository",
+  "GET /orgs/{org}/actions/hosted-runners",
+  "GET /orgs/{org}/actions/permissions/repositories",
+  "GET /orgs/{org}/actions/permissions/self-hosted-runners/repositories",
+  "GET /orgs/{org}/actions/runner-groups",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories",
+  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
+  "GET /orgs/{org}/actions/runners",
+  "GET /orgs/{org}/actions/secrets",
+  "GET /orgs/{org}/actions/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/actions/variables",
+  "GET /orgs/{org}/actions/variables/{name}/repositories",
+  "GET /orgs/{org}/attestations/repositories",
+  "GET /orgs/{org}/attestations/{subject_digest}",
+  "GET /orgs/{org}/blocks",
+  "GET /orgs/{org}/campaigns",
+  "GET /orgs/{org}/code-scanning/alerts",
+  "GET /orgs/{org}/code-security/configurations",
+  "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories",
+  "GET /orgs/{org}/codespaces",
+  "GET /orgs/{org}/codespaces/secrets",
+  "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/copilot/billing/seats",
+  "GET /orgs/{org}/copilot/metrics",
+  "GET /orgs/{org}/dependabot/alerts",
+  "GET /orgs/{org}/dependabot/secrets",
+  "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories",
+  "GET /orgs/{org}/events",
+  "GET /orgs/{org}/failed_invitations",
+  "GET /orgs/{org}/hooks",
+  "GET /orgs/{org}/hooks/{hook_id}/deliveries",
+  "GET /orgs/{org}/insights/api/route-stats/{actor_type}/{actor_id}",
+  "GET /orgs/{org}/insights/api/subject-stats",
+  "GET /orgs/{org}/insights/api/user-stats/{user_id}",
+  "GET /orgs/{org}/installations",
+  "GET /orgs/{org}/invitations",
+  "GET /orgs/{org}/invitations/{invitation_id}/teams",
+  "GET /orgs/{org}/issues",
+  "GET /orgs/{org}/members",
+  "GET /orgs/{org}/members/{username}/codespaces",
+  "GET /orgs/{org}/migrations",
+  "GET /orgs/{org}/migrations/{migration_id}/repositories",
+  "GET /orgs/{org}/organization-roles/{role_id}/teams",
+  "GET /orgs/{org}/organization-roles/{role_id}/users",
+  "GET /orgs/{org}/outside_collaborators",
+  "GET /orgs/{org}/packages",
+  "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
+  "GET /orgs/{org}/personal-access-token-requests",
+  "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories",
+  "GET /orgs/{org}/personal-access-tokens",
+  "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories",
+  "GET /orgs/{org}/private-registries",
+  "GET /orgs/{org}/projects",
+  "GET /orgs/{org}/projectsV2",
+  "GET /orgs/{org}/projectsV2/{project_number}/fields",
+  "GET /orgs/{org}/projectsV2/{project_number}/items",
+  "GET /orgs/{org}/properties/values",
+  "GET /orgs/{org}/public_members",
+  "GET /orgs/{org}/repos",
+  "GET /orgs/{org}/rulesets",
+  "GET /orgs/{org}/rulesets/rule-suites",
+  "GET /orgs/{org}/rulesets/{ruleset_id}/history",
+  "GET /orgs/{org}/secret-scanning/alerts",
+  "GET /orgs/{org}/security-advisories",
+  "GET /orgs/{org}/settings/immutable-releases/repositories",
+  "GET /orgs/{org}/settings/network-configurations",
+  "GET /orgs/{org}/team/{team_slug}/copilot/metrics",
+  "GET /orgs/{org}/teams",
+  "GET /orgs/{org}/teams/{team_slug}/discussions",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions",
+  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions",
+  "GET /orgs/{org}/teams/{team_slug}/invitations",
+  "GET /orgs/{org}/teams/{team_slug}/members",
+  "GET /orgs/{org}/teams/{team_slug}/projects",
+  "GET /orgs/{org}/teams/{team_slug}/repos",
+  "GET /orgs/{org}/teams/{team_slug}/teams",
+  "GET /projects/{project_id}/collaborators",
+  "GET /repos/{owner}/{repo}/actions/artifacts",
+  "GET /repos/{owner}/{repo}/actions/caches",
+  "GET /repos/{owner}/{repo}/actions/organization-secrets",
+  "GET /repos/{owner}/{repo}/actions/organization-variables",
+  "GET /repos/{owner}/{repo}/actions/runners",
+  "GET /repos/{owner}/{repo}/actions/runs",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+  "GET /repos/{owner}/{repo}/actions/secrets",
+  "GET /repos/{owner}/{repo}/actions/variables",
+  "GET /repos/{owner}/{repo}/actions/workflows",
+  "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+  "GET /repos/{owner}/{repo}/activity",
+  "GET /repos/{owner}/{repo}/assignees",
+  "GET /repos/{owner}/{repo}/attestations/{subject_digest}",
+  "GET /repos/{owner}/{repo}/branches",
+  "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+  "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
+  "GET /repos/{owner}/{repo}/code-scanning/alerts",
+  "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
+  "GET /repos/{owner}/{repo}/code-scanning/analyses",
+  "GET /repos/{owner}/{repo}/codespaces",
+  "GET /repos/{owner}/{repo}/codespaces/devcontainers",
+  "GET /repos/{owner}/{repo}/codespaces/secrets",
+  "GET /repos/{owner}/{repo}/collaborators",
+  "GET /repos/{owner}/{repo}/comments",
+  "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/commits",
+  "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+  "GET /repos/{owner}/{repo}/commits/{ref}/check-suites",
+  "GET /repos/{owner}/{repo}/commits/{ref}/status",
+  "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
+  "GET /repos/{owner}/{repo}/compare/{basehead}",
+  "GET /repos/{owner}/{repo}/compare/{base}...{head}",
+  "GET /repos/{owner}/{repo}/contributors",
+  "GET /repos/{owner}/{repo}/dependabot/alerts",
+  "GET /repos/{owner}/{repo}/dependabot/secrets",
+  "GET /repos/{owner}/{repo}/deployments",
+  "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+  "GET /repos/{owner}/{repo}/environments",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets",
+  "GET /repos/{owner}/{repo}/environments/{environment_name}/variables",
+  "GET /repos/{owner}/{repo}/events",
+  "GET /repos/{owner}/{repo}/forks",
+  "GET /repos/{owner}/{repo}/hooks",
+  "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries",
+  "GET /repos/{owner}/{repo}/invitations",
+  "GET /repos/{owner}/{repo}/issues",
+  "GET /repos/{owner}/{repo}/issues/comments",
+  "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/issues/events",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/labels",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline",
+  "GET /repos/{owner}/{repo}/keys",
+  "GET /repos/{owner}/{repo}/labels",
+  "GET /repos/{owner}/{repo}/milestones",
+  "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels",
+  "GET /repos/{owner}/{repo}/notifications",
+  "GET /repos/{owner}/{repo}/pages/builds",
+  "GET /repos/{owner}/{repo}/projects",
+  "GET /repos/{owner}/{repo}/pulls",
+  "GET /repos/{owner}/{repo}/pulls/comments",
+  "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
+  "GET /repos/{owner}/{repo}/releases",
+  "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
+  "GET /repos/{owner}/{repo}/releases/{release_id}/reactions",
+  "GET /repos/{owner}/{repo}/rules/branches/{branch}",
+  "GET /repos/{owner}/{repo}/rulesets",
+  "GET /repos/{owner}/{repo}/rulesets/rule-suites",
+  "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history",
+  "GET /repos/{owner}/{repo}/secret-scanning/alerts",
+  "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations",
+  "GET /repos/{owner}/{repo}/security-advisories",
+  "GET /repos/{owner}/{repo}/stargazers",
+  "GET /repos/{owner}/{repo}/subscribers",
+  "GET /repos/{owner}/{repo}/tags",
+  "GET /repos/{owner}/{repo}/teams",
+  "GET /repos/{owner}/{repo}/topics",
+  "GET /repositories",
+  "GET /search/code",
+  "GET /search/commits",
+  "GET /search/issues",
+  "GET /search/labels",
+  "GET /search/repositories",
+  "GET /search/topics",
+  "GET /search/users",
+  "GET /teams/{team_id}/discussions",
+  "GET /teams/{team_id}/discussions/{discussion_number}/comments",
+  "GET /teams/{team_id}/discussions/{discussion_number}/comments/{comment_number}/reactions",
+  "GET /teams/{team_id}/discussions/{discussion_number}/reactions",
+  "GET /teams/{team_id}/invitations",
+  "GET /teams/{team_id}/members",
+  "GET /teams/{team_id}/projects",
+  "GET /teams/{team_id}/repos",
+  "GET /teams/{team_id}/teams",
+  "GET /user/blocks",
+  "GET /user/codespaces",
+  "GET /user/codespaces/secrets",
+  "GET /user/emails",
+  "GET /user/followers",
+  "GET /user/following",
+  "GET /user/gpg_keys",
+  "GET /user/installations",
+  "GET /user/installations/{installation_id}/repositories",
+  "GET /user/issues",
+  "GET /user/keys",
+  "GET /user/marketplace_purchases",
+  "GET /user/marketplace_purchases/stubbed",
+  "GET /user/memberships/orgs",
+  "GET /user/migrations",
+  "GET /user/migrations/{migration_id}/repositories",
+  "GET /user/orgs",
+  "GET /user/packages",
+  "GET /user/packages/{package_type}/{package_name}/versions",
+  "GET /user/public_emails",
+  "GET /user/repos",
+  "GET /user/repository_invitations",
+  "GET /user/social_accounts",
+  "GET /user/ssh_signing_keys",
+  "GET /user/starred",
+  "GET /user/subscriptions",
+  "GET /user/teams",
+  "GET /users",
+  "GET /users/{username}/attestations/{subject_digest}",
+  "GET /users/{username}/events",
+  "GET /users/{username}/events/orgs/{org}",
+  "GET /users/{username}/events/public",
+  "GET /users/{username}/followers",
+  "GET /users/{username}/following",
+  "GET /users/{username}/gists",
+  "GET /users/{username}/gpg_keys",
+  "GET /users/{username}/keys",
+  "GET /users/{username}/orgs",
+  "GET /users/{username}/packages",
+  "GET /users/{username}/projects",
+  "GET /users/{username}/projectsV2",
+  "GET /users/{username}/projectsV2/{project_number}/fields",
+  "GET /users/{username}/projectsV2/{project_number}/items",
+  "GET /users/{username}/received_events",
+  "GET /users/{username}/received_events/public",
+  "GET /users/{username}/repos",
+  "GET /users/{username}/social_accounts",
+  "GET /users/{username}/ssh_signing_keys",
+  "GET /users/{username}/starred",
+  "GET /users/{username}/subscriptions"
+]));
+
+// pkg/dist-src/paginating-endpoints.js
+function isPaginatingEndpoint(arg) {
+  if (typeof arg === "string") {
+    return paginatingEndpoints.includes(arg);
+  } else {
+    return false;
+  }
+}
+
+// pkg/dist-src/index.js
+function paginateRest(octokit) {
+  return {
+    paginate: Object.assign(paginate.bind(null, octokit), {
+      iterator: iterator.bind(null, octokit)
+    })
+  };
+}
+paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+
+
+// octokit + plugins
+
+
+
+const context = new Context();
+const baseUrl = getApiBaseUrl();
+const defaults = {
+    baseUrl,
+    request: {
+        agent: getProxyAgent(baseUrl),
+        fetch: getProxyFetch(baseUrl)
+    }
+};
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+
+/**
+ * Convience function to correctly format Octokit Options to pass into the constructor.
+ *
+ * @param     token    the repo PAT or GITHUB_TOKEN
+ * @param     options  other options to set
+ */
+function getOctokitOptions(token, options) {
+    const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
+    // Auth
+    const auth = getAuthString(token, opts);
+    if (auth) {
+        opts.auth = auth;
+    }
+    // Orchestration ID
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
+    if (userAgent) {
+        opts.userAgent = userAgent;
+    }
+    return opts;
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+
+
+const github_context = new Context();
+/**
+ * Returns a hydrated octokit ready to use for GitHub Actions
+ *
+ * @param     token    the repo PAT or GITHUB_TOKEN
+ * @param     options  other options to set
+ */
+function getOctokit(token, options, ...additionalPlugins) {
+    const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
+    return new GitHubWithPlugins(getOctokitOptions(token, options));
+}
+//# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/preflight/github-history.ts
+// `rollback-to: previous`'s third witness: this action's GitHub deployment records (read-only). Each record's payload
+// names the task definition it deployed; a record whose statuses include `failure` (the run ended rolled-back,
+// failed or timed-out) marks that revision as rolled back, whatever the ECS or CodeDeploy history says of it — a
+// release the action rolled back after its bake alarm completed in ECS first. Reading them is best effort: without a
+// token or outside GitHub Actions there is nothing to read, and an error only adds a note.
+
+const RECORDS = 30;
+const TIMEOUT_MS = 10_000;
+async function githubRolledBack(settings, cluster, service, env = process.env) {
+    const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+    if (!settings.deployment || !settings.token || !owner || !repo)
+        return { rolledBack: [] };
+    const octokit = getOctokit(settings.token, { ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), request: { signal: AbortSignal.timeout(TIMEOUT_MS) } });
+    const rolledBack = new Set();
+    try {
+        const { data } = await octokit.rest.repos.listDeployments({ owner, repo, environment: settings.environment, per_page: RECORDS });
+        for (const deployment of data) {
+            const payload = (typeof deployment.payload === 'string' ? safeJson(deployment.payload) : deployment.payload);
+            if (!payload?.taskDefinitionArn || payload.cluster !== cluster || payload.service !== service)
+                continue;
+            const statuses = await octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 10 });
+            if (statuses.data.some((s) => s.state === 'failure'))
+                rolledBack.add(payload.taskDefinitionArn);
+        }
+    }
+    catch (err) {
+        return { rolledBack: [...rolledBack], note: `the GitHub deployment records could not be read (${err.message}), so only the service's own history was used` };
+    }
+    return { rolledBack: [...rolledBack] };
+}
+function safeJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/preflight/rollback-target.ts
+// The registered revision a run deploys as it is (no RegisterTaskDefinition): `rollback-to` (`previous`, an ARN or
+// `family:revision`), `task-definition` naming a revision, or an explicit redeploy of the running one. Read-only.
+//
+// `previous` is the last task definition that completed successfully on this service before the one it runs now,
+// never one that was itself rolled back. It is read from the service's history:
+// - ECS controller: ListServiceDeployments → DescribeServiceDeployments → DescribeServiceRevisions.
+// - CODE_DEPLOY controller: ListDeployments (Succeeded) → GetDeployment. GetDeployment returns only the AppSpec's
+//   sha256, not its text, so the task definition is read from the description this action gives every deployment it
+//   creates (`ecs-safe-deploy: <service> → <family:revision>`); deployments made otherwise are skipped and said so.
+// - Where this action's GitHub deployment records exist: a revision whose record ended in `failure` (./github-history.ts).
+// A revision was rolled back when its deployment ended in a rollback (ECS: ROLLBACK_*), when its GitHub record ended
+// in failure, or when the next successful deployment went back to the revision it had replaced (a rollback by the
+// action, by CodeDeploy or by hand).
+
+
+
+
+
+const HISTORY_PAGES = 3;
+const CODEDEPLOY_LOOKS = 25;
+/**
+ * The revision a run deploys as it is, or undefined when it registers one (a file, or `image` put into the running
+ * revision). `image` with `task-definition` naming a revision is rendered into a new revision of it, so it is
+ * described here too (`asIs` false).
+ */
+async function resolveTarget(clients, inputs, service, engine) {
+    const running = service.taskDefinition ?? '';
+    const problems = [];
+    let ref;
+    let why = '';
+    let rollback;
+    if (inputs.rollbackTo === 'previous') {
+        let history;
+        try {
+            history = engine?.kind === 'codedeploy' ? await codeDeployHistory(clients, engine.application, engine.deploymentGroup, inputs.service) : await ecsHistory(clients, service);
+        }
+        catch (err) {
+            return {
+                asIs: true,
+                problems: [
+                    `\`rollback-to: previous\`: the service's deployment history could not be read: ${callProblem(engine?.kind === 'codedeploy' ? 'CodeDeploy ListDeployments/GetDeployment' : 'ECS ListServiceDeployments', err)}`,
+                ],
+            };
+        }
+        const records = await githubRolledBack(inputs.github, inputs.cluster, inputs.service);
+        for (const arn of records.rolledBack)
+            history.rolledBack.add(arn);
+        if (records.note)
+            history.notes.push(records.note);
+        const chosen = choosePrevious(history, running);
+        const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : '';
+        if (!chosen.found) {
+            return {
+                asIs: true,
+                problems: [
+                    `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${chosen.skipped.length > 0 ? `; skipped ${chosen.skipped.join(', ')}` : ''}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
+                ],
+            };
+        }
+        ref = chosen.found.taskDefinitionArn;
+        why =
+            `\`rollback-to: previous\` chose ${revisionOf(ref, '?')}: the last task definition that completed successfully on this service before ${revisionOf(running, '?')} ` +
+                `(deployment ${chosen.found.id}, completed ${chosen.found.at.toISOString()})` +
+                `${chosen.skipped.length > 0 ? `; skipped ${chosen.skipped.join(', ')}` : ''}${notes}.`;
+        rollback = { from: revisionOf(running, '?'), to: revisionOf(ref, '?'), deployedAt: chosen.found.at, ...(chosen.found.image ? { image: chosen.found.image } : {}) };
+    }
+    else if (inputs.rollbackTo !== undefined) {
+        ref = inputs.rollbackTo;
+        why = `\`rollback-to\` names ${ref}.`;
+        rollback = { from: revisionOf(running, '?'), to: revisionOf(ref, '?') };
+    }
+    else if (inputs.taskDefinitionRef !== undefined) {
+        ref = inputs.taskDefinitionRef;
+        why =
+            inputs.image !== undefined
+                ? `\`task-definition\` names ${ref}: a new revision of it is registered with \`image\` ${inputs.image}.`
+                : `\`task-definition\` names ${ref}: deployed as it is, no new revision registered.`;
+    }
+    else if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile) {
+        ref = running;
+        why = `\`force-new-deployment\` with no \`image\`: the running ${revisionOf(running, '?')} is deployed again as it is.`;
+    }
+    if (ref === undefined)
+        return { asIs: false, problems };
+    let described;
+    try {
+        described = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref, include: ['TAGS'] }));
+    }
+    catch (err) {
+        return { asIs: true, problems: [`Task definition \`${ref}\` (${inputSource(inputs)}): ${callProblem('ECS DescribeTaskDefinition', err)}`] };
+    }
+    const td = described.taskDefinition;
+    if (!td?.taskDefinitionArn)
+        return { asIs: true, problems: [`Task definition \`${ref}\` (${inputSource(inputs)}) was not found.`] };
+    const name = revisionOf(td.taskDefinitionArn, ref);
+    if (td.status !== undefined && td.status !== 'ACTIVE') {
+        problems.push(`Task definition ${name} (${inputSource(inputs)}) is ${td.status}: ECS refuses to update a service to a task definition that is not ACTIVE. ` +
+            `Register its contents again (aws ecs describe-task-definition --task-definition ${name} --query taskDefinition, then register-task-definition) and deploy that revision.`);
+    }
+    const isRunning = td.taskDefinitionArn === running;
+    if (isRunning && rollback) {
+        problems.push(`\`rollback-to\`: ${name} is the task definition service \`${inputs.service}\` already runs; there is nothing to roll back to. Name an older revision.`);
+    }
+    else if (isRunning && inputs.taskDefinitionRef !== undefined && inputs.image === undefined && !inputs.forceNewDeployment) {
+        problems.push(`Input \`task-definition\` is \`${ref}\`: service \`${inputs.service}\` already runs ${name}; set \`force-new-deployment: true\` to deploy it again.`);
+    }
+    if (rollback && !rollback.image)
+        rollback.image = rollback_target_imageOf(td);
+    const asIs = !(inputs.taskDefinitionRef !== undefined && inputs.image !== undefined);
+    return { target: { arn: td.taskDefinitionArn, taskDefinition: td, tags: described.tags ?? [], why, ...(rollback ? { rollback } : {}) }, asIs, problems };
+}
+function inputSource(inputs) {
+    return inputs.rollbackTo !== undefined ? 'rollback-to' : inputs.taskDefinitionRef !== undefined ? 'task-definition' : 'the running revision';
+}
+/** The first essential container's image. */
+function rollback_target_imageOf(td) {
+    const containers = td.containerDefinitions ?? [];
+    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
+}
+/** Newest first: the first completed revision that is not the running one and was never rolled back. */
+function choosePrevious(history, running) {
+    const completed = [...history.completed].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const rolledBack = new Set(history.rolledBack);
+    // A successful deployment that goes back to what the one before it replaced rolled that one back.
+    for (let i = 1; i < completed.length; i++) {
+        const before = completed[i - 1];
+        const replaced = before.from ?? (i >= 2 ? [completed[i - 2].taskDefinitionArn] : []);
+        if (completed[i].taskDefinitionArn !== before.taskDefinitionArn && replaced.includes(completed[i].taskDefinitionArn))
+            rolledBack.add(before.taskDefinitionArn);
+    }
+    // Every rolled-back revision is named, whether its deployment completed first (then rolled back by hand or by the
+    // action) or ended in ECS's own rollback.
+    const skipped = [...rolledBack].filter((arn) => arn !== running).map((arn) => `${revisionOf(arn, '?')} (rolled back)`);
+    const found = completed.reverse().find((c) => c.taskDefinitionArn !== running && !rolledBack.has(c.taskDefinitionArn));
+    return { ...(found ? { found } : {}), skipped };
+}
+const chunks = (list, size) => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+/** The ECS controller's service deployments and the revisions they deployed. */
+async function ecsHistory(clients, service) {
+    const arns = [];
+    let nextToken;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* ListServiceDeploymentsCommand */.jz8({ cluster: service.clusterArn, service: service.serviceArn ?? service.serviceName, maxResults: 100, nextToken }));
+        arns.push(...(out.serviceDeployments ?? []).map((d) => d.serviceDeploymentArn ?? '').filter((a) => a !== ''));
+        nextToken = out.nextToken;
+        if (!nextToken)
+            break;
+    }
+    const deployments = [];
+    for (const batch of chunks(arns, 20)) {
+        deployments.push(...((await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: batch }))).serviceDeployments ?? []));
+    }
+    const revisionArns = [
+        ...new Set(deployments.flatMap((d) => [d.targetServiceRevision?.arn, ...(d.sourceServiceRevisions ?? []).map((r) => r.arn)]).filter((a) => !!a)),
+    ];
+    const revisions = new Map();
+    for (const batch of chunks(revisionArns, 20)) {
+        for (const r of (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: batch }))).serviceRevisions ?? []) {
+            const image = r.containerImages?.find((c) => c.imageDigest);
+            revisions.set(r.serviceRevisionArn ?? '', {
+                taskDefinition: r.taskDefinition,
+                ...(image ? { image: image.image?.includes('@') ? image.image : `${image.image?.replace(/:[^:/]+$/, '')}@${image.imageDigest}` } : {}),
+            });
+        }
+    }
+    const history = { completed: [], rolledBack: new Set(), notes: [] };
+    for (const d of deployments) {
+        const target = revisions.get(d.targetServiceRevision?.arn ?? '');
+        if (!target?.taskDefinition)
+            continue;
+        if (d.status === 'SUCCESSFUL') {
+            const from = (d.sourceServiceRevisions ?? []).map((r) => revisions.get(r.arn ?? '')?.taskDefinition).filter((t) => !!t);
+            history.completed.push({
+                taskDefinitionArn: target.taskDefinition,
+                at: d.finishedAt ?? d.updatedAt ?? d.createdAt ?? new Date(0),
+                ...(target.image ? { image: target.image } : {}),
+                from,
+                id: revisionOf(d.serviceDeploymentArn, '?'),
+            });
+        }
+        else if (d.status?.startsWith('ROLLBACK_'))
+            history.rolledBack.add(target.taskDefinition);
+    }
+    return history;
+}
+/** `ecs-safe-deploy: web → web:5`, the description the CodeDeploy engine gives its deployments. */
+const OUR_DESCRIPTION = /^ecs-safe-deploy: (\S+) → ([A-Za-z0-9_-]+:\d+)$/;
+/** CodeDeploy's succeeded deployments of the group, with the task definition each deployed when it can be known. */
+async function codeDeployHistory(clients, application, deploymentGroup, service) {
+    const ids = [];
+    let nextToken;
+    for (let page = 0; page < HISTORY_PAGES && ids.length < CODEDEPLOY_LOOKS; page++) {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: application, deploymentGroupName: deploymentGroup, includeOnlyStatuses: ['Succeeded'], nextToken }));
+        ids.push(...(out.deployments ?? []));
+        nextToken = out.nextToken;
+        if (!nextToken)
+            break;
+    }
+    const history = { completed: [], rolledBack: new Set(), notes: [] };
+    let unreadable = 0;
+    const arnOf = new Map();
+    for (const id of ids.slice(0, CODEDEPLOY_LOOKS)) {
+        const info = (await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: id }))).deploymentInfo;
+        if (!info || info.status !== 'Succeeded')
+            continue;
+        // A rollback deployment goes back to a revision an earlier deployment completed; it may carry the description of
+        // the deployment it rolled back, which names the revision it did not deploy.
+        if (info.creator === 'codeDeployRollback' || info.rollbackInfo?.rollbackTriggeringDeploymentId)
+            continue;
+        const ours = OUR_DESCRIPTION.exec(info.description ?? '');
+        if (!ours || ours[1] !== service) {
+            unreadable++;
+            continue;
+        }
+        let arn = arnOf.get(ours[2]);
+        if (!arn) {
+            const td = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ours[2] }))).taskDefinition;
+            arn = td?.taskDefinitionArn ?? ours[2];
+            arnOf.set(ours[2], arn);
+        }
+        history.completed.push({ taskDefinitionArn: arn, at: info.completeTime ?? info.createTime ?? new Date(0), id });
+    }
+    if (unreadable > 0) {
+        history.notes.push(`${unreadable} succeeded CodeDeploy ${unreadable === 1 ? 'deployment was' : 'deployments were'} not made by this action and left out: GetDeployment returns only the AppSpec's sha256, not the task definition it names`);
+    }
+    return history;
+}
 
 ;// CONCATENATED MODULE: ./src/preflight/preflight.ts
 // Before anything changes: read-only calls that check the cluster, the service, the image, the task definition to
 // register and the alarms, and report every problem together, so one run tells the user everything to fix.
+
+
+
+
 
 
 
@@ -92490,9 +101657,14 @@ class PreflightError extends Error {
 }
 async function preflight(clients, inputs) {
     // Problems by subject, reported in this order whichever call answers first.
-    const found = { cluster: [], service: [], image: [], taskDefinition: [], alarms: [] };
+    const found = { cluster: [], service: [], build: [], image: [], taskDefinition: [], alarms: [] };
+    // Checked before any call: a typo in a path must not wait for (or follow) an ECR login and a docker build.
+    if (inputs.build)
+        found.build.push(...buildFileProblems(inputs.build));
+    const warnings = [];
     const region = await clients.ecs.config.region().catch(() => undefined);
     const inRegion = region ? ` in ${region}` : '';
+    const firing = [];
     const [clusterArn, alarms, file, image] = await Promise.all([
         checkCluster(),
         checkAlarms(),
@@ -92501,12 +101673,25 @@ async function preflight(clients, inputs) {
     ]);
     let engine;
     const service = clusterArn !== undefined ? await checkService() : undefined;
+    const resolved = service?.taskDefinition ? await resolveTarget(clients, inputs, service, engine) : undefined;
+    found.taskDefinition.push(...(resolved?.problems ?? []));
+    const existing = resolved?.target ? { ...resolved.target, asIs: resolved.asIs } : undefined;
     let base = file;
     let where = `task definition file \`${inputs.taskDefinitionFile}\``;
-    if (!inputs.taskDefinitionFile && service?.taskDefinition) {
+    if (existing) {
+        where = `task definition \`${existing.arn.split('/').pop()}\``;
+        base = fromDescribed(existing.taskDefinition, existing.tags);
+    }
+    else if (!inputs.taskDefinitionFile && service?.taskDefinition) {
         where = `the service's task definition \`${service.taskDefinition.split('/').pop()}\``;
         base = await describeTaskDefinition(service.taskDefinition);
     }
+    // The revision this deployment replaces, for "what changed" only: not reading it is no problem.
+    const previous = base && !inputs.taskDefinitionFile && !existing
+        ? base
+        : service?.taskDefinition
+            ? await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: service.taskDefinition })).then((o) => o.taskDefinition, () => undefined)
+            : undefined;
     let rendered;
     // Without a usable image there is still a container to choose: the reference as given stands in for it.
     const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image);
@@ -92520,6 +101705,14 @@ async function preflight(clients, inputs) {
             found.taskDefinition.push(...err.problems);
         }
     }
+    if (rendered) {
+        const tooBig = sizeProblem(rendered.taskDefinition, where);
+        if (tooBig)
+            found.taskDefinition.push(tooBig);
+        const logGroups = await checkLogGroups(clients, rendered.taskDefinition, region, where);
+        found.taskDefinition.push(...logGroups.problems);
+        warnings.push(...logGroups.warnings);
+    }
     let checkedEngine = engine?.kind === 'codedeploy' ? undefined : engine;
     if (engine?.kind === 'codedeploy' && service) {
         const checked = await checkCodeDeploy(clients, inputs, service, engine, rendered?.taskDefinition, inRegion);
@@ -92527,7 +101720,7 @@ async function preflight(clients, inputs) {
         if (checked.checked)
             checkedEngine = { ...engine, checked: checked.checked };
     }
-    const problems = [...found.cluster, ...found.service, ...found.image, ...found.taskDefinition, ...found.alarms];
+    const problems = [...found.cluster, ...found.service, ...found.build, ...found.image, ...found.taskDefinition, ...found.alarms];
     if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !checkedEngine) {
         // Every path that leaves one of these unset has recorded why.
         throw new PreflightError(problems);
@@ -92536,12 +101729,16 @@ async function preflight(clients, inputs) {
         clusterArn,
         service,
         currentTaskDefinitionArn: service.taskDefinition,
+        ...(previous ? { previousTaskDefinition: previous } : {}),
         taskDefinition: rendered.taskDefinition,
         containerName: rendered.containerName,
         ...(image ? { image: image.image } : {}),
         ...(image?.push ? { push: image.push } : {}),
         alarms,
+        alarmsFiring: firing,
+        warnings: [...(firing.length > 0 ? [alarmsFiringWarning(firing, checkedEngine)] : []), ...warnings],
         engine: checkedEngine,
+        ...(existing ? { existing } : {}),
         // CodeDeploy refuses a second deployment in the group itself; ECS deployments say nothing about it.
         ...(checkedEngine.kind === 'codedeploy' ? {} : inProgress(service)),
     };
@@ -92589,10 +101786,14 @@ async function preflight(clients, inputs) {
             found.service.push(chosen.problem);
         else
             engine = chosen.engine;
+        found.service.push(...codeDeployOnlyInputProblems(inputs.codeDeploy, service));
         if (engine?.kind === 'ecs-native')
             found.service.push(...checkNative(service, engine, inputs.bakeTimeMs));
         if (engine?.kind === 'rolling')
             found.service.push(...checkRolling(service));
+        if (engine?.kind === 'codedeploy' && inputs.desiredCount !== undefined) {
+            found.service.push(`Input \`desired-count\` is \`${inputs.desiredCount}\`: service \`${inputs.service}\` is deployed by CodeDeploy, and this action does not change its desired count; set it with aws ecs update-service --desired-count, or leave desired-count empty.`);
+        }
         if (!service.taskDefinition)
             found.service.push(`${name} has no task definition.`);
         return service;
@@ -92612,6 +101813,12 @@ async function preflight(clients, inputs) {
         }
     }
     async function loadFile(path) {
+        // Outside the workspace the file is not read at all.
+        const outside = taskDefinitionPathProblems(path);
+        if (outside.length > 0) {
+            found.taskDefinition.push(...outside);
+            return undefined;
+        }
         try {
             return await readTaskDefinitionFile(path);
         }
@@ -92709,8 +101916,20 @@ async function preflight(clients, inputs) {
             found.alarms.push(`Input \`alarms\`: ${missing.length === 1 ? 'alarm' : 'alarms'} ${missing.map((a) => `\`${a}\``).join(', ')} ` +
                 `${missing.length === 1 ? 'does' : 'do'} not exist in CloudWatch${inRegion} (names are case-sensitive).`);
         }
+        firing.push(...inputs.alarms.filter((a) => existing.get(a)?.state === 'ALARM'));
         return inputs.alarms;
     }
+}
+/**
+ * What an alarm already in ALARM means for this deployment. ECS ignores a deployment's alarm configuration when an
+ * alarm is in ALARM as the deployment starts; CodeDeploy stops a deployment whose alarm is in ALARM when it checks.
+ */
+function alarmsFiringWarning(firing, engine) {
+    const names = `${firing.length === 1 ? 'Alarm' : 'Alarms'} ${firing.join(', ')} ${firing.length === 1 ? 'is' : 'are'} in ALARM before the deployment starts`;
+    if (engine.kind === 'codedeploy') {
+        return `${names}: CodeDeploy stops a deployment whose alarm is in ALARM, so this one will be stopped and rolled back unless the alarm recovers first. To ship a fix during the incident, leave the firing alarm out of \`alarms\`.`;
+    }
+    return `${names}: ECS ignores the deployment's alarms for a deployment that starts while one is in ALARM, so only the circuit breaker guards this rollout. The bake counts such an alarm only if it recovers and then fires again.`;
 }
 /** The ECR client for a registry's region: the action's own, or a new one when the image's host names another. */
 async function ecrClientIn(clients, region) {
@@ -92726,31 +101945,86 @@ function inProgress(service) {
     return { inProgress: { deploymentId: current?.id ?? 'unknown', ...(current?.rolloutState ? { rolloutState: current.rolloutState } : {}) } };
 }
 
+;// CONCATENATED MODULE: ./src/preflight/rollback-line.ts
+function rollbackLine(rollback, outcome) {
+    const about = [
+        rollback.deployedAt ? `deployed ${rollback.deployedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}` : undefined,
+        rollback.image ? `image ${rollback.image}` : undefined,
+    ]
+        .filter(Boolean)
+        .join(', ');
+    const what = `${rollback.from} → ${rollback.to}${about ? ` (${about})` : ''}`;
+    return outcome === 'succeeded' ? `rolled back ${what}` : `rollback ${what} ${outcome}: the service was not rolled back as asked`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/annotations.ts
-// End-of-run annotations: an error that names the cause on failure, a notice on success, and the run's
-// warnings. GitHub shows at most 10 annotations of each type per step, so each type is capped here.
+// End-of-run annotations: one titled error that names the cause on failure (the step fails through the exit code,
+// not a second, untitled error), a notice on success, and the run's warnings. Problems found in a file (a task
+// definition, an AppSpec) are annotated on the file and line. GitHub shows at most 10 annotations of each type per
+// step, so each type is capped here.
+
+
 
 
 const ANNOTATIONS_PER_TYPE = 10;
-/** The log line most likely to say what went wrong: the last that looks like an error, else the last non-blank one. */
+/** Log lines in the error annotation: the error and the top of its stack. */
+const ANNOTATION_LOG_LINES = 4;
+/** The log line most likely to say what went wrong: the error line of the telling tail, else its last line. */
 function tellingLine(tail) {
-    const lines = tail.map((l) => l.trim()).filter(Boolean);
-    return [...lines].reverse().find((l) => /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l)) ?? lines.at(-1);
+    const lines = tellingTail(tail);
+    return lines.find((l) => !/^\s/.test(l) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l))?.trim() ?? lines.at(-1)?.trim();
 }
-/** The error text: the reason, then what the tasks said (stop reason, exit codes, a log line). */
+/** GitHub shows an annotation on a file by its path in the repository: an absolute path in the workspace, relative. */
+function inRepository(file) {
+    const workspace = process.env.GITHUB_WORKSPACE;
+    if (!workspace || !(0,external_node_path_.isAbsolute)(file))
+        return file;
+    const inside = (0,external_node_path_.relative)(workspace, file);
+    return inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside) ? file : inside;
+}
+/** Fails the step without another annotation: the titled error already says why. */
+function failStep() {
+    process.exitCode = 1;
+}
+/**
+ * One titled error per problem (at most 10), on the file and line where a file reader located it; then the step
+ * fails with no further annotation.
+ */
+function annotateProblems(title, problems) {
+    for (const problem of problems.slice(0, ANNOTATIONS_PER_TYPE)) {
+        const at = locationOf(problem);
+        core_error(problem, { title, ...(at ? { file: inRepository(at.file), ...(at.line ? { startLine: at.line } : {}), ...(at.column ? { startColumn: at.column } : {}) } : {}) });
+    }
+    failStep();
+}
+/** Words that carry meaning (4 letters or more), to tell a line that only repeats the ones before it. */
+const words = (text) => (text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}._:/-]{3,}/gu) ?? []).map((w) => w.replace(/[.:]+$/, ''));
+const repeats = (line, before) => {
+    const known = new Set(before.flatMap(words));
+    return words(line).every((w) => known.has(w));
+};
+/** The error text: the reason, then what the tasks said (stop reason, exit codes, a log line), then the alarms. */
 function failureMessage(decision, cause) {
     const lines = [decision.reason];
-    if (cause && cause.summary && !decision.reason.includes(cause.summary))
+    if (cause && cause.summary && !repeats(cause.summary, lines))
         lines.push(cause.summary);
-    const task = cause?.stoppedTasks.find((t) => !isScaledIn(t));
+    // A task belongs in the cause only when it failed: not when a rollback or scale-in removed it.
+    const task = cause?.stoppedTasks.find(isFailure);
     if (task) {
         lines.push(`Task ${task.taskId}: ${describeStop(task)}`);
-        const line = tellingLine(task.logTail);
-        if (line)
-            lines.push(`Log: ${line}`);
+        const telling = stopped_tellingTail(task.logTail);
+        const at = telling.findIndex((l) => !/^\s/.test(l) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l));
+        // The error and the frames of the application's own code (a runtime's internal frames say little).
+        const own = telling.filter((l, i) => i <= at || !/\(?node:internal\//.test(l));
+        const log = at >= 0 ? own.slice(at, at + ANNOTATION_LOG_LINES) : own.slice(-1);
+        if (log.length > 0)
+            lines.push(`Log: ${log.join('\n')}`);
     }
-    for (const alarm of cause?.alarms ?? [])
-        lines.push(`Alarm ${alarm.name} in ALARM${alarm.reason ? `: ${alarm.reason}` : ''}`);
+    for (const alarm of cause?.alarms ?? []) {
+        const line = `Alarm ${alarm.name} in ALARM${alarm.reason ? `: ${alarm.reason}` : ''}`;
+        if (!repeats(line, lines))
+            lines.push(line);
+    }
     return lines.join('\n');
 }
 function annotate(decision, facts, timeline, cause) {
@@ -92763,11 +102037,254 @@ function annotate(decision, facts, timeline, cause) {
         return;
     }
     core_error(failureMessage(decision, cause), { title: `ECS deployment ${decision.outcome}: ${where}` });
+    failStep();
+}
+
+;// CONCATENATED MODULE: ./src/report/github-deployment.ts
+// The GitHub deployment record (Deployments REST API): one deployment for the commit in `environment`, an
+// `in_progress` status once the deployment starts, its phase as the status description while it runs (at most once
+// every 10 s), and the final state. It never fails or delays the ECS deployment: every call is queued and sent in the
+// background, the first call GitHub refuses ends the record for the run with one warning, and `main.ts` waits for the
+// queue at the end for a bounded time only.
+
+
+
+/** GitHub's limit on a status description. */
+const DESCRIPTION_MAX = 140;
+/** Phase descriptions are sent at most this often. */
+const UPDATE_EVERY_MS = 10_000;
+const PERMISSION = '`permissions: deployments: write`';
+const clip = (text) => (text.length <= DESCRIPTION_MAX ? text : `${text.slice(0, DESCRIPTION_MAX - 1)}…`);
+/** The status description a timeline event moves the record to, if any. */
+function describePhase(event, engine) {
+    switch (event.type) {
+        case 'phase':
+            return { register: 'registering the task definition', deploy: 'deploying', watch: 'watching', bake: 'baking', rollback: 'rolling back' }[event.phase];
+        case 'deployment':
+            return `${engine === 'rolling' ? 'rolling' : 'new tasks'} ${event.counts.running}/${event.counts.desired}`;
+        case 'traffic-shifted':
+            return `${event.label} traffic ${event.to}%`;
+        case 'hook-waiting':
+            return `waiting for ${event.hook}`;
+        case 'rollback':
+            return 'rolling back';
+        default:
+            return undefined;
+    }
+}
+/** The final state of the record for an outcome. */
+function github_deployment_stateOf(outcome) {
+    switch (outcome) {
+        case 'succeeded':
+            return 'success';
+        case 'started':
+            return 'in_progress';
+        case 'rolled-back':
+        case 'failed':
+        case 'timed-out':
+            return 'failure';
+        case 'cancelled':
+            return 'error';
+    }
+}
+class GitHubDeploymentRecord {
+    settings;
+    env;
+    now;
+    octokit;
+    owner = '';
+    repo = '';
+    logUrl;
+    id;
+    abandoned = false;
+    finished = false;
+    queue = Promise.resolve();
+    abort = new AbortController();
+    lastSentAt = 0;
+    lastDescription;
+    pending;
+    timer;
+    engine = '';
+    constructor(settings, env = process.env, now = Date.now) {
+        this.settings = settings;
+        this.env = env;
+        this.now = now;
+    }
+    /** The deployment's id once GitHub created it. */
+    get deploymentId() {
+        return this.id;
+    }
+    /**
+     * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped (with a debug line)
+     * when turned off or outside GitHub Actions (no GITHUB_REPOSITORY, no token).
+     */
+    start(timeline, start) {
+        const env = this.env;
+        const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+        const sha = env.GITHUB_SHA;
+        if (!this.settings.deployment)
+            return core_debug('GitHub deployment record: off (github-deployment: false).');
+        if (!owner || !repo || !this.settings.token || !sha) {
+            return core_debug('GitHub deployment record: skipped (not in GitHub Actions: no GITHUB_REPOSITORY, GITHUB_SHA or token).');
+        }
+        this.owner = owner;
+        this.repo = repo;
+        this.engine = start.engine;
+        this.octokit = getOctokit(this.settings.token, { ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), request: { signal: this.abort.signal } });
+        if (env.GITHUB_RUN_ID) {
+            const server = env.GITHUB_SERVER_URL || 'https://github.com';
+            this.logUrl = `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT || '1'}`;
+        }
+        // A branch or tag by name, as GitHub shows it; anything else (a pull request's merge ref) by the commit.
+        const ref = env.GITHUB_REF_NAME && /^refs\/(heads|tags)\//.test(env.GITHUB_REF ?? '') ? env.GITHUB_REF_NAME : sha;
+        const environment = this.settings.environment;
+        this.enqueue('createDeployment', async (octokit) => {
+            const res = await octokit.rest.repos.createDeployment({
+                owner,
+                repo,
+                ref,
+                environment,
+                auto_merge: false,
+                required_contexts: [],
+                production_environment: /prod/i.test(environment),
+                transient_environment: false,
+                task: 'deploy',
+                description: `ecs-safe-deploy: ${start.cluster}/${start.service}`,
+                payload: {
+                    cluster: start.cluster,
+                    service: start.service,
+                    engine: start.engine,
+                    previousTaskDefinitionArn: start.previousTaskDefinitionArn ?? null,
+                    taskDefinitionArn: start.taskDefinitionArn ?? null,
+                    deploymentId: start.deploymentId ?? null,
+                    image: start.image ?? null,
+                },
+            });
+            if (!('id' in res.data)) {
+                this.abandoned = true;
+                warning(`GitHub did not create a deployment record (createDeployment answered ${res.status}: ${res.data.message ?? 'no deployment'}); the ECS deployment goes on without one.`);
+                return;
+            }
+            this.id = res.data.id;
+        });
+        this.status('in_progress', `${start.engine} deployment of ${start.cluster}/${start.service} started`);
+        timeline.subscribe((event) => this.follow(event));
+    }
+    /** The final status for the outcome (`wait: false` leaves the record in progress, saying so). */
+    finish(outcome, reason, taskDefinitionArn) {
+        if (!this.octokit || this.finished)
+            return;
+        this.stopUpdates();
+        const revision = taskDefinitionArn ? ` ${revisionOf(taskDefinitionArn, '?')}` : '';
+        const description = outcome === 'started' ? `started${revision}; not watched (wait: false), the final state is not reported` : `${outcome}${revision}: ${reason}`;
+        this.status(github_deployment_stateOf(outcome), description, true);
+    }
+    /** The run ended with an unexpected error: the record's final state is `error`. */
+    fail(message) {
+        if (!this.octokit || this.finished)
+            return;
+        this.stopUpdates();
+        this.status('error', `ecs-safe-deploy failed: ${message}`, true);
+    }
+    /** Waits at most `timeoutMs` for the queued calls; what is still in flight then is aborted. */
+    async settle(timeoutMs) {
+        this.stopUpdates();
+        let timer;
+        const late = new Promise((done) => (timer = setTimeout(() => done('late'), timeoutMs)));
+        const result = await Promise.race([this.queue.then(() => 'done'), late]);
+        clearTimeout(timer);
+        if (result === 'late' && !this.abandoned) {
+            this.abandoned = true;
+            this.abort.abort();
+            warning(`GitHub deployment record: GitHub did not answer within ${timeoutMs / 1000} s; the record may not show the final state.`);
+        }
+    }
+    follow(event) {
+        if (this.finished || this.abandoned)
+            return;
+        const description = describePhase(event, this.engine);
+        if (!description || description === (this.pending ?? this.lastDescription))
+            return;
+        const wait = this.lastSentAt + UPDATE_EVERY_MS - this.now();
+        if (wait <= 0) {
+            this.stopUpdates();
+            return this.status('in_progress', description);
+        }
+        this.pending = description;
+        this.timer ??= setTimeout(() => {
+            this.timer = undefined;
+            const next = this.pending;
+            this.pending = undefined;
+            if (next && !this.finished)
+                this.status('in_progress', next);
+        }, wait);
+        this.timer.unref?.();
+    }
+    stopUpdates() {
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.timer = undefined;
+        this.pending = undefined;
+    }
+    status(state, description, final = false) {
+        if (final)
+            this.finished = true;
+        this.lastSentAt = this.now();
+        this.lastDescription = description;
+        const { owner, repo, logUrl } = this;
+        const environmentUrl = this.settings.environmentUrl;
+        this.enqueue('createDeploymentStatus', async (octokit) => {
+            if (this.id === undefined)
+                return;
+            await octokit.rest.repos.createDeploymentStatus({
+                owner,
+                repo,
+                deployment_id: this.id,
+                state,
+                description: clip(description),
+                ...(logUrl ? { log_url: logUrl } : {}),
+                ...(environmentUrl ? { environment_url: environmentUrl } : {}),
+            });
+        });
+    }
+    enqueue(operation, call) {
+        const octokit = this.octokit;
+        if (!octokit)
+            return;
+        this.queue = this.queue.then(async () => {
+            if (this.abandoned)
+                return;
+            try {
+                await call(octokit);
+            }
+            catch (error) {
+                this.abandon(operation, error);
+            }
+        });
+    }
+    /** The first refused call ends the record for the run, with one warning. */
+    abandon(operation, error) {
+        if (this.abandoned)
+            return;
+        this.abandoned = true;
+        const status = error.status;
+        const limited = status === 429 || error.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(error.message ?? '');
+        const what = limited
+            ? 'GitHub rate-limited the token'
+            : status === 403 || status === 404
+                ? 'the token may not write deployments'
+                : status !== undefined && status >= 500
+                    ? 'GitHub had a server error'
+                    : 'the call failed';
+        warning(`GitHub deployment record abandoned for this run: ${operation} answered ${status ?? 'no answer'} (${error.message ?? 'unknown error'}): ${what}. ` +
+            `The ECS deployment goes on. To keep the record, give the job ${PERMISSION}, or set \`github-deployment: false\`.`, { title: 'ecs-safe-deploy: GitHub deployment record' });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/log.ts
 // Live log: one line per timeline event, prefixed with the time since the run started, so the job log reads as
 // the deployment's story. Stopped tasks print their reason and exit codes, and their log tail in a group.
+
 
 
 function elapsed(ms) {
@@ -92808,6 +102325,20 @@ function describeEvent(event) {
             return `outcome: ${event.outcome} — ${event.reason}`;
     }
 }
+/** Log lines shown per stopped task: the error, the top of its stack and where it was thrown. */
+const LOG_LINES = 12;
+/** What the new task definition changes, printed before the deployment starts; secret values never appear. */
+function logChanges(changes, against) {
+    if (changes.length === 0) {
+        info(`What changed against ${against}: nothing in the task definition`);
+        return;
+    }
+    info(`What changed against ${against}:`);
+    for (const change of changes.slice(0, 60))
+        info(`  ${describeChange(change)}`);
+    if (changes.length > 60)
+        info(`  … and ${changes.length - 60} more`);
+}
 /** Prints every event of `timeline` as it is emitted. `startedAt` defaults to the first event's time. */
 function attachLogReporter(timeline, startedAt) {
     let start = startedAt;
@@ -92819,10 +102350,11 @@ function attachLogReporter(timeline, startedAt) {
             return;
         for (const task of event.tasks) {
             info(`${prefix}   task ${task.taskId}: ${describeStop(task)}${task.stopCode ? ` [${task.stopCode}]` : ''}`);
-            if (task.logTail.length === 0)
+            const lines = stopped_tellingTail(task.logTail, LOG_LINES);
+            if (lines.length === 0)
                 continue;
-            startGroup(`${prefix}   last ${task.logTail.length} log lines of task ${task.taskId}${task.logLocation ? ` (${task.logLocation})` : ''}`);
-            for (const line of task.logTail)
+            startGroup(`${prefix}   log of task ${task.taskId}${task.logLocation ? ` (${task.logLocation})` : ''}`);
+            for (const line of lines)
                 info(`    ${line}`);
             endGroup();
         }
@@ -92839,10 +102371,210 @@ function setOutputs(facts, outcome) {
     setOutput('deployment-id', facts.deploymentId ?? '');
     setOutput('image', facts.image ?? '');
 }
+/** The environment's URL and the GitHub deployment record's id ('' when there is none). */
+function setRecordOutputs(environmentUrl, githubDeploymentId) {
+    setOutput('url', environmentUrl ?? '');
+    setOutput('github-deployment-id', githubDeploymentId === undefined ? '' : String(githubDeploymentId));
+}
+
+;// CONCATENATED MODULE: ./src/report/chart.ts
+
+/** Samples along the time axis: enough to show each step, few enough that the labels stay legible. */
+const SAMPLES = 24;
+/** A step function's value at each sample time: the last point at or before it. */
+function sample(points, times) {
+    return times.map((t) => {
+        let value = points[0]?.value ?? 0;
+        for (const p of points)
+            if (p.at <= t)
+                value = p.value;
+        return value;
+    });
+}
+const phaseMarks = (events, label) => {
+    // A rollback event says who rolled back; the rollback phase's own mark would repeat it.
+    const phases = events.some((e) => e.type === 'rollback') ? ['deploy', 'bake'] : ['deploy', 'bake', 'rollback'];
+    return events.flatMap((e) => {
+        if (e.type === 'phase' && phases.includes(e.phase))
+            return [`${label(e.at.getTime())} ${e.phase}`];
+        if (e.type === 'alarm' && e.state === 'ALARM')
+            return [`${label(e.at.getTime())} alarm ${e.name}`];
+        if (e.type === 'rollback')
+            return [`${label(e.at.getTime())} rollback by ${e.by === 'ecs' ? 'ECS' : 'the action'}`];
+        return [];
+    });
+};
+/** The chart of this rollout; undefined when there is nothing to draw (not watched, no observation). */
+function rolloutChart(facts, timeline, end) {
+    const events = timeline.events;
+    const start = events[0]?.at.getTime() ?? end;
+    const deployAt = events.find((e) => e.type === 'phase' && e.phase === 'deploy')?.at.getTime() ?? start;
+    if (end <= deployAt)
+        return undefined;
+    const times = Array.from({ length: SAMPLES }, (_, i) => deployAt + ((end - deployAt) * i) / (SAMPLES - 1));
+    // Labels that differ from one sample to the next: tenths of seconds on a short run, mm:ss on a longer one.
+    const step = (end - deployAt) / (SAMPLES - 1);
+    const label = (t) => (step < 1000 ? `${((t - start) / 1000).toFixed(1)}s` : elapsed(t - start));
+    const x = times.map(label);
+    const marks = phaseMarks(events, label);
+    const shifts = events.filter((e) => e.type === 'traffic-shifted' && e.label === 'production');
+    if (facts.kind !== 'rolling' || shifts.length > 0) {
+        if (shifts.length === 0)
+            return undefined;
+        const points = [{ at: deployAt, value: shifts[0].from }, ...shifts.map((s) => ({ at: s.at.getTime(), value: s.to }))];
+        // A rollback sends production back to the old revision, whether or not a look caught the weight going to 0.
+        const rollback = events.find((e) => e.type === 'rollback' || (e.type === 'phase' && e.phase === 'rollback'));
+        const rolledBack = timeline.outcome()?.outcome === 'rolled-back' || facts.actionRollback?.completed;
+        if (rollback && rolledBack && !shifts.some((s) => s.at >= rollback.at && s.to === 0))
+            points.push({ at: rollback.at.getTime(), value: 0 });
+        points.sort((a, b) => a.at - b.at);
+        for (const s of shifts)
+            marks.push(`${label(s.at.getTime())} ${s.to}%`);
+        return {
+            title: 'Production traffic on the new revision (%)',
+            yLabel: 'traffic %',
+            yMax: 100,
+            x,
+            series: [{ name: 'traffic on the new revision', kind: 'bar', values: sample(points, times) }],
+            marks: sortMarks(marks),
+        };
+    }
+    // Rolling: running tasks per deployment; ours is the new revision, every other deployment runs an older one.
+    const ours = facts.deploymentId;
+    const running = new Map();
+    const fresh = [];
+    const old = [];
+    // The service's size before: the old revision ran it alone. Until a deployment of the old revision is seen (ECS's
+    // rollback), its tasks are what ours has not replaced yet.
+    const before = facts.final?.counts.desired ?? 0;
+    for (const e of events) {
+        if (e.type !== 'deployment')
+            continue;
+        running.set(e.deploymentId, e.status === 'INACTIVE' ? 0 : e.counts.running);
+        const at = e.at.getTime();
+        const mine = ours ? (running.get(ours) ?? 0) : 0;
+        const others = [...running].filter(([id]) => id !== ours);
+        fresh.push({ at, value: mine });
+        old.push({ at, value: others.length > 0 ? others.reduce((sum, [, n]) => sum + n, 0) : Math.max(0, before - mine) });
+    }
+    if (fresh.length === 0)
+        return undefined;
+    fresh.unshift({ at: deployAt, value: 0 });
+    old.unshift({ at: deployAt, value: before });
+    const series = [
+        { name: 'tasks of the new revision', kind: 'bar', values: sample(fresh, times) },
+        { name: 'tasks of the old revision', kind: 'line', values: sample(old, times) },
+    ];
+    return {
+        title: 'Running tasks: new revision (bars), old revision (line)',
+        yLabel: 'tasks',
+        yMax: Math.max(1, ...series.flatMap((s) => s.values)),
+        x,
+        series,
+        marks: sortMarks(marks),
+    };
+}
+const sortMarks = (marks) => [...new Set(marks)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+/** The chart as a Mermaid block for GitHub Markdown (the job summary). */
+function mermaidChart(chart) {
+    const quote = (s) => `"${s.replace(/"/g, "'")}"`;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `  title ${quote(chart.title)}`,
+        `  x-axis "time since the run started" [${chart.x.map(quote).join(', ')}]`,
+        `  y-axis ${quote(chart.yLabel)} 0 --> ${chart.yMax}`,
+        ...chart.series.map((s) => `  ${s.kind} [${s.values.join(', ')}]`),
+        '```',
+    ].join('\n');
+}
+/** Parses the block `mermaidChart` wrote (for a terminal or a test); undefined when it is not one. */
+function parseMermaidChart(text) {
+    const title = /title "([^"]*)"/.exec(text)?.[1];
+    const x = /x-axis "[^"]*" \[([^\]]*)\]/.exec(text)?.[1];
+    const y = /y-axis "([^"]*)" 0 --> (\d+)/.exec(text);
+    if (title === undefined || x === undefined || !y)
+        return undefined;
+    const series = [...text.matchAll(/^\s*(bar|line) \[([^\]]*)\]/gm)].map((m, i) => ({
+        name: `series ${i + 1}`,
+        kind: m[1],
+        values: m[2].split(',').map((v) => Number(v.trim())),
+    }));
+    return { title, yLabel: y[1], yMax: Number(y[2]), x: [...x.matchAll(/"([^"]*)"/g)].map((m) => m[1]), series, marks: [] };
+}
+/** A text chart for a terminal: rows from the top, `█` for the bar series, `•` for the line. */
+function textChart(chart, rows = 8) {
+    const width = chart.x.length;
+    const out = [chart.title];
+    const bar = chart.series.find((s) => s.kind === 'bar');
+    const line = chart.series.find((s) => s.kind === 'line');
+    const level = (v) => Math.round((v / chart.yMax) * rows);
+    for (let r = rows; r >= 1; r--) {
+        const label = r === rows ? String(chart.yMax) : r === Math.ceil(rows / 2) ? String(Math.round(chart.yMax / 2)) : '';
+        let cells = '';
+        for (let i = 0; i < width; i++) {
+            const b = bar ? level(bar.values[i]) >= r : false;
+            const l = line ? level(line.values[i]) === r : false;
+            cells += l ? '••' : b ? '██' : '  ';
+        }
+        out.push(`${label.padStart(4)} │${cells}`);
+    }
+    out.push(`   0 └${Array.from({ length: width }, (_, i) => (line && level(line.values[i]) === 0 ? '••' : '──')).join('')}`);
+    const first = chart.x[0] ?? '';
+    const last = chart.x.at(-1) ?? '';
+    out.push(`      ${first}${' '.repeat(Math.max(1, width * 2 - first.length - last.length))}${last}`);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/console.ts
+/** `{ partition, region }` of an ARN (`arn:aws-cn:ecs:cn-north-1:…`). */
+function arnPlace(arn) {
+    const m = /^arn:(aws[a-z-]*):[^:]*:([a-z0-9-]+):/.exec(arn ?? '');
+    return m ? { partition: m[1], region: m[2] } : undefined;
+}
+/** The console's origin for a partition and region. */
+function consoleOrigin(partition, region) {
+    if (partition === 'aws-cn')
+        return `https://${region}.console.amazonaws.cn`;
+    if (partition === 'aws-us-gov')
+        return `https://${region}.console.amazonaws-us-gov.com`;
+    return `https://${region}.console.aws.amazon.com`;
+}
+/** The CloudWatch console's fragment encoding: URI-encoded, then `%` as `$25` (`/` becomes `$252F`). */
+const fragment = (text) => encodeURIComponent(text).replace(/%/g, '$25');
+function consoleLinks(facts, region) {
+    const serviceDeploymentArn = facts.kind === 'codedeploy' ? undefined : facts.serviceDeploymentArn;
+    const place = arnPlace(facts.taskDefinitionArn) ?? arnPlace(facts.previousTaskDefinitionArn) ?? arnPlace(serviceDeploymentArn);
+    const where = place ?? (region ? { partition: region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws', region } : undefined);
+    if (!where)
+        return undefined;
+    const origin = consoleOrigin(where.partition, where.region);
+    const q = `region=${where.region}`;
+    const service = `${origin}/ecs/v2/clusters/${encodeURIComponent(facts.cluster)}/services/${encodeURIComponent(facts.service)}`;
+    const codeDeployId = facts.kind === 'codedeploy' ? facts.codeDeploy?.deploymentId : undefined;
+    return {
+        service: `${service}/health?${q}`,
+        deployment: facts.deploymentId || serviceDeploymentArn ? `${service}/deployments?${q}` : undefined,
+        codeDeploy: codeDeployId ? `${origin}/codesuite/codedeploy/deployments/${encodeURIComponent(codeDeployId)}?${q}` : undefined,
+        alarm: (name) => `${origin}/cloudwatch/home?${q}#alarmsV2:alarm/${encodeURIComponent(name)}`,
+        logStream: (logLocation) => {
+            const [group, stream] = logLocation.split(' ');
+            if (!group || !stream)
+                return undefined;
+            return `${origin}/cloudwatch/home?${q}#logsV2:log-groups/log-group/${fragment(group)}/log-events/${fragment(stream)}`;
+        },
+        task: (taskId) => `${origin}/ecs/v2/clusters/${encodeURIComponent(facts.cluster)}/tasks/${encodeURIComponent(taskId)}/configuration?${q}`,
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
-// The job summary: outcome, what was deployed where, the phases with their times, and on failure the cause
-// (stopped tasks with reasons and exit codes, a log tail, service events). Kept far below GitHub's 1 MiB.
+// The job summary: outcome and links, what was deployed where, the rollout as a chart, what changed in the task
+// definition, the phases with their times, and on failure the cause (the alarm or the stopped tasks with reasons,
+// exit codes and the telling log lines, service events). HTML that GitHub's Markdown keeps, with no Markdown inside
+// it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
+
+
+
 
 
 
@@ -92856,23 +102588,50 @@ const MARK = {
     failed: '❌',
     'timed-out': '⏱️',
     started: '🚀',
+    cancelled: '🛑',
 };
-function summary_escape(text) {
+/** Text as HTML: escaped, cut to a line, with no Markdown left in it. */
+function escapeOnly(text) {
     const cut = text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
-    return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+/** Where a long word may break: after a separator, or every 24 letters of a hash. */
+const LONG_WORD = /[^\s<>]{28,}/g;
+function breakable(html) {
+    return html.replace(LONG_WORD, (word) => word.replace(/([/:@,=|]|\.(?=\D))(?!$)/g, '$1<wbr>').replace(/([A-Za-z0-9]{24})(?=[A-Za-z0-9])/g, '$1<wbr>'));
+}
+/** Full ARNs as their last part (`web:42`), digests as their first 12 hex digits: both overflow a table otherwise. */
+function shorten(text) {
+    return text
+        .replace(/\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:([^\s,;)]+)/g, (_, resource) => resource.slice(resource.lastIndexOf('/') + 1))
+        .replace(/\b(sha256:[0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…');
+}
+/** Text for a table cell or paragraph: shortened, escaped, `code` as <code>, long words breakable. */
+function summary_escape(text) {
+    return breakable(escapeOnly(shorten(text)).replace(/`([^`]+)`/g, '<code>$1</code>'));
+}
+const summary_link = (href, text) => (href ? `<a href="${escapeOnly(href)}">${text}</a>` : text);
 function phases(timeline, end) {
     const events = timeline.events.filter((e) => e.type === 'phase');
     const start = timeline.events[0]?.at.getTime() ?? end;
-    return events.map((e, i) => {
+    // `done` only marks the end: its time is the total, which the heading's line gives.
+    return events.flatMap((e, i) => {
+        if (e.type !== 'phase' || e.phase === 'done')
+            return [];
         const from = e.at.getTime();
         const to = events[i + 1]?.at.getTime() ?? end;
-        return [e.phase, elapsed(from - start), elapsed(to - from), summary_escape(e.type === 'phase' && e.detail ? e.detail : '—')];
+        return [[e.phase, elapsed(from - start), elapsed(to - from), summary_escape(e.detail ?? '—')]];
     });
 }
-function addCause(cause) {
+function addCause(cause, links) {
     summary.addHeading('Cause', 3).addRaw(`<p>${summary_escape(cause.summary)}</p>`, true);
-    const groups = groupStoppedTasks(cause.stoppedTasks);
+    if (cause.alarms.length > 0) {
+        summary
+            .addHeading('Alarms in ALARM', 4)
+            .addRaw(`<ul>${cause.alarms.map((a) => `<li>${summary_link(links?.alarm(a.name), `<code>${summary_escape(a.name)}</code>`)}${a.reason ? ` — ${summary_escape(a.reason)}` : ''}</li>`).join('')}</ul>`, true);
+    }
+    // Only tasks that failed: those a rollback removed on purpose (their task set deleted, scaled in) are counted.
+    const groups = groupStoppedTasks(cause.stoppedTasks.filter(isFailure));
     if (groups.length > 0) {
         summary.addHeading('Stopped tasks', 4).addTable([
             [
@@ -92890,24 +102649,45 @@ function addCause(cause) {
                     .filter((c) => c.exitCode !== undefined)
                     .map((c) => `${c.name}: ${c.exitCode}`)
                     .join(', ') || '—'),
-                summary_escape(g[0].taskId),
+                summary_link(links?.task(g[0].taskId), summary_escape(g[0].taskId)),
             ]),
         ]);
         for (const g of groups) {
             const task = g.find((t) => t.logTail.length > 0);
-            if (!task)
+            const lines = task ? stopped_tellingTail(task.logTail) : [];
+            if (!task || lines.length === 0)
                 continue;
+            const stream = task.logLocation ? summary_link(links?.logStream(task.logLocation), 'log stream') : undefined;
             summary
-                .addRaw(`<p>Last log lines of task ${summary_escape(task.taskId)} — ${summary_escape(describeStop(task))}${task.logLocation ? ` (<code>${summary_escape(task.logLocation)}</code>)` : ''}:</p>`, true)
-                .addCodeBlock(task.logTail.map(summary_escape).join('\n'), 'text');
+                .addRaw(`<p>Log of task ${summary_escape(task.taskId)} — ${summary_escape(describeStop(task))}${stream ? ` (${stream})` : ''}:</p>`, true)
+                .addCodeBlock(lines.map(escapeOnly).join('\n'), 'text');
         }
     }
-    if (cause.alarms.length > 0) {
-        summary.addHeading('Alarms in ALARM', 4).addList(cause.alarms.map((a) => summary_escape(`${a.name}${a.reason ? ` — ${a.reason}` : ''}`)));
+    if (cause.removedTasks) {
+        summary.addRaw(`<p>${cause.removedTasks} ${cause.removedTasks === 1 ? 'task was' : 'tasks were'} stopped on purpose by the deployment or its rollback (scaled in, task set deleted): not a cause.</p>`, true);
     }
     if (cause.serviceEvents.length > 0) {
-        summary.addHeading('Service events (newest first)', 4).addCodeBlock(cause.serviceEvents.slice(0, 20).map(summary_escape).join('\n'), 'text');
+        summary.addDetails('Service events (newest first)', `<pre>${cause.serviceEvents.slice(0, 20).map(escapeOnly).join('\n')}</pre>`);
     }
+}
+/** The task definition's changes against the revision it replaces, one row each; secret values never appear. */
+function addChanges(changes) {
+    summary.addHeading('What changed', 3);
+    if (changes.length === 0) {
+        summary.addRaw('<p>The task definition is the same as the revision it replaces.</p>', true);
+        return;
+    }
+    summary.addTable([
+        [
+            { data: 'Where', header: true },
+            { data: 'What', header: true },
+            { data: 'Change', header: true },
+        ],
+        ...changes.slice(0, 60).map((c) => {
+            const change = describeChange(c);
+            return [summary_escape(c.scope === 'task' ? 'task' : c.scope), summary_escape(c.field), summary_escape(change.slice(change.indexOf(`${c.field}: `) + c.field.length + 2))];
+        }),
+    ]);
 }
 /** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
 function codeDeployRows(facts) {
@@ -92950,22 +102730,43 @@ function nativeRows(facts) {
     return rows;
 }
 /** Builds the summary into core.summary's buffer (not written). */
-function buildSummary({ facts, decision, timeline, cause }) {
+function buildSummary({ facts, decision, timeline, cause, changes, region }) {
+    const start = timeline.events[0]?.at.getTime();
     const end = facts.finishedAt?.getTime() ?? timeline.events.at(-1)?.at.getTime() ?? Date.now();
-    summary
-        .addHeading(`${MARK[decision.outcome]} ECS deployment ${decision.outcome}: ${summary_escape(facts.service)}`, 2)
-        .addRaw(`<p>${summary_escape(decision.reason)}</p>`, true)
-        .addTable([
+    const links = consoleLinks(facts, region);
+    const took = start !== undefined ? ` Took ${elapsed(end - start)}.` : '';
+    const to = [
+        links?.service && summary_link(links.service, 'Service in the ECS console'),
+        links?.deployment && summary_link(links.deployment, 'its deployments'),
+        links?.codeDeploy && summary_link(links.codeDeploy, 'CodeDeploy deployment'),
+        ...facts.alarms.slice(0, 5).map((name) => summary_link(links?.alarm(name), `alarm ${summary_escape(name)}`)),
+    ].filter(Boolean);
+    summary.addHeading(`${MARK[decision.outcome]} ECS deployment ${decision.outcome}: ${summary_escape(facts.service)}`, 2).addRaw(`<p>${summary_escape(decision.reason)}${took}</p>`, true);
+    if (to.length > 0)
+        summary.addRaw(`<p>${to.join(' · ')}</p>`, true);
+    summary.addTable([
         [{ data: 'Cluster', header: true }, summary_escape(facts.cluster)],
         [{ data: 'Service', header: true }, summary_escape(facts.service)],
         [{ data: 'Task definition', header: true }, `${summary_escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${summary_escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
-        [{ data: 'Image', header: true }, summary_escape(facts.image ?? '—')],
+        // Shortened to fit; the whole reference (the digest to copy) is the cell's title.
+        [{ data: 'Image', header: true }, facts.image ? `<span title="${escapeOnly(facts.image)}">${summary_escape(facts.image)}</span>` : '—'],
         [{ data: 'Deployment', header: true }, summary_escape(facts.deploymentId ?? '—')],
         ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, summary_escape(facts.actionRollback.deploymentId)]] : []),
         ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, summary_escape(facts.ecsRollback.deploymentId)]] : []),
         ...codeDeployRows(facts),
         ...nativeRows(facts),
     ]);
+    if (cause)
+        addCause(cause, links);
+    const chart = rolloutChart(facts, timeline, end);
+    if (chart) {
+        // A blank line on each side: GitHub reads Markdown (the Mermaid fence) only outside an HTML block.
+        summary.addHeading('Rollout', 3).addRaw(`\n${mermaidChart(chart)}\n`, true);
+        if (chart.marks.length > 0)
+            summary.addRaw(`<p><sub>${chart.marks.map(summary_escape).join(' · ')}</sub></p>`, true);
+    }
+    if (changes)
+        addChanges(changes);
     const rows = phases(timeline, end);
     if (rows.length > 0) {
         summary.addHeading('Timeline', 3).addTable([
@@ -92978,11 +102779,17 @@ function buildSummary({ facts, decision, timeline, cause }) {
             ...rows,
         ]);
     }
-    if (cause)
-        addCause(cause);
     const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))];
     if (warnings.length > 0)
         summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(summary_escape));
+}
+/** The summary as GitHub gets it (for tests and the demo); leaves core.summary's buffer empty. */
+function renderSummary(input) {
+    core.summary.emptyBuffer();
+    buildSummary(input);
+    const text = core.summary.stringify();
+    core.summary.emptyBuffer();
+    return text;
 }
 /** Writes the summary; if it somehow grew too large, writes the head of it and says so. */
 async function writeSummary(input) {
@@ -92996,11 +102803,22 @@ async function writeSummary(input) {
 }
 /** The summary of a run stopped before anything changed (bad inputs, failed preflight): every problem, listed. */
 async function writeProblemsSummary(cluster, service, title, problems) {
+    buildProblemsSummary(cluster, service, title, problems);
+    await summary.write();
+}
+/** The problems summary as GitHub gets it (for tests); leaves core.summary's buffer empty. */
+function renderProblemsSummary(cluster, service, title, problems) {
+    core.summary.emptyBuffer();
+    buildProblemsSummary(cluster, service, title, problems);
+    const text = core.summary.stringify();
+    core.summary.emptyBuffer();
+    return text;
+}
+function buildProblemsSummary(cluster, service, title, problems) {
     summary
         .addHeading(`${MARK.failed} ECS deploy ${summary_escape(`${cluster}/${service}`)}: ${summary_escape(title)}`, 2)
         .addRaw('<p>Nothing was changed in AWS.</p>', true)
         .addList(problems.map(summary_escape));
-    await summary.write();
 }
 
 ;// CONCATENATED MODULE: ./src/watch/diagnose.ts
@@ -93083,12 +102901,15 @@ async function diagnose(clients, facts, timeline) {
             note(`list the stopped tasks of ${'deploymentId' in of ? of.deploymentId : of.taskDefinitionArn}`, error);
         }
     }
-    const groups = groupStoppedTasks(tasks);
+    // Only tasks that failed explain a failure: those a deployment or its rollback removed on purpose (scaled in, their
+    // task set deleted) would blame a healthy revision, so they are counted, not shown.
+    const groups = groupStoppedTasks(tasks.filter(isFailure));
+    const removedTasks = tasks.length - groups.flat().length;
     const stoppedTasks = [];
     for (const group of groups) {
         const [first, ...rest] = group;
         let lead = first;
-        if (lead.logTail.length === 0 && !isScaledIn(lead)) {
+        if (lead.logTail.length === 0) {
             try {
                 lead = await addLogTail(clients, call, lead, taskDefinition);
             }
@@ -93132,11 +102953,12 @@ async function diagnose(clients, facts, timeline) {
             note('read the alarms', error);
         }
     }
-    const failing = groups.find((g) => !isScaledIn(g[0]));
+    const failing = groups[0];
     const tasksPart = failing ? ` — ${failing.length} task${failing.length === 1 ? '' : 's'} stopped: ${describeStop(failing[0])}` : '';
     return {
         summary: `${headline(facts).replace(/\.$/, '')}${tasksPart}`,
         stoppedTasks: stoppedTasks.slice(0, MAX_TASKS),
+        ...(removedTasks > 0 ? { removedTasks } : {}),
         serviceEvents,
         alarms: [...alarms].map(([name, reason]) => (reason ? { name, reason } : { name })),
     };
@@ -93216,6 +103038,11 @@ async function waitForIdle(clients, cluster, service, deadline, timeline, poller
 
 
 
+
+
+
+
+
 async function run() {
     const startedAt = Date.now();
     const timeline = new Timeline();
@@ -93232,14 +103059,35 @@ async function run() {
     // Preflight is bounded like the deployment: it cannot outlast `timeout` plus the hard stop's margin.
     const deadline = new Deadline();
     deadline.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS);
+    // The GitHub deployment record is sent in the background; the run waits for it at the end, for a bounded time.
+    const record = new GitHubDeploymentRecord(inputs.github);
+    const flight = {};
+    exitOnCancel({
+        inputs,
+        timeline,
+        facts: () => flight.facts,
+        previousTaskDefinitionArn: () => flight.previousTaskDefinitionArn,
+        beforeExit: async (state, reason) => {
+            record.finish('cancelled', reason, state.taskDefinitionArn);
+            await record.settle(RECORD_SETTLE_MS);
+        },
+    });
     try {
-        await deploy(inputs, timeline, deadline, startedAt);
+        await deploy(inputs, timeline, deadline, startedAt, record, flight);
+    }
+    catch (error) {
+        record.fail(error instanceof Error ? error.message : String(error));
+        throw error;
     }
     finally {
         deadline.clear();
+        await record.settle(RECORD_SETTLE_MS);
+        setRecordOutputs(inputs.github.environmentUrl, record.deploymentId);
     }
 }
-async function deploy(inputs, timeline, hardStop, startedAt) {
+/** How long the end of a run waits for GitHub to take the deployment record's last calls. */
+const RECORD_SETTLE_MS = 10_000;
+async function deploy(inputs, timeline, hardStop, startedAt, record, flight) {
     const clients = createClients({ deadline: hardStop });
     timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${inputs.service}` });
     let checked;
@@ -93251,6 +103099,9 @@ async function deploy(inputs, timeline, hardStop, startedAt) {
             throw error;
         return stopBeforeChange(inputs.cluster, inputs.service, 'preflight failed', error.problems);
     }
+    flight.previousTaskDefinitionArn = checked.currentTaskDefinitionArn;
+    for (const message of checked.warnings)
+        timeline.emit({ type: 'warning', at: new Date(), message });
     let image = checked.image;
     let taskDefinition = checked.taskDefinition;
     if (inputs.build && checked.push && image) {
@@ -93275,8 +103126,14 @@ async function deploy(inputs, timeline, hardStop, startedAt) {
         type: 'phase',
         at: new Date(),
         phase: 'render',
-        detail: `${revisionOf(checked.currentTaskDefinitionArn, '?')}: container ${checked.containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`,
+        detail: checked.existing?.asIs
+            ? checked.existing.why
+            : `${checked.existing ? `${checked.existing.why} ` : ''}${renderLine({ file: inputs.taskDefinitionFile, currentTaskDefinitionArn: checked.existing?.arn ?? checked.currentTaskDefinitionArn }, checked.containerName, image)}`,
     });
+    // What changes, before anything does (secret values never shown).
+    const changes = checked.previousTaskDefinition ? diffTaskDefinitions(checked.previousTaskDefinition, taskDefinition) : undefined;
+    if (changes)
+        logChanges(changes, revisionOf(checked.currentTaskDefinitionArn, 'the current revision'));
     if (checked.inProgress) {
         try {
             await waitForIdle(clients, inputs.cluster, inputs.service, deadline, timeline, poller);
@@ -93290,8 +103147,13 @@ async function deploy(inputs, timeline, hardStop, startedAt) {
         cluster: inputs.cluster,
         service: inputs.service,
         taskDefinition,
+        ...(checked.existing?.asIs ? { existingTaskDefinition: checked.existing.taskDefinition } : {}),
+        ...(inputs.desiredCount !== undefined ? { desiredCount: inputs.desiredCount } : {}),
+        ...(inputs.forceNewDeployment ? { forceNewDeployment: true } : {}),
         previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
         alarms: checked.alarms,
+        alarmsFiringAtStart: checked.alarmsFiring,
+        maxTaskFailures: inputs.maxTaskFailures,
         rollback: inputs.rollback,
         bakeTimeMs: inputs.bakeTimeMs,
         deadline,
@@ -93300,26 +103162,81 @@ async function deploy(inputs, timeline, hardStop, startedAt) {
         currentDeploymentConfiguration: checked.service.deploymentConfiguration,
         image,
     };
-    const facts = await runEngine(clients, checked.engine, plan, inputs, timeline, poller);
+    // The record starts once the deployment does, so its payload names it (what a later rollback needs).
+    let recordStarted = false;
+    const startRecord = () => {
+        const live = flight.facts;
+        if (recordStarted || !live?.deploymentId)
+            return;
+        recordStarted = true;
+        record.start(timeline, {
+            cluster: inputs.cluster,
+            service: inputs.service,
+            engine: checked.engine.kind,
+            previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
+            image: live.image,
+            taskDefinitionArn: live.taskDefinitionArn,
+            deploymentId: live.deploymentId,
+        });
+    };
+    timeline.subscribe(startRecord);
+    const facts = await runEngine(clients, checked.engine, plan, inputs, timeline, { poller, onFacts: (live) => (flight.facts = live) });
+    startRecord();
     const decision = decideOutcome(facts);
     const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline);
     timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` });
     timeline.emit({ type: 'outcome', at: new Date(), ...decision, cause });
+    record.finish(decision.outcome, decision.reason, facts.taskDefinitionArn);
     setOutputs(facts, decision.outcome);
     annotate(decision, facts, timeline, cause);
-    await writeSummary({ facts, decision, timeline, cause });
-    if (decision.outcome !== 'succeeded' && decision.outcome !== 'started')
-        setFailed(decision.reason);
+    // annotate() wrote the one titled error of a failed run and set the exit code: no second, untitled error.
+    await writeSummary({ facts, decision, timeline, cause, changes });
+    await afterDeploy(clients, inputs, checked, facts, decision.outcome);
+}
+/** What a run says and does after the summary: the rollback in one line, then `keep-revisions`. */
+async function afterDeploy(clients, inputs, checked, facts, outcome) {
+    const lines = [];
+    const rollback = checked.existing?.rollback;
+    if (rollback) {
+        const line = rollbackLine(rollback, outcome);
+        if (outcome === 'succeeded')
+            notice(line, { title: 'ecs-safe-deploy: rollback' });
+        else
+            info(line);
+        lines.push(line);
+    }
+    if (inputs.keepRevisions !== undefined && outcome === 'succeeded' && facts.taskDefinitionArn) {
+        const protect = [checked.currentTaskDefinitionArn, checked.existing?.arn].filter((arn) => !!arn);
+        const pruned = await pruneRevisions(clients, facts.taskDefinitionArn, inputs.keepRevisions, protect);
+        const line = prunedLine(pruned, inputs.keepRevisions);
+        info(line);
+        lines.push(line);
+        for (const problem of pruned.problems) {
+            warning(`${problem} (the deployment itself succeeded)`, { title: 'ecs-safe-deploy: keep-revisions' });
+            lines.push(problem);
+        }
+    }
+    else if (inputs.keepRevisions !== undefined) {
+        const line = `keep-revisions ${inputs.keepRevisions}: nothing deregistered, as the deployment did not succeed (outcome ${outcome}).`;
+        info(line);
+        lines.push(line);
+    }
+    if (lines.length === 0)
+        return;
+    await summary
+        .addRaw(lines.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`).join('\n'), true)
+        .write()
+        .catch(() => undefined);
 }
 /** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
-function runEngine(clients, engine, plan, inputs, timeline, poller) {
+function runEngine(clients, engine, plan, inputs, timeline, options) {
     switch (engine.kind) {
         case 'rolling':
-            return runRolling(clients, plan, timeline, { poller });
+            return runRolling(clients, plan, timeline, options);
         case 'ecs-native':
-            return runNative(clients, { ...plan, engine }, timeline, { poller });
+            return runNative(clients, { ...plan, engine }, timeline, options);
         case 'codedeploy':
-            return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, { poller });
+            return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options);
     }
 }
 /**
@@ -93354,21 +103271,150 @@ async function stopAfterFailedBuild(cluster, service, error) {
     core_error(error.message, { title: `ecs-safe-deploy: ${title}` });
     setOutput('outcome', 'failed');
     await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)]);
-    setFailed(`Image build or push failed; nothing in ECS was changed: ${headline}`);
+    failStep();
 }
 /** Bad inputs, a failed preflight, or a deployment in progress that never ended: report every problem; nothing in
  * AWS was changed. */
 async function stopBeforeChange(cluster, service, title, problems, outcome = 'failed') {
-    for (const problem of problems.slice(0, 10))
-        core_error(problem, { title: `ecs-safe-deploy: ${title}` });
+    // One titled error per problem, on the file (and line) when it is in one; the step fails with no further error.
+    annotateProblems(`ecs-safe-deploy: ${title}`, problems);
     setOutput('outcome', outcome);
     await writeProblemsSummary(cluster || '?', service || '?', title, problems);
-    setFailed(`${title[0].toUpperCase()}${title.slice(1)}; nothing was changed:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/cancel.ts
+// After a cancelled run (the post step): one look at our CodeDeploy deployment, and on request the rollback.
+
+
+async function afterCancelCodeDeploy(clients, state, rollBack) {
+    if (!state.deploymentId)
+        return { where: 'not started', finished: true };
+    const { deploymentInfo: info } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: state.deploymentId }));
+    const where = info?.status ?? 'not found';
+    const ended = TERMINAL.has(info?.status ?? '');
+    if (!rollBack || ended)
+        return { where, finished: ended };
+    await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: state.deploymentId, autoRollbackEnabled: true }));
+    return { where, finished: false, rolledBack: 'StopDeployment with automatic rollback' };
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/cancel.ts
+// After a cancelled run (the post step): one look at our ECS-native service deployment, and on request the rollback.
+
+const RUNNING = new Set(['PENDING', 'IN_PROGRESS']);
+async function afterCancelNative(clients, state, rollBack) {
+    const arn = state.serviceDeploymentArn;
+    if (!arn)
+        return { where: 'not started', finished: true };
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }));
+    const sd = out.serviceDeployments?.[0];
+    const where = `${sd?.status ?? 'not found'}${sd?.lifecycleStage ? ` at ${sd.lifecycleStage}` : ''}`;
+    const running = RUNNING.has(sd?.status ?? '');
+    if (!rollBack || !running)
+        return { where, finished: !running };
+    await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+    return { where, finished: false, rolledBack: 'StopServiceDeployment(ROLLBACK)' };
+}
+
+;// CONCATENATED MODULE: ./src/engines/rolling/cancel.ts
+// After a cancelled run (the post step): one look at our rolling deployment, and on request the rollback.
+
+
+
+
+async function afterCancelRolling(clients, state, rollBack) {
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: state.cluster, services: [state.service] }));
+    const service = out.services?.[0];
+    const deployments = (service?.deployments ?? []).map(observe);
+    const ours = deployments.find((d) => d.id === state.deploymentId);
+    const c = ours?.counts;
+    const where = ours ? `${ours.rolloutState ?? ours.status}, running ${c?.running}/${c?.desired}` : 'no longer on the service';
+    const settled = !ours || ours.status !== 'PRIMARY' || ours.rolloutState === 'FAILED';
+    if (!rollBack || settled)
+        return { where, finished: settled || ours?.rolloutState === 'COMPLETED' };
+    const updated = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({
+        cluster: state.cluster,
+        service: state.service,
+        taskDefinition: state.previousTaskDefinitionArn,
+        ...(service?.deploymentConfiguration ? { deploymentConfiguration: rollbackConfiguration(service.deploymentConfiguration) } : {}),
+    }));
+    const back = (updated.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.taskDefinition === state.previousTaskDefinitionArn);
+    return { where, finished: false, rolledBack: `UpdateService to ${revisionOf(state.previousTaskDefinitionArn, '?')} (deployment ${back?.id ?? '?'})` };
+}
+
+;// CONCATENATED MODULE: ./src/post.ts
+// The post step after a cancelled run: the main step saved what was in flight (state-helper.ts); here the deployment
+// is looked at once, rolled back when `on-cancel: rollback` asks for it and its bake had not finished, and the
+// annotation and job summary say what happened.
+
+
+
+
+
+
+
+/** The post step's look is one or two calls: it never holds the job up for long. */
+const POST_LOOK_MS = 20_000;
+/** Phases after which the deployment had nothing left to verify. */
+const SETTLED_PHASES = new Set(['rollback', 'done']);
+function look(clients, state, rollBack) {
+    switch (state.engine) {
+        case 'rolling':
+            return afterCancelRolling(clients, state, rollBack);
+        case 'ecs-native':
+            return afterCancelNative(clients, state, rollBack);
+        case 'codedeploy':
+            return afterCancelCodeDeploy(clients, state, rollBack);
+    }
+}
+/** The sentence the annotation and summary carry. */
+function cancelReport(state, seen, problem) {
+    const when = `The job was cancelled at ${state.cancelledAt} during the ${state.phase} phase`;
+    if (!state.deploymentId)
+        return `${when}, before a deployment started: nothing in ECS was changed by this run.`;
+    const guard = state.engine === 'codedeploy' ? 'CodeDeploy and its alarms' : "ECS's circuit breaker and the deployment alarms";
+    const deployment = `deployment ${state.deploymentId}`;
+    if (problem)
+        return `${when}; ${deployment} could not be looked at (${problem}): it is left to ${guard}.`;
+    if (!seen)
+        return `${when}; ${deployment} is left to ${guard}.`;
+    if (seen.rolledBack)
+        return `${when}; ${deployment} (${seen.where}) was rolled back because on-cancel is rollback: ${seen.rolledBack}.`;
+    if (seen.finished)
+        return `${when}; ${deployment} has since ended: ${seen.where}.`;
+    return `${when}; ${deployment} is still ${seen.where}, left to ${guard} (on-cancel: ${state.onCancel}).`;
+}
+async function postAfterCancel(state) {
+    const deadline = new Deadline();
+    deadline.stopAt(Date.now() + POST_LOOK_MS);
+    const rollBack = state.onCancel === 'rollback' && !SETTLED_PHASES.has(state.phase);
+    let seen;
+    let problem;
+    if (state.deploymentId) {
+        try {
+            seen = await look(createClients({ deadline }), state, rollBack);
+        }
+        catch (error) {
+            problem = errorText(error);
+        }
+        finally {
+            deadline.clear();
+        }
+    }
+    const message = cancelReport(state, seen, problem);
+    const where = `${state.cluster}/${state.service}`;
+    warning(message, { title: `ECS deployment cancelled: ${where}` });
+    await summary
+        .addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2)
+        .addRaw(`<p>${message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`, true)
+        .write();
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
 // The action's entry point (dist/index.js after bundling). The runner runs it twice: as the main step and, after the
-// job's other steps, as the post step (`runs.post`), which ends the ECR login the main step may have left.
+// job's other steps, as the post step (`runs.post`), which ends the ECR login the main step may have left and, after a
+// cancelled run, reports (and on request rolls back) the deployment that was in flight.
+
 
 
 
@@ -93377,6 +103423,9 @@ async function post() {
     const login = savedEcrLogin();
     if (login)
         await logoutFromEcr(login);
+    const inFlight = savedInFlight();
+    if (inFlight)
+        await postAfterCancel(inFlight);
 }
 if (isPostStep()) {
     post().catch((error) => warning(`Post step: ${error instanceof Error ? error.message : String(error)}`));

@@ -1,4 +1,7 @@
-// `npm run sandbox -- --port 4566 --time-scale 60 [--world FILE]`: runs the sandbox in the foreground.
+// `npm run sandbox -- --port 4566 --time-scale 60 [--world FILE]`: runs the sandbox in the foreground. To start it in
+// the background and stop it by a recorded PID, run this file with node itself (`node --import tsx sandbox/cli.ts …`):
+// through `npm run`, the PID is npm's, and killing npm leaves tsx and this node process serving. SIGINT and SIGTERM
+// stop the servers and exit.
 import { parseArgs } from 'node:util'
 import { startSandbox } from './index.js'
 

@@ -18,6 +18,8 @@ export interface ActionRun {
   summary: string
   /** Workflow commands the action printed (`::error title=...::message`), in order. */
   commands: { command: string; properties: Record<string, string>; message: string }[]
+  /** What the step saved for its post step (GITHUB_STATE), by name. */
+  state: Record<string, string>
   /** The wall time the process ended (epoch ms). */
   endedAt: number
 }
@@ -27,8 +29,11 @@ export interface RunOptions {
   /** Sandbox URL, exported as AWS_ENDPOINT_URL — the SDK's standard variable. */
   endpoint: string
   env?: Record<string, string>
-  /** Called with each line the action prints, as it prints it. */
-  onLine?: (line: string) => void
+  /** Called with each line the action prints, as it prints it; `signal` sends the process a signal, as the runner
+   * does when a job is cancelled. */
+  onLine?: (line: string, signal: (name: NodeJS.Signals) => void) => void
+  /** State a main step saved, handed to this run as STATE_<name>: the runner runs the post step this way. */
+  state?: Record<string, string>
   entry?: string
   /** Extra arguments for node before the entry script (the benchmark measures memory this way). */
   nodeArgs?: string[]
@@ -99,6 +104,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     RUNNER_TEMP: dir,
     ...Object.fromEntries(Object.entries(files).map(([key, name]) => [key, join(dir, name)])),
     ...Object.fromEntries(Object.entries(options.inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value])),
+    ...Object.fromEntries(Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value])),
     ...options.env,
   }
   const child = spawn(node24, [...(options.nodeArgs ?? []), options.entry ?? join(repoRoot, 'dist', 'index.js')], { env, cwd: repoRoot })
@@ -110,7 +116,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     pending += chunk
     const lines = pending.split('\n')
     pending = lines.pop() ?? ''
-    for (const line of lines) options.onLine?.(line)
+    for (const line of lines) options.onLine?.(line, (name) => child.kill(name))
   })
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const code = await new Promise<number | null>((done) => child.on('close', done))
@@ -122,6 +128,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     outputs: parseEnvFile(readFileSync(join(dir, files.GITHUB_OUTPUT), 'utf8')),
     summary: readFileSync(join(dir, files.GITHUB_STEP_SUMMARY), 'utf8'),
     commands: parseCommands(stdout),
+    state: parseEnvFile(readFileSync(join(dir, files.GITHUB_STATE), 'utf8')),
     endedAt,
   }
   rmSync(dir, { recursive: true, force: true })

@@ -4,6 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs'
+import { parse } from 'yaml'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 import { progressiveWithBake } from './worlds.js'
 import { repoRoot, runAction, type ActionRun } from './action-runner.js'
@@ -76,7 +78,8 @@ async function completion(sandbox: Sandbox): Promise<Sample> {
 /** From our deployment going FAILED (circuit breaker) to the first log line that reports it. */
 async function failure(sandbox: Sandbox): Promise<Sample & { exitMs: number }> {
   const lines: { line: string; at: number }[] = []
-  const { run, startedAt, peakKiB, calls } = await deploy(sandbox, await release(sandbox, 'crash'), {}, (line, at) => lines.push({ line, at }))
+  // The breaker's own path: failing fast (below) would otherwise roll back before ECS marks the deployment FAILED.
+  const { run, startedAt, peakKiB, calls } = await deploy(sandbox, await release(sandbox, 'crash'), { 'max-task-failures': '0' }, (line, at) => lines.push({ line, at }))
   if (run.outputs.outcome !== 'rolled-back') throw new Error(`expected rolled-back, got ${run.outputs.outcome}`)
   const failedAt = transitionWall(sandbox, run.outputs['deployment-id'], 'FAILED')
   const reported = lines.find((l) => /deployment failed|FAILED|rolling back|rollback by ECS/.test(l.line))
@@ -139,6 +142,39 @@ async function canaryAlarmToStop(sandbox: Sandbox): Promise<Sample> {
   return { ms: stop.wallMs - alarmAt, calls: sandbox.control.calls().length, wallMs: run.endedAt - startedAt, peakKiB: Number(readFileSync(memoryFile, 'utf8')) }
 }
 
+interface CrashLoopSample extends Sample {
+  /** Failed task launches of the release before its rollback started. */
+  failedLaunches: number
+  /** Sandbox-clock seconds from the deploy to the rollback's start. */
+  simSeconds: number
+}
+
+/** A crash-looping release on a 20-task service replaced two at a time: how long, and how many failed launches, until
+ * the rollback starts — by the action failing fast (`max-task-failures` 3) or by the circuit breaker alone (0). */
+function crashLoopOn20(maxTaskFailures: number) {
+  return async (sandbox: Sandbox): Promise<CrashLoopSample> => {
+    const { run, startedAt, peakKiB, calls } = await deploy(sandbox, await release(sandbox, 'crash'), { 'max-task-failures': String(maxTaskFailures) })
+    if (run.outputs.outcome !== 'rolled-back') throw new Error(`expected rolled-back, got ${run.outputs.outcome}: ${run.stdout}`)
+    const [update, rollback] = sandbox.control.calls({ operation: 'UpdateService' })
+    const ours = run.outputs['deployment-id']
+    const startMs = rollback ? rollback.simMs : sandbox.control.transitions({ kind: 'deployment', id: ours, state: 'FAILED' })[0]?.simMs
+    if (startMs === undefined) throw new Error('no rollback started')
+    const ecs = new ECSClient({ endpoint: sandbox.url, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } })
+    const arns = (await ecs.send(new ListTasksCommand({ cluster: 'demo', startedBy: ours, desiredStatus: 'STOPPED' }))).taskArns ?? []
+    const tasks = arns.length > 0 ? ((await ecs.send(new DescribeTasksCommand({ cluster: 'demo', tasks: arns }))).tasks ?? []) : []
+    const failedLaunches = tasks.filter((t) => t.containers?.some((c) => (c.exitCode ?? 0) !== 0) && (t.stoppedAt?.getTime() ?? Infinity) <= startMs).length
+    return { ms: run.endedAt - startedAt, calls, wallMs: run.endedAt - startedAt, peakKiB, failedLaunches, simSeconds: Math.round((startMs - update.simMs) / 1000) }
+  }
+}
+
+function twentyTasks(): WorldSpec {
+  const spec = parse(readFileSync(world, 'utf8')) as WorldSpec
+  const service = spec.services![0] as Record<string, unknown> & { deploymentConfiguration: Record<string, unknown> }
+  service.desiredCount = 20
+  service.deploymentConfiguration = { ...service.deploymentConfiguration, maximumPercent: 110, minimumHealthyPercent: 100 }
+  return spec
+}
+
 async function scenario<T extends Sample>(name: string, timeScale: number, runs: number, measure: (s: Sandbox) => Promise<T>, spec: WorldSpec | string = world): Promise<T[]> {
   const sandbox = await startSandbox({ world: spec, timeScale })
   const samples: T[] = []
@@ -162,6 +198,9 @@ const done = await scenario('completed → exit', 60, RUNS, completion)
 const failed = await scenario('FAILED → reported', 60, RUNS, failure)
 const alarm = await scenario('alarm → rollback requested', 60, RUNS, alarmToRollback)
 const canary = await scenario('canary alarm → StopDeployment', 60, RUNS, canaryAlarmToStop, progressiveWithBake())
+// At ECS's real speed (time scale 1): the race between the action's looks and the breaker is the one a user sees.
+const fast = await scenario('crash loop, 20 tasks, fail fast (3)', 1, 1, crashLoopOn20(3), twentyTasks())
+const breaker = await scenario('crash loop, 20 tasks, breaker alone', 1, 1, crashLoopOn20(0), twentyTasks())
 // ECS durations at real speed (time scale 1), so a rollout lasts long enough for a per-minute rate to mean something.
 const slow = await scenario('calls per minute (time scale 1)', 1, 1, completion)
 
@@ -179,5 +218,11 @@ console.log(
     .toFixed(1)
     .padStart(12)}`,
 )
+for (const [label, s] of [
+  ['crash loop on 20 tasks: fail fast (max-task-failures 3)', fast[0]],
+  ['crash loop on 20 tasks: circuit breaker alone', breaker[0]],
+] as const) {
+  console.log(`${label.padEnd(58)} ${`${s.simSeconds} s, ${s.failedLaunches} failed`.padStart(20)} (sandbox clock, to the rollback's start)`)
+}
 console.log(`${'peak memory of the action (max RSS)'.padEnd(58)} ${`${(Math.max(...all.map((s) => s.peakKiB)) / 1024).toFixed(1)} MiB`.padStart(12)}`)
 rmSync(scratch, { recursive: true, force: true })

@@ -1,8 +1,14 @@
 // `npm run demo`: starts the sandbox and runs the bundled action as a runner would — a good release that succeeds,
 // a buggy one the circuit breaker rolls back, and a canary release (CodeDeploy) whose alarm fires during the bake and
-// is rolled back — printing the step log and the job summary of each. Exits 0 when every outcome is the expected one.
+// is rolled back — printing the step log and the job summary of each, rendered for the terminal (headings, tables,
+// the rollout chart), and writing each summary as an HTML page, as GitHub would show it, whose path it prints. Exits 0
+// when every outcome is the expected one.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 import { runAction } from './action-runner.js'
+import { summaryPage, summaryToText } from './summary-view.js'
 import { progressiveWithBake, world } from './worlds.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -42,16 +48,20 @@ const releases: Release[] = [
 ]
 
 const bar = (text: string) => `\n${'═'.repeat(100)}\n  ${text}\n${'═'.repeat(100)}`
-const results: { title: string; expected: string; got: string }[] = []
+const results: { title: string; expected: string; got: string; page: string }[] = []
+const pages = join(tmpdir(), 'ecs-safe-deploy-demo')
+mkdirSync(pages, { recursive: true })
 
-for (const release of releases) {
+for (const [index, release] of releases.entries()) {
   const sandbox = await startSandbox({ world: release.world, timeScale: 60 })
   try {
     console.log(bar(`${release.title}\n  uses: ecs-safe-deploy (cluster demo, service ${release.inputs.service}); sandbox ${sandbox.url}, ECS time 60× faster`))
     let baking = false
     const run = await runAction({
       endpoint: sandbox.url,
-      inputs: { cluster: 'demo', timeout: '10m', ...release.inputs },
+      inputs: { cluster: 'demo', timeout: '10m', 'github-token': 'demo-token', ...release.inputs },
+      // The sandbox's GitHub API, reached as on a runner: the action records its deployment there.
+      env: { GITHUB_API_URL: sandbox.githubUrl, GITHUB_REPOSITORY: 'acme/web', GITHUB_RUN_ID: String(index + 1) },
       onLine: (line) => {
         console.log(`  │ ${line}`)
         if (release.duringBake && !baking && /── bake/.test(line)) {
@@ -62,14 +72,20 @@ for (const release of releases) {
     })
     if (run.stderr.trim()) console.log(run.stderr)
     console.log(`  └ exit code ${run.code}; outputs: ${JSON.stringify(run.outputs)}`)
-    console.log(bar(`Job summary: ${release.title}`))
-    console.log(run.summary)
-    results.push({ title: release.title, expected: release.expected, got: run.outputs.outcome ?? '(none)' })
+    for (const record of sandbox.github.deployments() as { id: number; environment: string; statuses: { state: string; description: string }[] }[]) {
+      console.log(`  GitHub deployment ${record.id} (${record.environment}): ${record.statuses.map((s) => `${s.state} "${s.description}"`).join(' → ')}`)
+    }
+    const page = join(pages, `summary-${index + 1}-${release.inputs.service}-${run.outputs.outcome ?? 'none'}.html`)
+    writeFileSync(page, summaryPage(release.title, run.summary))
+    writeFileSync(page.replace(/\.html$/, '.md'), run.summary)
+    console.log(bar(`Job summary: ${release.title}\n  as GitHub shows it: file://${page}`))
+    console.log(summaryToText(run.summary, { color: process.stdout.isTTY }))
+    results.push({ title: release.title, expected: release.expected, got: run.outputs.outcome ?? '(none)', page })
   } finally {
     await sandbox.stop()
   }
 }
 
 console.log(bar('Demo result'))
-for (const r of results) console.log(`  ${r.got === r.expected ? 'ok  ' : 'FAIL'} ${r.title}: outcome ${r.got} (expected ${r.expected})`)
+for (const r of results) console.log(`  ${r.got === r.expected ? 'ok  ' : 'FAIL'} ${r.title}: outcome ${r.got} (expected ${r.expected})\n       job summary: file://${r.page}`)
 process.exit(results.every((r) => r.got === r.expected) ? 0 : 1)

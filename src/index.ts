@@ -1,13 +1,17 @@
 // The action's entry point (dist/index.js after bundling). The runner runs it twice: as the main step and, after the
-// job's other steps, as the post step (`runs.post`), which ends the ECR login the main step may have left.
+// job's other steps, as the post step (`runs.post`), which ends the ECR login the main step may have left and, after a
+// cancelled run, reports (and on request rolls back) the deployment that was in flight.
 import * as core from '@actions/core'
 import { logoutFromEcr } from './build/ecr-login.js'
 import { run } from './main.js'
-import { isPostStep, markMainStep, savedEcrLogin } from './state-helper.js'
+import { postAfterCancel } from './post.js'
+import { isPostStep, markMainStep, savedEcrLogin, savedInFlight } from './state-helper.js'
 
 async function post(): Promise<void> {
   const login = savedEcrLogin()
   if (login) await logoutFromEcr(login)
+  const inFlight = savedInFlight()
+  if (inFlight) await postAfterCancel(inFlight)
 }
 
 if (isPostStep()) {

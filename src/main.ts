@@ -4,23 +4,29 @@
 import * as core from '@actions/core'
 import { revisionOf } from './aws/arn.js'
 import { createClients, type Clients } from './aws/clients.js'
+import { exitOnCancel } from './cancelled.js'
 import { Deadline, HARD_STOP_AFTER_TIMEOUT_MS } from './aws/deadline.js'
 import { buildAndPush, type BuiltImage } from './build/build-image.js'
 import { loginToEcr, logoutFromEcr } from './build/ecr-login.js'
 import type { DeploymentFacts } from './core/facts.js'
 import { decideOutcome } from './core/outcome.js'
+import { diffTaskDefinitions } from './core/task-definition-diff.js'
 import type { DeployPlan } from './core/plan.js'
 import { Timeline, type Outcome } from './core/timeline.js'
 import { runCodeDeploy } from './engines/codedeploy/run.js'
 import { runNative } from './engines/ecs-native/run.js'
+import { pruneRevisions, prunedLine } from './engines/deregister.js'
+import type { EngineOptions } from './engines/register.js'
 import { runRolling } from './engines/rolling/run.js'
 import { getInputs, InputError, type BuildInputs, type Inputs } from './inputs/context.js'
 import { formatDuration } from './inputs/duration.js'
 import { ecrClientIn, preflight, PreflightError, type Preflight, type PushTarget } from './preflight/preflight.js'
-import { renderTaskDefinition } from './render/task-definition.js'
-import { annotate } from './report/annotations.js'
-import { attachLogReporter } from './report/log.js'
-import { setOutputs } from './report/outputs.js'
+import { rollbackLine } from './preflight/rollback-line.js'
+import { renderLine, renderTaskDefinition } from './render/task-definition.js'
+import { annotate, annotateProblems, failStep } from './report/annotations.js'
+import { GitHubDeploymentRecord } from './report/github-deployment.js'
+import { attachLogReporter, logChanges } from './report/log.js'
+import { setOutputs, setRecordOutputs } from './report/outputs.js'
 import { writeProblemsSummary, writeSummary } from './report/summary.js'
 import { diagnose } from './watch/diagnose.js'
 import { StillBusyError, waitForIdle } from './watch/idle.js'
@@ -42,14 +48,41 @@ export async function run(): Promise<void> {
   // Preflight is bounded like the deployment: it cannot outlast `timeout` plus the hard stop's margin.
   const deadline = new Deadline()
   deadline.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS)
+  // The GitHub deployment record is sent in the background; the run waits for it at the end, for a bounded time.
+  const record = new GitHubDeploymentRecord(inputs.github)
+  const flight: Flight = {}
+  exitOnCancel({
+    inputs,
+    timeline,
+    facts: () => flight.facts,
+    previousTaskDefinitionArn: () => flight.previousTaskDefinitionArn,
+    beforeExit: async (state, reason) => {
+      record.finish('cancelled', reason, state.taskDefinitionArn)
+      await record.settle(RECORD_SETTLE_MS)
+    },
+  })
   try {
-    await deploy(inputs, timeline, deadline, startedAt)
+    await deploy(inputs, timeline, deadline, startedAt, record, flight)
+  } catch (error) {
+    record.fail(error instanceof Error ? error.message : String(error))
+    throw error
   } finally {
     deadline.clear()
+    await record.settle(RECORD_SETTLE_MS)
+    setRecordOutputs(inputs.github.environmentUrl, record.deploymentId)
   }
 }
 
-async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, startedAt: number): Promise<void> {
+/** How long the end of a run waits for GitHub to take the deployment record's last calls. */
+const RECORD_SETTLE_MS = 10_000
+
+/** What a cancel needs to know of the run so far. */
+interface Flight {
+  facts?: DeploymentFacts
+  previousTaskDefinitionArn?: string
+}
+
+async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, startedAt: number, record: GitHubDeploymentRecord, flight: Flight): Promise<void> {
   const clients = createClients({ deadline: hardStop })
   timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${inputs.service}` })
   let checked: Preflight
@@ -60,6 +93,7 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
     return stopBeforeChange(inputs.cluster, inputs.service, 'preflight failed', error.problems)
   }
 
+  flight.previousTaskDefinitionArn = checked.currentTaskDefinitionArn
   for (const message of checked.warnings) timeline.emit({ type: 'warning', at: new Date(), message })
   let image = checked.image
   let taskDefinition = checked.taskDefinition
@@ -84,8 +118,13 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
     type: 'phase',
     at: new Date(),
     phase: 'render',
-    detail: `${revisionOf(checked.currentTaskDefinitionArn, '?')}: container ${checked.containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`,
+    detail: checked.existing?.asIs
+      ? checked.existing.why
+      : `${checked.existing ? `${checked.existing.why} ` : ''}${renderLine({ file: inputs.taskDefinitionFile, currentTaskDefinitionArn: checked.existing?.arn ?? checked.currentTaskDefinitionArn }, checked.containerName, image)}`,
   })
+  // What changes, before anything does (secret values never shown).
+  const changes = checked.previousTaskDefinition ? diffTaskDefinitions(checked.previousTaskDefinition, taskDefinition) : undefined
+  if (changes) logChanges(changes, revisionOf(checked.currentTaskDefinitionArn, 'the current revision'))
 
   if (checked.inProgress) {
     try {
@@ -100,9 +139,13 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
     cluster: inputs.cluster,
     service: inputs.service,
     taskDefinition,
+    ...(checked.existing?.asIs ? { existingTaskDefinition: checked.existing.taskDefinition } : {}),
+    ...(inputs.desiredCount !== undefined ? { desiredCount: inputs.desiredCount } : {}),
+    ...(inputs.forceNewDeployment ? { forceNewDeployment: true } : {}),
     previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
     alarms: checked.alarms,
     alarmsFiringAtStart: checked.alarmsFiring,
+    maxTaskFailures: inputs.maxTaskFailures,
     rollback: inputs.rollback,
     bakeTimeMs: inputs.bakeTimeMs,
     deadline,
@@ -111,27 +154,79 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
     currentDeploymentConfiguration: checked.service.deploymentConfiguration,
     image,
   }
-  const facts = await runEngine(clients, checked.engine, plan, inputs, timeline, poller)
+  // The record starts once the deployment does, so its payload names it (what a later rollback needs).
+  let recordStarted = false
+  const startRecord = (): void => {
+    const live = flight.facts
+    if (recordStarted || !live?.deploymentId) return
+    recordStarted = true
+    record.start(timeline, {
+      cluster: inputs.cluster,
+      service: inputs.service,
+      engine: checked.engine.kind,
+      previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
+      image: live.image,
+      taskDefinitionArn: live.taskDefinitionArn,
+      deploymentId: live.deploymentId,
+    })
+  }
+  timeline.subscribe(startRecord)
+  const facts = await runEngine(clients, checked.engine, plan, inputs, timeline, { poller, onFacts: (live) => (flight.facts = live) })
+  startRecord()
   const decision = decideOutcome(facts)
   const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline)
   timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` })
   timeline.emit({ type: 'outcome', at: new Date(), ...decision, cause })
+  record.finish(decision.outcome, decision.reason, facts.taskDefinitionArn)
 
   setOutputs(facts, decision.outcome)
   annotate(decision, facts, timeline, cause)
-  await writeSummary({ facts, decision, timeline, cause })
-  if (decision.outcome !== 'succeeded' && decision.outcome !== 'started') core.setFailed(decision.reason)
+  // annotate() wrote the one titled error of a failed run and set the exit code: no second, untitled error.
+  await writeSummary({ facts, decision, timeline, cause, changes })
+  await afterDeploy(clients, inputs, checked, facts, decision.outcome)
+}
+
+/** What a run says and does after the summary: the rollback in one line, then `keep-revisions`. */
+async function afterDeploy(clients: Clients, inputs: Inputs, checked: Preflight, facts: DeploymentFacts, outcome: Outcome): Promise<void> {
+  const lines: string[] = []
+  const rollback = checked.existing?.rollback
+  if (rollback) {
+    const line = rollbackLine(rollback, outcome)
+    if (outcome === 'succeeded') core.notice(line, { title: 'ecs-safe-deploy: rollback' })
+    else core.info(line)
+    lines.push(line)
+  }
+  if (inputs.keepRevisions !== undefined && outcome === 'succeeded' && facts.taskDefinitionArn) {
+    const protect = [checked.currentTaskDefinitionArn, checked.existing?.arn].filter((arn): arn is string => !!arn)
+    const pruned = await pruneRevisions(clients, facts.taskDefinitionArn, inputs.keepRevisions, protect)
+    const line = prunedLine(pruned, inputs.keepRevisions)
+    core.info(line)
+    lines.push(line)
+    for (const problem of pruned.problems) {
+      core.warning(`${problem} (the deployment itself succeeded)`, { title: 'ecs-safe-deploy: keep-revisions' })
+      lines.push(problem)
+    }
+  } else if (inputs.keepRevisions !== undefined) {
+    const line = `keep-revisions ${inputs.keepRevisions}: nothing deregistered, as the deployment did not succeed (outcome ${outcome}).`
+    core.info(line)
+    lines.push(line)
+  }
+  if (lines.length === 0) return
+  await core.summary
+    .addRaw(lines.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`).join('\n'), true)
+    .write()
+    .catch(() => undefined)
 }
 
 /** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
-function runEngine(clients: Clients, engine: Preflight['engine'], plan: DeployPlan, inputs: Inputs, timeline: Timeline, poller: Poller): Promise<DeploymentFacts> {
+function runEngine(clients: Clients, engine: Preflight['engine'], plan: DeployPlan, inputs: Inputs, timeline: Timeline, options: EngineOptions): Promise<DeploymentFacts> {
   switch (engine.kind) {
     case 'rolling':
-      return runRolling(clients, plan, timeline, { poller })
+      return runRolling(clients, plan, timeline, options)
     case 'ecs-native':
-      return runNative(clients, { ...plan, engine }, timeline, { poller })
+      return runNative(clients, { ...plan, engine }, timeline, options)
     case 'codedeploy':
-      return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, { poller })
+      return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options)
   }
 }
 
@@ -168,14 +263,14 @@ async function stopAfterFailedBuild(cluster: string, service: string, error: Err
   core.error(error.message, { title: `ecs-safe-deploy: ${title}` })
   core.setOutput('outcome', 'failed')
   await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)])
-  core.setFailed(`Image build or push failed; nothing in ECS was changed: ${headline}`)
+  failStep()
 }
 
 /** Bad inputs, a failed preflight, or a deployment in progress that never ended: report every problem; nothing in
  * AWS was changed. */
 async function stopBeforeChange(cluster: string, service: string, title: string, problems: string[], outcome: Outcome = 'failed'): Promise<void> {
-  for (const problem of problems.slice(0, 10)) core.error(problem, { title: `ecs-safe-deploy: ${title}` })
+  // One titled error per problem, on the file (and line) when it is in one; the step fails with no further error.
+  annotateProblems(`ecs-safe-deploy: ${title}`, problems)
   core.setOutput('outcome', outcome)
   await writeProblemsSummary(cluster || '?', service || '?', title, problems)
-  core.setFailed(`${title[0].toUpperCase()}${title.slice(1)}; nothing was changed:\n${problems.map((p) => `- ${p}`).join('\n')}`)
 }

@@ -40,3 +40,38 @@ export function savedEcrLogin(): EcrLoginState | undefined {
     return undefined
   }
 }
+
+const IN_FLIGHT = 'inFlight'
+
+/** What was in flight when the job was cancelled: the post step looks at it once and reports (or rolls it back). */
+export interface InFlight {
+  engine: 'rolling' | 'ecs-native' | 'codedeploy'
+  cluster: string
+  service: string
+  /** ECS's `ecs-svc/…` or CodeDeploy's `d-…`; absent when the deployment had not started. */
+  deploymentId?: string
+  serviceDeploymentArn?: string
+  taskDefinitionArn?: string
+  previousTaskDefinitionArn: string
+  /** The phase the run was in (`watch`, `bake`, …). */
+  phase: string
+  onCancel: 'leave' | 'rollback'
+  /** ISO time of the cancel. */
+  cancelledAt: string
+}
+
+export function saveInFlight(state: InFlight): void {
+  core.saveState(IN_FLIGHT, JSON.stringify(state))
+}
+
+export function savedInFlight(): InFlight | undefined {
+  const raw = core.getState(IN_FLIGHT)
+  if (!raw) return undefined
+  try {
+    const value = JSON.parse(raw) as Partial<InFlight>
+    if (typeof value.cluster !== 'string' || typeof value.service !== 'string' || typeof value.phase !== 'string') return undefined
+    return value as InFlight
+  } catch {
+    return undefined
+  }
+}

@@ -253,6 +253,7 @@ export function codeDeployEcs(snaps: Snap[], opts: { configExists?: boolean; cre
       if (opts.createConfigRace) throw awsError('DeploymentConfigAlreadyExistsException')
       return { deploymentConfigId: 'cfg' }
     },
+    ListDeployments: () => ({ deployments: [] }),
     CreateDeployment: () => ({ deploymentId: CD_DEPLOYMENT }),
     GetDeployment: (input: { deploymentId: string }) => {
       if (input.deploymentId === CD_DEPLOYMENT) return { deploymentInfo: info(snap()) }

@@ -3,7 +3,8 @@
 // sandbox is reached — there is no special code path for it here.
 //
 // Every call is bounded: a connection timeout, a per-request timeout, and the run's deadline (an abort signal), so
-// one call that never answers cannot hang the action. Errors are tagged with the operation that failed.
+// one call that never answers cannot hang the action. Errors are tagged with the operation that failed. Behind a
+// proxy (self-hosted runners), HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured (src/aws/proxy.ts).
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy'
@@ -11,6 +12,7 @@ import { ECRClient } from '@aws-sdk/client-ecr'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { Deadline } from './deadline.js'
+import { proxyAgents } from './proxy.js'
 
 export interface Clients {
   ecs: ECSClient
@@ -18,6 +20,9 @@ export interface Clients {
   cloudwatch: CloudWatchClient
   logs: CloudWatchLogsClient
   codedeploy: CodeDeployClient
+  /** ECS without the SDK's retries, for calls that must not be applied twice (RegisterTaskDefinition): their caller
+   * retries itself after looking whether a lost answer had applied. */
+  ecsOnce?: ECSClient
   /** The run's hard stop the clients' calls are bound to; clients made for another region share it. */
   deadline?: Deadline
 }
@@ -32,8 +37,11 @@ const CONNECTION_TIMEOUT_MS = 3_000
 
 /** NodeHttpHandler whose every request is also aborted by the run's deadline. */
 class DeadlineHttpHandler extends NodeHttpHandler {
-  constructor(private readonly deadline: Deadline | undefined) {
-    super({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true })
+  constructor(
+    private readonly deadline: Deadline | undefined,
+    agents: ReturnType<typeof proxyAgents>,
+  ) {
+    super({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, ...agents })
   }
 
   override handle(...[request, options = {}]: Parameters<NodeHttpHandler['handle']>): ReturnType<NodeHttpHandler['handle']> {
@@ -65,12 +73,18 @@ function tagErrors(client: Tagged): void {
   client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'ecsSafeDeployOperationTag' })
 }
 
+/** Where the SDK's requests go: AWS_ENDPOINT_URL when set (the SDK's own rule), else the region's AWS endpoints. */
+function endpointOf(region: string | undefined): URL {
+  const configured = process.env.AWS_ENDPOINT_URL
+  return new URL(configured || `https://ecs.${region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'}.amazonaws.com`)
+}
+
 export function createClients(options: { region?: string; deadline?: Deadline } = {}): Clients {
   const config = {
     ...retry,
     ...(options.region ? { region: options.region } : {}),
     customUserAgent: 'ecs-safe-deploy',
-    requestHandler: new DeadlineHttpHandler(options.deadline),
+    requestHandler: new DeadlineHttpHandler(options.deadline, proxyAgents(endpointOf(options.region))),
   }
   const clients: Clients = {
     ecs: new ECSClient(config),
@@ -78,8 +92,9 @@ export function createClients(options: { region?: string; deadline?: Deadline } 
     cloudwatch: new CloudWatchClient(config),
     logs: new CloudWatchLogsClient(config),
     codedeploy: new CodeDeployClient(config),
+    ecsOnce: new ECSClient({ ...config, maxAttempts: 1 }),
     ...(options.deadline ? { deadline: options.deadline } : {}),
   }
-  for (const client of [clients.ecs, clients.ecr, clients.cloudwatch, clients.logs, clients.codedeploy]) tagErrors(client as unknown as Tagged)
+  for (const client of [clients.ecs, clients.ecsOnce, clients.ecr, clients.cloudwatch, clients.logs, clients.codedeploy]) tagErrors(client as unknown as Tagged)
   return clients
 }

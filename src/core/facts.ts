@@ -47,7 +47,8 @@ export interface EcsRollback {
 
 /** A rollback the action started itself (after a bake alarm or a timeout). */
 export interface ActionRollback {
-  trigger: 'bake-alarm' | 'timeout'
+  /** An alarm fired during the bake, the bake could not read the alarms, new tasks crash-looped, or the deadline came. */
+  trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'timeout'
   toTaskDefinitionArn: string
   deploymentId?: string
   completed: boolean
@@ -65,8 +66,11 @@ export interface BakeResult {
   fired?: { name: string; reason?: string }
   /** The deadline came before the bake time was over. */
   cutShortByDeadline: boolean
-  /** The alarms could not be read at the end of the bake (why): nothing verified the release, so it did not pass. */
+  /** The alarms could not be read (why): access denied, no read for longer than the bake allows, or none at its end.
+   * Nothing verified the release, so the bake did not pass. */
   unreadable?: string
+  /** The last time the alarms were read (the bake's start when never). */
+  unreadableSince?: Date
 }
 
 /** A lifecycle hook (ECS lifecycle hook or CodeDeploy AppSpec hook) that failed, timed out or is waiting. */
@@ -129,6 +133,8 @@ export interface CommonFacts {
   throttled: number
   /** An API error that ended the run early (message as AWS gave it, with the operation). */
   error?: string
+  /** The watch failed fast (input max-task-failures): the crash loop, in words. */
+  failFast?: string
   /** The call that did not answer when the run's time ran out (`DescribeServices did not answer within 10 s`). */
   unanswered?: string
 }
@@ -142,6 +148,8 @@ interface EcsFacts {
   ecsRollback?: EcsRollback
   /** A deployment the action did not start took over the service. */
   supersededBy?: { deploymentId: string; taskDefinition?: string; rolloutStateReason?: string }
+  /** The service was being deleted (its status, DRAINING or INACTIVE) while the deployment ran. */
+  serviceGone?: string
 }
 
 export interface RollingFacts extends CommonFacts, EcsFacts {

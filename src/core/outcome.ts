@@ -33,12 +33,27 @@ function sentence(text: string): string {
 
 const previous = (facts: DeploymentFacts): string => revisionOf(facts.previousTaskDefinitionArn, 'the previous task definition')
 
-/** The release is live but its bake could not read the alarms. */
-function unbaked(facts: DeploymentFacts): Decision | undefined {
-  const why = facts.bake?.unreadable
-  if (!why) return undefined
-  return { outcome: 'failed', reason: `Release ${revisionOf(facts.taskDefinitionArn, '?')} is live and was NOT baked: the alarms could not be read (${why.replace(/\.$/, '')}).` }
+/** The release went live but its bake could not read the alarms: in words. */
+function notBakedCause(facts: DeploymentFacts): string {
+  const bake = facts.bake
+  const since = bake?.unreadableSince ? ` since ${bake.unreadableSince.toISOString().slice(11, 19)} UTC` : ''
+  return `Release ${revisionOf(facts.taskDefinitionArn, '?')} is live and was NOT baked: alarms unreadable${since} (${(bake?.unreadable ?? 'unknown').replace(/\.$/, '')})`
 }
+
+/** The release is live, unbaked, and nothing rolled it back (rollback: never). */
+function unbaked(facts: DeploymentFacts): Decision | undefined {
+  if (!facts.bake?.unreadable) return undefined
+  const never = facts.rollbackPolicy === 'never' ? '; not rolled back (rollback: never)' : ''
+  return { outcome: 'failed', reason: `${notBakedCause(facts)}${never}.` }
+}
+
+/** Why the action rolled back. */
+function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast'): string {
+  if (trigger === 'fail-fast') return capitalized(facts.failFast ?? 'new tasks crash-looped')
+  return trigger === 'bake-alarm' ? alarmDuringBake(facts) : notBakedCause(facts)
+}
+
+const capitalized = (text: string): string => `${text[0].toUpperCase()}${text.slice(1)}`
 
 function alarmDuringBake(facts: DeploymentFacts): string {
   const fired = facts.bake?.fired
@@ -56,7 +71,7 @@ export function decideOutcome(facts: DeploymentFacts): Decision {
 
 function decide(facts: DeploymentFacts): Decision {
   if (!facts.deploymentId) {
-    return { outcome: 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) }
+    return { outcome: facts.timedOut ? 'timed-out' : 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) }
   }
   if (!facts.waited && !facts.error) {
     return { outcome: 'started', reason: `Deployment ${facts.deploymentId} started; not waited for (wait: false).` }
@@ -109,13 +124,13 @@ function decideEcs(facts: RollingFacts | NativeFacts, final: DeploymentObservati
   const id = facts.deploymentId ?? '(none)'
   const ours = facts.actionRollback
   if (ours) {
-    const cause = ours.trigger === 'bake-alarm' ? alarmDuringBake(facts) : `Deployment ${id} did not complete before the timeout (${describe(final)})${waitingHook(facts)}`
+    const cause = ours.trigger === 'timeout' ? `Deployment ${id} did not complete before the timeout (${describe(final)})${waitingHook(facts)}` : actionCause(facts, ours.trigger)
     const to = revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')
     // At the timeout the run is out of time whatever its rollback did; after a bake alarm a rollback that did not
     // happen is a failure.
     if (!ours.completed)
       return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back to ${to} failed: ${sentence(ours.problem ?? 'unknown')}` }
-    return { outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out', reason: `${cause}; rolled back to ${to}.` }
+    return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'rolled-back', reason: `${cause}; rolled back to ${to}.` }
   }
 
   const ecs = facts.ecsRollback
@@ -138,6 +153,10 @@ function decideEcs(facts: RollingFacts | NativeFacts, final: DeploymentObservati
   }
 
   if (facts.error) return { outcome: 'failed', reason: sentence(facts.error) }
+
+  if (facts.serviceGone) {
+    return { outcome: 'failed', reason: `Service ${facts.service} is ${facts.serviceGone} (being deleted) while deployment ${id} was in progress (${describe(final)}).` }
+  }
 
   if (facts.timedOut) {
     const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before deployment ${id} completed (${describe(final)})${waitingHook(facts)}`
@@ -189,10 +208,10 @@ function decideCodeDeploy(facts: CodeDeployFacts, cd: CodeDeployObservation): De
 
   const ours = facts.actionRollback
   if (ours) {
-    const cause = ours.trigger === 'bake-alarm' ? alarmDuringBake(facts) : `CodeDeploy deployment ${id} did not finish before the timeout`
+    const cause = ours.trigger === 'timeout' ? `CodeDeploy deployment ${id} did not finish before the timeout` : actionCause(facts, ours.trigger)
     if (!ours.completed) return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back failed: ${sentence(ours.problem ?? 'unknown')}` }
     return {
-      outcome: ours.trigger === 'bake-alarm' ? 'rolled-back' : 'timed-out',
+      outcome: ours.trigger === 'timeout' ? 'timed-out' : 'rolled-back',
       reason: `${cause}; CodeDeploy rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} (deployment ${ours.deploymentId}).`,
     }
   }

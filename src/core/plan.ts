@@ -1,6 +1,6 @@
 // What a deployment is asked to do, before any engine runs it: the plan every engine shares and the engine that
 // preflight chose for it.
-import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
+import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs'
 
 export type RollbackPolicy = 'on-failure' | 'never'
 
@@ -42,8 +42,17 @@ export interface DeployPlan {
   service: string
   /** Already rendered. */
   taskDefinition: RegisterTaskDefinitionCommandInput
+  /** A registered revision deployed as it is (`rollback-to`, `task-definition: web:5`, a redeploy): nothing is
+   * registered, `taskDefinition` is only its description. */
+  existingTaskDefinition?: TaskDefinition
+  /** UpdateService's desiredCount with the deployment (rolling and ECS-native engines). */
+  desiredCount?: number
+  /** UpdateService's forceNewDeployment with the deployment (rolling and ECS-native engines). */
+  forceNewDeployment?: boolean
   previousTaskDefinitionArn: string
   alarms: string[]
+  /** Fail fast after this many of our tasks failed the same way (0: leave it to the circuit breaker). */
+  maxTaskFailures?: number
   /** Alarms already in ALARM when preflight looked (see src/watch/bake.ts). */
   alarmsFiringAtStart?: string[]
   rollback: RollbackPolicy

@@ -1,8 +1,9 @@
 // A deployment is a timeline of typed events. Strategies and watchers emit them; reporters (live log,
 // annotations, job summary, outputs) consume them; src/outcome.ts alone decides the outcome.
 
-/** `started`: `wait: false` — the deployment began and was not watched. */
-export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started'
+/** `started`: `wait: false` — the deployment began and was not watched. `cancelled`: the job was cancelled; the post
+ * step reports what became of the deployment. */
+export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started' | 'cancelled'
 
 export type Phase = 'preflight' | 'build' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done'
 
@@ -23,8 +24,10 @@ export interface StoppedTask {
 export interface FailureCause {
   /** One line: "ECS deployment circuit breaker: tasks failed to start." or "alarm api-5xx went to ALARM". */
   summary: string
-  /** Stopped tasks of our deployment grouped by reason, most frequent first. */
+  /** Stopped tasks of our deployment that failed, grouped by reason, most frequent first. */
   stoppedTasks: StoppedTask[]
+  /** Tasks the deployment or its rollback stopped on purpose (scaled in, task set deleted): not a cause. */
+  removedTasks?: number
   /** Recent service events (newest first) that bear on the failure. */
   serviceEvents: string[]
   /** Alarms in ALARM that played a part. */

@@ -1,8 +1,9 @@
 // Steps every engine shares: open the run's facts and register the rendered task definition. (A file directly
 // under engines/ is shared by the engines; an engine's folder never imports another engine's folder.)
-import { RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, type TaskDefinition } from '@aws-sdk/client-ecs'
+import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, type TaskDefinition } from '@aws-sdk/client-ecs'
+import { revisionOf } from '../aws/arn.js'
 import type { Clients } from '../aws/clients.js'
-import { errorText } from '../aws/errors.js'
+import { errorText, isThrottling, isTransient } from '../aws/errors.js'
 import type { CommonFacts, DeploymentFacts } from '../core/facts.js'
 import { DEFAULT_ROLLBACK_TIMEOUT_MS, type DeployPlan } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
@@ -16,6 +17,8 @@ export interface EngineOptions {
   watch?: PollOptions
   /** Pacing of the bake's alarm polls. */
   bake?: PollOptions
+  /** Handed the run's facts as soon as they exist, so a cancel can say what was in flight. */
+  onFacts?: (facts: DeploymentFacts) => void
 }
 
 export function pollerOf(options: EngineOptions): Poller {
@@ -57,20 +60,70 @@ export function startFacts(plan: DeployPlan, at: () => Date, engine: string): Co
   }
 }
 
-/** Registers the task definition; its ARN, or undefined with `facts.error` saying why nothing was deployed. */
+/** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
+const REGISTER_ATTEMPTS = 4
+/** A revision registered this long before our attempt began is someone else's. */
+const CLOCK_SKEW_MS = 5_000
+
+/**
+ * Registers the task definition once: its ARN, or undefined with `facts.error` saying why nothing was deployed.
+ * RegisterTaskDefinition is not idempotent, so the SDK does not retry it (clients.ecsOnce); when an answer is lost the
+ * family's newest revision tells whether it applied — registered since our attempt began, with our containers'
+ * images — and it is adopted instead of registering a second revision.
+ */
 export async function registerTaskDefinition(clients: Clients, plan: DeployPlan, facts: DeploymentFacts, timeline: Timeline, at: () => Date): Promise<string | undefined> {
-  timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${plan.taskDefinition.family}` })
-  try {
-    const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(plan.taskDefinition))
-    facts.taskDefinition = out.taskDefinition
-    facts.taskDefinitionArn = out.taskDefinition?.taskDefinitionArn
-    facts.image = plan.image ?? imageOf(out.taskDefinition) ?? facts.image
-  } catch (error) {
-    facts.error = `RegisterTaskDefinition (family ${plan.taskDefinition.family}): ${errorText(error)}`
-    return undefined
+  const existing = plan.existingTaskDefinition
+  if (existing?.taskDefinitionArn) {
+    // Deployed as it is: a rollback or a named revision is never registered again.
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `${revisionOf(existing.taskDefinitionArn, '?')} as it is (nothing registered)` })
+    facts.taskDefinition = existing
+    facts.taskDefinitionArn = existing.taskDefinitionArn
+    facts.image = plan.image ?? imageOf(existing) ?? facts.image
+    return facts.taskDefinitionArn
   }
+  const family = plan.taskDefinition.family
+  timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${family}` })
+  const ecs = clients.ecsOnce ?? clients.ecs
+  let registered: TaskDefinition | undefined
+  for (let attempt = 1; !registered; attempt++) {
+    const began = Date.now()
+    try {
+      registered = (await ecs.send(new RegisterTaskDefinitionCommand(plan.taskDefinition))).taskDefinition
+      if (!registered) break
+    } catch (error) {
+      const retryable = isThrottling(error) || isTransient(error)
+      if (retryable && !isThrottling(error)) {
+        registered = await appliedRegistration(clients, plan.taskDefinition, began)
+        if (registered) {
+          timeline.emit({
+            type: 'warning',
+            at: at(),
+            message: `RegisterTaskDefinition's answer was lost (${errorText(error)}), but ECS registered ${registered.taskDefinitionArn}: deploying it.`,
+          })
+          break
+        }
+      }
+      if (!retryable || attempt >= REGISTER_ATTEMPTS) {
+        facts.error = `RegisterTaskDefinition (family ${family}): ${errorText(error)}`
+        return undefined
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt))
+    }
+  }
+  facts.taskDefinition = registered
+  facts.taskDefinitionArn = registered?.taskDefinitionArn
+  facts.image = plan.image ?? imageOf(registered) ?? facts.image
   if (!facts.taskDefinitionArn) facts.error = 'RegisterTaskDefinition returned no task definition ARN'
   return facts.taskDefinitionArn
+}
+
+/** The family's newest revision when it is the one `input` registered since `began` (epoch ms), else undefined. */
+async function appliedRegistration(clients: Clients, input: RegisterTaskDefinitionCommandInput, began: number): Promise<TaskDefinition | undefined> {
+  const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: input.family })).catch(() => undefined)
+  const latest = out?.taskDefinition
+  if (!latest?.registeredAt || latest.registeredAt.getTime() < began - CLOCK_SKEW_MS) return undefined
+  const images = (defs: { name?: string; image?: string }[] | undefined) => JSON.stringify((defs ?? []).map((c) => [c.name, c.image]).sort())
+  return images(latest.containerDefinitions) === images(input.containerDefinitions) ? latest : undefined
 }
 
 /** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */

@@ -1,6 +1,10 @@
-// The deployment configuration an UpdateService sends, shared by the rolling and ECS-native engines.
-import type { DeploymentConfiguration } from '@aws-sdk/client-ecs'
-import type { RollbackPolicy } from '../core/plan.js'
+// UpdateService as the rolling and ECS-native engines send it: the deployment configuration, and a lost answer
+// told apart from a call that did not apply.
+import { DescribeServicesCommand, UpdateServiceCommand, type DeploymentConfiguration, type Service, type UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
+import type { Clients } from '../aws/clients.js'
+import { errorText, isThrottling, isTransient } from '../aws/errors.js'
+import type { DeployPlan, RollbackPolicy } from '../core/plan.js'
+import type { Timeline } from '../core/timeline.js'
 
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
 export function deploymentConfigurationFor(current: DeploymentConfiguration | undefined, alarms: string[], rollback: RollbackPolicy): DeploymentConfiguration {
@@ -9,5 +13,35 @@ export function deploymentConfigurationFor(current: DeploymentConfiguration | un
     ...current,
     deploymentCircuitBreaker: { ...current?.deploymentCircuitBreaker, enable: true, rollback: rollbackOn },
     ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
+  }
+}
+
+/** `desired-count` and `force-new-deployment`, as UpdateService takes them with the deployment (not a rollback). */
+export function serviceUpdateExtras(plan: Pick<DeployPlan, 'desiredCount' | 'forceNewDeployment'>): Pick<UpdateServiceCommandInput, 'desiredCount' | 'forceNewDeployment'> {
+  return {
+    ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
+    ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
+  }
+}
+
+/**
+ * UpdateService to `taskDefinition`. When the answer is lost (the SDK's retries end in a dropped connection or no
+ * answer), AWS may still have applied it: the service then runs a deployment of that task definition, which is ours.
+ */
+export async function updateService(
+  clients: Clients,
+  input: UpdateServiceCommandInput & { cluster: string; service: string; taskDefinition: string },
+  timeline: Timeline,
+): Promise<Service | undefined> {
+  try {
+    return (await clients.ecs.send(new UpdateServiceCommand(input))).service
+  } catch (error) {
+    if (!isTransient(error) || isThrottling(error)) throw error
+    const out = await clients.ecs.send(new DescribeServicesCommand({ cluster: input.cluster, services: [input.service] })).catch(() => undefined)
+    const service = out?.services?.[0]
+    const applied = (service?.deployments ?? []).some((d) => d.status === 'PRIMARY' && d.taskDefinition === input.taskDefinition)
+    if (!applied) throw error
+    timeline.emit({ type: 'warning', at: new Date(), message: `UpdateService's answer was lost (${errorText(error)}), but ECS applied it: following its deployment.` })
+    return service
   }
 }

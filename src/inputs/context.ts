@@ -4,7 +4,7 @@ import * as core from '@actions/core'
 import { composeTags, parseBuildArgs, type BuildArg } from '../build/build-image.js'
 import { parseImageRef } from '../build/image-ref.js'
 import type { RollbackPolicy } from '../core/plan.js'
-import { parseDuration } from './duration.js'
+import { formatDuration, parseDuration } from './duration.js'
 import { InputProblem } from './problem.js'
 import { parseStrategy, type Strategy } from './strategy.js'
 
@@ -33,6 +33,17 @@ export interface Inputs {
   containerName?: string
   /** Path to a task definition file (JSON or YAML); undefined = the service's live task definition. */
   taskDefinitionFile?: string
+  /** `task-definition` naming a registered revision (ARN or `family:revision`): deployed as is, or with `image` put
+   * into a new revision of it. */
+  taskDefinitionRef?: string
+  /** `rollback-to`: `previous`, or a registered revision (ARN or `family:revision`) deployed as is. */
+  rollbackTo?: string
+  /** `keep-revisions`: after a successful deployment, keep the family's newest N revisions; undefined keeps all. */
+  keepRevisions?: number
+  /** `desired-count`: UpdateService's desiredCount; undefined keeps the service's. */
+  desiredCount?: number
+  /** `force-new-deployment`: UpdateService's forceNewDeployment (also: an explicit redeploy without a new image). */
+  forceNewDeployment?: boolean
   strategy: Strategy
   /** CodeDeploy services: settings for the CodeDeploy engine. */
   codeDeploy: CodeDeployInputs
@@ -40,7 +51,24 @@ export interface Inputs {
   alarms: string[]
   timeoutMs: number
   rollback: RollbackPolicy
+  /** After a cancelled run, whether the post step rolls back a deployment that had not finished its bake. */
+  onCancel: 'leave' | 'rollback'
+  /** Fail fast after this many new tasks failed the same way before the deployment ran its desired count; 0 = off. */
+  maxTaskFailures: number
   wait: boolean
+  /** The GitHub deployment record. */
+  github: GitHubInputs
+}
+
+/** The GitHub deployment record's inputs. */
+export interface GitHubInputs {
+  /** `github-deployment`: false = no record. */
+  deployment: boolean
+  /** Empty outside GitHub Actions (the record is then skipped). */
+  token?: string
+  /** Default: the cluster's name. */
+  environment: string
+  environmentUrl?: string
 }
 
 /** The CodeDeploy engine's inputs (services whose deployment controller is CODE_DEPLOY). */
@@ -68,6 +96,10 @@ export class InputError extends Error {
   }
 }
 
+/** Three tasks failing the same way before any deployment ran its desired count is a crash loop, not bad luck, and it is
+ * the circuit breaker's own minimum: on a small service nothing changes, on a large one it saves many launches. */
+const DEFAULT_MAX_TASK_FAILURES = 3
+
 /** GitHub stops a job after 6 hours, so nothing may wait longer. */
 const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000
 const DEFAULT_TIMEOUT = '30m'
@@ -79,6 +111,7 @@ const ROLLBACK_POLICIES: readonly RollbackPolicy[] = ['on-failure', 'never']
 // ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/
 const ALARM_NAME_MAX = 255
+const ENVIRONMENT_NAME_MAX = 255
 
 const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h'
 
@@ -169,7 +202,15 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
     bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)')
   }
 
-  const taskDefinitionFile = value('task-definition') || undefined
+  const taskDefinitionText = value('task-definition') || undefined
+  const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText)
+  const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText
+  const taskDefinitionRef = taskDefinitionIsRef ? taskDefinitionText : undefined
+  const deployExtras = deployExtraInputs(value, bad, problems, {
+    image,
+    buildContext,
+    taskDefinition: taskDefinitionText,
+  })
 
   const strategyText = value('strategy') || 'auto'
   let strategy: Strategy = { kind: 'auto' }
@@ -224,8 +265,18 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
     }
     return ms
   }
+  const beforeDurations = problems.length
   const bakeTimeMs = duration('bake-time', '0', true)
   const timeoutMs = duration('timeout', DEFAULT_TIMEOUT, false)
+  if (problems.length === beforeDurations && bakeTimeMs > 0 && bakeTimeMs >= timeoutMs) {
+    // The bake runs after the deployment and inside the timeout: a release would be rolled back for its own bake.
+    const raised = bakeTimeMs + 30 * 60_000
+    const timeoutText = value('timeout') ? `\`${value('timeout')}\`` : `\`${DEFAULT_TIMEOUT}\` (the default)`
+    problems.push(
+      `Input \`bake-time\` is \`${value('bake-time')}\` and \`timeout\` is ${timeoutText}: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; ` +
+        `raise timeout${raised <= MAX_TIMEOUT_MS ? ` (such as ${formatDuration(raised)})` : ''} or shorten bake-time.`,
+    )
+  }
 
   const alarms = [
     ...new Set(
@@ -242,6 +293,15 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   const rollbackText = value('rollback').toLowerCase() || 'on-failure'
   const rollback = (ROLLBACK_POLICIES as readonly string[]).includes(rollbackText) ? (rollbackText as RollbackPolicy) : 'on-failure'
   if (rollback !== rollbackText) bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`)
+  const onCancelText = value('on-cancel').toLowerCase() || 'leave'
+  const onCancel = onCancelText === 'rollback' ? 'rollback' : 'leave'
+  if (onCancel !== onCancelText) bad('on-cancel', onCancelText, 'expected leave or rollback')
+  const maxTaskFailuresText = value('max-task-failures')
+  let maxTaskFailures = DEFAULT_MAX_TASK_FAILURES
+  if (maxTaskFailuresText !== '') {
+    if (/^\d+$/.test(maxTaskFailuresText) && Number(maxTaskFailuresText) <= 200) maxTaskFailures = Number(maxTaskFailuresText)
+    else bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)')
+  }
 
   // The YAML 1.2 core booleans, as core.getBooleanInput accepts them.
   const waitText = value('wait') || 'true'
@@ -252,6 +312,96 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
     problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`)
   }
 
+  const recordText = value('github-deployment') || 'true'
+  const deployment = ['true', 'True', 'TRUE'].includes(recordText)
+  if (!deployment && !['false', 'False', 'FALSE'].includes(recordText)) bad('github-deployment', recordText, 'expected true or false')
+  // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
+  const environment = value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1)
+  if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
+    bad('environment', environment, `expected a GitHub environment name of at most ${ENVIRONMENT_NAME_MAX} characters on one line, such as production`)
+  }
+  const environmentUrl = value('environment-url') || undefined
+  if (environmentUrl !== undefined && !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(environmentUrl)) {
+    bad('environment-url', environmentUrl, 'expected an http(s) URL such as https://staging.example.com')
+  }
+  const github: GitHubInputs = { deployment, token: value('github-token') || undefined, environment, environmentUrl }
+
   if (problems.length > 0) throw new InputError(problems)
-  return { cluster, service, image, ...(build ? { build } : {}), containerName, taskDefinitionFile, strategy, codeDeploy, bakeTimeMs, alarms, timeoutMs, rollback, wait }
+  return {
+    cluster,
+    service,
+    image,
+    ...(build ? { build } : {}),
+    containerName,
+    taskDefinitionFile,
+    ...(taskDefinitionRef ? { taskDefinitionRef } : {}),
+    ...deployExtras,
+    strategy,
+    codeDeploy,
+    bakeTimeMs,
+    alarms,
+    timeoutMs,
+    rollback,
+    onCancel,
+    maxTaskFailures,
+    wait,
+    github,
+  }
+}
+
+/** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
+export function isTaskDefinitionRef(text: string): boolean {
+  return TASK_DEFINITION_ARN.test(text) || FAMILY_REVISION.test(text)
+}
+const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/
+const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/
+
+type DeployExtras = Pick<Inputs, 'rollbackTo' | 'keepRevisions' | 'desiredCount' | 'forceNewDeployment'>
+
+/** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
+function deployExtraInputs(
+  value: (name: string) => string,
+  bad: (name: string, got: string, expected: string) => void,
+  problems: string[],
+  given: { image?: string; buildContext?: string; taskDefinition?: string },
+): DeployExtras {
+  const extras: DeployExtras = {}
+  const rollbackTo = value('rollback-to') || undefined
+  if (rollbackTo !== undefined) {
+    if (rollbackTo !== 'previous' && !isTaskDefinitionRef(rollbackTo)) {
+      bad('rollback-to', rollbackTo, 'expected `previous`, a task definition ARN, or `family:revision` such as web:5')
+    }
+    const clashing = (['image', 'build-context', 'task-definition'] as const).filter((n) => value(n) !== '')
+    if (clashing.length > 0) {
+      problems.push(
+        `Input \`rollback-to\` is \`${rollbackTo}\` and ${clashing.map((n) => `\`${n}\``).join(', ')} ${clashing.length === 1 ? 'is' : 'are'} set: a rollback deploys a registered revision as it is; leave ${clashing.join(', ')} empty (a workflow that rolls back should not pass them).`,
+      )
+    }
+    extras.rollbackTo = rollbackTo
+  }
+  const keep = value('keep-revisions')
+  if (keep !== '') {
+    if (/^\d+$/.test(keep) && Number(keep) >= 1 && Number(keep) <= 1000) extras.keepRevisions = Number(keep)
+    else bad('keep-revisions', keep, 'expected a whole number of revisions to keep, from 1 to 1000 (leave it empty to keep all)')
+  }
+  const desired = value('desired-count')
+  if (desired !== '') {
+    if (/^\d+$/.test(desired) && Number(desired) <= 5000) extras.desiredCount = Number(desired)
+    else bad('desired-count', desired, "expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's)")
+  }
+  const forceText = value('force-new-deployment') || 'false'
+  const force = ['true', 'True', 'TRUE'].includes(forceText)
+  if (!force && !['false', 'False', 'FALSE'].includes(forceText)) bad('force-new-deployment', forceText, 'expected true or false')
+  if (force) extras.forceNewDeployment = true
+  // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
+  // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
+  if (rollbackTo === undefined && given.image === undefined && given.buildContext === undefined && given.taskDefinition === undefined && !force) {
+    problems.push(
+      'Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
+        "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
+        'Fix: pass the image without the secret (e.g. only the repository and digest, `web@sha256:…`, with the registry rebuilt from a non-secret variable in the deploying job), or unmask the account id. ' +
+        'To redeploy the running task definition on purpose, set `force-new-deployment: true`.',
+    )
+  }
+  return extras
 }

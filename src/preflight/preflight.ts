@@ -1,6 +1,13 @@
 // Before anything changes: read-only calls that check the cluster, the service, the image, the task definition to
 // register and the alarms, and report every problem together, so one run tells the user everything to fix.
-import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, type Service } from '@aws-sdk/client-ecs'
+import {
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs'
 import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr'
 import { createClients, type Clients } from '../aws/clients.js'
 import { callProblem, errorName } from '../aws/errors.js'
@@ -15,7 +22,11 @@ import type { Inputs } from '../inputs/context.js'
 import { InputProblem } from '../inputs/problem.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from '../render/task-definition.js'
 import { readAlarms, type AlarmState } from '../watch/alarms.js'
+import { codeDeployOnlyInputProblems } from './codedeploy-inputs.js'
+import { buildFileProblems, taskDefinitionPathProblems } from './file-checks.js'
+import { checkLogGroups, sizeProblem } from './task-definition-checks.js'
 import { direct } from '../watch/stopped-tasks.js'
+import { resolveTarget, type ExistingTarget } from './rollback-target.js'
 
 export class PreflightError extends Error {
   constructor(readonly problems: string[]) {
@@ -32,6 +43,8 @@ export interface Preflight {
   /** The service as DescribeServices (include TAGS) returned it. */
   service: Service
   currentTaskDefinitionArn: string
+  /** The service's current task definition (what the deployment replaces), when it could be read. */
+  previousTaskDefinition?: RegisterTaskDefinitionCommandInput | TaskDefinition
   /** Rendered: ready for RegisterTaskDefinition. */
   taskDefinition: RegisterTaskDefinitionCommandInput
   containerName: string
@@ -56,6 +69,11 @@ export interface Preflight {
    * waits for this one to settle first. `deploymentId` is the PRIMARY's.
    */
   inProgress?: { deploymentId: string; rolloutState?: string }
+  /**
+   * A registered revision (`rollback-to`, `task-definition` naming one, or an explicit redeploy): deployed as it is
+   * when `asIs`, else `image` was put into a new revision of it. See ./rollback-target.ts.
+   */
+  existing?: ExistingTarget & { asIs: boolean }
 }
 
 /** An ECR registry: where a build is pushed, or where an image to deploy is looked up. */
@@ -70,7 +88,10 @@ export interface PushTarget {
 
 export async function preflight(clients: Clients, inputs: Inputs): Promise<Preflight> {
   // Problems by subject, reported in this order whichever call answers first.
-  const found = { cluster: [] as string[], service: [] as string[], image: [] as string[], taskDefinition: [] as string[], alarms: [] as string[] }
+  const found = { cluster: [] as string[], service: [] as string[], build: [] as string[], image: [] as string[], taskDefinition: [] as string[], alarms: [] as string[] }
+  // Checked before any call: a typo in a path must not wait for (or follow) an ECR login and a docker build.
+  if (inputs.build) found.build.push(...buildFileProblems(inputs.build))
+  const warnings: string[] = []
   const region = await clients.ecs.config.region().catch(() => undefined)
   const inRegion = region ? ` in ${region}` : ''
   const firing: string[] = []
@@ -84,12 +105,28 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
 
   let engine: Engine | undefined
   const service = clusterArn !== undefined ? await checkService() : undefined
+  const resolved = service?.taskDefinition ? await resolveTarget(clients, inputs, service, engine) : undefined
+  found.taskDefinition.push(...(resolved?.problems ?? []))
+  const existing = resolved?.target ? { ...resolved.target, asIs: resolved.asIs } : undefined
   let base: RegisterTaskDefinitionCommandInput | undefined = file
   let where = `task definition file \`${inputs.taskDefinitionFile}\``
-  if (!inputs.taskDefinitionFile && service?.taskDefinition) {
+  if (existing) {
+    where = `task definition \`${existing.arn.split('/').pop()}\``
+    base = fromDescribed(existing.taskDefinition, existing.tags)
+  } else if (!inputs.taskDefinitionFile && service?.taskDefinition) {
     where = `the service's task definition \`${service.taskDefinition.split('/').pop()}\``
     base = await describeTaskDefinition(service.taskDefinition)
   }
+  // The revision this deployment replaces, for "what changed" only: not reading it is no problem.
+  const previous =
+    base && !inputs.taskDefinitionFile && !existing
+      ? base
+      : service?.taskDefinition
+        ? await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition })).then(
+            (o) => o.taskDefinition,
+            () => undefined,
+          )
+        : undefined
   let rendered: Rendered | undefined
   // Without a usable image there is still a container to choose: the reference as given stands in for it.
   const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image)
@@ -101,6 +138,13 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
       found.taskDefinition.push(...err.problems)
     }
   }
+  if (rendered) {
+    const tooBig = sizeProblem(rendered.taskDefinition, where)
+    if (tooBig) found.taskDefinition.push(tooBig)
+    const logGroups = await checkLogGroups(clients, rendered.taskDefinition, region, where)
+    found.taskDefinition.push(...logGroups.problems)
+    warnings.push(...logGroups.warnings)
+  }
 
   let checkedEngine: CheckedEngine | undefined = engine?.kind === 'codedeploy' ? undefined : engine
   if (engine?.kind === 'codedeploy' && service) {
@@ -109,7 +153,7 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     if (checked.checked) checkedEngine = { ...engine, checked: checked.checked }
   }
 
-  const problems = [...found.cluster, ...found.service, ...found.image, ...found.taskDefinition, ...found.alarms]
+  const problems = [...found.cluster, ...found.service, ...found.build, ...found.image, ...found.taskDefinition, ...found.alarms]
   if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !checkedEngine) {
     // Every path that leaves one of these unset has recorded why.
     throw new PreflightError(problems)
@@ -118,14 +162,16 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     clusterArn,
     service,
     currentTaskDefinitionArn: service.taskDefinition,
+    ...(previous ? { previousTaskDefinition: previous } : {}),
     taskDefinition: rendered.taskDefinition,
     containerName: rendered.containerName,
     ...(image ? { image: image.image } : {}),
     ...(image?.push ? { push: image.push } : {}),
     alarms,
     alarmsFiring: firing,
-    warnings: firing.length > 0 ? [alarmsFiringWarning(firing, checkedEngine)] : [],
+    warnings: [...(firing.length > 0 ? [alarmsFiringWarning(firing, checkedEngine)] : []), ...warnings],
     engine: checkedEngine,
+    ...(existing ? { existing } : {}),
     // CodeDeploy refuses a second deployment in the group itself; ECS deployments say nothing about it.
     ...(checkedEngine.kind === 'codedeploy' ? {} : inProgress(service)),
   }
@@ -171,8 +217,14 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
     const chosen = chooseEngine(inputs.strategy, service, inputs.codeDeploy, inputs.cluster)
     if ('problem' in chosen) found.service.push(chosen.problem)
     else engine = chosen.engine
+    found.service.push(...codeDeployOnlyInputProblems(inputs.codeDeploy, service))
     if (engine?.kind === 'ecs-native') found.service.push(...checkNative(service, engine, inputs.bakeTimeMs))
     if (engine?.kind === 'rolling') found.service.push(...checkRolling(service))
+    if (engine?.kind === 'codedeploy' && inputs.desiredCount !== undefined) {
+      found.service.push(
+        `Input \`desired-count\` is \`${inputs.desiredCount}\`: service \`${inputs.service}\` is deployed by CodeDeploy, and this action does not change its desired count; set it with aws ecs update-service --desired-count, or leave desired-count empty.`,
+      )
+    }
     if (!service.taskDefinition) found.service.push(`${name} has no task definition.`)
     return service
   }
@@ -192,6 +244,12 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
   }
 
   async function loadFile(path: string): Promise<RegisterTaskDefinitionCommandInput | undefined> {
+    // Outside the workspace the file is not read at all.
+    const outside = taskDefinitionPathProblems(path)
+    if (outside.length > 0) {
+      found.taskDefinition.push(...outside)
+      return undefined
+    }
     try {
       return await readTaskDefinitionFile(path)
     } catch (err) {

@@ -3,8 +3,10 @@
 import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs'
-import { parse as parseYaml } from 'yaml'
+import { isNode, LineCounter, parse as parseYaml, parseDocument } from 'yaml'
 import { parseImageRef } from '../build/image-ref.js'
+import { locate } from '../core/problem-location.js'
+import { jsonFault, parseFaultDetail, yamlFault } from './parse-error.js'
 
 export class RenderError extends Error {
   constructor(readonly problems: string[]) {
@@ -82,7 +84,7 @@ export async function readTaskDefinitionFile(path: string): Promise<RegisterTask
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw new RenderError([`Task definition file \`${path}\` cannot be read: ${(err as Error).message}.`])
+    throw new RenderError([locate(`Task definition file \`${path}\` cannot be read: ${(err as Error).message}.`, { file: path })])
   }
   return parseTaskDefinition(text, path)
 }
@@ -96,10 +98,13 @@ export function parseTaskDefinition(text: string, path: string): RegisterTaskDef
     // YAML 1.2 core schema: `yes`/`no`/`on` stay strings. Merge keys (`<<: *defaults`) are allowed for shared env.
     parsed = json ? JSON.parse(text) : parseYaml(text, { merge: true })
   } catch (err) {
-    throw new RenderError([`${where} is not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message.trim()}`])
+    const fault = json ? jsonFault(text) : yamlFault(err)
+    const at = fault ? { line: fault.line, column: fault.column } : {}
+    throw new RenderError([locate(`${where} is not valid ${json ? 'JSON' : 'YAML'}: ${parseFaultDetail(err, text, json)}.`, { file: path, ...at })])
   }
+  const lineOf = lineFinder(text)
   if (!isObject(parsed)) {
-    throw new RenderError([`${where} must hold one object with the RegisterTaskDefinition members (family, containerDefinitions, …).`])
+    throw new RenderError([locate(`${where} must hold one object with the RegisterTaskDefinition members (family, containerDefinitions, …).`, { file: path, line: 1 })])
   }
   const problems: string[] = []
   const unknown = Object.keys(parsed).filter((k) => !REGISTER_KEYS.includes(k) && !READ_ONLY_KEYS.includes(k))
@@ -111,59 +116,84 @@ export function parseTaskDefinition(text: string, path: string): RegisterTaskDef
     const camel = unknown.map((k) => k.charAt(0).toLowerCase() + k.slice(1)).filter((k) => REGISTER_KEYS.includes(k))
     if (camel.length > 0) hints.push(`keys are camelCase as in the ECS API, e.g. ${camel[0]}`)
     problems.push(
-      `${where} has unknown top-level ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => `\`${k}\``).join(', ')}: ` +
-        `expected the RegisterTaskDefinition members ${REGISTER_KEYS.join(', ')}` +
-        `${hints.length > 0 ? ` (${hints.join('; ')})` : ''}.`,
+      locate(
+        `${where} has unknown top-level ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => `\`${k}\``).join(', ')}: ` +
+          `expected the RegisterTaskDefinition members ${REGISTER_KEYS.join(', ')}` +
+          `${hints.length > 0 ? ` (${hints.join('; ')})` : ''}.`,
+        { file: path, ...lineOf([unknown[0]]) },
+      ),
     )
   }
-  problems.push(...shapeProblems(parsed, where))
+  problems.push(...shapeProblems(parsed, where).map(([message, at]) => locate(message, { file: path, ...lineOf(at) })))
   if (problems.length > 0) throw new RenderError(problems)
   return withoutReadOnly(parsed) as unknown as RegisterTaskDefinitionCommandInput
 }
 
 // What RegisterTaskDefinition would reject and a file easily gets wrong. Values ECS declares as strings are checked
 // because YAML turns `8080`, `1.10` or `true` into numbers and booleans, which ECS does not take in those places.
-function shapeProblems(td: Json, where: string): string[] {
-  const problems: string[] = []
-  if (typeof td.family !== 'string' || td.family === '') problems.push(`${where} has no \`family\` (a non-empty string).`)
+/** Each problem with the path of the member it is about (for its line in the file). */
+function shapeProblems(td: Json, where: string): [string, Path][] {
+  const problems: [string, Path][] = []
+  if (typeof td.family !== 'string' || td.family === '') problems.push([`${where} has no \`family\` (a non-empty string).`, ['family']])
   for (const key of ['cpu', 'memory']) {
     if (td[key] !== undefined && typeof td[key] !== 'string') {
-      problems.push(`${where}: \`${key}\` is ${describe(td[key])}; ECS expects a string — quote it, e.g. ${key}: "${String(td[key])}".`)
+      problems.push([`${where}: \`${key}\` is ${describe(td[key])}; ECS expects a string — quote it, e.g. ${key}: "${String(td[key])}".`, [key]])
     }
   }
   const containers = td.containerDefinitions
   if (!Array.isArray(containers) || containers.length === 0) {
-    problems.push(`${where} has no \`containerDefinitions\` (a non-empty list of containers).`)
+    problems.push([`${where} has no \`containerDefinitions\` (a non-empty list of containers).`, ['containerDefinitions']])
     return problems
   }
   const seen = new Set<string>()
   containers.forEach((container: unknown, index) => {
     if (!isObject(container) || typeof container.name !== 'string' || container.name === '') {
-      problems.push(`${where}: containerDefinitions[${index}] has no \`name\`.`)
+      problems.push([`${where}: containerDefinitions[${index}] has no \`name\`.`, ['containerDefinitions', index]])
       return
     }
     const name = container.name
-    if (seen.has(name)) problems.push(`${where}: container name \`${name}\` appears more than once.`)
+    if (seen.has(name)) problems.push([`${where}: container name \`${name}\` appears more than once.`, ['containerDefinitions', index, 'name']])
     seen.add(name)
-    if (typeof container.image !== 'string' || container.image === '') problems.push(`${where}: container \`${name}\` has no \`image\`.`)
-    const notString = (path: string, value: unknown) => {
+    if (typeof container.image !== 'string' || container.image === '')
+      problems.push([`${where}: container \`${name}\` has no \`image\`.`, ['containerDefinitions', index, 'image']])
+    const notString = (path: string, value: unknown, at: Path) => {
       if (typeof value !== 'string') {
-        problems.push(`${where}: container \`${name}\` ${path} is ${describe(value)}; ECS expects a string — quote it.`)
+        problems.push([`${where}: container \`${name}\` ${path} is ${describe(value)}; ECS expects a string — quote it.`, ['containerDefinitions', index, ...at]])
       }
     }
     for (const [i, variable] of asList(container.environment).entries()) {
       const label = isObject(variable) && typeof variable.name === 'string' ? variable.name : `#${i}`
-      if (isObject(variable)) notString(`environment \`${label}\` value`, variable.value)
+      if (isObject(variable)) notString(`environment \`${label}\` value`, variable.value, ['environment', i, 'value'])
     }
     for (const [mapName, map] of [
       ['dockerLabels', container.dockerLabels],
       ['logConfiguration.options', isObject(container.logConfiguration) ? container.logConfiguration.options : undefined],
       ['firelensConfiguration.options', isObject(container.firelensConfiguration) ? container.firelensConfiguration.options : undefined],
     ] as const) {
-      if (isObject(map)) for (const [key, value] of Object.entries(map)) notString(`${mapName} \`${key}\``, value)
+      if (isObject(map)) for (const [key, value] of Object.entries(map)) notString(`${mapName} \`${key}\``, value, [...mapName.split('.'), key])
     }
   })
   return problems
+}
+
+type Path = (string | number)[]
+
+/** The line of the member at `path` (else of its nearest parent that exists), from the file's text. */
+function lineFinder(text: string): (path: Path) => { line?: number } {
+  let doc: ReturnType<typeof parseDocument>
+  const lineCounter = new LineCounter()
+  try {
+    doc = parseDocument(text, { lineCounter, merge: true })
+  } catch {
+    return () => ({})
+  }
+  return (path) => {
+    for (let at = path; ; at = at.slice(0, -1)) {
+      const node = at.length === 0 ? doc.contents : doc.getIn(at, true)
+      if (isNode(node) && node.range) return { line: lineCounter.linePos(node.range[0]).line }
+      if (at.length === 0) return {}
+    }
+  }
 }
 
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
@@ -231,4 +261,13 @@ export function renderTaskDefinition(base: RegisterTaskDefinitionCommandInput, o
     },
     containerName,
   }
+}
+
+/**
+ * The `render` phase's line: the real base (the file, or the service's revision), the container and its image:
+ * `task-definition.json: container web ← repo/web:v2` or `web:41: container web (image unchanged)`.
+ */
+export function renderLine(base: { file?: string; currentTaskDefinitionArn?: string }, containerName: string, image: string | undefined): string {
+  const from = base.file ? `file ${base.file}` : (base.currentTaskDefinitionArn?.slice(base.currentTaskDefinitionArn.lastIndexOf('/') + 1) ?? '?')
+  return `${from}: container ${containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`
 }

@@ -1,7 +1,8 @@
 // Live log: one line per timeline event, prefixed with the time since the run started, so the job log reads as
 // the deployment's story. Stopped tasks print their reason and exit codes, and their log tail in a group.
 import * as core from '@actions/core'
-import { describeStop } from '../core/stopped.js'
+import { describeStop, tellingTail } from '../core/stopped.js'
+import { describeChange, type TaskDefinitionChange } from '../core/task-definition-diff.js'
 import type { Timeline, TimelineEvent } from '../core/timeline.js'
 
 export function elapsed(ms: number): string {
@@ -45,6 +46,20 @@ export function describeEvent(event: TimelineEvent): string {
   }
 }
 
+/** Log lines shown per stopped task: the error, the top of its stack and where it was thrown. */
+const LOG_LINES = 12
+
+/** What the new task definition changes, printed before the deployment starts; secret values never appear. */
+export function logChanges(changes: TaskDefinitionChange[], against: string): void {
+  if (changes.length === 0) {
+    core.info(`What changed against ${against}: nothing in the task definition`)
+    return
+  }
+  core.info(`What changed against ${against}:`)
+  for (const change of changes.slice(0, 60)) core.info(`  ${describeChange(change)}`)
+  if (changes.length > 60) core.info(`  … and ${changes.length - 60} more`)
+}
+
 /** Prints every event of `timeline` as it is emitted. `startedAt` defaults to the first event's time. */
 export function attachLogReporter(timeline: Timeline, startedAt?: number): void {
   let start = startedAt
@@ -55,9 +70,10 @@ export function attachLogReporter(timeline: Timeline, startedAt?: number): void 
     if (event.type !== 'tasks-stopped') return
     for (const task of event.tasks) {
       core.info(`${prefix}   task ${task.taskId}: ${describeStop(task)}${task.stopCode ? ` [${task.stopCode}]` : ''}`)
-      if (task.logTail.length === 0) continue
-      core.startGroup(`${prefix}   last ${task.logTail.length} log lines of task ${task.taskId}${task.logLocation ? ` (${task.logLocation})` : ''}`)
-      for (const line of task.logTail) core.info(`    ${line}`)
+      const lines = tellingTail(task.logTail, LOG_LINES)
+      if (lines.length === 0) continue
+      core.startGroup(`${prefix}   log of task ${task.taskId}${task.logLocation ? ` (${task.logLocation})` : ''}`)
+      for (const line of lines) core.info(`    ${line}`)
       core.endGroup()
     }
   })

@@ -10,3 +10,9 @@ export function setOutputs(facts: DeploymentFacts, outcome: Outcome): void {
   core.setOutput('deployment-id', facts.deploymentId ?? '')
   core.setOutput('image', facts.image ?? '')
 }
+
+/** The environment's URL and the GitHub deployment record's id ('' when there is none). */
+export function setRecordOutputs(environmentUrl: string | undefined, githubDeploymentId: number | undefined): void {
+  core.setOutput('url', environmentUrl ?? '')
+  core.setOutput('github-deployment-id', githubDeploymentId === undefined ? '' : String(githubDeploymentId))
+}

@@ -1,11 +1,16 @@
-// The job summary: outcome, what was deployed where, the phases with their times, and on failure the cause
-// (stopped tasks with reasons and exit codes, a log tail, service events). Kept far below GitHub's 1 MiB.
+// The job summary: outcome and links, what was deployed where, the rollout as a chart, what changed in the task
+// definition, the phases with their times, and on failure the cause (the alarm or the stopped tasks with reasons,
+// exit codes and the telling log lines, service events). HTML that GitHub's Markdown keeps, with no Markdown inside
+// it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
 import * as core from '@actions/core'
 import { revisionOf } from '../aws/arn.js'
 import type { DeploymentFacts } from '../core/facts.js'
 import type { Decision } from '../core/outcome.js'
-import { describeStop, groupStoppedTasks } from '../core/stopped.js'
+import { describeStop, groupStoppedTasks, isFailure, tellingTail } from '../core/stopped.js'
+import { describeChange, type TaskDefinitionChange } from '../core/task-definition-diff.js'
 import type { FailureCause, Outcome, Timeline } from '../core/timeline.js'
+import { mermaidChart, rolloutChart } from './chart.js'
+import { consoleLinks, type ConsoleLinks } from './console.js'
 import { elapsed } from './log.js'
 
 /** GitHub rejects a step summary over 1 MiB; stay well under it. */
@@ -18,33 +23,70 @@ const MARK: Record<Outcome, string> = {
   failed: '❌',
   'timed-out': '⏱️',
   started: '🚀',
+  cancelled: '🛑',
 }
 
-function escape(text: string): string {
+/** Text as HTML: escaped, cut to a line, with no Markdown left in it. */
+function escapeOnly(text: string): string {
   const cut = text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text
-  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
+
+/** Where a long word may break: after a separator, or every 24 letters of a hash. */
+const LONG_WORD = /[^\s<>]{28,}/g
+function breakable(html: string): string {
+  return html.replace(LONG_WORD, (word) => word.replace(/([/:@,=|]|\.(?=\D))(?!$)/g, '$1<wbr>').replace(/([A-Za-z0-9]{24})(?=[A-Za-z0-9])/g, '$1<wbr>'))
+}
+
+/** Full ARNs as their last part (`web:42`), digests as their first 12 hex digits: both overflow a table otherwise. */
+export function shorten(text: string): string {
+  return text
+    .replace(/\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:([^\s,;)]+)/g, (_, resource: string) => resource.slice(resource.lastIndexOf('/') + 1))
+    .replace(/\b(sha256:[0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…')
+}
+
+/** Text for a table cell or paragraph: shortened, escaped, `code` as <code>, long words breakable. */
+function escape(text: string): string {
+  return breakable(escapeOnly(shorten(text)).replace(/`([^`]+)`/g, '<code>$1</code>'))
+}
+
+const link = (href: string | undefined, text: string): string => (href ? `<a href="${escapeOnly(href)}">${text}</a>` : text)
 
 export interface SummaryInput {
   facts: DeploymentFacts
   decision: Decision
   timeline: Timeline
   cause?: FailureCause
+  /** What the new task definition changes against the one it replaces. */
+  changes?: TaskDefinitionChange[]
+  /** The region, when no ARN names it (links). */
+  region?: string
 }
 
 function phases(timeline: Timeline, end: number): string[][] {
   const events = timeline.events.filter((e) => e.type === 'phase')
   const start = timeline.events[0]?.at.getTime() ?? end
-  return events.map((e, i) => {
+  // `done` only marks the end: its time is the total, which the heading's line gives.
+  return events.flatMap((e, i) => {
+    if (e.type !== 'phase' || e.phase === 'done') return []
     const from = e.at.getTime()
     const to = events[i + 1]?.at.getTime() ?? end
-    return [e.phase, elapsed(from - start), elapsed(to - from), escape(e.type === 'phase' && e.detail ? e.detail : '—')]
+    return [[e.phase, elapsed(from - start), elapsed(to - from), escape(e.detail ?? '—')]]
   })
 }
 
-function addCause(cause: FailureCause): void {
+function addCause(cause: FailureCause, links: ConsoleLinks | undefined): void {
   core.summary.addHeading('Cause', 3).addRaw(`<p>${escape(cause.summary)}</p>`, true)
-  const groups = groupStoppedTasks(cause.stoppedTasks)
+  if (cause.alarms.length > 0) {
+    core.summary
+      .addHeading('Alarms in ALARM', 4)
+      .addRaw(
+        `<ul>${cause.alarms.map((a) => `<li>${link(links?.alarm(a.name), `<code>${escape(a.name)}</code>`)}${a.reason ? ` — ${escape(a.reason)}` : ''}</li>`).join('')}</ul>`,
+        true,
+      )
+  }
+  // Only tasks that failed: those a rollback removed on purpose (their task set deleted, scaled in) are counted.
+  const groups = groupStoppedTasks(cause.stoppedTasks.filter(isFailure))
   if (groups.length > 0) {
     core.summary.addHeading('Stopped tasks', 4).addTable([
       [
@@ -64,26 +106,48 @@ function addCause(cause: FailureCause): void {
             .map((c) => `${c.name}: ${c.exitCode}`)
             .join(', ') || '—',
         ),
-        escape(g[0].taskId),
+        link(links?.task(g[0].taskId), escape(g[0].taskId)),
       ]),
     ])
     for (const g of groups) {
       const task = g.find((t) => t.logTail.length > 0)
-      if (!task) continue
+      const lines = task ? tellingTail(task.logTail) : []
+      if (!task || lines.length === 0) continue
+      const stream = task.logLocation ? link(links?.logStream(task.logLocation), 'log stream') : undefined
       core.summary
-        .addRaw(
-          `<p>Last log lines of task ${escape(task.taskId)} — ${escape(describeStop(task))}${task.logLocation ? ` (<code>${escape(task.logLocation)}</code>)` : ''}:</p>`,
-          true,
-        )
-        .addCodeBlock(task.logTail.map(escape).join('\n'), 'text')
+        .addRaw(`<p>Log of task ${escape(task.taskId)} — ${escape(describeStop(task))}${stream ? ` (${stream})` : ''}:</p>`, true)
+        .addCodeBlock(lines.map(escapeOnly).join('\n'), 'text')
     }
   }
-  if (cause.alarms.length > 0) {
-    core.summary.addHeading('Alarms in ALARM', 4).addList(cause.alarms.map((a) => escape(`${a.name}${a.reason ? ` — ${a.reason}` : ''}`)))
+  if (cause.removedTasks) {
+    core.summary.addRaw(
+      `<p>${cause.removedTasks} ${cause.removedTasks === 1 ? 'task was' : 'tasks were'} stopped on purpose by the deployment or its rollback (scaled in, task set deleted): not a cause.</p>`,
+      true,
+    )
   }
   if (cause.serviceEvents.length > 0) {
-    core.summary.addHeading('Service events (newest first)', 4).addCodeBlock(cause.serviceEvents.slice(0, 20).map(escape).join('\n'), 'text')
+    core.summary.addDetails('Service events (newest first)', `<pre>${cause.serviceEvents.slice(0, 20).map(escapeOnly).join('\n')}</pre>`)
   }
+}
+
+/** The task definition's changes against the revision it replaces, one row each; secret values never appear. */
+function addChanges(changes: TaskDefinitionChange[]): void {
+  core.summary.addHeading('What changed', 3)
+  if (changes.length === 0) {
+    core.summary.addRaw('<p>The task definition is the same as the revision it replaces.</p>', true)
+    return
+  }
+  core.summary.addTable([
+    [
+      { data: 'Where', header: true },
+      { data: 'What', header: true },
+      { data: 'Change', header: true },
+    ],
+    ...changes.slice(0, 60).map((c) => {
+      const change = describeChange(c)
+      return [escape(c.scope === 'task' ? 'task' : c.scope), escape(c.field), escape(change.slice(change.indexOf(`${c.field}: `) + c.field.length + 2))]
+    }),
+  ])
 }
 
 /** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
@@ -125,22 +189,39 @@ function nativeRows(facts: DeploymentFacts): [{ data: string; header: true }, st
 }
 
 /** Builds the summary into core.summary's buffer (not written). */
-function buildSummary({ facts, decision, timeline, cause }: SummaryInput): void {
+function buildSummary({ facts, decision, timeline, cause, changes, region }: SummaryInput): void {
+  const start = timeline.events[0]?.at.getTime()
   const end = facts.finishedAt?.getTime() ?? timeline.events.at(-1)?.at.getTime() ?? Date.now()
-  core.summary
-    .addHeading(`${MARK[decision.outcome]} ECS deployment ${decision.outcome}: ${escape(facts.service)}`, 2)
-    .addRaw(`<p>${escape(decision.reason)}</p>`, true)
-    .addTable([
-      [{ data: 'Cluster', header: true }, escape(facts.cluster)],
-      [{ data: 'Service', header: true }, escape(facts.service)],
-      [{ data: 'Task definition', header: true }, `${escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
-      [{ data: 'Image', header: true }, escape(facts.image ?? '—')],
-      [{ data: 'Deployment', header: true }, escape(facts.deploymentId ?? '—')],
-      ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, escape(facts.actionRollback.deploymentId)]] : []),
-      ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, escape(facts.ecsRollback.deploymentId)]] : []),
-      ...codeDeployRows(facts),
-      ...nativeRows(facts),
-    ])
+  const links = consoleLinks(facts, region)
+  const took = start !== undefined ? ` Took ${elapsed(end - start)}.` : ''
+  const to = [
+    links?.service && link(links.service, 'Service in the ECS console'),
+    links?.deployment && link(links.deployment, 'its deployments'),
+    links?.codeDeploy && link(links.codeDeploy, 'CodeDeploy deployment'),
+    ...facts.alarms.slice(0, 5).map((name) => link(links?.alarm(name), `alarm ${escape(name)}`)),
+  ].filter(Boolean)
+  core.summary.addHeading(`${MARK[decision.outcome]} ECS deployment ${decision.outcome}: ${escape(facts.service)}`, 2).addRaw(`<p>${escape(decision.reason)}${took}</p>`, true)
+  if (to.length > 0) core.summary.addRaw(`<p>${to.join(' · ')}</p>`, true)
+  core.summary.addTable([
+    [{ data: 'Cluster', header: true }, escape(facts.cluster)],
+    [{ data: 'Service', header: true }, escape(facts.service)],
+    [{ data: 'Task definition', header: true }, `${escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
+    // Shortened to fit; the whole reference (the digest to copy) is the cell's title.
+    [{ data: 'Image', header: true }, facts.image ? `<span title="${escapeOnly(facts.image)}">${escape(facts.image)}</span>` : '—'],
+    [{ data: 'Deployment', header: true }, escape(facts.deploymentId ?? '—')],
+    ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, escape(facts.actionRollback.deploymentId)]] : []),
+    ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, escape(facts.ecsRollback.deploymentId)]] : []),
+    ...codeDeployRows(facts),
+    ...nativeRows(facts),
+  ])
+  if (cause) addCause(cause, links)
+  const chart = rolloutChart(facts, timeline, end)
+  if (chart) {
+    // A blank line on each side: GitHub reads Markdown (the Mermaid fence) only outside an HTML block.
+    core.summary.addHeading('Rollout', 3).addRaw(`\n${mermaidChart(chart)}\n`, true)
+    if (chart.marks.length > 0) core.summary.addRaw(`<p><sub>${chart.marks.map(escape).join(' · ')}</sub></p>`, true)
+  }
+  if (changes) addChanges(changes)
   const rows = phases(timeline, end)
   if (rows.length > 0) {
     core.summary.addHeading('Timeline', 3).addTable([
@@ -153,9 +234,17 @@ function buildSummary({ facts, decision, timeline, cause }: SummaryInput): void 
       ...rows,
     ])
   }
-  if (cause) addCause(cause)
   const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))]
   if (warnings.length > 0) core.summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(escape))
+}
+
+/** The summary as GitHub gets it (for tests and the demo); leaves core.summary's buffer empty. */
+export function renderSummary(input: SummaryInput): string {
+  core.summary.emptyBuffer()
+  buildSummary(input)
+  const text = core.summary.stringify()
+  core.summary.emptyBuffer()
+  return text
 }
 
 /** Writes the summary; if it somehow grew too large, writes the head of it and says so. */
@@ -171,9 +260,22 @@ export async function writeSummary(input: SummaryInput): Promise<void> {
 
 /** The summary of a run stopped before anything changed (bad inputs, failed preflight): every problem, listed. */
 export async function writeProblemsSummary(cluster: string, service: string, title: string, problems: string[]): Promise<void> {
+  buildProblemsSummary(cluster, service, title, problems)
+  await core.summary.write()
+}
+
+/** The problems summary as GitHub gets it (for tests); leaves core.summary's buffer empty. */
+export function renderProblemsSummary(cluster: string, service: string, title: string, problems: string[]): string {
+  core.summary.emptyBuffer()
+  buildProblemsSummary(cluster, service, title, problems)
+  const text = core.summary.stringify()
+  core.summary.emptyBuffer()
+  return text
+}
+
+function buildProblemsSummary(cluster: string, service: string, title: string, problems: string[]): void {
   core.summary
     .addHeading(`${MARK.failed} ECS deploy ${escape(`${cluster}/${service}`)}: ${escape(title)}`, 2)
     .addRaw('<p>Nothing was changed in AWS.</p>', true)
     .addList(problems.map(escape))
-  await core.summary.write()
 }

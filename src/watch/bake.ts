@@ -24,6 +24,10 @@ export interface BakePlan {
 const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 }
 /** How long the last look at the alarms may take before the bake is declared unverified. */
 const LAST_LOOK_MS = 10_000
+/** The oldest a good read of the alarms may be at any moment of the bake: past it nothing is watching the release and
+ * the bake fails. Throttling backs the 2 s looks off to 20 s at most, so a bake that is merely throttled stays within
+ * it; half of a 1-minute alarm period, so a read never misses a whole evaluation. */
+export const MAX_UNREAD_MS = 30_000
 
 /** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
 export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline, pollerOrOptions: Poller | PollOptions = {}): Promise<BakeResult> {
@@ -42,8 +46,17 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
   const last = new Map<string, string>()
   const missingShown = new Set<string>()
   const stillFiring = new Set(plan.firingAtStart ?? [])
+  let lastRead = poller.clock.now()
+  const unverified = (error: unknown): BakeResult => ({
+    ...result,
+    passed: false,
+    unreadable: errorText(error),
+    unreadableSince: new Date(lastRead),
+    cutShortByDeadline: false,
+  })
   const look = async (): Promise<BakeResult | undefined> => {
     const states = await readAlarms(clients, budgeted(poller), plan.alarms)
+    lastRead = poller.clock.now()
     for (const name of plan.alarms) {
       const alarm = states.get(name)
       if (!alarm) {
@@ -65,11 +78,22 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
   if (plan.alarms.length === 0) {
     await poller.pause(endsAt - poller.clock.now(), endsAt)
   } else {
+    let failed: BakeResult | undefined
     const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
-      const found = await look()
-      return found ? { end: found } : { changed: true }
+      try {
+        const found = await look()
+        return found ? { end: found } : { changed: true }
+      } catch (error) {
+        // Access denied, or no good read for too long: the bake can no longer vouch for the release.
+        if ((!isThrottling(error) && !isTransient(error)) || poller.clock.now() - lastRead > MAX_UNREAD_MS) {
+          failed = unverified(error)
+          return { end: failed }
+        }
+        throw error
+      }
     })
     if (fired) return fired
+    if (failed) return failed
     // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
     // cannot read its alarms at the end did not pass: nothing verified the release.
     const outer = poller.bound(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS))
@@ -77,8 +101,7 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
       const found = await look()
       if (found) return found
     } catch (error) {
-      if (!isThrottling(error) && !isTransient(error)) throw error
-      return { ...result, passed: false, unreadable: errorText(error), cutShortByDeadline: cutShort }
+      return { ...unverified(error), cutShortByDeadline: cutShort }
     } finally {
       poller.bound(outer)
     }
@@ -87,8 +110,8 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
 }
 
 /**
- * Bakes after a deployment reached its traffic, into `facts`: the bake result, a timeout when the deadline cut it
- * short, or the error that stopped it. False when an error ended the run.
+ * Bakes after a deployment reached its traffic, into `facts`: the bake result (passed, an alarm that fired, or alarms
+ * it could not read), and a timeout when the deadline cut it short. False when an unexpected error ended the run.
  */
 export async function bakeInto(
   clients: Clients,

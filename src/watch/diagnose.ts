@@ -5,7 +5,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type TaskDefini
 import type { Clients } from '../aws/clients.js'
 import { errorText } from '../aws/errors.js'
 import type { CodeDeployFacts, CodeDeployObservation, DeploymentFacts } from '../core/facts.js'
-import { describeStop, groupStoppedTasks, isScaledIn, stoppedTaskFrom } from '../core/stopped.js'
+import { describeStop, groupStoppedTasks, isFailure, stoppedTaskFrom } from '../core/stopped.js'
 import type { FailureCause, StoppedTask, Timeline } from '../core/timeline.js'
 import { readAlarms } from './alarms.js'
 import { addLogTail, listStoppedTasks, until } from './stopped-tasks.js'
@@ -73,12 +73,15 @@ export async function diagnose(clients: Clients, facts: DeploymentFacts, timelin
       note(`list the stopped tasks of ${'deploymentId' in of ? of.deploymentId : of.taskDefinitionArn}`, error)
     }
   }
-  const groups = groupStoppedTasks(tasks)
+  // Only tasks that failed explain a failure: those a deployment or its rollback removed on purpose (scaled in, their
+  // task set deleted) would blame a healthy revision, so they are counted, not shown.
+  const groups = groupStoppedTasks(tasks.filter(isFailure))
+  const removedTasks = tasks.length - groups.flat().length
   const stoppedTasks: StoppedTask[] = []
   for (const group of groups) {
     const [first, ...rest] = group
     let lead = first
-    if (lead.logTail.length === 0 && !isScaledIn(lead)) {
+    if (lead.logTail.length === 0) {
       try {
         lead = await addLogTail(clients, call, lead, taskDefinition)
       } catch (error) {
@@ -118,11 +121,12 @@ export async function diagnose(clients: Clients, facts: DeploymentFacts, timelin
     }
   }
 
-  const failing = groups.find((g) => !isScaledIn(g[0]))
+  const failing = groups[0]
   const tasksPart = failing ? ` — ${failing.length} task${failing.length === 1 ? '' : 's'} stopped: ${describeStop(failing[0])}` : ''
   return {
     summary: `${headline(facts).replace(/\.$/, '')}${tasksPart}`,
     stoppedTasks: stoppedTasks.slice(0, MAX_TASKS),
+    ...(removedTasks > 0 ? { removedTasks } : {}),
     serviceEvents,
     alarms: [...alarms].map(([name, reason]) => (reason ? { name, reason } : { name })),
   }

@@ -22,7 +22,8 @@ export const budgeted =
   (send) =>
     poller.call(send)
 
-const LOG_TAIL_LINES = 10
+// Enough to reach back past a stack trace to its throw site; the reports pick the telling lines (tellingTail).
+const LOG_TAIL_LINES = 50
 
 /**
  * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs'
 import { parse } from 'yaml'
+import { locate } from '../../core/problem-location.js'
 import { APPSPEC_HOOKS } from '../../inputs/context.js'
 
 export type AppSpecHook = (typeof APPSPEC_HOOKS)[number]
@@ -118,9 +119,16 @@ export async function readAppSpecFile(path: string): Promise<AppSpec> {
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    throw new AppSpecError([`AppSpec file \`${path}\` cannot be read: ${(error as Error).message}.`])
+    throw new AppSpecError([locate(`AppSpec file \`${path}\` cannot be read: ${(error as Error).message}.`, { file: path })])
   }
-  return parseAppSpec(text, `AppSpec file \`${path}\``)
+  try {
+    return parseAppSpec(text, `AppSpec file \`${path}\``)
+  } catch (error) {
+    // Annotated on the file (and, for a syntax error, the line the parser stopped at).
+    if (!(error instanceof AppSpecError)) throw error
+    const line = error.problems.length === 1 ? /line (\d+)/.exec(error.problems[0])?.[1] : undefined
+    throw new AppSpecError(error.problems.map((p) => locate(p, { file: path, ...(line ? { line: Number(line) } : {}) })))
+  }
 }
 
 /** Problems with the AppSpec against the task definition to deploy: its container and port must be there. */

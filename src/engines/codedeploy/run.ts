@@ -3,7 +3,14 @@
 // weights → bake while CodeDeploy keeps the old task set → on a bake alarm or the timeout, StopDeployment with
 // auto-rollback and wait for the rollback. It records facts and decides nothing (src/core/outcome.ts does); AWS
 // errors end the run as facts (`error`), not throws.
-import { CreateDeploymentCommand, CreateDeploymentConfigCommand, GetDeploymentConfigCommand, StopDeploymentCommand } from '@aws-sdk/client-codedeploy'
+import {
+  CreateDeploymentCommand,
+  CreateDeploymentConfigCommand,
+  GetDeploymentCommand,
+  GetDeploymentConfigCommand,
+  ListDeploymentsCommand,
+  StopDeploymentCommand,
+} from '@aws-sdk/client-codedeploy'
 import { revisionOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
 import { errorName, errorText } from '../../aws/errors.js'
@@ -12,6 +19,8 @@ import type { CodeDeployEngine, DeployPlan } from '../../core/plan.js'
 import type { Timeline } from '../../core/timeline.js'
 import type { CodeDeployInputs } from '../../inputs/context.js'
 import { bakeInto } from '../../watch/bake.js'
+import { pollLoop } from '../../watch/loop.js'
+import type { Poller } from '../../watch/poller.js'
 import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved } from './watch.js'
@@ -29,6 +38,20 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
   const { engine } = plan
   const facts: CodeDeployFacts = { kind: 'codedeploy', ...startFacts(plan, at, engine.label) }
   const finish = finisher(facts, poller)
+  options.onFacts?.(facts)
+
+  // CodeDeploy takes one deployment per group at a time: wait for one in progress before registering anything.
+  try {
+    const busy = await waitForGroupIdle(clients, engine, plan.deadline, timeline, poller)
+    if (busy) {
+      facts.timedOut = true
+      facts.error = `Timed out waiting for CodeDeploy deployment ${busy} already in progress on ${engine.application}/${engine.deploymentGroup} to end`
+      return finish()
+    }
+  } catch (error) {
+    facts.error = `Looking for a CodeDeploy deployment in progress on ${engine.application}/${engine.deploymentGroup}: ${errorText(error)}`
+    return finish()
+  }
 
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
   if (!taskDefinitionArn) return finish()
@@ -52,6 +75,7 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
     detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
   })
   const rollbackOn = plan.rollback === 'on-failure'
+  const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks))
   try {
     const out = await clients.codedeploy.send(
       new CreateDeploymentCommand({
@@ -59,7 +83,7 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
         deploymentGroupName: engine.deploymentGroup,
         ...(configName ? { deploymentConfigName: configName } : {}),
         description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
-        revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks)) },
+        revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
         autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
         ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
       }),
@@ -71,8 +95,19 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
     facts.deploymentId = out.deploymentId
     facts.codeDeploy = { deploymentId: out.deploymentId, status: 'Created' }
   } catch (error) {
-    facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`
-    return finish()
+    // The SDK's retry of a CreateDeployment whose answer was lost meets our own deployment: adopt it.
+    const ours = await ownDeploymentIn(clients, error, appSpecText.sha256)
+    if (!ours) {
+      facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`
+      return finish()
+    }
+    timeline.emit({
+      type: 'warning',
+      at: at(),
+      message: `CreateDeployment's answer was lost after CodeDeploy started deployment ${ours} of ${revisionOf(taskDefinitionArn, '?')}; following it.`,
+    })
+    facts.deploymentId = ours
+    facts.codeDeploy = { deploymentId: ours, status: 'Created' }
   }
   const deploymentId = facts.deploymentId
   if (!plan.wait) return finish()
@@ -92,7 +127,7 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
     if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake))) return finish()
   }
 
-  const trigger: ActionRollback['trigger'] | undefined = facts.bake?.fired ? 'bake-alarm' : facts.timedOut ? 'timeout' : undefined
+  const trigger: ActionRollback['trigger'] | undefined = facts.bake?.fired ? 'bake-alarm' : facts.bake?.unreadable ? 'bake-unverified' : facts.timedOut ? 'timeout' : undefined
   if (trigger && rollbackOn) {
     facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline)
   } else if (end === 'traffic-moved' && !trigger) {
@@ -106,6 +141,46 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
     }
   }
   return finish()
+}
+
+/** The deployment a DeploymentLimitExceededException names, when its revision is our AppSpec (GetDeployment gives its
+ * sha256): ours, started by a CreateDeployment whose answer was lost and retried. */
+async function ownDeploymentIn(clients: Clients, error: unknown, appSpecSha256: string): Promise<string | undefined> {
+  if (errorName(error) !== 'DeploymentLimitExceededException') return undefined
+  const named = /\bd-[A-Z0-9]{9}\b/.exec(errorText(error))?.[0]
+  if (!named) return undefined
+  try {
+    const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: named }))
+    return deploymentInfo?.revision?.appSpecContent?.sha256 === appSpecSha256 ? named : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const ACTIVE_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const
+
+/** Waits until no deployment is active on the group; the one still active at `deadline`, or undefined. */
+async function waitForGroupIdle(clients: Clients, engine: CodeDeployEngine, deadline: number, timeline: Timeline, poller: Poller): Promise<string | undefined> {
+  const list = async (): Promise<string | undefined> => {
+    const out = await poller.call((options) =>
+      clients.codedeploy.send(
+        new ListDeploymentsCommand({ applicationName: engine.application, deploymentGroupName: engine.deploymentGroup, includeOnlyStatuses: [...ACTIVE_STATUSES] }),
+        options,
+      ),
+    )
+    return out.deployments?.[0]
+  }
+  const first = await list()
+  if (!first) return undefined
+  timeline.emit({
+    type: 'warning',
+    at: new Date(poller.clock.now()),
+    message: `CodeDeploy deployment ${first} is already in progress on ${engine.application}/${engine.deploymentGroup}; waiting for it to end before deploying.`,
+  })
+  const idle = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for CodeDeploy deployment ${first}` }, async () =>
+    (await list()) ? { changed: false } : { end: true },
+  )
+  return idle ? undefined : first
 }
 
 /** Creates the custom configuration unless it is there; true when this run created it. */
@@ -143,7 +218,12 @@ async function stopAndRollBack(
   const to = plan.previousTaskDefinitionArn
   const id = facts.deploymentId ?? ''
   const rollback: ActionRollback = { trigger, toTaskDefinitionArn: to, completed: false }
-  const why = trigger === 'bake-alarm' ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake` : `CodeDeploy deployment ${id} did not finish before the timeout`
+  const why =
+    trigger === 'bake-alarm'
+      ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
+      : trigger === 'bake-unverified'
+        ? `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
+        : `CodeDeploy deployment ${id} did not finish before the timeout`
   timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` })
   timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' })
   try {

@@ -6,14 +6,15 @@
 // bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
 // has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
 // change rather than a new rollout.
-import { StopServiceDeploymentCommand, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs'
+import { StopServiceDeploymentCommand, type Service } from '@aws-sdk/client-ecs'
 import { revisionOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
-import { errorText } from '../../aws/errors.js'
+import { errorName, errorText } from '../../aws/errors.js'
 import type { NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
 import { eventIds, observe } from '../../watch/service.js'
 import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
+import { serviceUpdateExtras, updateService } from '../service-config.js'
 import { bakeLine, nativeConfiguration, type NativePlan } from './settings.js'
 import { NativeWatch, ROLLING_BACK, type End } from './watch.js'
 
@@ -24,6 +25,7 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
   const at = () => new Date(poller.clock.now())
   const facts: NativeFacts = { kind: 'ecs-native', ...startFacts(plan, at, plan.engine.label) }
   const finish = finisher(facts, poller)
+  options.onFacts?.(facts)
 
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
   if (!taskDefinitionArn) return finish()
@@ -32,10 +34,11 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
   timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` })
   let updated: Service | undefined
   try {
-    const out = await clients.ecs.send(
-      new UpdateServiceCommand({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }),
+    updated = await updateService(
+      clients,
+      { cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config, ...serviceUpdateExtras(plan) },
+      timeline,
     )
-    updated = out.service
   } catch (error) {
     facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`
     return finish()
@@ -54,14 +57,17 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
 
   timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` })
   const watch = new NativeWatch(clients, plan, facts, timeline, poller, eventIds(updated))
+  // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+  watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0
   try {
     const end = await watch.run(plan.deadline)
-    if (end === 'timeout') {
+    if (end === 'fail-fast') await rollBack(clients, plan, facts, watch, timeline, 'fail-fast')
+    else if (end === 'timeout') {
       facts.timedOut = true
       facts.hook = watch.waitingHook()
       // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
       if (ROLLING_BACK.test(watch.status ?? '')) await watch.run(rollbackDeadline(poller.clock.now(), plan))
-      else if (plan.rollback === 'on-failure') await rollBack(clients, plan, facts, watch, timeline)
+      else if (plan.rollback === 'on-failure') await rollBack(clients, plan, facts, watch, timeline, 'timeout')
     }
   } catch (error) {
     facts.error = `Watching service deployment ${arn}: ${errorText(error)}`
@@ -70,23 +76,28 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
   return finish()
 }
 
-/** The deadline came: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
-async function rollBack(clients: Clients, plan: NativePlan, facts: NativeFacts, watch: NativeWatch, timeline: Timeline): Promise<void> {
+/** The deadline came, or new tasks crash-looped: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
+async function rollBack(clients: Clients, plan: NativePlan, facts: NativeFacts, watch: NativeWatch, timeline: Timeline, trigger: 'timeout' | 'fail-fast'): Promise<void> {
   const at = () => new Date(watch.clock.now())
   const to = plan.previousTaskDefinitionArn
-  const rollback: NonNullable<NativeFacts['actionRollback']> = { trigger: 'timeout', toTaskDefinitionArn: to, completed: false }
+  const rollback: NonNullable<NativeFacts['actionRollback']> = { trigger, toTaskDefinitionArn: to, completed: false }
   facts.actionRollback = rollback
   const waiting = facts.hook
   const what =
     waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined
-  const why = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`
+  const late = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`
+  const why = trigger === 'fail-fast' ? (facts.failFast ?? 'new tasks crash-looped') : late
   timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` })
   timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' })
   try {
     await clients.ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }))
   } catch (error) {
-    rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`
-    return
+    // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
+    if (errorName(error) !== 'ConflictException' || !/ROLLBACK_(REQUESTED|IN_PROGRESS|SUCCESSFUL)/.test(errorText(error))) {
+      rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`
+      return
+    }
+    timeline.emit({ type: 'warning', at: at(), message: `StopServiceDeployment: the service deployment is already rolling back (${errorText(error)}); following that rollback.` })
   }
   let end: End
   try {

@@ -4,6 +4,7 @@
 import type { Deployment, Service, ServiceDeployment } from '@aws-sdk/client-ecs'
 import { revisionOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
+import { crashLoop, describeCrashLoop } from '../../core/fail-fast.js'
 import type { HookObservation, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
@@ -33,7 +34,7 @@ export const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/
 const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'])
 const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/
 
-export type End = 'ended' | 'timeout'
+export type End = 'ended' | 'fail-fast' | 'timeout'
 
 export class NativeWatch {
   sd?: ServiceDeployment
@@ -50,6 +51,11 @@ export class NativeWatch {
   private readonly stopped?: StoppedTaskCollector
   private looks = 0
   private service?: Service
+  /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
+  private reachedDesired = false
+  private failedFast = false
+  /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
+  maxTaskFailures = 0
 
   constructor(
     private readonly clients: Clients,
@@ -108,7 +114,12 @@ export class NativeWatch {
     changed = this.followHooks(sd) || changed
     const ended = ENDED.has(sd.status ?? '')
     if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1) changed = (await this.lookAtService(ended)) || changed
-    return ended ? { end: 'ended' } : { changed }
+    // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
+    if (this.facts.failFast && !this.failedFast && !ended) {
+      this.failedFast = true
+      return { end: 'fail-fast' }
+    }
+    return ended || this.facts.serviceGone ? { end: 'ended' } : { changed }
   }
 
   private followStatus(before: ServiceDeployment | undefined, sd: ServiceDeployment): boolean {
@@ -223,6 +234,7 @@ export class NativeWatch {
   private async lookAtService(ended: boolean): Promise<boolean> {
     const service = await describeService(this.clients, this.poller, this.plan.cluster, this.plan.service)
     this.service = service
+    if (service.status && service.status !== 'ACTIVE') this.facts.serviceGone = service.status
     const messages = this.feed.take(service.events)
     let changed = messages.length > 0
     if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m))) this.stopped.wanted = true
@@ -236,6 +248,12 @@ export class NativeWatch {
     }
     if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
       if (await this.stopped.collect()) changed = true
+    }
+    if (ours && this.stopped && !ended && !/^ROLLBACK_/.test(this.sd?.status ?? '')) {
+      const o = observe(ours)
+      this.reachedDesired ||= o.counts.desired > 0 && o.counts.running >= o.counts.desired
+      const loop = this.reachedDesired || this.failedFast ? undefined : crashLoop(this.stopped.stopped, this.maxTaskFailures)
+      if (loop) this.facts.failFast = describeCrashLoop(loop, this.stopped.stopped.length + o.counts.running + o.counts.pending, o.counts.desired)
     }
     return changed
   }

@@ -1,7 +1,7 @@
 // The rolling engine: register → update → watch → bake → (our own) rollback. It records facts and decides
 // nothing: src/core/outcome.ts turns the facts into the outcome. AWS errors end the run as facts (`error`), not
 // throws, so the outcome, diagnosis and reports still happen.
-import { UpdateServiceCommand, type DeploymentConfiguration, type Service } from '@aws-sdk/client-ecs'
+import type { DeploymentConfiguration, Service } from '@aws-sdk/client-ecs'
 import type { Clients } from '../../aws/clients.js'
 import { errorText } from '../../aws/errors.js'
 import type { ActionRollback, DeploymentObservation, RollingFacts } from '../../core/facts.js'
@@ -11,14 +11,14 @@ import { bakeInto } from '../../watch/bake.js'
 import type { Poller } from '../../watch/poller.js'
 import { eventIds, observe } from '../../watch/service.js'
 import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
-import { deploymentConfigurationFor } from '../service-config.js'
+import { deploymentConfigurationFor, serviceUpdateExtras, updateService } from '../service-config.js'
 import { watchDeployment, type WatchResult } from './watch.js'
 
 export type RollingPlan = DeployPlan
 
 /** For the action's own rollback: the alarm that fired is still in ALARM and would fail the rollback at once,
  * and a breaker rollback would go back to the bad release (the last COMPLETED one). */
-function rollbackConfiguration(config: DeploymentConfiguration): DeploymentConfiguration {
+export function rollbackConfiguration(config: DeploymentConfiguration): DeploymentConfiguration {
   return {
     ...config,
     deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
@@ -38,6 +38,8 @@ function apply(facts: RollingFacts, result: WatchResult): void {
   facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment
   facts.ecsRollback = result.ecsRollback
   facts.supersededBy = result.supersededBy
+  if (result.serviceGone) facts.serviceGone = result.serviceGone
+  if (result.failFast) facts.failFast = result.failFast
   facts.stoppedTasks.push(...result.stoppedTasks)
   if (result.end === 'timeout') facts.timedOut = true
 }
@@ -47,6 +49,7 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
   const at = () => new Date(poller.clock.now())
   const facts: RollingFacts = { kind: 'rolling', ...startFacts(plan, at, 'rolling update') }
   const finish = finisher(facts, poller)
+  options.onFacts?.(facts)
 
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
   if (!taskDefinitionArn) return finish()
@@ -55,10 +58,11 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
   timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn })
   let updated: Service | undefined
   try {
-    const out = await clients.ecs.send(
-      new UpdateServiceCommand({ cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config }),
+    updated = await updateService(
+      clients,
+      { cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config, ...serviceUpdateExtras(plan) },
+      timeline,
     )
-    updated = out.service
   } catch (error) {
     facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`
     return finish()
@@ -97,6 +101,8 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
         knownEventIds: eventIds(updated),
         since: ours.createdAt ?? facts.startedAt,
         deadline: plan.deadline,
+        // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+        maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
       },
       timeline,
       poller,
@@ -111,7 +117,15 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
   }
 
   if (plan.rollback === 'on-failure') {
-    const trigger = facts.bake?.fired ? 'bake-alarm' : facts.timedOut && !facts.ecsRollback && !facts.supersededBy ? 'timeout' : undefined
+    const trigger = facts.failFast
+      ? 'fail-fast'
+      : facts.bake?.fired
+        ? 'bake-alarm'
+        : facts.bake?.unreadable
+          ? 'bake-unverified'
+          : facts.timedOut && !facts.ecsRollback && !facts.supersededBy
+            ? 'timeout'
+            : undefined
     if (trigger) facts.actionRollback = await rollBack(clients, plan, config, facts, trigger, timeline, poller)
   }
   return finish()
@@ -130,15 +144,19 @@ async function rollBack(
   const at = () => new Date(poller.clock.now())
   const to = plan.previousTaskDefinitionArn
   const rollback: ActionRollback = { trigger, toTaskDefinitionArn: to, completed: false }
-  const why = trigger === 'bake-alarm' ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake` : `deployment ${facts.deploymentId} did not complete before the timeout`
+  const why =
+    trigger === 'bake-alarm'
+      ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
+      : trigger === 'bake-unverified'
+        ? `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
+        : trigger === 'fail-fast'
+          ? (facts.failFast ?? 'new tasks crash-looped')
+          : `deployment ${facts.deploymentId} did not complete before the timeout`
   timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to })
   timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' })
   let updated: Service | undefined
   try {
-    const out = await clients.ecs.send(
-      new UpdateServiceCommand({ cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }),
-    )
-    updated = out.service
+    updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }, timeline)
   } catch (error) {
     rollback.problem = `UpdateService to ${to}: ${errorText(error)}`
     return rollback

@@ -5,6 +5,7 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Clients } from '../../aws/clients.js'
 import { isThrottling } from '../../aws/errors.js'
+import { crashLoop, describeCrashLoop } from '../../core/fail-fast.js'
 import type { DeploymentObservation, EcsRollback, ServiceDeploymentObservation } from '../../core/facts.js'
 import type { StoppedTask, Timeline } from '../../core/timeline.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
@@ -27,9 +28,12 @@ export interface WatchTarget {
   /** Only service events from this time on are ours to show. */
   since: Date
   deadline: number
+  /** Fail fast: end as soon as this many of our tasks failed the same way before the deployment ran its desired count
+   * (0 or absent: leave it to the circuit breaker). */
+  maxTaskFailures?: number
 }
 
-export type WatchEnd = 'completed' | 'failed' | 'rolled-back' | 'superseded' | 'timeout'
+export type WatchEnd = 'completed' | 'failed' | 'rolled-back' | 'superseded' | 'service-gone' | 'fail-fast' | 'timeout'
 
 export interface WatchResult {
   end: WatchEnd
@@ -37,6 +41,10 @@ export interface WatchResult {
   serviceDeployment?: ServiceDeploymentObservation
   ecsRollback?: EcsRollback
   supersededBy?: { deploymentId: string; taskDefinition?: string; rolloutStateReason?: string }
+  /** The service's status when it was found being deleted. */
+  serviceGone?: string
+  /** Why the watch failed fast: the crash loop, in words. */
+  failFast?: string
   stoppedTasks: StoppedTask[]
   throttled: number
   calls: number
@@ -61,6 +69,10 @@ class DeploymentWatch {
   private supersededBy?: WatchResult['supersededBy']
   private failedTasks = 0
   private changed = false
+  private serviceGone?: string
+  private failFast?: string
+  /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
+  private reachedDesired = false
 
   constructor(
     private readonly clients: Clients,
@@ -94,6 +106,8 @@ class DeploymentWatch {
       serviceDeployment: this.sd,
       ecsRollback: this.rollback,
       supersededBy: this.supersededBy,
+      ...(this.serviceGone ? { serviceGone: this.serviceGone } : {}),
+      ...(this.failFast ? { failFast: this.failFast } : {}),
       stoppedTasks: this.stopped.stopped,
       throttled: this.poller.throttled - throttledBefore,
       calls: this.poller.calls,
@@ -104,6 +118,12 @@ class DeploymentWatch {
   private async look(): Promise<Seen<WatchEnd>> {
     const service = await describeService(this.clients, this.poller, this.target.cluster, this.target.service)
     this.changed = false
+    // A service being deleted will never complete our deployment: say so now, not at the timeout.
+    if (service.status && service.status !== 'ACTIVE') {
+      this.serviceGone = service.status
+      this.feed.take(service.events)
+      return { end: 'service-gone' }
+    }
     const messages = this.feed.take(service.events)
     if (messages.length > 0) this.changed = true
     if (messages.some((m) => MENTIONS_STOPPED.test(m))) this.stopped.wanted = true
@@ -124,6 +144,14 @@ class DeploymentWatch {
     const end = this.rollback ? await this.judgeRollback(deployments, primary) : await this.judgeOurs(ours, primary, deployments)
     if (end && end !== 'completed') this.stopped.wanted = true
     if (this.stopped.wanted && (await this.stopped.collect())) this.changed = true
+    if (!end && ours) {
+      this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired
+      const loop = this.reachedDesired || this.rollback ? undefined : crashLoop(this.stopped.stopped, this.target.maxTaskFailures ?? 0)
+      if (loop) {
+        this.failFast = describeCrashLoop(loop, this.stopped.stopped.length + ours.counts.running + ours.counts.pending, ours.counts.desired)
+        return { end: 'fail-fast' }
+      }
+    }
     return end ? { end } : { changed: this.changed }
   }
 

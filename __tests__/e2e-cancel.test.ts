@@ -1,0 +1,99 @@
+// End to end: a cancelled job. The runner sends SIGINT, then SIGTERM 7.5 s later, then kills the tree; the post step
+// (`post-if: always()`) still runs, with the state the main step saved. The tests signal the running dist/index.js the
+// same way, then run the post step with the saved state, and look at the service.
+import { afterEach, describe, expect, test } from '@jest/globals'
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
+import { runAction, type ActionRun } from '../scripts/action-runner.js'
+import { world } from '../scripts/worlds.js'
+import { startSandbox, type Sandbox } from '../sandbox/index.js'
+
+const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+
+let sandbox: Sandbox | undefined
+afterEach(async () => {
+  await sandbox?.stop()
+  sandbox = undefined
+})
+
+const taskDefinitionNow = async (s: Sandbox) =>
+  (await new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials }).send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))).services?.[0]
+
+async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const value = await what()
+    if (ok(value) || Date.now() > end) return value
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+/** Runs the main step and cancels it, the runner's way, once `phase` shows in the log; then runs the post step. */
+async function cancelDuring(s: Sandbox, phase: RegExp, inputs: Record<string, string>): Promise<{ main: ActionRun; post: ActionRun; signalledAt: number }> {
+  let signalledAt = 0
+  const all = { cluster: 'demo', service: 'web', image: `${ECR}/web:v1.1`, timeout: '10m', ...inputs }
+  const main = await runAction({
+    endpoint: s.url,
+    inputs: all,
+    onLine: (line, signal) => {
+      if (signalledAt || !phase.test(line)) return
+      signalledAt = Date.now()
+      signal('SIGINT')
+      // A second signal (the runner's SIGTERM) while the first is being handled changes nothing.
+      setTimeout(() => signal('SIGTERM'), 200)
+    },
+  })
+  const post = await runAction({ endpoint: s.url, inputs: all, state: main.state })
+  return { main, post, signalledAt }
+}
+
+const warnings = (run: ActionRun) => run.commands.filter((c) => c.command === 'warning').map((c) => c.message)
+
+describe('a cancelled job', () => {
+  test('mid-rollout, on-cancel leave: outcome cancelled at once; the post step reports the deployment left to ECS', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 5 }))
+    const { main, post, signalledAt } = await cancelDuring(s, /── watch/, {})
+    expect(main.endedAt - signalledAt).toBeLessThan(7_500)
+    expect(main.outputs.outcome).toBe('cancelled')
+    expect(main.outputs['deployment-id']).toMatch(/^ecs-svc\//)
+    const saved = JSON.parse(main.state.inFlight)
+    expect(saved).toMatchObject({ engine: 'rolling', phase: 'watch', deploymentId: main.outputs['deployment-id'], onCancel: 'leave' })
+    expect(warnings(post)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `during the watch phase; deployment ${main.outputs['deployment-id']} is still IN_PROGRESS, running \\d/3, left to ECS's circuit breaker and the deployment alarms \\(on-cancel: leave\\)\\.`,
+        ),
+      ),
+    ])
+    expect(post.summary).toContain('ECS deployment cancelled: web')
+    // Left to ECS, the release goes on to complete.
+    const service = await until(
+      () => taskDefinitionNow(s),
+      (svc) => svc?.deployments?.length === 1 && svc.deployments[0].rolloutState === 'COMPLETED',
+    )
+    expect(service?.taskDefinition).toMatch(/:task-definition\/web:2$/)
+  }, 120_000)
+
+  test('mid-bake, on-cancel rollback: the post step rolls the unbaked release back', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
+    const { main, post } = await cancelDuring(s, /── bake/, { alarms: 'web-5xx', 'bake-time': '5m', 'on-cancel': 'rollback' })
+    expect(main.outputs.outcome).toBe('cancelled')
+    expect(JSON.parse(main.state.inFlight)).toMatchObject({ phase: 'bake', onCancel: 'rollback' })
+    expect(warnings(post)).toEqual([
+      expect.stringMatching(/during the bake phase; deployment ecs-svc\/\S+ \(COMPLETED, running 3\/3\) was rolled back because on-cancel is rollback: UpdateService to web:1/),
+    ])
+    const service = await until(
+      () => taskDefinitionNow(s),
+      (svc) => /web:1$/.test(svc?.taskDefinition ?? '') && svc?.deployments?.length === 1,
+    )
+    expect(service?.taskDefinition).toMatch(/:task-definition\/web:1$/)
+  }, 120_000)
+
+  test('before anything changed: the post step says nothing in ECS was changed', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
+    const { main, post } = await cancelDuring(s, /── preflight/, {})
+    expect(main.outputs.outcome).toBe('cancelled')
+    expect(warnings(post)).toEqual([expect.stringMatching(/during the preflight phase, before a deployment started: nothing in ECS was changed by this run\./)])
+    expect(s.control.calls({ mutating: true })).toEqual([])
+  }, 60_000)
+})

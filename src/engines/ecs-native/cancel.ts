@@ -1,0 +1,19 @@
+// After a cancelled run (the post step): one look at our ECS-native service deployment, and on request the rollback.
+import { DescribeServiceDeploymentsCommand, StopServiceDeploymentCommand } from '@aws-sdk/client-ecs'
+import type { Clients } from '../../aws/clients.js'
+import type { InFlight } from '../../state-helper.js'
+import type { AfterCancel } from '../cancel.js'
+
+const RUNNING = new Set(['PENDING', 'IN_PROGRESS'])
+
+export async function afterCancelNative(clients: Clients, state: InFlight, rollBack: boolean): Promise<AfterCancel> {
+  const arn = state.serviceDeploymentArn
+  if (!arn) return { where: 'not started', finished: true }
+  const out = await clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))
+  const sd = out.serviceDeployments?.[0]
+  const where = `${sd?.status ?? 'not found'}${sd?.lifecycleStage ? ` at ${sd.lifecycleStage}` : ''}`
+  const running = RUNNING.has(sd?.status ?? '')
+  if (!rollBack || !running) return { where, finished: !running }
+  await clients.ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }))
+  return { where, finished: false, rolledBack: 'StopServiceDeployment(ROLLBACK)' }
+}

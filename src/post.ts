@@ -1,0 +1,65 @@
+// The post step after a cancelled run: the main step saved what was in flight (state-helper.ts); here the deployment
+// is looked at once, rolled back when `on-cancel: rollback` asks for it and its bake had not finished, and the
+// annotation and job summary say what happened.
+import * as core from '@actions/core'
+import { createClients, type Clients } from './aws/clients.js'
+import { Deadline } from './aws/deadline.js'
+import { errorText } from './aws/errors.js'
+import type { AfterCancel } from './engines/cancel.js'
+import { afterCancelCodeDeploy } from './engines/codedeploy/cancel.js'
+import { afterCancelNative } from './engines/ecs-native/cancel.js'
+import { afterCancelRolling } from './engines/rolling/cancel.js'
+import type { InFlight } from './state-helper.js'
+
+/** The post step's look is one or two calls: it never holds the job up for long. */
+const POST_LOOK_MS = 20_000
+/** Phases after which the deployment had nothing left to verify. */
+const SETTLED_PHASES = new Set(['rollback', 'done'])
+
+function look(clients: Clients, state: InFlight, rollBack: boolean): Promise<AfterCancel> {
+  switch (state.engine) {
+    case 'rolling':
+      return afterCancelRolling(clients, state, rollBack)
+    case 'ecs-native':
+      return afterCancelNative(clients, state, rollBack)
+    case 'codedeploy':
+      return afterCancelCodeDeploy(clients, state, rollBack)
+  }
+}
+
+/** The sentence the annotation and summary carry. */
+export function cancelReport(state: InFlight, seen: AfterCancel | undefined, problem?: string): string {
+  const when = `The job was cancelled at ${state.cancelledAt} during the ${state.phase} phase`
+  if (!state.deploymentId) return `${when}, before a deployment started: nothing in ECS was changed by this run.`
+  const guard = state.engine === 'codedeploy' ? 'CodeDeploy and its alarms' : "ECS's circuit breaker and the deployment alarms"
+  const deployment = `deployment ${state.deploymentId}`
+  if (problem) return `${when}; ${deployment} could not be looked at (${problem}): it is left to ${guard}.`
+  if (!seen) return `${when}; ${deployment} is left to ${guard}.`
+  if (seen.rolledBack) return `${when}; ${deployment} (${seen.where}) was rolled back because on-cancel is rollback: ${seen.rolledBack}.`
+  if (seen.finished) return `${when}; ${deployment} has since ended: ${seen.where}.`
+  return `${when}; ${deployment} is still ${seen.where}, left to ${guard} (on-cancel: ${state.onCancel}).`
+}
+
+export async function postAfterCancel(state: InFlight): Promise<void> {
+  const deadline = new Deadline()
+  deadline.stopAt(Date.now() + POST_LOOK_MS)
+  const rollBack = state.onCancel === 'rollback' && !SETTLED_PHASES.has(state.phase)
+  let seen: AfterCancel | undefined
+  let problem: string | undefined
+  if (state.deploymentId) {
+    try {
+      seen = await look(createClients({ deadline }), state, rollBack)
+    } catch (error) {
+      problem = errorText(error)
+    } finally {
+      deadline.clear()
+    }
+  }
+  const message = cancelReport(state, seen, problem)
+  const where = `${state.cluster}/${state.service}`
+  core.warning(message, { title: `ECS deployment cancelled: ${where}` })
+  await core.summary
+    .addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2)
+    .addRaw(`<p>${message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`, true)
+    .write()
+}
