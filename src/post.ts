@@ -28,7 +28,7 @@ function look(clients: Clients, state: InFlight, rollBack: boolean): Promise<Aft
 }
 
 /** The sentence the annotation and summary carry. */
-export function cancelReport(state: InFlight, seen: AfterCancel | undefined, problem?: string): string {
+function cancelReport(state: InFlight, seen: AfterCancel | undefined, problem?: string): string {
   const when = `The job was cancelled at ${state.cancelledAt} during the ${state.phase} phase`
   if (!state.deploymentId) return `${when}, before a deployment started: nothing in ECS was changed by this run.`
   const guard = state.engine === 'codedeploy' ? 'CodeDeploy and its alarms' : "ECS's circuit breaker and the deployment alarms"

@@ -53,7 +53,7 @@ export function describeStop(task: StoppedTask): string {
  * Tasks a deployment or a rollback removed on purpose: scaled in, or stopped because their task set, service or
  * deployment was being deleted or replaced. They are not a cause, whatever their exit code (0 or a SIGTERM's 143).
  */
-export function isRemovedOnPurpose(task: StoppedTask): boolean {
+function isRemovedOnPurpose(task: StoppedTask): boolean {
   if (isScaledIn(task)) return true
   if (task.stopCode !== 'ServiceSchedulerInitiated' && task.stopCode !== 'UserInitiated') return false
   return /is being deleted|Scaling activity|deployment .*(rolled back|replaced|stopped)|Task set .* (deleted|draining)/i.test(task.stoppedReason ?? '')

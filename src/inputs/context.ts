@@ -350,7 +350,7 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
 }
 
 /** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
-export function isTaskDefinitionRef(text: string): boolean {
+function isTaskDefinitionRef(text: string): boolean {
   return TASK_DEFINITION_ARN.test(text) || FAMILY_REVISION.test(text)
 }
 const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/

@@ -20,7 +20,7 @@ export function arnPlace(arn: string | undefined): { partition: string; region: 
 }
 
 /** The console's origin for a partition and region. */
-export function consoleOrigin(partition: string, region: string): string {
+function consoleOrigin(partition: string, region: string): string {
   if (partition === 'aws-cn') return `https://${region}.console.amazonaws.cn`
   if (partition === 'aws-us-gov') return `https://${region}.console.amazonaws-us-gov.com`
   return `https://${region}.console.aws.amazon.com`

@@ -35,7 +35,7 @@ type State = 'in_progress' | 'success' | 'failure' | 'error'
 const DESCRIPTION_MAX = 140
 /** Phase descriptions are sent at most this often. */
 const UPDATE_EVERY_MS = 10_000
-export const PERMISSION = '`permissions: deployments: write`'
+const PERMISSION = '`permissions: deployments: write`'
 
 const clip = (text: string): string => (text.length <= DESCRIPTION_MAX ? text : `${text.slice(0, DESCRIPTION_MAX - 1)}…`)
 
