@@ -3,7 +3,7 @@ import { diagnose } from '../src/watch/diagnose.js'
 import type { DeploymentFacts } from '../src/core/facts.js'
 import { Timeline } from '../src/core/timeline.js'
 import { fakeAws, throttling } from './helpers/fake-aws.js'
-import { TD, metricAlarm, stoppedTask, tasks } from './helpers/ecs-model.js'
+import { rollingFacts, TD, metricAlarm, stoppedTask, tasks } from './helpers/ecs-model.js'
 
 const ID = 'ecs-svc/1111111111111111111'
 const BREAKER = 'ECS deployment circuit breaker: tasks failed to start.'
@@ -21,20 +21,10 @@ const stopped = [
 ]
 
 function facts(): DeploymentFacts {
-  return {
-    kind: 'rolling',
-    engine: 'rolling update',
-    cluster: 'prod',
-    service: 'web',
+  return rollingFacts({
     alarms: ['api-5xx'],
-    rollbackPolicy: 'on-failure',
     taskDefinitionArn: TD(42),
     deploymentId: ID,
-    startedAt: new Date(0),
-    waited: true,
-    timedOut: false,
-    stoppedTasks: [],
-    throttled: 0,
     final: { id: ID, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: BREAKER, counts: { desired: 0, running: 0, pending: 0, failed: 3 } },
     ecsRollback: { deploymentId: 'ecs-svc/2', reason: BREAKER, completed: true, failed: false },
     taskDefinition: {
@@ -43,7 +33,7 @@ function facts(): DeploymentFacts {
         { name: 'app', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs' } } },
       ],
     },
-  }
+  })
 }
 
 describe('diagnose', () => {

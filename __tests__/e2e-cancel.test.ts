@@ -29,12 +29,18 @@ async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, ms = 
 }
 
 /** Runs the main step and cancels it, the runner's way, once `phase` shows in the log; then runs the post step. */
-async function cancelDuring(s: Sandbox, phase: RegExp, inputs: Record<string, string>): Promise<{ main: ActionRun; post: ActionRun; signalledAt: number }> {
+async function cancelDuring(
+  s: Sandbox,
+  phase: RegExp,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<{ main: ActionRun; post: ActionRun; signalledAt: number }> {
   let signalledAt = 0
   const all = { cluster: 'demo', service: 'web', image: `${ECR}/web:v1.1`, timeout: '10m', ...inputs }
   const main = await runAction({
     endpoint: s.url,
     inputs: all,
+    env,
     onLine: (line, signal) => {
       if (signalledAt || !phase.test(line)) return
       signalledAt = Date.now()
@@ -43,7 +49,7 @@ async function cancelDuring(s: Sandbox, phase: RegExp, inputs: Record<string, st
       setTimeout(() => signal('SIGTERM'), 200)
     },
   })
-  const post = await runAction({ endpoint: s.url, inputs: all, state: main.state })
+  const post = await runAction({ endpoint: s.url, inputs: all, env, state: main.state })
   return { main, post, signalledAt }
 }
 
@@ -96,4 +102,13 @@ describe('a cancelled job', () => {
     expect(warnings(post)).toEqual([expect.stringMatching(/during the preflight phase, before a deployment started: nothing in ECS was changed by this run\./)])
     expect(s.control.calls({ mutating: true })).toEqual([])
   }, 60_000)
+
+  test('the GitHub deployment record of a cancelled run ends as error, saying it was cancelled', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 5 }))
+    const { main } = await cancelDuring(s, /── watch/, { 'github-token': 'ghs_test' }, { GITHUB_API_URL: s.githubUrl, GITHUB_REPOSITORY: 'org/app' })
+    expect(main.outputs.outcome).toBe('cancelled')
+    const [record] = s.github.deployments() as { statuses: { state: string; description: string }[] }[]
+    expect(record.statuses[0].state).toBe('in_progress')
+    expect(record.statuses.at(-1)).toMatchObject({ state: 'error', description: expect.stringMatching(/^cancelled/) })
+  }, 120_000)
 })

@@ -81,8 +81,7 @@ const touches = (cycle: string, dir: string) => cycle.split(' → ').some((f) =>
 const allCycles = findCycles([...tsFiles(join(repoRoot, 'src')), ...tsFiles(join(repoRoot, 'sandbox'))]).map((c) => show(c, repoRoot))
 
 /** Imports of src/ that break a rule of docs/architecture.md, as `from → to (rule)`. */
-function layeringViolations(): string[] {
-  const src = join(repoRoot, 'src')
+function layeringViolations(src: string): string[] {
   const rel = (f: string) => relative(src, f).split(sep).join('/')
   const engineOf = (f: string) => /^engines\/([^/]+)\//.exec(rel(f))?.[1]
   const found: string[] = []
@@ -103,7 +102,35 @@ function layeringViolations(): string[] {
 
 describe('layering', () => {
   test('src/ follows the import rules of docs/architecture.md', () => {
-    expect(layeringViolations()).toEqual([])
+    expect(layeringViolations(join(repoRoot, 'src'))).toEqual([])
+  })
+
+  test('the rules catch what they forbid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'layering-'))
+    try {
+      const files: Record<string, string> = {
+        'engines/rolling/run.ts': "import { x } from '../codedeploy/watch.js'\nimport { y } from '../register.js'\nexport const r = [x, y]\n",
+        'engines/codedeploy/watch.ts': 'export const x = 1\n',
+        'engines/register.ts': 'export const y = 1\n',
+        'core/outcome.ts': "import { w } from '../watch/loop.js'\nimport { a } from '../aws/arn.js'\nexport const o = [w, a]\n",
+        'aws/arn.ts': 'export const a = 1\n',
+        'watch/loop.ts': "import { y } from '../engines/register.js'\nexport const w = y\n",
+        'report/log.ts': "import { p } from '../preflight/preflight.js'\nexport const l = p\n",
+        'preflight/preflight.ts': 'export const p = 1\n',
+      }
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(join(dir, dirname(name)), { recursive: true })
+        writeFileSync(join(dir, name), text)
+      }
+      expect(layeringViolations(dir).sort()).toEqual([
+        'core/outcome.ts → watch/loop.ts (core/ is pure)',
+        'engines/rolling/run.ts → engines/codedeploy/watch.ts (no engine imports another engine)',
+        'report/log.ts → preflight/preflight.ts (report/ imports only core/ and aws/)',
+        'watch/loop.ts → engines/register.ts (watch/ serves the engines, not the reverse)',
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

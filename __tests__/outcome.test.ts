@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { DeploymentObservation, RollingFacts } from '../src/core/facts.js'
 import { decideOutcome } from '../src/core/outcome.js'
-import { TD } from './helpers/ecs-model.js'
+import { rollingFacts, TD } from './helpers/ecs-model.js'
 
 const ID = 'ecs-svc/1111111111111111111'
 const BREAKER = 'ECS deployment circuit breaker: tasks failed to start.'
@@ -16,24 +16,7 @@ const obs = (rolloutState: string, status = 'PRIMARY', running = 3, desired = 3,
 })
 
 function facts(over: Partial<RollingFacts>): RollingFacts {
-  return {
-    kind: 'rolling',
-    engine: 'rolling update',
-    cluster: 'prod',
-    service: 'web',
-    alarms: [],
-    rollbackPolicy: 'on-failure',
-    taskDefinitionArn: TD(42),
-    previousTaskDefinitionArn: TD(41),
-    deploymentId: ID,
-    startedAt: new Date(0),
-    waited: true,
-    timedOut: false,
-    stoppedTasks: [],
-    throttled: 0,
-    final: obs('COMPLETED'),
-    ...over,
-  }
+  return rollingFacts({ taskDefinitionArn: TD(42), previousTaskDefinitionArn: TD(41), deploymentId: ID, final: obs('COMPLETED'), ...over })
 }
 
 const bakePassed = { durationMs: 60_000, alarms: ['api-5xx'], passed: true, cutShortByDeadline: false }

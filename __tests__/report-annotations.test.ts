@@ -11,19 +11,8 @@ const { annotate, annotateProblems, tellingLine } = await import('../src/report/
 const { locate } = await import('../src/core/problem-location.js')
 const { Timeline } = await import('../src/core/timeline.js')
 
-const facts = {
-  kind: 'rolling',
-  engine: 'rolling update',
-  cluster: 'prod',
-  service: 'web',
-  alarms: [],
-  rollbackPolicy: 'on-failure',
-  startedAt: new Date(0),
-  waited: true,
-  timedOut: false,
-  stoppedTasks: [],
-  throttled: 0,
-} as Facts
+const { rollingFacts } = await import('./helpers/ecs-model.js')
+const facts: Facts = rollingFacts()
 
 describe('annotations', () => {
   beforeEach(() => {

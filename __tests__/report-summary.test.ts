@@ -9,7 +9,7 @@ import { setOutputs } from '../src/report/outputs.js'
 import { MAX_SUMMARY_CHARS, writeSummary } from '../src/report/summary.js'
 import { Timeline, type FailureCause } from '../src/core/timeline.js'
 
-const TD = (rev: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${rev}`
+import { rollingFacts, TD } from './helpers/ecs-model.js'
 const T0 = Date.UTC(2026, 0, 1)
 let dir: string
 let summaryFile: string
@@ -34,25 +34,15 @@ afterAll(() => {
   delete process.env.GITHUB_OUTPUT
 })
 
-const facts: DeploymentFacts = {
-  kind: 'rolling',
-  engine: 'rolling update',
-  cluster: 'prod',
-  service: 'web',
-  alarms: [],
-  rollbackPolicy: 'on-failure',
+const facts: DeploymentFacts = rollingFacts({
   taskDefinitionArn: TD(42),
   previousTaskDefinitionArn: TD(41),
   image: 'repo/web:v2',
   deploymentId: 'ecs-svc/123',
   startedAt: new Date(T0),
   finishedAt: new Date(T0 + 95_000),
-  waited: true,
-  timedOut: false,
-  stoppedTasks: [],
-  throttled: 0,
   ecsRollback: { deploymentId: 'ecs-svc/124', reason: 'ECS deployment circuit breaker: tasks failed to start.', completed: true, failed: false },
-}
+})
 
 function timeline(): Timeline {
   const t = new Timeline()

@@ -91599,38 +91599,30 @@ function markMainStep() {
 function saveEcrLogin(state) {
     saveState(ECR_LOGIN, JSON.stringify(state));
 }
-/** The login the main step saved; undefined when it did not log in (or its state is unreadable). */
-function savedEcrLogin() {
-    const raw = getState(ECR_LOGIN);
+/** A JSON state the main step saved, when it is there and `check` accepts it; undefined otherwise. */
+function savedJson(name, check) {
+    const raw = getState(name);
     if (!raw)
         return undefined;
     try {
-        const value = JSON.parse(raw);
-        if (typeof value.dockerConfigDir !== 'string' || !Array.isArray(value.registries))
-            return undefined;
-        return { dockerConfigDir: value.dockerConfigDir, registries: value.registries.filter((r) => typeof r === 'string') };
+        return check(JSON.parse(raw));
     }
     catch {
         return undefined;
     }
+}
+/** The login the main step saved; undefined when it did not log in (or its state is unreadable). */
+function savedEcrLogin() {
+    return savedJson(ECR_LOGIN, (value) => typeof value.dockerConfigDir !== 'string' || !Array.isArray(value.registries)
+        ? undefined
+        : { dockerConfigDir: value.dockerConfigDir, registries: value.registries.filter((r) => typeof r === 'string') });
 }
 const IN_FLIGHT = 'inFlight';
 function saveInFlight(state) {
     saveState(IN_FLIGHT, JSON.stringify(state));
 }
 function savedInFlight() {
-    const raw = getState(IN_FLIGHT);
-    if (!raw)
-        return undefined;
-    try {
-        const value = JSON.parse(raw);
-        if (typeof value.cluster !== 'string' || typeof value.service !== 'string' || typeof value.phase !== 'string')
-            return undefined;
-        return value;
-    }
-    catch {
-        return undefined;
-    }
+    return savedJson(IN_FLIGHT, (value) => typeof value.cluster !== 'string' || typeof value.service !== 'string' || typeof value.phase !== 'string' ? undefined : value);
 }
 
 ;// CONCATENATED MODULE: ./src/build/ecr-login.ts
@@ -93266,6 +93258,19 @@ async function appliedRegistration(clients, input, began) {
     const images = (defs) => JSON.stringify((defs ?? []).map((c) => [c.name, c.image]).sort());
     return images(latest.containerDefinitions) === images(input.containerDefinitions) ? latest : undefined;
 }
+/** Why the action rolls back, in words; `late` says how the deadline came, as the engine sees it. */
+function rollbackWhy(facts, trigger, late) {
+    switch (trigger) {
+        case 'bake-alarm':
+            return `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`;
+        case 'bake-unverified':
+            return `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`;
+        case 'fail-fast':
+            return facts.failFast ?? 'new tasks crash-looped';
+        case 'timeout':
+            return late;
+    }
+}
 /** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
 function rollbackDeadline(now, plan) {
     return Math.min(now + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS), plan.hardStop ?? Number.POSITIVE_INFINITY);
@@ -94306,11 +94311,7 @@ async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
     const to = plan.previousTaskDefinitionArn;
     const id = facts.deploymentId ?? '';
     const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = trigger === 'bake-alarm'
-        ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
-        : trigger === 'bake-unverified'
-            ? `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
-            : `CodeDeploy deployment ${id} did not finish before the timeout`;
+    const why = rollbackWhy(facts, trigger, `CodeDeploy deployment ${id} did not finish before the timeout`);
     timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` });
     timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
     try {
@@ -94512,9 +94513,14 @@ function deploymentConfigurationFor(current, alarms, rollback) {
         ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
     };
 }
-/** `desired-count` and `force-new-deployment`, as UpdateService takes them with the deployment (not a rollback). */
-function serviceUpdateExtras(plan) {
+/** The deployment's UpdateService: the task definition, the configuration, and `desired-count` and
+ * `force-new-deployment` (which a rollback does not take). */
+function deploymentUpdate(plan, taskDefinition, deploymentConfiguration) {
     return {
+        cluster: plan.cluster,
+        service: plan.service,
+        taskDefinition,
+        deploymentConfiguration,
         ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
         ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
     };
@@ -94965,7 +94971,7 @@ async function runNative(clients, plan, timeline, options = {}) {
     timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
     let updated;
     try {
-        updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config, ...serviceUpdateExtras(plan) }, timeline);
+        updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline);
     }
     catch (error) {
         facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
@@ -95017,7 +95023,7 @@ async function rollBack(clients, plan, facts, watch, timeline, trigger) {
     const waiting = facts.hook;
     const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
     const late = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
-    const why = trigger === 'fail-fast' ? (facts.failFast ?? 'new tasks crash-looped') : late;
+    const why = rollbackWhy(facts, trigger, late);
     timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` });
     timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' });
     try {
@@ -95364,7 +95370,7 @@ async function runRolling(clients, plan, timeline, options = {}) {
     timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn });
     let updated;
     try {
-        updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config, ...serviceUpdateExtras(plan) }, timeline);
+        updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline);
     }
     catch (error) {
         facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
@@ -95435,13 +95441,7 @@ async function run_rollBack(clients, plan, config, facts, trigger, timeline, pol
     const at = () => new Date(poller.clock.now());
     const to = plan.previousTaskDefinitionArn;
     const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = trigger === 'bake-alarm'
-        ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
-        : trigger === 'bake-unverified'
-            ? `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
-            : trigger === 'fail-fast'
-                ? (facts.failFast ?? 'new tasks crash-looped')
-                : `deployment ${facts.deploymentId} did not complete before the timeout`;
+    const why = rollbackWhy(facts, trigger, `deployment ${facts.deploymentId} did not complete before the timeout`);
     timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to });
     timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
     let updated;

@@ -28,17 +28,24 @@ export function saveEcrLogin(state: EcrLoginState): void {
   core.saveState(ECR_LOGIN, JSON.stringify(state))
 }
 
-/** The login the main step saved; undefined when it did not log in (or its state is unreadable). */
-export function savedEcrLogin(): EcrLoginState | undefined {
-  const raw = core.getState(ECR_LOGIN)
+/** A JSON state the main step saved, when it is there and `check` accepts it; undefined otherwise. */
+function savedJson<T>(name: string, check: (value: Partial<T>) => T | undefined): T | undefined {
+  const raw = core.getState(name)
   if (!raw) return undefined
   try {
-    const value = JSON.parse(raw) as Partial<EcrLoginState>
-    if (typeof value.dockerConfigDir !== 'string' || !Array.isArray(value.registries)) return undefined
-    return { dockerConfigDir: value.dockerConfigDir, registries: value.registries.filter((r): r is string => typeof r === 'string') }
+    return check(JSON.parse(raw) as Partial<T>)
   } catch {
     return undefined
   }
+}
+
+/** The login the main step saved; undefined when it did not log in (or its state is unreadable). */
+export function savedEcrLogin(): EcrLoginState | undefined {
+  return savedJson<EcrLoginState>(ECR_LOGIN, (value) =>
+    typeof value.dockerConfigDir !== 'string' || !Array.isArray(value.registries)
+      ? undefined
+      : { dockerConfigDir: value.dockerConfigDir, registries: value.registries.filter((r): r is string => typeof r === 'string') },
+  )
 }
 
 const IN_FLIGHT = 'inFlight'
@@ -65,13 +72,7 @@ export function saveInFlight(state: InFlight): void {
 }
 
 export function savedInFlight(): InFlight | undefined {
-  const raw = core.getState(IN_FLIGHT)
-  if (!raw) return undefined
-  try {
-    const value = JSON.parse(raw) as Partial<InFlight>
-    if (typeof value.cluster !== 'string' || typeof value.service !== 'string' || typeof value.phase !== 'string') return undefined
-    return value as InFlight
-  } catch {
-    return undefined
-  }
+  return savedJson<InFlight>(IN_FLIGHT, (value) =>
+    typeof value.cluster !== 'string' || typeof value.service !== 'string' || typeof value.phase !== 'string' ? undefined : (value as InFlight),
+  )
 }

@@ -3,6 +3,7 @@
 // service under each deployment controller. A test file writes its script (what AWS says, look by look); how a
 // script becomes answers lives here, once. See the rule at the top of fake-aws.ts.
 import type { Deployment, Service, ServiceDeployment, ServiceEvent, Task } from '@aws-sdk/client-ecs'
+import type { RollingFacts } from '../../src/core/facts.js'
 import type { RollingPlan } from '../../src/engines/rolling/run.js'
 import { awsError, type Handler } from './fake-aws.js'
 
@@ -299,5 +300,23 @@ export function codeDeployEcs(snaps: Snap[], opts: { configExists?: boolean; cre
       return { status: 'Succeeded' }
     },
     DescribeAlarms: () => ({ MetricAlarms: [metricAlarm('api-5xx', opts.stop ? 'ALARM' : 'OK', 'Threshold Crossed')] }),
+  }
+}
+
+/** A rolling run's facts as a unit test starts them: `prod/web`, waited for, nothing observed yet; `over` adds the rest. */
+export function rollingFacts(over: Partial<RollingFacts> = {}): RollingFacts {
+  return {
+    kind: 'rolling',
+    engine: 'rolling update',
+    cluster: 'prod',
+    service: 'web',
+    alarms: [],
+    rollbackPolicy: 'on-failure',
+    startedAt: new Date(0),
+    waited: true,
+    timedOut: false,
+    stoppedTasks: [],
+    throttled: 0,
+    ...over,
   }
 }

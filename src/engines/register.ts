@@ -4,7 +4,7 @@ import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type Regi
 import { revisionOf } from '../aws/arn.js'
 import type { Clients } from '../aws/clients.js'
 import { errorText, isThrottling, isTransient } from '../aws/errors.js'
-import type { CommonFacts, DeploymentFacts } from '../core/facts.js'
+import type { ActionRollback, CommonFacts, DeploymentFacts } from '../core/facts.js'
 import { DEFAULT_ROLLBACK_TIMEOUT_MS, type DeployPlan } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
 import { Poller, type PollOptions } from '../watch/poller.js'
@@ -124,6 +124,20 @@ async function appliedRegistration(clients: Clients, input: RegisterTaskDefiniti
   if (!latest?.registeredAt || latest.registeredAt.getTime() < began - CLOCK_SKEW_MS) return undefined
   const images = (defs: { name?: string; image?: string }[] | undefined) => JSON.stringify((defs ?? []).map((c) => [c.name, c.image]).sort())
   return images(latest.containerDefinitions) === images(input.containerDefinitions) ? latest : undefined
+}
+
+/** Why the action rolls back, in words; `late` says how the deadline came, as the engine sees it. */
+export function rollbackWhy(facts: DeploymentFacts, trigger: ActionRollback['trigger'], late: string): string {
+  switch (trigger) {
+    case 'bake-alarm':
+      return `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
+    case 'bake-unverified':
+      return `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
+    case 'fail-fast':
+      return facts.failFast ?? 'new tasks crash-looped'
+    case 'timeout':
+      return late
+  }
 }
 
 /** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */

@@ -16,9 +16,14 @@ export function deploymentConfigurationFor(current: DeploymentConfiguration | un
   }
 }
 
-/** `desired-count` and `force-new-deployment`, as UpdateService takes them with the deployment (not a rollback). */
-export function serviceUpdateExtras(plan: Pick<DeployPlan, 'desiredCount' | 'forceNewDeployment'>): Pick<UpdateServiceCommandInput, 'desiredCount' | 'forceNewDeployment'> {
+/** The deployment's UpdateService: the task definition, the configuration, and `desired-count` and
+ * `force-new-deployment` (which a rollback does not take). */
+export function deploymentUpdate(plan: DeployPlan, taskDefinition: string, deploymentConfiguration: DeploymentConfiguration) {
   return {
+    cluster: plan.cluster,
+    service: plan.service,
+    taskDefinition,
+    deploymentConfiguration,
     ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
     ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
   }

@@ -21,7 +21,7 @@ import type { CodeDeployInputs } from '../../inputs/context.js'
 import { bakeInto } from '../../watch/bake.js'
 import { pollLoop } from '../../watch/loop.js'
 import type { Poller } from '../../watch/poller.js'
-import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, type EngineOptions } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved } from './watch.js'
 
@@ -218,12 +218,7 @@ async function stopAndRollBack(
   const to = plan.previousTaskDefinitionArn
   const id = facts.deploymentId ?? ''
   const rollback: ActionRollback = { trigger, toTaskDefinitionArn: to, completed: false }
-  const why =
-    trigger === 'bake-alarm'
-      ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
-      : trigger === 'bake-unverified'
-        ? `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
-        : `CodeDeploy deployment ${id} did not finish before the timeout`
+  const why = rollbackWhy(facts, trigger, `CodeDeploy deployment ${id} did not finish before the timeout`)
   timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` })
   timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' })
   try {

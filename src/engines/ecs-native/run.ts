@@ -13,8 +13,8 @@ import { errorName, errorText } from '../../aws/errors.js'
 import type { NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
 import { eventIds, observe } from '../../watch/service.js'
-import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
-import { serviceUpdateExtras, updateService } from '../service-config.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, type EngineOptions } from '../register.js'
+import { deploymentUpdate, updateService } from '../service-config.js'
 import { bakeLine, nativeConfiguration, type NativePlan } from './settings.js'
 import { NativeWatch, ROLLING_BACK, type End } from './watch.js'
 
@@ -34,11 +34,7 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
   timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` })
   let updated: Service | undefined
   try {
-    updated = await updateService(
-      clients,
-      { cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config, ...serviceUpdateExtras(plan) },
-      timeline,
-    )
+    updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline)
   } catch (error) {
     facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`
     return finish()
@@ -86,7 +82,7 @@ async function rollBack(clients: Clients, plan: NativePlan, facts: NativeFacts, 
   const what =
     waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined
   const late = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`
-  const why = trigger === 'fail-fast' ? (facts.failFast ?? 'new tasks crash-looped') : late
+  const why = rollbackWhy(facts, trigger, late)
   timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` })
   timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' })
   try {

@@ -10,8 +10,8 @@ import type { Timeline } from '../../core/timeline.js'
 import { bakeInto } from '../../watch/bake.js'
 import type { Poller } from '../../watch/poller.js'
 import { eventIds, observe } from '../../watch/service.js'
-import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, startFacts, type EngineOptions } from '../register.js'
-import { deploymentConfigurationFor, serviceUpdateExtras, updateService } from '../service-config.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, type EngineOptions } from '../register.js'
+import { deploymentConfigurationFor, deploymentUpdate, updateService } from '../service-config.js'
 import { watchDeployment, type WatchResult } from './watch.js'
 
 export type RollingPlan = DeployPlan
@@ -58,11 +58,7 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
   timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn })
   let updated: Service | undefined
   try {
-    updated = await updateService(
-      clients,
-      { cluster: plan.cluster, service: plan.service, taskDefinition: taskDefinitionArn, deploymentConfiguration: config, ...serviceUpdateExtras(plan) },
-      timeline,
-    )
+    updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline)
   } catch (error) {
     facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`
     return finish()
@@ -144,14 +140,7 @@ async function rollBack(
   const at = () => new Date(poller.clock.now())
   const to = plan.previousTaskDefinitionArn
   const rollback: ActionRollback = { trigger, toTaskDefinitionArn: to, completed: false }
-  const why =
-    trigger === 'bake-alarm'
-      ? `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`
-      : trigger === 'bake-unverified'
-        ? `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
-        : trigger === 'fail-fast'
-          ? (facts.failFast ?? 'new tasks crash-looped')
-          : `deployment ${facts.deploymentId} did not complete before the timeout`
+  const why = rollbackWhy(facts, trigger, `deployment ${facts.deploymentId} did not complete before the timeout`)
   timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to })
   timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' })
   let updated: Service | undefined
