@@ -24,12 +24,26 @@ function step(name: string): string {
   return found.run
 }
 
-async function freePort(): Promise<number> {
+async function listens(port: number): Promise<boolean> {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => resolve(true))
+  })
+  if (ok) await new Promise((resolve) => server.close(resolve))
+  return ok
+}
+
+/** A free port whose next port is free too: the sandbox serves its GitHub API on --port + 1. */
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    await new Promise((resolve) => server.close(resolve))
+    if (port < 65535 && (await listens(port + 1))) return port
+  }
+  throw new Error('no two adjacent free ports on 127.0.0.1')
 }
 
 /** The processes whose command line names `marker`, as `pid command`. */
@@ -43,7 +57,7 @@ const processesWith = (marker: string): string[] => {
 
 describe('the CI workflow starts and stops the sandbox', () => {
   it('stopping the recorded PID stops every process of the sandbox', async () => {
-    const port = await freePort()
+    const port = await freePortPair()
     const work = mkdtempSync(join(tmpdir(), 'ci-sandbox-'))
     const env = {
       ...process.env,
@@ -57,8 +71,15 @@ describe('the CI workflow starts and stops the sandbox', () => {
     const marker = `--port ${port}`
     try {
       // Each step is its own bash, as on the runner; the start step leaves the sandbox running in the background.
-      execFileSync('bash', ['-e', '-c', start], { cwd: repoRoot, env, stdio: 'ignore', timeout: 90_000 })
-      expect((await fetch(`http://127.0.0.1:${port}/_sandbox/health`)).status).toBe(200)
+      const started = spawnSync('bash', ['-e', '-c', start], { cwd: repoRoot, env, encoding: 'utf8', timeout: 90_000 })
+      // The step prints the sandbox's log: a sandbox that did not start says why in the failure.
+      expect({
+        status: started.status,
+        health: await fetch(`http://127.0.0.1:${port}/_sandbox/health`).then(
+          (r) => r.status,
+          (e: Error) => `${e.message}\n${started.stdout}${started.stderr}`,
+        ),
+      }).toEqual({ status: 0, health: 200 })
       expect(processesWith(marker).length).toBeGreaterThan(0)
       execFileSync('bash', ['-e', '-c', stop], { cwd: repoRoot, env, stdio: 'ignore', timeout: 30_000 })
       const deadline = Date.now() + 10_000
