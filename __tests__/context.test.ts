@@ -32,6 +32,7 @@ describe('getInputs', () => {
     expect(inputs({})).toEqual({
       cluster: 'prod',
       service: 'web',
+      services: ['web'],
       image: undefined,
       containerName: undefined,
       taskDefinitionFile: undefined,
@@ -82,6 +83,7 @@ describe('getInputs', () => {
     ).toEqual({
       cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
       service: 'web-api_2',
+      services: ['web-api_2'],
       image: IMAGE,
       containerName: 'app',
       taskDefinitionFile: 'deploy/task-def.yaml',
@@ -154,15 +156,48 @@ describe('getInputs', () => {
   it('requires cluster and service, reporting both', () => {
     expect(problems(REDEPLOY)).toEqual([
       'Input `cluster` is empty: expected the name or ARN of the ECS cluster.',
-      'Input `service` is empty: expected the name or ARN of the ECS service.',
+      'Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).',
     ])
   })
 
   it('rejects a cluster or service that is neither a name nor an ARN', () => {
     expect(problems({ cluster: 'my cluster', service: 'web!', ...REDEPLOY })).toEqual([
       'Input `cluster` is `my cluster`: expected the name (letters, digits, - and _) or ARN of the ECS cluster.',
-      'Input `service` is `web!`: expected the name (letters, digits, - and _) or ARN of the ECS service.',
+      'Input `service` is `web!`: expected the name (letters, digits, - and _) or ARN of the ECS service, or several separated by commas or newlines (not `web!`).',
     ])
+  })
+
+  describe('several services, one release', () => {
+    it('takes names separated by commas and newlines, in order', () => {
+      const got = inputs({ service: 'web, worker\n scheduler,\n' })
+      expect({ service: got.service, services: got.services }).toEqual({ service: 'web', services: ['web', 'worker', 'scheduler'] })
+    })
+
+    it('refuses a name twice, more than 10 names, and a bad name, naming the input and the value', () => {
+      expect(invalid({ service: 'web, worker, web' })).toEqual(['Input `service` is `web, worker, web`: expected each service once (web named twice).'])
+      const eleven = Array.from({ length: 11 }, (_, i) => `s${i}`).join(',')
+      expect(invalid({ service: eleven })).toEqual([`Input \`service\` is \`${eleven}\`: expected at most 10 services in one release (got 11); split them into several steps.`])
+      expect(invalid({ service: 'web, wor ker' })).toEqual([
+        'Input `service` is `web, wor ker`: expected the name (letters, digits, - and _) or ARN of the ECS service, or several separated by commas or newlines (not `wor ker`).',
+      ])
+    })
+
+    it.each([
+      ['task-definition', 'task-def.json'],
+      ['rollback-to', 'previous'],
+      ['codedeploy-application', 'app'],
+      ['codedeploy-deployment-group', 'group'],
+      ['appspec', 'appspec.yaml'],
+    ])('refuses %s, which belongs to one service', (input, value) => {
+      const got = invalid({ service: 'web, worker', [input]: value })
+      expect(got).toContainEqual(
+        expect.stringMatching(new RegExp(`^Input \`${input}\` is \`${value.replace('.', '\\.')}\` but \`service\` names 2 services: ${input} belongs to one service`)),
+      )
+    })
+
+    it('keeps one service as it was', () => {
+      expect(inputs({ service: 'web' }).services).toEqual(['web'])
+    })
   })
 
   it.each([IMAGE, `${IMAGE.replace(':1.4.2', '')}@sha256:${'a'.repeat(64)}`, 'nginx:1.27', 'ghcr.io/org/app:v1', 'localhost:5000/app:dev'])('accepts image %p', (image) => {

@@ -234,6 +234,7 @@ describe('checkCodeDeploy (preflight)', () => {
   const inputs = (over: Partial<Inputs> = {}): Inputs => ({
     cluster: 'prod',
     service: 'web',
+    services: ['web'],
     strategy: { kind: 'auto' },
     codeDeploy: { hooks: {} },
     bakeTimeMs: 0,

@@ -33,6 +33,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
   return {
     cluster: 'prod',
     service: 'web',
+    services: ['web'],
     image: IMAGE,
     strategy: { kind: 'auto' },
     codeDeploy: { hooks: {} },

@@ -155,6 +155,22 @@ describe('behaviour book', () => {
     expect(b.behaviorFor(`${HOST}/web@${digest}`, digest)).toEqual({ kind: 'unhealthy' })
   })
 
+  it('applies a key qualified with a container name only to containers of that name, before any unqualified key', () => {
+    const b = new Behaviors()
+    b.set('app:v2', { kind: 'unhealthy' })
+    b.set(' worker = app:v2 ', crash)
+    expect(b.entries()).toEqual({ 'app:v2': { kind: 'unhealthy' }, 'worker=app:v2': crash })
+    expect(b.behaviorFor(`${HOST}/app:v2`, digest, 'worker')).toEqual(crash)
+    expect(b.behaviorFor(`${HOST}/app:v2`, digest, 'web')).toEqual({ kind: 'unhealthy' })
+    expect(b.behaviorFor(`${HOST}/app:v2`, digest)).toEqual({ kind: 'unhealthy' })
+    // Qualified beats unqualified even when the unqualified key is more specific (the digest).
+    b.set(digest, { kind: 'slow-start', seconds: 30 })
+    expect(b.behaviorFor(`${HOST}/app:v2`, digest, 'worker')).toEqual(crash)
+    expect(b.behaviorFor(`${HOST}/app:v1`, undefined, 'worker')).toEqual({ kind: 'healthy' })
+    expect(() => b.set('=app:v2', crash)).toThrow(/container name/)
+    expect(() => b.set('worker=', crash)).toThrow(/container name/)
+  })
+
   it('rejects malformed behaviours', () => {
     const b = new Behaviors()
     expect(() => b.set('x:y', { kind: 'explode' } as never)).toThrow(/kind/)

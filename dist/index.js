@@ -91618,11 +91618,14 @@ function savedEcrLogin() {
         : { dockerConfigDir: value.dockerConfigDir, registries: value.registries.filter((r) => typeof r === 'string') });
 }
 const IN_FLIGHT = 'inFlight';
+/** One service, or each service of a release. */
 function saveInFlight(state) {
     saveState(IN_FLIGHT, JSON.stringify(state));
 }
+const isInFlight = (value) => typeof value === 'object' && value !== null && typeof value.cluster === 'string' && typeof value.service === 'string' && typeof value.phase === 'string';
+/** What the main step saved: one service, or each service of a release; empty when nothing was in flight. */
 function savedInFlight() {
-    return savedJson(IN_FLIGHT, (value) => typeof value.cluster !== 'string' || typeof value.service !== 'string' || typeof value.phase !== 'string' ? undefined : value);
+    return (savedJson(IN_FLIGHT, (value) => Array.isArray(value) ? value.filter(isInFlight) : isInFlight(value) ? [value] : undefined) ?? []);
 }
 
 ;// CONCATENATED MODULE: ./src/build/ecr-login.ts
@@ -91910,7 +91913,20 @@ function exitOnCancel(source) {
         if (cancelled)
             return;
         cancelled = true;
-        const state = inFlight(source, new Date());
+        const now = new Date();
+        const members = source.members?.();
+        if (members) {
+            const states = members.map((m) => inFlight({ ...m, inputs: { ...m.inputs, onCancel: source.inputs.onCancel } }, now));
+            saveInFlight(states);
+            const started = states.filter((s) => s.deploymentId);
+            const reason = `The job was cancelled (${signal}) during a release of ${states.length} services${started.length > 0 ? ` (${started.map((s) => `${s.service}: deployment ${s.deploymentId} during its ${s.phase} phase`).join('; ')})` : ', before a deployment started'}; the post step reports what became of each${started.length > 0 && source.inputs.onCancel === 'rollback' ? ' and rolls back those that had not finished' : ''}.`;
+            source.timeline.emit({ type: 'outcome', at: now, outcome: 'cancelled', reason });
+            setOutput('outcome', 'cancelled');
+            const last = source.beforeExit?.(states[0], reason).catch(() => undefined);
+            void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1));
+            return;
+        }
+        const state = inFlight(source, now);
         saveInFlight(state);
         const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`;
         const reason = `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && state.onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`;
@@ -91960,180 +91976,6 @@ class Deadline {
             clearTimeout(this.timer);
         this.at = Number.POSITIVE_INFINITY;
     }
-}
-
-;// CONCATENATED MODULE: ./src/build/build-image.ts
-// Build the image and push it to ECR, then pin it by digest: the task definition gets `repository@sha256:...`,
-// never a tag that can move. `docker buildx build --push` when buildx is there, else `docker build` + `docker push`.
-
-
-
-
-
-
-const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const build_image_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const build_image_DIGEST = /^sha256:[0-9a-f]{64}$/;
-/**
- * Parses the `build-args` input: one KEY=VALUE a line; the value is everything after the first `=`, kept as
- * written (it may contain `=`, spaces, quotes). Blank lines and lines starting with `#` are skipped. Errors name the
- * line.
- */
-function parseBuildArgs(text, input = 'build-args') {
-    const args = [];
-    const seen = new Map();
-    text.split('\n').forEach((raw, i) => {
-        const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
-        const n = i + 1;
-        if (line === '' || line.startsWith('#'))
-            return;
-        const eq = line.indexOf('=');
-        if (eq < 0)
-            throw new InputProblem(input, `'${line}' is not KEY=VALUE`, undefined, `line ${n}`);
-        const name = line.slice(0, eq);
-        if (!ARG_NAME.test(name))
-            throw new InputProblem(input, `'${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`, undefined, `line ${n}`);
-        const first = seen.get(name);
-        if (first !== undefined)
-            throw new InputProblem(input, `${name} is already set on line ${first}`, undefined, `line ${n}`);
-        seen.set(name, n);
-        args.push({ name, value: line.slice(eq + 1) });
-    });
-    return args;
-}
-/** Every `registry/repository:tag` to push: the image's tag (default `sha`) first, then the extra tags. */
-function composeTags(image, registry, sha, extraTags = []) {
-    const ref = parseImageRef(image);
-    if (ref.digest)
-        throw new InputProblem('image', `'${image}' has a digest; when building, image names the repository and optionally a tag`);
-    const repository = repositoryUri({ registry: ref.registry ?? registry, repository: ref.repository });
-    const tag = ref.tag ?? sha;
-    if (!tag)
-        throw new InputProblem('image', `'${image}' has no tag and GITHUB_SHA is not set to default it to`);
-    const tags = [tag];
-    for (const extra of extraTags.map((t) => t.trim()).filter((t) => t !== '')) {
-        if (!build_image_TAG.test(extra))
-            throw new InputProblem('tags', `'${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
-        if (!tags.includes(extra))
-            tags.push(extra);
-    }
-    return { repository, tags: tags.map((t) => formatImageRef({ ...parseImageRef(repository), tag: t })) };
-}
-/** OCI labels tying the image to its source: org.opencontainers.image.source and .revision. */
-function ociLabels(env, sha) {
-    const labels = {};
-    if (env.GITHUB_REPOSITORY)
-        labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
-    if (sha)
-        labels['org.opencontainers.image.revision'] = sha;
-    return labels;
-}
-/** True when the runner offers GitHub's cache service to this step (buildx reads these variables itself). */
-function runnerOffersCache(env) {
-    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL));
-}
-/** Probes docker: buildx or not, and whether its builder can use GitHub's cache. */
-async function buildPlan(docker, env = process.env) {
-    if (!(await docker.hasBuildx()))
-        return { buildx: false, ghaCache: false };
-    if (!runnerOffersCache(env))
-        return { buildx: true, ghaCache: false };
-    // The `docker` driver (buildx's default builder) cannot export cache; a docker-container builder
-    // (docker/setup-buildx-action's default) can.
-    const driver = await docker.buildxDriver();
-    if (driver === 'docker' || driver === undefined) {
-        info(`GitHub cache not used: the buildx builder's driver is ${driver ?? 'unknown'}; docker/setup-buildx-action before this step gives one that can export cache`);
-        return { buildx: true, ghaCache: false };
-    }
-    return { buildx: true, ghaCache: true };
-}
-/** The build command's arguments (after `docker`). `metadataFile` is where buildx writes the pushed digest. */
-function buildArguments(opts, plan, tags, labels, cacheScope, metadataFile) {
-    const args = plan.buildx ? ['buildx', 'build'] : ['build'];
-    if (opts.dockerfile)
-        args.push('--file', opts.dockerfile);
-    if (opts.target)
-        args.push('--target', opts.target);
-    if (opts.platform)
-        args.push('--platform', opts.platform);
-    if (opts.network)
-        args.push('--network', opts.network);
-    for (const arg of opts.buildArgs ?? [])
-        args.push('--build-arg', `${arg.name}=${arg.value}`);
-    for (const [name, value] of Object.entries(labels))
-        args.push('--label', `${name}=${value}`);
-    for (const tag of tags)
-        args.push('--tag', tag);
-    if (plan.buildx) {
-        args.push('--push', '--metadata-file', metadataFile);
-        if (plan.ghaCache)
-            args.push('--cache-from', `type=gha,scope=${cacheScope}`, '--cache-to', `type=gha,mode=max,scope=${cacheScope}`);
-    }
-    // A context starting with `-` would be read as an option (`-` alone as a tarball on stdin); `./` keeps it a path.
-    args.push(opts.context.startsWith('-') ? `./${opts.context}` : opts.context);
-    return args;
-}
-/** Builds, pushes every tag and returns the digest-pinned reference. */
-async function buildAndPush(opts) {
-    const env = opts.env ?? process.env;
-    const sha = opts.sha ?? env.GITHUB_SHA;
-    const { repository, tags } = composeTags(opts.image, opts.registry, sha, opts.tags);
-    const plan = await buildPlan(opts.docker, env);
-    const labels = ociLabels(env, sha);
-    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), 'ecs-safe-deploy-build-'));
-    try {
-        const metadataFile = (0,external_node_path_.join)(work, 'metadata.json');
-        info(`Building ${tags.join(', ')} with ${plan.buildx ? 'docker buildx' : 'docker build'}${plan.ghaCache ? ' (GitHub cache)' : ''}`);
-        const args = buildArguments(opts, plan, tags, labels, cacheScope(repository), metadataFile);
-        await opts.docker.run(args);
-        const digest = plan.buildx ? digestFromMetadata(metadataFile) : await pushTags(opts.docker, repository, tags);
-        info(`Pushed ${repository}@${digest}`);
-        return { imageRef: `${repository}@${digest}`, digest, tags };
-    }
-    finally {
-        (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
-    }
-}
-/** The cache is per repository, so two images built in one workflow do not evict each other's layers. */
-function cacheScope(repository) {
-    return repository.replace(/^[^/]*\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
-}
-function digestFromMetadata(file) {
-    let metadata;
-    try {
-        metadata = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-    }
-    catch (err) {
-        throw new Error(`docker buildx build pushed but wrote no readable metadata file: ${err.message}`, { cause: err });
-    }
-    const digest = metadata['containerimage.digest'];
-    if (typeof digest !== 'string' || !build_image_DIGEST.test(digest)) {
-        throw new Error(`docker buildx build pushed but reported no image digest (containerimage.digest: ${JSON.stringify(digest)})`);
-    }
-    return digest;
-}
-/** `docker push` of each tag; every push must report the same digest (they are one image). */
-async function pushTags(docker, repository, tags) {
-    let digest;
-    for (const tag of tags) {
-        const out = await docker.run(['push', tag]);
-        const pushed = /: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(out.stdout)?.[1] ?? (await repoDigest(docker, repository, tag));
-        if (digest && pushed !== digest)
-            throw new Error(`docker push ${tag} reported digest ${pushed}, but ${tags[0]} was pushed as ${digest}`);
-        digest = pushed;
-    }
-    if (!digest)
-        throw new Error('No tag was pushed');
-    return digest;
-}
-/** The digest docker recorded for `repository` when it pushed `tag` (RepoDigests). */
-async function repoDigest(docker, repository, tag) {
-    const out = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', tag], { silent: true });
-    const digests = JSON.parse(out.stdout.trim() || '[]');
-    const match = digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
-    if (!match || !build_image_DIGEST.test(match))
-        throw new Error(`docker push ${tag} succeeded but docker knows no digest for it in ${repository}`);
-    return match;
 }
 
 ;// CONCATENATED MODULE: ./src/core/outcome.ts
@@ -92514,786 +92356,178 @@ class Timeline {
     }
 }
 
-;// CONCATENATED MODULE: ./src/aws/errors.ts
-// The one way to read an AWS error: its name, the operation it came from, whether it is throttling, transient, a
-// call that did not answer, and how it reads in a message.
-const shape = (error) => (typeof error === 'object' && error !== null ? error : {});
-/** The error's name as AWS gives it (`ThrottlingException`, `AccessDeniedException`), or '' for a non-error. */
-function errorName(error) {
-    const e = shape(error);
-    return e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.name ?? '');
-}
-/** The operation (`DescribeServices`) whose call failed, when the clients tagged it. */
-function operationOf(error) {
-    return shape(error).$operation;
-}
-/** The error names the SDK itself treats as throttling (see aws-api.md §1). */
-const THROTTLING = new Set([
-    'ThrottlingException',
-    'Throttling',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'ThrottledException',
-    'LimitExceededException',
-]);
-function isThrottling(error) {
-    return THROTTLING.has(errorName(error)) || shape(error).$metadata?.httpStatusCode === 429;
-}
-/** The call got no answer in time: the per-request timeout, or the run's deadline aborted it. */
-function isNoAnswer(error) {
-    const name = errorName(error);
-    return name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout';
-}
-/** 5xx, dropped connections and calls that did not answer: worth another look after a pause, unlike a 4xx that says
- * we asked wrongly. */
-function isTransient(error) {
-    if (!(error instanceof Error))
-        return false;
-    if (isNoAnswer(error))
-        return true;
-    const status = shape(error).$metadata?.httpStatusCode;
-    if (status !== undefined)
-        return status >= 500;
-    return /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/i.test(`${error.name} ${error.message}`);
-}
-/** `Name: message`, with network wrappers unwrapped; a call that did not answer says which call and for how long. */
-function errorText(error) {
-    if (!(error instanceof Error))
-        return String(error);
-    const operation = operationOf(error);
-    if (isNoAnswer(error)) {
-        const ms = /(\d+) ms/.exec(error.message)?.[1];
-        const why = errorName(error) === 'AbortError' ? 'before the deadline' : ms ? `within ${Number(ms) / 1000} s` : `(${error.message.replace(/\.$/, '')})`;
-        return `${operation ?? 'An AWS call'} did not answer ${why}`;
-    }
-    const message = error.message.replace(/^AWS SDK error wrapper for /, '');
-    const name = errorName(error);
-    return name && name !== 'Error' && !message.startsWith(`${name}:`) ? `${name}: ${message}` : message;
-}
-/** A failed AWS call as one problem line: which call, what AWS said, and what usually fixes it. */
-function callProblem(call, error) {
-    const name = errorName(error) || 'Error';
-    let hint = '';
-    if (name === 'CredentialsProviderError' || ['UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'ExpiredToken'].includes(name)) {
-        hint = ' Check the AWS credentials (for example aws-actions/configure-aws-credentials before this step).';
-    }
-    else if (name === 'AccessDeniedException' || name === 'AccessDenied') {
-        hint = ` The role needs permission for ${call}.`;
-    }
-    if (isNoAnswer(error))
-        return `${call} failed: ${errorText(error)}.`;
-    const message = errorText(error).replace(/\.$/, '');
-    return `${call} failed: ${message.startsWith(`${name}:`) ? message : `${name}: ${message}`}.${hint}`;
-}
-
-;// CONCATENATED MODULE: ./src/watch/alarms.ts
-// CloudWatch alarms by name, in pages: DescribeAlarms takes at most 100 names a call and may page its answer.
-
-/** DescribeAlarms' limit on AlarmNames (and MaxRecords). */
-const ALARMS_PER_CALL = 100;
-/** The state of every named alarm that exists (a missing name is simply absent from the map). */
-async function readAlarms(clients, call, names, only) {
-    const states = new Map();
-    for (let i = 0; i < names.length; i += ALARMS_PER_CALL) {
-        const AlarmNames = names.slice(i, i + ALARMS_PER_CALL);
-        let NextToken;
-        do {
-            const out = await call((options) => clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({
-                AlarmNames,
-                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-                MaxRecords: ALARMS_PER_CALL,
-                ...(only ? { StateValue: only.stateValue } : {}),
-                ...(NextToken ? { NextToken } : {}),
-            }), options));
-            for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-                if (a.AlarmName)
-                    states.set(a.AlarmName, { state: a.StateValue ?? 'UNKNOWN', ...(a.StateReason ? { reason: a.StateReason } : {}) });
-            }
-            NextToken = out.NextToken;
-        } while (NextToken);
-    }
-    return states;
-}
-
-;// CONCATENATED MODULE: ./src/watch/poller.ts
-// The run's AWS call budget and clock, shared by every loop of the run (the watch, the bake, a rollback, the wait for
-// a deployment in progress), and the pacing each loop keeps: fast right after a change, slower while nothing happens,
-// backing off when AWS throttles us. Clock and sleep are injected so tests run without real waiting.
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-const GROWTH = 1.5;
-/** One loop's interval: 1 s → ×1.5 → 5 s while nothing changes, back to 1 s on a change, doubled on throttling. */
-class Pacing {
-    min;
-    max;
-    maxBackoff;
-    interval;
-    constructor(options = {}) {
-        this.min = options.minIntervalMs ?? 1000;
-        this.max = options.maxIntervalMs ?? 5000;
-        this.maxBackoff = options.maxBackoffMs ?? 20_000;
-        this.interval = this.min;
-    }
-    get intervalMs() {
-        return this.interval;
-    }
-    changed() {
-        this.interval = this.min;
-    }
-    unchanged() {
-        this.interval = Math.min(this.max, Math.round(this.interval * GROWTH));
-    }
-    /** AWS said "Rate exceeded" (or failed transiently) even after the SDK's retries. */
-    backOff() {
-        this.interval = Math.min(this.maxBackoff, Math.max(this.interval * 2, this.min * 2));
-    }
-}
-class Poller {
-    clock;
-    /** Pacing options every loop starts from unless it brings its own (tests shorten them). */
-    pacing;
-    refillPerMs;
-    burst;
-    tokens;
-    refilledAt;
-    /** Where the current loop must stop: a call in flight is aborted then. */
-    until = Number.POSITIVE_INFINITY;
-    /** Every AWS call made through this poller. */
-    calls = 0;
-    /** Throttling errors that survived the SDK's retries. */
-    throttled = 0;
-    /** The call that did not answer on the last look of the last loop (`DescribeServices did not answer within 10 s`). */
-    unanswered;
-    constructor(options = {}) {
-        this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
-        this.pacing = { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, maxBackoffMs: options.maxBackoffMs };
-        this.refillPerMs = (options.callsPerMinute ?? 30) / 60_000;
-        this.burst = options.burst ?? 5;
-        this.tokens = this.burst;
-        this.refilledAt = this.clock.now();
-    }
-    /** Calls made from now on are aborted at `deadline` (epoch ms on this poller's clock); returns the bound before. */
-    bound(deadline) {
-        const before = this.until;
-        this.until = deadline;
-        return before;
-    }
-    /** Waits `ms`, never past `deadline`. False when the deadline has come. */
-    async pause(ms, deadline) {
-        const left = deadline - this.clock.now();
-        if (left <= 0)
-            return false;
-        await this.clock.sleep(Math.min(ms, left));
-        return this.clock.now() < deadline;
-    }
-    /** Makes one AWS call within the budget, waiting for budget first when it has run out. */
-    async call(send) {
-        this.refill();
-        if (this.tokens < 1) {
-            await this.clock.sleep(Math.ceil((1 - this.tokens) / this.refillPerMs));
-            this.refill();
-        }
-        this.tokens -= 1;
-        this.calls++;
-        const left = this.until - this.clock.now();
-        return send(Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) } : {});
-    }
-    refill() {
-        const now = this.clock.now();
-        this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs);
-        this.refilledAt = now;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/watch/loop.ts
-// The one poll loop every engine, the bake, every rollback and the wait for a deployment in progress run on: one
-// pacing, the run's call budget, one policy for throttling and transient errors, one deadline check.
+;// CONCATENATED MODULE: ./src/build/build-image.ts
+// Build the image and push it to ECR, then pin it by digest: the task definition gets `repository@sha256:...`,
+// never a tag that can move. `docker buildx build --push` when buildx is there, else `docker build` + `docker push`.
 
 
-/** Non-throttling errors (5xx, dropped connections, calls that did not answer) tolerated in a row before the loop
- * gives up and the error ends the run. */
-const MAX_TRANSIENT_ERRORS = 5;
+
+
+
+
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const build_image_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const build_image_DIGEST = /^sha256:[0-9a-f]{64}$/;
 /**
- * Looks until a look says how it ends, or `deadline` comes (undefined). A throttled look backs off (one warning per
- * streak); a transient one backs off with a warning, up to MAX_TRANSIENT_ERRORS in a row; any other error is thrown
- * to the caller, which records it as a fact. A look in flight when the deadline comes is aborted with it.
+ * Parses the `build-args` input: one KEY=VALUE a line; the value is everything after the first `=`, kept as
+ * written (it may contain `=`, spaces, quotes). Blank lines and lines starting with `#` are skipped. Errors name the
+ * line.
  */
-async function pollLoop(context, deadline, options, look) {
-    const pacing = new Pacing({ ...context.poller.pacing, ...withoutUndefined(options) });
-    const outer = context.poller.bound(deadline);
+function parseBuildArgs(text, input = 'build-args') {
+    const args = [];
+    const seen = new Map();
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
+        const n = i + 1;
+        if (line === '' || line.startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        if (eq < 0)
+            throw new InputProblem(input, `'${line}' is not KEY=VALUE`, undefined, `line ${n}`);
+        const name = line.slice(0, eq);
+        if (!ARG_NAME.test(name))
+            throw new InputProblem(input, `'${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`, undefined, `line ${n}`);
+        const first = seen.get(name);
+        if (first !== undefined)
+            throw new InputProblem(input, `${name} is already set on line ${first}`, undefined, `line ${n}`);
+        seen.set(name, n);
+        args.push({ name, value: line.slice(eq + 1) });
+    });
+    return args;
+}
+/** Every `registry/repository:tag` to push: the image's tag (default `sha`) first, then the extra tags. */
+function composeTags(image, registry, sha, extraTags = []) {
+    const ref = parseImageRef(image);
+    if (ref.digest)
+        throw new InputProblem('image', `'${image}' has a digest; when building, image names the repository and optionally a tag`);
+    const repository = repositoryUri({ registry: ref.registry ?? registry, repository: ref.repository });
+    const tag = ref.tag ?? sha;
+    if (!tag)
+        throw new InputProblem('image', `'${image}' has no tag and GITHUB_SHA is not set to default it to`);
+    const tags = [tag];
+    for (const extra of extraTags.map((t) => t.trim()).filter((t) => t !== '')) {
+        if (!build_image_TAG.test(extra))
+            throw new InputProblem('tags', `'${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
+        if (!tags.includes(extra))
+            tags.push(extra);
+    }
+    return { repository, tags: tags.map((t) => formatImageRef({ ...parseImageRef(repository), tag: t })) };
+}
+/** OCI labels tying the image to its source: org.opencontainers.image.source and .revision. */
+function ociLabels(env, sha) {
+    const labels = {};
+    if (env.GITHUB_REPOSITORY)
+        labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+    if (sha)
+        labels['org.opencontainers.image.revision'] = sha;
+    return labels;
+}
+/** True when the runner offers GitHub's cache service to this step (buildx reads these variables itself). */
+function runnerOffersCache(env) {
+    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL));
+}
+/** Probes docker: buildx or not, and whether its builder can use GitHub's cache. */
+async function buildPlan(docker, env = process.env) {
+    if (!(await docker.hasBuildx()))
+        return { buildx: false, ghaCache: false };
+    if (!runnerOffersCache(env))
+        return { buildx: true, ghaCache: false };
+    // The `docker` driver (buildx's default builder) cannot export cache; a docker-container builder
+    // (docker/setup-buildx-action's default) can.
+    const driver = await docker.buildxDriver();
+    if (driver === 'docker' || driver === undefined) {
+        info(`GitHub cache not used: the buildx builder's driver is ${driver ?? 'unknown'}; docker/setup-buildx-action before this step gives one that can export cache`);
+        return { buildx: true, ghaCache: false };
+    }
+    return { buildx: true, ghaCache: true };
+}
+/** The build command's arguments (after `docker`). `metadataFile` is where buildx writes the pushed digest. */
+function buildArguments(opts, plan, tags, labels, cacheScope, metadataFile) {
+    const args = plan.buildx ? ['buildx', 'build'] : ['build'];
+    if (opts.dockerfile)
+        args.push('--file', opts.dockerfile);
+    if (opts.target)
+        args.push('--target', opts.target);
+    if (opts.platform)
+        args.push('--platform', opts.platform);
+    if (opts.network)
+        args.push('--network', opts.network);
+    for (const arg of opts.buildArgs ?? [])
+        args.push('--build-arg', `${arg.name}=${arg.value}`);
+    for (const [name, value] of Object.entries(labels))
+        args.push('--label', `${name}=${value}`);
+    for (const tag of tags)
+        args.push('--tag', tag);
+    if (plan.buildx) {
+        args.push('--push', '--metadata-file', metadataFile);
+        if (plan.ghaCache)
+            args.push('--cache-from', `type=gha,scope=${cacheScope}`, '--cache-to', `type=gha,mode=max,scope=${cacheScope}`);
+    }
+    // A context starting with `-` would be read as an option (`-` alone as a tarball on stdin); `./` keeps it a path.
+    args.push(opts.context.startsWith('-') ? `./${opts.context}` : opts.context);
+    return args;
+}
+/** Builds, pushes every tag and returns the digest-pinned reference. */
+async function buildAndPush(opts) {
+    const env = opts.env ?? process.env;
+    const sha = opts.sha ?? env.GITHUB_SHA;
+    const { repository, tags } = composeTags(opts.image, opts.registry, sha, opts.tags);
+    const plan = await buildPlan(opts.docker, env);
+    const labels = ociLabels(env, sha);
+    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), 'ecs-safe-deploy-build-'));
     try {
-        return await loop(context, deadline, options, look, pacing);
+        const metadataFile = (0,external_node_path_.join)(work, 'metadata.json');
+        info(`Building ${tags.join(', ')} with ${plan.buildx ? 'docker buildx' : 'docker build'}${plan.ghaCache ? ' (GitHub cache)' : ''}`);
+        const args = buildArguments(opts, plan, tags, labels, cacheScope(repository), metadataFile);
+        await opts.docker.run(args);
+        const digest = plan.buildx ? digestFromMetadata(metadataFile) : await pushTags(opts.docker, repository, tags);
+        info(`Pushed ${repository}@${digest}`);
+        return { imageRef: `${repository}@${digest}`, digest, tags };
     }
     finally {
-        // Calls after the loop (a last look, a rollback) are bounded by their own deadline, an enclosing loop's, or the
-        // run's hard stop.
-        context.poller.bound(outer);
+        (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
     }
 }
-async function loop(context, deadline, options, look, pacing) {
-    const { poller, timeline } = context;
-    let transient = 0;
-    let throttledStreak = false;
-    let first = options.lookFirst ?? false;
-    while (first || (await poller.pause(pacing.intervalMs, deadline))) {
-        first = false;
-        let seen;
-        try {
-            seen = await look();
-        }
-        catch (error) {
-            poller.unanswered = isNoAnswer(error) ? errorText(error) : undefined;
-            if (poller.clock.now() >= deadline)
-                return undefined;
-            const throttled = isThrottling(error);
-            if (!throttled && !(isTransient(error) && ++transient <= MAX_TRANSIENT_ERRORS))
-                throw error;
-            pacing.backOff();
-            if (throttled)
-                poller.throttled++;
-            if (!throttled || !throttledStreak) {
-                timeline.emit({
-                    type: 'warning',
-                    at: new Date(poller.clock.now()),
-                    message: `${errorText(error)} while ${options.doing}; next look in ${Math.round(pacing.intervalMs / 1000)} s`,
-                });
-            }
-            throttledStreak = throttled;
-            continue;
-        }
-        transient = 0;
-        throttledStreak = false;
-        poller.unanswered = undefined;
-        if ('end' in seen)
-            return seen.end;
-        if (seen.changed)
-            pacing.changed();
-        else
-            pacing.unchanged();
-    }
-    return undefined;
+/** The cache is per repository, so two images built in one workflow do not evict each other's layers. */
+function cacheScope(repository) {
+    return repository.replace(/^[^/]*\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
 }
-function withoutUndefined(options) {
-    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && typeof v === 'number'));
-}
-
-;// CONCATENATED MODULE: ./src/core/stopped.ts
-
-function stoppedTaskFrom(task) {
-    return {
-        taskId: taskIdOf(task.taskArn ?? ''),
-        taskDefinitionArn: task.taskDefinitionArn,
-        stopCode: task.stopCode,
-        stoppedReason: task.stoppedReason,
-        containers: (task.containers ?? []).map((c) => ({
-            name: c.name ?? '',
-            ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-            ...(c.reason ? { reason: c.reason } : {}),
-        })),
-        logTail: [],
-    };
-}
-/** Tasks that stopped for the same reason with the same exit codes are one kind of failure. */
-function kindOf(task) {
-    const codes = task.containers.map((c) => `${c.name}=${c.exitCode ?? ''}`).join(',');
-    return `${task.stopCode ?? ''}|${task.stoppedReason ?? ''}|${codes}`;
-}
-/** Old tasks replaced on purpose by a deployment are not failures. */
-function isScaledIn(task) {
-    return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
-}
-/** Failures before tasks scaled in on purpose; within each, the most frequent kind first. */
-function groupStoppedTasks(tasks) {
-    const groups = new Map();
-    for (const task of tasks) {
-        const kind = kindOf(task);
-        groups.set(kind, [...(groups.get(kind) ?? []), task]);
-    }
-    return [...groups.values()].sort((a, b) => Number(isScaledIn(a[0])) - Number(isScaledIn(b[0])) || b.length - a.length);
-}
-/** "Essential container in task exited (exit code 1 in app)" */
-function describeStop(task) {
-    const exited = task.containers.filter((c) => c.exitCode !== undefined);
-    // A sidecar that exited 0 because the task stopped is noise next to the container that failed.
-    const failed = exited.filter((c) => c.exitCode !== 0);
-    const codes = (failed.length > 0 ? failed : exited).map((c) => `exit code ${c.exitCode} in ${c.name}`);
-    const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
-    return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
-}
-/**
- * Tasks a deployment or a rollback removed on purpose: scaled in, or stopped because their task set, service or
- * deployment was being deleted or replaced. They are not a cause, whatever their exit code (0 or a SIGTERM's 143).
- */
-function isRemovedOnPurpose(task) {
-    if (isScaledIn(task))
-        return true;
-    if (task.stopCode !== 'ServiceSchedulerInitiated' && task.stopCode !== 'UserInitiated')
-        return false;
-    return /is being deleted|Scaling activity|deployment .*(rolled back|replaced|stopped)|Task set .* (deleted|draining)/i.test(task.stoppedReason ?? '');
-}
-/** A task that failed: it could not start, its essential container exited, or ECS stopped it as unhealthy. */
-function isFailure(task) {
-    return !isRemovedOnPurpose(task);
-}
-const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i;
-const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/;
-/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
-/** `/app/server.js:14`: where Node says the throw was. */
-const THROW_SITE = /^\S.*:\d+$/;
-const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/;
-/**
- * The lines of a log tail that say what went wrong, at most `max`, oldest first, with no blank line: the last error
- * line with the top of its stack and the throw site just before it (Node prints `file:line` and the source line
- * first); without an error line, the last non-blank lines.
- */
-function stopped_tellingTail(tail, max = 10) {
-    const lines = tail.map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '');
-    let at = -1;
-    for (let i = lines.length - 1; i >= 0; i--) {
-        if (!STACK_LINE.test(lines[i]) && ERROR_LINE.test(lines[i])) {
-            at = i;
-            break;
-        }
-    }
-    if (at < 0)
-        return lines.filter((l) => !NOISE.test(l)).slice(-max);
-    // Walk back over this error's own stack when the last error line sits inside it (`Caused by:` chains).
-    while (at > 0 && STACK_LINE.test(lines[at]) && ERROR_LINE.test(lines[at - 1]))
-        at--;
-    const stack = [];
-    for (let i = at + 1; i < lines.length && STACK_LINE.test(lines[i]); i++)
-        stack.push(lines[i]);
-    // Python prints its stack above the error: the frames nearest the error, under its `Traceback` line.
-    let top = at;
-    while (top > 0 && (STACK_LINE.test(lines[top - 1]) || (/^\s+\S/.test(lines[top - 1]) && top > 1 && STACK_LINE.test(lines[top - 2]))))
-        top--;
-    if (top < at) {
-        const frames = lines.slice(top, at).slice(-(max - 2));
-        const header = top > 0 && /^Traceback/.test(lines[top - 1]) ? [lines[top - 1]] : [];
-        return [...header, ...frames, lines[at]].slice(-max);
-    }
-    // The throw site Node prints above the error (`/app/server.js:14`, the source line, the caret).
-    let from = at;
-    for (let i = at - 1; i >= Math.max(0, at - 3); i--)
-        if (THROW_SITE.test(lines[i]))
-            from = i;
-    const site = lines.slice(from, at).filter((l) => !NOISE.test(l));
-    const frames = Math.max(1, max - 1 - site.length);
-    return [...site.slice(-(max - 2)), lines[at], ...stack.slice(0, frames)].slice(0, max);
-}
-
-;// CONCATENATED MODULE: ./src/watch/stopped-tasks.ts
-// Stopped tasks of our deployment: found with ListTasks/DescribeTasks, with the last log lines the essential
-// container wrote (awslogs). Collected live by the watch (StoppedTaskCollector) and again by the diagnosis.
-
-
-
-
-
-const direct = (send) => send({});
-/** Calls that end, answered or not, by `until` (epoch ms). */
-const until = (epochMs) => (send) => send({ abortSignal: AbortSignal.timeout(Math.max(1, epochMs - Date.now())) });
-const budgeted = (poller) => (send) => poller.call(send);
-// Enough to reach back past a stack trace to its throw site; the reports pick the telling lines (tellingTail).
-const LOG_TAIL_LINES = 50;
-/**
- * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
- * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
- */
-async function listStoppedTasks(clients, call, cluster, of, skip = new Set()) {
-    const filter = 'deploymentId' in of ? { startedBy: of.deploymentId } : { family: familyOf(of.taskDefinitionArn) };
-    const arns = [];
-    let nextToken;
-    do {
-        const page = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({ cluster, ...filter, desiredStatus: 'STOPPED', nextToken }), options));
-        arns.push(...(page.taskArns ?? []));
-        nextToken = page.nextToken;
-    } while (nextToken && arns.length < 100);
-    const fresh = arns.filter((arn) => !skip.has(taskIdOf(arn))).slice(0, 100);
-    if (fresh.length === 0)
-        return [];
-    const described = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: fresh }), options));
-    // A task asked to stop may still be stopping; its exit code comes once it is STOPPED.
-    return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED' && ('deploymentId' in of || t.taskDefinitionArn === of.taskDefinitionArn));
-}
-/** The container whose logs explain the stop: an essential one that exited non-zero, else the first essential. */
-function explainingContainer(task, taskDefinition) {
-    const defs = taskDefinition.containerDefinitions ?? [];
-    const essential = defs.filter((d) => d.essential !== false).map((d) => d.name ?? '');
-    const failed = task.containers.find((c) => essential.includes(c.name) && c.exitCode !== undefined && c.exitCode !== 0);
-    return failed?.name ?? essential[0];
-}
-/** Fills `logTail`/`logLocation` of a stopped task from CloudWatch Logs when its container logs with awslogs. */
-async function addLogTail(clients, call, task, taskDefinition) {
-    if (!taskDefinition)
-        return task;
-    const container = explainingContainer(task, taskDefinition);
-    const def = taskDefinition.containerDefinitions?.find((d) => d.name === container);
-    const options = def?.logConfiguration?.logDriver === 'awslogs' ? def.logConfiguration.options : undefined;
-    const group = options?.['awslogs-group'];
-    const prefix = options?.['awslogs-stream-prefix'];
-    // Without a stream prefix the stream name is the container id, which DescribeTasks does not give us.
-    if (!container || !group || !prefix)
-        return task;
-    const stream = `${prefix}/${container}/${task.taskId}`;
-    const logLocation = `${group} ${stream}`;
-    let out;
+function digestFromMetadata(file) {
+    let metadata;
     try {
-        out = await call((options) => clients.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false }), options));
+        metadata = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
     }
-    catch (error) {
-        // A task that stopped before its container ran never created its stream: it has nothing to tell.
-        if (errorName(error) === 'ResourceNotFoundException')
-            return task;
-        throw error;
+    catch (err) {
+        throw new Error(`docker buildx build pushed but wrote no readable metadata file: ${err.message}`, { cause: err });
     }
-    const logTail = (out.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).slice(-LOG_TAIL_LINES);
-    return { ...task, logTail, logLocation };
-}
-/**
- * Stopped tasks of one deployment not yet shown, as the watch finds them: a `tasks-stopped` event per batch, the log
- * tail of the first task of each kind. A failed lookup is left wanted, for the next look.
- */
-class StoppedTaskCollector {
-    clients;
-    poller;
-    timeline;
-    cluster;
-    of;
-    taskDefinition;
-    stopped = [];
-    /** Set when something hinted that tasks stopped (a service event, a failed count). */
-    wanted = false;
-    ids = new Set();
-    kinds = new Set();
-    logsProblemShown = false;
-    constructor(clients, poller, timeline, cluster, of, taskDefinition) {
-        this.clients = clients;
-        this.poller = poller;
-        this.timeline = timeline;
-        this.cluster = cluster;
-        this.of = of;
-        this.taskDefinition = taskDefinition;
+    const digest = metadata['containerimage.digest'];
+    if (typeof digest !== 'string' || !build_image_DIGEST.test(digest)) {
+        throw new Error(`docker buildx build pushed but reported no image digest (containerimage.digest: ${JSON.stringify(digest)})`);
     }
-    /** True when new stopped tasks were found. */
-    async collect() {
-        const call = budgeted(this.poller);
-        try {
-            const tasks = await listStoppedTasks(this.clients, call, this.cluster, this.of, this.ids);
-            this.wanted = false;
-            if (tasks.length === 0)
-                return false;
-            const fresh = [];
-            for (const task of tasks) {
-                let stopped = stoppedTaskFrom(task);
-                this.ids.add(stopped.taskId);
-                const kind = kindOf(stopped);
-                if (!this.kinds.has(kind)) {
-                    this.kinds.add(kind);
-                    stopped = await this.withLogTail(stopped, call);
-                }
-                fresh.push(stopped);
-            }
-            this.stopped.push(...fresh);
-            this.timeline.emit({ type: 'tasks-stopped', at: new Date(this.poller.clock.now()), tasks: fresh });
-            return true;
-        }
-        catch (error) {
-            if (isThrottling(error))
-                this.poller.throttled++;
-            return false;
-        }
+    return digest;
+}
+/** `docker push` of each tag; every push must report the same digest (they are one image). */
+async function pushTags(docker, repository, tags) {
+    let digest;
+    for (const tag of tags) {
+        const out = await docker.run(['push', tag]);
+        const pushed = /: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(out.stdout)?.[1] ?? (await repoDigest(docker, repository, tag));
+        if (digest && pushed !== digest)
+            throw new Error(`docker push ${tag} reported digest ${pushed}, but ${tags[0]} was pushed as ${digest}`);
+        digest = pushed;
     }
-    async withLogTail(task, call) {
-        try {
-            return await addLogTail(this.clients, call, task, this.taskDefinition);
-        }
-        catch (error) {
-            if (!this.logsProblemShown) {
-                this.logsProblemShown = true;
-                this.timeline.emit({ type: 'warning', at: new Date(this.poller.clock.now()), message: `Could not read the task's logs: ${errorText(error)}` });
-            }
-            return task;
-        }
-    }
+    if (!digest)
+        throw new Error('No tag was pushed');
+    return digest;
 }
-
-;// CONCATENATED MODULE: ./src/watch/bake.ts
-
-
-
-
-
-/** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
- * calls a minute, far inside CloudWatch's limits, and no ECS calls while baking). */
-const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 };
-/** How long the last look at the alarms may take before the bake is declared unverified. */
-const LAST_LOOK_MS = 10_000;
-/** The oldest a good read of the alarms may be at any moment of the bake: past it nothing is watching the release and
- * the bake fails. Throttling backs the 2 s looks off to 20 s at most, so a bake that is merely throttled stays within
- * it; half of a 1-minute alarm period, so a read never misses a whole evaluation. */
-const MAX_UNREAD_MS = 30_000;
-/** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
-async function bake(clients, plan, timeline, pollerOrOptions = {}) {
-    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
-    const result = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false };
-    if (plan.durationMs <= 0)
-        return result;
-    const now = () => new Date(poller.clock.now());
-    const endsAt = Math.min(poller.clock.now() + plan.durationMs, plan.deadline);
-    const cutShort = poller.clock.now() + plan.durationMs > plan.deadline;
-    timeline.emit({
-        type: 'phase',
-        at: now(),
-        phase: 'bake',
-        detail: `${Math.round(plan.durationMs / 1000)} s` + (plan.alarms.length ? `, alarms: ${plan.alarms.join(', ')}` : ', no alarms to watch'),
-    });
-    const last = new Map();
-    const missingShown = new Set();
-    const stillFiring = new Set(plan.firingAtStart ?? []);
-    let lastRead = poller.clock.now();
-    const unverified = (error) => ({
-        ...result,
-        passed: false,
-        unreadable: errorText(error),
-        unreadableSince: new Date(lastRead),
-        cutShortByDeadline: false,
-    });
-    const look = async () => {
-        const states = await readAlarms(clients, budgeted(poller), plan.alarms);
-        lastRead = poller.clock.now();
-        for (const name of plan.alarms) {
-            const alarm = states.get(name);
-            if (!alarm) {
-                if (!missingShown.has(name)) {
-                    missingShown.add(name);
-                    timeline.emit({ type: 'warning', at: now(), message: `Alarm ${name} does not exist; it cannot stop a bad release.` });
-                }
-                continue;
-            }
-            if (last.get(name) !== alarm.state) {
-                last.set(name, alarm.state);
-                timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason });
-            }
-            if (alarm.state !== 'ALARM')
-                stillFiring.delete(name);
-            else if (!stillFiring.has(name))
-                return { ...result, passed: false, fired: { name, reason: alarm.reason } };
-        }
-        return undefined;
-    };
-    if (plan.alarms.length === 0) {
-        await poller.pause(endsAt - poller.clock.now(), endsAt);
-    }
-    else {
-        let failed;
-        const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
-            try {
-                const found = await look();
-                return found ? { end: found } : { changed: true };
-            }
-            catch (error) {
-                // Access denied, or no good read for too long: the bake can no longer vouch for the release.
-                if ((!isThrottling(error) && !isTransient(error)) || poller.clock.now() - lastRead > MAX_UNREAD_MS) {
-                    failed = unverified(error);
-                    return { end: failed };
-                }
-                throw error;
-            }
-        });
-        if (fired)
-            return fired;
-        if (failed)
-            return failed;
-        // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
-        // cannot read its alarms at the end did not pass: nothing verified the release.
-        const outer = poller.bound(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS));
-        try {
-            const found = await look();
-            if (found)
-                return found;
-        }
-        catch (error) {
-            return { ...unverified(error), cutShortByDeadline: cutShort };
-        }
-        finally {
-            poller.bound(outer);
-        }
-    }
-    return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
-}
-/**
- * Bakes after a deployment reached its traffic, into `facts`: the bake result (passed, an alarm that fired, or alarms
- * it could not read), and a timeout when the deadline cut it short. False when an unexpected error ended the run.
- */
-async function bakeInto(clients, facts, plan, timeline, poller, options = {}) {
-    try {
-        const bakePoller = Object.keys(options).length > 0 ? new Poller({ now: poller.clock.now, sleep: poller.clock.sleep, ...options }) : poller;
-        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, bakePoller);
-        if (facts.bake.cutShortByDeadline)
-            facts.timedOut = true;
-        return true;
-    }
-    catch (error) {
-        facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/plan.ts
-const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
-
-;// CONCATENATED MODULE: ./src/engines/register.ts
-// Steps every engine shares: open the run's facts and register the rendered task definition. (A file directly
-// under engines/ is shared by the engines; an engine's folder never imports another engine's folder.)
-
-
-
-
-
-function pollerOf(options) {
-    return options.poller ?? new Poller(options.watch);
-}
-/** Closes the run's facts with what the poller counted (throttling, a call left unanswered) and the end time. */
-function finisher(facts, poller) {
-    const throttledAtStart = poller.throttled;
-    return () => {
-        facts.throttled = poller.throttled - throttledAtStart;
-        if (poller.unanswered)
-            facts.unanswered = poller.unanswered;
-        facts.finishedAt = new Date(poller.clock.now());
-        return facts;
-    };
-}
-/** The image a task definition deploys: its first essential container's. */
-function imageOf(taskDefinition) {
-    const containers = taskDefinition?.containerDefinitions ?? [];
-    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
-}
-/** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */
-function startFacts(plan, at, engine) {
-    return {
-        cluster: plan.cluster,
-        service: plan.service,
-        engine,
-        alarms: plan.alarms,
-        rollbackPolicy: plan.rollback,
-        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? imageOf(plan.taskDefinition),
-        startedAt: at(),
-        waited: plan.wait,
-        timedOut: false,
-        stoppedTasks: [],
-        throttled: 0,
-    };
-}
-/** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
-const REGISTER_ATTEMPTS = 4;
-/** A revision registered this long before our attempt began is someone else's. */
-const CLOCK_SKEW_MS = 5_000;
-/**
- * Registers the task definition once: its ARN, or undefined with `facts.error` saying why nothing was deployed.
- * RegisterTaskDefinition is not idempotent, so the SDK does not retry it (clients.ecsOnce); when an answer is lost the
- * family's newest revision tells whether it applied — registered since our attempt began, with our containers'
- * images — and it is adopted instead of registering a second revision.
- */
-async function registerTaskDefinition(clients, plan, facts, timeline, at) {
-    const existing = plan.existingTaskDefinition;
-    if (existing?.taskDefinitionArn) {
-        // Deployed as it is: a rollback or a named revision is never registered again.
-        timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `${revisionOf(existing.taskDefinitionArn, '?')} as it is (nothing registered)` });
-        facts.taskDefinition = existing;
-        facts.taskDefinitionArn = existing.taskDefinitionArn;
-        facts.image = plan.image ?? imageOf(existing) ?? facts.image;
-        return facts.taskDefinitionArn;
-    }
-    const family = plan.taskDefinition.family;
-    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${family}` });
-    const ecs = clients.ecsOnce ?? clients.ecs;
-    let registered;
-    for (let attempt = 1; !registered; attempt++) {
-        const began = Date.now();
-        try {
-            registered = (await ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition))).taskDefinition;
-            if (!registered)
-                break;
-        }
-        catch (error) {
-            const retryable = isThrottling(error) || isTransient(error);
-            if (retryable && !isThrottling(error)) {
-                registered = await appliedRegistration(clients, plan.taskDefinition, began);
-                if (registered) {
-                    timeline.emit({
-                        type: 'warning',
-                        at: at(),
-                        message: `RegisterTaskDefinition's answer was lost (${errorText(error)}), but ECS registered ${registered.taskDefinitionArn}: deploying it.`,
-                    });
-                    break;
-                }
-            }
-            if (!retryable || attempt >= REGISTER_ATTEMPTS) {
-                facts.error = `RegisterTaskDefinition (family ${family}): ${errorText(error)}`;
-                return undefined;
-            }
-            await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-        }
-    }
-    facts.taskDefinition = registered;
-    facts.taskDefinitionArn = registered?.taskDefinitionArn;
-    facts.image = plan.image ?? imageOf(registered) ?? facts.image;
-    if (!facts.taskDefinitionArn)
-        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
-    return facts.taskDefinitionArn;
-}
-/** The family's newest revision when it is the one `input` registered since `began` (epoch ms), else undefined. */
-async function appliedRegistration(clients, input, began) {
-    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: input.family })).catch(() => undefined);
-    const latest = out?.taskDefinition;
-    if (!latest?.registeredAt || latest.registeredAt.getTime() < began - CLOCK_SKEW_MS)
-        return undefined;
-    const images = (defs) => JSON.stringify((defs ?? []).map((c) => [c.name, c.image]).sort());
-    return images(latest.containerDefinitions) === images(input.containerDefinitions) ? latest : undefined;
-}
-/** Why the action rolls back, in words; `late` says how the deadline came, as the engine sees it. */
-function rollbackWhy(facts, trigger, late) {
-    switch (trigger) {
-        case 'bake-alarm':
-            return `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`;
-        case 'bake-unverified':
-            return `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`;
-        case 'fail-fast':
-            return facts.failFast ?? 'new tasks crash-looped';
-        case 'timeout':
-            return late;
-    }
-}
-/** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
-function rollbackDeadline(now, plan) {
-    return Math.min(now + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS), plan.hardStop ?? Number.POSITIVE_INFINITY);
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var yaml_dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/core/problem-location.ts
-// Where in a file a problem is: problems stay sentences (string[] everywhere they are collected), and the code that
-// read the file records the file and line of each sentence here, so an annotation can point at the file (and line).
-const locations = new Map();
-/** Records where `problem` is and returns it unchanged. */
-function locate(problem, location) {
-    locations.set(problem, location);
-    return problem;
-}
-/** The file (and line) of a problem a file reader recorded; undefined for any other problem. */
-function locationOf(problem) {
-    return locations.get(problem);
+/** The digest docker recorded for `repository` when it pushed `tag` (RepoDigests). */
+async function repoDigest(docker, repository, tag) {
+    const out = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', tag], { silent: true });
+    const digests = JSON.parse(out.stdout.trim() || '[]');
+    const match = digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
+    if (!match || !build_image_DIGEST.test(match))
+        throw new Error(`docker push ${tag} succeeded but docker knows no digest for it in ${repository}`);
+    return match;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/duration.ts
@@ -93445,7 +92679,9 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
         return got;
     };
     const cluster = name('cluster', 'ECS cluster');
-    const service = name('service', 'ECS service');
+    const services = serviceNames(value('service'), bad, problems);
+    const service = services[0] ?? '';
+    const release = services.length > 1;
     const image = value('image') || undefined;
     const buildContext = value('build-context') || undefined;
     let build;
@@ -93560,6 +92796,21 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
         appspecFile: value('appspec') || undefined,
         hooks,
     };
+    if (release) {
+        // Each of these names one service's task definition, revision or CodeDeploy setup; a release renders each service's own.
+        const perService = [
+            ['task-definition', 'each service deploys its own live task definition with `image`'],
+            ['rollback-to', 'roll back a release by deploying its previous image to the same services'],
+            ['codedeploy-application', 'each CODE_DEPLOY service uses its default application AppECS-<cluster>-<service>'],
+            ['codedeploy-deployment-group', 'each CODE_DEPLOY service uses its default deployment group DgpECS-<cluster>-<service>'],
+            ['appspec', "each CODE_DEPLOY service's AppSpec is built from the service"],
+        ];
+        for (const [input, instead] of perService) {
+            if (value(input) !== '') {
+                problems.push(`Input \`${input}\` is \`${value(input)}\` but \`service\` names ${services.length} services: ${input} belongs to one service (${instead}); deploy that service in a step of its own.`);
+            }
+        }
+    }
     const duration = (input, fallback, allowZero) => {
         const got = value(input) || fallback;
         let ms;
@@ -93640,6 +92891,7 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
     return {
         cluster,
         service,
+        services,
         image,
         ...(build ? { build } : {}),
         containerName,
@@ -93707,6 +92959,195 @@ function deployExtraInputs(value, bad, problems, given) {
             'To redeploy the running task definition on purpose, set `force-new-deployment: true`.');
     }
     return extras;
+}
+/** A release deploys at most this many services: DescribeServices answers for 10 at a time, so one look sees them all. */
+const MAX_SERVICES = 10;
+/** `service`: one name or ARN, or several separated by commas or newlines. */
+function serviceNames(text, bad, problems) {
+    const names = text
+        .split(/[,\n]/)
+        .map((n) => n.trim())
+        .filter((n) => n !== '');
+    if (names.length === 0) {
+        problems.push('Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).');
+        return [];
+    }
+    const invalid = names.filter((n) => !ECS_NAME.test(n) && !n.startsWith('arn:'));
+    if (invalid.length > 0)
+        bad('service', text, `expected the name (letters, digits, - and _) or ARN of the ECS service, or several separated by commas or newlines (not ${invalid.map((n) => `\`${n}\``).join(', ')})`);
+    const short = names.map((n) => n.slice(n.lastIndexOf('/') + 1));
+    const twice = [...new Set(short.filter((n, i) => short.indexOf(n) !== i))];
+    if (twice.length > 0)
+        bad('service', text, `expected each service once (${twice.join(', ')} named twice)`);
+    if (names.length > MAX_SERVICES)
+        bad('service', text, `expected at most ${MAX_SERVICES} services in one release (got ${names.length}); split them into several steps`);
+    return names;
+}
+
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+// The one way to read an AWS error: its name, the operation it came from, whether it is throttling, transient, a
+// call that did not answer, and how it reads in a message.
+const shape = (error) => (typeof error === 'object' && error !== null ? error : {});
+/** The error's name as AWS gives it (`ThrottlingException`, `AccessDeniedException`), or '' for a non-error. */
+function errorName(error) {
+    const e = shape(error);
+    return e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.name ?? '');
+}
+/** The operation (`DescribeServices`) whose call failed, when the clients tagged it. */
+function operationOf(error) {
+    return shape(error).$operation;
+}
+/** The error names the SDK itself treats as throttling (see aws-api.md §1). */
+const THROTTLING = new Set([
+    'ThrottlingException',
+    'Throttling',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'ThrottledException',
+    'LimitExceededException',
+]);
+function isThrottling(error) {
+    return THROTTLING.has(errorName(error)) || shape(error).$metadata?.httpStatusCode === 429;
+}
+/** The call got no answer in time: the per-request timeout, or the run's deadline aborted it. */
+function isNoAnswer(error) {
+    const name = errorName(error);
+    return name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout';
+}
+/** 5xx, dropped connections and calls that did not answer: worth another look after a pause, unlike a 4xx that says
+ * we asked wrongly. */
+function isTransient(error) {
+    if (!(error instanceof Error))
+        return false;
+    if (isNoAnswer(error))
+        return true;
+    const status = shape(error).$metadata?.httpStatusCode;
+    if (status !== undefined)
+        return status >= 500;
+    return /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/i.test(`${error.name} ${error.message}`);
+}
+/** `Name: message`, with network wrappers unwrapped; a call that did not answer says which call and for how long. */
+function errorText(error) {
+    if (!(error instanceof Error))
+        return String(error);
+    const operation = operationOf(error);
+    if (isNoAnswer(error)) {
+        const ms = /(\d+) ms/.exec(error.message)?.[1];
+        const why = errorName(error) === 'AbortError' ? 'before the deadline' : ms ? `within ${Number(ms) / 1000} s` : `(${error.message.replace(/\.$/, '')})`;
+        return `${operation ?? 'An AWS call'} did not answer ${why}`;
+    }
+    const message = error.message.replace(/^AWS SDK error wrapper for /, '');
+    const name = errorName(error);
+    return name && name !== 'Error' && !message.startsWith(`${name}:`) ? `${name}: ${message}` : message;
+}
+/** A failed AWS call as one problem line: which call, what AWS said, and what usually fixes it. */
+function callProblem(call, error) {
+    const name = errorName(error) || 'Error';
+    let hint = '';
+    if (name === 'CredentialsProviderError' || ['UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'ExpiredToken'].includes(name)) {
+        hint = ' Check the AWS credentials (for example aws-actions/configure-aws-credentials before this step).';
+    }
+    else if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+        hint = ` The role needs permission for ${call}.`;
+    }
+    if (isNoAnswer(error))
+        return `${call} failed: ${errorText(error)}.`;
+    const message = errorText(error).replace(/\.$/, '');
+    return `${call} failed: ${message.startsWith(`${name}:`) ? message : `${name}: ${message}`}.${hint}`;
+}
+
+;// CONCATENATED MODULE: ./src/engines/choose.ts
+
+const NATIVE = { 'blue-green': 'BLUE_GREEN', canary: 'CANARY', linear: 'LINEAR' };
+/** A stable name per setting, so the same custom configuration is created once and reused by every later run. */
+function customConfigName(type, percent, intervalMinutes) {
+    const pct = String(percent).replace('.', '_');
+    return type === 'canary' ? `EcsSafeDeploy.Canary${pct}Percent${intervalMinutes}Minutes` : `EcsSafeDeploy.Linear${pct}PercentEvery${intervalMinutes}Minutes`;
+}
+/**
+ * The engine for `strategy` on `service`, or a problem sentence (for preflight) when they do not fit.
+ * Engine-specific requirements (CodeDeploy application and group, load balancer advanced configuration) are checked
+ * by the engine's own preflight.
+ */
+function chooseEngine(strategy, service, codeDeploy, cluster) {
+    const name = service.serviceName ?? '?';
+    const controller = service.deploymentController?.type ?? 'ECS';
+    if (controller === 'CODE_DEPLOY') {
+        if (strategy.kind === 'rolling') {
+            return {
+                problem: `Service \`${name}\` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.`,
+            };
+        }
+        const config = codeDeploy.deploymentConfig
+            ? { kind: 'named', name: codeDeploy.deploymentConfig }
+            : strategy.kind === 'blue-green'
+                ? { kind: 'named', name: 'CodeDeployDefault.ECSAllAtOnce' }
+                : strategy.kind === 'canary' || strategy.kind === 'linear'
+                    ? {
+                        kind: 'custom',
+                        name: customConfigName(strategy.kind, strategy.percent, strategy.intervalMs / 60_000),
+                        type: strategy.kind === 'canary' ? 'TimeBasedCanary' : 'TimeBasedLinear',
+                        percent: strategy.percent,
+                        intervalMinutes: strategy.intervalMs / 60_000,
+                    }
+                    : { kind: 'group-default' };
+        return {
+            engine: {
+                kind: 'codedeploy',
+                label: `CodeDeploy ${config.kind === 'group-default' ? "(the deployment group's configuration)" : config.kind === 'named' ? config.name : describeStrategy(strategy)}`,
+                application: codeDeploy.application ?? `AppECS-${cluster}-${name}`,
+                deploymentGroup: codeDeploy.deploymentGroup ?? `DgpECS-${cluster}-${name}`,
+                config,
+            },
+        };
+    }
+    if (controller !== 'ECS') {
+        return {
+            problem: `Service \`${name}\` uses the ${controller} deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.`,
+        };
+    }
+    if (codeDeploy.deploymentConfig) {
+        return {
+            problem: `Input \`deployment-config\` is \`${codeDeploy.deploymentConfig}\`, but service \`${name}\` uses the ECS deployment controller, not CODE_DEPLOY: use strategy (blue-green, canary or linear) for ECS's own traffic shifting.`,
+        };
+    }
+    const serviceStrategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
+    if (strategy.kind === 'rolling' || (strategy.kind === 'auto' && serviceStrategy === 'ROLLING')) {
+        return { engine: { kind: 'rolling', label: 'rolling update' } };
+    }
+    if (strategy.kind === 'auto') {
+        const native = serviceStrategy;
+        return { engine: { kind: 'ecs-native', label: `ECS ${native} (the service's configuration)`, strategy: native, configuration: { strategy: native } } };
+    }
+    const native = NATIVE[strategy.kind];
+    const configuration = { strategy: native };
+    if (strategy.kind === 'canary')
+        configuration.canaryConfiguration = { canaryPercent: strategy.percent, canaryBakeTimeInMinutes: strategy.intervalMs / 60_000 };
+    if (strategy.kind === 'linear')
+        configuration.linearConfiguration = { stepPercent: strategy.percent, stepBakeTimeInMinutes: strategy.intervalMs / 60_000 };
+    return { engine: { kind: 'ecs-native', label: `ECS ${describeStrategy(strategy)}`, strategy: native, configuration } };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var yaml_dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/core/problem-location.ts
+// Where in a file a problem is: problems stay sentences (string[] everywhere they are collected), and the code that
+// read the file records the file and line of each sentence here, so an annotation can point at the file (and line).
+const locations = new Map();
+/** Records where `problem` is and returns it unchanged. */
+function locate(problem, location) {
+    locations.set(problem, location);
+    return problem;
+}
+/** The file (and line) of a problem a file reader recorded; undefined for any other problem. */
+function locationOf(problem) {
+    return locations.get(problem);
 }
 
 ;// CONCATENATED MODULE: ./src/engines/codedeploy/appspec.ts
@@ -93881,1688 +93322,6 @@ function appSpecContent(spec) {
     return { content, sha256: (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') };
 }
 
-;// CONCATENATED MODULE: ./src/engines/codedeploy/watch.ts
-// Follows a CodeDeploy deployment on the one poll loop: GetDeployment and its ECS target (lifecycle events, task
-// sets, traffic weights), until traffic has moved, the deployment ended, or its rollback deployment ended.
-
-
-
-
-const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
-const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
-/** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
-const ROLLBACK_APPEAR_LOOKS = 5;
-function greenOf(target) {
-    return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
-}
-function countsOf(taskSet) {
-    return { desired: taskSet?.desiredCount ?? 0, pending: taskSet?.pendingCount ?? 0, running: taskSet?.runningCount ?? 0, failed: 0 };
-}
-/** The lifecycle event being worked on (or the one that failed); undefined once all are done. */
-function currentEvent(target) {
-    return target?.lifecycleEvents?.find((e) => !DONE_EVENT.has(e.status ?? ''));
-}
-/** Every lifecycle event (AfterAllowTraffic last) succeeded: traffic has moved and only the old task set's
- * termination wait is left. */
-function trafficMoved(target) {
-    const events = target?.lifecycleEvents ?? [];
-    return events.length > 0 && events.every((e) => DONE_EVENT.has(e.status ?? ''));
-}
-function observation(info, previous) {
-    return {
-        ...previous,
-        deploymentId: info.deploymentId ?? previous?.deploymentId ?? '',
-        status: info.status,
-        ...(info.errorInformation ? { errorInformation: { code: info.errorInformation.code, message: info.errorInformation.message } } : {}),
-        ...(info.rollbackInfo?.rollbackDeploymentId ? { rollbackDeploymentId: info.rollbackInfo.rollbackDeploymentId } : {}),
-        ...(info.rollbackInfo?.rollbackMessage ? { rollbackMessage: info.rollbackInfo.rollbackMessage } : {}),
-    };
-}
-/** What the looks saw, and how they are paced. */
-class CodeDeployWatch {
-    clients;
-    facts;
-    timeline;
-    poller;
-    hooks;
-    targetIds = [];
-    /** The last GetDeployment answer per deployment. */
-    infos = new Map();
-    lastKey = '';
-    lastWeight = 0;
-    lastCounts = countsOf(undefined);
-    waitingShown = new Set();
-    constructor(clients, facts, timeline, poller, hooks) {
-        this.clients = clients;
-        this.facts = facts;
-        this.timeline = timeline;
-        this.poller = poller;
-        this.hooks = hooks;
-    }
-    at() {
-        return new Date(this.poller.clock.now());
-    }
-    /** Runs the one poll loop with this watch's context. */
-    loop(deadline, options, look) {
-        return pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, options, look);
-    }
-    /**
-     * The deployment and its ECS target. While the target is Pending or InProgress, BatchGetDeploymentTargets alone
-     * says what changed (lifecycle events, task sets, weights), so GetDeployment is asked again only when the target
-     * ended or waits (its status, errorInformation and rollbackInfo are then needed): one call per look, twice the
-     * looks within the call budget.
-     */
-    async look(deploymentId, withTarget) {
-        const getDeployment = async () => {
-            const { deploymentInfo: info } = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId }), options));
-            if (!info)
-                throw new Error(`GetDeployment returned nothing for ${deploymentId}`);
-            this.infos.set(deploymentId, info);
-            return info;
-        };
-        if (!withTarget)
-            return { info: await getDeployment() };
-        let fresh;
-        if (this.targetIds.length === 0 || !this.infos.has(deploymentId)) {
-            fresh = await getDeployment();
-            if (this.targetIds.length === 0) {
-                try {
-                    const listed = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId }), options));
-                    this.targetIds = listed.targetIds ?? [];
-                }
-                catch (error) {
-                    // Targets exist once the deployment has started.
-                    if (errorName(error) !== 'DeploymentNotStartedException')
-                        throw error;
-                }
-                if (this.targetIds.length === 0)
-                    return { info: fresh };
-            }
-        }
-        const got = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) }), options));
-        const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget;
-        const moving = target?.status === 'InProgress' || target?.status === 'Pending';
-        const info = fresh ?? (moving ? this.infos.get(deploymentId) : undefined) ?? (await getDeployment());
-        return { info, ...(target ? { target } : {}) };
-    }
-    /** Emits what changed since the last look; returns whether anything did. */
-    report(info, target) {
-        const id = info.deploymentId ?? '';
-        const green = greenOf(target);
-        const event = currentEvent(target);
-        // A deleted task set drops out of taskSetsInfo; its last counts still say how far it got.
-        const counts = green ? countsOf(green) : this.lastCounts;
-        this.lastCounts = counts;
-        let changed = false;
-        const eventState = event ? `${event.lifecycleEventName}` : trafficMoved(target) ? 'traffic moved' : undefined;
-        const failedMessage = event?.status === 'Failed' ? event.diagnostics?.message : undefined;
-        // Before the deployment has a target there is nothing to show but its status, which its end reports.
-        if (!target && !TERMINAL.has(info.status ?? ''))
-            return false;
-        const key = [id, info.status, eventState, event?.status, counts.desired, counts.pending, counts.running, failedMessage].join('|');
-        if (key !== this.lastKey) {
-            this.lastKey = key;
-            changed = true;
-            this.timeline.emit({
-                type: 'deployment',
-                at: this.at(),
-                deploymentId: id,
-                status: info.status ?? 'unknown',
-                rolloutState: eventState ? `${eventState}${event?.status && event.status !== 'InProgress' ? ` ${event.status}` : ''}` : undefined,
-                rolloutStateReason: failedMessage ?? (TERMINAL.has(info.status ?? '') ? info.errorInformation?.message : undefined),
-                counts,
-            });
-        }
-        const weight = green?.trafficWeight;
-        if (weight !== undefined && weight !== this.lastWeight) {
-            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.lastWeight, to: weight, label: 'production' });
-            this.facts.trafficShifts = [...(this.facts.trafficShifts ?? []), { percent: weight, at: this.at() }];
-            this.lastWeight = weight;
-            changed = true;
-        }
-        const hookTarget = event?.lifecycleEventName ? this.hooks[event.lifecycleEventName] : undefined;
-        if (event?.status === 'InProgress' && hookTarget && !this.waitingShown.has(event.lifecycleEventName)) {
-            this.waitingShown.add(event.lifecycleEventName);
-            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: event.lifecycleEventName, detail: `Lambda ${hookTarget}` });
-        }
-        if (info.status === 'Ready' && !this.waitingShown.has('Ready')) {
-            this.waitingShown.add('Ready');
-            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: 'traffic reroute', detail: 'CodeDeploy waits for ContinueDeployment (READY_WAIT) before moving traffic' });
-        }
-        return changed;
-    }
-    /** CodeDeploy rolls back on its own (a failed event, an alarm it watches): a phase, as there is no action rollback. */
-    announceRollback(rollbackId) {
-        const cd = this.facts.codeDeploy;
-        const why = cd?.failedEvent ? `${cd.failedEvent.name} failed` : (cd?.errorInformation?.message ?? cd?.errorInformation?.code ?? `deployment ${cd?.status ?? 'ended'}`);
-        this.timeline.emit({
-            type: 'phase',
-            at: this.at(),
-            phase: 'rollback',
-            detail: `CodeDeploy rolls back to ${revisionOf(this.facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
-        });
-    }
-}
-/** Watches our deployment until traffic has moved or it ended (undefined: the deadline came first). */
-async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline) {
-    return watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
-        const { info, target } = await watch.look(deploymentId, true);
-        facts.codeDeploy = observation(info, facts.codeDeploy);
-        recordFailedEvent(facts, target, watch.hooks);
-        const changed = watch.report(info, target);
-        if (info.status === 'Succeeded')
-            return { end: 'succeeded' };
-        if (info.status === 'Failed' || info.status === 'Stopped') {
-            await followRollback(watch, facts, deadline);
-            return { end: 'failed' };
-        }
-        if (trafficMoved(target))
-            return { end: 'traffic-moved' };
-        return { changed };
-    });
-}
-/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
-function recordFailedEvent(facts, target, hooks) {
-    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
-    if (!failed?.lifecycleEventName || !facts.codeDeploy)
-        return;
-    const name = failed.lifecycleEventName;
-    const d = failed.diagnostics;
-    facts.codeDeploy.failedEvent = {
-        name,
-        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
-        ...(d?.message ? { message: d.message } : {}),
-        ...(d?.logTail ? { logTail: d.logTail } : {}),
-    };
-    if (hooks[name])
-        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
-}
-/** Looks at our deployment (without its target) until it is Succeeded, Failed or Stopped. */
-async function waitUntilEnded(watch, facts, deploymentId, deadline) {
-    const ended = await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
-        const { info } = await watch.look(deploymentId, false);
-        facts.codeDeploy = observation(info, facts.codeDeploy);
-        return TERMINAL.has(info.status ?? '') ? { end: true } : { changed: false };
-    });
-    return ended === true;
-}
-/**
- * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
- * auto-rollback is on); watch that one to its end.
- */
-async function followRollback(watch, facts, deadline, byAction = false) {
-    const ours = facts.codeDeploy;
-    if (!ours)
-        return;
-    let looks = 0;
-    if (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '')) {
-        await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${ours.deploymentId}`, lookFirst: true }, async () => {
-            if (++looks > ROLLBACK_APPEAR_LOOKS)
-                return { end: true };
-            const { info } = await watch.look(ours.deploymentId, false);
-            Object.assign(ours, observation(info, ours));
-            return ours.rollbackDeploymentId || !TERMINAL.has(ours.status ?? '') ? { end: true } : { changed: true };
-        });
-    }
-    const rollbackId = ours.rollbackDeploymentId;
-    if (!rollbackId)
-        return;
-    let announced = false;
-    await watch.loop(deadline, { doing: `watching CodeDeploy rollback deployment ${rollbackId}`, lookFirst: true }, async () => {
-        const seen = await watch.look(rollbackId, true);
-        if (!announced) {
-            announced = true;
-            if (!byAction)
-                watch.announceRollback(rollbackId);
-        }
-        const changed = watch.report(seen.info, seen.target);
-        ours.rollbackStatus = seen.info.status;
-        return TERMINAL.has(seen.info.status ?? '') ? { end: true } : { changed };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/engines/codedeploy/run.ts
-// The CodeDeploy engine (services with the CODE_DEPLOY deployment controller): register → (create the custom
-// configuration once) → CreateDeployment with the AppSpec → watch the lifecycle events, task sets and traffic
-// weights → bake while CodeDeploy keeps the old task set → on a bake alarm or the timeout, StopDeployment with
-// auto-rollback and wait for the rollback. It records facts and decides nothing (src/core/outcome.ts does); AWS
-// errors end the run as facts (`error`), not throws.
-
-
-
-
-
-
-
-
-async function runCodeDeploy(clients, plan, timeline, options = {}) {
-    const poller = pollerOf(options);
-    const at = () => new Date(poller.clock.now());
-    const { engine } = plan;
-    const facts = { kind: 'codedeploy', ...startFacts(plan, at, engine.label) };
-    const finish = finisher(facts, poller);
-    options.onFacts?.(facts);
-    // CodeDeploy takes one deployment per group at a time: wait for one in progress before registering anything.
-    try {
-        const busy = await waitForGroupIdle(clients, engine, plan.deadline, timeline, poller);
-        if (busy) {
-            facts.timedOut = true;
-            facts.error = `Timed out waiting for CodeDeploy deployment ${busy} already in progress on ${engine.application}/${engine.deploymentGroup} to end`;
-            return finish();
-        }
-    }
-    catch (error) {
-        facts.error = `Looking for a CodeDeploy deployment in progress on ${engine.application}/${engine.deploymentGroup}: ${errorText(error)}`;
-        return finish();
-    }
-    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn)
-        return finish();
-    let configNote = '';
-    if (engine.config.kind === 'custom') {
-        try {
-            configNote = (await ensureCustomConfig(clients, engine.config)) ? ' (created)' : '';
-        }
-        catch (error) {
-            facts.error = `CodeDeploy deployment configuration ${engine.config.name}: ${errorText(error)}`;
-            return finish();
-        }
-    }
-    const hooks = hooksOf(plan.appSpec, plan.codeDeploy.hooks);
-    const configName = engine.config.kind === 'group-default' ? undefined : engine.config.name;
-    timeline.emit({
-        type: 'phase',
-        at: at(),
-        phase: 'deploy',
-        detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
-    });
-    const rollbackOn = plan.rollback === 'on-failure';
-    const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks));
-    try {
-        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentCommand */.ttP({
-            applicationName: engine.application,
-            deploymentGroupName: engine.deploymentGroup,
-            ...(configName ? { deploymentConfigName: configName } : {}),
-            description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
-            revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
-            autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
-            ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
-        }));
-        if (!out.deploymentId) {
-            facts.error = 'CreateDeployment returned no deployment id';
-            return finish();
-        }
-        facts.deploymentId = out.deploymentId;
-        facts.codeDeploy = { deploymentId: out.deploymentId, status: 'Created' };
-    }
-    catch (error) {
-        // The SDK's retry of a CreateDeployment whose answer was lost meets our own deployment: adopt it.
-        const ours = await ownDeploymentIn(clients, error, appSpecText.sha256);
-        if (!ours) {
-            facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`;
-            return finish();
-        }
-        timeline.emit({
-            type: 'warning',
-            at: at(),
-            message: `CreateDeployment's answer was lost after CodeDeploy started deployment ${ours} of ${revisionOf(taskDefinitionArn, '?')}; following it.`,
-        });
-        facts.deploymentId = ours;
-        facts.codeDeploy = { deploymentId: ours, status: 'Created' };
-    }
-    const deploymentId = facts.deploymentId;
-    if (!plan.wait)
-        return finish();
-    const watch = new CodeDeployWatch(clients, facts, timeline, poller, hooks);
-    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: deploymentId });
-    let end;
-    try {
-        end = await watchUntilTrafficMoved(watch, facts, deploymentId, plan.deadline);
-    }
-    catch (error) {
-        facts.error = `Watching CodeDeploy deployment ${deploymentId}: ${errorText(error)}`;
-        return finish();
-    }
-    if (!end)
-        facts.timedOut = true;
-    if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
-        if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
-            return finish();
-    }
-    const trigger = facts.bake?.fired ? 'bake-alarm' : facts.bake?.unreadable ? 'bake-unverified' : facts.timedOut ? 'timeout' : undefined;
-    if (trigger && rollbackOn) {
-        facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline);
-    }
-    else if (end === 'traffic-moved' && !trigger) {
-        // CodeDeploy may have stopped the deployment itself (its own alarm check) while we baked.
-        try {
-            const { info } = await watch.look(deploymentId, false);
-            facts.codeDeploy = observation(info, facts.codeDeploy);
-            if (info.status === 'Failed' || info.status === 'Stopped')
-                await followRollback(watch, facts, rollbackDeadline(poller.clock.now(), plan));
-        }
-        catch (error) {
-            facts.error = `Looking at CodeDeploy deployment ${deploymentId} after the bake: ${errorText(error)}`;
-        }
-    }
-    return finish();
-}
-/** The deployment a DeploymentLimitExceededException names, when its revision is our AppSpec (GetDeployment gives its
- * sha256): ours, started by a CreateDeployment whose answer was lost and retried. */
-async function ownDeploymentIn(clients, error, appSpecSha256) {
-    if (errorName(error) !== 'DeploymentLimitExceededException')
-        return undefined;
-    const named = /\bd-[A-Z0-9]{9}\b/.exec(errorText(error))?.[0];
-    if (!named)
-        return undefined;
-    try {
-        const { deploymentInfo } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: named }));
-        return deploymentInfo?.revision?.appSpecContent?.sha256 === appSpecSha256 ? named : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-const ACTIVE_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
-/** Waits until no deployment is active on the group; the one still active at `deadline`, or undefined. */
-async function waitForGroupIdle(clients, engine, deadline, timeline, poller) {
-    const list = async () => {
-        const out = await poller.call((options) => clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: engine.application, deploymentGroupName: engine.deploymentGroup, includeOnlyStatuses: [...ACTIVE_STATUSES] }), options));
-        return out.deployments?.[0];
-    };
-    const first = await list();
-    if (!first)
-        return undefined;
-    timeline.emit({
-        type: 'warning',
-        at: new Date(poller.clock.now()),
-        message: `CodeDeploy deployment ${first} is already in progress on ${engine.application}/${engine.deploymentGroup}; waiting for it to end before deploying.`,
-    });
-    const idle = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for CodeDeploy deployment ${first}` }, async () => (await list()) ? { changed: false } : { end: true });
-    return idle ? undefined : first;
-}
-/** Creates the custom configuration unless it is there; true when this run created it. */
-async function ensureCustomConfig(clients, config) {
-    try {
-        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: config.name }));
-        return false;
-    }
-    catch (error) {
-        if (errorName(error) !== 'DeploymentConfigDoesNotExistException')
-            throw error;
-    }
-    const trafficRoutingConfig = config.type === 'TimeBasedCanary'
-        ? { type: config.type, timeBasedCanary: { canaryPercentage: config.percent, canaryInterval: config.intervalMinutes } }
-        : { type: config.type, timeBasedLinear: { linearPercentage: config.percent, linearInterval: config.intervalMinutes } };
-    try {
-        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentConfigCommand */.JKx({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig }));
-        return true;
-    }
-    catch (error) {
-        // A run in parallel created it first: the same name means the same settings.
-        if (errorName(error) === 'DeploymentConfigAlreadyExistsException')
-            return false;
-        throw error;
-    }
-}
-/** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
-async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
-    const at = () => new Date(watch.poller.clock.now());
-    const to = plan.previousTaskDefinitionArn;
-    const id = facts.deploymentId ?? '';
-    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = rollbackWhy(facts, trigger, `CodeDeploy deployment ${id} did not finish before the timeout`);
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
-    try {
-        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: id, autoRollbackEnabled: true }));
-    }
-    catch (error) {
-        // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
-        if (errorName(error) !== 'DeploymentAlreadyCompletedException') {
-            rollback.problem = `StopDeployment ${id}: ${errorText(error)}`;
-            return rollback;
-        }
-    }
-    const deadline = rollbackDeadline(watch.poller.clock.now(), plan);
-    // Ours goes Stopped first; its rollbackInfo then names the rollback deployment.
-    try {
-        await waitUntilEnded(watch, facts, id, deadline);
-    }
-    catch (error) {
-        rollback.problem = `Watching CodeDeploy deployment ${id} after StopDeployment: ${errorText(error)}`;
-        return rollback;
-    }
-    if (!TERMINAL.has(facts.codeDeploy?.status ?? '')) {
-        rollback.problem = `CodeDeploy deployment ${id} was still ${facts.codeDeploy?.status ?? 'unknown'} after StopDeployment`;
-        return rollback;
-    }
-    if (facts.codeDeploy?.status === 'Succeeded') {
-        rollback.problem = `CodeDeploy deployment ${id} had already succeeded and removed the old task set, so there is nothing to roll back to`;
-        return rollback;
-    }
-    try {
-        await followRollback(watch, facts, deadline, true);
-    }
-    catch (error) {
-        rollback.problem = `Watching CodeDeploy's rollback of ${id}: ${errorText(error)}`;
-        return rollback;
-    }
-    const cd = facts.codeDeploy;
-    rollback.deploymentId = cd?.rollbackDeploymentId;
-    rollback.completed = cd?.rollbackStatus === 'Succeeded';
-    if (!rollback.completed) {
-        rollback.problem = !cd?.rollbackDeploymentId
-            ? `CodeDeploy stopped deployment ${id} but started no rollback deployment${cd?.rollbackMessage ? ` (${cd.rollbackMessage})` : ''}`
-            : TERMINAL.has(cd.rollbackStatus ?? '')
-                ? `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} ended ${cd.rollbackStatus}`
-                : `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} did not finish in time (${cd.rollbackStatus ?? 'not seen'})`;
-    }
-    return rollback;
-}
-
-;// CONCATENATED MODULE: ./src/watch/service.ts
-// The service as the watch sees it: one DescribeServices, our deployment's counts and state, the service events we
-// have not shown yet (and the tasks they say started), and the service deployment ECS keeps for each deployment.
-
-function observe(d) {
-    return {
-        id: d.id ?? '',
-        status: d.status ?? '',
-        taskDefinition: d.taskDefinition,
-        rolloutState: d.rolloutState,
-        rolloutStateReason: d.rolloutStateReason,
-        counts: {
-            desired: d.desiredCount ?? 0,
-            pending: d.pendingCount ?? 0,
-            running: d.runningCount ?? 0,
-            failed: d.failedTasks ?? 0,
-        },
-        createdAt: d.createdAt,
-        updatedAt: d.updatedAt,
-    };
-}
-/** Changes when anything a person would want to see about the deployment changed. */
-function keyOf(o) {
-    const c = o.counts;
-    return [o.status, o.rolloutState, o.rolloutStateReason, c.desired, c.pending, c.running, c.failed].join('|');
-}
-function eventIds(service) {
-    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
-}
-async function describeService(clients, poller, cluster, service) {
-    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }), options));
-    const found = out.services?.[0];
-    if (!found) {
-        const why = out.failures?.[0]?.reason ?? 'not returned';
-        throw new Error(`DescribeServices: service ${service} in cluster ${cluster}: ${why}`);
-    }
-    return found;
-}
-function serviceDeploymentObservation(arn, sd) {
-    const target = sd.targetServiceRevision;
-    return {
-        arn,
-        status: sd.status,
-        statusReason: sd.statusReason,
-        ...(sd.lifecycleStage ? { lifecycleStage: sd.lifecycleStage } : {}),
-        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
-        ...(sd.deploymentCircuitBreaker
-            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
-            : {}),
-        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
-        ...(target
-            ? {
-                counts: {
-                    desired: target.requestedTaskCount ?? 0,
-                    running: target.runningTaskCount ?? 0,
-                    pending: target.pendingTaskCount ?? 0,
-                    failed: sd.deploymentCircuitBreaker?.failureCount ?? 0,
-                },
-            }
-            : {}),
-    };
-}
-/** One DescribeServiceDeployments; undefined when ECS does not return it. */
-async function describeServiceDeployment(clients, poller, arn) {
-    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }), options));
-    return out.serviceDeployments?.[0];
-}
-/** Task ids named in "(service S) has started 2 tasks: (task a) (task b)." */
-function startedTaskIds(message) {
-    if (!/has started \d+ tasks?/.test(message))
-        return [];
-    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
-}
-/** Emits the service events we have not shown yet, oldest first, and the tasks they say started. */
-class EventFeed {
-    timeline;
-    clock;
-    since;
-    seen;
-    constructor(timeline, clock, known, since) {
-        this.timeline = timeline;
-        this.clock = clock;
-        this.since = since;
-        this.seen = new Set(known);
-    }
-    /** Returns the new messages. */
-    take(events) {
-        const fresh = (events ?? [])
-            .filter((e) => e.id && !this.seen.has(e.id))
-            .filter((e) => !this.since || !e.createdAt || e.createdAt.getTime() >= this.since.getTime())
-            .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
-        for (const e of events ?? [])
-            if (e.id)
-                this.seen.add(e.id);
-        const messages = [];
-        for (const e of fresh) {
-            const message = e.message ?? '';
-            messages.push(message);
-            this.timeline.emit({ type: 'service-event', at: new Date(this.clock()), message, createdAt: e.createdAt });
-            const started = startedTaskIds(message);
-            if (started.length > 0)
-                this.timeline.emit({ type: 'tasks-started', at: new Date(this.clock()), taskIds: started });
-        }
-        return messages;
-    }
-}
-/** Emits a `deployment` event for a deployment whenever what a person sees of it changed. */
-class DeploymentTracker {
-    timeline;
-    clock;
-    emitted = new Map();
-    constructor(timeline, clock) {
-        this.timeline = timeline;
-        this.clock = clock;
-    }
-    /** Records `o` as already shown (the UpdateService response showed it). */
-    known(o) {
-        this.emitted.set(o.id, keyOf(o));
-    }
-    /** True when it changed (and was emitted). */
-    track(o) {
-        const key = keyOf(o);
-        if (this.emitted.get(o.id) === key)
-            return false;
-        this.emitted.set(o.id, key);
-        this.timeline.emit({
-            type: 'deployment',
-            at: new Date(this.clock()),
-            deploymentId: o.id,
-            status: o.status,
-            rolloutState: o.rolloutState,
-            rolloutStateReason: o.rolloutStateReason,
-            counts: o.counts,
-        });
-        return true;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/service-config.ts
-// UpdateService as the rolling and ECS-native engines send it: the deployment configuration, and a lost answer
-// told apart from a call that did not apply.
-
-
-/** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
-function deploymentConfigurationFor(current, alarms, rollback) {
-    const rollbackOn = rollback === 'on-failure';
-    return {
-        ...current,
-        deploymentCircuitBreaker: { ...current?.deploymentCircuitBreaker, enable: true, rollback: rollbackOn },
-        ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
-    };
-}
-/** The deployment's UpdateService: the task definition, the configuration, and `desired-count` and
- * `force-new-deployment` (which a rollback does not take). */
-function deploymentUpdate(plan, taskDefinition, deploymentConfiguration) {
-    return {
-        cluster: plan.cluster,
-        service: plan.service,
-        taskDefinition,
-        deploymentConfiguration,
-        ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
-        ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
-    };
-}
-/**
- * UpdateService to `taskDefinition`. When the answer is lost (the SDK's retries end in a dropped connection or no
- * answer), AWS may still have applied it: the service then runs a deployment of that task definition, which is ours.
- */
-async function updateService(clients, input, timeline) {
-    try {
-        return (await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr(input))).service;
-    }
-    catch (error) {
-        if (!isTransient(error) || isThrottling(error))
-            throw error;
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: input.cluster, services: [input.service] })).catch(() => undefined);
-        const service = out?.services?.[0];
-        const applied = (service?.deployments ?? []).some((d) => d.status === 'PRIMARY' && d.taskDefinition === input.taskDefinition);
-        if (!applied)
-            throw error;
-        timeline.emit({ type: 'warning', at: new Date(), message: `UpdateService's answer was lost (${errorText(error)}), but ECS applied it: following its deployment.` });
-        return service;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/settings.ts
-
-/** ECS's bake in whole minutes: bake-time rounded up; with bake-time 0, the service's own bake time stays. */
-function bakeMinutes(bakeTimeMs, current) {
-    return bakeTimeMs > 0 ? Math.ceil(bakeTimeMs / 60_000) : (current?.bakeTimeInMinutes ?? 0);
-}
-/**
- * The service's configuration with the strategy and its settings, the bake time, the circuit breaker and the
- * alarms. The other strategy's settings are dropped: ECS rejects canaryConfiguration on a LINEAR deployment.
- */
-function nativeConfiguration(plan) {
-    const { linearConfiguration, canaryConfiguration, ...current } = plan.currentDeploymentConfiguration ?? {};
-    const strategy = plan.engine.strategy;
-    return {
-        ...deploymentConfigurationFor(current, plan.alarms, plan.rollback),
-        ...(strategy === 'LINEAR' && linearConfiguration ? { linearConfiguration } : {}),
-        ...(strategy === 'CANARY' && canaryConfiguration ? { canaryConfiguration } : {}),
-        ...plan.engine.configuration,
-        bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
-    };
-}
-/** The line that says what the bake is and what ends it. */
-function bakeLine(minutes, plan) {
-    const given = plan.bakeTimeMs > 0 && plan.bakeTimeMs % 60_000 !== 0 ? ` (bake-time ${Math.round(plan.bakeTimeMs / 1000)} s rounded up to whole minutes)` : '';
-    const alarms = plan.alarms.length > 0 ? `alarms ${plan.alarms.join(', ')}` : "the deployment's alarms";
-    return minutes > 0
-        ? `ECS bake time ${minutes} min${given}: after production traffic has moved, ECS keeps the previous revision running and watches ${alarms}; an alarm in ALARM rolls traffic back at once`
-        : 'ECS bake time 0 min: the previous revision stops as soon as production traffic has moved';
-}
-
-;// CONCATENATED MODULE: ./src/core/fail-fast.ts
-// Fail fast: a release whose new tasks keep failing the same way before the deployment ever ran its desired count is a
-// crash loop, and waiting for the circuit breaker's threshold only burns more task launches.
-
-/** The circuit breaker's default threshold: half the desired count, at least 3, at most 200 failed tasks. */
-function breakerThreshold(desired) {
-    return Math.min(200, Math.max(3, Math.ceil(desired / 2)));
-}
-/** A task that stopped because it failed: a container exited non-zero, it never started, or it failed its health checks. */
-function fail_fast_isFailure(task) {
-    if (isScaledIn(task))
-        return false;
-    if (task.containers.some((c) => c.exitCode !== undefined && c.exitCode !== 0))
-        return true;
-    return task.stopCode === 'TaskFailedToStart' || /health check/i.test(task.stoppedReason ?? '');
-}
-/** `limit` or more tasks of the deployment failed the same way (same stop code, reason and exit codes). */
-function crashLoop(stopped, limit) {
-    if (limit <= 0)
-        return undefined;
-    const kinds = new Map();
-    for (const task of stopped.filter(fail_fast_isFailure))
-        kinds.set(kindOf(task), [...(kinds.get(kindOf(task)) ?? []), task]);
-    const worst = [...kinds.values()].sort((a, b) => b.length - a.length)[0];
-    return worst && worst.length >= limit ? { count: worst.length, sample: worst[0] } : undefined;
-}
-/** "3 of 3 new tasks exited 1 at start (fail fast; the circuit breaker would have waited for 10)" */
-function describeCrashLoop(loop, started, desired) {
-    const exit = loop.sample.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0);
-    const how = exit ? `exited ${exit.exitCode} (${describeStop(loop.sample)})` : `stopped: ${describeStop(loop.sample)}`;
-    return `${loop.count} of ${Math.max(started, loop.count)} new tasks ${how} before the deployment ran its desired count (fail fast; the circuit breaker would have waited for ${breakerThreshold(desired)})`;
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/watch.ts
-
-
-
-
-
-
-/** Without a change, DescribeServices (for service events and task counts) every this many looks. */
-const SERVICE_LOOK_EVERY = 3;
-/** ECS's ServiceDeploymentLifecycleStage values in the order a deployment walks them (a linear or canary one repeats
- * the traffic steps). PRE_PRODUCTION_TRAFFIC_SHIFT is a hook stage, never a deployment's lifecycle stage. */
-const STAGES = [
-    'RECONCILE_SERVICE',
-    'PRE_SCALE_UP',
-    'SCALE_UP',
-    'POST_SCALE_UP',
-    'TEST_TRAFFIC_SHIFT',
-    'POST_TEST_TRAFFIC_SHIFT',
-    'PRODUCTION_TRAFFIC_SHIFT',
-    'POST_PRODUCTION_TRAFFIC_SHIFT',
-    'BAKE_TIME',
-    'CLEAN_UP',
-];
-const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
-const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
-const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
-class NativeWatch {
-    clients;
-    plan;
-    facts;
-    timeline;
-    poller;
-    sd;
-    stage;
-    production = 0;
-    test = 0;
-    hooks = new Map();
-    failedHook;
-    /** The stage the deployment was at when it began to roll back. */
-    stageAtRollback;
-    rollbackShown = false;
-    feed;
-    tracker;
-    stopped;
-    looks = 0;
-    service;
-    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
-    reachedDesired = false;
-    failedFast = false;
-    /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
-    maxTaskFailures = 0;
-    constructor(clients, plan, facts, timeline, poller, knownEvents) {
-        this.clients = clients;
-        this.plan = plan;
-        this.facts = facts;
-        this.timeline = timeline;
-        this.poller = poller;
-        this.feed = new EventFeed(timeline, poller.clock.now, knownEvents, facts.startedAt);
-        this.tracker = new DeploymentTracker(timeline, poller.clock.now);
-        if (facts.deploymentId && facts.final)
-            this.tracker.known(facts.final);
-        if (facts.deploymentId) {
-            this.stopped = new StoppedTaskCollector(clients, poller, timeline, plan.cluster, { deploymentId: facts.deploymentId }, facts.taskDefinition);
-        }
-    }
-    get status() {
-        return this.sd?.status;
-    }
-    get clock() {
-        return this.poller.clock;
-    }
-    at() {
-        return new Date(this.poller.clock.now());
-    }
-    /** Looks until the service deployment has ended or `deadline` comes. */
-    async run(deadline) {
-        const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () => this.look());
-        return end ?? 'timeout';
-    }
-    async look() {
-        this.looks++;
-        const arn = this.facts.serviceDeploymentArn;
-        const sd = await describeServiceDeployment(this.clients, this.poller, arn);
-        if (!sd)
-            throw new Error(`DescribeServiceDeployments: ${arn}: not returned`);
-        const before = this.sd;
-        this.sd = sd;
-        // A failed hook explains the rollback the status announces: note it first.
-        this.noteFailedHook(sd);
-        let changed = this.followStatus(before, sd);
-        // Traffic moves before the stages after PRODUCTION_TRAFFIC_SHIFT: log it first when the look jumped there.
-        if (STAGES.indexOf(sd.lifecycleStage ?? '') > STAGES.indexOf('PRODUCTION_TRAFFIC_SHIFT')) {
-            changed = this.followTraffic(sd) || changed;
-            changed = this.followStage(sd) || changed;
-        }
-        else {
-            changed = this.followStage(sd) || changed;
-            changed = this.followTraffic(sd) || changed;
-        }
-        changed = this.followHooks(sd) || changed;
-        const ended = ENDED.has(sd.status ?? '');
-        if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1)
-            changed = (await this.lookAtService(ended)) || changed;
-        // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
-        if (this.facts.failFast && !this.failedFast && !ended) {
-            this.failedFast = true;
-            return { end: 'fail-fast' };
-        }
-        return ended || this.facts.serviceGone ? { end: 'ended' } : { changed };
-    }
-    followStatus(before, sd) {
-        if (before?.status === sd.status)
-            return false;
-        if (/^ROLLBACK_/.test(sd.status ?? '') && !this.rollbackShown) {
-            this.rollbackShown = true;
-            this.stageAtRollback = before?.lifecycleStage ?? sd.lifecycleStage;
-            if (!this.facts.actionRollback) {
-                this.timeline.emit({
-                    type: 'rollback',
-                    at: this.at(),
-                    from: this.facts.deploymentId ?? '',
-                    to: revisionOf(this.plan.previousTaskDefinitionArn, '?'),
-                    reason: this.rollbackReason(),
-                    by: 'ecs',
-                });
-            }
-        }
-        return true;
-    }
-    followStage(sd) {
-        const stage = sd.lifecycleStage;
-        if (!stage || stage === this.stage)
-            return false;
-        const rollingBack = /^ROLLBACK_/.test(sd.status ?? '');
-        // Stages with nothing to wait for can pass between two looks; say which, in order.
-        const from = this.stage ? STAGES.indexOf(this.stage) + 1 : STAGES.indexOf('PRE_SCALE_UP');
-        const passed = rollingBack || from < 0 ? [] : STAGES.slice(from, Math.max(from, STAGES.indexOf(stage)));
-        const also = passed.length > 0 ? ` (passed since the last look: ${passed.join(', ')})` : '';
-        this.stage = stage;
-        if (stage === 'BAKE_TIME' && !rollingBack) {
-            const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
-            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'bake', detail: `lifecycle stage BAKE_TIME${also} — ${bakeLine(minutes, this.plan)}` });
-        }
-        else {
-            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `lifecycle stage ${stage}${rollingBack ? ' (rolling back)' : also}` });
-        }
-        return true;
-    }
-    configuredBake() {
-        return bakeMinutes(this.plan.bakeTimeMs, this.plan.currentDeploymentConfiguration);
-    }
-    followTraffic(sd) {
-        const target = sd.targetServiceRevision;
-        let changed = false;
-        const test = target?.requestedTestTrafficWeight;
-        if (test !== undefined && test !== this.test) {
-            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.test, to: test, label: 'test' });
-            this.test = test;
-            changed = true;
-        }
-        const production = target?.requestedProductionTrafficWeight;
-        if (production !== undefined && production !== this.production) {
-            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.production, to: production, label: 'production' });
-            this.production = production;
-            (this.facts.trafficShifts ??= []).push({ percent: production, at: this.at() });
-            changed = true;
-        }
-        return changed;
-    }
-    followHooks(sd) {
-        let changed = false;
-        for (const hook of sd.lifecycleHookDetails ?? []) {
-            if (!hook.hookId || !hook.status)
-                continue;
-            const known = this.hooks.get(hook.hookId);
-            if (known?.status === hook.status)
-                continue;
-            const stage = known?.stage ?? sd.lifecycleStage;
-            this.hooks.set(hook.hookId, { status: hook.status, stage, targetArn: hook.targetArn, targetType: hook.targetType });
-            changed = true;
-            if (hook.status === 'AWAITING_ACTION') {
-                this.timeline.emit({
-                    type: 'hook-waiting',
-                    at: this.at(),
-                    hook: `approval (PAUSE hook ${hook.hookId}${stage ? ` at ${stage}` : ''})`,
-                    detail: this.approval(hook.hookId, hook.expiresAt, hook.timeoutAction),
-                });
-            }
-            else if (hook.status === 'IN_PROGRESS') {
-                this.timeline.emit({
-                    type: 'hook-waiting',
-                    at: this.at(),
-                    hook: `lifecycle hook ${hook.targetArn ?? hook.hookId}${stage ? ` at ${stage}` : ''}`,
-                    detail: `the hook is running (${hook.hookId})`,
-                });
-            }
-        }
-        return changed;
-    }
-    /** The first hook that failed (or timed out with ROLLBACK) before any rollback this run asked for. */
-    noteFailedHook(sd) {
-        if (this.failedHook || this.facts.actionRollback)
-            return;
-        const hook = (sd.lifecycleHookDetails ?? []).find((h) => h.hookId && (h.status === 'FAILED' || (h.status === 'TIMED_OUT' && h.timeoutAction !== 'CONTINUE')));
-        if (!hook?.hookId || !hook.status)
-            return;
-        const stage = this.hooks.get(hook.hookId)?.stage ?? sd.lifecycleStage;
-        this.failedHook = { name: hook.hookId, target: hook.targetArn ?? 'PAUSE', ...(stage ? { stage } : {}), status: hook.status };
-    }
-    /** How to approve or reject a waiting PAUSE hook, and what happens when nobody does. */
-    approval(hookId, expiresAt, timeoutAction) {
-        const command = `aws ecs continue-service-deployment --service-deployment-arn ${this.facts.serviceDeploymentArn} --hook-id ${hookId}`;
-        const lapse = expiresAt ? ` At ${expiresAt.toISOString()} the hook times out and ECS ${timeoutAction === 'CONTINUE' ? 'continues' : 'rolls back'}.` : '';
-        const ours = this.plan.rollback === 'on-failure' && (!expiresAt || this.plan.deadline < expiresAt.getTime())
-            ? ` This run rolls back at its timeout (${new Date(this.plan.deadline).toISOString()}) if the deployment has not finished by then.`
-            : '';
-        return `continue with \`${command} --action CONTINUE\`, or roll back with \`${command} --action ROLLBACK\`.${lapse}${ours}`;
-    }
-    /** DescribeServices: new service events, our deployment's task counts, and the tasks of ours that stopped. */
-    async lookAtService(ended) {
-        const service = await describeService(this.clients, this.poller, this.plan.cluster, this.plan.service);
-        this.service = service;
-        if (service.status && service.status !== 'ACTIVE')
-            this.facts.serviceGone = service.status;
-        const messages = this.feed.take(service.events);
-        let changed = messages.length > 0;
-        if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m)))
-            this.stopped.wanted = true;
-        const ours = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId);
-        if (ours) {
-            const o = observe(ours);
-            if (this.stopped && o.counts.failed > (this.facts.final?.counts.failed ?? 0))
-                this.stopped.wanted = true;
-            // At the deadline our deployment's last look is what the timeout is about; the rollback does not change it.
-            if (!this.facts.actionRollback)
-                this.facts.final = o;
-            if (this.tracker.track(o))
-                changed = true;
-        }
-        if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
-            if (await this.stopped.collect())
-                changed = true;
-        }
-        if (ours && this.stopped && !ended && !/^ROLLBACK_/.test(this.sd?.status ?? '')) {
-            const o = observe(ours);
-            this.reachedDesired ||= o.counts.desired > 0 && o.counts.running >= o.counts.desired;
-            const loop = this.reachedDesired || this.failedFast ? undefined : crashLoop(this.stopped.stopped, this.maxTaskFailures);
-            if (loop)
-                this.facts.failFast = describeCrashLoop(loop, this.stopped.stopped.length + o.counts.running + o.counts.pending, o.counts.desired);
-        }
-        return changed;
-    }
-    /** The PRIMARY deployment when it is not ours: the one ECS went back to. */
-    otherPrimary() {
-        return (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.id !== this.facts.deploymentId);
-    }
-    /** Where the deployment stands, in words: `PRODUCTION_TRAFFIC_SHIFT, production traffic 20%`. */
-    where() {
-        return `${this.sd?.status ?? 'not seen'}${this.stage ? ` at ${this.stage}` : ''}, production traffic ${this.production}% on the new revision`;
-    }
-    /** A PAUSE hook waiting for approval, or a Lambda hook still running. */
-    waitingHook() {
-        const waiting = [...this.hooks].find(([, h]) => h.status === 'AWAITING_ACTION' || h.status === 'IN_PROGRESS');
-        if (!waiting)
-            return undefined;
-        const [id, h] = waiting;
-        return { name: id, target: h.targetArn ?? 'PAUSE', ...(h.stage ? { stage: h.stage } : {}), status: h.status };
-    }
-    /** The hook that failed the deployment: not one ECS gave up on because an alarm or the breaker failed it first. */
-    culprit() {
-        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? '';
-        return this.failedHook && !/alarm|circuit breaker/i.test(reason) ? this.failedHook : undefined;
-    }
-    rollbackReason() {
-        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? 'ECS rolled the service deployment back';
-        const hook = this.culprit();
-        if (hook && !reason.includes(hook.name) && !(hook.target && reason.includes(hook.target))) {
-            return `${reason} (lifecycle hook ${hook.target === 'PAUSE' ? hook.name : hook.target} ${hook.status}${hook.stage ? ` at ${hook.stage}` : ''})`;
-        }
-        return reason;
-    }
-    /** Puts what the watch saw into the facts (src/core/outcome.ts judges them). */
-    record() {
-        const facts = this.facts;
-        const sd = this.sd;
-        facts.stoppedTasks = this.stopped ? [...this.stopped.stopped] : facts.stoppedTasks;
-        if (!sd)
-            return;
-        facts.serviceDeployment = serviceDeploymentObservation(facts.serviceDeploymentArn, sd);
-        if (this.stageAtRollback)
-            facts.stageAtRollback = this.stageAtRollback;
-        const culprit = this.culprit();
-        if (culprit)
-            facts.hook = { ...culprit, ...(sd.statusReason ? { reason: sd.statusReason } : {}) };
-        else
-            facts.hook ??= this.waitingHook();
-        const status = sd.status ?? '';
-        const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
-        const triggered = sd.alarms?.triggeredAlarmNames ?? [];
-        if (this.stageAtRollback === 'BAKE_TIME' && triggered.length > 0) {
-            facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: false, fired: { name: triggered[0] }, cutShortByDeadline: false };
-        }
-        if (status === 'SUCCESSFUL') {
-            if (minutes > 0)
-                facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: true, cutShortByDeadline: false };
-            return;
-        }
-        if (facts.actionRollback)
-            return;
-        if (/^ROLLBACK_/.test(status)) {
-            const reason = this.rollbackReason();
-            const primary = this.otherPrimary();
-            facts.ecsRollback = {
-                deploymentId: primary?.id ?? `service revision ${revisionOf(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn, '?')}`,
-                taskDefinition: primary?.taskDefinition ?? facts.previousTaskDefinitionArn,
-                reason: this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason,
-                completed: status === 'ROLLBACK_SUCCESSFUL',
-                failed: status === 'ROLLBACK_FAILED',
-                ...(primary ? { final: observe(primary) } : {}),
-            };
-            return;
-        }
-        if (status === 'STOPPED') {
-            const current = this.service?.currentServiceDeployment;
-            const primary = (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY');
-            if (current && current !== facts.serviceDeploymentArn && primary && primary.id !== facts.deploymentId) {
-                facts.supersededBy = { deploymentId: primary.id ?? current, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
-            }
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/run.ts
-// ECS's own blue/green, canary and linear deployments (deploymentConfiguration.strategy on a service with the ECS
-// deployment controller): register → UpdateService with the strategy → watch the service deployment through its
-// lifecycle stages, traffic weights and hooks → (on timeout) StopServiceDeployment(ROLLBACK). It records facts and
-// decides nothing; src/core/outcome.ts judges them.
-//
-// bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
-// has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
-// change rather than a new rollout.
-
-
-
-
-
-
-
-
-async function runNative(clients, plan, timeline, options = {}) {
-    const poller = pollerOf(options);
-    const at = () => new Date(poller.clock.now());
-    const facts = { kind: 'ecs-native', ...startFacts(plan, at, plan.engine.label) };
-    const finish = finisher(facts, poller);
-    options.onFacts?.(facts);
-    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn)
-        return finish();
-    const config = nativeConfiguration(plan);
-    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
-    let updated;
-    try {
-        updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline);
-    }
-    catch (error) {
-        facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
-        return finish();
-    }
-    const arn = updated?.currentServiceDeployment;
-    if (!arn) {
-        facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`;
-        return finish();
-    }
-    const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
-    const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
-    facts.serviceDeploymentArn = arn;
-    facts.deploymentId = ours?.id ?? revisionOf(arn, '?');
-    if (ours)
-        facts.final = observe(ours);
-    if (!plan.wait)
-        return finish();
-    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` });
-    const watch = new NativeWatch(clients, plan, facts, timeline, poller, eventIds(updated));
-    // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
-    watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0;
-    try {
-        const end = await watch.run(plan.deadline);
-        if (end === 'fail-fast')
-            await rollBack(clients, plan, facts, watch, timeline, 'fail-fast');
-        else if (end === 'timeout') {
-            facts.timedOut = true;
-            facts.hook = watch.waitingHook();
-            // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
-            if (ROLLING_BACK.test(watch.status ?? ''))
-                await watch.run(rollbackDeadline(poller.clock.now(), plan));
-            else if (plan.rollback === 'on-failure')
-                await rollBack(clients, plan, facts, watch, timeline, 'timeout');
-        }
-    }
-    catch (error) {
-        facts.error = `Watching service deployment ${arn}: ${errorText(error)}`;
-    }
-    watch.record();
-    return finish();
-}
-/** The deadline came, or new tasks crash-looped: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
-async function rollBack(clients, plan, facts, watch, timeline, trigger) {
-    const at = () => new Date(watch.clock.now());
-    const to = plan.previousTaskDefinitionArn;
-    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    facts.actionRollback = rollback;
-    const waiting = facts.hook;
-    const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
-    const late = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
-    const why = rollbackWhy(facts, trigger, late);
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' });
-    try {
-        await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }));
-    }
-    catch (error) {
-        // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
-        if (errorName(error) !== 'ConflictException' || !/ROLLBACK_(REQUESTED|IN_PROGRESS|SUCCESSFUL)/.test(errorText(error))) {
-            rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
-            return;
-        }
-        timeline.emit({ type: 'warning', at: at(), message: `StopServiceDeployment: the service deployment is already rolling back (${errorText(error)}); following that rollback.` });
-    }
-    let end;
-    try {
-        end = await watch.run(rollbackDeadline(watch.clock.now(), plan));
-    }
-    catch (error) {
-        rollback.problem = `Watching the rollback of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
-        return;
-    }
-    rollback.completed = watch.status === 'ROLLBACK_SUCCESSFUL';
-    const back = watch.otherPrimary();
-    if (back) {
-        rollback.deploymentId = back.id;
-        rollback.final = observe(back);
-    }
-    if (!rollback.completed) {
-        rollback.problem =
-            end === 'timeout'
-                ? `the rollback did not finish in time (${watch.where()})`
-                : `the service deployment ended ${watch.status}${watch.sd?.statusReason ? `: ${watch.sd.statusReason}` : ''}`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/deregister.ts
-// `keep-revisions: N`: after a successful deployment, deregister the family's ACTIVE revisions beyond the newest N,
-// never one that is protected (the running one, the one it replaced, a rollback target). Deregistering is the only
-// change; a failure to deregister is a warning, never a failed deployment (the deployment already succeeded).
-
-
-
-/** Never more per run: a family with thousands of revisions is trimmed over several deployments. */
-const MAX_PER_RUN = 50;
-const revisionNumber = (arn) => Number(arn.slice(arn.lastIndexOf(':') + 1));
-/** The revisions of `family` to deregister: ACTIVE ones beyond the newest `keep`, none of `protect`. */
-function toDeregister(active, keep, protect) {
-    const newestFirst = [...active].sort((a, b) => revisionNumber(b) - revisionNumber(a));
-    return newestFirst.slice(keep).filter((arn) => !protect.includes(arn));
-}
-async function pruneRevisions(clients, runningArn, keep, protect) {
-    const family = familyOf(runningArn);
-    const result = { family, deregistered: [], kept: [], problems: [] };
-    const active = [];
-    try {
-        let nextToken;
-        do {
-            const out = await clients.ecs.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }));
-            active.push(...(out.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family));
-            nextToken = out.nextToken;
-        } while (nextToken);
-    }
-    catch (error) {
-        result.problems.push(`ECS ListTaskDefinitions (family ${family}): ${errorText(error)}`);
-        return result;
-    }
-    const guarded = [runningArn, ...protect];
-    const doomed = toDeregister(active, keep, guarded).slice(0, MAX_PER_RUN);
-    result.kept = active.filter((arn) => !doomed.includes(arn)).map((arn) => revisionOf(arn, arn));
-    for (const arn of doomed) {
-        try {
-            await clients.ecs.send(new client_ecs_dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: arn }));
-            result.deregistered.push(revisionOf(arn, arn));
-        }
-        catch (error) {
-            result.problems.push(`ECS DeregisterTaskDefinition ${revisionOf(arn, arn)}: ${errorText(error)}`);
-        }
-    }
-    return result;
-}
-/** One line for the log and the summary. */
-function prunedLine(pruned, keep) {
-    const what = pruned.deregistered.length > 0
-        ? `deregistered ${pruned.deregistered.length} old ${pruned.deregistered.length === 1 ? 'revision' : 'revisions'} of ${pruned.family}: ${pruned.deregistered.join(', ')}`
-        : `no revision of ${pruned.family} to deregister`;
-    return `keep-revisions ${keep}: ${what}; ACTIVE now: ${pruned.kept.join(', ') || 'none'}.`;
-}
-
-;// CONCATENATED MODULE: ./src/engines/rolling/watch.ts
-
-
-
-
-
-
-function stateOf(o) {
-    return `${o.status}|${o.rolloutState}`;
-}
-const done = (o) => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired;
-const watch_MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
-const watch_ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
-class DeploymentWatch {
-    clients;
-    target;
-    timeline;
-    poller;
-    feed;
-    tracker;
-    stopped;
-    ours;
-    sd;
-    rollback;
-    supersededBy;
-    failedTasks = 0;
-    changed = false;
-    serviceGone;
-    failFast;
-    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
-    reachedDesired = false;
-    constructor(clients, target, timeline, poller) {
-        this.clients = clients;
-        this.target = target;
-        this.timeline = timeline;
-        this.poller = poller;
-        this.feed = new EventFeed(timeline, poller.clock.now, target.knownEventIds ?? [], target.since);
-        this.tracker = new DeploymentTracker(timeline, poller.clock.now);
-        this.stopped = new StoppedTaskCollector(clients, poller, timeline, target.cluster, { deploymentId: target.deploymentId }, target.taskDefinition);
-        if (target.initial) {
-            this.ours = target.initial;
-            this.tracker.known(target.initial);
-        }
-    }
-    now() {
-        return new Date(this.poller.clock.now());
-    }
-    async run() {
-        const throttledBefore = this.poller.throttled;
-        const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look());
-        if (!end) {
-            await this.stopped.collect();
-            await this.refreshServiceDeployment();
-        }
-        return {
-            end: end ?? 'timeout',
-            final: this.ours,
-            serviceDeployment: this.sd,
-            ecsRollback: this.rollback,
-            supersededBy: this.supersededBy,
-            ...(this.serviceGone ? { serviceGone: this.serviceGone } : {}),
-            ...(this.failFast ? { failFast: this.failFast } : {}),
-            stoppedTasks: this.stopped.stopped,
-            throttled: this.poller.throttled - throttledBefore,
-            calls: this.poller.calls,
-        };
-    }
-    /** One look at the service. */
-    async look() {
-        const service = await describeService(this.clients, this.poller, this.target.cluster, this.target.service);
-        this.changed = false;
-        // A service being deleted will never complete our deployment: say so now, not at the timeout.
-        if (service.status && service.status !== 'ACTIVE') {
-            this.serviceGone = service.status;
-            this.feed.take(service.events);
-            return { end: 'service-gone' };
-        }
-        const messages = this.feed.take(service.events);
-        if (messages.length > 0)
-            this.changed = true;
-        if (messages.some((m) => watch_MENTIONS_STOPPED.test(m)))
-            this.stopped.wanted = true;
-        const deployments = (service.deployments ?? []).map(observe);
-        const ours = deployments.find((d) => d.id === this.target.deploymentId);
-        const before = this.ours;
-        if (ours) {
-            this.track(ours);
-            if (ours.counts.failed > this.failedTasks)
-                this.stopped.wanted = true;
-            this.failedTasks = ours.counts.failed;
-            this.ours = ours;
-        }
-        const stateChanged = ours !== undefined && (before === undefined || stateOf(before) !== stateOf(ours));
-        if (stateChanged)
-            await this.refreshServiceDeployment();
-        const primary = deployments.find((d) => d.status === 'PRIMARY');
-        const end = this.rollback ? await this.judgeRollback(deployments, primary) : await this.judgeOurs(ours, primary, deployments);
-        if (end && end !== 'completed')
-            this.stopped.wanted = true;
-        if (this.stopped.wanted && (await this.stopped.collect()))
-            this.changed = true;
-        if (!end && ours) {
-            this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
-            const loop = this.reachedDesired || this.rollback ? undefined : crashLoop(this.stopped.stopped, this.target.maxTaskFailures ?? 0);
-            if (loop) {
-                this.failFast = describeCrashLoop(loop, this.stopped.stopped.length + ours.counts.running + ours.counts.pending, ours.counts.desired);
-                return { end: 'fail-fast' };
-            }
-        }
-        return end ? { end } : { changed: this.changed };
-    }
-    async judgeOurs(ours, primary, deployments) {
-        if (done(ours)) {
-            await this.refreshServiceDeployment();
-            return 'completed';
-        }
-        if (primary && primary.id !== this.target.deploymentId) {
-            await this.refreshServiceDeployment();
-            if (this.isEcsRollback(primary)) {
-                this.startRollback(primary);
-                return this.judgeRollback(deployments, primary);
-            }
-            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
-            return 'superseded';
-        }
-        if (ours?.rolloutState === 'FAILED') {
-            // With rollback on, ECS may announce the rollback on the service deployment before the new PRIMARY shows.
-            if (!watch_ROLLING_BACK.test(this.sd?.status ?? ''))
-                await this.refreshServiceDeployment();
-            if (watch_ROLLING_BACK.test(this.sd?.status ?? ''))
-                return undefined;
-            return 'failed';
-        }
-        return undefined;
-    }
-    isEcsRollback(primary) {
-        return (this.ours?.rolloutState === 'FAILED' || /rolling back/i.test(primary.rolloutStateReason ?? '') || /^ROLLBACK_/.test(this.sd?.status ?? '') || this.sd?.rollback !== undefined);
-    }
-    startRollback(primary) {
-        const ours = this.ours;
-        const reason = (ours?.rolloutState === 'FAILED' ? ours.rolloutStateReason : undefined) ??
-            this.sd?.statusReason ??
-            this.sd?.rollback?.reason ??
-            primary.rolloutStateReason ??
-            'ECS rolled the deployment back';
-        this.rollback = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, reason, completed: false, failed: false };
-        this.track(primary);
-        this.timeline.emit({
-            type: 'rollback',
-            at: this.now(),
-            from: this.target.deploymentId,
-            to: primary.id,
-            reason: primary.rolloutStateReason ? `${reason} (${primary.rolloutStateReason})` : reason,
-            by: 'ecs',
-        });
-        this.changed = true;
-    }
-    async judgeRollback(deployments, primary) {
-        const rollback = this.rollback;
-        if (!rollback)
-            throw new Error('judgeRollback called with no rollback under way');
-        const rb = deployments.find((d) => d.id === rollback.deploymentId);
-        if (rb) {
-            const before = rollback.final;
-            this.track(rb);
-            rollback.final = rb;
-            if (!before || stateOf(before) !== stateOf(rb))
-                await this.refreshServiceDeployment();
-        }
-        if (primary && primary.id !== rollback.deploymentId && primary.id !== this.target.deploymentId) {
-            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
-            return 'superseded';
-        }
-        if (done(rb) || this.sd?.status === 'ROLLBACK_SUCCESSFUL') {
-            rollback.completed = true;
-            return 'rolled-back';
-        }
-        if (rb?.rolloutState === 'FAILED' || this.sd?.status === 'ROLLBACK_FAILED') {
-            rollback.failed = true;
-            return 'rolled-back';
-        }
-        return undefined;
-    }
-    track(o) {
-        if (this.tracker.track(o))
-            this.changed = true;
-    }
-    async refreshServiceDeployment() {
-        const arn = this.target.serviceDeploymentArn;
-        if (!arn)
-            return;
-        try {
-            const sd = await describeServiceDeployment(this.clients, this.poller, arn);
-            if (sd)
-                this.sd = serviceDeploymentObservation(arn, sd);
-        }
-        catch (error) {
-            // The service deployment only adds detail; the deployments[] view decides.
-            if (isThrottling(error))
-                this.poller.throttled++;
-        }
-    }
-}
-/** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
- * replaced by someone else's deployment, or the deadline comes. */
-async function watchDeployment(clients, target, timeline, pollerOrOptions = {}) {
-    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
-    return new DeploymentWatch(clients, target, timeline, poller).run();
-}
-
-;// CONCATENATED MODULE: ./src/engines/rolling/run.ts
-
-
-
-
-
-
-/** For the action's own rollback: the alarm that fired is still in ALARM and would fail the rollback at once,
- * and a breaker rollback would go back to the bad release (the last COMPLETED one). */
-function rollbackConfiguration(config) {
-    return {
-        ...config,
-        deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
-        ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
-    };
-}
-/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
-function deploymentFor(service, taskDefinitionArn) {
-    const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
-    const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
-    return found ? observe(found) : undefined;
-}
-function apply(facts, result) {
-    facts.final = result.final ?? facts.final;
-    facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment;
-    facts.ecsRollback = result.ecsRollback;
-    facts.supersededBy = result.supersededBy;
-    if (result.serviceGone)
-        facts.serviceGone = result.serviceGone;
-    if (result.failFast)
-        facts.failFast = result.failFast;
-    facts.stoppedTasks.push(...result.stoppedTasks);
-    if (result.end === 'timeout')
-        facts.timedOut = true;
-}
-async function runRolling(clients, plan, timeline, options = {}) {
-    const poller = pollerOf(options);
-    const at = () => new Date(poller.clock.now());
-    const facts = { kind: 'rolling', ...startFacts(plan, at, 'rolling update') };
-    const finish = finisher(facts, poller);
-    options.onFacts?.(facts);
-    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn)
-        return finish();
-    const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback);
-    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn });
-    let updated;
-    try {
-        updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline);
-    }
-    catch (error) {
-        facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
-        return finish();
-    }
-    const ours = deploymentFor(updated, taskDefinitionArn);
-    if (!ours) {
-        facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`;
-        return finish();
-    }
-    facts.deploymentId = ours.id;
-    facts.serviceDeploymentArn = updated?.currentServiceDeployment;
-    facts.final = ours;
-    timeline.emit({
-        type: 'deployment',
-        at: at(),
-        deploymentId: ours.id,
-        status: ours.status,
-        rolloutState: ours.rolloutState,
-        rolloutStateReason: ours.rolloutStateReason,
-        counts: ours.counts,
-    });
-    if (!plan.wait)
-        return finish();
-    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id });
-    try {
-        const result = await watchDeployment(clients, {
-            cluster: plan.cluster,
-            service: plan.service,
-            deploymentId: ours.id,
-            serviceDeploymentArn: facts.serviceDeploymentArn,
-            taskDefinitionArn,
-            taskDefinition: facts.taskDefinition,
-            initial: ours,
-            knownEventIds: eventIds(updated),
-            since: ours.createdAt ?? facts.startedAt,
-            deadline: plan.deadline,
-            // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
-            maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
-        }, timeline, poller);
-        apply(facts, result);
-    }
-    catch (error) {
-        facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`;
-        return finish();
-    }
-    if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
-        if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
-            return finish();
-    }
-    if (plan.rollback === 'on-failure') {
-        const trigger = facts.failFast
-            ? 'fail-fast'
-            : facts.bake?.fired
-                ? 'bake-alarm'
-                : facts.bake?.unreadable
-                    ? 'bake-unverified'
-                    : facts.timedOut && !facts.ecsRollback && !facts.supersededBy
-                        ? 'timeout'
-                        : undefined;
-        if (trigger)
-            facts.actionRollback = await run_rollBack(clients, plan, config, facts, trigger, timeline, poller);
-    }
-    return finish();
-}
-/** Puts the previous task definition back and watches that rollout to its end. */
-async function run_rollBack(clients, plan, config, facts, trigger, timeline, poller) {
-    const at = () => new Date(poller.clock.now());
-    const to = plan.previousTaskDefinitionArn;
-    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = rollbackWhy(facts, trigger, `deployment ${facts.deploymentId} did not complete before the timeout`);
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
-    let updated;
-    try {
-        updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }, timeline);
-    }
-    catch (error) {
-        rollback.problem = `UpdateService to ${to}: ${errorText(error)}`;
-        return rollback;
-    }
-    const deployment = deploymentFor(updated, to);
-    if (!deployment) {
-        rollback.problem = `UpdateService response has no deployment of ${to}`;
-        return rollback;
-    }
-    rollback.deploymentId = deployment.id;
-    rollback.final = deployment;
-    try {
-        const result = await watchDeployment(clients, {
-            cluster: plan.cluster,
-            service: plan.service,
-            deploymentId: deployment.id,
-            serviceDeploymentArn: updated?.currentServiceDeployment,
-            taskDefinitionArn: to,
-            initial: deployment,
-            knownEventIds: eventIds(updated),
-            since: deployment.createdAt ?? at(),
-            deadline: rollbackDeadline(poller.clock.now(), plan),
-        }, timeline, poller);
-        rollback.final = result.final ?? rollback.final;
-        rollback.completed = result.end === 'completed';
-        if (!rollback.completed) {
-            const state = rollback.final
-                ? `${rollback.final.rolloutState ?? rollback.final.status}${rollback.final.rolloutStateReason ? `: ${rollback.final.rolloutStateReason}` : ''}`
-                : 'unknown';
-            rollback.problem =
-                result.end === 'timeout'
-                    ? `rollback deployment ${deployment.id} did not complete in time (${state})`
-                    : result.end === 'superseded'
-                        ? `rollback deployment ${deployment.id} was replaced by ${result.supersededBy?.deploymentId}`
-                        : `rollback deployment ${deployment.id} ended ${state}`;
-        }
-    }
-    catch (error) {
-        rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`;
-    }
-    return rollback;
-}
-
-;// CONCATENATED MODULE: ./src/engines/choose.ts
-
-const NATIVE = { 'blue-green': 'BLUE_GREEN', canary: 'CANARY', linear: 'LINEAR' };
-/** A stable name per setting, so the same custom configuration is created once and reused by every later run. */
-function customConfigName(type, percent, intervalMinutes) {
-    const pct = String(percent).replace('.', '_');
-    return type === 'canary' ? `EcsSafeDeploy.Canary${pct}Percent${intervalMinutes}Minutes` : `EcsSafeDeploy.Linear${pct}PercentEvery${intervalMinutes}Minutes`;
-}
-/**
- * The engine for `strategy` on `service`, or a problem sentence (for preflight) when they do not fit.
- * Engine-specific requirements (CodeDeploy application and group, load balancer advanced configuration) are checked
- * by the engine's own preflight.
- */
-function chooseEngine(strategy, service, codeDeploy, cluster) {
-    const name = service.serviceName ?? '?';
-    const controller = service.deploymentController?.type ?? 'ECS';
-    if (controller === 'CODE_DEPLOY') {
-        if (strategy.kind === 'rolling') {
-            return {
-                problem: `Service \`${name}\` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.`,
-            };
-        }
-        const config = codeDeploy.deploymentConfig
-            ? { kind: 'named', name: codeDeploy.deploymentConfig }
-            : strategy.kind === 'blue-green'
-                ? { kind: 'named', name: 'CodeDeployDefault.ECSAllAtOnce' }
-                : strategy.kind === 'canary' || strategy.kind === 'linear'
-                    ? {
-                        kind: 'custom',
-                        name: customConfigName(strategy.kind, strategy.percent, strategy.intervalMs / 60_000),
-                        type: strategy.kind === 'canary' ? 'TimeBasedCanary' : 'TimeBasedLinear',
-                        percent: strategy.percent,
-                        intervalMinutes: strategy.intervalMs / 60_000,
-                    }
-                    : { kind: 'group-default' };
-        return {
-            engine: {
-                kind: 'codedeploy',
-                label: `CodeDeploy ${config.kind === 'group-default' ? "(the deployment group's configuration)" : config.kind === 'named' ? config.name : describeStrategy(strategy)}`,
-                application: codeDeploy.application ?? `AppECS-${cluster}-${name}`,
-                deploymentGroup: codeDeploy.deploymentGroup ?? `DgpECS-${cluster}-${name}`,
-                config,
-            },
-        };
-    }
-    if (controller !== 'ECS') {
-        return {
-            problem: `Service \`${name}\` uses the ${controller} deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.`,
-        };
-    }
-    if (codeDeploy.deploymentConfig) {
-        return {
-            problem: `Input \`deployment-config\` is \`${codeDeploy.deploymentConfig}\`, but service \`${name}\` uses the ECS deployment controller, not CODE_DEPLOY: use strategy (blue-green, canary or linear) for ECS's own traffic shifting.`,
-        };
-    }
-    const serviceStrategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
-    if (strategy.kind === 'rolling' || (strategy.kind === 'auto' && serviceStrategy === 'ROLLING')) {
-        return { engine: { kind: 'rolling', label: 'rolling update' } };
-    }
-    if (strategy.kind === 'auto') {
-        const native = serviceStrategy;
-        return { engine: { kind: 'ecs-native', label: `ECS ${native} (the service's configuration)`, strategy: native, configuration: { strategy: native } } };
-    }
-    const native = NATIVE[strategy.kind];
-    const configuration = { strategy: native };
-    if (strategy.kind === 'canary')
-        configuration.canaryConfiguration = { canaryPercent: strategy.percent, canaryBakeTimeInMinutes: strategy.intervalMs / 60_000 };
-    if (strategy.kind === 'linear')
-        configuration.linearConfiguration = { stepPercent: strategy.percent, stepBakeTimeInMinutes: strategy.intervalMs / 60_000 };
-    return { engine: { kind: 'ecs-native', label: `ECS ${describeStrategy(strategy)}`, strategy: native, configuration } };
-}
-
 ;// CONCATENATED MODULE: ./src/engines/codedeploy/check.ts
 // Preflight for CODE_DEPLOY services, read-only (GetApplication, GetDeploymentGroup, GetDeploymentConfig): the
 // application and deployment group exist and deploy this service, the configuration exists (a custom canary/linear
@@ -95711,6 +93470,83 @@ function terminationWait(info) {
     if (terminate?.action === 'KEEP_ALIVE')
         return {};
     return { terminationWaitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
+}
+
+;// CONCATENATED MODULE: ./src/engines/service-config.ts
+// UpdateService as the rolling and ECS-native engines send it: the deployment configuration, and a lost answer
+// told apart from a call that did not apply.
+
+
+/** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
+function deploymentConfigurationFor(current, alarms, rollback) {
+    const rollbackOn = rollback === 'on-failure';
+    return {
+        ...current,
+        deploymentCircuitBreaker: { ...current?.deploymentCircuitBreaker, enable: true, rollback: rollbackOn },
+        ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
+    };
+}
+/** The deployment's UpdateService: the task definition, the configuration, and `desired-count` and
+ * `force-new-deployment` (which a rollback does not take). */
+function deploymentUpdate(plan, taskDefinition, deploymentConfiguration) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        taskDefinition,
+        deploymentConfiguration,
+        ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
+        ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
+    };
+}
+/**
+ * UpdateService to `taskDefinition`. When the answer is lost (the SDK's retries end in a dropped connection or no
+ * answer), AWS may still have applied it: the service then runs a deployment of that task definition, which is ours.
+ */
+async function updateService(clients, input, timeline) {
+    try {
+        return (await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr(input))).service;
+    }
+    catch (error) {
+        if (!isTransient(error) || isThrottling(error))
+            throw error;
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: input.cluster, services: [input.service] })).catch(() => undefined);
+        const service = out?.services?.[0];
+        const applied = (service?.deployments ?? []).some((d) => d.status === 'PRIMARY' && d.taskDefinition === input.taskDefinition);
+        if (!applied)
+            throw error;
+        timeline.emit({ type: 'warning', at: new Date(), message: `UpdateService's answer was lost (${errorText(error)}), but ECS applied it: following its deployment.` });
+        return service;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/settings.ts
+
+/** ECS's bake in whole minutes: bake-time rounded up; with bake-time 0, the service's own bake time stays. */
+function bakeMinutes(bakeTimeMs, current) {
+    return bakeTimeMs > 0 ? Math.ceil(bakeTimeMs / 60_000) : (current?.bakeTimeInMinutes ?? 0);
+}
+/**
+ * The service's configuration with the strategy and its settings, the bake time, the circuit breaker and the
+ * alarms. The other strategy's settings are dropped: ECS rejects canaryConfiguration on a LINEAR deployment.
+ */
+function nativeConfiguration(plan) {
+    const { linearConfiguration, canaryConfiguration, ...current } = plan.currentDeploymentConfiguration ?? {};
+    const strategy = plan.engine.strategy;
+    return {
+        ...deploymentConfigurationFor(current, plan.alarms, plan.rollback),
+        ...(strategy === 'LINEAR' && linearConfiguration ? { linearConfiguration } : {}),
+        ...(strategy === 'CANARY' && canaryConfiguration ? { canaryConfiguration } : {}),
+        ...plan.engine.configuration,
+        bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
+    };
+}
+/** The line that says what the bake is and what ends it. */
+function bakeLine(minutes, plan) {
+    const given = plan.bakeTimeMs > 0 && plan.bakeTimeMs % 60_000 !== 0 ? ` (bake-time ${Math.round(plan.bakeTimeMs / 1000)} s rounded up to whole minutes)` : '';
+    const alarms = plan.alarms.length > 0 ? `alarms ${plan.alarms.join(', ')}` : "the deployment's alarms";
+    return minutes > 0
+        ? `ECS bake time ${minutes} min${given}: after production traffic has moved, ECS keeps the previous revision running and watches ${alarms}; an alarm in ALARM rolls traffic back at once`
+        : 'ECS bake time 0 min: the previous revision stops as soon as production traffic has moved';
 }
 
 ;// CONCATENATED MODULE: ./src/engines/ecs-native/check.ts
@@ -96199,6 +94035,160 @@ function renderLine(base, containerName, image) {
     return `${from}: container ${containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`;
 }
 
+;// CONCATENATED MODULE: ./src/watch/shared-reads.ts
+/** A logical clock, one for every kind of read so a service deployment can be read "after" a service look: "request
+ * sent" and "look ended" must be ordered exactly, which equal clock readings cannot. */
+let tick = 0;
+class SharedReads {
+    poller;
+    fetch;
+    perCall;
+    groups = new Map();
+    constructor(poller, fetch, 
+    /** The most names one request may carry (the API's limit); Infinity when `fetch` pages itself. */
+    perCall) {
+        this.poller = poller;
+        this.fetch = fetch;
+        this.perCall = perCall;
+    }
+    watch(group, names) {
+        let g = this.groups.get(group);
+        if (!g)
+            this.groups.set(group, (g = { watched: new Map(), answers: new Map(), flights: new Set() }));
+        const shared = g;
+        for (const name of names)
+            shared.watched.set(name, (shared.watched.get(name) ?? 0) + 1);
+        let since = ++tick;
+        let closed = false;
+        return {
+            read: async (after) => {
+                const read = await this.read(shared, group, names, Math.max(since, (after ?? 0) + 1));
+                since = ++tick;
+                return read;
+            },
+            close: () => {
+                if (closed)
+                    return;
+                closed = true;
+                for (const name of names) {
+                    const left = (shared.watched.get(name) ?? 1) - 1;
+                    if (left > 0)
+                        shared.watched.set(name, left);
+                    else {
+                        shared.watched.delete(name);
+                        shared.answers.delete(name);
+                    }
+                }
+                if (shared.watched.size === 0)
+                    this.groups.delete(group);
+            },
+        };
+    }
+    async read(g, group, names, since) {
+        for (;;) {
+            const stale = names.filter((name) => (g.answers.get(name)?.sent ?? 0) < since);
+            if (stale.length === 0)
+                break;
+            const waits = [];
+            let uncovered = stale;
+            for (const flight of g.flights) {
+                // A request that went out before this reader's previous look may predate what it already saw.
+                if (flight.sent !== undefined && flight.sent < since)
+                    continue;
+                if (!uncovered.some((name) => flight.names.has(name)))
+                    continue;
+                waits.push(flight.done);
+                uncovered = uncovered.filter((name) => !flight.names.has(name));
+            }
+            for (let i = 0; i < uncovered.length; i += this.perCall)
+                waits.push(this.send(g, group, uncovered.slice(i, i + this.perCall)));
+            // Any request this look depended on that failed fails the look: its loop's error policy applies.
+            await Promise.all(waits);
+        }
+        const used = names.map((name) => g.answers.get(name));
+        return {
+            values: new Map(names.map((name, i) => [name, used[i].value])),
+            answeredAt: used.reduce((at, a) => Math.min(at, a.answeredAt), this.poller.clock.now()),
+            sent: used.reduce((at, a) => Math.min(at, a.sent), Number.POSITIVE_INFINITY),
+        };
+    }
+    /** One request for `needed`, filled up to the limit with the group's other watched names, stalest first. */
+    send(g, group, needed) {
+        const covered = new Set([...g.flights].flatMap((f) => [...f.names]));
+        const others = [...g.watched.keys()]
+            .filter((name) => !needed.includes(name) && !covered.has(name))
+            .sort((a, b) => (g.answers.get(a)?.sent ?? 0) - (g.answers.get(b)?.sent ?? 0));
+        const names = [...needed, ...others].slice(0, this.perCall);
+        const flight = { names: new Set(names), done: Promise.resolve() };
+        const call = (send) => this.poller.call((options) => {
+            flight.sent ??= ++tick;
+            return send(options);
+        });
+        flight.done = this.fetch(call, group, names)
+            .then((values) => {
+            const sent = flight.sent;
+            const answeredAt = this.poller.clock.now();
+            for (const name of names)
+                if ((g.answers.get(name)?.sent ?? 0) < sent)
+                    g.answers.set(name, { sent, answeredAt, value: values.get(name) });
+        })
+            .finally(() => g.flights.delete(flight));
+        // The looks waiting for it get the error; a request whose looks all gave up must not crash the run.
+        flight.done.catch(() => undefined);
+        g.flights.add(flight);
+        return flight.done;
+    }
+}
+/** One SharedReads per poller (and clients): loops share only when they share the run's call budget. */
+function perPoller(make) {
+    const byPoller = new WeakMap();
+    return (clients, poller) => {
+        let byClients = byPoller.get(poller);
+        if (!byClients)
+            byPoller.set(poller, (byClients = new WeakMap()));
+        let reads = byClients.get(clients);
+        if (!reads)
+            byClients.set(clients, (reads = make(clients, poller)));
+        return reads;
+    };
+}
+
+;// CONCATENATED MODULE: ./src/watch/alarms.ts
+// CloudWatch alarms by name, in pages: DescribeAlarms takes at most 100 names a call and may page its answer. Bakes
+// running at once on the run's poller read the union of their alarms in one read (shared-reads.ts).
+
+
+/** DescribeAlarms' limit on AlarmNames (and MaxRecords). */
+const ALARMS_PER_CALL = 100;
+/** The state of every named alarm that exists (a missing name is simply absent from the map). */
+async function readAlarms(clients, call, names, only) {
+    const states = new Map();
+    for (let i = 0; i < names.length; i += ALARMS_PER_CALL) {
+        const AlarmNames = names.slice(i, i + ALARMS_PER_CALL);
+        let NextToken;
+        do {
+            const out = await call((options) => clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({
+                AlarmNames,
+                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                MaxRecords: ALARMS_PER_CALL,
+                ...(only ? { StateValue: only.stateValue } : {}),
+                ...(NextToken ? { NextToken } : {}),
+            }), options));
+            for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+                if (a.AlarmName)
+                    states.set(a.AlarmName, { state: a.StateValue ?? 'UNKNOWN', ...(a.StateReason ? { reason: a.StateReason } : {}) });
+            }
+            NextToken = out.NextToken;
+        } while (NextToken);
+    }
+    return states;
+}
+const alarmReads = perPoller((clients, poller) => new SharedReads(poller, (call, _group, names) => readAlarms(clients, call, names), Infinity));
+/** A bake's alarms, read with those of every other bake of the run under way (a missing alarm reads undefined). */
+function watchAlarms(clients, poller, names) {
+    return alarmReads(clients, poller).watch('', names);
+}
+
 ;// CONCATENATED MODULE: ./src/preflight/codedeploy-inputs.ts
 function codeDeployOnlyInputProblems(codeDeploy, service) {
     const controller = service.deploymentController?.type ?? 'ECS';
@@ -96357,6 +94347,247 @@ async function checkLogGroups(clients, taskDefinition, region, where) {
     }
     await Promise.all(checks);
     return { problems: problems.sort(), warnings: warnings.sort() };
+}
+
+;// CONCATENATED MODULE: ./src/core/stopped.ts
+
+function stoppedTaskFrom(task) {
+    return {
+        taskId: taskIdOf(task.taskArn ?? ''),
+        taskDefinitionArn: task.taskDefinitionArn,
+        stopCode: task.stopCode,
+        stoppedReason: task.stoppedReason,
+        containers: (task.containers ?? []).map((c) => ({
+            name: c.name ?? '',
+            ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+            ...(c.reason ? { reason: c.reason } : {}),
+        })),
+        logTail: [],
+    };
+}
+/** Tasks that stopped for the same reason with the same exit codes are one kind of failure. */
+function kindOf(task) {
+    const codes = task.containers.map((c) => `${c.name}=${c.exitCode ?? ''}`).join(',');
+    return `${task.stopCode ?? ''}|${task.stoppedReason ?? ''}|${codes}`;
+}
+/** Old tasks replaced on purpose by a deployment are not failures. */
+function isScaledIn(task) {
+    return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
+}
+/** Failures before tasks scaled in on purpose; within each, the most frequent kind first. */
+function groupStoppedTasks(tasks) {
+    const groups = new Map();
+    for (const task of tasks) {
+        const kind = kindOf(task);
+        groups.set(kind, [...(groups.get(kind) ?? []), task]);
+    }
+    return [...groups.values()].sort((a, b) => Number(isScaledIn(a[0])) - Number(isScaledIn(b[0])) || b.length - a.length);
+}
+/** "Essential container in task exited (exit code 1 in app)" */
+function describeStop(task) {
+    const exited = task.containers.filter((c) => c.exitCode !== undefined);
+    // A sidecar that exited 0 because the task stopped is noise next to the container that failed.
+    const failed = exited.filter((c) => c.exitCode !== 0);
+    const codes = (failed.length > 0 ? failed : exited).map((c) => `exit code ${c.exitCode} in ${c.name}`);
+    const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
+    return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
+}
+/**
+ * Tasks a deployment or a rollback removed on purpose: scaled in, or stopped because their task set, service or
+ * deployment was being deleted or replaced. They are not a cause, whatever their exit code (0 or a SIGTERM's 143).
+ */
+function isRemovedOnPurpose(task) {
+    if (isScaledIn(task))
+        return true;
+    if (task.stopCode !== 'ServiceSchedulerInitiated' && task.stopCode !== 'UserInitiated')
+        return false;
+    return /is being deleted|Scaling activity|deployment .*(rolled back|replaced|stopped)|Task set .* (deleted|draining)/i.test(task.stoppedReason ?? '');
+}
+/** A task that failed: it could not start, its essential container exited, or ECS stopped it as unhealthy. */
+function isFailure(task) {
+    return !isRemovedOnPurpose(task);
+}
+const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i;
+const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/;
+/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
+/** `/app/server.js:14`: where Node says the throw was. */
+const THROW_SITE = /^\S.*:\d+$/;
+const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/;
+/**
+ * The lines of a log tail that say what went wrong, at most `max`, oldest first, with no blank line: the last error
+ * line with the top of its stack and the throw site just before it (Node prints `file:line` and the source line
+ * first); without an error line, the last non-blank lines.
+ */
+function stopped_tellingTail(tail, max = 10) {
+    const lines = tail.map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '');
+    let at = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (!STACK_LINE.test(lines[i]) && ERROR_LINE.test(lines[i])) {
+            at = i;
+            break;
+        }
+    }
+    if (at < 0)
+        return lines.filter((l) => !NOISE.test(l)).slice(-max);
+    // Walk back over this error's own stack when the last error line sits inside it (`Caused by:` chains).
+    while (at > 0 && STACK_LINE.test(lines[at]) && ERROR_LINE.test(lines[at - 1]))
+        at--;
+    const stack = [];
+    for (let i = at + 1; i < lines.length && STACK_LINE.test(lines[i]); i++)
+        stack.push(lines[i]);
+    // Python prints its stack above the error: the frames nearest the error, under its `Traceback` line.
+    let top = at;
+    while (top > 0 && (STACK_LINE.test(lines[top - 1]) || (/^\s+\S/.test(lines[top - 1]) && top > 1 && STACK_LINE.test(lines[top - 2]))))
+        top--;
+    if (top < at) {
+        const frames = lines.slice(top, at).slice(-(max - 2));
+        const header = top > 0 && /^Traceback/.test(lines[top - 1]) ? [lines[top - 1]] : [];
+        return [...header, ...frames, lines[at]].slice(-max);
+    }
+    // The throw site Node prints above the error (`/app/server.js:14`, the source line, the caret).
+    let from = at;
+    for (let i = at - 1; i >= Math.max(0, at - 3); i--)
+        if (THROW_SITE.test(lines[i]))
+            from = i;
+    const site = lines.slice(from, at).filter((l) => !NOISE.test(l));
+    const frames = Math.max(1, max - 1 - site.length);
+    return [...site.slice(-(max - 2)), lines[at], ...stack.slice(0, frames)].slice(0, max);
+}
+
+;// CONCATENATED MODULE: ./src/watch/stopped-tasks.ts
+// Stopped tasks of our deployment: found with ListTasks/DescribeTasks, with the last log lines the essential
+// container wrote (awslogs). Collected live by the watch (StoppedTaskCollector) and again by the diagnosis.
+
+
+
+
+
+const direct = (send) => send({});
+/** Calls that end, answered or not, by `until` (epoch ms). */
+const until = (epochMs) => (send) => send({ abortSignal: AbortSignal.timeout(Math.max(1, epochMs - Date.now())) });
+const budgeted = (poller) => (send) => poller.call(send);
+// Enough to reach back past a stack trace to its throw site; the reports pick the telling lines (tellingTail).
+const LOG_TAIL_LINES = 50;
+/**
+ * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
+ * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
+ */
+async function listStoppedTasks(clients, call, cluster, of, skip = new Set()) {
+    const filter = 'deploymentId' in of ? { startedBy: of.deploymentId } : { family: familyOf(of.taskDefinitionArn) };
+    const arns = [];
+    let nextToken;
+    do {
+        const page = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({ cluster, ...filter, desiredStatus: 'STOPPED', nextToken }), options));
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+    } while (nextToken && arns.length < 100);
+    const fresh = arns.filter((arn) => !skip.has(taskIdOf(arn))).slice(0, 100);
+    if (fresh.length === 0)
+        return [];
+    const described = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: fresh }), options));
+    // A task asked to stop may still be stopping; its exit code comes once it is STOPPED.
+    return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED' && ('deploymentId' in of || t.taskDefinitionArn === of.taskDefinitionArn));
+}
+/** The container whose logs explain the stop: an essential one that exited non-zero, else the first essential. */
+function explainingContainer(task, taskDefinition) {
+    const defs = taskDefinition.containerDefinitions ?? [];
+    const essential = defs.filter((d) => d.essential !== false).map((d) => d.name ?? '');
+    const failed = task.containers.find((c) => essential.includes(c.name) && c.exitCode !== undefined && c.exitCode !== 0);
+    return failed?.name ?? essential[0];
+}
+/** Fills `logTail`/`logLocation` of a stopped task from CloudWatch Logs when its container logs with awslogs. */
+async function addLogTail(clients, call, task, taskDefinition) {
+    if (!taskDefinition)
+        return task;
+    const container = explainingContainer(task, taskDefinition);
+    const def = taskDefinition.containerDefinitions?.find((d) => d.name === container);
+    const options = def?.logConfiguration?.logDriver === 'awslogs' ? def.logConfiguration.options : undefined;
+    const group = options?.['awslogs-group'];
+    const prefix = options?.['awslogs-stream-prefix'];
+    // Without a stream prefix the stream name is the container id, which DescribeTasks does not give us.
+    if (!container || !group || !prefix)
+        return task;
+    const stream = `${prefix}/${container}/${task.taskId}`;
+    const logLocation = `${group} ${stream}`;
+    let out;
+    try {
+        out = await call((options) => clients.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false }), options));
+    }
+    catch (error) {
+        // A task that stopped before its container ran never created its stream: it has nothing to tell.
+        if (errorName(error) === 'ResourceNotFoundException')
+            return task;
+        throw error;
+    }
+    const logTail = (out.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).slice(-LOG_TAIL_LINES);
+    return { ...task, logTail, logLocation };
+}
+/**
+ * Stopped tasks of one deployment not yet shown, as the watch finds them: a `tasks-stopped` event per batch, the log
+ * tail of the first task of each kind. A failed lookup is left wanted, for the next look.
+ */
+class StoppedTaskCollector {
+    clients;
+    poller;
+    timeline;
+    cluster;
+    of;
+    taskDefinition;
+    stopped = [];
+    /** Set when something hinted that tasks stopped (a service event, a failed count). */
+    wanted = false;
+    ids = new Set();
+    kinds = new Set();
+    logsProblemShown = false;
+    constructor(clients, poller, timeline, cluster, of, taskDefinition) {
+        this.clients = clients;
+        this.poller = poller;
+        this.timeline = timeline;
+        this.cluster = cluster;
+        this.of = of;
+        this.taskDefinition = taskDefinition;
+    }
+    /** True when new stopped tasks were found. */
+    async collect() {
+        const call = budgeted(this.poller);
+        try {
+            const tasks = await listStoppedTasks(this.clients, call, this.cluster, this.of, this.ids);
+            this.wanted = false;
+            if (tasks.length === 0)
+                return false;
+            const fresh = [];
+            for (const task of tasks) {
+                let stopped = stoppedTaskFrom(task);
+                this.ids.add(stopped.taskId);
+                const kind = kindOf(stopped);
+                if (!this.kinds.has(kind)) {
+                    this.kinds.add(kind);
+                    stopped = await this.withLogTail(stopped, call);
+                }
+                fresh.push(stopped);
+            }
+            this.stopped.push(...fresh);
+            this.timeline.emit({ type: 'tasks-stopped', at: new Date(this.poller.clock.now()), tasks: fresh });
+            return true;
+        }
+        catch (error) {
+            if (isThrottling(error))
+                this.poller.throttled++;
+            return false;
+        }
+    }
+    async withLogTail(task, call) {
+        try {
+            return await addLogTail(this.clients, call, task, this.taskDefinition);
+        }
+        catch (error) {
+            if (!this.logsProblemShown) {
+                this.logsProblemShown = true;
+                this.timeline.emit({ type: 'warning', at: new Date(this.poller.clock.now()), message: `Could not read the task's logs: ${errorText(error)}` });
+            }
+            return task;
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -101505,7 +99736,7 @@ async function resolveTarget(clients, inputs, service, engine) {
         problems.push(`Input \`task-definition\` is \`${ref}\`: service \`${inputs.service}\` already runs ${name}; set \`force-new-deployment: true\` to deploy it again.`);
     }
     if (rollback && !rollback.image)
-        rollback.image = rollback_target_imageOf(td);
+        rollback.image = imageOf(td);
     const asIs = !(inputs.taskDefinitionRef !== undefined && inputs.image !== undefined);
     return { target: { arn: td.taskDefinitionArn, taskDefinition: td, tags: described.tags ?? [], why, ...(rollback ? { rollback } : {}) }, asIs, problems };
 }
@@ -101513,7 +99744,7 @@ function inputSource(inputs) {
     return inputs.rollbackTo !== undefined ? 'rollback-to' : inputs.taskDefinitionRef !== undefined ? 'task-definition' : 'the running revision';
 }
 /** The first essential container's image. */
-function rollback_target_imageOf(td) {
+function imageOf(td) {
     const containers = td.containerDefinitions ?? [];
     return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
 }
@@ -101945,16 +100176,282 @@ function inProgress(service) {
     return { inProgress: { deploymentId: current?.id ?? 'unknown', ...(current?.rolloutState ? { rolloutState: current.rolloutState } : {}) } };
 }
 
-;// CONCATENATED MODULE: ./src/preflight/rollback-line.ts
-function rollbackLine(rollback, outcome) {
-    const about = [
-        rollback.deployedAt ? `deployed ${rollback.deployedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}` : undefined,
-        rollback.image ? `image ${rollback.image}` : undefined,
-    ]
-        .filter(Boolean)
-        .join(', ');
-    const what = `${rollback.from} → ${rollback.to}${about ? ` (${about})` : ''}`;
-    return outcome === 'succeeded' ? `rolled back ${what}` : `rollback ${what} ${outcome}: the service was not rolled back as asked`;
+;// CONCATENATED MODULE: ./src/core/release.ts
+/** Settled outcomes that leave the service on the task definition it ran before. */
+const isBack = (r) => r.rolledBack ? r.rolledBack.decision.outcome === 'succeeded' : r.decision.outcome === 'rolled-back' || (r.decision.outcome !== 'succeeded' && !r.changed);
+const names = (results) => {
+    const all = results.map((r) => r.service);
+    return all.length <= 1 ? all.join('') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
+};
+/** The services that caused the release to fail, each with its own reason. */
+const causes = (results) => results
+    .filter((r) => r.decision.outcome !== 'succeeded' && r.decision.outcome !== 'started')
+    .map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`)
+    .join('; ');
+function decideRelease(results, rollback) {
+    const count = `${results.length} services`;
+    if (results.every((r) => r.decision.outcome === 'succeeded'))
+        return { outcome: 'succeeded', reason: `All ${count} deployed: ${names(results)}.` };
+    if (results.every((r) => r.decision.outcome === 'succeeded' || r.decision.outcome === 'started')) {
+        return { outcome: 'started', reason: `Deployments started on all ${count} (wait: false; not watched).` };
+    }
+    const why = causes(results);
+    const reverted = results.filter((r) => r.rolledBack);
+    const stillNew = results.filter((r) => !isBack(r));
+    if (stillNew.length === 0) {
+        const also = reverted.length > 0 ? ` ${names(reverted)} ${reverted.length === 1 ? 'was' : 'were'} rolled back too, so the release is nowhere.` : '';
+        return { outcome: 'rolled-back', reason: `The release was rolled back on all ${count}. ${why}.${also}` };
+    }
+    const outcome = results.some((r) => r.decision.outcome === 'timed-out' || r.rolledBack?.decision.outcome === 'timed-out') ? 'timed-out' : 'failed';
+    const failedBack = reverted.filter((r) => r.rolledBack?.decision.outcome !== 'succeeded');
+    const left = rollback === 'never'
+        ? ` ${names(stillNew)} kept the new release (rollback: never): the release landed on some services only.`
+        : failedBack.length > 0
+            ? ` Rolling back ${names(failedBack)} failed (${failedBack.map((r) => `${r.service}: ${r.rolledBack?.decision.reason.replace(/\.$/, '')}`).join('; ')}): ${names(stillNew)} may still run the new release; roll back by hand.`
+            : ` ${names(stillNew)} ${stillNew.length === 1 ? 'is' : 'are'} not back on the previous task definition.`;
+    return { outcome, reason: `The release failed. ${why}.${left}` };
+}
+/** The `services` output: one object per service, in input order. */
+function releaseJson(results) {
+    return JSON.stringify(results.map((r) => ({
+        service: r.service,
+        engine: r.engine,
+        outcome: r.decision.outcome,
+        reason: r.decision.reason,
+        taskDefinitionArn: r.taskDefinitionArn ?? null,
+        previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+        deploymentId: r.deploymentId ?? null,
+        ...(r.rolledBack ? { rolledBack: { outcome: r.rolledBack.decision.outcome, reason: r.rolledBack.decision.reason, deploymentId: r.rolledBack.deploymentId ?? null } } : {}),
+    })));
+}
+
+;// CONCATENATED MODULE: ./src/core/plan.ts
+const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./src/watch/poller.ts
+// The run's AWS call budget and clock, shared by every loop of the run (the watch, the bake, a rollback, the wait for
+// a deployment in progress), and the pacing each loop keeps: fast right after a change, slower while nothing happens,
+// backing off when AWS throttles us. Clock and sleep are injected so tests run without real waiting.
+
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+const GROWTH = 1.5;
+/** One loop's interval: 1 s → ×1.5 → 5 s while nothing changes, back to 1 s on a change, doubled on throttling. */
+class Pacing {
+    min;
+    max;
+    maxBackoff;
+    interval;
+    constructor(options = {}) {
+        this.min = options.minIntervalMs ?? 1000;
+        this.max = options.maxIntervalMs ?? 5000;
+        this.maxBackoff = options.maxBackoffMs ?? 20_000;
+        this.interval = this.min;
+    }
+    get intervalMs() {
+        return this.interval;
+    }
+    changed() {
+        this.interval = this.min;
+    }
+    unchanged() {
+        this.interval = Math.min(this.max, Math.round(this.interval * GROWTH));
+    }
+    /** AWS said "Rate exceeded" (or failed transiently) even after the SDK's retries. */
+    backOff() {
+        this.interval = Math.min(this.maxBackoff, Math.max(this.interval * 2, this.min * 2));
+    }
+}
+class Poller {
+    clock;
+    /** Pacing options every loop starts from unless it brings its own (tests shorten them). */
+    pacing;
+    refillPerMs;
+    burst;
+    tokens;
+    refilledAt;
+    /** Where the loop of the current async context must stop: a call in flight is aborted then. */
+    bounds = new external_node_async_hooks_.AsyncLocalStorage();
+    /** Every AWS call made through this poller. */
+    calls = 0;
+    /** Throttling errors that survived the SDK's retries. */
+    throttled = 0;
+    /** The call that did not answer on the last look of the last loop (`DescribeServices did not answer within 10 s`). */
+    unanswered;
+    constructor(options = {}) {
+        this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
+        this.pacing = { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, maxBackoffMs: options.maxBackoffMs };
+        this.refillPerMs = (options.callsPerMinute ?? 30) / 60_000;
+        this.burst = options.burst ?? 5;
+        this.tokens = this.burst;
+        this.refilledAt = this.clock.now();
+    }
+    /**
+     * Runs `fn` with every call it makes through this poller aborted at `deadline` (epoch ms on this poller's clock).
+     * The bound follows the async context, not the poller: loops running at once (the services of a release) each keep
+     * their own, and calls after `fn` are bounded again by the enclosing loop's, or by the run's hard stop.
+     */
+    within(deadline, fn) {
+        return this.bounds.run(deadline, fn);
+    }
+    /** Waits `ms`, never past `deadline`. False when the deadline has come. */
+    async pause(ms, deadline) {
+        const left = deadline - this.clock.now();
+        if (left <= 0)
+            return false;
+        await this.clock.sleep(Math.min(ms, left));
+        return this.clock.now() < deadline;
+    }
+    /** Makes one AWS call within the budget, waiting for budget first when it has run out. */
+    async call(send) {
+        this.refill();
+        if (this.tokens < 1) {
+            await this.clock.sleep(Math.ceil((1 - this.tokens) / this.refillPerMs));
+            this.refill();
+        }
+        this.tokens -= 1;
+        this.calls++;
+        const left = (this.bounds.getStore() ?? Number.POSITIVE_INFINITY) - this.clock.now();
+        return send(Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) } : {});
+    }
+    refill() {
+        const now = this.clock.now();
+        this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs);
+        this.refilledAt = now;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/register.ts
+// Steps every engine shares: open the run's facts and register the rendered task definition. (A file directly
+// under engines/ is shared by the engines; an engine's folder never imports another engine's folder.)
+
+
+
+
+
+function pollerOf(options) {
+    return options.poller ?? new Poller(options.watch);
+}
+/** Closes the run's facts with what the poller counted (throttling, a call left unanswered) and the end time. */
+function finisher(facts, poller) {
+    const throttledAtStart = poller.throttled;
+    return () => {
+        facts.throttled = poller.throttled - throttledAtStart;
+        if (poller.unanswered)
+            facts.unanswered = poller.unanswered;
+        facts.finishedAt = new Date(poller.clock.now());
+        return facts;
+    };
+}
+/** The image a task definition deploys: its first essential container's. */
+function register_imageOf(taskDefinition) {
+    const containers = taskDefinition?.containerDefinitions ?? [];
+    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
+}
+/** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */
+function startFacts(plan, at, engine) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        engine,
+        alarms: plan.alarms,
+        rollbackPolicy: plan.rollback,
+        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+        image: plan.image ?? register_imageOf(plan.taskDefinition),
+        startedAt: at(),
+        waited: plan.wait,
+        timedOut: false,
+        stoppedTasks: [],
+        throttled: 0,
+    };
+}
+/** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
+const REGISTER_ATTEMPTS = 4;
+/** A revision registered this long before our attempt began is someone else's. */
+const CLOCK_SKEW_MS = 5_000;
+/**
+ * Registers the task definition once: its ARN, or undefined with `facts.error` saying why nothing was deployed.
+ * RegisterTaskDefinition is not idempotent, so the SDK does not retry it (clients.ecsOnce); when an answer is lost the
+ * family's newest revision tells whether it applied — registered since our attempt began, with our containers'
+ * images — and it is adopted instead of registering a second revision.
+ */
+async function registerTaskDefinition(clients, plan, facts, timeline, at) {
+    const existing = plan.existingTaskDefinition;
+    if (existing?.taskDefinitionArn) {
+        // Deployed as it is: a rollback or a named revision is never registered again.
+        timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `${revisionOf(existing.taskDefinitionArn, '?')} as it is (nothing registered)` });
+        facts.taskDefinition = existing;
+        facts.taskDefinitionArn = existing.taskDefinitionArn;
+        facts.image = plan.image ?? register_imageOf(existing) ?? facts.image;
+        return facts.taskDefinitionArn;
+    }
+    const family = plan.taskDefinition.family;
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${family}` });
+    const ecs = clients.ecsOnce ?? clients.ecs;
+    let registered;
+    for (let attempt = 1; !registered; attempt++) {
+        const began = Date.now();
+        try {
+            registered = (await ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition))).taskDefinition;
+            if (!registered)
+                break;
+        }
+        catch (error) {
+            const retryable = isThrottling(error) || isTransient(error);
+            if (retryable && !isThrottling(error)) {
+                registered = await appliedRegistration(clients, plan.taskDefinition, began);
+                if (registered) {
+                    timeline.emit({
+                        type: 'warning',
+                        at: at(),
+                        message: `RegisterTaskDefinition's answer was lost (${errorText(error)}), but ECS registered ${registered.taskDefinitionArn}: deploying it.`,
+                    });
+                    break;
+                }
+            }
+            if (!retryable || attempt >= REGISTER_ATTEMPTS) {
+                facts.error = `RegisterTaskDefinition (family ${family}): ${errorText(error)}`;
+                return undefined;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+        }
+    }
+    facts.taskDefinition = registered;
+    facts.taskDefinitionArn = registered?.taskDefinitionArn;
+    facts.image = plan.image ?? register_imageOf(registered) ?? facts.image;
+    if (!facts.taskDefinitionArn)
+        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
+    return facts.taskDefinitionArn;
+}
+/** The family's newest revision when it is the one `input` registered since `began` (epoch ms), else undefined. */
+async function appliedRegistration(clients, input, began) {
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: input.family })).catch(() => undefined);
+    const latest = out?.taskDefinition;
+    if (!latest?.registeredAt || latest.registeredAt.getTime() < began - CLOCK_SKEW_MS)
+        return undefined;
+    const images = (defs) => JSON.stringify((defs ?? []).map((c) => [c.name, c.image]).sort());
+    return images(latest.containerDefinitions) === images(input.containerDefinitions) ? latest : undefined;
+}
+/** Why the action rolls back, in words; `late` says how the deadline came, as the engine sees it. */
+function rollbackWhy(facts, trigger, late) {
+    switch (trigger) {
+        case 'bake-alarm':
+            return `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`;
+        case 'bake-unverified':
+            return `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`;
+        case 'fail-fast':
+            return facts.failFast ?? 'new tasks crash-looped';
+        case 'timeout':
+            return late;
+    }
+}
+/** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
+function rollbackDeadline(now, plan) {
+    return Math.min(now + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS), plan.hardStop ?? Number.POSITIVE_INFINITY);
 }
 
 ;// CONCATENATED MODULE: ./src/report/annotations.ts
@@ -102040,247 +100537,6 @@ function annotate(decision, facts, timeline, cause) {
     failStep();
 }
 
-;// CONCATENATED MODULE: ./src/report/github-deployment.ts
-// The GitHub deployment record (Deployments REST API): one deployment for the commit in `environment`, an
-// `in_progress` status once the deployment starts, its phase as the status description while it runs (at most once
-// every 10 s), and the final state. It never fails or delays the ECS deployment: every call is queued and sent in the
-// background, the first call GitHub refuses ends the record for the run with one warning, and `main.ts` waits for the
-// queue at the end for a bounded time only.
-
-
-
-/** GitHub's limit on a status description. */
-const DESCRIPTION_MAX = 140;
-/** Phase descriptions are sent at most this often. */
-const UPDATE_EVERY_MS = 10_000;
-const PERMISSION = '`permissions: deployments: write`';
-const clip = (text) => (text.length <= DESCRIPTION_MAX ? text : `${text.slice(0, DESCRIPTION_MAX - 1)}…`);
-/** The status description a timeline event moves the record to, if any. */
-function describePhase(event, engine) {
-    switch (event.type) {
-        case 'phase':
-            return { register: 'registering the task definition', deploy: 'deploying', watch: 'watching', bake: 'baking', rollback: 'rolling back' }[event.phase];
-        case 'deployment':
-            return `${engine === 'rolling' ? 'rolling' : 'new tasks'} ${event.counts.running}/${event.counts.desired}`;
-        case 'traffic-shifted':
-            return `${event.label} traffic ${event.to}%`;
-        case 'hook-waiting':
-            return `waiting for ${event.hook}`;
-        case 'rollback':
-            return 'rolling back';
-        default:
-            return undefined;
-    }
-}
-/** The final state of the record for an outcome. */
-function github_deployment_stateOf(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-            return 'success';
-        case 'started':
-            return 'in_progress';
-        case 'rolled-back':
-        case 'failed':
-        case 'timed-out':
-            return 'failure';
-        case 'cancelled':
-            return 'error';
-    }
-}
-class GitHubDeploymentRecord {
-    settings;
-    env;
-    now;
-    octokit;
-    owner = '';
-    repo = '';
-    logUrl;
-    id;
-    abandoned = false;
-    finished = false;
-    queue = Promise.resolve();
-    abort = new AbortController();
-    lastSentAt = 0;
-    lastDescription;
-    pending;
-    timer;
-    engine = '';
-    constructor(settings, env = process.env, now = Date.now) {
-        this.settings = settings;
-        this.env = env;
-        this.now = now;
-    }
-    /** The deployment's id once GitHub created it. */
-    get deploymentId() {
-        return this.id;
-    }
-    /**
-     * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped (with a debug line)
-     * when turned off or outside GitHub Actions (no GITHUB_REPOSITORY, no token).
-     */
-    start(timeline, start) {
-        const env = this.env;
-        const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
-        const sha = env.GITHUB_SHA;
-        if (!this.settings.deployment)
-            return core_debug('GitHub deployment record: off (github-deployment: false).');
-        if (!owner || !repo || !this.settings.token || !sha) {
-            return core_debug('GitHub deployment record: skipped (not in GitHub Actions: no GITHUB_REPOSITORY, GITHUB_SHA or token).');
-        }
-        this.owner = owner;
-        this.repo = repo;
-        this.engine = start.engine;
-        this.octokit = getOctokit(this.settings.token, { ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), request: { signal: this.abort.signal } });
-        if (env.GITHUB_RUN_ID) {
-            const server = env.GITHUB_SERVER_URL || 'https://github.com';
-            this.logUrl = `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT || '1'}`;
-        }
-        // A branch or tag by name, as GitHub shows it; anything else (a pull request's merge ref) by the commit.
-        const ref = env.GITHUB_REF_NAME && /^refs\/(heads|tags)\//.test(env.GITHUB_REF ?? '') ? env.GITHUB_REF_NAME : sha;
-        const environment = this.settings.environment;
-        this.enqueue('createDeployment', async (octokit) => {
-            const res = await octokit.rest.repos.createDeployment({
-                owner,
-                repo,
-                ref,
-                environment,
-                auto_merge: false,
-                required_contexts: [],
-                production_environment: /prod/i.test(environment),
-                transient_environment: false,
-                task: 'deploy',
-                description: `ecs-safe-deploy: ${start.cluster}/${start.service}`,
-                payload: {
-                    cluster: start.cluster,
-                    service: start.service,
-                    engine: start.engine,
-                    previousTaskDefinitionArn: start.previousTaskDefinitionArn ?? null,
-                    taskDefinitionArn: start.taskDefinitionArn ?? null,
-                    deploymentId: start.deploymentId ?? null,
-                    image: start.image ?? null,
-                },
-            });
-            if (!('id' in res.data)) {
-                this.abandoned = true;
-                warning(`GitHub did not create a deployment record (createDeployment answered ${res.status}: ${res.data.message ?? 'no deployment'}); the ECS deployment goes on without one.`);
-                return;
-            }
-            this.id = res.data.id;
-        });
-        this.status('in_progress', `${start.engine} deployment of ${start.cluster}/${start.service} started`);
-        timeline.subscribe((event) => this.follow(event));
-    }
-    /** The final status for the outcome (`wait: false` leaves the record in progress, saying so). */
-    finish(outcome, reason, taskDefinitionArn) {
-        if (!this.octokit || this.finished)
-            return;
-        this.stopUpdates();
-        const revision = taskDefinitionArn ? ` ${revisionOf(taskDefinitionArn, '?')}` : '';
-        const description = outcome === 'started' ? `started${revision}; not watched (wait: false), the final state is not reported` : `${outcome}${revision}: ${reason}`;
-        this.status(github_deployment_stateOf(outcome), description, true);
-    }
-    /** The run ended with an unexpected error: the record's final state is `error`. */
-    fail(message) {
-        if (!this.octokit || this.finished)
-            return;
-        this.stopUpdates();
-        this.status('error', `ecs-safe-deploy failed: ${message}`, true);
-    }
-    /** Waits at most `timeoutMs` for the queued calls; what is still in flight then is aborted. */
-    async settle(timeoutMs) {
-        this.stopUpdates();
-        let timer;
-        const late = new Promise((done) => (timer = setTimeout(() => done('late'), timeoutMs)));
-        const result = await Promise.race([this.queue.then(() => 'done'), late]);
-        clearTimeout(timer);
-        if (result === 'late' && !this.abandoned) {
-            this.abandoned = true;
-            this.abort.abort();
-            warning(`GitHub deployment record: GitHub did not answer within ${timeoutMs / 1000} s; the record may not show the final state.`);
-        }
-    }
-    follow(event) {
-        if (this.finished || this.abandoned)
-            return;
-        const description = describePhase(event, this.engine);
-        if (!description || description === (this.pending ?? this.lastDescription))
-            return;
-        const wait = this.lastSentAt + UPDATE_EVERY_MS - this.now();
-        if (wait <= 0) {
-            this.stopUpdates();
-            return this.status('in_progress', description);
-        }
-        this.pending = description;
-        this.timer ??= setTimeout(() => {
-            this.timer = undefined;
-            const next = this.pending;
-            this.pending = undefined;
-            if (next && !this.finished)
-                this.status('in_progress', next);
-        }, wait);
-        this.timer.unref?.();
-    }
-    stopUpdates() {
-        if (this.timer)
-            clearTimeout(this.timer);
-        this.timer = undefined;
-        this.pending = undefined;
-    }
-    status(state, description, final = false) {
-        if (final)
-            this.finished = true;
-        this.lastSentAt = this.now();
-        this.lastDescription = description;
-        const { owner, repo, logUrl } = this;
-        const environmentUrl = this.settings.environmentUrl;
-        this.enqueue('createDeploymentStatus', async (octokit) => {
-            if (this.id === undefined)
-                return;
-            await octokit.rest.repos.createDeploymentStatus({
-                owner,
-                repo,
-                deployment_id: this.id,
-                state,
-                description: clip(description),
-                ...(logUrl ? { log_url: logUrl } : {}),
-                ...(environmentUrl ? { environment_url: environmentUrl } : {}),
-            });
-        });
-    }
-    enqueue(operation, call) {
-        const octokit = this.octokit;
-        if (!octokit)
-            return;
-        this.queue = this.queue.then(async () => {
-            if (this.abandoned)
-                return;
-            try {
-                await call(octokit);
-            }
-            catch (error) {
-                this.abandon(operation, error);
-            }
-        });
-    }
-    /** The first refused call ends the record for the run, with one warning. */
-    abandon(operation, error) {
-        if (this.abandoned)
-            return;
-        this.abandoned = true;
-        const status = error.status;
-        const limited = status === 429 || error.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(error.message ?? '');
-        const what = limited
-            ? 'GitHub rate-limited the token'
-            : status === 403 || status === 404
-                ? 'the token may not write deployments'
-                : status !== undefined && status >= 500
-                    ? 'GitHub had a server error'
-                    : 'the call failed';
-        warning(`GitHub deployment record abandoned for this run: ${operation} answered ${status ?? 'no answer'} (${error.message ?? 'unknown error'}): ${what}. ` +
-            `The ECS deployment goes on. To keep the record, give the job ${PERMISSION}, or set \`github-deployment: false\`.`, { title: 'ecs-safe-deploy: GitHub deployment record' });
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/report/log.ts
 // Live log: one line per timeline event, prefixed with the time since the run started, so the job log reads as
 // the deployment's story. Stopped tasks print their reason and exit codes, and their log tail in a group.
@@ -102339,12 +100595,13 @@ function logChanges(changes, against) {
     if (changes.length > 60)
         info(`  … and ${changes.length - 60} more`);
 }
-/** Prints every event of `timeline` as it is emitted. `startedAt` defaults to the first event's time. */
-function attachLogReporter(timeline, startedAt) {
+/** Prints every event of `timeline` as it is emitted. `startedAt` defaults to the first event's time; `label` (a
+ * release's service name) tells the lines of services deployed together apart. */
+function attachLogReporter(timeline, startedAt, label) {
     let start = startedAt;
     timeline.subscribe((event) => {
         start ??= event.at.getTime();
-        const prefix = `[${elapsed(event.at.getTime() - start)}]`;
+        const prefix = `[${elapsed(event.at.getTime() - start)}]${label ? ` [${label}]` : ''}`;
         info(`${prefix} ${describeEvent(event)}`);
         if (event.type !== 'tasks-stopped')
             return;
@@ -102364,12 +100621,23 @@ function attachLogReporter(timeline, startedAt) {
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 // Step outputs, for later steps and for promotion/rollback jobs.
 
+
 function setOutputs(facts, outcome) {
     setOutput('outcome', outcome);
     setOutput('task-definition-arn', facts.taskDefinitionArn ?? '');
     setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '');
     setOutput('deployment-id', facts.deploymentId ?? '');
     setOutput('image', facts.image ?? '');
+}
+/** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service
+ * outputs name one task definition and deployment, so they stay empty. */
+function setReleaseOutputs(results, outcome, image) {
+    setOutput('outcome', outcome);
+    setOutput('services', releaseJson(results));
+    setOutput('task-definition-arn', '');
+    setOutput('previous-task-definition-arn', '');
+    setOutput('deployment-id', '');
+    setOutput('image', image ?? '');
 }
 /** The environment's URL and the GitHub deployment record's id ('' when there is none). */
 function setRecordOutputs(environmentUrl, githubDeploymentId) {
@@ -102795,9 +101063,10 @@ function renderSummary(input) {
 async function writeSummary(input) {
     buildSummary(input);
     const text = summary.stringify();
-    if (text.length > MAX_SUMMARY_CHARS) {
+    const limit = Math.floor(MAX_SUMMARY_CHARS / Math.max(1, input.share ?? 1));
+    if (text.length > limit) {
         summary.emptyBuffer();
-        summary.addRaw(text.slice(0, MAX_SUMMARY_CHARS), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true);
+        summary.addRaw(text.slice(0, limit), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true);
     }
     await summary.write();
 }
@@ -102819,6 +101088,2015 @@ function buildProblemsSummary(cluster, service, title, problems) {
         .addHeading(`${MARK.failed} ECS deploy ${summary_escape(`${cluster}/${service}`)}: ${summary_escape(title)}`, 2)
         .addRaw('<p>Nothing was changed in AWS.</p>', true)
         .addList(problems.map(summary_escape));
+}
+/** A release of several services: its outcome, then one row per service (each has its own section below). */
+async function writeReleaseSummary(cluster, release, results, tookMs) {
+    buildReleaseSummary(cluster, release, results, tookMs);
+    await summary.write();
+}
+/** The release's head as GitHub gets it (for tests); leaves core.summary's buffer empty. */
+function renderReleaseSummary(cluster, release, results, tookMs) {
+    core.summary.emptyBuffer();
+    buildReleaseSummary(cluster, release, results, tookMs);
+    const text = core.summary.stringify();
+    core.summary.emptyBuffer();
+    return text;
+}
+function buildReleaseSummary(cluster, release, results, tookMs) {
+    summary
+        .addHeading(`${MARK[release.outcome]} ECS release ${release.outcome}: ${summary_escape(cluster)}, ${results.length} services`, 2)
+        .addRaw(`<p>${summary_escape(release.reason)} Took ${elapsed(tookMs)}.</p>`, true)
+        .addTable([
+        [
+            { data: 'Service', header: true },
+            { data: 'Engine', header: true },
+            { data: 'Outcome', header: true },
+            { data: 'Task definition', header: true },
+            { data: 'Rolled back', header: true },
+        ],
+        ...results.map((r) => [
+            summary_escape(r.service),
+            summary_escape(r.engine),
+            `${MARK[r.decision.outcome]} ${r.decision.outcome}`,
+            `${summary_escape(revisionOf(r.previousTaskDefinitionArn, '—'))} → ${summary_escape(revisionOf(r.taskDefinitionArn, '—'))}`,
+            r.rolledBack
+                ? `${MARK[r.rolledBack.decision.outcome === 'succeeded' ? 'rolled-back' : r.rolledBack.decision.outcome]} ${r.rolledBack.decision.outcome === 'succeeded' ? `back to ${summary_escape(revisionOf(r.previousTaskDefinitionArn, '—'))}` : summary_escape(r.rolledBack.decision.reason)}`
+                : '—',
+        ]),
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/watch/loop.ts
+// The one poll loop every engine, the bake, every rollback and the wait for a deployment in progress run on: one
+// pacing, the run's call budget, one policy for throttling and transient errors, one deadline check.
+
+
+/** Non-throttling errors (5xx, dropped connections, calls that did not answer) tolerated in a row before the loop
+ * gives up and the error ends the run. */
+const MAX_TRANSIENT_ERRORS = 5;
+/**
+ * Looks until a look says how it ends, or `deadline` comes (undefined). A throttled look backs off (one warning per
+ * streak); a transient one backs off with a warning, up to MAX_TRANSIENT_ERRORS in a row; any other error is thrown
+ * to the caller, which records it as a fact. A look in flight when the deadline comes is aborted with it.
+ */
+async function pollLoop(context, deadline, options, look) {
+    const pacing = new Pacing({ ...context.poller.pacing, ...withoutUndefined(options) });
+    // Calls after the loop (a last look, a rollback) are bounded by their own deadline, an enclosing loop's, or the run's
+    // hard stop.
+    return context.poller.within(deadline, () => loop(context, deadline, options, look, pacing));
+}
+async function loop(context, deadline, options, look, pacing) {
+    const { poller, timeline } = context;
+    let transient = 0;
+    let throttledStreak = false;
+    let first = options.lookFirst ?? false;
+    while (first || (await poller.pause(pacing.intervalMs, deadline))) {
+        first = false;
+        let seen;
+        try {
+            seen = await look();
+        }
+        catch (error) {
+            poller.unanswered = isNoAnswer(error) ? errorText(error) : undefined;
+            if (poller.clock.now() >= deadline)
+                return undefined;
+            const throttled = isThrottling(error);
+            if (!throttled && !(isTransient(error) && ++transient <= MAX_TRANSIENT_ERRORS))
+                throw error;
+            pacing.backOff();
+            if (throttled)
+                poller.throttled++;
+            if (!throttled || !throttledStreak) {
+                timeline.emit({
+                    type: 'warning',
+                    at: new Date(poller.clock.now()),
+                    message: `${errorText(error)} while ${options.doing}; next look in ${Math.round(pacing.intervalMs / 1000)} s`,
+                });
+            }
+            throttledStreak = throttled;
+            continue;
+        }
+        transient = 0;
+        throttledStreak = false;
+        poller.unanswered = undefined;
+        if ('end' in seen)
+            return seen.end;
+        if (seen.changed)
+            pacing.changed();
+        else
+            pacing.unchanged();
+    }
+    return undefined;
+}
+function withoutUndefined(options) {
+    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && typeof v === 'number'));
+}
+
+;// CONCATENATED MODULE: ./src/watch/bake.ts
+
+
+
+
+/** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
+ * calls a minute, far inside CloudWatch's limits, and no ECS calls while baking; bakes under way at once share them). */
+const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 };
+/** How long the last look at the alarms may take before the bake is declared unverified. */
+const LAST_LOOK_MS = 10_000;
+/** The oldest a good read of the alarms may be at any moment of the bake: past it nothing is watching the release and
+ * the bake fails. Throttling backs the 2 s looks off to 20 s at most, so a bake that is merely throttled stays within
+ * it; half of a 1-minute alarm period, so a read never misses a whole evaluation. */
+const MAX_UNREAD_MS = 30_000;
+/** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
+async function bake(clients, plan, timeline, pollerOrOptions = {}) {
+    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
+    const result = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false };
+    if (plan.durationMs <= 0)
+        return result;
+    const now = () => new Date(poller.clock.now());
+    const endsAt = Math.min(poller.clock.now() + plan.durationMs, plan.deadline);
+    const cutShort = poller.clock.now() + plan.durationMs > plan.deadline;
+    timeline.emit({
+        type: 'phase',
+        at: now(),
+        phase: 'bake',
+        detail: `${Math.round(plan.durationMs / 1000)} s` + (plan.alarms.length ? `, alarms: ${plan.alarms.join(', ')}` : ', no alarms to watch'),
+    });
+    const last = new Map();
+    const missingShown = new Set();
+    const stillFiring = new Set(plan.firingAtStart ?? []);
+    let lastRead = poller.clock.now();
+    const unverified = (error) => ({
+        ...result,
+        passed: false,
+        unreadable: errorText(error),
+        unreadableSince: new Date(lastRead),
+        cutShortByDeadline: false,
+    });
+    const look = async (alarms) => {
+        const read = await alarms.read();
+        const states = read.values;
+        // An answer another bake's look got is as old as it is, not as old as this look.
+        lastRead = read.answeredAt;
+        for (const name of plan.alarms) {
+            const alarm = states.get(name);
+            if (!alarm) {
+                if (!missingShown.has(name)) {
+                    missingShown.add(name);
+                    timeline.emit({ type: 'warning', at: now(), message: `Alarm ${name} does not exist; it cannot stop a bad release.` });
+                }
+                continue;
+            }
+            if (last.get(name) !== alarm.state) {
+                last.set(name, alarm.state);
+                timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason });
+            }
+            if (alarm.state !== 'ALARM')
+                stillFiring.delete(name);
+            else if (!stillFiring.has(name))
+                return { ...result, passed: false, fired: { name, reason: alarm.reason } };
+        }
+        return undefined;
+    };
+    if (plan.alarms.length === 0) {
+        await poller.pause(endsAt - poller.clock.now(), endsAt);
+    }
+    else {
+        const alarms = watchAlarms(clients, poller, plan.alarms);
+        try {
+            let failed;
+            const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
+                try {
+                    const found = await look(alarms);
+                    return found ? { end: found } : { changed: true };
+                }
+                catch (error) {
+                    // Access denied, or no good read for too long: the bake can no longer vouch for the release.
+                    if ((!isThrottling(error) && !isTransient(error)) || poller.clock.now() - lastRead > MAX_UNREAD_MS) {
+                        failed = unverified(error);
+                        return { end: failed };
+                    }
+                    throw error;
+                }
+            });
+            if (fired)
+                return fired;
+            if (failed)
+                return failed;
+            // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
+            // cannot read its alarms at the end did not pass: nothing verified the release.
+            try {
+                const found = await poller.within(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS), () => look(alarms));
+                if (found)
+                    return found;
+            }
+            catch (error) {
+                return { ...unverified(error), cutShortByDeadline: cutShort };
+            }
+        }
+        finally {
+            alarms.close();
+        }
+    }
+    return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
+}
+/**
+ * Bakes after a deployment reached its traffic, into `facts`: the bake result (passed, an alarm that fired, or alarms
+ * it could not read), and a timeout when the deadline cut it short. False when an unexpected error ended the run.
+ */
+async function bakeInto(clients, facts, plan, timeline, poller, options = {}) {
+    try {
+        const bakePoller = Object.keys(options).length > 0 ? new Poller({ now: poller.clock.now, sleep: poller.clock.sleep, ...options }) : poller;
+        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, bakePoller);
+        if (facts.bake.cutShortByDeadline)
+            facts.timedOut = true;
+        return true;
+    }
+    catch (error) {
+        facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/watch.ts
+// Follows a CodeDeploy deployment on the one poll loop: GetDeployment and its ECS target (lifecycle events, task
+// sets, traffic weights), until traffic has moved, the deployment ended, or its rollback deployment ended.
+
+
+
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
+const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
+/** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
+const ROLLBACK_APPEAR_LOOKS = 5;
+function greenOf(target) {
+    return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
+}
+function countsOf(taskSet) {
+    return { desired: taskSet?.desiredCount ?? 0, pending: taskSet?.pendingCount ?? 0, running: taskSet?.runningCount ?? 0, failed: 0 };
+}
+/** The lifecycle event being worked on (or the one that failed); undefined once all are done. */
+function currentEvent(target) {
+    return target?.lifecycleEvents?.find((e) => !DONE_EVENT.has(e.status ?? ''));
+}
+/** Every lifecycle event (AfterAllowTraffic last) succeeded: traffic has moved and only the old task set's
+ * termination wait is left. */
+function trafficMoved(target) {
+    const events = target?.lifecycleEvents ?? [];
+    return events.length > 0 && events.every((e) => DONE_EVENT.has(e.status ?? ''));
+}
+function observation(info, previous) {
+    return {
+        ...previous,
+        deploymentId: info.deploymentId ?? previous?.deploymentId ?? '',
+        status: info.status,
+        ...(info.errorInformation ? { errorInformation: { code: info.errorInformation.code, message: info.errorInformation.message } } : {}),
+        ...(info.rollbackInfo?.rollbackDeploymentId ? { rollbackDeploymentId: info.rollbackInfo.rollbackDeploymentId } : {}),
+        ...(info.rollbackInfo?.rollbackMessage ? { rollbackMessage: info.rollbackInfo.rollbackMessage } : {}),
+    };
+}
+/** What the looks saw, and how they are paced. */
+class CodeDeployWatch {
+    clients;
+    facts;
+    timeline;
+    poller;
+    hooks;
+    targetIds = [];
+    /** The last GetDeployment answer per deployment. */
+    infos = new Map();
+    lastKey = '';
+    lastWeight = 0;
+    lastCounts = countsOf(undefined);
+    waitingShown = new Set();
+    constructor(clients, facts, timeline, poller, hooks) {
+        this.clients = clients;
+        this.facts = facts;
+        this.timeline = timeline;
+        this.poller = poller;
+        this.hooks = hooks;
+    }
+    at() {
+        return new Date(this.poller.clock.now());
+    }
+    /** Runs the one poll loop with this watch's context. */
+    loop(deadline, options, look) {
+        return pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, options, look);
+    }
+    /**
+     * The deployment and its ECS target. While the target is Pending or InProgress, BatchGetDeploymentTargets alone
+     * says what changed (lifecycle events, task sets, weights), so GetDeployment is asked again only when the target
+     * ended or waits (its status, errorInformation and rollbackInfo are then needed): one call per look, twice the
+     * looks within the call budget.
+     */
+    async look(deploymentId, withTarget) {
+        const getDeployment = async () => {
+            const { deploymentInfo: info } = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId }), options));
+            if (!info)
+                throw new Error(`GetDeployment returned nothing for ${deploymentId}`);
+            this.infos.set(deploymentId, info);
+            return info;
+        };
+        if (!withTarget)
+            return { info: await getDeployment() };
+        let fresh;
+        if (this.targetIds.length === 0 || !this.infos.has(deploymentId)) {
+            fresh = await getDeployment();
+            if (this.targetIds.length === 0) {
+                try {
+                    const listed = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId }), options));
+                    this.targetIds = listed.targetIds ?? [];
+                }
+                catch (error) {
+                    // Targets exist once the deployment has started.
+                    if (errorName(error) !== 'DeploymentNotStartedException')
+                        throw error;
+                }
+                if (this.targetIds.length === 0)
+                    return { info: fresh };
+            }
+        }
+        const got = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) }), options));
+        const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget;
+        const moving = target?.status === 'InProgress' || target?.status === 'Pending';
+        const info = fresh ?? (moving ? this.infos.get(deploymentId) : undefined) ?? (await getDeployment());
+        return { info, ...(target ? { target } : {}) };
+    }
+    /** Emits what changed since the last look; returns whether anything did. */
+    report(info, target) {
+        const id = info.deploymentId ?? '';
+        const green = greenOf(target);
+        const event = currentEvent(target);
+        // A deleted task set drops out of taskSetsInfo; its last counts still say how far it got.
+        const counts = green ? countsOf(green) : this.lastCounts;
+        this.lastCounts = counts;
+        let changed = false;
+        const eventState = event ? `${event.lifecycleEventName}` : trafficMoved(target) ? 'traffic moved' : undefined;
+        const failedMessage = event?.status === 'Failed' ? event.diagnostics?.message : undefined;
+        // Before the deployment has a target there is nothing to show but its status, which its end reports.
+        if (!target && !TERMINAL.has(info.status ?? ''))
+            return false;
+        const key = [id, info.status, eventState, event?.status, counts.desired, counts.pending, counts.running, failedMessage].join('|');
+        if (key !== this.lastKey) {
+            this.lastKey = key;
+            changed = true;
+            this.timeline.emit({
+                type: 'deployment',
+                at: this.at(),
+                deploymentId: id,
+                status: info.status ?? 'unknown',
+                rolloutState: eventState ? `${eventState}${event?.status && event.status !== 'InProgress' ? ` ${event.status}` : ''}` : undefined,
+                rolloutStateReason: failedMessage ?? (TERMINAL.has(info.status ?? '') ? info.errorInformation?.message : undefined),
+                counts,
+            });
+        }
+        const weight = green?.trafficWeight;
+        if (weight !== undefined && weight !== this.lastWeight) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.lastWeight, to: weight, label: 'production' });
+            this.facts.trafficShifts = [...(this.facts.trafficShifts ?? []), { percent: weight, at: this.at() }];
+            this.lastWeight = weight;
+            changed = true;
+        }
+        const hookTarget = event?.lifecycleEventName ? this.hooks[event.lifecycleEventName] : undefined;
+        if (event?.status === 'InProgress' && hookTarget && !this.waitingShown.has(event.lifecycleEventName)) {
+            this.waitingShown.add(event.lifecycleEventName);
+            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: event.lifecycleEventName, detail: `Lambda ${hookTarget}` });
+        }
+        if (info.status === 'Ready' && !this.waitingShown.has('Ready')) {
+            this.waitingShown.add('Ready');
+            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: 'traffic reroute', detail: 'CodeDeploy waits for ContinueDeployment (READY_WAIT) before moving traffic' });
+        }
+        return changed;
+    }
+    /** CodeDeploy rolls back on its own (a failed event, an alarm it watches): a phase, as there is no action rollback. */
+    announceRollback(rollbackId) {
+        const cd = this.facts.codeDeploy;
+        const why = cd?.failedEvent ? `${cd.failedEvent.name} failed` : (cd?.errorInformation?.message ?? cd?.errorInformation?.code ?? `deployment ${cd?.status ?? 'ended'}`);
+        this.timeline.emit({
+            type: 'phase',
+            at: this.at(),
+            phase: 'rollback',
+            detail: `CodeDeploy rolls back to ${revisionOf(this.facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
+        });
+    }
+}
+/** Watches our deployment until traffic has moved or it ended (undefined: the deadline came first). */
+async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline) {
+    return watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
+        const { info, target } = await watch.look(deploymentId, true);
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        recordFailedEvent(facts, target, watch.hooks);
+        const changed = watch.report(info, target);
+        if (info.status === 'Succeeded')
+            return { end: 'succeeded' };
+        if (info.status === 'Failed' || info.status === 'Stopped') {
+            await followRollback(watch, facts, deadline);
+            return { end: 'failed' };
+        }
+        if (trafficMoved(target))
+            return { end: 'traffic-moved' };
+        return { changed };
+    });
+}
+/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
+function recordFailedEvent(facts, target, hooks) {
+    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
+    if (!failed?.lifecycleEventName || !facts.codeDeploy)
+        return;
+    const name = failed.lifecycleEventName;
+    const d = failed.diagnostics;
+    facts.codeDeploy.failedEvent = {
+        name,
+        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
+        ...(d?.message ? { message: d.message } : {}),
+        ...(d?.logTail ? { logTail: d.logTail } : {}),
+    };
+    if (hooks[name])
+        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
+}
+/** Looks at our deployment (without its target) until it is Succeeded, Failed or Stopped. */
+async function waitUntilEnded(watch, facts, deploymentId, deadline) {
+    const ended = await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
+        const { info } = await watch.look(deploymentId, false);
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        return TERMINAL.has(info.status ?? '') ? { end: true } : { changed: false };
+    });
+    return ended === true;
+}
+/**
+ * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
+ * auto-rollback is on); watch that one to its end.
+ */
+async function followRollback(watch, facts, deadline, byAction = false) {
+    const ours = facts.codeDeploy;
+    if (!ours)
+        return;
+    let looks = 0;
+    if (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '')) {
+        await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${ours.deploymentId}`, lookFirst: true }, async () => {
+            if (++looks > ROLLBACK_APPEAR_LOOKS)
+                return { end: true };
+            const { info } = await watch.look(ours.deploymentId, false);
+            Object.assign(ours, observation(info, ours));
+            return ours.rollbackDeploymentId || !TERMINAL.has(ours.status ?? '') ? { end: true } : { changed: true };
+        });
+    }
+    const rollbackId = ours.rollbackDeploymentId;
+    if (!rollbackId)
+        return;
+    let announced = false;
+    await watch.loop(deadline, { doing: `watching CodeDeploy rollback deployment ${rollbackId}`, lookFirst: true }, async () => {
+        const seen = await watch.look(rollbackId, true);
+        if (!announced) {
+            announced = true;
+            if (!byAction)
+                watch.announceRollback(rollbackId);
+        }
+        const changed = watch.report(seen.info, seen.target);
+        ours.rollbackStatus = seen.info.status;
+        return TERMINAL.has(seen.info.status ?? '') ? { end: true } : { changed };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/run.ts
+// The CodeDeploy engine (services with the CODE_DEPLOY deployment controller): register → (create the custom
+// configuration once) → CreateDeployment with the AppSpec → watch the lifecycle events, task sets and traffic
+// weights → bake while CodeDeploy keeps the old task set → on a bake alarm or the timeout, StopDeployment with
+// auto-rollback and wait for the rollback. It records facts and decides nothing (src/core/outcome.ts does); AWS
+// errors end the run as facts (`error`), not throws.
+
+
+
+
+
+
+
+
+async function runCodeDeploy(clients, plan, timeline, options = {}) {
+    const poller = pollerOf(options);
+    const at = () => new Date(poller.clock.now());
+    const { engine } = plan;
+    const facts = { kind: 'codedeploy', ...startFacts(plan, at, engine.label) };
+    const finish = finisher(facts, poller);
+    options.onFacts?.(facts);
+    // CodeDeploy takes one deployment per group at a time: wait for one in progress before registering anything.
+    try {
+        const busy = await waitForGroupIdle(clients, engine, plan.deadline, timeline, poller);
+        if (busy) {
+            facts.timedOut = true;
+            facts.error = `Timed out waiting for CodeDeploy deployment ${busy} already in progress on ${engine.application}/${engine.deploymentGroup} to end`;
+            return finish();
+        }
+    }
+    catch (error) {
+        facts.error = `Looking for a CodeDeploy deployment in progress on ${engine.application}/${engine.deploymentGroup}: ${errorText(error)}`;
+        return finish();
+    }
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn)
+        return finish();
+    let configNote = '';
+    if (engine.config.kind === 'custom') {
+        try {
+            configNote = (await ensureCustomConfig(clients, engine.config)) ? ' (created)' : '';
+        }
+        catch (error) {
+            facts.error = `CodeDeploy deployment configuration ${engine.config.name}: ${errorText(error)}`;
+            return finish();
+        }
+    }
+    const hooks = hooksOf(plan.appSpec, plan.codeDeploy.hooks);
+    const configName = engine.config.kind === 'group-default' ? undefined : engine.config.name;
+    timeline.emit({
+        type: 'phase',
+        at: at(),
+        phase: 'deploy',
+        detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
+    });
+    const rollbackOn = plan.rollback === 'on-failure';
+    const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks));
+    try {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentCommand */.ttP({
+            applicationName: engine.application,
+            deploymentGroupName: engine.deploymentGroup,
+            ...(configName ? { deploymentConfigName: configName } : {}),
+            description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
+            revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
+            autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+            ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
+        }));
+        if (!out.deploymentId) {
+            facts.error = 'CreateDeployment returned no deployment id';
+            return finish();
+        }
+        facts.deploymentId = out.deploymentId;
+        facts.codeDeploy = { deploymentId: out.deploymentId, status: 'Created' };
+    }
+    catch (error) {
+        // The SDK's retry of a CreateDeployment whose answer was lost meets our own deployment: adopt it.
+        const ours = await ownDeploymentIn(clients, error, appSpecText.sha256);
+        if (!ours) {
+            facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`;
+            return finish();
+        }
+        timeline.emit({
+            type: 'warning',
+            at: at(),
+            message: `CreateDeployment's answer was lost after CodeDeploy started deployment ${ours} of ${revisionOf(taskDefinitionArn, '?')}; following it.`,
+        });
+        facts.deploymentId = ours;
+        facts.codeDeploy = { deploymentId: ours, status: 'Created' };
+    }
+    const deploymentId = facts.deploymentId;
+    if (!plan.wait)
+        return finish();
+    const watch = new CodeDeployWatch(clients, facts, timeline, poller, hooks);
+    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: deploymentId });
+    let end;
+    try {
+        end = await watchUntilTrafficMoved(watch, facts, deploymentId, plan.deadline);
+    }
+    catch (error) {
+        facts.error = `Watching CodeDeploy deployment ${deploymentId}: ${errorText(error)}`;
+        return finish();
+    }
+    if (!end)
+        facts.timedOut = true;
+    if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
+        if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
+            return finish();
+    }
+    const trigger = facts.bake?.fired ? 'bake-alarm' : facts.bake?.unreadable ? 'bake-unverified' : facts.timedOut ? 'timeout' : undefined;
+    if (trigger && rollbackOn) {
+        facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline);
+    }
+    else if (end === 'traffic-moved' && !trigger) {
+        // CodeDeploy may have stopped the deployment itself (its own alarm check) while we baked.
+        try {
+            const { info } = await watch.look(deploymentId, false);
+            facts.codeDeploy = observation(info, facts.codeDeploy);
+            if (info.status === 'Failed' || info.status === 'Stopped')
+                await followRollback(watch, facts, rollbackDeadline(poller.clock.now(), plan));
+        }
+        catch (error) {
+            facts.error = `Looking at CodeDeploy deployment ${deploymentId} after the bake: ${errorText(error)}`;
+        }
+    }
+    return finish();
+}
+/** The deployment a DeploymentLimitExceededException names, when its revision is our AppSpec (GetDeployment gives its
+ * sha256): ours, started by a CreateDeployment whose answer was lost and retried. */
+async function ownDeploymentIn(clients, error, appSpecSha256) {
+    if (errorName(error) !== 'DeploymentLimitExceededException')
+        return undefined;
+    const named = /\bd-[A-Z0-9]{9}\b/.exec(errorText(error))?.[0];
+    if (!named)
+        return undefined;
+    try {
+        const { deploymentInfo } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: named }));
+        return deploymentInfo?.revision?.appSpecContent?.sha256 === appSpecSha256 ? named : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const ACTIVE_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+/** Waits until no deployment is active on the group; the one still active at `deadline`, or undefined. */
+async function waitForGroupIdle(clients, engine, deadline, timeline, poller) {
+    const list = async () => {
+        const out = await poller.call((options) => clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: engine.application, deploymentGroupName: engine.deploymentGroup, includeOnlyStatuses: [...ACTIVE_STATUSES] }), options));
+        return out.deployments?.[0];
+    };
+    const first = await list();
+    if (!first)
+        return undefined;
+    timeline.emit({
+        type: 'warning',
+        at: new Date(poller.clock.now()),
+        message: `CodeDeploy deployment ${first} is already in progress on ${engine.application}/${engine.deploymentGroup}; waiting for it to end before deploying.`,
+    });
+    const idle = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for CodeDeploy deployment ${first}` }, async () => (await list()) ? { changed: false } : { end: true });
+    return idle ? undefined : first;
+}
+/** Creates the custom configuration unless it is there; true when this run created it. */
+async function ensureCustomConfig(clients, config) {
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: config.name }));
+        return false;
+    }
+    catch (error) {
+        if (errorName(error) !== 'DeploymentConfigDoesNotExistException')
+            throw error;
+    }
+    const trafficRoutingConfig = config.type === 'TimeBasedCanary'
+        ? { type: config.type, timeBasedCanary: { canaryPercentage: config.percent, canaryInterval: config.intervalMinutes } }
+        : { type: config.type, timeBasedLinear: { linearPercentage: config.percent, linearInterval: config.intervalMinutes } };
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentConfigCommand */.JKx({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig }));
+        return true;
+    }
+    catch (error) {
+        // A run in parallel created it first: the same name means the same settings.
+        if (errorName(error) === 'DeploymentConfigAlreadyExistsException')
+            return false;
+        throw error;
+    }
+}
+/** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
+async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
+    const at = () => new Date(watch.poller.clock.now());
+    const to = plan.previousTaskDefinitionArn;
+    const id = facts.deploymentId ?? '';
+    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
+    const why = rollbackWhy(facts, trigger, `CodeDeploy deployment ${id} did not finish before the timeout`);
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` });
+    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: id, autoRollbackEnabled: true }));
+    }
+    catch (error) {
+        // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
+        if (errorName(error) !== 'DeploymentAlreadyCompletedException') {
+            rollback.problem = `StopDeployment ${id}: ${errorText(error)}`;
+            return rollback;
+        }
+    }
+    const deadline = rollbackDeadline(watch.poller.clock.now(), plan);
+    // Ours goes Stopped first; its rollbackInfo then names the rollback deployment.
+    try {
+        await waitUntilEnded(watch, facts, id, deadline);
+    }
+    catch (error) {
+        rollback.problem = `Watching CodeDeploy deployment ${id} after StopDeployment: ${errorText(error)}`;
+        return rollback;
+    }
+    if (!TERMINAL.has(facts.codeDeploy?.status ?? '')) {
+        rollback.problem = `CodeDeploy deployment ${id} was still ${facts.codeDeploy?.status ?? 'unknown'} after StopDeployment`;
+        return rollback;
+    }
+    if (facts.codeDeploy?.status === 'Succeeded') {
+        rollback.problem = `CodeDeploy deployment ${id} had already succeeded and removed the old task set, so there is nothing to roll back to`;
+        return rollback;
+    }
+    try {
+        await followRollback(watch, facts, deadline, true);
+    }
+    catch (error) {
+        rollback.problem = `Watching CodeDeploy's rollback of ${id}: ${errorText(error)}`;
+        return rollback;
+    }
+    const cd = facts.codeDeploy;
+    rollback.deploymentId = cd?.rollbackDeploymentId;
+    rollback.completed = cd?.rollbackStatus === 'Succeeded';
+    if (!rollback.completed) {
+        rollback.problem = !cd?.rollbackDeploymentId
+            ? `CodeDeploy stopped deployment ${id} but started no rollback deployment${cd?.rollbackMessage ? ` (${cd.rollbackMessage})` : ''}`
+            : TERMINAL.has(cd.rollbackStatus ?? '')
+                ? `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} ended ${cd.rollbackStatus}`
+                : `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} did not finish in time (${cd.rollbackStatus ?? 'not seen'})`;
+    }
+    return rollback;
+}
+
+;// CONCATENATED MODULE: ./src/engines/deregister.ts
+// `keep-revisions: N`: after a successful deployment, deregister the family's ACTIVE revisions beyond the newest N,
+// never one that is protected (the running one, the one it replaced, a rollback target). Deregistering is the only
+// change; a failure to deregister is a warning, never a failed deployment (the deployment already succeeded).
+
+
+
+/** Never more per run: a family with thousands of revisions is trimmed over several deployments. */
+const MAX_PER_RUN = 50;
+const revisionNumber = (arn) => Number(arn.slice(arn.lastIndexOf(':') + 1));
+/** The revisions of `family` to deregister: ACTIVE ones beyond the newest `keep`, none of `protect`. */
+function toDeregister(active, keep, protect) {
+    const newestFirst = [...active].sort((a, b) => revisionNumber(b) - revisionNumber(a));
+    return newestFirst.slice(keep).filter((arn) => !protect.includes(arn));
+}
+async function pruneRevisions(clients, runningArn, keep, protect) {
+    const family = familyOf(runningArn);
+    const result = { family, deregistered: [], kept: [], problems: [] };
+    const active = [];
+    try {
+        let nextToken;
+        do {
+            const out = await clients.ecs.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }));
+            active.push(...(out.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family));
+            nextToken = out.nextToken;
+        } while (nextToken);
+    }
+    catch (error) {
+        result.problems.push(`ECS ListTaskDefinitions (family ${family}): ${errorText(error)}`);
+        return result;
+    }
+    const guarded = [runningArn, ...protect];
+    const doomed = toDeregister(active, keep, guarded).slice(0, MAX_PER_RUN);
+    result.kept = active.filter((arn) => !doomed.includes(arn)).map((arn) => revisionOf(arn, arn));
+    for (const arn of doomed) {
+        try {
+            await clients.ecs.send(new client_ecs_dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: arn }));
+            result.deregistered.push(revisionOf(arn, arn));
+        }
+        catch (error) {
+            result.problems.push(`ECS DeregisterTaskDefinition ${revisionOf(arn, arn)}: ${errorText(error)}`);
+        }
+    }
+    return result;
+}
+/** One line for the log and the summary. */
+function prunedLine(pruned, keep) {
+    const what = pruned.deregistered.length > 0
+        ? `deregistered ${pruned.deregistered.length} old ${pruned.deregistered.length === 1 ? 'revision' : 'revisions'} of ${pruned.family}: ${pruned.deregistered.join(', ')}`
+        : `no revision of ${pruned.family} to deregister`;
+    return `keep-revisions ${keep}: ${what}; ACTIVE now: ${pruned.kept.join(', ') || 'none'}.`;
+}
+
+;// CONCATENATED MODULE: ./src/watch/service.ts
+// The service as the watch sees it: one DescribeServices, our deployment's counts and state, the service events we
+// have not shown yet (and the tasks they say started), and the service deployment ECS keeps for each deployment.
+
+function observe(d) {
+    return {
+        id: d.id ?? '',
+        status: d.status ?? '',
+        taskDefinition: d.taskDefinition,
+        rolloutState: d.rolloutState,
+        rolloutStateReason: d.rolloutStateReason,
+        counts: {
+            desired: d.desiredCount ?? 0,
+            pending: d.pendingCount ?? 0,
+            running: d.runningCount ?? 0,
+            failed: d.failedTasks ?? 0,
+        },
+        createdAt: d.createdAt,
+        updatedAt: d.updatedAt,
+    };
+}
+/** Changes when anything a person would want to see about the deployment changed. */
+function keyOf(o) {
+    const c = o.counts;
+    return [o.status, o.rolloutState, o.rolloutStateReason, c.desired, c.pending, c.running, c.failed].join('|');
+}
+function eventIds(service) {
+    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
+}
+async function describeService(clients, poller, cluster, service) {
+    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }), options));
+    const found = out.services?.[0];
+    if (!found)
+        throw serviceNotFound(cluster, service, out.failures?.[0]?.reason);
+    return found;
+}
+/** DescribeServices did not return the service: `MISSING` (ECS's failure reason) or not returned at all. */
+function serviceNotFound(cluster, service, reason) {
+    return new Error(`DescribeServices: service ${service} in cluster ${cluster}: ${reason ?? 'not returned'}`);
+}
+function serviceDeploymentObservation(arn, sd) {
+    const target = sd.targetServiceRevision;
+    return {
+        arn,
+        status: sd.status,
+        statusReason: sd.statusReason,
+        ...(sd.lifecycleStage ? { lifecycleStage: sd.lifecycleStage } : {}),
+        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
+        ...(sd.deploymentCircuitBreaker
+            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
+            : {}),
+        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
+        ...(target
+            ? {
+                counts: {
+                    desired: target.requestedTaskCount ?? 0,
+                    running: target.runningTaskCount ?? 0,
+                    pending: target.pendingTaskCount ?? 0,
+                    failed: sd.deploymentCircuitBreaker?.failureCount ?? 0,
+                },
+            }
+            : {}),
+    };
+}
+/** One DescribeServiceDeployments; undefined when ECS does not return it. */
+async function describeServiceDeployment(clients, poller, arn) {
+    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }), options));
+    return out.serviceDeployments?.[0];
+}
+/** Task ids named in "(service S) has started 2 tasks: (task a) (task b)." */
+function startedTaskIds(message) {
+    if (!/has started \d+ tasks?/.test(message))
+        return [];
+    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
+}
+/** Task ids named in "(service S) has stopped 2 running tasks: (task a) (task b)." */
+function stoppedTaskIds(message) {
+    if (!/has stopped \d+ running tasks?/.test(message))
+        return [];
+    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
+}
+/** Emits the service events we have not shown yet, oldest first, and the tasks they say started. */
+class EventFeed {
+    timeline;
+    clock;
+    since;
+    seen;
+    /** Tasks the events shown so far said started. */
+    started = new Set();
+    constructor(timeline, clock, known, since) {
+        this.timeline = timeline;
+        this.clock = clock;
+        this.since = since;
+        this.seen = new Set(known);
+    }
+    /** Returns the new messages. */
+    take(events) {
+        const fresh = (events ?? [])
+            .filter((e) => e.id && !this.seen.has(e.id))
+            .filter((e) => !this.since || !e.createdAt || e.createdAt.getTime() >= this.since.getTime())
+            .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+        for (const e of events ?? [])
+            if (e.id)
+                this.seen.add(e.id);
+        const messages = [];
+        for (const e of fresh) {
+            const message = e.message ?? '';
+            messages.push(message);
+            this.timeline.emit({ type: 'service-event', at: new Date(this.clock()), message, createdAt: e.createdAt });
+            const started = startedTaskIds(message);
+            for (const id of started)
+                this.started.add(id);
+            if (started.length > 0)
+                this.timeline.emit({ type: 'tasks-started', at: new Date(this.clock()), taskIds: started });
+        }
+        return messages;
+    }
+    /**
+     * False for "has stopped N running tasks" naming only tasks no event since ours began said started: the old
+     * revision's tasks, drained by a healthy rollout, which say nothing about our deployment. True for anything else.
+     */
+    mayBeOurs(message) {
+        const ids = stoppedTaskIds(message);
+        return ids.length === 0 || ids.some((id) => this.started.has(id));
+    }
+}
+/** Emits a `deployment` event for a deployment whenever what a person sees of it changed. */
+class DeploymentTracker {
+    timeline;
+    clock;
+    emitted = new Map();
+    constructor(timeline, clock) {
+        this.timeline = timeline;
+        this.clock = clock;
+    }
+    /** Records `o` as already shown (the UpdateService response showed it). */
+    known(o) {
+        this.emitted.set(o.id, keyOf(o));
+    }
+    /** True when it changed (and was emitted). */
+    track(o) {
+        const key = keyOf(o);
+        if (this.emitted.get(o.id) === key)
+            return false;
+        this.emitted.set(o.id, key);
+        this.timeline.emit({
+            type: 'deployment',
+            at: new Date(this.clock()),
+            deploymentId: o.id,
+            status: o.status,
+            rolloutState: o.rolloutState,
+            rolloutStateReason: o.rolloutStateReason,
+            counts: o.counts,
+        });
+        return true;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/fail-fast.ts
+// Fail fast: a release whose new tasks keep failing the same way before the deployment ever ran its desired count is a
+// crash loop, and waiting for the circuit breaker's threshold only burns more task launches.
+
+/** The circuit breaker's default threshold: half the desired count, at least 3, at most 200 failed tasks. */
+function breakerThreshold(desired) {
+    return Math.min(200, Math.max(3, Math.ceil(desired / 2)));
+}
+/** A task that stopped because it failed: a container exited non-zero, it never started, or it failed its health checks. */
+function fail_fast_isFailure(task) {
+    if (isScaledIn(task))
+        return false;
+    if (task.containers.some((c) => c.exitCode !== undefined && c.exitCode !== 0))
+        return true;
+    return task.stopCode === 'TaskFailedToStart' || /health check/i.test(task.stoppedReason ?? '');
+}
+/** `limit` or more tasks of the deployment failed the same way (same stop code, reason and exit codes). */
+function crashLoop(stopped, limit) {
+    if (limit <= 0)
+        return undefined;
+    const kinds = new Map();
+    for (const task of stopped.filter(fail_fast_isFailure))
+        kinds.set(kindOf(task), [...(kinds.get(kindOf(task)) ?? []), task]);
+    const worst = [...kinds.values()].sort((a, b) => b.length - a.length)[0];
+    return worst && worst.length >= limit ? { count: worst.length, sample: worst[0] } : undefined;
+}
+/** "3 of 3 new tasks exited 1 at start (fail fast; the circuit breaker would have waited for 10)" */
+function describeCrashLoop(loop, started, desired) {
+    const exit = loop.sample.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0);
+    const how = exit ? `exited ${exit.exitCode} (${describeStop(loop.sample)})` : `stopped: ${describeStop(loop.sample)}`;
+    return `${loop.count} of ${Math.max(started, loop.count)} new tasks ${how} before the deployment ran its desired count (fail fast; the circuit breaker would have waited for ${breakerThreshold(desired)})`;
+}
+
+;// CONCATENATED MODULE: ./src/watch/service-looks.ts
+// The watches' looks at their service (DescribeServices) and service deployment (DescribeServiceDeployments), shared
+// per cluster by the concurrent watches of one run (shared-reads.ts): one call answers every watch of the cluster.
+// Callers that look once (the wait for idle, the diagnosis, preflight) keep describeService, a call of their own.
+
+
+
+/** DescribeServices' limit on services, DescribeServiceDeployments' on ARNs. */
+const SERVICES_PER_CALL = 10;
+const SERVICE_DEPLOYMENTS_PER_CALL = 20;
+/** Each name's item; a call for one name takes the one item as today's single-name reads do, whatever it is called. */
+function byName(names, items, matches) {
+    const found = new Map();
+    for (const name of names) {
+        const item = items.find((i) => matches(i, name)) ?? (names.length === 1 ? items[0] : undefined);
+        if (item)
+            found.set(name, item);
+    }
+    return found;
+}
+const services = perPoller((clients, poller) => new SharedReads(poller, async (call, cluster, names) => {
+    const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: names }), options));
+    const found = new Map(byName(names, out.services ?? [], (s, name) => s.serviceName === name || s.serviceArn === name));
+    // A failure names the service by ARN: …:service/<cluster>/<name>.
+    const failed = byName(names, out.failures ?? [], (f, name) => f.arn === name || (f.arn ?? '').endsWith(`/${name}`));
+    for (const [name, f] of failed)
+        if (!found.has(name) && f.reason)
+            found.set(name, { failure: f.reason });
+    return found;
+}, SERVICES_PER_CALL));
+const serviceDeployments = perPoller((clients, poller) => new SharedReads(poller, async (call, _cluster, arns) => {
+    const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: arns }), options));
+    return byName(arns, out.serviceDeployments ?? [], (sd, arn) => sd.serviceDeploymentArn === arn);
+}, SERVICE_DEPLOYMENTS_PER_CALL));
+/** Opened once the service was updated (its first look never takes an answer from before), closed when the watch ends. */
+function watchService(clients, poller, cluster, service) {
+    const reader = services(clients, poller).watch(cluster, [service]);
+    const look = async () => {
+        const read = await reader.read();
+        const answer = read.values.get(service);
+        if (!answer || 'failure' in answer)
+            throw serviceNotFound(cluster, service, answer?.failure);
+        return { service: answer, sent: read.sent };
+    };
+    return {
+        describe: async () => (await look()).service,
+        look,
+        close: () => reader.close(),
+    };
+}
+/** The service deployment `arn` of `cluster`, looked at with the cluster's other watched service deployments. */
+function watchServiceDeployment(clients, poller, cluster, arn) {
+    const reader = serviceDeployments(clients, poller).watch(cluster, [arn]);
+    return {
+        describe: async (after) => (await reader.read(after)).values.get(arn),
+        close: () => reader.close(),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/watch.ts
+
+
+
+
+
+
+
+/** Without a change, DescribeServices (for service events and task counts) every this many looks. */
+const SERVICE_LOOK_EVERY = 3;
+/** ECS's ServiceDeploymentLifecycleStage values in the order a deployment walks them (a linear or canary one repeats
+ * the traffic steps). PRE_PRODUCTION_TRAFFIC_SHIFT is a hook stage, never a deployment's lifecycle stage. */
+const STAGES = [
+    'RECONCILE_SERVICE',
+    'PRE_SCALE_UP',
+    'SCALE_UP',
+    'POST_SCALE_UP',
+    'TEST_TRAFFIC_SHIFT',
+    'POST_TEST_TRAFFIC_SHIFT',
+    'PRODUCTION_TRAFFIC_SHIFT',
+    'POST_PRODUCTION_TRAFFIC_SHIFT',
+    'BAKE_TIME',
+    'CLEAN_UP',
+];
+const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
+const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
+const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
+class NativeWatch {
+    clients;
+    plan;
+    facts;
+    timeline;
+    poller;
+    sd;
+    stage;
+    production = 0;
+    test = 0;
+    hooks = new Map();
+    failedHook;
+    /** The stage the deployment was at when it began to roll back. */
+    stageAtRollback;
+    rollbackShown = false;
+    feed;
+    tracker;
+    stopped;
+    looks = 0;
+    service;
+    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
+    reachedDesired = false;
+    failedFast = false;
+    /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
+    maxTaskFailures = 0;
+    constructor(clients, plan, facts, timeline, poller, knownEvents) {
+        this.clients = clients;
+        this.plan = plan;
+        this.facts = facts;
+        this.timeline = timeline;
+        this.poller = poller;
+        this.feed = new EventFeed(timeline, poller.clock.now, knownEvents, facts.startedAt);
+        this.tracker = new DeploymentTracker(timeline, poller.clock.now);
+        if (facts.deploymentId && facts.final)
+            this.tracker.known(facts.final);
+        if (facts.deploymentId) {
+            this.stopped = new StoppedTaskCollector(clients, poller, timeline, plan.cluster, { deploymentId: facts.deploymentId }, facts.taskDefinition);
+        }
+    }
+    get status() {
+        return this.sd?.status;
+    }
+    get clock() {
+        return this.poller.clock;
+    }
+    at() {
+        return new Date(this.poller.clock.now());
+    }
+    /** Looks until the service deployment has ended or `deadline` comes. */
+    async run(deadline) {
+        const arn = this.facts.serviceDeploymentArn;
+        const looks = {
+            sd: watchServiceDeployment(this.clients, this.poller, this.plan.cluster, arn),
+            service: watchService(this.clients, this.poller, this.plan.cluster, this.plan.service),
+        };
+        try {
+            const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () => this.look(arn, looks));
+            return end ?? 'timeout';
+        }
+        finally {
+            looks.sd.close();
+            looks.service.close();
+        }
+    }
+    async look(arn, looks) {
+        this.looks++;
+        const sd = await looks.sd.describe();
+        if (!sd)
+            throw new Error(`DescribeServiceDeployments: ${arn}: not returned`);
+        const before = this.sd;
+        this.sd = sd;
+        // A failed hook explains the rollback the status announces: note it first.
+        this.noteFailedHook(sd);
+        let changed = this.followStatus(before, sd);
+        // Traffic moves before the stages after PRODUCTION_TRAFFIC_SHIFT: log it first when the look jumped there.
+        if (STAGES.indexOf(sd.lifecycleStage ?? '') > STAGES.indexOf('PRODUCTION_TRAFFIC_SHIFT')) {
+            changed = this.followTraffic(sd) || changed;
+            changed = this.followStage(sd) || changed;
+        }
+        else {
+            changed = this.followStage(sd) || changed;
+            changed = this.followTraffic(sd) || changed;
+        }
+        changed = this.followHooks(sd) || changed;
+        const ended = ENDED.has(sd.status ?? '');
+        if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1)
+            changed = (await this.lookAtService(looks.service, ended)) || changed;
+        // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
+        if (this.facts.failFast && !this.failedFast && !ended) {
+            this.failedFast = true;
+            return { end: 'fail-fast' };
+        }
+        return ended || this.facts.serviceGone ? { end: 'ended' } : { changed };
+    }
+    followStatus(before, sd) {
+        if (before?.status === sd.status)
+            return false;
+        if (/^ROLLBACK_/.test(sd.status ?? '') && !this.rollbackShown) {
+            this.rollbackShown = true;
+            this.stageAtRollback = before?.lifecycleStage ?? sd.lifecycleStage;
+            if (!this.facts.actionRollback) {
+                this.timeline.emit({
+                    type: 'rollback',
+                    at: this.at(),
+                    from: this.facts.deploymentId ?? '',
+                    to: revisionOf(this.plan.previousTaskDefinitionArn, '?'),
+                    reason: this.rollbackReason(),
+                    by: 'ecs',
+                });
+            }
+        }
+        return true;
+    }
+    followStage(sd) {
+        const stage = sd.lifecycleStage;
+        if (!stage || stage === this.stage)
+            return false;
+        const rollingBack = /^ROLLBACK_/.test(sd.status ?? '');
+        // Stages with nothing to wait for can pass between two looks; say which, in order.
+        const from = this.stage ? STAGES.indexOf(this.stage) + 1 : STAGES.indexOf('PRE_SCALE_UP');
+        const passed = rollingBack || from < 0 ? [] : STAGES.slice(from, Math.max(from, STAGES.indexOf(stage)));
+        const also = passed.length > 0 ? ` (passed since the last look: ${passed.join(', ')})` : '';
+        this.stage = stage;
+        if (stage === 'BAKE_TIME' && !rollingBack) {
+            const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
+            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'bake', detail: `lifecycle stage BAKE_TIME${also} — ${bakeLine(minutes, this.plan)}` });
+        }
+        else {
+            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `lifecycle stage ${stage}${rollingBack ? ' (rolling back)' : also}` });
+        }
+        return true;
+    }
+    configuredBake() {
+        return bakeMinutes(this.plan.bakeTimeMs, this.plan.currentDeploymentConfiguration);
+    }
+    followTraffic(sd) {
+        const target = sd.targetServiceRevision;
+        let changed = false;
+        const test = target?.requestedTestTrafficWeight;
+        if (test !== undefined && test !== this.test) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.test, to: test, label: 'test' });
+            this.test = test;
+            changed = true;
+        }
+        const production = target?.requestedProductionTrafficWeight;
+        if (production !== undefined && production !== this.production) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.production, to: production, label: 'production' });
+            this.production = production;
+            (this.facts.trafficShifts ??= []).push({ percent: production, at: this.at() });
+            changed = true;
+        }
+        return changed;
+    }
+    followHooks(sd) {
+        let changed = false;
+        for (const hook of sd.lifecycleHookDetails ?? []) {
+            if (!hook.hookId || !hook.status)
+                continue;
+            const known = this.hooks.get(hook.hookId);
+            if (known?.status === hook.status)
+                continue;
+            const stage = known?.stage ?? sd.lifecycleStage;
+            this.hooks.set(hook.hookId, { status: hook.status, stage, targetArn: hook.targetArn, targetType: hook.targetType });
+            changed = true;
+            if (hook.status === 'AWAITING_ACTION') {
+                this.timeline.emit({
+                    type: 'hook-waiting',
+                    at: this.at(),
+                    hook: `approval (PAUSE hook ${hook.hookId}${stage ? ` at ${stage}` : ''})`,
+                    detail: this.approval(hook.hookId, hook.expiresAt, hook.timeoutAction),
+                });
+            }
+            else if (hook.status === 'IN_PROGRESS') {
+                this.timeline.emit({
+                    type: 'hook-waiting',
+                    at: this.at(),
+                    hook: `lifecycle hook ${hook.targetArn ?? hook.hookId}${stage ? ` at ${stage}` : ''}`,
+                    detail: `the hook is running (${hook.hookId})`,
+                });
+            }
+        }
+        return changed;
+    }
+    /** The first hook that failed (or timed out with ROLLBACK) before any rollback this run asked for. */
+    noteFailedHook(sd) {
+        if (this.failedHook || this.facts.actionRollback)
+            return;
+        const hook = (sd.lifecycleHookDetails ?? []).find((h) => h.hookId && (h.status === 'FAILED' || (h.status === 'TIMED_OUT' && h.timeoutAction !== 'CONTINUE')));
+        if (!hook?.hookId || !hook.status)
+            return;
+        const stage = this.hooks.get(hook.hookId)?.stage ?? sd.lifecycleStage;
+        this.failedHook = { name: hook.hookId, target: hook.targetArn ?? 'PAUSE', ...(stage ? { stage } : {}), status: hook.status };
+    }
+    /** How to approve or reject a waiting PAUSE hook, and what happens when nobody does. */
+    approval(hookId, expiresAt, timeoutAction) {
+        const command = `aws ecs continue-service-deployment --service-deployment-arn ${this.facts.serviceDeploymentArn} --hook-id ${hookId}`;
+        const lapse = expiresAt ? ` At ${expiresAt.toISOString()} the hook times out and ECS ${timeoutAction === 'CONTINUE' ? 'continues' : 'rolls back'}.` : '';
+        const ours = this.plan.rollback === 'on-failure' && (!expiresAt || this.plan.deadline < expiresAt.getTime())
+            ? ` This run rolls back at its timeout (${new Date(this.plan.deadline).toISOString()}) if the deployment has not finished by then.`
+            : '';
+        return `continue with \`${command} --action CONTINUE\`, or roll back with \`${command} --action ROLLBACK\`.${lapse}${ours}`;
+    }
+    /** DescribeServices: new service events, our deployment's task counts, and the tasks of ours that stopped. */
+    async lookAtService(watch, ended) {
+        const service = await watch.describe();
+        this.service = service;
+        if (service.status && service.status !== 'ACTIVE')
+            this.facts.serviceGone = service.status;
+        const messages = this.feed.take(service.events);
+        let changed = messages.length > 0;
+        if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m)))
+            this.stopped.wanted = true;
+        const ours = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId);
+        if (ours) {
+            const o = observe(ours);
+            if (this.stopped && o.counts.failed > (this.facts.final?.counts.failed ?? 0))
+                this.stopped.wanted = true;
+            // At the deadline our deployment's last look is what the timeout is about; the rollback does not change it.
+            if (!this.facts.actionRollback)
+                this.facts.final = o;
+            if (this.tracker.track(o))
+                changed = true;
+        }
+        if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
+            if (await this.stopped.collect())
+                changed = true;
+        }
+        if (ours && this.stopped && !ended && !/^ROLLBACK_/.test(this.sd?.status ?? '')) {
+            const o = observe(ours);
+            this.reachedDesired ||= o.counts.desired > 0 && o.counts.running >= o.counts.desired;
+            const loop = this.reachedDesired || this.failedFast ? undefined : crashLoop(this.stopped.stopped, this.maxTaskFailures);
+            if (loop)
+                this.facts.failFast = describeCrashLoop(loop, this.stopped.stopped.length + o.counts.running + o.counts.pending, o.counts.desired);
+        }
+        return changed;
+    }
+    /** The PRIMARY deployment when it is not ours: the one ECS went back to. */
+    otherPrimary() {
+        return (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.id !== this.facts.deploymentId);
+    }
+    /** Where the deployment stands, in words: `PRODUCTION_TRAFFIC_SHIFT, production traffic 20%`. */
+    where() {
+        return `${this.sd?.status ?? 'not seen'}${this.stage ? ` at ${this.stage}` : ''}, production traffic ${this.production}% on the new revision`;
+    }
+    /** A PAUSE hook waiting for approval, or a Lambda hook still running. */
+    waitingHook() {
+        const waiting = [...this.hooks].find(([, h]) => h.status === 'AWAITING_ACTION' || h.status === 'IN_PROGRESS');
+        if (!waiting)
+            return undefined;
+        const [id, h] = waiting;
+        return { name: id, target: h.targetArn ?? 'PAUSE', ...(h.stage ? { stage: h.stage } : {}), status: h.status };
+    }
+    /** The hook that failed the deployment: not one ECS gave up on because an alarm or the breaker failed it first. */
+    culprit() {
+        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? '';
+        return this.failedHook && !/alarm|circuit breaker/i.test(reason) ? this.failedHook : undefined;
+    }
+    rollbackReason() {
+        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? 'ECS rolled the service deployment back';
+        const hook = this.culprit();
+        if (hook && !reason.includes(hook.name) && !(hook.target && reason.includes(hook.target))) {
+            return `${reason} (lifecycle hook ${hook.target === 'PAUSE' ? hook.name : hook.target} ${hook.status}${hook.stage ? ` at ${hook.stage}` : ''})`;
+        }
+        return reason;
+    }
+    /** Puts what the watch saw into the facts (src/core/outcome.ts judges them). */
+    record() {
+        const facts = this.facts;
+        const sd = this.sd;
+        facts.stoppedTasks = this.stopped ? [...this.stopped.stopped] : facts.stoppedTasks;
+        if (!sd)
+            return;
+        facts.serviceDeployment = serviceDeploymentObservation(facts.serviceDeploymentArn, sd);
+        if (this.stageAtRollback)
+            facts.stageAtRollback = this.stageAtRollback;
+        const culprit = this.culprit();
+        if (culprit)
+            facts.hook = { ...culprit, ...(sd.statusReason ? { reason: sd.statusReason } : {}) };
+        else
+            facts.hook ??= this.waitingHook();
+        const status = sd.status ?? '';
+        const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
+        const triggered = sd.alarms?.triggeredAlarmNames ?? [];
+        if (this.stageAtRollback === 'BAKE_TIME' && triggered.length > 0) {
+            facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: false, fired: { name: triggered[0] }, cutShortByDeadline: false };
+        }
+        if (status === 'SUCCESSFUL') {
+            if (minutes > 0)
+                facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: true, cutShortByDeadline: false };
+            return;
+        }
+        if (facts.actionRollback)
+            return;
+        if (/^ROLLBACK_/.test(status)) {
+            const reason = this.rollbackReason();
+            const primary = this.otherPrimary();
+            facts.ecsRollback = {
+                deploymentId: primary?.id ?? `service revision ${revisionOf(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn, '?')}`,
+                taskDefinition: primary?.taskDefinition ?? facts.previousTaskDefinitionArn,
+                reason: this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason,
+                completed: status === 'ROLLBACK_SUCCESSFUL',
+                failed: status === 'ROLLBACK_FAILED',
+                ...(primary ? { final: observe(primary) } : {}),
+            };
+            return;
+        }
+        if (status === 'STOPPED') {
+            const current = this.service?.currentServiceDeployment;
+            const primary = (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY');
+            if (current && current !== facts.serviceDeploymentArn && primary && primary.id !== facts.deploymentId) {
+                facts.supersededBy = { deploymentId: primary.id ?? current, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/run.ts
+// ECS's own blue/green, canary and linear deployments (deploymentConfiguration.strategy on a service with the ECS
+// deployment controller): register → UpdateService with the strategy → watch the service deployment through its
+// lifecycle stages, traffic weights and hooks → (on timeout) StopServiceDeployment(ROLLBACK). It records facts and
+// decides nothing; src/core/outcome.ts judges them.
+//
+// bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
+// has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
+// change rather than a new rollout.
+
+
+
+
+
+
+
+
+async function runNative(clients, plan, timeline, options = {}) {
+    const poller = pollerOf(options);
+    const at = () => new Date(poller.clock.now());
+    const facts = { kind: 'ecs-native', ...startFacts(plan, at, plan.engine.label) };
+    const finish = finisher(facts, poller);
+    options.onFacts?.(facts);
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn)
+        return finish();
+    const config = nativeConfiguration(plan);
+    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
+    let updated;
+    try {
+        updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline);
+    }
+    catch (error) {
+        facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
+        return finish();
+    }
+    const arn = updated?.currentServiceDeployment;
+    if (!arn) {
+        facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`;
+        return finish();
+    }
+    const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
+    const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
+    facts.serviceDeploymentArn = arn;
+    facts.deploymentId = ours?.id ?? revisionOf(arn, '?');
+    if (ours)
+        facts.final = observe(ours);
+    if (!plan.wait)
+        return finish();
+    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` });
+    const watch = new NativeWatch(clients, plan, facts, timeline, poller, eventIds(updated));
+    // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+    watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0;
+    try {
+        const end = await watch.run(plan.deadline);
+        if (end === 'fail-fast')
+            await rollBack(clients, plan, facts, watch, timeline, 'fail-fast');
+        else if (end === 'timeout') {
+            facts.timedOut = true;
+            facts.hook = watch.waitingHook();
+            // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
+            if (ROLLING_BACK.test(watch.status ?? ''))
+                await watch.run(rollbackDeadline(poller.clock.now(), plan));
+            else if (plan.rollback === 'on-failure')
+                await rollBack(clients, plan, facts, watch, timeline, 'timeout');
+        }
+    }
+    catch (error) {
+        facts.error = `Watching service deployment ${arn}: ${errorText(error)}`;
+    }
+    watch.record();
+    return finish();
+}
+/** The deadline came, or new tasks crash-looped: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
+async function rollBack(clients, plan, facts, watch, timeline, trigger) {
+    const at = () => new Date(watch.clock.now());
+    const to = plan.previousTaskDefinitionArn;
+    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
+    facts.actionRollback = rollback;
+    const waiting = facts.hook;
+    const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
+    const late = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
+    const why = rollbackWhy(facts, trigger, late);
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` });
+    timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' });
+    try {
+        await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }));
+    }
+    catch (error) {
+        // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
+        if (errorName(error) !== 'ConflictException' || !/ROLLBACK_(REQUESTED|IN_PROGRESS|SUCCESSFUL)/.test(errorText(error))) {
+            rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
+            return;
+        }
+        timeline.emit({ type: 'warning', at: at(), message: `StopServiceDeployment: the service deployment is already rolling back (${errorText(error)}); following that rollback.` });
+    }
+    let end;
+    try {
+        end = await watch.run(rollbackDeadline(watch.clock.now(), plan));
+    }
+    catch (error) {
+        rollback.problem = `Watching the rollback of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
+        return;
+    }
+    rollback.completed = watch.status === 'ROLLBACK_SUCCESSFUL';
+    const back = watch.otherPrimary();
+    if (back) {
+        rollback.deploymentId = back.id;
+        rollback.final = observe(back);
+    }
+    if (!rollback.completed) {
+        rollback.problem =
+            end === 'timeout'
+                ? `the rollback did not finish in time (${watch.where()})`
+                : `the service deployment ended ${watch.status}${watch.sd?.statusReason ? `: ${watch.sd.statusReason}` : ''}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/rolling/watch.ts
+
+
+
+
+
+
+
+function stateOf(o) {
+    return `${o.status}|${o.rolloutState}`;
+}
+const done = (o) => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired;
+const watch_MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
+const watch_ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
+class DeploymentWatch {
+    clients;
+    target;
+    timeline;
+    poller;
+    feed;
+    tracker;
+    stopped;
+    ours;
+    sd;
+    rollback;
+    supersededBy;
+    failedTasks = 0;
+    changed = false;
+    serviceGone;
+    failFast;
+    sdWatch;
+    /** When the request of the current look went out, and the look the service deployment was last read after. */
+    lookSent;
+    sdReadAfter;
+    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
+    reachedDesired = false;
+    constructor(clients, target, timeline, poller) {
+        this.clients = clients;
+        this.target = target;
+        this.timeline = timeline;
+        this.poller = poller;
+        this.feed = new EventFeed(timeline, poller.clock.now, target.knownEventIds ?? [], target.since);
+        this.tracker = new DeploymentTracker(timeline, poller.clock.now);
+        this.stopped = new StoppedTaskCollector(clients, poller, timeline, target.cluster, { deploymentId: target.deploymentId }, target.taskDefinition);
+        if (target.initial) {
+            this.ours = target.initial;
+            this.tracker.known(target.initial);
+        }
+    }
+    now() {
+        return new Date(this.poller.clock.now());
+    }
+    async run() {
+        const throttledBefore = this.poller.throttled;
+        const service = watchService(this.clients, this.poller, this.target.cluster, this.target.service);
+        const arn = this.target.serviceDeploymentArn;
+        this.sdWatch = arn ? watchServiceDeployment(this.clients, this.poller, this.target.cluster, arn) : undefined;
+        let end;
+        try {
+            end = await pollLoop({ poller: this.poller, timeline: this.timeline }, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look(service));
+        }
+        finally {
+            service.close();
+            this.sdWatch?.close();
+            this.sdWatch = undefined;
+        }
+        if (!end) {
+            await this.stopped.collect();
+            await this.refreshServiceDeployment();
+        }
+        return {
+            end: end ?? 'timeout',
+            final: this.ours,
+            serviceDeployment: this.sd,
+            ecsRollback: this.rollback,
+            supersededBy: this.supersededBy,
+            ...(this.serviceGone ? { serviceGone: this.serviceGone } : {}),
+            ...(this.failFast ? { failFast: this.failFast } : {}),
+            stoppedTasks: this.stopped.stopped,
+            throttled: this.poller.throttled - throttledBefore,
+            calls: this.poller.calls,
+        };
+    }
+    /** One look at the service. */
+    async look(watch) {
+        const { service, sent } = await watch.look();
+        this.lookSent = sent;
+        this.changed = false;
+        // A service being deleted will never complete our deployment: say so now, not at the timeout.
+        if (service.status && service.status !== 'ACTIVE') {
+            this.serviceGone = service.status;
+            this.feed.take(service.events);
+            return { end: 'service-gone' };
+        }
+        const messages = this.feed.take(service.events);
+        if (messages.length > 0)
+            this.changed = true;
+        if (messages.some((m) => watch_MENTIONS_STOPPED.test(m) && this.feed.mayBeOurs(m)))
+            this.stopped.wanted = true;
+        const deployments = (service.deployments ?? []).map(observe);
+        const ours = deployments.find((d) => d.id === this.target.deploymentId);
+        const before = this.ours;
+        if (ours) {
+            this.track(ours);
+            if (ours.counts.failed > this.failedTasks)
+                this.stopped.wanted = true;
+            this.failedTasks = ours.counts.failed;
+            this.ours = ours;
+        }
+        const stateChanged = ours !== undefined && (before === undefined || stateOf(before) !== stateOf(ours));
+        if (stateChanged)
+            await this.refreshServiceDeployment();
+        const primary = deployments.find((d) => d.status === 'PRIMARY');
+        const end = this.rollback ? await this.judgeRollback(deployments, primary) : await this.judgeOurs(ours, primary, deployments);
+        if (end && end !== 'completed')
+            this.stopped.wanted = true;
+        if (this.stopped.wanted && (await this.stopped.collect()))
+            this.changed = true;
+        if (!end && ours) {
+            this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
+            const loop = this.reachedDesired || this.rollback ? undefined : crashLoop(this.stopped.stopped, this.target.maxTaskFailures ?? 0);
+            if (loop) {
+                this.failFast = describeCrashLoop(loop, this.stopped.stopped.length + ours.counts.running + ours.counts.pending, ours.counts.desired);
+                return { end: 'fail-fast' };
+            }
+        }
+        return end ? { end } : { changed: this.changed };
+    }
+    async judgeOurs(ours, primary, deployments) {
+        if (done(ours)) {
+            await this.refreshServiceDeployment();
+            return 'completed';
+        }
+        if (primary && primary.id !== this.target.deploymentId) {
+            await this.refreshServiceDeployment();
+            if (this.isEcsRollback(primary)) {
+                this.startRollback(primary);
+                return this.judgeRollback(deployments, primary);
+            }
+            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            return 'superseded';
+        }
+        if (ours?.rolloutState === 'FAILED') {
+            // With rollback on, ECS may announce the rollback on the service deployment before the new PRIMARY shows.
+            if (!watch_ROLLING_BACK.test(this.sd?.status ?? ''))
+                await this.refreshServiceDeployment();
+            if (watch_ROLLING_BACK.test(this.sd?.status ?? ''))
+                return undefined;
+            return 'failed';
+        }
+        return undefined;
+    }
+    isEcsRollback(primary) {
+        return (this.ours?.rolloutState === 'FAILED' || /rolling back/i.test(primary.rolloutStateReason ?? '') || /^ROLLBACK_/.test(this.sd?.status ?? '') || this.sd?.rollback !== undefined);
+    }
+    startRollback(primary) {
+        const ours = this.ours;
+        const reason = (ours?.rolloutState === 'FAILED' ? ours.rolloutStateReason : undefined) ??
+            this.sd?.statusReason ??
+            this.sd?.rollback?.reason ??
+            primary.rolloutStateReason ??
+            'ECS rolled the deployment back';
+        this.rollback = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, reason, completed: false, failed: false };
+        this.track(primary);
+        this.timeline.emit({
+            type: 'rollback',
+            at: this.now(),
+            from: this.target.deploymentId,
+            to: primary.id,
+            reason: primary.rolloutStateReason ? `${reason} (${primary.rolloutStateReason})` : reason,
+            by: 'ecs',
+        });
+        this.changed = true;
+    }
+    async judgeRollback(deployments, primary) {
+        const rollback = this.rollback;
+        if (!rollback)
+            throw new Error('judgeRollback called with no rollback under way');
+        const rb = deployments.find((d) => d.id === rollback.deploymentId);
+        if (rb) {
+            const before = rollback.final;
+            this.track(rb);
+            rollback.final = rb;
+            if (!before || stateOf(before) !== stateOf(rb))
+                await this.refreshServiceDeployment();
+        }
+        if (primary && primary.id !== rollback.deploymentId && primary.id !== this.target.deploymentId) {
+            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            return 'superseded';
+        }
+        if (done(rb) || this.sd?.status === 'ROLLBACK_SUCCESSFUL') {
+            rollback.completed = true;
+            return 'rolled-back';
+        }
+        if (rb?.rolloutState === 'FAILED' || this.sd?.status === 'ROLLBACK_FAILED') {
+            rollback.failed = true;
+            return 'rolled-back';
+        }
+        return undefined;
+    }
+    track(o) {
+        if (this.tracker.track(o))
+            this.changed = true;
+    }
+    async refreshServiceDeployment() {
+        const arn = this.target.serviceDeploymentArn;
+        if (!arn)
+            return;
+        // Once a look: a state change and the end it brings are the same news.
+        if (this.sdWatch && this.sdReadAfter !== undefined && this.sdReadAfter === this.lookSent)
+            return;
+        try {
+            // During the loop, one read no older than this look, shared with the other watches of a release.
+            const sd = this.sdWatch && this.lookSent !== undefined ? await this.sdWatch.describe(this.lookSent) : await describeServiceDeployment(this.clients, this.poller, arn);
+            this.sdReadAfter = this.lookSent;
+            if (sd)
+                this.sd = serviceDeploymentObservation(arn, sd);
+        }
+        catch (error) {
+            // The service deployment only adds detail; the deployments[] view decides.
+            if (isThrottling(error))
+                this.poller.throttled++;
+        }
+    }
+}
+/** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
+ * replaced by someone else's deployment, or the deadline comes. */
+async function watchDeployment(clients, target, timeline, pollerOrOptions = {}) {
+    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
+    return new DeploymentWatch(clients, target, timeline, poller).run();
+}
+
+;// CONCATENATED MODULE: ./src/engines/rolling/run.ts
+
+
+
+
+
+
+/** For the action's own rollback: the alarm that fired is still in ALARM and would fail the rollback at once,
+ * and a breaker rollback would go back to the bad release (the last COMPLETED one). */
+function rollbackConfiguration(config) {
+    return {
+        ...config,
+        deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
+        ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
+    };
+}
+/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
+function deploymentFor(service, taskDefinitionArn) {
+    const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
+    const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
+    return found ? observe(found) : undefined;
+}
+function apply(facts, result) {
+    facts.final = result.final ?? facts.final;
+    facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment;
+    facts.ecsRollback = result.ecsRollback;
+    facts.supersededBy = result.supersededBy;
+    if (result.serviceGone)
+        facts.serviceGone = result.serviceGone;
+    if (result.failFast)
+        facts.failFast = result.failFast;
+    facts.stoppedTasks.push(...result.stoppedTasks);
+    if (result.end === 'timeout')
+        facts.timedOut = true;
+}
+async function runRolling(clients, plan, timeline, options = {}) {
+    const poller = pollerOf(options);
+    const at = () => new Date(poller.clock.now());
+    const facts = { kind: 'rolling', ...startFacts(plan, at, 'rolling update') };
+    const finish = finisher(facts, poller);
+    options.onFacts?.(facts);
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn)
+        return finish();
+    const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback);
+    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn });
+    let updated;
+    try {
+        updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline);
+    }
+    catch (error) {
+        facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
+        return finish();
+    }
+    const ours = deploymentFor(updated, taskDefinitionArn);
+    if (!ours) {
+        facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`;
+        return finish();
+    }
+    facts.deploymentId = ours.id;
+    facts.serviceDeploymentArn = updated?.currentServiceDeployment;
+    facts.final = ours;
+    timeline.emit({
+        type: 'deployment',
+        at: at(),
+        deploymentId: ours.id,
+        status: ours.status,
+        rolloutState: ours.rolloutState,
+        rolloutStateReason: ours.rolloutStateReason,
+        counts: ours.counts,
+    });
+    if (!plan.wait)
+        return finish();
+    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id });
+    try {
+        const result = await watchDeployment(clients, {
+            cluster: plan.cluster,
+            service: plan.service,
+            deploymentId: ours.id,
+            serviceDeploymentArn: facts.serviceDeploymentArn,
+            taskDefinitionArn,
+            taskDefinition: facts.taskDefinition,
+            initial: ours,
+            knownEventIds: eventIds(updated),
+            since: ours.createdAt ?? facts.startedAt,
+            deadline: plan.deadline,
+            // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+            maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
+        }, timeline, poller);
+        apply(facts, result);
+    }
+    catch (error) {
+        facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`;
+        return finish();
+    }
+    if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
+        if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
+            return finish();
+    }
+    if (plan.rollback === 'on-failure') {
+        const trigger = facts.failFast
+            ? 'fail-fast'
+            : facts.bake?.fired
+                ? 'bake-alarm'
+                : facts.bake?.unreadable
+                    ? 'bake-unverified'
+                    : facts.timedOut && !facts.ecsRollback && !facts.supersededBy
+                        ? 'timeout'
+                        : undefined;
+        if (trigger)
+            facts.actionRollback = await run_rollBack(clients, plan, config, facts, trigger, timeline, poller);
+    }
+    return finish();
+}
+/** Puts the previous task definition back and watches that rollout to its end. */
+async function run_rollBack(clients, plan, config, facts, trigger, timeline, poller) {
+    const at = () => new Date(poller.clock.now());
+    const to = plan.previousTaskDefinitionArn;
+    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
+    const why = rollbackWhy(facts, trigger, `deployment ${facts.deploymentId} did not complete before the timeout`);
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to });
+    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
+    let updated;
+    try {
+        updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }, timeline);
+    }
+    catch (error) {
+        rollback.problem = `UpdateService to ${to}: ${errorText(error)}`;
+        return rollback;
+    }
+    const deployment = deploymentFor(updated, to);
+    if (!deployment) {
+        rollback.problem = `UpdateService response has no deployment of ${to}`;
+        return rollback;
+    }
+    rollback.deploymentId = deployment.id;
+    rollback.final = deployment;
+    try {
+        const result = await watchDeployment(clients, {
+            cluster: plan.cluster,
+            service: plan.service,
+            deploymentId: deployment.id,
+            serviceDeploymentArn: updated?.currentServiceDeployment,
+            taskDefinitionArn: to,
+            initial: deployment,
+            knownEventIds: eventIds(updated),
+            since: deployment.createdAt ?? at(),
+            deadline: rollbackDeadline(poller.clock.now(), plan),
+        }, timeline, poller);
+        rollback.final = result.final ?? rollback.final;
+        rollback.completed = result.end === 'completed';
+        if (!rollback.completed) {
+            const state = rollback.final
+                ? `${rollback.final.rolloutState ?? rollback.final.status}${rollback.final.rolloutStateReason ? `: ${rollback.final.rolloutStateReason}` : ''}`
+                : 'unknown';
+            rollback.problem =
+                result.end === 'timeout'
+                    ? `rollback deployment ${deployment.id} did not complete in time (${state})`
+                    : result.end === 'superseded'
+                        ? `rollback deployment ${deployment.id} was replaced by ${result.supersededBy?.deploymentId}`
+                        : `rollback deployment ${deployment.id} ended ${state}`;
+        }
+    }
+    catch (error) {
+        rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`;
+    }
+    return rollback;
+}
+
+;// CONCATENATED MODULE: ./src/preflight/rollback-line.ts
+function rollbackLine(rollback, outcome) {
+    const about = [
+        rollback.deployedAt ? `deployed ${rollback.deployedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}` : undefined,
+        rollback.image ? `image ${rollback.image}` : undefined,
+    ]
+        .filter(Boolean)
+        .join(', ');
+    const what = `${rollback.from} → ${rollback.to}${about ? ` (${about})` : ''}`;
+    return outcome === 'succeeded' ? `rolled back ${what}` : `rollback ${what} ${outcome}: the service was not rolled back as asked`;
+}
+
+;// CONCATENATED MODULE: ./src/steps.ts
+// The steps of a run that one service and a release of several share: the plan an engine is given, the engine that
+// runs it, the build, what is said after the summary, and the two ways a run stops before anything changed.
+
+
+
+
+
+
+
+
+
+
+
+/** What the engine is asked to do for one service, from the inputs and what preflight found. */
+function planOf(inputs, checked, at) {
+    return {
+        cluster: inputs.cluster,
+        service: inputs.service,
+        taskDefinition: at.taskDefinition,
+        ...(checked.existing?.asIs ? { existingTaskDefinition: checked.existing.taskDefinition } : {}),
+        ...(inputs.desiredCount !== undefined ? { desiredCount: inputs.desiredCount } : {}),
+        ...(inputs.forceNewDeployment ? { forceNewDeployment: true } : {}),
+        previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
+        alarms: checked.alarms,
+        alarmsFiringAtStart: checked.alarmsFiring,
+        maxTaskFailures: inputs.maxTaskFailures,
+        rollback: inputs.rollback,
+        bakeTimeMs: inputs.bakeTimeMs,
+        deadline: at.deadline,
+        hardStop: at.hardStop,
+        wait: inputs.wait,
+        currentDeploymentConfiguration: checked.service.deploymentConfiguration,
+        image: at.image,
+    };
+}
+/** What a run says and does after the summary: the rollback in one line, then `keep-revisions`. */
+async function afterDeploy(clients, inputs, checked, facts, outcome) {
+    const lines = [];
+    const rollback = checked.existing?.rollback;
+    if (rollback) {
+        const line = rollbackLine(rollback, outcome);
+        if (outcome === 'succeeded')
+            notice(line, { title: 'ecs-safe-deploy: rollback' });
+        else
+            info(line);
+        lines.push(line);
+    }
+    if (inputs.keepRevisions !== undefined && outcome === 'succeeded' && facts.taskDefinitionArn) {
+        const protect = [checked.currentTaskDefinitionArn, checked.existing?.arn].filter((arn) => !!arn);
+        const pruned = await pruneRevisions(clients, facts.taskDefinitionArn, inputs.keepRevisions, protect);
+        const line = prunedLine(pruned, inputs.keepRevisions);
+        info(line);
+        lines.push(line);
+        for (const problem of pruned.problems) {
+            warning(`${problem} (the deployment itself succeeded)`, { title: 'ecs-safe-deploy: keep-revisions' });
+            lines.push(problem);
+        }
+    }
+    else if (inputs.keepRevisions !== undefined) {
+        const line = `keep-revisions ${inputs.keepRevisions}: nothing deregistered, as the deployment did not succeed (outcome ${outcome}).`;
+        info(line);
+        lines.push(line);
+    }
+    if (lines.length === 0)
+        return;
+    await summary
+        .addRaw(lines.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`).join('\n'), true)
+        .write()
+        .catch(() => undefined);
+}
+/** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
+function runEngine(clients, engine, plan, inputs, timeline, options) {
+    switch (engine.kind) {
+        case 'rolling':
+            return runRolling(clients, plan, timeline, options);
+        case 'ecs-native':
+            return runNative(clients, { ...plan, engine }, timeline, options);
+        case 'codedeploy':
+            return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options);
+    }
+}
+/**
+ * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
+ * login this run could not end). `image` is the first tag to push (`registry/repository:tag`).
+ */
+async function buildImage(clients, build, target, image) {
+    const login = await loginToEcr(await ecrClientIn(clients, target.region), target.registryId ? [target.registryId] : undefined);
+    try {
+        return await buildAndPush({
+            docker: login.docker,
+            image,
+            registry: login.registry,
+            context: build.context,
+            dockerfile: build.dockerfile,
+            buildArgs: build.buildArgs,
+            target: build.target,
+            platform: build.platform,
+            tags: build.tags,
+        });
+    }
+    finally {
+        await logoutFromEcr(login);
+    }
+}
+// Lines of the build's output that go into the job summary (the annotation has all the error holds).
+const SUMMARY_BUILD_LINES = 15;
+/** The build or push failed: one annotation with docker's last lines, the same in the summary; ECS is untouched. */
+async function stopAfterFailedBuild(cluster, service, error) {
+    const title = 'image build or push failed';
+    const [headline, ...lines] = error.message.split('\n');
+    core_error(error.message, { title: `ecs-safe-deploy: ${title}` });
+    setOutput('outcome', 'failed');
+    await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)]);
+    failStep();
+}
+/** Bad inputs, a failed preflight, or a deployment in progress that never ended: report every problem; nothing in
+ * AWS was changed. */
+async function stopBeforeChange(cluster, service, title, problems, outcome = 'failed') {
+    // One titled error per problem, on the file (and line) when it is in one; the step fails with no further error.
+    annotateProblems(`ecs-safe-deploy: ${title}`, problems);
+    setOutput('outcome', outcome);
+    await writeProblemsSummary(cluster || '?', service || '?', title, problems);
 }
 
 ;// CONCATENATED MODULE: ./src/watch/diagnose.ts
@@ -103012,15 +103290,510 @@ async function waitForIdle(clients, cluster, service, deadline, timeline, poller
         '. Nothing was deployed.');
 }
 
+;// CONCATENATED MODULE: ./src/release.ts
+// Several services, one release (`service: web, worker, scheduler`): preflight checks every service before anything
+// changes; one build; each service's own engine deploys it, all at once, on the run's one poller (one call budget;
+// the watches share their DescribeServices and DescribeAlarms reads); each service gets its own outcome, diagnosis and
+// summary section. When one fails and `rollback` is on-failure, the services that had succeeded are deployed back to
+// the task definition they ran before, so the release lands everywhere or nowhere; core/release.ts decides the
+// release from the services' outcomes.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Preflights at once: each is a handful of read calls, and ECS's read limits are per account. */
+const PREFLIGHT_CONCURRENCY = 3;
+async function deployRelease(inputs, timeline, hardStop, startedAt, record, flight) {
+    const clients = createClients({ deadline: hardStop });
+    const where = `${inputs.cluster}/${inputs.services.join(', ')}`;
+    timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: where });
+    const single = (name) => ({ ...inputs, service: name, services: [name] });
+    const checked = await mapLimit(inputs.services, PREFLIGHT_CONCURRENCY, async (name) => {
+        try {
+            return { name, checked: await preflight(clients, single(name)) };
+        }
+        catch (error) {
+            if (!(error instanceof PreflightError))
+                throw error;
+            return { name, problems: error.problems };
+        }
+    });
+    const problems = releaseProblems(checked.map((c) => ({ name: c.name, problems: c.problems ?? [] })));
+    if (problems.length > 0)
+        return stopBeforeChange(inputs.cluster, inputs.services.join(', '), 'preflight failed', problems);
+    const members = checked.map((c) => {
+        const member = { name: c.name, inputs: single(c.name), timeline: new Timeline(), checked: c.checked };
+        attachLogReporter(member.timeline, startedAt, c.name);
+        for (const message of member.checked.warnings)
+            member.timeline.emit({ type: 'warning', at: new Date(), message });
+        return member;
+    });
+    flight.members = members.map((m) => ({ inputs: m.inputs, timeline: m.timeline, facts: () => m.facts, previousTaskDefinitionArn: () => m.checked.currentTaskDefinitionArn }));
+    // One build for the release: every service deploys the same image.
+    const first = members[0].checked;
+    let image = first.image;
+    if (inputs.build && first.push && image) {
+        let built;
+        timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` });
+        hardStop.clear();
+        try {
+            built = await buildImage(clients, inputs.build, first.push, image);
+        }
+        catch (error) {
+            return stopAfterFailedBuild(inputs.cluster, inputs.services.join(', '), error);
+        }
+        image = built.imageRef;
+    }
+    const deadline = Date.now() + inputs.timeoutMs;
+    hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS);
+    const poller = new Poller();
+    for (const m of members) {
+        const taskDefinition = inputs.build && image
+            ? renderTaskDefinition(m.checked.taskDefinition, { image, containerName: m.checked.containerName }, 'the task definition').taskDefinition
+            : m.checked.taskDefinition;
+        m.timeline.emit({
+            type: 'phase',
+            at: new Date(),
+            phase: 'render',
+            detail: renderLine({ currentTaskDefinitionArn: m.checked.currentTaskDefinitionArn }, m.checked.containerName, inputs.build ? image : m.checked.image),
+        });
+        m.changes = m.checked.previousTaskDefinition ? diffTaskDefinitions(m.checked.previousTaskDefinition, taskDefinition) : undefined;
+        if (m.changes)
+            logChanges(m.changes, `${m.name} ${revisionOf(m.checked.currentTaskDefinitionArn, 'the current revision')}`);
+        m.plan = planOf(m.inputs, m.checked, { image: inputs.build ? image : m.checked.image, taskDefinition, deadline, hardStop: hardStop.hardStop });
+    }
+    // A deployment already under way on any service is waited for first: nothing of the release has changed yet.
+    const busy = members.filter((m) => m.checked.inProgress);
+    const stillBusy = await Promise.all(busy.map((m) => waitForIdle(clients, inputs.cluster, m.name, deadline, m.timeline, poller).then(() => undefined, (error) => ({ name: m.name, error: error }))));
+    const notIdle = stillBusy.filter((b) => b !== undefined);
+    if (notIdle.length > 0) {
+        const outcome = notIdle.some((b) => b.error instanceof StillBusyError) ? 'timed-out' : 'failed';
+        return stopBeforeChange(inputs.cluster, inputs.services.join(', '), 'a deployment already in progress did not end', notIdle.map((b) => `${b.name}: ${b.error.message}`), outcome);
+    }
+    let recordStarted = false;
+    const startRecord = () => {
+        if (recordStarted || !members.some((m) => m.facts?.deploymentId))
+            return;
+        recordStarted = true;
+        record.start(timeline, {
+            cluster: inputs.cluster,
+            service: inputs.services.join(', '),
+            engine: [...new Set(members.map((m) => m.checked.engine.kind))].join(', '),
+            image,
+            services: members.map((m) => ({
+                service: m.name,
+                engine: m.checked.engine.kind,
+                previousTaskDefinitionArn: m.checked.currentTaskDefinitionArn,
+                taskDefinitionArn: m.facts?.taskDefinitionArn,
+                deploymentId: m.facts?.deploymentId,
+            })),
+        });
+    };
+    for (const m of members)
+        m.timeline.subscribe(startRecord);
+    timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` });
+    await Promise.all(members.map(async (m) => {
+        m.facts = await runEngine(clients, m.checked.engine, m.plan, m.inputs, m.timeline, { poller, onFacts: (live) => (m.facts = live) });
+        m.decision = decideOutcome(m.facts);
+    }));
+    startRecord();
+    const failed = members.filter((m) => m.decision?.outcome !== 'succeeded' && m.decision?.outcome !== 'started');
+    if (failed.length > 0 && inputs.rollback === 'on-failure') {
+        const back = members.filter((m) => m.decision?.outcome === 'succeeded');
+        if (back.length > 0)
+            timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${back.map((m) => m.name).join(', ')}, as ${failed.map((m) => m.name).join(', ')} failed` });
+        await Promise.all(back.map((m) => release_rollBack(clients, m, failed, poller)));
+    }
+    await Promise.all(members.map(async (m) => {
+        const decision = m.decision;
+        if (decision.outcome !== 'succeeded' && decision.outcome !== 'started')
+            m.cause = await diagnose(clients, m.facts, m.timeline);
+        if (m.rolledBack && m.rolledBack.decision.outcome !== 'succeeded')
+            m.rolledBack.cause = await diagnose(clients, m.rolledBack.facts, m.timeline);
+    }));
+    const results = members.map(resultOf);
+    const release = decideRelease(results, inputs.rollback);
+    for (const m of members) {
+        const decision = m.decision;
+        m.timeline.emit({ type: 'outcome', at: new Date(), ...decision, cause: m.cause });
+        if (m.rolledBack) {
+            const r = m.rolledBack;
+            m.timeline.emit({ type: 'outcome', at: new Date(), outcome: backOutcome(r.decision), reason: rolledBackLine(m), cause: r.cause });
+        }
+    }
+    timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` });
+    timeline.emit({ type: 'outcome', at: new Date(), ...release });
+    record.finish(release.outcome, release.reason);
+    setReleaseOutputs(results, release.outcome, image);
+    for (const m of members) {
+        const facts = m.facts;
+        const decision = m.decision;
+        if (!m.rolledBack)
+            annotate(decision, facts, m.timeline, m.cause);
+        else if (m.rolledBack.decision.outcome === 'succeeded')
+            warning(rolledBackLine(m), { title: `ECS deployment rolled back: ${inputs.cluster}/${m.name}` });
+        else
+            annotate({ outcome: backOutcome(m.rolledBack.decision), reason: rolledBackLine(m) }, m.rolledBack.facts, m.timeline, m.rolledBack.cause);
+    }
+    if (release.outcome !== 'succeeded' && release.outcome !== 'started') {
+        core_error(release.reason, { title: `ECS release ${release.outcome}: ${inputs.cluster}/${inputs.services.join(', ')}` });
+        failStep();
+    }
+    await writeReleaseSummary(inputs.cluster, release, results, Date.now() - startedAt);
+    for (const m of members) {
+        // A service rolled back with the release is headed by what became of it, not by its own success.
+        const decision = m.rolledBack ? { outcome: backOutcome(m.rolledBack.decision), reason: rolledBackLine(m) } : m.decision;
+        await writeSummary({ facts: m.facts, decision, timeline: m.timeline, cause: m.rolledBack?.cause ?? m.cause, changes: m.changes, share: members.length });
+    }
+    for (const m of members)
+        await afterDeploy(clients, m.inputs, m.checked, m.facts, release.outcome);
+}
+/**
+ * Deploys the task definition the service ran before, as it is, and watches it to the end: no alarms (one may be in
+ * ALARM for the other service's failure), no bake, no fail fast, and no rollback of the rollback (the circuit breaker
+ * would go back to the new release, ECS's last completed deployment).
+ */
+async function release_rollBack(clients, m, failed, poller) {
+    const plan = m.plan;
+    const facts = m.facts;
+    const previous = { ...(m.checked.previousTaskDefinition ?? {}), taskDefinitionArn: m.checked.currentTaskDefinitionArn };
+    const why = `${failed.map((f) => f.name).join(', ')} failed`;
+    m.timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${why}: back to ${revisionOf(previous.taskDefinitionArn, '?')}` });
+    m.timeline.emit({
+        type: 'rollback',
+        at: new Date(),
+        from: facts.taskDefinitionArn ?? '',
+        to: previous.taskDefinitionArn ?? '',
+        reason: `the release failed (${why})`,
+        by: 'action',
+    });
+    const back = {
+        ...plan,
+        taskDefinition: previous,
+        existingTaskDefinition: previous,
+        previousTaskDefinitionArn: facts.taskDefinitionArn ?? plan.previousTaskDefinitionArn,
+        alarms: [],
+        alarmsFiringAtStart: [],
+        maxTaskFailures: 0,
+        rollback: 'never',
+        bakeTimeMs: 0,
+        wait: true,
+        deadline: rollbackDeadline(Date.now(), plan),
+        desiredCount: undefined,
+        forceNewDeployment: undefined,
+        image: undefined,
+    };
+    const backFacts = await runEngine(clients, m.checked.engine, back, m.inputs, m.timeline, { poller });
+    m.rolledBack = { facts: backFacts, decision: decideOutcome(backFacts) };
+}
+/** A service rolled back with the release: rolled-back when its rollback succeeded, else how the rollback ended. */
+const backOutcome = (d) => (d.outcome === 'succeeded' ? 'rolled-back' : d.outcome === 'rolled-back' ? 'failed' : d.outcome);
+function rolledBackLine(m) {
+    const r = m.rolledBack;
+    if (!r)
+        return '';
+    const to = revisionOf(m.checked.currentTaskDefinitionArn, 'the previous task definition');
+    return r.decision.outcome === 'succeeded'
+        ? `${m.name} had deployed ${revisionOf(m.facts?.taskDefinitionArn, 'the release')}, and was rolled back to ${to} because another service of the release failed.`
+        : `${m.name} had deployed ${revisionOf(m.facts?.taskDefinitionArn, 'the release')}; rolling it back to ${to} did not succeed: ${r.decision.reason}`;
+}
+function resultOf(m) {
+    const facts = m.facts;
+    return {
+        service: m.name,
+        engine: m.checked.engine.kind,
+        decision: m.decision,
+        ...(facts.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : {}),
+        previousTaskDefinitionArn: m.checked.currentTaskDefinitionArn,
+        ...(facts.deploymentId ? { deploymentId: facts.deploymentId } : {}),
+        changed: facts.deploymentId !== undefined,
+        ...(m.rolledBack ? { rolledBack: { decision: m.rolledBack.decision, ...(m.rolledBack.facts.deploymentId ? { deploymentId: m.rolledBack.facts.deploymentId } : {}) } } : {}),
+    };
+}
+/** Every service's problems, each said once: one shared by all (the cluster, the image, an alarm) as it is, the rest
+ * with the service they belong to. */
+function releaseProblems(found) {
+    const everywhere = (p) => found.every((f) => f.problems.includes(p));
+    const shared = [...new Set(found.flatMap((f) => f.problems.filter(everywhere)))];
+    const own = found.flatMap((f) => f.problems.filter((p) => !everywhere(p)).map((p) => (p.includes(`\`${f.name}\``) ? p : `Service \`${f.name}\`: ${p}`)));
+    return [...shared, ...own];
+}
+async function mapLimit(items, limit, each) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await each(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/report/github-deployment.ts
+// The GitHub deployment record (Deployments REST API): one deployment for the commit in `environment`, an
+// `in_progress` status once the deployment starts, its phase as the status description while it runs (at most once
+// every 10 s), and the final state. It never fails or delays the ECS deployment: every call is queued and sent in the
+// background, the first call GitHub refuses ends the record for the run with one warning, and `main.ts` waits for the
+// queue at the end for a bounded time only.
+
+
+
+/** GitHub's limit on a status description. */
+const DESCRIPTION_MAX = 140;
+/** Phase descriptions are sent at most this often. */
+const UPDATE_EVERY_MS = 10_000;
+const PERMISSION = '`permissions: deployments: write`';
+const clip = (text) => (text.length <= DESCRIPTION_MAX ? text : `${text.slice(0, DESCRIPTION_MAX - 1)}…`);
+/** The status description a timeline event moves the record to, if any. */
+function describePhase(event, engine) {
+    switch (event.type) {
+        case 'phase':
+            return { register: 'registering the task definition', deploy: 'deploying', watch: 'watching', bake: 'baking', rollback: 'rolling back' }[event.phase];
+        case 'deployment':
+            return `${engine === 'rolling' ? 'rolling' : 'new tasks'} ${event.counts.running}/${event.counts.desired}`;
+        case 'traffic-shifted':
+            return `${event.label} traffic ${event.to}%`;
+        case 'hook-waiting':
+            return `waiting for ${event.hook}`;
+        case 'rollback':
+            return 'rolling back';
+        default:
+            return undefined;
+    }
+}
+/** The final state of the record for an outcome. */
+function github_deployment_stateOf(outcome) {
+    switch (outcome) {
+        case 'succeeded':
+            return 'success';
+        case 'started':
+            return 'in_progress';
+        case 'rolled-back':
+        case 'failed':
+        case 'timed-out':
+            return 'failure';
+        case 'cancelled':
+            return 'error';
+    }
+}
+class GitHubDeploymentRecord {
+    settings;
+    env;
+    now;
+    octokit;
+    owner = '';
+    repo = '';
+    logUrl;
+    id;
+    abandoned = false;
+    finished = false;
+    queue = Promise.resolve();
+    abort = new AbortController();
+    lastSentAt = 0;
+    lastDescription;
+    pending;
+    timer;
+    engine = '';
+    constructor(settings, env = process.env, now = Date.now) {
+        this.settings = settings;
+        this.env = env;
+        this.now = now;
+    }
+    /** The deployment's id once GitHub created it. */
+    get deploymentId() {
+        return this.id;
+    }
+    /**
+     * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped (with a debug line)
+     * when turned off or outside GitHub Actions (no GITHUB_REPOSITORY, no token).
+     */
+    start(timeline, start) {
+        const env = this.env;
+        const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+        const sha = env.GITHUB_SHA;
+        if (!this.settings.deployment)
+            return core_debug('GitHub deployment record: off (github-deployment: false).');
+        if (!owner || !repo || !this.settings.token || !sha) {
+            return core_debug('GitHub deployment record: skipped (not in GitHub Actions: no GITHUB_REPOSITORY, GITHUB_SHA or token).');
+        }
+        this.owner = owner;
+        this.repo = repo;
+        this.engine = start.engine;
+        this.octokit = getOctokit(this.settings.token, { ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), request: { signal: this.abort.signal } });
+        if (env.GITHUB_RUN_ID) {
+            const server = env.GITHUB_SERVER_URL || 'https://github.com';
+            this.logUrl = `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT || '1'}`;
+        }
+        // A branch or tag by name, as GitHub shows it; anything else (a pull request's merge ref) by the commit.
+        const ref = env.GITHUB_REF_NAME && /^refs\/(heads|tags)\//.test(env.GITHUB_REF ?? '') ? env.GITHUB_REF_NAME : sha;
+        const environment = this.settings.environment;
+        this.enqueue('createDeployment', async (octokit) => {
+            const res = await octokit.rest.repos.createDeployment({
+                owner,
+                repo,
+                ref,
+                environment,
+                auto_merge: false,
+                required_contexts: [],
+                production_environment: /prod/i.test(environment),
+                transient_environment: false,
+                task: 'deploy',
+                description: `ecs-safe-deploy: ${start.cluster}/${start.service}`,
+                payload: {
+                    cluster: start.cluster,
+                    service: start.service,
+                    engine: start.engine,
+                    previousTaskDefinitionArn: start.previousTaskDefinitionArn ?? null,
+                    taskDefinitionArn: start.taskDefinitionArn ?? null,
+                    deploymentId: start.deploymentId ?? null,
+                    image: start.image ?? null,
+                    ...(start.services ? { services: start.services } : {}),
+                },
+            });
+            if (!('id' in res.data)) {
+                this.abandoned = true;
+                warning(`GitHub did not create a deployment record (createDeployment answered ${res.status}: ${res.data.message ?? 'no deployment'}); the ECS deployment goes on without one.`);
+                return;
+            }
+            this.id = res.data.id;
+        });
+        this.status('in_progress', `${start.engine} deployment of ${start.cluster}/${start.service} started`);
+        timeline.subscribe((event) => this.follow(event));
+    }
+    /** The final status for the outcome (`wait: false` leaves the record in progress, saying so). */
+    finish(outcome, reason, taskDefinitionArn) {
+        if (!this.octokit || this.finished)
+            return;
+        this.stopUpdates();
+        const revision = taskDefinitionArn ? ` ${revisionOf(taskDefinitionArn, '?')}` : '';
+        const description = outcome === 'started' ? `started${revision}; not watched (wait: false), the final state is not reported` : `${outcome}${revision}: ${reason}`;
+        this.status(github_deployment_stateOf(outcome), description, true);
+    }
+    /** The run ended with an unexpected error: the record's final state is `error`. */
+    fail(message) {
+        if (!this.octokit || this.finished)
+            return;
+        this.stopUpdates();
+        this.status('error', `ecs-safe-deploy failed: ${message}`, true);
+    }
+    /** Waits at most `timeoutMs` for the queued calls; what is still in flight then is aborted. */
+    async settle(timeoutMs) {
+        this.stopUpdates();
+        let timer;
+        const late = new Promise((done) => (timer = setTimeout(() => done('late'), timeoutMs)));
+        const result = await Promise.race([this.queue.then(() => 'done'), late]);
+        clearTimeout(timer);
+        if (result === 'late' && !this.abandoned) {
+            this.abandoned = true;
+            this.abort.abort();
+            warning(`GitHub deployment record: GitHub did not answer within ${timeoutMs / 1000} s; the record may not show the final state.`);
+        }
+    }
+    follow(event) {
+        if (this.finished || this.abandoned)
+            return;
+        const description = describePhase(event, this.engine);
+        if (!description || description === (this.pending ?? this.lastDescription))
+            return;
+        const wait = this.lastSentAt + UPDATE_EVERY_MS - this.now();
+        if (wait <= 0) {
+            this.stopUpdates();
+            return this.status('in_progress', description);
+        }
+        this.pending = description;
+        this.timer ??= setTimeout(() => {
+            this.timer = undefined;
+            const next = this.pending;
+            this.pending = undefined;
+            if (next && !this.finished)
+                this.status('in_progress', next);
+        }, wait);
+        this.timer.unref?.();
+    }
+    stopUpdates() {
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.timer = undefined;
+        this.pending = undefined;
+    }
+    status(state, description, final = false) {
+        if (final)
+            this.finished = true;
+        this.lastSentAt = this.now();
+        this.lastDescription = description;
+        const { owner, repo, logUrl } = this;
+        const environmentUrl = this.settings.environmentUrl;
+        this.enqueue('createDeploymentStatus', async (octokit) => {
+            if (this.id === undefined)
+                return;
+            await octokit.rest.repos.createDeploymentStatus({
+                owner,
+                repo,
+                deployment_id: this.id,
+                state,
+                description: clip(description),
+                ...(logUrl ? { log_url: logUrl } : {}),
+                ...(environmentUrl ? { environment_url: environmentUrl } : {}),
+            });
+        });
+    }
+    enqueue(operation, call) {
+        const octokit = this.octokit;
+        if (!octokit)
+            return;
+        this.queue = this.queue.then(async () => {
+            if (this.abandoned)
+                return;
+            try {
+                await call(octokit);
+            }
+            catch (error) {
+                this.abandon(operation, error);
+            }
+        });
+    }
+    /** The first refused call ends the record for the run, with one warning. */
+    abandon(operation, error) {
+        if (this.abandoned)
+            return;
+        this.abandoned = true;
+        const status = error.status;
+        const limited = status === 429 || error.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(error.message ?? '');
+        const what = limited
+            ? 'GitHub rate-limited the token'
+            : status === 403 || status === 404
+                ? 'the token may not write deployments'
+                : status !== undefined && status >= 500
+                    ? 'GitHub had a server error'
+                    : 'the call failed';
+        warning(`GitHub deployment record abandoned for this run: ${operation} answered ${status ?? 'no answer'} (${error.message ?? 'unknown error'}): ${what}. ` +
+            `The ECS deployment goes on. To keep the record, give the job ${PERMISSION}, or set \`github-deployment: false\`.`, { title: 'ecs-safe-deploy: GitHub deployment record' });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 // Orchestrates one run: inputs → preflight → (build and push the image) → (wait for a deployment already in
 // progress) → the engine the service chose → outcome → diagnosis → reports. Nothing in ECS changes before preflight
-// and the build have passed, and the run's deadline bounds every AWS call, so it always ends with an outcome.
-
-
-
-
-
+// and the build have passed, and the run's deadline bounds every AWS call, so it always ends with an outcome. A
+// `service` input naming several services runs as one release (./release.ts).
 
 
 
@@ -103062,18 +103835,23 @@ async function run() {
     // The GitHub deployment record is sent in the background; the run waits for it at the end, for a bounded time.
     const record = new GitHubDeploymentRecord(inputs.github);
     const flight = {};
+    const release = {};
     exitOnCancel({
         inputs,
         timeline,
         facts: () => flight.facts,
         previousTaskDefinitionArn: () => flight.previousTaskDefinitionArn,
+        members: () => release.members,
         beforeExit: async (state, reason) => {
             record.finish('cancelled', reason, state.taskDefinitionArn);
             await record.settle(RECORD_SETTLE_MS);
         },
     });
     try {
-        await deploy(inputs, timeline, deadline, startedAt, record, flight);
+        if (inputs.services.length > 1)
+            await deployRelease(inputs, timeline, deadline, startedAt, record, release);
+        else
+            await deploy(inputs, timeline, deadline, startedAt, record, flight);
     }
     catch (error) {
         record.fail(error instanceof Error ? error.message : String(error));
@@ -103143,25 +103921,7 @@ async function deploy(inputs, timeline, hardStop, startedAt, record, flight) {
             return stopBeforeChange(inputs.cluster, inputs.service, 'a deployment already in progress did not end', [error.message], outcome);
         }
     }
-    const plan = {
-        cluster: inputs.cluster,
-        service: inputs.service,
-        taskDefinition,
-        ...(checked.existing?.asIs ? { existingTaskDefinition: checked.existing.taskDefinition } : {}),
-        ...(inputs.desiredCount !== undefined ? { desiredCount: inputs.desiredCount } : {}),
-        ...(inputs.forceNewDeployment ? { forceNewDeployment: true } : {}),
-        previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
-        alarms: checked.alarms,
-        alarmsFiringAtStart: checked.alarmsFiring,
-        maxTaskFailures: inputs.maxTaskFailures,
-        rollback: inputs.rollback,
-        bakeTimeMs: inputs.bakeTimeMs,
-        deadline,
-        hardStop: hardStop.hardStop,
-        wait: inputs.wait,
-        currentDeploymentConfiguration: checked.service.deploymentConfiguration,
-        image,
-    };
+    const plan = planOf(inputs, checked, { image, taskDefinition, deadline, hardStop: hardStop.hardStop });
     // The record starts once the deployment does, so its payload names it (what a later rollback needs).
     let recordStarted = false;
     const startRecord = () => {
@@ -103192,94 +103952,6 @@ async function deploy(inputs, timeline, hardStop, startedAt, record, flight) {
     // annotate() wrote the one titled error of a failed run and set the exit code: no second, untitled error.
     await writeSummary({ facts, decision, timeline, cause, changes });
     await afterDeploy(clients, inputs, checked, facts, decision.outcome);
-}
-/** What a run says and does after the summary: the rollback in one line, then `keep-revisions`. */
-async function afterDeploy(clients, inputs, checked, facts, outcome) {
-    const lines = [];
-    const rollback = checked.existing?.rollback;
-    if (rollback) {
-        const line = rollbackLine(rollback, outcome);
-        if (outcome === 'succeeded')
-            notice(line, { title: 'ecs-safe-deploy: rollback' });
-        else
-            info(line);
-        lines.push(line);
-    }
-    if (inputs.keepRevisions !== undefined && outcome === 'succeeded' && facts.taskDefinitionArn) {
-        const protect = [checked.currentTaskDefinitionArn, checked.existing?.arn].filter((arn) => !!arn);
-        const pruned = await pruneRevisions(clients, facts.taskDefinitionArn, inputs.keepRevisions, protect);
-        const line = prunedLine(pruned, inputs.keepRevisions);
-        info(line);
-        lines.push(line);
-        for (const problem of pruned.problems) {
-            warning(`${problem} (the deployment itself succeeded)`, { title: 'ecs-safe-deploy: keep-revisions' });
-            lines.push(problem);
-        }
-    }
-    else if (inputs.keepRevisions !== undefined) {
-        const line = `keep-revisions ${inputs.keepRevisions}: nothing deregistered, as the deployment did not succeed (outcome ${outcome}).`;
-        info(line);
-        lines.push(line);
-    }
-    if (lines.length === 0)
-        return;
-    await summary
-        .addRaw(lines.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`).join('\n'), true)
-        .write()
-        .catch(() => undefined);
-}
-/** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
-function runEngine(clients, engine, plan, inputs, timeline, options) {
-    switch (engine.kind) {
-        case 'rolling':
-            return runRolling(clients, plan, timeline, options);
-        case 'ecs-native':
-            return runNative(clients, { ...plan, engine }, timeline, options);
-        case 'codedeploy':
-            return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options);
-    }
-}
-/**
- * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
- * login this run could not end). `image` is the first tag to push (`registry/repository:tag`).
- */
-async function buildImage(clients, build, target, image) {
-    const login = await loginToEcr(await ecrClientIn(clients, target.region), target.registryId ? [target.registryId] : undefined);
-    try {
-        return await buildAndPush({
-            docker: login.docker,
-            image,
-            registry: login.registry,
-            context: build.context,
-            dockerfile: build.dockerfile,
-            buildArgs: build.buildArgs,
-            target: build.target,
-            platform: build.platform,
-            tags: build.tags,
-        });
-    }
-    finally {
-        await logoutFromEcr(login);
-    }
-}
-// Lines of the build's output that go into the job summary (the annotation has all the error holds).
-const SUMMARY_BUILD_LINES = 15;
-/** The build or push failed: one annotation with docker's last lines, the same in the summary; ECS is untouched. */
-async function stopAfterFailedBuild(cluster, service, error) {
-    const title = 'image build or push failed';
-    const [headline, ...lines] = error.message.split('\n');
-    core_error(error.message, { title: `ecs-safe-deploy: ${title}` });
-    setOutput('outcome', 'failed');
-    await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)]);
-    failStep();
-}
-/** Bad inputs, a failed preflight, or a deployment in progress that never ended: report every problem; nothing in
- * AWS was changed. */
-async function stopBeforeChange(cluster, service, title, problems, outcome = 'failed') {
-    // One titled error per problem, on the file (and line) when it is in one; the step fails with no further error.
-    annotateProblems(`ecs-safe-deploy: ${title}`, problems);
-    setOutput('outcome', outcome);
-    await writeProblemsSummary(cluster || '?', service || '?', title, problems);
 }
 
 ;// CONCATENATED MODULE: ./src/engines/codedeploy/cancel.ts
@@ -103423,9 +104095,9 @@ async function post() {
     const login = savedEcrLogin();
     if (login)
         await logoutFromEcr(login);
-    const inFlight = savedInFlight();
-    if (inFlight)
-        await postAfterCancel(inFlight);
+    // A release's services one after another: each report goes into the one job summary.
+    for (const state of savedInFlight())
+        await postAfterCancel(state);
 }
 if (isPostStep()) {
     post().catch((error) => warning(`Post step: ${error instanceof Error ? error.message : String(error)}`));

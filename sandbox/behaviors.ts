@@ -25,16 +25,23 @@ export class Behaviors implements BehaviorBook {
   /** `tagsOf` finds the tags a digest carries in the sandbox ECR, so a behaviour set for `web:v2` also applies to `web@sha256:…`. */
   constructor(private readonly tagsOf: (image: string, digest: string) => string[] = () => []) {}
 
+  /** `imageKey` is an image key, or `<container name>=<image key>` for that image in containers of that name only. */
   set(imageKey: string, behavior: Behavior): void {
-    this.byKey.set(imageKey.trim(), checkBehavior(behavior))
+    const key = imageKey.trim()
+    const at = key.indexOf('=')
+    if (at === 0 || at === key.length - 1) throw new Error(`behavior key must be an image key or <container name>=<image key>; got ${JSON.stringify(imageKey)}`)
+    this.byKey.set(at > 0 ? `${key.slice(0, at).trim()}=${key.slice(at + 1).trim()}` : key, checkBehavior(behavior))
   }
 
   entries(): Record<string, Behavior> {
     return Object.fromEntries(this.byKey)
   }
 
-  behaviorFor(image: string, digest: string | undefined): Behavior {
-    for (const key of this.keysFor(image, digest)) {
+  /** The behaviour of `image` run in the container named `container`: a key qualified with that container name
+   * (`worker=web:v2`) before any unqualified one, each most specific first. */
+  behaviorFor(image: string, digest: string | undefined, container?: string): Behavior {
+    const keys = this.keysFor(image, digest)
+    for (const key of container === undefined ? keys : [...keys.map((k) => `${container}=${k}`), ...keys]) {
       const b = this.byKey.get(key)
       if (b) return b
     }

@@ -59,9 +59,10 @@ export interface ImageCatalog {
   resolve(image: string): string | undefined
 }
 
-/** Per-image behaviours, keyed by `repo:tag`, `repo@digest`, a full image reference or a digest. Default healthy. */
+/** Per-image behaviours, keyed by `repo:tag`, `repo@digest`, a full image reference or a digest, optionally qualified
+ * with a container name (`worker=web:v2`: only in containers named `worker`). Default healthy. */
 export interface BehaviorBook {
-  behaviorFor(image: string, digest: string | undefined): Behavior
+  behaviorFor(image: string, digest: string | undefined, container?: string): Behavior
   set(imageKey: string, behavior: Behavior): void
 }
 

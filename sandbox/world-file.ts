@@ -28,7 +28,7 @@ export interface WorldSpec {
   alarms?: (JsonObject & { state?: AlarmState; stateReason?: string })[]
   /** Log group names. */
   logGroups?: string[]
-  /** Image key (`repo:tag`, `repo@digest`, full reference or digest) → behaviour. */
+  /** Image key (`repo:tag`, `repo@digest`, full reference or digest, optionally `<container name>=` before it) → behaviour. */
   behaviors?: Record<string, Behavior>
   /** Hook target (Lambda function name or ARN, or `PAUSE`) → what the hook does. */
   hooks?: Record<string, HookRule>

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs'
 import { parse } from 'yaml'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
-import { progressiveWithBake } from './worlds.js'
+import { progressiveWithBake, RELEASE_SERVICES, releaseWorld } from './worlds.js'
 import { repoRoot, runAction, type ActionRun } from './action-runner.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -28,18 +28,18 @@ const median = (xs: number[]) => {
 }
 
 let tag = 0
-async function release(sandbox: Sandbox, behavior: 'healthy' | 'crash'): Promise<string> {
+async function release(sandbox: Sandbox, behavior: 'healthy' | 'crash', repositoryName = 'web'): Promise<string> {
   const name = `bench-${behavior}-${++tag}`
-  sandbox.control.setBehavior(`web:${name}`, behavior === 'crash' ? { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: boom'] } : { kind: 'healthy' })
+  sandbox.control.setBehavior(`${repositoryName}:${name}`, behavior === 'crash' ? { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: boom'] } : { kind: 'healthy' })
   const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: `sha256:${name}` }, layers: [] })
   const url = `${sandbox.url.replace(/\/$/, '')}/`
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.PutImage' },
-    body: JSON.stringify({ repositoryName: 'web', imageTag: name, imageManifest: manifest }),
+    body: JSON.stringify({ repositoryName, imageTag: name, imageManifest: manifest }),
   })
   if (!res.ok) throw new Error(`PutImage failed: ${res.status} ${await res.text()}`)
-  return `${ECR}/web:${name}`
+  return `${ECR}/${repositoryName}:${name}`
 }
 
 async function deploy(
@@ -167,6 +167,25 @@ function crashLoopOn20(maxTaskFailures: number) {
   }
 }
 
+interface ReleaseSample extends Sample {
+  /** Reads from the first UpdateService to the exit: the watch, which the run's call budget paces. */
+  watchCalls: number
+  watchMs: number
+}
+
+/** Several services, one release: a healthy image for the first `count` services of the release world, from the
+ * action's start to its exit with the release's outcome. */
+function releaseOf(count: number) {
+  return async (sandbox: Sandbox): Promise<ReleaseSample> => {
+    const { run, startedAt, peakKiB, calls } = await deploy(sandbox, await release(sandbox, 'healthy', 'app'), { service: RELEASE_SERVICES.slice(0, count).join(', ') })
+    if (run.outputs.outcome !== 'succeeded') throw new Error(`expected succeeded, got ${run.outputs.outcome}: ${run.stdout}`)
+    const firstUpdate = sandbox.control.calls({ operation: 'UpdateService' })[0]
+    if (!firstUpdate) throw new Error('no UpdateService in the release')
+    const watchCalls = sandbox.control.calls({ mutating: false }).filter((c) => c.wallMs >= firstUpdate.wallMs).length
+    return { ms: run.endedAt - startedAt, calls, wallMs: run.endedAt - startedAt, peakKiB, watchCalls, watchMs: run.endedAt - firstUpdate.wallMs }
+  }
+}
+
 function twentyTasks(): WorldSpec {
   const spec = parse(readFileSync(world, 'utf8')) as WorldSpec
   const service = spec.services![0] as Record<string, unknown> & { deploymentConfiguration: Record<string, unknown> }
@@ -203,6 +222,12 @@ const fast = await scenario('crash loop, 20 tasks, fail fast (3)', 1, 1, crashLo
 const breaker = await scenario('crash loop, 20 tasks, breaker alone', 1, 1, crashLoopOn20(0), twentyTasks())
 // ECS durations at real speed (time scale 1), so a rollout lasts long enough for a per-minute rate to mean something.
 const slow = await scenario('calls per minute (time scale 1)', 1, 1, completion)
+// Several services, one release: 1, 5 and 10 services of 2 tasks each, one shared call budget for the run.
+const RELEASE_TIME_SCALE = 20
+const releases: [number, ReleaseSample[]][] = []
+for (const count of [1, 5, 10]) {
+  releases.push([count, await scenario(`release of ${count} service${count === 1 ? '' : 's'}`, RELEASE_TIME_SCALE, RUNS, releaseOf(count), releaseWorld(count))])
+}
 
 const all = [...done, ...failed, ...alarm, ...canary, ...slow]
 console.log('')
@@ -224,5 +249,24 @@ for (const [label, s] of [
 ] as const) {
   console.log(`${label.padEnd(58)} ${`${s.simSeconds} s, ${s.failedLaunches} failed`.padStart(20)} (sandbox clock, to the rollback's start)`)
 }
+console.log(`\nseveral services, one release (healthy, 2 tasks each, time scale ${RELEASE_TIME_SCALE}, median of ${RUNS})`)
+// Calls per minute over the whole run (every AWS call: preflight, register and deploy included), and over the watch
+// alone (reads from the first UpdateService to the exit), which one budget of 30/min (burst 5) paces for all services.
+const columns = ['services', 'start → outcome', 'calls/min (run)', 'calls/min (watch)', 'calls', 'peak RSS']
+const widths = [8, 16, 16, 18, 6, 10]
+console.log(columns.map((c, i) => c.padStart(widths[i])).join(' '))
+for (const [count, samples] of releases) {
+  const watchRate = median(samples.map((s) => (s.watchCalls / s.watchMs) * 60_000))
+  const cells = [
+    String(count),
+    `${median(samples.map((s) => s.ms))} ms`,
+    median(perMinute(samples)).toFixed(1),
+    watchRate.toFixed(1),
+    String(median(samples.map((s) => s.calls))),
+    `${(Math.max(...samples.map((s) => s.peakKiB)) / 1024).toFixed(1)} MiB`,
+  ]
+  console.log(cells.map((c, i) => c.padStart(widths[i])).join(' '))
+}
+console.log('')
 console.log(`${'peak memory of the action (max RSS)'.padEnd(58)} ${`${(Math.max(...all.map((s) => s.peakKiB)) / 1024).toFixed(1)} MiB`.padStart(12)}`)
 rmSync(scratch, { recursive: true, force: true })

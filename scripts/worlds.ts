@@ -79,3 +79,52 @@ export function nativeWorld(service: Record<string, unknown>, extra: Partial<Wor
     ...extra,
   }
 }
+
+/** The services of the release world, in order: `releaseWorld(n)` has the first n. */
+export const RELEASE_SERVICES = ['web', 'worker', 'scheduler', 'api', 'mailer', 'search', 'billing', 'reports', 'auth', 'notifier'] as const
+
+/** "Several services, one release": cluster `demo` with `count` rolling Fargate services (`web`, `worker`, `scheduler`,
+ * … of RELEASE_SERVICES), 2 tasks each, all built from one monorepo image `app` (`app:v1` running, `app:v2` healthy
+ * and pushed). Each service's task definition family and its single container are named after the service, so a
+ * behaviour keyed by container name makes one service fail on an image the others run healthy:
+ * `sandbox.control.setBehavior('worker=app:v2', { kind: 'crash' })` (see sandbox/README.md, "Behaviours"). */
+export function releaseWorld(count = 3): WorldSpec {
+  if (count < 1 || count > RELEASE_SERVICES.length) throw new Error(`releaseWorld: 1 to ${RELEASE_SERVICES.length} services, not ${count}`)
+  const names = RELEASE_SERVICES.slice(0, count)
+  return {
+    logGroups: names.map((name) => `/ecs/${name}`),
+    repositories: [{ repositoryName: 'app' }],
+    images: [
+      { repositoryName: 'app', imageTag: 'v1' },
+      { repositoryName: 'app', imageTag: 'v2' },
+    ],
+    behaviors: { 'app:v1': { kind: 'healthy', logLines: ['started (v1)'] }, 'app:v2': { kind: 'healthy', logLines: ['started (v2)'] } },
+    clusters: [{ clusterName: 'demo' }],
+    taskDefinitions: names.map((name) => ({
+      family: name,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+      containerDefinitions: [
+        {
+          name,
+          image: `${ECR}/app:v1`,
+          essential: true,
+          command: ['node', `${name}.js`],
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${name}`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': name } },
+        },
+      ],
+    })),
+    services: names.map((name) => ({
+      cluster: 'demo',
+      serviceName: name,
+      taskDefinition: `${name}:1`,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-0123456789abcdef0'] } },
+      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } },
+    })),
+  }
+}

@@ -14,6 +14,8 @@ export interface InFlightSource {
   facts: () => DeploymentFacts | undefined
   /** The task definition the service ran before, once preflight found it. */
   previousTaskDefinitionArn: () => string | undefined
+  /** A release of several services: each one's inputs, timeline and facts, once preflight passed. */
+  members?: () => Omit<InFlightSource, 'members' | 'beforeExit'>[] | undefined
   /** Last words before the exit (the GitHub deployment record), given at most BEFORE_EXIT_MS. */
   beforeExit?: (state: InFlight, reason: string) => Promise<void>
 }
@@ -45,7 +47,20 @@ export function exitOnCancel(source: InFlightSource): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (cancelled) return
     cancelled = true
-    const state = inFlight(source, new Date())
+    const now = new Date()
+    const members = source.members?.()
+    if (members) {
+      const states = members.map((m) => inFlight({ ...m, inputs: { ...m.inputs, onCancel: source.inputs.onCancel } }, now))
+      saveInFlight(states)
+      const started = states.filter((s) => s.deploymentId)
+      const reason = `The job was cancelled (${signal}) during a release of ${states.length} services${started.length > 0 ? ` (${started.map((s) => `${s.service}: deployment ${s.deploymentId} during its ${s.phase} phase`).join('; ')})` : ', before a deployment started'}; the post step reports what became of each${started.length > 0 && source.inputs.onCancel === 'rollback' ? ' and rolls back those that had not finished' : ''}.`
+      source.timeline.emit({ type: 'outcome', at: now, outcome: 'cancelled', reason })
+      core.setOutput('outcome', 'cancelled')
+      const last = source.beforeExit?.(states[0], reason).catch(() => undefined)
+      void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1))
+      return
+    }
+    const state = inFlight(source, now)
     saveInFlight(state)
     const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`
     const reason = `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && state.onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`

@@ -10,8 +10,8 @@ import { isPostStep, markMainStep, savedEcrLogin, savedInFlight } from './state-
 async function post(): Promise<void> {
   const login = savedEcrLogin()
   if (login) await logoutFromEcr(login)
-  const inFlight = savedInFlight()
-  if (inFlight) await postAfterCancel(inFlight)
+  // A release's services one after another: each report goes into the one job summary.
+  for (const state of savedInFlight()) await postAfterCancel(state)
 }
 
 if (isPostStep()) {

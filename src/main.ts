@@ -1,33 +1,28 @@
 // Orchestrates one run: inputs → preflight → (build and push the image) → (wait for a deployment already in
 // progress) → the engine the service chose → outcome → diagnosis → reports. Nothing in ECS changes before preflight
-// and the build have passed, and the run's deadline bounds every AWS call, so it always ends with an outcome.
+// and the build have passed, and the run's deadline bounds every AWS call, so it always ends with an outcome. A
+// `service` input naming several services runs as one release (./release.ts).
 import * as core from '@actions/core'
 import { revisionOf } from './aws/arn.js'
-import { createClients, type Clients } from './aws/clients.js'
+import { createClients } from './aws/clients.js'
 import { exitOnCancel } from './cancelled.js'
 import { Deadline, HARD_STOP_AFTER_TIMEOUT_MS } from './aws/deadline.js'
-import { buildAndPush, type BuiltImage } from './build/build-image.js'
-import { loginToEcr, logoutFromEcr } from './build/ecr-login.js'
+import type { BuiltImage } from './build/build-image.js'
 import type { DeploymentFacts } from './core/facts.js'
 import { decideOutcome } from './core/outcome.js'
 import { diffTaskDefinitions } from './core/task-definition-diff.js'
-import type { DeployPlan } from './core/plan.js'
 import { Timeline, type Outcome } from './core/timeline.js'
-import { runCodeDeploy } from './engines/codedeploy/run.js'
-import { runNative } from './engines/ecs-native/run.js'
-import { pruneRevisions, prunedLine } from './engines/deregister.js'
-import type { EngineOptions } from './engines/register.js'
-import { runRolling } from './engines/rolling/run.js'
-import { getInputs, InputError, type BuildInputs, type Inputs } from './inputs/context.js'
+import { getInputs, InputError, type Inputs } from './inputs/context.js'
 import { formatDuration } from './inputs/duration.js'
-import { ecrClientIn, preflight, PreflightError, type Preflight, type PushTarget } from './preflight/preflight.js'
-import { rollbackLine } from './preflight/rollback-line.js'
+import { preflight, PreflightError, type Preflight } from './preflight/preflight.js'
+import { deployRelease, type ReleaseFlight } from './release.js'
 import { renderLine, renderTaskDefinition } from './render/task-definition.js'
-import { annotate, annotateProblems, failStep } from './report/annotations.js'
+import { annotate } from './report/annotations.js'
 import { GitHubDeploymentRecord } from './report/github-deployment.js'
 import { attachLogReporter, logChanges } from './report/log.js'
 import { setOutputs, setRecordOutputs } from './report/outputs.js'
-import { writeProblemsSummary, writeSummary } from './report/summary.js'
+import { writeSummary } from './report/summary.js'
+import { afterDeploy, buildImage, planOf, runEngine, stopAfterFailedBuild, stopBeforeChange } from './steps.js'
 import { diagnose } from './watch/diagnose.js'
 import { StillBusyError, waitForIdle } from './watch/idle.js'
 import { Poller } from './watch/poller.js'
@@ -51,18 +46,21 @@ export async function run(): Promise<void> {
   // The GitHub deployment record is sent in the background; the run waits for it at the end, for a bounded time.
   const record = new GitHubDeploymentRecord(inputs.github)
   const flight: Flight = {}
+  const release: ReleaseFlight = {}
   exitOnCancel({
     inputs,
     timeline,
     facts: () => flight.facts,
     previousTaskDefinitionArn: () => flight.previousTaskDefinitionArn,
+    members: () => release.members,
     beforeExit: async (state, reason) => {
       record.finish('cancelled', reason, state.taskDefinitionArn)
       await record.settle(RECORD_SETTLE_MS)
     },
   })
   try {
-    await deploy(inputs, timeline, deadline, startedAt, record, flight)
+    if (inputs.services.length > 1) await deployRelease(inputs, timeline, deadline, startedAt, record, release)
+    else await deploy(inputs, timeline, deadline, startedAt, record, flight)
   } catch (error) {
     record.fail(error instanceof Error ? error.message : String(error))
     throw error
@@ -135,25 +133,7 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
     }
   }
 
-  const plan: DeployPlan = {
-    cluster: inputs.cluster,
-    service: inputs.service,
-    taskDefinition,
-    ...(checked.existing?.asIs ? { existingTaskDefinition: checked.existing.taskDefinition } : {}),
-    ...(inputs.desiredCount !== undefined ? { desiredCount: inputs.desiredCount } : {}),
-    ...(inputs.forceNewDeployment ? { forceNewDeployment: true } : {}),
-    previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
-    alarms: checked.alarms,
-    alarmsFiringAtStart: checked.alarmsFiring,
-    maxTaskFailures: inputs.maxTaskFailures,
-    rollback: inputs.rollback,
-    bakeTimeMs: inputs.bakeTimeMs,
-    deadline,
-    hardStop: hardStop.hardStop,
-    wait: inputs.wait,
-    currentDeploymentConfiguration: checked.service.deploymentConfiguration,
-    image,
-  }
+  const plan = planOf(inputs, checked, { image, taskDefinition, deadline, hardStop: hardStop.hardStop })
   // The record starts once the deployment does, so its payload names it (what a later rollback needs).
   let recordStarted = false
   const startRecord = (): void => {
@@ -184,93 +164,4 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
   // annotate() wrote the one titled error of a failed run and set the exit code: no second, untitled error.
   await writeSummary({ facts, decision, timeline, cause, changes })
   await afterDeploy(clients, inputs, checked, facts, decision.outcome)
-}
-
-/** What a run says and does after the summary: the rollback in one line, then `keep-revisions`. */
-async function afterDeploy(clients: Clients, inputs: Inputs, checked: Preflight, facts: DeploymentFacts, outcome: Outcome): Promise<void> {
-  const lines: string[] = []
-  const rollback = checked.existing?.rollback
-  if (rollback) {
-    const line = rollbackLine(rollback, outcome)
-    if (outcome === 'succeeded') core.notice(line, { title: 'ecs-safe-deploy: rollback' })
-    else core.info(line)
-    lines.push(line)
-  }
-  if (inputs.keepRevisions !== undefined && outcome === 'succeeded' && facts.taskDefinitionArn) {
-    const protect = [checked.currentTaskDefinitionArn, checked.existing?.arn].filter((arn): arn is string => !!arn)
-    const pruned = await pruneRevisions(clients, facts.taskDefinitionArn, inputs.keepRevisions, protect)
-    const line = prunedLine(pruned, inputs.keepRevisions)
-    core.info(line)
-    lines.push(line)
-    for (const problem of pruned.problems) {
-      core.warning(`${problem} (the deployment itself succeeded)`, { title: 'ecs-safe-deploy: keep-revisions' })
-      lines.push(problem)
-    }
-  } else if (inputs.keepRevisions !== undefined) {
-    const line = `keep-revisions ${inputs.keepRevisions}: nothing deregistered, as the deployment did not succeed (outcome ${outcome}).`
-    core.info(line)
-    lines.push(line)
-  }
-  if (lines.length === 0) return
-  await core.summary
-    .addRaw(lines.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`).join('\n'), true)
-    .write()
-    .catch(() => undefined)
-}
-
-/** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
-function runEngine(clients: Clients, engine: Preflight['engine'], plan: DeployPlan, inputs: Inputs, timeline: Timeline, options: EngineOptions): Promise<DeploymentFacts> {
-  switch (engine.kind) {
-    case 'rolling':
-      return runRolling(clients, plan, timeline, options)
-    case 'ecs-native':
-      return runNative(clients, { ...plan, engine }, timeline, options)
-    case 'codedeploy':
-      return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options)
-  }
-}
-
-/**
- * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
- * login this run could not end). `image` is the first tag to push (`registry/repository:tag`).
- */
-async function buildImage(clients: Clients, build: BuildInputs, target: PushTarget, image: string): Promise<BuiltImage> {
-  const login = await loginToEcr(await ecrClientIn(clients, target.region), target.registryId ? [target.registryId] : undefined)
-  try {
-    return await buildAndPush({
-      docker: login.docker,
-      image,
-      registry: login.registry,
-      context: build.context,
-      dockerfile: build.dockerfile,
-      buildArgs: build.buildArgs,
-      target: build.target,
-      platform: build.platform,
-      tags: build.tags,
-    })
-  } finally {
-    await logoutFromEcr(login)
-  }
-}
-
-// Lines of the build's output that go into the job summary (the annotation has all the error holds).
-const SUMMARY_BUILD_LINES = 15
-
-/** The build or push failed: one annotation with docker's last lines, the same in the summary; ECS is untouched. */
-async function stopAfterFailedBuild(cluster: string, service: string, error: Error): Promise<void> {
-  const title = 'image build or push failed'
-  const [headline, ...lines] = error.message.split('\n')
-  core.error(error.message, { title: `ecs-safe-deploy: ${title}` })
-  core.setOutput('outcome', 'failed')
-  await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)])
-  failStep()
-}
-
-/** Bad inputs, a failed preflight, or a deployment in progress that never ended: report every problem; nothing in
- * AWS was changed. */
-async function stopBeforeChange(cluster: string, service: string, title: string, problems: string[], outcome: Outcome = 'failed'): Promise<void> {
-  // One titled error per problem, on the file (and line) when it is in one; the step fails with no further error.
-  annotateProblems(`ecs-safe-deploy: ${title}`, problems)
-  core.setOutput('outcome', outcome)
-  await writeProblemsSummary(cluster || '?', service || '?', title, problems)
 }

@@ -67,12 +67,19 @@ export interface InFlight {
   cancelledAt: string
 }
 
-export function saveInFlight(state: InFlight): void {
+/** One service, or each service of a release. */
+export function saveInFlight(state: InFlight | InFlight[]): void {
   core.saveState(IN_FLIGHT, JSON.stringify(state))
 }
 
-export function savedInFlight(): InFlight | undefined {
-  return savedJson<InFlight>(IN_FLIGHT, (value) =>
-    typeof value.cluster !== 'string' || typeof value.service !== 'string' || typeof value.phase !== 'string' ? undefined : (value as InFlight),
+const isInFlight = (value: Partial<InFlight>): value is InFlight =>
+  typeof value === 'object' && value !== null && typeof value.cluster === 'string' && typeof value.service === 'string' && typeof value.phase === 'string'
+
+/** What the main step saved: one service, or each service of a release; empty when nothing was in flight. */
+export function savedInFlight(): InFlight[] {
+  return (
+    savedJson<InFlight[]>(IN_FLIGHT, (value) =>
+      Array.isArray(value) ? (value as Partial<InFlight>[]).filter(isInFlight) : isInFlight(value as Partial<InFlight>) ? [value as InFlight] : undefined,
+    ) ?? []
   )
 }

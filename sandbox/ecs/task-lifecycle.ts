@@ -65,7 +65,7 @@ function pulled(ctx: Ctx, task: Task, at: number, onFailed: (task: Task, atMs: n
       return failToStart(task, at, reason, c, onFailed)
     }
     if (digest !== undefined) c.digest = digest
-    c.behavior = ctx.deps.behaviors.behaviorFor(c.def.image, digest)
+    c.behavior = ctx.deps.behaviors.behaviorFor(c.def.image, digest, c.def.name)
   }
   task.pullStoppedAt = at
   task.lastStatus = 'ACTIVATING'

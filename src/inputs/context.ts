@@ -21,7 +21,10 @@ export interface BuildInputs {
 
 export interface Inputs {
   cluster: string
+  /** The first (or only) service of `services`. */
   service: string
+  /** `service`: one name, or several deployed as one release (comma or newline separated). */
+  services: string[]
   /**
    * Without `build`: the image reference to deploy (tag or digest); undefined keeps the task definition's images as
    * they are. With `build`: the ECR repository to push to (name or URI, optional tag).
@@ -134,7 +137,9 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
     return got
   }
   const cluster = name('cluster', 'ECS cluster')
-  const service = name('service', 'ECS service')
+  const services = serviceNames(value('service'), bad, problems)
+  const service = services[0] ?? ''
+  const release = services.length > 1
 
   const image = value('image') || undefined
   const buildContext = value('build-context') || undefined
@@ -250,6 +255,24 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
     hooks,
   }
 
+  if (release) {
+    // Each of these names one service's task definition, revision or CodeDeploy setup; a release renders each service's own.
+    const perService: [string, string][] = [
+      ['task-definition', 'each service deploys its own live task definition with `image`'],
+      ['rollback-to', 'roll back a release by deploying its previous image to the same services'],
+      ['codedeploy-application', 'each CODE_DEPLOY service uses its default application AppECS-<cluster>-<service>'],
+      ['codedeploy-deployment-group', 'each CODE_DEPLOY service uses its default deployment group DgpECS-<cluster>-<service>'],
+      ['appspec', "each CODE_DEPLOY service's AppSpec is built from the service"],
+    ]
+    for (const [input, instead] of perService) {
+      if (value(input) !== '') {
+        problems.push(
+          `Input \`${input}\` is \`${value(input)}\` but \`service\` names ${services.length} services: ${input} belongs to one service (${instead}); deploy that service in a step of its own.`,
+        )
+      }
+    }
+  }
+
   const duration = (input: string, fallback: string, allowZero: boolean): number => {
     const got = value(input) || fallback
     let ms: number
@@ -330,6 +353,7 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   return {
     cluster,
     service,
+    services,
     image,
     ...(build ? { build } : {}),
     containerName,
@@ -404,4 +428,31 @@ function deployExtraInputs(
     )
   }
   return extras
+}
+
+/** A release deploys at most this many services: DescribeServices answers for 10 at a time, so one look sees them all. */
+export const MAX_SERVICES = 10
+
+/** `service`: one name or ARN, or several separated by commas or newlines. */
+function serviceNames(text: string, bad: (name: string, got: string, expected: string) => void, problems: string[]): string[] {
+  const names = text
+    .split(/[,\n]/)
+    .map((n) => n.trim())
+    .filter((n) => n !== '')
+  if (names.length === 0) {
+    problems.push('Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).')
+    return []
+  }
+  const invalid = names.filter((n) => !ECS_NAME.test(n) && !n.startsWith('arn:'))
+  if (invalid.length > 0)
+    bad(
+      'service',
+      text,
+      `expected the name (letters, digits, - and _) or ARN of the ECS service, or several separated by commas or newlines (not ${invalid.map((n) => `\`${n}\``).join(', ')})`,
+    )
+  const short = names.map((n) => n.slice(n.lastIndexOf('/') + 1))
+  const twice = [...new Set(short.filter((n, i) => short.indexOf(n) !== i))]
+  if (twice.length > 0) bad('service', text, `expected each service once (${twice.join(', ')} named twice)`)
+  if (names.length > MAX_SERVICES) bad('service', text, `expected at most ${MAX_SERVICES} services in one release (got ${names.length}); split them into several steps`)
+  return names
 }

@@ -27,6 +27,8 @@ export interface RecordStart {
   /** The task definition this run deploys, and ECS's or CodeDeploy's deployment id: what a later rollback needs. */
   taskDefinitionArn?: string
   deploymentId?: string
+  /** A release of several services: each one's. */
+  services?: { service: string; engine: string; previousTaskDefinitionArn: string; taskDefinitionArn?: string; deploymentId?: string }[]
 }
 
 type State = 'in_progress' | 'success' | 'failure' | 'error'
@@ -149,6 +151,7 @@ export class GitHubDeploymentRecord {
           taskDefinitionArn: start.taskDefinitionArn ?? null,
           deploymentId: start.deploymentId ?? null,
           image: start.image ?? null,
+          ...(start.services ? { services: start.services } : {}),
         },
       })
       if (!('id' in res.data)) {

@@ -60,12 +60,13 @@ export function logChanges(changes: TaskDefinitionChange[], against: string): vo
   if (changes.length > 60) core.info(`  … and ${changes.length - 60} more`)
 }
 
-/** Prints every event of `timeline` as it is emitted. `startedAt` defaults to the first event's time. */
-export function attachLogReporter(timeline: Timeline, startedAt?: number): void {
+/** Prints every event of `timeline` as it is emitted. `startedAt` defaults to the first event's time; `label` (a
+ * release's service name) tells the lines of services deployed together apart. */
+export function attachLogReporter(timeline: Timeline, startedAt?: number, label?: string): void {
   let start = startedAt
   timeline.subscribe((event) => {
     start ??= event.at.getTime()
-    const prefix = `[${elapsed(event.at.getTime() - start)}]`
+    const prefix = `[${elapsed(event.at.getTime() - start)}]${label ? ` [${label}]` : ''}`
     core.info(`${prefix} ${describeEvent(event)}`)
     if (event.type !== 'tasks-stopped') return
     for (const task of event.tasks) {

@@ -1,6 +1,7 @@
 // Step outputs, for later steps and for promotion/rollback jobs.
 import * as core from '@actions/core'
 import type { DeploymentFacts } from '../core/facts.js'
+import { releaseJson, type ServiceResult } from '../core/release.js'
 import type { Outcome } from '../core/timeline.js'
 
 export function setOutputs(facts: DeploymentFacts, outcome: Outcome): void {
@@ -9,6 +10,17 @@ export function setOutputs(facts: DeploymentFacts, outcome: Outcome): void {
   core.setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '')
   core.setOutput('deployment-id', facts.deploymentId ?? '')
   core.setOutput('image', facts.image ?? '')
+}
+
+/** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service
+ * outputs name one task definition and deployment, so they stay empty. */
+export function setReleaseOutputs(results: ServiceResult[], outcome: Outcome, image: string | undefined): void {
+  core.setOutput('outcome', outcome)
+  core.setOutput('services', releaseJson(results))
+  core.setOutput('task-definition-arn', '')
+  core.setOutput('previous-task-definition-arn', '')
+  core.setOutput('deployment-id', '')
+  core.setOutput('image', image ?? '')
 }
 
 /** The environment's URL and the GitHub deployment record's id ('' when there is none). */

@@ -8,6 +8,7 @@ import type { DeploymentFacts } from '../core/facts.js'
 import type { Decision } from '../core/outcome.js'
 import { describeStop, groupStoppedTasks, isFailure, tellingTail } from '../core/stopped.js'
 import { describeChange, type TaskDefinitionChange } from '../core/task-definition-diff.js'
+import type { ServiceResult } from '../core/release.js'
 import type { FailureCause, Outcome, Timeline } from '../core/timeline.js'
 import { mermaidChart, rolloutChart } from './chart.js'
 import { consoleLinks, type ConsoleLinks } from './console.js'
@@ -61,6 +62,8 @@ export interface SummaryInput {
   changes?: TaskDefinitionChange[]
   /** The region, when no ARN names it (links). */
   region?: string
+  /** The services of a release sharing the summary's size limit (1 when alone). */
+  share?: number
 }
 
 function phases(timeline: Timeline, end: number): string[][] {
@@ -251,9 +254,10 @@ export function renderSummary(input: SummaryInput): string {
 export async function writeSummary(input: SummaryInput): Promise<void> {
   buildSummary(input)
   const text = core.summary.stringify()
-  if (text.length > MAX_SUMMARY_CHARS) {
+  const limit = Math.floor(MAX_SUMMARY_CHARS / Math.max(1, input.share ?? 1))
+  if (text.length > limit) {
     core.summary.emptyBuffer()
-    core.summary.addRaw(text.slice(0, MAX_SUMMARY_CHARS), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true)
+    core.summary.addRaw(text.slice(0, limit), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true)
   }
   await core.summary.write()
 }
@@ -278,4 +282,43 @@ function buildProblemsSummary(cluster: string, service: string, title: string, p
     .addHeading(`${MARK.failed} ECS deploy ${escape(`${cluster}/${service}`)}: ${escape(title)}`, 2)
     .addRaw('<p>Nothing was changed in AWS.</p>', true)
     .addList(problems.map(escape))
+}
+
+/** A release of several services: its outcome, then one row per service (each has its own section below). */
+export async function writeReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): Promise<void> {
+  buildReleaseSummary(cluster, release, results, tookMs)
+  await core.summary.write()
+}
+
+/** The release's head as GitHub gets it (for tests); leaves core.summary's buffer empty. */
+export function renderReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): string {
+  core.summary.emptyBuffer()
+  buildReleaseSummary(cluster, release, results, tookMs)
+  const text = core.summary.stringify()
+  core.summary.emptyBuffer()
+  return text
+}
+
+function buildReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): void {
+  core.summary
+    .addHeading(`${MARK[release.outcome]} ECS release ${release.outcome}: ${escape(cluster)}, ${results.length} services`, 2)
+    .addRaw(`<p>${escape(release.reason)} Took ${elapsed(tookMs)}.</p>`, true)
+    .addTable([
+      [
+        { data: 'Service', header: true },
+        { data: 'Engine', header: true },
+        { data: 'Outcome', header: true },
+        { data: 'Task definition', header: true },
+        { data: 'Rolled back', header: true },
+      ],
+      ...results.map((r) => [
+        escape(r.service),
+        escape(r.engine),
+        `${MARK[r.decision.outcome]} ${r.decision.outcome}`,
+        `${escape(revisionOf(r.previousTaskDefinitionArn, '—'))} → ${escape(revisionOf(r.taskDefinitionArn, '—'))}`,
+        r.rolledBack
+          ? `${MARK[r.rolledBack.decision.outcome === 'succeeded' ? 'rolled-back' : r.rolledBack.decision.outcome]} ${r.rolledBack.decision.outcome === 'succeeded' ? `back to ${escape(revisionOf(r.previousTaskDefinitionArn, '—'))}` : escape(r.rolledBack.decision.reason)}`
+          : '—',
+      ]),
+    ])
 }

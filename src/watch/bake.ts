@@ -4,10 +4,10 @@ import type { Clients } from '../aws/clients.js'
 import { errorText, isThrottling, isTransient } from '../aws/errors.js'
 import type { BakeResult, DeploymentFacts } from '../core/facts.js'
 import type { Timeline } from '../core/timeline.js'
-import { readAlarms } from './alarms.js'
+import { watchAlarms, type AlarmState } from './alarms.js'
 import { pollLoop } from './loop.js'
 import { Poller, type PollOptions } from './poller.js'
-import { budgeted } from './stopped-tasks.js'
+import type { Reader } from './shared-reads.js'
 
 export interface BakePlan {
   alarms: string[]
@@ -20,7 +20,7 @@ export interface BakePlan {
 }
 
 /** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
- * calls a minute, far inside CloudWatch's limits, and no ECS calls while baking). */
+ * calls a minute, far inside CloudWatch's limits, and no ECS calls while baking; bakes under way at once share them). */
 const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 }
 /** How long the last look at the alarms may take before the bake is declared unverified. */
 const LAST_LOOK_MS = 10_000
@@ -54,9 +54,11 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
     unreadableSince: new Date(lastRead),
     cutShortByDeadline: false,
   })
-  const look = async (): Promise<BakeResult | undefined> => {
-    const states = await readAlarms(clients, budgeted(poller), plan.alarms)
-    lastRead = poller.clock.now()
+  const look = async (alarms: Reader<AlarmState>): Promise<BakeResult | undefined> => {
+    const read = await alarms.read()
+    const states = read.values
+    // An answer another bake's look got is as old as it is, not as old as this look.
+    lastRead = read.answeredAt
     for (const name of plan.alarms) {
       const alarm = states.get(name)
       if (!alarm) {
@@ -78,32 +80,34 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
   if (plan.alarms.length === 0) {
     await poller.pause(endsAt - poller.clock.now(), endsAt)
   } else {
-    let failed: BakeResult | undefined
-    const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
-      try {
-        const found = await look()
-        return found ? { end: found } : { changed: true }
-      } catch (error) {
-        // Access denied, or no good read for too long: the bake can no longer vouch for the release.
-        if ((!isThrottling(error) && !isTransient(error)) || poller.clock.now() - lastRead > MAX_UNREAD_MS) {
-          failed = unverified(error)
-          return { end: failed }
-        }
-        throw error
-      }
-    })
-    if (fired) return fired
-    if (failed) return failed
-    // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
-    // cannot read its alarms at the end did not pass: nothing verified the release.
-    const outer = poller.bound(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS))
+    const alarms = watchAlarms(clients, poller, plan.alarms)
     try {
-      const found = await look()
-      if (found) return found
-    } catch (error) {
-      return { ...unverified(error), cutShortByDeadline: cutShort }
+      let failed: BakeResult | undefined
+      const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
+        try {
+          const found = await look(alarms)
+          return found ? { end: found } : { changed: true }
+        } catch (error) {
+          // Access denied, or no good read for too long: the bake can no longer vouch for the release.
+          if ((!isThrottling(error) && !isTransient(error)) || poller.clock.now() - lastRead > MAX_UNREAD_MS) {
+            failed = unverified(error)
+            return { end: failed }
+          }
+          throw error
+        }
+      })
+      if (fired) return fired
+      if (failed) return failed
+      // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
+      // cannot read its alarms at the end did not pass: nothing verified the release.
+      try {
+        const found = await poller.within(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS), () => look(alarms))
+        if (found) return found
+      } catch (error) {
+        return { ...unverified(error), cutShortByDeadline: cutShort }
+      }
     } finally {
-      poller.bound(outer)
+      alarms.close()
     }
   }
   return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result

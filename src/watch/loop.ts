@@ -30,14 +30,9 @@ interface LoopContext {
  */
 export async function pollLoop<T>(context: LoopContext, deadline: number, options: LoopOptions, look: () => Promise<Seen<T>>): Promise<T | undefined> {
   const pacing = new Pacing({ ...context.poller.pacing, ...withoutUndefined(options) })
-  const outer = context.poller.bound(deadline)
-  try {
-    return await loop(context, deadline, options, look, pacing)
-  } finally {
-    // Calls after the loop (a last look, a rollback) are bounded by their own deadline, an enclosing loop's, or the
-    // run's hard stop.
-    context.poller.bound(outer)
-  }
+  // Calls after the loop (a last look, a rollback) are bounded by their own deadline, an enclosing loop's, or the run's
+  // hard stop.
+  return context.poller.within(deadline, () => loop(context, deadline, options, look, pacing))
 }
 
 async function loop<T>(context: LoopContext, deadline: number, options: LoopOptions, look: () => Promise<Seen<T>>, pacing: Pacing): Promise<T | undefined> {

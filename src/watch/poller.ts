@@ -1,6 +1,7 @@
 // The run's AWS call budget and clock, shared by every loop of the run (the watch, the bake, a rollback, the wait for
 // a deployment in progress), and the pacing each loop keeps: fast right after a change, slower while nothing happens,
 // backing off when AWS throttles us. Clock and sleep are injected so tests run without real waiting.
+import { AsyncLocalStorage } from 'node:async_hooks'
 
 export interface Clock {
   now: () => number
@@ -75,8 +76,8 @@ export class Poller {
   private readonly burst: number
   private tokens: number
   private refilledAt: number
-  /** Where the current loop must stop: a call in flight is aborted then. */
-  private until = Number.POSITIVE_INFINITY
+  /** Where the loop of the current async context must stop: a call in flight is aborted then. */
+  private readonly bounds = new AsyncLocalStorage<number>()
   /** Every AWS call made through this poller. */
   calls = 0
   /** Throttling errors that survived the SDK's retries. */
@@ -93,11 +94,13 @@ export class Poller {
     this.refilledAt = this.clock.now()
   }
 
-  /** Calls made from now on are aborted at `deadline` (epoch ms on this poller's clock); returns the bound before. */
-  bound(deadline: number): number {
-    const before = this.until
-    this.until = deadline
-    return before
+  /**
+   * Runs `fn` with every call it makes through this poller aborted at `deadline` (epoch ms on this poller's clock).
+   * The bound follows the async context, not the poller: loops running at once (the services of a release) each keep
+   * their own, and calls after `fn` are bounded again by the enclosing loop's, or by the run's hard stop.
+   */
+  within<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+    return this.bounds.run(deadline, fn)
   }
 
   /** Waits `ms`, never past `deadline`. False when the deadline has come. */
@@ -117,7 +120,7 @@ export class Poller {
     }
     this.tokens -= 1
     this.calls++
-    const left = this.until - this.clock.now()
+    const left = (this.bounds.getStore() ?? Number.POSITIVE_INFINITY) - this.clock.now()
     return send(Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) } : {})
   }
 

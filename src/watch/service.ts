@@ -37,11 +37,13 @@ export function eventIds(service: Service | undefined): string[] {
 export async function describeService(clients: Clients, poller: Poller, cluster: string, service: string): Promise<Service> {
   const out = await poller.call((options) => clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }), options))
   const found = out.services?.[0]
-  if (!found) {
-    const why = out.failures?.[0]?.reason ?? 'not returned'
-    throw new Error(`DescribeServices: service ${service} in cluster ${cluster}: ${why}`)
-  }
+  if (!found) throw serviceNotFound(cluster, service, out.failures?.[0]?.reason)
   return found
+}
+
+/** DescribeServices did not return the service: `MISSING` (ECS's failure reason) or not returned at all. */
+export function serviceNotFound(cluster: string, service: string, reason: string | undefined): Error {
+  return new Error(`DescribeServices: service ${service} in cluster ${cluster}: ${reason ?? 'not returned'}`)
 }
 
 export function serviceDeploymentObservation(arn: string, sd: ServiceDeployment): ServiceDeploymentObservation {
@@ -81,9 +83,17 @@ function startedTaskIds(message: string): string[] {
   return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1])
 }
 
+/** Task ids named in "(service S) has stopped 2 running tasks: (task a) (task b)." */
+function stoppedTaskIds(message: string): string[] {
+  if (!/has stopped \d+ running tasks?/.test(message)) return []
+  return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1])
+}
+
 /** Emits the service events we have not shown yet, oldest first, and the tasks they say started. */
 export class EventFeed {
   private readonly seen: Set<string>
+  /** Tasks the events shown so far said started. */
+  private readonly started = new Set<string>()
 
   constructor(
     private readonly timeline: Timeline,
@@ -107,9 +117,19 @@ export class EventFeed {
       messages.push(message)
       this.timeline.emit({ type: 'service-event', at: new Date(this.clock()), message, createdAt: e.createdAt })
       const started = startedTaskIds(message)
+      for (const id of started) this.started.add(id)
       if (started.length > 0) this.timeline.emit({ type: 'tasks-started', at: new Date(this.clock()), taskIds: started })
     }
     return messages
+  }
+
+  /**
+   * False for "has stopped N running tasks" naming only tasks no event since ours began said started: the old
+   * revision's tasks, drained by a healthy rollout, which say nothing about our deployment. True for anything else.
+   */
+  mayBeOurs(message: string): boolean {
+    const ids = stoppedTaskIds(message)
+    return ids.length === 0 || ids.some((id) => this.started.has(id))
   }
 }
 

@@ -1,6 +1,7 @@
 // Follows an ECS-native (blue/green, canary, linear) service deployment on the one poll loop: one
 // DescribeServiceDeployments per look (lifecycle stage, traffic weights, hooks, status), DescribeServices now and then
-// for service events, our deployment's task counts and — when they say tasks stopped — the stopped tasks.
+// for service events, our deployment's task counts and — when they say tasks stopped — the stopped tasks. Both reads
+// are shared with the run's other watches of the cluster (watch/service-looks.ts).
 import type { Deployment, Service, ServiceDeployment } from '@aws-sdk/client-ecs'
 import { revisionOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
@@ -9,7 +10,8 @@ import type { HookObservation, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
 import type { Poller } from '../../watch/poller.js'
-import { DeploymentTracker, EventFeed, describeService, describeServiceDeployment, observe, serviceDeploymentObservation } from '../../watch/service.js'
+import { DeploymentTracker, EventFeed, observe, serviceDeploymentObservation } from '../../watch/service.js'
+import { watchService, watchServiceDeployment, type ServiceDeploymentWatch, type ServiceWatch } from '../../watch/service-looks.js'
 import { StoppedTaskCollector } from '../../watch/stopped-tasks.js'
 import { bakeLine, bakeMinutes, type NativePlan } from './settings.js'
 
@@ -87,16 +89,25 @@ export class NativeWatch {
 
   /** Looks until the service deployment has ended or `deadline` comes. */
   async run(deadline: number): Promise<End> {
-    const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () =>
-      this.look(),
-    )
-    return end ?? 'timeout'
+    const arn = this.facts.serviceDeploymentArn!
+    const looks = {
+      sd: watchServiceDeployment(this.clients, this.poller, this.plan.cluster, arn),
+      service: watchService(this.clients, this.poller, this.plan.cluster, this.plan.service),
+    }
+    try {
+      const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () =>
+        this.look(arn, looks),
+      )
+      return end ?? 'timeout'
+    } finally {
+      looks.sd.close()
+      looks.service.close()
+    }
   }
 
-  private async look(): Promise<Seen<End>> {
+  private async look(arn: string, looks: { sd: ServiceDeploymentWatch; service: ServiceWatch }): Promise<Seen<End>> {
     this.looks++
-    const arn = this.facts.serviceDeploymentArn!
-    const sd = await describeServiceDeployment(this.clients, this.poller, arn)
+    const sd = await looks.sd.describe()
     if (!sd) throw new Error(`DescribeServiceDeployments: ${arn}: not returned`)
     const before = this.sd
     this.sd = sd
@@ -113,7 +124,7 @@ export class NativeWatch {
     }
     changed = this.followHooks(sd) || changed
     const ended = ENDED.has(sd.status ?? '')
-    if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1) changed = (await this.lookAtService(ended)) || changed
+    if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1) changed = (await this.lookAtService(looks.service, ended)) || changed
     // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
     if (this.facts.failFast && !this.failedFast && !ended) {
       this.failedFast = true
@@ -231,8 +242,8 @@ export class NativeWatch {
   }
 
   /** DescribeServices: new service events, our deployment's task counts, and the tasks of ours that stopped. */
-  private async lookAtService(ended: boolean): Promise<boolean> {
-    const service = await describeService(this.clients, this.poller, this.plan.cluster, this.plan.service)
+  private async lookAtService(watch: ServiceWatch, ended: boolean): Promise<boolean> {
+    const service = await watch.describe()
     this.service = service
     if (service.status && service.status !== 'ACTIVE') this.facts.serviceGone = service.status
     const messages = this.feed.take(service.events)

@@ -1,7 +1,8 @@
 // Watches OUR rolling deployment (by id) to its end. A service that is "stable" says nothing: ECS leaves a service
 // stable after rolling back too, so success is only our deployment COMPLETED, PRIMARY and running == desired.
-// One DescribeServices per look; DescribeServiceDeployments only when a deployment's state changes or to confirm
-// the end; ListTasks/DescribeTasks only when tasks of our deployment stopped.
+// One DescribeServices per look, shared with the run's other watches of the cluster (watch/service-looks.ts);
+// DescribeServiceDeployments only when a deployment's state changes or to confirm the end; ListTasks/DescribeTasks
+// only when tasks of our deployment stopped.
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Clients } from '../../aws/clients.js'
 import { isThrottling } from '../../aws/errors.js'
@@ -10,7 +11,8 @@ import type { DeploymentObservation, EcsRollback, ServiceDeploymentObservation }
 import type { StoppedTask, Timeline } from '../../core/timeline.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
 import { Poller, type PollOptions } from '../../watch/poller.js'
-import { DeploymentTracker, EventFeed, describeService, describeServiceDeployment, observe, serviceDeploymentObservation } from '../../watch/service.js'
+import { DeploymentTracker, EventFeed, describeServiceDeployment, observe, serviceDeploymentObservation } from '../../watch/service.js'
+import { watchService, watchServiceDeployment, type ServiceDeploymentWatch, type ServiceWatch } from '../../watch/service-looks.js'
 import { StoppedTaskCollector } from '../../watch/stopped-tasks.js'
 
 export interface WatchTarget {
@@ -71,6 +73,10 @@ class DeploymentWatch {
   private changed = false
   private serviceGone?: string
   private failFast?: string
+  private sdWatch?: ServiceDeploymentWatch
+  /** When the request of the current look went out, and the look the service deployment was last read after. */
+  private lookSent?: number
+  private sdReadAfter?: number
   /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
   private reachedDesired = false
 
@@ -95,7 +101,17 @@ class DeploymentWatch {
 
   async run(): Promise<WatchResult> {
     const throttledBefore = this.poller.throttled
-    const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look())
+    const service = watchService(this.clients, this.poller, this.target.cluster, this.target.service)
+    const arn = this.target.serviceDeploymentArn
+    this.sdWatch = arn ? watchServiceDeployment(this.clients, this.poller, this.target.cluster, arn) : undefined
+    let end: WatchEnd | undefined
+    try {
+      end = await pollLoop({ poller: this.poller, timeline: this.timeline }, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look(service))
+    } finally {
+      service.close()
+      this.sdWatch?.close()
+      this.sdWatch = undefined
+    }
     if (!end) {
       await this.stopped.collect()
       await this.refreshServiceDeployment()
@@ -115,8 +131,9 @@ class DeploymentWatch {
   }
 
   /** One look at the service. */
-  private async look(): Promise<Seen<WatchEnd>> {
-    const service = await describeService(this.clients, this.poller, this.target.cluster, this.target.service)
+  private async look(watch: ServiceWatch): Promise<Seen<WatchEnd>> {
+    const { service, sent } = await watch.look()
+    this.lookSent = sent
     this.changed = false
     // A service being deleted will never complete our deployment: say so now, not at the timeout.
     if (service.status && service.status !== 'ACTIVE') {
@@ -126,7 +143,7 @@ class DeploymentWatch {
     }
     const messages = this.feed.take(service.events)
     if (messages.length > 0) this.changed = true
-    if (messages.some((m) => MENTIONS_STOPPED.test(m))) this.stopped.wanted = true
+    if (messages.some((m) => MENTIONS_STOPPED.test(m) && this.feed.mayBeOurs(m))) this.stopped.wanted = true
 
     const deployments = (service.deployments ?? []).map(observe)
     const ours = deployments.find((d) => d.id === this.target.deploymentId)
@@ -241,8 +258,12 @@ class DeploymentWatch {
   private async refreshServiceDeployment(): Promise<void> {
     const arn = this.target.serviceDeploymentArn
     if (!arn) return
+    // Once a look: a state change and the end it brings are the same news.
+    if (this.sdWatch && this.sdReadAfter !== undefined && this.sdReadAfter === this.lookSent) return
     try {
-      const sd = await describeServiceDeployment(this.clients, this.poller, arn)
+      // During the loop, one read no older than this look, shared with the other watches of a release.
+      const sd = this.sdWatch && this.lookSent !== undefined ? await this.sdWatch.describe(this.lookSent) : await describeServiceDeployment(this.clients, this.poller, arn)
+      this.sdReadAfter = this.lookSent
       if (sd) this.sd = serviceDeploymentObservation(arn, sd)
     } catch (error) {
       // The service deployment only adds detail; the deployments[] view decides.

@@ -1,0 +1,76 @@
+// Several services, one release: each service's own decision (core/outcome.ts) and, when another service failed,
+// the rollback of the ones that had succeeded; here the release as a whole is decided from them. The release lands
+// everywhere or nowhere: it succeeded only when every service did, and it is rolled back only when every service is
+// back on the task definition it ran before.
+import type { Decision } from './outcome.js'
+import type { Outcome } from './timeline.js'
+
+/** One service of the release, once its engine has ended (and its rollback, when it had one). */
+export interface ServiceResult {
+  service: string
+  engine: string
+  decision: Decision
+  taskDefinitionArn?: string
+  previousTaskDefinitionArn: string
+  deploymentId?: string
+  /** A deployment of ours reached ECS (or CodeDeploy): the service may have changed. */
+  changed: boolean
+  /** It succeeded, another service failed, and the action deployed its previous task definition again. */
+  rolledBack?: { decision: Decision; deploymentId?: string }
+}
+
+/** Settled outcomes that leave the service on the task definition it ran before. */
+const isBack = (r: ServiceResult): boolean =>
+  r.rolledBack ? r.rolledBack.decision.outcome === 'succeeded' : r.decision.outcome === 'rolled-back' || (r.decision.outcome !== 'succeeded' && !r.changed)
+
+const names = (results: ServiceResult[]): string => {
+  const all = results.map((r) => r.service)
+  return all.length <= 1 ? all.join('') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`
+}
+
+/** The services that caused the release to fail, each with its own reason. */
+const causes = (results: ServiceResult[]): string =>
+  results
+    .filter((r) => r.decision.outcome !== 'succeeded' && r.decision.outcome !== 'started')
+    .map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`)
+    .join('; ')
+
+export function decideRelease(results: ServiceResult[], rollback: 'on-failure' | 'never'): Decision {
+  const count = `${results.length} services`
+  if (results.every((r) => r.decision.outcome === 'succeeded')) return { outcome: 'succeeded', reason: `All ${count} deployed: ${names(results)}.` }
+  if (results.every((r) => r.decision.outcome === 'succeeded' || r.decision.outcome === 'started')) {
+    return { outcome: 'started', reason: `Deployments started on all ${count} (wait: false; not watched).` }
+  }
+  const why = causes(results)
+  const reverted = results.filter((r) => r.rolledBack)
+  const stillNew = results.filter((r) => !isBack(r))
+  if (stillNew.length === 0) {
+    const also = reverted.length > 0 ? ` ${names(reverted)} ${reverted.length === 1 ? 'was' : 'were'} rolled back too, so the release is nowhere.` : ''
+    return { outcome: 'rolled-back', reason: `The release was rolled back on all ${count}. ${why}.${also}` }
+  }
+  const outcome: Outcome = results.some((r) => r.decision.outcome === 'timed-out' || r.rolledBack?.decision.outcome === 'timed-out') ? 'timed-out' : 'failed'
+  const failedBack = reverted.filter((r) => r.rolledBack?.decision.outcome !== 'succeeded')
+  const left =
+    rollback === 'never'
+      ? ` ${names(stillNew)} kept the new release (rollback: never): the release landed on some services only.`
+      : failedBack.length > 0
+        ? ` Rolling back ${names(failedBack)} failed (${failedBack.map((r) => `${r.service}: ${r.rolledBack?.decision.reason.replace(/\.$/, '')}`).join('; ')}): ${names(stillNew)} may still run the new release; roll back by hand.`
+        : ` ${names(stillNew)} ${stillNew.length === 1 ? 'is' : 'are'} not back on the previous task definition.`
+  return { outcome, reason: `The release failed. ${why}.${left}` }
+}
+
+/** The `services` output: one object per service, in input order. */
+export function releaseJson(results: ServiceResult[]): string {
+  return JSON.stringify(
+    results.map((r) => ({
+      service: r.service,
+      engine: r.engine,
+      outcome: r.decision.outcome,
+      reason: r.decision.reason,
+      taskDefinitionArn: r.taskDefinitionArn ?? null,
+      previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+      deploymentId: r.deploymentId ?? null,
+      ...(r.rolledBack ? { rolledBack: { outcome: r.rolledBack.decision.outcome, reason: r.rolledBack.decision.reason, deploymentId: r.rolledBack.deploymentId ?? null } } : {}),
+    })),
+  )
+}
