@@ -14,8 +14,8 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs'
 import { errorAnnotations, runAction, type ActionRun } from '../scripts/action-runner.js'
-import { RELEASE_SERVICES, releaseWorld } from '../scripts/worlds.js'
-import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { advanced, RELEASE_SERVICES, releaseWorld } from '../scripts/worlds.js'
+import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const IMAGE = `${ECR}/app:v2`
@@ -28,9 +28,27 @@ afterEach(async () => {
   sandbox = undefined
 })
 
-async function start(timeScale: number): Promise<Sandbox> {
-  sandbox = await startSandbox({ world: releaseWorld(3), timeScale })
+async function start(timeScale: number, world: WorldSpec = releaseWorld(3)): Promise<Sandbox> {
+  sandbox = await startSandbox({ world, timeScale })
   return sandbox
+}
+
+/** The release world with `web` on ECS's own blue/green behind a load balancer: two engines in one release. */
+function mixedWorld(): WorldSpec {
+  const world = releaseWorld(3)
+  const web = world.services!.find((s) => s.serviceName === 'web') as Record<string, unknown>
+  web.deploymentConfiguration = { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0, minimumHealthyPercent: 100, maximumPercent: 200 }
+  web.loadBalancers = [
+    {
+      targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/0123456789abcdef',
+      containerName: 'web',
+      containerPort: 8080,
+      advancedConfiguration: advanced,
+    },
+  ]
+  const family = world.taskDefinitions!.find((t) => t.family === 'web') as { containerDefinitions: Record<string, unknown>[] }
+  family.containerDefinitions[0].portMappings = [{ containerPort: 8080, protocol: 'tcp' }]
+  return world
 }
 
 const ecs = (s: Sandbox) => new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials })
@@ -185,6 +203,21 @@ describe('several services, one release, through the bundled action', () => {
     }
     expect(run.summary).toContain('rolled-back')
     expect(run.summary).toMatch(/Essential container in task exited|QUEUE_URL is not set/)
+  }, 240_000)
+
+  test('mixed engines: a bad rolling service rolls back an ECS blue/green service of the same release through its own engine', async () => {
+    const s = await start(30, mixedWorld())
+    s.control.setBehavior('worker=app:v2', { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: QUEUE_URL is not set'] })
+    const { run } = await release(s, {})
+    expect(run.outputs.outcome).toBe('rolled-back')
+    const byName = Object.fromEntries(servicesOutput(run).map((r) => [r.service, r]))
+    expect(Object.fromEntries(Object.values(byName).map((r) => [r.service, r.engine]))).toEqual({ web: 'ecs-native', worker: 'rolling', scheduler: 'rolling' })
+    expect(byName.worker.outcome).toBe('rolled-back')
+    for (const name of ['web', 'scheduler']) expect([name, byName[name].outcome, byName[name].rolledBack?.outcome]).toEqual([name, 'succeeded', 'succeeded'])
+    const services = await live(s)
+    for (const name of NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
+    // web went back through ECS's blue/green: its last deployment is a BLUE_GREEN service deployment to web:1.
+    expect(services.web.deploymentConfiguration?.strategy).toBe('BLUE_GREEN')
   }, 240_000)
 
   test('preflight refuses a release naming a missing service, before anything changes', async () => {

@@ -103079,6 +103079,25 @@ async function buildImage(clients, build, target, image) {
         await logoutFromEcr(login);
     }
 }
+/**
+ * Builds and pushes the image when the inputs ask for it: the image to deploy (the pushed digest; preflight's image
+ * when nothing is built), or undefined when the build failed and the run stopped with it (ECS untouched).
+ */
+async function buildIfAsked(clients, inputs, checked, timeline, hardStop, service) {
+    const image = checked.image;
+    if (!inputs.build || !checked.push || !image)
+        return { image, built: false };
+    timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` });
+    // A build is not bounded by the deployment's timeout; its calls are bounded again once it is done.
+    hardStop.clear();
+    try {
+        return { image: (await buildImage(clients, inputs.build, checked.push, image)).imageRef, built: true };
+    }
+    catch (error) {
+        await stopAfterFailedBuild(inputs.cluster, service, error);
+        return undefined;
+    }
+}
 // Lines of the build's output that go into the job summary (the annotation has all the error holds).
 const SUMMARY_BUILD_LINES = 15;
 /** The build or push failed: one annotation with docker's last lines, the same in the summary; ECS is untouched. */
@@ -103346,37 +103365,27 @@ async function deployRelease(inputs, timeline, hardStop, startedAt, record, flig
     });
     flight.members = members.map((m) => ({ inputs: m.inputs, timeline: m.timeline, facts: () => m.facts, previousTaskDefinitionArn: () => m.checked.currentTaskDefinitionArn }));
     // One build for the release: every service deploys the same image.
-    const first = members[0].checked;
-    let image = first.image;
-    if (inputs.build && first.push && image) {
-        let built;
-        timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` });
-        hardStop.clear();
-        try {
-            built = await buildImage(clients, inputs.build, first.push, image);
-        }
-        catch (error) {
-            return stopAfterFailedBuild(inputs.cluster, inputs.services.join(', '), error);
-        }
-        image = built.imageRef;
-    }
+    const build = await buildIfAsked(clients, inputs, members[0].checked, timeline, hardStop, inputs.services.join(', '));
+    if (!build)
+        return;
+    const image = build.image;
     const deadline = Date.now() + inputs.timeoutMs;
     hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS);
     const poller = new Poller();
     for (const m of members) {
-        const taskDefinition = inputs.build && image
+        const taskDefinition = build.built
             ? renderTaskDefinition(m.checked.taskDefinition, { image, containerName: m.checked.containerName }, 'the task definition').taskDefinition
             : m.checked.taskDefinition;
         m.timeline.emit({
             type: 'phase',
             at: new Date(),
             phase: 'render',
-            detail: renderLine({ currentTaskDefinitionArn: m.checked.currentTaskDefinitionArn }, m.checked.containerName, inputs.build ? image : m.checked.image),
+            detail: renderLine({ currentTaskDefinitionArn: m.checked.currentTaskDefinitionArn }, m.checked.containerName, build.built ? image : m.checked.image),
         });
         m.changes = m.checked.previousTaskDefinition ? diffTaskDefinitions(m.checked.previousTaskDefinition, taskDefinition) : undefined;
         if (m.changes)
             logChanges(m.changes, `${m.name} ${revisionOf(m.checked.currentTaskDefinitionArn, 'the current revision')}`);
-        m.plan = planOf(m.inputs, m.checked, { image: inputs.build ? image : m.checked.image, taskDefinition, deadline, hardStop: hardStop.hardStop });
+        m.plan = planOf(m.inputs, m.checked, { image: build.built ? image : m.checked.image, taskDefinition, deadline, hardStop: hardStop.hardStop });
     }
     // A deployment already under way on any service is waited for first: nothing of the release has changed yet.
     const busy = members.filter((m) => m.checked.inProgress);
@@ -103880,22 +103889,13 @@ async function deploy(inputs, timeline, hardStop, startedAt, record, flight) {
     flight.previousTaskDefinitionArn = checked.currentTaskDefinitionArn;
     for (const message of checked.warnings)
         timeline.emit({ type: 'warning', at: new Date(), message });
-    let image = checked.image;
-    let taskDefinition = checked.taskDefinition;
-    if (inputs.build && checked.push && image) {
-        let built;
-        timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` });
-        // A build is not bounded by the deployment's timeout; its calls are bounded again once it is done.
-        hardStop.clear();
-        try {
-            built = await buildImage(clients, inputs.build, checked.push, image);
-        }
-        catch (error) {
-            return stopAfterFailedBuild(inputs.cluster, inputs.service, error);
-        }
-        image = built.imageRef;
-        taskDefinition = renderTaskDefinition(taskDefinition, { image, containerName: checked.containerName }, 'the task definition').taskDefinition;
-    }
+    const build = await buildIfAsked(clients, inputs, checked, timeline, hardStop, inputs.service);
+    if (!build)
+        return;
+    const image = build.image;
+    const taskDefinition = build.built
+        ? renderTaskDefinition(checked.taskDefinition, { image, containerName: checked.containerName }, 'the task definition').taskDefinition
+        : checked.taskDefinition;
     // The timeout is for the deployment and bake; a build before them does not eat into it.
     const deadline = Date.now() + inputs.timeoutMs;
     hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS);

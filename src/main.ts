@@ -7,7 +7,6 @@ import { revisionOf } from './aws/arn.js'
 import { createClients } from './aws/clients.js'
 import { exitOnCancel } from './cancelled.js'
 import { Deadline, HARD_STOP_AFTER_TIMEOUT_MS } from './aws/deadline.js'
-import type { BuiltImage } from './build/build-image.js'
 import type { DeploymentFacts } from './core/facts.js'
 import { decideOutcome } from './core/outcome.js'
 import { diffTaskDefinitions } from './core/task-definition-diff.js'
@@ -22,7 +21,7 @@ import { GitHubDeploymentRecord } from './report/github-deployment.js'
 import { attachLogReporter, logChanges } from './report/log.js'
 import { setOutputs, setRecordOutputs } from './report/outputs.js'
 import { writeSummary } from './report/summary.js'
-import { afterDeploy, buildImage, planOf, runEngine, stopAfterFailedBuild, stopBeforeChange } from './steps.js'
+import { afterDeploy, buildIfAsked, planOf, runEngine, stopBeforeChange } from './steps.js'
 import { diagnose } from './watch/diagnose.js'
 import { StillBusyError, waitForIdle } from './watch/idle.js'
 import { Poller } from './watch/poller.js'
@@ -93,21 +92,12 @@ async function deploy(inputs: Inputs, timeline: Timeline, hardStop: Deadline, st
 
   flight.previousTaskDefinitionArn = checked.currentTaskDefinitionArn
   for (const message of checked.warnings) timeline.emit({ type: 'warning', at: new Date(), message })
-  let image = checked.image
-  let taskDefinition = checked.taskDefinition
-  if (inputs.build && checked.push && image) {
-    let built: BuiltImage
-    timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` })
-    // A build is not bounded by the deployment's timeout; its calls are bounded again once it is done.
-    hardStop.clear()
-    try {
-      built = await buildImage(clients, inputs.build, checked.push, image)
-    } catch (error) {
-      return stopAfterFailedBuild(inputs.cluster, inputs.service, error as Error)
-    }
-    image = built.imageRef
-    taskDefinition = renderTaskDefinition(taskDefinition, { image, containerName: checked.containerName }, 'the task definition').taskDefinition
-  }
+  const build = await buildIfAsked(clients, inputs, checked, timeline, hardStop, inputs.service)
+  if (!build) return
+  const image = build.image
+  const taskDefinition = build.built
+    ? renderTaskDefinition(checked.taskDefinition, { image, containerName: checked.containerName }, 'the task definition').taskDefinition
+    : checked.taskDefinition
   // The timeout is for the deployment and bake; a build before them does not eat into it.
   const deadline = Date.now() + inputs.timeoutMs
   hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS)

@@ -9,7 +9,6 @@ import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sd
 import { revisionOf } from './aws/arn.js'
 import { createClients, type Clients } from './aws/clients.js'
 import { HARD_STOP_AFTER_TIMEOUT_MS, type Deadline } from './aws/deadline.js'
-import type { BuiltImage } from './build/build-image.js'
 import type { DeploymentFacts } from './core/facts.js'
 import { decideOutcome, type Decision } from './core/outcome.js'
 import type { DeployPlan } from './core/plan.js'
@@ -26,7 +25,7 @@ import type { GitHubDeploymentRecord } from './report/github-deployment.js'
 import { attachLogReporter, logChanges } from './report/log.js'
 import { setReleaseOutputs } from './report/outputs.js'
 import { writeReleaseSummary, writeSummary } from './report/summary.js'
-import { afterDeploy, buildImage, planOf, runEngine, stopAfterFailedBuild, stopBeforeChange } from './steps.js'
+import { afterDeploy, buildIfAsked, planOf, runEngine, stopBeforeChange } from './steps.js'
 import { diagnose } from './watch/diagnose.js'
 import { StillBusyError, waitForIdle } from './watch/idle.js'
 import { Poller } from './watch/poller.js'
@@ -85,37 +84,26 @@ export async function deployRelease(
   flight.members = members.map((m) => ({ inputs: m.inputs, timeline: m.timeline, facts: () => m.facts, previousTaskDefinitionArn: () => m.checked.currentTaskDefinitionArn }))
 
   // One build for the release: every service deploys the same image.
-  const first = members[0].checked
-  let image = first.image
-  if (inputs.build && first.push && image) {
-    let built: BuiltImage
-    timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` })
-    hardStop.clear()
-    try {
-      built = await buildImage(clients, inputs.build, first.push, image)
-    } catch (error) {
-      return stopAfterFailedBuild(inputs.cluster, inputs.services.join(', '), error as Error)
-    }
-    image = built.imageRef
-  }
+  const build = await buildIfAsked(clients, inputs, members[0].checked, timeline, hardStop, inputs.services.join(', '))
+  if (!build) return
+  const image = build.image
   const deadline = Date.now() + inputs.timeoutMs
   hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS)
   const poller = new Poller()
 
   for (const m of members) {
-    const taskDefinition =
-      inputs.build && image
-        ? renderTaskDefinition(m.checked.taskDefinition, { image, containerName: m.checked.containerName }, 'the task definition').taskDefinition
-        : m.checked.taskDefinition
+    const taskDefinition = build.built
+      ? renderTaskDefinition(m.checked.taskDefinition, { image, containerName: m.checked.containerName }, 'the task definition').taskDefinition
+      : m.checked.taskDefinition
     m.timeline.emit({
       type: 'phase',
       at: new Date(),
       phase: 'render',
-      detail: renderLine({ currentTaskDefinitionArn: m.checked.currentTaskDefinitionArn }, m.checked.containerName, inputs.build ? image : m.checked.image),
+      detail: renderLine({ currentTaskDefinitionArn: m.checked.currentTaskDefinitionArn }, m.checked.containerName, build.built ? image : m.checked.image),
     })
     m.changes = m.checked.previousTaskDefinition ? diffTaskDefinitions(m.checked.previousTaskDefinition, taskDefinition) : undefined
     if (m.changes) logChanges(m.changes, `${m.name} ${revisionOf(m.checked.currentTaskDefinitionArn, 'the current revision')}`)
-    m.plan = planOf(m.inputs, m.checked, { image: inputs.build ? image : m.checked.image, taskDefinition, deadline, hardStop: hardStop.hardStop })
+    m.plan = planOf(m.inputs, m.checked, { image: build.built ? image : m.checked.image, taskDefinition, deadline, hardStop: hardStop.hardStop })
   }
 
   // A deployment already under way on any service is waited for first: nothing of the release has changed yet.

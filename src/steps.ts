@@ -7,6 +7,7 @@ import { loginToEcr, logoutFromEcr } from './build/ecr-login.js'
 import type { DeploymentFacts } from './core/facts.js'
 import type { DeployPlan } from './core/plan.js'
 import type { Outcome, Timeline } from './core/timeline.js'
+import type { Deadline } from './aws/deadline.js'
 import { runCodeDeploy } from './engines/codedeploy/run.js'
 import { pruneRevisions, prunedLine } from './engines/deregister.js'
 import { runNative } from './engines/ecs-native/run.js'
@@ -89,7 +90,7 @@ export function runEngine(clients: Clients, engine: Preflight['engine'], plan: D
  * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
  * login this run could not end). `image` is the first tag to push (`registry/repository:tag`).
  */
-export async function buildImage(clients: Clients, build: BuildInputs, target: PushTarget, image: string): Promise<BuiltImage> {
+async function buildImage(clients: Clients, build: BuildInputs, target: PushTarget, image: string): Promise<BuiltImage> {
   const login = await loginToEcr(await ecrClientIn(clients, target.region), target.registryId ? [target.registryId] : undefined)
   try {
     return await buildAndPush({
@@ -108,11 +109,36 @@ export async function buildImage(clients: Clients, build: BuildInputs, target: P
   }
 }
 
+/**
+ * Builds and pushes the image when the inputs ask for it: the image to deploy (the pushed digest; preflight's image
+ * when nothing is built), or undefined when the build failed and the run stopped with it (ECS untouched).
+ */
+export async function buildIfAsked(
+  clients: Clients,
+  inputs: Inputs,
+  checked: Preflight,
+  timeline: Timeline,
+  hardStop: Deadline,
+  service: string,
+): Promise<{ image?: string; built: boolean } | undefined> {
+  const image = checked.image
+  if (!inputs.build || !checked.push || !image) return { image, built: false }
+  timeline.emit({ type: 'phase', at: new Date(), phase: 'build', detail: `${inputs.build.context} → ${image}` })
+  // A build is not bounded by the deployment's timeout; its calls are bounded again once it is done.
+  hardStop.clear()
+  try {
+    return { image: (await buildImage(clients, inputs.build, checked.push, image)).imageRef, built: true }
+  } catch (error) {
+    await stopAfterFailedBuild(inputs.cluster, service, error as Error)
+    return undefined
+  }
+}
+
 // Lines of the build's output that go into the job summary (the annotation has all the error holds).
 const SUMMARY_BUILD_LINES = 15
 
 /** The build or push failed: one annotation with docker's last lines, the same in the summary; ECS is untouched. */
-export async function stopAfterFailedBuild(cluster: string, service: string, error: Error): Promise<void> {
+async function stopAfterFailedBuild(cluster: string, service: string, error: Error): Promise<void> {
   const title = 'image build or push failed'
   const [headline, ...lines] = error.message.split('\n')
   core.error(error.message, { title: `ecs-safe-deploy: ${title}` })
