@@ -34,10 +34,10 @@ async function start(timeScale: number, world: WorldSpec = releaseWorld(3)): Pro
 }
 
 /** The release world with `web` on ECS's own blue/green behind a load balancer: two engines in one release. */
-function mixedWorld(): WorldSpec {
+function mixedWorld(bakeTimeInMinutes = 0): WorldSpec {
   const world = releaseWorld(3)
   const web = world.services!.find((s) => s.serviceName === 'web') as Record<string, unknown>
-  web.deploymentConfiguration = { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 0, minimumHealthyPercent: 100, maximumPercent: 200 }
+  web.deploymentConfiguration = { strategy: 'BLUE_GREEN', bakeTimeInMinutes, minimumHealthyPercent: 100, maximumPercent: 200 }
   web.loadBalancers = [
     {
       targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/0123456789abcdef',
@@ -205,6 +205,25 @@ describe('several services, one release, through the bundled action', () => {
     expect(run.summary).toMatch(/Essential container in task exited|QUEUE_URL is not set/)
   }, 240_000)
 
+  test('the first service to fail stops the others while they bake: each rolls itself back at once', async () => {
+    const s = await start(30)
+    s.control.setBehavior('worker=app:v2', { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: QUEUE_URL is not set'] })
+    // A bake far longer than the worker takes to fail: web and scheduler are still baking when it does.
+    const { run } = await release(s, { 'bake-time': '3m', timeout: '10m' })
+    expect(run.outputs.outcome).toBe('rolled-back')
+    const byName = Object.fromEntries(servicesOutput(run).map((r) => [r.service, r]))
+    expect(byName.worker.outcome).toBe('rolled-back')
+    for (const name of ['web', 'scheduler']) {
+      const r = byName[name]
+      // Stopped mid-bake and rolled back by its own engine: not a success undone afterwards.
+      expect([name, r.outcome, r.rolledBack]).toEqual([name, 'rolled-back', undefined])
+      expect(r.reason).toMatch(/^Stopped before its end: another service of the release, worker, rolled-back; rolled back to \S+:1\.$/)
+    }
+    const services = await live(s)
+    for (const name of NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
+    expect(run.stdout).toMatch(/worker rolled-back: stopping the release/)
+  }, 300_000)
+
   test('mixed engines: a bad rolling service rolls back an ECS blue/green service of the same release through its own engine', async () => {
     const s = await start(30, mixedWorld())
     s.control.setBehavior('worker=app:v2', { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: QUEUE_URL is not set'] })
@@ -219,6 +238,20 @@ describe('several services, one release, through the bundled action', () => {
     // web went back through ECS's blue/green: its last deployment is a BLUE_GREEN service deployment to web:1.
     expect(services.web.deploymentConfiguration?.strategy).toBe('BLUE_GREEN')
   }, 240_000)
+
+  test('the first failure stops an ECS blue/green service in its bake: StopServiceDeployment(ROLLBACK)', async () => {
+    // ECS's own bake of 30 sandbox minutes (a minute here): far longer than the worker takes to fail.
+    const s = await start(30, mixedWorld(30))
+    s.control.setBehavior('worker=app:v2', { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: QUEUE_URL is not set'] })
+    const { run } = await release(s, {})
+    expect(run.outputs.outcome).toBe('rolled-back')
+    const web = servicesOutput(run).find((r) => r.service === 'web')!
+    expect([web.engine, web.outcome, web.rolledBack]).toEqual(['ecs-native', 'rolled-back', undefined])
+    expect(web.reason).toMatch(/^Stopped before its end: another service of the release, worker, rolled-back/)
+    const stops = s.control.calls({ operation: 'StopServiceDeployment' })
+    expect(stops.map((c) => (c.params as { stopType?: string }).stopType)).toEqual(['ROLLBACK'])
+    expect((await live(s)).web.taskDefinition).toMatch(tdRevision('web', 1))
+  }, 300_000)
 
   test('preflight refuses a release naming a missing service, before anything changes', async () => {
     const s = await start(60)

@@ -144,6 +144,9 @@ describe('rolling deployment through the bundled action', () => {
 
   test('a deployment already in progress is waited for before ours starts', async () => {
     const image = await push('v1-5')
+    // The other deployment's tasks take 5 sandbox minutes (5 s here) to start, so it is still under way when the
+    // action looks, however slow the machine is to start the action.
+    sandbox.control.setBehavior('web:v1', { kind: 'slow-start', seconds: 300 })
     await ecs().send(new UpdateServiceCommand({ cluster: 'demo', service: 'web', forceNewDeployment: true }))
     const run = await deploy({ image })
     expect(run.stdout).toMatch(/already in progress on web; waiting for it to end/)

@@ -92020,6 +92020,8 @@ function unbaked(facts) {
 function actionCause(facts, trigger) {
     if (trigger === 'fail-fast')
         return capitalized(facts.failFast ?? 'new tasks crash-looped');
+    if (trigger === 'release')
+        return `Stopped before its end: ${facts.stopped ?? 'another service of the release failed'}`;
     return trigger === 'bake-alarm' ? alarmDuringBake(facts) : notBakedCause(facts);
 }
 const capitalized = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
@@ -100276,6 +100278,8 @@ class Poller {
     refilledAt;
     /** Where the loop of the current async context must stop: a call in flight is aborted then. */
     bounds = new external_node_async_hooks_.AsyncLocalStorage();
+    /** A release's stop for the engine of the current async context (see `stoppable`). */
+    stops = new external_node_async_hooks_.AsyncLocalStorage();
     /** Every AWS call made through this poller. */
     calls = 0;
     /** Throttling errors that survived the SDK's retries. */
@@ -100297,6 +100301,24 @@ class Poller {
      */
     within(deadline, fn) {
         return this.bounds.run(deadline, fn);
+    }
+    /**
+     * Runs an engine that `stop` may end early (several services, one release: another service failed). Its loops that
+     * are running when `stop` fires end at their next look, as at their deadline; loops it starts after that (its own
+     * rollback) run as usual. The engine tells the two apart by `stopped()`.
+     */
+    stoppable(stop, fn) {
+        return this.stops.run(stop, fn);
+    }
+    /** Why the engine of the current async context was stopped; undefined while it was not. */
+    stopped() {
+        const stop = this.stops.getStore();
+        return stop?.aborted ? String(stop.reason) : undefined;
+    }
+    /** The stop of the current async context, when it has not fired yet (a loop starting now is ended by it). */
+    pendingStop() {
+        const stop = this.stops.getStore();
+        return stop && !stop.aborted ? stop : undefined;
     }
     /** Waits `ms`, never past `deadline`. False when the deadline has come. */
     async pause(ms, deadline) {
@@ -100445,9 +100467,23 @@ function rollbackWhy(facts, trigger, late) {
             return `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`;
         case 'fail-fast':
             return facts.failFast ?? 'new tasks crash-looped';
+        case 'release':
+            return facts.stopped ?? 'another service of the release failed';
         case 'timeout':
             return late;
     }
+}
+/**
+ * After a watch or bake that ended without an end of its own: was it the release's stop (another service failed),
+ * rather than the deadline? Records it (the engine then rolls back for the release, not for a timeout).
+ */
+function stoppedByRelease(facts, poller) {
+    const why = poller.stopped();
+    if (!why)
+        return false;
+    facts.stopped = why;
+    facts.timedOut = false;
+    return true;
 }
 /** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
 function rollbackDeadline(now, plan) {
@@ -101147,11 +101183,15 @@ async function pollLoop(context, deadline, options, look) {
 }
 async function loop(context, deadline, options, look, pacing) {
     const { poller, timeline } = context;
+    // A release's stop ends a loop running when it fires, as its deadline would; one started after it runs as usual.
+    const stop = poller.pendingStop();
     let transient = 0;
     let throttledStreak = false;
     let first = options.lookFirst ?? false;
     while (first || (await poller.pause(pacing.intervalMs, deadline))) {
         first = false;
+        if (stop?.aborted)
+            return undefined;
         let seen;
         try {
             seen = await look();
@@ -101258,7 +101298,10 @@ async function bake(clients, plan, timeline, pollerOrOptions = {}) {
         return undefined;
     };
     if (plan.alarms.length === 0) {
-        await poller.pause(endsAt - poller.clock.now(), endsAt);
+        // Nothing to read: a loop of looks that call nothing, so a release's stop still ends it.
+        await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => ({ changed: false }));
+        if (poller.stopped())
+            return { ...result, passed: false };
     }
     else {
         const alarms = watchAlarms(clients, poller, plan.alarms);
@@ -101282,6 +101325,9 @@ async function bake(clients, plan, timeline, pollerOrOptions = {}) {
                 return fired;
             if (failed)
                 return failed;
+            // Stopped by the release (another service failed): nothing more to verify.
+            if (poller.stopped())
+                return { ...result, passed: false };
             // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
             // cannot read its alarms at the end did not pass: nothing verified the release.
             try {
@@ -101659,13 +101705,23 @@ async function runCodeDeploy(clients, plan, timeline, options = {}) {
         facts.error = `Watching CodeDeploy deployment ${deploymentId}: ${errorText(error)}`;
         return finish();
     }
-    if (!end)
+    if (!end && !stoppedByRelease(facts, poller))
         facts.timedOut = true;
     if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
         if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
             return finish();
+        if (facts.bake && !facts.bake.passed && !facts.bake.fired && !facts.bake.unreadable)
+            stoppedByRelease(facts, poller);
     }
-    const trigger = facts.bake?.fired ? 'bake-alarm' : facts.bake?.unreadable ? 'bake-unverified' : facts.timedOut ? 'timeout' : undefined;
+    const trigger = facts.bake?.fired
+        ? 'bake-alarm'
+        : facts.bake?.unreadable
+            ? 'bake-unverified'
+            : facts.stopped
+                ? 'release'
+                : facts.timedOut
+                    ? 'timeout'
+                    : undefined;
     if (trigger && rollbackOn) {
         facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline);
     }
@@ -102501,13 +102557,15 @@ async function runNative(clients, plan, timeline, options = {}) {
         if (end === 'fail-fast')
             await rollBack(clients, plan, facts, watch, timeline, 'fail-fast');
         else if (end === 'timeout') {
-            facts.timedOut = true;
+            const stopped = stoppedByRelease(facts, poller);
+            if (!stopped)
+                facts.timedOut = true;
             facts.hook = watch.waitingHook();
             // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
             if (ROLLING_BACK.test(watch.status ?? ''))
                 await watch.run(rollbackDeadline(poller.clock.now(), plan));
             else if (plan.rollback === 'on-failure')
-                await rollBack(clients, plan, facts, watch, timeline, 'timeout');
+                await rollBack(clients, plan, facts, watch, timeline, stopped ? 'release' : 'timeout');
         }
     }
     catch (error) {
@@ -102883,14 +102941,18 @@ async function runRolling(clients, plan, timeline, options = {}) {
             maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
         }, timeline, poller);
         apply(facts, result);
+        if (result.end === 'timeout')
+            stoppedByRelease(facts, poller);
     }
     catch (error) {
         facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`;
         return finish();
     }
-    if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
+    if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && !facts.stopped && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
         if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
             return finish();
+        if (facts.bake && !facts.bake.passed && !facts.bake.fired && !facts.bake.unreadable)
+            stoppedByRelease(facts, poller);
     }
     if (plan.rollback === 'on-failure') {
         const trigger = facts.failFast
@@ -102899,8 +102961,10 @@ async function runRolling(clients, plan, timeline, options = {}) {
                 ? 'bake-alarm'
                 : facts.bake?.unreadable
                     ? 'bake-unverified'
-                    : facts.timedOut && !facts.ecsRollback && !facts.supersededBy
-                        ? 'timeout'
+                    : (facts.stopped || facts.timedOut) && !facts.ecsRollback && !facts.supersededBy
+                        ? facts.stopped
+                            ? 'release'
+                            : 'timeout'
                         : undefined;
         if (trigger)
             facts.actionRollback = await run_rollBack(clients, plan, config, facts, trigger, timeline, poller);
@@ -103336,6 +103400,7 @@ async function waitForIdle(clients, cluster, service, deadline, timeline, poller
 
 
 
+const landed = (d) => d.outcome === 'succeeded' || d.outcome === 'started';
 /** Preflights at once: each is a handful of read calls, and ECS's read limits are per account. */
 const PREFLIGHT_CONCURRENCY = 3;
 async function deployRelease(inputs, timeline, hardStop, startedAt, record, flight) {
@@ -103417,12 +103482,20 @@ async function deployRelease(inputs, timeline, hardStop, startedAt, record, flig
     for (const m of members)
         m.timeline.subscribe(startRecord);
     timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` });
+    // The first service to fail stops the others still deploying or baking (each rolls itself back, as at a timeout):
+    // the release will not land, and nothing is gained by finishing them first.
+    const stop = new AbortController();
     await Promise.all(members.map(async (m) => {
-        m.facts = await runEngine(clients, m.checked.engine, m.plan, m.inputs, m.timeline, { poller, onFacts: (live) => (m.facts = live) });
+        const plan = m.plan;
+        m.facts = await poller.stoppable(stop.signal, () => runEngine(clients, m.checked.engine, plan, m.inputs, m.timeline, { poller, onFacts: (live) => (m.facts = live) }));
         m.decision = decideOutcome(m.facts);
+        if (inputs.rollback === 'on-failure' && !stop.signal.aborted && !landed(m.decision)) {
+            timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${m.name} ${m.decision.outcome}: stopping the release` });
+            stop.abort(`another service of the release, ${m.name}, ${m.decision.outcome}`);
+        }
     }));
     startRecord();
-    const failed = members.filter((m) => m.decision?.outcome !== 'succeeded' && m.decision?.outcome !== 'started');
+    const failed = members.filter((m) => !landed(m.decision) && !m.facts?.stopped);
     if (failed.length > 0 && inputs.rollback === 'on-failure') {
         const back = members.filter((m) => m.decision?.outcome === 'succeeded');
         if (back.length > 0)

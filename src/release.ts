@@ -30,6 +30,8 @@ import { diagnose } from './watch/diagnose.js'
 import { StillBusyError, waitForIdle } from './watch/idle.js'
 import { Poller } from './watch/poller.js'
 
+const landed = (d: Decision): boolean => d.outcome === 'succeeded' || d.outcome === 'started'
+
 /** Preflights at once: each is a handful of read calls, and ECS's read limits are per account. */
 const PREFLIGHT_CONCURRENCY = 3
 
@@ -149,15 +151,23 @@ export async function deployRelease(
   for (const m of members) m.timeline.subscribe(startRecord)
 
   timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` })
+  // The first service to fail stops the others still deploying or baking (each rolls itself back, as at a timeout):
+  // the release will not land, and nothing is gained by finishing them first.
+  const stop = new AbortController()
   await Promise.all(
     members.map(async (m) => {
-      m.facts = await runEngine(clients, m.checked.engine, m.plan as DeployPlan, m.inputs, m.timeline, { poller, onFacts: (live) => (m.facts = live) })
+      const plan = m.plan as DeployPlan
+      m.facts = await poller.stoppable(stop.signal, () => runEngine(clients, m.checked.engine, plan, m.inputs, m.timeline, { poller, onFacts: (live) => (m.facts = live) }))
       m.decision = decideOutcome(m.facts)
+      if (inputs.rollback === 'on-failure' && !stop.signal.aborted && !landed(m.decision)) {
+        timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${m.name} ${m.decision.outcome}: stopping the release` })
+        stop.abort(`another service of the release, ${m.name}, ${m.decision.outcome}`)
+      }
     }),
   )
   startRecord()
 
-  const failed = members.filter((m) => m.decision?.outcome !== 'succeeded' && m.decision?.outcome !== 'started')
+  const failed = members.filter((m) => !landed(m.decision as Decision) && !m.facts?.stopped)
   if (failed.length > 0 && inputs.rollback === 'on-failure') {
     const back = members.filter((m) => m.decision?.outcome === 'succeeded')
     if (back.length > 0)

@@ -48,7 +48,7 @@ export interface EcsRollback {
 /** A rollback the action started itself (after a bake alarm or a timeout). */
 export interface ActionRollback {
   /** An alarm fired during the bake, the bake could not read the alarms, new tasks crash-looped, or the deadline came. */
-  trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'timeout'
+  trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'timeout' | 'release'
   toTaskDefinitionArn: string
   deploymentId?: string
   completed: boolean
@@ -135,6 +135,8 @@ export interface CommonFacts {
   error?: string
   /** The watch failed fast (input max-task-failures): the crash loop, in words. */
   failFast?: string
+  /** Several services, one release: another service failed and this deployment was stopped before its end (why). */
+  stopped?: string
   /** The call that did not answer when the run's time ran out (`DescribeServices did not answer within 10 s`). */
   unanswered?: string
 }

@@ -135,9 +135,23 @@ export function rollbackWhy(facts: DeploymentFacts, trigger: ActionRollback['tri
       return `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`
     case 'fail-fast':
       return facts.failFast ?? 'new tasks crash-looped'
+    case 'release':
+      return facts.stopped ?? 'another service of the release failed'
     case 'timeout':
       return late
   }
+}
+
+/**
+ * After a watch or bake that ended without an end of its own: was it the release's stop (another service failed),
+ * rather than the deadline? Records it (the engine then rolls back for the release, not for a timeout).
+ */
+export function stoppedByRelease(facts: DeploymentFacts, poller: Poller): boolean {
+  const why = poller.stopped()
+  if (!why) return false
+  facts.stopped = why
+  facts.timedOut = false
+  return true
 }
 
 /** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */

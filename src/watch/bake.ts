@@ -78,7 +78,9 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
     return undefined
   }
   if (plan.alarms.length === 0) {
-    await poller.pause(endsAt - poller.clock.now(), endsAt)
+    // Nothing to read: a loop of looks that call nothing, so a release's stop still ends it.
+    await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => ({ changed: false }))
+    if (poller.stopped()) return { ...result, passed: false }
   } else {
     const alarms = watchAlarms(clients, poller, plan.alarms)
     try {
@@ -98,6 +100,8 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
       })
       if (fired) return fired
       if (failed) return failed
+      // Stopped by the release (another service failed): nothing more to verify.
+      if (poller.stopped()) return { ...result, passed: false }
       // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
       // cannot read its alarms at the end did not pass: nothing verified the release.
       try {

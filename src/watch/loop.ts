@@ -37,11 +37,14 @@ export async function pollLoop<T>(context: LoopContext, deadline: number, option
 
 async function loop<T>(context: LoopContext, deadline: number, options: LoopOptions, look: () => Promise<Seen<T>>, pacing: Pacing): Promise<T | undefined> {
   const { poller, timeline } = context
+  // A release's stop ends a loop running when it fires, as its deadline would; one started after it runs as usual.
+  const stop = poller.pendingStop()
   let transient = 0
   let throttledStreak = false
   let first = options.lookFirst ?? false
   while (first || (await poller.pause(pacing.intervalMs, deadline))) {
     first = false
+    if (stop?.aborted) return undefined
     let seen: Seen<T>
     try {
       seen = await look()

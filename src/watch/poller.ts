@@ -78,6 +78,8 @@ export class Poller {
   private refilledAt: number
   /** Where the loop of the current async context must stop: a call in flight is aborted then. */
   private readonly bounds = new AsyncLocalStorage<number>()
+  /** A release's stop for the engine of the current async context (see `stoppable`). */
+  private readonly stops = new AsyncLocalStorage<AbortSignal>()
   /** Every AWS call made through this poller. */
   calls = 0
   /** Throttling errors that survived the SDK's retries. */
@@ -101,6 +103,27 @@ export class Poller {
    */
   within<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
     return this.bounds.run(deadline, fn)
+  }
+
+  /**
+   * Runs an engine that `stop` may end early (several services, one release: another service failed). Its loops that
+   * are running when `stop` fires end at their next look, as at their deadline; loops it starts after that (its own
+   * rollback) run as usual. The engine tells the two apart by `stopped()`.
+   */
+  stoppable<T>(stop: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    return this.stops.run(stop, fn)
+  }
+
+  /** Why the engine of the current async context was stopped; undefined while it was not. */
+  stopped(): string | undefined {
+    const stop = this.stops.getStore()
+    return stop?.aborted ? String(stop.reason) : undefined
+  }
+
+  /** The stop of the current async context, when it has not fired yet (a loop starting now is ended by it). */
+  pendingStop(): AbortSignal | undefined {
+    const stop = this.stops.getStore()
+    return stop && !stop.aborted ? stop : undefined
   }
 
   /** Waits `ms`, never past `deadline`. False when the deadline has come. */

@@ -21,7 +21,7 @@ import type { CodeDeployInputs } from '../../inputs/context.js'
 import { bakeInto } from '../../watch/bake.js'
 import { pollLoop } from '../../watch/loop.js'
 import type { Poller } from '../../watch/poller.js'
-import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, type EngineOptions } from '../register.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, stoppedByRelease, type EngineOptions } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved } from './watch.js'
 
@@ -121,13 +121,22 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
     facts.error = `Watching CodeDeploy deployment ${deploymentId}: ${errorText(error)}`
     return finish()
   }
-  if (!end) facts.timedOut = true
+  if (!end && !stoppedByRelease(facts, poller)) facts.timedOut = true
 
   if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
     if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake))) return finish()
+    if (facts.bake && !facts.bake.passed && !facts.bake.fired && !facts.bake.unreadable) stoppedByRelease(facts, poller)
   }
 
-  const trigger: ActionRollback['trigger'] | undefined = facts.bake?.fired ? 'bake-alarm' : facts.bake?.unreadable ? 'bake-unverified' : facts.timedOut ? 'timeout' : undefined
+  const trigger: ActionRollback['trigger'] | undefined = facts.bake?.fired
+    ? 'bake-alarm'
+    : facts.bake?.unreadable
+      ? 'bake-unverified'
+      : facts.stopped
+        ? 'release'
+        : facts.timedOut
+          ? 'timeout'
+          : undefined
   if (trigger && rollbackOn) {
     facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline)
   } else if (end === 'traffic-moved' && !trigger) {

@@ -13,7 +13,7 @@ import { errorName, errorText } from '../../aws/errors.js'
 import type { NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
 import { eventIds, observe } from '../../watch/service.js'
-import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, type EngineOptions } from '../register.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, stoppedByRelease, type EngineOptions } from '../register.js'
 import { deploymentUpdate, updateService } from '../service-config.js'
 import { bakeLine, nativeConfiguration, type NativePlan } from './settings.js'
 import { NativeWatch, ROLLING_BACK, type End } from './watch.js'
@@ -59,11 +59,12 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
     const end = await watch.run(plan.deadline)
     if (end === 'fail-fast') await rollBack(clients, plan, facts, watch, timeline, 'fail-fast')
     else if (end === 'timeout') {
-      facts.timedOut = true
+      const stopped = stoppedByRelease(facts, poller)
+      if (!stopped) facts.timedOut = true
       facts.hook = watch.waitingHook()
       // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
       if (ROLLING_BACK.test(watch.status ?? '')) await watch.run(rollbackDeadline(poller.clock.now(), plan))
-      else if (plan.rollback === 'on-failure') await rollBack(clients, plan, facts, watch, timeline, 'timeout')
+      else if (plan.rollback === 'on-failure') await rollBack(clients, plan, facts, watch, timeline, stopped ? 'release' : 'timeout')
     }
   } catch (error) {
     facts.error = `Watching service deployment ${arn}: ${errorText(error)}`
@@ -73,7 +74,14 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
 }
 
 /** The deadline came, or new tasks crash-looped: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
-async function rollBack(clients: Clients, plan: NativePlan, facts: NativeFacts, watch: NativeWatch, timeline: Timeline, trigger: 'timeout' | 'fail-fast'): Promise<void> {
+async function rollBack(
+  clients: Clients,
+  plan: NativePlan,
+  facts: NativeFacts,
+  watch: NativeWatch,
+  timeline: Timeline,
+  trigger: 'timeout' | 'fail-fast' | 'release',
+): Promise<void> {
   const at = () => new Date(watch.clock.now())
   const to = plan.previousTaskDefinitionArn
   const rollback: NonNullable<NativeFacts['actionRollback']> = { trigger, toTaskDefinitionArn: to, completed: false }

@@ -10,7 +10,7 @@ import type { Timeline } from '../../core/timeline.js'
 import { bakeInto } from '../../watch/bake.js'
 import type { Poller } from '../../watch/poller.js'
 import { eventIds, observe } from '../../watch/service.js'
-import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, type EngineOptions } from '../register.js'
+import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, stoppedByRelease, type EngineOptions } from '../register.js'
 import { deploymentConfigurationFor, deploymentUpdate, updateService } from '../service-config.js'
 import { watchDeployment, type WatchResult } from './watch.js'
 
@@ -104,12 +104,14 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
       poller,
     )
     apply(facts, result)
+    if (result.end === 'timeout') stoppedByRelease(facts, poller)
   } catch (error) {
     facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`
     return finish()
   }
-  if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
+  if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && !facts.stopped && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
     if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake))) return finish()
+    if (facts.bake && !facts.bake.passed && !facts.bake.fired && !facts.bake.unreadable) stoppedByRelease(facts, poller)
   }
 
   if (plan.rollback === 'on-failure') {
@@ -119,8 +121,10 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
         ? 'bake-alarm'
         : facts.bake?.unreadable
           ? 'bake-unverified'
-          : facts.timedOut && !facts.ecsRollback && !facts.supersededBy
-            ? 'timeout'
+          : (facts.stopped || facts.timedOut) && !facts.ecsRollback && !facts.supersededBy
+            ? facts.stopped
+              ? 'release'
+              : 'timeout'
             : undefined
     if (trigger) facts.actionRollback = await rollBack(clients, plan, config, facts, trigger, timeline, poller)
   }
