@@ -3,13 +3,12 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runAction, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 import { leaks } from './helpers/capture.js'
-import { describeWithDocker } from './helpers/docker-env.js'
+import { busyboxContext, describeWithDocker } from './helpers/docker-env.js'
 import { registryDigest } from './helpers/ecr-stub.js'
 
 // The commit action-runner sets (GITHUB_SHA): the default tag.
@@ -29,15 +28,11 @@ describeWithDocker('build, push, deploy and promote through the bundled action (
   let built: ActionRun
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'e2e-build-'))
-    context = join(work, 'context')
-    mkdirSync(context)
-    copyFileSync('/bin/busybox', join(context, 'busybox'))
     // No RUN step: the test engine has no network for build containers, and the image needs none.
-    writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nARG NOTE\nARG EQ\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080"]\n')
-    const located = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' })
-    realDocker = located.stdout.trim()
-    expect(realDocker).not.toBe('')
+    ;({ work, context, realDocker } = busyboxContext(
+      'e2e-build-',
+      'FROM scratch\nCOPY busybox /bin/busybox\nARG NOTE\nARG EQ\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080"]\n',
+    ))
     secrets = [env().password, Buffer.from(`${env().user}:${env().password}`).toString('base64')]
     for (const file of PWNED) rmSync(file, { force: true })
     const world: WorldSpec = {

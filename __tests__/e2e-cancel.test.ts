@@ -6,6 +6,7 @@ import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
 import { runAction, type ActionRun } from '../scripts/action-runner.js'
 import { world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { until } from './helpers/release.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
@@ -18,15 +19,6 @@ afterEach(async () => {
 
 const taskDefinitionNow = async (s: Sandbox) =>
   (await new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials }).send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))).services?.[0]
-
-async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await what()
-    if (ok(value) || Date.now() > end) return value
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-}
 
 /** Runs the main step and cancels it, the runner's way, once `phase` shows in the log; then runs the post step. */
 async function cancelDuring(

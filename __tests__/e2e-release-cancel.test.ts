@@ -5,40 +5,16 @@
 // service. The tests signal the bundled dist/index.js as the runner does, run the post step with the saved state, and
 // look at the sandbox.
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs'
 import { runAction, type ActionRun } from '../scripts/action-runner.js'
 import { releaseWorld } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
-
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
-const IMAGE = `${ECR}/app:v2`
-const NAMES = ['web', 'worker', 'scheduler']
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+import { ECS_DEPLOYMENT_ID, liveServices, RELEASE_IMAGE, RELEASE_NAMES, tdRevision, until } from './helpers/release.js'
 
 let sandbox: Sandbox | undefined
 afterEach(async () => {
   await sandbox?.stop()
   sandbox = undefined
 })
-
-const tdRevision = (name: string, revision: number) => new RegExp(`:task-definition/${name}:${revision}$`)
-const DEPLOYMENT_ID = /^ecs-svc\/\d{19}$/
-
-/** The services as the sandbox has them now, by name. */
-async function live(s: Sandbox): Promise<Record<string, Service>> {
-  const client = new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials })
-  const { services } = await client.send(new DescribeServicesCommand({ cluster: 'demo', services: NAMES }))
-  return Object.fromEntries((services ?? []).map((service) => [service.serviceName!, service]))
-}
-
-async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await what()
-    if (ok(value) || Date.now() > end) return value
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-}
 
 /** What the main step saved for one service. */
 interface SavedFlight {
@@ -69,14 +45,14 @@ interface Cancelled {
 async function cancelRelease(s: Sandbox, inputs: Record<string, string>): Promise<Cancelled> {
   let signalledAt = 0
   const watched: Record<string, string> = {}
-  const all = { cluster: 'demo', service: NAMES.join(', '), image: IMAGE, timeout: '10m', ...inputs }
+  const all = { cluster: 'demo', service: RELEASE_NAMES.join(', '), image: RELEASE_IMAGE, timeout: '10m', ...inputs }
   const main = await runAction({
     endpoint: s.url,
     inputs: all,
     onLine: (line, signal) => {
       const m = /\[(web|worker|scheduler)\] ── watch: (ecs-svc\/\S+)/.exec(line)
       if (m) watched[m[1]] = m[2]
-      if (signalledAt || !NAMES.every((name) => watched[name])) return
+      if (signalledAt || !RELEASE_NAMES.every((name) => watched[name])) return
       signalledAt = Date.now()
       signal('SIGINT')
       // The runner's SIGTERM while the first signal is being handled changes nothing.
@@ -106,10 +82,10 @@ function expectCancelledMain({ main, signalledAt, watched }: Cancelled, onCancel
   // Well inside the runner's 7.5 s between SIGINT and SIGTERM.
   expect(main.endedAt - signalledAt).toBeLessThan(7_500)
   const saved = savedFlights(main)
-  expect(saved.map((f) => f.service)).toEqual(NAMES)
-  for (const [i, name] of NAMES.entries()) {
+  expect(saved.map((f) => f.service)).toEqual(RELEASE_NAMES)
+  for (const [i, name] of RELEASE_NAMES.entries()) {
     expect(saved[i]).toMatchObject({ engine: 'rolling', cluster: 'demo', service: name, phase: 'watch', onCancel })
-    expect(saved[i].deploymentId).toMatch(DEPLOYMENT_ID)
+    expect(saved[i].deploymentId).toMatch(ECS_DEPLOYMENT_ID)
     expect(saved[i].deploymentId).toBe(watched[name])
     expect(saved[i].taskDefinitionArn).toMatch(tdRevision(name, 2))
     expect(saved[i].previousTaskDefinitionArn).toMatch(tdRevision(name, 1))
@@ -129,7 +105,7 @@ describe('a cancelled release of several services', () => {
     // The post step asked, for each service and once, to go back to its previous revision; nothing else changed.
     const mutating = s.control.calls({ mutating: true }).filter((c) => c.wallMs >= postStartedAt)
     expect(mutating.map((c) => c.operation)).toEqual(['UpdateService', 'UpdateService', 'UpdateService'])
-    for (const name of NAMES) {
+    for (const name of RELEASE_NAMES) {
       const updates = mutating.filter((c) => (c.params as { service: string }).service === name)
       expect([name, updates.length]).toEqual([name, 1])
       expect((updates[0].params as { taskDefinition: string }).taskDefinition).toMatch(new RegExp(`${name}:1$`))
@@ -138,7 +114,7 @@ describe('a cancelled release of several services', () => {
     // One warning per service, titled with it, naming its deployment and the rollback.
     const warned = warnings(post)
     expect(warned).toHaveLength(3)
-    for (const [i, name] of NAMES.entries()) {
+    for (const [i, name] of RELEASE_NAMES.entries()) {
       const warning = warned.find((w) => w.properties.title === `ECS deployment cancelled: demo/${name}`)
       expect([name, warning?.message]).toEqual([
         name,
@@ -153,10 +129,10 @@ describe('a cancelled release of several services', () => {
 
     // In the sandbox every service goes back to revision 1, its rollback deployment the only one left.
     const services = await until(
-      () => live(s),
-      (now) => NAMES.every((name) => tdRevision(name, 1).test(now[name]?.taskDefinition ?? '') && now[name].deployments?.length === 1),
+      () => liveServices(s.url),
+      (now) => RELEASE_NAMES.every((name) => tdRevision(name, 1).test(now[name]?.taskDefinition ?? '') && now[name].deployments?.length === 1),
     )
-    for (const name of NAMES) {
+    for (const name of RELEASE_NAMES) {
       expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
       expect(services[name].deployments).toHaveLength(1)
       expect(services[name].deployments?.[0].id).not.toBe(saved.find((f) => f.service === name)?.deploymentId)
@@ -176,7 +152,7 @@ describe('a cancelled release of several services', () => {
     // One warning per service, titled with it, naming its deployment, left to ECS (or already ended).
     const warned = warnings(post)
     expect(warned).toHaveLength(3)
-    for (const [i, name] of NAMES.entries()) {
+    for (const [i, name] of RELEASE_NAMES.entries()) {
       const warning = warned.find((w) => w.properties.title === `ECS deployment cancelled: demo/${name}`)
       const id = saved[i].deploymentId!.replace('/', '\\/')
       expect([name, warning?.message]).toEqual([
@@ -193,10 +169,10 @@ describe('a cancelled release of several services', () => {
 
     // Left to ECS, each service's deployment goes on to complete on revision 2.
     const services = await until(
-      () => live(s),
-      (now) => NAMES.every((name) => now[name]?.deployments?.length === 1 && now[name].deployments?.[0].rolloutState === 'COMPLETED'),
+      () => liveServices(s.url),
+      (now) => RELEASE_NAMES.every((name) => now[name]?.deployments?.length === 1 && now[name].deployments?.[0].rolloutState === 'COMPLETED'),
     )
-    for (const [i, name] of NAMES.entries()) {
+    for (const [i, name] of RELEASE_NAMES.entries()) {
       expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 2))])
       expect(services[name].deployments?.[0].id).toBe(saved[i].deploymentId)
     }

@@ -4,18 +4,14 @@
 // succeeded — is rolled back by a new CodeDeploy deployment of its previous task definition, watched to its end.
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { BatchGetDeploymentsCommand, CodeDeployClient, GetDeploymentCommand } from '@aws-sdk/client-codedeploy'
-import { DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs'
 import { errorAnnotations, runAction, type ActionRun } from '../scripts/action-runner.js'
 import { releaseWorld } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
+import { byService, credentials, ECS_DEPLOYMENT_ID, liveServices, RELEASE_IMAGE, RELEASE_NAMES, tdRevision } from './helpers/release.js'
 
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
-const IMAGE = `${ECR}/app:v2`
-const NAMES = ['web', 'worker', 'scheduler']
 const APPLICATION = 'AppECS-demo-web'
 const GROUP = 'DgpECS-demo-web'
 const ELB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 
 let sandbox: Sandbox | undefined
 afterEach(async () => {
@@ -74,32 +70,7 @@ async function start(timeScale: number): Promise<Sandbox> {
 /** Runs the action on a fresh call log, so the log holds only the action's calls. */
 function release(s: Sandbox, inputs: Record<string, string> = {}): Promise<ActionRun> {
   s.control.reset()
-  return runAction({ endpoint: s.url, inputs: { cluster: 'demo', service: NAMES.join(', '), image: IMAGE, timeout: '10m', ...inputs } })
-}
-
-/** One entry of the `services` output. */
-interface ServiceResult {
-  service: string
-  engine: string
-  outcome: string
-  reason: string
-  taskDefinitionArn: string
-  previousTaskDefinitionArn: string
-  deploymentId: string
-  rolledBack?: { outcome: string; deploymentId: string; reason: string }
-}
-
-function byService(run: ActionRun): Record<string, ServiceResult> {
-  expect(run.outputs.services).toBeDefined()
-  const results = JSON.parse(run.outputs.services) as ServiceResult[]
-  expect(results.map((r) => r.service)).toEqual(NAMES)
-  return Object.fromEntries(results.map((r) => [r.service, r]))
-}
-
-async function live(s: Sandbox): Promise<Record<string, Service>> {
-  const ecs = new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials })
-  const { services } = await ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: NAMES }))
-  return Object.fromEntries((services ?? []).map((service) => [service.serviceName!, service]))
+  return runAction({ endpoint: s.url, inputs: { cluster: 'demo', service: RELEASE_NAMES.join(', '), image: RELEASE_IMAGE, timeout: '10m', ...inputs } })
 }
 
 const codeDeploy = (s: Sandbox) => new CodeDeployClient({ endpoint: s.url, region: 'us-east-1', credentials })
@@ -113,8 +84,6 @@ function createDeployments(s: Sandbox): { params: Record<string, unknown>; taskD
   })
 }
 
-const tdRevision = (name: string, revision: number) => new RegExp(`:task-definition/${name}:${revision}$`)
-const ECS_DEPLOYMENT_ID = /^ecs-svc\/\d{19}$/
 const CODEDEPLOY_ID = /^d-[A-Z0-9]{9}$/
 
 describe('a release with a CodeDeploy service, through the bundled action', () => {
@@ -124,9 +93,9 @@ describe('a release with a CodeDeploy service, through the bundled action', () =
     expect(run.outputs.outcome).toBe('succeeded')
     expect(run.code).toBe(0)
 
-    const results = byService(run)
-    expect(Object.fromEntries(NAMES.map((n) => [n, results[n].engine]))).toEqual({ web: 'codedeploy', worker: 'rolling', scheduler: 'rolling' })
-    for (const name of NAMES) {
+    const results = byService(run, RELEASE_NAMES)
+    expect(Object.fromEntries(RELEASE_NAMES.map((n) => [n, results[n].engine]))).toEqual({ web: 'codedeploy', worker: 'rolling', scheduler: 'rolling' })
+    for (const name of RELEASE_NAMES) {
       expect([name, results[name].outcome, results[name].rolledBack]).toEqual([name, 'succeeded', undefined])
       expect(results[name].taskDefinitionArn).toMatch(tdRevision(name, 2))
       expect(results[name].previousTaskDefinitionArn).toMatch(tdRevision(name, 1))
@@ -145,8 +114,8 @@ describe('a release with a CodeDeploy service, through the bundled action', () =
     const updated = s.control.calls({ operation: 'UpdateService' }).map((c) => (c.params as { service: string }).service.split('/').at(-1))
     expect(updated.sort()).toEqual(['scheduler', 'worker'])
 
-    const services = await live(s)
-    for (const name of NAMES) expect([name, services[name].taskDefinition]).toEqual([name, results[name].taskDefinitionArn])
+    const services = await liveServices(s.url)
+    for (const name of RELEASE_NAMES) expect([name, services[name].taskDefinition]).toEqual([name, results[name].taskDefinitionArn])
     // Web serves from one task set, the new one: PRIMARY with web:2.
     expect(services.web.taskSets?.map((ts) => [ts.status, ts.taskDefinition])).toEqual([['PRIMARY', results.web.taskDefinitionArn]])
   }, 120_000)
@@ -159,8 +128,8 @@ describe('a release with a CodeDeploy service, through the bundled action', () =
     expect(run.code).toBe(1)
     expect(errorAnnotations(run)).toMatch(/\bworker\b/)
 
-    const results = byService(run)
-    expect(Object.fromEntries(NAMES.map((n) => [n, results[n].engine]))).toEqual({ web: 'codedeploy', worker: 'rolling', scheduler: 'rolling' })
+    const results = byService(run, RELEASE_NAMES)
+    expect(Object.fromEntries(RELEASE_NAMES.map((n) => [n, results[n].engine]))).toEqual({ web: 'codedeploy', worker: 'rolling', scheduler: 'rolling' })
     expect(results.worker.outcome).toBe('rolled-back')
     expect(results.worker.rolledBack).toBeUndefined()
     for (const name of ['web', 'scheduler']) {
@@ -190,8 +159,8 @@ describe('a release with a CodeDeploy service, through the bundled action', () =
     expect(info[results.web.rolledBack!.deploymentId]).toMatchObject({ status: 'Succeeded', creator: 'user' })
 
     // In the sandbox every service is back on revision 1; web serves from one task set of web:1.
-    const services = await live(s)
-    for (const name of NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
+    const services = await liveServices(s.url)
+    for (const name of RELEASE_NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
     expect(services.web.taskSets?.map((ts) => [ts.status, ts.taskDefinition])).toEqual([['PRIMARY', expect.stringMatching(tdRevision('web', 1))]])
     // Scheduler went back its own way: a second UpdateService, to scheduler:1.
     const schedulerUpdates = s.control.calls({ operation: 'UpdateService' }).filter((c) => (c.params as { service: string }).service.endsWith('scheduler'))

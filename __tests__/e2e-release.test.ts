@@ -11,16 +11,11 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
   type ContainerDefinition,
-  type Service,
 } from '@aws-sdk/client-ecs'
 import { errorAnnotations, runAction, type ActionRun } from '../scripts/action-runner.js'
 import { advanced, RELEASE_SERVICES, releaseWorld } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
-
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
-const IMAGE = `${ECR}/app:v2`
-const NAMES = ['web', 'worker', 'scheduler']
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+import { byService, credentials, ECR, ECS_DEPLOYMENT_ID, releaseResults, liveServices, RELEASE_IMAGE, RELEASE_NAMES, tdRevision } from './helpers/release.js'
 
 let sandbox: Sandbox | undefined
 afterEach(async () => {
@@ -57,31 +52,8 @@ const ecs = (s: Sandbox) => new ECSClient({ endpoint: s.url, region: 'us-east-1'
 async function release(s: Sandbox, inputs: Record<string, string>): Promise<{ run: ActionRun; startedAt: number }> {
   s.control.reset()
   const startedAt = Date.now()
-  const run = await runAction({ endpoint: s.url, inputs: { cluster: 'demo', service: NAMES.join(', '), image: IMAGE, timeout: '10m', ...inputs } })
+  const run = await runAction({ endpoint: s.url, inputs: { cluster: 'demo', service: RELEASE_NAMES.join(', '), image: RELEASE_IMAGE, timeout: '10m', ...inputs } })
   return { run, startedAt }
-}
-
-/** One entry of the `services` output. */
-interface ServiceResult {
-  service: string
-  engine: string
-  outcome: string
-  reason: string
-  taskDefinitionArn: string
-  previousTaskDefinitionArn: string
-  deploymentId: string
-  rolledBack?: { outcome: string; deploymentId: string; reason: string }
-}
-
-function servicesOutput(run: ActionRun): ServiceResult[] {
-  expect(run.outputs.services).toBeDefined()
-  return JSON.parse(run.outputs.services) as ServiceResult[]
-}
-
-/** The services as the sandbox has them now, by name. */
-async function live(s: Sandbox, names = NAMES): Promise<Record<string, Service>> {
-  const { services } = await ecs(s).send(new DescribeServicesCommand({ cluster: 'demo', services: names }))
-  return Object.fromEntries((services ?? []).map((service) => [service.serviceName!, service]))
 }
 
 /** The summary's first table (HTML or Markdown), and where it ends. */
@@ -96,9 +68,6 @@ function headings(summary: string): { text: string; at: number }[] {
   return [...summary.matchAll(/<h([1-6])[^>]*>([\s\S]*?)<\/h\1>|^#{1,6} (.*)$/gm)].map((m) => ({ text: m[2] ?? m[3], at: m.index }))
 }
 
-const tdRevision = (name: string, revision: number) => new RegExp(`:task-definition/${name}:${revision}$`)
-const DEPLOYMENT_ID = /^ecs-svc\/\d{19}$/
-
 describe('several services, one release, through the bundled action', () => {
   // Time scale 5: the 2-task rollouts take tens of wall seconds, so the run is long enough for a per-minute rate.
   test('three services deploy as one: all succeed, each runs its new task definition, one call budget for the run', async () => {
@@ -107,17 +76,17 @@ describe('several services, one release, through the bundled action', () => {
     expect(run.outputs.outcome).toBe('succeeded')
     expect(run.code).toBe(0)
 
-    const results = servicesOutput(run)
-    expect(results.map((r) => r.service)).toEqual(NAMES)
-    const services = await live(s)
-    for (const [i, name] of NAMES.entries()) {
+    const results = releaseResults(run)
+    expect(results.map((r) => r.service)).toEqual(RELEASE_NAMES)
+    const services = await liveServices(s.url)
+    for (const [i, name] of RELEASE_NAMES.entries()) {
       const r = results[i]
       expect(r).toMatchObject({ service: name, outcome: 'succeeded' })
       expect(r.engine).toMatch(/rolling/i)
       expect(r.rolledBack).toBeUndefined()
       expect(r.taskDefinitionArn).toMatch(tdRevision(name, 2))
       expect(r.previousTaskDefinitionArn).toMatch(tdRevision(name, 1))
-      expect(r.deploymentId).toMatch(DEPLOYMENT_ID)
+      expect(r.deploymentId).toMatch(ECS_DEPLOYMENT_ID)
       // The sandbox runs it: the service's task definition and its completed primary deployment are the ones reported.
       expect(services[name].taskDefinition).toBe(r.taskDefinitionArn)
       expect(services[name].deployments?.[0]).toMatchObject({ id: r.deploymentId, status: 'PRIMARY', rolloutState: 'COMPLETED' })
@@ -152,7 +121,7 @@ describe('several services, one release, through the bundled action', () => {
     // The summary: a release table at the top naming every service, then one section per service, headed with its name.
     const table = firstTable(run.summary)
     expect(table).toBeDefined()
-    for (const name of NAMES) {
+    for (const name of RELEASE_NAMES) {
       expect(table!.text).toMatch(new RegExp(`\\b${name}\\b`))
       expect(headings(run.summary).some((h) => h.at > table!.end && new RegExp(`\\b${name}\\b`).test(h.text))).toBe(true)
       // Each service's log lines carry its name (after the run's clock, `[00:07] [web] …`).
@@ -168,9 +137,7 @@ describe('several services, one release, through the bundled action', () => {
     expect(run.code).toBe(1)
     expect(errorAnnotations(run)).toMatch(/\bworker\b/)
 
-    const results = servicesOutput(run)
-    expect(results.map((r) => r.service)).toEqual(NAMES)
-    const byName = Object.fromEntries(results.map((r) => [r.service, r]))
+    const byName = byService(run, RELEASE_NAMES)
     // The bad one was rolled back for its own failure (ECS's circuit breaker or fail fast), not as part of the release.
     expect(byName.worker.outcome).toBe('rolled-back')
     expect(byName.worker.rolledBack).toBeUndefined()
@@ -184,13 +151,13 @@ describe('several services, one release, through the bundled action', () => {
       expect(r.previousTaskDefinitionArn).toMatch(tdRevision(name, 1))
       expect(r.rolledBack).toBeDefined()
       expect(r.rolledBack!.outcome).toBe('succeeded')
-      expect(r.rolledBack!.deploymentId).toMatch(DEPLOYMENT_ID)
+      expect(r.rolledBack!.deploymentId).toMatch(ECS_DEPLOYMENT_ID)
       expect(r.rolledBack!.deploymentId).not.toBe(r.deploymentId)
     }
 
     // In the sandbox every service is back on its previous task definition, its rollback deployment completed.
-    const services = await live(s)
-    for (const name of NAMES) {
+    const services = await liveServices(s.url)
+    for (const name of RELEASE_NAMES) {
       expect(services[name].taskDefinition).toMatch(tdRevision(name, 1))
       expect(services[name].deployments?.[0]).toMatchObject({ status: 'PRIMARY', rolloutState: 'COMPLETED' })
     }
@@ -211,7 +178,7 @@ describe('several services, one release, through the bundled action', () => {
     // A bake far longer than the worker takes to fail: web and scheduler are still baking when it does.
     const { run } = await release(s, { 'bake-time': '3m', timeout: '10m' })
     expect(run.outputs.outcome).toBe('rolled-back')
-    const byName = Object.fromEntries(servicesOutput(run).map((r) => [r.service, r]))
+    const byName = byService(run)
     expect(byName.worker.outcome).toBe('rolled-back')
     for (const name of ['web', 'scheduler']) {
       const r = byName[name]
@@ -219,8 +186,8 @@ describe('several services, one release, through the bundled action', () => {
       expect([name, r.outcome, r.rolledBack]).toEqual([name, 'rolled-back', undefined])
       expect(r.reason).toMatch(/^Stopped before its end: another service of the release, worker, rolled-back; rolled back to \S+:1\.$/)
     }
-    const services = await live(s)
-    for (const name of NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
+    const services = await liveServices(s.url)
+    for (const name of RELEASE_NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
     expect(run.stdout).toMatch(/worker rolled-back: stopping the release/)
   }, 300_000)
 
@@ -229,12 +196,12 @@ describe('several services, one release, through the bundled action', () => {
     s.control.setBehavior('worker=app:v2', { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: QUEUE_URL is not set'] })
     const { run } = await release(s, {})
     expect(run.outputs.outcome).toBe('rolled-back')
-    const byName = Object.fromEntries(servicesOutput(run).map((r) => [r.service, r]))
+    const byName = byService(run)
     expect(Object.fromEntries(Object.values(byName).map((r) => [r.service, r.engine]))).toEqual({ web: 'ecs-native', worker: 'rolling', scheduler: 'rolling' })
     expect(byName.worker.outcome).toBe('rolled-back')
     for (const name of ['web', 'scheduler']) expect([name, byName[name].outcome, byName[name].rolledBack?.outcome]).toEqual([name, 'succeeded', 'succeeded'])
-    const services = await live(s)
-    for (const name of NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
+    const services = await liveServices(s.url)
+    for (const name of RELEASE_NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
     // web went back through ECS's blue/green: its last deployment is a BLUE_GREEN service deployment to web:1.
     expect(services.web.deploymentConfiguration?.strategy).toBe('BLUE_GREEN')
   }, 240_000)
@@ -245,12 +212,12 @@ describe('several services, one release, through the bundled action', () => {
     s.control.setBehavior('worker=app:v2', { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: QUEUE_URL is not set'] })
     const { run } = await release(s, {})
     expect(run.outputs.outcome).toBe('rolled-back')
-    const web = servicesOutput(run).find((r) => r.service === 'web')!
+    const web = releaseResults(run).find((r) => r.service === 'web')!
     expect([web.engine, web.outcome, web.rolledBack]).toEqual(['ecs-native', 'rolled-back', undefined])
     expect(web.reason).toMatch(/^Stopped before its end: another service of the release, worker, rolled-back/)
     const stops = s.control.calls({ operation: 'StopServiceDeployment' })
     expect(stops.map((c) => (c.params as { stopType?: string }).stopType)).toEqual(['ROLLBACK'])
-    expect((await live(s)).web.taskDefinition).toMatch(tdRevision('web', 1))
+    expect((await liveServices(s.url)).web.taskDefinition).toMatch(tdRevision('web', 1))
   }, 300_000)
 
   test('preflight refuses a release naming a missing service, before anything changes', async () => {
@@ -266,8 +233,8 @@ describe('several services, one release, through the bundled action', () => {
     expect(looked).toContain('nope')
     expect(s.control.calls({ mutating: true })).toEqual([])
     // Nothing moved: every service still runs revision 1 with its one deployment.
-    const services = await live(s)
-    for (const name of NAMES) {
+    const services = await liveServices(s.url)
+    for (const name of RELEASE_NAMES) {
       expect(services[name].taskDefinition).toMatch(tdRevision(name, 1))
       expect(services[name].deployments).toHaveLength(1)
     }
@@ -314,15 +281,15 @@ describe('the release world in the sandbox', () => {
     const s = (sandbox = await startSandbox({ world: releaseWorld(3), timeScale: 0 }))
     s.control.setBehavior('worker=app:v2', { kind: 'crash', exitCode: 1 })
     const client = ecs(s)
-    for (const name of NAMES) {
+    for (const name of RELEASE_NAMES) {
       const { taskDefinition } = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${name}:1` }))
-      const containerDefinitions = taskDefinition!.containerDefinitions!.map((c) => ({ ...c, image: IMAGE }))
+      const containerDefinitions = taskDefinition!.containerDefinitions!.map((c) => ({ ...c, image: RELEASE_IMAGE }))
       const { family, requiresCompatibilities, networkMode, cpu, memory, executionRoleArn } = taskDefinition!
       const registered = await client.send(new RegisterTaskDefinitionCommand({ family, requiresCompatibilities, networkMode, cpu, memory, executionRoleArn, containerDefinitions }))
       await client.send(new UpdateServiceCommand({ cluster: 'demo', service: name, taskDefinition: registered.taskDefinition!.taskDefinitionArn }))
     }
     s.control.advance(600)
-    const services = await live(s)
+    const services = await liveServices(s.url)
     for (const name of ['web', 'scheduler']) {
       expect(services[name].taskDefinition).toMatch(tdRevision(name, 2))
       expect(services[name].deployments).toHaveLength(1)

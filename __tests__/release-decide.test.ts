@@ -37,6 +37,16 @@ describe('decideRelease', () => {
     expect(d.reason).toBe('The release was rolled back on all 3 services. worker: worker rolled-back. web and cron were rolled back too, so the release is nowhere.')
   })
 
+  it('names the service that failed first, and the ones it stopped in one phrase', () => {
+    const stopped = (name: string) =>
+      result(name, 'rolled-back', { stopped: true, decision: { outcome: 'rolled-back', reason: `Stopped before its end; rolled back to ${name}:1.` } })
+    const d = decideRelease([stopped('web'), result('worker', 'rolled-back'), stopped('cron')], 'on-failure')
+    expect(d).toEqual({
+      outcome: 'rolled-back',
+      reason: 'The release was rolled back on all 3 services. worker: worker rolled-back. web and cron were stopped before their end and rolled back.',
+    })
+  })
+
   it('counts a service whose deployment never started as back where it was', () => {
     const d = decideRelease([result('web', 'succeeded', { rolledBack: back('succeeded') }), result('worker', 'failed', { changed: false, deploymentId: undefined })], 'on-failure')
     expect(d.outcome).toBe('rolled-back')

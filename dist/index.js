@@ -100185,11 +100185,18 @@ const names = (results) => {
     const all = results.map((r) => r.service);
     return all.length <= 1 ? all.join('') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
 };
-/** The services that caused the release to fail, each with its own reason. */
-const causes = (results) => results
-    .filter((r) => r.decision.outcome !== 'succeeded' && r.decision.outcome !== 'started')
-    .map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`)
-    .join('; ');
+/** The services that caused the release to fail, each with its own reason; then the ones stopped because of them. */
+const causes = (results) => {
+    const own = results
+        .filter((r) => r.decision.outcome !== 'succeeded' && r.decision.outcome !== 'started' && !r.stopped)
+        .map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`)
+        .join('; ');
+    const stopped = results.filter((r) => r.stopped);
+    if (stopped.length === 0)
+        return own;
+    const back = stopped.every((r) => r.decision.outcome === 'rolled-back');
+    return `${own}. ${names(stopped)} ${stopped.length === 1 ? 'was' : 'were'} stopped before ${stopped.length === 1 ? 'its' : 'their'} end${back ? ' and rolled back' : ` (${stopped.map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`).join('; ')})`}`;
+};
 function decideRelease(results, rollback) {
     const count = `${results.length} services`;
     if (results.every((r) => r.decision.outcome === 'succeeded'))
@@ -103605,6 +103612,7 @@ function resultOf(m) {
         previousTaskDefinitionArn: m.checked.currentTaskDefinitionArn,
         ...(facts.deploymentId ? { deploymentId: facts.deploymentId } : {}),
         changed: facts.deploymentId !== undefined,
+        ...(facts.stopped ? { stopped: true } : {}),
         ...(m.rolledBack ? { rolledBack: { decision: m.rolledBack.decision, ...(m.rolledBack.facts.deploymentId ? { deploymentId: m.rolledBack.facts.deploymentId } : {}) } } : {}),
     };
 }

@@ -278,6 +278,7 @@ function resultOf(m: Member): ServiceResult {
     previousTaskDefinitionArn: m.checked.currentTaskDefinitionArn,
     ...(facts.deploymentId ? { deploymentId: facts.deploymentId } : {}),
     changed: facts.deploymentId !== undefined,
+    ...(facts.stopped ? { stopped: true } : {}),
     ...(m.rolledBack ? { rolledBack: { decision: m.rolledBack.decision, ...(m.rolledBack.facts.deploymentId ? { deploymentId: m.rolledBack.facts.deploymentId } : {}) } } : {}),
   }
 }

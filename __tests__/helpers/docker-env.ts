@@ -2,7 +2,9 @@
 // tests in describeWithDocker: without Docker they fail under CI=true and are skipped loudly otherwise.
 import { describe, test } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export interface DockerEnv {
   /** `unix:///.../docker.sock` of the private dockerd. */
@@ -94,4 +96,17 @@ export class ProcessWatcher {
       }
     }
   }
+}
+
+/** A scratch folder with a build context: the static busybox and `dockerfile` (images are built FROM scratch, as
+ * there is no Docker Hub here); and the docker CLI that tests wrap. */
+export function busyboxContext(prefix: string, dockerfile: string): { work: string; context: string; realDocker: string } {
+  const work = mkdtempSync(join(tmpdir(), prefix))
+  const context = join(work, 'context')
+  mkdirSync(context)
+  copyFileSync('/bin/busybox', join(context, 'busybox'))
+  writeFileSync(join(context, 'Dockerfile'), dockerfile)
+  const realDocker = spawnSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim()
+  if (realDocker === '') throw new Error('no docker CLI on PATH')
+  return { work, context, realDocker }
 }

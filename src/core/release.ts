@@ -15,6 +15,8 @@ export interface ServiceResult {
   deploymentId?: string
   /** A deployment of ours reached ECS (or CodeDeploy): the service may have changed. */
   changed: boolean
+  /** Another service failed first and this one was stopped before its end (its engine rolled it back). */
+  stopped?: boolean
   /** It succeeded, another service failed, and the action deployed its previous task definition again. */
   rolledBack?: { decision: Decision; deploymentId?: string }
 }
@@ -28,12 +30,17 @@ const names = (results: ServiceResult[]): string => {
   return all.length <= 1 ? all.join('') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`
 }
 
-/** The services that caused the release to fail, each with its own reason. */
-const causes = (results: ServiceResult[]): string =>
-  results
-    .filter((r) => r.decision.outcome !== 'succeeded' && r.decision.outcome !== 'started')
+/** The services that caused the release to fail, each with its own reason; then the ones stopped because of them. */
+const causes = (results: ServiceResult[]): string => {
+  const own = results
+    .filter((r) => r.decision.outcome !== 'succeeded' && r.decision.outcome !== 'started' && !r.stopped)
     .map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`)
     .join('; ')
+  const stopped = results.filter((r) => r.stopped)
+  if (stopped.length === 0) return own
+  const back = stopped.every((r) => r.decision.outcome === 'rolled-back')
+  return `${own}. ${names(stopped)} ${stopped.length === 1 ? 'was' : 'were'} stopped before ${stopped.length === 1 ? 'its' : 'their'} end${back ? ' and rolled back' : ` (${stopped.map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`).join('; ')})`}`
+}
 
 export function decideRelease(results: ServiceResult[], rollback: 'on-failure' | 'never'): Decision {
   const count = `${results.length} services`
