@@ -49,10 +49,10 @@ function mixedWorld(bakeTimeInMinutes = 0): WorldSpec {
 const ecs = (s: Sandbox) => new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials })
 
 /** Runs the action on a fresh call log, so the log holds only the action's calls. */
-async function release(s: Sandbox, inputs: Record<string, string>): Promise<{ run: ActionRun; startedAt: number }> {
+async function release(s: Sandbox, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<{ run: ActionRun; startedAt: number }> {
   s.control.reset()
   const startedAt = Date.now()
-  const run = await runAction({ endpoint: s.url, inputs: { cluster: 'demo', service: RELEASE_NAMES.join(', '), image: RELEASE_IMAGE, timeout: '10m', ...inputs } })
+  const run = await runAction({ endpoint: s.url, env, inputs: { cluster: 'demo', service: RELEASE_NAMES.join(', '), image: RELEASE_IMAGE, timeout: '10m', ...inputs } })
   return { run, startedAt }
 }
 
@@ -219,6 +219,27 @@ describe('several services, one release, through the bundled action', () => {
     expect(stops.map((c) => (c.params as { stopType?: string }).stopType)).toEqual(['ROLLBACK'])
     expect((await liveServices(s.url)).web.taskDefinition).toMatch(tdRevision('web', 1))
   }, 300_000)
+
+  test("one GitHub deployment record for the release, its payload naming every service, its status the release's", async () => {
+    const s = await start(30)
+    s.control.setBehavior('worker=app:v2', { kind: 'crash', exitCode: 1, afterSeconds: 5, logLines: ['Error: QUEUE_URL is not set'] })
+    const { run } = await release(s, { 'github-token': 'ghs_test' }, { GITHUB_API_URL: s.githubUrl, GITHUB_REPOSITORY: 'org/app', GITHUB_SHA: '0'.repeat(40) })
+    expect(run.outputs.outcome).toBe('rolled-back')
+    const records = s.github.deployments() as ({
+      id: number
+      payload: { service: string; services: { service: string; deploymentId: string }[] }
+      statuses: { state: string }[]
+    } & Record<string, unknown>)[]
+    expect(records).toHaveLength(1)
+    const [record] = records
+    expect(run.outputs['github-deployment-id']).toBe(String(record.id))
+    expect(record.payload.service).toBe('web, worker, scheduler')
+    // Every service's deployment had started when the record was created: the payload names each one's id.
+    const ids = Object.fromEntries(releaseResults(run).map((r) => [r.service, r.deploymentId]))
+    expect(record.payload.services.map((p) => [p.service, p.deploymentId])).toEqual(RELEASE_NAMES.map((name) => [name, ids[name]]))
+    expect(record.statuses.at(0)?.state).toBe('in_progress')
+    expect(record.statuses.at(-1)?.state).toBe('failure')
+  }, 240_000)
 
   test('preflight refuses a release naming a missing service, before anything changes', async () => {
     const s = await start(60)

@@ -103456,7 +103456,7 @@ async function deployRelease(inputs, timeline, hardStop, startedAt, record, flig
         });
         m.changes = m.checked.previousTaskDefinition ? diffTaskDefinitions(m.checked.previousTaskDefinition, taskDefinition) : undefined;
         if (m.changes)
-            logChanges(m.changes, `${m.name} ${revisionOf(m.checked.currentTaskDefinitionArn, 'the current revision')}`);
+            logChanges(m.changes, `${revisionOf(m.checked.currentTaskDefinitionArn, 'the current revision')} (service ${m.name})`);
         m.plan = planOf(m.inputs, m.checked, { image: build.built ? image : m.checked.image, taskDefinition, deadline, hardStop: hardStop.hardStop });
     }
     // A deployment already under way on any service is waited for first: nothing of the release has changed yet.
@@ -103467,9 +103467,11 @@ async function deployRelease(inputs, timeline, hardStop, startedAt, record, flig
         const outcome = notIdle.some((b) => b.error instanceof StillBusyError) ? 'timed-out' : 'failed';
         return stopBeforeChange(inputs.cluster, inputs.services.join(', '), 'a deployment already in progress did not end', notIdle.map((b) => `${b.name}: ${b.error.message}`), outcome);
     }
+    // The GitHub record starts once every service's deployment has started, so its payload names them all (or at the
+    // end of the deployments, when one never started).
     let recordStarted = false;
-    const startRecord = () => {
-        if (recordStarted || !members.some((m) => m.facts?.deploymentId))
+    const startRecord = (all) => {
+        if (recordStarted || !(all ? members.every((m) => m.facts?.deploymentId) : members.some((m) => m.facts?.deploymentId)))
             return;
         recordStarted = true;
         record.start(timeline, {
@@ -103487,7 +103489,7 @@ async function deployRelease(inputs, timeline, hardStop, startedAt, record, flig
         });
     };
     for (const m of members)
-        m.timeline.subscribe(startRecord);
+        m.timeline.subscribe(() => startRecord(true));
     timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` });
     // The first service to fail stops the others still deploying or baking (each rolls itself back, as at a timeout):
     // the release will not land, and nothing is gained by finishing them first.
@@ -103501,7 +103503,7 @@ async function deployRelease(inputs, timeline, hardStop, startedAt, record, flig
             stop.abort(`another service of the release, ${m.name}, ${m.decision.outcome}`);
         }
     }));
-    startRecord();
+    startRecord(false);
     const failed = members.filter((m) => !landed(m.decision) && !m.facts?.stopped);
     if (failed.length > 0 && inputs.rollback === 'on-failure') {
         const back = members.filter((m) => m.decision?.outcome === 'succeeded');

@@ -104,7 +104,7 @@ export async function deployRelease(
       detail: renderLine({ currentTaskDefinitionArn: m.checked.currentTaskDefinitionArn }, m.checked.containerName, build.built ? image : m.checked.image),
     })
     m.changes = m.checked.previousTaskDefinition ? diffTaskDefinitions(m.checked.previousTaskDefinition, taskDefinition) : undefined
-    if (m.changes) logChanges(m.changes, `${m.name} ${revisionOf(m.checked.currentTaskDefinitionArn, 'the current revision')}`)
+    if (m.changes) logChanges(m.changes, `${revisionOf(m.checked.currentTaskDefinitionArn, 'the current revision')} (service ${m.name})`)
     m.plan = planOf(m.inputs, m.checked, { image: build.built ? image : m.checked.image, taskDefinition, deadline, hardStop: hardStop.hardStop })
   }
 
@@ -130,9 +130,11 @@ export async function deployRelease(
     )
   }
 
+  // The GitHub record starts once every service's deployment has started, so its payload names them all (or at the
+  // end of the deployments, when one never started).
   let recordStarted = false
-  const startRecord = (): void => {
-    if (recordStarted || !members.some((m) => m.facts?.deploymentId)) return
+  const startRecord = (all: boolean): void => {
+    if (recordStarted || !(all ? members.every((m) => m.facts?.deploymentId) : members.some((m) => m.facts?.deploymentId))) return
     recordStarted = true
     record.start(timeline, {
       cluster: inputs.cluster,
@@ -148,7 +150,7 @@ export async function deployRelease(
       })),
     })
   }
-  for (const m of members) m.timeline.subscribe(startRecord)
+  for (const m of members) m.timeline.subscribe(() => startRecord(true))
 
   timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` })
   // The first service to fail stops the others still deploying or baking (each rolls itself back, as at a timeout):
@@ -165,7 +167,7 @@ export async function deployRelease(
       }
     }),
   )
-  startRecord()
+  startRecord(false)
 
   const failed = members.filter((m) => !landed(m.decision as Decision) && !m.facts?.stopped)
   if (failed.length > 0 && inputs.rollback === 'on-failure') {
