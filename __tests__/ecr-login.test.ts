@@ -73,7 +73,8 @@ describeWithDocker('loginToEcr / logoutFromEcr (real docker and registry)', (env
     expect(run.stdout).toContain(`Logged in to ${env().registry}`)
 
     // The docker login process was seen, and neither its argv nor its environment had the password.
-    const logins = watcher.seen.filter((p) => / login /.test(p.cmdline))
+    // Only this login's process (its DOCKER_CONFIG): another test file may log in at the same time.
+    const logins = watcher.seen.filter((p) => / login /.test(p.cmdline) && p.environ.includes(`DOCKER_CONFIG=${login.dockerConfigDir}`))
     expect(logins.map((p) => p.cmdline)).toEqual([expect.stringContaining(`login --username ${env().user} --password-stdin ${env().registry}`)])
     for (const p of watcher.seen) {
       expect(p.cmdline).not.toContain(env().password)
