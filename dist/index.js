@@ -91915,26 +91915,26 @@ function exitOnCancel(source) {
         cancelled = true;
         const now = new Date();
         const members = source.members?.();
+        let state;
+        let reason;
         if (members) {
             const states = members.map((m) => inFlight({ ...m, inputs: { ...m.inputs, onCancel: source.inputs.onCancel } }, now));
             saveInFlight(states);
             const started = states.filter((s) => s.deploymentId);
-            const reason = `The job was cancelled (${signal}) during a release of ${states.length} services${started.length > 0 ? ` (${started.map((s) => `${s.service}: deployment ${s.deploymentId} during its ${s.phase} phase`).join('; ')})` : ', before a deployment started'}; the post step reports what became of each${started.length > 0 && source.inputs.onCancel === 'rollback' ? ' and rolls back those that had not finished' : ''}.`;
-            source.timeline.emit({ type: 'outcome', at: now, outcome: 'cancelled', reason });
-            setOutput('outcome', 'cancelled');
-            const last = source.beforeExit?.(states[0], reason).catch(() => undefined);
-            void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1));
-            return;
+            reason = `The job was cancelled (${signal}) during a release of ${states.length} services${started.length > 0 ? ` (${started.map((s) => `${s.service}: deployment ${s.deploymentId} during its ${s.phase} phase`).join('; ')})` : ', before a deployment started'}; the post step reports what became of each${started.length > 0 && source.inputs.onCancel === 'rollback' ? ' and rolls back those that had not finished' : ''}.`;
+            state = states[0];
         }
-        const state = inFlight(source, now);
-        saveInFlight(state);
-        const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`;
-        const reason = `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && state.onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`;
-        source.timeline.emit({ type: 'outcome', at: new Date(), outcome: 'cancelled', reason });
+        else {
+            state = inFlight(source, now);
+            saveInFlight(state);
+            const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`;
+            reason = `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && state.onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`;
+            setOutput('deployment-id', state.deploymentId ?? '');
+            setOutput('task-definition-arn', state.taskDefinitionArn ?? '');
+            setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn);
+        }
+        source.timeline.emit({ type: 'outcome', at: now, outcome: 'cancelled', reason });
         setOutput('outcome', 'cancelled');
-        setOutput('deployment-id', state.deploymentId ?? '');
-        setOutput('task-definition-arn', state.taskDefinitionArn ?? '');
-        setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn);
         const last = source.beforeExit?.(state, reason).catch(() => undefined);
         void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1));
     };
@@ -92262,33 +92262,30 @@ const logConfiguration = (c) => {
         .map(([k, v]) => `${k}=${v}`);
     return `${l.logDriver ?? '?'}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
 };
+/** Each name whose value differs between `before` and `after`, in name order, with both values (undefined: absent). */
+function changedNames(before, after) {
+    const names = [...new Set([...before.keys(), ...after.keys()])].sort();
+    return names.flatMap((name) => (before.get(name) === after.get(name) ? [] : [[name, before.get(name), after.get(name)]]));
+}
+/** A change whose values are not shown. */
+const task_definition_diff_hidden = (scope, field, from, to) => ({
+    scope,
+    field,
+    kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden',
+});
 function environment(changes, scope, before, after) {
-    const map = (c) => new Map((c?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']));
-    const old = map(before);
-    const now = map(after);
-    for (const name of [...new Set([...old.keys(), ...now.keys()])].sort()) {
-        const from = old.get(name);
-        const to = now.get(name);
-        if (from === to)
-            continue;
+    const variables = (c) => new Map((c?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']));
+    for (const [name, from, to] of changedNames(variables(before), variables(after))) {
         const label = `environment ${name}`;
-        if (looksSecret(name, from) || looksSecret(name, to)) {
-            changes.push({ scope, field: label, kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden' });
-        }
+        if (looksSecret(name, from) || looksSecret(name, to))
+            changes.push(task_definition_diff_hidden(scope, label, from, to));
         else
             field(changes, scope, label, from, to);
     }
     // Secrets: only names. Even the ARN a value comes from says more than a reviewer needs here.
     const secrets = (c) => new Map((c?.secrets ?? []).map((s) => [s.name ?? '', s.valueFrom ?? '']));
-    const oldSecrets = secrets(before);
-    const newSecrets = secrets(after);
-    for (const name of [...new Set([...oldSecrets.keys(), ...newSecrets.keys()])].sort()) {
-        const from = oldSecrets.get(name);
-        const to = newSecrets.get(name);
-        if (from === to)
-            continue;
-        changes.push({ scope, field: `secret ${name}`, kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden' });
-    }
+    for (const [name, from, to] of changedNames(secrets(before), secrets(after)))
+        changes.push(task_definition_diff_hidden(scope, `secret ${name}`, from, to));
 }
 /** What `next` changes against `previous`; empty when nothing a reviewer cares about differs. */
 function diffTaskDefinitions(previous, next) {
@@ -92865,19 +92862,12 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
         else
             bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)');
     }
-    // The YAML 1.2 core booleans, as core.getBooleanInput accepts them.
-    const waitText = value('wait') || 'true';
-    const wait = ['true', 'True', 'TRUE'].includes(waitText);
-    if (!wait && !['false', 'False', 'FALSE'].includes(waitText))
-        bad('wait', waitText, 'expected true or false');
-    else if (!wait && bakeTimeMs > 0) {
+    const wait = flag(value('wait') || 'true', 'wait', bad);
+    if (wait === false && bakeTimeMs > 0) {
         // With wait false the action returns before the deployment completes, so there is nothing to bake.
         problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`);
     }
-    const recordText = value('github-deployment') || 'true';
-    const deployment = ['true', 'True', 'TRUE'].includes(recordText);
-    if (!deployment && !['false', 'False', 'FALSE'].includes(recordText))
-        bad('github-deployment', recordText, 'expected true or false');
+    const deployment = flag(value('github-deployment') || 'true', 'github-deployment', bad) === true;
     // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
     const environment = value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1);
     if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
@@ -92908,9 +92898,18 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
         rollback,
         onCancel,
         maxTaskFailures,
-        wait,
+        wait: wait === true,
         github,
     };
+}
+/** A true/false input: the YAML 1.2 core booleans, as core.getBooleanInput accepts them; undefined (a problem) otherwise. */
+function flag(text, input, bad) {
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    bad(input, text, 'expected true or false');
+    return undefined;
 }
 /** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
 function isTaskDefinitionRef(text) {
@@ -92946,10 +92945,7 @@ function deployExtraInputs(value, bad, problems, given) {
         else
             bad('desired-count', desired, "expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's)");
     }
-    const forceText = value('force-new-deployment') || 'false';
-    const force = ['true', 'True', 'TRUE'].includes(forceText);
-    if (!force && !['false', 'False', 'FALSE'].includes(forceText))
-        bad('force-new-deployment', forceText, 'expected true or false');
+    const force = flag(value('force-new-deployment') || 'false', 'force-new-deployment', bad) === true;
     if (force)
         extras.forceNewDeployment = true;
     // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
@@ -93474,9 +93470,172 @@ function terminationWait(info) {
     return { terminationWaitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
 }
 
+;// CONCATENATED MODULE: ./src/watch/service.ts
+// The service as the watch sees it: one DescribeServices, our deployment's counts and state, the service events we
+// have not shown yet (and the tasks they say started), and the service deployment ECS keeps for each deployment.
+
+/** Service events that hint tasks stopped: worth a look at the stopped tasks. */
+const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
+/** A service deployment's status while ECS rolls it back. */
+const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
+function observe(d) {
+    return {
+        id: d.id ?? '',
+        status: d.status ?? '',
+        taskDefinition: d.taskDefinition,
+        rolloutState: d.rolloutState,
+        rolloutStateReason: d.rolloutStateReason,
+        counts: {
+            desired: d.desiredCount ?? 0,
+            pending: d.pendingCount ?? 0,
+            running: d.runningCount ?? 0,
+            failed: d.failedTasks ?? 0,
+        },
+        createdAt: d.createdAt,
+        updatedAt: d.updatedAt,
+    };
+}
+/** Changes when anything a person would want to see about the deployment changed. */
+function keyOf(o) {
+    const c = o.counts;
+    return [o.status, o.rolloutState, o.rolloutStateReason, c.desired, c.pending, c.running, c.failed].join('|');
+}
+function eventIds(service) {
+    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
+}
+async function describeService(clients, poller, cluster, service) {
+    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }), options));
+    const found = out.services?.[0];
+    if (!found)
+        throw serviceNotFound(cluster, service, out.failures?.[0]?.reason);
+    return found;
+}
+/** DescribeServices did not return the service: `MISSING` (ECS's failure reason) or not returned at all. */
+function serviceNotFound(cluster, service, reason) {
+    return new Error(`DescribeServices: service ${service} in cluster ${cluster}: ${reason ?? 'not returned'}`);
+}
+function serviceDeploymentObservation(arn, sd) {
+    const target = sd.targetServiceRevision;
+    return {
+        arn,
+        status: sd.status,
+        statusReason: sd.statusReason,
+        ...(sd.lifecycleStage ? { lifecycleStage: sd.lifecycleStage } : {}),
+        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
+        ...(sd.deploymentCircuitBreaker
+            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
+            : {}),
+        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
+        ...(target
+            ? {
+                counts: {
+                    desired: target.requestedTaskCount ?? 0,
+                    running: target.runningTaskCount ?? 0,
+                    pending: target.pendingTaskCount ?? 0,
+                    failed: sd.deploymentCircuitBreaker?.failureCount ?? 0,
+                },
+            }
+            : {}),
+    };
+}
+/** One DescribeServiceDeployments; undefined when ECS does not return it. */
+async function describeServiceDeployment(clients, poller, arn) {
+    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }), options));
+    return out.serviceDeployments?.[0];
+}
+/** Task ids named in "(service S) has started 2 tasks: (task a) (task b)." */
+function startedTaskIds(message) {
+    if (!/has started \d+ tasks?/.test(message))
+        return [];
+    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
+}
+/** Task ids named in "(service S) has stopped 2 running tasks: (task a) (task b)." */
+function stoppedTaskIds(message) {
+    if (!/has stopped \d+ running tasks?/.test(message))
+        return [];
+    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
+}
+/** Emits the service events we have not shown yet, oldest first, and the tasks they say started. */
+class EventFeed {
+    timeline;
+    clock;
+    since;
+    seen;
+    /** Tasks the events shown so far said started. */
+    started = new Set();
+    constructor(timeline, clock, known, since) {
+        this.timeline = timeline;
+        this.clock = clock;
+        this.since = since;
+        this.seen = new Set(known);
+    }
+    /** Returns the new messages. */
+    take(events) {
+        const fresh = (events ?? [])
+            .filter((e) => e.id && !this.seen.has(e.id))
+            .filter((e) => !this.since || !e.createdAt || e.createdAt.getTime() >= this.since.getTime())
+            .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+        for (const e of events ?? [])
+            if (e.id)
+                this.seen.add(e.id);
+        const messages = [];
+        for (const e of fresh) {
+            const message = e.message ?? '';
+            messages.push(message);
+            this.timeline.emit({ type: 'service-event', at: new Date(this.clock()), message, createdAt: e.createdAt });
+            const started = startedTaskIds(message);
+            for (const id of started)
+                this.started.add(id);
+            if (started.length > 0)
+                this.timeline.emit({ type: 'tasks-started', at: new Date(this.clock()), taskIds: started });
+        }
+        return messages;
+    }
+    /**
+     * False for "has stopped N running tasks" naming only tasks no event since ours began said started: the old
+     * revision's tasks, drained by a healthy rollout, which say nothing about our deployment. True for anything else.
+     */
+    mayBeOurs(message) {
+        const ids = stoppedTaskIds(message);
+        return ids.length === 0 || ids.some((id) => this.started.has(id));
+    }
+}
+/** Emits a `deployment` event for a deployment whenever what a person sees of it changed. */
+class DeploymentTracker {
+    timeline;
+    clock;
+    emitted = new Map();
+    constructor(timeline, clock) {
+        this.timeline = timeline;
+        this.clock = clock;
+    }
+    /** Records `o` as already shown (the UpdateService response showed it). */
+    known(o) {
+        this.emitted.set(o.id, keyOf(o));
+    }
+    /** True when it changed (and was emitted). */
+    track(o) {
+        const key = keyOf(o);
+        if (this.emitted.get(o.id) === key)
+            return false;
+        this.emitted.set(o.id, key);
+        this.timeline.emit({
+            type: 'deployment',
+            at: new Date(this.clock()),
+            deploymentId: o.id,
+            status: o.status,
+            rolloutState: o.rolloutState,
+            rolloutStateReason: o.rolloutStateReason,
+            counts: o.counts,
+        });
+        return true;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engines/service-config.ts
 // UpdateService as the rolling and ECS-native engines send it: the deployment configuration, and a lost answer
 // told apart from a call that did not apply.
+
 
 
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
@@ -93519,6 +93678,12 @@ async function updateService(clients, input, timeline) {
         timeline.emit({ type: 'warning', at: new Date(), message: `UpdateService's answer was lost (${errorText(error)}), but ECS applied it: following its deployment.` });
         return service;
     }
+}
+/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
+function deploymentFor(service, taskDefinitionArn) {
+    const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
+    const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
+    return found ? observe(found) : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/engines/ecs-native/settings.ts
@@ -93983,6 +94148,11 @@ function imageRepository(image) {
         return undefined;
     }
 }
+/** The image a task definition deploys: its first essential container's. */
+function imageOf(taskDefinition) {
+    const containers = taskDefinition?.containerDefinitions ?? [];
+    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
+}
 /**
  * The container that gets `image`: `containerName` when given (it must exist); else the only container; else the one
  * whose image repository matches `image`'s. Without an image, the main container: the first essential one.
@@ -94411,9 +94581,9 @@ function isFailure(task) {
 }
 const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i;
 const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/;
-/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
 /** `/app/server.js:14`: where Node says the throw was. */
 const THROW_SITE = /^\S.*:\d+$/;
+/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
 const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/;
 /**
  * The lines of a log tail that say what went wrong, at most `max`, oldest first, with no blank line: the last error
@@ -94467,7 +94637,6 @@ function stopped_tellingTail(tail, max = 10) {
 const direct = (send) => send({});
 /** Calls that end, answered or not, by `until` (epoch ms). */
 const until = (epochMs) => (send) => send({ abortSignal: AbortSignal.timeout(Math.max(1, epochMs - Date.now())) });
-const budgeted = (poller) => (send) => poller.call(send);
 // Enough to reach back past a stack trace to its throw site; the reports pick the telling lines (tellingTail).
 const LOG_TAIL_LINES = 50;
 /**
@@ -94551,7 +94720,7 @@ class StoppedTaskCollector {
     }
     /** True when new stopped tasks were found. */
     async collect() {
-        const call = budgeted(this.poller);
+        const call = (send) => this.poller.call(send);
         try {
             const tasks = await listStoppedTasks(this.clients, call, this.cluster, this.of, this.ids);
             this.wanted = false;
@@ -99649,6 +99818,7 @@ function safeJson(text) {
 
 
 
+
 const HISTORY_PAGES = 3;
 const CODEDEPLOY_LOOKS = 25;
 /**
@@ -99744,11 +99914,6 @@ async function resolveTarget(clients, inputs, service, engine) {
 }
 function inputSource(inputs) {
     return inputs.rollbackTo !== undefined ? 'rollback-to' : inputs.taskDefinitionRef !== undefined ? 'task-definition' : 'the running revision';
-}
-/** The first essential container's image. */
-function imageOf(td) {
-    const containers = td.containerDefinitions ?? [];
-    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
 }
 /** Newest first: the first completed revision that is not the running one and was never rolled back. */
 function choosePrevious(history, running) {
@@ -99880,6 +100045,7 @@ async function codeDeployHistory(clients, application, deploymentGroup, service)
 
 
 
+
 class PreflightError extends Error {
     problems;
     constructor(problems) {
@@ -99912,19 +100078,22 @@ async function preflight(clients, inputs) {
     let base = file;
     let where = `task definition file \`${inputs.taskDefinitionFile}\``;
     if (existing) {
-        where = `task definition \`${existing.arn.split('/').pop()}\``;
+        where = `task definition \`${revisionOf(existing.arn, '?')}\``;
         base = fromDescribed(existing.taskDefinition, existing.tags);
     }
     else if (!inputs.taskDefinitionFile && service?.taskDefinition) {
-        where = `the service's task definition \`${service.taskDefinition.split('/').pop()}\``;
+        where = `the service's task definition \`${revisionOf(service.taskDefinition, '?')}\``;
         base = await describeTaskDefinition(service.taskDefinition);
     }
-    // The revision this deployment replaces, for "what changed" only: not reading it is no problem.
+    // The revision this deployment replaces, for "what changed" only: not reading it is no problem. Already read when it
+    // is the base, or the revision named (a redeploy of the running one).
     const previous = base && !inputs.taskDefinitionFile && !existing
         ? base
-        : service?.taskDefinition
-            ? await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: service.taskDefinition })).then((o) => o.taskDefinition, () => undefined)
-            : undefined;
+        : existing && existing.arn === service?.taskDefinition
+            ? existing.taskDefinition
+            : service?.taskDefinition
+                ? await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: service.taskDefinition })).then((o) => o.taskDefinition, () => undefined)
+                : undefined;
     let rendered;
     // Without a usable image there is still a container to choose: the reference as given stands in for it.
     const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image);
@@ -100287,12 +100456,11 @@ class Poller {
     bounds = new external_node_async_hooks_.AsyncLocalStorage();
     /** A release's stop for the engine of the current async context (see `stoppable`). */
     stops = new external_node_async_hooks_.AsyncLocalStorage();
+    /** The tally of the engine of the current async context (see `counting`); `own` outside any. */
+    tallies = new external_node_async_hooks_.AsyncLocalStorage();
+    own = { throttled: 0 };
     /** Every AWS call made through this poller. */
     calls = 0;
-    /** Throttling errors that survived the SDK's retries. */
-    throttled = 0;
-    /** The call that did not answer on the last look of the last loop (`DescribeServices did not answer within 10 s`). */
-    unanswered;
     constructor(options = {}) {
         this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
         this.pacing = { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, maxBackoffMs: options.maxBackoffMs };
@@ -100316,6 +100484,30 @@ class Poller {
      */
     stoppable(stop, fn) {
         return this.stops.run(stop, fn);
+    }
+    /**
+     * Runs an engine with a tally of its own: engines running at once on this poller (a release) share reads, so a
+     * throttled read fails a look of each, and each counts it once, as its own.
+     */
+    counting(fn) {
+        return this.tallies.run({ throttled: 0 }, fn);
+    }
+    get tally() {
+        return this.tallies.getStore() ?? this.own;
+    }
+    /** Throttling errors that survived the SDK's retries, met by the engine of the current async context. */
+    get throttled() {
+        return this.tally.throttled;
+    }
+    set throttled(count) {
+        this.tally.throttled = count;
+    }
+    /** The call that did not answer on the last look of the engine's last loop (`DescribeServices did not answer within 10 s`). */
+    get unanswered() {
+        return this.tally.unanswered;
+    }
+    set unanswered(call) {
+        this.tally.unanswered = call;
     }
     /** Why the engine of the current async context was stopped; undefined while it was not. */
     stopped() {
@@ -100362,10 +100554,11 @@ class Poller {
 
 
 
+
 function pollerOf(options) {
     return options.poller ?? new Poller(options.watch);
 }
-/** Closes the run's facts with what the poller counted (throttling, a call left unanswered) and the end time. */
+/** Closes the run's facts with what the poller counted for this engine (throttling, a call left unanswered) and the end time. */
 function finisher(facts, poller) {
     const throttledAtStart = poller.throttled;
     return () => {
@@ -100376,11 +100569,6 @@ function finisher(facts, poller) {
         return facts;
     };
 }
-/** The image a task definition deploys: its first essential container's. */
-function register_imageOf(taskDefinition) {
-    const containers = taskDefinition?.containerDefinitions ?? [];
-    return (containers.find((c) => c.essential !== false) ?? containers[0])?.image;
-}
 /** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */
 function startFacts(plan, at, engine) {
     return {
@@ -100390,7 +100578,7 @@ function startFacts(plan, at, engine) {
         alarms: plan.alarms,
         rollbackPolicy: plan.rollback,
         previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? register_imageOf(plan.taskDefinition),
+        image: plan.image ?? imageOf(plan.taskDefinition),
         startedAt: at(),
         waited: plan.wait,
         timedOut: false,
@@ -100415,7 +100603,7 @@ async function registerTaskDefinition(clients, plan, facts, timeline, at) {
         timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `${revisionOf(existing.taskDefinitionArn, '?')} as it is (nothing registered)` });
         facts.taskDefinition = existing;
         facts.taskDefinitionArn = existing.taskDefinitionArn;
-        facts.image = plan.image ?? register_imageOf(existing) ?? facts.image;
+        facts.image = plan.image ?? imageOf(existing) ?? facts.image;
         return facts.taskDefinitionArn;
     }
     const family = plan.taskDefinition.family;
@@ -100451,7 +100639,7 @@ async function registerTaskDefinition(clients, plan, facts, timeline, at) {
     }
     facts.taskDefinition = registered;
     facts.taskDefinitionArn = registered?.taskDefinitionArn;
-    facts.image = plan.image ?? register_imageOf(registered) ?? facts.image;
+    facts.image = plan.image ?? imageOf(registered) ?? facts.image;
     if (!facts.taskDefinitionArn)
         facts.error = 'RegisterTaskDefinition returned no task definition ARN';
     return facts.taskDefinitionArn;
@@ -100509,10 +100697,12 @@ function rollbackDeadline(now, plan) {
 const ANNOTATIONS_PER_TYPE = 10;
 /** Log lines in the error annotation: the error and the top of its stack. */
 const ANNOTATION_LOG_LINES = 4;
+/** A line of a telling tail that says what went wrong (not a stack frame under it). */
+const isErrorLine = (line) => !/^\s/.test(line) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(line);
 /** The log line most likely to say what went wrong: the error line of the telling tail, else its last line. */
 function tellingLine(tail) {
     const lines = tellingTail(tail);
-    return lines.find((l) => !/^\s/.test(l) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l))?.trim() ?? lines.at(-1)?.trim();
+    return lines.find(isErrorLine)?.trim() ?? lines.at(-1)?.trim();
 }
 /** GitHub shows an annotation on a file by its path in the repository: an absolute path in the workspace, relative. */
 function inRepository(file) {
@@ -100553,7 +100743,7 @@ function failureMessage(decision, cause) {
     if (task) {
         lines.push(`Task ${task.taskId}: ${describeStop(task)}`);
         const telling = stopped_tellingTail(task.logTail);
-        const at = telling.findIndex((l) => !/^\s/.test(l) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l));
+        const at = telling.findIndex(isErrorLine);
         // The error and the frames of the application's own code (a runtime's internal frames say little).
         const own = telling.filter((l, i) => i <= at || !/\(?node:internal\//.test(l));
         const log = at >= 0 ? own.slice(at, at + ANNOTATION_LOG_LINES) : own.slice(-1);
@@ -100901,10 +101091,13 @@ const MARK = {
     started: '🚀',
     cancelled: '🛑',
 };
-/** Text as HTML: escaped, cut to a line, with no Markdown left in it. */
+/** Text as HTML: `&`, `<`, `>` and `"` escaped. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/** Text as HTML, cut to a line. */
 function escapeOnly(text) {
-    const cut = text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
-    return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    return escapeHtml(text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text);
 }
 /** Where a long word may break: after a separator, or every 24 letters of a hash. */
 const LONG_WORD = /[^\s<>]{28,}/g;
@@ -100922,6 +101115,10 @@ function summary_escape(text) {
     return breakable(escapeOnly(shorten(text)).replace(/`([^`]+)`/g, '<code>$1</code>'));
 }
 const summary_link = (href, text) => (href ? `<a href="${escapeOnly(href)}">${text}</a>` : text);
+/** A table's header row. */
+const headers = (...names) => names.map((data) => ({ data, header: true }));
+/** A row of a two-column table: the name as its header cell. */
+const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
 function phases(timeline, end) {
     const events = timeline.events.filter((e) => e.type === 'phase');
     const start = timeline.events[0]?.at.getTime() ?? end;
@@ -100945,13 +101142,7 @@ function addCause(cause, links) {
     const groups = groupStoppedTasks(cause.stoppedTasks.filter(isFailure));
     if (groups.length > 0) {
         summary.addHeading('Stopped tasks', 4).addTable([
-            [
-                { data: 'Tasks', header: true },
-                { data: 'Reason', header: true },
-                { data: 'Stop code', header: true },
-                { data: 'Exit codes', header: true },
-                { data: 'Example task', header: true },
-            ],
+            headers('Tasks', 'Reason', 'Stop code', 'Exit codes', 'Example task'),
             ...groups.map((g) => [
                 String(g.length),
                 summary_escape(g[0].stoppedReason ?? '—'),
@@ -100989,11 +101180,7 @@ function addChanges(changes) {
         return;
     }
     summary.addTable([
-        [
-            { data: 'Where', header: true },
-            { data: 'What', header: true },
-            { data: 'Change', header: true },
-        ],
+        headers('Where', 'What', 'Change'),
         ...changes.slice(0, 60).map((c) => {
             const change = describeChange(c);
             return [summary_escape(c.scope === 'task' ? 'task' : c.scope), summary_escape(c.field), summary_escape(change.slice(change.indexOf(`${c.field}: `) + c.field.length + 2))];
@@ -101005,7 +101192,6 @@ function codeDeployRows(facts) {
     const cd = facts.kind === 'codedeploy' ? facts.codeDeploy : undefined;
     if (!cd)
         return [];
-    const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
     const waiting = cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : '';
     const rows = [row('CodeDeploy', `${facts.engine}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)];
     if (facts.trafficShifts?.length)
@@ -101025,11 +101211,10 @@ function codeDeployRows(facts) {
 function nativeRows(facts) {
     if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn)
         return [];
-    const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
     const sd = facts.serviceDeployment;
     const rows = [
         row('Strategy', facts.engine),
-        row('Service deployment', `${facts.serviceDeploymentArn.slice(facts.serviceDeploymentArn.lastIndexOf('/') + 1)}${sd?.status ? `: ${sd.status}` : ''}`),
+        row('Service deployment', `${revisionOf(facts.serviceDeploymentArn, '')}${sd?.status ? `: ${sd.status}` : ''}`),
         row('Production traffic on the new revision', ['0%', ...(facts.trafficShifts ?? []).map((t) => `${t.percent}%`)].join(' → ')),
     ];
     const hook = facts.hook;
@@ -101056,14 +101241,14 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }) {
     if (to.length > 0)
         summary.addRaw(`<p>${to.join(' · ')}</p>`, true);
     summary.addTable([
-        [{ data: 'Cluster', header: true }, summary_escape(facts.cluster)],
-        [{ data: 'Service', header: true }, summary_escape(facts.service)],
+        row('Cluster', facts.cluster),
+        row('Service', facts.service),
         [{ data: 'Task definition', header: true }, `${summary_escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${summary_escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
         // Shortened to fit; the whole reference (the digest to copy) is the cell's title.
         [{ data: 'Image', header: true }, facts.image ? `<span title="${escapeOnly(facts.image)}">${summary_escape(facts.image)}</span>` : '—'],
-        [{ data: 'Deployment', header: true }, summary_escape(facts.deploymentId ?? '—')],
-        ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, summary_escape(facts.actionRollback.deploymentId)]] : []),
-        ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, summary_escape(facts.ecsRollback.deploymentId)]] : []),
+        row('Deployment', facts.deploymentId ?? '—'),
+        ...(facts.actionRollback?.deploymentId ? [row('Rollback deployment', facts.actionRollback.deploymentId)] : []),
+        ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [row('ECS rollback deployment', facts.ecsRollback.deploymentId)] : []),
         ...codeDeployRows(facts),
         ...nativeRows(facts),
     ]);
@@ -101080,27 +101265,23 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }) {
         addChanges(changes);
     const rows = phases(timeline, end);
     if (rows.length > 0) {
-        summary.addHeading('Timeline', 3).addTable([
-            [
-                { data: 'Phase', header: true },
-                { data: 'Started', header: true },
-                { data: 'Took', header: true },
-                { data: 'Detail', header: true },
-            ],
-            ...rows,
-        ]);
+        summary.addHeading('Timeline', 3).addTable([headers('Phase', 'Started', 'Took', 'Detail'), ...rows]);
     }
     const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))];
     if (warnings.length > 0)
         summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(summary_escape));
 }
-/** The summary as GitHub gets it (for tests and the demo); leaves core.summary's buffer empty. */
-function renderSummary(input) {
+/** What `build` adds to core.summary's buffer, as GitHub gets it; leaves the buffer empty. */
+function rendered(build) {
     core.summary.emptyBuffer();
-    buildSummary(input);
+    build();
     const text = core.summary.stringify();
     core.summary.emptyBuffer();
     return text;
+}
+/** The summary as GitHub gets it (for tests and the demo). */
+function renderSummary(input) {
+    return rendered(() => buildSummary(input));
 }
 /** Writes the summary; if it somehow grew too large, writes the head of it and says so. */
 async function writeSummary(input) {
@@ -101118,13 +101299,9 @@ async function writeProblemsSummary(cluster, service, title, problems) {
     buildProblemsSummary(cluster, service, title, problems);
     await summary.write();
 }
-/** The problems summary as GitHub gets it (for tests); leaves core.summary's buffer empty. */
+/** The problems summary as GitHub gets it (for tests). */
 function renderProblemsSummary(cluster, service, title, problems) {
-    core.summary.emptyBuffer();
-    buildProblemsSummary(cluster, service, title, problems);
-    const text = core.summary.stringify();
-    core.summary.emptyBuffer();
-    return text;
+    return rendered(() => buildProblemsSummary(cluster, service, title, problems));
 }
 function buildProblemsSummary(cluster, service, title, problems) {
     summary
@@ -101137,26 +101314,12 @@ async function writeReleaseSummary(cluster, release, results, tookMs) {
     buildReleaseSummary(cluster, release, results, tookMs);
     await summary.write();
 }
-/** The release's head as GitHub gets it (for tests); leaves core.summary's buffer empty. */
-function renderReleaseSummary(cluster, release, results, tookMs) {
-    core.summary.emptyBuffer();
-    buildReleaseSummary(cluster, release, results, tookMs);
-    const text = core.summary.stringify();
-    core.summary.emptyBuffer();
-    return text;
-}
 function buildReleaseSummary(cluster, release, results, tookMs) {
     summary
         .addHeading(`${MARK[release.outcome]} ECS release ${release.outcome}: ${summary_escape(cluster)}, ${results.length} services`, 2)
         .addRaw(`<p>${summary_escape(release.reason)} Took ${elapsed(tookMs)}.</p>`, true)
         .addTable([
-        [
-            { data: 'Service', header: true },
-            { data: 'Engine', header: true },
-            { data: 'Outcome', header: true },
-            { data: 'Task definition', header: true },
-            { data: 'Rolled back', header: true },
-        ],
+        headers('Service', 'Engine', 'Outcome', 'Task definition', 'Rolled back'),
         ...results.map((r) => [
             summary_escape(r.service),
             summary_escape(r.engine),
@@ -101913,164 +102076,6 @@ function prunedLine(pruned, keep) {
     return `keep-revisions ${keep}: ${what}; ACTIVE now: ${pruned.kept.join(', ') || 'none'}.`;
 }
 
-;// CONCATENATED MODULE: ./src/watch/service.ts
-// The service as the watch sees it: one DescribeServices, our deployment's counts and state, the service events we
-// have not shown yet (and the tasks they say started), and the service deployment ECS keeps for each deployment.
-
-function observe(d) {
-    return {
-        id: d.id ?? '',
-        status: d.status ?? '',
-        taskDefinition: d.taskDefinition,
-        rolloutState: d.rolloutState,
-        rolloutStateReason: d.rolloutStateReason,
-        counts: {
-            desired: d.desiredCount ?? 0,
-            pending: d.pendingCount ?? 0,
-            running: d.runningCount ?? 0,
-            failed: d.failedTasks ?? 0,
-        },
-        createdAt: d.createdAt,
-        updatedAt: d.updatedAt,
-    };
-}
-/** Changes when anything a person would want to see about the deployment changed. */
-function keyOf(o) {
-    const c = o.counts;
-    return [o.status, o.rolloutState, o.rolloutStateReason, c.desired, c.pending, c.running, c.failed].join('|');
-}
-function eventIds(service) {
-    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
-}
-async function describeService(clients, poller, cluster, service) {
-    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }), options));
-    const found = out.services?.[0];
-    if (!found)
-        throw serviceNotFound(cluster, service, out.failures?.[0]?.reason);
-    return found;
-}
-/** DescribeServices did not return the service: `MISSING` (ECS's failure reason) or not returned at all. */
-function serviceNotFound(cluster, service, reason) {
-    return new Error(`DescribeServices: service ${service} in cluster ${cluster}: ${reason ?? 'not returned'}`);
-}
-function serviceDeploymentObservation(arn, sd) {
-    const target = sd.targetServiceRevision;
-    return {
-        arn,
-        status: sd.status,
-        statusReason: sd.statusReason,
-        ...(sd.lifecycleStage ? { lifecycleStage: sd.lifecycleStage } : {}),
-        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
-        ...(sd.deploymentCircuitBreaker
-            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
-            : {}),
-        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
-        ...(target
-            ? {
-                counts: {
-                    desired: target.requestedTaskCount ?? 0,
-                    running: target.runningTaskCount ?? 0,
-                    pending: target.pendingTaskCount ?? 0,
-                    failed: sd.deploymentCircuitBreaker?.failureCount ?? 0,
-                },
-            }
-            : {}),
-    };
-}
-/** One DescribeServiceDeployments; undefined when ECS does not return it. */
-async function describeServiceDeployment(clients, poller, arn) {
-    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }), options));
-    return out.serviceDeployments?.[0];
-}
-/** Task ids named in "(service S) has started 2 tasks: (task a) (task b)." */
-function startedTaskIds(message) {
-    if (!/has started \d+ tasks?/.test(message))
-        return [];
-    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
-}
-/** Task ids named in "(service S) has stopped 2 running tasks: (task a) (task b)." */
-function stoppedTaskIds(message) {
-    if (!/has stopped \d+ running tasks?/.test(message))
-        return [];
-    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
-}
-/** Emits the service events we have not shown yet, oldest first, and the tasks they say started. */
-class EventFeed {
-    timeline;
-    clock;
-    since;
-    seen;
-    /** Tasks the events shown so far said started. */
-    started = new Set();
-    constructor(timeline, clock, known, since) {
-        this.timeline = timeline;
-        this.clock = clock;
-        this.since = since;
-        this.seen = new Set(known);
-    }
-    /** Returns the new messages. */
-    take(events) {
-        const fresh = (events ?? [])
-            .filter((e) => e.id && !this.seen.has(e.id))
-            .filter((e) => !this.since || !e.createdAt || e.createdAt.getTime() >= this.since.getTime())
-            .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
-        for (const e of events ?? [])
-            if (e.id)
-                this.seen.add(e.id);
-        const messages = [];
-        for (const e of fresh) {
-            const message = e.message ?? '';
-            messages.push(message);
-            this.timeline.emit({ type: 'service-event', at: new Date(this.clock()), message, createdAt: e.createdAt });
-            const started = startedTaskIds(message);
-            for (const id of started)
-                this.started.add(id);
-            if (started.length > 0)
-                this.timeline.emit({ type: 'tasks-started', at: new Date(this.clock()), taskIds: started });
-        }
-        return messages;
-    }
-    /**
-     * False for "has stopped N running tasks" naming only tasks no event since ours began said started: the old
-     * revision's tasks, drained by a healthy rollout, which say nothing about our deployment. True for anything else.
-     */
-    mayBeOurs(message) {
-        const ids = stoppedTaskIds(message);
-        return ids.length === 0 || ids.some((id) => this.started.has(id));
-    }
-}
-/** Emits a `deployment` event for a deployment whenever what a person sees of it changed. */
-class DeploymentTracker {
-    timeline;
-    clock;
-    emitted = new Map();
-    constructor(timeline, clock) {
-        this.timeline = timeline;
-        this.clock = clock;
-    }
-    /** Records `o` as already shown (the UpdateService response showed it). */
-    known(o) {
-        this.emitted.set(o.id, keyOf(o));
-    }
-    /** True when it changed (and was emitted). */
-    track(o) {
-        const key = keyOf(o);
-        if (this.emitted.get(o.id) === key)
-            return false;
-        this.emitted.set(o.id, key);
-        this.timeline.emit({
-            type: 'deployment',
-            at: new Date(this.clock()),
-            deploymentId: o.id,
-            status: o.status,
-            rolloutState: o.rolloutState,
-            rolloutStateReason: o.rolloutStateReason,
-            counts: o.counts,
-        });
-        return true;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/fail-fast.ts
 // Fail fast: a release whose new tasks keep failing the same way before the deployment ever ran its desired count is a
 // crash loop, and waiting for the circuit breaker's threshold only burns more task launches.
@@ -102091,10 +102096,7 @@ function fail_fast_isFailure(task) {
 function crashLoop(stopped, limit) {
     if (limit <= 0)
         return undefined;
-    const kinds = new Map();
-    for (const task of stopped.filter(fail_fast_isFailure))
-        kinds.set(kindOf(task), [...(kinds.get(kindOf(task)) ?? []), task]);
-    const worst = [...kinds.values()].sort((a, b) => b.length - a.length)[0];
+    const worst = groupStoppedTasks(stopped.filter(fail_fast_isFailure))[0];
     return worst && worst.length >= limit ? { count: worst.length, sample: worst[0] } : undefined;
 }
 /** "3 of 3 new tasks exited 1 at start (fail fast; the circuit breaker would have waited for 10)" */
@@ -102102,6 +102104,11 @@ function describeCrashLoop(loop, started, desired) {
     const exit = loop.sample.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0);
     const how = exit ? `exited ${exit.exitCode} (${describeStop(loop.sample)})` : `stopped: ${describeStop(loop.sample)}`;
     return `${loop.count} of ${Math.max(started, loop.count)} new tasks ${how} before the deployment ran its desired count (fail fast; the circuit breaker would have waited for ${breakerThreshold(desired)})`;
+}
+/** The crash loop of a deployment at `counts`, in words, once `limit` or more of its `stopped` tasks failed the same way. */
+function crashLoopReason(stopped, counts, limit) {
+    const loop = crashLoop(stopped, limit);
+    return loop && describeCrashLoop(loop, stopped.length + counts.running + counts.pending, counts.desired);
 }
 
 ;// CONCATENATED MODULE: ./src/watch/service-looks.ts
@@ -102187,9 +102194,7 @@ const STAGES = [
     'BAKE_TIME',
     'CLEAN_UP',
 ];
-const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
 const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
-const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
 class NativeWatch {
     clients;
     plan;
@@ -102402,15 +102407,15 @@ class NativeWatch {
         let changed = messages.length > 0;
         if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m)))
             this.stopped.wanted = true;
-        const ours = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId);
+        const found = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId);
+        const ours = found && observe(found);
         if (ours) {
-            const o = observe(ours);
-            if (this.stopped && o.counts.failed > (this.facts.final?.counts.failed ?? 0))
+            if (this.stopped && ours.counts.failed > (this.facts.final?.counts.failed ?? 0))
                 this.stopped.wanted = true;
             // At the deadline our deployment's last look is what the timeout is about; the rollback does not change it.
             if (!this.facts.actionRollback)
-                this.facts.final = o;
-            if (this.tracker.track(o))
+                this.facts.final = ours;
+            if (this.tracker.track(ours))
                 changed = true;
         }
         if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
@@ -102418,11 +102423,10 @@ class NativeWatch {
                 changed = true;
         }
         if (ours && this.stopped && !ended && !/^ROLLBACK_/.test(this.sd?.status ?? '')) {
-            const o = observe(ours);
-            this.reachedDesired ||= o.counts.desired > 0 && o.counts.running >= o.counts.desired;
-            const loop = this.reachedDesired || this.failedFast ? undefined : crashLoop(this.stopped.stopped, this.maxTaskFailures);
-            if (loop)
-                this.facts.failFast = describeCrashLoop(loop, this.stopped.stopped.length + o.counts.running + o.counts.pending, o.counts.desired);
+            this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
+            const reason = this.reachedDesired || this.failedFast ? undefined : crashLoopReason(this.stopped.stopped, ours.counts, this.maxTaskFailures);
+            if (reason)
+                this.facts.failFast = reason;
         }
         return changed;
     }
@@ -102547,12 +102551,11 @@ async function runNative(clients, plan, timeline, options = {}) {
         facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`;
         return finish();
     }
-    const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
-    const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
+    const ours = deploymentFor(updated, taskDefinitionArn);
     facts.serviceDeploymentArn = arn;
     facts.deploymentId = ours?.id ?? revisionOf(arn, '?');
     if (ours)
-        facts.final = observe(ours);
+        facts.final = ours;
     if (!plan.wait)
         return finish();
     timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` });
@@ -102638,8 +102641,6 @@ function stateOf(o) {
     return `${o.status}|${o.rolloutState}`;
 }
 const done = (o) => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired;
-const watch_MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
-const watch_ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
 class DeploymentWatch {
     clients;
     target;
@@ -102723,7 +102724,7 @@ class DeploymentWatch {
         const messages = this.feed.take(service.events);
         if (messages.length > 0)
             this.changed = true;
-        if (messages.some((m) => watch_MENTIONS_STOPPED.test(m) && this.feed.mayBeOurs(m)))
+        if (messages.some((m) => MENTIONS_STOPPED.test(m) && this.feed.mayBeOurs(m)))
             this.stopped.wanted = true;
         const deployments = (service.deployments ?? []).map(observe);
         const ours = deployments.find((d) => d.id === this.target.deploymentId);
@@ -102746,11 +102747,9 @@ class DeploymentWatch {
             this.changed = true;
         if (!end && ours) {
             this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
-            const loop = this.reachedDesired || this.rollback ? undefined : crashLoop(this.stopped.stopped, this.target.maxTaskFailures ?? 0);
-            if (loop) {
-                this.failFast = describeCrashLoop(loop, this.stopped.stopped.length + ours.counts.running + ours.counts.pending, ours.counts.desired);
+            this.failFast = this.reachedDesired || this.rollback ? undefined : crashLoopReason(this.stopped.stopped, ours.counts, this.target.maxTaskFailures ?? 0);
+            if (this.failFast)
                 return { end: 'fail-fast' };
-            }
         }
         return end ? { end } : { changed: this.changed };
     }
@@ -102770,9 +102769,9 @@ class DeploymentWatch {
         }
         if (ours?.rolloutState === 'FAILED') {
             // With rollback on, ECS may announce the rollback on the service deployment before the new PRIMARY shows.
-            if (!watch_ROLLING_BACK.test(this.sd?.status ?? ''))
+            if (!ROLLING_BACK.test(this.sd?.status ?? ''))
                 await this.refreshServiceDeployment();
-            if (watch_ROLLING_BACK.test(this.sd?.status ?? ''))
+            if (ROLLING_BACK.test(this.sd?.status ?? ''))
                 return undefined;
             return 'failed';
         }
@@ -102874,11 +102873,18 @@ function rollbackConfiguration(config) {
         ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
     };
 }
-/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
-function deploymentFor(service, taskDefinitionArn) {
-    const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
-    const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
-    return found ? observe(found) : undefined;
+/** The watch of `deployment`, which UpdateService (its answer: `updated`) just started for `taskDefinitionArn`. */
+function watchOf(plan, updated, deployment, taskDefinitionArn, since) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        deploymentId: deployment.id,
+        serviceDeploymentArn: updated?.currentServiceDeployment,
+        taskDefinitionArn,
+        initial: deployment,
+        knownEventIds: eventIds(updated),
+        since: deployment.createdAt ?? since,
+    };
 }
 function apply(facts, result) {
     facts.final = result.final ?? facts.final;
@@ -102934,15 +102940,8 @@ async function runRolling(clients, plan, timeline, options = {}) {
     timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id });
     try {
         const result = await watchDeployment(clients, {
-            cluster: plan.cluster,
-            service: plan.service,
-            deploymentId: ours.id,
-            serviceDeploymentArn: facts.serviceDeploymentArn,
-            taskDefinitionArn,
+            ...watchOf(plan, updated, ours, taskDefinitionArn, facts.startedAt),
             taskDefinition: facts.taskDefinition,
-            initial: ours,
-            knownEventIds: eventIds(updated),
-            since: ours.createdAt ?? facts.startedAt,
             deadline: plan.deadline,
             // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
             maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
@@ -103002,17 +103001,7 @@ async function run_rollBack(clients, plan, config, facts, trigger, timeline, pol
     rollback.deploymentId = deployment.id;
     rollback.final = deployment;
     try {
-        const result = await watchDeployment(clients, {
-            cluster: plan.cluster,
-            service: plan.service,
-            deploymentId: deployment.id,
-            serviceDeploymentArn: updated?.currentServiceDeployment,
-            taskDefinitionArn: to,
-            initial: deployment,
-            knownEventIds: eventIds(updated),
-            since: deployment.createdAt ?? at(),
-            deadline: rollbackDeadline(poller.clock.now(), plan),
-        }, timeline, poller);
+        const result = await watchDeployment(clients, { ...watchOf(plan, updated, deployment, to, at()), deadline: rollbackDeadline(poller.clock.now(), plan) }, timeline, poller);
         rollback.final = result.final ?? rollback.final;
         rollback.completed = result.end === 'completed';
         if (!rollback.completed) {
@@ -103112,20 +103101,25 @@ async function afterDeploy(clients, inputs, checked, facts, outcome) {
     if (lines.length === 0)
         return;
     await summary
-        .addRaw(lines.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`).join('\n'), true)
+        .addRaw(lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'), true)
         .write()
         .catch(() => undefined);
 }
-/** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
+/**
+ * The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. Each run counts
+ * its own throttling and unanswered calls (its facts), though a release runs several at once on the one poller.
+ */
 function runEngine(clients, engine, plan, inputs, timeline, options) {
-    switch (engine.kind) {
-        case 'rolling':
-            return runRolling(clients, plan, timeline, options);
-        case 'ecs-native':
-            return runNative(clients, { ...plan, engine }, timeline, options);
-        case 'codedeploy':
-            return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options);
-    }
+    return options.poller.counting(async () => {
+        switch (engine.kind) {
+            case 'rolling':
+                return runRolling(clients, plan, timeline, options);
+            case 'ecs-native':
+                return runNative(clients, { ...plan, engine }, timeline, options);
+            case 'codedeploy':
+                return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options);
+        }
+    });
 }
 /**
  * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
@@ -104108,6 +104102,7 @@ async function afterCancelRolling(clients, state, rollBack) {
 
 
 
+
 /** The post step's look is one or two calls: it never holds the job up for long. */
 const POST_LOOK_MS = 20_000;
 /** Phases after which the deployment had nothing left to verify. */
@@ -104161,7 +104156,7 @@ async function postAfterCancel(state) {
     warning(message, { title: `ECS deployment cancelled: ${where}` });
     await summary
         .addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2)
-        .addRaw(`<p>${message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`, true)
+        .addRaw(`<p>${escapeHtml(message)}</p>`, true)
         .write();
 }
 

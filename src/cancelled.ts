@@ -24,7 +24,7 @@ export interface InFlightSource {
 const BEFORE_EXIT_MS = 4_000
 
 /** What was in flight, from the facts and the last phase on the timeline. */
-export function inFlight(source: InFlightSource, now: Date): InFlight {
+function inFlight(source: InFlightSource, now: Date): InFlight {
   const facts = source.facts()
   const phase = [...source.timeline.events].reverse().find((e) => e.type === 'phase')
   return {
@@ -49,26 +49,25 @@ export function exitOnCancel(source: InFlightSource): void {
     cancelled = true
     const now = new Date()
     const members = source.members?.()
+    let state: InFlight
+    let reason: string
     if (members) {
       const states = members.map((m) => inFlight({ ...m, inputs: { ...m.inputs, onCancel: source.inputs.onCancel } }, now))
       saveInFlight(states)
       const started = states.filter((s) => s.deploymentId)
-      const reason = `The job was cancelled (${signal}) during a release of ${states.length} services${started.length > 0 ? ` (${started.map((s) => `${s.service}: deployment ${s.deploymentId} during its ${s.phase} phase`).join('; ')})` : ', before a deployment started'}; the post step reports what became of each${started.length > 0 && source.inputs.onCancel === 'rollback' ? ' and rolls back those that had not finished' : ''}.`
-      source.timeline.emit({ type: 'outcome', at: now, outcome: 'cancelled', reason })
-      core.setOutput('outcome', 'cancelled')
-      const last = source.beforeExit?.(states[0], reason).catch(() => undefined)
-      void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1))
-      return
+      reason = `The job was cancelled (${signal}) during a release of ${states.length} services${started.length > 0 ? ` (${started.map((s) => `${s.service}: deployment ${s.deploymentId} during its ${s.phase} phase`).join('; ')})` : ', before a deployment started'}; the post step reports what became of each${started.length > 0 && source.inputs.onCancel === 'rollback' ? ' and rolls back those that had not finished' : ''}.`
+      state = states[0]
+    } else {
+      state = inFlight(source, now)
+      saveInFlight(state)
+      const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`
+      reason = `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && state.onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`
+      core.setOutput('deployment-id', state.deploymentId ?? '')
+      core.setOutput('task-definition-arn', state.taskDefinitionArn ?? '')
+      core.setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn)
     }
-    const state = inFlight(source, now)
-    saveInFlight(state)
-    const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`
-    const reason = `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && state.onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`
-    source.timeline.emit({ type: 'outcome', at: new Date(), outcome: 'cancelled', reason })
+    source.timeline.emit({ type: 'outcome', at: now, outcome: 'cancelled', reason })
     core.setOutput('outcome', 'cancelled')
-    core.setOutput('deployment-id', state.deploymentId ?? '')
-    core.setOutput('task-definition-arn', state.taskDefinitionArn ?? '')
-    core.setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn)
     const last = source.beforeExit?.(state, reason).catch(() => undefined)
     void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1))
   }

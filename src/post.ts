@@ -9,6 +9,7 @@ import type { AfterCancel } from './engines/cancel.js'
 import { afterCancelCodeDeploy } from './engines/codedeploy/cancel.js'
 import { afterCancelNative } from './engines/ecs-native/cancel.js'
 import { afterCancelRolling } from './engines/rolling/cancel.js'
+import { escapeHtml } from './report/summary.js'
 import type { InFlight } from './state-helper.js'
 
 /** The post step's look is one or two calls: it never holds the job up for long. */
@@ -60,6 +61,6 @@ export async function postAfterCancel(state: InFlight): Promise<void> {
   core.warning(message, { title: `ECS deployment cancelled: ${where}` })
   await core.summary
     .addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2)
-    .addRaw(`<p>${message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`, true)
+    .addRaw(`<p>${escapeHtml(message)}</p>`, true)
     .write()
 }

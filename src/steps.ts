@@ -17,7 +17,8 @@ import type { BuildInputs, Inputs } from './inputs/context.js'
 import { ecrClientIn, type Preflight, type PushTarget } from './preflight/preflight.js'
 import { rollbackLine } from './preflight/rollback-line.js'
 import { annotateProblems, failStep } from './report/annotations.js'
-import { writeProblemsSummary } from './report/summary.js'
+import { escapeHtml, writeProblemsSummary } from './report/summary.js'
+import type { Poller } from './watch/poller.js'
 
 /** What the engine is asked to do for one service, from the inputs and what preflight found. */
 export function planOf(inputs: Inputs, checked: Preflight, at: { image?: string; taskDefinition: DeployPlan['taskDefinition']; deadline: number; hardStop?: number }): DeployPlan {
@@ -69,21 +70,33 @@ export async function afterDeploy(clients: Clients, inputs: Inputs, checked: Pre
   }
   if (lines.length === 0) return
   await core.summary
-    .addRaw(lines.map((l) => `<p>${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`).join('\n'), true)
+    .addRaw(lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'), true)
     .write()
     .catch(() => undefined)
 }
 
-/** The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. */
-export function runEngine(clients: Clients, engine: Preflight['engine'], plan: DeployPlan, inputs: Inputs, timeline: Timeline, options: EngineOptions): Promise<DeploymentFacts> {
-  switch (engine.kind) {
-    case 'rolling':
-      return runRolling(clients, plan, timeline, options)
-    case 'ecs-native':
-      return runNative(clients, { ...plan, engine }, timeline, options)
-    case 'codedeploy':
-      return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options)
-  }
+/**
+ * The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. Each run counts
+ * its own throttling and unanswered calls (its facts), though a release runs several at once on the one poller.
+ */
+export function runEngine(
+  clients: Clients,
+  engine: Preflight['engine'],
+  plan: DeployPlan,
+  inputs: Inputs,
+  timeline: Timeline,
+  options: EngineOptions & { poller: Poller },
+): Promise<DeploymentFacts> {
+  return options.poller.counting(async () => {
+    switch (engine.kind) {
+      case 'rolling':
+        return runRolling(clients, plan, timeline, options)
+      case 'ecs-native':
+        return runNative(clients, { ...plan, engine }, timeline, options)
+      case 'codedeploy':
+        return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options)
+    }
+  })
 }
 
 /**

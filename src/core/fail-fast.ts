@@ -1,7 +1,7 @@
 // Fail fast: a release whose new tasks keep failing the same way before the deployment ever ran its desired count is a
 // crash loop, and waiting for the circuit breaker's threshold only burns more task launches.
-import { describeStop, isScaledIn, kindOf } from './stopped.js'
-import type { StoppedTask } from './timeline.js'
+import { describeStop, groupStoppedTasks, isScaledIn } from './stopped.js'
+import type { DeploymentCounts, StoppedTask } from './timeline.js'
 
 /** The circuit breaker's default threshold: half the desired count, at least 3, at most 200 failed tasks. */
 export function breakerThreshold(desired: number): number {
@@ -25,9 +25,7 @@ export interface CrashLoop {
 /** `limit` or more tasks of the deployment failed the same way (same stop code, reason and exit codes). */
 export function crashLoop(stopped: StoppedTask[], limit: number): CrashLoop | undefined {
   if (limit <= 0) return undefined
-  const kinds = new Map<string, StoppedTask[]>()
-  for (const task of stopped.filter(isFailure)) kinds.set(kindOf(task), [...(kinds.get(kindOf(task)) ?? []), task])
-  const worst = [...kinds.values()].sort((a, b) => b.length - a.length)[0]
+  const worst = groupStoppedTasks(stopped.filter(isFailure))[0]
   return worst && worst.length >= limit ? { count: worst.length, sample: worst[0] } : undefined
 }
 
@@ -36,4 +34,10 @@ export function describeCrashLoop(loop: CrashLoop, started: number, desired: num
   const exit = loop.sample.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0)
   const how = exit ? `exited ${exit.exitCode} (${describeStop(loop.sample)})` : `stopped: ${describeStop(loop.sample)}`
   return `${loop.count} of ${Math.max(started, loop.count)} new tasks ${how} before the deployment ran its desired count (fail fast; the circuit breaker would have waited for ${breakerThreshold(desired)})`
+}
+
+/** The crash loop of a deployment at `counts`, in words, once `limit` or more of its `stopped` tasks failed the same way. */
+export function crashLoopReason(stopped: StoppedTask[], counts: DeploymentCounts, limit: number): string | undefined {
+  const loop = crashLoop(stopped, limit)
+  return loop && describeCrashLoop(loop, stopped.length + counts.running + counts.pending, counts.desired)
 }

@@ -66,9 +66,9 @@ export function isFailure(task: StoppedTask): boolean {
 
 const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i
 const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/
-/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
 /** `/app/server.js:14`: where Node says the throw was. */
 const THROW_SITE = /^\S.*:\d+$/
+/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
 const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/
 
 /**

@@ -70,29 +70,29 @@ const logConfiguration = (c: ContainerDefinition | undefined) => {
   return `${l.logDriver ?? '?'}${options.length > 0 ? ` (${options.join(', ')})` : ''}`
 }
 
+/** Each name whose value differs between `before` and `after`, in name order, with both values (undefined: absent). */
+function changedNames(before: Map<string, string>, after: Map<string, string>): [string, string | undefined, string | undefined][] {
+  const names = [...new Set([...before.keys(), ...after.keys()])].sort()
+  return names.flatMap((name) => (before.get(name) === after.get(name) ? [] : [[name, before.get(name), after.get(name)]]))
+}
+
+/** A change whose values are not shown. */
+const hidden = (scope: string, field: string, from: string | undefined, to: string | undefined): TaskDefinitionChange => ({
+  scope,
+  field,
+  kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden',
+})
+
 function environment(changes: TaskDefinitionChange[], scope: string, before: ContainerDefinition | undefined, after: ContainerDefinition | undefined): void {
-  const map = (c: ContainerDefinition | undefined) => new Map((c?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']))
-  const old = map(before)
-  const now = map(after)
-  for (const name of [...new Set([...old.keys(), ...now.keys()])].sort()) {
-    const from = old.get(name)
-    const to = now.get(name)
-    if (from === to) continue
+  const variables = (c: ContainerDefinition | undefined) => new Map((c?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']))
+  for (const [name, from, to] of changedNames(variables(before), variables(after))) {
     const label = `environment ${name}`
-    if (looksSecret(name, from) || looksSecret(name, to)) {
-      changes.push({ scope, field: label, kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden' })
-    } else field(changes, scope, label, from, to)
+    if (looksSecret(name, from) || looksSecret(name, to)) changes.push(hidden(scope, label, from, to))
+    else field(changes, scope, label, from, to)
   }
   // Secrets: only names. Even the ARN a value comes from says more than a reviewer needs here.
   const secrets = (c: ContainerDefinition | undefined) => new Map((c?.secrets ?? []).map((s) => [s.name ?? '', s.valueFrom ?? '']))
-  const oldSecrets = secrets(before)
-  const newSecrets = secrets(after)
-  for (const name of [...new Set([...oldSecrets.keys(), ...newSecrets.keys()])].sort()) {
-    const from = oldSecrets.get(name)
-    const to = newSecrets.get(name)
-    if (from === to) continue
-    changes.push({ scope, field: `secret ${name}`, kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden' })
-  }
+  for (const [name, from, to] of changedNames(secrets(before), secrets(after))) changes.push(hidden(scope, `secret ${name}`, from, to))
 }
 
 /** What `next` changes against `previous`; empty when nothing a reviewer cares about differs. */

@@ -7,6 +7,7 @@ import { errorText, isThrottling, isTransient } from '../aws/errors.js'
 import type { ActionRollback, CommonFacts, DeploymentFacts } from '../core/facts.js'
 import { DEFAULT_ROLLBACK_TIMEOUT_MS, type DeployPlan } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
+import { imageOf } from '../render/task-definition.js'
 import { Poller, type PollOptions } from '../watch/poller.js'
 
 /** How a test or main.ts hands an engine its spine. */
@@ -25,7 +26,7 @@ export function pollerOf(options: EngineOptions): Poller {
   return options.poller ?? new Poller(options.watch)
 }
 
-/** Closes the run's facts with what the poller counted (throttling, a call left unanswered) and the end time. */
+/** Closes the run's facts with what the poller counted for this engine (throttling, a call left unanswered) and the end time. */
 export function finisher<F extends DeploymentFacts>(facts: F, poller: Poller): () => F {
   const throttledAtStart = poller.throttled
   return () => {
@@ -34,12 +35,6 @@ export function finisher<F extends DeploymentFacts>(facts: F, poller: Poller): (
     facts.finishedAt = new Date(poller.clock.now())
     return facts
   }
-}
-
-/** The image a task definition deploys: its first essential container's. */
-function imageOf(taskDefinition: TaskDefinition | RegisterTaskDefinitionCommandInput | undefined): string | undefined {
-  const containers = taskDefinition?.containerDefinitions ?? []
-  return (containers.find((c) => c.essential !== false) ?? containers[0])?.image
 }
 
 /** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */

@@ -3,8 +3,10 @@
 import { DescribeServicesCommand, UpdateServiceCommand, type DeploymentConfiguration, type Service, type UpdateServiceCommandInput } from '@aws-sdk/client-ecs'
 import type { Clients } from '../aws/clients.js'
 import { errorText, isThrottling, isTransient } from '../aws/errors.js'
+import type { DeploymentObservation } from '../core/facts.js'
 import type { DeployPlan, RollbackPolicy } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
+import { observe } from '../watch/service.js'
 
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
 export function deploymentConfigurationFor(current: DeploymentConfiguration | undefined, alarms: string[], rollback: RollbackPolicy): DeploymentConfiguration {
@@ -49,4 +51,11 @@ export async function updateService(
     timeline.emit({ type: 'warning', at: new Date(), message: `UpdateService's answer was lost (${errorText(error)}), but ECS applied it: following its deployment.` })
     return service
   }
+}
+
+/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
+export function deploymentFor(service: Service | undefined, taskDefinitionArn: string): DeploymentObservation | undefined {
+  const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn)
+  const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0]
+  return found ? observe(found) : undefined
 }

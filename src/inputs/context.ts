@@ -326,18 +326,13 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
     else bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)')
   }
 
-  // The YAML 1.2 core booleans, as core.getBooleanInput accepts them.
-  const waitText = value('wait') || 'true'
-  const wait = ['true', 'True', 'TRUE'].includes(waitText)
-  if (!wait && !['false', 'False', 'FALSE'].includes(waitText)) bad('wait', waitText, 'expected true or false')
-  else if (!wait && bakeTimeMs > 0) {
+  const wait = flag(value('wait') || 'true', 'wait', bad)
+  if (wait === false && bakeTimeMs > 0) {
     // With wait false the action returns before the deployment completes, so there is nothing to bake.
     problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`)
   }
 
-  const recordText = value('github-deployment') || 'true'
-  const deployment = ['true', 'True', 'TRUE'].includes(recordText)
-  if (!deployment && !['false', 'False', 'FALSE'].includes(recordText)) bad('github-deployment', recordText, 'expected true or false')
+  const deployment = flag(value('github-deployment') || 'true', 'github-deployment', bad) === true
   // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
   const environment = value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1)
   if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
@@ -368,9 +363,17 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
     rollback,
     onCancel,
     maxTaskFailures,
-    wait,
+    wait: wait === true,
     github,
   }
+}
+
+/** A true/false input: the YAML 1.2 core booleans, as core.getBooleanInput accepts them; undefined (a problem) otherwise. */
+function flag(text: string, input: string, bad: (name: string, got: string, expected: string) => void): boolean | undefined {
+  if (['true', 'True', 'TRUE'].includes(text)) return true
+  if (['false', 'False', 'FALSE'].includes(text)) return false
+  bad(input, text, 'expected true or false')
+  return undefined
 }
 
 /** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
@@ -413,9 +416,7 @@ function deployExtraInputs(
     if (/^\d+$/.test(desired) && Number(desired) <= 5000) extras.desiredCount = Number(desired)
     else bad('desired-count', desired, "expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's)")
   }
-  const forceText = value('force-new-deployment') || 'false'
-  const force = ['true', 'True', 'TRUE'].includes(forceText)
-  if (!force && !['false', 'False', 'FALSE'].includes(forceText)) bad('force-new-deployment', forceText, 'expected true or false')
+  const force = flag(value('force-new-deployment') || 'false', 'force-new-deployment', bad) === true
   if (force) extras.forceNewDeployment = true
   // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
   // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
@@ -431,7 +432,7 @@ function deployExtraInputs(
 }
 
 /** A release deploys at most this many services: DescribeServices answers for 10 at a time, so one look sees them all. */
-export const MAX_SERVICES = 10
+const MAX_SERVICES = 10
 
 /** `service`: one name or ARN, or several separated by commas or newlines. */
 function serviceNames(text: string, bad: (name: string, got: string, expected: string) => void, problems: string[]): string[] {

@@ -9,6 +9,7 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs'
 import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr'
+import { revisionOf } from '../aws/arn.js'
 import { createClients, type Clients } from '../aws/clients.js'
 import { callProblem, errorName } from '../aws/errors.js'
 import { composeTags } from '../build/build-image.js'
@@ -111,22 +112,25 @@ export async function preflight(clients: Clients, inputs: Inputs): Promise<Prefl
   let base: RegisterTaskDefinitionCommandInput | undefined = file
   let where = `task definition file \`${inputs.taskDefinitionFile}\``
   if (existing) {
-    where = `task definition \`${existing.arn.split('/').pop()}\``
+    where = `task definition \`${revisionOf(existing.arn, '?')}\``
     base = fromDescribed(existing.taskDefinition, existing.tags)
   } else if (!inputs.taskDefinitionFile && service?.taskDefinition) {
-    where = `the service's task definition \`${service.taskDefinition.split('/').pop()}\``
+    where = `the service's task definition \`${revisionOf(service.taskDefinition, '?')}\``
     base = await describeTaskDefinition(service.taskDefinition)
   }
-  // The revision this deployment replaces, for "what changed" only: not reading it is no problem.
+  // The revision this deployment replaces, for "what changed" only: not reading it is no problem. Already read when it
+  // is the base, or the revision named (a redeploy of the running one).
   const previous =
     base && !inputs.taskDefinitionFile && !existing
       ? base
-      : service?.taskDefinition
-        ? await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition })).then(
-            (o) => o.taskDefinition,
-            () => undefined,
-          )
-        : undefined
+      : existing && existing.arn === service?.taskDefinition
+        ? existing.taskDefinition
+        : service?.taskDefinition
+          ? await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition })).then(
+              (o) => o.taskDefinition,
+              () => undefined,
+            )
+          : undefined
   let rendered: Rendered | undefined
   // Without a usable image there is still a container to choose: the reference as given stands in for it.
   const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image)

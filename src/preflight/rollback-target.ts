@@ -26,6 +26,7 @@ import type { Clients } from '../aws/clients.js'
 import { callProblem } from '../aws/errors.js'
 import type { Engine } from '../core/plan.js'
 import type { Inputs } from '../inputs/context.js'
+import { imageOf } from '../render/task-definition.js'
 import { githubRolledBack } from './github-history.js'
 
 /** A registered revision to deploy as it is. */
@@ -161,12 +162,6 @@ export async function resolveTarget(
 
 function inputSource(inputs: Inputs): string {
   return inputs.rollbackTo !== undefined ? 'rollback-to' : inputs.taskDefinitionRef !== undefined ? 'task-definition' : 'the running revision'
-}
-
-/** The first essential container's image. */
-function imageOf(td: TaskDefinition): string | undefined {
-  const containers = td.containerDefinitions ?? []
-  return (containers.find((c) => c.essential !== false) ?? containers[0])?.image
 }
 
 /** Newest first: the first completed revision that is not the running one and was never rolled back. */

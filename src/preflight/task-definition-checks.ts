@@ -8,7 +8,7 @@ import { createClients, type Clients } from '../aws/clients.js'
 import { callProblem } from '../aws/errors.js'
 
 /** RegisterTaskDefinition takes at most this many bytes of JSON ("the maximum size of a task definition is 64 KiB"). */
-export const MAX_TASK_DEFINITION_BYTES = 65_536
+const MAX_TASK_DEFINITION_BYTES = 65_536
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
 

@@ -220,6 +220,12 @@ export function imageRepository(image: string): string | undefined {
   }
 }
 
+/** The image a task definition deploys: its first essential container's. */
+export function imageOf(taskDefinition: { containerDefinitions?: ContainerDefinition[] } | undefined): string | undefined {
+  const containers = taskDefinition?.containerDefinitions ?? []
+  return (containers.find((c) => c.essential !== false) ?? containers[0])?.image
+}
+
 /**
  * The container that gets `image`: `containerName` when given (it must exist); else the only container; else the one
  * whose image repository matches `image`'s. Without an image, the main container: the first essential one.

@@ -14,10 +14,13 @@ const ANNOTATIONS_PER_TYPE = 10
 /** Log lines in the error annotation: the error and the top of its stack. */
 const ANNOTATION_LOG_LINES = 4
 
+/** A line of a telling tail that says what went wrong (not a stack frame under it). */
+const isErrorLine = (line: string): boolean => !/^\s/.test(line) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(line)
+
 /** The log line most likely to say what went wrong: the error line of the telling tail, else its last line. */
 export function tellingLine(tail: string[]): string | undefined {
   const lines = tellingTail(tail)
-  return lines.find((l) => !/^\s/.test(l) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l))?.trim() ?? lines.at(-1)?.trim()
+  return lines.find(isErrorLine)?.trim() ?? lines.at(-1)?.trim()
 }
 
 /** GitHub shows an annotation on a file by its path in the repository: an absolute path in the workspace, relative. */
@@ -61,7 +64,7 @@ function failureMessage(decision: Decision, cause: FailureCause | undefined): st
   if (task) {
     lines.push(`Task ${task.taskId}: ${describeStop(task)}`)
     const telling = tellingTail(task.logTail)
-    const at = telling.findIndex((l) => !/^\s/.test(l) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(l))
+    const at = telling.findIndex(isErrorLine)
     // The error and the frames of the application's own code (a runtime's internal frames say little).
     const own = telling.filter((l, i) => i <= at || !/\(?node:internal\//.test(l))
     const log = at >= 0 ? own.slice(at, at + ANNOTATION_LOG_LINES) : own.slice(-1)

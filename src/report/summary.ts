@@ -27,10 +27,14 @@ const MARK: Record<Outcome, string> = {
   cancelled: '🛑',
 }
 
-/** Text as HTML: escaped, cut to a line, with no Markdown left in it. */
+/** Text as HTML: `&`, `<`, `>` and `"` escaped. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+}
+
+/** Text as HTML, cut to a line. */
 function escapeOnly(text: string): string {
-  const cut = text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text
-  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+  return escapeHtml(text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text)
 }
 
 /** Where a long word may break: after a separator, or every 24 letters of a hash. */
@@ -40,7 +44,7 @@ function breakable(html: string): string {
 }
 
 /** Full ARNs as their last part (`web:42`), digests as their first 12 hex digits: both overflow a table otherwise. */
-export function shorten(text: string): string {
+function shorten(text: string): string {
   return text
     .replace(/\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:([^\s,;)]+)/g, (_, resource: string) => resource.slice(resource.lastIndexOf('/') + 1))
     .replace(/\b(sha256:[0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…')
@@ -52,6 +56,13 @@ function escape(text: string): string {
 }
 
 const link = (href: string | undefined, text: string): string => (href ? `<a href="${escapeOnly(href)}">${text}</a>` : text)
+
+/** A table's header row. */
+const headers = (...names: string[]) => names.map((data) => ({ data, header: true }))
+
+type Row = [{ data: string; header: true }, string]
+/** A row of a two-column table: the name as its header cell. */
+const row = (name: string, value: string): Row => [{ data: name, header: true }, escape(value)]
 
 export interface SummaryInput {
   facts: DeploymentFacts
@@ -92,13 +103,7 @@ function addCause(cause: FailureCause, links: ConsoleLinks | undefined): void {
   const groups = groupStoppedTasks(cause.stoppedTasks.filter(isFailure))
   if (groups.length > 0) {
     core.summary.addHeading('Stopped tasks', 4).addTable([
-      [
-        { data: 'Tasks', header: true },
-        { data: 'Reason', header: true },
-        { data: 'Stop code', header: true },
-        { data: 'Exit codes', header: true },
-        { data: 'Example task', header: true },
-      ],
+      headers('Tasks', 'Reason', 'Stop code', 'Exit codes', 'Example task'),
       ...groups.map((g) => [
         String(g.length),
         escape(g[0].stoppedReason ?? '—'),
@@ -141,11 +146,7 @@ function addChanges(changes: TaskDefinitionChange[]): void {
     return
   }
   core.summary.addTable([
-    [
-      { data: 'Where', header: true },
-      { data: 'What', header: true },
-      { data: 'Change', header: true },
-    ],
+    headers('Where', 'What', 'Change'),
     ...changes.slice(0, 60).map((c) => {
       const change = describeChange(c)
       return [escape(c.scope === 'task' ? 'task' : c.scope), escape(c.field), escape(change.slice(change.indexOf(`${c.field}: `) + c.field.length + 2))]
@@ -154,10 +155,9 @@ function addChanges(changes: TaskDefinitionChange[]): void {
 }
 
 /** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
-function codeDeployRows(facts: DeploymentFacts): [{ data: string; header: true }, string][] {
+function codeDeployRows(facts: DeploymentFacts): Row[] {
   const cd = facts.kind === 'codedeploy' ? facts.codeDeploy : undefined
   if (!cd) return []
-  const row = (name: string, value: string): [{ data: string; header: true }, string] => [{ data: name, header: true }, escape(value)]
   const waiting =
     cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : ''
   const rows = [row('CodeDeploy', `${facts.engine}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)]
@@ -173,13 +173,12 @@ function codeDeployRows(facts: DeploymentFacts): [{ data: string; header: true }
 }
 
 /** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
-function nativeRows(facts: DeploymentFacts): [{ data: string; header: true }, string][] {
+function nativeRows(facts: DeploymentFacts): Row[] {
   if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn) return []
-  const row = (name: string, value: string): [{ data: string; header: true }, string] => [{ data: name, header: true }, escape(value)]
   const sd = facts.serviceDeployment
   const rows = [
     row('Strategy', facts.engine),
-    row('Service deployment', `${facts.serviceDeploymentArn.slice(facts.serviceDeploymentArn.lastIndexOf('/') + 1)}${sd?.status ? `: ${sd.status}` : ''}`),
+    row('Service deployment', `${revisionOf(facts.serviceDeploymentArn, '')}${sd?.status ? `: ${sd.status}` : ''}`),
     row('Production traffic on the new revision', ['0%', ...(facts.trafficShifts ?? []).map((t) => `${t.percent}%`)].join(' → ')),
   ]
   const hook = facts.hook
@@ -206,14 +205,14 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
   core.summary.addHeading(`${MARK[decision.outcome]} ECS deployment ${decision.outcome}: ${escape(facts.service)}`, 2).addRaw(`<p>${escape(decision.reason)}${took}</p>`, true)
   if (to.length > 0) core.summary.addRaw(`<p>${to.join(' · ')}</p>`, true)
   core.summary.addTable([
-    [{ data: 'Cluster', header: true }, escape(facts.cluster)],
-    [{ data: 'Service', header: true }, escape(facts.service)],
+    row('Cluster', facts.cluster),
+    row('Service', facts.service),
     [{ data: 'Task definition', header: true }, `${escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
     // Shortened to fit; the whole reference (the digest to copy) is the cell's title.
     [{ data: 'Image', header: true }, facts.image ? `<span title="${escapeOnly(facts.image)}">${escape(facts.image)}</span>` : '—'],
-    [{ data: 'Deployment', header: true }, escape(facts.deploymentId ?? '—')],
-    ...(facts.actionRollback?.deploymentId ? [[{ data: 'Rollback deployment', header: true }, escape(facts.actionRollback.deploymentId)]] : []),
-    ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [[{ data: 'ECS rollback deployment', header: true }, escape(facts.ecsRollback.deploymentId)]] : []),
+    row('Deployment', facts.deploymentId ?? '—'),
+    ...(facts.actionRollback?.deploymentId ? [row('Rollback deployment', facts.actionRollback.deploymentId)] : []),
+    ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [row('ECS rollback deployment', facts.ecsRollback.deploymentId)] : []),
     ...codeDeployRows(facts),
     ...nativeRows(facts),
   ])
@@ -227,27 +226,24 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
   if (changes) addChanges(changes)
   const rows = phases(timeline, end)
   if (rows.length > 0) {
-    core.summary.addHeading('Timeline', 3).addTable([
-      [
-        { data: 'Phase', header: true },
-        { data: 'Started', header: true },
-        { data: 'Took', header: true },
-        { data: 'Detail', header: true },
-      ],
-      ...rows,
-    ])
+    core.summary.addHeading('Timeline', 3).addTable([headers('Phase', 'Started', 'Took', 'Detail'), ...rows])
   }
   const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))]
   if (warnings.length > 0) core.summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(escape))
 }
 
-/** The summary as GitHub gets it (for tests and the demo); leaves core.summary's buffer empty. */
-export function renderSummary(input: SummaryInput): string {
+/** What `build` adds to core.summary's buffer, as GitHub gets it; leaves the buffer empty. */
+function rendered(build: () => void): string {
   core.summary.emptyBuffer()
-  buildSummary(input)
+  build()
   const text = core.summary.stringify()
   core.summary.emptyBuffer()
   return text
+}
+
+/** The summary as GitHub gets it (for tests and the demo). */
+export function renderSummary(input: SummaryInput): string {
+  return rendered(() => buildSummary(input))
 }
 
 /** Writes the summary; if it somehow grew too large, writes the head of it and says so. */
@@ -268,13 +264,9 @@ export async function writeProblemsSummary(cluster: string, service: string, tit
   await core.summary.write()
 }
 
-/** The problems summary as GitHub gets it (for tests); leaves core.summary's buffer empty. */
+/** The problems summary as GitHub gets it (for tests). */
 export function renderProblemsSummary(cluster: string, service: string, title: string, problems: string[]): string {
-  core.summary.emptyBuffer()
-  buildProblemsSummary(cluster, service, title, problems)
-  const text = core.summary.stringify()
-  core.summary.emptyBuffer()
-  return text
+  return rendered(() => buildProblemsSummary(cluster, service, title, problems))
 }
 
 function buildProblemsSummary(cluster: string, service: string, title: string, problems: string[]): void {
@@ -290,27 +282,12 @@ export async function writeReleaseSummary(cluster: string, release: Decision, re
   await core.summary.write()
 }
 
-/** The release's head as GitHub gets it (for tests); leaves core.summary's buffer empty. */
-export function renderReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): string {
-  core.summary.emptyBuffer()
-  buildReleaseSummary(cluster, release, results, tookMs)
-  const text = core.summary.stringify()
-  core.summary.emptyBuffer()
-  return text
-}
-
 function buildReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): void {
   core.summary
     .addHeading(`${MARK[release.outcome]} ECS release ${release.outcome}: ${escape(cluster)}, ${results.length} services`, 2)
     .addRaw(`<p>${escape(release.reason)} Took ${elapsed(tookMs)}.</p>`, true)
     .addTable([
-      [
-        { data: 'Service', header: true },
-        { data: 'Engine', header: true },
-        { data: 'Outcome', header: true },
-        { data: 'Task definition', header: true },
-        { data: 'Rolled back', header: true },
-      ],
+      headers('Service', 'Engine', 'Outcome', 'Task definition', 'Rolled back'),
       ...results.map((r) => [
         escape(r.service),
         escape(r.engine),

@@ -68,6 +68,12 @@ export interface CallOptions {
   abortSignal?: AbortSignal
 }
 
+/** What the loops of one engine met (see `Poller.counting`). */
+interface Tally {
+  throttled: number
+  unanswered?: string
+}
+
 export class Poller {
   readonly clock: Clock
   /** Pacing options every loop starts from unless it brings its own (tests shorten them). */
@@ -80,12 +86,11 @@ export class Poller {
   private readonly bounds = new AsyncLocalStorage<number>()
   /** A release's stop for the engine of the current async context (see `stoppable`). */
   private readonly stops = new AsyncLocalStorage<AbortSignal>()
+  /** The tally of the engine of the current async context (see `counting`); `own` outside any. */
+  private readonly tallies = new AsyncLocalStorage<Tally>()
+  private readonly own: Tally = { throttled: 0 }
   /** Every AWS call made through this poller. */
   calls = 0
-  /** Throttling errors that survived the SDK's retries. */
-  throttled = 0
-  /** The call that did not answer on the last look of the last loop (`DescribeServices did not answer within 10 s`). */
-  unanswered?: string
 
   constructor(options: PollOptions = {}) {
     this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep }
@@ -112,6 +117,36 @@ export class Poller {
    */
   stoppable<T>(stop: AbortSignal, fn: () => Promise<T>): Promise<T> {
     return this.stops.run(stop, fn)
+  }
+
+  /**
+   * Runs an engine with a tally of its own: engines running at once on this poller (a release) share reads, so a
+   * throttled read fails a look of each, and each counts it once, as its own.
+   */
+  counting<T>(fn: () => Promise<T>): Promise<T> {
+    return this.tallies.run({ throttled: 0 }, fn)
+  }
+
+  private get tally(): Tally {
+    return this.tallies.getStore() ?? this.own
+  }
+
+  /** Throttling errors that survived the SDK's retries, met by the engine of the current async context. */
+  get throttled(): number {
+    return this.tally.throttled
+  }
+
+  set throttled(count: number) {
+    this.tally.throttled = count
+  }
+
+  /** The call that did not answer on the last look of the engine's last loop (`DescribeServices did not answer within 10 s`). */
+  get unanswered(): string | undefined {
+    return this.tally.unanswered
+  }
+
+  set unanswered(call: string | undefined) {
+    this.tally.unanswered = call
   }
 
   /** Why the engine of the current async context was stopped; undefined while it was not. */

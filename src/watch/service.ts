@@ -6,6 +6,11 @@ import type { DeploymentObservation, ServiceDeploymentObservation } from '../cor
 import type { Timeline } from '../core/timeline.js'
 import type { Poller } from './poller.js'
 
+/** Service events that hint tasks stopped: worth a look at the stopped tasks. */
+export const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/
+/** A service deployment's status while ECS rolls it back. */
+export const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/
+
 export function observe(d: Deployment): DeploymentObservation {
   return {
     id: d.id ?? '',

@@ -17,10 +17,6 @@ export const until =
   (epochMs: number): Call =>
   (send) =>
     send({ abortSignal: AbortSignal.timeout(Math.max(1, epochMs - Date.now())) })
-export const budgeted =
-  (poller: Poller): Call =>
-  (send) =>
-    poller.call(send)
 
 // Enough to reach back past a stack trace to its throw site; the reports pick the telling lines (tellingTail).
 const LOG_TAIL_LINES = 50
@@ -106,7 +102,7 @@ export class StoppedTaskCollector {
 
   /** True when new stopped tasks were found. */
   async collect(): Promise<boolean> {
-    const call = budgeted(this.poller)
+    const call: Call = (send) => this.poller.call(send)
     try {
       const tasks = await listStoppedTasks(this.clients, call, this.cluster, this.of, this.ids)
       this.wanted = false

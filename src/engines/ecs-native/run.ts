@@ -12,11 +12,11 @@ import type { Clients } from '../../aws/clients.js'
 import { errorName, errorText } from '../../aws/errors.js'
 import type { NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
-import { eventIds, observe } from '../../watch/service.js'
+import { ROLLING_BACK, eventIds, observe } from '../../watch/service.js'
 import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, stoppedByRelease, type EngineOptions } from '../register.js'
-import { deploymentUpdate, updateService } from '../service-config.js'
+import { deploymentFor, deploymentUpdate, updateService } from '../service-config.js'
 import { bakeLine, nativeConfiguration, type NativePlan } from './settings.js'
-import { NativeWatch, ROLLING_BACK, type End } from './watch.js'
+import { NativeWatch, type End } from './watch.js'
 
 export type { NativePlan } from './settings.js'
 
@@ -44,11 +44,10 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
     facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`
     return finish()
   }
-  const mine = (updated?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn)
-  const ours = mine.find((d) => d.status === 'PRIMARY') ?? mine[0]
+  const ours = deploymentFor(updated, taskDefinitionArn)
   facts.serviceDeploymentArn = arn
   facts.deploymentId = ours?.id ?? revisionOf(arn, '?')
-  if (ours) facts.final = observe(ours)
+  if (ours) facts.final = ours
   if (!plan.wait) return finish()
 
   timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` })

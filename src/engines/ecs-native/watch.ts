@@ -5,12 +5,12 @@
 import type { Deployment, Service, ServiceDeployment } from '@aws-sdk/client-ecs'
 import { revisionOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
-import { crashLoop, describeCrashLoop } from '../../core/fail-fast.js'
+import { crashLoopReason } from '../../core/fail-fast.js'
 import type { HookObservation, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
 import type { Poller } from '../../watch/poller.js'
-import { DeploymentTracker, EventFeed, observe, serviceDeploymentObservation } from '../../watch/service.js'
+import { DeploymentTracker, EventFeed, MENTIONS_STOPPED, observe, serviceDeploymentObservation } from '../../watch/service.js'
 import { watchService, watchServiceDeployment, type ServiceDeploymentWatch, type ServiceWatch } from '../../watch/service-looks.js'
 import { StoppedTaskCollector } from '../../watch/stopped-tasks.js'
 import { bakeLine, bakeMinutes, type NativePlan } from './settings.js'
@@ -32,9 +32,7 @@ const STAGES = [
   'BAKE_TIME',
   'CLEAN_UP',
 ]
-export const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/
 const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'])
-const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/
 
 export type End = 'ended' | 'fail-fast' | 'timeout'
 
@@ -249,22 +247,21 @@ export class NativeWatch {
     const messages = this.feed.take(service.events)
     let changed = messages.length > 0
     if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m))) this.stopped.wanted = true
-    const ours = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId)
+    const found = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId)
+    const ours = found && observe(found)
     if (ours) {
-      const o = observe(ours)
-      if (this.stopped && o.counts.failed > (this.facts.final?.counts.failed ?? 0)) this.stopped.wanted = true
+      if (this.stopped && ours.counts.failed > (this.facts.final?.counts.failed ?? 0)) this.stopped.wanted = true
       // At the deadline our deployment's last look is what the timeout is about; the rollback does not change it.
-      if (!this.facts.actionRollback) this.facts.final = o
-      if (this.tracker.track(o)) changed = true
+      if (!this.facts.actionRollback) this.facts.final = ours
+      if (this.tracker.track(ours)) changed = true
     }
     if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
       if (await this.stopped.collect()) changed = true
     }
     if (ours && this.stopped && !ended && !/^ROLLBACK_/.test(this.sd?.status ?? '')) {
-      const o = observe(ours)
-      this.reachedDesired ||= o.counts.desired > 0 && o.counts.running >= o.counts.desired
-      const loop = this.reachedDesired || this.failedFast ? undefined : crashLoop(this.stopped.stopped, this.maxTaskFailures)
-      if (loop) this.facts.failFast = describeCrashLoop(loop, this.stopped.stopped.length + o.counts.running + o.counts.pending, o.counts.desired)
+      this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired
+      const reason = this.reachedDesired || this.failedFast ? undefined : crashLoopReason(this.stopped.stopped, ours.counts, this.maxTaskFailures)
+      if (reason) this.facts.failFast = reason
     }
     return changed
   }

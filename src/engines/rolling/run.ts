@@ -9,10 +9,10 @@ import type { DeployPlan } from '../../core/plan.js'
 import type { Timeline } from '../../core/timeline.js'
 import { bakeInto } from '../../watch/bake.js'
 import type { Poller } from '../../watch/poller.js'
-import { eventIds, observe } from '../../watch/service.js'
+import { eventIds } from '../../watch/service.js'
 import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, stoppedByRelease, type EngineOptions } from '../register.js'
-import { deploymentConfigurationFor, deploymentUpdate, updateService } from '../service-config.js'
-import { watchDeployment, type WatchResult } from './watch.js'
+import { deploymentConfigurationFor, deploymentFor, deploymentUpdate, updateService } from '../service-config.js'
+import { watchDeployment, type WatchResult, type WatchTarget } from './watch.js'
 
 export type RollingPlan = DeployPlan
 
@@ -26,11 +26,18 @@ export function rollbackConfiguration(config: DeploymentConfiguration): Deployme
   }
 }
 
-/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
-function deploymentFor(service: Service | undefined, taskDefinitionArn: string): DeploymentObservation | undefined {
-  const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn)
-  const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0]
-  return found ? observe(found) : undefined
+/** The watch of `deployment`, which UpdateService (its answer: `updated`) just started for `taskDefinitionArn`. */
+function watchOf(plan: RollingPlan, updated: Service | undefined, deployment: DeploymentObservation, taskDefinitionArn: string, since: Date): Omit<WatchTarget, 'deadline'> {
+  return {
+    cluster: plan.cluster,
+    service: plan.service,
+    deploymentId: deployment.id,
+    serviceDeploymentArn: updated?.currentServiceDeployment,
+    taskDefinitionArn,
+    initial: deployment,
+    knownEventIds: eventIds(updated),
+    since: deployment.createdAt ?? since,
+  }
 }
 
 function apply(facts: RollingFacts, result: WatchResult): void {
@@ -87,15 +94,8 @@ export async function runRolling(clients: Clients, plan: RollingPlan, timeline: 
     const result = await watchDeployment(
       clients,
       {
-        cluster: plan.cluster,
-        service: plan.service,
-        deploymentId: ours.id,
-        serviceDeploymentArn: facts.serviceDeploymentArn,
-        taskDefinitionArn,
+        ...watchOf(plan, updated, ours, taskDefinitionArn, facts.startedAt),
         taskDefinition: facts.taskDefinition,
-        initial: ours,
-        knownEventIds: eventIds(updated),
-        since: ours.createdAt ?? facts.startedAt,
         deadline: plan.deadline,
         // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
         maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
@@ -162,22 +162,7 @@ async function rollBack(
   rollback.deploymentId = deployment.id
   rollback.final = deployment
   try {
-    const result = await watchDeployment(
-      clients,
-      {
-        cluster: plan.cluster,
-        service: plan.service,
-        deploymentId: deployment.id,
-        serviceDeploymentArn: updated?.currentServiceDeployment,
-        taskDefinitionArn: to,
-        initial: deployment,
-        knownEventIds: eventIds(updated),
-        since: deployment.createdAt ?? at(),
-        deadline: rollbackDeadline(poller.clock.now(), plan),
-      },
-      timeline,
-      poller,
-    )
+    const result = await watchDeployment(clients, { ...watchOf(plan, updated, deployment, to, at()), deadline: rollbackDeadline(poller.clock.now(), plan) }, timeline, poller)
     rollback.final = result.final ?? rollback.final
     rollback.completed = result.end === 'completed'
     if (!rollback.completed) {

@@ -6,12 +6,12 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
 import type { Clients } from '../../aws/clients.js'
 import { isThrottling } from '../../aws/errors.js'
-import { crashLoop, describeCrashLoop } from '../../core/fail-fast.js'
+import { crashLoopReason } from '../../core/fail-fast.js'
 import type { DeploymentObservation, EcsRollback, ServiceDeploymentObservation } from '../../core/facts.js'
 import type { StoppedTask, Timeline } from '../../core/timeline.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
 import { Poller, type PollOptions } from '../../watch/poller.js'
-import { DeploymentTracker, EventFeed, describeServiceDeployment, observe, serviceDeploymentObservation } from '../../watch/service.js'
+import { DeploymentTracker, EventFeed, MENTIONS_STOPPED, ROLLING_BACK, describeServiceDeployment, observe, serviceDeploymentObservation } from '../../watch/service.js'
 import { watchService, watchServiceDeployment, type ServiceDeploymentWatch, type ServiceWatch } from '../../watch/service-looks.js'
 import { StoppedTaskCollector } from '../../watch/stopped-tasks.js'
 
@@ -57,9 +57,6 @@ function stateOf(o: DeploymentObservation): string {
 }
 
 const done = (o: DeploymentObservation | undefined): boolean => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired
-
-const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/
-const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/
 
 class DeploymentWatch {
   private readonly feed: EventFeed
@@ -163,11 +160,8 @@ class DeploymentWatch {
     if (this.stopped.wanted && (await this.stopped.collect())) this.changed = true
     if (!end && ours) {
       this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired
-      const loop = this.reachedDesired || this.rollback ? undefined : crashLoop(this.stopped.stopped, this.target.maxTaskFailures ?? 0)
-      if (loop) {
-        this.failFast = describeCrashLoop(loop, this.stopped.stopped.length + ours.counts.running + ours.counts.pending, ours.counts.desired)
-        return { end: 'fail-fast' }
-      }
+      this.failFast = this.reachedDesired || this.rollback ? undefined : crashLoopReason(this.stopped.stopped, ours.counts, this.target.maxTaskFailures ?? 0)
+      if (this.failFast) return { end: 'fail-fast' }
     }
     return end ? { end } : { changed: this.changed }
   }
