@@ -4,11 +4,11 @@
 import { AwsError, type ServiceName, type Transition } from './types.js'
 
 export type FaultKind = 'throttling' | 'server-error' | 'unavailable' | 'error' | 'latency' | 'drop' | 'lost-answer' | 'hang'
-export const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 'unavailable', 'error', 'latency', 'drop', 'lost-answer', 'hang']
+const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 'unavailable', 'error', 'latency', 'drop', 'lost-answer', 'hang']
 
 /** Moments of the world a fault can wait for (`when`), read from the transitions the services record. */
 export type FaultPhase = 'deployment-started' | 'deployment-completed' | 'rollback-started' | 'rollback-completed'
-export const FAULT_PHASES: readonly FaultPhase[] = ['deployment-started', 'deployment-completed', 'rollback-started', 'rollback-completed']
+const FAULT_PHASES: readonly FaultPhase[] = ['deployment-started', 'deployment-completed', 'rollback-started', 'rollback-completed']
 
 export interface FaultSpec {
   /** Operation name (`UpdateService`); omitted = every operation. */

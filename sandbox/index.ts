@@ -1,7 +1,7 @@
-import type { AddressInfo, Socket } from 'node:net'
 import type { GitHubControl } from './github/control.js'
 import { ControlRouter, SandboxControl } from './control.js'
 import { startGitHubApi } from './github/server.js'
+import { close, listen } from './http.js'
 import { createSandboxServer } from './server.js'
 import type { Account, EcrSettings } from './types.js'
 import { World } from './world.js'
@@ -59,12 +59,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     world.replaceServices()
     seedWorld(world, load())
   })
-  const hung = new Set<Socket>()
-  const server = createSandboxServer(world, new ControlRouter(control), hung)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
-  })
+  const server = createSandboxServer(world, new ControlRouter(control))
+  const url = await listen(server, options.port ?? 0)
   let lastStepError = ''
   const timer = setInterval(() => {
     try {
@@ -77,7 +73,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }, STEP_INTERVAL_MS)
   timer.unref()
-  const { port } = server.address() as AddressInfo
   // GitHub's timestamps follow the simulated clock, as AWS's do.
   const github = await startGitHubApi({ port: options.githubPort ?? 0, now: () => world.clock.now() }).catch((e: unknown) => {
     clearInterval(timer)
@@ -85,21 +80,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw e
   })
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     control,
     account: world.account,
     githubUrl: github.url,
     github: github.control,
     stop: async () => {
       clearInterval(timer)
-      for (const socket of hung) socket.destroy()
-      await Promise.all([
-        new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeAllConnections()
-        }),
-        github.stop(),
-      ])
+      await Promise.all([close(server), github.stop()])
     },
   }
 }

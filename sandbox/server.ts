@@ -1,30 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeCbor, Double, encodeCbor, EpochSeconds } from './cbor.js'
 import type { ControlRouter } from './control.js'
 import { faultError } from './faults.js'
+import { readBody, send } from './http.js'
 import { handleChecked } from './model/index.js'
 import { AwsError, type JsonObject, type ServiceName } from './types.js'
 import type { CallRecord, World } from './world.js'
 
 const JSON_VERSION: Record<ServiceName, string> = { ecs: '1.1', ecr: '1.1', logs: '1.1', cloudwatch: '1.0', codedeploy: '1.1' }
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, cbor = false) {
-  const bytes = cbor ? encodeCbor(cborTypes(body)) : Buffer.from(JSON.stringify(body))
-  res.writeHead(status, { ...headers, 'content-length': bytes.length })
-  res.end(bytes)
-}
 
 /** JSON has one number type; CBOR clients want timestamps as tag 1 and doubles as floats (CloudWatch's members). */
 function cborTypes(value: unknown, key = ''): unknown {
@@ -41,13 +26,10 @@ function cborTypes(value: unknown, key = ''): unknown {
 /** Smithy RPCv2 CBOR: `POST /service/<Service>/operation/<Operation>` (the AWS CLI v2 / newer botocore for CloudWatch). */
 const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/
 
-/**
- * The HTTP front: the AWS JSON protocols on `POST /` and the control API under `/_sandbox/`. The sockets of calls
- * a `hang` fault holds are kept in `hung` until their client gives up, for the owner to destroy when it stops.
- */
-export function createSandboxServer(world: World, control: ControlRouter, hung: Set<Socket>): Server {
+/** The HTTP front: the AWS JSON protocols on `POST /` and the control API under `/_sandbox/`. */
+export function createSandboxServer(world: World, control: ControlRouter): Server {
   return createServer((req, res) => {
-    handle(world, control, req, res, hung).catch((e: unknown) => {
+    handle(world, control, req, res).catch((e: unknown) => {
       console.error('sandbox: request failed:', e)
       if (!res.headersSent) send(res, 500, { __type: 'ServerException', message: String((e as Error).message ?? e) }, { 'content-type': 'application/x-amz-json-1.1' })
       else res.destroy()
@@ -55,7 +37,7 @@ export function createSandboxServer(world: World, control: ControlRouter, hung: 
   })
 }
 
-async function handle(world: World, control: ControlRouter, req: IncomingMessage, res: ServerResponse, hung: Set<Socket>) {
+async function handle(world: World, control: ControlRouter, req: IncomingMessage, res: ServerResponse) {
   const raw = await readBody(req)
   // Services answer synchronously, so what the real registry holds is read before the request is dispatched.
   await world.registry?.refresh()
@@ -66,10 +48,10 @@ async function handle(world: World, control: ControlRouter, req: IncomingMessage
     send(res, out.status, out.body, { 'content-type': 'application/json' })
     return
   }
-  await handleAws(world, req, res, url.pathname, raw, hung)
+  await handleAws(world, req, res, url.pathname, raw)
 }
 
-async function handleAws(world: World, req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer, hung: Set<Socket>) {
+async function handleAws(world: World, req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer) {
   const requestId = randomUUID()
   const cborPath = CBOR_PATH.exec(path)
   const cbor = cborPath !== null
@@ -85,12 +67,13 @@ async function handleAws(world: World, req: IncomingMessage, res: ServerResponse
       : `application/x-amz-json-${found ? JSON_VERSION[found.name] : '1.1'}`
   const headers: Record<string, string> = { 'content-type': contentType, 'x-amzn-requestid': requestId }
   if (cbor) headers['smithy-protocol'] = 'rpc-v2-cbor'
+  const encode = (body: unknown) => (cbor ? encodeCbor(cborTypes(body)) : body)
 
   const fail = (err: AwsError) => {
     const h: Record<string, string> = { ...headers, 'x-amzn-errortype': err.code }
     // awsQueryCompatible (CloudWatch): clients map this header back to the query-protocol error code.
     if (found?.name === 'cloudwatch') h['x-amzn-query-error'] = `${err.code};${err.status >= 500 ? 'Receiver' : 'Sender'}`
-    send(res, err.status, { __type: err.code, message: err.message, ...err.extra }, h, cbor)
+    send(res, err.status, encode({ __type: err.code, message: err.message, ...err.extra }), h)
     return err
   }
 
@@ -118,10 +101,12 @@ async function handleAws(world: World, req: IncomingMessage, res: ServerResponse
   }
 
   // A phase the world has reached by now arms the faults waiting for it before this call picks one.
-  syncOrNow(world)
-  const fault = world.takeFault(name, operation)
-  if (fault?.kind === 'latency') await sleep(fault.latencyMs as number)
-  const simMs = syncOrNow(world)
+  let simMs = syncOrNow(world)
+  const fault = world.faults.take(name, operation)
+  if (fault?.kind === 'latency') {
+    await sleep(fault.latencyMs as number)
+    simMs = syncOrNow(world)
+  }
   const record = (status: number, errorCode?: string, applied?: CallRecord['applied']) =>
     world.recordCall({
       service: name,
@@ -142,10 +127,9 @@ async function handleAws(world: World, req: IncomingMessage, res: ServerResponse
     req.socket.destroy()
     return
   }
+  // The socket stays open until the client gives up or the sandbox stops (http.ts close).
   if (fault?.kind === 'hang') {
     record(0, 'NoAnswer')
-    hung.add(req.socket)
-    req.socket.once('close', () => hung.delete(req.socket))
     return
   }
   const injected = fault && faultError(fault)
@@ -162,7 +146,7 @@ async function handleAws(world: World, req: IncomingMessage, res: ServerResponse
   try {
     const out = handleChecked(service, operation, input)
     if (fault?.kind === 'lost-answer') return loseAnswer({ status: 200 })
-    send(res, 200, out, headers, cbor)
+    send(res, 200, encode(out), headers)
     record(200)
   } catch (e) {
     const err = e instanceof AwsError ? e : new AwsError('ServerException', `Sandbox error in ${name}.${operation}: ${(e as Error).message}`, 500)

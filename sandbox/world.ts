@@ -5,7 +5,7 @@ import { CloudWatch } from './cloudwatch.js'
 import { Ecr } from './ecr.js'
 import { createCodeDeployService, type CodeDeployService } from './codedeploy/index.js'
 import { createEcsService, type EcsService } from './ecs/index.js'
-import { FaultBook, type Fault, type FaultKind, type FaultSpec } from './faults.js'
+import { FaultBook, type FaultKind } from './faults.js'
 import { Logs } from './logs.js'
 import { RegistryMirror, registryAccess } from './registry-mirror.js'
 import type { Account, AwsService, EcrSettings, JsonObject, ServiceName, SimClock, Transition, TransitionLog } from './types.js'
@@ -100,7 +100,8 @@ export class World {
   private stepping = false
   private calls: CallRecord[] = []
   private seq = 0
-  private readonly faults = new FaultBook(Object.keys(TARGET_PREFIXES) as ServiceName[])
+  /** Injected faults; calls and transitions count them down and arm them. */
+  readonly faults = new FaultBook(Object.keys(TARGET_PREFIXES) as ServiceName[])
   private transitionList: Transition[] = []
   private readonly transitionLog: TransitionLog = {
     record: (t) => {
@@ -164,23 +165,6 @@ export class World {
   advance(seconds: number): number {
     this.advanceTo(this.clock.advance(seconds))
     return this.currentMs
-  }
-
-  addFault(spec: FaultSpec): Fault {
-    return this.faults.add(spec)
-  }
-
-  listFaults(): Fault[] {
-    return this.faults.list()
-  }
-
-  clearFaults(): void {
-    this.faults.clear()
-  }
-
-  /** The first started fault matching a call, used up by one. */
-  takeFault(service: ServiceName, operation: string): Fault | undefined {
-    return this.faults.take(service, operation)
   }
 
   recordCall(call: Omit<CallRecord, 'seq'>): CallRecord {

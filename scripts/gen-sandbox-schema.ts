@@ -13,31 +13,25 @@ import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import { World } from '../sandbox/world.js'
 import type { SchemaShape } from '../sandbox/model/schema.js'
+import type { ServiceName } from '../sandbox/types.js'
 
-/** botocore model directory → the sandbox's name for the service. */
-const MODELS: Record<string, string> = { ecs: 'ecs', ecr: 'ecr', codedeploy: 'codedeploy', cloudwatch: 'cloudwatch', logs: 'logs' }
+/** The services whose models are read, in the schema's order; botocore's model directories have the sandbox's names. */
+const SERVICES: ServiceName[] = ['ecs', 'ecr', 'codedeploy', 'cloudwatch', 'logs']
 
-interface BotoShape {
-  type: string
-  members?: Record<string, { shape: string }>
-  member?: { shape: string }
-  key?: { shape: string }
-  value?: { shape: string }
-  required?: string[]
-  enum?: string[]
-  min?: number
-  max?: number
-  pattern?: string
-  union?: boolean
-  document?: boolean
-  exception?: boolean
-  fault?: boolean
-  error?: { code?: string; httpStatusCode?: number }
+type Ref = { shape: string }
+
+/** A botocore shape: what SchemaShape keeps, with references as `{ shape }`, and the error code of an exception. */
+interface BotoShape extends Omit<SchemaShape, 'members' | 'member' | 'key' | 'value'> {
+  members?: Record<string, Ref>
+  member?: Ref
+  key?: Ref
+  value?: Ref
+  error?: { code?: string }
 }
 
 interface BotoModel {
   metadata: { apiVersion: string; protocol: string; jsonVersion?: string; targetPrefix: string; serviceId: string; awsQueryCompatible?: object }
-  operations: Record<string, { input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }>
+  operations: Record<string, { input?: Ref; output?: Ref; errors?: Ref[] }>
   shapes: Record<string, BotoShape>
 }
 
@@ -70,7 +64,7 @@ function readModel(service: string): BotoModel {
     for (const [shape, members] of Object.entries(added.members)) {
       for (const [name, target] of Object.entries(members)) {
         if (model.shapes[shape].members?.[name]) throw new Error(`${service}: ${shape}.${name} is in botocore now; drop it from ADDITIONS`)
-        ;(model.shapes[shape].members as Record<string, { shape: string }>)[name] = { shape: target }
+        ;(model.shapes[shape].members as Record<string, Ref>)[name] = { shape: target }
       }
     }
     Object.assign(model.shapes, added.shapes)
@@ -80,7 +74,7 @@ function readModel(service: string): BotoModel {
 
 /** The shape without its documentation and with only what validation needs. */
 function compact(s: BotoShape): SchemaShape {
-  const out: SchemaShape = { type: s.type as SchemaShape['type'] }
+  const out: SchemaShape = { type: s.type }
   if (s.members) out.members = Object.fromEntries(Object.entries(s.members).map(([k, m]) => [k, m.shape]))
   if (s.required?.length) out.required = s.required
   if (s.member) out.member = s.member.shape
@@ -102,11 +96,11 @@ function children(s: BotoShape): string[] {
 const world = new World({ timeScale: 0, account: { region: 'us-east-1', accountId: '123456789012' } })
 const services: Record<string, unknown> = {}
 const versions: Record<string, string> = {}
-for (const [dir, name] of Object.entries(MODELS)) {
-  const model = readModel(dir)
+for (const name of SERVICES) {
+  const model = readModel(name)
   const md = model.metadata
   const found = world.serviceFor(md.targetPrefix)
-  if (!found || found.name !== name) throw new Error(`${dir}: the sandbox has no service ${name} with target prefix ${md.targetPrefix}`)
+  if (!found || found.name !== name) throw new Error(`${name}: the sandbox has no service ${name} with target prefix ${md.targetPrefix}`)
   versions[name] = md.apiVersion
   const all = Object.keys(model.operations).sort()
   const served = all.filter((op) => found.service.has(op))

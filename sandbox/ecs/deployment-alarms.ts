@@ -4,14 +4,21 @@
 // deployment failures").
 import type { Ctx, Deployment, DeploymentConfiguration } from './state.js'
 
+const inAlarm = (ctx: Ctx, names: string[]): string[] => names.filter((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
+
 /** True when the configuration's alarms are ignored for a deployment starting now: one of them is in ALARM. */
 export function alarmsIgnoredAtStart(ctx: Ctx, config: DeploymentConfiguration): boolean {
   const alarms = config.alarms
-  return !!alarms?.enable && alarms.alarmNames.some((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
+  return !!alarms?.enable && inAlarm(ctx, alarms.alarmNames).length > 0
 }
 
 /** The alarm names that can fail `d` (none for a rollback or when they were ignored at its start). */
 export function watchedAlarms(d: Deployment): string[] {
   const alarms = d.config.alarms
   return alarms?.enable && !d.isRollback && !d.alarmsIgnored ? alarms.alarmNames : []
+}
+
+/** The watched alarms of `d` in ALARM now. */
+export function firingAlarms(ctx: Ctx, d: Deployment): string[] {
+  return inAlarm(ctx, watchedAlarms(d))
 }

@@ -2,7 +2,7 @@
 // (green scale-up, test and production traffic shifts, bake, clean-up), their hooks, the deployment alarms and
 // circuit breaker watching them, and the rollback that sends traffic back to the blue revision.
 import { breakerThreshold, breakerTripped } from './breaker.js'
-import { watchedAlarms } from './deployment-alarms.js'
+import { firingAlarms } from './deployment-alarms.js'
 import { completeDeployment, type FailureCause, setRollout, texts } from './deployments.js'
 import { addEvent, messages } from './events.js'
 import { currentRuns, hookFailureReason, hookName, isWaiting, setHookStatus, settleStageHooks, startStageHooks } from './native-hooks.js'
@@ -47,7 +47,7 @@ export function stepNativeRollout(ctx: Ctx, service: Service, now: number): bool
     return true
   }
   if (r.stage !== 'CLEAN_UP') {
-    const firing = watchedAlarms(green).filter((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
+    const firing = firingAlarms(ctx, green)
     if (firing.length > 0) {
       failNativeDeployment(ctx, service, sd, { kind: 'alarm', alarmNames: firing }, now)
       return true

@@ -2,7 +2,7 @@
 // the circuit breaker and deployment alarms, the rolling replacement within minimumHealthyPercent /
 // maximumPercent, draining old deployments, steady state, the alarm bake and completion.
 import { breakerTripped, HEALTHY_RESET_MS, recordFailure, recordHealthy } from './breaker.js'
-import { watchedAlarms } from './deployment-alarms.js'
+import { firingAlarms, watchedAlarms } from './deployment-alarms.js'
 import { completeDeployment, failDeployment } from './deployments.js'
 import { addEvent, messages } from './events.js'
 import { stepNativeRollout } from './native-strategies.js'
@@ -84,7 +84,7 @@ function replaceUnhealthy(ctx: Ctx, service: Service, now: number): void {
 
 function checkAlarms(ctx: Ctx, service: Service, d: Deployment, now: number): void {
   if (d.rolloutState !== 'IN_PROGRESS') return
-  const firing = watchedAlarms(d).filter((name) => ctx.deps.alarms.get(name)?.state === 'ALARM')
+  const firing = firingAlarms(ctx, d)
   if (firing.length > 0) failDeployment(ctx, service, d, { kind: 'alarm', alarmNames: firing }, now)
 }
 

@@ -1,11 +1,11 @@
 // The GitHub emulator's control side: injected faults, the call log, and the /_sandbox/ routes over them.
 import type { DeploymentStore } from './deployments.js'
 
-export const GITHUB_OPERATIONS = ['createDeployment', 'listDeployments', 'getDeployment', 'createDeploymentStatus', 'listDeploymentStatuses', 'getDeploymentStatus'] as const
+const GITHUB_OPERATIONS = ['createDeployment', 'listDeployments', 'getDeployment', 'createDeploymentStatus', 'listDeploymentStatuses', 'getDeploymentStatus'] as const
 /** Operations by Octokit's method names (`octokit.rest.repos.createDeployment`). */
 export type GitHubOperation = (typeof GITHUB_OPERATIONS)[number]
 
-export const GITHUB_FAULT_KINDS = ['forbidden', 'server-error', 'secondary-rate-limit', 'rate-limit', 'conflict', 'auto-merged', 'latency'] as const
+const GITHUB_FAULT_KINDS = ['forbidden', 'server-error', 'secondary-rate-limit', 'rate-limit', 'conflict', 'auto-merged', 'latency'] as const
 export type GitHubFaultKind = (typeof GITHUB_FAULT_KINDS)[number]
 
 export interface GitHubFaultSpec {

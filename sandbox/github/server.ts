@@ -1,8 +1,8 @@
 // A local emulator of GitHub's Deployments REST API on 127.0.0.1, for Octokit (`getOctokit(token, { baseUrl })`).
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { close, listen, readBody, send } from '../http.js'
 import { GitHubControl, GitHubLog, routeControl, type GitHubFault, type GitHubOperation } from './control.js'
 import { DeploymentStore } from './deployments.js'
 import { GitHubError } from './errors.js'
@@ -91,21 +91,6 @@ function requestId(): string {
     .toUpperCase()}`
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-  const bytes = Buffer.from(JSON.stringify(body))
-  res.writeHead(status, { ...headers, 'content-length': bytes.length })
-  res.end(bytes)
-}
-
 /** A page of `items` and GitHub's Link header (first/prev/next/last) for it. */
 function paginate(items: unknown[], url: URL, baseUrl: string): { page: unknown[]; link?: string } {
   const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page')) || 30))
@@ -139,20 +124,8 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
   const rateLimits = new RateLimits(options.rateLimit ?? 1000)
   const control = new GitHubControl(log, store, () => rateLimits.clear())
   const server = createGitHubServer({ store, log, control, rateLimits, url: () => url })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
-  })
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return {
-    url,
-    control,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  }
+  url = await listen(server, options.port ?? 0)
+  return { url, control, stop: () => close(server) }
 }
 
 function createGitHubServer(state: State): Server {
@@ -166,7 +139,7 @@ function createGitHubServer(state: State): Server {
 }
 
 async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const raw = await readBody(req)
+  const raw = (await readBody(req)).toString('utf8')
   const method = req.method ?? 'GET'
   const url = new URL(req.url ?? '/', state.url())
   let body: unknown

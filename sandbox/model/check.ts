@@ -37,7 +37,7 @@ const JAVA_TYPES: Record<SchemaShape['type'], string> = {
 const patterns = new Map<string, RegExp>()
 
 /** A model pattern (Java syntax, whole-string match) as a JS RegExp: with the `u` flag for \p{…}, without where `u` rejects Java's escapes. */
-export function modelPattern(pattern: string): RegExp {
+function modelPattern(pattern: string): RegExp {
   let re = patterns.get(pattern)
   if (!re) {
     try {

@@ -11,7 +11,7 @@ import { schema, type SchemaService } from './schema.js'
 /** Errors any operation may answer besides its modeled ones (the protocol's and throttling). */
 const COMMON_ERRORS = new Set(['SerializationException', 'UnknownOperationException', 'ThrottlingException', 'ServiceUnavailableException', 'InternalFailure'])
 
-export const responseChecksOn = (): boolean => process.env.SANDBOX_CHECK_RESPONSES === '1'
+const responseChecksOn = (): boolean => process.env.SANDBOX_CHECK_RESPONSES === '1'
 
 /** `containers[0].name`, for sandbox developers. */
 function jsPath(path: Step[]): string {
