@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { bake, MAX_UNREAD_MS } from '../src/watch/bake.js'
 import { Timeline } from '../src/core/timeline.js'
-import { fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
+import { awsError, fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
 import { metricAlarm as alarm } from './helpers/ecs-model.js'
 
 describe('bake', () => {
@@ -104,7 +104,7 @@ describe('bake', () => {
 
   it('fails, unverified, at once when the alarms cannot be read at all (access denied)', async () => {
     const clock = fakeClock()
-    const denied = Object.assign(new Error('not authorized to perform cloudwatch:DescribeAlarms'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })
+    const denied = awsError('AccessDenied', 'not authorized to perform cloudwatch:DescribeAlarms', 403)
     const aws = fakeAws({ DescribeAlarms: () => Promise.reject(denied) }, clock)
     const result = await bake(aws.clients, { alarms: ['api-5xx'], durationMs: 600_000, deadline: clock.now() + 1e6 }, new Timeline(), clock)
     expect(result).toMatchObject({ passed: false, unreadable: expect.stringContaining('AccessDenied') })

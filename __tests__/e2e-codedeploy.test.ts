@@ -2,12 +2,9 @@
 // through the sandbox's CodeDeploy: canary and linear traffic shifts, alarms during the shift and the bake, a failing
 // hook, and a misconfigured service stopped by preflight.
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { parse } from 'yaml'
-import { runAction, repoRoot, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
+import { runAction, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
+import { progressiveWithBake, world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
-import type { WorldSpec } from '../sandbox/world-file.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const IMAGE = `${ECR}/web:v1.1`
@@ -20,13 +17,8 @@ afterEach(async () => {
 
 /** The progressive world; `terminationWaitMinutes` sets how long the group keeps the old task set (0 there). */
 async function start(timeScale: number, terminationWaitMinutes?: number): Promise<Sandbox> {
-  const world = parse(readFileSync(join(repoRoot, 'sandbox', 'worlds', 'progressive.yaml'), 'utf8')) as WorldSpec & {
-    codeDeploy: { deploymentGroups: { blueGreenDeploymentConfiguration: { terminateBlueInstancesOnDeploymentSuccess: { terminationWaitTimeInMinutes: number } } }[] }
-  }
-  if (terminationWaitMinutes !== undefined) {
-    world.codeDeploy.deploymentGroups[0].blueGreenDeploymentConfiguration.terminateBlueInstancesOnDeploymentSuccess.terminationWaitTimeInMinutes = terminationWaitMinutes
-  }
-  sandbox = await startSandbox({ world, timeScale })
+  const spec = terminationWaitMinutes === undefined ? world('progressive.yaml') : progressiveWithBake(terminationWaitMinutes)
+  sandbox = await startSandbox({ world: spec, timeScale })
   return sandbox
 }
 

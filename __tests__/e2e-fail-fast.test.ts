@@ -4,9 +4,8 @@
 import { afterEach, expect, test } from '@jest/globals'
 import { DescribeServicesCommand, ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs'
 import { errorAnnotations, runAction } from '../scripts/action-runner.js'
-import { world } from '../scripts/worlds.js'
+import { twentyTasks } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
-import type { WorldSpec } from '../sandbox/world-file.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
@@ -16,15 +15,6 @@ afterEach(async () => {
   await sandbox?.stop()
   sandbox = undefined
 })
-
-/** The demo world's service with 20 tasks, replaced two at a time. */
-function twentyTasks(): WorldSpec {
-  const spec = world('demo.yaml')
-  const service = spec.services![0] as Record<string, unknown> & { deploymentConfiguration: Record<string, unknown> }
-  service.desiredCount = 20
-  service.deploymentConfiguration = { ...service.deploymentConfiguration, maximumPercent: 110, minimumHealthyPercent: 100 }
-  return spec
-}
 
 const ecs = (s: Sandbox) => new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials })
 

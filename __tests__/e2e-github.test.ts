@@ -159,6 +159,20 @@ describe('GitHub deployment record', () => {
     ])
   })
 
+  test.each([
+    ['a rate limit', { kind: 'rate-limit' as const }, 403],
+    ['a secondary rate limit', { kind: 'secondary-rate-limit' as const, status: 429 }, 429],
+  ])('%s from GitHub: the ECS deployment succeeds, with one warning saying the token was rate-limited', async (_, fault, status) => {
+    sandbox.github.fault({ ...fault, operation: 'createDeployment' })
+    const run = await deploy({ image: `${ECR}/web:v1.1` })
+    expect(run.outputs.outcome).toBe('succeeded')
+    expect(run.code).toBe(0)
+    expect(warnings(run)).toHaveLength(1)
+    expect(warnings(run)[0].message).toContain('GitHub rate-limited the token')
+    expect(sandbox.github.calls().map((c) => [c.operation, c.status])).toEqual([['createDeployment', status]])
+    expect(run.outputs['github-deployment-id']).toBe('')
+  })
+
   test('github-deployment: false makes no GitHub call', async () => {
     const run = await deploy({ image: `${ECR}/web:v1.1`, 'github-deployment': 'false' })
     expect(run.outputs.outcome).toBe('succeeded')

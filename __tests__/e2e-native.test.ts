@@ -2,13 +2,12 @@
 // against the sandbox. Each test starts a sandbox with its own world, defined here.
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { ContinueServiceDeploymentCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
-import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
 import { runAction, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
 import { advanced, loadBalancer, LOAD_BALANCER_ROLE, nativeWorld } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import type { WorldSpec } from '../sandbox/world-file.js'
+import { pushImage } from './sandbox-helpers.js'
 
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const SMOKE_TEST = 'arn:aws:lambda:us-east-1:123456789012:function:smoke-test'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 
@@ -28,12 +27,7 @@ async function start(spec: WorldSpec): Promise<Sandbox> {
   return sandbox
 }
 
-async function push(s: Sandbox, tag: string): Promise<string> {
-  const ecr = new ECRClient({ endpoint: s.url, region: 'us-east-1', credentials })
-  const manifest = { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: `sha256:${tag}` }, layers: [] }
-  await ecr.send(new PutImageCommand({ repositoryName: 'web', imageTag: tag, imageManifest: JSON.stringify(manifest) }))
-  return `${ECR}/web:${tag}`
-}
+const push = (s: Sandbox, tag: string) => pushImage(s.url, tag)
 
 function deploy(s: Sandbox, inputs: Record<string, string>, onLine?: (line: string) => void): Promise<ActionRun> {
   s.control.reset()

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runAction, repoRoot, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
-import { world } from '../scripts/worlds.js'
+import { webTaskDefinition, world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -47,20 +47,7 @@ function runnerTemp(files: Record<string, string>): string {
   return dir
 }
 
-const taskDefinition = (extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}) =>
-  JSON.stringify(
-    {
-      family: 'web',
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [{ name: 'web', image: `${ECR}/web:v1`, essential: true, ...container }],
-      ...extra,
-    },
-    null,
-    2,
-  )
+const taskDefinition = (extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}) => JSON.stringify(webTaskDefinition(extra, container), null, 2)
 
 describe('refused before anything changes', () => {
   test('bake-time as long as timeout: refused with both values, before any AWS call', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runAction, type ActionRun } from '../scripts/action-runner.js'
 import { summaryProblems } from '../scripts/summary-view.js'
-import { progressiveWithBake, world } from '../scripts/worlds.js'
+import { progressiveWithBake, webTaskDefinition, world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -88,14 +88,7 @@ describe('reports of the bundled action', () => {
   })
 
   test('the render line names the file a deployment is rendered from', async () => {
-    const { file, env } = taskDefinitionFile({
-      family: 'web',
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [{ name: 'web', image: `${ECR}/web:v1`, essential: true, environment: [{ name: 'LOG_LEVEL', value: 'debug' }] }],
-    })
+    const { file, env } = taskDefinitionFile(webTaskDefinition({}, { environment: [{ name: 'LOG_LEVEL', value: 'debug' }] }))
     const run = await deploy(world('demo.yaml'), { service: 'web', 'task-definition': file, wait: 'false' }, { env })
     expect(run.outputs.outcome).toBe('started')
     expect(run.stdout).toContain(`── render: file ${file}: container web`)

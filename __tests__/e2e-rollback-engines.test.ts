@@ -2,14 +2,10 @@
 // engine (CreateDeployment with the old task definition), after a release the engine itself rolled back.
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
-import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { parse } from 'yaml'
-import { repoRoot, runAction, type ActionRun } from '../scripts/action-runner.js'
-import { nativeWorld } from '../scripts/worlds.js'
+import { runAction, type ActionRun } from '../scripts/action-runner.js'
+import { nativeWorld, world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
-import type { WorldSpec } from '../sandbox/world-file.js'
+import { pushImage } from './sandbox-helpers.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const TD_ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition'
@@ -21,12 +17,7 @@ afterEach(async () => {
   sandbox = undefined
 })
 
-async function push(s: Sandbox, tag: string): Promise<string> {
-  const ecr = new ECRClient({ endpoint: s.url, region: 'us-east-1', credentials })
-  const manifest = { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: `sha256:${tag}` }, layers: [] }
-  await ecr.send(new PutImageCommand({ repositoryName: 'web', imageTag: tag, imageManifest: JSON.stringify(manifest) }))
-  return `${ECR}/web:${tag}`
-}
+const push = (s: Sandbox, tag: string) => pushImage(s.url, tag)
 
 function deploy(s: Sandbox, inputs: Record<string, string>): Promise<ActionRun> {
   s.control.reset()
@@ -63,8 +54,7 @@ describe('rollback-to previous on the other engines', () => {
   }, 240_000)
 
   test('CodeDeploy: v1 → v2 → v3 (rolled back by CodeDeploy) → previous is v1, a CreateDeployment of that revision', async () => {
-    const spec = parse(readFileSync(join(repoRoot, 'sandbox', 'worlds', 'progressive.yaml'), 'utf8')) as WorldSpec
-    sandbox = await startSandbox({ world: spec, timeScale: 60 })
+    sandbox = await startSandbox({ world: world('progressive.yaml'), timeScale: 60 })
     const s = sandbox
     expect((await deploy(s, { service: 'web-cd', image: `${ECR}/web:v1.1` })).outputs.outcome).toBe('succeeded')
     expect((await deploy(s, { service: 'web-cd', image: `${ECR}/web:v1` })).outputs.outcome).toBe('succeeded')

@@ -10,12 +10,13 @@ import {
   ECSClient,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs'
-import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { errorAnnotations, repoRoot, runAction, type ActionRun } from '../scripts/action-runner.js'
+import { webTaskDefinition } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { pushImage } from './sandbox-helpers.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const TD_ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition'
@@ -33,36 +34,17 @@ afterEach(async () => {
 
 const ecs = () => new ECSClient({ endpoint: sandbox.url, region: 'us-east-1', credentials })
 
-async function push(tag: string): Promise<string> {
-  const ecr = new ECRClient({ endpoint: sandbox.url, region: 'us-east-1', credentials })
-  const manifest = { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: `sha256:${tag}` }, layers: [] }
-  await ecr.send(new PutImageCommand({ repositoryName: 'web', imageTag: tag, imageManifest: JSON.stringify(manifest) }))
-  return `${ECR}/web:${tag}`
-}
+const push = (tag: string) => pushImage(sandbox.url, tag)
 
 /** A task definition file for release `version`: its own image and a VERSION environment variable. */
 function release(version: string, image: string): string {
   const file = join(runnerTemp, `${version}.json`)
-  writeFileSync(
-    file,
-    JSON.stringify({
-      family: 'web',
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '256',
-      memory: '512',
-      executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
-      containerDefinitions: [
-        {
-          name: 'web',
-          image,
-          essential: true,
-          environment: [{ name: 'VERSION', value: version }],
-          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } },
-        },
-      ],
-    }),
-  )
+  const container = {
+    image,
+    environment: [{ name: 'VERSION', value: version }],
+    logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web' } },
+  }
+  writeFileSync(file, JSON.stringify(webTaskDefinition({ executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole' }, container)))
   return file
 }
 
@@ -127,6 +109,25 @@ describe('rollback-to through the bundled action (rolling)', () => {
     expect(await statusOf('web:1')).toBe('INACTIVE')
     for (const kept of ['web:2', 'web:3', 'web:4']) expect([kept, await statusOf(kept)]).toEqual([kept, 'ACTIVE'])
     expect(mutating().filter((op) => op === 'DeregisterTaskDefinition')).toHaveLength(1)
+  }, 240_000)
+
+  test('rollback-to a named revision (family:revision, then an ARN): deployed as it is, through the same engine', async () => {
+    expect((await deploy({ 'task-definition': release('v1', await push('r1')) })).outputs.outcome).toBe('succeeded')
+    expect((await deploy({ 'task-definition': release('v2', await push('r2')) })).outputs.outcome).toBe('succeeded')
+
+    const named = await deploy({ 'rollback-to': 'web:2' })
+    expect(named.outputs.outcome).toBe('succeeded')
+    expect(named.stdout).toContain('`rollback-to` names web:2.')
+    expect(await running()).toMatchObject({ arn: `${TD_ARN}/web:2`, version: 'v1' })
+    expect(mutating()).not.toContain('RegisterTaskDefinition')
+    expect(sandbox.control.calls({ operation: 'UpdateService' })[0].params).toMatchObject({ taskDefinition: `${TD_ARN}/web:2` })
+    expect(named.summary).toContain('rolled back web:3 → web:2')
+
+    const byArn = await deploy({ 'rollback-to': `${TD_ARN}/web:3` })
+    expect(byArn.outputs.outcome).toBe('succeeded')
+    expect(await running()).toMatchObject({ arn: `${TD_ARN}/web:3`, version: 'v2' })
+    expect(mutating()).not.toContain('RegisterTaskDefinition')
+    expect(byArn.summary).toContain('rolled back web:2 → web:3')
   }, 240_000)
 
   test('task-definition as family:revision deploys it as is; as an ARN with image, a new revision of it', async () => {

@@ -1,12 +1,13 @@
 // End to end: the bundled action (dist/index.js) on Node 24 as a child process, against the sandbox.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { ECSClient, DescribeTaskDefinitionCommand, DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
-import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runAction, repoRoot, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { webTaskDefinition } from '../scripts/worlds.js'
+import { pushImage } from './sandbox-helpers.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const world = join(repoRoot, 'sandbox', 'worlds', 'demo.yaml')
@@ -23,12 +24,7 @@ const base = { cluster: 'demo', service: 'web', timeout: '5m' }
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 
 /** A release pushed to the sandbox's ECR (as CI would have pushed it). */
-async function push(tag: string): Promise<string> {
-  const ecr = new ECRClient({ endpoint: sandbox.url, region: 'us-east-1', credentials })
-  const manifest = { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: `sha256:${tag}` }, layers: [] }
-  await ecr.send(new PutImageCommand({ repositoryName: 'web', imageTag: tag, imageManifest: JSON.stringify(manifest) }))
-  return `${ECR}/web:${tag}`
-}
+const push = (tag: string) => pushImage(sandbox.url, tag)
 
 /** Runs the action; the call log starts empty here, so it holds only the action's calls. */
 const deploy = (inputs: Record<string, string>, onLine?: (line: string) => void, env?: Record<string, string>): Promise<ActionRun> => {
@@ -88,17 +84,7 @@ describe('rolling deployment through the bundled action', () => {
     // Generated into the runner's temp directory: a task definition file must be there or in the workspace.
     const runnerTemp = mkdtempSync(join(tmpdir(), 'e2e-rolling-'))
     const file = join(runnerTemp, 'td.json')
-    writeFileSync(
-      file,
-      JSON.stringify({
-        family: 'web',
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [{ name: 'web', image: `${ECR}/web:does-not-exist`, essential: true }],
-      }),
-    )
+    writeFileSync(file, JSON.stringify(webTaskDefinition({}, { image: `${ECR}/web:does-not-exist` })))
     const run = await deploy({ 'task-definition': file }, undefined, { RUNNER_TEMP: runnerTemp })
     expect(run.outputs.outcome).toBe('rolled-back')
     expect(run.code).toBe(1)

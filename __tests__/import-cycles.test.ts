@@ -74,6 +74,20 @@ function findCycles(files: string[]): string[][] {
   return [...cycles.values()].sort((a, b) => a.join('\n').localeCompare(b.join('\n')))
 }
 
+/** Runs `check` on a scratch directory holding `files` (path → text), removed afterwards. */
+function withTree(prefix: string, files: Record<string, string>, check: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, dirname(name)), { recursive: true })
+      writeFileSync(join(dir, name), text)
+    }
+    check(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const show = (cycle: string[], root: string) => cycle.map((f) => relative(root, f).split(sep).join('/')).join(' → ')
 
 // One graph over both trees, so a cycle through both is seen; each test owns the cycles touching its tree.
@@ -106,31 +120,24 @@ describe('layering', () => {
   })
 
   test('the rules catch what they forbid', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'layering-'))
-    try {
-      const files: Record<string, string> = {
-        'engines/rolling/run.ts': "import { x } from '../codedeploy/watch.js'\nimport { y } from '../register.js'\nexport const r = [x, y]\n",
-        'engines/codedeploy/watch.ts': 'export const x = 1\n',
-        'engines/register.ts': 'export const y = 1\n',
-        'core/outcome.ts': "import { w } from '../watch/loop.js'\nimport { a } from '../aws/arn.js'\nexport const o = [w, a]\n",
-        'aws/arn.ts': 'export const a = 1\n',
-        'watch/loop.ts': "import { y } from '../engines/register.js'\nexport const w = y\n",
-        'report/log.ts': "import { p } from '../preflight/preflight.js'\nexport const l = p\n",
-        'preflight/preflight.ts': 'export const p = 1\n',
-      }
-      for (const [name, text] of Object.entries(files)) {
-        mkdirSync(join(dir, dirname(name)), { recursive: true })
-        writeFileSync(join(dir, name), text)
-      }
+    const files: Record<string, string> = {
+      'engines/rolling/run.ts': "import { x } from '../codedeploy/watch.js'\nimport { y } from '../register.js'\nexport const r = [x, y]\n",
+      'engines/codedeploy/watch.ts': 'export const x = 1\n',
+      'engines/register.ts': 'export const y = 1\n',
+      'core/outcome.ts': "import { w } from '../watch/loop.js'\nimport { a } from '../aws/arn.js'\nexport const o = [w, a]\n",
+      'aws/arn.ts': 'export const a = 1\n',
+      'watch/loop.ts': "import { y } from '../engines/register.js'\nexport const w = y\n",
+      'report/log.ts': "import { p } from '../preflight/preflight.js'\nexport const l = p\n",
+      'preflight/preflight.ts': 'export const p = 1\n',
+    }
+    withTree('layering-', files, (dir) => {
       expect(layeringViolations(dir).sort()).toEqual([
         'core/outcome.ts → watch/loop.ts (core/ is pure)',
         'engines/rolling/run.ts → engines/codedeploy/watch.ts (no engine imports another engine)',
         'report/log.ts → preflight/preflight.ts (report/ imports only core/ and aws/)',
         'watch/loop.ts → engines/register.ts (watch/ serves the engines, not the reverse)',
       ])
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    })
   })
 })
 
@@ -144,23 +151,16 @@ describe('import cycles', () => {
   })
 
   test('the detector sees every kind of relative import', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'import-cycles-'))
-    try {
-      const files: Record<string, string> = {
-        'a.ts': "import type { B } from './b.js'\nexport type A = B\n",
-        'b.ts': "export { c } from './lib/index.js'\nexport type B = string\n",
-        'lib/index.ts': "export const c = () => import('../a.js')\n",
-        'd.ts': "import {\n  e,\n  type E,\n} from './e.js'\nexport const d = e\n",
-        'e.ts': "// import { d } from './d.js'\nexport const e = 'https://example.com/x.js'\nexport type E = string\n",
-        'f.ts': "import './f.js'\n",
-      }
-      for (const [name, text] of Object.entries(files)) {
-        mkdirSync(join(dir, dirname(name)), { recursive: true })
-        writeFileSync(join(dir, name), text)
-      }
-      expect(findCycles(tsFiles(dir)).map((c) => show(c, dir))).toEqual(['a.ts → b.ts → lib/index.ts → a.ts', 'f.ts → f.ts'])
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
+    const files: Record<string, string> = {
+      'a.ts': "import type { B } from './b.js'\nexport type A = B\n",
+      'b.ts': "export { c } from './lib/index.js'\nexport type B = string\n",
+      'lib/index.ts': "export const c = () => import('../a.js')\n",
+      'd.ts': "import {\n  e,\n  type E,\n} from './e.js'\nexport const d = e\n",
+      'e.ts': "// import { d } from './d.js'\nexport const e = 'https://example.com/x.js'\nexport type E = string\n",
+      'f.ts': "import './f.js'\n",
     }
+    withTree('import-cycles-', files, (dir) => {
+      expect(findCycles(tsFiles(dir)).map((c) => show(c, dir))).toEqual(['a.ts → b.ts → lib/index.ts → a.ts', 'f.ts → f.ts'])
+    })
   })
 })

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type { AnnotationProperties } from '@actions/core'
 import type { DeploymentFacts as Facts } from '../src/core/facts.js'
 
@@ -17,6 +17,10 @@ const facts: Facts = rollingFacts()
 describe('annotations', () => {
   beforeEach(() => {
     jest.clearAllMocks()
+  })
+  // A failure sets the exit code (the step fails through it); never left for the next test, even when one fails.
+  afterEach(() => {
+    process.exitCode = undefined
   })
 
   it('names the cause on failure: reason, exit code, log lines', () => {
@@ -47,7 +51,6 @@ describe('annotations', () => {
     expect(notice).not.toHaveBeenCalled()
     // The step fails through the exit code, not a second (untitled) error.
     expect(process.exitCode).toBe(1)
-    process.exitCode = undefined
   })
 
   it('picks the log line that says what went wrong', () => {
@@ -86,7 +89,6 @@ describe('annotations', () => {
     const message = error.mock.calls[0][0] as string
     expect(message).toBe(`${reason}\nAlarm web-5xx went to ALARM during the bake: Threshold Crossed`)
     expect(message).not.toMatch(/being deleted|Server listening|Task old1/)
-    process.exitCode = undefined
   })
 
   it('annotates problems found in a file on the file and line, one error each, and fails the step', () => {
@@ -97,6 +99,5 @@ describe('annotations', () => {
       ['Cluster `x` was not found.', { title: 'ecs-safe-deploy: preflight failed' }],
     ])
     expect(process.exitCode).toBe(1)
-    process.exitCode = undefined
   })
 })

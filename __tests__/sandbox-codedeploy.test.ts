@@ -506,29 +506,20 @@ describe('CodeDeploy sandbox: API shapes and validation', () => {
     expect(svc.taskSets![0]).toMatchObject({ computedDesiredCount: 4, runningCount: 4, stabilityStatus: 'STEADY_STATE' })
     expect(svc.taskSets![0]!.createdAt).toBeInstanceOf(Date)
 
+    const noLb = {
+      cluster: 'demo',
+      serviceName: 'no-lb',
+      taskDefinition: td,
+      desiredCount: 1,
+      launchType: 'FARGATE' as const,
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+      deploymentController: { type: 'CODE_DEPLOY' as const },
+    }
+    await expect(ecs.send(new CreateServiceCommand(noLb))).rejects.toThrow(/targetGroupArn is required/)
     await expect(
       ecs.send(
         new CreateServiceCommand({
-          cluster: 'demo',
-          serviceName: 'no-lb',
-          taskDefinition: td,
-          desiredCount: 1,
-          launchType: 'FARGATE',
-          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
-          deploymentController: { type: 'CODE_DEPLOY' },
-        }),
-      ),
-    ).rejects.toThrow(/targetGroupArn is required/)
-    await expect(
-      ecs.send(
-        new CreateServiceCommand({
-          cluster: 'demo',
-          serviceName: 'no-lb',
-          taskDefinition: td,
-          desiredCount: 1,
-          launchType: 'FARGATE',
-          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
-          deploymentController: { type: 'CODE_DEPLOY' },
+          ...noLb,
           loadBalancers: [{ targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1', containerName: 'web', containerPort: 8080 }],
           deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
         }),

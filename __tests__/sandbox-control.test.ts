@@ -2,11 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
-import { clientConfig } from './sandbox-helpers.js'
-
-// The control API's JSON, read field by field.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ControlJson = any
+import { clientConfig, controlRequest } from './sandbox-helpers.js'
 
 let sandbox: Sandbox
 let ecr: ECRClient
@@ -30,14 +26,7 @@ afterAll(async () => {
 })
 beforeEach(() => sandbox.control.reset())
 
-async function control(path: string, init?: { method?: string; body?: unknown }) {
-  const res = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-    method: init?.method ?? (init?.body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json' },
-    body: init?.body === undefined ? undefined : JSON.stringify(init.body),
-  })
-  return { status: res.status, body: (await res.json()) as ControlJson }
-}
+const control = (path: string, init?: { method?: string; body?: unknown }) => controlRequest(sandbox.url, path, init)
 
 describe('faults', () => {
   it('throttles the next N calls of an operation, as an SDK client with one attempt sees it', async () => {

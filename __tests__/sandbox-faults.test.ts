@@ -7,11 +7,7 @@ import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient, ListIm
 import { ConflictException, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { FaultBook } from '../sandbox/faults.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
-import { clientConfig } from './sandbox-helpers.js'
-
-// The control API's JSON, read field by field.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ControlJson = any
+import { clientConfig, controlRequest } from './sandbox-helpers.js'
 
 let sandbox: Sandbox
 let ecs: ECSClient
@@ -39,10 +35,7 @@ function advanceUntil(done: () => boolean, maxSeconds = 900): void {
   if (!done()) throw new Error(`not reached within ${maxSeconds} simulated seconds`)
 }
 
-async function control(path: string, body?: unknown) {
-  const res = await fetch(`${sandbox.url}/_sandbox/${path}`, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: res.status, body: (await res.json()) as ControlJson }
-}
+const control = (path: string, body?: unknown) => controlRequest(sandbox.url, path, { body })
 
 describe('error: any AWS error code', () => {
   it('reaches the SDK as the named error with its status and message, and the call is not applied', async () => {

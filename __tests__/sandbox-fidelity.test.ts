@@ -4,10 +4,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, StopDeploymentCommand, type DeploymentInfo } from '@aws-sdk/client-codedeploy'
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
-import { readFileSync } from 'node:fs'
-import { parse } from 'yaml'
+import { progressiveWithBake } from '../scripts/worlds.js'
 import { ALARM_POLL_MS } from '../sandbox/codedeploy/alarm-poll.js'
-import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
+import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import { Logs } from '../sandbox/logs.js'
 import { handleChecked } from '../sandbox/model/index.js'
 import { ecsHarness, type EcsHarness, registerWeb, service, steadyService } from './helpers/sandbox-fakes.js'
@@ -135,11 +134,7 @@ describe('CodeDeploy: alarms during the termination wait', () => {
 
   /** The progressive world with blue kept 10 minutes after the shift; an all-at-once deployment of web-cd:1 again. */
   async function deployment(): Promise<{ cd: CodeDeployClient; id: string; info: () => Promise<DeploymentInfo> }> {
-    const world = parse(readFileSync('sandbox/worlds/progressive.yaml', 'utf8')) as WorldSpec & {
-      codeDeploy: { deploymentGroups: { blueGreenDeploymentConfiguration: { terminateBlueInstancesOnDeploymentSuccess: { terminationWaitTimeInMinutes: number } } }[] }
-    }
-    world.codeDeploy.deploymentGroups[0].blueGreenDeploymentConfiguration.terminateBlueInstancesOnDeploymentSuccess.terminationWaitTimeInMinutes = 10
-    sandbox = await startSandbox({ timeScale: 0, world })
+    sandbox = await startSandbox({ timeScale: 0, world: progressiveWithBake(10) })
     const cd = new CodeDeployClient(clientConfig(sandbox.url))
     const content = JSON.stringify({
       version: 0.0,

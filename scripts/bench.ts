@@ -5,9 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs'
-import { parse } from 'yaml'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
-import { progressiveWithBake, RELEASE_SERVICES, releaseWorld } from './worlds.js'
+import { progressiveWithBake, RELEASE_SERVICES, releaseWorld, twentyTasks } from './worlds.js'
 import { repoRoot, runAction, type ActionRun } from './action-runner.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -184,14 +183,6 @@ function releaseOf(count: number) {
     const watchCalls = sandbox.control.calls({ mutating: false }).filter((c) => c.wallMs >= firstUpdate.wallMs).length
     return { ms: run.endedAt - startedAt, calls, wallMs: run.endedAt - startedAt, peakKiB, watchCalls, watchMs: run.endedAt - firstUpdate.wallMs }
   }
-}
-
-function twentyTasks(): WorldSpec {
-  const spec = parse(readFileSync(world, 'utf8')) as WorldSpec
-  const service = spec.services![0] as Record<string, unknown> & { deploymentConfiguration: Record<string, unknown> }
-  service.desiredCount = 20
-  service.deploymentConfiguration = { ...service.deploymentConfiguration, maximumPercent: 110, minimumHealthyPercent: 100 }
-  return spec
 }
 
 async function scenario<T extends Sample>(name: string, timeScale: number, runs: number, measure: (s: Sandbox) => Promise<T>, spec: WorldSpec | string = world): Promise<T[]> {

@@ -11,12 +11,23 @@ interface Group {
   blueGreenDeploymentConfiguration: { terminateBlueInstancesOnDeploymentSuccess: { terminationWaitTimeInMinutes: number } }
 }
 
-/** The progressive world with CodeDeploy keeping the blue task set an hour after the shift, so a bake can roll back. */
-export function progressiveWithBake(): WorldSpec {
+/** The progressive world with CodeDeploy keeping the blue task set `terminationWaitMinutes` after the shift (an hour
+ * unless told; 0 in the world file), so a bake can roll back. */
+export function progressiveWithBake(terminationWaitMinutes = 60): WorldSpec {
   const spec = world('progressive.yaml') as WorldSpec & { codeDeploy: { deploymentGroups: Group[] } }
   for (const group of spec.codeDeploy.deploymentGroups) {
-    group.blueGreenDeploymentConfiguration.terminateBlueInstancesOnDeploymentSuccess.terminationWaitTimeInMinutes = 60
+    group.blueGreenDeploymentConfiguration.terminateBlueInstancesOnDeploymentSuccess.terminationWaitTimeInMinutes = terminationWaitMinutes
   }
+  return spec
+}
+
+/** The demo world's service with 20 tasks, replaced two at a time (maximumPercent 110): a crash loop takes the
+ * circuit breaker (threshold 10) several rounds. */
+export function twentyTasks(): WorldSpec {
+  const spec = world('demo.yaml')
+  const service = spec.services![0] as Record<string, unknown> & { deploymentConfiguration: Record<string, unknown> }
+  service.desiredCount = 20
+  service.deploymentConfiguration = { ...service.deploymentConfiguration, maximumPercent: 110, minimumHealthyPercent: 100 }
   return spec
 }
 
@@ -24,6 +35,20 @@ const ELB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 /** The role ECS shifts traffic with, in the ECS-native world. */
 export const LOAD_BALANCER_ROLE = 'arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers'
+
+/** A task definition file's content for the demo world's service `web` (Fargate, container `web` running `web:v1`);
+ * `extra` adds to the task definition, `container` to its container. */
+export function webTaskDefinition(extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    family: 'web',
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [{ name: 'web', image: `${ECR}/web:v1`, essential: true, ...container }],
+    ...extra,
+  }
+}
 
 /** What ECS's own blue/green, canary and linear deployments need of a load balancer. */
 export const advanced = {
