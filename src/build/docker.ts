@@ -19,7 +19,7 @@ export interface DockerResult {
 }
 
 /** A docker command that exited non-zero; the message ends with the last lines it printed. */
-export class DockerCommandError extends Error {
+class DockerCommandError extends Error {
   constructor(
     readonly command: string,
     readonly exitCode: number,
