@@ -31,7 +31,6 @@ describe('getInputs', () => {
   it('applies the defaults', () => {
     expect(inputs({})).toEqual({
       cluster: 'prod',
-      service: 'web',
       services: ['web'],
       image: undefined,
       containerName: undefined,
@@ -82,7 +81,6 @@ describe('getInputs', () => {
       ),
     ).toEqual({
       cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
-      service: 'web-api_2',
       services: ['web-api_2'],
       image: IMAGE,
       containerName: 'app',
@@ -170,7 +168,7 @@ describe('getInputs', () => {
   describe('several services, one release', () => {
     it('takes names separated by commas and newlines, in order', () => {
       const got = inputs({ service: 'web, worker\n scheduler,\n' })
-      expect({ service: got.service, services: got.services }).toEqual({ service: 'web', services: ['web', 'worker', 'scheduler'] })
+      expect({ services: got.services }).toEqual({ services: ['web', 'worker', 'scheduler'] })
     })
 
     it('refuses a name twice, more than 10 names, and a bad name, naming the input and the value', () => {

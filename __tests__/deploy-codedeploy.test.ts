@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import type { Service } from '@aws-sdk/client-ecs'
 import type { AppSpec } from '../src/engines/codedeploy/appspec.js'
 import { appSpecFromService } from '../src/engines/codedeploy/appspec.js'
-import type { Inputs } from '../src/inputs/context.js'
+import type { ServiceInputs } from '../src/inputs/context.js'
 import { runCodeDeploy, type CodeDeployPlan } from '../src/engines/codedeploy/run.js'
 import type { CodeDeployConfig, CodeDeployEngine } from '../src/core/plan.js'
 import { decideOutcome } from '../src/core/outcome.js'
@@ -231,7 +231,7 @@ describe('checkCodeDeploy (preflight)', () => {
     deploymentController: { type: 'CODE_DEPLOY' },
     loadBalancers: [{ containerName: 'app', containerPort: 80 }],
   }
-  const inputs = (over: Partial<Inputs> = {}): Inputs => ({
+  const inputs = (over: Partial<ServiceInputs> = {}): ServiceInputs => ({
     cluster: 'prod',
     service: 'web',
     services: ['web'],

@@ -1,6 +1,7 @@
 // Modules that import each other, even for types only, cannot be understood (or moved) one at a time. This reads the
 // relative imports of every .ts file under src/ and sandbox/ and fails on each import cycle, as `a.ts → b.ts → a.ts`,
-// and on each import that breaks the layering docs/architecture.md describes (engines, core, report, watch).
+// and on each import that breaks the layering docs/architecture.md describes (engines, core, report, watch), and on
+// each branch on the engine kind outside src/engines/ and src/core/.
 import { describe, expect, test } from '@jest/globals'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -136,6 +137,60 @@ describe('layering', () => {
         'engines/rolling/run.ts → engines/codedeploy/watch.ts (no engine imports another engine)',
         'report/log.ts → preflight/preflight.ts (report/ imports only core/ and aws/)',
         'watch/loop.ts → engines/register.ts (watch/ serves the engines, not the reverse)',
+      ])
+    })
+  })
+})
+
+/** An engine kind as a string literal. */
+const KIND = `['"\`](?:rolling|ecs-native|codedeploy)['"\`]`
+/** `x.kind === 'rolling'`, `'codedeploy' !== x?.kind`, and `case 'ecs-native':` (of a switch on a `.kind`). */
+const KIND_COMPARED = new RegExp(`\\.kind\\s*[!=]==?\\s*${KIND}|${KIND}\\s*[!=]==?\\s*[\\w$.?!]*\\.kind\\b`, 'g')
+const KIND_CASE = new RegExp(`\\bcase\\s+${KIND}\\s*:`, 'g')
+const SWITCH = /\bswitch\s*\(([^)]*)\)/g
+
+/** Where src/ outside engines/ and core/ branches on the engine kind, as `file:line: code`. Code there asks the facts
+ * what they carry (or a helper of core/), so that a new engine changes engines/ and core/ only. */
+function engineKindBranches(src: string): string[] {
+  const found: string[] = []
+  for (const file of tsFiles(src)) {
+    const rel = relative(src, file).split(sep).join('/')
+    if (/^(engines|core)\//.test(rel)) continue
+    // Whole-line comments blanked, so lines keep their numbers.
+    const text = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => (/^\s*(\/\/|\/\*|\*)/.test(l) ? '' : l))
+      .join('\n')
+    const switches = [...text.matchAll(SWITCH)]
+    // A case counts when the nearest switch before it is on a `.kind` (a switch on an input's words is not).
+    const onKind = (at: number) => /\.kind\s*$/.test(switches.filter((m) => (m.index ?? 0) < at).at(-1)?.[1] ?? '')
+    const matches = [...text.matchAll(KIND_COMPARED), ...[...text.matchAll(KIND_CASE)].filter((m) => onKind(m.index ?? 0))]
+    for (const m of matches.sort((a, b) => (a.index ?? 0) - (b.index ?? 0))) {
+      found.push(`${rel}:${text.slice(0, m.index).split('\n').length}: ${m[0].replace(/\s+/g, ' ')}`)
+    }
+  }
+  return found
+}
+
+describe('engine kinds', () => {
+  test('src/ branches on the engine kind only in engines/ and core/', () => {
+    expect(engineKindBranches(join(repoRoot, 'src'))).toEqual([])
+  })
+
+  test('the check catches what it forbids', () => {
+    const files: Record<string, string> = {
+      'report/summary.ts': "if (facts.kind === 'codedeploy') a()\nconst b = facts?.kind !== \"rolling\"\nconst c =\n  'ecs-native' === engine.kind\n",
+      'watch/diagnose.ts': "// facts.kind === 'rolling' in a comment\nswitch (facts.kind) {\n  case 'ecs-native':\n    break\n}\nswitch (word) {\n  case 'rolling':\n}\n",
+      'inputs/strategy.ts': "if (kind === 'rolling') a()\nif (s.kind === 'canary') b()\n",
+      'engines/rolling/run.ts': "if (facts.kind === 'rolling') a()\n",
+      'core/outcome.ts': "switch (facts.kind) {\n  case 'codedeploy':\n}\n",
+    }
+    withTree('engine-kinds-', files, (dir) => {
+      expect(engineKindBranches(dir).sort()).toEqual([
+        "report/summary.ts:1: .kind === 'codedeploy'",
+        'report/summary.ts:2: .kind !== "rolling"',
+        "report/summary.ts:4: 'ecs-native' === engine.kind",
+        "watch/diagnose.ts:3: case 'ecs-native':",
       ])
     })
   })

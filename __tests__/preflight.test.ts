@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import nock from 'nock'
 import type { Clients } from '../src/aws/clients.js'
-import type { Inputs } from '../src/inputs/context.js'
+import type { ServiceInputs } from '../src/inputs/context.js'
 import { preflight, PreflightError, type Preflight } from '../src/preflight/preflight.js'
 import { CLOUDWATCH, ECR, ECS, errorReply, nockAws, nockClients, useNock, type Body, type NockHandler } from './helpers/nock-aws.js'
 
@@ -29,7 +29,7 @@ function clients(credentials?: ECSClient['config']['credentials'], endpoint?: st
   return nockClients({ maxAttempts: 2, credentials, endpoint })
 }
 
-function inputs(overrides: Partial<Inputs> = {}): Inputs {
+function inputs(overrides: Partial<ServiceInputs> = {}): ServiceInputs {
   return {
     cluster: 'prod',
     service: 'web',

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Outcome } from '../src/core/timeline.js'
 import { decideRelease, releaseJson, type ServiceResult } from '../src/core/release.js'
-import { releaseProblems } from '../src/release.js'
+import { releaseProblems } from '../src/preflight/release.js'
 
 const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition'
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import { repoRoot } from '../scripts/action-runner.js'
 import { toDeregister } from '../src/engines/deregister.js'
-import { choosePrevious } from '../src/preflight/rollback-target.js'
+import { choosePrevious } from '../src/core/history.js'
 import { rollbackLine } from '../src/preflight/rollback-line.js'
 
 const td = (n: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${n}`

@@ -8,6 +8,7 @@ import { Timeline } from '../src/core/timeline.js'
 import { watchDeployment } from '../src/engines/rolling/watch.js'
 import { watchAlarms } from '../src/watch/alarms.js'
 import { bake } from '../src/watch/bake.js'
+import { RunContext } from '../src/watch/context.js'
 import { Poller } from '../src/watch/poller.js'
 import { describeService } from '../src/watch/service.js'
 import { watchService, watchServiceDeployment } from '../src/watch/service-looks.js'
@@ -61,8 +62,8 @@ describe('DescribeServices shared by the watches of one run', () => {
     const clock = fakeClock()
     const aws = fakeAws({ DescribeServices: servicesOf({ web: OURS, api: OURS, worker: OURS }) }, clock)
     const poller = new Poller(clock)
-    const watches = ['web', 'api', 'worker'].map((name) => watchService(aws.clients, poller, 'prod', name))
-    const other = watchService(aws.clients, poller, 'staging', 'web')
+    const watches = ['web', 'api', 'worker'].map((name) => watchService(aws.clients, new RunContext(poller), 'prod', name))
+    const other = watchService(aws.clients, new RunContext(poller), 'staging', 'web')
     for (let round = 0; round < 3; round++) {
       const seen = await Promise.all([...watches, other].map((w) => w.describe()))
       expect(seen.map((s) => s.serviceName)).toEqual(['web', 'api', 'worker', 'web'])
@@ -76,8 +77,8 @@ describe('DescribeServices shared by the watches of one run', () => {
     const clock = fakeClock()
     const aws = fakeAws({ DescribeServices: servicesOf({ web: OURS, api: OURS }) }, clock)
     const poller = new Poller(clock)
-    const web = watchService(aws.clients, poller, 'prod', 'web')
-    const api = watchService(aws.clients, poller, 'prod', 'api')
+    const web = watchService(aws.clients, new RunContext(poller), 'prod', 'web')
+    const api = watchService(aws.clients, new RunContext(poller), 'prod', 'api')
     await Promise.all([web.describe(), api.describe()])
     expect(aws.count('DescribeServices')).toBe(1)
     // web looks again: its request, sent after api's last look, answers api's next look too.
@@ -112,14 +113,14 @@ describe('DescribeServices shared by the watches of one run', () => {
       clock,
     )
     const poller = new Poller(clock)
-    const web = watchService(aws.clients, poller, 'prod', 'web')
-    const api = watchService(aws.clients, poller, 'prod', 'api')
+    const web = watchService(aws.clients, new RunContext(poller), 'prod', 'web')
+    const api = watchService(aws.clients, new RunContext(poller), 'prod', 'api')
     hold = new Promise((resolve) => (release = resolve))
     const webLook = web.describe()
     // While web's request (naming api too) is in flight, api's service is updated and a new watch of it opens, as
     // the rollback's watch does after its UpdateService.
     deployments.api = 'ecs-svc/new'
-    const apiAfterUpdate = watchService(aws.clients, poller, 'prod', 'api')
+    const apiAfterUpdate = watchService(aws.clients, new RunContext(poller), 'prod', 'api')
     hold = undefined
     const [oldLook, newLook] = [api.describe(), apiAfterUpdate.describe()]
     release()
@@ -131,7 +132,7 @@ describe('DescribeServices shared by the watches of one run', () => {
     expect(named(aws.calls, 'DescribeServices')).toEqual([['api', 'web'], ['api']])
     // An answer already kept is no better: a watch opened after it makes its own call.
     deployments.api = 'ecs-svc/newer'
-    expect(primaryOf(await watchService(aws.clients, poller, 'prod', 'api').describe())).toBe('ecs-svc/newer')
+    expect(primaryOf(await watchService(aws.clients, new RunContext(poller), 'prod', 'api').describe())).toBe('ecs-svc/newer')
     expect(aws.count('DescribeServices')).toBe(3)
   })
 
@@ -140,7 +141,7 @@ describe('DescribeServices shared by the watches of one run', () => {
     const names = Array.from({ length: 12 }, (_, i) => `svc-${String(i).padStart(2, '0')}`)
     const aws = fakeAws({ DescribeServices: servicesOf(Object.fromEntries(names.map((n) => [n, OURS]))) }, clock)
     const poller = new Poller(clock)
-    const watches = names.map((name) => watchService(aws.clients, poller, 'prod', name))
+    const watches = names.map((name) => watchService(aws.clients, new RunContext(poller), 'prod', name))
     for (let round = 1; round <= 2; round++) {
       const seen = await Promise.all(watches.map((w) => w.describe()))
       expect(seen.map((s) => s.serviceName)).toEqual(names)
@@ -155,11 +156,11 @@ describe('DescribeServices shared by the watches of one run', () => {
     const clock = fakeClock()
     const aws = fakeAws({ DescribeServices: servicesOf({ web: OURS }) }, clock)
     const poller = new Poller(clock)
-    const [web, gone] = ['web', 'gone'].map((name) => watchService(aws.clients, poller, 'prod', name))
+    const [web, gone] = ['web', 'gone'].map((name) => watchService(aws.clients, new RunContext(poller), 'prod', name))
     const [webLook, goneLook] = await Promise.allSettled([web.describe(), gone.describe()])
     expect(webLook).toMatchObject({ status: 'fulfilled', value: { serviceName: 'web' } })
     expect(goneLook).toMatchObject({ status: 'rejected', reason: new Error('DescribeServices: service gone in cluster prod: MISSING') })
-    await expect(describeService(aws.clients, poller, 'prod', 'gone')).rejects.toThrow('DescribeServices: service gone in cluster prod: MISSING')
+    await expect(describeService(aws.clients, new RunContext(poller), 'prod', 'gone')).rejects.toThrow('DescribeServices: service gone in cluster prod: MISSING')
     expect(named(aws.calls, 'DescribeServices')[0]).toEqual(['gone', 'web'])
   })
 
@@ -167,13 +168,13 @@ describe('DescribeServices shared by the watches of one run', () => {
     const clock = fakeClock()
     const aws = fakeAws({ DescribeServices: servicesOf({ web: OURS }) }, clock)
     const poller = new Poller(clock)
-    await describeService(aws.clients, poller, 'prod', 'web')
+    await describeService(aws.clients, new RunContext(poller), 'prod', 'web')
     const today = aws.calls[0].input
-    const first = watchService(aws.clients, poller, 'prod', 'web')
+    const first = watchService(aws.clients, new RunContext(poller), 'prod', 'web')
     for (let look = 0; look < 3; look++) await first.describe()
     first.close()
     // The next watch of the service (a rollback's) starts over.
-    await watchService(aws.clients, poller, 'prod', 'web').describe()
+    await watchService(aws.clients, new RunContext(poller), 'prod', 'web').describe()
     expect(aws.calls.map((c) => c.input)).toEqual(Array(5).fill(today))
     expect(today).toEqual({ cluster: 'prod', services: ['web'] })
   })
@@ -192,7 +193,11 @@ describe('DescribeServices shared by the watches of one run', () => {
       clock,
     )
     const poller = new Poller(clock)
-    const looks = [watchService(aws.clients, poller, 'prod', 'web'), watchService(aws.clients, poller, 'prod', 'api'), watchService(aws.clients, poller, 'staging', 'web')]
+    const looks = [
+      watchService(aws.clients, new RunContext(poller), 'prod', 'web'),
+      watchService(aws.clients, new RunContext(poller), 'prod', 'api'),
+      watchService(aws.clients, new RunContext(poller), 'staging', 'web'),
+    ]
     const settled = await Promise.allSettled(looks.map((w) => w.describe()))
     expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).name : 'fulfilled'))).toEqual(['ThrottlingException', 'ThrottlingException', 'fulfilled'])
     expect(aws.calls.filter((c) => c.input.cluster === 'prod')).toHaveLength(1)
@@ -220,7 +225,7 @@ describe('DescribeServices shared by the watches of one run', () => {
     )
     const poller = new Poller(clock)
     const target = (service: string) => ({ cluster: 'prod', service, deploymentId: OURS, taskDefinitionArn: TD(42), since: new Date(clock.now()), deadline: clock.now() + 60_000 })
-    const results = await clock.run(Promise.all(['web', 'api'].map((service) => watchDeployment(aws.clients, target(service), new Timeline(), poller))))
+    const results = await clock.run(Promise.all(['web', 'api'].map((service) => watchDeployment(aws.clients, target(service), new Timeline(), new RunContext(poller)))))
     expect(results.map((r) => r.end)).toEqual(['completed', 'completed'])
     // One service alone needs two looks: two calls for both.
     expect(named(aws.calls, 'DescribeServices')).toEqual([
@@ -243,7 +248,7 @@ describe('DescribeServiceDeployments shared by the native watches of one run', (
       clock,
     )
     const poller = new Poller(clock)
-    const watches = arns.map((arn) => watchServiceDeployment(aws.clients, poller, 'prod', arn))
+    const watches = arns.map((arn) => watchServiceDeployment(aws.clients, new RunContext(poller), 'prod', arn))
     const seen = await Promise.all(watches.map((w) => w.describe()))
     expect(seen.map((sd) => sd?.serviceDeploymentArn)).toEqual(arns)
     const calls = aws.calls.map((c) => c.input.serviceDeploymentArns as string[])
@@ -261,8 +266,8 @@ describe('DescribeAlarms shared by the bakes of one run', () => {
     const clock = fakeClock()
     const aws = fakeAws({ DescribeAlarms: alarmsOf({ 'api-5xx': 'OK', latency: 'ALARM' }) }, clock)
     const poller = new Poller(clock)
-    const web = watchAlarms(aws.clients, poller, ['api-5xx'])
-    const api = watchAlarms(aws.clients, poller, ['latency', 'gone'])
+    const web = watchAlarms(aws.clients, new RunContext(poller), ['api-5xx'])
+    const api = watchAlarms(aws.clients, new RunContext(poller), ['latency', 'gone'])
     const [webRead, apiRead] = await Promise.all([web.read(), api.read()])
     expect(webRead.values).toEqual(new Map([['api-5xx', { state: 'OK', reason: 'state OK' }]]))
     expect(apiRead.values).toEqual(
@@ -285,7 +290,7 @@ describe('DescribeAlarms shared by the bakes of one run', () => {
     const aws = fakeAws({ DescribeAlarms: alarmsOf({ 'api-5xx': 'OK', latency: 'OK' }) }, clock)
     const poller = new Poller(clock)
     const plan = (alarm: string) => ({ alarms: [alarm], durationMs: 30_000, deadline: clock.now() + 600_000 })
-    const results = await clock.run(Promise.all(['api-5xx', 'latency'].map((alarm) => bake(aws.clients, plan(alarm), new Timeline(), poller))))
+    const results = await clock.run(Promise.all(['api-5xx', 'latency'].map((alarm) => bake(aws.clients, plan(alarm), new Timeline(), new RunContext(poller)))))
     expect(results.map((r) => r.passed)).toEqual([true, true])
     const calls = named(aws.calls, 'DescribeAlarms')
     // The first bake's first read went out before the second began: then a look every 2 s for 30 s and a last one, shared.
@@ -310,7 +315,7 @@ describe('DescribeAlarms shared by the bakes of one run', () => {
     const poller = new Poller(clock)
     const timelines = [new Timeline(), new Timeline()]
     const plan = (alarm: string) => ({ alarms: [alarm], durationMs: 30_000, deadline: clock.now() + 600_000 })
-    const results = await clock.run(Promise.all(['api-5xx', 'latency'].map((alarm, i) => bake(aws.clients, plan(alarm), timelines[i], poller))))
+    const results = await clock.run(Promise.all(['api-5xx', 'latency'].map((alarm, i) => bake(aws.clients, plan(alarm), timelines[i], new RunContext(poller)))))
     expect(results.map((r) => r.passed)).toEqual([true, true])
     expect(named(aws.calls, 'DescribeAlarms')[2]).toEqual(['api-5xx', 'latency'])
     for (const timeline of timelines) {

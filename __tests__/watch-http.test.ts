@@ -4,6 +4,8 @@ import { describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { Timeline } from '../src/core/timeline.js'
 import { watchDeployment } from '../src/engines/rolling/watch.js'
+import { RunContext } from '../src/watch/context.js'
+import { Poller } from '../src/watch/poller.js'
 import { fakeClock } from './helpers/fake-aws.js'
 import { TD, dep, svc } from './helpers/ecs-model.js'
 import { ECS, errorReply, nockAws, nockClients, useNock } from './helpers/nock-aws.js'
@@ -21,14 +23,15 @@ describe('watch over HTTP', () => {
     const aws = nockAws({ [`${ECS}.DescribeServices`]: [[200, looks('IN_PROGRESS', 1)], throttled, throttled, [200, looks('COMPLETED', 2)]] })
     const clock = fakeClock()
     const timeline = new Timeline()
+    const run = new RunContext(new Poller(clock))
     const result = await watchDeployment(
       clients,
       { cluster: 'prod', service: 'web', deploymentId: ID, taskDefinitionArn: TD(42), since: new Date(0), deadline: clock.now() + 60_000 },
       timeline,
-      clock,
+      run,
     )
     expect(result.end).toBe('completed')
-    expect(result.throttled).toBe(2)
+    expect(run.throttled).toBe(2)
     expect(clock.sleeps).toEqual([1000, 1000, 2000, 4000])
     expect(nock.isDone()).toBe(true)
     expect(aws.unmatched).toEqual([])

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { Timeline } from '../src/core/timeline.js'
 import { watchDeployment, type WatchTarget } from '../src/engines/rolling/watch.js'
+import { RunContext } from '../src/watch/context.js'
 import { waitForIdle } from '../src/watch/idle.js'
+import { Poller } from '../src/watch/poller.js'
 import { awsError, fakeAws, fakeClock, throttling } from './helpers/fake-aws.js'
 import { SD_ARN, TD, dep, ev, noTasks, script, serviceDeployments as sd, stoppedTask, svc, tasks } from './helpers/ecs-model.js'
 
@@ -200,9 +202,10 @@ describe('watchDeployment', () => {
       clock,
     )
     const timeline = new Timeline()
-    const result = await watchDeployment(aws.clients, target(clock), timeline, clock)
+    const run = new RunContext(new Poller(clock))
+    const result = await watchDeployment(aws.clients, target(clock), timeline, run)
     expect(result.end).toBe('completed')
-    expect(result.throttled).toBe(5)
+    expect(run.throttled).toBe(5)
     expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000, 16000, 20000])
     const warnings = timeline.events.filter((e) => e.type === 'warning')
     expect(warnings).toHaveLength(1)
@@ -249,9 +252,10 @@ describe('watchDeployment', () => {
       clock,
     )
     const minutes = 10
-    const result = await watchDeployment(aws.clients, target(clock, { deadline: clock.now() + minutes * 60_000 }), new Timeline(), clock)
+    const run = new RunContext(new Poller(clock))
+    const result = await watchDeployment(aws.clients, target(clock, { deadline: clock.now() + minutes * 60_000 }), new Timeline(), run)
     expect(result.end).toBe('timeout')
-    expect(result.calls).toBe(aws.calls.length)
+    expect(run.poller.calls).toBe(aws.calls.length)
     expect(aws.calls.length / minutes).toBeLessThanOrEqual(31)
     expect(aws.calls.length / minutes).toBeGreaterThan(20)
   })
@@ -284,10 +288,10 @@ describe('waitForIdle', () => {
     expect(clock.sleeps).toEqual([])
   })
 
-  it('throws a clear timeout error', async () => {
+  it('says clearly that it timed out', async () => {
     const clock = fakeClock()
     const aws = fakeAws({ DescribeServices: script([svc([dep('ecs-svc/7', 'PRIMARY', 40, 'IN_PROGRESS', [1, 2, 1])])]) }, clock)
-    await expect(waitForIdle(aws.clients, 'prod', 'web', clock.now() + 20_000, new Timeline(), clock)).rejects.toThrow(
+    expect((await waitForIdle(aws.clients, 'prod', 'web', clock.now() + 20_000, new Timeline(), clock)).stillBusy).toBe(
       'Timed out waiting for deployment ecs-svc/7 already in progress on service web to end (IN_PROGRESS, running 1/2, pending 1, failed 0). Nothing was deployed.',
     )
   })

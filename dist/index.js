@@ -91173,7 +91173,7 @@ function setCommandEcho(enabled) {
  */
 function setFailed(message) {
     process.exitCode = ExitCode.Failure;
-    core_error(message);
+    error(message);
 }
 //-----------------------------------------------------------------------
 // Logging Commands
@@ -91196,7 +91196,7 @@ function core_debug(message) {
  * @param message error issue message. Errors will be converted to string via toString()
  * @param properties optional properties to add to the annotation.
  */
-function core_error(message, properties = {}) {
+function error(message, properties = {}) {
     command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
@@ -91315,9 +91315,84 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+// The one way to read an AWS error: its name, the operation it came from, whether it is throttling, transient, a
+// call that did not answer, and how it reads in a message.
+const shape = (error) => (typeof error === 'object' && error !== null ? error : {});
+/** The error's name as AWS gives it (`ThrottlingException`, `AccessDeniedException`), or '' for a non-error. */
+function errorName(error) {
+    const e = shape(error);
+    return e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.name ?? '');
+}
+/** The operation (`DescribeServices`) whose call failed, when the clients tagged it. */
+function operationOf(error) {
+    return shape(error).$operation;
+}
+/** The error names the SDK itself treats as throttling (see aws-api.md §1). */
+const THROTTLING = new Set([
+    'ThrottlingException',
+    'Throttling',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'ThrottledException',
+    'LimitExceededException',
+]);
+function isThrottling(error) {
+    return THROTTLING.has(errorName(error)) || shape(error).$metadata?.httpStatusCode === 429;
+}
+/** The call got no answer in time: the per-request timeout, or the run's deadline aborted it. */
+function isNoAnswer(error) {
+    const name = errorName(error);
+    return name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout';
+}
+/** 5xx, dropped connections and calls that did not answer: worth another look after a pause, unlike a 4xx that says
+ * we asked wrongly. */
+function isTransient(error) {
+    if (!(error instanceof Error))
+        return false;
+    if (isNoAnswer(error))
+        return true;
+    const status = shape(error).$metadata?.httpStatusCode;
+    if (status !== undefined)
+        return status >= 500;
+    return /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/i.test(`${error.name} ${error.message}`);
+}
+/** `Name: message`, with network wrappers unwrapped; a call that did not answer says which call and for how long. */
+function errorText(error) {
+    if (!(error instanceof Error))
+        return String(error);
+    const operation = operationOf(error);
+    if (isNoAnswer(error)) {
+        const ms = /(\d+) ms/.exec(error.message)?.[1];
+        const why = errorName(error) === 'AbortError' ? 'before the deadline' : ms ? `within ${Number(ms) / 1000} s` : `(${error.message.replace(/\.$/, '')})`;
+        return `${operation ?? 'An AWS call'} did not answer ${why}`;
+    }
+    const message = error.message.replace(/^AWS SDK error wrapper for /, '');
+    const name = errorName(error);
+    return name && name !== 'Error' && !message.startsWith(`${name}:`) ? `${name}: ${message}` : message;
+}
+/** A failed AWS call as one problem line: which call, what AWS said, and what usually fixes it. */
+function callProblem(call, error) {
+    const name = errorName(error) || 'Error';
+    let hint = '';
+    if (name === 'CredentialsProviderError' || ['UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'ExpiredToken'].includes(name)) {
+        hint = ' Check the AWS credentials (for example aws-actions/configure-aws-credentials before this step).';
+    }
+    else if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+        hint = ` The role needs permission for ${call}.`;
+    }
+    if (isNoAnswer(error))
+        return `${call} failed: ${errorText(error)}.`;
+    const message = errorText(error).replace(/\.$/, '');
+    return `${call} failed: ${message.startsWith(`${name}:`) ? message : `${name}: ${message}`}.${hint}`;
+}
+
 ;// CONCATENATED MODULE: ./src/build/docker.ts
 // The docker CLI, run through @actions/exec with argument arrays: no shell ever sees an argument, so a value with
 // spaces, quotes, `;` or `$(...)` is one argv element and runs nothing. Secrets go in on stdin (`input`), never argv.
+
 
 /** A docker command that exited non-zero; the message ends with the last lines it printed. */
 class DockerCommandError extends Error {
@@ -91414,6 +91489,11 @@ function commandName(args) {
         words.push(a);
     }
     return words.join(' ');
+}
+/** A failed build or push in words: docker's own message as it is (its last lines say what failed), an AWS error
+ * (the ECR login) as src/aws/errors.ts reads it. */
+function buildErrorText(error) {
+    return error instanceof DockerCommandError ? error.message : errorText(error);
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/problem.ts
@@ -91737,6 +91817,68 @@ function removeDockerConfig(dir) {
     (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
 }
 
+;// CONCATENATED MODULE: ./src/aws/deadline.ts
+// The run's hard stop. Every AWS call carries its signal (src/aws/clients.ts), so whatever AWS does — no answer, half
+// an answer, a reset — no call outlives it, and the run still ends with an outcome and its reports.
+/** How long after the deployment's `timeout` calls are aborted: what is left of the 60 s the run may overrun goes to
+ * the outcome, the diagnosis's last look and the reports. */
+const HARD_STOP_AFTER_TIMEOUT_MS = 45_000;
+class Deadline {
+    controller = new AbortController();
+    timer;
+    at = Number.POSITIVE_INFINITY;
+    /** Aborted when the hard stop has come. */
+    get signal() {
+        return this.controller.signal;
+    }
+    /** Epoch ms of the hard stop (Infinity until set). */
+    get hardStop() {
+        return this.at;
+    }
+    /** Sets (or moves) the hard stop. Moving it re-arms calls made from now on; an aborted signal stays aborted. */
+    stopAt(epochMs) {
+        if (this.timer)
+            clearTimeout(this.timer);
+        if (this.controller.signal.aborted)
+            this.controller = new AbortController();
+        this.at = epochMs;
+        this.timer = setTimeout(() => this.controller.abort(), Math.max(0, epochMs - Date.now()));
+        // The hard stop must never keep the process alive on its own.
+        this.timer.unref();
+    }
+    clear() {
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.at = Number.POSITIVE_INFINITY;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/halt.ts
+function halt(title, problems, options = {}) {
+    return { halt: true, title, problems, outcome: options.outcome ?? 'failed', located: options.located ?? true, ...(options.summary ? { summary: options.summary } : {}) };
+}
+const isHalt = (value) => typeof value === 'object' && value !== null && value.halt === true;
+
+;// CONCATENATED MODULE: ./src/core/timeline.ts
+// A deployment is a timeline of typed events. Strategies and watchers emit them; reporters (live log,
+// annotations, job summary, outputs) consume them; src/outcome.ts alone decides the outcome.
+class Timeline {
+    events = [];
+    listeners = [];
+    subscribe(listener) {
+        this.listeners.push(listener);
+    }
+    emit(event) {
+        this.events.push(event);
+        for (const listener of this.listeners)
+            listener(event);
+    }
+    /** The one outcome event, once decided. */
+    outcome() {
+        return this.events.find((e) => e.type === 'outcome');
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/aws/arn.ts
 // Names out of ARNs, in one place.
 /** `web:42` from a task definition ARN, or `fallback` when there is none. */
@@ -91754,6 +91896,873 @@ function taskIdOf(taskArn) {
 /** The last part of a name-or-ARN whose ARN contains `marker` (`:cluster/`), else the name itself. */
 function nameOf(nameOrArn, marker) {
     return nameOrArn.includes(marker) ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn;
+}
+
+;// CONCATENATED MODULE: ./src/core/release.ts
+// Several services, one release: each service's own decision (core/outcome.ts) and, when another service failed,
+// the rollback of the ones that had succeeded; here the release as a whole is decided from them. The release lands
+// everywhere or nowhere: it succeeded only when every service did, and it is rolled back only when every service is
+// back on the task definition it ran before.
+
+/** Succeeded, or started and not waited for. */
+const landed = (d) => d.outcome === 'succeeded' || d.outcome === 'started';
+/** A service rolled back with the release: rolled-back when its rollback succeeded, else how the rollback ended. */
+const backOutcome = (d) => (d.outcome === 'succeeded' ? 'rolled-back' : d.outcome === 'rolled-back' ? 'failed' : d.outcome);
+/** What became of a service rolled back with the release, in words. */
+function rolledBackLine(r) {
+    const back = r.rolledBack;
+    if (!back)
+        return '';
+    const to = revisionOf(r.previousTaskDefinitionArn, 'the previous task definition');
+    return back.decision.outcome === 'succeeded'
+        ? `${r.name} had deployed ${revisionOf(r.facts?.taskDefinitionArn, 'the release')}, and was rolled back to ${to} because another service of the release failed.`
+        : `${r.name} had deployed ${revisionOf(r.facts?.taskDefinitionArn, 'the release')}; rolling it back to ${to} did not succeed: ${back.decision.reason}`;
+}
+/** How a service ended, as the release sees it: headed by what became of it when it was rolled back with the release. */
+function finalOf(r) {
+    return r.rolledBack ? { outcome: backOutcome(r.rolledBack.decision), reason: rolledBackLine(r) } : r.decision;
+}
+function resultOf(r) {
+    const facts = r.facts;
+    return {
+        service: r.name,
+        engine: r.engine,
+        decision: r.decision,
+        ...(facts.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : {}),
+        previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+        ...(facts.deploymentId ? { deploymentId: facts.deploymentId } : {}),
+        changed: facts.deploymentId !== undefined,
+        ...(facts.stopped ? { stopped: true } : {}),
+        ...(r.rolledBack ? { rolledBack: { decision: r.rolledBack.decision, ...(r.rolledBack.facts.deploymentId ? { deploymentId: r.rolledBack.facts.deploymentId } : {}) } } : {}),
+    };
+}
+/** The run's decision: a single service's own, a release's from all of its services. */
+function decideRun(runs, rollback) {
+    return runs.length === 1 ? runs[0].decision : decideRelease(runs.map(resultOf), rollback);
+}
+/** Settled outcomes that leave the service on the task definition it ran before. */
+const isBack = (r) => r.rolledBack ? r.rolledBack.decision.outcome === 'succeeded' : r.decision.outcome === 'rolled-back' || (r.decision.outcome !== 'succeeded' && !r.changed);
+const names = (results) => {
+    const all = results.map((r) => r.service);
+    return all.length <= 1 ? all.join('') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
+};
+/** The services that caused the release to fail, each with its own reason; then the ones stopped because of them. */
+const causes = (results) => {
+    const own = results
+        .filter((r) => r.decision.outcome !== 'succeeded' && r.decision.outcome !== 'started' && !r.stopped)
+        .map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`)
+        .join('; ');
+    const stopped = results.filter((r) => r.stopped);
+    if (stopped.length === 0)
+        return own;
+    const back = stopped.every((r) => r.decision.outcome === 'rolled-back');
+    return `${own}. ${names(stopped)} ${stopped.length === 1 ? 'was' : 'were'} stopped before ${stopped.length === 1 ? 'its' : 'their'} end${back ? ' and rolled back' : ` (${stopped.map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`).join('; ')})`}`;
+};
+function decideRelease(results, rollback) {
+    const count = `${results.length} services`;
+    if (results.every((r) => r.decision.outcome === 'succeeded'))
+        return { outcome: 'succeeded', reason: `All ${count} deployed: ${names(results)}.` };
+    if (results.every((r) => r.decision.outcome === 'succeeded' || r.decision.outcome === 'started')) {
+        return { outcome: 'started', reason: `Deployments started on all ${count} (wait: false; not watched).` };
+    }
+    const why = causes(results);
+    const reverted = results.filter((r) => r.rolledBack);
+    const stillNew = results.filter((r) => !isBack(r));
+    if (stillNew.length === 0) {
+        const also = reverted.length > 0 ? ` ${names(reverted)} ${reverted.length === 1 ? 'was' : 'were'} rolled back too, so the release is nowhere.` : '';
+        return { outcome: 'rolled-back', reason: `The release was rolled back on all ${count}. ${why}.${also}` };
+    }
+    const outcome = results.some((r) => r.decision.outcome === 'timed-out' || r.rolledBack?.decision.outcome === 'timed-out') ? 'timed-out' : 'failed';
+    const failedBack = reverted.filter((r) => r.rolledBack?.decision.outcome !== 'succeeded');
+    const left = rollback === 'never'
+        ? ` ${names(stillNew)} kept the new release (rollback: never): the release landed on some services only.`
+        : failedBack.length > 0
+            ? ` Rolling back ${names(failedBack)} failed (${failedBack.map((r) => `${r.service}: ${r.rolledBack?.decision.reason.replace(/\.$/, '')}`).join('; ')}): ${names(stillNew)} may still run the new release; roll back by hand.`
+            : ` ${names(stillNew)} ${stillNew.length === 1 ? 'is' : 'are'} not back on the previous task definition.`;
+    return { outcome, reason: `The release failed. ${why}.${left}` };
+}
+/** The `services` output: one object per service, in input order. */
+function releaseJson(results) {
+    return JSON.stringify(results.map((r) => ({
+        service: r.service,
+        engine: r.engine,
+        outcome: r.decision.outcome,
+        reason: r.decision.reason,
+        taskDefinitionArn: r.taskDefinitionArn ?? null,
+        previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+        deploymentId: r.deploymentId ?? null,
+        ...(r.rolledBack ? { rolledBack: { outcome: r.rolledBack.decision.outcome, reason: r.rolledBack.decision.reason, deploymentId: r.rolledBack.deploymentId ?? null } } : {}),
+    })));
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+// Step outputs, for later steps and for promotion/rollback jobs.
+
+
+function setOutputs(facts, outcome) {
+    setOutput('outcome', outcome);
+    setOutput('task-definition-arn', facts.taskDefinitionArn ?? '');
+    setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '');
+    setOutput('deployment-id', facts.deploymentId ?? '');
+    setOutput('image', facts.image ?? '');
+}
+/** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service
+ * outputs name one task definition and deployment, so they stay empty. */
+function setReleaseOutputs(results, outcome, image) {
+    setOutput('outcome', outcome);
+    setOutput('services', releaseJson(results));
+    setOutput('task-definition-arn', '');
+    setOutput('previous-task-definition-arn', '');
+    setOutput('deployment-id', '');
+    setOutput('image', image ?? '');
+}
+/** The environment's URL and the GitHub deployment record's id ('' when there is none). */
+function setRecordOutputs(environmentUrl, githubDeploymentId) {
+    setOutput('url', environmentUrl ?? '');
+    setOutput('github-deployment-id', githubDeploymentId === undefined ? '' : String(githubDeploymentId));
+}
+/** A cancelled run: outcome `cancelled`; a single service's deployment as far as it got (a release's stay empty). */
+function setCancelledOutputs(state) {
+    if (state) {
+        setOutput('deployment-id', state.deploymentId ?? '');
+        setOutput('task-definition-arn', state.taskDefinitionArn ?? '');
+        setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn);
+    }
+    setOutput('outcome', 'cancelled');
+}
+
+;// CONCATENATED MODULE: ./src/cancelled.ts
+
+
+/** Well inside the 7.5 s between the runner's SIGINT and its SIGTERM. */
+const BEFORE_EXIT_MS = 4_000;
+/** What was in flight on one service, from its facts and the last phase on its timeline. */
+function inFlight(inputs, service, timeline, member, now) {
+    const facts = member?.facts;
+    const phase = [...timeline.events].reverse().find((e) => e.type === 'phase');
+    return {
+        engine: facts?.kind ?? member?.checked.engine.kind ?? 'rolling',
+        cluster: inputs.cluster,
+        service,
+        ...(facts?.deploymentId ? { deploymentId: facts.deploymentId } : {}),
+        ...(facts && 'serviceDeploymentArn' in facts && facts.serviceDeploymentArn ? { serviceDeploymentArn: facts.serviceDeploymentArn } : {}),
+        ...(facts?.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : {}),
+        previousTaskDefinitionArn: facts?.previousTaskDefinitionArn ?? member?.checked.currentTaskDefinitionArn ?? '',
+        phase: phase?.type === 'phase' ? phase.phase : 'preflight',
+        onCancel: inputs.onCancel,
+        cancelledAt: now.toISOString(),
+    };
+}
+/** Each service's state: the members once preflight passed, else every service named, before anything changed. */
+function statesOf(source, now) {
+    const members = source.members();
+    if (members)
+        return members.map((m) => inFlight(source.inputs, m.name, m.timeline, m, now));
+    return source.inputs.services.map((name) => inFlight(source.inputs, name, source.timeline, undefined, now));
+}
+/** The cancel in one sentence: what was in flight, and what the post step will do. */
+function reasonOf(states, signal, onCancel) {
+    if (states.length === 1) {
+        const [state] = states;
+        const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`;
+        return `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`;
+    }
+    const started = states.filter((s) => s.deploymentId);
+    const each = started.length > 0 ? ` (${started.map((s) => `${s.service}: deployment ${s.deploymentId} during its ${s.phase} phase`).join('; ')})` : ', before a deployment started';
+    return `The job was cancelled (${signal}) during a release of ${states.length} services${each}; the post step reports what became of each${started.length > 0 && onCancel === 'rollback' ? ' and rolls back those that had not finished' : ''}.`;
+}
+/** On SIGINT or SIGTERM (once): save the state, say `cancelled`, exit. */
+function exitOnCancel(source) {
+    let cancelled = false;
+    const onSignal = (signal) => {
+        if (cancelled)
+            return;
+        cancelled = true;
+        const now = new Date();
+        const states = statesOf(source, now);
+        saveInFlight(states.length === 1 ? states[0] : states);
+        const reason = reasonOf(states, signal, source.inputs.onCancel);
+        source.timeline.emit({ type: 'outcome', at: now, outcome: 'cancelled', reason });
+        setCancelledOutputs(states.length === 1 ? states[0] : undefined);
+        const last = source.beforeExit?.(reason, states[0]?.taskDefinitionArn).catch(() => undefined);
+        void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+}
+
+;// CONCATENATED MODULE: ./src/build/build-image.ts
+// Build the image and push it to ECR, then pin it by digest: the task definition gets `repository@sha256:...`,
+// never a tag that can move. `docker buildx build --push` when buildx is there, else `docker build` + `docker push`.
+
+
+
+
+
+
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const build_image_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const build_image_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/**
+ * Parses the `build-args` input: one KEY=VALUE a line; the value is everything after the first `=`, kept as
+ * written (it may contain `=`, spaces, quotes). Blank lines and lines starting with `#` are skipped. Errors name the
+ * line.
+ */
+function parseBuildArgs(text, input = 'build-args') {
+    const args = [];
+    const seen = new Map();
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
+        const n = i + 1;
+        if (line === '' || line.startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        if (eq < 0)
+            throw new InputProblem(input, `'${line}' is not KEY=VALUE`, undefined, `line ${n}`);
+        const name = line.slice(0, eq);
+        if (!ARG_NAME.test(name))
+            throw new InputProblem(input, `'${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`, undefined, `line ${n}`);
+        const first = seen.get(name);
+        if (first !== undefined)
+            throw new InputProblem(input, `${name} is already set on line ${first}`, undefined, `line ${n}`);
+        seen.set(name, n);
+        args.push({ name, value: line.slice(eq + 1) });
+    });
+    return args;
+}
+/** Every `registry/repository:tag` to push: the image's tag (default `sha`) first, then the extra tags. */
+function composeTags(image, registry, sha, extraTags = []) {
+    const ref = parseImageRef(image);
+    if (ref.digest)
+        throw new InputProblem('image', `'${image}' has a digest; when building, image names the repository and optionally a tag`);
+    const repository = repositoryUri({ registry: ref.registry ?? registry, repository: ref.repository });
+    const tag = ref.tag ?? sha;
+    if (!tag)
+        throw new InputProblem('image', `'${image}' has no tag and GITHUB_SHA is not set to default it to`);
+    const tags = [tag];
+    for (const extra of extraTags.map((t) => t.trim()).filter((t) => t !== '')) {
+        if (!build_image_TAG.test(extra))
+            throw new InputProblem('tags', `'${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
+        if (!tags.includes(extra))
+            tags.push(extra);
+    }
+    return { repository, tags: tags.map((t) => formatImageRef({ ...parseImageRef(repository), tag: t })) };
+}
+/** OCI labels tying the image to its source: org.opencontainers.image.source and .revision. */
+function ociLabels(env, sha) {
+    const labels = {};
+    if (env.GITHUB_REPOSITORY)
+        labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+    if (sha)
+        labels['org.opencontainers.image.revision'] = sha;
+    return labels;
+}
+/** True when the runner offers GitHub's cache service to this step (buildx reads these variables itself). */
+function runnerOffersCache(env) {
+    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL));
+}
+/** Probes docker: buildx or not, and whether its builder can use GitHub's cache. */
+async function buildPlan(docker, env = process.env) {
+    if (!(await docker.hasBuildx()))
+        return { buildx: false, ghaCache: false };
+    if (!runnerOffersCache(env))
+        return { buildx: true, ghaCache: false };
+    // The `docker` driver (buildx's default builder) cannot export cache; a docker-container builder
+    // (docker/setup-buildx-action's default) can.
+    const driver = await docker.buildxDriver();
+    if (driver === 'docker' || driver === undefined) {
+        info(`GitHub cache not used: the buildx builder's driver is ${driver ?? 'unknown'}; docker/setup-buildx-action before this step gives one that can export cache`);
+        return { buildx: true, ghaCache: false };
+    }
+    return { buildx: true, ghaCache: true };
+}
+/** The build command's arguments (after `docker`). `metadataFile` is where buildx writes the pushed digest. */
+function buildArguments(opts, plan, tags, labels, cacheScope, metadataFile) {
+    const args = plan.buildx ? ['buildx', 'build'] : ['build'];
+    if (opts.dockerfile)
+        args.push('--file', opts.dockerfile);
+    if (opts.target)
+        args.push('--target', opts.target);
+    if (opts.platform)
+        args.push('--platform', opts.platform);
+    if (opts.network)
+        args.push('--network', opts.network);
+    for (const arg of opts.buildArgs ?? [])
+        args.push('--build-arg', `${arg.name}=${arg.value}`);
+    for (const [name, value] of Object.entries(labels))
+        args.push('--label', `${name}=${value}`);
+    for (const tag of tags)
+        args.push('--tag', tag);
+    if (plan.buildx) {
+        args.push('--push', '--metadata-file', metadataFile);
+        if (plan.ghaCache)
+            args.push('--cache-from', `type=gha,scope=${cacheScope}`, '--cache-to', `type=gha,mode=max,scope=${cacheScope}`);
+    }
+    // A context starting with `-` would be read as an option (`-` alone as a tarball on stdin); `./` keeps it a path.
+    args.push(opts.context.startsWith('-') ? `./${opts.context}` : opts.context);
+    return args;
+}
+/** Builds, pushes every tag and returns the digest-pinned reference. */
+async function buildAndPush(opts) {
+    const env = opts.env ?? process.env;
+    const sha = opts.sha ?? env.GITHUB_SHA;
+    const { repository, tags } = composeTags(opts.image, opts.registry, sha, opts.tags);
+    const plan = await buildPlan(opts.docker, env);
+    const labels = ociLabels(env, sha);
+    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), 'ecs-safe-deploy-build-'));
+    try {
+        const metadataFile = (0,external_node_path_.join)(work, 'metadata.json');
+        info(`Building ${tags.join(', ')} with ${plan.buildx ? 'docker buildx' : 'docker build'}${plan.ghaCache ? ' (GitHub cache)' : ''}`);
+        const args = buildArguments(opts, plan, tags, labels, cacheScope(repository), metadataFile);
+        await opts.docker.run(args);
+        const digest = plan.buildx ? digestFromMetadata(metadataFile) : await pushTags(opts.docker, repository, tags);
+        info(`Pushed ${repository}@${digest}`);
+        return { imageRef: `${repository}@${digest}`, digest, tags };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
+    }
+}
+/** The cache is per repository, so two images built in one workflow do not evict each other's layers. */
+function cacheScope(repository) {
+    return repository.replace(/^[^/]*\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
+}
+function digestFromMetadata(file) {
+    let metadata;
+    try {
+        metadata = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+    }
+    catch (err) {
+        throw new Error(`docker buildx build pushed but wrote no readable metadata file: ${err.message}`, { cause: err });
+    }
+    const digest = metadata['containerimage.digest'];
+    if (typeof digest !== 'string' || !build_image_DIGEST.test(digest)) {
+        throw new Error(`docker buildx build pushed but reported no image digest (containerimage.digest: ${JSON.stringify(digest)})`);
+    }
+    return digest;
+}
+/** `docker push` of each tag; every push must report the same digest (they are one image). */
+async function pushTags(docker, repository, tags) {
+    let digest;
+    for (const tag of tags) {
+        const out = await docker.run(['push', tag]);
+        const pushed = /: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(out.stdout)?.[1] ?? (await repoDigest(docker, repository, tag));
+        if (digest && pushed !== digest)
+            throw new Error(`docker push ${tag} reported digest ${pushed}, but ${tags[0]} was pushed as ${digest}`);
+        digest = pushed;
+    }
+    if (!digest)
+        throw new Error('No tag was pushed');
+    return digest;
+}
+/** The digest docker recorded for `repository` when it pushed `tag` (RepoDigests). */
+async function repoDigest(docker, repository, tag) {
+    const out = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', tag], { silent: true });
+    const digests = JSON.parse(out.stdout.trim() || '[]');
+    const match = digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
+    if (!match || !build_image_DIGEST.test(match))
+        throw new Error(`docker push ${tag} succeeded but docker knows no digest for it in ${repository}`);
+    return match;
+}
+
+;// CONCATENATED MODULE: ./src/core/duration.ts
+// Durations as the log and summary show them (and as workflow inputs write them: inputs/duration.ts parses them).
+const SECOND = 1000;
+/** `1h30m`, `2m5s`, `45s`, `0s`; rounded to whole seconds, so `parseDuration(formatDuration(ms))` gives `ms` back. */
+function formatDuration(ms) {
+    const total = Math.max(0, Math.round(ms / SECOND));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
+    return parts || '0s';
+}
+
+;// CONCATENATED MODULE: ./src/inputs/duration.ts
+// Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
+// and as the log and summary show them.
+
+const duration_SECOND = 1000;
+const MINUTE = 60 * duration_SECOND;
+const HOUR = 60 * MINUTE;
+const BARE = /^\d+$/;
+const UNITS = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+/** Milliseconds for `text`; throws a RangeError for anything else (callers word the message for their input). */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (BARE.test(value))
+        return Number(value) * MINUTE;
+    const match = UNITS.exec(value);
+    // The regex also matches the empty string; a duration needs at least one part.
+    if (!match || value === '')
+        throw new RangeError(`'${text}' is not a duration such as 0, 90s, 10m, 1h or 1h30m`);
+    const [, h = '0', m = '0', s = '0'] = match;
+    return Number(h) * HOUR + Number(m) * MINUTE + Number(s) * duration_SECOND;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/strategy.ts
+// The `strategy` input: one short line says how traffic moves.
+//   auto | rolling | blue-green | canary [PERCENT%] [INTERVAL] | linear [PERCENT%] [every] [INTERVAL]
+// e.g. `canary 20% 5m` (20 %, then the rest after 5 minutes), `linear 10% every 1m`.
+
+const DEFAULTS = {
+    canary: { percent: 10, intervalMs: 5 * 60_000 },
+    linear: { percent: 10, intervalMs: 60_000 },
+};
+// Both engines count traffic steps in whole minutes (CodeDeploy intervals, ECS bake minutes), at most a day.
+const MAX_INTERVAL_MS = 24 * 60 * 60_000;
+const STRATEGY_ACCEPTED = 'expected auto, rolling, blue-green, `canary [PERCENT%] [INTERVAL]` (default canary 10% 5m) or `linear [PERCENT%] [every INTERVAL]` (default linear 10% every 1m)';
+/** Parses the input; throws an Error whose message says what is wrong (the caller names the input). */
+function parseStrategy(text) {
+    const words = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const kind = words.shift() ?? 'auto';
+    if (kind === 'auto' || kind === 'rolling')
+        return none(words, { kind });
+    if (kind === 'blue-green' || kind === 'bluegreen' || kind === 'blue/green')
+        return none(words, { kind: 'blue-green' });
+    if (kind !== 'canary' && kind !== 'linear')
+        throw new Error(STRATEGY_ACCEPTED);
+    let percent = DEFAULTS[kind].percent;
+    let intervalMs = DEFAULTS[kind].intervalMs;
+    const percentWord = words[0]?.endsWith('%') ? words.shift() : undefined;
+    if (percentWord !== undefined) {
+        percent = Number(percentWord.slice(0, -1));
+        if (!/^\d+(\.\d)?%$/.test(percentWord) || !(percent > 0 && percent < 100)) {
+            throw new Error(`the ${kind} percent must be more than 0 and less than 100, with at most one decimal (such as 10%), not ${percentWord}`);
+        }
+    }
+    if (words[0] === 'every' || words[0] === 'then' || words[0] === 'after')
+        words.shift();
+    const intervalWord = words.shift();
+    if (intervalWord !== undefined) {
+        try {
+            intervalMs = parseDuration(intervalWord);
+        }
+        catch {
+            throw new Error(`the ${kind} interval must be a duration such as 1m or 5m, not ${intervalWord}`);
+        }
+        if (intervalMs % 60_000 !== 0 || intervalMs === 0 || intervalMs > MAX_INTERVAL_MS) {
+            throw new Error(`the ${kind} interval must be whole minutes from 1m to 24h, not ${intervalWord}`);
+        }
+    }
+    if (words.length > 0)
+        throw new Error(`unexpected \`${words.join(' ')}\`; ${STRATEGY_ACCEPTED}`);
+    return { kind, percent, intervalMs };
+}
+function none(rest, strategy) {
+    if (rest.length > 0)
+        throw new Error(`${strategy.kind} takes no settings (got \`${rest.join(' ')}\`)`);
+    return strategy;
+}
+/** The canonical one-line form, for logs and the summary. */
+function describeStrategy(s) {
+    switch (s.kind) {
+        case 'canary':
+            return `canary ${s.percent}% then the rest after ${formatDuration(s.intervalMs)}`;
+        case 'linear':
+            return `linear ${s.percent}% every ${formatDuration(s.intervalMs)}`;
+        default:
+            return s.kind;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs/context.ts
+// Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
+// `getInputs` reads every input and reports every problem at once.
+
+
+
+
+
+
+const forService = (inputs, service) => ({ ...inputs, service, services: [service] });
+/** The AppSpec hooks of an ECS deployment, in the order CodeDeploy runs them. */
+const APPSPEC_HOOKS = ['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic'];
+/** Every input problem at once, each naming the input, the value it got and what is accepted. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(`Invalid inputs:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+/** Three tasks failing the same way before any deployment ran its desired count is a crash loop, not bad luck, and it is
+ * the circuit breaker's own minimum: on a small service nothing changes, on a large one it saves many launches. */
+const DEFAULT_MAX_TASK_FAILURES = 3;
+/** GitHub stops a job after 6 hours, so nothing may wait longer. */
+const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+const DEFAULT_TIMEOUT = '30m';
+// CodeDeploy names: letters, digits and . _ + = , @ -, up to 100 characters.
+const CODEDEPLOY_NAME = /^[A-Za-z0-9._+=,@-]{1,100}$/;
+const LAMBDA_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
+const ROLLBACK_POLICIES = ['on-failure', 'never'];
+// ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ALARM_NAME_MAX = 255;
+const ENVIRONMENT_NAME_MAX = 255;
+const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h';
+// buildx stage names and `os/arch[/variant]` platforms, comma separated for a multi-platform image.
+const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const PLATFORMS = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?(,[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?)*$/;
+const BUILD_ONLY_INPUTS = ['dockerfile', 'build-args', 'build-target', 'platform', 'tags'];
+function reader(read) {
+    const problems = [];
+    return {
+        read,
+        value: (name) => (read(name) ?? '').trim(),
+        bad: (name, got, expected) => problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`),
+        problems,
+    };
+}
+function getInputs(read = (name) => getInput(name), env = process.env) {
+    const r = reader(read);
+    const target = targetInputs(r);
+    const images = imageInputs(r, env);
+    const taskDefinition = taskDefinitionInputs(r, { image: images.image, build: images.build });
+    const strategy = strategyInputs(r);
+    singleServiceInputs(r, target.services);
+    const watch = watchInputs(r);
+    const github = githubInputs(r, target.cluster);
+    if (r.problems.length > 0)
+        throw new InputError(r.problems);
+    return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github };
+}
+/** `cluster` and `service`. */
+function targetInputs(r) {
+    const cluster = r.value('cluster');
+    if (cluster === '')
+        r.problems.push('Input `cluster` is empty: expected the name or ARN of the ECS cluster.');
+    else if (!ECS_NAME.test(cluster) && !cluster.startsWith('arn:')) {
+        r.bad('cluster', cluster, 'expected the name (letters, digits, - and _) or ARN of the ECS cluster');
+    }
+    const services = serviceNames(r);
+    return { cluster, services };
+}
+/** `image`, the build inputs when `build-context` is set, and `container-name`. */
+function imageInputs(r, env) {
+    const image = r.value('image') || undefined;
+    const buildContext = r.value('build-context') || undefined;
+    let build;
+    if (buildContext !== undefined)
+        build = buildInputs(r, buildContext, image, env);
+    else {
+        for (const input of BUILD_ONLY_INPUTS.filter((i) => r.value(i) !== '')) {
+            r.problems.push(`Input \`${input}\` is set but \`build-context\` is not: ${input} is only used when the action builds the image; set build-context (e.g. \`.\`) or remove ${input}.`);
+        }
+        if (image !== undefined)
+            checkImageRef(r, image);
+    }
+    const containerName = r.value('container-name') || undefined;
+    if (containerName !== undefined && !ECS_NAME.test(containerName)) {
+        r.bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)');
+    }
+    return { image, ...(build ? { build } : {}), containerName };
+}
+/** Without a build, `image` is deployed as given, so it must say which image: a tag or a digest. */
+function checkImageRef(r, image) {
+    let reason;
+    try {
+        const ref = parseImageRef(image);
+        if (!ref.tag && !ref.digest)
+            reason = 'it has neither a tag nor a digest';
+    }
+    catch (err) {
+        if (!(err instanceof InputProblem))
+            throw err;
+        reason = err.reason;
+    }
+    if (reason) {
+        r.bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`);
+    }
+}
+function buildInputs(r, context, image, env) {
+    const tags = r
+        .value('tags')
+        .split(/[,\n]/)
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
+    if (image === undefined) {
+        r.problems.push('Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.');
+    }
+    else {
+        try {
+            // The registry is known only after the ECR login; any host checks the reference and the tags.
+            composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags);
+        }
+        catch (err) {
+            if (!(err instanceof InputProblem))
+                throw err;
+            r.problems.push(err.sentence());
+        }
+    }
+    let buildArgs = [];
+    try {
+        buildArgs = parseBuildArgs(r.read('build-args') ?? '');
+    }
+    catch (err) {
+        if (!(err instanceof InputProblem))
+            throw err;
+        r.problems.push(err.sentence());
+    }
+    const target = r.value('build-target') || undefined;
+    if (target !== undefined && !BUILD_TARGET.test(target))
+        r.bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)');
+    const platform = r.value('platform') || undefined;
+    if (platform !== undefined && !PLATFORMS.test(platform))
+        r.bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several');
+    return { context, dockerfile: r.value('dockerfile') || undefined, buildArgs, target, platform, tags };
+}
+/** `task-definition` (a file, or a registered revision), then `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`. */
+function taskDefinitionInputs(r, given) {
+    const taskDefinitionText = r.value('task-definition') || undefined;
+    const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText);
+    const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText;
+    const taskDefinitionRef = taskDefinitionIsRef ? taskDefinitionText : undefined;
+    const deployExtras = deployExtraInputs(r, { ...given, taskDefinition: taskDefinitionText });
+    return { taskDefinitionFile, ...(taskDefinitionRef ? { taskDefinitionRef } : {}), ...deployExtras };
+}
+/** `strategy`, then the CodeDeploy inputs (whose `deployment-config` rules out a `strategy`). */
+function strategyInputs(r) {
+    const strategyText = r.value('strategy') || 'auto';
+    let strategy = { kind: 'auto' };
+    try {
+        strategy = parseStrategy(strategyText);
+    }
+    catch (err) {
+        r.bad('strategy', strategyText, err.message);
+    }
+    return { strategy, codeDeploy: codeDeployInputs(r, strategy, strategyText) };
+}
+function codeDeployInputs(r, strategy, strategyText) {
+    const deploymentConfig = codeDeployName(r, 'deployment-config');
+    if (deploymentConfig !== undefined && strategy.kind !== 'auto') {
+        r.problems.push(`Input \`deployment-config\` is \`${deploymentConfig}\` and \`strategy\` is \`${strategyText}\`: give one of them (deployment-config names an existing CodeDeploy configuration; strategy describes the traffic shift).`);
+    }
+    const hooks = codeDeployHooks(r);
+    return {
+        application: codeDeployName(r, 'codedeploy-application'),
+        deploymentGroup: codeDeployName(r, 'codedeploy-deployment-group'),
+        deploymentConfig,
+        appspecFile: r.value('appspec') || undefined,
+        hooks,
+    };
+}
+function codeDeployName(r, input) {
+    const got = r.value(input) || undefined;
+    if (got !== undefined && !CODEDEPLOY_NAME.test(got))
+        r.bad(input, got, 'expected a CodeDeploy name (letters, digits and . _ + = , @ -, at most 100 characters)');
+    return got;
+}
+/** `codedeploy-hooks`: one HOOK=LAMBDA a line; blank lines and `#` comments are skipped. */
+function codeDeployHooks(r) {
+    const hooks = {};
+    for (const [i, line] of (r.read('codedeploy-hooks') ?? '').split('\n').entries()) {
+        const text = line.trim();
+        if (text === '' || text.startsWith('#'))
+            continue;
+        const at = text.indexOf('=');
+        const hook = at > 0 ? text.slice(0, at).trim() : '';
+        const fn = at > 0 ? text.slice(at + 1).trim() : '';
+        if (!APPSPEC_HOOKS.includes(hook) || !LAMBDA_NAME.test(fn)) {
+            r.bad('codedeploy-hooks', text, `line ${i + 1}: expected HOOK=LAMBDA with HOOK one of ${APPSPEC_HOOKS.join(', ')} and LAMBDA a function name or ARN`);
+        }
+        else
+            hooks[hook] = fn;
+    }
+    return hooks;
+}
+/** A release (several services) rules out the inputs that belong to one service. */
+function singleServiceInputs(r, services) {
+    if (services.length <= 1)
+        return;
+    // Each of these names one service's task definition, revision or CodeDeploy setup; a release renders each service's own.
+    const perService = [
+        ['task-definition', 'each service deploys its own live task definition with `image`'],
+        ['rollback-to', 'roll back a release by deploying its previous image to the same services'],
+        ['codedeploy-application', 'each CODE_DEPLOY service uses its default application AppECS-<cluster>-<service>'],
+        ['codedeploy-deployment-group', 'each CODE_DEPLOY service uses its default deployment group DgpECS-<cluster>-<service>'],
+        ['appspec', "each CODE_DEPLOY service's AppSpec is built from the service"],
+    ];
+    for (const [input, instead] of perService) {
+        if (r.value(input) !== '') {
+            r.problems.push(`Input \`${input}\` is \`${r.value(input)}\` but \`service\` names ${services.length} services: ${input} belongs to one service (${instead}); deploy that service in a step of its own.`);
+        }
+    }
+}
+/** How the deployment is watched and ended: bake time, timeout, alarms, rollback, on-cancel, max-task-failures, wait. */
+function watchInputs(r) {
+    const { bakeTimeMs, timeoutMs } = timingInputs(r);
+    const alarms = alarmInputs(r);
+    const { rollback, onCancel, maxTaskFailures } = failureInputs(r);
+    const wait = flag(r.value('wait') || 'true', 'wait', r.bad);
+    if (wait === false && bakeTimeMs > 0) {
+        // With wait false the action returns before the deployment completes, so there is nothing to bake.
+        r.problems.push(`Input \`bake-time\` is \`${r.value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`);
+    }
+    return { bakeTimeMs, alarms, timeoutMs, rollback, onCancel, maxTaskFailures, wait: wait === true };
+}
+/** `bake-time` and `timeout`, and that the bake fits in the timeout. */
+function timingInputs(r) {
+    const beforeDurations = r.problems.length;
+    const bakeTimeMs = duration(r, 'bake-time', '0', true);
+    const timeoutMs = duration(r, 'timeout', DEFAULT_TIMEOUT, false);
+    if (r.problems.length === beforeDurations && bakeTimeMs > 0 && bakeTimeMs >= timeoutMs) {
+        // The bake runs after the deployment and inside the timeout: a release would be rolled back for its own bake.
+        const raised = bakeTimeMs + 30 * 60_000;
+        const timeoutText = r.value('timeout') ? `\`${r.value('timeout')}\`` : `\`${DEFAULT_TIMEOUT}\` (the default)`;
+        r.problems.push(`Input \`bake-time\` is \`${r.value('bake-time')}\` and \`timeout\` is ${timeoutText}: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; ` +
+            `raise timeout${raised <= MAX_TIMEOUT_MS ? ` (such as ${formatDuration(raised)})` : ''} or shorten bake-time.`);
+    }
+    return { bakeTimeMs, timeoutMs };
+}
+/** A duration input in milliseconds; the fallback's after a problem. */
+function duration(r, input, fallback, allowZero) {
+    const got = r.value(input) || fallback;
+    let ms;
+    try {
+        ms = parseDuration(got);
+    }
+    catch {
+        r.bad(input, got, allowZero ? DURATION_ACCEPTED : `${DURATION_ACCEPTED.replace('0, ', '')}, greater than 0`);
+        return parseDuration(fallback);
+    }
+    if (ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
+        r.bad(input, got, `expected ${allowZero ? '' : 'more than 0 and '}at most 6h (GitHub stops a job after 6 hours), such as ${fallback === '0' ? '10m' : fallback}`);
+        return parseDuration(fallback);
+    }
+    return ms;
+}
+/** `alarms`: CloudWatch alarm names separated by commas or newlines, each once. */
+function alarmInputs(r) {
+    const alarms = [
+        ...new Set(r
+            .value('alarms')
+            .split(/[,\n]/)
+            .map((a) => a.trim())
+            .filter((a) => a !== '')),
+    ];
+    for (const alarm of alarms) {
+        if (alarm.length > ALARM_NAME_MAX)
+            r.bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`);
+    }
+    return alarms;
+}
+/** What happens when the deployment fails or the run is cancelled: `rollback`, `on-cancel` and `max-task-failures`. */
+function failureInputs(r) {
+    const rollbackText = r.value('rollback').toLowerCase() || 'on-failure';
+    const rollback = ROLLBACK_POLICIES.includes(rollbackText) ? rollbackText : 'on-failure';
+    if (rollback !== rollbackText)
+        r.bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`);
+    const onCancelText = r.value('on-cancel').toLowerCase() || 'leave';
+    const onCancel = onCancelText === 'rollback' ? 'rollback' : 'leave';
+    if (onCancel !== onCancelText)
+        r.bad('on-cancel', onCancelText, 'expected leave or rollback');
+    const maxTaskFailuresText = r.value('max-task-failures');
+    let maxTaskFailures = DEFAULT_MAX_TASK_FAILURES;
+    if (maxTaskFailuresText !== '') {
+        if (/^\d+$/.test(maxTaskFailuresText) && Number(maxTaskFailuresText) <= 200)
+            maxTaskFailures = Number(maxTaskFailuresText);
+        else
+            r.bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)');
+    }
+    return { rollback, onCancel, maxTaskFailures };
+}
+/** The GitHub deployment record: `github-deployment`, `github-token`, `environment` and `environment-url`. */
+function githubInputs(r, cluster) {
+    const deployment = flag(r.value('github-deployment') || 'true', 'github-deployment', r.bad) === true;
+    // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
+    const environment = r.value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1);
+    if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
+        r.bad('environment', environment, `expected a GitHub environment name of at most ${ENVIRONMENT_NAME_MAX} characters on one line, such as production`);
+    }
+    const environmentUrl = r.value('environment-url') || undefined;
+    if (environmentUrl !== undefined && !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(environmentUrl)) {
+        r.bad('environment-url', environmentUrl, 'expected an http(s) URL such as https://staging.example.com');
+    }
+    return { deployment, token: r.value('github-token') || undefined, environment, environmentUrl };
+}
+/** A true/false input: the YAML 1.2 core booleans, as core.getBooleanInput accepts them; undefined (a problem) otherwise. */
+function flag(text, input, bad) {
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    bad(input, text, 'expected true or false');
+    return undefined;
+}
+/** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
+function isTaskDefinitionRef(text) {
+    return TASK_DEFINITION_ARN.test(text) || FAMILY_REVISION.test(text);
+}
+const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/;
+const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/;
+/** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
+function deployExtraInputs(r, given) {
+    const { value, bad, problems } = r;
+    const extras = {};
+    const rollbackTo = value('rollback-to') || undefined;
+    if (rollbackTo !== undefined) {
+        if (rollbackTo !== 'previous' && !isTaskDefinitionRef(rollbackTo)) {
+            bad('rollback-to', rollbackTo, 'expected `previous`, a task definition ARN, or `family:revision` such as web:5');
+        }
+        const clashing = ['image', 'build-context', 'task-definition'].filter((n) => value(n) !== '');
+        if (clashing.length > 0) {
+            problems.push(`Input \`rollback-to\` is \`${rollbackTo}\` and ${clashing.map((n) => `\`${n}\``).join(', ')} ${clashing.length === 1 ? 'is' : 'are'} set: a rollback deploys a registered revision as it is; leave ${clashing.join(', ')} empty (a workflow that rolls back should not pass them).`);
+        }
+        extras.rollbackTo = rollbackTo;
+    }
+    const keep = value('keep-revisions');
+    if (keep !== '') {
+        if (/^\d+$/.test(keep) && Number(keep) >= 1 && Number(keep) <= 1000)
+            extras.keepRevisions = Number(keep);
+        else
+            bad('keep-revisions', keep, 'expected a whole number of revisions to keep, from 1 to 1000 (leave it empty to keep all)');
+    }
+    const desired = value('desired-count');
+    if (desired !== '') {
+        if (/^\d+$/.test(desired) && Number(desired) <= 5000)
+            extras.desiredCount = Number(desired);
+        else
+            bad('desired-count', desired, "expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's)");
+    }
+    const force = flag(value('force-new-deployment') || 'false', 'force-new-deployment', bad) === true;
+    if (force)
+        extras.forceNewDeployment = true;
+    // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
+    // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
+    if (rollbackTo === undefined && given.image === undefined && given.build === undefined && given.taskDefinition === undefined && !force) {
+        problems.push('Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
+            "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
+            'Fix: pass the image without the secret (e.g. only the repository and digest, `web@sha256:…`, with the registry rebuilt from a non-secret variable in the deploying job), or unmask the account id. ' +
+            'To redeploy the running task definition on purpose, set `force-new-deployment: true`.');
+    }
+    return extras;
+}
+/** A release deploys at most this many services: DescribeServices answers for 10 at a time, so one look sees them all. */
+const MAX_SERVICES = 10;
+/** `service`: one name or ARN, or several separated by commas or newlines. */
+function serviceNames(r) {
+    const { bad, problems } = r;
+    const text = r.value('service');
+    const names = text
+        .split(/[,\n]/)
+        .map((n) => n.trim())
+        .filter((n) => n !== '');
+    if (names.length === 0) {
+        problems.push('Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).');
+        return [];
+    }
+    const invalid = names.filter((n) => !ECS_NAME.test(n) && !n.startsWith('arn:'));
+    if (invalid.length > 0)
+        bad('service', text, `expected the name (letters, digits, - and _) or ARN of the ECS service, or several separated by commas or newlines (not ${invalid.map((n) => `\`${n}\``).join(', ')})`);
+    const short = names.map((n) => n.slice(n.lastIndexOf('/') + 1));
+    const twice = [...new Set(short.filter((n, i) => short.indexOf(n) !== i))];
+    if (twice.length > 0)
+        bad('service', text, `expected each service once (${twice.join(', ')} named twice)`);
+    if (names.length > MAX_SERVICES)
+        bad('service', text, `expected at most ${MAX_SERVICES} services in one release (got ${names.length}); split them into several steps`);
+    return names;
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
@@ -91879,103 +92888,6 @@ function createClients(options = {}) {
     for (const client of [clients.ecs, clients.ecsOnce, clients.ecr, clients.cloudwatch, clients.logs, clients.codedeploy])
         tagErrors(client);
     return clients;
-}
-
-;// CONCATENATED MODULE: ./src/cancelled.ts
-// A cancelled job: the runner sends SIGINT, then SIGTERM 7.5 s later, then kills the process tree 2.5 s after that.
-// The main step saves what is in flight for the post step (which runs even after a cancel), reports outcome
-// `cancelled`, and exits well inside that grace period.
-
-
-/** Well inside the 7.5 s between the runner's SIGINT and its SIGTERM. */
-const BEFORE_EXIT_MS = 4_000;
-/** What was in flight, from the facts and the last phase on the timeline. */
-function inFlight(source, now) {
-    const facts = source.facts();
-    const phase = [...source.timeline.events].reverse().find((e) => e.type === 'phase');
-    return {
-        engine: facts?.kind ?? 'rolling',
-        cluster: source.inputs.cluster,
-        service: source.inputs.service,
-        ...(facts?.deploymentId ? { deploymentId: facts.deploymentId } : {}),
-        ...(facts && facts.kind !== 'codedeploy' && facts.serviceDeploymentArn ? { serviceDeploymentArn: facts.serviceDeploymentArn } : {}),
-        ...(facts?.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : {}),
-        previousTaskDefinitionArn: facts?.previousTaskDefinitionArn ?? source.previousTaskDefinitionArn() ?? '',
-        phase: phase?.type === 'phase' ? phase.phase : 'preflight',
-        onCancel: source.inputs.onCancel,
-        cancelledAt: now.toISOString(),
-    };
-}
-/** On SIGINT or SIGTERM (once): save the state, say `cancelled`, exit. */
-function exitOnCancel(source) {
-    let cancelled = false;
-    const onSignal = (signal) => {
-        if (cancelled)
-            return;
-        cancelled = true;
-        const now = new Date();
-        const members = source.members?.();
-        let state;
-        let reason;
-        if (members) {
-            const states = members.map((m) => inFlight({ ...m, inputs: { ...m.inputs, onCancel: source.inputs.onCancel } }, now));
-            saveInFlight(states);
-            const started = states.filter((s) => s.deploymentId);
-            reason = `The job was cancelled (${signal}) during a release of ${states.length} services${started.length > 0 ? ` (${started.map((s) => `${s.service}: deployment ${s.deploymentId} during its ${s.phase} phase`).join('; ')})` : ', before a deployment started'}; the post step reports what became of each${started.length > 0 && source.inputs.onCancel === 'rollback' ? ' and rolls back those that had not finished' : ''}.`;
-            state = states[0];
-        }
-        else {
-            state = inFlight(source, now);
-            saveInFlight(state);
-            const what = state.deploymentId ? `deployment ${state.deploymentId} during its ${state.phase} phase` : `the ${state.phase} phase, before a deployment started`;
-            reason = `The job was cancelled (${signal}) in ${what}; the post step reports what became of it${state.deploymentId && state.onCancel === 'rollback' ? ' and rolls it back unless it had finished' : ''}.`;
-            setOutput('deployment-id', state.deploymentId ?? '');
-            setOutput('task-definition-arn', state.taskDefinitionArn ?? '');
-            setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn);
-        }
-        source.timeline.emit({ type: 'outcome', at: now, outcome: 'cancelled', reason });
-        setOutput('outcome', 'cancelled');
-        const last = source.beforeExit?.(state, reason).catch(() => undefined);
-        void Promise.race([last, new Promise((resolve) => setTimeout(resolve, BEFORE_EXIT_MS))]).then(() => process.exit(1));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-}
-
-;// CONCATENATED MODULE: ./src/aws/deadline.ts
-// The run's hard stop. Every AWS call carries its signal (src/aws/clients.ts), so whatever AWS does — no answer, half
-// an answer, a reset — no call outlives it, and the run still ends with an outcome and its reports.
-/** How long after the deployment's `timeout` calls are aborted: what is left of the 60 s the run may overrun goes to
- * the outcome, the diagnosis's last look and the reports. */
-const HARD_STOP_AFTER_TIMEOUT_MS = 45_000;
-class Deadline {
-    controller = new AbortController();
-    timer;
-    at = Number.POSITIVE_INFINITY;
-    /** Aborted when the hard stop has come. */
-    get signal() {
-        return this.controller.signal;
-    }
-    /** Epoch ms of the hard stop (Infinity until set). */
-    get hardStop() {
-        return this.at;
-    }
-    /** Sets (or moves) the hard stop. Moving it re-arms calls made from now on; an aborted signal stays aborted. */
-    stopAt(epochMs) {
-        if (this.timer)
-            clearTimeout(this.timer);
-        if (this.controller.signal.aborted)
-            this.controller = new AbortController();
-        this.at = epochMs;
-        this.timer = setTimeout(() => this.controller.abort(), Math.max(0, epochMs - Date.now()));
-        // The hard stop must never keep the process alive on its own.
-        this.timer.unref();
-    }
-    clear() {
-        if (this.timer)
-            clearTimeout(this.timer);
-        this.at = Number.POSITIVE_INFINITY;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/outcome.ts
@@ -92335,797 +93247,407 @@ function describeChange(change) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/timeline.ts
-// A deployment is a timeline of typed events. Strategies and watchers emit them; reporters (live log,
-// annotations, job summary, outputs) consume them; src/outcome.ts alone decides the outcome.
-class Timeline {
-    events = [];
-    listeners = [];
-    subscribe(listener) {
-        this.listeners.push(listener);
-    }
-    emit(event) {
-        this.events.push(event);
-        for (const listener of this.listeners)
-            listener(event);
-    }
-    /** The one outcome event, once decided. */
-    outcome() {
-        return this.events.find((e) => e.type === 'outcome');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/build/build-image.ts
-// Build the image and push it to ECR, then pin it by digest: the task definition gets `repository@sha256:...`,
-// never a tag that can move. `docker buildx build --push` when buildx is there, else `docker build` + `docker push`.
-
-
-
-
-
-
-const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const build_image_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const build_image_DIGEST = /^sha256:[0-9a-f]{64}$/;
-/**
- * Parses the `build-args` input: one KEY=VALUE a line; the value is everything after the first `=`, kept as
- * written (it may contain `=`, spaces, quotes). Blank lines and lines starting with `#` are skipped. Errors name the
- * line.
- */
-function parseBuildArgs(text, input = 'build-args') {
-    const args = [];
-    const seen = new Map();
-    text.split('\n').forEach((raw, i) => {
-        const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
-        const n = i + 1;
-        if (line === '' || line.startsWith('#'))
-            return;
-        const eq = line.indexOf('=');
-        if (eq < 0)
-            throw new InputProblem(input, `'${line}' is not KEY=VALUE`, undefined, `line ${n}`);
-        const name = line.slice(0, eq);
-        if (!ARG_NAME.test(name))
-            throw new InputProblem(input, `'${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`, undefined, `line ${n}`);
-        const first = seen.get(name);
-        if (first !== undefined)
-            throw new InputProblem(input, `${name} is already set on line ${first}`, undefined, `line ${n}`);
-        seen.set(name, n);
-        args.push({ name, value: line.slice(eq + 1) });
-    });
-    return args;
-}
-/** Every `registry/repository:tag` to push: the image's tag (default `sha`) first, then the extra tags. */
-function composeTags(image, registry, sha, extraTags = []) {
-    const ref = parseImageRef(image);
-    if (ref.digest)
-        throw new InputProblem('image', `'${image}' has a digest; when building, image names the repository and optionally a tag`);
-    const repository = repositoryUri({ registry: ref.registry ?? registry, repository: ref.repository });
-    const tag = ref.tag ?? sha;
-    if (!tag)
-        throw new InputProblem('image', `'${image}' has no tag and GITHUB_SHA is not set to default it to`);
-    const tags = [tag];
-    for (const extra of extraTags.map((t) => t.trim()).filter((t) => t !== '')) {
-        if (!build_image_TAG.test(extra))
-            throw new InputProblem('tags', `'${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
-        if (!tags.includes(extra))
-            tags.push(extra);
-    }
-    return { repository, tags: tags.map((t) => formatImageRef({ ...parseImageRef(repository), tag: t })) };
-}
-/** OCI labels tying the image to its source: org.opencontainers.image.source and .revision. */
-function ociLabels(env, sha) {
-    const labels = {};
-    if (env.GITHUB_REPOSITORY)
-        labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
-    if (sha)
-        labels['org.opencontainers.image.revision'] = sha;
-    return labels;
-}
-/** True when the runner offers GitHub's cache service to this step (buildx reads these variables itself). */
-function runnerOffersCache(env) {
-    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL));
-}
-/** Probes docker: buildx or not, and whether its builder can use GitHub's cache. */
-async function buildPlan(docker, env = process.env) {
-    if (!(await docker.hasBuildx()))
-        return { buildx: false, ghaCache: false };
-    if (!runnerOffersCache(env))
-        return { buildx: true, ghaCache: false };
-    // The `docker` driver (buildx's default builder) cannot export cache; a docker-container builder
-    // (docker/setup-buildx-action's default) can.
-    const driver = await docker.buildxDriver();
-    if (driver === 'docker' || driver === undefined) {
-        info(`GitHub cache not used: the buildx builder's driver is ${driver ?? 'unknown'}; docker/setup-buildx-action before this step gives one that can export cache`);
-        return { buildx: true, ghaCache: false };
-    }
-    return { buildx: true, ghaCache: true };
-}
-/** The build command's arguments (after `docker`). `metadataFile` is where buildx writes the pushed digest. */
-function buildArguments(opts, plan, tags, labels, cacheScope, metadataFile) {
-    const args = plan.buildx ? ['buildx', 'build'] : ['build'];
-    if (opts.dockerfile)
-        args.push('--file', opts.dockerfile);
-    if (opts.target)
-        args.push('--target', opts.target);
-    if (opts.platform)
-        args.push('--platform', opts.platform);
-    if (opts.network)
-        args.push('--network', opts.network);
-    for (const arg of opts.buildArgs ?? [])
-        args.push('--build-arg', `${arg.name}=${arg.value}`);
-    for (const [name, value] of Object.entries(labels))
-        args.push('--label', `${name}=${value}`);
-    for (const tag of tags)
-        args.push('--tag', tag);
-    if (plan.buildx) {
-        args.push('--push', '--metadata-file', metadataFile);
-        if (plan.ghaCache)
-            args.push('--cache-from', `type=gha,scope=${cacheScope}`, '--cache-to', `type=gha,mode=max,scope=${cacheScope}`);
-    }
-    // A context starting with `-` would be read as an option (`-` alone as a tarball on stdin); `./` keeps it a path.
-    args.push(opts.context.startsWith('-') ? `./${opts.context}` : opts.context);
-    return args;
-}
-/** Builds, pushes every tag and returns the digest-pinned reference. */
-async function buildAndPush(opts) {
-    const env = opts.env ?? process.env;
-    const sha = opts.sha ?? env.GITHUB_SHA;
-    const { repository, tags } = composeTags(opts.image, opts.registry, sha, opts.tags);
-    const plan = await buildPlan(opts.docker, env);
-    const labels = ociLabels(env, sha);
-    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), 'ecs-safe-deploy-build-'));
-    try {
-        const metadataFile = (0,external_node_path_.join)(work, 'metadata.json');
-        info(`Building ${tags.join(', ')} with ${plan.buildx ? 'docker buildx' : 'docker build'}${plan.ghaCache ? ' (GitHub cache)' : ''}`);
-        const args = buildArguments(opts, plan, tags, labels, cacheScope(repository), metadataFile);
-        await opts.docker.run(args);
-        const digest = plan.buildx ? digestFromMetadata(metadataFile) : await pushTags(opts.docker, repository, tags);
-        info(`Pushed ${repository}@${digest}`);
-        return { imageRef: `${repository}@${digest}`, digest, tags };
-    }
-    finally {
-        (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
-    }
-}
-/** The cache is per repository, so two images built in one workflow do not evict each other's layers. */
-function cacheScope(repository) {
-    return repository.replace(/^[^/]*\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
-}
-function digestFromMetadata(file) {
-    let metadata;
-    try {
-        metadata = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-    }
-    catch (err) {
-        throw new Error(`docker buildx build pushed but wrote no readable metadata file: ${err.message}`, { cause: err });
-    }
-    const digest = metadata['containerimage.digest'];
-    if (typeof digest !== 'string' || !build_image_DIGEST.test(digest)) {
-        throw new Error(`docker buildx build pushed but reported no image digest (containerimage.digest: ${JSON.stringify(digest)})`);
-    }
-    return digest;
-}
-/** `docker push` of each tag; every push must report the same digest (they are one image). */
-async function pushTags(docker, repository, tags) {
-    let digest;
-    for (const tag of tags) {
-        const out = await docker.run(['push', tag]);
-        const pushed = /: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(out.stdout)?.[1] ?? (await repoDigest(docker, repository, tag));
-        if (digest && pushed !== digest)
-            throw new Error(`docker push ${tag} reported digest ${pushed}, but ${tags[0]} was pushed as ${digest}`);
-        digest = pushed;
-    }
-    if (!digest)
-        throw new Error('No tag was pushed');
-    return digest;
-}
-/** The digest docker recorded for `repository` when it pushed `tag` (RepoDigests). */
-async function repoDigest(docker, repository, tag) {
-    const out = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', tag], { silent: true });
-    const digests = JSON.parse(out.stdout.trim() || '[]');
-    const match = digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
-    if (!match || !build_image_DIGEST.test(match))
-        throw new Error(`docker push ${tag} succeeded but docker knows no digest for it in ${repository}`);
-    return match;
-}
-
-;// CONCATENATED MODULE: ./src/inputs/duration.ts
-// Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
-// and as the log and summary show them.
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const BARE = /^\d+$/;
-const UNITS = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-/** Milliseconds for `text`; throws a RangeError for anything else (callers word the message for their input). */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (BARE.test(value))
-        return Number(value) * MINUTE;
-    const match = UNITS.exec(value);
-    // The regex also matches the empty string; a duration needs at least one part.
-    if (!match || value === '')
-        throw new RangeError(`'${text}' is not a duration such as 0, 90s, 10m, 1h or 1h30m`);
-    const [, h = '0', m = '0', s = '0'] = match;
-    return Number(h) * HOUR + Number(m) * MINUTE + Number(s) * SECOND;
-}
-/** `1h30m`, `2m5s`, `45s`, `0s`; rounded to whole seconds, so `parseDuration(formatDuration(ms))` gives `ms` back. */
-function formatDuration(ms) {
-    const total = Math.max(0, Math.round(ms / SECOND));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
-    return parts || '0s';
-}
-
-;// CONCATENATED MODULE: ./src/inputs/strategy.ts
-// The `strategy` input: one short line says how traffic moves.
-//   auto | rolling | blue-green | canary [PERCENT%] [INTERVAL] | linear [PERCENT%] [every] [INTERVAL]
-// e.g. `canary 20% 5m` (20 %, then the rest after 5 minutes), `linear 10% every 1m`.
-
-const DEFAULTS = {
-    canary: { percent: 10, intervalMs: 5 * 60_000 },
-    linear: { percent: 10, intervalMs: 60_000 },
+;// CONCATENATED MODULE: ./src/watch/poller.ts
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
-// Both engines count traffic steps in whole minutes (CodeDeploy intervals, ECS bake minutes), at most a day.
-const MAX_INTERVAL_MS = 24 * 60 * 60_000;
-const STRATEGY_ACCEPTED = 'expected auto, rolling, blue-green, `canary [PERCENT%] [INTERVAL]` (default canary 10% 5m) or `linear [PERCENT%] [every INTERVAL]` (default linear 10% every 1m)';
-/** Parses the input; throws an Error whose message says what is wrong (the caller names the input). */
-function parseStrategy(text) {
-    const words = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
-    const kind = words.shift() ?? 'auto';
-    if (kind === 'auto' || kind === 'rolling')
-        return none(words, { kind });
-    if (kind === 'blue-green' || kind === 'bluegreen' || kind === 'blue/green')
-        return none(words, { kind: 'blue-green' });
-    if (kind !== 'canary' && kind !== 'linear')
-        throw new Error(STRATEGY_ACCEPTED);
-    let percent = DEFAULTS[kind].percent;
-    let intervalMs = DEFAULTS[kind].intervalMs;
-    const percentWord = words[0]?.endsWith('%') ? words.shift() : undefined;
-    if (percentWord !== undefined) {
-        percent = Number(percentWord.slice(0, -1));
-        if (!/^\d+(\.\d)?%$/.test(percentWord) || !(percent > 0 && percent < 100)) {
-            throw new Error(`the ${kind} percent must be more than 0 and less than 100, with at most one decimal (such as 10%), not ${percentWord}`);
-        }
+const GROWTH = 1.5;
+/** One loop's interval: 1 s → ×1.5 → 5 s while nothing changes, back to 1 s on a change, doubled on throttling. */
+class Pacing {
+    min;
+    max;
+    maxBackoff;
+    interval;
+    constructor(options = {}) {
+        this.min = options.minIntervalMs ?? 1000;
+        this.max = options.maxIntervalMs ?? 5000;
+        this.maxBackoff = options.maxBackoffMs ?? 20_000;
+        this.interval = this.min;
     }
-    if (words[0] === 'every' || words[0] === 'then' || words[0] === 'after')
-        words.shift();
-    const intervalWord = words.shift();
-    if (intervalWord !== undefined) {
+    get intervalMs() {
+        return this.interval;
+    }
+    changed() {
+        this.interval = this.min;
+    }
+    unchanged() {
+        this.interval = Math.min(this.max, Math.round(this.interval * GROWTH));
+    }
+    /** AWS said "Rate exceeded" (or failed transiently) even after the SDK's retries. */
+    backOff() {
+        this.interval = Math.min(this.maxBackoff, Math.max(this.interval * 2, this.min * 2));
+    }
+}
+class Poller {
+    clock;
+    /** Pacing options every loop starts from unless it brings its own (tests shorten them). */
+    pacing;
+    refillPerMs;
+    burst;
+    tokens;
+    refilledAt;
+    /** Every AWS call made through this poller. */
+    calls = 0;
+    constructor(options = {}) {
+        this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
+        this.pacing = { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, maxBackoffMs: options.maxBackoffMs };
+        this.refillPerMs = (options.callsPerMinute ?? 30) / 60_000;
+        this.burst = options.burst ?? 5;
+        this.tokens = this.burst;
+        this.refilledAt = this.clock.now();
+    }
+    /** Waits `ms`, never past `deadline`. False when the deadline has come. */
+    async pause(ms, deadline) {
+        const left = deadline - this.clock.now();
+        if (left <= 0)
+            return false;
+        await this.clock.sleep(Math.min(ms, left));
+        return this.clock.now() < deadline;
+    }
+    /** Makes one AWS call within the budget, waiting for budget first when it has run out; aborted at `bound` (epoch
+     * ms on this poller's clock), the deadline of the loop that makes it. */
+    async call(send, bound = Number.POSITIVE_INFINITY) {
+        this.refill();
+        if (this.tokens < 1) {
+            await this.clock.sleep(Math.ceil((1 - this.tokens) / this.refillPerMs));
+            this.refill();
+        }
+        this.tokens -= 1;
+        this.calls++;
+        const left = bound - this.clock.now();
+        return send(Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) } : {});
+    }
+    refill() {
+        const now = this.clock.now();
+        this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs);
+        this.refilledAt = now;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/watch/loop.ts
+// The one poll loop every engine, the bake, every rollback and the wait for a deployment in progress run on: one
+// pacing, the run's call budget, one policy for throttling and transient errors, one deadline check.
+
+
+const deadlineCame = { cut: 'deadline' };
+/** Non-throttling errors (5xx, dropped connections, calls that did not answer) tolerated in a row before the loop
+ * gives up and the error ends the run. */
+const MAX_TRANSIENT_ERRORS = 5;
+/**
+ * Looks until a look says how it ends, `deadline` comes, or the release's stop fires. A throttled look backs off (one
+ * warning per streak); a transient one backs off with a warning, up to MAX_TRANSIENT_ERRORS in a row (the sixth ends
+ * the loop); any other error is thrown to the caller, which records it as a fact. A look in flight when the deadline
+ * comes is aborted with it: the run's calls made during the loop are bounded by it.
+ */
+async function pollLoop(run, timeline, deadline, options, look) {
+    const pacing = new Pacing({ ...run.pacing, ...withoutUndefined(options) });
+    return run.within(deadline, () => loop(run, timeline, deadline, options, look, pacing));
+}
+async function loop(run, timeline, deadline, options, look, pacing) {
+    // A release's stop ends a loop running when it fires; one started after it (the run's own rollback) runs as usual.
+    const stop = run.pendingStop();
+    let transient = 0;
+    let throttledStreak = false;
+    let first = options.lookFirst ?? false;
+    while (first || (await run.poller.pause(pacing.intervalMs, deadline))) {
+        first = false;
+        if (stop?.aborted)
+            return { cut: 'stopped', why: String(stop.reason) };
+        let seen;
         try {
-            intervalMs = parseDuration(intervalWord);
+            seen = await look();
         }
-        catch {
-            throw new Error(`the ${kind} interval must be a duration such as 1m or 5m, not ${intervalWord}`);
-        }
-        if (intervalMs % 60_000 !== 0 || intervalMs === 0 || intervalMs > MAX_INTERVAL_MS) {
-            throw new Error(`the ${kind} interval must be whole minutes from 1m to 24h, not ${intervalWord}`);
-        }
-    }
-    if (words.length > 0)
-        throw new Error(`unexpected \`${words.join(' ')}\`; ${STRATEGY_ACCEPTED}`);
-    return { kind, percent, intervalMs };
-}
-function none(rest, strategy) {
-    if (rest.length > 0)
-        throw new Error(`${strategy.kind} takes no settings (got \`${rest.join(' ')}\`)`);
-    return strategy;
-}
-/** The canonical one-line form, for logs and the summary. */
-function describeStrategy(s) {
-    switch (s.kind) {
-        case 'canary':
-            return `canary ${s.percent}% then the rest after ${formatDuration(s.intervalMs)}`;
-        case 'linear':
-            return `linear ${s.percent}% every ${formatDuration(s.intervalMs)}`;
-        default:
-            return s.kind;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/context.ts
-// Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
-// `getInputs` reads every input and reports every problem at once.
-
-
-
-
-
-
-/** The AppSpec hooks of an ECS deployment, in the order CodeDeploy runs them. */
-const APPSPEC_HOOKS = ['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic'];
-/** Every input problem at once, each naming the input, the value it got and what is accepted. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(`Invalid inputs:\n${problems.map((p) => `- ${p}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'InputError';
-    }
-}
-/** Three tasks failing the same way before any deployment ran its desired count is a crash loop, not bad luck, and it is
- * the circuit breaker's own minimum: on a small service nothing changes, on a large one it saves many launches. */
-const DEFAULT_MAX_TASK_FAILURES = 3;
-/** GitHub stops a job after 6 hours, so nothing may wait longer. */
-const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000;
-const DEFAULT_TIMEOUT = '30m';
-// CodeDeploy names: letters, digits and . _ + = , @ -, up to 100 characters.
-const CODEDEPLOY_NAME = /^[A-Za-z0-9._+=,@-]{1,100}$/;
-const LAMBDA_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
-const ROLLBACK_POLICIES = ['on-failure', 'never'];
-// ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
-const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const ALARM_NAME_MAX = 255;
-const ENVIRONMENT_NAME_MAX = 255;
-const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h';
-// buildx stage names and `os/arch[/variant]` platforms, comma separated for a multi-platform image.
-const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const PLATFORMS = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?(,[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?)*$/;
-const BUILD_ONLY_INPUTS = ['dockerfile', 'build-args', 'build-target', 'platform', 'tags'];
-function getInputs(read = (name) => getInput(name), env = process.env) {
-    const problems = [];
-    const value = (name) => (read(name) ?? '').trim();
-    const bad = (name, got, expected) => problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`);
-    const name = (input, what) => {
-        const got = value(input);
-        if (got === '')
-            problems.push(`Input \`${input}\` is empty: expected the name or ARN of the ${what}.`);
-        else if (!ECS_NAME.test(got) && !got.startsWith('arn:')) {
-            bad(input, got, `expected the name (letters, digits, - and _) or ARN of the ${what}`);
-        }
-        return got;
-    };
-    const cluster = name('cluster', 'ECS cluster');
-    const services = serviceNames(value('service'), bad, problems);
-    const service = services[0] ?? '';
-    const release = services.length > 1;
-    const image = value('image') || undefined;
-    const buildContext = value('build-context') || undefined;
-    let build;
-    if (buildContext !== undefined)
-        build = buildInputs(buildContext);
-    else {
-        for (const input of BUILD_ONLY_INPUTS.filter((i) => value(i) !== '')) {
-            problems.push(`Input \`${input}\` is set but \`build-context\` is not: ${input} is only used when the action builds the image; set build-context (e.g. \`.\`) or remove ${input}.`);
-        }
-        if (image !== undefined) {
-            let reason;
-            try {
-                const ref = parseImageRef(image);
-                if (!ref.tag && !ref.digest)
-                    reason = 'it has neither a tag nor a digest';
+        catch (error) {
+            run.unanswered = isNoAnswer(error) ? errorText(error) : undefined;
+            if (run.clock.now() >= deadline)
+                return deadlineCame;
+            const throttled = isThrottling(error);
+            if (!throttled && !(isTransient(error) && ++transient <= MAX_TRANSIENT_ERRORS))
+                throw error;
+            pacing.backOff();
+            if (throttled)
+                run.throttled++;
+            if (!throttled || !throttledStreak) {
+                timeline.emit({
+                    type: 'warning',
+                    at: new Date(run.clock.now()),
+                    message: `${errorText(error)} while ${options.doing}; next look in ${Math.round(pacing.intervalMs / 1000)} s`,
+                });
             }
-            catch (err) {
-                if (!(err instanceof InputProblem))
-                    throw err;
-                reason = err.reason;
-            }
-            if (reason) {
-                bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`);
-            }
-        }
-    }
-    function buildInputs(context) {
-        const tags = value('tags')
-            .split(/[,\n]/)
-            .map((t) => t.trim())
-            .filter((t) => t !== '');
-        if (image === undefined) {
-            problems.push('Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.');
-        }
-        else {
-            try {
-                // The registry is known only after the ECR login; any host checks the reference and the tags.
-                composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags);
-            }
-            catch (err) {
-                if (!(err instanceof InputProblem))
-                    throw err;
-                problems.push(err.sentence());
-            }
-        }
-        let buildArgs = [];
-        try {
-            buildArgs = parseBuildArgs(read('build-args') ?? '');
-        }
-        catch (err) {
-            if (!(err instanceof InputProblem))
-                throw err;
-            problems.push(err.sentence());
-        }
-        const target = value('build-target') || undefined;
-        if (target !== undefined && !BUILD_TARGET.test(target))
-            bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)');
-        const platform = value('platform') || undefined;
-        if (platform !== undefined && !PLATFORMS.test(platform))
-            bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several');
-        return { context, dockerfile: value('dockerfile') || undefined, buildArgs, target, platform, tags };
-    }
-    const containerName = value('container-name') || undefined;
-    if (containerName !== undefined && !ECS_NAME.test(containerName)) {
-        bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)');
-    }
-    const taskDefinitionText = value('task-definition') || undefined;
-    const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText);
-    const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText;
-    const taskDefinitionRef = taskDefinitionIsRef ? taskDefinitionText : undefined;
-    const deployExtras = deployExtraInputs(value, bad, problems, {
-        image,
-        buildContext,
-        taskDefinition: taskDefinitionText,
-    });
-    const strategyText = value('strategy') || 'auto';
-    let strategy = { kind: 'auto' };
-    try {
-        strategy = parseStrategy(strategyText);
-    }
-    catch (err) {
-        bad('strategy', strategyText, err.message);
-    }
-    const codeDeployName = (input) => {
-        const got = value(input) || undefined;
-        if (got !== undefined && !CODEDEPLOY_NAME.test(got))
-            bad(input, got, 'expected a CodeDeploy name (letters, digits and . _ + = , @ -, at most 100 characters)');
-        return got;
-    };
-    const deploymentConfig = codeDeployName('deployment-config');
-    if (deploymentConfig !== undefined && strategy.kind !== 'auto') {
-        problems.push(`Input \`deployment-config\` is \`${deploymentConfig}\` and \`strategy\` is \`${strategyText}\`: give one of them (deployment-config names an existing CodeDeploy configuration; strategy describes the traffic shift).`);
-    }
-    const hooks = {};
-    for (const [i, line] of (read('codedeploy-hooks') ?? '').split('\n').entries()) {
-        const text = line.trim();
-        if (text === '' || text.startsWith('#'))
+            throttledStreak = throttled;
             continue;
-        const at = text.indexOf('=');
-        const hook = at > 0 ? text.slice(0, at).trim() : '';
-        const fn = at > 0 ? text.slice(at + 1).trim() : '';
-        if (!APPSPEC_HOOKS.includes(hook) || !LAMBDA_NAME.test(fn)) {
-            bad('codedeploy-hooks', text, `line ${i + 1}: expected HOOK=LAMBDA with HOOK one of ${APPSPEC_HOOKS.join(', ')} and LAMBDA a function name or ARN`);
         }
+        transient = 0;
+        throttledStreak = false;
+        run.unanswered = undefined;
+        if ('end' in seen)
+            return seen;
+        if (seen.changed)
+            pacing.changed();
         else
-            hooks[hook] = fn;
+            pacing.unchanged();
     }
-    const codeDeploy = {
-        application: codeDeployName('codedeploy-application'),
-        deploymentGroup: codeDeployName('codedeploy-deployment-group'),
-        deploymentConfig,
-        appspecFile: value('appspec') || undefined,
-        hooks,
+    return stop?.aborted ? { cut: 'stopped', why: String(stop.reason) } : deadlineCame;
+}
+function withoutUndefined(options) {
+    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && typeof v === 'number'));
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/watch.ts
+// Follows a CodeDeploy deployment on the one poll loop: GetDeployment and its ECS target (lifecycle events, task
+// sets, traffic weights), until traffic has moved, the deployment ended, or its rollback deployment ended.
+
+
+
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
+const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
+/** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
+const ROLLBACK_APPEAR_LOOKS = 5;
+function greenOf(target) {
+    return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
+}
+function countsOf(taskSet) {
+    return { desired: taskSet?.desiredCount ?? 0, pending: taskSet?.pendingCount ?? 0, running: taskSet?.runningCount ?? 0, failed: 0 };
+}
+/** The lifecycle event being worked on (or the one that failed); undefined once all are done. */
+function currentEvent(target) {
+    return target?.lifecycleEvents?.find((e) => !DONE_EVENT.has(e.status ?? ''));
+}
+/** Every lifecycle event (AfterAllowTraffic last) succeeded: traffic has moved and only the old task set's
+ * termination wait is left. */
+function trafficMoved(target) {
+    const events = target?.lifecycleEvents ?? [];
+    return events.length > 0 && events.every((e) => DONE_EVENT.has(e.status ?? ''));
+}
+function observation(info, previous) {
+    return {
+        ...previous,
+        deploymentId: info.deploymentId ?? previous?.deploymentId ?? '',
+        status: info.status,
+        ...(info.errorInformation ? { errorInformation: { code: info.errorInformation.code, message: info.errorInformation.message } } : {}),
+        ...(info.rollbackInfo?.rollbackDeploymentId ? { rollbackDeploymentId: info.rollbackInfo.rollbackDeploymentId } : {}),
+        ...(info.rollbackInfo?.rollbackMessage ? { rollbackMessage: info.rollbackInfo.rollbackMessage } : {}),
     };
-    if (release) {
-        // Each of these names one service's task definition, revision or CodeDeploy setup; a release renders each service's own.
-        const perService = [
-            ['task-definition', 'each service deploys its own live task definition with `image`'],
-            ['rollback-to', 'roll back a release by deploying its previous image to the same services'],
-            ['codedeploy-application', 'each CODE_DEPLOY service uses its default application AppECS-<cluster>-<service>'],
-            ['codedeploy-deployment-group', 'each CODE_DEPLOY service uses its default deployment group DgpECS-<cluster>-<service>'],
-            ['appspec', "each CODE_DEPLOY service's AppSpec is built from the service"],
-        ];
-        for (const [input, instead] of perService) {
-            if (value(input) !== '') {
-                problems.push(`Input \`${input}\` is \`${value(input)}\` but \`service\` names ${services.length} services: ${input} belongs to one service (${instead}); deploy that service in a step of its own.`);
+}
+/** What the looks saw, and how they are paced. */
+class CodeDeployWatch {
+    clients;
+    facts;
+    timeline;
+    run;
+    hooks;
+    targetIds = [];
+    /** The last GetDeployment answer per deployment. */
+    infos = new Map();
+    lastKey = '';
+    lastWeight = 0;
+    lastCounts = countsOf(undefined);
+    waitingShown = new Set();
+    constructor(clients, facts, timeline, run, hooks) {
+        this.clients = clients;
+        this.facts = facts;
+        this.timeline = timeline;
+        this.run = run;
+        this.hooks = hooks;
+    }
+    at() {
+        return new Date(this.run.clock.now());
+    }
+    /** Runs the one poll loop with this watch's context. */
+    loop(deadline, options, look) {
+        return pollLoop(this.run, this.timeline, deadline, options, look);
+    }
+    /**
+     * The deployment and its ECS target. While the target is Pending or InProgress, BatchGetDeploymentTargets alone
+     * says what changed (lifecycle events, task sets, weights), so GetDeployment is asked again only when the target
+     * ended or waits (its status, errorInformation and rollbackInfo are then needed): one call per look, twice the
+     * looks within the call budget.
+     */
+    async look(deploymentId, withTarget) {
+        const getDeployment = async () => {
+            const { deploymentInfo: info } = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId }), options));
+            if (!info)
+                throw new Error(`GetDeployment returned nothing for ${deploymentId}`);
+            this.infos.set(deploymentId, info);
+            return info;
+        };
+        if (!withTarget)
+            return { info: await getDeployment() };
+        let fresh;
+        if (this.targetIds.length === 0 || !this.infos.has(deploymentId)) {
+            fresh = await getDeployment();
+            if (this.targetIds.length === 0) {
+                try {
+                    const listed = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId }), options));
+                    this.targetIds = listed.targetIds ?? [];
+                }
+                catch (error) {
+                    // Targets exist once the deployment has started.
+                    if (errorName(error) !== 'DeploymentNotStartedException')
+                        throw error;
+                }
+                if (this.targetIds.length === 0)
+                    return { info: fresh };
             }
         }
+        const got = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) }), options));
+        const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget;
+        const moving = target?.status === 'InProgress' || target?.status === 'Pending';
+        const info = fresh ?? (moving ? this.infos.get(deploymentId) : undefined) ?? (await getDeployment());
+        return { info, ...(target ? { target } : {}) };
     }
-    const duration = (input, fallback, allowZero) => {
-        const got = value(input) || fallback;
-        let ms;
-        try {
-            ms = parseDuration(got);
+    /** Emits what changed since the last look; returns whether anything did. */
+    report(info, target) {
+        const id = info.deploymentId ?? '';
+        const green = greenOf(target);
+        const event = currentEvent(target);
+        // A deleted task set drops out of taskSetsInfo; its last counts still say how far it got.
+        const counts = green ? countsOf(green) : this.lastCounts;
+        this.lastCounts = counts;
+        let changed = false;
+        const eventState = event ? `${event.lifecycleEventName}` : trafficMoved(target) ? 'traffic moved' : undefined;
+        const failedMessage = event?.status === 'Failed' ? event.diagnostics?.message : undefined;
+        // Before the deployment has a target there is nothing to show but its status, which its end reports.
+        if (!target && !TERMINAL.has(info.status ?? ''))
+            return false;
+        const key = [id, info.status, eventState, event?.status, counts.desired, counts.pending, counts.running, failedMessage].join('|');
+        if (key !== this.lastKey) {
+            this.lastKey = key;
+            changed = true;
+            this.timeline.emit({
+                type: 'deployment',
+                at: this.at(),
+                deploymentId: id,
+                status: info.status ?? 'unknown',
+                rolloutState: eventState ? `${eventState}${event?.status && event.status !== 'InProgress' ? ` ${event.status}` : ''}` : undefined,
+                rolloutStateReason: failedMessage ?? (TERMINAL.has(info.status ?? '') ? info.errorInformation?.message : undefined),
+                counts,
+            });
         }
-        catch {
-            bad(input, got, allowZero ? DURATION_ACCEPTED : `${DURATION_ACCEPTED.replace('0, ', '')}, greater than 0`);
-            return parseDuration(fallback);
+        const weight = green?.trafficWeight;
+        if (weight !== undefined && weight !== this.lastWeight) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.lastWeight, to: weight, label: 'production' });
+            this.facts.trafficShifts = [...(this.facts.trafficShifts ?? []), { percent: weight, at: this.at() }];
+            this.lastWeight = weight;
+            changed = true;
         }
-        if (ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
-            bad(input, got, `expected ${allowZero ? '' : 'more than 0 and '}at most 6h (GitHub stops a job after 6 hours), such as ${fallback === '0' ? '10m' : fallback}`);
-            return parseDuration(fallback);
+        const hookTarget = event?.lifecycleEventName ? this.hooks[event.lifecycleEventName] : undefined;
+        if (event?.status === 'InProgress' && hookTarget && !this.waitingShown.has(event.lifecycleEventName)) {
+            this.waitingShown.add(event.lifecycleEventName);
+            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: event.lifecycleEventName, detail: `Lambda ${hookTarget}` });
         }
-        return ms;
+        if (info.status === 'Ready' && !this.waitingShown.has('Ready')) {
+            this.waitingShown.add('Ready');
+            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: 'traffic reroute', detail: 'CodeDeploy waits for ContinueDeployment (READY_WAIT) before moving traffic' });
+        }
+        return changed;
+    }
+    /** CodeDeploy rolls back on its own (a failed event, an alarm it watches): a phase, as there is no action rollback. */
+    announceRollback(rollbackId) {
+        const cd = this.facts.codeDeploy;
+        const why = cd?.failedEvent ? `${cd.failedEvent.name} failed` : (cd?.errorInformation?.message ?? cd?.errorInformation?.code ?? `deployment ${cd?.status ?? 'ended'}`);
+        this.timeline.emit({
+            type: 'phase',
+            at: this.at(),
+            phase: 'rollback',
+            detail: `CodeDeploy rolls back to ${revisionOf(this.facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
+        });
+    }
+}
+/** Watches our deployment until traffic has moved or it ended, or the loop was cut short. */
+async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline) {
+    return watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
+        const { info, target } = await watch.look(deploymentId, true);
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        recordFailedEvent(facts, target, watch.hooks);
+        const changed = watch.report(info, target);
+        if (info.status === 'Succeeded')
+            return { end: 'succeeded' };
+        if (info.status === 'Failed' || info.status === 'Stopped') {
+            await followRollback(watch, facts, deadline);
+            return { end: 'failed' };
+        }
+        if (trafficMoved(target))
+            return { end: 'traffic-moved' };
+        return { changed };
+    });
+}
+/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
+function recordFailedEvent(facts, target, hooks) {
+    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
+    if (!failed?.lifecycleEventName || !facts.codeDeploy)
+        return;
+    const name = failed.lifecycleEventName;
+    const d = failed.diagnostics;
+    facts.codeDeploy.failedEvent = {
+        name,
+        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
+        ...(d?.message ? { message: d.message } : {}),
+        ...(d?.logTail ? { logTail: d.logTail } : {}),
     };
-    const beforeDurations = problems.length;
-    const bakeTimeMs = duration('bake-time', '0', true);
-    const timeoutMs = duration('timeout', DEFAULT_TIMEOUT, false);
-    if (problems.length === beforeDurations && bakeTimeMs > 0 && bakeTimeMs >= timeoutMs) {
-        // The bake runs after the deployment and inside the timeout: a release would be rolled back for its own bake.
-        const raised = bakeTimeMs + 30 * 60_000;
-        const timeoutText = value('timeout') ? `\`${value('timeout')}\`` : `\`${DEFAULT_TIMEOUT}\` (the default)`;
-        problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` and \`timeout\` is ${timeoutText}: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; ` +
-            `raise timeout${raised <= MAX_TIMEOUT_MS ? ` (such as ${formatDuration(raised)})` : ''} or shorten bake-time.`);
-    }
-    const alarms = [
-        ...new Set(value('alarms')
-            .split(/[,\n]/)
-            .map((a) => a.trim())
-            .filter((a) => a !== '')),
-    ];
-    for (const alarm of alarms) {
-        if (alarm.length > ALARM_NAME_MAX)
-            bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`);
-    }
-    const rollbackText = value('rollback').toLowerCase() || 'on-failure';
-    const rollback = ROLLBACK_POLICIES.includes(rollbackText) ? rollbackText : 'on-failure';
-    if (rollback !== rollbackText)
-        bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`);
-    const onCancelText = value('on-cancel').toLowerCase() || 'leave';
-    const onCancel = onCancelText === 'rollback' ? 'rollback' : 'leave';
-    if (onCancel !== onCancelText)
-        bad('on-cancel', onCancelText, 'expected leave or rollback');
-    const maxTaskFailuresText = value('max-task-failures');
-    let maxTaskFailures = DEFAULT_MAX_TASK_FAILURES;
-    if (maxTaskFailuresText !== '') {
-        if (/^\d+$/.test(maxTaskFailuresText) && Number(maxTaskFailuresText) <= 200)
-            maxTaskFailures = Number(maxTaskFailuresText);
-        else
-            bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)');
-    }
-    const wait = flag(value('wait') || 'true', 'wait', bad);
-    if (wait === false && bakeTimeMs > 0) {
-        // With wait false the action returns before the deployment completes, so there is nothing to bake.
-        problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`);
-    }
-    const deployment = flag(value('github-deployment') || 'true', 'github-deployment', bad) === true;
-    // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
-    const environment = value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1);
-    if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
-        bad('environment', environment, `expected a GitHub environment name of at most ${ENVIRONMENT_NAME_MAX} characters on one line, such as production`);
-    }
-    const environmentUrl = value('environment-url') || undefined;
-    if (environmentUrl !== undefined && !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(environmentUrl)) {
-        bad('environment-url', environmentUrl, 'expected an http(s) URL such as https://staging.example.com');
-    }
-    const github = { deployment, token: value('github-token') || undefined, environment, environmentUrl };
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return {
-        cluster,
-        service,
-        services,
-        image,
-        ...(build ? { build } : {}),
-        containerName,
-        taskDefinitionFile,
-        ...(taskDefinitionRef ? { taskDefinitionRef } : {}),
-        ...deployExtras,
-        strategy,
-        codeDeploy,
-        bakeTimeMs,
-        alarms,
-        timeoutMs,
-        rollback,
-        onCancel,
-        maxTaskFailures,
-        wait: wait === true,
-        github,
-    };
+    if (hooks[name])
+        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
 }
-/** A true/false input: the YAML 1.2 core booleans, as core.getBooleanInput accepts them; undefined (a problem) otherwise. */
-function flag(text, input, bad) {
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    bad(input, text, 'expected true or false');
-    return undefined;
-}
-/** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
-function isTaskDefinitionRef(text) {
-    return TASK_DEFINITION_ARN.test(text) || FAMILY_REVISION.test(text);
-}
-const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/;
-const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/;
-/** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
-function deployExtraInputs(value, bad, problems, given) {
-    const extras = {};
-    const rollbackTo = value('rollback-to') || undefined;
-    if (rollbackTo !== undefined) {
-        if (rollbackTo !== 'previous' && !isTaskDefinitionRef(rollbackTo)) {
-            bad('rollback-to', rollbackTo, 'expected `previous`, a task definition ARN, or `family:revision` such as web:5');
-        }
-        const clashing = ['image', 'build-context', 'task-definition'].filter((n) => value(n) !== '');
-        if (clashing.length > 0) {
-            problems.push(`Input \`rollback-to\` is \`${rollbackTo}\` and ${clashing.map((n) => `\`${n}\``).join(', ')} ${clashing.length === 1 ? 'is' : 'are'} set: a rollback deploys a registered revision as it is; leave ${clashing.join(', ')} empty (a workflow that rolls back should not pass them).`);
-        }
-        extras.rollbackTo = rollbackTo;
-    }
-    const keep = value('keep-revisions');
-    if (keep !== '') {
-        if (/^\d+$/.test(keep) && Number(keep) >= 1 && Number(keep) <= 1000)
-            extras.keepRevisions = Number(keep);
-        else
-            bad('keep-revisions', keep, 'expected a whole number of revisions to keep, from 1 to 1000 (leave it empty to keep all)');
-    }
-    const desired = value('desired-count');
-    if (desired !== '') {
-        if (/^\d+$/.test(desired) && Number(desired) <= 5000)
-            extras.desiredCount = Number(desired);
-        else
-            bad('desired-count', desired, "expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's)");
-    }
-    const force = flag(value('force-new-deployment') || 'false', 'force-new-deployment', bad) === true;
-    if (force)
-        extras.forceNewDeployment = true;
-    // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
-    // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
-    if (rollbackTo === undefined && given.image === undefined && given.buildContext === undefined && given.taskDefinition === undefined && !force) {
-        problems.push('Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
-            "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
-            'Fix: pass the image without the secret (e.g. only the repository and digest, `web@sha256:…`, with the registry rebuilt from a non-secret variable in the deploying job), or unmask the account id. ' +
-            'To redeploy the running task definition on purpose, set `force-new-deployment: true`.');
-    }
-    return extras;
-}
-/** A release deploys at most this many services: DescribeServices answers for 10 at a time, so one look sees them all. */
-const MAX_SERVICES = 10;
-/** `service`: one name or ARN, or several separated by commas or newlines. */
-function serviceNames(text, bad, problems) {
-    const names = text
-        .split(/[,\n]/)
-        .map((n) => n.trim())
-        .filter((n) => n !== '');
-    if (names.length === 0) {
-        problems.push('Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).');
-        return [];
-    }
-    const invalid = names.filter((n) => !ECS_NAME.test(n) && !n.startsWith('arn:'));
-    if (invalid.length > 0)
-        bad('service', text, `expected the name (letters, digits, - and _) or ARN of the ECS service, or several separated by commas or newlines (not ${invalid.map((n) => `\`${n}\``).join(', ')})`);
-    const short = names.map((n) => n.slice(n.lastIndexOf('/') + 1));
-    const twice = [...new Set(short.filter((n, i) => short.indexOf(n) !== i))];
-    if (twice.length > 0)
-        bad('service', text, `expected each service once (${twice.join(', ')} named twice)`);
-    if (names.length > MAX_SERVICES)
-        bad('service', text, `expected at most ${MAX_SERVICES} services in one release (got ${names.length}); split them into several steps`);
-    return names;
-}
-
-;// CONCATENATED MODULE: ./src/aws/errors.ts
-// The one way to read an AWS error: its name, the operation it came from, whether it is throttling, transient, a
-// call that did not answer, and how it reads in a message.
-const shape = (error) => (typeof error === 'object' && error !== null ? error : {});
-/** The error's name as AWS gives it (`ThrottlingException`, `AccessDeniedException`), or '' for a non-error. */
-function errorName(error) {
-    const e = shape(error);
-    return e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.name ?? '');
-}
-/** The operation (`DescribeServices`) whose call failed, when the clients tagged it. */
-function operationOf(error) {
-    return shape(error).$operation;
-}
-/** The error names the SDK itself treats as throttling (see aws-api.md §1). */
-const THROTTLING = new Set([
-    'ThrottlingException',
-    'Throttling',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'ThrottledException',
-    'LimitExceededException',
-]);
-function isThrottling(error) {
-    return THROTTLING.has(errorName(error)) || shape(error).$metadata?.httpStatusCode === 429;
-}
-/** The call got no answer in time: the per-request timeout, or the run's deadline aborted it. */
-function isNoAnswer(error) {
-    const name = errorName(error);
-    return name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout';
-}
-/** 5xx, dropped connections and calls that did not answer: worth another look after a pause, unlike a 4xx that says
- * we asked wrongly. */
-function isTransient(error) {
-    if (!(error instanceof Error))
-        return false;
-    if (isNoAnswer(error))
-        return true;
-    const status = shape(error).$metadata?.httpStatusCode;
-    if (status !== undefined)
-        return status >= 500;
-    return /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/i.test(`${error.name} ${error.message}`);
-}
-/** `Name: message`, with network wrappers unwrapped; a call that did not answer says which call and for how long. */
-function errorText(error) {
-    if (!(error instanceof Error))
-        return String(error);
-    const operation = operationOf(error);
-    if (isNoAnswer(error)) {
-        const ms = /(\d+) ms/.exec(error.message)?.[1];
-        const why = errorName(error) === 'AbortError' ? 'before the deadline' : ms ? `within ${Number(ms) / 1000} s` : `(${error.message.replace(/\.$/, '')})`;
-        return `${operation ?? 'An AWS call'} did not answer ${why}`;
-    }
-    const message = error.message.replace(/^AWS SDK error wrapper for /, '');
-    const name = errorName(error);
-    return name && name !== 'Error' && !message.startsWith(`${name}:`) ? `${name}: ${message}` : message;
-}
-/** A failed AWS call as one problem line: which call, what AWS said, and what usually fixes it. */
-function callProblem(call, error) {
-    const name = errorName(error) || 'Error';
-    let hint = '';
-    if (name === 'CredentialsProviderError' || ['UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'ExpiredToken'].includes(name)) {
-        hint = ' Check the AWS credentials (for example aws-actions/configure-aws-credentials before this step).';
-    }
-    else if (name === 'AccessDeniedException' || name === 'AccessDenied') {
-        hint = ` The role needs permission for ${call}.`;
-    }
-    if (isNoAnswer(error))
-        return `${call} failed: ${errorText(error)}.`;
-    const message = errorText(error).replace(/\.$/, '');
-    return `${call} failed: ${message.startsWith(`${name}:`) ? message : `${name}: ${message}`}.${hint}`;
-}
-
-;// CONCATENATED MODULE: ./src/engines/choose.ts
-
-const NATIVE = { 'blue-green': 'BLUE_GREEN', canary: 'CANARY', linear: 'LINEAR' };
-/** A stable name per setting, so the same custom configuration is created once and reused by every later run. */
-function customConfigName(type, percent, intervalMinutes) {
-    const pct = String(percent).replace('.', '_');
-    return type === 'canary' ? `EcsSafeDeploy.Canary${pct}Percent${intervalMinutes}Minutes` : `EcsSafeDeploy.Linear${pct}PercentEvery${intervalMinutes}Minutes`;
+/** Looks at our deployment (without its target) until it is Succeeded, Failed or Stopped. */
+async function waitUntilEnded(watch, facts, deploymentId, deadline) {
+    const ended = await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
+        const { info } = await watch.look(deploymentId, false);
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        return TERMINAL.has(info.status ?? '') ? { end: true } : { changed: false };
+    });
+    return 'end' in ended;
 }
 /**
- * The engine for `strategy` on `service`, or a problem sentence (for preflight) when they do not fit.
- * Engine-specific requirements (CodeDeploy application and group, load balancer advanced configuration) are checked
- * by the engine's own preflight.
+ * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
+ * auto-rollback is on); watch that one to its end.
  */
-function chooseEngine(strategy, service, codeDeploy, cluster) {
-    const name = service.serviceName ?? '?';
-    const controller = service.deploymentController?.type ?? 'ECS';
-    if (controller === 'CODE_DEPLOY') {
-        if (strategy.kind === 'rolling') {
-            return {
-                problem: `Service \`${name}\` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.`,
-            };
+async function followRollback(watch, facts, deadline, byAction = false) {
+    const ours = facts.codeDeploy;
+    if (!ours)
+        return;
+    let looks = 0;
+    if (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '')) {
+        await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${ours.deploymentId}`, lookFirst: true }, async () => {
+            if (++looks > ROLLBACK_APPEAR_LOOKS)
+                return { end: true };
+            const { info } = await watch.look(ours.deploymentId, false);
+            Object.assign(ours, observation(info, ours));
+            return ours.rollbackDeploymentId || !TERMINAL.has(ours.status ?? '') ? { end: true } : { changed: true };
+        });
+    }
+    const rollbackId = ours.rollbackDeploymentId;
+    if (!rollbackId)
+        return;
+    let announced = false;
+    await watch.loop(deadline, { doing: `watching CodeDeploy rollback deployment ${rollbackId}`, lookFirst: true }, async () => {
+        const seen = await watch.look(rollbackId, true);
+        if (!announced) {
+            announced = true;
+            if (!byAction)
+                watch.announceRollback(rollbackId);
         }
-        const config = codeDeploy.deploymentConfig
-            ? { kind: 'named', name: codeDeploy.deploymentConfig }
-            : strategy.kind === 'blue-green'
-                ? { kind: 'named', name: 'CodeDeployDefault.ECSAllAtOnce' }
-                : strategy.kind === 'canary' || strategy.kind === 'linear'
-                    ? {
-                        kind: 'custom',
-                        name: customConfigName(strategy.kind, strategy.percent, strategy.intervalMs / 60_000),
-                        type: strategy.kind === 'canary' ? 'TimeBasedCanary' : 'TimeBasedLinear',
-                        percent: strategy.percent,
-                        intervalMinutes: strategy.intervalMs / 60_000,
-                    }
-                    : { kind: 'group-default' };
-        return {
-            engine: {
-                kind: 'codedeploy',
-                label: `CodeDeploy ${config.kind === 'group-default' ? "(the deployment group's configuration)" : config.kind === 'named' ? config.name : describeStrategy(strategy)}`,
-                application: codeDeploy.application ?? `AppECS-${cluster}-${name}`,
-                deploymentGroup: codeDeploy.deploymentGroup ?? `DgpECS-${cluster}-${name}`,
-                config,
-            },
-        };
-    }
-    if (controller !== 'ECS') {
-        return {
-            problem: `Service \`${name}\` uses the ${controller} deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.`,
-        };
-    }
-    if (codeDeploy.deploymentConfig) {
-        return {
-            problem: `Input \`deployment-config\` is \`${codeDeploy.deploymentConfig}\`, but service \`${name}\` uses the ECS deployment controller, not CODE_DEPLOY: use strategy (blue-green, canary or linear) for ECS's own traffic shifting.`,
-        };
-    }
-    const serviceStrategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
-    if (strategy.kind === 'rolling' || (strategy.kind === 'auto' && serviceStrategy === 'ROLLING')) {
-        return { engine: { kind: 'rolling', label: 'rolling update' } };
-    }
-    if (strategy.kind === 'auto') {
-        const native = serviceStrategy;
-        return { engine: { kind: 'ecs-native', label: `ECS ${native} (the service's configuration)`, strategy: native, configuration: { strategy: native } } };
-    }
-    const native = NATIVE[strategy.kind];
-    const configuration = { strategy: native };
-    if (strategy.kind === 'canary')
-        configuration.canaryConfiguration = { canaryPercent: strategy.percent, canaryBakeTimeInMinutes: strategy.intervalMs / 60_000 };
-    if (strategy.kind === 'linear')
-        configuration.linearConfiguration = { stepPercent: strategy.percent, stepBakeTimeInMinutes: strategy.intervalMs / 60_000 };
-    return { engine: { kind: 'ecs-native', label: `ECS ${describeStrategy(strategy)}`, strategy: native, configuration } };
+        const changed = watch.report(seen.info, seen.target);
+        ours.rollbackStatus = seen.info.status;
+        return TERMINAL.has(seen.info.status ?? '') ? { end: true } : { changed };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/cancel.ts
+// After a cancelled run (the post step): one look at our CodeDeploy deployment, and on request the rollback.
+
+
+async function afterCancelCodeDeploy(clients, state, rollBack) {
+    if (!state.deploymentId)
+        return { where: 'not started', finished: true };
+    const { deploymentInfo: info } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: state.deploymentId }));
+    const where = info?.status ?? 'not found';
+    const ended = TERMINAL.has(info?.status ?? '');
+    if (!rollBack || ended)
+        return { where, finished: ended };
+    await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: state.deploymentId, autoRollbackEnabled: true }));
+    return { where, finished: false, rolledBack: 'StopDeployment with automatic rollback' };
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -93334,134 +93856,155 @@ const PREDEFINED = 'CodeDeployDefault.ECSAllAtOnce, CodeDeployDefault.ECSLinear1
 /** CodeDeploy's limit on alarms per deployment (overrideAlarmConfiguration). */
 const MAX_ALARMS = 10;
 async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition, inRegion = '') {
+    const names = {
+        application: engine.application,
+        group: engine.deploymentGroup,
+        serviceName: service.serviceName ?? inputs.service,
+        clusterName: nameOf(inputs.cluster, ':cluster/'),
+        inRegion,
+    };
+    const [app, group, config, appSpec] = await Promise.all([
+        getApplication(clients, names),
+        getGroup(clients, names, inputs.bakeTimeMs),
+        checkConfig(clients, engine.config, inRegion),
+        loadAppSpec(inputs, service, taskDefinition),
+    ]);
     // By subject, reported in this order whichever call answers first.
-    const found = { application: [], group: [], config: [], appSpec: [], inputs: [] };
-    const { application, deploymentGroup: group } = engine;
-    const serviceName = service.serviceName ?? inputs.service;
-    const clusterName = nameOf(inputs.cluster, ':cluster/');
-    const defaults = `(the defaults are AppECS-<cluster>-<service> and DgpECS-<cluster>-<service>, here AppECS-${clusterName}-${serviceName} and DgpECS-${clusterName}-${serviceName}; inputs \`codedeploy-application\` and \`codedeploy-deployment-group\` name others)`;
-    const [app, groupInfo, config, appSpec] = await Promise.all([getApplication(), getGroup(), getConfig(), loadAppSpec()]);
-    if (app === 'missing') {
-        found.application.push(`CodeDeploy application \`${application}\` does not exist${inRegion}, so deployment group \`${group}\` cannot deploy service \`${serviceName}\` ${defaults}.`);
-    }
-    else if (groupInfo === 'missing') {
-        found.group.push(`CodeDeploy deployment group \`${group}\` does not exist in application \`${application}\`${inRegion} ${defaults}.`);
-    }
-    if (groupInfo && groupInfo !== 'missing')
-        checkGroup(groupInfo);
-    if (config && config !== 'missing')
-        checkConfig(config);
-    if (appSpec && taskDefinition)
-        found.appSpec.push(...checkAgainstTaskDefinition(appSpec, taskDefinition));
-    if (inputs.alarms.length > MAX_ALARMS) {
-        found.inputs.push(`Input \`alarms\` names ${inputs.alarms.length} alarms: a CodeDeploy deployment watches at most ${MAX_ALARMS}.`);
-    }
-    if (engine.config.kind === 'custom' && !Number.isInteger(engine.config.percent)) {
-        found.inputs.push(`Input \`strategy\`: CodeDeploy shifts whole percents of traffic, not ${engine.config.percent}%: use a whole number such as ${Math.round(engine.config.percent) || 1}%.`);
-    }
-    const problems = [...found.application, ...found.group, ...found.config, ...found.appSpec, ...found.inputs];
-    if (problems.length > 0 || !appSpec || !groupInfo || groupInfo === 'missing')
+    const problems = [
+        ...app.problems,
+        ...group.problems,
+        // A group missing with its application is said once, by the application.
+        ...(group.value === 'missing' && app.value !== 'missing' ? [groupMissing(names)] : []),
+        ...config,
+        ...appSpec.problems,
+        ...inputProblems(inputs, engine),
+    ];
+    if (problems.length > 0 || !appSpec.value || !group.value || group.value === 'missing')
         return { problems };
-    return { problems, checked: { appSpec, ...terminationWait(groupInfo) } };
-    async function getApplication() {
-        try {
-            const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetApplicationCommand */.eOh({ applicationName: application }));
-            const platform = out.application?.computePlatform;
-            if (platform && platform !== 'ECS')
-                found.application.push(`CodeDeploy application \`${application}\` is for the ${platform} compute platform: ECS services need an ECS application.`);
-            return true;
-        }
-        catch (err) {
-            if (errorName(err) === 'ApplicationDoesNotExistException')
-                return 'missing';
-            found.application.push(callProblem('CodeDeploy GetApplication', err));
-            return undefined;
-        }
+    return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value) } };
+}
+function defaults({ clusterName, serviceName }) {
+    return `(the defaults are AppECS-<cluster>-<service> and DgpECS-<cluster>-<service>, here AppECS-${clusterName}-${serviceName} and DgpECS-${clusterName}-${serviceName}; inputs \`codedeploy-application\` and \`codedeploy-deployment-group\` name others)`;
+}
+function groupMissing(names) {
+    return `CodeDeploy deployment group \`${names.group}\` does not exist in application \`${names.application}\`${names.inRegion} ${defaults(names)}.`;
+}
+async function getApplication(clients, names) {
+    const { application } = names;
+    try {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetApplicationCommand */.eOh({ applicationName: application }));
+        const platform = out.application?.computePlatform;
+        if (platform && platform !== 'ECS')
+            return { value: 'exists', problems: [`CodeDeploy application \`${application}\` is for the ${platform} compute platform: ECS services need an ECS application.`] };
+        return { value: 'exists', problems: [] };
     }
-    async function getGroup() {
-        try {
-            const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentGroupCommand */.WOp({ applicationName: application, deploymentGroupName: group }));
-            return out.deploymentGroupInfo;
+    catch (err) {
+        if (errorName(err) === 'ApplicationDoesNotExistException') {
+            return {
+                value: 'missing',
+                problems: [
+                    `CodeDeploy application \`${application}\` does not exist${names.inRegion}, so deployment group \`${names.group}\` cannot deploy service \`${names.serviceName}\` ${defaults(names)}.`,
+                ],
+            };
         }
-        catch (err) {
-            if (errorName(err) === 'DeploymentGroupDoesNotExistException' || errorName(err) === 'ApplicationDoesNotExistException')
-                return 'missing';
-            found.group.push(callProblem('CodeDeploy GetDeploymentGroup', err));
-            return undefined;
-        }
+        return { value: 'unknown', problems: [callProblem('CodeDeploy GetApplication', err)] };
     }
-    async function getConfig() {
-        const wanted = engine.config;
-        if (wanted.kind === 'group-default')
-            return undefined;
-        try {
-            const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: wanted.name }));
-            return out.deploymentConfigInfo;
-        }
-        catch (err) {
-            if (errorName(err) !== 'DeploymentConfigDoesNotExistException') {
-                found.config.push(callProblem('CodeDeploy GetDeploymentConfig', err));
-                return undefined;
-            }
-            // A custom configuration that is not there yet is created by the deployment.
-            if (wanted.kind === 'named') {
-                found.config.push(`CodeDeploy deployment configuration \`${wanted.name}\` does not exist${inRegion} (input \`deployment-config\`): name an existing one, such as ${PREDEFINED}, or use strategy canary/linear to have one created.`);
-            }
-            return 'missing';
-        }
+}
+/** 'missing' says nothing: whether it is worth saying depends on the application (see checkCodeDeploy). */
+async function getGroup(clients, names, bakeTimeMs) {
+    try {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentGroupCommand */.WOp({ applicationName: names.application, deploymentGroupName: names.group }));
+        const info = out.deploymentGroupInfo;
+        return { value: info, problems: info ? groupProblems(info, names, bakeTimeMs) : [] };
     }
-    async function loadAppSpec() {
-        if (!inputs.codeDeploy.appspecFile) {
-            const built = appSpecFromService(service);
-            if ('problem' in built) {
-                found.appSpec.push(built.problem);
-                return undefined;
-            }
-            return built;
-        }
+    catch (err) {
+        if (errorName(err) === 'DeploymentGroupDoesNotExistException' || errorName(err) === 'ApplicationDoesNotExistException')
+            return { value: 'missing', problems: [] };
+        return { value: undefined, problems: [callProblem('CodeDeploy GetDeploymentGroup', err)] };
+    }
+}
+function groupProblems(info, { application, group, serviceName, clusterName }, bakeTimeMs) {
+    const problems = [];
+    const services = info.ecsServices ?? [];
+    if (!services.some((s) => s.serviceName === serviceName && s.clusterName !== undefined && nameOf(s.clusterName, ':cluster/') === clusterName)) {
+        const deploys = services.map((s) => `${s.clusterName}/${s.serviceName}`).join(', ') || 'no ECS service';
+        problems.push(`CodeDeploy deployment group \`${group}\` (application \`${application}\`) deploys ${deploys}, not ${clusterName}/${serviceName}: set \`codedeploy-deployment-group\` to the group of this service.`);
+    }
+    const wait = terminationWait(info).terminationWaitMinutes;
+    if (bakeTimeMs > 0 && wait !== undefined && wait * 60_000 < bakeTimeMs) {
+        problems.push(`CodeDeploy deployment group \`${group}\` deletes the old task set ${wait} minute${wait === 1 ? '' : 's'} after traffic has moved ` +
+            `(terminationWaitTimeInMinutes ${wait}), but bake-time is ${formatDuration(bakeTimeMs)}: the bake needs the old task set to roll back to. ` +
+            `Raise the group's termination wait to at least ${Math.ceil(bakeTimeMs / 60_000)} minutes or shorten bake-time.`);
+    }
+    return problems;
+}
+/** Only problems: nothing after preflight needs the configuration. */
+async function checkConfig(clients, wanted, inRegion) {
+    if (wanted.kind === 'group-default')
+        return [];
+    try {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: wanted.name }));
+        return out.deploymentConfigInfo ? configProblems(out.deploymentConfigInfo, wanted) : [];
+    }
+    catch (err) {
+        if (errorName(err) !== 'DeploymentConfigDoesNotExistException')
+            return [callProblem('CodeDeploy GetDeploymentConfig', err)];
+        // A custom configuration that is not there yet is created by the deployment.
+        if (wanted.kind !== 'named')
+            return [];
+        return [
+            `CodeDeploy deployment configuration \`${wanted.name}\` does not exist${inRegion} (input \`deployment-config\`): name an existing one, such as ${PREDEFINED}, or use strategy canary/linear to have one created.`,
+        ];
+    }
+}
+function configProblems(info, wanted) {
+    if (info.computePlatform && info.computePlatform !== 'ECS') {
+        return [`CodeDeploy deployment configuration \`${wanted.name}\` is for the ${info.computePlatform} compute platform, not ECS.`];
+    }
+    if (wanted.kind !== 'custom')
+        return [];
+    const routing = info.trafficRoutingConfig;
+    const got = routing?.type === 'TimeBasedCanary'
+        ? [routing.timeBasedCanary?.canaryPercentage, routing.timeBasedCanary?.canaryInterval]
+        : routing?.type === 'TimeBasedLinear'
+            ? [routing.timeBasedLinear?.linearPercentage, routing.timeBasedLinear?.linearInterval]
+            : [];
+    if (routing?.type === wanted.type && got[0] === wanted.percent && got[1] === wanted.intervalMinutes)
+        return [];
+    return [
+        `CodeDeploy deployment configuration \`${wanted.name}\` exists but is not ${wanted.type} ${wanted.percent}% every ${wanted.intervalMinutes} min (it is ${routing?.type ?? 'unknown'} ${got[0] ?? '?'}% / ${got[1] ?? '?'} min): delete it so it is created again, or use deployment-config.`,
+    ];
+}
+/** The AppSpec (from the file, or built from the service) and, when there is a new task definition, whether they agree. */
+async function loadAppSpec(inputs, service, taskDefinition) {
+    let appSpec;
+    if (!inputs.codeDeploy.appspecFile) {
+        const built = appSpecFromService(service);
+        if ('problem' in built)
+            return { value: undefined, problems: [built.problem] };
+        appSpec = built;
+    }
+    else {
         try {
-            return await readAppSpecFile(inputs.codeDeploy.appspecFile);
+            appSpec = await readAppSpecFile(inputs.codeDeploy.appspecFile);
         }
         catch (err) {
             if (!(err instanceof AppSpecError))
                 throw err;
-            found.appSpec.push(...err.problems);
-            return undefined;
+            return { value: undefined, problems: [...err.problems] };
         }
     }
-    function checkGroup(info) {
-        const services = info.ecsServices ?? [];
-        if (!services.some((s) => s.serviceName === serviceName && s.clusterName !== undefined && nameOf(s.clusterName, ':cluster/') === clusterName)) {
-            const deploys = services.map((s) => `${s.clusterName}/${s.serviceName}`).join(', ') || 'no ECS service';
-            found.group.push(`CodeDeploy deployment group \`${group}\` (application \`${application}\`) deploys ${deploys}, not ${clusterName}/${serviceName}: set \`codedeploy-deployment-group\` to the group of this service.`);
-        }
-        const wait = terminationWait(info).terminationWaitMinutes;
-        if (inputs.bakeTimeMs > 0 && wait !== undefined && wait * 60_000 < inputs.bakeTimeMs) {
-            found.group.push(`CodeDeploy deployment group \`${group}\` deletes the old task set ${wait} minute${wait === 1 ? '' : 's'} after traffic has moved ` +
-                `(terminationWaitTimeInMinutes ${wait}), but bake-time is ${formatDuration(inputs.bakeTimeMs)}: the bake needs the old task set to roll back to. ` +
-                `Raise the group's termination wait to at least ${Math.ceil(inputs.bakeTimeMs / 60_000)} minutes or shorten bake-time.`);
-        }
+    return { value: appSpec, problems: taskDefinition ? checkAgainstTaskDefinition(appSpec, taskDefinition) : [] };
+}
+function inputProblems(inputs, engine) {
+    const problems = [];
+    if (inputs.alarms.length > MAX_ALARMS) {
+        problems.push(`Input \`alarms\` names ${inputs.alarms.length} alarms: a CodeDeploy deployment watches at most ${MAX_ALARMS}.`);
     }
-    function checkConfig(info) {
-        const wanted = engine.config;
-        if (wanted.kind === 'group-default')
-            return;
-        if (info.computePlatform && info.computePlatform !== 'ECS') {
-            found.config.push(`CodeDeploy deployment configuration \`${wanted.name}\` is for the ${info.computePlatform} compute platform, not ECS.`);
-            return;
-        }
-        if (wanted.kind !== 'custom')
-            return;
-        const routing = info.trafficRoutingConfig;
-        const got = routing?.type === 'TimeBasedCanary'
-            ? [routing.timeBasedCanary?.canaryPercentage, routing.timeBasedCanary?.canaryInterval]
-            : routing?.type === 'TimeBasedLinear'
-                ? [routing.timeBasedLinear?.linearPercentage, routing.timeBasedLinear?.linearInterval]
-                : [];
-        if (routing?.type !== wanted.type || got[0] !== wanted.percent || got[1] !== wanted.intervalMinutes) {
-            found.config.push(`CodeDeploy deployment configuration \`${wanted.name}\` exists but is not ${wanted.type} ${wanted.percent}% every ${wanted.intervalMinutes} min (it is ${routing?.type ?? 'unknown'} ${got[0] ?? '?'}% / ${got[1] ?? '?'} min): delete it so it is created again, or use deployment-config.`);
-        }
+    if (engine.config.kind === 'custom' && !Number.isInteger(engine.config.percent)) {
+        problems.push(`Input \`strategy\`: CodeDeploy shifts whole percents of traffic, not ${engine.config.percent}%: use a whole number such as ${Math.round(engine.config.percent) || 1}%.`);
     }
+    return problems;
 }
 function terminationWait(info) {
     const terminate = info.blueGreenDeploymentConfiguration?.terminateBlueInstancesOnDeploymentSuccess;
@@ -93470,305 +94013,83 @@ function terminationWait(info) {
     return { terminationWaitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
 }
 
-;// CONCATENATED MODULE: ./src/watch/service.ts
-// The service as the watch sees it: one DescribeServices, our deployment's counts and state, the service events we
-// have not shown yet (and the tasks they say started), and the service deployment ECS keeps for each deployment.
-
-/** Service events that hint tasks stopped: worth a look at the stopped tasks. */
-const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
-/** A service deployment's status while ECS rolls it back. */
-const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
-function observe(d) {
-    return {
-        id: d.id ?? '',
-        status: d.status ?? '',
-        taskDefinition: d.taskDefinition,
-        rolloutState: d.rolloutState,
-        rolloutStateReason: d.rolloutStateReason,
-        counts: {
-            desired: d.desiredCount ?? 0,
-            pending: d.pendingCount ?? 0,
-            running: d.runningCount ?? 0,
-            failed: d.failedTasks ?? 0,
-        },
-        createdAt: d.createdAt,
-        updatedAt: d.updatedAt,
-    };
-}
-/** Changes when anything a person would want to see about the deployment changed. */
-function keyOf(o) {
-    const c = o.counts;
-    return [o.status, o.rolloutState, o.rolloutStateReason, c.desired, c.pending, c.running, c.failed].join('|');
-}
-function eventIds(service) {
-    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
-}
-async function describeService(clients, poller, cluster, service) {
-    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }), options));
-    const found = out.services?.[0];
-    if (!found)
-        throw serviceNotFound(cluster, service, out.failures?.[0]?.reason);
-    return found;
-}
-/** DescribeServices did not return the service: `MISSING` (ECS's failure reason) or not returned at all. */
-function serviceNotFound(cluster, service, reason) {
-    return new Error(`DescribeServices: service ${service} in cluster ${cluster}: ${reason ?? 'not returned'}`);
-}
-function serviceDeploymentObservation(arn, sd) {
-    const target = sd.targetServiceRevision;
-    return {
-        arn,
-        status: sd.status,
-        statusReason: sd.statusReason,
-        ...(sd.lifecycleStage ? { lifecycleStage: sd.lifecycleStage } : {}),
-        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
-        ...(sd.deploymentCircuitBreaker
-            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
-            : {}),
-        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
-        ...(target
-            ? {
-                counts: {
-                    desired: target.requestedTaskCount ?? 0,
-                    running: target.runningTaskCount ?? 0,
-                    pending: target.pendingTaskCount ?? 0,
-                    failed: sd.deploymentCircuitBreaker?.failureCount ?? 0,
-                },
-            }
-            : {}),
-    };
-}
-/** One DescribeServiceDeployments; undefined when ECS does not return it. */
-async function describeServiceDeployment(clients, poller, arn) {
-    const out = await poller.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }), options));
-    return out.serviceDeployments?.[0];
-}
-/** Task ids named in "(service S) has started 2 tasks: (task a) (task b)." */
-function startedTaskIds(message) {
-    if (!/has started \d+ tasks?/.test(message))
-        return [];
-    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
-}
-/** Task ids named in "(service S) has stopped 2 running tasks: (task a) (task b)." */
-function stoppedTaskIds(message) {
-    if (!/has stopped \d+ running tasks?/.test(message))
-        return [];
-    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
-}
-/** Emits the service events we have not shown yet, oldest first, and the tasks they say started. */
-class EventFeed {
-    timeline;
-    clock;
-    since;
-    seen;
-    /** Tasks the events shown so far said started. */
-    started = new Set();
-    constructor(timeline, clock, known, since) {
-        this.timeline = timeline;
-        this.clock = clock;
-        this.since = since;
-        this.seen = new Set(known);
-    }
-    /** Returns the new messages. */
-    take(events) {
-        const fresh = (events ?? [])
-            .filter((e) => e.id && !this.seen.has(e.id))
-            .filter((e) => !this.since || !e.createdAt || e.createdAt.getTime() >= this.since.getTime())
-            .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
-        for (const e of events ?? [])
-            if (e.id)
-                this.seen.add(e.id);
-        const messages = [];
-        for (const e of fresh) {
-            const message = e.message ?? '';
-            messages.push(message);
-            this.timeline.emit({ type: 'service-event', at: new Date(this.clock()), message, createdAt: e.createdAt });
-            const started = startedTaskIds(message);
-            for (const id of started)
-                this.started.add(id);
-            if (started.length > 0)
-                this.timeline.emit({ type: 'tasks-started', at: new Date(this.clock()), taskIds: started });
-        }
-        return messages;
-    }
-    /**
-     * False for "has stopped N running tasks" naming only tasks no event since ours began said started: the old
-     * revision's tasks, drained by a healthy rollout, which say nothing about our deployment. True for anything else.
-     */
-    mayBeOurs(message) {
-        const ids = stoppedTaskIds(message);
-        return ids.length === 0 || ids.some((id) => this.started.has(id));
-    }
-}
-/** Emits a `deployment` event for a deployment whenever what a person sees of it changed. */
-class DeploymentTracker {
-    timeline;
-    clock;
-    emitted = new Map();
-    constructor(timeline, clock) {
-        this.timeline = timeline;
-        this.clock = clock;
-    }
-    /** Records `o` as already shown (the UpdateService response showed it). */
-    known(o) {
-        this.emitted.set(o.id, keyOf(o));
-    }
-    /** True when it changed (and was emitted). */
-    track(o) {
-        const key = keyOf(o);
-        if (this.emitted.get(o.id) === key)
-            return false;
-        this.emitted.set(o.id, key);
-        this.timeline.emit({
-            type: 'deployment',
-            at: new Date(this.clock()),
-            deploymentId: o.id,
-            status: o.status,
-            rolloutState: o.rolloutState,
-            rolloutStateReason: o.rolloutStateReason,
-            counts: o.counts,
-        });
-        return true;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/service-config.ts
-// UpdateService as the rolling and ECS-native engines send it: the deployment configuration, and a lost answer
-// told apart from a call that did not apply.
+;// CONCATENATED MODULE: ./src/engines/codedeploy/history.ts
+// CodeDeploy's deployment history of a CODE_DEPLOY service, for `rollback-to: previous`: ListDeployments (Succeeded)
+// → GetDeployment. GetDeployment returns only the AppSpec's sha256, not its text, so the task definition is read from
+// the description this engine gives every deployment it creates (`ecs-safe-deploy: <service> → <family:revision>`);
+// deployments made otherwise are skipped and said so.
 
 
-
-/** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
-function deploymentConfigurationFor(current, alarms, rollback) {
-    const rollbackOn = rollback === 'on-failure';
-    return {
-        ...current,
-        deploymentCircuitBreaker: { ...current?.deploymentCircuitBreaker, enable: true, rollback: rollbackOn },
-        ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
-    };
-}
-/** The deployment's UpdateService: the task definition, the configuration, and `desired-count` and
- * `force-new-deployment` (which a rollback does not take). */
-function deploymentUpdate(plan, taskDefinition, deploymentConfiguration) {
-    return {
-        cluster: plan.cluster,
-        service: plan.service,
-        taskDefinition,
-        deploymentConfiguration,
-        ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
-        ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
-    };
-}
-/**
- * UpdateService to `taskDefinition`. When the answer is lost (the SDK's retries end in a dropped connection or no
- * answer), AWS may still have applied it: the service then runs a deployment of that task definition, which is ours.
- */
-async function updateService(clients, input, timeline) {
-    try {
-        return (await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr(input))).service;
+const HISTORY_PAGES = 3;
+const CODEDEPLOY_LOOKS = 25;
+/** `ecs-safe-deploy: web → web:5`, the description the CodeDeploy engine gives its deployments. */
+const OUR_DESCRIPTION = /^ecs-safe-deploy: (\S+) → ([A-Za-z0-9_-]+:\d+)$/;
+/** CodeDeploy's succeeded deployments of the group, with the task definition each deployed when it can be known. */
+async function codeDeployHistory(clients, application, deploymentGroup, service) {
+    const ids = [];
+    let nextToken;
+    for (let page = 0; page < HISTORY_PAGES && ids.length < CODEDEPLOY_LOOKS; page++) {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: application, deploymentGroupName: deploymentGroup, includeOnlyStatuses: ['Succeeded'], nextToken }));
+        ids.push(...(out.deployments ?? []));
+        nextToken = out.nextToken;
+        if (!nextToken)
+            break;
     }
-    catch (error) {
-        if (!isTransient(error) || isThrottling(error))
-            throw error;
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: input.cluster, services: [input.service] })).catch(() => undefined);
-        const service = out?.services?.[0];
-        const applied = (service?.deployments ?? []).some((d) => d.status === 'PRIMARY' && d.taskDefinition === input.taskDefinition);
-        if (!applied)
-            throw error;
-        timeline.emit({ type: 'warning', at: new Date(), message: `UpdateService's answer was lost (${errorText(error)}), but ECS applied it: following its deployment.` });
-        return service;
-    }
-}
-/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
-function deploymentFor(service, taskDefinitionArn) {
-    const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
-    const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
-    return found ? observe(found) : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/settings.ts
-
-/** ECS's bake in whole minutes: bake-time rounded up; with bake-time 0, the service's own bake time stays. */
-function bakeMinutes(bakeTimeMs, current) {
-    return bakeTimeMs > 0 ? Math.ceil(bakeTimeMs / 60_000) : (current?.bakeTimeInMinutes ?? 0);
-}
-/**
- * The service's configuration with the strategy and its settings, the bake time, the circuit breaker and the
- * alarms. The other strategy's settings are dropped: ECS rejects canaryConfiguration on a LINEAR deployment.
- */
-function nativeConfiguration(plan) {
-    const { linearConfiguration, canaryConfiguration, ...current } = plan.currentDeploymentConfiguration ?? {};
-    const strategy = plan.engine.strategy;
-    return {
-        ...deploymentConfigurationFor(current, plan.alarms, plan.rollback),
-        ...(strategy === 'LINEAR' && linearConfiguration ? { linearConfiguration } : {}),
-        ...(strategy === 'CANARY' && canaryConfiguration ? { canaryConfiguration } : {}),
-        ...plan.engine.configuration,
-        bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
-    };
-}
-/** The line that says what the bake is and what ends it. */
-function bakeLine(minutes, plan) {
-    const given = plan.bakeTimeMs > 0 && plan.bakeTimeMs % 60_000 !== 0 ? ` (bake-time ${Math.round(plan.bakeTimeMs / 1000)} s rounded up to whole minutes)` : '';
-    const alarms = plan.alarms.length > 0 ? `alarms ${plan.alarms.join(', ')}` : "the deployment's alarms";
-    return minutes > 0
-        ? `ECS bake time ${minutes} min${given}: after production traffic has moved, ECS keeps the previous revision running and watches ${alarms}; an alarm in ALARM rolls traffic back at once`
-        : 'ECS bake time 0 min: the previous revision stops as soon as production traffic has moved';
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/check.ts
-
-/** ECS's limits (DeploymentConfiguration): LINEAR steps 3–100 %, CANARY 0.1–100 %, bake times up to a day. */
-const MIN_LINEAR_STEP = 3;
-const MIN_CANARY_PERCENT = 0.1;
-const MAX_BAKE_MINUTES = 1440;
-const REQUIRED = ['alternateTargetGroupArn', 'productionListenerRule', 'roleArn'];
-function checkNative(service, engine, bakeTimeMs) {
-    const problems = [];
-    const name = `Service \`${service.serviceName ?? '?'}\``;
-    const how = `ECS ${engine.strategy} deployments shift traffic between two target groups behind a listener rule`;
-    const loadBalancers = service.loadBalancers ?? [];
-    if (loadBalancers.length === 0) {
-        problems.push(`${name} has no load balancer: ${how}, so the service needs a load balancer with advancedConfiguration (alternateTargetGroupArn, productionListenerRule, roleArn). Use strategy rolling, or recreate the service with a load balancer.`);
-    }
-    for (const lb of loadBalancers) {
-        const where = lb.targetGroupArn ? `target group \`${lb.targetGroupArn.split(':').pop()}\`` : `load balancer \`${lb.loadBalancerName ?? lb.containerName ?? '?'}\``;
-        const advanced = lb.advancedConfiguration;
-        const missing = REQUIRED.filter((key) => !advanced?.[key]);
-        if (missing.length === 0)
+    const history = { completed: [], rolledBack: new Set(), notes: [] };
+    let unreadable = 0;
+    const arnOf = new Map();
+    for (const id of ids.slice(0, CODEDEPLOY_LOOKS)) {
+        const info = (await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: id }))).deploymentInfo;
+        if (!info || info.status !== 'Succeeded')
             continue;
-        problems.push(`${name}: the load balancer of ${where} ${advanced ? `has advancedConfiguration without ${missing.join(', ')}` : 'has no advancedConfiguration'}: ${how}, ` +
-            `so each load balancer needs alternateTargetGroupArn (the second target group), productionListenerRule (the listener rule, or an NLB listener, that carries production traffic) and roleArn (a role ECS uses to change them). ` +
-            `Add them with \`aws ecs update-service --load-balancers\`.`);
+        // A rollback deployment goes back to a revision an earlier deployment completed; it may carry the description of
+        // the deployment it rolled back, which names the revision it did not deploy.
+        if (info.creator === 'codeDeployRollback' || info.rollbackInfo?.rollbackTriggeringDeploymentId)
+            continue;
+        const ours = OUR_DESCRIPTION.exec(info.description ?? '');
+        if (!ours || ours[1] !== service) {
+            unreadable++;
+            continue;
+        }
+        let arn = arnOf.get(ours[2]);
+        if (!arn) {
+            const td = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ours[2] }))).taskDefinition;
+            arn = td?.taskDefinitionArn ?? ours[2];
+            arnOf.set(ours[2], arn);
+        }
+        history.completed.push({ taskDefinitionArn: arn, at: info.completeTime ?? info.createTime ?? new Date(0), id });
     }
-    const linear = engine.configuration.linearConfiguration?.stepPercent;
-    if (linear !== undefined && linear < MIN_LINEAR_STEP) {
-        problems.push(`Input \`strategy\`: ECS LINEAR deployments move at least ${MIN_LINEAR_STEP}% of production traffic per step, not ${linear}%.`);
+    if (unreadable > 0) {
+        history.notes.push(`${unreadable} succeeded CodeDeploy ${unreadable === 1 ? 'deployment was' : 'deployments were'} not made by this action and left out: GetDeployment returns only the AppSpec's sha256, not the task definition it names`);
     }
-    const canary = engine.configuration.canaryConfiguration?.canaryPercent;
-    if (canary !== undefined && canary < MIN_CANARY_PERCENT) {
-        problems.push(`Input \`strategy\`: ECS CANARY deployments start with at least ${MIN_CANARY_PERCENT}% of production traffic, not ${canary}%.`);
-    }
-    const minutes = bakeMinutes(bakeTimeMs, service.deploymentConfiguration);
-    if (minutes > MAX_BAKE_MINUTES) {
-        problems.push(`Input \`bake-time\`: ECS ${engine.strategy} deployments bake at most ${MAX_BAKE_MINUTES} minutes (24h), not ${minutes}.`);
-    }
-    return problems;
+    return history;
 }
 
-;// CONCATENATED MODULE: ./src/engines/rolling/check.ts
-function checkRolling(service) {
-    const config = service.deploymentConfiguration;
-    const desired = service.desiredCount ?? 0;
-    const min = config?.minimumHealthyPercent ?? 100;
-    const max = config?.maximumPercent ?? 200;
-    // With neither headroom above desired nor room to stop a task below it, ECS cannot start a single new task.
-    if (desired > 0 && Math.floor((desired * max) / 100) <= desired && Math.ceil((desired * min) / 100) >= desired) {
-        return [
-            `Service \`${service.serviceName ?? '?'}\` has minimumHealthyPercent ${min} and maximumPercent ${max} with ${desired} desired tasks: a rolling update can neither start a new task nor stop an old one, so it would never progress. Lower minimumHealthyPercent or raise maximumPercent (\`aws ecs update-service --deployment-configuration\`).`,
-        ];
-    }
-    return [];
+;// CONCATENATED MODULE: ./src/core/rollback.ts
+/**
+ * What went wrong that the action would roll back for, whatever `rollback` says; undefined when nothing did, or when
+ * ECS already rolled back or someone else's deployment took over (that one is followed, not fought).
+ */
+function trouble(facts) {
+    if (!facts.deploymentId)
+        return undefined;
+    if (facts.kind !== 'codedeploy' && (facts.ecsRollback || facts.supersededBy))
+        return undefined;
+    if (facts.failFast)
+        return 'fail-fast';
+    if (facts.bake?.fired)
+        return 'bake-alarm';
+    if (facts.bake?.unreadable)
+        return 'bake-unverified';
+    if (facts.stopped)
+        return 'release';
+    if (facts.timedOut)
+        return 'timeout';
+    return undefined;
+}
+/** The action's own rollback trigger: the trouble, when `rollback` is on-failure. */
+function rollbackTrigger(facts) {
+    return facts.rollbackPolicy === 'on-failure' ? trouble(facts) : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/render/parse-error.ts
@@ -93827,101 +94148,8 @@ const MAX_DEPTH = 512;
  * Undefined when it is valid JSON.
  */
 function jsonFault(text) {
-    let i = 0;
-    const stop = (expected) => {
-        throw new Stop(i, expected);
-    };
-    const space = () => {
-        while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r'))
-            i++;
-    };
-    const string = () => {
-        i++;
-        for (;;) {
-            if (i >= text.length)
-                stop('a closing double quote');
-            const c = text.charCodeAt(i);
-            if (c === 0x22) {
-                i++;
-                return;
-            }
-            if (c < 0x20)
-                stop('no control character (a line break or tab) inside a string: write \\n or \\t');
-            if (c === 0x5c) {
-                i++;
-                if (i < text.length && '"\\/bfnrt'.includes(text[i]))
-                    i++;
-                else if (text[i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5)))
-                    i += 5;
-                else
-                    stop('a valid escape after \\ (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hex digits)');
-            }
-            else
-                i++;
-        }
-    };
-    const value = (depth) => {
-        if (depth > MAX_DEPTH)
-            stop(`at most ${MAX_DEPTH} levels of nesting`);
-        space();
-        if (i >= text.length)
-            stop(VALUE);
-        const c = text[i];
-        if (c === '{' || c === '[') {
-            const close = c === '{' ? '}' : ']';
-            i++;
-            space();
-            if (text[i] === close) {
-                i++;
-                return;
-            }
-            for (;;) {
-                if (c === '{') {
-                    space();
-                    if (text[i] !== '"')
-                        stop('a property name in double quotes');
-                    string();
-                    space();
-                    if (text[i] !== ':')
-                        stop('`:` after the property name');
-                    i++;
-                }
-                value(depth + 1);
-                space();
-                if (text[i] === ',')
-                    i++;
-                else if (text[i] === close) {
-                    i++;
-                    return;
-                }
-                else
-                    stop(c === '{' ? '`,` or `}` after the property value' : '`,` or `]` after the list element');
-            }
-        }
-        if (c === '"')
-            return string();
-        if (c === '-' || (c >= '0' && c <= '9')) {
-            NUMBER.lastIndex = i;
-            if (!NUMBER.exec(text))
-                stop('a number');
-            i = NUMBER.lastIndex;
-            return;
-        }
-        for (const word of ['true', 'false', 'null']) {
-            if (text.startsWith(word, i)) {
-                i += word.length;
-                return;
-            }
-        }
-        stop(VALUE);
-    };
     try {
-        if (text.charCodeAt(0) === 0xfeff)
-            stop('no byte order mark (BOM) at the start of the file');
-        value(0);
-        space();
-        if (i < text.length)
-            stop('the end of the file after the top-level value');
+        new JsonScan(text).document();
         return undefined;
     }
     catch (err) {
@@ -93930,6 +94158,118 @@ function jsonFault(text) {
         const before = text.slice(0, err.offset);
         const line = before.split('\n').length;
         return { line, column: err.offset - before.lastIndexOf('\n'), expected: err.expected };
+    }
+}
+/** Follows the JSON grammar from the start of `text` and throws a Stop at the first place it breaks. */
+class JsonScan {
+    text;
+    i = 0;
+    constructor(text) {
+        this.text = text;
+    }
+    document() {
+        if (this.text.charCodeAt(0) === 0xfeff)
+            this.stop('no byte order mark (BOM) at the start of the file');
+        this.value(0);
+        this.space();
+        if (this.i < this.text.length)
+            this.stop('the end of the file after the top-level value');
+    }
+    stop(expected) {
+        throw new Stop(this.i, expected);
+    }
+    space() {
+        const { text } = this;
+        while (this.i < text.length && (text[this.i] === ' ' || text[this.i] === '\t' || text[this.i] === '\n' || text[this.i] === '\r'))
+            this.i++;
+    }
+    value(depth) {
+        const { text } = this;
+        if (depth > MAX_DEPTH)
+            this.stop(`at most ${MAX_DEPTH} levels of nesting`);
+        this.space();
+        if (this.i >= text.length)
+            this.stop(VALUE);
+        const c = text[this.i];
+        if (c === '{' || c === '[')
+            return this.collection(c, depth);
+        if (c === '"')
+            return this.string();
+        if (c === '-' || (c >= '0' && c <= '9')) {
+            NUMBER.lastIndex = this.i;
+            if (!NUMBER.exec(text))
+                this.stop('a number');
+            this.i = NUMBER.lastIndex;
+            return;
+        }
+        for (const word of ['true', 'false', 'null']) {
+            if (text.startsWith(word, this.i)) {
+                this.i += word.length;
+                return;
+            }
+        }
+        this.stop(VALUE);
+    }
+    /** An object or a list, from its opening bracket to its closing one. */
+    collection(open, depth) {
+        const close = open === '{' ? '}' : ']';
+        this.i++;
+        this.space();
+        if (this.text[this.i] === close) {
+            this.i++;
+            return;
+        }
+        for (;;) {
+            if (open === '{')
+                this.propertyName();
+            this.value(depth + 1);
+            this.space();
+            if (this.text[this.i] === ',')
+                this.i++;
+            else if (this.text[this.i] === close) {
+                this.i++;
+                return;
+            }
+            else
+                this.stop(open === '{' ? '`,` or `}` after the property value' : '`,` or `]` after the list element');
+        }
+    }
+    /** An object's `"name":`, up to the value. */
+    propertyName() {
+        this.space();
+        if (this.text[this.i] !== '"')
+            this.stop('a property name in double quotes');
+        this.string();
+        this.space();
+        if (this.text[this.i] !== ':')
+            this.stop('`:` after the property name');
+        this.i++;
+    }
+    string() {
+        const { text } = this;
+        this.i++;
+        for (;;) {
+            if (this.i >= text.length)
+                this.stop('a closing double quote');
+            const c = text.charCodeAt(this.i);
+            if (c === 0x22) {
+                this.i++;
+                return;
+            }
+            if (c < 0x20)
+                this.stop('no control character (a line break or tab) inside a string: write \\n or \\t');
+            if (c === 0x5c) {
+                this.i++;
+                if (this.i < text.length && '"\\/bfnrt'.includes(text[this.i]))
+                    this.i++;
+                else if (text[this.i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(this.i + 1, this.i + 5)))
+                    this.i += 5;
+                else
+                    this.stop('a valid escape after \\ (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hex digits)');
+            }
+            else
+                this.i++;
+        }
     }
 }
 /**
@@ -94223,7 +94563,8 @@ class SharedReads {
         this.fetch = fetch;
         this.perCall = perCall;
     }
-    watch(group, names) {
+    /** A reader for `names`, whose requests go out through `call` (its run's context). */
+    watch(group, names, call) {
         let g = this.groups.get(group);
         if (!g)
             this.groups.set(group, (g = { watched: new Map(), answers: new Map(), flights: new Set() }));
@@ -94234,7 +94575,7 @@ class SharedReads {
         let closed = false;
         return {
             read: async (after) => {
-                const read = await this.read(shared, group, names, Math.max(since, (after ?? 0) + 1));
+                const read = await this.read(shared, group, names, Math.max(since, (after ?? 0) + 1), call);
                 since = ++tick;
                 return read;
             },
@@ -94256,7 +94597,7 @@ class SharedReads {
             },
         };
     }
-    async read(g, group, names, since) {
+    async read(g, group, names, since, call) {
         for (;;) {
             const stale = names.filter((name) => (g.answers.get(name)?.sent ?? 0) < since);
             if (stale.length === 0)
@@ -94273,7 +94614,7 @@ class SharedReads {
                 uncovered = uncovered.filter((name) => !flight.names.has(name));
             }
             for (let i = 0; i < uncovered.length; i += this.perCall)
-                waits.push(this.send(g, group, uncovered.slice(i, i + this.perCall)));
+                waits.push(this.send(g, group, uncovered.slice(i, i + this.perCall), call));
             // Any request this look depended on that failed fails the look: its loop's error policy applies.
             await Promise.all(waits);
         }
@@ -94285,18 +94626,18 @@ class SharedReads {
         };
     }
     /** One request for `needed`, filled up to the limit with the group's other watched names, stalest first. */
-    send(g, group, needed) {
+    send(g, group, needed, call) {
         const covered = new Set([...g.flights].flatMap((f) => [...f.names]));
         const others = [...g.watched.keys()]
             .filter((name) => !needed.includes(name) && !covered.has(name))
             .sort((a, b) => (g.answers.get(a)?.sent ?? 0) - (g.answers.get(b)?.sent ?? 0));
         const names = [...needed, ...others].slice(0, this.perCall);
         const flight = { names: new Set(names), done: Promise.resolve() };
-        const call = (send) => this.poller.call((options) => {
+        const sending = (send) => call((options) => {
             flight.sent ??= ++tick;
             return send(options);
         });
-        flight.done = this.fetch(call, group, names)
+        flight.done = this.fetch(sending, group, names)
             .then((values) => {
             const sent = flight.sent;
             const answeredAt = this.poller.clock.now();
@@ -94357,8 +94698,2407 @@ async function readAlarms(clients, call, names, only) {
 }
 const alarmReads = perPoller((clients, poller) => new SharedReads(poller, (call, _group, names) => readAlarms(clients, call, names), Infinity));
 /** A bake's alarms, read with those of every other bake of the run under way (a missing alarm reads undefined). */
-function watchAlarms(clients, poller, names) {
-    return alarmReads(clients, poller).watch('', names);
+function watchAlarms(clients, run, names) {
+    return alarmReads(clients, run.poller).watch('', names, (send) => run.call(send));
+}
+
+;// CONCATENATED MODULE: ./src/watch/context.ts
+// One engine run's context, passed to everything that calls AWS for it: the run's call budget and clock (the shared
+// Poller), the deadline of the loop it is in (every call is aborted then), the release's stop (another service
+// failed), and its own tally of throttled and unanswered calls. Services of a release run at once, each with its own
+// context on the one Poller; within one engine run loops follow each other, so the bound is a plain field.
+
+class RunContext {
+    poller;
+    stop;
+    /** ThrottlingException answers that survived the SDK's retries, met by this run's loops. */
+    throttled = 0;
+    /** The call that did not answer on the last look of the run's last loop (`DescribeServices did not answer …`). */
+    unanswered;
+    bound = Number.POSITIVE_INFINITY;
+    constructor(poller, 
+    /** Several services, one release: fires when another service failed. */
+    stop) {
+        this.poller = poller;
+        this.stop = stop;
+    }
+    get clock() {
+        return this.poller.clock;
+    }
+    get pacing() {
+        return this.poller.pacing;
+    }
+    /** One AWS call within the run's budget, aborted at the deadline of the loop this context is in. */
+    call(send) {
+        return this.poller.call(send, this.bound);
+    }
+    /** Runs `fn` with every call made through this context aborted at `deadline`; the outer bound is back after it. */
+    async within(deadline, fn) {
+        const outer = this.bound;
+        this.bound = deadline;
+        try {
+            return await fn();
+        }
+        finally {
+            this.bound = outer;
+        }
+    }
+    /** The release's stop while it has not fired: a loop starting now is ended by it. A loop started after it fired (the
+     * run's own rollback) runs as usual. */
+    pendingStop() {
+        return this.stop && !this.stop.aborted ? this.stop : undefined;
+    }
+    /** Why the release stopped this run; undefined while it has not. */
+    stopped() {
+        return this.stop?.aborted ? String(this.stop.reason) : undefined;
+    }
+}
+/** A run's context, or one of its own on a new Poller (tests and one-off callers hand options instead). */
+function contextOf(given) {
+    return given instanceof RunContext ? given : new RunContext(new Poller(given));
+}
+
+;// CONCATENATED MODULE: ./src/watch/bake.ts
+
+
+
+
+/** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
+ * calls a minute, far inside CloudWatch's limits, and no ECS calls while baking; bakes under way at once share them). */
+const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 };
+/** How long the last look at the alarms may take before the bake is declared unverified. */
+const LAST_LOOK_MS = 10_000;
+/** The oldest a good read of the alarms may be at any moment of the bake: past it nothing is watching the release and
+ * the bake fails. Throttling backs the 2 s looks off to 20 s at most, so a bake that is merely throttled stays within
+ * it; half of a 1-minute alarm period, so a read never misses a whole evaluation. */
+const MAX_UNREAD_MS = 30_000;
+/** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
+async function bake(clients, plan, timeline, given = {}) {
+    const run = contextOf(given);
+    const result = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false };
+    if (plan.durationMs <= 0)
+        return result;
+    const endsAt = Math.min(run.clock.now() + plan.durationMs, plan.deadline);
+    const cutShort = run.clock.now() + plan.durationMs > plan.deadline;
+    timeline.emit({
+        type: 'phase',
+        at: new Date(run.clock.now()),
+        phase: 'bake',
+        detail: `${Math.round(plan.durationMs / 1000)} s` + (plan.alarms.length ? `, alarms: ${plan.alarms.join(', ')}` : ', no alarms to watch'),
+    });
+    const baking = {
+        plan,
+        timeline,
+        run,
+        result,
+        last: new Map(),
+        missingShown: new Set(),
+        stillFiring: new Set(plan.firingAtStart ?? []),
+        lastRead: run.clock.now(),
+    };
+    const ended = plan.alarms.length === 0 ? await bakeWithoutAlarms(baking, endsAt) : await bakeWithAlarms(clients, baking, endsAt, cutShort);
+    if (ended)
+        return ended;
+    return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
+}
+/** Nothing to read: a loop of looks that call nothing, so a release's stop still ends it. */
+async function bakeWithoutAlarms({ run, timeline, result }, endsAt) {
+    return stoppedBake(result, await pollLoop(run, timeline, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => ({ changed: false })));
+}
+/** Stopped by the release (another service failed): nothing more to verify. */
+function stoppedBake(result, looped) {
+    return 'cut' in looped && looped.cut === 'stopped' ? { ...result, passed: false, stopped: looped.why } : undefined;
+}
+/** The bake's end when the alarms ended it, the release stopped it or the last look failed; undefined when it ran out. */
+async function bakeWithAlarms(clients, baking, endsAt, cutShort) {
+    const alarms = watchAlarms(clients, baking.run, baking.plan.alarms);
+    try {
+        const looped = await watchUntil(baking, alarms, endsAt);
+        if ('end' in looped)
+            return looped.end;
+        return stoppedBake(baking.result, looped) ?? (await lastLook(baking, alarms, cutShort));
+    }
+    finally {
+        alarms.close();
+    }
+}
+/** Looks at the alarms until one fires, they cannot be read any more, or `endsAt`. */
+async function watchUntil(baking, alarms, endsAt) {
+    const { run, timeline } = baking;
+    return pollLoop(run, timeline, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
+        try {
+            const found = await look(baking, alarms);
+            return found ? { end: found } : { changed: true };
+        }
+        catch (error) {
+            // Access denied, or no good read for too long: the bake can no longer vouch for the release.
+            if ((!isThrottling(error) && !isTransient(error)) || run.clock.now() - baking.lastRead > MAX_UNREAD_MS)
+                return { end: unverified(baking, error) };
+            throw error;
+        }
+    });
+}
+/** The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
+ * cannot read its alarms at the end did not pass: nothing verified the release. */
+async function lastLook(baking, alarms, cutShort) {
+    const { run, plan } = baking;
+    try {
+        return await run.within(Math.min(plan.deadline, run.clock.now() + LAST_LOOK_MS), () => look(baking, alarms));
+    }
+    catch (error) {
+        return { ...unverified(baking, error), cutShortByDeadline: cutShort };
+    }
+}
+/** One read of the alarms: emits what changed, and the bake's end when an alarm fired. */
+async function look(baking, alarms) {
+    const { plan, timeline, run, last, missingShown, stillFiring } = baking;
+    const read = await alarms.read();
+    // An answer another bake's look got is as old as it is, not as old as this look.
+    baking.lastRead = read.answeredAt;
+    for (const name of plan.alarms) {
+        const alarm = read.values.get(name);
+        if (!alarm) {
+            if (!missingShown.has(name)) {
+                missingShown.add(name);
+                timeline.emit({ type: 'warning', at: new Date(run.clock.now()), message: `Alarm ${name} does not exist; it cannot stop a bad release.` });
+            }
+            continue;
+        }
+        if (last.get(name) !== alarm.state) {
+            last.set(name, alarm.state);
+            timeline.emit({ type: 'alarm', at: new Date(run.clock.now()), name, state: alarm.state, reason: alarm.reason });
+        }
+        if (alarm.state !== 'ALARM')
+            stillFiring.delete(name);
+        else if (!stillFiring.has(name))
+            return { ...baking.result, passed: false, fired: { name, reason: alarm.reason } };
+    }
+    return undefined;
+}
+function unverified(baking, error) {
+    return { ...baking.result, passed: false, unreadable: errorText(error), unreadableSince: new Date(baking.lastRead), cutShortByDeadline: false };
+}
+/**
+ * Bakes after a deployment reached its traffic, into `facts`: the bake result (passed, an alarm that fired, or alarms
+ * it could not read), a timeout when the deadline cut it short, the release's stop when it ended it. False when an
+ * unexpected error ended the run.
+ */
+async function bakeInto(clients, facts, plan, timeline, run) {
+    try {
+        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, run);
+        if (facts.bake.cutShortByDeadline)
+            facts.timedOut = true;
+        if (facts.bake.stopped)
+            facts.stopped = facts.bake.stopped;
+        return true;
+    }
+    catch (error) {
+        facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/plan.ts
+const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+
+;// CONCATENATED MODULE: ./src/engines/register.ts
+// Steps every engine shares: register the rendered task definition, say why the action rolls back, and bound a rollback. (A file directly
+// under engines/ is shared by the engines; an engine's folder never imports another engine's folder.)
+
+
+
+
+
+/** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
+const REGISTER_ATTEMPTS = 4;
+/** A revision registered this long before our attempt began is someone else's. */
+const CLOCK_SKEW_MS = 5_000;
+/**
+ * Registers the task definition once: its ARN, or undefined with `facts.error` saying why nothing was deployed.
+ * RegisterTaskDefinition is not idempotent, so the SDK does not retry it (clients.ecsOnce); when an answer is lost the
+ * family's newest revision tells whether it applied — registered since our attempt began, with our containers'
+ * images — and it is adopted instead of registering a second revision.
+ */
+async function registerTaskDefinition(clients, plan, facts, timeline, at) {
+    const existing = plan.existingTaskDefinition;
+    if (existing?.taskDefinitionArn) {
+        // Deployed as it is: a rollback or a named revision is never registered again.
+        timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `${revisionOf(existing.taskDefinitionArn, '?')} as it is (nothing registered)` });
+        facts.taskDefinition = existing;
+        facts.taskDefinitionArn = existing.taskDefinitionArn;
+        facts.image = plan.image ?? imageOf(existing) ?? facts.image;
+        return facts.taskDefinitionArn;
+    }
+    const family = plan.taskDefinition.family;
+    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${family}` });
+    const ecs = clients.ecsOnce ?? clients.ecs;
+    let registered;
+    for (let attempt = 1; !registered; attempt++) {
+        const began = Date.now();
+        try {
+            registered = (await ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition))).taskDefinition;
+            if (!registered)
+                break;
+        }
+        catch (error) {
+            const retryable = isThrottling(error) || isTransient(error);
+            if (retryable && !isThrottling(error)) {
+                registered = await appliedRegistration(clients, plan.taskDefinition, began);
+                if (registered) {
+                    timeline.emit({
+                        type: 'warning',
+                        at: at(),
+                        message: `RegisterTaskDefinition's answer was lost (${errorText(error)}), but ECS registered ${registered.taskDefinitionArn}: deploying it.`,
+                    });
+                    break;
+                }
+            }
+            if (!retryable || attempt >= REGISTER_ATTEMPTS) {
+                facts.error = `RegisterTaskDefinition (family ${family}): ${errorText(error)}`;
+                return undefined;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+        }
+    }
+    facts.taskDefinition = registered;
+    facts.taskDefinitionArn = registered?.taskDefinitionArn;
+    facts.image = plan.image ?? imageOf(registered) ?? facts.image;
+    if (!facts.taskDefinitionArn)
+        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
+    return facts.taskDefinitionArn;
+}
+/** The family's newest revision when it is the one `input` registered since `began` (epoch ms), else undefined. */
+async function appliedRegistration(clients, input, began) {
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: input.family })).catch(() => undefined);
+    const latest = out?.taskDefinition;
+    if (!latest?.registeredAt || latest.registeredAt.getTime() < began - CLOCK_SKEW_MS)
+        return undefined;
+    const images = (defs) => JSON.stringify((defs ?? []).map((c) => [c.name, c.image]).sort());
+    return images(latest.containerDefinitions) === images(input.containerDefinitions) ? latest : undefined;
+}
+/** Why the action rolls back, in words; `late` says how the deadline came, as the engine sees it. */
+function rollbackWhy(facts, trigger, late) {
+    switch (trigger) {
+        case 'bake-alarm':
+            return `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`;
+        case 'bake-unverified':
+            return `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`;
+        case 'fail-fast':
+            return facts.failFast ?? 'new tasks crash-looped';
+        case 'release':
+            return facts.stopped ?? 'another service of the release failed';
+        case 'timeout':
+            return late;
+    }
+}
+/** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
+function rollbackDeadline(now, plan) {
+    return Math.min(now + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS), plan.hardStop ?? Number.POSITIVE_INFINITY);
+}
+
+;// CONCATENATED MODULE: ./src/engines/lifecycle.ts
+
+
+
+
+
+
+/** The engine run's context: the orchestrator's, or one of its own for a test's clock. */
+function runContextOf(options) {
+    return options.run ?? new RunContext(new Poller(options.watch));
+}
+/** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */
+function startFacts(plan, run, engine) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        engine,
+        alarms: plan.alarms,
+        rollbackPolicy: plan.rollback,
+        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+        image: plan.image ?? imageOf(plan.taskDefinition),
+        startedAt: new Date(run.clock.now()),
+        waited: plan.wait,
+        timedOut: false,
+        stoppedTasks: [],
+        throttled: 0,
+    };
+}
+/** Runs `deployer` through the lifecycle; the facts, closed with what the run's context counted and the end time. */
+async function runLifecycle(clients, plan, timeline, run, facts, options, deployer) {
+    options.onFacts?.(facts);
+    await lifecycle(clients, plan, timeline, run, facts, deployer);
+    facts.throttled = run.throttled;
+    if (run.unanswered)
+        facts.unanswered = run.unanswered;
+    facts.finishedAt = new Date(run.clock.now());
+    return facts;
+}
+async function lifecycle(clients, plan, timeline, run, facts, deployer) {
+    const at = () => new Date(run.clock.now());
+    if (deployer.prepare && !(await deployer.prepare()))
+        return;
+    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
+    if (!taskDefinitionArn || !(await deployer.start(taskDefinitionArn)) || !plan.wait)
+        return;
+    const watched = await deployer.watch(plan.deadline);
+    if (facts.error)
+        return;
+    if (watched === 'timeout')
+        facts.timedOut = true;
+    if (watched === 'stopped')
+        facts.stopped = run.stopped();
+    if (watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run)))
+        return;
+    const trigger = rollbackTrigger(facts);
+    if (trigger)
+        await rollBack(facts, trigger, timeline, at, deployer);
+    else if (watched === 'live' && !trouble(facts))
+        await deployer.settle?.();
+}
+async function rollBack(facts, trigger, timeline, at, deployer) {
+    const start = deployer.rollbackStart();
+    const rollback = { trigger, toTaskDefinitionArn: facts.previousTaskDefinitionArn ?? '', completed: false };
+    facts.actionRollback = rollback;
+    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: start.detail });
+    timeline.emit({ type: 'rollback', at: at(), from: start.from, to: start.to, reason: rollbackWhy(facts, trigger, start.late), by: 'action' });
+    await deployer.rollBack(rollback);
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/run.ts
+// The CodeDeploy engine's steps (services with the CODE_DEPLOY deployment controller; the lifecycle is
+// ../lifecycle.ts): wait for the group to be idle → (create the custom configuration once) → CreateDeployment with
+// the AppSpec → watch the lifecycle events, task sets and traffic weights → (the bake, while CodeDeploy keeps the old
+// task set) → on a bake alarm or the timeout, StopDeployment with auto-rollback and wait for the rollback.
+
+
+
+
+
+
+
+
+async function runCodeDeploy(clients, plan, timeline, options = {}) {
+    const run = runContextOf(options);
+    const facts = { kind: 'codedeploy', ...startFacts(plan, run, plan.engine.label) };
+    return runLifecycle(clients, plan, timeline, run, facts, options, new CodeDeployDeployer(clients, plan, timeline, run, facts));
+}
+class CodeDeployDeployer {
+    clients;
+    plan;
+    timeline;
+    run;
+    facts;
+    bakes = true;
+    hooks;
+    watcher;
+    end;
+    constructor(clients, plan, timeline, run, facts) {
+        this.clients = clients;
+        this.plan = plan;
+        this.timeline = timeline;
+        this.run = run;
+        this.facts = facts;
+        this.hooks = hooksOf(plan.appSpec, plan.codeDeploy.hooks);
+        this.watcher = new CodeDeployWatch(clients, facts, timeline, run, this.hooks);
+    }
+    at() {
+        return new Date(this.run.clock.now());
+    }
+    /** CodeDeploy takes one deployment per group at a time: wait for one in progress before registering anything. */
+    async prepare() {
+        const { engine } = this.plan;
+        try {
+            const busy = await waitForGroupIdle(this.clients, engine, this.plan.deadline, this.timeline, this.run);
+            if (!busy)
+                return true;
+            this.facts.timedOut = true;
+            this.facts.error = `Timed out waiting for CodeDeploy deployment ${busy} already in progress on ${engine.application}/${engine.deploymentGroup} to end`;
+        }
+        catch (error) {
+            this.facts.error = `Looking for a CodeDeploy deployment in progress on ${engine.application}/${engine.deploymentGroup}: ${errorText(error)}`;
+        }
+        return false;
+    }
+    async start(taskDefinitionArn) {
+        const { engine } = this.plan;
+        let configNote = '';
+        if (engine.config.kind === 'custom') {
+            try {
+                configNote = (await ensureCustomConfig(this.clients, engine.config)) ? ' (created)' : '';
+            }
+            catch (error) {
+                this.facts.error = `CodeDeploy deployment configuration ${engine.config.name}: ${errorText(error)}`;
+                return false;
+            }
+        }
+        const configName = engine.config.kind === 'group-default' ? undefined : engine.config.name;
+        this.timeline.emit({
+            type: 'phase',
+            at: this.at(),
+            phase: 'deploy',
+            detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
+        });
+        return this.create(taskDefinitionArn, configName);
+    }
+    async create(taskDefinitionArn, configName) {
+        const { plan, facts } = this;
+        const { engine } = plan;
+        const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks));
+        try {
+            const out = await this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentCommand */.ttP({
+                applicationName: engine.application,
+                deploymentGroupName: engine.deploymentGroup,
+                ...(configName ? { deploymentConfigName: configName } : {}),
+                description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
+                revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
+                autoRollbackConfiguration: { enabled: plan.rollback === 'on-failure', events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+                ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
+            }));
+            if (!out.deploymentId) {
+                facts.error = 'CreateDeployment returned no deployment id';
+                return false;
+            }
+            facts.deploymentId = out.deploymentId;
+        }
+        catch (error) {
+            // The SDK's retry of a CreateDeployment whose answer was lost meets our own deployment: adopt it.
+            const ours = await ownDeploymentIn(this.clients, error, appSpecText.sha256);
+            if (!ours) {
+                facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`;
+                return false;
+            }
+            this.timeline.emit({
+                type: 'warning',
+                at: this.at(),
+                message: `CreateDeployment's answer was lost after CodeDeploy started deployment ${ours} of ${revisionOf(taskDefinitionArn, '?')}; following it.`,
+            });
+            facts.deploymentId = ours;
+        }
+        facts.codeDeploy = { deploymentId: facts.deploymentId, status: 'Created' };
+        return true;
+    }
+    async watch(deadline) {
+        const id = this.facts.deploymentId ?? '';
+        this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: id });
+        try {
+            const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline);
+            if (!('end' in looped))
+                return looped.cut === 'stopped' ? 'stopped' : 'timeout';
+            this.end = looped.end;
+            return looped.end === 'failed' ? 'ended' : 'live';
+        }
+        catch (error) {
+            this.facts.error = `Watching CodeDeploy deployment ${id}: ${errorText(error)}`;
+            return 'ended';
+        }
+    }
+    /** CodeDeploy may have stopped the deployment itself (its own alarm check) while we baked. */
+    async settle() {
+        if (this.end !== 'traffic-moved')
+            return;
+        const { facts } = this;
+        try {
+            const { info } = await this.watcher.look(facts.deploymentId ?? '', false);
+            facts.codeDeploy = observation(info, facts.codeDeploy);
+            if (info.status === 'Failed' || info.status === 'Stopped')
+                await followRollback(this.watcher, facts, rollbackDeadline(this.run.clock.now(), this.plan));
+        }
+        catch (error) {
+            facts.error = `Looking at CodeDeploy deployment ${facts.deploymentId} after the bake: ${errorText(error)}`;
+        }
+    }
+    rollbackStart() {
+        const id = this.facts.deploymentId ?? '';
+        return {
+            detail: `StopDeployment ${id} with auto-rollback`,
+            from: this.facts.taskDefinitionArn ?? '',
+            to: this.plan.previousTaskDefinitionArn,
+            late: `CodeDeploy deployment ${id} did not finish before the timeout`,
+        };
+    }
+    rollBack(rollback) {
+        return stopAndRollBack(this.clients, this.watcher, this.plan, this.facts, rollback);
+    }
+}
+/** The deployment a DeploymentLimitExceededException names, when its revision is our AppSpec (GetDeployment gives its
+ * sha256): ours, started by a CreateDeployment whose answer was lost and retried. */
+async function ownDeploymentIn(clients, error, appSpecSha256) {
+    if (errorName(error) !== 'DeploymentLimitExceededException')
+        return undefined;
+    const named = /\bd-[A-Z0-9]{9}\b/.exec(errorText(error))?.[0];
+    if (!named)
+        return undefined;
+    try {
+        const { deploymentInfo } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: named }));
+        return deploymentInfo?.revision?.appSpecContent?.sha256 === appSpecSha256 ? named : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+const ACTIVE_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
+/** Waits until no deployment is active on the group; the one still active at `deadline`, or undefined. */
+async function waitForGroupIdle(clients, engine, deadline, timeline, run) {
+    const list = async () => {
+        const out = await run.call((options) => clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: engine.application, deploymentGroupName: engine.deploymentGroup, includeOnlyStatuses: [...ACTIVE_STATUSES] }), options));
+        return out.deployments?.[0];
+    };
+    const first = await list();
+    if (!first)
+        return undefined;
+    timeline.emit({
+        type: 'warning',
+        at: new Date(run.clock.now()),
+        message: `CodeDeploy deployment ${first} is already in progress on ${engine.application}/${engine.deploymentGroup}; waiting for it to end before deploying.`,
+    });
+    const idle = await pollLoop(run, timeline, deadline, { doing: `waiting for CodeDeploy deployment ${first}` }, async () => ((await list()) ? { changed: false } : { end: true }));
+    return 'end' in idle ? undefined : first;
+}
+/** Creates the custom configuration unless it is there; true when this run created it. */
+async function ensureCustomConfig(clients, config) {
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: config.name }));
+        return false;
+    }
+    catch (error) {
+        if (errorName(error) !== 'DeploymentConfigDoesNotExistException')
+            throw error;
+    }
+    const trafficRoutingConfig = config.type === 'TimeBasedCanary'
+        ? { type: config.type, timeBasedCanary: { canaryPercentage: config.percent, canaryInterval: config.intervalMinutes } }
+        : { type: config.type, timeBasedLinear: { linearPercentage: config.percent, linearInterval: config.intervalMinutes } };
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentConfigCommand */.JKx({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig }));
+        return true;
+    }
+    catch (error) {
+        // A run in parallel created it first: the same name means the same settings.
+        if (errorName(error) === 'DeploymentConfigAlreadyExistsException')
+            return false;
+        throw error;
+    }
+}
+/** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
+async function stopAndRollBack(clients, watch, plan, facts, rollback) {
+    const id = facts.deploymentId ?? '';
+    try {
+        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: id, autoRollbackEnabled: true }));
+    }
+    catch (error) {
+        // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
+        if (errorName(error) !== 'DeploymentAlreadyCompletedException') {
+            rollback.problem = `StopDeployment ${id}: ${errorText(error)}`;
+            return;
+        }
+    }
+    const deadline = rollbackDeadline(watch.run.clock.now(), plan);
+    // Ours goes Stopped first; its rollbackInfo then names the rollback deployment.
+    try {
+        await waitUntilEnded(watch, facts, id, deadline);
+    }
+    catch (error) {
+        rollback.problem = `Watching CodeDeploy deployment ${id} after StopDeployment: ${errorText(error)}`;
+        return;
+    }
+    if (!TERMINAL.has(facts.codeDeploy?.status ?? '')) {
+        rollback.problem = `CodeDeploy deployment ${id} was still ${facts.codeDeploy?.status ?? 'unknown'} after StopDeployment`;
+        return;
+    }
+    if (facts.codeDeploy?.status === 'Succeeded') {
+        rollback.problem = `CodeDeploy deployment ${id} had already succeeded and removed the old task set, so there is nothing to roll back to`;
+        return;
+    }
+    try {
+        await followRollback(watch, facts, deadline, true);
+    }
+    catch (error) {
+        rollback.problem = `Watching CodeDeploy's rollback of ${id}: ${errorText(error)}`;
+        return;
+    }
+    const cd = facts.codeDeploy;
+    rollback.deploymentId = cd?.rollbackDeploymentId;
+    rollback.completed = cd?.rollbackStatus === 'Succeeded';
+    if (!rollback.completed) {
+        rollback.problem = !cd?.rollbackDeploymentId
+            ? `CodeDeploy stopped deployment ${id} but started no rollback deployment${cd?.rollbackMessage ? ` (${cd.rollbackMessage})` : ''}`
+            : TERMINAL.has(cd.rollbackStatus ?? '')
+                ? `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} ended ${cd.rollbackStatus}`
+                : `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} did not finish in time (${cd.rollbackStatus ?? 'not seen'})`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/engine.ts
+
+
+
+
+async function check(clients, subject) {
+    const { inputs, service, engine, taskDefinition, inRegion } = subject;
+    const checked = await checkCodeDeploy(clients, inputs, service, engine, taskDefinition, inRegion);
+    const problems = [...checked.problems];
+    if (inputs.desiredCount !== undefined) {
+        problems.push(`Input \`desired-count\` is \`${inputs.desiredCount}\`: service \`${inputs.service}\` is deployed by CodeDeploy, and this action does not change its desired count; set it with aws ecs update-service --desired-count, or leave desired-count empty.`);
+    }
+    return { problems, ...(checked.checked ? { engine: { ...engine, checked: { ...checked.checked, hooks: inputs.codeDeploy.hooks } } } : {}) };
+}
+const codeDeploy = {
+    kind: 'codedeploy',
+    check,
+    // CodeDeploy refuses a second deployment in the group itself; the engine waits for the group (its run's prepare).
+    waitsForIdle: false,
+    firingAlarms: (names) => `${names}: CodeDeploy stops a deployment whose alarm is in ALARM, so this one will be stopped and rolled back unless the alarm recovers first. To ship a fix during the incident, leave the firing alarm out of \`alarms\`.`,
+    history: (clients, { engine, name }) => codeDeployHistory(clients, engine.application, engine.deploymentGroup, name),
+    historyCall: 'CodeDeploy ListDeployments/GetDeployment',
+    run: (clients, plan, timeline, options) => runCodeDeploy(clients, { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec }, timeline, options),
+    afterCancel: afterCancelCodeDeploy,
+    guard: 'CodeDeploy and its alarms',
+};
+
+;// CONCATENATED MODULE: ./src/engines/ecs-history.ts
+// The ECS controller's deployment history (rolling and ECS-native services), for `rollback-to: previous`:
+// ListServiceDeployments → DescribeServiceDeployments → DescribeServiceRevisions. A revision whose service deployment
+// ended in a rollback (ROLLBACK_*) counts as rolled back.
+
+
+const ecs_history_HISTORY_PAGES = 3;
+const chunks = (list, size) => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+/** The ECS controller's service deployments and the revisions they deployed. */
+async function ecsHistory(clients, service) {
+    const arns = [];
+    let nextToken;
+    for (let page = 0; page < ecs_history_HISTORY_PAGES; page++) {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* ListServiceDeploymentsCommand */.jz8({ cluster: service.clusterArn, service: service.serviceArn ?? service.serviceName, maxResults: 100, nextToken }));
+        arns.push(...(out.serviceDeployments ?? []).map((d) => d.serviceDeploymentArn ?? '').filter((a) => a !== ''));
+        nextToken = out.nextToken;
+        if (!nextToken)
+            break;
+    }
+    const deployments = [];
+    for (const batch of chunks(arns, 20)) {
+        deployments.push(...((await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: batch }))).serviceDeployments ?? []));
+    }
+    const revisionArns = [
+        ...new Set(deployments.flatMap((d) => [d.targetServiceRevision?.arn, ...(d.sourceServiceRevisions ?? []).map((r) => r.arn)]).filter((a) => !!a)),
+    ];
+    const revisions = new Map();
+    for (const batch of chunks(revisionArns, 20)) {
+        for (const r of (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: batch }))).serviceRevisions ?? []) {
+            const image = r.containerImages?.find((c) => c.imageDigest);
+            revisions.set(r.serviceRevisionArn ?? '', {
+                taskDefinition: r.taskDefinition,
+                ...(image ? { image: image.image?.includes('@') ? image.image : `${image.image?.replace(/:[^:/]+$/, '')}@${image.imageDigest}` } : {}),
+            });
+        }
+    }
+    const history = { completed: [], rolledBack: new Set(), notes: [] };
+    for (const d of deployments) {
+        const target = revisions.get(d.targetServiceRevision?.arn ?? '');
+        if (!target?.taskDefinition)
+            continue;
+        if (d.status === 'SUCCESSFUL') {
+            const from = (d.sourceServiceRevisions ?? []).map((r) => revisions.get(r.arn ?? '')?.taskDefinition).filter((t) => !!t);
+            history.completed.push({
+                taskDefinitionArn: target.taskDefinition,
+                at: d.finishedAt ?? d.updatedAt ?? d.createdAt ?? new Date(0),
+                ...(target.image ? { image: target.image } : {}),
+                from,
+                id: revisionOf(d.serviceDeploymentArn, '?'),
+            });
+        }
+        else if (d.status?.startsWith('ROLLBACK_'))
+            history.rolledBack.add(target.taskDefinition);
+    }
+    return history;
+}
+
+;// CONCATENATED MODULE: ./src/watch/service.ts
+// The service as the watch sees it: one DescribeServices, our deployment's counts and state, the service events we
+// have not shown yet (and the tasks they say started), and the service deployment ECS keeps for each deployment.
+
+/** Service events that hint tasks stopped: worth a look at the stopped tasks. */
+const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/;
+/** A service deployment's status while ECS rolls it back. */
+const ROLLING_BACK = /^ROLLBACK_(REQUESTED|IN_PROGRESS)$/;
+function observe(d) {
+    return {
+        id: d.id ?? '',
+        status: d.status ?? '',
+        taskDefinition: d.taskDefinition,
+        rolloutState: d.rolloutState,
+        rolloutStateReason: d.rolloutStateReason,
+        counts: {
+            desired: d.desiredCount ?? 0,
+            pending: d.pendingCount ?? 0,
+            running: d.runningCount ?? 0,
+            failed: d.failedTasks ?? 0,
+        },
+        createdAt: d.createdAt,
+        updatedAt: d.updatedAt,
+    };
+}
+/** Changes when anything a person would want to see about the deployment changed. */
+function keyOf(o) {
+    const c = o.counts;
+    return [o.status, o.rolloutState, o.rolloutStateReason, c.desired, c.pending, c.running, c.failed].join('|');
+}
+function eventIds(service) {
+    return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []));
+}
+async function describeService(clients, run, cluster, service) {
+    const out = await run.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }), options));
+    const found = out.services?.[0];
+    if (!found)
+        throw serviceNotFound(cluster, service, out.failures?.[0]?.reason);
+    return found;
+}
+/** DescribeServices did not return the service: `MISSING` (ECS's failure reason) or not returned at all. */
+function serviceNotFound(cluster, service, reason) {
+    return new Error(`DescribeServices: service ${service} in cluster ${cluster}: ${reason ?? 'not returned'}`);
+}
+function serviceDeploymentObservation(arn, sd) {
+    const target = sd.targetServiceRevision;
+    return {
+        arn,
+        status: sd.status,
+        statusReason: sd.statusReason,
+        ...(sd.lifecycleStage ? { lifecycleStage: sd.lifecycleStage } : {}),
+        ...(sd.rollback ? { rollback: { reason: sd.rollback.reason, startedAt: sd.rollback.startedAt, serviceRevisionArn: sd.rollback.serviceRevisionArn } } : {}),
+        ...(sd.deploymentCircuitBreaker
+            ? { circuitBreaker: { status: sd.deploymentCircuitBreaker.status, failureCount: sd.deploymentCircuitBreaker.failureCount, threshold: sd.deploymentCircuitBreaker.threshold } }
+            : {}),
+        ...(sd.alarms ? { alarms: { status: sd.alarms.status, alarmNames: sd.alarms.alarmNames ?? [], triggeredAlarmNames: sd.alarms.triggeredAlarmNames ?? [] } } : {}),
+        ...(target
+            ? {
+                counts: {
+                    desired: target.requestedTaskCount ?? 0,
+                    running: target.runningTaskCount ?? 0,
+                    pending: target.pendingTaskCount ?? 0,
+                    failed: sd.deploymentCircuitBreaker?.failureCount ?? 0,
+                },
+            }
+            : {}),
+    };
+}
+/** One DescribeServiceDeployments; undefined when ECS does not return it. */
+async function describeServiceDeployment(clients, run, arn) {
+    const out = await run.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }), options));
+    return out.serviceDeployments?.[0];
+}
+/** Task ids named in "(service S) has started 2 tasks: (task a) (task b)." */
+function startedTaskIds(message) {
+    if (!/has started \d+ tasks?/.test(message))
+        return [];
+    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
+}
+/** Task ids named in "(service S) has stopped 2 running tasks: (task a) (task b)." */
+function stoppedTaskIds(message) {
+    if (!/has stopped \d+ running tasks?/.test(message))
+        return [];
+    return [...message.matchAll(/\(task ([^)\s]+)\)/g)].map((m) => m[1]);
+}
+/** Emits the service events we have not shown yet, oldest first, and the tasks they say started. */
+class EventFeed {
+    timeline;
+    clock;
+    since;
+    seen;
+    /** Tasks the events shown so far said started. */
+    started = new Set();
+    constructor(timeline, clock, known, since) {
+        this.timeline = timeline;
+        this.clock = clock;
+        this.since = since;
+        this.seen = new Set(known);
+    }
+    /** Returns the new messages. */
+    take(events) {
+        const fresh = (events ?? [])
+            .filter((e) => e.id && !this.seen.has(e.id))
+            .filter((e) => !this.since || !e.createdAt || e.createdAt.getTime() >= this.since.getTime())
+            .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+        for (const e of events ?? [])
+            if (e.id)
+                this.seen.add(e.id);
+        const messages = [];
+        for (const e of fresh) {
+            const message = e.message ?? '';
+            messages.push(message);
+            this.timeline.emit({ type: 'service-event', at: new Date(this.clock()), message, createdAt: e.createdAt });
+            const started = startedTaskIds(message);
+            for (const id of started)
+                this.started.add(id);
+            if (started.length > 0)
+                this.timeline.emit({ type: 'tasks-started', at: new Date(this.clock()), taskIds: started });
+        }
+        return messages;
+    }
+    /**
+     * False for "has stopped N running tasks" naming only tasks no event since ours began said started: the old
+     * revision's tasks, drained by a healthy rollout, which say nothing about our deployment. True for anything else.
+     */
+    mayBeOurs(message) {
+        const ids = stoppedTaskIds(message);
+        return ids.length === 0 || ids.some((id) => this.started.has(id));
+    }
+}
+/** Emits a `deployment` event for a deployment whenever what a person sees of it changed. */
+class DeploymentTracker {
+    timeline;
+    clock;
+    emitted = new Map();
+    constructor(timeline, clock) {
+        this.timeline = timeline;
+        this.clock = clock;
+    }
+    /** Records `o` as already shown (the UpdateService response showed it). */
+    known(o) {
+        this.emitted.set(o.id, keyOf(o));
+    }
+    /** True when it changed (and was emitted). */
+    track(o) {
+        const key = keyOf(o);
+        if (this.emitted.get(o.id) === key)
+            return false;
+        this.emitted.set(o.id, key);
+        this.timeline.emit({
+            type: 'deployment',
+            at: new Date(this.clock()),
+            deploymentId: o.id,
+            status: o.status,
+            rolloutState: o.rolloutState,
+            rolloutStateReason: o.rolloutStateReason,
+            counts: o.counts,
+        });
+        return true;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/service-config.ts
+// UpdateService as the rolling and ECS-native engines send it: the deployment configuration, and a lost answer
+// told apart from a call that did not apply.
+
+
+
+/** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
+function deploymentConfigurationFor(current, alarms, rollback) {
+    const rollbackOn = rollback === 'on-failure';
+    return {
+        ...current,
+        deploymentCircuitBreaker: { ...current?.deploymentCircuitBreaker, enable: true, rollback: rollbackOn },
+        ...(alarms.length > 0 ? { alarms: { alarmNames: alarms, enable: true, rollback: rollbackOn } } : {}),
+    };
+}
+/** The deployment's UpdateService: the task definition, the configuration, and `desired-count` and
+ * `force-new-deployment` (which a rollback does not take). */
+function deploymentUpdate(plan, taskDefinition, deploymentConfiguration) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        taskDefinition,
+        deploymentConfiguration,
+        ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
+        ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
+    };
+}
+/**
+ * UpdateService to `taskDefinition`. When the answer is lost (the SDK's retries end in a dropped connection or no
+ * answer), AWS may still have applied it: the service then runs a deployment of that task definition, which is ours.
+ */
+async function updateService(clients, input, timeline) {
+    try {
+        return (await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr(input))).service;
+    }
+    catch (error) {
+        if (!isTransient(error) || isThrottling(error))
+            throw error;
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: input.cluster, services: [input.service] })).catch(() => undefined);
+        const service = out?.services?.[0];
+        const applied = (service?.deployments ?? []).some((d) => d.status === 'PRIMARY' && d.taskDefinition === input.taskDefinition);
+        if (!applied)
+            throw error;
+        timeline.emit({ type: 'warning', at: new Date(), message: `UpdateService's answer was lost (${errorText(error)}), but ECS applied it: following its deployment.` });
+        return service;
+    }
+}
+/** The deployment an UpdateService created for `taskDefinitionArn`: the PRIMARY one that runs it. */
+function deploymentFor(service, taskDefinitionArn) {
+    const mine = (service?.deployments ?? []).filter((d) => d.taskDefinition === taskDefinitionArn);
+    const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0];
+    return found ? observe(found) : undefined;
+}
+/** Alarms already in ALARM as an ECS deployment starts, in words (ECS ignores the deployment's alarms then). */
+function ecsFiringAlarms(names) {
+    return `${names}: ECS ignores the deployment's alarms for a deployment that starts while one is in ALARM, so only the circuit breaker guards this rollout. The bake counts such an alarm only if it recovers and then fires again.`;
+}
+/** Who looks after an ECS deployment this run no longer watches. */
+const ECS_GUARD = "ECS's circuit breaker and the deployment alarms";
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/cancel.ts
+// After a cancelled run (the post step): one look at our ECS-native service deployment, and on request the rollback.
+
+const RUNNING = new Set(['PENDING', 'IN_PROGRESS']);
+async function afterCancelNative(clients, state, rollBack) {
+    const arn = state.serviceDeploymentArn;
+    if (!arn)
+        return { where: 'not started', finished: true };
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }));
+    const sd = out.serviceDeployments?.[0];
+    const where = `${sd?.status ?? 'not found'}${sd?.lifecycleStage ? ` at ${sd.lifecycleStage}` : ''}`;
+    const running = RUNNING.has(sd?.status ?? '');
+    if (!rollBack || !running)
+        return { where, finished: !running };
+    await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+    return { where, finished: false, rolledBack: 'StopServiceDeployment(ROLLBACK)' };
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/settings.ts
+
+/** ECS's bake in whole minutes: bake-time rounded up; with bake-time 0, the service's own bake time stays. */
+function bakeMinutes(bakeTimeMs, current) {
+    return bakeTimeMs > 0 ? Math.ceil(bakeTimeMs / 60_000) : (current?.bakeTimeInMinutes ?? 0);
+}
+/**
+ * The service's configuration with the strategy and its settings, the bake time, the circuit breaker and the
+ * alarms. The other strategy's settings are dropped: ECS rejects canaryConfiguration on a LINEAR deployment.
+ */
+function nativeConfiguration(plan) {
+    const { linearConfiguration, canaryConfiguration, ...current } = plan.currentDeploymentConfiguration ?? {};
+    const strategy = plan.engine.strategy;
+    return {
+        ...deploymentConfigurationFor(current, plan.alarms, plan.rollback),
+        ...(strategy === 'LINEAR' && linearConfiguration ? { linearConfiguration } : {}),
+        ...(strategy === 'CANARY' && canaryConfiguration ? { canaryConfiguration } : {}),
+        ...plan.engine.configuration,
+        bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
+    };
+}
+/** The line that says what the bake is and what ends it. */
+function bakeLine(minutes, plan) {
+    const given = plan.bakeTimeMs > 0 && plan.bakeTimeMs % 60_000 !== 0 ? ` (bake-time ${Math.round(plan.bakeTimeMs / 1000)} s rounded up to whole minutes)` : '';
+    const alarms = plan.alarms.length > 0 ? `alarms ${plan.alarms.join(', ')}` : "the deployment's alarms";
+    return minutes > 0
+        ? `ECS bake time ${minutes} min${given}: after production traffic has moved, ECS keeps the previous revision running and watches ${alarms}; an alarm in ALARM rolls traffic back at once`
+        : 'ECS bake time 0 min: the previous revision stops as soon as production traffic has moved';
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/check.ts
+
+/** ECS's limits (DeploymentConfiguration): LINEAR steps 3–100 %, CANARY 0.1–100 %, bake times up to a day. */
+const MIN_LINEAR_STEP = 3;
+const MIN_CANARY_PERCENT = 0.1;
+const MAX_BAKE_MINUTES = 1440;
+const REQUIRED = ['alternateTargetGroupArn', 'productionListenerRule', 'roleArn'];
+function checkNative(service, engine, bakeTimeMs) {
+    const problems = [];
+    const name = `Service \`${service.serviceName ?? '?'}\``;
+    const how = `ECS ${engine.strategy} deployments shift traffic between two target groups behind a listener rule`;
+    const loadBalancers = service.loadBalancers ?? [];
+    if (loadBalancers.length === 0) {
+        problems.push(`${name} has no load balancer: ${how}, so the service needs a load balancer with advancedConfiguration (alternateTargetGroupArn, productionListenerRule, roleArn). Use strategy rolling, or recreate the service with a load balancer.`);
+    }
+    for (const lb of loadBalancers) {
+        const where = lb.targetGroupArn ? `target group \`${lb.targetGroupArn.split(':').pop()}\`` : `load balancer \`${lb.loadBalancerName ?? lb.containerName ?? '?'}\``;
+        const advanced = lb.advancedConfiguration;
+        const missing = REQUIRED.filter((key) => !advanced?.[key]);
+        if (missing.length === 0)
+            continue;
+        problems.push(`${name}: the load balancer of ${where} ${advanced ? `has advancedConfiguration without ${missing.join(', ')}` : 'has no advancedConfiguration'}: ${how}, ` +
+            `so each load balancer needs alternateTargetGroupArn (the second target group), productionListenerRule (the listener rule, or an NLB listener, that carries production traffic) and roleArn (a role ECS uses to change them). ` +
+            `Add them with \`aws ecs update-service --load-balancers\`.`);
+    }
+    const linear = engine.configuration.linearConfiguration?.stepPercent;
+    if (linear !== undefined && linear < MIN_LINEAR_STEP) {
+        problems.push(`Input \`strategy\`: ECS LINEAR deployments move at least ${MIN_LINEAR_STEP}% of production traffic per step, not ${linear}%.`);
+    }
+    const canary = engine.configuration.canaryConfiguration?.canaryPercent;
+    if (canary !== undefined && canary < MIN_CANARY_PERCENT) {
+        problems.push(`Input \`strategy\`: ECS CANARY deployments start with at least ${MIN_CANARY_PERCENT}% of production traffic, not ${canary}%.`);
+    }
+    const minutes = bakeMinutes(bakeTimeMs, service.deploymentConfiguration);
+    if (minutes > MAX_BAKE_MINUTES) {
+        problems.push(`Input \`bake-time\`: ECS ${engine.strategy} deployments bake at most ${MAX_BAKE_MINUTES} minutes (24h), not ${minutes}.`);
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/core/stopped.ts
+
+function stoppedTaskFrom(task) {
+    return {
+        taskId: taskIdOf(task.taskArn ?? ''),
+        taskDefinitionArn: task.taskDefinitionArn,
+        stopCode: task.stopCode,
+        stoppedReason: task.stoppedReason,
+        containers: (task.containers ?? []).map((c) => ({
+            name: c.name ?? '',
+            ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+            ...(c.reason ? { reason: c.reason } : {}),
+        })),
+        logTail: [],
+    };
+}
+/** Tasks that stopped for the same reason with the same exit codes are one kind of failure. */
+function kindOf(task) {
+    const codes = task.containers.map((c) => `${c.name}=${c.exitCode ?? ''}`).join(',');
+    return `${task.stopCode ?? ''}|${task.stoppedReason ?? ''}|${codes}`;
+}
+/** Old tasks replaced on purpose by a deployment are not failures. */
+function isScaledIn(task) {
+    return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
+}
+/** Failures before tasks scaled in on purpose; within each, the most frequent kind first. */
+function groupStoppedTasks(tasks) {
+    const groups = new Map();
+    for (const task of tasks) {
+        const kind = kindOf(task);
+        groups.set(kind, [...(groups.get(kind) ?? []), task]);
+    }
+    return [...groups.values()].sort((a, b) => Number(isScaledIn(a[0])) - Number(isScaledIn(b[0])) || b.length - a.length);
+}
+/** "Essential container in task exited (exit code 1 in app)" */
+function describeStop(task) {
+    const exited = task.containers.filter((c) => c.exitCode !== undefined);
+    // A sidecar that exited 0 because the task stopped is noise next to the container that failed.
+    const failed = exited.filter((c) => c.exitCode !== 0);
+    const codes = (failed.length > 0 ? failed : exited).map((c) => `exit code ${c.exitCode} in ${c.name}`);
+    const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
+    return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
+}
+/**
+ * Tasks a deployment or a rollback removed on purpose: scaled in, or stopped because their task set, service or
+ * deployment was being deleted or replaced. They are not a cause, whatever their exit code (0 or a SIGTERM's 143).
+ */
+function isRemovedOnPurpose(task) {
+    if (isScaledIn(task))
+        return true;
+    if (task.stopCode !== 'ServiceSchedulerInitiated' && task.stopCode !== 'UserInitiated')
+        return false;
+    return /is being deleted|Scaling activity|deployment .*(rolled back|replaced|stopped)|Task set .* (deleted|draining)/i.test(task.stoppedReason ?? '');
+}
+/** A task that failed: it could not start, its essential container exited, or ECS stopped it as unhealthy. */
+function isFailure(task) {
+    return !isRemovedOnPurpose(task);
+}
+const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i;
+const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/;
+/** `/app/server.js:14`: where Node says the throw was. */
+const THROW_SITE = /^\S.*:\d+$/;
+/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
+const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/;
+/**
+ * The lines of a log tail that say what went wrong, at most `max`, oldest first, with no blank line: the last error
+ * line with the top of its stack and the throw site just before it (Node prints `file:line` and the source line
+ * first); without an error line, the last non-blank lines.
+ */
+function stopped_tellingTail(tail, max = 10) {
+    const lines = tail.map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '');
+    let at = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (!STACK_LINE.test(lines[i]) && ERROR_LINE.test(lines[i])) {
+            at = i;
+            break;
+        }
+    }
+    if (at < 0)
+        return lines.filter((l) => !NOISE.test(l)).slice(-max);
+    // Walk back over this error's own stack when the last error line sits inside it (`Caused by:` chains).
+    while (at > 0 && STACK_LINE.test(lines[at]) && ERROR_LINE.test(lines[at - 1]))
+        at--;
+    const stack = [];
+    for (let i = at + 1; i < lines.length && STACK_LINE.test(lines[i]); i++)
+        stack.push(lines[i]);
+    // Python prints its stack above the error: the frames nearest the error, under its `Traceback` line.
+    let top = at;
+    while (top > 0 && (STACK_LINE.test(lines[top - 1]) || (/^\s+\S/.test(lines[top - 1]) && top > 1 && STACK_LINE.test(lines[top - 2]))))
+        top--;
+    if (top < at) {
+        const frames = lines.slice(top, at).slice(-(max - 2));
+        const header = top > 0 && /^Traceback/.test(lines[top - 1]) ? [lines[top - 1]] : [];
+        return [...header, ...frames, lines[at]].slice(-max);
+    }
+    // The throw site Node prints above the error (`/app/server.js:14`, the source line, the caret).
+    let from = at;
+    for (let i = at - 1; i >= Math.max(0, at - 3); i--)
+        if (THROW_SITE.test(lines[i]))
+            from = i;
+    const site = lines.slice(from, at).filter((l) => !NOISE.test(l));
+    const frames = Math.max(1, max - 1 - site.length);
+    return [...site.slice(-(max - 2)), lines[at], ...stack.slice(0, frames)].slice(0, max);
+}
+
+;// CONCATENATED MODULE: ./src/core/fail-fast.ts
+// Fail fast: a release whose new tasks keep failing the same way before the deployment ever ran its desired count is a
+// crash loop, and waiting for the circuit breaker's threshold only burns more task launches.
+
+/** The circuit breaker's default threshold: half the desired count, at least 3, at most 200 failed tasks. */
+function breakerThreshold(desired) {
+    return Math.min(200, Math.max(3, Math.ceil(desired / 2)));
+}
+/** A task that stopped because it failed: a container exited non-zero, it never started, or it failed its health checks. */
+function fail_fast_isFailure(task) {
+    if (isScaledIn(task))
+        return false;
+    if (task.containers.some((c) => c.exitCode !== undefined && c.exitCode !== 0))
+        return true;
+    return task.stopCode === 'TaskFailedToStart' || /health check/i.test(task.stoppedReason ?? '');
+}
+/** `limit` or more tasks of the deployment failed the same way (same stop code, reason and exit codes). */
+function crashLoop(stopped, limit) {
+    if (limit <= 0)
+        return undefined;
+    const worst = groupStoppedTasks(stopped.filter(fail_fast_isFailure))[0];
+    return worst && worst.length >= limit ? { count: worst.length, sample: worst[0] } : undefined;
+}
+/** "3 of 3 new tasks exited 1 at start (fail fast; the circuit breaker would have waited for 10)" */
+function describeCrashLoop(loop, started, desired) {
+    const exit = loop.sample.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0);
+    const how = exit ? `exited ${exit.exitCode} (${describeStop(loop.sample)})` : `stopped: ${describeStop(loop.sample)}`;
+    return `${loop.count} of ${Math.max(started, loop.count)} new tasks ${how} before the deployment ran its desired count (fail fast; the circuit breaker would have waited for ${breakerThreshold(desired)})`;
+}
+/** The crash loop of a deployment at `counts`, in words, once `limit` or more of its `stopped` tasks failed the same way. */
+function crashLoopReason(stopped, counts, limit) {
+    const loop = crashLoop(stopped, limit);
+    return loop && describeCrashLoop(loop, stopped.length + counts.running + counts.pending, counts.desired);
+}
+
+;// CONCATENATED MODULE: ./src/watch/service-looks.ts
+// The watches' looks at their service (DescribeServices) and service deployment (DescribeServiceDeployments), shared
+// per cluster by the concurrent watches of one run (shared-reads.ts): one call answers every watch of the cluster.
+// Callers that look once (the wait for idle, the diagnosis, preflight) keep describeService, a call of their own.
+
+
+
+/** DescribeServices' limit on services, DescribeServiceDeployments' on ARNs. */
+const SERVICES_PER_CALL = 10;
+const SERVICE_DEPLOYMENTS_PER_CALL = 20;
+/** Each name's item; a call for one name takes the one item as today's single-name reads do, whatever it is called. */
+function byName(names, items, matches) {
+    const found = new Map();
+    for (const name of names) {
+        const item = items.find((i) => matches(i, name)) ?? (names.length === 1 ? items[0] : undefined);
+        if (item)
+            found.set(name, item);
+    }
+    return found;
+}
+const services = perPoller((clients, poller) => new SharedReads(poller, async (call, cluster, names) => {
+    const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: names }), options));
+    const found = new Map(byName(names, out.services ?? [], (s, name) => s.serviceName === name || s.serviceArn === name));
+    // A failure names the service by ARN: …:service/<cluster>/<name>.
+    const failed = byName(names, out.failures ?? [], (f, name) => f.arn === name || (f.arn ?? '').endsWith(`/${name}`));
+    for (const [name, f] of failed)
+        if (!found.has(name) && f.reason)
+            found.set(name, { failure: f.reason });
+    return found;
+}, SERVICES_PER_CALL));
+const serviceDeployments = perPoller((clients, poller) => new SharedReads(poller, async (call, _cluster, arns) => {
+    const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: arns }), options));
+    return byName(arns, out.serviceDeployments ?? [], (sd, arn) => sd.serviceDeploymentArn === arn);
+}, SERVICE_DEPLOYMENTS_PER_CALL));
+/** Opened once the service was updated (its first look never takes an answer from before), closed when the watch ends. */
+function watchService(clients, run, cluster, service) {
+    const reader = services(clients, run.poller).watch(cluster, [service], (send) => run.call(send));
+    const look = async () => {
+        const read = await reader.read();
+        const answer = read.values.get(service);
+        if (!answer || 'failure' in answer)
+            throw serviceNotFound(cluster, service, answer?.failure);
+        return { service: answer, sent: read.sent };
+    };
+    return {
+        describe: async () => (await look()).service,
+        look,
+        close: () => reader.close(),
+    };
+}
+/** The service deployment `arn` of `cluster`, looked at with the cluster's other watched service deployments. */
+function watchServiceDeployment(clients, run, cluster, arn) {
+    const reader = serviceDeployments(clients, run.poller).watch(cluster, [arn], (send) => run.call(send));
+    return {
+        describe: async (after) => (await reader.read(after)).values.get(arn),
+        close: () => reader.close(),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/watch/stopped-tasks.ts
+// Stopped tasks of our deployment: found with ListTasks/DescribeTasks, with the last log lines the essential
+// container wrote (awslogs). Collected live by the watch (StoppedTaskCollector) and again by the diagnosis.
+
+
+
+
+
+const direct = (send) => send({});
+/** Calls that end, answered or not, by `until` (epoch ms). */
+const until = (epochMs) => (send) => send({ abortSignal: AbortSignal.timeout(Math.max(1, epochMs - Date.now())) });
+// Enough to reach back past a stack trace to its throw site; the reports pick the telling lines (tellingTail).
+const LOG_TAIL_LINES = 50;
+/**
+ * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
+ * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
+ */
+async function listStoppedTasks(clients, call, cluster, of, skip = new Set()) {
+    const filter = 'deploymentId' in of ? { startedBy: of.deploymentId } : { family: familyOf(of.taskDefinitionArn) };
+    const arns = [];
+    let nextToken;
+    do {
+        const page = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({ cluster, ...filter, desiredStatus: 'STOPPED', nextToken }), options));
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+    } while (nextToken && arns.length < 100);
+    const fresh = arns.filter((arn) => !skip.has(taskIdOf(arn))).slice(0, 100);
+    if (fresh.length === 0)
+        return [];
+    const described = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: fresh }), options));
+    // A task asked to stop may still be stopping; its exit code comes once it is STOPPED.
+    return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED' && ('deploymentId' in of || t.taskDefinitionArn === of.taskDefinitionArn));
+}
+/** The container whose logs explain the stop: an essential one that exited non-zero, else the first essential. */
+function explainingContainer(task, taskDefinition) {
+    const defs = taskDefinition.containerDefinitions ?? [];
+    const essential = defs.filter((d) => d.essential !== false).map((d) => d.name ?? '');
+    const failed = task.containers.find((c) => essential.includes(c.name) && c.exitCode !== undefined && c.exitCode !== 0);
+    return failed?.name ?? essential[0];
+}
+/** Fills `logTail`/`logLocation` of a stopped task from CloudWatch Logs when its container logs with awslogs. */
+async function addLogTail(clients, call, task, taskDefinition) {
+    if (!taskDefinition)
+        return task;
+    const container = explainingContainer(task, taskDefinition);
+    const def = taskDefinition.containerDefinitions?.find((d) => d.name === container);
+    const options = def?.logConfiguration?.logDriver === 'awslogs' ? def.logConfiguration.options : undefined;
+    const group = options?.['awslogs-group'];
+    const prefix = options?.['awslogs-stream-prefix'];
+    // Without a stream prefix the stream name is the container id, which DescribeTasks does not give us.
+    if (!container || !group || !prefix)
+        return task;
+    const stream = `${prefix}/${container}/${task.taskId}`;
+    const logLocation = `${group} ${stream}`;
+    let out;
+    try {
+        out = await call((options) => clients.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false }), options));
+    }
+    catch (error) {
+        // A task that stopped before its container ran never created its stream: it has nothing to tell.
+        if (errorName(error) === 'ResourceNotFoundException')
+            return task;
+        throw error;
+    }
+    const logTail = (out.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).slice(-LOG_TAIL_LINES);
+    return { ...task, logTail, logLocation };
+}
+/**
+ * Stopped tasks of one deployment not yet shown, as the watch finds them: a `tasks-stopped` event per batch, the log
+ * tail of the first task of each kind. A failed lookup is left wanted, for the next look.
+ */
+class StoppedTaskCollector {
+    clients;
+    run;
+    timeline;
+    cluster;
+    of;
+    taskDefinition;
+    stopped = [];
+    /** Set when something hinted that tasks stopped (a service event, a failed count). */
+    wanted = false;
+    ids = new Set();
+    kinds = new Set();
+    logsProblemShown = false;
+    constructor(clients, run, timeline, cluster, of, taskDefinition) {
+        this.clients = clients;
+        this.run = run;
+        this.timeline = timeline;
+        this.cluster = cluster;
+        this.of = of;
+        this.taskDefinition = taskDefinition;
+    }
+    /** True when new stopped tasks were found. */
+    async collect() {
+        const call = (send) => this.run.call(send);
+        try {
+            const tasks = await listStoppedTasks(this.clients, call, this.cluster, this.of, this.ids);
+            this.wanted = false;
+            if (tasks.length === 0)
+                return false;
+            const fresh = [];
+            for (const task of tasks) {
+                let stopped = stoppedTaskFrom(task);
+                this.ids.add(stopped.taskId);
+                const kind = kindOf(stopped);
+                if (!this.kinds.has(kind)) {
+                    this.kinds.add(kind);
+                    stopped = await this.withLogTail(stopped, call);
+                }
+                fresh.push(stopped);
+            }
+            this.stopped.push(...fresh);
+            this.timeline.emit({ type: 'tasks-stopped', at: new Date(this.run.clock.now()), tasks: fresh });
+            return true;
+        }
+        catch (error) {
+            if (isThrottling(error))
+                this.run.throttled++;
+            return false;
+        }
+    }
+    async withLogTail(task, call) {
+        try {
+            return await addLogTail(this.clients, call, task, this.taskDefinition);
+        }
+        catch (error) {
+            if (!this.logsProblemShown) {
+                this.logsProblemShown = true;
+                this.timeline.emit({ type: 'warning', at: new Date(this.run.clock.now()), message: `Could not read the task's logs: ${errorText(error)}` });
+            }
+            return task;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/watch.ts
+
+
+
+
+
+
+
+/** Without a change, DescribeServices (for service events and task counts) every this many looks. */
+const SERVICE_LOOK_EVERY = 3;
+/** ECS's ServiceDeploymentLifecycleStage values in the order a deployment walks them (a linear or canary one repeats
+ * the traffic steps). PRE_PRODUCTION_TRAFFIC_SHIFT is a hook stage, never a deployment's lifecycle stage. */
+const STAGES = [
+    'RECONCILE_SERVICE',
+    'PRE_SCALE_UP',
+    'SCALE_UP',
+    'POST_SCALE_UP',
+    'TEST_TRAFFIC_SHIFT',
+    'POST_TEST_TRAFFIC_SHIFT',
+    'PRODUCTION_TRAFFIC_SHIFT',
+    'POST_PRODUCTION_TRAFFIC_SHIFT',
+    'BAKE_TIME',
+    'CLEAN_UP',
+];
+const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
+class NativeWatch {
+    clients;
+    plan;
+    facts;
+    timeline;
+    context;
+    sd;
+    stage;
+    production = 0;
+    test = 0;
+    hooks = new Map();
+    failedHook;
+    /** The stage the deployment was at when it began to roll back. */
+    stageAtRollback;
+    rollbackShown = false;
+    feed;
+    tracker;
+    stopped;
+    looks = 0;
+    service;
+    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
+    reachedDesired = false;
+    failedFast = false;
+    /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
+    maxTaskFailures = 0;
+    constructor(clients, plan, facts, timeline, context, knownEvents) {
+        this.clients = clients;
+        this.plan = plan;
+        this.facts = facts;
+        this.timeline = timeline;
+        this.context = context;
+        this.feed = new EventFeed(timeline, context.clock.now, knownEvents, facts.startedAt);
+        this.tracker = new DeploymentTracker(timeline, context.clock.now);
+        if (facts.deploymentId && facts.final)
+            this.tracker.known(facts.final);
+        if (facts.deploymentId) {
+            this.stopped = new StoppedTaskCollector(clients, context, timeline, plan.cluster, { deploymentId: facts.deploymentId }, facts.taskDefinition);
+        }
+    }
+    get status() {
+        return this.sd?.status;
+    }
+    get clock() {
+        return this.context.clock;
+    }
+    at() {
+        return new Date(this.context.clock.now());
+    }
+    /** Looks until the service deployment has ended or `deadline` comes. */
+    async run(deadline) {
+        const arn = this.facts.serviceDeploymentArn;
+        const looks = {
+            sd: watchServiceDeployment(this.clients, this.context, this.plan.cluster, arn),
+            service: watchService(this.clients, this.context, this.plan.cluster, this.plan.service),
+        };
+        try {
+            const looped = await pollLoop(this.context, this.timeline, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () => this.look(arn, looks));
+            if ('end' in looped)
+                return looped.end;
+            return looped.cut === 'stopped' ? 'stopped' : 'timeout';
+        }
+        finally {
+            looks.sd.close();
+            looks.service.close();
+        }
+    }
+    async look(arn, looks) {
+        this.looks++;
+        const sd = await looks.sd.describe();
+        if (!sd)
+            throw new Error(`DescribeServiceDeployments: ${arn}: not returned`);
+        const before = this.sd;
+        this.sd = sd;
+        // A failed hook explains the rollback the status announces: note it first.
+        this.noteFailedHook(sd);
+        let changed = this.followStatus(before, sd);
+        // Traffic moves before the stages after PRODUCTION_TRAFFIC_SHIFT: log it first when the look jumped there.
+        if (STAGES.indexOf(sd.lifecycleStage ?? '') > STAGES.indexOf('PRODUCTION_TRAFFIC_SHIFT')) {
+            changed = this.followTraffic(sd) || changed;
+            changed = this.followStage(sd) || changed;
+        }
+        else {
+            changed = this.followStage(sd) || changed;
+            changed = this.followTraffic(sd) || changed;
+        }
+        changed = this.followHooks(sd) || changed;
+        const ended = ENDED.has(sd.status ?? '');
+        if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1)
+            changed = (await this.lookAtService(looks.service, ended)) || changed;
+        // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
+        if (this.facts.failFast && !this.failedFast && !ended) {
+            this.failedFast = true;
+            return { end: 'fail-fast' };
+        }
+        return ended || this.facts.serviceGone ? { end: 'ended' } : { changed };
+    }
+    followStatus(before, sd) {
+        if (before?.status === sd.status)
+            return false;
+        if (/^ROLLBACK_/.test(sd.status ?? '') && !this.rollbackShown) {
+            this.rollbackShown = true;
+            this.stageAtRollback = before?.lifecycleStage ?? sd.lifecycleStage;
+            if (!this.facts.actionRollback) {
+                this.timeline.emit({
+                    type: 'rollback',
+                    at: this.at(),
+                    from: this.facts.deploymentId ?? '',
+                    to: revisionOf(this.plan.previousTaskDefinitionArn, '?'),
+                    reason: this.rollbackReason(),
+                    by: 'ecs',
+                });
+            }
+        }
+        return true;
+    }
+    followStage(sd) {
+        const stage = sd.lifecycleStage;
+        if (!stage || stage === this.stage)
+            return false;
+        const rollingBack = /^ROLLBACK_/.test(sd.status ?? '');
+        // Stages with nothing to wait for can pass between two looks; say which, in order.
+        const from = this.stage ? STAGES.indexOf(this.stage) + 1 : STAGES.indexOf('PRE_SCALE_UP');
+        const passed = rollingBack || from < 0 ? [] : STAGES.slice(from, Math.max(from, STAGES.indexOf(stage)));
+        const also = passed.length > 0 ? ` (passed since the last look: ${passed.join(', ')})` : '';
+        this.stage = stage;
+        if (stage === 'BAKE_TIME' && !rollingBack) {
+            const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
+            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'bake', detail: `lifecycle stage BAKE_TIME${also} — ${bakeLine(minutes, this.plan)}` });
+        }
+        else {
+            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `lifecycle stage ${stage}${rollingBack ? ' (rolling back)' : also}` });
+        }
+        return true;
+    }
+    configuredBake() {
+        return bakeMinutes(this.plan.bakeTimeMs, this.plan.currentDeploymentConfiguration);
+    }
+    followTraffic(sd) {
+        const target = sd.targetServiceRevision;
+        let changed = false;
+        const test = target?.requestedTestTrafficWeight;
+        if (test !== undefined && test !== this.test) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.test, to: test, label: 'test' });
+            this.test = test;
+            changed = true;
+        }
+        const production = target?.requestedProductionTrafficWeight;
+        if (production !== undefined && production !== this.production) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.production, to: production, label: 'production' });
+            this.production = production;
+            (this.facts.trafficShifts ??= []).push({ percent: production, at: this.at() });
+            changed = true;
+        }
+        return changed;
+    }
+    followHooks(sd) {
+        let changed = false;
+        for (const hook of sd.lifecycleHookDetails ?? []) {
+            if (!hook.hookId || !hook.status)
+                continue;
+            const known = this.hooks.get(hook.hookId);
+            if (known?.status === hook.status)
+                continue;
+            const stage = known?.stage ?? sd.lifecycleStage;
+            this.hooks.set(hook.hookId, { status: hook.status, stage, targetArn: hook.targetArn, targetType: hook.targetType });
+            changed = true;
+            if (hook.status === 'AWAITING_ACTION') {
+                this.timeline.emit({
+                    type: 'hook-waiting',
+                    at: this.at(),
+                    hook: `approval (PAUSE hook ${hook.hookId}${stage ? ` at ${stage}` : ''})`,
+                    detail: this.approval(hook.hookId, hook.expiresAt, hook.timeoutAction),
+                });
+            }
+            else if (hook.status === 'IN_PROGRESS') {
+                this.timeline.emit({
+                    type: 'hook-waiting',
+                    at: this.at(),
+                    hook: `lifecycle hook ${hook.targetArn ?? hook.hookId}${stage ? ` at ${stage}` : ''}`,
+                    detail: `the hook is running (${hook.hookId})`,
+                });
+            }
+        }
+        return changed;
+    }
+    /** The first hook that failed (or timed out with ROLLBACK) before any rollback this run asked for. */
+    noteFailedHook(sd) {
+        if (this.failedHook || this.facts.actionRollback)
+            return;
+        const hook = (sd.lifecycleHookDetails ?? []).find((h) => h.hookId && (h.status === 'FAILED' || (h.status === 'TIMED_OUT' && h.timeoutAction !== 'CONTINUE')));
+        if (!hook?.hookId || !hook.status)
+            return;
+        const stage = this.hooks.get(hook.hookId)?.stage ?? sd.lifecycleStage;
+        this.failedHook = { name: hook.hookId, target: hook.targetArn ?? 'PAUSE', ...(stage ? { stage } : {}), status: hook.status };
+    }
+    /** How to approve or reject a waiting PAUSE hook, and what happens when nobody does. */
+    approval(hookId, expiresAt, timeoutAction) {
+        const command = `aws ecs continue-service-deployment --service-deployment-arn ${this.facts.serviceDeploymentArn} --hook-id ${hookId}`;
+        const lapse = expiresAt ? ` At ${expiresAt.toISOString()} the hook times out and ECS ${timeoutAction === 'CONTINUE' ? 'continues' : 'rolls back'}.` : '';
+        const ours = this.plan.rollback === 'on-failure' && (!expiresAt || this.plan.deadline < expiresAt.getTime())
+            ? ` This run rolls back at its timeout (${new Date(this.plan.deadline).toISOString()}) if the deployment has not finished by then.`
+            : '';
+        return `continue with \`${command} --action CONTINUE\`, or roll back with \`${command} --action ROLLBACK\`.${lapse}${ours}`;
+    }
+    /** DescribeServices: new service events, our deployment's task counts, and the tasks of ours that stopped. */
+    async lookAtService(watch, ended) {
+        const service = await watch.describe();
+        this.service = service;
+        if (service.status && service.status !== 'ACTIVE')
+            this.facts.serviceGone = service.status;
+        const messages = this.feed.take(service.events);
+        let changed = messages.length > 0;
+        if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m)))
+            this.stopped.wanted = true;
+        const found = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId);
+        const ours = found && observe(found);
+        if (ours) {
+            if (this.stopped && ours.counts.failed > (this.facts.final?.counts.failed ?? 0))
+                this.stopped.wanted = true;
+            // At the deadline our deployment's last look is what the timeout is about; the rollback does not change it.
+            if (!this.facts.actionRollback)
+                this.facts.final = ours;
+            if (this.tracker.track(ours))
+                changed = true;
+        }
+        if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
+            if (await this.stopped.collect())
+                changed = true;
+        }
+        if (ours && this.stopped && !ended && !/^ROLLBACK_/.test(this.sd?.status ?? '')) {
+            this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
+            const reason = this.reachedDesired || this.failedFast ? undefined : crashLoopReason(this.stopped.stopped, ours.counts, this.maxTaskFailures);
+            if (reason)
+                this.facts.failFast = reason;
+        }
+        return changed;
+    }
+    /** The PRIMARY deployment when it is not ours: the one ECS went back to. */
+    otherPrimary() {
+        return (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.id !== this.facts.deploymentId);
+    }
+    /** Where the deployment stands, in words: `PRODUCTION_TRAFFIC_SHIFT, production traffic 20%`. */
+    where() {
+        return `${this.sd?.status ?? 'not seen'}${this.stage ? ` at ${this.stage}` : ''}, production traffic ${this.production}% on the new revision`;
+    }
+    /** A PAUSE hook waiting for approval, or a Lambda hook still running. */
+    waitingHook() {
+        const waiting = [...this.hooks].find(([, h]) => h.status === 'AWAITING_ACTION' || h.status === 'IN_PROGRESS');
+        if (!waiting)
+            return undefined;
+        const [id, h] = waiting;
+        return { name: id, target: h.targetArn ?? 'PAUSE', ...(h.stage ? { stage: h.stage } : {}), status: h.status };
+    }
+    /** The hook that failed the deployment: not one ECS gave up on because an alarm or the breaker failed it first. */
+    culprit() {
+        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? '';
+        return this.failedHook && !/alarm|circuit breaker/i.test(reason) ? this.failedHook : undefined;
+    }
+    rollbackReason() {
+        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? 'ECS rolled the service deployment back';
+        const hook = this.culprit();
+        if (hook && !reason.includes(hook.name) && !(hook.target && reason.includes(hook.target))) {
+            return `${reason} (lifecycle hook ${hook.target === 'PAUSE' ? hook.name : hook.target} ${hook.status}${hook.stage ? ` at ${hook.stage}` : ''})`;
+        }
+        return reason;
+    }
+    /** Puts what the watch saw into the facts (src/core/outcome.ts judges them). */
+    record() {
+        const facts = this.facts;
+        const sd = this.sd;
+        facts.stoppedTasks = this.stopped ? [...this.stopped.stopped] : facts.stoppedTasks;
+        if (!sd)
+            return;
+        facts.serviceDeployment = serviceDeploymentObservation(facts.serviceDeploymentArn, sd);
+        if (this.stageAtRollback)
+            facts.stageAtRollback = this.stageAtRollback;
+        const culprit = this.culprit();
+        if (culprit)
+            facts.hook = { ...culprit, ...(sd.statusReason ? { reason: sd.statusReason } : {}) };
+        else
+            facts.hook ??= this.waitingHook();
+        const status = sd.status ?? '';
+        const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
+        const triggered = sd.alarms?.triggeredAlarmNames ?? [];
+        if (this.stageAtRollback === 'BAKE_TIME' && triggered.length > 0) {
+            facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: false, fired: { name: triggered[0] }, cutShortByDeadline: false };
+        }
+        if (status === 'SUCCESSFUL') {
+            if (minutes > 0)
+                facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: true, cutShortByDeadline: false };
+            return;
+        }
+        if (facts.actionRollback)
+            return;
+        if (/^ROLLBACK_/.test(status)) {
+            const reason = this.rollbackReason();
+            const primary = this.otherPrimary();
+            facts.ecsRollback = {
+                deploymentId: primary?.id ?? `service revision ${revisionOf(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn, '?')}`,
+                taskDefinition: primary?.taskDefinition ?? facts.previousTaskDefinitionArn,
+                reason: this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason,
+                completed: status === 'ROLLBACK_SUCCESSFUL',
+                failed: status === 'ROLLBACK_FAILED',
+                ...(primary ? { final: observe(primary) } : {}),
+            };
+            return;
+        }
+        if (status === 'STOPPED') {
+            const current = this.service?.currentServiceDeployment;
+            const primary = (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY');
+            if (current && current !== facts.serviceDeploymentArn && primary && primary.id !== facts.deploymentId) {
+                facts.supersededBy = { deploymentId: primary.id ?? current, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/run.ts
+// ECS's own blue/green, canary and linear deployments (deploymentConfiguration.strategy on a service with the ECS
+// deployment controller), as the engine's steps (the lifecycle is ../lifecycle.ts): UpdateService with the strategy
+// → watch the service deployment through its lifecycle stages, traffic weights and hooks → (on a fail fast or the
+// timeout) StopServiceDeployment(ROLLBACK).
+//
+// bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
+// has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
+// change rather than a new rollout.
+
+
+
+
+
+
+
+
+
+async function runNative(clients, plan, timeline, options = {}) {
+    const run = runContextOf(options);
+    const facts = { kind: 'ecs-native', ...startFacts(plan, run, plan.engine.label) };
+    return runLifecycle(clients, plan, timeline, run, facts, options, new NativeDeployer(clients, plan, timeline, run, facts));
+}
+class NativeDeployer {
+    clients;
+    plan;
+    timeline;
+    run;
+    facts;
+    /** ECS bakes: bake-time is its bakeTimeInMinutes. */
+    bakes = false;
+    updated;
+    watcher;
+    constructor(clients, plan, timeline, run, facts) {
+        this.clients = clients;
+        this.plan = plan;
+        this.timeline = timeline;
+        this.run = run;
+        this.facts = facts;
+    }
+    at() {
+        return new Date(this.run.clock.now());
+    }
+    async start(taskDefinitionArn) {
+        const { plan, facts } = this;
+        const config = nativeConfiguration(plan);
+        this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
+        try {
+            this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline);
+        }
+        catch (error) {
+            facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
+            return false;
+        }
+        const arn = this.updated?.currentServiceDeployment;
+        if (!arn) {
+            facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`;
+            return false;
+        }
+        const ours = deploymentFor(this.updated, taskDefinitionArn);
+        facts.serviceDeploymentArn = arn;
+        facts.deploymentId = ours?.id ?? revisionOf(arn, '?');
+        if (ours)
+            facts.final = ours;
+        return true;
+    }
+    async watch(deadline) {
+        const { plan, facts } = this;
+        this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `service deployment ${facts.serviceDeploymentArn}` });
+        const watch = (this.watcher = new NativeWatch(this.clients, plan, facts, this.timeline, this.run, eventIds(this.updated)));
+        // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+        watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0;
+        try {
+            const end = await watch.run(deadline);
+            if (end !== 'timeout' && end !== 'stopped')
+                return end;
+            facts.hook = watch.waitingHook();
+            // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
+            if (ROLLING_BACK.test(watch.status ?? ''))
+                await watch.run(rollbackDeadline(this.run.clock.now(), plan));
+            return end;
+        }
+        catch (error) {
+            facts.error = `Watching service deployment ${facts.serviceDeploymentArn}: ${errorText(error)}`;
+            return 'ended';
+        }
+        finally {
+            watch.record();
+        }
+    }
+    rollbackStart() {
+        const { facts } = this;
+        const to = revisionOf(this.plan.previousTaskDefinitionArn, '?');
+        const waiting = facts.hook;
+        const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
+        const late = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${this.watcher?.where()}${what ? `; ${what}` : ''})`;
+        return { detail: `StopServiceDeployment(ROLLBACK) → ${to}`, from: facts.deploymentId ?? '', to, late };
+    }
+    /** StopServiceDeployment(ROLLBACK), then the rollback watched to its end. */
+    async rollBack(rollback) {
+        const watch = this.watcher;
+        try {
+            if (await this.stop(rollback))
+                await this.follow(rollback, watch);
+        }
+        finally {
+            watch.record();
+        }
+    }
+    /** False when the stop failed (the problem is on `rollback`). */
+    async stop(rollback) {
+        const arn = this.facts.serviceDeploymentArn;
+        try {
+            await this.clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+        }
+        catch (error) {
+            // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
+            if (errorName(error) !== 'ConflictException' || !/ROLLBACK_(REQUESTED|IN_PROGRESS|SUCCESSFUL)/.test(errorText(error))) {
+                rollback.problem = `StopServiceDeployment(ROLLBACK) of ${arn}: ${errorText(error)}`;
+                return false;
+            }
+            this.timeline.emit({
+                type: 'warning',
+                at: this.at(),
+                message: `StopServiceDeployment: the service deployment is already rolling back (${errorText(error)}); following that rollback.`,
+            });
+        }
+        return true;
+    }
+    async follow(rollback, watch) {
+        let end;
+        try {
+            end = await watch.run(rollbackDeadline(this.run.clock.now(), this.plan));
+        }
+        catch (error) {
+            rollback.problem = `Watching the rollback of ${this.facts.serviceDeploymentArn}: ${errorText(error)}`;
+            return;
+        }
+        rollback.completed = watch.status === 'ROLLBACK_SUCCESSFUL';
+        const back = watch.otherPrimary();
+        if (back) {
+            rollback.deploymentId = back.id;
+            rollback.final = observe(back);
+        }
+        if (!rollback.completed) {
+            rollback.problem =
+                end === 'timeout'
+                    ? `the rollback did not finish in time (${watch.where()})`
+                    : `the service deployment ended ${watch.status}${watch.sd?.statusReason ? `: ${watch.sd.statusReason}` : ''}`;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/engine.ts
+
+
+
+
+
+const ecsNative = {
+    kind: 'ecs-native',
+    check: async (_clients, { service, engine, inputs }) => ({ engine, problems: checkNative(service, engine, inputs.bakeTimeMs) }),
+    waitsForIdle: true,
+    firingAlarms: ecsFiringAlarms,
+    history: (clients, { service }) => ecsHistory(clients, service),
+    historyCall: 'ECS ListServiceDeployments',
+    run: runNative,
+    afterCancel: afterCancelNative,
+    guard: ECS_GUARD,
+};
+
+;// CONCATENATED MODULE: ./src/engines/rolling/watch.ts
+
+
+
+
+
+
+
+function stateOf(o) {
+    return `${o.status}|${o.rolloutState}`;
+}
+const done = (o) => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired;
+class DeploymentWatch {
+    clients;
+    target;
+    timeline;
+    run;
+    feed;
+    tracker;
+    stopped;
+    ours;
+    sd;
+    rollback;
+    supersededBy;
+    failedTasks = 0;
+    changed = false;
+    serviceGone;
+    failFast;
+    sdWatch;
+    /** When the request of the current look went out, and the look the service deployment was last read after. */
+    lookSent;
+    sdReadAfter;
+    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
+    reachedDesired = false;
+    constructor(clients, target, timeline, run) {
+        this.clients = clients;
+        this.target = target;
+        this.timeline = timeline;
+        this.run = run;
+        this.feed = new EventFeed(timeline, run.clock.now, target.knownEventIds ?? [], target.since);
+        this.tracker = new DeploymentTracker(timeline, run.clock.now);
+        this.stopped = new StoppedTaskCollector(clients, run, timeline, target.cluster, { deploymentId: target.deploymentId }, target.taskDefinition);
+        if (target.initial) {
+            this.ours = target.initial;
+            this.tracker.known(target.initial);
+        }
+    }
+    now() {
+        return new Date(this.run.clock.now());
+    }
+    async watch() {
+        const service = watchService(this.clients, this.run, this.target.cluster, this.target.service);
+        const arn = this.target.serviceDeploymentArn;
+        this.sdWatch = arn ? watchServiceDeployment(this.clients, this.run, this.target.cluster, arn) : undefined;
+        let looped;
+        try {
+            looped = await pollLoop(this.run, this.timeline, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look(service));
+        }
+        finally {
+            service.close();
+            this.sdWatch?.close();
+            this.sdWatch = undefined;
+        }
+        if (!('end' in looped)) {
+            await this.stopped.collect();
+            await this.refreshServiceDeployment();
+        }
+        return {
+            end: 'end' in looped ? looped.end : looped.cut === 'stopped' ? 'stopped' : 'timeout',
+            ...('cut' in looped && looped.cut === 'stopped' ? { stopped: looped.why } : {}),
+            final: this.ours,
+            serviceDeployment: this.sd,
+            ecsRollback: this.rollback,
+            supersededBy: this.supersededBy,
+            ...(this.serviceGone ? { serviceGone: this.serviceGone } : {}),
+            ...(this.failFast ? { failFast: this.failFast } : {}),
+            stoppedTasks: this.stopped.stopped,
+        };
+    }
+    /** One look at the service. */
+    async look(watch) {
+        const { service, sent } = await watch.look();
+        this.lookSent = sent;
+        this.changed = false;
+        // A service being deleted will never complete our deployment: say so now, not at the timeout.
+        if (service.status && service.status !== 'ACTIVE') {
+            this.serviceGone = service.status;
+            this.feed.take(service.events);
+            return { end: 'service-gone' };
+        }
+        const messages = this.feed.take(service.events);
+        if (messages.length > 0)
+            this.changed = true;
+        if (messages.some((m) => MENTIONS_STOPPED.test(m) && this.feed.mayBeOurs(m)))
+            this.stopped.wanted = true;
+        const deployments = (service.deployments ?? []).map(observe);
+        const ours = deployments.find((d) => d.id === this.target.deploymentId);
+        const before = this.ours;
+        if (ours) {
+            this.track(ours);
+            if (ours.counts.failed > this.failedTasks)
+                this.stopped.wanted = true;
+            this.failedTasks = ours.counts.failed;
+            this.ours = ours;
+        }
+        const stateChanged = ours !== undefined && (before === undefined || stateOf(before) !== stateOf(ours));
+        if (stateChanged)
+            await this.refreshServiceDeployment();
+        const primary = deployments.find((d) => d.status === 'PRIMARY');
+        const end = this.rollback ? await this.judgeRollback(deployments, primary) : await this.judgeOurs(ours, primary, deployments);
+        if (end && end !== 'completed')
+            this.stopped.wanted = true;
+        if (this.stopped.wanted && (await this.stopped.collect()))
+            this.changed = true;
+        if (!end && ours) {
+            this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
+            this.failFast = this.reachedDesired || this.rollback ? undefined : crashLoopReason(this.stopped.stopped, ours.counts, this.target.maxTaskFailures ?? 0);
+            if (this.failFast)
+                return { end: 'fail-fast' };
+        }
+        return end ? { end } : { changed: this.changed };
+    }
+    async judgeOurs(ours, primary, deployments) {
+        if (done(ours)) {
+            await this.refreshServiceDeployment();
+            return 'completed';
+        }
+        if (primary && primary.id !== this.target.deploymentId) {
+            await this.refreshServiceDeployment();
+            if (this.isEcsRollback(primary)) {
+                this.startRollback(primary);
+                return this.judgeRollback(deployments, primary);
+            }
+            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            return 'superseded';
+        }
+        if (ours?.rolloutState === 'FAILED') {
+            // With rollback on, ECS may announce the rollback on the service deployment before the new PRIMARY shows.
+            if (!ROLLING_BACK.test(this.sd?.status ?? ''))
+                await this.refreshServiceDeployment();
+            if (ROLLING_BACK.test(this.sd?.status ?? ''))
+                return undefined;
+            return 'failed';
+        }
+        return undefined;
+    }
+    isEcsRollback(primary) {
+        return (this.ours?.rolloutState === 'FAILED' || /rolling back/i.test(primary.rolloutStateReason ?? '') || /^ROLLBACK_/.test(this.sd?.status ?? '') || this.sd?.rollback !== undefined);
+    }
+    startRollback(primary) {
+        const ours = this.ours;
+        const reason = (ours?.rolloutState === 'FAILED' ? ours.rolloutStateReason : undefined) ??
+            this.sd?.statusReason ??
+            this.sd?.rollback?.reason ??
+            primary.rolloutStateReason ??
+            'ECS rolled the deployment back';
+        this.rollback = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, reason, completed: false, failed: false };
+        this.track(primary);
+        this.timeline.emit({
+            type: 'rollback',
+            at: this.now(),
+            from: this.target.deploymentId,
+            to: primary.id,
+            reason: primary.rolloutStateReason ? `${reason} (${primary.rolloutStateReason})` : reason,
+            by: 'ecs',
+        });
+        this.changed = true;
+    }
+    async judgeRollback(deployments, primary) {
+        const rollback = this.rollback;
+        if (!rollback)
+            throw new Error('judgeRollback called with no rollback under way');
+        const rb = deployments.find((d) => d.id === rollback.deploymentId);
+        if (rb) {
+            const before = rollback.final;
+            this.track(rb);
+            rollback.final = rb;
+            if (!before || stateOf(before) !== stateOf(rb))
+                await this.refreshServiceDeployment();
+        }
+        if (primary && primary.id !== rollback.deploymentId && primary.id !== this.target.deploymentId) {
+            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
+            return 'superseded';
+        }
+        if (done(rb) || this.sd?.status === 'ROLLBACK_SUCCESSFUL') {
+            rollback.completed = true;
+            return 'rolled-back';
+        }
+        if (rb?.rolloutState === 'FAILED' || this.sd?.status === 'ROLLBACK_FAILED') {
+            rollback.failed = true;
+            return 'rolled-back';
+        }
+        return undefined;
+    }
+    track(o) {
+        if (this.tracker.track(o))
+            this.changed = true;
+    }
+    async refreshServiceDeployment() {
+        const arn = this.target.serviceDeploymentArn;
+        if (!arn)
+            return;
+        // Once a look: a state change and the end it brings are the same news.
+        if (this.sdWatch && this.sdReadAfter !== undefined && this.sdReadAfter === this.lookSent)
+            return;
+        try {
+            // During the loop, one read no older than this look, shared with the other watches of a release.
+            const sd = this.sdWatch && this.lookSent !== undefined ? await this.sdWatch.describe(this.lookSent) : await describeServiceDeployment(this.clients, this.run, arn);
+            this.sdReadAfter = this.lookSent;
+            if (sd)
+                this.sd = serviceDeploymentObservation(arn, sd);
+        }
+        catch (error) {
+            // The service deployment only adds detail; the deployments[] view decides.
+            if (isThrottling(error))
+                this.run.throttled++;
+        }
+    }
+}
+/** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
+ * replaced by someone else's deployment, or the deadline comes. */
+async function watchDeployment(clients, target, timeline, given = {}) {
+    return new DeploymentWatch(clients, target, timeline, contextOf(given)).watch();
+}
+
+;// CONCATENATED MODULE: ./src/engines/rolling/run.ts
+
+
+
+
+
+
+/** For the action's own rollback: the alarm that fired is still in ALARM and would fail the rollback at once,
+ * and a breaker rollback would go back to the bad release (the last COMPLETED one). */
+function rollbackConfiguration(config) {
+    return {
+        ...config,
+        deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
+        ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
+    };
+}
+/** The watch of `deployment`, which UpdateService (its answer: `updated`) just started for `taskDefinitionArn`. */
+function watchOf(plan, updated, deployment, taskDefinitionArn, since) {
+    return {
+        cluster: plan.cluster,
+        service: plan.service,
+        deploymentId: deployment.id,
+        serviceDeploymentArn: updated?.currentServiceDeployment,
+        taskDefinitionArn,
+        initial: deployment,
+        knownEventIds: eventIds(updated),
+        since: deployment.createdAt ?? since,
+    };
+}
+function apply(facts, result) {
+    facts.final = result.final ?? facts.final;
+    facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment;
+    facts.ecsRollback = result.ecsRollback;
+    facts.supersededBy = result.supersededBy;
+    if (result.serviceGone)
+        facts.serviceGone = result.serviceGone;
+    if (result.failFast)
+        facts.failFast = result.failFast;
+    facts.stoppedTasks.push(...result.stoppedTasks);
+}
+async function runRolling(clients, plan, timeline, options = {}) {
+    const run = runContextOf(options);
+    const facts = { kind: 'rolling', ...startFacts(plan, run, 'rolling update') };
+    return runLifecycle(clients, plan, timeline, run, facts, options, new RollingDeployer(clients, plan, timeline, run, facts));
+}
+class RollingDeployer {
+    clients;
+    plan;
+    timeline;
+    run;
+    facts;
+    bakes = true;
+    config;
+    updated;
+    ours;
+    constructor(clients, plan, timeline, run, facts) {
+        this.clients = clients;
+        this.plan = plan;
+        this.timeline = timeline;
+        this.run = run;
+        this.facts = facts;
+        this.config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback);
+    }
+    at() {
+        return new Date(this.run.clock.now());
+    }
+    async start(taskDefinitionArn) {
+        const { plan, facts } = this;
+        this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: taskDefinitionArn });
+        try {
+            this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, this.config), this.timeline);
+        }
+        catch (error) {
+            facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
+            return false;
+        }
+        const ours = deploymentFor(this.updated, taskDefinitionArn);
+        if (!ours) {
+            facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`;
+            return false;
+        }
+        this.ours = ours;
+        facts.deploymentId = ours.id;
+        facts.serviceDeploymentArn = this.updated?.currentServiceDeployment;
+        facts.final = ours;
+        this.timeline.emit({
+            type: 'deployment',
+            at: this.at(),
+            deploymentId: ours.id,
+            status: ours.status,
+            rolloutState: ours.rolloutState,
+            rolloutStateReason: ours.rolloutStateReason,
+            counts: ours.counts,
+        });
+        return true;
+    }
+    async watch(deadline) {
+        const { plan, facts } = this;
+        const ours = this.ours;
+        this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: ours.id });
+        try {
+            const result = await watchDeployment(this.clients, {
+                ...watchOf(plan, this.updated, ours, facts.taskDefinitionArn ?? '', facts.startedAt),
+                taskDefinition: facts.taskDefinition,
+                deadline,
+                // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+                maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
+            }, this.timeline, this.run);
+            apply(facts, result);
+            return result.end === 'completed' ? 'live' : result.end === 'timeout' || result.end === 'stopped' || result.end === 'fail-fast' ? result.end : 'ended';
+        }
+        catch (error) {
+            facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`;
+            return 'ended';
+        }
+    }
+    rollbackStart() {
+        const to = this.plan.previousTaskDefinitionArn;
+        return { detail: to, from: this.facts.taskDefinitionArn ?? '', to, late: `deployment ${this.facts.deploymentId} did not complete before the timeout` };
+    }
+    /** Puts the previous task definition back and watches that rollout to its end. */
+    async rollBack(rollback) {
+        const { plan } = this;
+        const to = rollback.toTaskDefinitionArn;
+        let updated;
+        try {
+            updated = await updateService(this.clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(this.config) }, this.timeline);
+        }
+        catch (error) {
+            rollback.problem = `UpdateService to ${to}: ${errorText(error)}`;
+            return;
+        }
+        const deployment = deploymentFor(updated, to);
+        if (!deployment) {
+            rollback.problem = `UpdateService response has no deployment of ${to}`;
+            return;
+        }
+        rollback.deploymentId = deployment.id;
+        rollback.final = deployment;
+        try {
+            const result = await watchDeployment(this.clients, { ...watchOf(plan, updated, deployment, to, this.at()), deadline: rollbackDeadline(this.run.clock.now(), plan) }, this.timeline, this.run);
+            rollback.final = result.final ?? rollback.final;
+            rollback.completed = result.end === 'completed';
+            if (!rollback.completed)
+                rollback.problem = rollbackProblem(result, deployment.id, rollback.final);
+        }
+        catch (error) {
+            rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`;
+        }
+    }
+}
+function rollbackProblem(result, id, final) {
+    const state = final ? `${final.rolloutState ?? final.status}${final.rolloutStateReason ? `: ${final.rolloutStateReason}` : ''}` : 'unknown';
+    return result.end === 'timeout'
+        ? `rollback deployment ${id} did not complete in time (${state})`
+        : result.end === 'superseded'
+            ? `rollback deployment ${id} was replaced by ${result.supersededBy?.deploymentId}`
+            : `rollback deployment ${id} ended ${state}`;
+}
+
+;// CONCATENATED MODULE: ./src/engines/rolling/cancel.ts
+// After a cancelled run (the post step): one look at our rolling deployment, and on request the rollback.
+
+
+
+
+async function afterCancelRolling(clients, state, rollBack) {
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: state.cluster, services: [state.service] }));
+    const service = out.services?.[0];
+    const deployments = (service?.deployments ?? []).map(observe);
+    const ours = deployments.find((d) => d.id === state.deploymentId);
+    const c = ours?.counts;
+    const where = ours ? `${ours.rolloutState ?? ours.status}, running ${c?.running}/${c?.desired}` : 'no longer on the service';
+    const settled = !ours || ours.status !== 'PRIMARY' || ours.rolloutState === 'FAILED';
+    if (!rollBack || settled)
+        return { where, finished: settled || ours?.rolloutState === 'COMPLETED' };
+    const updated = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({
+        cluster: state.cluster,
+        service: state.service,
+        taskDefinition: state.previousTaskDefinitionArn,
+        ...(service?.deploymentConfiguration ? { deploymentConfiguration: rollbackConfiguration(service.deploymentConfiguration) } : {}),
+    }));
+    const back = (updated.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.taskDefinition === state.previousTaskDefinitionArn);
+    return { where, finished: false, rolledBack: `UpdateService to ${revisionOf(state.previousTaskDefinitionArn, '?')} (deployment ${back?.id ?? '?'})` };
+}
+
+;// CONCATENATED MODULE: ./src/engines/rolling/check.ts
+function checkRolling(service) {
+    const config = service.deploymentConfiguration;
+    const desired = service.desiredCount ?? 0;
+    const min = config?.minimumHealthyPercent ?? 100;
+    const max = config?.maximumPercent ?? 200;
+    // With neither headroom above desired nor room to stop a task below it, ECS cannot start a single new task.
+    if (desired > 0 && Math.floor((desired * max) / 100) <= desired && Math.ceil((desired * min) / 100) >= desired) {
+        return [
+            `Service \`${service.serviceName ?? '?'}\` has minimumHealthyPercent ${min} and maximumPercent ${max} with ${desired} desired tasks: a rolling update can neither start a new task nor stop an old one, so it would never progress. Lower minimumHealthyPercent or raise maximumPercent (\`aws ecs update-service --deployment-configuration\`).`,
+        ];
+    }
+    return [];
+}
+
+;// CONCATENATED MODULE: ./src/engines/rolling/engine.ts
+
+
+
+
+
+const rolling = {
+    kind: 'rolling',
+    check: async (_clients, { service, engine }) => ({ engine, problems: checkRolling(service) }),
+    waitsForIdle: true,
+    firingAlarms: ecsFiringAlarms,
+    history: (clients, { service }) => ecsHistory(clients, service),
+    historyCall: 'ECS ListServiceDeployments',
+    run: runRolling,
+    afterCancel: afterCancelRolling,
+    guard: ECS_GUARD,
+};
+
+;// CONCATENATED MODULE: ./src/engines/index.ts
+
+
+
+const ENGINES = {
+    rolling: rolling,
+    'ecs-native': ecsNative,
+    codedeploy: codeDeploy,
+};
+/** The implementation of `engine`'s kind (each takes only engines of its own kind, which the kind guarantees). */
+function engineFor(engine) {
+    return ENGINES[typeof engine === 'string' ? engine : engine.kind];
+}
+/** The rolling engine as chosen when none could be (its history is ECS's). */
+const ROLLING = { kind: 'rolling', label: 'rolling update' };
+
+;// CONCATENATED MODULE: ./src/engines/choose.ts
+
+const NATIVE = { 'blue-green': 'BLUE_GREEN', canary: 'CANARY', linear: 'LINEAR' };
+/** A stable name per setting, so the same custom configuration is created once and reused by every later run. */
+function customConfigName(type, percent, intervalMinutes) {
+    const pct = String(percent).replace('.', '_');
+    return type === 'canary' ? `EcsSafeDeploy.Canary${pct}Percent${intervalMinutes}Minutes` : `EcsSafeDeploy.Linear${pct}PercentEvery${intervalMinutes}Minutes`;
+}
+/**
+ * The engine for `strategy` on `service`, or a problem sentence (for preflight) when they do not fit.
+ * Engine-specific requirements (CodeDeploy application and group, load balancer advanced configuration) are checked
+ * by the engine's own preflight.
+ */
+function chooseEngine(strategy, service, codeDeploy, cluster) {
+    const name = service.serviceName ?? '?';
+    const controller = service.deploymentController?.type ?? 'ECS';
+    if (controller === 'CODE_DEPLOY') {
+        if (strategy.kind === 'rolling') {
+            return {
+                problem: `Service \`${name}\` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.`,
+            };
+        }
+        const config = codeDeploy.deploymentConfig
+            ? { kind: 'named', name: codeDeploy.deploymentConfig }
+            : strategy.kind === 'blue-green'
+                ? { kind: 'named', name: 'CodeDeployDefault.ECSAllAtOnce' }
+                : strategy.kind === 'canary' || strategy.kind === 'linear'
+                    ? {
+                        kind: 'custom',
+                        name: customConfigName(strategy.kind, strategy.percent, strategy.intervalMs / 60_000),
+                        type: strategy.kind === 'canary' ? 'TimeBasedCanary' : 'TimeBasedLinear',
+                        percent: strategy.percent,
+                        intervalMinutes: strategy.intervalMs / 60_000,
+                    }
+                    : { kind: 'group-default' };
+        return {
+            engine: {
+                kind: 'codedeploy',
+                label: `CodeDeploy ${config.kind === 'group-default' ? "(the deployment group's configuration)" : config.kind === 'named' ? config.name : describeStrategy(strategy)}`,
+                application: codeDeploy.application ?? `AppECS-${cluster}-${name}`,
+                deploymentGroup: codeDeploy.deploymentGroup ?? `DgpECS-${cluster}-${name}`,
+                config,
+            },
+        };
+    }
+    if (controller !== 'ECS') {
+        return {
+            problem: `Service \`${name}\` uses the ${controller} deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.`,
+        };
+    }
+    if (codeDeploy.deploymentConfig) {
+        return {
+            problem: `Input \`deployment-config\` is \`${codeDeploy.deploymentConfig}\`, but service \`${name}\` uses the ECS deployment controller, not CODE_DEPLOY: use strategy (blue-green, canary or linear) for ECS's own traffic shifting.`,
+        };
+    }
+    const serviceStrategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
+    if (strategy.kind === 'rolling' || (strategy.kind === 'auto' && serviceStrategy === 'ROLLING')) {
+        return { engine: { kind: 'rolling', label: 'rolling update' } };
+    }
+    if (strategy.kind === 'auto') {
+        const native = serviceStrategy;
+        return { engine: { kind: 'ecs-native', label: `ECS ${native} (the service's configuration)`, strategy: native, configuration: { strategy: native } } };
+    }
+    const native = NATIVE[strategy.kind];
+    const configuration = { strategy: native };
+    if (strategy.kind === 'canary')
+        configuration.canaryConfiguration = { canaryPercent: strategy.percent, canaryBakeTimeInMinutes: strategy.intervalMs / 60_000 };
+    if (strategy.kind === 'linear')
+        configuration.linearConfiguration = { stepPercent: strategy.percent, stepBakeTimeInMinutes: strategy.intervalMs / 60_000 };
+    return { engine: { kind: 'ecs-native', label: `ECS ${describeStrategy(strategy)}`, strategy: native, configuration } };
 }
 
 ;// CONCATENATED MODULE: ./src/preflight/codedeploy-inputs.ts
@@ -94521,244 +97261,26 @@ async function checkLogGroups(clients, taskDefinition, region, where) {
     return { problems: problems.sort(), warnings: warnings.sort() };
 }
 
-;// CONCATENATED MODULE: ./src/core/stopped.ts
+;// CONCATENATED MODULE: ./src/core/history.ts
+// A service's deployment history as `rollback-to: previous` reads it (each engine reads its own: ECS's service
+// deployments or CodeDeploy's deployments), and the pure choice of the revision to go back to.
 
-function stoppedTaskFrom(task) {
-    return {
-        taskId: taskIdOf(task.taskArn ?? ''),
-        taskDefinitionArn: task.taskDefinitionArn,
-        stopCode: task.stopCode,
-        stoppedReason: task.stoppedReason,
-        containers: (task.containers ?? []).map((c) => ({
-            name: c.name ?? '',
-            ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-            ...(c.reason ? { reason: c.reason } : {}),
-        })),
-        logTail: [],
-    };
-}
-/** Tasks that stopped for the same reason with the same exit codes are one kind of failure. */
-function kindOf(task) {
-    const codes = task.containers.map((c) => `${c.name}=${c.exitCode ?? ''}`).join(',');
-    return `${task.stopCode ?? ''}|${task.stoppedReason ?? ''}|${codes}`;
-}
-/** Old tasks replaced on purpose by a deployment are not failures. */
-function isScaledIn(task) {
-    return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
-}
-/** Failures before tasks scaled in on purpose; within each, the most frequent kind first. */
-function groupStoppedTasks(tasks) {
-    const groups = new Map();
-    for (const task of tasks) {
-        const kind = kindOf(task);
-        groups.set(kind, [...(groups.get(kind) ?? []), task]);
+/** Newest first: the first completed revision that is not the running one and was never rolled back. */
+function choosePrevious(history, running) {
+    const completed = [...history.completed].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const rolledBack = new Set(history.rolledBack);
+    // A successful deployment that goes back to what the one before it replaced rolled that one back.
+    for (let i = 1; i < completed.length; i++) {
+        const before = completed[i - 1];
+        const replaced = before.from ?? (i >= 2 ? [completed[i - 2].taskDefinitionArn] : []);
+        if (completed[i].taskDefinitionArn !== before.taskDefinitionArn && replaced.includes(completed[i].taskDefinitionArn))
+            rolledBack.add(before.taskDefinitionArn);
     }
-    return [...groups.values()].sort((a, b) => Number(isScaledIn(a[0])) - Number(isScaledIn(b[0])) || b.length - a.length);
-}
-/** "Essential container in task exited (exit code 1 in app)" */
-function describeStop(task) {
-    const exited = task.containers.filter((c) => c.exitCode !== undefined);
-    // A sidecar that exited 0 because the task stopped is noise next to the container that failed.
-    const failed = exited.filter((c) => c.exitCode !== 0);
-    const codes = (failed.length > 0 ? failed : exited).map((c) => `exit code ${c.exitCode} in ${c.name}`);
-    const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
-    return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
-}
-/**
- * Tasks a deployment or a rollback removed on purpose: scaled in, or stopped because their task set, service or
- * deployment was being deleted or replaced. They are not a cause, whatever their exit code (0 or a SIGTERM's 143).
- */
-function isRemovedOnPurpose(task) {
-    if (isScaledIn(task))
-        return true;
-    if (task.stopCode !== 'ServiceSchedulerInitiated' && task.stopCode !== 'UserInitiated')
-        return false;
-    return /is being deleted|Scaling activity|deployment .*(rolled back|replaced|stopped)|Task set .* (deleted|draining)/i.test(task.stoppedReason ?? '');
-}
-/** A task that failed: it could not start, its essential container exited, or ECS stopped it as unhealthy. */
-function isFailure(task) {
-    return !isRemovedOnPurpose(task);
-}
-const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i;
-const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/;
-/** `/app/server.js:14`: where Node says the throw was. */
-const THROW_SITE = /^\S.*:\d+$/;
-/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
-const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/;
-/**
- * The lines of a log tail that say what went wrong, at most `max`, oldest first, with no blank line: the last error
- * line with the top of its stack and the throw site just before it (Node prints `file:line` and the source line
- * first); without an error line, the last non-blank lines.
- */
-function stopped_tellingTail(tail, max = 10) {
-    const lines = tail.map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '');
-    let at = -1;
-    for (let i = lines.length - 1; i >= 0; i--) {
-        if (!STACK_LINE.test(lines[i]) && ERROR_LINE.test(lines[i])) {
-            at = i;
-            break;
-        }
-    }
-    if (at < 0)
-        return lines.filter((l) => !NOISE.test(l)).slice(-max);
-    // Walk back over this error's own stack when the last error line sits inside it (`Caused by:` chains).
-    while (at > 0 && STACK_LINE.test(lines[at]) && ERROR_LINE.test(lines[at - 1]))
-        at--;
-    const stack = [];
-    for (let i = at + 1; i < lines.length && STACK_LINE.test(lines[i]); i++)
-        stack.push(lines[i]);
-    // Python prints its stack above the error: the frames nearest the error, under its `Traceback` line.
-    let top = at;
-    while (top > 0 && (STACK_LINE.test(lines[top - 1]) || (/^\s+\S/.test(lines[top - 1]) && top > 1 && STACK_LINE.test(lines[top - 2]))))
-        top--;
-    if (top < at) {
-        const frames = lines.slice(top, at).slice(-(max - 2));
-        const header = top > 0 && /^Traceback/.test(lines[top - 1]) ? [lines[top - 1]] : [];
-        return [...header, ...frames, lines[at]].slice(-max);
-    }
-    // The throw site Node prints above the error (`/app/server.js:14`, the source line, the caret).
-    let from = at;
-    for (let i = at - 1; i >= Math.max(0, at - 3); i--)
-        if (THROW_SITE.test(lines[i]))
-            from = i;
-    const site = lines.slice(from, at).filter((l) => !NOISE.test(l));
-    const frames = Math.max(1, max - 1 - site.length);
-    return [...site.slice(-(max - 2)), lines[at], ...stack.slice(0, frames)].slice(0, max);
-}
-
-;// CONCATENATED MODULE: ./src/watch/stopped-tasks.ts
-// Stopped tasks of our deployment: found with ListTasks/DescribeTasks, with the last log lines the essential
-// container wrote (awslogs). Collected live by the watch (StoppedTaskCollector) and again by the diagnosis.
-
-
-
-
-
-const direct = (send) => send({});
-/** Calls that end, answered or not, by `until` (epoch ms). */
-const until = (epochMs) => (send) => send({ abortSignal: AbortSignal.timeout(Math.max(1, epochMs - Date.now())) });
-// Enough to reach back past a stack trace to its throw site; the reports pick the telling lines (tellingTail).
-const LOG_TAIL_LINES = 50;
-/**
- * Stopped tasks of one deployment (ListTasks startedBy + DescribeTasks), STOPPED ones only — or, for tasks that carry
- * no deployment id of ours (a CodeDeploy task set's), those of one task definition revision (ListTasks family).
- */
-async function listStoppedTasks(clients, call, cluster, of, skip = new Set()) {
-    const filter = 'deploymentId' in of ? { startedBy: of.deploymentId } : { family: familyOf(of.taskDefinitionArn) };
-    const arns = [];
-    let nextToken;
-    do {
-        const page = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({ cluster, ...filter, desiredStatus: 'STOPPED', nextToken }), options));
-        arns.push(...(page.taskArns ?? []));
-        nextToken = page.nextToken;
-    } while (nextToken && arns.length < 100);
-    const fresh = arns.filter((arn) => !skip.has(taskIdOf(arn))).slice(0, 100);
-    if (fresh.length === 0)
-        return [];
-    const described = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: fresh }), options));
-    // A task asked to stop may still be stopping; its exit code comes once it is STOPPED.
-    return (described.tasks ?? []).filter((t) => t.lastStatus === 'STOPPED' && ('deploymentId' in of || t.taskDefinitionArn === of.taskDefinitionArn));
-}
-/** The container whose logs explain the stop: an essential one that exited non-zero, else the first essential. */
-function explainingContainer(task, taskDefinition) {
-    const defs = taskDefinition.containerDefinitions ?? [];
-    const essential = defs.filter((d) => d.essential !== false).map((d) => d.name ?? '');
-    const failed = task.containers.find((c) => essential.includes(c.name) && c.exitCode !== undefined && c.exitCode !== 0);
-    return failed?.name ?? essential[0];
-}
-/** Fills `logTail`/`logLocation` of a stopped task from CloudWatch Logs when its container logs with awslogs. */
-async function addLogTail(clients, call, task, taskDefinition) {
-    if (!taskDefinition)
-        return task;
-    const container = explainingContainer(task, taskDefinition);
-    const def = taskDefinition.containerDefinitions?.find((d) => d.name === container);
-    const options = def?.logConfiguration?.logDriver === 'awslogs' ? def.logConfiguration.options : undefined;
-    const group = options?.['awslogs-group'];
-    const prefix = options?.['awslogs-stream-prefix'];
-    // Without a stream prefix the stream name is the container id, which DescribeTasks does not give us.
-    if (!container || !group || !prefix)
-        return task;
-    const stream = `${prefix}/${container}/${task.taskId}`;
-    const logLocation = `${group} ${stream}`;
-    let out;
-    try {
-        out = await call((options) => clients.logs.send(new client_cloudwatch_logs_dist_cjs/* GetLogEventsCommand */.h7S({ logGroupName: group, logStreamName: stream, limit: LOG_TAIL_LINES, startFromHead: false }), options));
-    }
-    catch (error) {
-        // A task that stopped before its container ran never created its stream: it has nothing to tell.
-        if (errorName(error) === 'ResourceNotFoundException')
-            return task;
-        throw error;
-    }
-    const logTail = (out.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).slice(-LOG_TAIL_LINES);
-    return { ...task, logTail, logLocation };
-}
-/**
- * Stopped tasks of one deployment not yet shown, as the watch finds them: a `tasks-stopped` event per batch, the log
- * tail of the first task of each kind. A failed lookup is left wanted, for the next look.
- */
-class StoppedTaskCollector {
-    clients;
-    poller;
-    timeline;
-    cluster;
-    of;
-    taskDefinition;
-    stopped = [];
-    /** Set when something hinted that tasks stopped (a service event, a failed count). */
-    wanted = false;
-    ids = new Set();
-    kinds = new Set();
-    logsProblemShown = false;
-    constructor(clients, poller, timeline, cluster, of, taskDefinition) {
-        this.clients = clients;
-        this.poller = poller;
-        this.timeline = timeline;
-        this.cluster = cluster;
-        this.of = of;
-        this.taskDefinition = taskDefinition;
-    }
-    /** True when new stopped tasks were found. */
-    async collect() {
-        const call = (send) => this.poller.call(send);
-        try {
-            const tasks = await listStoppedTasks(this.clients, call, this.cluster, this.of, this.ids);
-            this.wanted = false;
-            if (tasks.length === 0)
-                return false;
-            const fresh = [];
-            for (const task of tasks) {
-                let stopped = stoppedTaskFrom(task);
-                this.ids.add(stopped.taskId);
-                const kind = kindOf(stopped);
-                if (!this.kinds.has(kind)) {
-                    this.kinds.add(kind);
-                    stopped = await this.withLogTail(stopped, call);
-                }
-                fresh.push(stopped);
-            }
-            this.stopped.push(...fresh);
-            this.timeline.emit({ type: 'tasks-stopped', at: new Date(this.poller.clock.now()), tasks: fresh });
-            return true;
-        }
-        catch (error) {
-            if (isThrottling(error))
-                this.poller.throttled++;
-            return false;
-        }
-    }
-    async withLogTail(task, call) {
-        try {
-            return await addLogTail(this.clients, call, task, this.taskDefinition);
-        }
-        catch (error) {
-            if (!this.logsProblemShown) {
-                this.logsProblemShown = true;
-                this.timeline.emit({ type: 'warning', at: new Date(this.poller.clock.now()), message: `Could not read the task's logs: ${errorText(error)}` });
-            }
-            return task;
-        }
-    }
+    // Every rolled-back revision is named, whether its deployment completed first (then rolled back by hand or by the
+    // action) or ended in ECS's own rollback.
+    const skipped = [...rolledBack].filter((arn) => arn !== running).map((arn) => `${revisionOf(arn, '?')} (rolled back)`);
+    const found = completed.reverse().find((c) => c.taskDefinitionArn !== running && !rolledBack.has(c.taskDefinitionArn));
+    return { ...(found ? { found } : {}), skipped };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -99714,14 +102236,14 @@ paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 const context = new Context();
 const baseUrl = getApiBaseUrl();
-const defaults = {
+const utils_defaults = {
     baseUrl,
     request: {
         agent: getProxyAgent(baseUrl),
         fetch: getProxyFetch(baseUrl)
     }
 };
-const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(utils_defaults);
 
 /**
  * Convience function to correctly format Octokit Options to pass into the constructor.
@@ -99819,8 +102341,7 @@ function safeJson(text) {
 
 
 
-const HISTORY_PAGES = 3;
-const CODEDEPLOY_LOOKS = 25;
+
 /**
  * The revision a run deploys as it is, or undefined when it registers one (a file, or `image` put into the running
  * revision). `image` with `task-definition` naming a revision is rendered into a new revision of it, so it is
@@ -99828,63 +102349,75 @@ const CODEDEPLOY_LOOKS = 25;
  */
 async function resolveTarget(clients, inputs, service, engine) {
     const running = service.taskDefinition ?? '';
-    const problems = [];
-    let ref;
-    let why = '';
-    let rollback;
-    if (inputs.rollbackTo === 'previous') {
-        let history;
-        try {
-            history = engine?.kind === 'codedeploy' ? await codeDeployHistory(clients, engine.application, engine.deploymentGroup, inputs.service) : await ecsHistory(clients, service);
-        }
-        catch (err) {
-            return {
-                asIs: true,
-                problems: [
-                    `\`rollback-to: previous\`: the service's deployment history could not be read: ${callProblem(engine?.kind === 'codedeploy' ? 'CodeDeploy ListDeployments/GetDeployment' : 'ECS ListServiceDeployments', err)}`,
-                ],
-            };
-        }
-        const records = await githubRolledBack(inputs.github, inputs.cluster, inputs.service);
-        for (const arn of records.rolledBack)
-            history.rolledBack.add(arn);
-        if (records.note)
-            history.notes.push(records.note);
-        const chosen = choosePrevious(history, running);
-        const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : '';
-        if (!chosen.found) {
-            return {
-                asIs: true,
-                problems: [
-                    `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${chosen.skipped.length > 0 ? `; skipped ${chosen.skipped.join(', ')}` : ''}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
-                ],
-            };
-        }
-        ref = chosen.found.taskDefinitionArn;
-        why =
-            `\`rollback-to: previous\` chose ${revisionOf(ref, '?')}: the last task definition that completed successfully on this service before ${revisionOf(running, '?')} ` +
-                `(deployment ${chosen.found.id}, completed ${chosen.found.at.toISOString()})` +
-                `${chosen.skipped.length > 0 ? `; skipped ${chosen.skipped.join(', ')}` : ''}${notes}.`;
-        rollback = { from: revisionOf(running, '?'), to: revisionOf(ref, '?'), deployedAt: chosen.found.at, ...(chosen.found.image ? { image: chosen.found.image } : {}) };
+    const chosen = inputs.rollbackTo === 'previous' ? await resolvePrevious(clients, inputs, service, engine) : chooseFromInputs(inputs, running);
+    if (chosen === undefined)
+        return { asIs: false, problems: [] };
+    if ('problem' in chosen)
+        return { asIs: true, problems: [chosen.problem] };
+    return describeChosen(clients, inputs, running, chosen);
+}
+/** `rollback-to: previous`, from the service's history and this action's GitHub deployment records. */
+async function resolvePrevious(clients, inputs, service, engine) {
+    const running = service.taskDefinition ?? '';
+    const read = await readHistory(clients, inputs, service, engine);
+    if ('problem' in read)
+        return { problem: `\`rollback-to: previous\`: the service's deployment history could not be read: ${read.problem}` };
+    const { history } = read;
+    const records = await githubRolledBack(inputs.github, inputs.cluster, inputs.service);
+    for (const arn of records.rolledBack)
+        history.rolledBack.add(arn);
+    if (records.note)
+        history.notes.push(records.note);
+    const chosen = choosePrevious(history, running);
+    const skipped = chosen.skipped.length > 0 ? `; skipped ${chosen.skipped.join(', ')}` : '';
+    const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : '';
+    if (!chosen.found) {
+        return {
+            problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
+        };
     }
-    else if (inputs.rollbackTo !== undefined) {
-        ref = inputs.rollbackTo;
-        why = `\`rollback-to\` names ${ref}.`;
-        rollback = { from: revisionOf(running, '?'), to: revisionOf(ref, '?') };
+    const { found } = chosen;
+    const ref = found.taskDefinitionArn;
+    return {
+        ref,
+        why: `\`rollback-to: previous\` chose ${revisionOf(ref, '?')}: the last task definition that completed successfully on this service before ${revisionOf(running, '?')} ` +
+            `(deployment ${found.id}, completed ${found.at.toISOString()})` +
+            `${skipped}${notes}.`,
+        rollback: { from: revisionOf(running, '?'), to: revisionOf(ref, '?'), deployedAt: found.at, ...(found.image ? { image: found.image } : {}) },
+    };
+}
+/** The service's deployment history, read by the engine that deploys it (ECS's when none could be chosen), or the
+ * failed call. */
+async function readHistory(clients, inputs, service, engine) {
+    const chosen = engine ?? ROLLING;
+    const definition = engineFor(chosen);
+    try {
+        return { history: await definition.history(clients, { service, name: inputs.service, engine: chosen }) };
     }
-    else if (inputs.taskDefinitionRef !== undefined) {
-        ref = inputs.taskDefinitionRef;
-        why =
-            inputs.image !== undefined
-                ? `\`task-definition\` names ${ref}: a new revision of it is registered with \`image\` ${inputs.image}.`
-                : `\`task-definition\` names ${ref}: deployed as it is, no new revision registered.`;
+    catch (err) {
+        return { problem: callProblem(definition.historyCall, err) };
     }
-    else if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile) {
-        ref = running;
-        why = `\`force-new-deployment\` with no \`image\`: the running ${revisionOf(running, '?')} is deployed again as it is.`;
+}
+/** A revision the inputs name (`rollback-to` other than `previous`, `task-definition`), or the running one redeployed. */
+function chooseFromInputs(inputs, running) {
+    if (inputs.rollbackTo !== undefined) {
+        const ref = inputs.rollbackTo;
+        return { ref, why: `\`rollback-to\` names ${ref}.`, rollback: { from: revisionOf(running, '?'), to: revisionOf(ref, '?') } };
     }
-    if (ref === undefined)
-        return { asIs: false, problems };
+    if (inputs.taskDefinitionRef !== undefined) {
+        const ref = inputs.taskDefinitionRef;
+        const why = inputs.image !== undefined
+            ? `\`task-definition\` names ${ref}: a new revision of it is registered with \`image\` ${inputs.image}.`
+            : `\`task-definition\` names ${ref}: deployed as it is, no new revision registered.`;
+        return { ref, why };
+    }
+    if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile) {
+        return { ref: running, why: `\`force-new-deployment\` with no \`image\`: the running ${revisionOf(running, '?')} is deployed again as it is.` };
+    }
+    return undefined;
+}
+/** Describes the chosen revision and checks that it can be deployed. */
+async function describeChosen(clients, inputs, running, { ref, why, rollback }) {
     let described;
     try {
         described = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref, include: ['TAGS'] }));
@@ -99895,6 +102428,7 @@ async function resolveTarget(clients, inputs, service, engine) {
     const td = described.taskDefinition;
     if (!td?.taskDefinitionArn)
         return { asIs: true, problems: [`Task definition \`${ref}\` (${inputSource(inputs)}) was not found.`] };
+    const problems = [];
     const name = revisionOf(td.taskDefinitionArn, ref);
     if (td.status !== undefined && td.status !== 'ACTIVE') {
         problems.push(`Task definition ${name} (${inputSource(inputs)}) is ${td.status}: ECS refuses to update a service to a task definition that is not ACTIVE. ` +
@@ -99915,120 +102449,10 @@ async function resolveTarget(clients, inputs, service, engine) {
 function inputSource(inputs) {
     return inputs.rollbackTo !== undefined ? 'rollback-to' : inputs.taskDefinitionRef !== undefined ? 'task-definition' : 'the running revision';
 }
-/** Newest first: the first completed revision that is not the running one and was never rolled back. */
-function choosePrevious(history, running) {
-    const completed = [...history.completed].sort((a, b) => a.at.getTime() - b.at.getTime());
-    const rolledBack = new Set(history.rolledBack);
-    // A successful deployment that goes back to what the one before it replaced rolled that one back.
-    for (let i = 1; i < completed.length; i++) {
-        const before = completed[i - 1];
-        const replaced = before.from ?? (i >= 2 ? [completed[i - 2].taskDefinitionArn] : []);
-        if (completed[i].taskDefinitionArn !== before.taskDefinitionArn && replaced.includes(completed[i].taskDefinitionArn))
-            rolledBack.add(before.taskDefinitionArn);
-    }
-    // Every rolled-back revision is named, whether its deployment completed first (then rolled back by hand or by the
-    // action) or ended in ECS's own rollback.
-    const skipped = [...rolledBack].filter((arn) => arn !== running).map((arn) => `${revisionOf(arn, '?')} (rolled back)`);
-    const found = completed.reverse().find((c) => c.taskDefinitionArn !== running && !rolledBack.has(c.taskDefinitionArn));
-    return { ...(found ? { found } : {}), skipped };
-}
-const chunks = (list, size) => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
-/** The ECS controller's service deployments and the revisions they deployed. */
-async function ecsHistory(clients, service) {
-    const arns = [];
-    let nextToken;
-    for (let page = 0; page < HISTORY_PAGES; page++) {
-        const out = await clients.ecs.send(new client_ecs_dist_cjs/* ListServiceDeploymentsCommand */.jz8({ cluster: service.clusterArn, service: service.serviceArn ?? service.serviceName, maxResults: 100, nextToken }));
-        arns.push(...(out.serviceDeployments ?? []).map((d) => d.serviceDeploymentArn ?? '').filter((a) => a !== ''));
-        nextToken = out.nextToken;
-        if (!nextToken)
-            break;
-    }
-    const deployments = [];
-    for (const batch of chunks(arns, 20)) {
-        deployments.push(...((await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: batch }))).serviceDeployments ?? []));
-    }
-    const revisionArns = [
-        ...new Set(deployments.flatMap((d) => [d.targetServiceRevision?.arn, ...(d.sourceServiceRevisions ?? []).map((r) => r.arn)]).filter((a) => !!a)),
-    ];
-    const revisions = new Map();
-    for (const batch of chunks(revisionArns, 20)) {
-        for (const r of (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: batch }))).serviceRevisions ?? []) {
-            const image = r.containerImages?.find((c) => c.imageDigest);
-            revisions.set(r.serviceRevisionArn ?? '', {
-                taskDefinition: r.taskDefinition,
-                ...(image ? { image: image.image?.includes('@') ? image.image : `${image.image?.replace(/:[^:/]+$/, '')}@${image.imageDigest}` } : {}),
-            });
-        }
-    }
-    const history = { completed: [], rolledBack: new Set(), notes: [] };
-    for (const d of deployments) {
-        const target = revisions.get(d.targetServiceRevision?.arn ?? '');
-        if (!target?.taskDefinition)
-            continue;
-        if (d.status === 'SUCCESSFUL') {
-            const from = (d.sourceServiceRevisions ?? []).map((r) => revisions.get(r.arn ?? '')?.taskDefinition).filter((t) => !!t);
-            history.completed.push({
-                taskDefinitionArn: target.taskDefinition,
-                at: d.finishedAt ?? d.updatedAt ?? d.createdAt ?? new Date(0),
-                ...(target.image ? { image: target.image } : {}),
-                from,
-                id: revisionOf(d.serviceDeploymentArn, '?'),
-            });
-        }
-        else if (d.status?.startsWith('ROLLBACK_'))
-            history.rolledBack.add(target.taskDefinition);
-    }
-    return history;
-}
-/** `ecs-safe-deploy: web → web:5`, the description the CodeDeploy engine gives its deployments. */
-const OUR_DESCRIPTION = /^ecs-safe-deploy: (\S+) → ([A-Za-z0-9_-]+:\d+)$/;
-/** CodeDeploy's succeeded deployments of the group, with the task definition each deployed when it can be known. */
-async function codeDeployHistory(clients, application, deploymentGroup, service) {
-    const ids = [];
-    let nextToken;
-    for (let page = 0; page < HISTORY_PAGES && ids.length < CODEDEPLOY_LOOKS; page++) {
-        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: application, deploymentGroupName: deploymentGroup, includeOnlyStatuses: ['Succeeded'], nextToken }));
-        ids.push(...(out.deployments ?? []));
-        nextToken = out.nextToken;
-        if (!nextToken)
-            break;
-    }
-    const history = { completed: [], rolledBack: new Set(), notes: [] };
-    let unreadable = 0;
-    const arnOf = new Map();
-    for (const id of ids.slice(0, CODEDEPLOY_LOOKS)) {
-        const info = (await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: id }))).deploymentInfo;
-        if (!info || info.status !== 'Succeeded')
-            continue;
-        // A rollback deployment goes back to a revision an earlier deployment completed; it may carry the description of
-        // the deployment it rolled back, which names the revision it did not deploy.
-        if (info.creator === 'codeDeployRollback' || info.rollbackInfo?.rollbackTriggeringDeploymentId)
-            continue;
-        const ours = OUR_DESCRIPTION.exec(info.description ?? '');
-        if (!ours || ours[1] !== service) {
-            unreadable++;
-            continue;
-        }
-        let arn = arnOf.get(ours[2]);
-        if (!arn) {
-            const td = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ours[2] }))).taskDefinition;
-            arn = td?.taskDefinitionArn ?? ours[2];
-            arnOf.set(ours[2], arn);
-        }
-        history.completed.push({ taskDefinitionArn: arn, at: info.completeTime ?? info.createTime ?? new Date(0), id });
-    }
-    if (unreadable > 0) {
-        history.notes.push(`${unreadable} succeeded CodeDeploy ${unreadable === 1 ? 'deployment was' : 'deployments were'} not made by this action and left out: GetDeployment returns only the AppSpec's sha256, not the task definition it names`);
-    }
-    return history;
-}
 
 ;// CONCATENATED MODULE: ./src/preflight/preflight.ts
 // Before anything changes: read-only calls that check the cluster, the service, the image, the task definition to
 // register and the alarms, and report every problem together, so one run tells the user everything to fix.
-
-
 
 
 
@@ -100054,284 +102478,295 @@ class PreflightError extends Error {
         this.name = 'PreflightError';
     }
 }
+const NOTHING = { problems: [] };
 async function preflight(clients, inputs) {
-    // Problems by subject, reported in this order whichever call answers first.
-    const found = { cluster: [], service: [], build: [], image: [], taskDefinition: [], alarms: [] };
     // Checked before any call: a typo in a path must not wait for (or follow) an ECR login and a docker build.
-    if (inputs.build)
-        found.build.push(...buildFileProblems(inputs.build));
-    const warnings = [];
+    const build = inputs.build ? buildFileProblems(inputs.build) : [];
     const region = await clients.ecs.config.region().catch(() => undefined);
     const inRegion = region ? ` in ${region}` : '';
-    const firing = [];
-    const [clusterArn, alarms, file, image] = await Promise.all([
-        checkCluster(),
-        checkAlarms(),
-        inputs.taskDefinitionFile ? loadFile(inputs.taskDefinitionFile) : undefined,
-        inputs.image !== undefined ? checkImage(inputs.image) : undefined,
+    const [cluster, firing, file, image] = await Promise.all([
+        checkCluster(clients, inputs.cluster, inRegion),
+        checkAlarms(clients, inputs.alarms, inRegion),
+        inputs.taskDefinitionFile ? loadFile(inputs.taskDefinitionFile) : NOTHING,
+        inputs.image !== undefined ? checkImage(clients, inputs, inputs.image) : NOTHING,
     ]);
-    let engine;
-    const service = clusterArn !== undefined ? await checkService() : undefined;
-    const resolved = service?.taskDefinition ? await resolveTarget(clients, inputs, service, engine) : undefined;
-    found.taskDefinition.push(...(resolved?.problems ?? []));
-    const existing = resolved?.target ? { ...resolved.target, asIs: resolved.asIs } : undefined;
-    let base = file;
-    let where = `task definition file \`${inputs.taskDefinitionFile}\``;
-    if (existing) {
-        where = `task definition \`${revisionOf(existing.arn, '?')}\``;
-        base = fromDescribed(existing.taskDefinition, existing.tags);
-    }
-    else if (!inputs.taskDefinitionFile && service?.taskDefinition) {
-        where = `the service's task definition \`${revisionOf(service.taskDefinition, '?')}\``;
-        base = await describeTaskDefinition(service.taskDefinition);
-    }
-    // The revision this deployment replaces, for "what changed" only: not reading it is no problem. Already read when it
-    // is the base, or the revision named (a redeploy of the running one).
-    const previous = base && !inputs.taskDefinitionFile && !existing
-        ? base
-        : existing && existing.arn === service?.taskDefinition
-            ? existing.taskDefinition
-            : service?.taskDefinition
-                ? await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: service.taskDefinition })).then((o) => o.taskDefinition, () => undefined)
-                : undefined;
-    let rendered;
-    // Without a usable image there is still a container to choose: the reference as given stands in for it.
-    const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image);
-    if (base && (renderImage !== undefined || inputs.image === undefined)) {
-        try {
-            rendered = renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where);
-        }
-        catch (err) {
-            if (!(err instanceof RenderError))
-                throw err;
-            found.taskDefinition.push(...err.problems);
-        }
-    }
-    if (rendered) {
-        const tooBig = sizeProblem(rendered.taskDefinition, where);
-        if (tooBig)
-            found.taskDefinition.push(tooBig);
-        const logGroups = await checkLogGroups(clients, rendered.taskDefinition, region, where);
-        found.taskDefinition.push(...logGroups.problems);
-        warnings.push(...logGroups.warnings);
-    }
-    let checkedEngine = engine?.kind === 'codedeploy' ? undefined : engine;
-    if (engine?.kind === 'codedeploy' && service) {
-        const checked = await checkCodeDeploy(clients, inputs, service, engine, rendered?.taskDefinition, inRegion);
-        found.service.push(...checked.problems);
-        if (checked.checked)
-            checkedEngine = { ...engine, checked: checked.checked };
-    }
-    const problems = [...found.cluster, ...found.service, ...found.build, ...found.image, ...found.taskDefinition, ...found.alarms];
-    if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !checkedEngine) {
+    const service = cluster.value !== undefined ? await checkService(clients, inputs, inRegion) : NOTHING;
+    const taskDefinition = await checkTaskDefinition(clients, inputs, { service: service.value, engine: service.engine, file: file.value, image: image.value, region });
+    const engine = await checkEngine(clients, inputs, service, taskDefinition.rendered?.taskDefinition, inRegion);
+    // By subject, reported in this order whichever call answers first.
+    const problems = [
+        ...cluster.problems,
+        ...service.problems,
+        ...engine.problems,
+        ...noTaskDefinition(service.value, inputs),
+        ...build,
+        ...image.problems,
+        ...file.problems,
+        ...taskDefinition.problems,
+        ...firing.problems,
+    ];
+    const { rendered } = taskDefinition;
+    if (problems.length > 0 || !cluster.value || !service.value?.taskDefinition || !rendered || !engine.engine) {
         // Every path that leaves one of these unset has recorded why.
         throw new PreflightError(problems);
     }
     return {
-        clusterArn,
-        service,
-        currentTaskDefinitionArn: service.taskDefinition,
-        ...(previous ? { previousTaskDefinition: previous } : {}),
+        clusterArn: cluster.value,
+        service: service.value,
+        currentTaskDefinitionArn: service.value.taskDefinition,
+        ...(taskDefinition.previous ? { previousTaskDefinition: taskDefinition.previous } : {}),
         taskDefinition: rendered.taskDefinition,
         containerName: rendered.containerName,
-        ...(image ? { image: image.image } : {}),
-        ...(image?.push ? { push: image.push } : {}),
-        alarms,
-        alarmsFiring: firing,
-        warnings: [...(firing.length > 0 ? [alarmsFiringWarning(firing, checkedEngine)] : []), ...warnings],
-        engine: checkedEngine,
-        ...(existing ? { existing } : {}),
-        // CodeDeploy refuses a second deployment in the group itself; ECS deployments say nothing about it.
-        ...(checkedEngine.kind === 'codedeploy' ? {} : inProgress(service)),
+        ...(image.value ? { image: image.value.image } : {}),
+        ...(image.value?.push ? { push: image.value.push } : {}),
+        alarms: inputs.alarms,
+        ...(taskDefinition.existing ? { existing: taskDefinition.existing } : {}),
+        ...engineSays(engine.engine, service.value, firing.value ?? [], taskDefinition.warnings),
     };
-    async function checkCluster() {
-        try {
-            const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeClustersCommand */._2_({ clusters: [inputs.cluster] }));
-            const cluster = out.clusters?.[0];
-            if (!cluster?.clusterArn) {
-                const reason = out.failures?.[0]?.reason;
-                found.cluster.push(`Cluster \`${inputs.cluster}\` was not found${inRegion}${reason && reason !== 'MISSING' ? ` (${reason})` : ''}.`);
-                return undefined;
-            }
-            if (cluster.status !== 'ACTIVE') {
-                found.cluster.push(`Cluster \`${inputs.cluster}\` is ${cluster.status ?? 'in an unknown state'}: expected ACTIVE.`);
-                return undefined;
-            }
-            return cluster.clusterArn;
+}
+/** The engine's own checks, once the task definition is rendered (or could not be). */
+async function checkEngine(clients, inputs, service, taskDefinition, inRegion) {
+    if (!service.value || !service.engine)
+        return NOTHING;
+    return engineFor(service.engine).check(clients, { inputs, service: service.value, engine: service.engine, taskDefinition, inRegion });
+}
+/** What the engine makes of alarms already in ALARM and of a deployment already under way. */
+function engineSays(engine, service, firing, warnings) {
+    const definition = engineFor(engine);
+    return {
+        engine,
+        alarmsFiring: firing,
+        warnings: [...(firing.length > 0 ? [definition.firingAlarms(firingNames(firing))] : []), ...warnings],
+        ...(definition.waitsForIdle ? inProgress(service) : {}),
+    };
+}
+async function checkCluster(clients, name, inRegion) {
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeClustersCommand */._2_({ clusters: [name] }));
+        const cluster = out.clusters?.[0];
+        if (!cluster?.clusterArn) {
+            const reason = out.failures?.[0]?.reason;
+            return { problems: [`Cluster \`${name}\` was not found${inRegion}${reason && reason !== 'MISSING' ? ` (${reason})` : ''}.`] };
         }
-        catch (err) {
-            found.cluster.push(callProblem('ECS DescribeClusters', err));
-            return undefined;
+        if (cluster.status !== 'ACTIVE')
+            return { problems: [`Cluster \`${name}\` is ${cluster.status ?? 'in an unknown state'}: expected ACTIVE.`] };
+        return { value: cluster.clusterArn, problems: [] };
+    }
+    catch (err) {
+        return { problems: [callProblem('ECS DescribeClusters', err)] };
+    }
+}
+/** The service, and the engine that deploys it. Its engine's own checks come after the task definition is rendered. */
+async function checkService(clients, inputs, inRegion) {
+    let service;
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: inputs.cluster, services: [inputs.service], include: ['TAGS'] }));
+        service = out.services?.[0];
+        if (!service) {
+            const reason = out.failures?.[0]?.reason;
+            return { problems: [`Service \`${inputs.service}\` was not found in cluster \`${inputs.cluster}\`${inRegion}${reason && reason !== 'MISSING' ? ` (${reason})` : ''}.`] };
         }
     }
-    async function checkService() {
-        let service;
-        try {
-            const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: inputs.cluster, services: [inputs.service], include: ['TAGS'] }));
-            service = out.services?.[0];
-            if (!service) {
-                const reason = out.failures?.[0]?.reason;
-                found.service.push(`Service \`${inputs.service}\` was not found in cluster \`${inputs.cluster}\`${inRegion}${reason && reason !== 'MISSING' ? ` (${reason})` : ''}.`);
-                return undefined;
-            }
-        }
-        catch (err) {
-            found.service.push(callProblem('ECS DescribeServices', err));
-            return undefined;
-        }
-        const name = `Service \`${service.serviceName ?? inputs.service}\``;
-        if (service.status !== 'ACTIVE') {
-            found.service.push(`${name} is ${service.status ?? 'in an unknown state'}: expected ACTIVE (a DRAINING or INACTIVE service is being deleted).`);
-        }
-        const chosen = chooseEngine(inputs.strategy, service, inputs.codeDeploy, inputs.cluster);
-        if ('problem' in chosen)
-            found.service.push(chosen.problem);
-        else
-            engine = chosen.engine;
-        found.service.push(...codeDeployOnlyInputProblems(inputs.codeDeploy, service));
-        if (engine?.kind === 'ecs-native')
-            found.service.push(...checkNative(service, engine, inputs.bakeTimeMs));
-        if (engine?.kind === 'rolling')
-            found.service.push(...checkRolling(service));
-        if (engine?.kind === 'codedeploy' && inputs.desiredCount !== undefined) {
-            found.service.push(`Input \`desired-count\` is \`${inputs.desiredCount}\`: service \`${inputs.service}\` is deployed by CodeDeploy, and this action does not change its desired count; set it with aws ecs update-service --desired-count, or leave desired-count empty.`);
-        }
-        if (!service.taskDefinition)
-            found.service.push(`${name} has no task definition.`);
-        return service;
+    catch (err) {
+        return { problems: [callProblem('ECS DescribeServices', err)] };
     }
-    async function describeTaskDefinition(arn) {
-        try {
-            const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn, include: ['TAGS'] }));
-            if (!out.taskDefinition) {
-                found.taskDefinition.push(`ECS DescribeTaskDefinition returned no task definition for \`${arn}\`.`);
-                return undefined;
-            }
-            return fromDescribed(out.taskDefinition, out.tags);
-        }
-        catch (err) {
-            found.taskDefinition.push(callProblem('ECS DescribeTaskDefinition', err));
-            return undefined;
-        }
+    const problems = [];
+    if (service.status !== 'ACTIVE') {
+        problems.push(`${serviceName(service, inputs)} is ${service.status ?? 'in an unknown state'}: expected ACTIVE (a DRAINING or INACTIVE service is being deleted).`);
     }
-    async function loadFile(path) {
-        // Outside the workspace the file is not read at all.
-        const outside = taskDefinitionPathProblems(path);
-        if (outside.length > 0) {
-            found.taskDefinition.push(...outside);
-            return undefined;
-        }
-        try {
-            return await readTaskDefinitionFile(path);
-        }
-        catch (err) {
-            if (!(err instanceof RenderError))
-                throw err;
-            found.taskDefinition.push(...err.problems);
-            return undefined;
-        }
+    const chosen = chooseEngine(inputs.strategy, service, inputs.codeDeploy, inputs.cluster);
+    if ('problem' in chosen)
+        problems.push(chosen.problem);
+    problems.push(...codeDeployOnlyInputProblems(inputs.codeDeploy, service));
+    return { value: service, ...('engine' in chosen ? { engine: chosen.engine } : {}), problems };
+}
+const serviceName = (service, inputs) => `Service \`${service.serviceName ?? inputs.service}\``;
+/** A service without a task definition has no revision to render from or to replace. */
+function noTaskDefinition(service, inputs) {
+    return service && !service.taskDefinition ? [`${serviceName(service, inputs)} has no task definition.`] : [];
+}
+/**
+ * The task definition to register: from the registered revision the inputs name, the file, or the service's own,
+ * rendered with the image and checked (size, log groups). What it replaces is read too, for "what changed" only.
+ */
+async function checkTaskDefinition(clients, inputs, given) {
+    const source = await sourceOf(clients, inputs, given);
+    const previous = await previousOf(clients, inputs, given.service, source);
+    const rendered = render(inputs, source, given.image);
+    const checked = rendered.value ? await checkRendered(clients, rendered.value, given.region, source.where) : { problems: [], warnings: [] };
+    return {
+        ...(rendered.value ? { rendered: rendered.value } : {}),
+        ...(previous ? { previous } : {}),
+        ...(source.existing ? { existing: source.existing } : {}),
+        problems: [...source.problems, ...rendered.problems, ...checked.problems],
+        warnings: checked.warnings,
+    };
+}
+async function sourceOf(clients, inputs, given) {
+    const { service, engine, file } = given;
+    const resolved = service?.taskDefinition ? await resolveTarget(clients, inputs, service, engine) : undefined;
+    const problems = resolved?.problems ?? [];
+    if (resolved?.target) {
+        const existing = { ...resolved.target, asIs: resolved.asIs };
+        return { base: fromDescribed(existing.taskDefinition, existing.tags), where: `task definition \`${revisionOf(existing.arn, '?')}\``, existing, problems };
     }
-    /**
-     * Promotion: an ECR image resolves to its digest through DescribeImages (a missing one is a problem); any other
-     * image is deployed as given. Building: `image` must name an existing ECR repository; the result is the first tag
-     * to push, rendered so the container choice is checked now.
-     */
-    async function checkImage(text) {
-        const ref = parseImageRef(text);
-        const registry = await ecrRegistryOf(ref);
-        if (inputs.build) {
-            if (!registry) {
-                if (!found.image.length) {
-                    found.image.push(`Input \`image\` is \`${text}\`: when building, image names an ECR repository (\`web\`, or <account>.dkr.ecr.<region>.amazonaws.com/web), and ${ref.registry} is not an ECR registry.`);
-                }
-                return undefined;
-            }
-            if (!(await repositoryExists(ref, registry)))
-                return undefined;
-            const tag = composeTags(text, registry.registry, process.env.GITHUB_SHA, inputs.build.tags).tags[0];
-            return { image: tag, push: registry };
-        }
-        if (!registry)
-            return { image: text };
-        try {
-            const resolved = await resolveImage(await ecrClientIn(clients, registry.region), text, { ecrRegistries: [registry.registry] });
-            return { image: resolved.imageRef };
-        }
-        catch (err) {
-            found.image.push(err instanceof InputProblem ? err.sentence() : callProblem('ECR DescribeImages', err));
-            return undefined;
-        }
+    if (!inputs.taskDefinitionFile && service?.taskDefinition) {
+        const described = await describeTaskDefinition(clients, service.taskDefinition);
+        return { base: described.value, where: `the service's task definition \`${revisionOf(service.taskDefinition, '?')}\``, problems: [...problems, ...described.problems] };
     }
-    /**
-     * The ECR registry `ref` is in: a host that says ECR, else the caller's own registry when the host is it (or, when
-     * building, when there is no host). Undefined: not ECR. Asking for the caller's registry may fail without
-     * ECR permissions; that only matters when building.
-     */
-    async function ecrRegistryOf(ref) {
-        const named = ref.registry ? parseEcrRegistry(ref.registry) : undefined;
-        if (ref.registry && named)
-            return { registry: ref.registry.toLowerCase(), registryId: named.accountId, region: named.region };
-        if (!ref.registry && !inputs.build)
-            return undefined;
-        let own;
-        try {
-            own = await accountRegistry(clients.ecr);
-        }
-        catch (err) {
-            if (inputs.build)
-                found.image.push(callProblem('ECR GetAuthorizationToken', err));
-            return undefined;
-        }
-        const ownNamed = parseEcrRegistry(own);
-        if (ref.registry && ref.registry.toLowerCase() !== own.toLowerCase())
-            return undefined;
-        return { registry: own, ...(ownNamed ? { registryId: ownNamed.accountId, region: ownNamed.region } : {}) };
+    return { base: file, where: `task definition file \`${inputs.taskDefinitionFile}\``, problems };
+}
+/** The revision this deployment replaces, for "what changed" only: not reading it is no problem. Already read when it
+ * is the base, or the revision named (a redeploy of the running one). */
+async function previousOf(clients, inputs, service, source) {
+    const { base, existing } = source;
+    if (base && !inputs.taskDefinitionFile && !existing)
+        return base;
+    if (existing && existing.arn === service?.taskDefinition)
+        return existing.taskDefinition;
+    if (!service?.taskDefinition)
+        return undefined;
+    return clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: service.taskDefinition })).then((o) => o.taskDefinition, () => undefined);
+}
+function render(inputs, { base, where }, image) {
+    // Without a usable image there is still a container to choose: the reference as given stands in for it.
+    const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image);
+    if (!base || (renderImage === undefined && inputs.image !== undefined))
+        return { problems: [] };
+    try {
+        return { value: renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where), problems: [] };
     }
-    /** Pushing needs the repository (ECR does not create one on push). */
-    async function repositoryExists(ref, registry) {
-        try {
-            const ecr = await ecrClientIn(clients, registry.region);
-            await ecr.send(new dist_cjs/* DescribeImagesCommand */.ji5({ repositoryName: ref.repository, registryId: registry.registryId, maxResults: 1 }));
-            return true;
-        }
-        catch (err) {
-            if (errorName(err) === 'RepositoryNotFoundException') {
-                found.image.push(`Input \`image\`: there is no ECR repository \`${ref.repository}\` in ${registry.registry} to push to: ` +
-                    `create it (aws ecr create-repository --repository-name ${ref.repository}) or fix the name.`);
-            }
-            else
-                found.image.push(callProblem('ECR DescribeImages', err));
-            return false;
-        }
+    catch (err) {
+        if (!(err instanceof RenderError))
+            throw err;
+        return { problems: [...err.problems] };
     }
-    async function checkAlarms() {
-        let existing;
-        try {
-            existing = await readAlarms(clients, direct, inputs.alarms);
-        }
-        catch (err) {
-            found.alarms.push(callProblem('CloudWatch DescribeAlarms', err));
-            return inputs.alarms;
-        }
-        const missing = inputs.alarms.filter((a) => !existing.has(a));
-        if (missing.length > 0) {
-            found.alarms.push(`Input \`alarms\`: ${missing.length === 1 ? 'alarm' : 'alarms'} ${missing.map((a) => `\`${a}\``).join(', ')} ` +
-                `${missing.length === 1 ? 'does' : 'do'} not exist in CloudWatch${inRegion} (names are case-sensitive).`);
-        }
-        firing.push(...inputs.alarms.filter((a) => existing.get(a)?.state === 'ALARM'));
-        return inputs.alarms;
+}
+async function checkRendered(clients, rendered, region, where) {
+    const tooBig = sizeProblem(rendered.taskDefinition, where);
+    const logGroups = await checkLogGroups(clients, rendered.taskDefinition, region, where);
+    return { problems: [...(tooBig ? [tooBig] : []), ...logGroups.problems], warnings: logGroups.warnings };
+}
+async function describeTaskDefinition(clients, arn) {
+    try {
+        const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn, include: ['TAGS'] }));
+        if (!out.taskDefinition)
+            return { problems: [`ECS DescribeTaskDefinition returned no task definition for \`${arn}\`.`] };
+        return { value: fromDescribed(out.taskDefinition, out.tags), problems: [] };
+    }
+    catch (err) {
+        return { problems: [callProblem('ECS DescribeTaskDefinition', err)] };
+    }
+}
+async function loadFile(path) {
+    // Outside the workspace the file is not read at all.
+    const outside = taskDefinitionPathProblems(path);
+    if (outside.length > 0)
+        return { problems: outside };
+    try {
+        return { value: await readTaskDefinitionFile(path), problems: [] };
+    }
+    catch (err) {
+        if (!(err instanceof RenderError))
+            throw err;
+        return { problems: [...err.problems] };
     }
 }
 /**
- * What an alarm already in ALARM means for this deployment. ECS ignores a deployment's alarm configuration when an
- * alarm is in ALARM as the deployment starts; CodeDeploy stops a deployment whose alarm is in ALARM when it checks.
+ * Promotion: an ECR image resolves to its digest through DescribeImages (a missing one is a problem); any other
+ * image is deployed as given. Building: `image` must name an existing ECR repository; the result is the first tag
+ * to push, rendered so the container choice is checked now.
  */
-function alarmsFiringWarning(firing, engine) {
-    const names = `${firing.length === 1 ? 'Alarm' : 'Alarms'} ${firing.join(', ')} ${firing.length === 1 ? 'is' : 'are'} in ALARM before the deployment starts`;
-    if (engine.kind === 'codedeploy') {
-        return `${names}: CodeDeploy stops a deployment whose alarm is in ALARM, so this one will be stopped and rolled back unless the alarm recovers first. To ship a fix during the incident, leave the firing alarm out of \`alarms\`.`;
+async function checkImage(clients, inputs, text) {
+    const ref = parseImageRef(text);
+    const registry = await ecrRegistryOf(clients, ref, inputs.build !== undefined);
+    if (inputs.build) {
+        if (!registry.value) {
+            // A registry that could not be asked is that problem alone.
+            if (registry.problems.length > 0)
+                return { problems: registry.problems };
+            return {
+                problems: [
+                    `Input \`image\` is \`${text}\`: when building, image names an ECR repository (\`web\`, or <account>.dkr.ecr.<region>.amazonaws.com/web), and ${ref.registry} is not an ECR registry.`,
+                ],
+            };
+        }
+        const missing = await repositoryProblems(clients, ref, registry.value);
+        if (missing.length > 0)
+            return { problems: missing };
+        const tag = composeTags(text, registry.value.registry, process.env.GITHUB_SHA, inputs.build.tags).tags[0];
+        return { value: { image: tag, push: registry.value }, problems: [] };
     }
-    return `${names}: ECS ignores the deployment's alarms for a deployment that starts while one is in ALARM, so only the circuit breaker guards this rollout. The bake counts such an alarm only if it recovers and then fires again.`;
+    if (!registry.value)
+        return { value: { image: text }, problems: registry.problems };
+    try {
+        const resolved = await resolveImage(await ecrClientIn(clients, registry.value.region), text, { ecrRegistries: [registry.value.registry] });
+        return { value: { image: resolved.imageRef }, problems: [] };
+    }
+    catch (err) {
+        return { problems: [err instanceof InputProblem ? err.sentence() : callProblem('ECR DescribeImages', err)] };
+    }
+}
+/**
+ * The ECR registry `ref` is in: a host that says ECR, else the caller's own registry when the host is it (or, when
+ * building, when there is no host). No value: not ECR. Asking for the caller's registry may fail without
+ * ECR permissions; that is a problem only when building.
+ */
+async function ecrRegistryOf(clients, ref, building) {
+    const named = ref.registry ? parseEcrRegistry(ref.registry) : undefined;
+    if (ref.registry && named)
+        return { value: { registry: ref.registry.toLowerCase(), registryId: named.accountId, region: named.region }, problems: [] };
+    if (!ref.registry && !building)
+        return { problems: [] };
+    let own;
+    try {
+        own = await accountRegistry(clients.ecr);
+    }
+    catch (err) {
+        return { problems: building ? [callProblem('ECR GetAuthorizationToken', err)] : [] };
+    }
+    const ownNamed = parseEcrRegistry(own);
+    if (ref.registry && ref.registry.toLowerCase() !== own.toLowerCase())
+        return { problems: [] };
+    return { value: { registry: own, ...(ownNamed ? { registryId: ownNamed.accountId, region: ownNamed.region } : {}) }, problems: [] };
+}
+/** Pushing needs the repository (ECR does not create one on push). */
+async function repositoryProblems(clients, ref, registry) {
+    try {
+        const ecr = await ecrClientIn(clients, registry.region);
+        await ecr.send(new dist_cjs/* DescribeImagesCommand */.ji5({ repositoryName: ref.repository, registryId: registry.registryId, maxResults: 1 }));
+        return [];
+    }
+    catch (err) {
+        if (errorName(err) !== 'RepositoryNotFoundException')
+            return [callProblem('ECR DescribeImages', err)];
+        return [
+            `Input \`image\`: there is no ECR repository \`${ref.repository}\` in ${registry.registry} to push to: ` +
+                `create it (aws ecr create-repository --repository-name ${ref.repository}) or fix the name.`,
+        ];
+    }
+}
+/** The alarms already in ALARM; missing alarms are a problem. */
+async function checkAlarms(clients, names, inRegion) {
+    let existing;
+    try {
+        existing = await readAlarms(clients, direct, names);
+    }
+    catch (err) {
+        return { problems: [callProblem('CloudWatch DescribeAlarms', err)] };
+    }
+    const missing = names.filter((a) => !existing.has(a));
+    const problems = missing.length > 0
+        ? [
+            `Input \`alarms\`: ${missing.length === 1 ? 'alarm' : 'alarms'} ${missing.map((a) => `\`${a}\``).join(', ')} ` +
+                `${missing.length === 1 ? 'does' : 'do'} not exist in CloudWatch${inRegion} (names are case-sensitive).`,
+        ]
+        : [];
+    return { value: names.filter((a) => existing.get(a)?.state === 'ALARM'), problems };
+}
+/** How the engine's warning about alarms already in ALARM begins. */
+function firingNames(firing) {
+    return `${firing.length === 1 ? 'Alarm' : 'Alarms'} ${firing.join(', ')} ${firing.length === 1 ? 'is' : 'are'} in ALARM before the deployment starts`;
 }
 /** The ECR client for a registry's region: the action's own, or a new one when the image's host names another. */
 async function ecrClientIn(clients, region) {
@@ -100347,342 +102782,45 @@ function inProgress(service) {
     return { inProgress: { deploymentId: current?.id ?? 'unknown', ...(current?.rolloutState ? { rolloutState: current.rolloutState } : {}) } };
 }
 
-;// CONCATENATED MODULE: ./src/core/release.ts
-/** Settled outcomes that leave the service on the task definition it ran before. */
-const isBack = (r) => r.rolledBack ? r.rolledBack.decision.outcome === 'succeeded' : r.decision.outcome === 'rolled-back' || (r.decision.outcome !== 'succeeded' && !r.changed);
-const names = (results) => {
-    const all = results.map((r) => r.service);
-    return all.length <= 1 ? all.join('') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
-};
-/** The services that caused the release to fail, each with its own reason; then the ones stopped because of them. */
-const causes = (results) => {
-    const own = results
-        .filter((r) => r.decision.outcome !== 'succeeded' && r.decision.outcome !== 'started' && !r.stopped)
-        .map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`)
-        .join('; ');
-    const stopped = results.filter((r) => r.stopped);
-    if (stopped.length === 0)
-        return own;
-    const back = stopped.every((r) => r.decision.outcome === 'rolled-back');
-    return `${own}. ${names(stopped)} ${stopped.length === 1 ? 'was' : 'were'} stopped before ${stopped.length === 1 ? 'its' : 'their'} end${back ? ' and rolled back' : ` (${stopped.map((r) => `${r.service}: ${r.decision.reason.replace(/\.$/, '')}`).join('; ')})`}`;
-};
-function decideRelease(results, rollback) {
-    const count = `${results.length} services`;
-    if (results.every((r) => r.decision.outcome === 'succeeded'))
-        return { outcome: 'succeeded', reason: `All ${count} deployed: ${names(results)}.` };
-    if (results.every((r) => r.decision.outcome === 'succeeded' || r.decision.outcome === 'started')) {
-        return { outcome: 'started', reason: `Deployments started on all ${count} (wait: false; not watched).` };
-    }
-    const why = causes(results);
-    const reverted = results.filter((r) => r.rolledBack);
-    const stillNew = results.filter((r) => !isBack(r));
-    if (stillNew.length === 0) {
-        const also = reverted.length > 0 ? ` ${names(reverted)} ${reverted.length === 1 ? 'was' : 'were'} rolled back too, so the release is nowhere.` : '';
-        return { outcome: 'rolled-back', reason: `The release was rolled back on all ${count}. ${why}.${also}` };
-    }
-    const outcome = results.some((r) => r.decision.outcome === 'timed-out' || r.rolledBack?.decision.outcome === 'timed-out') ? 'timed-out' : 'failed';
-    const failedBack = reverted.filter((r) => r.rolledBack?.decision.outcome !== 'succeeded');
-    const left = rollback === 'never'
-        ? ` ${names(stillNew)} kept the new release (rollback: never): the release landed on some services only.`
-        : failedBack.length > 0
-            ? ` Rolling back ${names(failedBack)} failed (${failedBack.map((r) => `${r.service}: ${r.rolledBack?.decision.reason.replace(/\.$/, '')}`).join('; ')}): ${names(stillNew)} may still run the new release; roll back by hand.`
-            : ` ${names(stillNew)} ${stillNew.length === 1 ? 'is' : 'are'} not back on the previous task definition.`;
-    return { outcome, reason: `The release failed. ${why}.${left}` };
-}
-/** The `services` output: one object per service, in input order. */
-function releaseJson(results) {
-    return JSON.stringify(results.map((r) => ({
-        service: r.service,
-        engine: r.engine,
-        outcome: r.decision.outcome,
-        reason: r.decision.reason,
-        taskDefinitionArn: r.taskDefinitionArn ?? null,
-        previousTaskDefinitionArn: r.previousTaskDefinitionArn,
-        deploymentId: r.deploymentId ?? null,
-        ...(r.rolledBack ? { rolledBack: { outcome: r.rolledBack.decision.outcome, reason: r.rolledBack.decision.reason, deploymentId: r.rolledBack.deploymentId ?? null } } : {}),
-    })));
-}
-
-;// CONCATENATED MODULE: ./src/core/plan.ts
-const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
-
-// EXTERNAL MODULE: external "node:async_hooks"
-var external_node_async_hooks_ = __nccwpck_require__(6698);
-;// CONCATENATED MODULE: ./src/watch/poller.ts
-// The run's AWS call budget and clock, shared by every loop of the run (the watch, the bake, a rollback, the wait for
-// a deployment in progress), and the pacing each loop keeps: fast right after a change, slower while nothing happens,
-// backing off when AWS throttles us. Clock and sleep are injected so tests run without real waiting.
-
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-const GROWTH = 1.5;
-/** One loop's interval: 1 s → ×1.5 → 5 s while nothing changes, back to 1 s on a change, doubled on throttling. */
-class Pacing {
-    min;
-    max;
-    maxBackoff;
-    interval;
-    constructor(options = {}) {
-        this.min = options.minIntervalMs ?? 1000;
-        this.max = options.maxIntervalMs ?? 5000;
-        this.maxBackoff = options.maxBackoffMs ?? 20_000;
-        this.interval = this.min;
-    }
-    get intervalMs() {
-        return this.interval;
-    }
-    changed() {
-        this.interval = this.min;
-    }
-    unchanged() {
-        this.interval = Math.min(this.max, Math.round(this.interval * GROWTH));
-    }
-    /** AWS said "Rate exceeded" (or failed transiently) even after the SDK's retries. */
-    backOff() {
-        this.interval = Math.min(this.maxBackoff, Math.max(this.interval * 2, this.min * 2));
-    }
-}
-class Poller {
-    clock;
-    /** Pacing options every loop starts from unless it brings its own (tests shorten them). */
-    pacing;
-    refillPerMs;
-    burst;
-    tokens;
-    refilledAt;
-    /** Where the loop of the current async context must stop: a call in flight is aborted then. */
-    bounds = new external_node_async_hooks_.AsyncLocalStorage();
-    /** A release's stop for the engine of the current async context (see `stoppable`). */
-    stops = new external_node_async_hooks_.AsyncLocalStorage();
-    /** The tally of the engine of the current async context (see `counting`); `own` outside any. */
-    tallies = new external_node_async_hooks_.AsyncLocalStorage();
-    own = { throttled: 0 };
-    /** Every AWS call made through this poller. */
-    calls = 0;
-    constructor(options = {}) {
-        this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
-        this.pacing = { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, maxBackoffMs: options.maxBackoffMs };
-        this.refillPerMs = (options.callsPerMinute ?? 30) / 60_000;
-        this.burst = options.burst ?? 5;
-        this.tokens = this.burst;
-        this.refilledAt = this.clock.now();
-    }
-    /**
-     * Runs `fn` with every call it makes through this poller aborted at `deadline` (epoch ms on this poller's clock).
-     * The bound follows the async context, not the poller: loops running at once (the services of a release) each keep
-     * their own, and calls after `fn` are bounded again by the enclosing loop's, or by the run's hard stop.
-     */
-    within(deadline, fn) {
-        return this.bounds.run(deadline, fn);
-    }
-    /**
-     * Runs an engine that `stop` may end early (several services, one release: another service failed). Its loops that
-     * are running when `stop` fires end at their next look, as at their deadline; loops it starts after that (its own
-     * rollback) run as usual. The engine tells the two apart by `stopped()`.
-     */
-    stoppable(stop, fn) {
-        return this.stops.run(stop, fn);
-    }
-    /**
-     * Runs an engine with a tally of its own: engines running at once on this poller (a release) share reads, so a
-     * throttled read fails a look of each, and each counts it once, as its own.
-     */
-    counting(fn) {
-        return this.tallies.run({ throttled: 0 }, fn);
-    }
-    get tally() {
-        return this.tallies.getStore() ?? this.own;
-    }
-    /** Throttling errors that survived the SDK's retries, met by the engine of the current async context. */
-    get throttled() {
-        return this.tally.throttled;
-    }
-    set throttled(count) {
-        this.tally.throttled = count;
-    }
-    /** The call that did not answer on the last look of the engine's last loop (`DescribeServices did not answer within 10 s`). */
-    get unanswered() {
-        return this.tally.unanswered;
-    }
-    set unanswered(call) {
-        this.tally.unanswered = call;
-    }
-    /** Why the engine of the current async context was stopped; undefined while it was not. */
-    stopped() {
-        const stop = this.stops.getStore();
-        return stop?.aborted ? String(stop.reason) : undefined;
-    }
-    /** The stop of the current async context, when it has not fired yet (a loop starting now is ended by it). */
-    pendingStop() {
-        const stop = this.stops.getStore();
-        return stop && !stop.aborted ? stop : undefined;
-    }
-    /** Waits `ms`, never past `deadline`. False when the deadline has come. */
-    async pause(ms, deadline) {
-        const left = deadline - this.clock.now();
-        if (left <= 0)
-            return false;
-        await this.clock.sleep(Math.min(ms, left));
-        return this.clock.now() < deadline;
-    }
-    /** Makes one AWS call within the budget, waiting for budget first when it has run out. */
-    async call(send) {
-        this.refill();
-        if (this.tokens < 1) {
-            await this.clock.sleep(Math.ceil((1 - this.tokens) / this.refillPerMs));
-            this.refill();
-        }
-        this.tokens -= 1;
-        this.calls++;
-        const left = (this.bounds.getStore() ?? Number.POSITIVE_INFINITY) - this.clock.now();
-        return send(Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) } : {});
-    }
-    refill() {
-        const now = this.clock.now();
-        this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs);
-        this.refilledAt = now;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/register.ts
-// Steps every engine shares: open the run's facts and register the rendered task definition. (A file directly
-// under engines/ is shared by the engines; an engine's folder never imports another engine's folder.)
+;// CONCATENATED MODULE: ./src/preflight/release.ts
 
 
-
-
-
-
-function pollerOf(options) {
-    return options.poller ?? new Poller(options.watch);
-}
-/** Closes the run's facts with what the poller counted for this engine (throttling, a call left unanswered) and the end time. */
-function finisher(facts, poller) {
-    const throttledAtStart = poller.throttled;
-    return () => {
-        facts.throttled = poller.throttled - throttledAtStart;
-        if (poller.unanswered)
-            facts.unanswered = poller.unanswered;
-        facts.finishedAt = new Date(poller.clock.now());
-        return facts;
-    };
-}
-/** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */
-function startFacts(plan, at, engine) {
-    return {
-        cluster: plan.cluster,
-        service: plan.service,
-        engine,
-        alarms: plan.alarms,
-        rollbackPolicy: plan.rollback,
-        previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-        image: plan.image ?? imageOf(plan.taskDefinition),
-        startedAt: at(),
-        waited: plan.wait,
-        timedOut: false,
-        stoppedTasks: [],
-        throttled: 0,
-    };
-}
-/** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
-const REGISTER_ATTEMPTS = 4;
-/** A revision registered this long before our attempt began is someone else's. */
-const CLOCK_SKEW_MS = 5_000;
-/**
- * Registers the task definition once: its ARN, or undefined with `facts.error` saying why nothing was deployed.
- * RegisterTaskDefinition is not idempotent, so the SDK does not retry it (clients.ecsOnce); when an answer is lost the
- * family's newest revision tells whether it applied — registered since our attempt began, with our containers'
- * images — and it is adopted instead of registering a second revision.
- */
-async function registerTaskDefinition(clients, plan, facts, timeline, at) {
-    const existing = plan.existingTaskDefinition;
-    if (existing?.taskDefinitionArn) {
-        // Deployed as it is: a rollback or a named revision is never registered again.
-        timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `${revisionOf(existing.taskDefinitionArn, '?')} as it is (nothing registered)` });
-        facts.taskDefinition = existing;
-        facts.taskDefinitionArn = existing.taskDefinitionArn;
-        facts.image = plan.image ?? imageOf(existing) ?? facts.image;
-        return facts.taskDefinitionArn;
-    }
-    const family = plan.taskDefinition.family;
-    timeline.emit({ type: 'phase', at: at(), phase: 'register', detail: `family ${family}` });
-    const ecs = clients.ecsOnce ?? clients.ecs;
-    let registered;
-    for (let attempt = 1; !registered; attempt++) {
-        const began = Date.now();
+/** Preflights at once: each is a handful of read calls, and ECS's read limits are per account. */
+const PREFLIGHT_CONCURRENCY = 3;
+/** Each service's preflight, in the order of `services`, or every problem any of them found. */
+async function preflightRelease(clients, inputs) {
+    const found = await mapLimit(inputs.services, PREFLIGHT_CONCURRENCY, async (name) => {
         try {
-            registered = (await ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition))).taskDefinition;
-            if (!registered)
-                break;
+            return { name, checked: await preflight(clients, forService(inputs, name)), problems: [] };
         }
         catch (error) {
-            const retryable = isThrottling(error) || isTransient(error);
-            if (retryable && !isThrottling(error)) {
-                registered = await appliedRegistration(clients, plan.taskDefinition, began);
-                if (registered) {
-                    timeline.emit({
-                        type: 'warning',
-                        at: at(),
-                        message: `RegisterTaskDefinition's answer was lost (${errorText(error)}), but ECS registered ${registered.taskDefinitionArn}: deploying it.`,
-                    });
-                    break;
-                }
-            }
-            if (!retryable || attempt >= REGISTER_ATTEMPTS) {
-                facts.error = `RegisterTaskDefinition (family ${family}): ${errorText(error)}`;
-                return undefined;
-            }
-            await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+            if (!(error instanceof PreflightError))
+                throw error;
+            return { name, problems: error.problems };
         }
-    }
-    facts.taskDefinition = registered;
-    facts.taskDefinitionArn = registered?.taskDefinitionArn;
-    facts.image = plan.image ?? imageOf(registered) ?? facts.image;
-    if (!facts.taskDefinitionArn)
-        facts.error = 'RegisterTaskDefinition returned no task definition ARN';
-    return facts.taskDefinitionArn;
+    });
+    const checked = found.flatMap((f) => (f.checked ? [f.checked] : []));
+    return checked.length === found.length ? { checked } : { problems: releaseProblems(found) };
 }
-/** The family's newest revision when it is the one `input` registered since `began` (epoch ms), else undefined. */
-async function appliedRegistration(clients, input, began) {
-    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: input.family })).catch(() => undefined);
-    const latest = out?.taskDefinition;
-    if (!latest?.registeredAt || latest.registeredAt.getTime() < began - CLOCK_SKEW_MS)
-        return undefined;
-    const images = (defs) => JSON.stringify((defs ?? []).map((c) => [c.name, c.image]).sort());
-    return images(latest.containerDefinitions) === images(input.containerDefinitions) ? latest : undefined;
+/** Every service's problems, each said once: one shared by all (the cluster, the image, an alarm) as it is, the rest
+ * with the service they belong to. */
+function releaseProblems(found) {
+    const everywhere = (p) => found.every((f) => f.problems.includes(p));
+    const shared = [...new Set(found.flatMap((f) => f.problems.filter(everywhere)))];
+    const own = found.flatMap((f) => f.problems.filter((p) => !everywhere(p)).map((p) => (p.includes(`\`${f.name}\``) ? p : `Service \`${f.name}\`: ${p}`)));
+    return [...shared, ...own];
 }
-/** Why the action rolls back, in words; `late` says how the deadline came, as the engine sees it. */
-function rollbackWhy(facts, trigger, late) {
-    switch (trigger) {
-        case 'bake-alarm':
-            return `alarm ${facts.bake?.fired?.name} went to ALARM during the bake`;
-        case 'bake-unverified':
-            return `the bake could not read its alarms (${facts.bake?.unreadable}), so nothing verified the release`;
-        case 'fail-fast':
-            return facts.failFast ?? 'new tasks crash-looped';
-        case 'release':
-            return facts.stopped ?? 'another service of the release failed';
-        case 'timeout':
-            return late;
-    }
-}
-/**
- * After a watch or bake that ended without an end of its own: was it the release's stop (another service failed),
- * rather than the deadline? Records it (the engine then rolls back for the release, not for a timeout).
- */
-function stoppedByRelease(facts, poller) {
-    const why = poller.stopped();
-    if (!why)
-        return false;
-    facts.stopped = why;
-    facts.timedOut = false;
-    return true;
-}
-/** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
-function rollbackDeadline(now, plan) {
-    return Math.min(now + (plan.rollbackTimeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS), plan.hardStop ?? Number.POSITIVE_INFINITY);
+async function mapLimit(items, limit, each) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await each(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
 }
 
 ;// CONCATENATED MODULE: ./src/report/annotations.ts
@@ -100723,7 +102861,7 @@ function failStep() {
 function annotateProblems(title, problems) {
     for (const problem of problems.slice(0, ANNOTATIONS_PER_TYPE)) {
         const at = locationOf(problem);
-        core_error(problem, { title, ...(at ? { file: inRepository(at.file), ...(at.line ? { startLine: at.line } : {}), ...(at.column ? { startColumn: at.column } : {}) } : {}) });
+        error(problem, { title, ...(at ? { file: inRepository(at.file), ...(at.line ? { startLine: at.line } : {}), ...(at.column ? { startColumn: at.column } : {}) } : {}) });
     }
     failStep();
 }
@@ -100766,8 +102904,29 @@ function annotate(decision, facts, timeline, cause) {
         notice(decision.reason, { title: decision.outcome === 'started' ? `Deployment started on ${where}` : `Deployed ${where}` });
         return;
     }
-    core_error(failureMessage(decision, cause), { title: `ECS deployment ${decision.outcome}: ${where}` });
+    error(failureMessage(decision, cause), { title: `ECS deployment ${decision.outcome}: ${where}` });
     failStep();
+}
+
+;// CONCATENATED MODULE: ./src/core/facts-view.ts
+/** How to find a deployment's stopped tasks: ECS starts them with the deployment id, while a CodeDeploy task set's
+ * tasks do not carry it, so they are found by our task definition revision. Undefined when the id is unknown. */
+function stoppedTasksOf(facts) {
+    if (facts.kind === 'codedeploy')
+        return facts.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : undefined;
+    return facts.deploymentId ? { deploymentId: facts.deploymentId } : undefined;
+}
+/** The engine moves production traffic from one revision to the other (blue/green, canary, linear); a rolling update
+ * replaces tasks instead, so its rollout is told in running tasks unless traffic shifts were seen anyway. */
+function movesTraffic(facts) {
+    return facts.kind !== 'rolling';
+}
+/** The service deployment that runs an ECS-native strategy (blue/green, canary, linear), with its last look. A rolling
+ * update has a service deployment too, but no strategy, traffic or hooks for it to report. */
+function strategyDeployment(facts) {
+    if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn)
+        return undefined;
+    return { arn: facts.serviceDeploymentArn, look: facts.serviceDeployment };
 }
 
 ;// CONCATENATED MODULE: ./src/report/log.ts
@@ -100851,34 +103010,8 @@ function attachLogReporter(timeline, startedAt, label) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-// Step outputs, for later steps and for promotion/rollback jobs.
-
-
-function setOutputs(facts, outcome) {
-    setOutput('outcome', outcome);
-    setOutput('task-definition-arn', facts.taskDefinitionArn ?? '');
-    setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '');
-    setOutput('deployment-id', facts.deploymentId ?? '');
-    setOutput('image', facts.image ?? '');
-}
-/** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service
- * outputs name one task definition and deployment, so they stay empty. */
-function setReleaseOutputs(results, outcome, image) {
-    setOutput('outcome', outcome);
-    setOutput('services', releaseJson(results));
-    setOutput('task-definition-arn', '');
-    setOutput('previous-task-definition-arn', '');
-    setOutput('deployment-id', '');
-    setOutput('image', image ?? '');
-}
-/** The environment's URL and the GitHub deployment record's id ('' when there is none). */
-function setRecordOutputs(environmentUrl, githubDeploymentId) {
-    setOutput('url', environmentUrl ?? '');
-    setOutput('github-deployment-id', githubDeploymentId === undefined ? '' : String(githubDeploymentId));
-}
-
 ;// CONCATENATED MODULE: ./src/report/chart.ts
+
 
 /** Samples along the time axis: enough to show each step, few enough that the labels stay legible. */
 const SAMPLES = 24;
@@ -100919,7 +103052,7 @@ function rolloutChart(facts, timeline, end) {
     const x = times.map(label);
     const marks = phaseMarks(events, label);
     const shifts = events.filter((e) => e.type === 'traffic-shifted' && e.label === 'production');
-    if (facts.kind !== 'rolling' || shifts.length > 0) {
+    if (movesTraffic(facts) || shifts.length > 0) {
         if (shifts.length === 0)
             return undefined;
         const points = [{ at: deployAt, value: shifts[0].from }, ...shifts.map((s) => ({ at: s.at.getTime(), value: s.to }))];
@@ -100947,7 +103080,7 @@ function rolloutChart(facts, timeline, end) {
     const old = [];
     // The service's size before: the old revision ran it alone. Until a deployment of the old revision is seen (ECS's
     // rollback), its tasks are what ours has not replaced yet.
-    const before = facts.final?.counts.desired ?? 0;
+    const before = ('final' in facts ? facts.final?.counts.desired : undefined) ?? 0;
     for (const e of events) {
         if (e.type !== 'deployment')
             continue;
@@ -101044,7 +103177,7 @@ function consoleOrigin(partition, region) {
 /** The CloudWatch console's fragment encoding: URI-encoded, then `%` as `$25` (`/` becomes `$252F`). */
 const fragment = (text) => encodeURIComponent(text).replace(/%/g, '$25');
 function consoleLinks(facts, region) {
-    const serviceDeploymentArn = facts.kind === 'codedeploy' ? undefined : facts.serviceDeploymentArn;
+    const serviceDeploymentArn = 'serviceDeploymentArn' in facts ? facts.serviceDeploymentArn : undefined;
     const place = arnPlace(facts.taskDefinitionArn) ?? arnPlace(facts.previousTaskDefinitionArn) ?? arnPlace(serviceDeploymentArn);
     const where = place ?? (region ? { partition: region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws', region } : undefined);
     if (!where)
@@ -101052,7 +103185,7 @@ function consoleLinks(facts, region) {
     const origin = consoleOrigin(where.partition, where.region);
     const q = `region=${where.region}`;
     const service = `${origin}/ecs/v2/clusters/${encodeURIComponent(facts.cluster)}/services/${encodeURIComponent(facts.service)}`;
-    const codeDeployId = facts.kind === 'codedeploy' ? facts.codeDeploy?.deploymentId : undefined;
+    const codeDeployId = 'codeDeploy' in facts ? facts.codeDeploy?.deploymentId : undefined;
     return {
         service: `${service}/health?${q}`,
         deployment: facts.deploymentId || serviceDeploymentArn ? `${service}/deployments?${q}` : undefined,
@@ -101073,6 +103206,7 @@ function consoleLinks(facts, region) {
 // definition, the phases with their times, and on failure the cause (the alarm or the stopped tasks with reasons,
 // exit codes and the telling log lines, service events). HTML that GitHub's Markdown keeps, with no Markdown inside
 // it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
+
 
 
 
@@ -101189,7 +103323,7 @@ function addChanges(changes) {
 }
 /** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
 function codeDeployRows(facts) {
-    const cd = facts.kind === 'codedeploy' ? facts.codeDeploy : undefined;
+    const cd = 'codeDeploy' in facts ? facts.codeDeploy : undefined;
     if (!cd)
         return [];
     const waiting = cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : '';
@@ -101209,12 +103343,13 @@ function codeDeployRows(facts) {
 }
 /** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
 function nativeRows(facts) {
-    if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn)
+    const strategy = strategyDeployment(facts);
+    if (!strategy)
         return [];
-    const sd = facts.serviceDeployment;
+    const sd = strategy.look;
     const rows = [
         row('Strategy', facts.engine),
-        row('Service deployment', `${revisionOf(facts.serviceDeploymentArn, '')}${sd?.status ? `: ${sd.status}` : ''}`),
+        row('Service deployment', `${revisionOf(strategy.arn, '')}${sd?.status ? `: ${sd.status}` : ''}`),
         row('Production traffic on the new revision', ['0%', ...(facts.trafficShifts ?? []).map((t) => `${t.percent}%`)].join(' → ')),
     ];
     const hook = facts.hook;
@@ -101248,7 +103383,7 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }) {
         [{ data: 'Image', header: true }, facts.image ? `<span title="${escapeOnly(facts.image)}">${summary_escape(facts.image)}</span>` : '—'],
         row('Deployment', facts.deploymentId ?? '—'),
         ...(facts.actionRollback?.deploymentId ? [row('Rollback deployment', facts.actionRollback.deploymentId)] : []),
-        ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [row('ECS rollback deployment', facts.ecsRollback.deploymentId)] : []),
+        ...('ecsRollback' in facts && facts.ecsRollback ? [row('ECS rollback deployment', facts.ecsRollback.deploymentId)] : []),
         ...codeDeployRows(facts),
         ...nativeRows(facts),
     ]);
@@ -101332,695 +103467,177 @@ function buildReleaseSummary(cluster, release, results, tookMs) {
     ]);
 }
 
-;// CONCATENATED MODULE: ./src/watch/loop.ts
-// The one poll loop every engine, the bake, every rollback and the wait for a deployment in progress run on: one
-// pacing, the run's call budget, one policy for throttling and transient errors, one deadline check.
-
-
-/** Non-throttling errors (5xx, dropped connections, calls that did not answer) tolerated in a row before the loop
- * gives up and the error ends the run. */
-const MAX_TRANSIENT_ERRORS = 5;
-/**
- * Looks until a look says how it ends, or `deadline` comes (undefined). A throttled look backs off (one warning per
- * streak); a transient one backs off with a warning, up to MAX_TRANSIENT_ERRORS in a row; any other error is thrown
- * to the caller, which records it as a fact. A look in flight when the deadline comes is aborted with it.
- */
-async function pollLoop(context, deadline, options, look) {
-    const pacing = new Pacing({ ...context.poller.pacing, ...withoutUndefined(options) });
-    // Calls after the loop (a last look, a rollback) are bounded by their own deadline, an enclosing loop's, or the run's
-    // hard stop.
-    return context.poller.within(deadline, () => loop(context, deadline, options, look, pacing));
-}
-async function loop(context, deadline, options, look, pacing) {
-    const { poller, timeline } = context;
-    // A release's stop ends a loop running when it fires, as its deadline would; one started after it runs as usual.
-    const stop = poller.pendingStop();
-    let transient = 0;
-    let throttledStreak = false;
-    let first = options.lookFirst ?? false;
-    while (first || (await poller.pause(pacing.intervalMs, deadline))) {
-        first = false;
-        if (stop?.aborted)
-            return undefined;
-        let seen;
-        try {
-            seen = await look();
-        }
-        catch (error) {
-            poller.unanswered = isNoAnswer(error) ? errorText(error) : undefined;
-            if (poller.clock.now() >= deadline)
-                return undefined;
-            const throttled = isThrottling(error);
-            if (!throttled && !(isTransient(error) && ++transient <= MAX_TRANSIENT_ERRORS))
-                throw error;
-            pacing.backOff();
-            if (throttled)
-                poller.throttled++;
-            if (!throttled || !throttledStreak) {
-                timeline.emit({
-                    type: 'warning',
-                    at: new Date(poller.clock.now()),
-                    message: `${errorText(error)} while ${options.doing}; next look in ${Math.round(pacing.intervalMs / 1000)} s`,
-                });
-            }
-            throttledStreak = throttled;
-            continue;
-        }
-        transient = 0;
-        throttledStreak = false;
-        poller.unanswered = undefined;
-        if ('end' in seen)
-            return seen.end;
-        if (seen.changed)
-            pacing.changed();
-        else
-            pacing.unchanged();
-    }
-    return undefined;
-}
-function withoutUndefined(options) {
-    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && typeof v === 'number'));
-}
-
-;// CONCATENATED MODULE: ./src/watch/bake.ts
+;// CONCATENATED MODULE: ./src/report/halt.ts
+// The report of a run that stopped before anything in AWS changed: one titled error per problem (on its file and
+// line when it names one), the outcome, and the problems in the job summary.
 
 
 
-
-/** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
- * calls a minute, far inside CloudWatch's limits, and no ECS calls while baking; bakes under way at once share them). */
-const BAKE_PACING = { minIntervalMs: 2000, maxIntervalMs: 2000 };
-/** How long the last look at the alarms may take before the bake is declared unverified. */
-const LAST_LOOK_MS = 10_000;
-/** The oldest a good read of the alarms may be at any moment of the bake: past it nothing is watching the release and
- * the bake fails. Throttling backs the 2 s looks off to 20 s at most, so a bake that is merely throttled stays within
- * it; half of a 1-minute alarm period, so a read never misses a whole evaluation. */
-const MAX_UNREAD_MS = 30_000;
-/** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
-async function bake(clients, plan, timeline, pollerOrOptions = {}) {
-    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
-    const result = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false };
-    if (plan.durationMs <= 0)
-        return result;
-    const now = () => new Date(poller.clock.now());
-    const endsAt = Math.min(poller.clock.now() + plan.durationMs, plan.deadline);
-    const cutShort = poller.clock.now() + plan.durationMs > plan.deadline;
-    timeline.emit({
-        type: 'phase',
-        at: now(),
-        phase: 'bake',
-        detail: `${Math.round(plan.durationMs / 1000)} s` + (plan.alarms.length ? `, alarms: ${plan.alarms.join(', ')}` : ', no alarms to watch'),
-    });
-    const last = new Map();
-    const missingShown = new Set();
-    const stillFiring = new Set(plan.firingAtStart ?? []);
-    let lastRead = poller.clock.now();
-    const unverified = (error) => ({
-        ...result,
-        passed: false,
-        unreadable: errorText(error),
-        unreadableSince: new Date(lastRead),
-        cutShortByDeadline: false,
-    });
-    const look = async (alarms) => {
-        const read = await alarms.read();
-        const states = read.values;
-        // An answer another bake's look got is as old as it is, not as old as this look.
-        lastRead = read.answeredAt;
-        for (const name of plan.alarms) {
-            const alarm = states.get(name);
-            if (!alarm) {
-                if (!missingShown.has(name)) {
-                    missingShown.add(name);
-                    timeline.emit({ type: 'warning', at: now(), message: `Alarm ${name} does not exist; it cannot stop a bad release.` });
-                }
-                continue;
-            }
-            if (last.get(name) !== alarm.state) {
-                last.set(name, alarm.state);
-                timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason });
-            }
-            if (alarm.state !== 'ALARM')
-                stillFiring.delete(name);
-            else if (!stillFiring.has(name))
-                return { ...result, passed: false, fired: { name, reason: alarm.reason } };
-        }
-        return undefined;
-    };
-    if (plan.alarms.length === 0) {
-        // Nothing to read: a loop of looks that call nothing, so a release's stop still ends it.
-        await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => ({ changed: false }));
-        if (poller.stopped())
-            return { ...result, passed: false };
-    }
+async function reportHalt(cluster, service, stop) {
+    const title = `ecs-safe-deploy: ${stop.title}`;
+    if (stop.located)
+        annotateProblems(title, stop.problems);
     else {
-        const alarms = watchAlarms(clients, poller, plan.alarms);
-        try {
-            let failed;
-            const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
-                try {
-                    const found = await look(alarms);
-                    return found ? { end: found } : { changed: true };
-                }
-                catch (error) {
-                    // Access denied, or no good read for too long: the bake can no longer vouch for the release.
-                    if ((!isThrottling(error) && !isTransient(error)) || poller.clock.now() - lastRead > MAX_UNREAD_MS) {
-                        failed = unverified(error);
-                        return { end: failed };
-                    }
-                    throw error;
-                }
-            });
-            if (fired)
-                return fired;
-            if (failed)
-                return failed;
-            // Stopped by the release (another service failed): nothing more to verify.
-            if (poller.stopped())
-                return { ...result, passed: false };
-            // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
-            // cannot read its alarms at the end did not pass: nothing verified the release.
-            try {
-                const found = await poller.within(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS), () => look(alarms));
-                if (found)
-                    return found;
-            }
-            catch (error) {
-                return { ...unverified(error), cutShortByDeadline: cutShort };
-            }
-        }
-        finally {
-            alarms.close();
-        }
+        for (const problem of stop.problems)
+            error(problem, { title });
+        failStep();
     }
-    return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
+    setOutput('outcome', stop.outcome);
+    await writeProblemsSummary(cluster || '?', service || '?', stop.title, stop.summary ?? stop.problems);
+}
+
+;// CONCATENATED MODULE: ./src/report/release.ts
+// The end of a run, for one service or a release of several: the outcome on the timelines, the GitHub record,
+// outputs, annotations and job summaries. A single service reports as it always did (its own outcome, outputs and
+// summary); a release adds its own outcome, the `services` output and a table, then each service's section.
+
+
+
+
+
+
+/**
+ * Starts the GitHub record once every service's deployment has started, so its payload names them all (`all`), or at
+ * the end of the deployments (`all` false) when one never started; once.
+ */
+function startRecord(record, end, runs, all) {
+    if (record.started || !(all ? runs.every((r) => r.facts?.deploymentId) : runs.some((r) => r.facts?.deploymentId)))
+        return;
+    if (runs.length === 1) {
+        const [r] = runs;
+        const facts = r.facts;
+        record.start(end.timeline, {
+            cluster: end.cluster,
+            service: r.name,
+            engine: r.engine,
+            previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+            image: facts.image,
+            taskDefinitionArn: facts.taskDefinitionArn,
+            deploymentId: facts.deploymentId,
+        });
+        return;
+    }
+    record.start(end.timeline, {
+        cluster: end.cluster,
+        service: runs.map((r) => r.name).join(', '),
+        engine: [...new Set(runs.map((r) => r.engine))].join(', '),
+        image: end.image,
+        services: runs.map((r) => ({
+            service: r.name,
+            engine: r.engine,
+            previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+            taskDefinitionArn: r.facts?.taskDefinitionArn,
+            deploymentId: r.facts?.deploymentId,
+        })),
+    });
+}
+/** Decides the run (core/release.ts), says so everywhere, and returns the decision. */
+async function reportRun(end, runs) {
+    const decision = decideRun(runs, end.rollback);
+    if (runs.length === 1)
+        await reportService(end, runs[0], decision);
+    else
+        await reportRelease(end, runs, decision);
+    return decision;
+}
+const release_done = (end) => end.timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - end.startedAt)}` });
+async function reportService(end, r, decision) {
+    const facts = r.facts;
+    release_done(end);
+    end.timeline.emit({ type: 'outcome', at: new Date(), ...decision, cause: r.cause });
+    end.record.finish(decision.outcome, decision.reason, facts.taskDefinitionArn);
+    setOutputs(facts, decision.outcome);
+    // annotate() writes the one titled error of a failed run and sets the exit code: no second, untitled error.
+    annotate(decision, facts, r.timeline, r.cause);
+    await writeSummary({ facts, decision, timeline: r.timeline, cause: r.cause, changes: r.changes });
+}
+async function reportRelease(end, runs, release) {
+    for (const r of runs) {
+        r.timeline.emit({ type: 'outcome', at: new Date(), ...r.decision, cause: r.cause });
+        if (r.rolledBack)
+            r.timeline.emit({ type: 'outcome', at: new Date(), outcome: finalOf(r).outcome, reason: rolledBackLine(r), cause: r.rolledBack.cause });
+    }
+    release_done(end);
+    end.timeline.emit({ type: 'outcome', at: new Date(), ...release });
+    end.record.finish(release.outcome, release.reason);
+    const results = runs.map(resultOf);
+    setReleaseOutputs(results, release.outcome, end.image);
+    for (const r of runs)
+        annotateService(end.cluster, r);
+    if (!isLanded(release.outcome)) {
+        error(release.reason, { title: `ECS release ${release.outcome}: ${end.cluster}/${runs.map((r) => r.name).join(', ')}` });
+        failStep();
+    }
+    await writeReleaseSummary(end.cluster, release, results, Date.now() - end.startedAt);
+    // A service rolled back with the release is headed by what became of it, not by its own success.
+    for (const r of runs) {
+        await writeSummary({ facts: r.facts, decision: finalOf(r), timeline: r.timeline, cause: r.rolledBack?.cause ?? r.cause, changes: r.changes, share: runs.length });
+    }
+}
+function annotateService(cluster, r) {
+    const back = r.rolledBack;
+    if (!back)
+        annotate(r.decision, r.facts, r.timeline, r.cause);
+    else if (back.decision.outcome === 'succeeded')
+        warning(rolledBackLine(r), { title: `ECS deployment rolled back: ${cluster}/${r.name}` });
+    else
+        annotate(finalOf(r), back.facts, r.timeline, back.cause);
+}
+const isLanded = (outcome) => outcome === 'succeeded' || outcome === 'started';
+
+;// CONCATENATED MODULE: ./src/rollback-release.ts
+
+
+
+
+
+
+/** When a service failed on its own (not stopped by the release), rolls back every service that succeeded. */
+async function rollBackLanded(clients, members, timeline, poller) {
+    const failed = members.filter((m) => !landed(m.decision) && !m.facts?.stopped);
+    const back = failed.length > 0 ? members.filter((m) => m.decision?.outcome === 'succeeded') : [];
+    if (back.length === 0)
+        return;
+    timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${back.map((m) => m.name).join(', ')}, as ${failed.map((m) => m.name).join(', ')} failed` });
+    await Promise.all(back.map((m) => rollback_release_rollBack(clients, m, failed, poller)));
 }
 /**
- * Bakes after a deployment reached its traffic, into `facts`: the bake result (passed, an alarm that fired, or alarms
- * it could not read), and a timeout when the deadline cut it short. False when an unexpected error ended the run.
+ * Deploys the task definition the service ran before, as it is, and watches it to the end: no alarms (one may be in
+ * ALARM for the other service's failure), no bake, no fail fast, and no rollback of the rollback (the circuit breaker
+ * would go back to the new release, ECS's last completed deployment).
  */
-async function bakeInto(clients, facts, plan, timeline, poller, options = {}) {
-    try {
-        const bakePoller = Object.keys(options).length > 0 ? new Poller({ now: poller.clock.now, sleep: poller.clock.sleep, ...options }) : poller;
-        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, bakePoller);
-        if (facts.bake.cutShortByDeadline)
-            facts.timedOut = true;
-        return true;
-    }
-    catch (error) {
-        facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`;
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/codedeploy/watch.ts
-// Follows a CodeDeploy deployment on the one poll loop: GetDeployment and its ECS target (lifecycle events, task
-// sets, traffic weights), until traffic has moved, the deployment ended, or its rollback deployment ended.
-
-
-
-
-const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
-const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
-/** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
-const ROLLBACK_APPEAR_LOOKS = 5;
-function greenOf(target) {
-    return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
-}
-function countsOf(taskSet) {
-    return { desired: taskSet?.desiredCount ?? 0, pending: taskSet?.pendingCount ?? 0, running: taskSet?.runningCount ?? 0, failed: 0 };
-}
-/** The lifecycle event being worked on (or the one that failed); undefined once all are done. */
-function currentEvent(target) {
-    return target?.lifecycleEvents?.find((e) => !DONE_EVENT.has(e.status ?? ''));
-}
-/** Every lifecycle event (AfterAllowTraffic last) succeeded: traffic has moved and only the old task set's
- * termination wait is left. */
-function trafficMoved(target) {
-    const events = target?.lifecycleEvents ?? [];
-    return events.length > 0 && events.every((e) => DONE_EVENT.has(e.status ?? ''));
-}
-function observation(info, previous) {
-    return {
-        ...previous,
-        deploymentId: info.deploymentId ?? previous?.deploymentId ?? '',
-        status: info.status,
-        ...(info.errorInformation ? { errorInformation: { code: info.errorInformation.code, message: info.errorInformation.message } } : {}),
-        ...(info.rollbackInfo?.rollbackDeploymentId ? { rollbackDeploymentId: info.rollbackInfo.rollbackDeploymentId } : {}),
-        ...(info.rollbackInfo?.rollbackMessage ? { rollbackMessage: info.rollbackInfo.rollbackMessage } : {}),
+async function rollback_release_rollBack(clients, m, failed, poller) {
+    const plan = m.plan;
+    const facts = m.facts;
+    const previous = { ...(m.checked.previousTaskDefinition ?? {}), taskDefinitionArn: m.checked.currentTaskDefinitionArn };
+    const why = `${failed.map((f) => f.name).join(', ')} failed`;
+    m.timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${why}: back to ${revisionOf(previous.taskDefinitionArn, '?')}` });
+    m.timeline.emit({
+        type: 'rollback',
+        at: new Date(),
+        from: facts.taskDefinitionArn ?? '',
+        to: previous.taskDefinitionArn ?? '',
+        reason: `the release failed (${why})`,
+        by: 'action',
+    });
+    const back = {
+        ...plan,
+        taskDefinition: previous,
+        existingTaskDefinition: previous,
+        previousTaskDefinitionArn: facts.taskDefinitionArn ?? plan.previousTaskDefinitionArn,
+        alarms: [],
+        alarmsFiringAtStart: [],
+        maxTaskFailures: 0,
+        rollback: 'never',
+        bakeTimeMs: 0,
+        wait: true,
+        deadline: rollbackDeadline(Date.now(), plan),
+        desiredCount: undefined,
+        forceNewDeployment: undefined,
+        image: undefined,
     };
-}
-/** What the looks saw, and how they are paced. */
-class CodeDeployWatch {
-    clients;
-    facts;
-    timeline;
-    poller;
-    hooks;
-    targetIds = [];
-    /** The last GetDeployment answer per deployment. */
-    infos = new Map();
-    lastKey = '';
-    lastWeight = 0;
-    lastCounts = countsOf(undefined);
-    waitingShown = new Set();
-    constructor(clients, facts, timeline, poller, hooks) {
-        this.clients = clients;
-        this.facts = facts;
-        this.timeline = timeline;
-        this.poller = poller;
-        this.hooks = hooks;
-    }
-    at() {
-        return new Date(this.poller.clock.now());
-    }
-    /** Runs the one poll loop with this watch's context. */
-    loop(deadline, options, look) {
-        return pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, options, look);
-    }
-    /**
-     * The deployment and its ECS target. While the target is Pending or InProgress, BatchGetDeploymentTargets alone
-     * says what changed (lifecycle events, task sets, weights), so GetDeployment is asked again only when the target
-     * ended or waits (its status, errorInformation and rollbackInfo are then needed): one call per look, twice the
-     * looks within the call budget.
-     */
-    async look(deploymentId, withTarget) {
-        const getDeployment = async () => {
-            const { deploymentInfo: info } = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId }), options));
-            if (!info)
-                throw new Error(`GetDeployment returned nothing for ${deploymentId}`);
-            this.infos.set(deploymentId, info);
-            return info;
-        };
-        if (!withTarget)
-            return { info: await getDeployment() };
-        let fresh;
-        if (this.targetIds.length === 0 || !this.infos.has(deploymentId)) {
-            fresh = await getDeployment();
-            if (this.targetIds.length === 0) {
-                try {
-                    const listed = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId }), options));
-                    this.targetIds = listed.targetIds ?? [];
-                }
-                catch (error) {
-                    // Targets exist once the deployment has started.
-                    if (errorName(error) !== 'DeploymentNotStartedException')
-                        throw error;
-                }
-                if (this.targetIds.length === 0)
-                    return { info: fresh };
-            }
-        }
-        const got = await this.poller.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) }), options));
-        const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget;
-        const moving = target?.status === 'InProgress' || target?.status === 'Pending';
-        const info = fresh ?? (moving ? this.infos.get(deploymentId) : undefined) ?? (await getDeployment());
-        return { info, ...(target ? { target } : {}) };
-    }
-    /** Emits what changed since the last look; returns whether anything did. */
-    report(info, target) {
-        const id = info.deploymentId ?? '';
-        const green = greenOf(target);
-        const event = currentEvent(target);
-        // A deleted task set drops out of taskSetsInfo; its last counts still say how far it got.
-        const counts = green ? countsOf(green) : this.lastCounts;
-        this.lastCounts = counts;
-        let changed = false;
-        const eventState = event ? `${event.lifecycleEventName}` : trafficMoved(target) ? 'traffic moved' : undefined;
-        const failedMessage = event?.status === 'Failed' ? event.diagnostics?.message : undefined;
-        // Before the deployment has a target there is nothing to show but its status, which its end reports.
-        if (!target && !TERMINAL.has(info.status ?? ''))
-            return false;
-        const key = [id, info.status, eventState, event?.status, counts.desired, counts.pending, counts.running, failedMessage].join('|');
-        if (key !== this.lastKey) {
-            this.lastKey = key;
-            changed = true;
-            this.timeline.emit({
-                type: 'deployment',
-                at: this.at(),
-                deploymentId: id,
-                status: info.status ?? 'unknown',
-                rolloutState: eventState ? `${eventState}${event?.status && event.status !== 'InProgress' ? ` ${event.status}` : ''}` : undefined,
-                rolloutStateReason: failedMessage ?? (TERMINAL.has(info.status ?? '') ? info.errorInformation?.message : undefined),
-                counts,
-            });
-        }
-        const weight = green?.trafficWeight;
-        if (weight !== undefined && weight !== this.lastWeight) {
-            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.lastWeight, to: weight, label: 'production' });
-            this.facts.trafficShifts = [...(this.facts.trafficShifts ?? []), { percent: weight, at: this.at() }];
-            this.lastWeight = weight;
-            changed = true;
-        }
-        const hookTarget = event?.lifecycleEventName ? this.hooks[event.lifecycleEventName] : undefined;
-        if (event?.status === 'InProgress' && hookTarget && !this.waitingShown.has(event.lifecycleEventName)) {
-            this.waitingShown.add(event.lifecycleEventName);
-            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: event.lifecycleEventName, detail: `Lambda ${hookTarget}` });
-        }
-        if (info.status === 'Ready' && !this.waitingShown.has('Ready')) {
-            this.waitingShown.add('Ready');
-            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: 'traffic reroute', detail: 'CodeDeploy waits for ContinueDeployment (READY_WAIT) before moving traffic' });
-        }
-        return changed;
-    }
-    /** CodeDeploy rolls back on its own (a failed event, an alarm it watches): a phase, as there is no action rollback. */
-    announceRollback(rollbackId) {
-        const cd = this.facts.codeDeploy;
-        const why = cd?.failedEvent ? `${cd.failedEvent.name} failed` : (cd?.errorInformation?.message ?? cd?.errorInformation?.code ?? `deployment ${cd?.status ?? 'ended'}`);
-        this.timeline.emit({
-            type: 'phase',
-            at: this.at(),
-            phase: 'rollback',
-            detail: `CodeDeploy rolls back to ${revisionOf(this.facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
-        });
-    }
-}
-/** Watches our deployment until traffic has moved or it ended (undefined: the deadline came first). */
-async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline) {
-    return watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
-        const { info, target } = await watch.look(deploymentId, true);
-        facts.codeDeploy = observation(info, facts.codeDeploy);
-        recordFailedEvent(facts, target, watch.hooks);
-        const changed = watch.report(info, target);
-        if (info.status === 'Succeeded')
-            return { end: 'succeeded' };
-        if (info.status === 'Failed' || info.status === 'Stopped') {
-            await followRollback(watch, facts, deadline);
-            return { end: 'failed' };
-        }
-        if (trafficMoved(target))
-            return { end: 'traffic-moved' };
-        return { changed };
-    });
-}
-/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
-function recordFailedEvent(facts, target, hooks) {
-    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
-    if (!failed?.lifecycleEventName || !facts.codeDeploy)
-        return;
-    const name = failed.lifecycleEventName;
-    const d = failed.diagnostics;
-    facts.codeDeploy.failedEvent = {
-        name,
-        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
-        ...(d?.message ? { message: d.message } : {}),
-        ...(d?.logTail ? { logTail: d.logTail } : {}),
-    };
-    if (hooks[name])
-        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
-}
-/** Looks at our deployment (without its target) until it is Succeeded, Failed or Stopped. */
-async function waitUntilEnded(watch, facts, deploymentId, deadline) {
-    const ended = await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
-        const { info } = await watch.look(deploymentId, false);
-        facts.codeDeploy = observation(info, facts.codeDeploy);
-        return TERMINAL.has(info.status ?? '') ? { end: true } : { changed: false };
-    });
-    return ended === true;
-}
-/**
- * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
- * auto-rollback is on); watch that one to its end.
- */
-async function followRollback(watch, facts, deadline, byAction = false) {
-    const ours = facts.codeDeploy;
-    if (!ours)
-        return;
-    let looks = 0;
-    if (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '')) {
-        await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${ours.deploymentId}`, lookFirst: true }, async () => {
-            if (++looks > ROLLBACK_APPEAR_LOOKS)
-                return { end: true };
-            const { info } = await watch.look(ours.deploymentId, false);
-            Object.assign(ours, observation(info, ours));
-            return ours.rollbackDeploymentId || !TERMINAL.has(ours.status ?? '') ? { end: true } : { changed: true };
-        });
-    }
-    const rollbackId = ours.rollbackDeploymentId;
-    if (!rollbackId)
-        return;
-    let announced = false;
-    await watch.loop(deadline, { doing: `watching CodeDeploy rollback deployment ${rollbackId}`, lookFirst: true }, async () => {
-        const seen = await watch.look(rollbackId, true);
-        if (!announced) {
-            announced = true;
-            if (!byAction)
-                watch.announceRollback(rollbackId);
-        }
-        const changed = watch.report(seen.info, seen.target);
-        ours.rollbackStatus = seen.info.status;
-        return TERMINAL.has(seen.info.status ?? '') ? { end: true } : { changed };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/engines/codedeploy/run.ts
-// The CodeDeploy engine (services with the CODE_DEPLOY deployment controller): register → (create the custom
-// configuration once) → CreateDeployment with the AppSpec → watch the lifecycle events, task sets and traffic
-// weights → bake while CodeDeploy keeps the old task set → on a bake alarm or the timeout, StopDeployment with
-// auto-rollback and wait for the rollback. It records facts and decides nothing (src/core/outcome.ts does); AWS
-// errors end the run as facts (`error`), not throws.
-
-
-
-
-
-
-
-
-async function runCodeDeploy(clients, plan, timeline, options = {}) {
-    const poller = pollerOf(options);
-    const at = () => new Date(poller.clock.now());
-    const { engine } = plan;
-    const facts = { kind: 'codedeploy', ...startFacts(plan, at, engine.label) };
-    const finish = finisher(facts, poller);
-    options.onFacts?.(facts);
-    // CodeDeploy takes one deployment per group at a time: wait for one in progress before registering anything.
-    try {
-        const busy = await waitForGroupIdle(clients, engine, plan.deadline, timeline, poller);
-        if (busy) {
-            facts.timedOut = true;
-            facts.error = `Timed out waiting for CodeDeploy deployment ${busy} already in progress on ${engine.application}/${engine.deploymentGroup} to end`;
-            return finish();
-        }
-    }
-    catch (error) {
-        facts.error = `Looking for a CodeDeploy deployment in progress on ${engine.application}/${engine.deploymentGroup}: ${errorText(error)}`;
-        return finish();
-    }
-    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn)
-        return finish();
-    let configNote = '';
-    if (engine.config.kind === 'custom') {
-        try {
-            configNote = (await ensureCustomConfig(clients, engine.config)) ? ' (created)' : '';
-        }
-        catch (error) {
-            facts.error = `CodeDeploy deployment configuration ${engine.config.name}: ${errorText(error)}`;
-            return finish();
-        }
-    }
-    const hooks = hooksOf(plan.appSpec, plan.codeDeploy.hooks);
-    const configName = engine.config.kind === 'group-default' ? undefined : engine.config.name;
-    timeline.emit({
-        type: 'phase',
-        at: at(),
-        phase: 'deploy',
-        detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
-    });
-    const rollbackOn = plan.rollback === 'on-failure';
-    const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks));
-    try {
-        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentCommand */.ttP({
-            applicationName: engine.application,
-            deploymentGroupName: engine.deploymentGroup,
-            ...(configName ? { deploymentConfigName: configName } : {}),
-            description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
-            revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
-            autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
-            ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
-        }));
-        if (!out.deploymentId) {
-            facts.error = 'CreateDeployment returned no deployment id';
-            return finish();
-        }
-        facts.deploymentId = out.deploymentId;
-        facts.codeDeploy = { deploymentId: out.deploymentId, status: 'Created' };
-    }
-    catch (error) {
-        // The SDK's retry of a CreateDeployment whose answer was lost meets our own deployment: adopt it.
-        const ours = await ownDeploymentIn(clients, error, appSpecText.sha256);
-        if (!ours) {
-            facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`;
-            return finish();
-        }
-        timeline.emit({
-            type: 'warning',
-            at: at(),
-            message: `CreateDeployment's answer was lost after CodeDeploy started deployment ${ours} of ${revisionOf(taskDefinitionArn, '?')}; following it.`,
-        });
-        facts.deploymentId = ours;
-        facts.codeDeploy = { deploymentId: ours, status: 'Created' };
-    }
-    const deploymentId = facts.deploymentId;
-    if (!plan.wait)
-        return finish();
-    const watch = new CodeDeployWatch(clients, facts, timeline, poller, hooks);
-    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: deploymentId });
-    let end;
-    try {
-        end = await watchUntilTrafficMoved(watch, facts, deploymentId, plan.deadline);
-    }
-    catch (error) {
-        facts.error = `Watching CodeDeploy deployment ${deploymentId}: ${errorText(error)}`;
-        return finish();
-    }
-    if (!end && !stoppedByRelease(facts, poller))
-        facts.timedOut = true;
-    if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
-        if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
-            return finish();
-        if (facts.bake && !facts.bake.passed && !facts.bake.fired && !facts.bake.unreadable)
-            stoppedByRelease(facts, poller);
-    }
-    const trigger = facts.bake?.fired
-        ? 'bake-alarm'
-        : facts.bake?.unreadable
-            ? 'bake-unverified'
-            : facts.stopped
-                ? 'release'
-                : facts.timedOut
-                    ? 'timeout'
-                    : undefined;
-    if (trigger && rollbackOn) {
-        facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline);
-    }
-    else if (end === 'traffic-moved' && !trigger) {
-        // CodeDeploy may have stopped the deployment itself (its own alarm check) while we baked.
-        try {
-            const { info } = await watch.look(deploymentId, false);
-            facts.codeDeploy = observation(info, facts.codeDeploy);
-            if (info.status === 'Failed' || info.status === 'Stopped')
-                await followRollback(watch, facts, rollbackDeadline(poller.clock.now(), plan));
-        }
-        catch (error) {
-            facts.error = `Looking at CodeDeploy deployment ${deploymentId} after the bake: ${errorText(error)}`;
-        }
-    }
-    return finish();
-}
-/** The deployment a DeploymentLimitExceededException names, when its revision is our AppSpec (GetDeployment gives its
- * sha256): ours, started by a CreateDeployment whose answer was lost and retried. */
-async function ownDeploymentIn(clients, error, appSpecSha256) {
-    if (errorName(error) !== 'DeploymentLimitExceededException')
-        return undefined;
-    const named = /\bd-[A-Z0-9]{9}\b/.exec(errorText(error))?.[0];
-    if (!named)
-        return undefined;
-    try {
-        const { deploymentInfo } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: named }));
-        return deploymentInfo?.revision?.appSpecContent?.sha256 === appSpecSha256 ? named : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-const ACTIVE_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
-/** Waits until no deployment is active on the group; the one still active at `deadline`, or undefined. */
-async function waitForGroupIdle(clients, engine, deadline, timeline, poller) {
-    const list = async () => {
-        const out = await poller.call((options) => clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: engine.application, deploymentGroupName: engine.deploymentGroup, includeOnlyStatuses: [...ACTIVE_STATUSES] }), options));
-        return out.deployments?.[0];
-    };
-    const first = await list();
-    if (!first)
-        return undefined;
-    timeline.emit({
-        type: 'warning',
-        at: new Date(poller.clock.now()),
-        message: `CodeDeploy deployment ${first} is already in progress on ${engine.application}/${engine.deploymentGroup}; waiting for it to end before deploying.`,
-    });
-    const idle = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for CodeDeploy deployment ${first}` }, async () => (await list()) ? { changed: false } : { end: true });
-    return idle ? undefined : first;
-}
-/** Creates the custom configuration unless it is there; true when this run created it. */
-async function ensureCustomConfig(clients, config) {
-    try {
-        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: config.name }));
-        return false;
-    }
-    catch (error) {
-        if (errorName(error) !== 'DeploymentConfigDoesNotExistException')
-            throw error;
-    }
-    const trafficRoutingConfig = config.type === 'TimeBasedCanary'
-        ? { type: config.type, timeBasedCanary: { canaryPercentage: config.percent, canaryInterval: config.intervalMinutes } }
-        : { type: config.type, timeBasedLinear: { linearPercentage: config.percent, linearInterval: config.intervalMinutes } };
-    try {
-        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentConfigCommand */.JKx({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig }));
-        return true;
-    }
-    catch (error) {
-        // A run in parallel created it first: the same name means the same settings.
-        if (errorName(error) === 'DeploymentConfigAlreadyExistsException')
-            return false;
-        throw error;
-    }
-}
-/** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
-async function stopAndRollBack(clients, watch, plan, facts, trigger, timeline) {
-    const at = () => new Date(watch.poller.clock.now());
-    const to = plan.previousTaskDefinitionArn;
-    const id = facts.deploymentId ?? '';
-    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = rollbackWhy(facts, trigger, `CodeDeploy deployment ${id} did not finish before the timeout`);
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
-    try {
-        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: id, autoRollbackEnabled: true }));
-    }
-    catch (error) {
-        // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
-        if (errorName(error) !== 'DeploymentAlreadyCompletedException') {
-            rollback.problem = `StopDeployment ${id}: ${errorText(error)}`;
-            return rollback;
-        }
-    }
-    const deadline = rollbackDeadline(watch.poller.clock.now(), plan);
-    // Ours goes Stopped first; its rollbackInfo then names the rollback deployment.
-    try {
-        await waitUntilEnded(watch, facts, id, deadline);
-    }
-    catch (error) {
-        rollback.problem = `Watching CodeDeploy deployment ${id} after StopDeployment: ${errorText(error)}`;
-        return rollback;
-    }
-    if (!TERMINAL.has(facts.codeDeploy?.status ?? '')) {
-        rollback.problem = `CodeDeploy deployment ${id} was still ${facts.codeDeploy?.status ?? 'unknown'} after StopDeployment`;
-        return rollback;
-    }
-    if (facts.codeDeploy?.status === 'Succeeded') {
-        rollback.problem = `CodeDeploy deployment ${id} had already succeeded and removed the old task set, so there is nothing to roll back to`;
-        return rollback;
-    }
-    try {
-        await followRollback(watch, facts, deadline, true);
-    }
-    catch (error) {
-        rollback.problem = `Watching CodeDeploy's rollback of ${id}: ${errorText(error)}`;
-        return rollback;
-    }
-    const cd = facts.codeDeploy;
-    rollback.deploymentId = cd?.rollbackDeploymentId;
-    rollback.completed = cd?.rollbackStatus === 'Succeeded';
-    if (!rollback.completed) {
-        rollback.problem = !cd?.rollbackDeploymentId
-            ? `CodeDeploy stopped deployment ${id} but started no rollback deployment${cd?.rollbackMessage ? ` (${cd.rollbackMessage})` : ''}`
-            : TERMINAL.has(cd.rollbackStatus ?? '')
-                ? `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} ended ${cd.rollbackStatus}`
-                : `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} did not finish in time (${cd.rollbackStatus ?? 'not seen'})`;
-    }
-    return rollback;
+    const backFacts = await engineFor(m.checked.engine).run(clients, { ...back, engine: m.checked.engine }, m.timeline, { run: new RunContext(poller) });
+    m.rolledBack = { facts: backFacts, decision: decideOutcome(backFacts) };
 }
 
 ;// CONCATENATED MODULE: ./src/engines/deregister.ts
@@ -102076,952 +103693,6 @@ function prunedLine(pruned, keep) {
     return `keep-revisions ${keep}: ${what}; ACTIVE now: ${pruned.kept.join(', ') || 'none'}.`;
 }
 
-;// CONCATENATED MODULE: ./src/core/fail-fast.ts
-// Fail fast: a release whose new tasks keep failing the same way before the deployment ever ran its desired count is a
-// crash loop, and waiting for the circuit breaker's threshold only burns more task launches.
-
-/** The circuit breaker's default threshold: half the desired count, at least 3, at most 200 failed tasks. */
-function breakerThreshold(desired) {
-    return Math.min(200, Math.max(3, Math.ceil(desired / 2)));
-}
-/** A task that stopped because it failed: a container exited non-zero, it never started, or it failed its health checks. */
-function fail_fast_isFailure(task) {
-    if (isScaledIn(task))
-        return false;
-    if (task.containers.some((c) => c.exitCode !== undefined && c.exitCode !== 0))
-        return true;
-    return task.stopCode === 'TaskFailedToStart' || /health check/i.test(task.stoppedReason ?? '');
-}
-/** `limit` or more tasks of the deployment failed the same way (same stop code, reason and exit codes). */
-function crashLoop(stopped, limit) {
-    if (limit <= 0)
-        return undefined;
-    const worst = groupStoppedTasks(stopped.filter(fail_fast_isFailure))[0];
-    return worst && worst.length >= limit ? { count: worst.length, sample: worst[0] } : undefined;
-}
-/** "3 of 3 new tasks exited 1 at start (fail fast; the circuit breaker would have waited for 10)" */
-function describeCrashLoop(loop, started, desired) {
-    const exit = loop.sample.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0);
-    const how = exit ? `exited ${exit.exitCode} (${describeStop(loop.sample)})` : `stopped: ${describeStop(loop.sample)}`;
-    return `${loop.count} of ${Math.max(started, loop.count)} new tasks ${how} before the deployment ran its desired count (fail fast; the circuit breaker would have waited for ${breakerThreshold(desired)})`;
-}
-/** The crash loop of a deployment at `counts`, in words, once `limit` or more of its `stopped` tasks failed the same way. */
-function crashLoopReason(stopped, counts, limit) {
-    const loop = crashLoop(stopped, limit);
-    return loop && describeCrashLoop(loop, stopped.length + counts.running + counts.pending, counts.desired);
-}
-
-;// CONCATENATED MODULE: ./src/watch/service-looks.ts
-// The watches' looks at their service (DescribeServices) and service deployment (DescribeServiceDeployments), shared
-// per cluster by the concurrent watches of one run (shared-reads.ts): one call answers every watch of the cluster.
-// Callers that look once (the wait for idle, the diagnosis, preflight) keep describeService, a call of their own.
-
-
-
-/** DescribeServices' limit on services, DescribeServiceDeployments' on ARNs. */
-const SERVICES_PER_CALL = 10;
-const SERVICE_DEPLOYMENTS_PER_CALL = 20;
-/** Each name's item; a call for one name takes the one item as today's single-name reads do, whatever it is called. */
-function byName(names, items, matches) {
-    const found = new Map();
-    for (const name of names) {
-        const item = items.find((i) => matches(i, name)) ?? (names.length === 1 ? items[0] : undefined);
-        if (item)
-            found.set(name, item);
-    }
-    return found;
-}
-const services = perPoller((clients, poller) => new SharedReads(poller, async (call, cluster, names) => {
-    const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: names }), options));
-    const found = new Map(byName(names, out.services ?? [], (s, name) => s.serviceName === name || s.serviceArn === name));
-    // A failure names the service by ARN: …:service/<cluster>/<name>.
-    const failed = byName(names, out.failures ?? [], (f, name) => f.arn === name || (f.arn ?? '').endsWith(`/${name}`));
-    for (const [name, f] of failed)
-        if (!found.has(name) && f.reason)
-            found.set(name, { failure: f.reason });
-    return found;
-}, SERVICES_PER_CALL));
-const serviceDeployments = perPoller((clients, poller) => new SharedReads(poller, async (call, _cluster, arns) => {
-    const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: arns }), options));
-    return byName(arns, out.serviceDeployments ?? [], (sd, arn) => sd.serviceDeploymentArn === arn);
-}, SERVICE_DEPLOYMENTS_PER_CALL));
-/** Opened once the service was updated (its first look never takes an answer from before), closed when the watch ends. */
-function watchService(clients, poller, cluster, service) {
-    const reader = services(clients, poller).watch(cluster, [service]);
-    const look = async () => {
-        const read = await reader.read();
-        const answer = read.values.get(service);
-        if (!answer || 'failure' in answer)
-            throw serviceNotFound(cluster, service, answer?.failure);
-        return { service: answer, sent: read.sent };
-    };
-    return {
-        describe: async () => (await look()).service,
-        look,
-        close: () => reader.close(),
-    };
-}
-/** The service deployment `arn` of `cluster`, looked at with the cluster's other watched service deployments. */
-function watchServiceDeployment(clients, poller, cluster, arn) {
-    const reader = serviceDeployments(clients, poller).watch(cluster, [arn]);
-    return {
-        describe: async (after) => (await reader.read(after)).values.get(arn),
-        close: () => reader.close(),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/watch.ts
-
-
-
-
-
-
-
-/** Without a change, DescribeServices (for service events and task counts) every this many looks. */
-const SERVICE_LOOK_EVERY = 3;
-/** ECS's ServiceDeploymentLifecycleStage values in the order a deployment walks them (a linear or canary one repeats
- * the traffic steps). PRE_PRODUCTION_TRAFFIC_SHIFT is a hook stage, never a deployment's lifecycle stage. */
-const STAGES = [
-    'RECONCILE_SERVICE',
-    'PRE_SCALE_UP',
-    'SCALE_UP',
-    'POST_SCALE_UP',
-    'TEST_TRAFFIC_SHIFT',
-    'POST_TEST_TRAFFIC_SHIFT',
-    'PRODUCTION_TRAFFIC_SHIFT',
-    'POST_PRODUCTION_TRAFFIC_SHIFT',
-    'BAKE_TIME',
-    'CLEAN_UP',
-];
-const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED']);
-class NativeWatch {
-    clients;
-    plan;
-    facts;
-    timeline;
-    poller;
-    sd;
-    stage;
-    production = 0;
-    test = 0;
-    hooks = new Map();
-    failedHook;
-    /** The stage the deployment was at when it began to roll back. */
-    stageAtRollback;
-    rollbackShown = false;
-    feed;
-    tracker;
-    stopped;
-    looks = 0;
-    service;
-    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
-    reachedDesired = false;
-    failedFast = false;
-    /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
-    maxTaskFailures = 0;
-    constructor(clients, plan, facts, timeline, poller, knownEvents) {
-        this.clients = clients;
-        this.plan = plan;
-        this.facts = facts;
-        this.timeline = timeline;
-        this.poller = poller;
-        this.feed = new EventFeed(timeline, poller.clock.now, knownEvents, facts.startedAt);
-        this.tracker = new DeploymentTracker(timeline, poller.clock.now);
-        if (facts.deploymentId && facts.final)
-            this.tracker.known(facts.final);
-        if (facts.deploymentId) {
-            this.stopped = new StoppedTaskCollector(clients, poller, timeline, plan.cluster, { deploymentId: facts.deploymentId }, facts.taskDefinition);
-        }
-    }
-    get status() {
-        return this.sd?.status;
-    }
-    get clock() {
-        return this.poller.clock;
-    }
-    at() {
-        return new Date(this.poller.clock.now());
-    }
-    /** Looks until the service deployment has ended or `deadline` comes. */
-    async run(deadline) {
-        const arn = this.facts.serviceDeploymentArn;
-        const looks = {
-            sd: watchServiceDeployment(this.clients, this.poller, this.plan.cluster, arn),
-            service: watchService(this.clients, this.poller, this.plan.cluster, this.plan.service),
-        };
-        try {
-            const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () => this.look(arn, looks));
-            return end ?? 'timeout';
-        }
-        finally {
-            looks.sd.close();
-            looks.service.close();
-        }
-    }
-    async look(arn, looks) {
-        this.looks++;
-        const sd = await looks.sd.describe();
-        if (!sd)
-            throw new Error(`DescribeServiceDeployments: ${arn}: not returned`);
-        const before = this.sd;
-        this.sd = sd;
-        // A failed hook explains the rollback the status announces: note it first.
-        this.noteFailedHook(sd);
-        let changed = this.followStatus(before, sd);
-        // Traffic moves before the stages after PRODUCTION_TRAFFIC_SHIFT: log it first when the look jumped there.
-        if (STAGES.indexOf(sd.lifecycleStage ?? '') > STAGES.indexOf('PRODUCTION_TRAFFIC_SHIFT')) {
-            changed = this.followTraffic(sd) || changed;
-            changed = this.followStage(sd) || changed;
-        }
-        else {
-            changed = this.followStage(sd) || changed;
-            changed = this.followTraffic(sd) || changed;
-        }
-        changed = this.followHooks(sd) || changed;
-        const ended = ENDED.has(sd.status ?? '');
-        if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1)
-            changed = (await this.lookAtService(looks.service, ended)) || changed;
-        // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
-        if (this.facts.failFast && !this.failedFast && !ended) {
-            this.failedFast = true;
-            return { end: 'fail-fast' };
-        }
-        return ended || this.facts.serviceGone ? { end: 'ended' } : { changed };
-    }
-    followStatus(before, sd) {
-        if (before?.status === sd.status)
-            return false;
-        if (/^ROLLBACK_/.test(sd.status ?? '') && !this.rollbackShown) {
-            this.rollbackShown = true;
-            this.stageAtRollback = before?.lifecycleStage ?? sd.lifecycleStage;
-            if (!this.facts.actionRollback) {
-                this.timeline.emit({
-                    type: 'rollback',
-                    at: this.at(),
-                    from: this.facts.deploymentId ?? '',
-                    to: revisionOf(this.plan.previousTaskDefinitionArn, '?'),
-                    reason: this.rollbackReason(),
-                    by: 'ecs',
-                });
-            }
-        }
-        return true;
-    }
-    followStage(sd) {
-        const stage = sd.lifecycleStage;
-        if (!stage || stage === this.stage)
-            return false;
-        const rollingBack = /^ROLLBACK_/.test(sd.status ?? '');
-        // Stages with nothing to wait for can pass between two looks; say which, in order.
-        const from = this.stage ? STAGES.indexOf(this.stage) + 1 : STAGES.indexOf('PRE_SCALE_UP');
-        const passed = rollingBack || from < 0 ? [] : STAGES.slice(from, Math.max(from, STAGES.indexOf(stage)));
-        const also = passed.length > 0 ? ` (passed since the last look: ${passed.join(', ')})` : '';
-        this.stage = stage;
-        if (stage === 'BAKE_TIME' && !rollingBack) {
-            const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
-            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'bake', detail: `lifecycle stage BAKE_TIME${also} — ${bakeLine(minutes, this.plan)}` });
-        }
-        else {
-            this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `lifecycle stage ${stage}${rollingBack ? ' (rolling back)' : also}` });
-        }
-        return true;
-    }
-    configuredBake() {
-        return bakeMinutes(this.plan.bakeTimeMs, this.plan.currentDeploymentConfiguration);
-    }
-    followTraffic(sd) {
-        const target = sd.targetServiceRevision;
-        let changed = false;
-        const test = target?.requestedTestTrafficWeight;
-        if (test !== undefined && test !== this.test) {
-            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.test, to: test, label: 'test' });
-            this.test = test;
-            changed = true;
-        }
-        const production = target?.requestedProductionTrafficWeight;
-        if (production !== undefined && production !== this.production) {
-            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.production, to: production, label: 'production' });
-            this.production = production;
-            (this.facts.trafficShifts ??= []).push({ percent: production, at: this.at() });
-            changed = true;
-        }
-        return changed;
-    }
-    followHooks(sd) {
-        let changed = false;
-        for (const hook of sd.lifecycleHookDetails ?? []) {
-            if (!hook.hookId || !hook.status)
-                continue;
-            const known = this.hooks.get(hook.hookId);
-            if (known?.status === hook.status)
-                continue;
-            const stage = known?.stage ?? sd.lifecycleStage;
-            this.hooks.set(hook.hookId, { status: hook.status, stage, targetArn: hook.targetArn, targetType: hook.targetType });
-            changed = true;
-            if (hook.status === 'AWAITING_ACTION') {
-                this.timeline.emit({
-                    type: 'hook-waiting',
-                    at: this.at(),
-                    hook: `approval (PAUSE hook ${hook.hookId}${stage ? ` at ${stage}` : ''})`,
-                    detail: this.approval(hook.hookId, hook.expiresAt, hook.timeoutAction),
-                });
-            }
-            else if (hook.status === 'IN_PROGRESS') {
-                this.timeline.emit({
-                    type: 'hook-waiting',
-                    at: this.at(),
-                    hook: `lifecycle hook ${hook.targetArn ?? hook.hookId}${stage ? ` at ${stage}` : ''}`,
-                    detail: `the hook is running (${hook.hookId})`,
-                });
-            }
-        }
-        return changed;
-    }
-    /** The first hook that failed (or timed out with ROLLBACK) before any rollback this run asked for. */
-    noteFailedHook(sd) {
-        if (this.failedHook || this.facts.actionRollback)
-            return;
-        const hook = (sd.lifecycleHookDetails ?? []).find((h) => h.hookId && (h.status === 'FAILED' || (h.status === 'TIMED_OUT' && h.timeoutAction !== 'CONTINUE')));
-        if (!hook?.hookId || !hook.status)
-            return;
-        const stage = this.hooks.get(hook.hookId)?.stage ?? sd.lifecycleStage;
-        this.failedHook = { name: hook.hookId, target: hook.targetArn ?? 'PAUSE', ...(stage ? { stage } : {}), status: hook.status };
-    }
-    /** How to approve or reject a waiting PAUSE hook, and what happens when nobody does. */
-    approval(hookId, expiresAt, timeoutAction) {
-        const command = `aws ecs continue-service-deployment --service-deployment-arn ${this.facts.serviceDeploymentArn} --hook-id ${hookId}`;
-        const lapse = expiresAt ? ` At ${expiresAt.toISOString()} the hook times out and ECS ${timeoutAction === 'CONTINUE' ? 'continues' : 'rolls back'}.` : '';
-        const ours = this.plan.rollback === 'on-failure' && (!expiresAt || this.plan.deadline < expiresAt.getTime())
-            ? ` This run rolls back at its timeout (${new Date(this.plan.deadline).toISOString()}) if the deployment has not finished by then.`
-            : '';
-        return `continue with \`${command} --action CONTINUE\`, or roll back with \`${command} --action ROLLBACK\`.${lapse}${ours}`;
-    }
-    /** DescribeServices: new service events, our deployment's task counts, and the tasks of ours that stopped. */
-    async lookAtService(watch, ended) {
-        const service = await watch.describe();
-        this.service = service;
-        if (service.status && service.status !== 'ACTIVE')
-            this.facts.serviceGone = service.status;
-        const messages = this.feed.take(service.events);
-        let changed = messages.length > 0;
-        if (this.stopped && messages.some((m) => MENTIONS_STOPPED.test(m)))
-            this.stopped.wanted = true;
-        const found = (service.deployments ?? []).find((d) => d.id === this.facts.deploymentId);
-        const ours = found && observe(found);
-        if (ours) {
-            if (this.stopped && ours.counts.failed > (this.facts.final?.counts.failed ?? 0))
-                this.stopped.wanted = true;
-            // At the deadline our deployment's last look is what the timeout is about; the rollback does not change it.
-            if (!this.facts.actionRollback)
-                this.facts.final = ours;
-            if (this.tracker.track(ours))
-                changed = true;
-        }
-        if (this.stopped && (this.stopped.wanted || (ended && this.sd?.status !== 'SUCCESSFUL'))) {
-            if (await this.stopped.collect())
-                changed = true;
-        }
-        if (ours && this.stopped && !ended && !/^ROLLBACK_/.test(this.sd?.status ?? '')) {
-            this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
-            const reason = this.reachedDesired || this.failedFast ? undefined : crashLoopReason(this.stopped.stopped, ours.counts, this.maxTaskFailures);
-            if (reason)
-                this.facts.failFast = reason;
-        }
-        return changed;
-    }
-    /** The PRIMARY deployment when it is not ours: the one ECS went back to. */
-    otherPrimary() {
-        return (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.id !== this.facts.deploymentId);
-    }
-    /** Where the deployment stands, in words: `PRODUCTION_TRAFFIC_SHIFT, production traffic 20%`. */
-    where() {
-        return `${this.sd?.status ?? 'not seen'}${this.stage ? ` at ${this.stage}` : ''}, production traffic ${this.production}% on the new revision`;
-    }
-    /** A PAUSE hook waiting for approval, or a Lambda hook still running. */
-    waitingHook() {
-        const waiting = [...this.hooks].find(([, h]) => h.status === 'AWAITING_ACTION' || h.status === 'IN_PROGRESS');
-        if (!waiting)
-            return undefined;
-        const [id, h] = waiting;
-        return { name: id, target: h.targetArn ?? 'PAUSE', ...(h.stage ? { stage: h.stage } : {}), status: h.status };
-    }
-    /** The hook that failed the deployment: not one ECS gave up on because an alarm or the breaker failed it first. */
-    culprit() {
-        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? '';
-        return this.failedHook && !/alarm|circuit breaker/i.test(reason) ? this.failedHook : undefined;
-    }
-    rollbackReason() {
-        const reason = this.sd?.rollback?.reason ?? this.sd?.statusReason ?? 'ECS rolled the service deployment back';
-        const hook = this.culprit();
-        if (hook && !reason.includes(hook.name) && !(hook.target && reason.includes(hook.target))) {
-            return `${reason} (lifecycle hook ${hook.target === 'PAUSE' ? hook.name : hook.target} ${hook.status}${hook.stage ? ` at ${hook.stage}` : ''})`;
-        }
-        return reason;
-    }
-    /** Puts what the watch saw into the facts (src/core/outcome.ts judges them). */
-    record() {
-        const facts = this.facts;
-        const sd = this.sd;
-        facts.stoppedTasks = this.stopped ? [...this.stopped.stopped] : facts.stoppedTasks;
-        if (!sd)
-            return;
-        facts.serviceDeployment = serviceDeploymentObservation(facts.serviceDeploymentArn, sd);
-        if (this.stageAtRollback)
-            facts.stageAtRollback = this.stageAtRollback;
-        const culprit = this.culprit();
-        if (culprit)
-            facts.hook = { ...culprit, ...(sd.statusReason ? { reason: sd.statusReason } : {}) };
-        else
-            facts.hook ??= this.waitingHook();
-        const status = sd.status ?? '';
-        const minutes = sd.deploymentConfiguration?.bakeTimeInMinutes ?? this.configuredBake();
-        const triggered = sd.alarms?.triggeredAlarmNames ?? [];
-        if (this.stageAtRollback === 'BAKE_TIME' && triggered.length > 0) {
-            facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: false, fired: { name: triggered[0] }, cutShortByDeadline: false };
-        }
-        if (status === 'SUCCESSFUL') {
-            if (minutes > 0)
-                facts.bake = { durationMs: minutes * 60_000, alarms: facts.alarms, passed: true, cutShortByDeadline: false };
-            return;
-        }
-        if (facts.actionRollback)
-            return;
-        if (/^ROLLBACK_/.test(status)) {
-            const reason = this.rollbackReason();
-            const primary = this.otherPrimary();
-            facts.ecsRollback = {
-                deploymentId: primary?.id ?? `service revision ${revisionOf(sd.rollback?.serviceRevisionArn ?? sd.sourceServiceRevisions?.[0]?.arn, '?')}`,
-                taskDefinition: primary?.taskDefinition ?? facts.previousTaskDefinitionArn,
-                reason: this.stageAtRollback === 'BAKE_TIME' ? `${reason.replace(/\.$/, '')} — during the bake time, with production traffic on the new revision.` : reason,
-                completed: status === 'ROLLBACK_SUCCESSFUL',
-                failed: status === 'ROLLBACK_FAILED',
-                ...(primary ? { final: observe(primary) } : {}),
-            };
-            return;
-        }
-        if (status === 'STOPPED') {
-            const current = this.service?.currentServiceDeployment;
-            const primary = (this.service?.deployments ?? []).find((d) => d.status === 'PRIMARY');
-            if (current && current !== facts.serviceDeploymentArn && primary && primary.id !== facts.deploymentId) {
-                facts.supersededBy = { deploymentId: primary.id ?? current, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
-            }
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/run.ts
-// ECS's own blue/green, canary and linear deployments (deploymentConfiguration.strategy on a service with the ECS
-// deployment controller): register → UpdateService with the strategy → watch the service deployment through its
-// lifecycle stages, traffic weights and hooks → (on timeout) StopServiceDeployment(ROLLBACK). It records facts and
-// decides nothing; src/core/outcome.ts judges them.
-//
-// bake-time becomes ECS's own bakeTimeInMinutes: ECS keeps the previous revision running after production traffic
-// has moved and watches the deployment's alarms, so an alarm during the bake rolls back at once, by a listener
-// change rather than a new rollout.
-
-
-
-
-
-
-
-
-async function runNative(clients, plan, timeline, options = {}) {
-    const poller = pollerOf(options);
-    const at = () => new Date(poller.clock.now());
-    const facts = { kind: 'ecs-native', ...startFacts(plan, at, plan.engine.label) };
-    const finish = finisher(facts, poller);
-    options.onFacts?.(facts);
-    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn)
-        return finish();
-    const config = nativeConfiguration(plan);
-    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
-    let updated;
-    try {
-        updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline);
-    }
-    catch (error) {
-        facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
-        return finish();
-    }
-    const arn = updated?.currentServiceDeployment;
-    if (!arn) {
-        facts.error = `UpdateService response names no service deployment for ${taskDefinitionArn}`;
-        return finish();
-    }
-    const ours = deploymentFor(updated, taskDefinitionArn);
-    facts.serviceDeploymentArn = arn;
-    facts.deploymentId = ours?.id ?? revisionOf(arn, '?');
-    if (ours)
-        facts.final = ours;
-    if (!plan.wait)
-        return finish();
-    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: `service deployment ${arn}` });
-    const watch = new NativeWatch(clients, plan, facts, timeline, poller, eventIds(updated));
-    // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
-    watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0;
-    try {
-        const end = await watch.run(plan.deadline);
-        if (end === 'fail-fast')
-            await rollBack(clients, plan, facts, watch, timeline, 'fail-fast');
-        else if (end === 'timeout') {
-            const stopped = stoppedByRelease(facts, poller);
-            if (!stopped)
-                facts.timedOut = true;
-            facts.hook = watch.waitingHook();
-            // ECS was already rolling back when our time ran out: that rollback is the one to wait for.
-            if (ROLLING_BACK.test(watch.status ?? ''))
-                await watch.run(rollbackDeadline(poller.clock.now(), plan));
-            else if (plan.rollback === 'on-failure')
-                await rollBack(clients, plan, facts, watch, timeline, stopped ? 'release' : 'timeout');
-        }
-    }
-    catch (error) {
-        facts.error = `Watching service deployment ${arn}: ${errorText(error)}`;
-    }
-    watch.record();
-    return finish();
-}
-/** The deadline came, or new tasks crash-looped: StopServiceDeployment(ROLLBACK), then watch that rollback to its end. */
-async function rollBack(clients, plan, facts, watch, timeline, trigger) {
-    const at = () => new Date(watch.clock.now());
-    const to = plan.previousTaskDefinitionArn;
-    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    facts.actionRollback = rollback;
-    const waiting = facts.hook;
-    const what = waiting?.status === 'AWAITING_ACTION' ? `PAUSE hook ${waiting.name} was waiting for approval` : waiting ? `lifecycle hook ${waiting.target} was still running` : undefined;
-    const late = `service deployment ${revisionOf(facts.serviceDeploymentArn, '?')} did not finish before the timeout (${watch.where()}${what ? `; ${what}` : ''})`;
-    const why = rollbackWhy(facts, trigger, late);
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopServiceDeployment(ROLLBACK) → ${revisionOf(to, '?')}` });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.deploymentId ?? '', to: revisionOf(to, '?'), reason: why, by: 'action' });
-    try {
-        await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: facts.serviceDeploymentArn, stopType: 'ROLLBACK' }));
-    }
-    catch (error) {
-        // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
-        if (errorName(error) !== 'ConflictException' || !/ROLLBACK_(REQUESTED|IN_PROGRESS|SUCCESSFUL)/.test(errorText(error))) {
-            rollback.problem = `StopServiceDeployment(ROLLBACK) of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
-            return;
-        }
-        timeline.emit({ type: 'warning', at: at(), message: `StopServiceDeployment: the service deployment is already rolling back (${errorText(error)}); following that rollback.` });
-    }
-    let end;
-    try {
-        end = await watch.run(rollbackDeadline(watch.clock.now(), plan));
-    }
-    catch (error) {
-        rollback.problem = `Watching the rollback of ${facts.serviceDeploymentArn}: ${errorText(error)}`;
-        return;
-    }
-    rollback.completed = watch.status === 'ROLLBACK_SUCCESSFUL';
-    const back = watch.otherPrimary();
-    if (back) {
-        rollback.deploymentId = back.id;
-        rollback.final = observe(back);
-    }
-    if (!rollback.completed) {
-        rollback.problem =
-            end === 'timeout'
-                ? `the rollback did not finish in time (${watch.where()})`
-                : `the service deployment ended ${watch.status}${watch.sd?.statusReason ? `: ${watch.sd.statusReason}` : ''}`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engines/rolling/watch.ts
-
-
-
-
-
-
-
-function stateOf(o) {
-    return `${o.status}|${o.rolloutState}`;
-}
-const done = (o) => o !== undefined && o.status === 'PRIMARY' && o.rolloutState === 'COMPLETED' && o.counts.running === o.counts.desired;
-class DeploymentWatch {
-    clients;
-    target;
-    timeline;
-    poller;
-    feed;
-    tracker;
-    stopped;
-    ours;
-    sd;
-    rollback;
-    supersededBy;
-    failedTasks = 0;
-    changed = false;
-    serviceGone;
-    failFast;
-    sdWatch;
-    /** When the request of the current look went out, and the look the service deployment was last read after. */
-    lookSent;
-    sdReadAfter;
-    /** Our deployment ran its desired count at least once: a healthy rollout, never failed fast. */
-    reachedDesired = false;
-    constructor(clients, target, timeline, poller) {
-        this.clients = clients;
-        this.target = target;
-        this.timeline = timeline;
-        this.poller = poller;
-        this.feed = new EventFeed(timeline, poller.clock.now, target.knownEventIds ?? [], target.since);
-        this.tracker = new DeploymentTracker(timeline, poller.clock.now);
-        this.stopped = new StoppedTaskCollector(clients, poller, timeline, target.cluster, { deploymentId: target.deploymentId }, target.taskDefinition);
-        if (target.initial) {
-            this.ours = target.initial;
-            this.tracker.known(target.initial);
-        }
-    }
-    now() {
-        return new Date(this.poller.clock.now());
-    }
-    async run() {
-        const throttledBefore = this.poller.throttled;
-        const service = watchService(this.clients, this.poller, this.target.cluster, this.target.service);
-        const arn = this.target.serviceDeploymentArn;
-        this.sdWatch = arn ? watchServiceDeployment(this.clients, this.poller, this.target.cluster, arn) : undefined;
-        let end;
-        try {
-            end = await pollLoop({ poller: this.poller, timeline: this.timeline }, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look(service));
-        }
-        finally {
-            service.close();
-            this.sdWatch?.close();
-            this.sdWatch = undefined;
-        }
-        if (!end) {
-            await this.stopped.collect();
-            await this.refreshServiceDeployment();
-        }
-        return {
-            end: end ?? 'timeout',
-            final: this.ours,
-            serviceDeployment: this.sd,
-            ecsRollback: this.rollback,
-            supersededBy: this.supersededBy,
-            ...(this.serviceGone ? { serviceGone: this.serviceGone } : {}),
-            ...(this.failFast ? { failFast: this.failFast } : {}),
-            stoppedTasks: this.stopped.stopped,
-            throttled: this.poller.throttled - throttledBefore,
-            calls: this.poller.calls,
-        };
-    }
-    /** One look at the service. */
-    async look(watch) {
-        const { service, sent } = await watch.look();
-        this.lookSent = sent;
-        this.changed = false;
-        // A service being deleted will never complete our deployment: say so now, not at the timeout.
-        if (service.status && service.status !== 'ACTIVE') {
-            this.serviceGone = service.status;
-            this.feed.take(service.events);
-            return { end: 'service-gone' };
-        }
-        const messages = this.feed.take(service.events);
-        if (messages.length > 0)
-            this.changed = true;
-        if (messages.some((m) => MENTIONS_STOPPED.test(m) && this.feed.mayBeOurs(m)))
-            this.stopped.wanted = true;
-        const deployments = (service.deployments ?? []).map(observe);
-        const ours = deployments.find((d) => d.id === this.target.deploymentId);
-        const before = this.ours;
-        if (ours) {
-            this.track(ours);
-            if (ours.counts.failed > this.failedTasks)
-                this.stopped.wanted = true;
-            this.failedTasks = ours.counts.failed;
-            this.ours = ours;
-        }
-        const stateChanged = ours !== undefined && (before === undefined || stateOf(before) !== stateOf(ours));
-        if (stateChanged)
-            await this.refreshServiceDeployment();
-        const primary = deployments.find((d) => d.status === 'PRIMARY');
-        const end = this.rollback ? await this.judgeRollback(deployments, primary) : await this.judgeOurs(ours, primary, deployments);
-        if (end && end !== 'completed')
-            this.stopped.wanted = true;
-        if (this.stopped.wanted && (await this.stopped.collect()))
-            this.changed = true;
-        if (!end && ours) {
-            this.reachedDesired ||= ours.counts.desired > 0 && ours.counts.running >= ours.counts.desired;
-            this.failFast = this.reachedDesired || this.rollback ? undefined : crashLoopReason(this.stopped.stopped, ours.counts, this.target.maxTaskFailures ?? 0);
-            if (this.failFast)
-                return { end: 'fail-fast' };
-        }
-        return end ? { end } : { changed: this.changed };
-    }
-    async judgeOurs(ours, primary, deployments) {
-        if (done(ours)) {
-            await this.refreshServiceDeployment();
-            return 'completed';
-        }
-        if (primary && primary.id !== this.target.deploymentId) {
-            await this.refreshServiceDeployment();
-            if (this.isEcsRollback(primary)) {
-                this.startRollback(primary);
-                return this.judgeRollback(deployments, primary);
-            }
-            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
-            return 'superseded';
-        }
-        if (ours?.rolloutState === 'FAILED') {
-            // With rollback on, ECS may announce the rollback on the service deployment before the new PRIMARY shows.
-            if (!ROLLING_BACK.test(this.sd?.status ?? ''))
-                await this.refreshServiceDeployment();
-            if (ROLLING_BACK.test(this.sd?.status ?? ''))
-                return undefined;
-            return 'failed';
-        }
-        return undefined;
-    }
-    isEcsRollback(primary) {
-        return (this.ours?.rolloutState === 'FAILED' || /rolling back/i.test(primary.rolloutStateReason ?? '') || /^ROLLBACK_/.test(this.sd?.status ?? '') || this.sd?.rollback !== undefined);
-    }
-    startRollback(primary) {
-        const ours = this.ours;
-        const reason = (ours?.rolloutState === 'FAILED' ? ours.rolloutStateReason : undefined) ??
-            this.sd?.statusReason ??
-            this.sd?.rollback?.reason ??
-            primary.rolloutStateReason ??
-            'ECS rolled the deployment back';
-        this.rollback = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, reason, completed: false, failed: false };
-        this.track(primary);
-        this.timeline.emit({
-            type: 'rollback',
-            at: this.now(),
-            from: this.target.deploymentId,
-            to: primary.id,
-            reason: primary.rolloutStateReason ? `${reason} (${primary.rolloutStateReason})` : reason,
-            by: 'ecs',
-        });
-        this.changed = true;
-    }
-    async judgeRollback(deployments, primary) {
-        const rollback = this.rollback;
-        if (!rollback)
-            throw new Error('judgeRollback called with no rollback under way');
-        const rb = deployments.find((d) => d.id === rollback.deploymentId);
-        if (rb) {
-            const before = rollback.final;
-            this.track(rb);
-            rollback.final = rb;
-            if (!before || stateOf(before) !== stateOf(rb))
-                await this.refreshServiceDeployment();
-        }
-        if (primary && primary.id !== rollback.deploymentId && primary.id !== this.target.deploymentId) {
-            this.supersededBy = { deploymentId: primary.id, taskDefinition: primary.taskDefinition, rolloutStateReason: primary.rolloutStateReason };
-            return 'superseded';
-        }
-        if (done(rb) || this.sd?.status === 'ROLLBACK_SUCCESSFUL') {
-            rollback.completed = true;
-            return 'rolled-back';
-        }
-        if (rb?.rolloutState === 'FAILED' || this.sd?.status === 'ROLLBACK_FAILED') {
-            rollback.failed = true;
-            return 'rolled-back';
-        }
-        return undefined;
-    }
-    track(o) {
-        if (this.tracker.track(o))
-            this.changed = true;
-    }
-    async refreshServiceDeployment() {
-        const arn = this.target.serviceDeploymentArn;
-        if (!arn)
-            return;
-        // Once a look: a state change and the end it brings are the same news.
-        if (this.sdWatch && this.sdReadAfter !== undefined && this.sdReadAfter === this.lookSent)
-            return;
-        try {
-            // During the loop, one read no older than this look, shared with the other watches of a release.
-            const sd = this.sdWatch && this.lookSent !== undefined ? await this.sdWatch.describe(this.lookSent) : await describeServiceDeployment(this.clients, this.poller, arn);
-            this.sdReadAfter = this.lookSent;
-            if (sd)
-                this.sd = serviceDeploymentObservation(arn, sd);
-        }
-        catch (error) {
-            // The service deployment only adds detail; the deployments[] view decides.
-            if (isThrottling(error))
-                this.poller.throttled++;
-        }
-    }
-}
-/** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
- * replaced by someone else's deployment, or the deadline comes. */
-async function watchDeployment(clients, target, timeline, pollerOrOptions = {}) {
-    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
-    return new DeploymentWatch(clients, target, timeline, poller).run();
-}
-
-;// CONCATENATED MODULE: ./src/engines/rolling/run.ts
-
-
-
-
-
-
-/** For the action's own rollback: the alarm that fired is still in ALARM and would fail the rollback at once,
- * and a breaker rollback would go back to the bad release (the last COMPLETED one). */
-function rollbackConfiguration(config) {
-    return {
-        ...config,
-        deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker, enable: true, rollback: false },
-        ...(config.alarms ? { alarms: { ...config.alarms, alarmNames: config.alarms.alarmNames ?? [], enable: false, rollback: false } } : {}),
-    };
-}
-/** The watch of `deployment`, which UpdateService (its answer: `updated`) just started for `taskDefinitionArn`. */
-function watchOf(plan, updated, deployment, taskDefinitionArn, since) {
-    return {
-        cluster: plan.cluster,
-        service: plan.service,
-        deploymentId: deployment.id,
-        serviceDeploymentArn: updated?.currentServiceDeployment,
-        taskDefinitionArn,
-        initial: deployment,
-        knownEventIds: eventIds(updated),
-        since: deployment.createdAt ?? since,
-    };
-}
-function apply(facts, result) {
-    facts.final = result.final ?? facts.final;
-    facts.serviceDeployment = result.serviceDeployment ?? facts.serviceDeployment;
-    facts.ecsRollback = result.ecsRollback;
-    facts.supersededBy = result.supersededBy;
-    if (result.serviceGone)
-        facts.serviceGone = result.serviceGone;
-    if (result.failFast)
-        facts.failFast = result.failFast;
-    facts.stoppedTasks.push(...result.stoppedTasks);
-    if (result.end === 'timeout')
-        facts.timedOut = true;
-}
-async function runRolling(clients, plan, timeline, options = {}) {
-    const poller = pollerOf(options);
-    const at = () => new Date(poller.clock.now());
-    const facts = { kind: 'rolling', ...startFacts(plan, at, 'rolling update') };
-    const finish = finisher(facts, poller);
-    options.onFacts?.(facts);
-    const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn)
-        return finish();
-    const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback);
-    timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn });
-    let updated;
-    try {
-        updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline);
-    }
-    catch (error) {
-        facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
-        return finish();
-    }
-    const ours = deploymentFor(updated, taskDefinitionArn);
-    if (!ours) {
-        facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`;
-        return finish();
-    }
-    facts.deploymentId = ours.id;
-    facts.serviceDeploymentArn = updated?.currentServiceDeployment;
-    facts.final = ours;
-    timeline.emit({
-        type: 'deployment',
-        at: at(),
-        deploymentId: ours.id,
-        status: ours.status,
-        rolloutState: ours.rolloutState,
-        rolloutStateReason: ours.rolloutStateReason,
-        counts: ours.counts,
-    });
-    if (!plan.wait)
-        return finish();
-    timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id });
-    try {
-        const result = await watchDeployment(clients, {
-            ...watchOf(plan, updated, ours, taskDefinitionArn, facts.startedAt),
-            taskDefinition: facts.taskDefinition,
-            deadline: plan.deadline,
-            // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
-            maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
-        }, timeline, poller);
-        apply(facts, result);
-        if (result.end === 'timeout')
-            stoppedByRelease(facts, poller);
-    }
-    catch (error) {
-        facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`;
-        return finish();
-    }
-    if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && !facts.stopped && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
-        if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake)))
-            return finish();
-        if (facts.bake && !facts.bake.passed && !facts.bake.fired && !facts.bake.unreadable)
-            stoppedByRelease(facts, poller);
-    }
-    if (plan.rollback === 'on-failure') {
-        const trigger = facts.failFast
-            ? 'fail-fast'
-            : facts.bake?.fired
-                ? 'bake-alarm'
-                : facts.bake?.unreadable
-                    ? 'bake-unverified'
-                    : (facts.stopped || facts.timedOut) && !facts.ecsRollback && !facts.supersededBy
-                        ? facts.stopped
-                            ? 'release'
-                            : 'timeout'
-                        : undefined;
-        if (trigger)
-            facts.actionRollback = await run_rollBack(clients, plan, config, facts, trigger, timeline, poller);
-    }
-    return finish();
-}
-/** Puts the previous task definition back and watches that rollout to its end. */
-async function run_rollBack(clients, plan, config, facts, trigger, timeline, poller) {
-    const at = () => new Date(poller.clock.now());
-    const to = plan.previousTaskDefinitionArn;
-    const rollback = { trigger, toTaskDefinitionArn: to, completed: false };
-    const why = rollbackWhy(facts, trigger, `deployment ${facts.deploymentId} did not complete before the timeout`);
-    timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to });
-    timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' });
-    let updated;
-    try {
-        updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }, timeline);
-    }
-    catch (error) {
-        rollback.problem = `UpdateService to ${to}: ${errorText(error)}`;
-        return rollback;
-    }
-    const deployment = deploymentFor(updated, to);
-    if (!deployment) {
-        rollback.problem = `UpdateService response has no deployment of ${to}`;
-        return rollback;
-    }
-    rollback.deploymentId = deployment.id;
-    rollback.final = deployment;
-    try {
-        const result = await watchDeployment(clients, { ...watchOf(plan, updated, deployment, to, at()), deadline: rollbackDeadline(poller.clock.now(), plan) }, timeline, poller);
-        rollback.final = result.final ?? rollback.final;
-        rollback.completed = result.end === 'completed';
-        if (!rollback.completed) {
-            const state = rollback.final
-                ? `${rollback.final.rolloutState ?? rollback.final.status}${rollback.final.rolloutStateReason ? `: ${rollback.final.rolloutStateReason}` : ''}`
-                : 'unknown';
-            rollback.problem =
-                result.end === 'timeout'
-                    ? `rollback deployment ${deployment.id} did not complete in time (${state})`
-                    : result.end === 'superseded'
-                        ? `rollback deployment ${deployment.id} was replaced by ${result.supersededBy?.deploymentId}`
-                        : `rollback deployment ${deployment.id} ended ${state}`;
-        }
-    }
-    catch (error) {
-        rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`;
-    }
-    return rollback;
-}
-
 ;// CONCATENATED MODULE: ./src/preflight/rollback-line.ts
 function rollbackLine(rollback, outcome) {
     const about = [
@@ -103035,10 +103706,8 @@ function rollbackLine(rollback, outcome) {
 }
 
 ;// CONCATENATED MODULE: ./src/steps.ts
-// The steps of a run that one service and a release of several share: the plan an engine is given, the engine that
-// runs it, the build, what is said after the summary, and the two ways a run stops before anything changed.
-
-
+// Steps of a run besides the engines: the plan an engine is given, the build, and what is said and done after the
+// summary (the rollback line, `keep-revisions`).
 
 
 
@@ -103106,22 +103775,6 @@ async function afterDeploy(clients, inputs, checked, facts, outcome) {
         .catch(() => undefined);
 }
 /**
- * The engine preflight chose runs the deployment; each returns what it observed, tagged with its kind. Each run counts
- * its own throttling and unanswered calls (its facts), though a release runs several at once on the one poller.
- */
-function runEngine(clients, engine, plan, inputs, timeline, options) {
-    return options.poller.counting(async () => {
-        switch (engine.kind) {
-            case 'rolling':
-                return runRolling(clients, plan, timeline, options);
-            case 'ecs-native':
-                return runNative(clients, { ...plan, engine }, timeline, options);
-            case 'codedeploy':
-                return runCodeDeploy(clients, { ...plan, engine, codeDeploy: inputs.codeDeploy, appSpec: engine.checked.appSpec }, timeline, options);
-        }
-    });
-}
-/**
  * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
  * login this run could not end). `image` is the first tag to push (`registry/repository:tag`).
  */
@@ -103146,9 +103799,9 @@ async function buildImage(clients, build, target, image) {
 }
 /**
  * Builds and pushes the image when the inputs ask for it: the image to deploy (the pushed digest; preflight's image
- * when nothing is built), or undefined when the build failed and the run stopped with it (ECS untouched).
+ * when nothing is built), or the halt of a build that failed (ECS untouched).
  */
-async function buildIfAsked(clients, inputs, checked, timeline, hardStop, service) {
+async function buildIfAsked(clients, inputs, checked, timeline, hardStop) {
     const image = checked.image;
     if (!inputs.build || !checked.push || !image)
         return { image, built: false };
@@ -103159,34 +103812,20 @@ async function buildIfAsked(clients, inputs, checked, timeline, hardStop, servic
         return { image: (await buildImage(clients, inputs.build, checked.push, image)).imageRef, built: true };
     }
     catch (error) {
-        await stopAfterFailedBuild(inputs.cluster, service, error);
-        return undefined;
+        const message = buildErrorText(error);
+        const [headline, ...lines] = message.split('\n');
+        // One annotation with all the error holds; the summary with docker's last lines.
+        return halt('image build or push failed', [message], { located: false, summary: [headline, ...lines.slice(-SUMMARY_BUILD_LINES)] });
     }
 }
 // Lines of the build's output that go into the job summary (the annotation has all the error holds).
 const SUMMARY_BUILD_LINES = 15;
-/** The build or push failed: one annotation with docker's last lines, the same in the summary; ECS is untouched. */
-async function stopAfterFailedBuild(cluster, service, error) {
-    const title = 'image build or push failed';
-    const [headline, ...lines] = error.message.split('\n');
-    core_error(error.message, { title: `ecs-safe-deploy: ${title}` });
-    setOutput('outcome', 'failed');
-    await writeProblemsSummary(cluster, service, title, [headline, ...lines.slice(-SUMMARY_BUILD_LINES)]);
-    failStep();
-}
-/** Bad inputs, a failed preflight, or a deployment in progress that never ended: report every problem; nothing in
- * AWS was changed. */
-async function stopBeforeChange(cluster, service, title, problems, outcome = 'failed') {
-    // One titled error per problem, on the file (and line) when it is in one; the step fails with no further error.
-    annotateProblems(`ecs-safe-deploy: ${title}`, problems);
-    setOutput('outcome', outcome);
-    await writeProblemsSummary(cluster || '?', service || '?', title, problems);
-}
 
 ;// CONCATENATED MODULE: ./src/watch/diagnose.ts
 // Why the deployment did not succeed, in words a person acts on: ECS's reason, our deployment's stopped tasks
 // (grouped by reason, with stop codes, exit codes and the essential container's last log lines), recent service
 // events and the alarms in ALARM. Never throws: what cannot be found out becomes a warning on the timeline.
+
 
 
 
@@ -103211,32 +103850,59 @@ function codeDeployHeadline(facts, cd) {
         return `Timed out: CodeDeploy deployment ${cd.deploymentId} was ${cd.status ?? 'not seen'}`;
     return undefined;
 }
+/** What ECS said through the service: only the rolling and ECS-native facts carry these. */
+function ecsHeadline(facts) {
+    if ('ecsRollback' in facts && facts.ecsRollback)
+        return facts.ecsRollback.reason;
+    if ('final' in facts && facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason)
+        return facts.final.rolloutStateReason;
+    if ('serviceDeployment' in facts && facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS')
+        return facts.serviceDeployment.statusReason;
+    if ('supersededBy' in facts && facts.supersededBy)
+        return `Deployment ${facts.deploymentId} was superseded by deployment ${facts.supersededBy.deploymentId}`;
+    return undefined;
+}
 function headline(facts) {
     const fired = facts.bake?.fired;
     if (fired)
         return `Alarm ${fired.name} went to ALARM during the bake${fired.reason ? `: ${fired.reason}` : ''}`;
-    if (facts.kind === 'codedeploy') {
-        const codeDeploy = facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy);
-        if (codeDeploy)
-            return codeDeploy;
-    }
-    else {
-        if (facts.ecsRollback)
-            return facts.ecsRollback.reason;
-        if (facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason)
-            return facts.final.rolloutStateReason;
-        if (facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS')
-            return facts.serviceDeployment.statusReason;
-        if (facts.supersededBy)
-            return `Deployment ${facts.deploymentId} was superseded by deployment ${facts.supersededBy.deploymentId}`;
-    }
+    // Each engine's own words: CodeDeploy's facts carry its look at the deployment, ECS's what the service said.
+    const codeDeploy = 'codeDeploy' in facts && facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy);
+    if (codeDeploy)
+        return codeDeploy;
+    const ecs = ecsHeadline(facts);
+    if (ecs)
+        return ecs;
     if (facts.error)
         return facts.error;
     if (facts.timedOut) {
-        const c = facts.kind === 'codedeploy' ? undefined : facts.final?.counts;
+        const c = 'final' in facts ? facts.final?.counts : undefined;
         return `Timed out: deployment ${facts.deploymentId} ${c ? `had ${c.running}/${c.desired} tasks running, ${c.pending} pending` : 'was not seen'}`;
     }
     return `Deployment ${facts.deploymentId ?? ''} did not complete`.trim();
+}
+/** The alarms in ALARM, with their reasons: the one that ended the bake, those the service deployment saw trigger,
+ * then those of input `alarms` in ALARM now. */
+async function alarmsInAlarm(clients, call, facts, note) {
+    const alarms = new Map();
+    if (facts.bake?.fired)
+        alarms.set(facts.bake.fired.name, facts.bake.fired.reason);
+    const triggered = ('serviceDeployment' in facts ? facts.serviceDeployment?.alarms?.triggeredAlarmNames : undefined) ?? [];
+    for (const name of triggered)
+        if (!alarms.has(name))
+            alarms.set(name, undefined);
+    if (facts.alarms.length > 0) {
+        try {
+            for (const [name, alarm] of await readAlarms(clients, call, facts.alarms, { stateValue: 'ALARM' })) {
+                if (!alarms.get(name))
+                    alarms.set(name, alarm.reason);
+            }
+        }
+        catch (error) {
+            note('read the alarms', error);
+        }
+    }
+    return alarms;
 }
 async function diagnose(clients, facts, timeline) {
     const call = until(Date.now() + DIAGNOSIS_BUDGET_MS);
@@ -103251,8 +103917,7 @@ async function diagnose(clients, facts, timeline) {
         }
     }
     const tasks = [...facts.stoppedTasks];
-    // A CodeDeploy task set's tasks do not carry the deployment id: find them by our task definition revision.
-    const of = facts.kind === 'codedeploy' ? facts.taskDefinitionArn && { taskDefinitionArn: facts.taskDefinitionArn } : facts.deploymentId && { deploymentId: facts.deploymentId };
+    const of = stoppedTasksOf(facts);
     if (of) {
         try {
             const known = new Set(tasks.map((t) => t.taskId));
@@ -103297,24 +103962,7 @@ async function diagnose(clients, facts, timeline) {
             note('read the service events', error);
         }
     }
-    const alarms = new Map();
-    if (facts.bake?.fired)
-        alarms.set(facts.bake.fired.name, facts.bake.fired.reason);
-    const triggered = facts.kind === 'codedeploy' ? [] : (facts.serviceDeployment?.alarms?.triggeredAlarmNames ?? []);
-    for (const name of triggered)
-        if (!alarms.has(name))
-            alarms.set(name, undefined);
-    if (facts.alarms.length > 0) {
-        try {
-            for (const [name, alarm] of await readAlarms(clients, call, facts.alarms, { stateValue: 'ALARM' })) {
-                if (!alarms.get(name))
-                    alarms.set(name, alarm.reason);
-            }
-        }
-        catch (error) {
-            note('read the alarms', error);
-        }
-    }
+    const alarms = await alarmsInAlarm(clients, call, facts, note);
     const failing = groups[0];
     const tasksPart = failing ? ` — ${failing.length} task${failing.length === 1 ? '' : 's'} stopped: ${describeStop(failing[0])}` : '';
     return {
@@ -103333,25 +103981,18 @@ async function diagnose(clients, facts, timeline) {
 const busy = (deployments) => deployments.find((d) => d.rolloutState === 'IN_PROGRESS') ??
     // Services without rolloutState (classic load balancers) are busy while more than one deployment remains.
     (deployments.length > 1 && deployments.every((d) => d.rolloutState === undefined) ? deployments.find((d) => d.status === 'PRIMARY') : undefined);
-/** The deployment in progress did not end before the deadline: nothing was deployed. */
-class StillBusyError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'StillBusyError';
-    }
-}
-async function waitForIdle(clients, cluster, service, deadline, timeline, pollerOrOptions = {}) {
-    const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions);
-    const now = () => new Date(poller.clock.now());
-    const tracker = new DeploymentTracker(timeline, poller.clock.now);
+async function waitForIdle(clients, cluster, service, deadline, timeline, given = {}) {
+    const run = contextOf(given);
+    const now = () => new Date(run.clock.now());
+    const tracker = new DeploymentTracker(timeline, run.clock.now);
     let feed;
     let waitedFor;
     let last;
-    const ended = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for ${service}`, lookFirst: true }, async () => {
-        const described = await describeService(clients, poller, cluster, service);
+    const ended = await pollLoop(run, timeline, deadline, { doing: `waiting for ${service}`, lookFirst: true }, async () => {
+        const described = await describeService(clients, run, cluster, service);
         // Events already there when we first looked are history, not progress.
         const fresh = feed === undefined;
-        feed ??= new EventFeed(timeline, poller.clock.now, eventIds(described));
+        feed ??= new EventFeed(timeline, run.clock.now, eventIds(described));
         const changedEvents = fresh ? 0 : feed.take(described.events).length;
         const inFlight = busy(described.deployments ?? []);
         if (!inFlight) {
@@ -103366,21 +104007,24 @@ async function waitForIdle(clients, cluster, service, deadline, timeline, poller
         last = o;
         return { changed: tracker.track(o) || changedEvents > 0 };
     });
-    if (ended)
-        return ended;
+    if ('end' in ended)
+        return ended.end;
     const c = last?.counts;
-    throw new StillBusyError(`Timed out waiting for deployment ${last?.id ?? waitedFor ?? '(unknown)'} already in progress on service ${service} to end` +
-        (c ? ` (${last?.rolloutState ?? last?.status}, running ${c.running}/${c.desired}, pending ${c.pending}, failed ${c.failed})` : '') +
-        '. Nothing was deployed.');
+    return {
+        waitedFor,
+        stillBusy: `Timed out waiting for deployment ${last?.id ?? waitedFor ?? '(unknown)'} already in progress on service ${service} to end` +
+            (c ? ` (${last?.rolloutState ?? last?.status}, running ${c.running}/${c.desired}, pending ${c.pending}, failed ${c.failed})` : '') +
+            '. Nothing was deployed.',
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/release.ts
-// Several services, one release (`service: web, worker, scheduler`): preflight checks every service before anything
-// changes; one build; each service's own engine deploys it, all at once, on the run's one poller (one call budget;
-// the watches share their DescribeServices and DescribeAlarms reads); each service gets its own outcome, diagnosis and
-// summary section. When one fails and `rollback` is on-failure, the services that had succeeded are deployed back to
-// the task definition they ran before, so the release lands everywhere or nowhere; core/release.ts decides the
-// release from the services' outcomes.
+// The one orchestrator: inputs → preflight every service → build once → every engine at once → decide → diagnose →
+// report. A single service is a release of one. Nothing in AWS changes before preflight (and a build) passed; the
+// run's deadline bounds every AWS call, so it always ends with an outcome. The engines run on the run's one Poller
+// (one call budget; their watches share reads), each with its own context; when one fails (and `rollback` is
+// on-failure) the others are stopped and the services that had succeeded go back to what they ran before, so a
+// release lands everywhere or nowhere (core/release.ts decides it).
 
 
 
@@ -103401,236 +104045,115 @@ async function waitForIdle(clients, cluster, service, deadline, timeline, poller
 
 
 
-const landed = (d) => d.outcome === 'succeeded' || d.outcome === 'started';
-/** Preflights at once: each is a handful of read calls, and ECS's read limits are per account. */
-const PREFLIGHT_CONCURRENCY = 3;
-async function deployRelease(inputs, timeline, hardStop, startedAt, record, flight) {
-    const clients = createClients({ deadline: hardStop });
-    const where = `${inputs.cluster}/${inputs.services.join(', ')}`;
-    timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: where });
-    const single = (name) => ({ ...inputs, service: name, services: [name] });
-    const checked = await mapLimit(inputs.services, PREFLIGHT_CONCURRENCY, async (name) => {
-        try {
-            return { name, checked: await preflight(clients, single(name)) };
-        }
-        catch (error) {
-            if (!(error instanceof PreflightError))
-                throw error;
-            return { name, problems: error.problems };
-        }
-    });
-    const problems = releaseProblems(checked.map((c) => ({ name: c.name, problems: c.problems ?? [] })));
-    if (problems.length > 0)
-        return stopBeforeChange(inputs.cluster, inputs.services.join(', '), 'preflight failed', problems);
-    const members = checked.map((c) => {
-        const member = { name: c.name, inputs: single(c.name), timeline: new Timeline(), checked: c.checked };
-        attachLogReporter(member.timeline, startedAt, c.name);
-        for (const message of member.checked.warnings)
-            member.timeline.emit({ type: 'warning', at: new Date(), message });
-        return member;
-    });
-    flight.members = members.map((m) => ({ inputs: m.inputs, timeline: m.timeline, facts: () => m.facts, previousTaskDefinitionArn: () => m.checked.currentTaskDefinitionArn }));
+
+
+const where = (inputs) => inputs.services.join(', ');
+async function deployRelease(run) {
+    const { inputs, timeline } = run;
+    const clients = createClients({ deadline: run.hardStop });
+    timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${where(inputs)}` });
+    const found = await preflightRelease(clients, inputs);
+    if ('problems' in found)
+        return reportHalt(inputs.cluster, where(inputs), halt('preflight failed', found.problems));
+    const members = found.checked.map((checked, i) => memberOf(run, inputs.services[i], checked, found.checked.length > 1));
+    run.flight.members = members;
     // One build for the release: every service deploys the same image.
-    const build = await buildIfAsked(clients, inputs, members[0].checked, timeline, hardStop, inputs.services.join(', '));
-    if (!build)
-        return;
-    const image = build.image;
+    const build = await buildIfAsked(clients, inputs, members[0].checked, timeline, run.hardStop);
+    if (isHalt(build))
+        return reportHalt(inputs.cluster, where(inputs), build);
     const deadline = Date.now() + inputs.timeoutMs;
-    hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS);
-    const poller = new Poller();
-    for (const m of members) {
-        const taskDefinition = build.built
-            ? renderTaskDefinition(m.checked.taskDefinition, { image, containerName: m.checked.containerName }, 'the task definition').taskDefinition
-            : m.checked.taskDefinition;
-        m.timeline.emit({
-            type: 'phase',
-            at: new Date(),
-            phase: 'render',
-            detail: renderLine({ currentTaskDefinitionArn: m.checked.currentTaskDefinitionArn }, m.checked.containerName, build.built ? image : m.checked.image),
-        });
-        m.changes = m.checked.previousTaskDefinition ? diffTaskDefinitions(m.checked.previousTaskDefinition, taskDefinition) : undefined;
-        if (m.changes)
-            logChanges(m.changes, `${revisionOf(m.checked.currentTaskDefinitionArn, 'the current revision')} (service ${m.name})`);
-        m.plan = planOf(m.inputs, m.checked, { image: build.built ? image : m.checked.image, taskDefinition, deadline, hardStop: hardStop.hardStop });
-    }
-    // A deployment already under way on any service is waited for first: nothing of the release has changed yet.
-    const busy = members.filter((m) => m.checked.inProgress);
-    const stillBusy = await Promise.all(busy.map((m) => waitForIdle(clients, inputs.cluster, m.name, deadline, m.timeline, poller).then(() => undefined, (error) => ({ name: m.name, error: error }))));
-    const notIdle = stillBusy.filter((b) => b !== undefined);
-    if (notIdle.length > 0) {
-        const outcome = notIdle.some((b) => b.error instanceof StillBusyError) ? 'timed-out' : 'failed';
-        return stopBeforeChange(inputs.cluster, inputs.services.join(', '), 'a deployment already in progress did not end', notIdle.map((b) => `${b.name}: ${b.error.message}`), outcome);
-    }
-    // The GitHub record starts once every service's deployment has started, so its payload names them all (or at the
-    // end of the deployments, when one never started).
-    let recordStarted = false;
-    const startRecord = (all) => {
-        if (recordStarted || !(all ? members.every((m) => m.facts?.deploymentId) : members.some((m) => m.facts?.deploymentId)))
-            return;
-        recordStarted = true;
-        record.start(timeline, {
-            cluster: inputs.cluster,
-            service: inputs.services.join(', '),
-            engine: [...new Set(members.map((m) => m.checked.engine.kind))].join(', '),
-            image,
-            services: members.map((m) => ({
-                service: m.name,
-                engine: m.checked.engine.kind,
-                previousTaskDefinitionArn: m.checked.currentTaskDefinitionArn,
-                taskDefinitionArn: m.facts?.taskDefinitionArn,
-                deploymentId: m.facts?.deploymentId,
-            })),
-        });
-    };
+    // The timeout is for the deployment and bake; a build before them does not eat into it.
+    run.hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS);
     for (const m of members)
-        m.timeline.subscribe(() => startRecord(true));
-    timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` });
-    // The first service to fail stops the others still deploying or baking (each rolls itself back, as at a timeout):
-    // the release will not land, and nothing is gained by finishing them first.
+        release_render(m, build, deadline, run.hardStop.hardStop, members.length > 1);
+    const poller = new Poller();
+    const busy = await waitUntilIdle(clients, members, deadline, poller);
+    if (busy)
+        return reportHalt(inputs.cluster, where(inputs), busy);
+    await deployAll(clients, run, members, build.image, poller);
+    if (inputs.rollback === 'on-failure')
+        await rollBackLanded(clients, members, timeline, poller);
+    await Promise.all(members.map((m) => diagnoseMember(clients, m)));
+    const decision = await reportRun(endOf(run, build.image), members);
+    for (const m of members)
+        await afterDeploy(clients, m.inputs, m.checked, m.facts, decision.outcome);
+}
+const endOf = (run, image) => ({
+    cluster: run.inputs.cluster,
+    rollback: run.inputs.rollback,
+    timeline: run.timeline,
+    startedAt: run.startedAt,
+    record: run.record,
+    image,
+});
+/** A service of the release once preflight passed: its own timeline (the run's for a single service), its warnings. */
+function memberOf(run, name, checked, several) {
+    let timeline = run.timeline;
+    if (several) {
+        timeline = new Timeline();
+        attachLogReporter(timeline, run.startedAt, name);
+    }
+    for (const message of checked.warnings)
+        timeline.emit({ type: 'warning', at: new Date(), message });
+    return { name, inputs: forService(run.inputs, name), timeline, checked, engine: checked.engine.kind, previousTaskDefinitionArn: checked.currentTaskDefinitionArn };
+}
+/** The task definition each service registers (with the built image), what changes, and its engine's plan. */
+function release_render(m, build, deadline, hardStop, several) {
+    const { checked } = m;
+    const image = build.built ? build.image : checked.image;
+    const taskDefinition = build.built
+        ? renderTaskDefinition(checked.taskDefinition, { image, containerName: checked.containerName }, 'the task definition').taskDefinition
+        : checked.taskDefinition;
+    const existing = checked.existing;
+    const line = renderLine({ file: m.inputs.taskDefinitionFile, currentTaskDefinitionArn: existing?.arn ?? checked.currentTaskDefinitionArn }, checked.containerName, image);
+    m.timeline.emit({ type: 'phase', at: new Date(), phase: 'render', detail: existing?.asIs ? existing.why : `${existing ? `${existing.why} ` : ''}${line}` });
+    // What changes, before anything does (secret values never shown).
+    m.changes = checked.previousTaskDefinition ? diffTaskDefinitions(checked.previousTaskDefinition, taskDefinition) : undefined;
+    const against = revisionOf(checked.currentTaskDefinitionArn, 'the current revision');
+    if (m.changes)
+        logChanges(m.changes, several ? `${against} (service ${m.name})` : against);
+    m.plan = planOf(m.inputs, checked, { image, taskDefinition, deadline, hardStop });
+}
+/** A deployment already under way on any service is waited for first (nothing of the release has changed yet); the
+ * halt when one did not end. */
+async function waitUntilIdle(clients, members, deadline, poller) {
+    const busy = members.filter((m) => m.checked.inProgress && engineFor(m.checked.engine).waitsForIdle);
+    const prefix = (m) => (members.length > 1 ? `${m.name}: ` : '');
+    const ended = await Promise.all(busy.map((m) => waitForIdle(clients, m.inputs.cluster, m.name, deadline, m.timeline, new RunContext(poller)).then((idle) => (idle.stillBusy ? { timedOut: true, problem: `${prefix(m)}${idle.stillBusy}` } : undefined), (error) => ({ timedOut: false, problem: `${prefix(m)}${errorText(error)}` }))));
+    const notIdle = ended.filter((e) => e !== undefined);
+    if (notIdle.length === 0)
+        return undefined;
+    return halt('a deployment already in progress did not end', notIdle.map((e) => e.problem), { outcome: notIdle.some((e) => e.timedOut) ? 'timed-out' : 'failed' });
+}
+/**
+ * Every service's engine at once, each with its own context on the one Poller. The first service to fail stops the
+ * others still deploying or baking (each rolls itself back, trigger `release`): the release will not land, and
+ * nothing is gained by finishing them first.
+ */
+async function deployAll(clients, run, members, image, poller) {
+    const { inputs, timeline, record } = run;
+    const end = endOf(run, image);
+    for (const m of members)
+        m.timeline.subscribe(() => startRecord(record, end, members, true));
+    if (members.length > 1)
+        timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` });
     const stop = new AbortController();
     await Promise.all(members.map(async (m) => {
-        const plan = m.plan;
-        m.facts = await poller.stoppable(stop.signal, () => runEngine(clients, m.checked.engine, plan, m.inputs, m.timeline, { poller, onFacts: (live) => (m.facts = live) }));
+        const options = { run: new RunContext(poller, stop.signal), onFacts: (live) => (m.facts = live) };
+        m.facts = await engineFor(m.checked.engine).run(clients, { ...m.plan, engine: m.checked.engine }, m.timeline, options);
         m.decision = decideOutcome(m.facts);
-        if (inputs.rollback === 'on-failure' && !stop.signal.aborted && !landed(m.decision)) {
+        if (members.length > 1 && inputs.rollback === 'on-failure' && !stop.signal.aborted && !landed(m.decision)) {
             timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${m.name} ${m.decision.outcome}: stopping the release` });
             stop.abort(`another service of the release, ${m.name}, ${m.decision.outcome}`);
         }
     }));
-    startRecord(false);
-    const failed = members.filter((m) => !landed(m.decision) && !m.facts?.stopped);
-    if (failed.length > 0 && inputs.rollback === 'on-failure') {
-        const back = members.filter((m) => m.decision?.outcome === 'succeeded');
-        if (back.length > 0)
-            timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${back.map((m) => m.name).join(', ')}, as ${failed.map((m) => m.name).join(', ')} failed` });
-        await Promise.all(back.map((m) => release_rollBack(clients, m, failed, poller)));
-    }
-    await Promise.all(members.map(async (m) => {
-        const decision = m.decision;
-        if (decision.outcome !== 'succeeded' && decision.outcome !== 'started')
-            m.cause = await diagnose(clients, m.facts, m.timeline);
-        if (m.rolledBack && m.rolledBack.decision.outcome !== 'succeeded')
-            m.rolledBack.cause = await diagnose(clients, m.rolledBack.facts, m.timeline);
-    }));
-    const results = members.map(resultOf);
-    const release = decideRelease(results, inputs.rollback);
-    for (const m of members) {
-        const decision = m.decision;
-        m.timeline.emit({ type: 'outcome', at: new Date(), ...decision, cause: m.cause });
-        if (m.rolledBack) {
-            const r = m.rolledBack;
-            m.timeline.emit({ type: 'outcome', at: new Date(), outcome: backOutcome(r.decision), reason: rolledBackLine(m), cause: r.cause });
-        }
-    }
-    timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` });
-    timeline.emit({ type: 'outcome', at: new Date(), ...release });
-    record.finish(release.outcome, release.reason);
-    setReleaseOutputs(results, release.outcome, image);
-    for (const m of members) {
-        const facts = m.facts;
-        const decision = m.decision;
-        if (!m.rolledBack)
-            annotate(decision, facts, m.timeline, m.cause);
-        else if (m.rolledBack.decision.outcome === 'succeeded')
-            warning(rolledBackLine(m), { title: `ECS deployment rolled back: ${inputs.cluster}/${m.name}` });
-        else
-            annotate({ outcome: backOutcome(m.rolledBack.decision), reason: rolledBackLine(m) }, m.rolledBack.facts, m.timeline, m.rolledBack.cause);
-    }
-    if (release.outcome !== 'succeeded' && release.outcome !== 'started') {
-        core_error(release.reason, { title: `ECS release ${release.outcome}: ${inputs.cluster}/${inputs.services.join(', ')}` });
-        failStep();
-    }
-    await writeReleaseSummary(inputs.cluster, release, results, Date.now() - startedAt);
-    for (const m of members) {
-        // A service rolled back with the release is headed by what became of it, not by its own success.
-        const decision = m.rolledBack ? { outcome: backOutcome(m.rolledBack.decision), reason: rolledBackLine(m) } : m.decision;
-        await writeSummary({ facts: m.facts, decision, timeline: m.timeline, cause: m.rolledBack?.cause ?? m.cause, changes: m.changes, share: members.length });
-    }
-    for (const m of members)
-        await afterDeploy(clients, m.inputs, m.checked, m.facts, release.outcome);
+    startRecord(record, end, members, false);
 }
-/**
- * Deploys the task definition the service ran before, as it is, and watches it to the end: no alarms (one may be in
- * ALARM for the other service's failure), no bake, no fail fast, and no rollback of the rollback (the circuit breaker
- * would go back to the new release, ECS's last completed deployment).
- */
-async function release_rollBack(clients, m, failed, poller) {
-    const plan = m.plan;
-    const facts = m.facts;
-    const previous = { ...(m.checked.previousTaskDefinition ?? {}), taskDefinitionArn: m.checked.currentTaskDefinitionArn };
-    const why = `${failed.map((f) => f.name).join(', ')} failed`;
-    m.timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${why}: back to ${revisionOf(previous.taskDefinitionArn, '?')}` });
-    m.timeline.emit({
-        type: 'rollback',
-        at: new Date(),
-        from: facts.taskDefinitionArn ?? '',
-        to: previous.taskDefinitionArn ?? '',
-        reason: `the release failed (${why})`,
-        by: 'action',
-    });
-    const back = {
-        ...plan,
-        taskDefinition: previous,
-        existingTaskDefinition: previous,
-        previousTaskDefinitionArn: facts.taskDefinitionArn ?? plan.previousTaskDefinitionArn,
-        alarms: [],
-        alarmsFiringAtStart: [],
-        maxTaskFailures: 0,
-        rollback: 'never',
-        bakeTimeMs: 0,
-        wait: true,
-        deadline: rollbackDeadline(Date.now(), plan),
-        desiredCount: undefined,
-        forceNewDeployment: undefined,
-        image: undefined,
-    };
-    const backFacts = await runEngine(clients, m.checked.engine, back, m.inputs, m.timeline, { poller });
-    m.rolledBack = { facts: backFacts, decision: decideOutcome(backFacts) };
-}
-/** A service rolled back with the release: rolled-back when its rollback succeeded, else how the rollback ended. */
-const backOutcome = (d) => (d.outcome === 'succeeded' ? 'rolled-back' : d.outcome === 'rolled-back' ? 'failed' : d.outcome);
-function rolledBackLine(m) {
-    const r = m.rolledBack;
-    if (!r)
-        return '';
-    const to = revisionOf(m.checked.currentTaskDefinitionArn, 'the previous task definition');
-    return r.decision.outcome === 'succeeded'
-        ? `${m.name} had deployed ${revisionOf(m.facts?.taskDefinitionArn, 'the release')}, and was rolled back to ${to} because another service of the release failed.`
-        : `${m.name} had deployed ${revisionOf(m.facts?.taskDefinitionArn, 'the release')}; rolling it back to ${to} did not succeed: ${r.decision.reason}`;
-}
-function resultOf(m) {
-    const facts = m.facts;
-    return {
-        service: m.name,
-        engine: m.checked.engine.kind,
-        decision: m.decision,
-        ...(facts.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : {}),
-        previousTaskDefinitionArn: m.checked.currentTaskDefinitionArn,
-        ...(facts.deploymentId ? { deploymentId: facts.deploymentId } : {}),
-        changed: facts.deploymentId !== undefined,
-        ...(facts.stopped ? { stopped: true } : {}),
-        ...(m.rolledBack ? { rolledBack: { decision: m.rolledBack.decision, ...(m.rolledBack.facts.deploymentId ? { deploymentId: m.rolledBack.facts.deploymentId } : {}) } } : {}),
-    };
-}
-/** Every service's problems, each said once: one shared by all (the cluster, the image, an alarm) as it is, the rest
- * with the service they belong to. */
-function releaseProblems(found) {
-    const everywhere = (p) => found.every((f) => f.problems.includes(p));
-    const shared = [...new Set(found.flatMap((f) => f.problems.filter(everywhere)))];
-    const own = found.flatMap((f) => f.problems.filter((p) => !everywhere(p)).map((p) => (p.includes(`\`${f.name}\``) ? p : `Service \`${f.name}\`: ${p}`)));
-    return [...shared, ...own];
-}
-async function mapLimit(items, limit, each) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await each(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
+async function diagnoseMember(clients, m) {
+    if (!landed(m.decision))
+        m.cause = await diagnose(clients, m.facts, m.timeline);
+    if (m.rolledBack && m.rolledBack.decision.outcome !== 'succeeded')
+        m.rolledBack.cause = await diagnose(clients, m.rolledBack.facts, m.timeline);
 }
 
 ;// CONCATENATED MODULE: ./src/report/github-deployment.ts
@@ -103691,6 +104214,7 @@ class GitHubDeploymentRecord {
     id;
     abandoned = false;
     finished = false;
+    begun = false;
     queue = Promise.resolve();
     abort = new AbortController();
     lastSentAt = 0;
@@ -103707,11 +104231,16 @@ class GitHubDeploymentRecord {
     get deploymentId() {
         return this.id;
     }
+    /** `start` was called (whether or not a record is kept). */
+    get started() {
+        return this.begun;
+    }
     /**
      * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped (with a debug line)
      * when turned off or outside GitHub Actions (no GITHUB_REPOSITORY, no token).
      */
     start(timeline, start) {
+        this.begun = true;
         const env = this.env;
         const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
         const sha = env.GITHUB_SHA;
@@ -103876,10 +104405,8 @@ class GitHubDeploymentRecord {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
-// Orchestrates one run: inputs → preflight → (build and push the image) → (wait for a deployment already in
-// progress) → the engine the service chose → outcome → diagnosis → reports. Nothing in ECS changes before preflight
-// and the build have passed, and the run's deadline bounds every AWS call, so it always ends with an outcome. A
-// `service` input naming several services runs as one release (./release.ts).
+// The main step: the inputs, the run's hard stop, the GitHub deployment record and the cancel path, around the one
+// orchestrator (./release.ts). Bad inputs stop the run here, before any AWS call.
 
 
 
@@ -103892,16 +104419,8 @@ class GitHubDeploymentRecord {
 
 
 
-
-
-
-
-
-
-
-
-
-
+/** How long the end of a run waits for GitHub to take the deployment record's last calls. */
+const RECORD_SETTLE_MS = 10_000;
 async function run() {
     const startedAt = Date.now();
     const timeline = new Timeline();
@@ -103913,182 +104432,35 @@ async function run() {
     catch (error) {
         if (!(error instanceof InputError))
             throw error;
-        return stopBeforeChange(getInput('cluster'), getInput('service'), 'invalid inputs', error.problems);
+        return reportHalt(getInput('cluster'), getInput('service'), halt('invalid inputs', error.problems));
     }
     // Preflight is bounded like the deployment: it cannot outlast `timeout` plus the hard stop's margin.
-    const deadline = new Deadline();
-    deadline.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS);
+    const hardStop = new Deadline();
+    hardStop.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS);
     // The GitHub deployment record is sent in the background; the run waits for it at the end, for a bounded time.
     const record = new GitHubDeploymentRecord(inputs.github);
-    const flight = {};
-    const release = {};
+    const release = { inputs, timeline, hardStop, startedAt, record, flight: {} };
     exitOnCancel({
         inputs,
         timeline,
-        facts: () => flight.facts,
-        previousTaskDefinitionArn: () => flight.previousTaskDefinitionArn,
-        members: () => release.members,
-        beforeExit: async (state, reason) => {
-            record.finish('cancelled', reason, state.taskDefinitionArn);
+        members: () => release.flight.members,
+        beforeExit: async (reason, taskDefinitionArn) => {
+            record.finish('cancelled', reason, taskDefinitionArn);
             await record.settle(RECORD_SETTLE_MS);
         },
     });
     try {
-        if (inputs.services.length > 1)
-            await deployRelease(inputs, timeline, deadline, startedAt, record, release);
-        else
-            await deploy(inputs, timeline, deadline, startedAt, record, flight);
+        await deployRelease(release);
     }
     catch (error) {
-        record.fail(error instanceof Error ? error.message : String(error));
+        record.fail(errorText(error));
         throw error;
     }
     finally {
-        deadline.clear();
+        hardStop.clear();
         await record.settle(RECORD_SETTLE_MS);
         setRecordOutputs(inputs.github.environmentUrl, record.deploymentId);
     }
-}
-/** How long the end of a run waits for GitHub to take the deployment record's last calls. */
-const RECORD_SETTLE_MS = 10_000;
-async function deploy(inputs, timeline, hardStop, startedAt, record, flight) {
-    const clients = createClients({ deadline: hardStop });
-    timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${inputs.service}` });
-    let checked;
-    try {
-        checked = await preflight(clients, inputs);
-    }
-    catch (error) {
-        if (!(error instanceof PreflightError))
-            throw error;
-        return stopBeforeChange(inputs.cluster, inputs.service, 'preflight failed', error.problems);
-    }
-    flight.previousTaskDefinitionArn = checked.currentTaskDefinitionArn;
-    for (const message of checked.warnings)
-        timeline.emit({ type: 'warning', at: new Date(), message });
-    const build = await buildIfAsked(clients, inputs, checked, timeline, hardStop, inputs.service);
-    if (!build)
-        return;
-    const image = build.image;
-    const taskDefinition = build.built
-        ? renderTaskDefinition(checked.taskDefinition, { image, containerName: checked.containerName }, 'the task definition').taskDefinition
-        : checked.taskDefinition;
-    // The timeout is for the deployment and bake; a build before them does not eat into it.
-    const deadline = Date.now() + inputs.timeoutMs;
-    hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS);
-    const poller = new Poller();
-    timeline.emit({
-        type: 'phase',
-        at: new Date(),
-        phase: 'render',
-        detail: checked.existing?.asIs
-            ? checked.existing.why
-            : `${checked.existing ? `${checked.existing.why} ` : ''}${renderLine({ file: inputs.taskDefinitionFile, currentTaskDefinitionArn: checked.existing?.arn ?? checked.currentTaskDefinitionArn }, checked.containerName, image)}`,
-    });
-    // What changes, before anything does (secret values never shown).
-    const changes = checked.previousTaskDefinition ? diffTaskDefinitions(checked.previousTaskDefinition, taskDefinition) : undefined;
-    if (changes)
-        logChanges(changes, revisionOf(checked.currentTaskDefinitionArn, 'the current revision'));
-    if (checked.inProgress) {
-        try {
-            await waitForIdle(clients, inputs.cluster, inputs.service, deadline, timeline, poller);
-        }
-        catch (error) {
-            const outcome = error instanceof StillBusyError ? 'timed-out' : 'failed';
-            return stopBeforeChange(inputs.cluster, inputs.service, 'a deployment already in progress did not end', [error.message], outcome);
-        }
-    }
-    const plan = planOf(inputs, checked, { image, taskDefinition, deadline, hardStop: hardStop.hardStop });
-    // The record starts once the deployment does, so its payload names it (what a later rollback needs).
-    let recordStarted = false;
-    const startRecord = () => {
-        const live = flight.facts;
-        if (recordStarted || !live?.deploymentId)
-            return;
-        recordStarted = true;
-        record.start(timeline, {
-            cluster: inputs.cluster,
-            service: inputs.service,
-            engine: checked.engine.kind,
-            previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
-            image: live.image,
-            taskDefinitionArn: live.taskDefinitionArn,
-            deploymentId: live.deploymentId,
-        });
-    };
-    timeline.subscribe(startRecord);
-    const facts = await runEngine(clients, checked.engine, plan, inputs, timeline, { poller, onFacts: (live) => (flight.facts = live) });
-    startRecord();
-    const decision = decideOutcome(facts);
-    const cause = decision.outcome === 'succeeded' || decision.outcome === 'started' ? undefined : await diagnose(clients, facts, timeline);
-    timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - startedAt)}` });
-    timeline.emit({ type: 'outcome', at: new Date(), ...decision, cause });
-    record.finish(decision.outcome, decision.reason, facts.taskDefinitionArn);
-    setOutputs(facts, decision.outcome);
-    annotate(decision, facts, timeline, cause);
-    // annotate() wrote the one titled error of a failed run and set the exit code: no second, untitled error.
-    await writeSummary({ facts, decision, timeline, cause, changes });
-    await afterDeploy(clients, inputs, checked, facts, decision.outcome);
-}
-
-;// CONCATENATED MODULE: ./src/engines/codedeploy/cancel.ts
-// After a cancelled run (the post step): one look at our CodeDeploy deployment, and on request the rollback.
-
-
-async function afterCancelCodeDeploy(clients, state, rollBack) {
-    if (!state.deploymentId)
-        return { where: 'not started', finished: true };
-    const { deploymentInfo: info } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: state.deploymentId }));
-    const where = info?.status ?? 'not found';
-    const ended = TERMINAL.has(info?.status ?? '');
-    if (!rollBack || ended)
-        return { where, finished: ended };
-    await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: state.deploymentId, autoRollbackEnabled: true }));
-    return { where, finished: false, rolledBack: 'StopDeployment with automatic rollback' };
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/cancel.ts
-// After a cancelled run (the post step): one look at our ECS-native service deployment, and on request the rollback.
-
-const RUNNING = new Set(['PENDING', 'IN_PROGRESS']);
-async function afterCancelNative(clients, state, rollBack) {
-    const arn = state.serviceDeploymentArn;
-    if (!arn)
-        return { where: 'not started', finished: true };
-    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }));
-    const sd = out.serviceDeployments?.[0];
-    const where = `${sd?.status ?? 'not found'}${sd?.lifecycleStage ? ` at ${sd.lifecycleStage}` : ''}`;
-    const running = RUNNING.has(sd?.status ?? '');
-    if (!rollBack || !running)
-        return { where, finished: !running };
-    await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
-    return { where, finished: false, rolledBack: 'StopServiceDeployment(ROLLBACK)' };
-}
-
-;// CONCATENATED MODULE: ./src/engines/rolling/cancel.ts
-// After a cancelled run (the post step): one look at our rolling deployment, and on request the rollback.
-
-
-
-
-async function afterCancelRolling(clients, state, rollBack) {
-    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: state.cluster, services: [state.service] }));
-    const service = out.services?.[0];
-    const deployments = (service?.deployments ?? []).map(observe);
-    const ours = deployments.find((d) => d.id === state.deploymentId);
-    const c = ours?.counts;
-    const where = ours ? `${ours.rolloutState ?? ours.status}, running ${c?.running}/${c?.desired}` : 'no longer on the service';
-    const settled = !ours || ours.status !== 'PRIMARY' || ours.rolloutState === 'FAILED';
-    if (!rollBack || settled)
-        return { where, finished: settled || ours?.rolloutState === 'COMPLETED' };
-    const updated = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({
-        cluster: state.cluster,
-        service: state.service,
-        taskDefinition: state.previousTaskDefinitionArn,
-        ...(service?.deploymentConfiguration ? { deploymentConfiguration: rollbackConfiguration(service.deploymentConfiguration) } : {}),
-    }));
-    const back = (updated.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.taskDefinition === state.previousTaskDefinitionArn);
-    return { where, finished: false, rolledBack: `UpdateService to ${revisionOf(state.previousTaskDefinitionArn, '?')} (deployment ${back?.id ?? '?'})` };
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
@@ -104101,28 +104473,16 @@ async function afterCancelRolling(clients, state, rollBack) {
 
 
 
-
-
 /** The post step's look is one or two calls: it never holds the job up for long. */
 const POST_LOOK_MS = 20_000;
 /** Phases after which the deployment had nothing left to verify. */
 const SETTLED_PHASES = new Set(['rollback', 'done']);
-function look(clients, state, rollBack) {
-    switch (state.engine) {
-        case 'rolling':
-            return afterCancelRolling(clients, state, rollBack);
-        case 'ecs-native':
-            return afterCancelNative(clients, state, rollBack);
-        case 'codedeploy':
-            return afterCancelCodeDeploy(clients, state, rollBack);
-    }
-}
 /** The sentence the annotation and summary carry. */
 function cancelReport(state, seen, problem) {
     const when = `The job was cancelled at ${state.cancelledAt} during the ${state.phase} phase`;
     if (!state.deploymentId)
         return `${when}, before a deployment started: nothing in ECS was changed by this run.`;
-    const guard = state.engine === 'codedeploy' ? 'CodeDeploy and its alarms' : "ECS's circuit breaker and the deployment alarms";
+    const guard = engineFor(state.engine).guard;
     const deployment = `deployment ${state.deploymentId}`;
     if (problem)
         return `${when}; ${deployment} could not be looked at (${problem}): it is left to ${guard}.`;
@@ -104142,7 +104502,7 @@ async function postAfterCancel(state) {
     let problem;
     if (state.deploymentId) {
         try {
-            seen = await look(createClients({ deadline }), state, rollBack);
+            seen = await engineFor(state.engine).afterCancel(createClients({ deadline }), state, rollBack);
         }
         catch (error) {
             problem = errorText(error);

@@ -203,7 +203,26 @@ const perMinute = (samples: Sample[]) => samples.map((s) => (s.calls / s.wallMs)
 const row = (label: string, value: string, target: string, ok: boolean) =>
   console.log(`${label.padEnd(58)} ${value.padStart(12)}   target ${target.padEnd(12)} ${ok ? 'ok' : 'MISSED'}`)
 
+/** Cold start: from spawning the bundle on Node 24 to its exit on the input-error path (no AWS call), so loading the
+ * bundle and reading the inputs is all it measures. BENCH_COLD_BASELINE names another bundle to time beside it (the
+ * README's before/after). */
+const COLD_RUNS = 15
+async function coldStart(entry?: string): Promise<number> {
+  const startedAt = Date.now()
+  const run = await runAction({ endpoint: 'http://127.0.0.1:9', inputs: { cluster: 'demo', service: 'web', timeout: 'soon' }, ...(entry ? { entry } : {}) })
+  if (run.outputs.outcome !== 'failed') throw new Error(`cold start: expected an input error, got ${run.outputs.outcome}`)
+  return run.endedAt - startedAt
+}
+async function coldStarts(entry?: string): Promise<number> {
+  await coldStart(entry)
+  const times: number[] = []
+  for (let i = 0; i < COLD_RUNS; i++) times.push(await coldStart(entry))
+  return median(times)
+}
+
 console.log(`ecs-safe-deploy benchmark — ${RUNS} runs per scenario, on the sandbox\n`)
+const cold = await coldStarts()
+const coldBaseline = process.env.BENCH_COLD_BASELINE ? await coldStarts(process.env.BENCH_COLD_BASELINE) : undefined
 const done = await scenario('completed → exit', 60, RUNS, completion)
 const failed = await scenario('FAILED → reported', 60, RUNS, failure)
 const alarm = await scenario('alarm → rollback requested', 60, RUNS, alarmToRollback)
@@ -222,6 +241,9 @@ for (const count of [1, 5, 10]) {
 
 const all = [...done, ...failed, ...alarm, ...canary, ...slow]
 console.log('')
+console.log(
+  `${'cold start: spawn → exit on an input error (median of 15)'.padEnd(58)} ${`${cold} ms`.padStart(12)}${coldBaseline !== undefined ? `   (${process.env.BENCH_COLD_BASELINE}: ${coldBaseline} ms)` : ''}`,
+)
 row('our deployment COMPLETED → action exits (median)', `${median(done.map((s) => s.ms))} ms`, '≤ 2000 ms', median(done.map((s) => s.ms)) <= 2000)
 row('our deployment FAILED → action reports it (median)', `${median(failed.map((s) => s.ms))} ms`, '≤ 2000 ms', median(failed.map((s) => s.ms)) <= 2000)
 console.log(`${'  (FAILED → action exits, after ECS rollback completes)'.padEnd(58)} ${`${median(failed.map((s) => s.exitMs))} ms`.padStart(12)}`)

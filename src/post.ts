@@ -2,13 +2,11 @@
 // is looked at once, rolled back when `on-cancel: rollback` asks for it and its bake had not finished, and the
 // annotation and job summary say what happened.
 import * as core from '@actions/core'
-import { createClients, type Clients } from './aws/clients.js'
+import { createClients } from './aws/clients.js'
 import { Deadline } from './aws/deadline.js'
 import { errorText } from './aws/errors.js'
-import type { AfterCancel } from './engines/cancel.js'
-import { afterCancelCodeDeploy } from './engines/codedeploy/cancel.js'
-import { afterCancelNative } from './engines/ecs-native/cancel.js'
-import { afterCancelRolling } from './engines/rolling/cancel.js'
+import type { AfterCancel } from './engines/contract.js'
+import { engineFor } from './engines/index.js'
 import { escapeHtml } from './report/summary.js'
 import type { InFlight } from './state-helper.js'
 
@@ -17,22 +15,11 @@ const POST_LOOK_MS = 20_000
 /** Phases after which the deployment had nothing left to verify. */
 const SETTLED_PHASES = new Set(['rollback', 'done'])
 
-function look(clients: Clients, state: InFlight, rollBack: boolean): Promise<AfterCancel> {
-  switch (state.engine) {
-    case 'rolling':
-      return afterCancelRolling(clients, state, rollBack)
-    case 'ecs-native':
-      return afterCancelNative(clients, state, rollBack)
-    case 'codedeploy':
-      return afterCancelCodeDeploy(clients, state, rollBack)
-  }
-}
-
 /** The sentence the annotation and summary carry. */
 function cancelReport(state: InFlight, seen: AfterCancel | undefined, problem?: string): string {
   const when = `The job was cancelled at ${state.cancelledAt} during the ${state.phase} phase`
   if (!state.deploymentId) return `${when}, before a deployment started: nothing in ECS was changed by this run.`
-  const guard = state.engine === 'codedeploy' ? 'CodeDeploy and its alarms' : "ECS's circuit breaker and the deployment alarms"
+  const guard = engineFor(state.engine).guard
   const deployment = `deployment ${state.deploymentId}`
   if (problem) return `${when}; ${deployment} could not be looked at (${problem}): it is left to ${guard}.`
   if (!seen) return `${when}; ${deployment} is left to ${guard}.`
@@ -49,7 +36,7 @@ export async function postAfterCancel(state: InFlight): Promise<void> {
   let problem: string | undefined
   if (state.deploymentId) {
     try {
-      seen = await look(createClients({ deadline }), state, rollBack)
+      seen = await engineFor(state.engine).afterCancel(createClients({ deadline }), state, rollBack)
     } catch (error) {
       problem = errorText(error)
     } finally {

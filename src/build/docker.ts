@@ -1,6 +1,7 @@
 // The docker CLI, run through @actions/exec with argument arrays: no shell ever sees an argument, so a value with
 // spaces, quotes, `;` or `$(...)` is one argv element and runs nothing. Secrets go in on stdin (`input`), never argv.
 import * as exec from '@actions/exec'
+import { errorText } from '../aws/errors.js'
 
 export interface DockerRunOptions {
   /** Bytes for the command's stdin (how `docker login --password-stdin` gets the password). */
@@ -112,4 +113,10 @@ function commandName(args: string[]): string {
     words.push(a)
   }
   return words.join(' ')
+}
+
+/** A failed build or push in words: docker's own message as it is (its last lines say what failed), an AWS error
+ * (the ECR login) as src/aws/errors.ts reads it. */
+export function buildErrorText(error: unknown): string {
+  return error instanceof DockerCommandError ? error.message : errorText(error)
 }

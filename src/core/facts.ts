@@ -71,6 +71,8 @@ export interface BakeResult {
   unreadable?: string
   /** The last time the alarms were read (the bake's start when never). */
   unreadableSince?: Date
+  /** Several services, one release: another service failed and the release stopped the bake (why). */
+  stopped?: string
 }
 
 /** A lifecycle hook (ECS lifecycle hook or CodeDeploy AppSpec hook) that failed, timed out or is waiting. */

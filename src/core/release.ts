@@ -2,8 +2,68 @@
 // the rollback of the ones that had succeeded; here the release as a whole is decided from them. The release lands
 // everywhere or nowhere: it succeeded only when every service did, and it is rolled back only when every service is
 // back on the task definition it ran before.
+import { revisionOf } from '../aws/arn.js'
+import type { DeploymentFacts } from './facts.js'
 import type { Decision } from './outcome.js'
-import type { Outcome } from './timeline.js'
+import type { TaskDefinitionChange } from './task-definition-diff.js'
+import type { FailureCause, Outcome, Timeline } from './timeline.js'
+
+/** One service's run in a release (one service: a release of one), as the orchestrator fills it in. */
+export interface ServiceRun {
+  name: string
+  timeline: Timeline
+  /** The engine's kind. */
+  engine: string
+  /** What the service ran before this run. */
+  previousTaskDefinitionArn: string
+  changes?: TaskDefinitionChange[]
+  facts?: DeploymentFacts
+  decision?: Decision
+  cause?: FailureCause
+  /** It succeeded, another service failed, and its previous task definition was deployed again. */
+  rolledBack?: { facts: DeploymentFacts; decision: Decision; cause?: FailureCause }
+}
+
+/** Succeeded, or started and not waited for. */
+export const landed = (d: Decision): boolean => d.outcome === 'succeeded' || d.outcome === 'started'
+
+/** A service rolled back with the release: rolled-back when its rollback succeeded, else how the rollback ended. */
+export const backOutcome = (d: Decision): Outcome => (d.outcome === 'succeeded' ? 'rolled-back' : d.outcome === 'rolled-back' ? 'failed' : d.outcome)
+
+/** What became of a service rolled back with the release, in words. */
+export function rolledBackLine(r: ServiceRun): string {
+  const back = r.rolledBack
+  if (!back) return ''
+  const to = revisionOf(r.previousTaskDefinitionArn, 'the previous task definition')
+  return back.decision.outcome === 'succeeded'
+    ? `${r.name} had deployed ${revisionOf(r.facts?.taskDefinitionArn, 'the release')}, and was rolled back to ${to} because another service of the release failed.`
+    : `${r.name} had deployed ${revisionOf(r.facts?.taskDefinitionArn, 'the release')}; rolling it back to ${to} did not succeed: ${back.decision.reason}`
+}
+
+/** How a service ended, as the release sees it: headed by what became of it when it was rolled back with the release. */
+export function finalOf(r: ServiceRun): Decision {
+  return r.rolledBack ? { outcome: backOutcome(r.rolledBack.decision), reason: rolledBackLine(r) } : r.decision!
+}
+
+export function resultOf(r: ServiceRun): ServiceResult {
+  const facts = r.facts!
+  return {
+    service: r.name,
+    engine: r.engine,
+    decision: r.decision!,
+    ...(facts.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : {}),
+    previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+    ...(facts.deploymentId ? { deploymentId: facts.deploymentId } : {}),
+    changed: facts.deploymentId !== undefined,
+    ...(facts.stopped ? { stopped: true } : {}),
+    ...(r.rolledBack ? { rolledBack: { decision: r.rolledBack.decision, ...(r.rolledBack.facts.deploymentId ? { deploymentId: r.rolledBack.facts.deploymentId } : {}) } } : {}),
+  }
+}
+
+/** The run's decision: a single service's own, a release's from all of its services. */
+export function decideRun(runs: ServiceRun[], rollback: 'on-failure' | 'never'): Decision {
+  return runs.length === 1 ? runs[0].decision! : decideRelease(runs.map(resultOf), rollback)
+}
 
 /** One service of the release, once its engine has ended (and its rollback, when it had one). */
 export interface ServiceResult {

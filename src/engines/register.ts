@@ -1,59 +1,13 @@
-// Steps every engine shares: open the run's facts and register the rendered task definition. (A file directly
+// Steps every engine shares: register the rendered task definition, say why the action rolls back, and bound a rollback. (A file directly
 // under engines/ is shared by the engines; an engine's folder never imports another engine's folder.)
 import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, type TaskDefinition } from '@aws-sdk/client-ecs'
 import { revisionOf } from '../aws/arn.js'
 import type { Clients } from '../aws/clients.js'
 import { errorText, isThrottling, isTransient } from '../aws/errors.js'
-import type { ActionRollback, CommonFacts, DeploymentFacts } from '../core/facts.js'
+import type { ActionRollback, DeploymentFacts } from '../core/facts.js'
 import { DEFAULT_ROLLBACK_TIMEOUT_MS, type DeployPlan } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
 import { imageOf } from '../render/task-definition.js'
-import { Poller, type PollOptions } from '../watch/poller.js'
-
-/** How a test or main.ts hands an engine its spine. */
-export interface EngineOptions {
-  /** The run's poller (call budget and clock); tests give a clock instead. */
-  poller?: Poller
-  /** Pacing and clock of the watch, when no poller is given. */
-  watch?: PollOptions
-  /** Pacing of the bake's alarm polls. */
-  bake?: PollOptions
-  /** Handed the run's facts as soon as they exist, so a cancel can say what was in flight. */
-  onFacts?: (facts: DeploymentFacts) => void
-}
-
-export function pollerOf(options: EngineOptions): Poller {
-  return options.poller ?? new Poller(options.watch)
-}
-
-/** Closes the run's facts with what the poller counted for this engine (throttling, a call left unanswered) and the end time. */
-export function finisher<F extends DeploymentFacts>(facts: F, poller: Poller): () => F {
-  const throttledAtStart = poller.throttled
-  return () => {
-    facts.throttled = poller.throttled - throttledAtStart
-    if (poller.unanswered) facts.unanswered = poller.unanswered
-    facts.finishedAt = new Date(poller.clock.now())
-    return facts
-  }
-}
-
-/** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */
-export function startFacts(plan: DeployPlan, at: () => Date, engine: string): CommonFacts {
-  return {
-    cluster: plan.cluster,
-    service: plan.service,
-    engine,
-    alarms: plan.alarms,
-    rollbackPolicy: plan.rollback,
-    previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
-    image: plan.image ?? imageOf(plan.taskDefinition),
-    startedAt: at(),
-    waited: plan.wait,
-    timedOut: false,
-    stoppedTasks: [],
-    throttled: 0,
-  }
-}
 
 /** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
 const REGISTER_ATTEMPTS = 4
@@ -135,18 +89,6 @@ export function rollbackWhy(facts: DeploymentFacts, trigger: ActionRollback['tri
     case 'timeout':
       return late
   }
-}
-
-/**
- * After a watch or bake that ended without an end of its own: was it the release's stop (another service failed),
- * rather than the deadline? Records it (the engine then rolls back for the release, not for a timeout).
- */
-export function stoppedByRelease(facts: DeploymentFacts, poller: Poller): boolean {
-  const why = poller.stopped()
-  if (!why) return false
-  facts.stopped = why
-  facts.timedOut = false
-  return true
 }
 
 /** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */

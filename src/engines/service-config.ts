@@ -59,3 +59,11 @@ export function deploymentFor(service: Service | undefined, taskDefinitionArn: s
   const found = mine.find((d) => d.status === 'PRIMARY') ?? mine[0]
   return found ? observe(found) : undefined
 }
+
+/** Alarms already in ALARM as an ECS deployment starts, in words (ECS ignores the deployment's alarms then). */
+export function ecsFiringAlarms(names: string): string {
+  return `${names}: ECS ignores the deployment's alarms for a deployment that starts while one is in ALARM, so only the circuit breaker guards this rollout. The bake counts such an alarm only if it recovers and then fires again.`
+}
+
+/** Who looks after an ECS deployment this run no longer watches. */
+export const ECS_GUARD = "ECS's circuit breaker and the deployment alarms"

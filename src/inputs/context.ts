@@ -21,8 +21,6 @@ export interface BuildInputs {
 
 export interface Inputs {
   cluster: string
-  /** The first (or only) service of `services`. */
-  service: string
   /** `service`: one name, or several deployed as one release (comma or newline separated). */
   services: string[]
   /**
@@ -62,6 +60,13 @@ export interface Inputs {
   /** The GitHub deployment record. */
   github: GitHubInputs
 }
+
+/** The inputs as one service of the release sees them: what preflight, the plan and the engines are given. */
+export interface ServiceInputs extends Inputs {
+  service: string
+}
+
+export const forService = (inputs: Inputs, service: string): ServiceInputs => ({ ...inputs, service, services: [service] })
 
 /** The GitHub deployment record's inputs. */
 export interface GitHubInputs {
@@ -123,249 +128,299 @@ const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const PLATFORMS = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?(,[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?)*$/
 const BUILD_ONLY_INPUTS = ['dockerfile', 'build-args', 'build-target', 'platform', 'tags']
 
-export function getInputs(read: (name: string) => string = (name) => core.getInput(name), env: NodeJS.ProcessEnv = process.env): Inputs {
+/** How every group of inputs reads its values and reports its problems: one list, in the order the inputs are read. */
+interface Reader {
+  /** The raw value (`build-args` and `codedeploy-hooks` are line-based and read untrimmed). */
+  read: (name: string) => string
+  value: (name: string) => string
+  bad: (name: string, got: string, expected: string) => void
+  problems: string[]
+}
+
+function reader(read: (name: string) => string): Reader {
   const problems: string[] = []
-  const value = (name: string) => (read(name) ?? '').trim()
-  const bad = (name: string, got: string, expected: string) => problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`)
-
-  const name = (input: string, what: string): string => {
-    const got = value(input)
-    if (got === '') problems.push(`Input \`${input}\` is empty: expected the name or ARN of the ${what}.`)
-    else if (!ECS_NAME.test(got) && !got.startsWith('arn:')) {
-      bad(input, got, `expected the name (letters, digits, - and _) or ARN of the ${what}`)
-    }
-    return got
+  return {
+    read,
+    value: (name) => (read(name) ?? '').trim(),
+    bad: (name, got, expected) => problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`),
+    problems,
   }
-  const cluster = name('cluster', 'ECS cluster')
-  const services = serviceNames(value('service'), bad, problems)
-  const service = services[0] ?? ''
-  const release = services.length > 1
+}
 
-  const image = value('image') || undefined
-  const buildContext = value('build-context') || undefined
+export function getInputs(read: (name: string) => string = (name) => core.getInput(name), env: NodeJS.ProcessEnv = process.env): Inputs {
+  const r = reader(read)
+  const target = targetInputs(r)
+  const images = imageInputs(r, env)
+  const taskDefinition = taskDefinitionInputs(r, { image: images.image, build: images.build })
+  const strategy = strategyInputs(r)
+  singleServiceInputs(r, target.services)
+  const watch = watchInputs(r)
+  const github = githubInputs(r, target.cluster)
+  if (r.problems.length > 0) throw new InputError(r.problems)
+  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github }
+}
+
+/** `cluster` and `service`. */
+function targetInputs(r: Reader): Pick<Inputs, 'cluster' | 'services'> {
+  const cluster = r.value('cluster')
+  if (cluster === '') r.problems.push('Input `cluster` is empty: expected the name or ARN of the ECS cluster.')
+  else if (!ECS_NAME.test(cluster) && !cluster.startsWith('arn:')) {
+    r.bad('cluster', cluster, 'expected the name (letters, digits, - and _) or ARN of the ECS cluster')
+  }
+  const services = serviceNames(r)
+  return { cluster, services }
+}
+
+/** `image`, the build inputs when `build-context` is set, and `container-name`. */
+function imageInputs(r: Reader, env: NodeJS.ProcessEnv): Pick<Inputs, 'image' | 'build' | 'containerName'> {
+  const image = r.value('image') || undefined
+  const buildContext = r.value('build-context') || undefined
   let build: BuildInputs | undefined
-  if (buildContext !== undefined) build = buildInputs(buildContext)
+  if (buildContext !== undefined) build = buildInputs(r, buildContext, image, env)
   else {
-    for (const input of BUILD_ONLY_INPUTS.filter((i) => value(i) !== '')) {
-      problems.push(
+    for (const input of BUILD_ONLY_INPUTS.filter((i) => r.value(i) !== '')) {
+      r.problems.push(
         `Input \`${input}\` is set but \`build-context\` is not: ${input} is only used when the action builds the image; set build-context (e.g. \`.\`) or remove ${input}.`,
       )
     }
-    if (image !== undefined) {
-      let reason: string | undefined
-      try {
-        const ref = parseImageRef(image)
-        if (!ref.tag && !ref.digest) reason = 'it has neither a tag nor a digest'
-      } catch (err) {
-        if (!(err instanceof InputProblem)) throw err
-        reason = err.reason
-      }
-      if (reason) {
-        bad(
-          'image',
-          image,
-          `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`,
-        )
-      }
-    }
+    if (image !== undefined) checkImageRef(r, image)
   }
+  const containerName = r.value('container-name') || undefined
+  if (containerName !== undefined && !ECS_NAME.test(containerName)) {
+    r.bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)')
+  }
+  return { image, ...(build ? { build } : {}), containerName }
+}
 
-  function buildInputs(context: string): BuildInputs {
-    const tags = value('tags')
-      .split(/[,\n]/)
-      .map((t) => t.trim())
-      .filter((t) => t !== '')
-    if (image === undefined) {
-      problems.push(
-        'Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.',
-      )
-    } else {
-      try {
-        // The registry is known only after the ECR login; any host checks the reference and the tags.
-        composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags)
-      } catch (err) {
-        if (!(err instanceof InputProblem)) throw err
-        problems.push(err.sentence())
-      }
-    }
-    let buildArgs: BuildArg[] = []
+/** Without a build, `image` is deployed as given, so it must say which image: a tag or a digest. */
+function checkImageRef(r: Reader, image: string): void {
+  let reason: string | undefined
+  try {
+    const ref = parseImageRef(image)
+    if (!ref.tag && !ref.digest) reason = 'it has neither a tag nor a digest'
+  } catch (err) {
+    if (!(err instanceof InputProblem)) throw err
+    reason = err.reason
+  }
+  if (reason) {
+    r.bad(
+      'image',
+      image,
+      `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`,
+    )
+  }
+}
+
+function buildInputs(r: Reader, context: string, image: string | undefined, env: NodeJS.ProcessEnv): BuildInputs {
+  const tags = r
+    .value('tags')
+    .split(/[,\n]/)
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
+  if (image === undefined) {
+    r.problems.push(
+      'Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.',
+    )
+  } else {
     try {
-      buildArgs = parseBuildArgs(read('build-args') ?? '')
+      // The registry is known only after the ECR login; any host checks the reference and the tags.
+      composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags)
     } catch (err) {
       if (!(err instanceof InputProblem)) throw err
-      problems.push(err.sentence())
+      r.problems.push(err.sentence())
     }
-    const target = value('build-target') || undefined
-    if (target !== undefined && !BUILD_TARGET.test(target)) bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)')
-    const platform = value('platform') || undefined
-    if (platform !== undefined && !PLATFORMS.test(platform)) bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several')
-    return { context, dockerfile: value('dockerfile') || undefined, buildArgs, target, platform, tags }
   }
-
-  const containerName = value('container-name') || undefined
-  if (containerName !== undefined && !ECS_NAME.test(containerName)) {
-    bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)')
+  let buildArgs: BuildArg[] = []
+  try {
+    buildArgs = parseBuildArgs(r.read('build-args') ?? '')
+  } catch (err) {
+    if (!(err instanceof InputProblem)) throw err
+    r.problems.push(err.sentence())
   }
+  const target = r.value('build-target') || undefined
+  if (target !== undefined && !BUILD_TARGET.test(target)) r.bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)')
+  const platform = r.value('platform') || undefined
+  if (platform !== undefined && !PLATFORMS.test(platform)) r.bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several')
+  return { context, dockerfile: r.value('dockerfile') || undefined, buildArgs, target, platform, tags }
+}
 
-  const taskDefinitionText = value('task-definition') || undefined
+/** `task-definition` (a file, or a registered revision), then `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`. */
+function taskDefinitionInputs(r: Reader, given: { image?: string; build?: BuildInputs }): Pick<Inputs, 'taskDefinitionFile' | 'taskDefinitionRef'> & DeployExtras {
+  const taskDefinitionText = r.value('task-definition') || undefined
   const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText)
   const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText
   const taskDefinitionRef = taskDefinitionIsRef ? taskDefinitionText : undefined
-  const deployExtras = deployExtraInputs(value, bad, problems, {
-    image,
-    buildContext,
-    taskDefinition: taskDefinitionText,
-  })
+  const deployExtras = deployExtraInputs(r, { ...given, taskDefinition: taskDefinitionText })
+  return { taskDefinitionFile, ...(taskDefinitionRef ? { taskDefinitionRef } : {}), ...deployExtras }
+}
 
-  const strategyText = value('strategy') || 'auto'
+/** `strategy`, then the CodeDeploy inputs (whose `deployment-config` rules out a `strategy`). */
+function strategyInputs(r: Reader): Pick<Inputs, 'strategy' | 'codeDeploy'> {
+  const strategyText = r.value('strategy') || 'auto'
   let strategy: Strategy = { kind: 'auto' }
   try {
     strategy = parseStrategy(strategyText)
   } catch (err) {
-    bad('strategy', strategyText, (err as Error).message)
+    r.bad('strategy', strategyText, (err as Error).message)
   }
+  return { strategy, codeDeploy: codeDeployInputs(r, strategy, strategyText) }
+}
 
-  const codeDeployName = (input: string): string | undefined => {
-    const got = value(input) || undefined
-    if (got !== undefined && !CODEDEPLOY_NAME.test(got)) bad(input, got, 'expected a CodeDeploy name (letters, digits and . _ + = , @ -, at most 100 characters)')
-    return got
-  }
-  const deploymentConfig = codeDeployName('deployment-config')
+function codeDeployInputs(r: Reader, strategy: Strategy, strategyText: string): CodeDeployInputs {
+  const deploymentConfig = codeDeployName(r, 'deployment-config')
   if (deploymentConfig !== undefined && strategy.kind !== 'auto') {
-    problems.push(
+    r.problems.push(
       `Input \`deployment-config\` is \`${deploymentConfig}\` and \`strategy\` is \`${strategyText}\`: give one of them (deployment-config names an existing CodeDeploy configuration; strategy describes the traffic shift).`,
     )
   }
+  const hooks = codeDeployHooks(r)
+  return {
+    application: codeDeployName(r, 'codedeploy-application'),
+    deploymentGroup: codeDeployName(r, 'codedeploy-deployment-group'),
+    deploymentConfig,
+    appspecFile: r.value('appspec') || undefined,
+    hooks,
+  }
+}
+
+function codeDeployName(r: Reader, input: string): string | undefined {
+  const got = r.value(input) || undefined
+  if (got !== undefined && !CODEDEPLOY_NAME.test(got)) r.bad(input, got, 'expected a CodeDeploy name (letters, digits and . _ + = , @ -, at most 100 characters)')
+  return got
+}
+
+/** `codedeploy-hooks`: one HOOK=LAMBDA a line; blank lines and `#` comments are skipped. */
+function codeDeployHooks(r: Reader): Record<string, string> {
   const hooks: Record<string, string> = {}
-  for (const [i, line] of (read('codedeploy-hooks') ?? '').split('\n').entries()) {
+  for (const [i, line] of (r.read('codedeploy-hooks') ?? '').split('\n').entries()) {
     const text = line.trim()
     if (text === '' || text.startsWith('#')) continue
     const at = text.indexOf('=')
     const hook = at > 0 ? text.slice(0, at).trim() : ''
     const fn = at > 0 ? text.slice(at + 1).trim() : ''
     if (!(APPSPEC_HOOKS as readonly string[]).includes(hook) || !LAMBDA_NAME.test(fn)) {
-      bad('codedeploy-hooks', text, `line ${i + 1}: expected HOOK=LAMBDA with HOOK one of ${APPSPEC_HOOKS.join(', ')} and LAMBDA a function name or ARN`)
+      r.bad('codedeploy-hooks', text, `line ${i + 1}: expected HOOK=LAMBDA with HOOK one of ${APPSPEC_HOOKS.join(', ')} and LAMBDA a function name or ARN`)
     } else hooks[hook] = fn
   }
-  const codeDeploy: CodeDeployInputs = {
-    application: codeDeployName('codedeploy-application'),
-    deploymentGroup: codeDeployName('codedeploy-deployment-group'),
-    deploymentConfig,
-    appspecFile: value('appspec') || undefined,
-    hooks,
-  }
+  return hooks
+}
 
-  if (release) {
-    // Each of these names one service's task definition, revision or CodeDeploy setup; a release renders each service's own.
-    const perService: [string, string][] = [
-      ['task-definition', 'each service deploys its own live task definition with `image`'],
-      ['rollback-to', 'roll back a release by deploying its previous image to the same services'],
-      ['codedeploy-application', 'each CODE_DEPLOY service uses its default application AppECS-<cluster>-<service>'],
-      ['codedeploy-deployment-group', 'each CODE_DEPLOY service uses its default deployment group DgpECS-<cluster>-<service>'],
-      ['appspec', "each CODE_DEPLOY service's AppSpec is built from the service"],
-    ]
-    for (const [input, instead] of perService) {
-      if (value(input) !== '') {
-        problems.push(
-          `Input \`${input}\` is \`${value(input)}\` but \`service\` names ${services.length} services: ${input} belongs to one service (${instead}); deploy that service in a step of its own.`,
-        )
-      }
+/** A release (several services) rules out the inputs that belong to one service. */
+function singleServiceInputs(r: Reader, services: string[]): void {
+  if (services.length <= 1) return
+  // Each of these names one service's task definition, revision or CodeDeploy setup; a release renders each service's own.
+  const perService: [string, string][] = [
+    ['task-definition', 'each service deploys its own live task definition with `image`'],
+    ['rollback-to', 'roll back a release by deploying its previous image to the same services'],
+    ['codedeploy-application', 'each CODE_DEPLOY service uses its default application AppECS-<cluster>-<service>'],
+    ['codedeploy-deployment-group', 'each CODE_DEPLOY service uses its default deployment group DgpECS-<cluster>-<service>'],
+    ['appspec', "each CODE_DEPLOY service's AppSpec is built from the service"],
+  ]
+  for (const [input, instead] of perService) {
+    if (r.value(input) !== '') {
+      r.problems.push(
+        `Input \`${input}\` is \`${r.value(input)}\` but \`service\` names ${services.length} services: ${input} belongs to one service (${instead}); deploy that service in a step of its own.`,
+      )
     }
   }
+}
 
-  const duration = (input: string, fallback: string, allowZero: boolean): number => {
-    const got = value(input) || fallback
-    let ms: number
-    try {
-      ms = parseDuration(got)
-    } catch {
-      bad(input, got, allowZero ? DURATION_ACCEPTED : `${DURATION_ACCEPTED.replace('0, ', '')}, greater than 0`)
-      return parseDuration(fallback)
-    }
-    if (ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
-      bad(input, got, `expected ${allowZero ? '' : 'more than 0 and '}at most 6h (GitHub stops a job after 6 hours), such as ${fallback === '0' ? '10m' : fallback}`)
-      return parseDuration(fallback)
-    }
-    return ms
+type WatchInputs = Pick<Inputs, 'bakeTimeMs' | 'alarms' | 'timeoutMs' | 'rollback' | 'onCancel' | 'maxTaskFailures' | 'wait'>
+
+/** How the deployment is watched and ended: bake time, timeout, alarms, rollback, on-cancel, max-task-failures, wait. */
+function watchInputs(r: Reader): WatchInputs {
+  const { bakeTimeMs, timeoutMs } = timingInputs(r)
+  const alarms = alarmInputs(r)
+  const { rollback, onCancel, maxTaskFailures } = failureInputs(r)
+  const wait = flag(r.value('wait') || 'true', 'wait', r.bad)
+  if (wait === false && bakeTimeMs > 0) {
+    // With wait false the action returns before the deployment completes, so there is nothing to bake.
+    r.problems.push(`Input \`bake-time\` is \`${r.value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`)
   }
-  const beforeDurations = problems.length
-  const bakeTimeMs = duration('bake-time', '0', true)
-  const timeoutMs = duration('timeout', DEFAULT_TIMEOUT, false)
-  if (problems.length === beforeDurations && bakeTimeMs > 0 && bakeTimeMs >= timeoutMs) {
+  return { bakeTimeMs, alarms, timeoutMs, rollback, onCancel, maxTaskFailures, wait: wait === true }
+}
+
+/** `bake-time` and `timeout`, and that the bake fits in the timeout. */
+function timingInputs(r: Reader): Pick<Inputs, 'bakeTimeMs' | 'timeoutMs'> {
+  const beforeDurations = r.problems.length
+  const bakeTimeMs = duration(r, 'bake-time', '0', true)
+  const timeoutMs = duration(r, 'timeout', DEFAULT_TIMEOUT, false)
+  if (r.problems.length === beforeDurations && bakeTimeMs > 0 && bakeTimeMs >= timeoutMs) {
     // The bake runs after the deployment and inside the timeout: a release would be rolled back for its own bake.
     const raised = bakeTimeMs + 30 * 60_000
-    const timeoutText = value('timeout') ? `\`${value('timeout')}\`` : `\`${DEFAULT_TIMEOUT}\` (the default)`
-    problems.push(
-      `Input \`bake-time\` is \`${value('bake-time')}\` and \`timeout\` is ${timeoutText}: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; ` +
+    const timeoutText = r.value('timeout') ? `\`${r.value('timeout')}\`` : `\`${DEFAULT_TIMEOUT}\` (the default)`
+    r.problems.push(
+      `Input \`bake-time\` is \`${r.value('bake-time')}\` and \`timeout\` is ${timeoutText}: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; ` +
         `raise timeout${raised <= MAX_TIMEOUT_MS ? ` (such as ${formatDuration(raised)})` : ''} or shorten bake-time.`,
     )
   }
+  return { bakeTimeMs, timeoutMs }
+}
 
+/** A duration input in milliseconds; the fallback's after a problem. */
+function duration(r: Reader, input: string, fallback: string, allowZero: boolean): number {
+  const got = r.value(input) || fallback
+  let ms: number
+  try {
+    ms = parseDuration(got)
+  } catch {
+    r.bad(input, got, allowZero ? DURATION_ACCEPTED : `${DURATION_ACCEPTED.replace('0, ', '')}, greater than 0`)
+    return parseDuration(fallback)
+  }
+  if (ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
+    r.bad(input, got, `expected ${allowZero ? '' : 'more than 0 and '}at most 6h (GitHub stops a job after 6 hours), such as ${fallback === '0' ? '10m' : fallback}`)
+    return parseDuration(fallback)
+  }
+  return ms
+}
+
+/** `alarms`: CloudWatch alarm names separated by commas or newlines, each once. */
+function alarmInputs(r: Reader): string[] {
   const alarms = [
     ...new Set(
-      value('alarms')
+      r
+        .value('alarms')
         .split(/[,\n]/)
         .map((a) => a.trim())
         .filter((a) => a !== ''),
     ),
   ]
   for (const alarm of alarms) {
-    if (alarm.length > ALARM_NAME_MAX) bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`)
+    if (alarm.length > ALARM_NAME_MAX) r.bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`)
   }
+  return alarms
+}
 
-  const rollbackText = value('rollback').toLowerCase() || 'on-failure'
+/** What happens when the deployment fails or the run is cancelled: `rollback`, `on-cancel` and `max-task-failures`. */
+function failureInputs(r: Reader): Pick<Inputs, 'rollback' | 'onCancel' | 'maxTaskFailures'> {
+  const rollbackText = r.value('rollback').toLowerCase() || 'on-failure'
   const rollback = (ROLLBACK_POLICIES as readonly string[]).includes(rollbackText) ? (rollbackText as RollbackPolicy) : 'on-failure'
-  if (rollback !== rollbackText) bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`)
-  const onCancelText = value('on-cancel').toLowerCase() || 'leave'
+  if (rollback !== rollbackText) r.bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`)
+  const onCancelText = r.value('on-cancel').toLowerCase() || 'leave'
   const onCancel = onCancelText === 'rollback' ? 'rollback' : 'leave'
-  if (onCancel !== onCancelText) bad('on-cancel', onCancelText, 'expected leave or rollback')
-  const maxTaskFailuresText = value('max-task-failures')
+  if (onCancel !== onCancelText) r.bad('on-cancel', onCancelText, 'expected leave or rollback')
+  const maxTaskFailuresText = r.value('max-task-failures')
   let maxTaskFailures = DEFAULT_MAX_TASK_FAILURES
   if (maxTaskFailuresText !== '') {
     if (/^\d+$/.test(maxTaskFailuresText) && Number(maxTaskFailuresText) <= 200) maxTaskFailures = Number(maxTaskFailuresText)
-    else bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)')
+    else r.bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)')
   }
+  return { rollback, onCancel, maxTaskFailures }
+}
 
-  const wait = flag(value('wait') || 'true', 'wait', bad)
-  if (wait === false && bakeTimeMs > 0) {
-    // With wait false the action returns before the deployment completes, so there is nothing to bake.
-    problems.push(`Input \`bake-time\` is \`${value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`)
-  }
-
-  const deployment = flag(value('github-deployment') || 'true', 'github-deployment', bad) === true
+/** The GitHub deployment record: `github-deployment`, `github-token`, `environment` and `environment-url`. */
+function githubInputs(r: Reader, cluster: string): GitHubInputs {
+  const deployment = flag(r.value('github-deployment') || 'true', 'github-deployment', r.bad) === true
   // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
-  const environment = value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1)
+  const environment = r.value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1)
   if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
-    bad('environment', environment, `expected a GitHub environment name of at most ${ENVIRONMENT_NAME_MAX} characters on one line, such as production`)
+    r.bad('environment', environment, `expected a GitHub environment name of at most ${ENVIRONMENT_NAME_MAX} characters on one line, such as production`)
   }
-  const environmentUrl = value('environment-url') || undefined
+  const environmentUrl = r.value('environment-url') || undefined
   if (environmentUrl !== undefined && !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(environmentUrl)) {
-    bad('environment-url', environmentUrl, 'expected an http(s) URL such as https://staging.example.com')
+    r.bad('environment-url', environmentUrl, 'expected an http(s) URL such as https://staging.example.com')
   }
-  const github: GitHubInputs = { deployment, token: value('github-token') || undefined, environment, environmentUrl }
-
-  if (problems.length > 0) throw new InputError(problems)
-  return {
-    cluster,
-    service,
-    services,
-    image,
-    ...(build ? { build } : {}),
-    containerName,
-    taskDefinitionFile,
-    ...(taskDefinitionRef ? { taskDefinitionRef } : {}),
-    ...deployExtras,
-    strategy,
-    codeDeploy,
-    bakeTimeMs,
-    alarms,
-    timeoutMs,
-    rollback,
-    onCancel,
-    maxTaskFailures,
-    wait: wait === true,
-    github,
-  }
+  return { deployment, token: r.value('github-token') || undefined, environment, environmentUrl }
 }
 
 /** A true/false input: the YAML 1.2 core booleans, as core.getBooleanInput accepts them; undefined (a problem) otherwise. */
@@ -386,12 +441,8 @@ const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/
 type DeployExtras = Pick<Inputs, 'rollbackTo' | 'keepRevisions' | 'desiredCount' | 'forceNewDeployment'>
 
 /** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
-function deployExtraInputs(
-  value: (name: string) => string,
-  bad: (name: string, got: string, expected: string) => void,
-  problems: string[],
-  given: { image?: string; buildContext?: string; taskDefinition?: string },
-): DeployExtras {
+function deployExtraInputs(r: Reader, given: { image?: string; build?: BuildInputs; taskDefinition?: string }): DeployExtras {
+  const { value, bad, problems } = r
   const extras: DeployExtras = {}
   const rollbackTo = value('rollback-to') || undefined
   if (rollbackTo !== undefined) {
@@ -420,7 +471,7 @@ function deployExtraInputs(
   if (force) extras.forceNewDeployment = true
   // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
   // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
-  if (rollbackTo === undefined && given.image === undefined && given.buildContext === undefined && given.taskDefinition === undefined && !force) {
+  if (rollbackTo === undefined && given.image === undefined && given.build === undefined && given.taskDefinition === undefined && !force) {
     problems.push(
       'Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
         "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
@@ -435,7 +486,9 @@ function deployExtraInputs(
 const MAX_SERVICES = 10
 
 /** `service`: one name or ARN, or several separated by commas or newlines. */
-function serviceNames(text: string, bad: (name: string, got: string, expected: string) => void, problems: string[]): string[] {
+function serviceNames(r: Reader): string[] {
+  const { bad, problems } = r
+  const text = r.value('service')
   const names = text
     .split(/[,\n]/)
     .map((n) => n.trim())

@@ -1,6 +1,8 @@
 // Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
 // and as the log and summary show them.
 
+export { formatDuration } from '../core/duration.js'
+
 const SECOND = 1000
 const MINUTE = 60 * SECOND
 const HOUR = 60 * MINUTE
@@ -17,14 +19,4 @@ export function parseDuration(text: string): number {
   if (!match || value === '') throw new RangeError(`'${text}' is not a duration such as 0, 90s, 10m, 1h or 1h30m`)
   const [, h = '0', m = '0', s = '0'] = match
   return Number(h) * HOUR + Number(m) * MINUTE + Number(s) * SECOND
-}
-
-/** `1h30m`, `2m5s`, `45s`, `0s`; rounded to whole seconds, so `parseDuration(formatDuration(ms))` gives `ms` back. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / SECOND))
-  const h = Math.floor(total / 3600)
-  const m = Math.floor((total % 3600) / 60)
-  const s = total % 60
-  const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('')
-  return parts || '0s'
 }

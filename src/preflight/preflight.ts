@@ -14,12 +14,11 @@ import { createClients, type Clients } from '../aws/clients.js'
 import { callProblem, errorName } from '../aws/errors.js'
 import { composeTags } from '../build/build-image.js'
 import { accountRegistry, parseEcrRegistry, parseImageRef, resolveImage, type ImageRef } from '../build/image-ref.js'
-import type { Engine, NativeEngine, RollingEngine } from '../core/plan.js'
+import type { Engine } from '../core/plan.js'
 import { chooseEngine } from '../engines/choose.js'
-import { checkCodeDeploy, type CheckedCodeDeployEngine } from '../engines/codedeploy/check.js'
-import { checkNative } from '../engines/ecs-native/check.js'
-import { checkRolling } from '../engines/rolling/check.js'
-import type { Inputs } from '../inputs/context.js'
+import type { Checked } from '../engines/contract.js'
+import { engineFor, type CheckedEngine } from '../engines/index.js'
+import type { ServiceInputs } from '../inputs/context.js'
 import { InputProblem } from '../inputs/problem.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from '../render/task-definition.js'
 import { readAlarms, type AlarmState } from '../watch/alarms.js'
@@ -35,9 +34,6 @@ export class PreflightError extends Error {
     this.name = 'PreflightError'
   }
 }
-
-/** The engine with what its own checks found. */
-export type CheckedEngine = RollingEngine | NativeEngine | CheckedCodeDeployEngine
 
 export interface Preflight {
   clusterArn: string
@@ -87,281 +83,330 @@ export interface PushTarget {
   region?: string
 }
 
-export async function preflight(clients: Clients, inputs: Inputs): Promise<Preflight> {
-  // Problems by subject, reported in this order whichever call answers first.
-  const found = { cluster: [] as string[], service: [] as string[], build: [] as string[], image: [] as string[], taskDefinition: [] as string[], alarms: [] as string[] }
+/** What one check read, when it could, and what it found wrong. */
+type Found<T> = { value?: T; problems: string[] }
+
+/** The service and the engine chosen for it. */
+type ServiceFound = Found<Service> & { engine?: Engine }
+
+/** The image to render, and where a build pushes it. */
+interface ImageFound {
+  image: string
+  push?: PushTarget
+}
+
+/** What the task definition checks found: the revision to register, what it replaces, and the registered one it is based on. */
+interface TaskDefinitionFound {
+  rendered?: Rendered
+  previous?: Preflight['previousTaskDefinition']
+  existing?: Preflight['existing']
+  problems: string[]
+  warnings: string[]
+}
+
+const NOTHING: Found<never> = { problems: [] }
+
+export async function preflight(clients: Clients, inputs: ServiceInputs): Promise<Preflight> {
   // Checked before any call: a typo in a path must not wait for (or follow) an ECR login and a docker build.
-  if (inputs.build) found.build.push(...buildFileProblems(inputs.build))
-  const warnings: string[] = []
+  const build = inputs.build ? buildFileProblems(inputs.build) : []
   const region = await clients.ecs.config.region().catch(() => undefined)
   const inRegion = region ? ` in ${region}` : ''
-  const firing: string[] = []
-
-  const [clusterArn, alarms, file, image] = await Promise.all([
-    checkCluster(),
-    checkAlarms(),
-    inputs.taskDefinitionFile ? loadFile(inputs.taskDefinitionFile) : undefined,
-    inputs.image !== undefined ? checkImage(inputs.image) : undefined,
+  const [cluster, firing, file, image] = await Promise.all([
+    checkCluster(clients, inputs.cluster, inRegion),
+    checkAlarms(clients, inputs.alarms, inRegion),
+    inputs.taskDefinitionFile ? loadFile(inputs.taskDefinitionFile) : NOTHING,
+    inputs.image !== undefined ? checkImage(clients, inputs, inputs.image) : NOTHING,
   ])
-
-  let engine: Engine | undefined
-  const service = clusterArn !== undefined ? await checkService() : undefined
-  const resolved = service?.taskDefinition ? await resolveTarget(clients, inputs, service, engine) : undefined
-  found.taskDefinition.push(...(resolved?.problems ?? []))
-  const existing = resolved?.target ? { ...resolved.target, asIs: resolved.asIs } : undefined
-  let base: RegisterTaskDefinitionCommandInput | undefined = file
-  let where = `task definition file \`${inputs.taskDefinitionFile}\``
-  if (existing) {
-    where = `task definition \`${revisionOf(existing.arn, '?')}\``
-    base = fromDescribed(existing.taskDefinition, existing.tags)
-  } else if (!inputs.taskDefinitionFile && service?.taskDefinition) {
-    where = `the service's task definition \`${revisionOf(service.taskDefinition, '?')}\``
-    base = await describeTaskDefinition(service.taskDefinition)
-  }
-  // The revision this deployment replaces, for "what changed" only: not reading it is no problem. Already read when it
-  // is the base, or the revision named (a redeploy of the running one).
-  const previous =
-    base && !inputs.taskDefinitionFile && !existing
-      ? base
-      : existing && existing.arn === service?.taskDefinition
-        ? existing.taskDefinition
-        : service?.taskDefinition
-          ? await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition })).then(
-              (o) => o.taskDefinition,
-              () => undefined,
-            )
-          : undefined
-  let rendered: Rendered | undefined
-  // Without a usable image there is still a container to choose: the reference as given stands in for it.
-  const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image)
-  if (base && (renderImage !== undefined || inputs.image === undefined)) {
-    try {
-      rendered = renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where)
-    } catch (err) {
-      if (!(err instanceof RenderError)) throw err
-      found.taskDefinition.push(...err.problems)
-    }
-  }
-  if (rendered) {
-    const tooBig = sizeProblem(rendered.taskDefinition, where)
-    if (tooBig) found.taskDefinition.push(tooBig)
-    const logGroups = await checkLogGroups(clients, rendered.taskDefinition, region, where)
-    found.taskDefinition.push(...logGroups.problems)
-    warnings.push(...logGroups.warnings)
-  }
-
-  let checkedEngine: CheckedEngine | undefined = engine?.kind === 'codedeploy' ? undefined : engine
-  if (engine?.kind === 'codedeploy' && service) {
-    const checked = await checkCodeDeploy(clients, inputs, service, engine, rendered?.taskDefinition, inRegion)
-    found.service.push(...checked.problems)
-    if (checked.checked) checkedEngine = { ...engine, checked: checked.checked }
-  }
-
-  const problems = [...found.cluster, ...found.service, ...found.build, ...found.image, ...found.taskDefinition, ...found.alarms]
-  if (problems.length > 0 || !clusterArn || !service?.taskDefinition || !rendered || !checkedEngine) {
+  const service: ServiceFound = cluster.value !== undefined ? await checkService(clients, inputs, inRegion) : NOTHING
+  const taskDefinition = await checkTaskDefinition(clients, inputs, { service: service.value, engine: service.engine, file: file.value, image: image.value, region })
+  const engine = await checkEngine(clients, inputs, service, taskDefinition.rendered?.taskDefinition, inRegion)
+  // By subject, reported in this order whichever call answers first.
+  const problems = [
+    ...cluster.problems,
+    ...service.problems,
+    ...engine.problems,
+    ...noTaskDefinition(service.value, inputs),
+    ...build,
+    ...image.problems,
+    ...file.problems,
+    ...taskDefinition.problems,
+    ...firing.problems,
+  ]
+  const { rendered } = taskDefinition
+  if (problems.length > 0 || !cluster.value || !service.value?.taskDefinition || !rendered || !engine.engine) {
     // Every path that leaves one of these unset has recorded why.
     throw new PreflightError(problems)
   }
   return {
-    clusterArn,
-    service,
-    currentTaskDefinitionArn: service.taskDefinition,
-    ...(previous ? { previousTaskDefinition: previous } : {}),
+    clusterArn: cluster.value,
+    service: service.value,
+    currentTaskDefinitionArn: service.value.taskDefinition,
+    ...(taskDefinition.previous ? { previousTaskDefinition: taskDefinition.previous } : {}),
     taskDefinition: rendered.taskDefinition,
     containerName: rendered.containerName,
-    ...(image ? { image: image.image } : {}),
-    ...(image?.push ? { push: image.push } : {}),
-    alarms,
+    ...(image.value ? { image: image.value.image } : {}),
+    ...(image.value?.push ? { push: image.value.push } : {}),
+    alarms: inputs.alarms,
+    ...(taskDefinition.existing ? { existing: taskDefinition.existing } : {}),
+    ...engineSays(engine.engine, service.value, firing.value ?? [], taskDefinition.warnings),
+  }
+}
+
+/** The engine's own checks, once the task definition is rendered (or could not be). */
+async function checkEngine(
+  clients: Clients,
+  inputs: ServiceInputs,
+  service: ServiceFound,
+  taskDefinition: RegisterTaskDefinitionCommandInput | undefined,
+  inRegion: string,
+): Promise<Checked<CheckedEngine>> {
+  if (!service.value || !service.engine) return NOTHING
+  return engineFor(service.engine).check(clients, { inputs, service: service.value, engine: service.engine, taskDefinition, inRegion })
+}
+
+/** What the engine makes of alarms already in ALARM and of a deployment already under way. */
+function engineSays(engine: CheckedEngine, service: Service, firing: string[], warnings: string[]): Pick<Preflight, 'engine' | 'alarmsFiring' | 'warnings' | 'inProgress'> {
+  const definition = engineFor(engine)
+  return {
+    engine,
     alarmsFiring: firing,
-    warnings: [...(firing.length > 0 ? [alarmsFiringWarning(firing, checkedEngine)] : []), ...warnings],
-    engine: checkedEngine,
-    ...(existing ? { existing } : {}),
-    // CodeDeploy refuses a second deployment in the group itself; ECS deployments say nothing about it.
-    ...(checkedEngine.kind === 'codedeploy' ? {} : inProgress(service)),
+    warnings: [...(firing.length > 0 ? [definition.firingAlarms(firingNames(firing))] : []), ...warnings],
+    ...(definition.waitsForIdle ? inProgress(service) : {}),
   }
+}
 
-  async function checkCluster(): Promise<string | undefined> {
-    try {
-      const out = await clients.ecs.send(new DescribeClustersCommand({ clusters: [inputs.cluster] }))
-      const cluster = out.clusters?.[0]
-      if (!cluster?.clusterArn) {
-        const reason = out.failures?.[0]?.reason
-        found.cluster.push(`Cluster \`${inputs.cluster}\` was not found${inRegion}${reason && reason !== 'MISSING' ? ` (${reason})` : ''}.`)
-        return undefined
-      }
-      if (cluster.status !== 'ACTIVE') {
-        found.cluster.push(`Cluster \`${inputs.cluster}\` is ${cluster.status ?? 'in an unknown state'}: expected ACTIVE.`)
-        return undefined
-      }
-      return cluster.clusterArn
-    } catch (err) {
-      found.cluster.push(callProblem('ECS DescribeClusters', err))
-      return undefined
+async function checkCluster(clients: Clients, name: string, inRegion: string): Promise<Found<string>> {
+  try {
+    const out = await clients.ecs.send(new DescribeClustersCommand({ clusters: [name] }))
+    const cluster = out.clusters?.[0]
+    if (!cluster?.clusterArn) {
+      const reason = out.failures?.[0]?.reason
+      return { problems: [`Cluster \`${name}\` was not found${inRegion}${reason && reason !== 'MISSING' ? ` (${reason})` : ''}.`] }
     }
+    if (cluster.status !== 'ACTIVE') return { problems: [`Cluster \`${name}\` is ${cluster.status ?? 'in an unknown state'}: expected ACTIVE.`] }
+    return { value: cluster.clusterArn, problems: [] }
+  } catch (err) {
+    return { problems: [callProblem('ECS DescribeClusters', err)] }
   }
+}
 
-  async function checkService(): Promise<Service | undefined> {
-    let service: Service | undefined
-    try {
-      const out = await clients.ecs.send(new DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.service], include: ['TAGS'] }))
-      service = out.services?.[0]
-      if (!service) {
-        const reason = out.failures?.[0]?.reason
-        found.service.push(`Service \`${inputs.service}\` was not found in cluster \`${inputs.cluster}\`${inRegion}${reason && reason !== 'MISSING' ? ` (${reason})` : ''}.`)
-        return undefined
-      }
-    } catch (err) {
-      found.service.push(callProblem('ECS DescribeServices', err))
-      return undefined
+/** The service, and the engine that deploys it. Its engine's own checks come after the task definition is rendered. */
+async function checkService(clients: Clients, inputs: ServiceInputs, inRegion: string): Promise<ServiceFound> {
+  let service: Service | undefined
+  try {
+    const out = await clients.ecs.send(new DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.service], include: ['TAGS'] }))
+    service = out.services?.[0]
+    if (!service) {
+      const reason = out.failures?.[0]?.reason
+      return { problems: [`Service \`${inputs.service}\` was not found in cluster \`${inputs.cluster}\`${inRegion}${reason && reason !== 'MISSING' ? ` (${reason})` : ''}.`] }
     }
-    const name = `Service \`${service.serviceName ?? inputs.service}\``
-    if (service.status !== 'ACTIVE') {
-      found.service.push(`${name} is ${service.status ?? 'in an unknown state'}: expected ACTIVE (a DRAINING or INACTIVE service is being deleted).`)
-    }
-    const chosen = chooseEngine(inputs.strategy, service, inputs.codeDeploy, inputs.cluster)
-    if ('problem' in chosen) found.service.push(chosen.problem)
-    else engine = chosen.engine
-    found.service.push(...codeDeployOnlyInputProblems(inputs.codeDeploy, service))
-    if (engine?.kind === 'ecs-native') found.service.push(...checkNative(service, engine, inputs.bakeTimeMs))
-    if (engine?.kind === 'rolling') found.service.push(...checkRolling(service))
-    if (engine?.kind === 'codedeploy' && inputs.desiredCount !== undefined) {
-      found.service.push(
-        `Input \`desired-count\` is \`${inputs.desiredCount}\`: service \`${inputs.service}\` is deployed by CodeDeploy, and this action does not change its desired count; set it with aws ecs update-service --desired-count, or leave desired-count empty.`,
-      )
-    }
-    if (!service.taskDefinition) found.service.push(`${name} has no task definition.`)
-    return service
+  } catch (err) {
+    return { problems: [callProblem('ECS DescribeServices', err)] }
   }
-
-  async function describeTaskDefinition(arn: string): Promise<RegisterTaskDefinitionCommandInput | undefined> {
-    try {
-      const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }))
-      if (!out.taskDefinition) {
-        found.taskDefinition.push(`ECS DescribeTaskDefinition returned no task definition for \`${arn}\`.`)
-        return undefined
-      }
-      return fromDescribed(out.taskDefinition, out.tags)
-    } catch (err) {
-      found.taskDefinition.push(callProblem('ECS DescribeTaskDefinition', err))
-      return undefined
-    }
+  const problems: string[] = []
+  if (service.status !== 'ACTIVE') {
+    problems.push(`${serviceName(service, inputs)} is ${service.status ?? 'in an unknown state'}: expected ACTIVE (a DRAINING or INACTIVE service is being deleted).`)
   }
+  const chosen = chooseEngine(inputs.strategy, service, inputs.codeDeploy, inputs.cluster)
+  if ('problem' in chosen) problems.push(chosen.problem)
+  problems.push(...codeDeployOnlyInputProblems(inputs.codeDeploy, service))
+  return { value: service, ...('engine' in chosen ? { engine: chosen.engine } : {}), problems }
+}
 
-  async function loadFile(path: string): Promise<RegisterTaskDefinitionCommandInput | undefined> {
-    // Outside the workspace the file is not read at all.
-    const outside = taskDefinitionPathProblems(path)
-    if (outside.length > 0) {
-      found.taskDefinition.push(...outside)
-      return undefined
-    }
-    try {
-      return await readTaskDefinitionFile(path)
-    } catch (err) {
-      if (!(err instanceof RenderError)) throw err
-      found.taskDefinition.push(...err.problems)
-      return undefined
-    }
+const serviceName = (service: Service, inputs: ServiceInputs): string => `Service \`${service.serviceName ?? inputs.service}\``
+
+/** A service without a task definition has no revision to render from or to replace. */
+function noTaskDefinition(service: Service | undefined, inputs: ServiceInputs): string[] {
+  return service && !service.taskDefinition ? [`${serviceName(service, inputs)} has no task definition.`] : []
+}
+
+/**
+ * The task definition to register: from the registered revision the inputs name, the file, or the service's own,
+ * rendered with the image and checked (size, log groups). What it replaces is read too, for "what changed" only.
+ */
+async function checkTaskDefinition(
+  clients: Clients,
+  inputs: ServiceInputs,
+  given: { service?: Service; engine?: Engine; file?: RegisterTaskDefinitionCommandInput; image?: ImageFound; region?: string },
+): Promise<TaskDefinitionFound> {
+  const source = await sourceOf(clients, inputs, given)
+  const previous = await previousOf(clients, inputs, given.service, source)
+  const rendered = render(inputs, source, given.image)
+  const checked = rendered.value ? await checkRendered(clients, rendered.value, given.region, source.where) : { problems: [], warnings: [] }
+  return {
+    ...(rendered.value ? { rendered: rendered.value } : {}),
+    ...(previous ? { previous } : {}),
+    ...(source.existing ? { existing: source.existing } : {}),
+    problems: [...source.problems, ...rendered.problems, ...checked.problems],
+    warnings: checked.warnings,
   }
+}
 
-  /**
-   * Promotion: an ECR image resolves to its digest through DescribeImages (a missing one is a problem); any other
-   * image is deployed as given. Building: `image` must name an existing ECR repository; the result is the first tag
-   * to push, rendered so the container choice is checked now.
-   */
-  async function checkImage(text: string): Promise<{ image: string; push?: PushTarget } | undefined> {
-    const ref = parseImageRef(text)
-    const registry = await ecrRegistryOf(ref)
-    if (inputs.build) {
-      if (!registry) {
-        if (!found.image.length) {
-          found.image.push(
-            `Input \`image\` is \`${text}\`: when building, image names an ECR repository (\`web\`, or <account>.dkr.ecr.<region>.amazonaws.com/web), and ${ref.registry} is not an ECR registry.`,
-          )
-        }
-        return undefined
-      }
-      if (!(await repositoryExists(ref, registry))) return undefined
-      const tag = composeTags(text, registry.registry, process.env.GITHUB_SHA, inputs.build.tags).tags[0]
-      return { image: tag, push: registry }
-    }
-    if (!registry) return { image: text }
-    try {
-      const resolved = await resolveImage(await ecrClientIn(clients, registry.region), text, { ecrRegistries: [registry.registry] })
-      return { image: resolved.imageRef }
-    } catch (err) {
-      found.image.push(err instanceof InputProblem ? err.sentence() : callProblem('ECR DescribeImages', err))
-      return undefined
-    }
+/** What the deployment renders from, and how messages name it. */
+interface Source {
+  base?: RegisterTaskDefinitionCommandInput
+  where: string
+  existing?: Preflight['existing']
+  problems: string[]
+}
+
+async function sourceOf(clients: Clients, inputs: ServiceInputs, given: { service?: Service; engine?: Engine; file?: RegisterTaskDefinitionCommandInput }): Promise<Source> {
+  const { service, engine, file } = given
+  const resolved = service?.taskDefinition ? await resolveTarget(clients, inputs, service, engine) : undefined
+  const problems = resolved?.problems ?? []
+  if (resolved?.target) {
+    const existing = { ...resolved.target, asIs: resolved.asIs }
+    return { base: fromDescribed(existing.taskDefinition, existing.tags), where: `task definition \`${revisionOf(existing.arn, '?')}\``, existing, problems }
   }
-
-  /**
-   * The ECR registry `ref` is in: a host that says ECR, else the caller's own registry when the host is it (or, when
-   * building, when there is no host). Undefined: not ECR. Asking for the caller's registry may fail without
-   * ECR permissions; that only matters when building.
-   */
-  async function ecrRegistryOf(ref: ImageRef): Promise<PushTarget | undefined> {
-    const named = ref.registry ? parseEcrRegistry(ref.registry) : undefined
-    if (ref.registry && named) return { registry: ref.registry.toLowerCase(), registryId: named.accountId, region: named.region }
-    if (!ref.registry && !inputs.build) return undefined
-    let own: string
-    try {
-      own = await accountRegistry(clients.ecr)
-    } catch (err) {
-      if (inputs.build) found.image.push(callProblem('ECR GetAuthorizationToken', err))
-      return undefined
-    }
-    const ownNamed = parseEcrRegistry(own)
-    if (ref.registry && ref.registry.toLowerCase() !== own.toLowerCase()) return undefined
-    return { registry: own, ...(ownNamed ? { registryId: ownNamed.accountId, region: ownNamed.region } : {}) }
+  if (!inputs.taskDefinitionFile && service?.taskDefinition) {
+    const described = await describeTaskDefinition(clients, service.taskDefinition)
+    return { base: described.value, where: `the service's task definition \`${revisionOf(service.taskDefinition, '?')}\``, problems: [...problems, ...described.problems] }
   }
+  return { base: file, where: `task definition file \`${inputs.taskDefinitionFile}\``, problems }
+}
 
-  /** Pushing needs the repository (ECR does not create one on push). */
-  async function repositoryExists(ref: ImageRef, registry: PushTarget): Promise<boolean> {
-    try {
-      const ecr = await ecrClientIn(clients, registry.region)
-      await ecr.send(new DescribeImagesCommand({ repositoryName: ref.repository, registryId: registry.registryId, maxResults: 1 }))
-      return true
-    } catch (err) {
-      if (errorName(err) === 'RepositoryNotFoundException') {
-        found.image.push(
-          `Input \`image\`: there is no ECR repository \`${ref.repository}\` in ${registry.registry} to push to: ` +
-            `create it (aws ecr create-repository --repository-name ${ref.repository}) or fix the name.`,
-        )
-      } else found.image.push(callProblem('ECR DescribeImages', err))
-      return false
-    }
+/** The revision this deployment replaces, for "what changed" only: not reading it is no problem. Already read when it
+ * is the base, or the revision named (a redeploy of the running one). */
+async function previousOf(clients: Clients, inputs: ServiceInputs, service: Service | undefined, source: Source): Promise<Preflight['previousTaskDefinition']> {
+  const { base, existing } = source
+  if (base && !inputs.taskDefinitionFile && !existing) return base
+  if (existing && existing.arn === service?.taskDefinition) return existing.taskDefinition
+  if (!service?.taskDefinition) return undefined
+  return clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition })).then(
+    (o) => o.taskDefinition,
+    () => undefined,
+  )
+}
+
+function render(inputs: ServiceInputs, { base, where }: Source, image: ImageFound | undefined): Found<Rendered> {
+  // Without a usable image there is still a container to choose: the reference as given stands in for it.
+  const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image)
+  if (!base || (renderImage === undefined && inputs.image !== undefined)) return { problems: [] }
+  try {
+    return { value: renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where), problems: [] }
+  } catch (err) {
+    if (!(err instanceof RenderError)) throw err
+    return { problems: [...err.problems] }
   }
+}
 
-  async function checkAlarms(): Promise<string[]> {
-    let existing: Map<string, AlarmState>
-    try {
-      existing = await readAlarms(clients, direct, inputs.alarms)
-    } catch (err) {
-      found.alarms.push(callProblem('CloudWatch DescribeAlarms', err))
-      return inputs.alarms
-    }
-    const missing = inputs.alarms.filter((a) => !existing.has(a))
-    if (missing.length > 0) {
-      found.alarms.push(
-        `Input \`alarms\`: ${missing.length === 1 ? 'alarm' : 'alarms'} ${missing.map((a) => `\`${a}\``).join(', ')} ` +
-          `${missing.length === 1 ? 'does' : 'do'} not exist in CloudWatch${inRegion} (names are case-sensitive).`,
-      )
-    }
-    firing.push(...inputs.alarms.filter((a) => existing.get(a)?.state === 'ALARM'))
-    return inputs.alarms
+async function checkRendered(clients: Clients, rendered: Rendered, region: string | undefined, where: string): Promise<{ problems: string[]; warnings: string[] }> {
+  const tooBig = sizeProblem(rendered.taskDefinition, where)
+  const logGroups = await checkLogGroups(clients, rendered.taskDefinition, region, where)
+  return { problems: [...(tooBig ? [tooBig] : []), ...logGroups.problems], warnings: logGroups.warnings }
+}
+
+async function describeTaskDefinition(clients: Clients, arn: string): Promise<Found<RegisterTaskDefinitionCommandInput>> {
+  try {
+    const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }))
+    if (!out.taskDefinition) return { problems: [`ECS DescribeTaskDefinition returned no task definition for \`${arn}\`.`] }
+    return { value: fromDescribed(out.taskDefinition, out.tags), problems: [] }
+  } catch (err) {
+    return { problems: [callProblem('ECS DescribeTaskDefinition', err)] }
+  }
+}
+
+async function loadFile(path: string): Promise<Found<RegisterTaskDefinitionCommandInput>> {
+  // Outside the workspace the file is not read at all.
+  const outside = taskDefinitionPathProblems(path)
+  if (outside.length > 0) return { problems: outside }
+  try {
+    return { value: await readTaskDefinitionFile(path), problems: [] }
+  } catch (err) {
+    if (!(err instanceof RenderError)) throw err
+    return { problems: [...err.problems] }
   }
 }
 
 /**
- * What an alarm already in ALARM means for this deployment. ECS ignores a deployment's alarm configuration when an
- * alarm is in ALARM as the deployment starts; CodeDeploy stops a deployment whose alarm is in ALARM when it checks.
+ * Promotion: an ECR image resolves to its digest through DescribeImages (a missing one is a problem); any other
+ * image is deployed as given. Building: `image` must name an existing ECR repository; the result is the first tag
+ * to push, rendered so the container choice is checked now.
  */
-function alarmsFiringWarning(firing: string[], engine: CheckedEngine): string {
-  const names = `${firing.length === 1 ? 'Alarm' : 'Alarms'} ${firing.join(', ')} ${firing.length === 1 ? 'is' : 'are'} in ALARM before the deployment starts`
-  if (engine.kind === 'codedeploy') {
-    return `${names}: CodeDeploy stops a deployment whose alarm is in ALARM, so this one will be stopped and rolled back unless the alarm recovers first. To ship a fix during the incident, leave the firing alarm out of \`alarms\`.`
+async function checkImage(clients: Clients, inputs: ServiceInputs, text: string): Promise<Found<ImageFound>> {
+  const ref = parseImageRef(text)
+  const registry = await ecrRegistryOf(clients, ref, inputs.build !== undefined)
+  if (inputs.build) {
+    if (!registry.value) {
+      // A registry that could not be asked is that problem alone.
+      if (registry.problems.length > 0) return { problems: registry.problems }
+      return {
+        problems: [
+          `Input \`image\` is \`${text}\`: when building, image names an ECR repository (\`web\`, or <account>.dkr.ecr.<region>.amazonaws.com/web), and ${ref.registry} is not an ECR registry.`,
+        ],
+      }
+    }
+    const missing = await repositoryProblems(clients, ref, registry.value)
+    if (missing.length > 0) return { problems: missing }
+    const tag = composeTags(text, registry.value.registry, process.env.GITHUB_SHA, inputs.build.tags).tags[0]
+    return { value: { image: tag, push: registry.value }, problems: [] }
   }
-  return `${names}: ECS ignores the deployment's alarms for a deployment that starts while one is in ALARM, so only the circuit breaker guards this rollout. The bake counts such an alarm only if it recovers and then fires again.`
+  if (!registry.value) return { value: { image: text }, problems: registry.problems }
+  try {
+    const resolved = await resolveImage(await ecrClientIn(clients, registry.value.region), text, { ecrRegistries: [registry.value.registry] })
+    return { value: { image: resolved.imageRef }, problems: [] }
+  } catch (err) {
+    return { problems: [err instanceof InputProblem ? err.sentence() : callProblem('ECR DescribeImages', err)] }
+  }
+}
+
+/**
+ * The ECR registry `ref` is in: a host that says ECR, else the caller's own registry when the host is it (or, when
+ * building, when there is no host). No value: not ECR. Asking for the caller's registry may fail without
+ * ECR permissions; that is a problem only when building.
+ */
+async function ecrRegistryOf(clients: Clients, ref: ImageRef, building: boolean): Promise<Found<PushTarget>> {
+  const named = ref.registry ? parseEcrRegistry(ref.registry) : undefined
+  if (ref.registry && named) return { value: { registry: ref.registry.toLowerCase(), registryId: named.accountId, region: named.region }, problems: [] }
+  if (!ref.registry && !building) return { problems: [] }
+  let own: string
+  try {
+    own = await accountRegistry(clients.ecr)
+  } catch (err) {
+    return { problems: building ? [callProblem('ECR GetAuthorizationToken', err)] : [] }
+  }
+  const ownNamed = parseEcrRegistry(own)
+  if (ref.registry && ref.registry.toLowerCase() !== own.toLowerCase()) return { problems: [] }
+  return { value: { registry: own, ...(ownNamed ? { registryId: ownNamed.accountId, region: ownNamed.region } : {}) }, problems: [] }
+}
+
+/** Pushing needs the repository (ECR does not create one on push). */
+async function repositoryProblems(clients: Clients, ref: ImageRef, registry: PushTarget): Promise<string[]> {
+  try {
+    const ecr = await ecrClientIn(clients, registry.region)
+    await ecr.send(new DescribeImagesCommand({ repositoryName: ref.repository, registryId: registry.registryId, maxResults: 1 }))
+    return []
+  } catch (err) {
+    if (errorName(err) !== 'RepositoryNotFoundException') return [callProblem('ECR DescribeImages', err)]
+    return [
+      `Input \`image\`: there is no ECR repository \`${ref.repository}\` in ${registry.registry} to push to: ` +
+        `create it (aws ecr create-repository --repository-name ${ref.repository}) or fix the name.`,
+    ]
+  }
+}
+
+/** The alarms already in ALARM; missing alarms are a problem. */
+async function checkAlarms(clients: Clients, names: string[], inRegion: string): Promise<Found<string[]>> {
+  let existing: Map<string, AlarmState>
+  try {
+    existing = await readAlarms(clients, direct, names)
+  } catch (err) {
+    return { problems: [callProblem('CloudWatch DescribeAlarms', err)] }
+  }
+  const missing = names.filter((a) => !existing.has(a))
+  const problems =
+    missing.length > 0
+      ? [
+          `Input \`alarms\`: ${missing.length === 1 ? 'alarm' : 'alarms'} ${missing.map((a) => `\`${a}\``).join(', ')} ` +
+            `${missing.length === 1 ? 'does' : 'do'} not exist in CloudWatch${inRegion} (names are case-sensitive).`,
+        ]
+      : []
+  return { value: names.filter((a) => existing.get(a)?.state === 'ALARM'), problems }
+}
+
+/** How the engine's warning about alarms already in ALARM begins. */
+function firingNames(firing: string[]): string {
+  return `${firing.length === 1 ? 'Alarm' : 'Alarms'} ${firing.join(', ')} ${firing.length === 1 ? 'is' : 'are'} in ALARM before the deployment starts`
 }
 
 /** The ECR client for a registry's region: the action's own, or a new one when the image's host names another. */

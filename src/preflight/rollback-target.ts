@@ -11,21 +11,14 @@
 // A revision was rolled back when its deployment ended in a rollback (ECS: ROLLBACK_*), when its GitHub record ended
 // in failure, or when the next successful deployment went back to the revision it had replaced (a rollback by the
 // action, by CodeDeploy or by hand).
-import {
-  DescribeServiceDeploymentsCommand,
-  DescribeServiceRevisionsCommand,
-  DescribeTaskDefinitionCommand,
-  ListServiceDeploymentsCommand,
-  type Service,
-  type Tag,
-  type TaskDefinition,
-} from '@aws-sdk/client-ecs'
-import { GetDeploymentCommand, ListDeploymentsCommand } from '@aws-sdk/client-codedeploy'
+import { DescribeTaskDefinitionCommand, type Service, type Tag, type TaskDefinition } from '@aws-sdk/client-ecs'
 import { revisionOf } from '../aws/arn.js'
 import type { Clients } from '../aws/clients.js'
 import { callProblem } from '../aws/errors.js'
+import { choosePrevious, type History } from '../core/history.js'
 import type { Engine } from '../core/plan.js'
-import type { Inputs } from '../inputs/context.js'
+import { engineFor, ROLLING } from '../engines/index.js'
+import type { ServiceInputs } from '../inputs/context.js'
 import { imageOf } from '../render/task-definition.js'
 import { githubRolledBack } from './github-history.js'
 
@@ -50,27 +43,6 @@ export interface RollbackChoice {
   image?: string
 }
 
-/** One successful deployment in the service's history, oldest first once sorted. */
-interface Completed {
-  taskDefinitionArn: string
-  at: Date
-  image?: string
-  /** The revision it replaced, when the history says. */
-  from?: string[]
-  id: string
-}
-
-interface History {
-  completed: Completed[]
-  /** Revisions whose own deployment ended in a rollback. */
-  rolledBack: Set<string>
-  /** What could not be read (deployments not made by this action on CodeDeploy). */
-  notes: string[]
-}
-
-const HISTORY_PAGES = 3
-const CODEDEPLOY_LOOKS = 25
-
 /**
  * The revision a run deploys as it is, or undefined when it registers one (a file, or `image` put into the running
  * revision). `image` with `task-definition` naming a revision is rendered into a new revision of it, so it is
@@ -78,62 +50,87 @@ const CODEDEPLOY_LOOKS = 25
  */
 export async function resolveTarget(
   clients: Clients,
-  inputs: Inputs,
+  inputs: ServiceInputs,
   service: Service,
   engine: Engine | undefined,
 ): Promise<{ target?: ExistingTarget; asIs: boolean; problems: string[] }> {
   const running = service.taskDefinition ?? ''
-  const problems: string[] = []
-  let ref: string | undefined
-  let why = ''
-  let rollback: RollbackChoice | undefined
-  if (inputs.rollbackTo === 'previous') {
-    let history: History
-    try {
-      history = engine?.kind === 'codedeploy' ? await codeDeployHistory(clients, engine.application, engine.deploymentGroup, inputs.service) : await ecsHistory(clients, service)
-    } catch (err) {
-      return {
-        asIs: true,
-        problems: [
-          `\`rollback-to: previous\`: the service's deployment history could not be read: ${callProblem(engine?.kind === 'codedeploy' ? 'CodeDeploy ListDeployments/GetDeployment' : 'ECS ListServiceDeployments', err)}`,
-        ],
-      }
+  const chosen = inputs.rollbackTo === 'previous' ? await resolvePrevious(clients, inputs, service, engine) : chooseFromInputs(inputs, running)
+  if (chosen === undefined) return { asIs: false, problems: [] }
+  if ('problem' in chosen) return { asIs: true, problems: [chosen.problem] }
+  return describeChosen(clients, inputs, running, chosen)
+}
+
+/** The revision a run deploys as it is, before it is described. */
+interface Chosen {
+  ref: string
+  why: string
+  rollback?: RollbackChoice
+}
+
+/** `rollback-to: previous`, from the service's history and this action's GitHub deployment records. */
+async function resolvePrevious(clients: Clients, inputs: ServiceInputs, service: Service, engine: Engine | undefined): Promise<Chosen | { problem: string }> {
+  const running = service.taskDefinition ?? ''
+  const read = await readHistory(clients, inputs, service, engine)
+  if ('problem' in read) return { problem: `\`rollback-to: previous\`: the service's deployment history could not be read: ${read.problem}` }
+  const { history } = read
+  const records = await githubRolledBack(inputs.github, inputs.cluster, inputs.service)
+  for (const arn of records.rolledBack) history.rolledBack.add(arn)
+  if (records.note) history.notes.push(records.note)
+  const chosen = choosePrevious(history, running)
+  const skipped = chosen.skipped.length > 0 ? `; skipped ${chosen.skipped.join(', ')}` : ''
+  const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : ''
+  if (!chosen.found) {
+    return {
+      problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
     }
-    const records = await githubRolledBack(inputs.github, inputs.cluster, inputs.service)
-    for (const arn of records.rolledBack) history.rolledBack.add(arn)
-    if (records.note) history.notes.push(records.note)
-    const chosen = choosePrevious(history, running)
-    const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : ''
-    if (!chosen.found) {
-      return {
-        asIs: true,
-        problems: [
-          `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${chosen.skipped.length > 0 ? `; skipped ${chosen.skipped.join(', ')}` : ''}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
-        ],
-      }
-    }
-    ref = chosen.found.taskDefinitionArn
-    why =
+  }
+  const { found } = chosen
+  const ref = found.taskDefinitionArn
+  return {
+    ref,
+    why:
       `\`rollback-to: previous\` chose ${revisionOf(ref, '?')}: the last task definition that completed successfully on this service before ${revisionOf(running, '?')} ` +
-      `(deployment ${chosen.found.id}, completed ${chosen.found.at.toISOString()})` +
-      `${chosen.skipped.length > 0 ? `; skipped ${chosen.skipped.join(', ')}` : ''}${notes}.`
-    rollback = { from: revisionOf(running, '?'), to: revisionOf(ref, '?'), deployedAt: chosen.found.at, ...(chosen.found.image ? { image: chosen.found.image } : {}) }
-  } else if (inputs.rollbackTo !== undefined) {
-    ref = inputs.rollbackTo
-    why = `\`rollback-to\` names ${ref}.`
-    rollback = { from: revisionOf(running, '?'), to: revisionOf(ref, '?') }
-  } else if (inputs.taskDefinitionRef !== undefined) {
-    ref = inputs.taskDefinitionRef
-    why =
+      `(deployment ${found.id}, completed ${found.at.toISOString()})` +
+      `${skipped}${notes}.`,
+    rollback: { from: revisionOf(running, '?'), to: revisionOf(ref, '?'), deployedAt: found.at, ...(found.image ? { image: found.image } : {}) },
+  }
+}
+
+/** The service's deployment history, read by the engine that deploys it (ECS's when none could be chosen), or the
+ * failed call. */
+async function readHistory(clients: Clients, inputs: ServiceInputs, service: Service, engine: Engine | undefined): Promise<{ history: History } | { problem: string }> {
+  const chosen = engine ?? ROLLING
+  const definition = engineFor(chosen)
+  try {
+    return { history: await definition.history(clients, { service, name: inputs.service, engine: chosen }) }
+  } catch (err) {
+    return { problem: callProblem(definition.historyCall, err) }
+  }
+}
+
+/** A revision the inputs name (`rollback-to` other than `previous`, `task-definition`), or the running one redeployed. */
+function chooseFromInputs(inputs: ServiceInputs, running: string): Chosen | undefined {
+  if (inputs.rollbackTo !== undefined) {
+    const ref = inputs.rollbackTo
+    return { ref, why: `\`rollback-to\` names ${ref}.`, rollback: { from: revisionOf(running, '?'), to: revisionOf(ref, '?') } }
+  }
+  if (inputs.taskDefinitionRef !== undefined) {
+    const ref = inputs.taskDefinitionRef
+    const why =
       inputs.image !== undefined
         ? `\`task-definition\` names ${ref}: a new revision of it is registered with \`image\` ${inputs.image}.`
         : `\`task-definition\` names ${ref}: deployed as it is, no new revision registered.`
-  } else if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile) {
-    ref = running
-    why = `\`force-new-deployment\` with no \`image\`: the running ${revisionOf(running, '?')} is deployed again as it is.`
+    return { ref, why }
   }
-  if (ref === undefined) return { asIs: false, problems }
+  if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile) {
+    return { ref: running, why: `\`force-new-deployment\` with no \`image\`: the running ${revisionOf(running, '?')} is deployed again as it is.` }
+  }
+  return undefined
+}
 
+/** Describes the chosen revision and checks that it can be deployed. */
+async function describeChosen(clients: Clients, inputs: ServiceInputs, running: string, { ref, why, rollback }: Chosen): ReturnType<typeof resolveTarget> {
   let described: { taskDefinition?: TaskDefinition; tags?: Tag[] }
   try {
     described = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref, include: ['TAGS'] }))
@@ -142,6 +139,7 @@ export async function resolveTarget(
   }
   const td = described.taskDefinition
   if (!td?.taskDefinitionArn) return { asIs: true, problems: [`Task definition \`${ref}\` (${inputSource(inputs)}) was not found.`] }
+  const problems: string[] = []
   const name = revisionOf(td.taskDefinitionArn, ref)
   if (td.status !== undefined && td.status !== 'ACTIVE') {
     problems.push(
@@ -160,117 +158,6 @@ export async function resolveTarget(
   return { target: { arn: td.taskDefinitionArn, taskDefinition: td, tags: described.tags ?? [], why, ...(rollback ? { rollback } : {}) }, asIs, problems }
 }
 
-function inputSource(inputs: Inputs): string {
+function inputSource(inputs: ServiceInputs): string {
   return inputs.rollbackTo !== undefined ? 'rollback-to' : inputs.taskDefinitionRef !== undefined ? 'task-definition' : 'the running revision'
-}
-
-/** Newest first: the first completed revision that is not the running one and was never rolled back. */
-export function choosePrevious(history: History, running: string): { found?: Completed; skipped: string[] } {
-  const completed = [...history.completed].sort((a, b) => a.at.getTime() - b.at.getTime())
-  const rolledBack = new Set(history.rolledBack)
-  // A successful deployment that goes back to what the one before it replaced rolled that one back.
-  for (let i = 1; i < completed.length; i++) {
-    const before = completed[i - 1]
-    const replaced = before.from ?? (i >= 2 ? [completed[i - 2].taskDefinitionArn] : [])
-    if (completed[i].taskDefinitionArn !== before.taskDefinitionArn && replaced.includes(completed[i].taskDefinitionArn)) rolledBack.add(before.taskDefinitionArn)
-  }
-  // Every rolled-back revision is named, whether its deployment completed first (then rolled back by hand or by the
-  // action) or ended in ECS's own rollback.
-  const skipped = [...rolledBack].filter((arn) => arn !== running).map((arn) => `${revisionOf(arn, '?')} (rolled back)`)
-  const found = completed.reverse().find((c) => c.taskDefinitionArn !== running && !rolledBack.has(c.taskDefinitionArn))
-  return { ...(found ? { found } : {}), skipped }
-}
-
-const chunks = <T>(list: T[], size: number): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size))
-
-/** The ECS controller's service deployments and the revisions they deployed. */
-async function ecsHistory(clients: Clients, service: Service): Promise<History> {
-  const arns: string[] = []
-  let nextToken: string | undefined
-  for (let page = 0; page < HISTORY_PAGES; page++) {
-    const out = await clients.ecs.send(
-      new ListServiceDeploymentsCommand({ cluster: service.clusterArn, service: service.serviceArn ?? service.serviceName, maxResults: 100, nextToken }),
-    )
-    arns.push(...(out.serviceDeployments ?? []).map((d) => d.serviceDeploymentArn ?? '').filter((a) => a !== ''))
-    nextToken = out.nextToken
-    if (!nextToken) break
-  }
-  const deployments = []
-  for (const batch of chunks(arns, 20)) {
-    deployments.push(...((await clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: batch }))).serviceDeployments ?? []))
-  }
-  const revisionArns = [
-    ...new Set(deployments.flatMap((d) => [d.targetServiceRevision?.arn, ...(d.sourceServiceRevisions ?? []).map((r) => r.arn)]).filter((a): a is string => !!a)),
-  ]
-  const revisions = new Map<string, { taskDefinition?: string; image?: string }>()
-  for (const batch of chunks(revisionArns, 20)) {
-    for (const r of (await clients.ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch }))).serviceRevisions ?? []) {
-      const image = r.containerImages?.find((c) => c.imageDigest)
-      revisions.set(r.serviceRevisionArn ?? '', {
-        taskDefinition: r.taskDefinition,
-        ...(image ? { image: image.image?.includes('@') ? image.image : `${image.image?.replace(/:[^:/]+$/, '')}@${image.imageDigest}` } : {}),
-      })
-    }
-  }
-  const history: History = { completed: [], rolledBack: new Set(), notes: [] }
-  for (const d of deployments) {
-    const target = revisions.get(d.targetServiceRevision?.arn ?? '')
-    if (!target?.taskDefinition) continue
-    if (d.status === 'SUCCESSFUL') {
-      const from = (d.sourceServiceRevisions ?? []).map((r) => revisions.get(r.arn ?? '')?.taskDefinition).filter((t): t is string => !!t)
-      history.completed.push({
-        taskDefinitionArn: target.taskDefinition,
-        at: d.finishedAt ?? d.updatedAt ?? d.createdAt ?? new Date(0),
-        ...(target.image ? { image: target.image } : {}),
-        from,
-        id: revisionOf(d.serviceDeploymentArn, '?'),
-      })
-    } else if (d.status?.startsWith('ROLLBACK_')) history.rolledBack.add(target.taskDefinition)
-  }
-  return history
-}
-
-/** `ecs-safe-deploy: web → web:5`, the description the CodeDeploy engine gives its deployments. */
-const OUR_DESCRIPTION = /^ecs-safe-deploy: (\S+) → ([A-Za-z0-9_-]+:\d+)$/
-
-/** CodeDeploy's succeeded deployments of the group, with the task definition each deployed when it can be known. */
-async function codeDeployHistory(clients: Clients, application: string, deploymentGroup: string, service: string): Promise<History> {
-  const ids: string[] = []
-  let nextToken: string | undefined
-  for (let page = 0; page < HISTORY_PAGES && ids.length < CODEDEPLOY_LOOKS; page++) {
-    const out = await clients.codedeploy.send(
-      new ListDeploymentsCommand({ applicationName: application, deploymentGroupName: deploymentGroup, includeOnlyStatuses: ['Succeeded'], nextToken }),
-    )
-    ids.push(...(out.deployments ?? []))
-    nextToken = out.nextToken
-    if (!nextToken) break
-  }
-  const history: History = { completed: [], rolledBack: new Set(), notes: [] }
-  let unreadable = 0
-  const arnOf = new Map<string, string>()
-  for (const id of ids.slice(0, CODEDEPLOY_LOOKS)) {
-    const info = (await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo
-    if (!info || info.status !== 'Succeeded') continue
-    // A rollback deployment goes back to a revision an earlier deployment completed; it may carry the description of
-    // the deployment it rolled back, which names the revision it did not deploy.
-    if (info.creator === 'codeDeployRollback' || info.rollbackInfo?.rollbackTriggeringDeploymentId) continue
-    const ours = OUR_DESCRIPTION.exec(info.description ?? '')
-    if (!ours || ours[1] !== service) {
-      unreadable++
-      continue
-    }
-    let arn = arnOf.get(ours[2])
-    if (!arn) {
-      const td = (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ours[2] }))).taskDefinition
-      arn = td?.taskDefinitionArn ?? ours[2]
-      arnOf.set(ours[2], arn)
-    }
-    history.completed.push({ taskDefinitionArn: arn, at: info.completeTime ?? info.createTime ?? new Date(0), id })
-  }
-  if (unreadable > 0) {
-    history.notes.push(
-      `${unreadable} succeeded CodeDeploy ${unreadable === 1 ? 'deployment was' : 'deployments were'} not made by this action and left out: GetDeployment returns only the AppSpec's sha256, not the task definition it names`,
-    )
-  }
-  return history
 }

@@ -63,88 +63,111 @@ const MAX_DEPTH = 512
  * Undefined when it is valid JSON.
  */
 export function jsonFault(text: string): ParseFault | undefined {
-  let i = 0
-  const stop = (expected: string): never => {
-    throw new Stop(i, expected)
-  }
-  const space = () => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++
-  }
-  const string = () => {
-    i++
-    for (;;) {
-      if (i >= text.length) stop('a closing double quote')
-      const c = text.charCodeAt(i)
-      if (c === 0x22) {
-        i++
-        return
-      }
-      if (c < 0x20) stop('no control character (a line break or tab) inside a string: write \\n or \\t')
-      if (c === 0x5c) {
-        i++
-        if (i < text.length && '"\\/bfnrt'.includes(text[i])) i++
-        else if (text[i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) i += 5
-        else stop('a valid escape after \\ (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hex digits)')
-      } else i++
-    }
-  }
-  const value = (depth: number): void => {
-    if (depth > MAX_DEPTH) stop(`at most ${MAX_DEPTH} levels of nesting`)
-    space()
-    if (i >= text.length) stop(VALUE)
-    const c = text[i]
-    if (c === '{' || c === '[') {
-      const close = c === '{' ? '}' : ']'
-      i++
-      space()
-      if (text[i] === close) {
-        i++
-        return
-      }
-      for (;;) {
-        if (c === '{') {
-          space()
-          if (text[i] !== '"') stop('a property name in double quotes')
-          string()
-          space()
-          if (text[i] !== ':') stop('`:` after the property name')
-          i++
-        }
-        value(depth + 1)
-        space()
-        if (text[i] === ',') i++
-        else if (text[i] === close) {
-          i++
-          return
-        } else stop(c === '{' ? '`,` or `}` after the property value' : '`,` or `]` after the list element')
-      }
-    }
-    if (c === '"') return string()
-    if (c === '-' || (c >= '0' && c <= '9')) {
-      NUMBER.lastIndex = i
-      if (!NUMBER.exec(text)) stop('a number')
-      i = NUMBER.lastIndex
-      return
-    }
-    for (const word of ['true', 'false', 'null']) {
-      if (text.startsWith(word, i)) {
-        i += word.length
-        return
-      }
-    }
-    stop(VALUE)
-  }
   try {
-    if (text.charCodeAt(0) === 0xfeff) stop('no byte order mark (BOM) at the start of the file')
-    value(0)
-    space()
-    if (i < text.length) stop('the end of the file after the top-level value')
+    new JsonScan(text).document()
     return undefined
   } catch (err) {
     if (!(err instanceof Stop)) return undefined
     const before = text.slice(0, err.offset)
     const line = before.split('\n').length
     return { line, column: err.offset - before.lastIndexOf('\n'), expected: err.expected }
+  }
+}
+
+/** Follows the JSON grammar from the start of `text` and throws a Stop at the first place it breaks. */
+class JsonScan {
+  private i = 0
+
+  constructor(private readonly text: string) {}
+
+  document(): void {
+    if (this.text.charCodeAt(0) === 0xfeff) this.stop('no byte order mark (BOM) at the start of the file')
+    this.value(0)
+    this.space()
+    if (this.i < this.text.length) this.stop('the end of the file after the top-level value')
+  }
+
+  private stop(expected: string): never {
+    throw new Stop(this.i, expected)
+  }
+
+  private space(): void {
+    const { text } = this
+    while (this.i < text.length && (text[this.i] === ' ' || text[this.i] === '\t' || text[this.i] === '\n' || text[this.i] === '\r')) this.i++
+  }
+
+  private value(depth: number): void {
+    const { text } = this
+    if (depth > MAX_DEPTH) this.stop(`at most ${MAX_DEPTH} levels of nesting`)
+    this.space()
+    if (this.i >= text.length) this.stop(VALUE)
+    const c = text[this.i]
+    if (c === '{' || c === '[') return this.collection(c, depth)
+    if (c === '"') return this.string()
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      NUMBER.lastIndex = this.i
+      if (!NUMBER.exec(text)) this.stop('a number')
+      this.i = NUMBER.lastIndex
+      return
+    }
+    for (const word of ['true', 'false', 'null']) {
+      if (text.startsWith(word, this.i)) {
+        this.i += word.length
+        return
+      }
+    }
+    this.stop(VALUE)
+  }
+
+  /** An object or a list, from its opening bracket to its closing one. */
+  private collection(open: '{' | '[', depth: number): void {
+    const close = open === '{' ? '}' : ']'
+    this.i++
+    this.space()
+    if (this.text[this.i] === close) {
+      this.i++
+      return
+    }
+    for (;;) {
+      if (open === '{') this.propertyName()
+      this.value(depth + 1)
+      this.space()
+      if (this.text[this.i] === ',') this.i++
+      else if (this.text[this.i] === close) {
+        this.i++
+        return
+      } else this.stop(open === '{' ? '`,` or `}` after the property value' : '`,` or `]` after the list element')
+    }
+  }
+
+  /** An object's `"name":`, up to the value. */
+  private propertyName(): void {
+    this.space()
+    if (this.text[this.i] !== '"') this.stop('a property name in double quotes')
+    this.string()
+    this.space()
+    if (this.text[this.i] !== ':') this.stop('`:` after the property name')
+    this.i++
+  }
+
+  private string(): void {
+    const { text } = this
+    this.i++
+    for (;;) {
+      if (this.i >= text.length) this.stop('a closing double quote')
+      const c = text.charCodeAt(this.i)
+      if (c === 0x22) {
+        this.i++
+        return
+      }
+      if (c < 0x20) this.stop('no control character (a line break or tab) inside a string: write \\n or \\t')
+      if (c === 0x5c) {
+        this.i++
+        if (this.i < text.length && '"\\/bfnrt'.includes(text[this.i])) this.i++
+        else if (text[this.i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(this.i + 1, this.i + 5))) this.i += 5
+        else this.stop('a valid escape after \\ (\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hex digits)')
+      } else this.i++
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // the bake, the rollback), or for a rolling update the running tasks of the new and the old revision over time. A
 // Mermaid `xychart-beta`, which GitHub renders in Markdown, job summaries included; a text chart for a terminal.
 import type { DeploymentFacts } from '../core/facts.js'
+import { movesTraffic } from '../core/facts-view.js'
 import type { Timeline, TimelineEvent } from '../core/timeline.js'
 import { elapsed } from './log.js'
 
@@ -60,7 +61,7 @@ export function rolloutChart(facts: DeploymentFacts, timeline: Timeline, end: nu
   const marks = phaseMarks(events, label)
   const shifts = events.filter((e): e is Extract<TimelineEvent, { type: 'traffic-shifted' }> => e.type === 'traffic-shifted' && e.label === 'production')
 
-  if (facts.kind !== 'rolling' || shifts.length > 0) {
+  if (movesTraffic(facts) || shifts.length > 0) {
     if (shifts.length === 0) return undefined
     const points = [{ at: deployAt, value: shifts[0].from }, ...shifts.map((s) => ({ at: s.at.getTime(), value: s.to }))]
     // A rollback sends production back to the old revision, whether or not a look caught the weight going to 0.
@@ -86,7 +87,7 @@ export function rolloutChart(facts: DeploymentFacts, timeline: Timeline, end: nu
   const old: { at: number; value: number }[] = []
   // The service's size before: the old revision ran it alone. Until a deployment of the old revision is seen (ECS's
   // rollback), its tasks are what ours has not replaced yet.
-  const before = facts.final?.counts.desired ?? 0
+  const before = ('final' in facts ? facts.final?.counts.desired : undefined) ?? 0
   for (const e of events) {
     if (e.type !== 'deployment') continue
     running.set(e.deploymentId, e.status === 'INACTIVE' ? 0 : e.counts.running)

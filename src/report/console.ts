@@ -30,14 +30,14 @@ function consoleOrigin(partition: string, region: string): string {
 const fragment = (text: string) => encodeURIComponent(text).replace(/%/g, '$25')
 
 export function consoleLinks(facts: DeploymentFacts, region?: string): ConsoleLinks | undefined {
-  const serviceDeploymentArn = facts.kind === 'codedeploy' ? undefined : facts.serviceDeploymentArn
+  const serviceDeploymentArn = 'serviceDeploymentArn' in facts ? facts.serviceDeploymentArn : undefined
   const place = arnPlace(facts.taskDefinitionArn) ?? arnPlace(facts.previousTaskDefinitionArn) ?? arnPlace(serviceDeploymentArn)
   const where = place ?? (region ? { partition: region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws', region } : undefined)
   if (!where) return undefined
   const origin = consoleOrigin(where.partition, where.region)
   const q = `region=${where.region}`
   const service = `${origin}/ecs/v2/clusters/${encodeURIComponent(facts.cluster)}/services/${encodeURIComponent(facts.service)}`
-  const codeDeployId = facts.kind === 'codedeploy' ? facts.codeDeploy?.deploymentId : undefined
+  const codeDeployId = 'codeDeploy' in facts ? facts.codeDeploy?.deploymentId : undefined
   return {
     service: `${service}/health?${q}`,
     deployment: facts.deploymentId || serviceDeploymentArn ? `${service}/deployments?${q}` : undefined,

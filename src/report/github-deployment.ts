@@ -89,6 +89,7 @@ export class GitHubDeploymentRecord {
   private id?: number
   private abandoned = false
   private finished = false
+  private begun = false
   private queue: Promise<void> = Promise.resolve()
   private readonly abort = new AbortController()
   private lastSentAt = 0
@@ -108,11 +109,17 @@ export class GitHubDeploymentRecord {
     return this.id
   }
 
+  /** `start` was called (whether or not a record is kept). */
+  get started(): boolean {
+    return this.begun
+  }
+
   /**
    * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped (with a debug line)
    * when turned off or outside GitHub Actions (no GITHUB_REPOSITORY, no token).
    */
   start(timeline: Timeline, start: RecordStart): void {
+    this.begun = true
     const env = this.env
     const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
     const sha = env.GITHUB_SHA

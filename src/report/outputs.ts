@@ -28,3 +28,13 @@ export function setRecordOutputs(environmentUrl: string | undefined, githubDeplo
   core.setOutput('url', environmentUrl ?? '')
   core.setOutput('github-deployment-id', githubDeploymentId === undefined ? '' : String(githubDeploymentId))
 }
+
+/** A cancelled run: outcome `cancelled`; a single service's deployment as far as it got (a release's stay empty). */
+export function setCancelledOutputs(state?: { deploymentId?: string; taskDefinitionArn?: string; previousTaskDefinitionArn: string }): void {
+  if (state) {
+    core.setOutput('deployment-id', state.deploymentId ?? '')
+    core.setOutput('task-definition-arn', state.taskDefinitionArn ?? '')
+    core.setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn)
+  }
+  core.setOutput('outcome', 'cancelled')
+}

@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { revisionOf } from '../aws/arn.js'
 import type { DeploymentFacts } from '../core/facts.js'
+import { strategyDeployment } from '../core/facts-view.js'
 import type { Decision } from '../core/outcome.js'
 import { describeStop, groupStoppedTasks, isFailure, tellingTail } from '../core/stopped.js'
 import { describeChange, type TaskDefinitionChange } from '../core/task-definition-diff.js'
@@ -156,7 +157,7 @@ function addChanges(changes: TaskDefinitionChange[]): void {
 
 /** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
 function codeDeployRows(facts: DeploymentFacts): Row[] {
-  const cd = facts.kind === 'codedeploy' ? facts.codeDeploy : undefined
+  const cd = 'codeDeploy' in facts ? facts.codeDeploy : undefined
   if (!cd) return []
   const waiting =
     cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : ''
@@ -174,11 +175,12 @@ function codeDeployRows(facts: DeploymentFacts): Row[] {
 
 /** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
 function nativeRows(facts: DeploymentFacts): Row[] {
-  if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn) return []
-  const sd = facts.serviceDeployment
+  const strategy = strategyDeployment(facts)
+  if (!strategy) return []
+  const sd = strategy.look
   const rows = [
     row('Strategy', facts.engine),
-    row('Service deployment', `${revisionOf(facts.serviceDeploymentArn, '')}${sd?.status ? `: ${sd.status}` : ''}`),
+    row('Service deployment', `${revisionOf(strategy.arn, '')}${sd?.status ? `: ${sd.status}` : ''}`),
     row('Production traffic on the new revision', ['0%', ...(facts.trafficShifts ?? []).map((t) => `${t.percent}%`)].join(' → ')),
   ]
   const hook = facts.hook
@@ -212,7 +214,7 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
     [{ data: 'Image', header: true }, facts.image ? `<span title="${escapeOnly(facts.image)}">${escape(facts.image)}</span>` : '—'],
     row('Deployment', facts.deploymentId ?? '—'),
     ...(facts.actionRollback?.deploymentId ? [row('Rollback deployment', facts.actionRollback.deploymentId)] : []),
-    ...(facts.kind !== 'codedeploy' && facts.ecsRollback ? [row('ECS rollback deployment', facts.ecsRollback.deploymentId)] : []),
+    ...('ecsRollback' in facts && facts.ecsRollback ? [row('ECS rollback deployment', facts.ecsRollback.deploymentId)] : []),
     ...codeDeployRows(facts),
     ...nativeRows(facts),
   ])

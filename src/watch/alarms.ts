@@ -2,7 +2,7 @@
 // running at once on the run's poller read the union of their alarms in one read (shared-reads.ts).
 import { DescribeAlarmsCommand, type DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch'
 import type { Clients } from '../aws/clients.js'
-import type { Poller } from './poller.js'
+import type { RunContext } from './context.js'
 import { perPoller, SharedReads, type Reader } from './shared-reads.js'
 import type { Call } from './stopped-tasks.js'
 
@@ -45,6 +45,6 @@ export async function readAlarms(clients: Clients, call: Call, names: string[], 
 const alarmReads = perPoller<AlarmState>((clients, poller) => new SharedReads<AlarmState>(poller, (call, _group, names) => readAlarms(clients, call, names), Infinity))
 
 /** A bake's alarms, read with those of every other bake of the run under way (a missing alarm reads undefined). */
-export function watchAlarms(clients: Clients, poller: Poller, names: string[]): Reader<AlarmState> {
-  return alarmReads(clients, poller).watch('', names)
+export function watchAlarms(clients: Clients, run: RunContext, names: string[]): Reader<AlarmState> {
+  return alarmReads(clients, run.poller).watch('', names, (send) => run.call(send))
 }

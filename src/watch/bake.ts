@@ -5,8 +5,9 @@ import { errorText, isThrottling, isTransient } from '../aws/errors.js'
 import type { BakeResult, DeploymentFacts } from '../core/facts.js'
 import type { Timeline } from '../core/timeline.js'
 import { watchAlarms, type AlarmState } from './alarms.js'
-import { pollLoop } from './loop.js'
-import { Poller, type PollOptions } from './poller.js'
+import { contextOf, type RunContext } from './context.js'
+import { pollLoop, type Looped } from './loop.js'
+import type { PollOptions } from './poller.js'
 import type { Reader } from './shared-reads.js'
 
 export interface BakePlan {
@@ -30,109 +31,142 @@ const LAST_LOOK_MS = 10_000
 export const MAX_UNREAD_MS = 30_000
 
 /** Polls the alarms every few seconds for `durationMs`. Bake 0 does nothing. */
-export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline, pollerOrOptions: Poller | PollOptions = {}): Promise<BakeResult> {
-  const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions)
+export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline, given: RunContext | PollOptions = {}): Promise<BakeResult> {
+  const run = contextOf(given)
   const result: BakeResult = { durationMs: plan.durationMs, alarms: plan.alarms, passed: true, cutShortByDeadline: false }
   if (plan.durationMs <= 0) return result
-  const now = () => new Date(poller.clock.now())
-  const endsAt = Math.min(poller.clock.now() + plan.durationMs, plan.deadline)
-  const cutShort = poller.clock.now() + plan.durationMs > plan.deadline
+  const endsAt = Math.min(run.clock.now() + plan.durationMs, plan.deadline)
+  const cutShort = run.clock.now() + plan.durationMs > plan.deadline
   timeline.emit({
     type: 'phase',
-    at: now(),
+    at: new Date(run.clock.now()),
     phase: 'bake',
     detail: `${Math.round(plan.durationMs / 1000)} s` + (plan.alarms.length ? `, alarms: ${plan.alarms.join(', ')}` : ', no alarms to watch'),
   })
-  const last = new Map<string, string>()
-  const missingShown = new Set<string>()
-  const stillFiring = new Set(plan.firingAtStart ?? [])
-  let lastRead = poller.clock.now()
-  const unverified = (error: unknown): BakeResult => ({
-    ...result,
-    passed: false,
-    unreadable: errorText(error),
-    unreadableSince: new Date(lastRead),
-    cutShortByDeadline: false,
-  })
-  const look = async (alarms: Reader<AlarmState>): Promise<BakeResult | undefined> => {
-    const read = await alarms.read()
-    const states = read.values
-    // An answer another bake's look got is as old as it is, not as old as this look.
-    lastRead = read.answeredAt
-    for (const name of plan.alarms) {
-      const alarm = states.get(name)
-      if (!alarm) {
-        if (!missingShown.has(name)) {
-          missingShown.add(name)
-          timeline.emit({ type: 'warning', at: now(), message: `Alarm ${name} does not exist; it cannot stop a bad release.` })
-        }
-        continue
-      }
-      if (last.get(name) !== alarm.state) {
-        last.set(name, alarm.state)
-        timeline.emit({ type: 'alarm', at: now(), name, state: alarm.state, reason: alarm.reason })
-      }
-      if (alarm.state !== 'ALARM') stillFiring.delete(name)
-      else if (!stillFiring.has(name)) return { ...result, passed: false, fired: { name, reason: alarm.reason } }
-    }
-    return undefined
+  const baking: Baking = {
+    plan,
+    timeline,
+    run,
+    result,
+    last: new Map(),
+    missingShown: new Set(),
+    stillFiring: new Set(plan.firingAtStart ?? []),
+    lastRead: run.clock.now(),
   }
-  if (plan.alarms.length === 0) {
-    // Nothing to read: a loop of looks that call nothing, so a release's stop still ends it.
-    await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => ({ changed: false }))
-    if (poller.stopped()) return { ...result, passed: false }
-  } else {
-    const alarms = watchAlarms(clients, poller, plan.alarms)
-    try {
-      let failed: BakeResult | undefined
-      const fired = await pollLoop({ poller, timeline }, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
-        try {
-          const found = await look(alarms)
-          return found ? { end: found } : { changed: true }
-        } catch (error) {
-          // Access denied, or no good read for too long: the bake can no longer vouch for the release.
-          if ((!isThrottling(error) && !isTransient(error)) || poller.clock.now() - lastRead > MAX_UNREAD_MS) {
-            failed = unverified(error)
-            return { end: failed }
-          }
-          throw error
-        }
-      })
-      if (fired) return fired
-      if (failed) return failed
-      // Stopped by the release (another service failed): nothing more to verify.
-      if (poller.stopped()) return { ...result, passed: false }
-      // The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
-      // cannot read its alarms at the end did not pass: nothing verified the release.
-      try {
-        const found = await poller.within(Math.min(plan.deadline, poller.clock.now() + LAST_LOOK_MS), () => look(alarms))
-        if (found) return found
-      } catch (error) {
-        return { ...unverified(error), cutShortByDeadline: cutShort }
-      }
-    } finally {
-      alarms.close()
-    }
-  }
+  const ended = plan.alarms.length === 0 ? await bakeWithoutAlarms(baking, endsAt) : await bakeWithAlarms(clients, baking, endsAt, cutShort)
+  if (ended) return ended
   return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result
+}
+
+/** A bake under way, and what its looks at the alarms remember from one to the next. */
+interface Baking {
+  plan: BakePlan
+  timeline: Timeline
+  run: RunContext
+  /** The bake's result as it stands when it passes. */
+  result: BakeResult
+  /** The state last emitted for each alarm. */
+  last: Map<string, string>
+  missingShown: Set<string>
+  /** Alarms in ALARM since before the deployment that have not recovered yet. */
+  stillFiring: Set<string>
+  /** When the last good read of the alarms was answered (epoch ms). */
+  lastRead: number
+}
+
+/** Nothing to read: a loop of looks that call nothing, so a release's stop still ends it. */
+async function bakeWithoutAlarms({ run, timeline, result }: Baking, endsAt: number): Promise<BakeResult | undefined> {
+  return stoppedBake(result, await pollLoop(run, timeline, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => ({ changed: false })))
+}
+
+/** Stopped by the release (another service failed): nothing more to verify. */
+function stoppedBake(result: BakeResult, looped: Looped<unknown>): BakeResult | undefined {
+  return 'cut' in looped && looped.cut === 'stopped' ? { ...result, passed: false, stopped: looped.why } : undefined
+}
+
+/** The bake's end when the alarms ended it, the release stopped it or the last look failed; undefined when it ran out. */
+async function bakeWithAlarms(clients: Clients, baking: Baking, endsAt: number, cutShort: boolean): Promise<BakeResult | undefined> {
+  const alarms = watchAlarms(clients, baking.run, baking.plan.alarms)
+  try {
+    const looped = await watchUntil(baking, alarms, endsAt)
+    if ('end' in looped) return looped.end
+    return stoppedBake(baking.result, looped) ?? (await lastLook(baking, alarms, cutShort))
+  } finally {
+    alarms.close()
+  }
+}
+
+/** Looks at the alarms until one fires, they cannot be read any more, or `endsAt`. */
+async function watchUntil(baking: Baking, alarms: Reader<AlarmState>, endsAt: number): Promise<Looped<BakeResult>> {
+  const { run, timeline } = baking
+  return pollLoop<BakeResult>(run, timeline, endsAt, { ...BAKE_PACING, doing: 'baking', lookFirst: true }, async () => {
+    try {
+      const found = await look(baking, alarms)
+      return found ? { end: found } : { changed: true }
+    } catch (error) {
+      // Access denied, or no good read for too long: the bake can no longer vouch for the release.
+      if ((!isThrottling(error) && !isTransient(error)) || run.clock.now() - baking.lastRead > MAX_UNREAD_MS) return { end: unverified(baking, error) }
+      throw error
+    }
+  })
+}
+
+/** The last look may have been a while ago when throttled; one more before declaring the bake passed. A bake that
+ * cannot read its alarms at the end did not pass: nothing verified the release. */
+async function lastLook(baking: Baking, alarms: Reader<AlarmState>, cutShort: boolean): Promise<BakeResult | undefined> {
+  const { run, plan } = baking
+  try {
+    return await run.within(Math.min(plan.deadline, run.clock.now() + LAST_LOOK_MS), () => look(baking, alarms))
+  } catch (error) {
+    return { ...unverified(baking, error), cutShortByDeadline: cutShort }
+  }
+}
+
+/** One read of the alarms: emits what changed, and the bake's end when an alarm fired. */
+async function look(baking: Baking, alarms: Reader<AlarmState>): Promise<BakeResult | undefined> {
+  const { plan, timeline, run, last, missingShown, stillFiring } = baking
+  const read = await alarms.read()
+  // An answer another bake's look got is as old as it is, not as old as this look.
+  baking.lastRead = read.answeredAt
+  for (const name of plan.alarms) {
+    const alarm = read.values.get(name)
+    if (!alarm) {
+      if (!missingShown.has(name)) {
+        missingShown.add(name)
+        timeline.emit({ type: 'warning', at: new Date(run.clock.now()), message: `Alarm ${name} does not exist; it cannot stop a bad release.` })
+      }
+      continue
+    }
+    if (last.get(name) !== alarm.state) {
+      last.set(name, alarm.state)
+      timeline.emit({ type: 'alarm', at: new Date(run.clock.now()), name, state: alarm.state, reason: alarm.reason })
+    }
+    if (alarm.state !== 'ALARM') stillFiring.delete(name)
+    else if (!stillFiring.has(name)) return { ...baking.result, passed: false, fired: { name, reason: alarm.reason } }
+  }
+  return undefined
+}
+
+function unverified(baking: Baking, error: unknown): BakeResult {
+  return { ...baking.result, passed: false, unreadable: errorText(error), unreadableSince: new Date(baking.lastRead), cutShortByDeadline: false }
 }
 
 /**
  * Bakes after a deployment reached its traffic, into `facts`: the bake result (passed, an alarm that fired, or alarms
- * it could not read), and a timeout when the deadline cut it short. False when an unexpected error ended the run.
+ * it could not read), a timeout when the deadline cut it short, the release's stop when it ended it. False when an
+ * unexpected error ended the run.
  */
 export async function bakeInto(
   clients: Clients,
   facts: DeploymentFacts,
   plan: { alarms: string[]; bakeTimeMs: number; deadline: number; alarmsFiringAtStart?: string[] },
   timeline: Timeline,
-  poller: Poller,
-  options: PollOptions = {},
+  run: RunContext,
 ): Promise<boolean> {
   try {
-    const bakePoller = Object.keys(options).length > 0 ? new Poller({ now: poller.clock.now, sleep: poller.clock.sleep, ...options }) : poller
-    facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, bakePoller)
+    facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, run)
     if (facts.bake.cutShortByDeadline) facts.timedOut = true
+    if (facts.bake.stopped) facts.stopped = facts.bake.stopped
     return true
   } catch (error) {
     facts.error = `Baking (alarms ${plan.alarms.join(', ')}): ${errorText(error)}`

@@ -5,10 +5,11 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type TaskDefini
 import type { Clients } from '../aws/clients.js'
 import { errorText } from '../aws/errors.js'
 import type { CodeDeployFacts, CodeDeployObservation, DeploymentFacts } from '../core/facts.js'
+import { stoppedTasksOf } from '../core/facts-view.js'
 import { describeStop, groupStoppedTasks, isFailure, stoppedTaskFrom } from '../core/stopped.js'
 import type { FailureCause, StoppedTask, Timeline } from '../core/timeline.js'
 import { readAlarms } from './alarms.js'
-import { addLogTail, listStoppedTasks, until } from './stopped-tasks.js'
+import { addLogTail, listStoppedTasks, until, type Call } from './stopped-tasks.js'
 
 /** The diagnosis is a last look, not a wait: whatever it cannot find out in this time, the reports do without. */
 const DIAGNOSIS_BUDGET_MS = 15_000
@@ -28,24 +29,48 @@ function codeDeployHeadline(facts: CodeDeployFacts, cd: CodeDeployObservation): 
   return undefined
 }
 
+/** What ECS said through the service: only the rolling and ECS-native facts carry these. */
+function ecsHeadline(facts: DeploymentFacts): string | undefined {
+  if ('ecsRollback' in facts && facts.ecsRollback) return facts.ecsRollback.reason
+  if ('final' in facts && facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason) return facts.final.rolloutStateReason
+  if ('serviceDeployment' in facts && facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS') return facts.serviceDeployment.statusReason
+  if ('supersededBy' in facts && facts.supersededBy) return `Deployment ${facts.deploymentId} was superseded by deployment ${facts.supersededBy.deploymentId}`
+  return undefined
+}
+
 function headline(facts: DeploymentFacts): string {
   const fired = facts.bake?.fired
   if (fired) return `Alarm ${fired.name} went to ALARM during the bake${fired.reason ? `: ${fired.reason}` : ''}`
-  if (facts.kind === 'codedeploy') {
-    const codeDeploy = facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy)
-    if (codeDeploy) return codeDeploy
-  } else {
-    if (facts.ecsRollback) return facts.ecsRollback.reason
-    if (facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason) return facts.final.rolloutStateReason
-    if (facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS') return facts.serviceDeployment.statusReason
-    if (facts.supersededBy) return `Deployment ${facts.deploymentId} was superseded by deployment ${facts.supersededBy.deploymentId}`
-  }
+  // Each engine's own words: CodeDeploy's facts carry its look at the deployment, ECS's what the service said.
+  const codeDeploy = 'codeDeploy' in facts && facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy)
+  if (codeDeploy) return codeDeploy
+  const ecs = ecsHeadline(facts)
+  if (ecs) return ecs
   if (facts.error) return facts.error
   if (facts.timedOut) {
-    const c = facts.kind === 'codedeploy' ? undefined : facts.final?.counts
+    const c = 'final' in facts ? facts.final?.counts : undefined
     return `Timed out: deployment ${facts.deploymentId} ${c ? `had ${c.running}/${c.desired} tasks running, ${c.pending} pending` : 'was not seen'}`
   }
   return `Deployment ${facts.deploymentId ?? ''} did not complete`.trim()
+}
+
+/** The alarms in ALARM, with their reasons: the one that ended the bake, those the service deployment saw trigger,
+ * then those of input `alarms` in ALARM now. */
+async function alarmsInAlarm(clients: Clients, call: Call, facts: DeploymentFacts, note: (what: string, error: unknown) => void): Promise<Map<string, string | undefined>> {
+  const alarms = new Map<string, string | undefined>()
+  if (facts.bake?.fired) alarms.set(facts.bake.fired.name, facts.bake.fired.reason)
+  const triggered = ('serviceDeployment' in facts ? facts.serviceDeployment?.alarms?.triggeredAlarmNames : undefined) ?? []
+  for (const name of triggered) if (!alarms.has(name)) alarms.set(name, undefined)
+  if (facts.alarms.length > 0) {
+    try {
+      for (const [name, alarm] of await readAlarms(clients, call, facts.alarms, { stateValue: 'ALARM' })) {
+        if (!alarms.get(name)) alarms.set(name, alarm.reason)
+      }
+    } catch (error) {
+      note('read the alarms', error)
+    }
+  }
+  return alarms
 }
 
 export async function diagnose(clients: Clients, facts: DeploymentFacts, timeline: Timeline): Promise<FailureCause> {
@@ -62,8 +87,7 @@ export async function diagnose(clients: Clients, facts: DeploymentFacts, timelin
   }
 
   const tasks = [...facts.stoppedTasks]
-  // A CodeDeploy task set's tasks do not carry the deployment id: find them by our task definition revision.
-  const of = facts.kind === 'codedeploy' ? facts.taskDefinitionArn && { taskDefinitionArn: facts.taskDefinitionArn } : facts.deploymentId && { deploymentId: facts.deploymentId }
+  const of = stoppedTasksOf(facts)
   if (of) {
     try {
       const known = new Set(tasks.map((t) => t.taskId))
@@ -107,20 +131,7 @@ export async function diagnose(clients: Clients, facts: DeploymentFacts, timelin
     }
   }
 
-  const alarms = new Map<string, string | undefined>()
-  if (facts.bake?.fired) alarms.set(facts.bake.fired.name, facts.bake.fired.reason)
-  const triggered = facts.kind === 'codedeploy' ? [] : (facts.serviceDeployment?.alarms?.triggeredAlarmNames ?? [])
-  for (const name of triggered) if (!alarms.has(name)) alarms.set(name, undefined)
-  if (facts.alarms.length > 0) {
-    try {
-      for (const [name, alarm] of await readAlarms(clients, call, facts.alarms, { stateValue: 'ALARM' })) {
-        if (!alarms.get(name)) alarms.set(name, alarm.reason)
-      }
-    } catch (error) {
-      note('read the alarms', error)
-    }
-  }
-
+  const alarms = await alarmsInAlarm(clients, call, facts, note)
   const failing = groups[0]
   const tasksPart = failing ? ` — ${failing.length} task${failing.length === 1 ? '' : 's'} stopped: ${describeStop(failing[0])}` : ''
   return {

@@ -5,7 +5,8 @@ import type { Clients } from '../aws/clients.js'
 import type { DeploymentObservation } from '../core/facts.js'
 import type { Timeline } from '../core/timeline.js'
 import { pollLoop } from './loop.js'
-import { Poller, type PollOptions } from './poller.js'
+import { contextOf, type RunContext } from './context.js'
+import type { PollOptions } from './poller.js'
 import { DeploymentTracker, EventFeed, describeService, eventIds, observe } from './service.js'
 
 export interface IdleResult {
@@ -13,6 +14,8 @@ export interface IdleResult {
   waitedFor?: string
   /** How that deployment ended (its rolloutState). */
   rolloutState?: string
+  /** It had not ended by the deadline: why nothing was deployed, in words. */
+  stillBusy?: string
 }
 
 const busy = (deployments: Deployment[]): Deployment | undefined =>
@@ -20,33 +23,25 @@ const busy = (deployments: Deployment[]): Deployment | undefined =>
   // Services without rolloutState (classic load balancers) are busy while more than one deployment remains.
   (deployments.length > 1 && deployments.every((d) => d.rolloutState === undefined) ? deployments.find((d) => d.status === 'PRIMARY') : undefined)
 
-/** The deployment in progress did not end before the deadline: nothing was deployed. */
-export class StillBusyError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'StillBusyError'
-  }
-}
-
 export async function waitForIdle(
   clients: Clients,
   cluster: string,
   service: string,
   deadline: number,
   timeline: Timeline,
-  pollerOrOptions: Poller | PollOptions = {},
+  given: RunContext | PollOptions = {},
 ): Promise<IdleResult> {
-  const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions)
-  const now = () => new Date(poller.clock.now())
-  const tracker = new DeploymentTracker(timeline, poller.clock.now)
+  const run = contextOf(given)
+  const now = () => new Date(run.clock.now())
+  const tracker = new DeploymentTracker(timeline, run.clock.now)
   let feed: EventFeed | undefined
   let waitedFor: string | undefined
   let last: DeploymentObservation | undefined
-  const ended = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for ${service}`, lookFirst: true }, async () => {
-    const described = await describeService(clients, poller, cluster, service)
+  const ended = await pollLoop<IdleResult>(run, timeline, deadline, { doing: `waiting for ${service}`, lookFirst: true }, async () => {
+    const described = await describeService(clients, run, cluster, service)
     // Events already there when we first looked are history, not progress.
     const fresh = feed === undefined
-    feed ??= new EventFeed(timeline, poller.clock.now, eventIds(described))
+    feed ??= new EventFeed(timeline, run.clock.now, eventIds(described))
     const changedEvents = fresh ? 0 : feed.take(described.events).length
     const inFlight = busy(described.deployments ?? [])
     if (!inFlight) {
@@ -61,11 +56,13 @@ export async function waitForIdle(
     last = o
     return { changed: tracker.track(o) || changedEvents > 0 }
   })
-  if (ended) return ended
+  if ('end' in ended) return ended.end
   const c = last?.counts
-  throw new StillBusyError(
-    `Timed out waiting for deployment ${last?.id ?? waitedFor ?? '(unknown)'} already in progress on service ${service} to end` +
+  return {
+    waitedFor,
+    stillBusy:
+      `Timed out waiting for deployment ${last?.id ?? waitedFor ?? '(unknown)'} already in progress on service ${service} to end` +
       (c ? ` (${last?.rolloutState ?? last?.status}, running ${c.running}/${c.desired}, pending ${c.pending}, failed ${c.failed})` : '') +
       '. Nothing was deployed.',
-  )
+  }
 }

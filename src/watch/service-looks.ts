@@ -3,7 +3,7 @@
 // Callers that look once (the wait for idle, the diagnosis, preflight) keep describeService, a call of their own.
 import { DescribeServiceDeploymentsCommand, DescribeServicesCommand, type Service, type ServiceDeployment } from '@aws-sdk/client-ecs'
 import type { Clients } from '../aws/clients.js'
-import type { Poller } from './poller.js'
+import type { RunContext } from './context.js'
 import { serviceNotFound } from './service.js'
 import { perPoller, SharedReads } from './shared-reads.js'
 
@@ -61,8 +61,8 @@ export interface ServiceWatch {
 }
 
 /** Opened once the service was updated (its first look never takes an answer from before), closed when the watch ends. */
-export function watchService(clients: Clients, poller: Poller, cluster: string, service: string): ServiceWatch {
-  const reader = services(clients, poller).watch(cluster, [service])
+export function watchService(clients: Clients, run: RunContext, cluster: string, service: string): ServiceWatch {
+  const reader = services(clients, run.poller).watch(cluster, [service], (send) => run.call(send))
   const look = async (): Promise<{ service: Service; sent: number }> => {
     const read = await reader.read()
     const answer = read.values.get(service)
@@ -83,8 +83,8 @@ export interface ServiceDeploymentWatch {
 }
 
 /** The service deployment `arn` of `cluster`, looked at with the cluster's other watched service deployments. */
-export function watchServiceDeployment(clients: Clients, poller: Poller, cluster: string, arn: string): ServiceDeploymentWatch {
-  const reader = serviceDeployments(clients, poller).watch(cluster, [arn])
+export function watchServiceDeployment(clients: Clients, run: RunContext, cluster: string, arn: string): ServiceDeploymentWatch {
+  const reader = serviceDeployments(clients, run.poller).watch(cluster, [arn], (send) => run.call(send))
   return {
     describe: async (after?: number) => (await reader.read(after)).values.get(arn),
     close: () => reader.close(),

@@ -4,7 +4,7 @@ import { DescribeServiceDeploymentsCommand, DescribeServicesCommand, type Deploy
 import type { Clients } from '../aws/clients.js'
 import type { DeploymentObservation, ServiceDeploymentObservation } from '../core/facts.js'
 import type { Timeline } from '../core/timeline.js'
-import type { Poller } from './poller.js'
+import type { RunContext } from './context.js'
 
 /** Service events that hint tasks stopped: worth a look at the stopped tasks. */
 export const MENTIONS_STOPPED = /has stopped|health checks|is unhealthy|deployment failed|failed to start/
@@ -39,8 +39,8 @@ export function eventIds(service: Service | undefined): string[] {
   return (service?.events ?? []).flatMap((e) => (e.id ? [e.id] : []))
 }
 
-export async function describeService(clients: Clients, poller: Poller, cluster: string, service: string): Promise<Service> {
-  const out = await poller.call((options) => clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }), options))
+export async function describeService(clients: Clients, run: RunContext, cluster: string, service: string): Promise<Service> {
+  const out = await run.call((options) => clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }), options))
   const found = out.services?.[0]
   if (!found) throw serviceNotFound(cluster, service, out.failures?.[0]?.reason)
   return found
@@ -77,8 +77,8 @@ export function serviceDeploymentObservation(arn: string, sd: ServiceDeployment)
 }
 
 /** One DescribeServiceDeployments; undefined when ECS does not return it. */
-export async function describeServiceDeployment(clients: Clients, poller: Poller, arn: string): Promise<ServiceDeployment | undefined> {
-  const out = await poller.call((options) => clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }), options))
+export async function describeServiceDeployment(clients: Clients, run: RunContext, arn: string): Promise<ServiceDeployment | undefined> {
+  const out = await run.call((options) => clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }), options))
   return out.serviceDeployments?.[0]
 }
 

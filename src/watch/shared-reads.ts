@@ -4,7 +4,8 @@
 // watched names, and each answer is kept with the moment its request went out. Another loop's look takes that answer
 // instead of making a call when the request went out after its own previous look ended (its first look: after it
 // began watching, so after its UpdateService), and waits for such a request still in flight. One loop alone makes
-// exactly the calls a plain read makes. Poller knows nothing of this: the readers hang off it in a WeakMap.
+// exactly the calls a plain read makes, each through its own run's context (its deadline, its tally). Poller knows
+// nothing of this: the readers hang off it in a WeakMap.
 import type { Clients } from '../aws/clients.js'
 import type { Poller } from './poller.js'
 import type { Call } from './stopped-tasks.js'
@@ -63,7 +64,8 @@ export class SharedReads<V> {
     private readonly perCall: number,
   ) {}
 
-  watch(group: string, names: string[]): Reader<V> {
+  /** A reader for `names`, whose requests go out through `call` (its run's context). */
+  watch(group: string, names: string[], call: Call): Reader<V> {
     let g = this.groups.get(group)
     if (!g) this.groups.set(group, (g = { watched: new Map(), answers: new Map(), flights: new Set() }))
     const shared = g
@@ -72,7 +74,7 @@ export class SharedReads<V> {
     let closed = false
     return {
       read: async (after?: number) => {
-        const read = await this.read(shared, group, names, Math.max(since, (after ?? 0) + 1))
+        const read = await this.read(shared, group, names, Math.max(since, (after ?? 0) + 1), call)
         since = ++tick
         return read
       },
@@ -92,7 +94,7 @@ export class SharedReads<V> {
     }
   }
 
-  private async read(g: Group<V>, group: string, names: string[], since: number): Promise<Read<V>> {
+  private async read(g: Group<V>, group: string, names: string[], since: number, call: Call): Promise<Read<V>> {
     for (;;) {
       const stale = names.filter((name) => (g.answers.get(name)?.sent ?? 0) < since)
       if (stale.length === 0) break
@@ -105,7 +107,7 @@ export class SharedReads<V> {
         waits.push(flight.done)
         uncovered = uncovered.filter((name) => !flight.names.has(name))
       }
-      for (let i = 0; i < uncovered.length; i += this.perCall) waits.push(this.send(g, group, uncovered.slice(i, i + this.perCall)))
+      for (let i = 0; i < uncovered.length; i += this.perCall) waits.push(this.send(g, group, uncovered.slice(i, i + this.perCall), call))
       // Any request this look depended on that failed fails the look: its loop's error policy applies.
       await Promise.all(waits)
     }
@@ -118,19 +120,19 @@ export class SharedReads<V> {
   }
 
   /** One request for `needed`, filled up to the limit with the group's other watched names, stalest first. */
-  private send(g: Group<V>, group: string, needed: string[]): Promise<void> {
+  private send(g: Group<V>, group: string, needed: string[], call: Call): Promise<void> {
     const covered = new Set([...g.flights].flatMap((f) => [...f.names]))
     const others = [...g.watched.keys()]
       .filter((name) => !needed.includes(name) && !covered.has(name))
       .sort((a, b) => (g.answers.get(a)?.sent ?? 0) - (g.answers.get(b)?.sent ?? 0))
     const names = [...needed, ...others].slice(0, this.perCall)
     const flight: Flight = { names: new Set(names), done: Promise.resolve() }
-    const call: Call = (send) =>
-      this.poller.call((options) => {
+    const sending: Call = (send) =>
+      call((options) => {
         flight.sent ??= ++tick
         return send(options)
       })
-    flight.done = this.fetch(call, group, names)
+    flight.done = this.fetch(sending, group, names)
       .then((values) => {
         const sent = flight.sent!
         const answeredAt = this.poller.clock.now()

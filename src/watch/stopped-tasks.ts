@@ -7,9 +7,10 @@ import type { Clients } from '../aws/clients.js'
 import { errorText, errorName, isThrottling } from '../aws/errors.js'
 import { kindOf, stoppedTaskFrom } from '../core/stopped.js'
 import type { StoppedTask, Timeline } from '../core/timeline.js'
-import type { CallOptions, Poller } from './poller.js'
+import type { RunContext } from './context.js'
+import type { CallOptions } from './poller.js'
 
-/** Runs one AWS call; the watch passes its budgeted poller, the diagnosis calls directly. */
+/** Runs one AWS call; the watch passes its run context's, the diagnosis calls directly. */
 export type Call = <T>(send: (options: CallOptions) => Promise<T>) => Promise<T>
 export const direct: Call = (send) => send({})
 /** Calls that end, answered or not, by `until` (epoch ms). */
@@ -93,7 +94,7 @@ export class StoppedTaskCollector {
 
   constructor(
     private readonly clients: Clients,
-    private readonly poller: Poller,
+    private readonly run: RunContext,
     private readonly timeline: Timeline,
     private readonly cluster: string,
     private readonly of: { deploymentId: string } | { taskDefinitionArn: string },
@@ -102,7 +103,7 @@ export class StoppedTaskCollector {
 
   /** True when new stopped tasks were found. */
   async collect(): Promise<boolean> {
-    const call: Call = (send) => this.poller.call(send)
+    const call: Call = (send) => this.run.call(send)
     try {
       const tasks = await listStoppedTasks(this.clients, call, this.cluster, this.of, this.ids)
       this.wanted = false
@@ -119,10 +120,10 @@ export class StoppedTaskCollector {
         fresh.push(stopped)
       }
       this.stopped.push(...fresh)
-      this.timeline.emit({ type: 'tasks-stopped', at: new Date(this.poller.clock.now()), tasks: fresh })
+      this.timeline.emit({ type: 'tasks-stopped', at: new Date(this.run.clock.now()), tasks: fresh })
       return true
     } catch (error) {
-      if (isThrottling(error)) this.poller.throttled++
+      if (isThrottling(error)) this.run.throttled++
       return false
     }
   }
@@ -133,7 +134,7 @@ export class StoppedTaskCollector {
     } catch (error) {
       if (!this.logsProblemShown) {
         this.logsProblemShown = true
-        this.timeline.emit({ type: 'warning', at: new Date(this.poller.clock.now()), message: `Could not read the task's logs: ${errorText(error)}` })
+        this.timeline.emit({ type: 'warning', at: new Date(this.run.clock.now()), message: `Could not read the task's logs: ${errorText(error)}` })
       }
       return task
     }

@@ -2,7 +2,7 @@
 import { GetDeploymentCommand, StopDeploymentCommand } from '@aws-sdk/client-codedeploy'
 import type { Clients } from '../../aws/clients.js'
 import type { InFlight } from '../../state-helper.js'
-import type { AfterCancel } from '../cancel.js'
+import type { AfterCancel } from '../contract.js'
 import { TERMINAL } from './watch.js'
 
 export async function afterCancelCodeDeploy(clients: Clients, state: InFlight, rollBack: boolean): Promise<AfterCancel> {

@@ -1,8 +1,7 @@
-// The CodeDeploy engine (services with the CODE_DEPLOY deployment controller): register → (create the custom
-// configuration once) → CreateDeployment with the AppSpec → watch the lifecycle events, task sets and traffic
-// weights → bake while CodeDeploy keeps the old task set → on a bake alarm or the timeout, StopDeployment with
-// auto-rollback and wait for the rollback. It records facts and decides nothing (src/core/outcome.ts does); AWS
-// errors end the run as facts (`error`), not throws.
+// The CodeDeploy engine's steps (services with the CODE_DEPLOY deployment controller; the lifecycle is
+// ../lifecycle.ts): wait for the group to be idle → (create the custom configuration once) → CreateDeployment with
+// the AppSpec → watch the lifecycle events, task sets and traffic weights → (the bake, while CodeDeploy keeps the old
+// task set) → on a bake alarm or the timeout, StopDeployment with auto-rollback and wait for the rollback.
 import {
   CreateDeploymentCommand,
   CreateDeploymentConfigCommand,
@@ -18,138 +17,162 @@ import type { ActionRollback, CodeDeployFacts } from '../../core/facts.js'
 import type { CodeDeployEngine, DeployPlan } from '../../core/plan.js'
 import type { Timeline } from '../../core/timeline.js'
 import type { CodeDeployInputs } from '../../inputs/context.js'
-import { bakeInto } from '../../watch/bake.js'
+import type { RunContext } from '../../watch/context.js'
 import { pollLoop } from '../../watch/loop.js'
-import type { Poller } from '../../watch/poller.js'
-import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, stoppedByRelease, type EngineOptions } from '../register.js'
+import type { EngineOptions } from '../contract.js'
+import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackStart, type Watched } from '../lifecycle.js'
+import { rollbackDeadline } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
-import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved } from './watch.js'
+import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved, type WatchEnd } from './watch.js'
 
 export interface CodeDeployPlan extends DeployPlan {
   engine: CodeDeployEngine
-  codeDeploy: CodeDeployInputs
+  codeDeploy: Pick<CodeDeployInputs, 'hooks'>
   /** From preflight, with the task definition still a placeholder. */
   appSpec: AppSpec
 }
 
 export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, timeline: Timeline, options: EngineOptions = {}): Promise<CodeDeployFacts> {
-  const poller = pollerOf(options)
-  const at = () => new Date(poller.clock.now())
-  const { engine } = plan
-  const facts: CodeDeployFacts = { kind: 'codedeploy', ...startFacts(plan, at, engine.label) }
-  const finish = finisher(facts, poller)
-  options.onFacts?.(facts)
+  const run = runContextOf(options)
+  const facts: CodeDeployFacts = { kind: 'codedeploy', ...startFacts(plan, run, plan.engine.label) }
+  return runLifecycle(clients, plan, timeline, run, facts, options, new CodeDeployDeployer(clients, plan, timeline, run, facts))
+}
 
-  // CodeDeploy takes one deployment per group at a time: wait for one in progress before registering anything.
-  try {
-    const busy = await waitForGroupIdle(clients, engine, plan.deadline, timeline, poller)
-    if (busy) {
-      facts.timedOut = true
-      facts.error = `Timed out waiting for CodeDeploy deployment ${busy} already in progress on ${engine.application}/${engine.deploymentGroup} to end`
-      return finish()
-    }
-  } catch (error) {
-    facts.error = `Looking for a CodeDeploy deployment in progress on ${engine.application}/${engine.deploymentGroup}: ${errorText(error)}`
-    return finish()
+class CodeDeployDeployer implements Deployer {
+  readonly bakes = true
+  private readonly hooks: Record<string, string>
+  private readonly watcher: CodeDeployWatch
+  private end?: WatchEnd
+
+  constructor(
+    private readonly clients: Clients,
+    private readonly plan: CodeDeployPlan,
+    private readonly timeline: Timeline,
+    private readonly run: RunContext,
+    private readonly facts: CodeDeployFacts,
+  ) {
+    this.hooks = hooksOf(plan.appSpec, plan.codeDeploy.hooks) as Record<string, string>
+    this.watcher = new CodeDeployWatch(clients, facts, timeline, run, this.hooks)
   }
 
-  const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
-  if (!taskDefinitionArn) return finish()
+  private at(): Date {
+    return new Date(this.run.clock.now())
+  }
 
-  let configNote = ''
-  if (engine.config.kind === 'custom') {
+  /** CodeDeploy takes one deployment per group at a time: wait for one in progress before registering anything. */
+  async prepare(): Promise<boolean> {
+    const { engine } = this.plan
     try {
-      configNote = (await ensureCustomConfig(clients, engine.config)) ? ' (created)' : ''
+      const busy = await waitForGroupIdle(this.clients, engine, this.plan.deadline, this.timeline, this.run)
+      if (!busy) return true
+      this.facts.timedOut = true
+      this.facts.error = `Timed out waiting for CodeDeploy deployment ${busy} already in progress on ${engine.application}/${engine.deploymentGroup} to end`
     } catch (error) {
-      facts.error = `CodeDeploy deployment configuration ${engine.config.name}: ${errorText(error)}`
-      return finish()
+      this.facts.error = `Looking for a CodeDeploy deployment in progress on ${engine.application}/${engine.deploymentGroup}: ${errorText(error)}`
     }
+    return false
   }
 
-  const hooks = hooksOf(plan.appSpec, plan.codeDeploy.hooks) as Record<string, string>
-  const configName = engine.config.kind === 'group-default' ? undefined : engine.config.name
-  timeline.emit({
-    type: 'phase',
-    at: at(),
-    phase: 'deploy',
-    detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
-  })
-  const rollbackOn = plan.rollback === 'on-failure'
-  const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks))
-  try {
-    const out = await clients.codedeploy.send(
-      new CreateDeploymentCommand({
-        applicationName: engine.application,
-        deploymentGroupName: engine.deploymentGroup,
-        ...(configName ? { deploymentConfigName: configName } : {}),
-        description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
-        revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
-        autoRollbackConfiguration: { enabled: rollbackOn, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
-        ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
-      }),
-    )
-    if (!out.deploymentId) {
-      facts.error = 'CreateDeployment returned no deployment id'
-      return finish()
+  async start(taskDefinitionArn: string): Promise<boolean> {
+    const { engine } = this.plan
+    let configNote = ''
+    if (engine.config.kind === 'custom') {
+      try {
+        configNote = (await ensureCustomConfig(this.clients, engine.config)) ? ' (created)' : ''
+      } catch (error) {
+        this.facts.error = `CodeDeploy deployment configuration ${engine.config.name}: ${errorText(error)}`
+        return false
+      }
     }
-    facts.deploymentId = out.deploymentId
-    facts.codeDeploy = { deploymentId: out.deploymentId, status: 'Created' }
-  } catch (error) {
-    // The SDK's retry of a CreateDeployment whose answer was lost meets our own deployment: adopt it.
-    const ours = await ownDeploymentIn(clients, error, appSpecText.sha256)
-    if (!ours) {
-      facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`
-      return finish()
-    }
-    timeline.emit({
-      type: 'warning',
-      at: at(),
-      message: `CreateDeployment's answer was lost after CodeDeploy started deployment ${ours} of ${revisionOf(taskDefinitionArn, '?')}; following it.`,
+    const configName = engine.config.kind === 'group-default' ? undefined : engine.config.name
+    this.timeline.emit({
+      type: 'phase',
+      at: this.at(),
+      phase: 'deploy',
+      detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
     })
-    facts.deploymentId = ours
-    facts.codeDeploy = { deploymentId: ours, status: 'Created' }
-  }
-  const deploymentId = facts.deploymentId
-  if (!plan.wait) return finish()
-
-  const watch = new CodeDeployWatch(clients, facts, timeline, poller, hooks)
-  timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: deploymentId })
-  let end
-  try {
-    end = await watchUntilTrafficMoved(watch, facts, deploymentId, plan.deadline)
-  } catch (error) {
-    facts.error = `Watching CodeDeploy deployment ${deploymentId}: ${errorText(error)}`
-    return finish()
-  }
-  if (!end && !stoppedByRelease(facts, poller)) facts.timedOut = true
-
-  if ((end === 'traffic-moved' || end === 'succeeded') && plan.bakeTimeMs > 0) {
-    if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake))) return finish()
-    if (facts.bake && !facts.bake.passed && !facts.bake.fired && !facts.bake.unreadable) stoppedByRelease(facts, poller)
+    return this.create(taskDefinitionArn, configName)
   }
 
-  const trigger: ActionRollback['trigger'] | undefined = facts.bake?.fired
-    ? 'bake-alarm'
-    : facts.bake?.unreadable
-      ? 'bake-unverified'
-      : facts.stopped
-        ? 'release'
-        : facts.timedOut
-          ? 'timeout'
-          : undefined
-  if (trigger && rollbackOn) {
-    facts.actionRollback = await stopAndRollBack(clients, watch, plan, facts, trigger, timeline)
-  } else if (end === 'traffic-moved' && !trigger) {
-    // CodeDeploy may have stopped the deployment itself (its own alarm check) while we baked.
+  private async create(taskDefinitionArn: string, configName: string | undefined): Promise<boolean> {
+    const { plan, facts } = this
+    const { engine } = plan
+    const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks))
     try {
-      const { info } = await watch.look(deploymentId, false)
-      facts.codeDeploy = observation(info, facts.codeDeploy)
-      if (info.status === 'Failed' || info.status === 'Stopped') await followRollback(watch, facts, rollbackDeadline(poller.clock.now(), plan))
+      const out = await this.clients.codedeploy.send(
+        new CreateDeploymentCommand({
+          applicationName: engine.application,
+          deploymentGroupName: engine.deploymentGroup,
+          ...(configName ? { deploymentConfigName: configName } : {}),
+          description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
+          revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
+          autoRollbackConfiguration: { enabled: plan.rollback === 'on-failure', events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+          ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
+        }),
+      )
+      if (!out.deploymentId) {
+        facts.error = 'CreateDeployment returned no deployment id'
+        return false
+      }
+      facts.deploymentId = out.deploymentId
     } catch (error) {
-      facts.error = `Looking at CodeDeploy deployment ${deploymentId} after the bake: ${errorText(error)}`
+      // The SDK's retry of a CreateDeployment whose answer was lost meets our own deployment: adopt it.
+      const ours = await ownDeploymentIn(this.clients, error, appSpecText.sha256)
+      if (!ours) {
+        facts.error = `CreateDeployment (${engine.application}/${engine.deploymentGroup}): ${errorText(error)}`
+        return false
+      }
+      this.timeline.emit({
+        type: 'warning',
+        at: this.at(),
+        message: `CreateDeployment's answer was lost after CodeDeploy started deployment ${ours} of ${revisionOf(taskDefinitionArn, '?')}; following it.`,
+      })
+      facts.deploymentId = ours
+    }
+    facts.codeDeploy = { deploymentId: facts.deploymentId, status: 'Created' }
+    return true
+  }
+
+  async watch(deadline: number): Promise<Watched> {
+    const id = this.facts.deploymentId ?? ''
+    this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: id })
+    try {
+      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline)
+      if (!('end' in looped)) return looped.cut === 'stopped' ? 'stopped' : 'timeout'
+      this.end = looped.end
+      return looped.end === 'failed' ? 'ended' : 'live'
+    } catch (error) {
+      this.facts.error = `Watching CodeDeploy deployment ${id}: ${errorText(error)}`
+      return 'ended'
     }
   }
-  return finish()
+
+  /** CodeDeploy may have stopped the deployment itself (its own alarm check) while we baked. */
+  async settle(): Promise<void> {
+    if (this.end !== 'traffic-moved') return
+    const { facts } = this
+    try {
+      const { info } = await this.watcher.look(facts.deploymentId ?? '', false)
+      facts.codeDeploy = observation(info, facts.codeDeploy)
+      if (info.status === 'Failed' || info.status === 'Stopped') await followRollback(this.watcher, facts, rollbackDeadline(this.run.clock.now(), this.plan))
+    } catch (error) {
+      facts.error = `Looking at CodeDeploy deployment ${facts.deploymentId} after the bake: ${errorText(error)}`
+    }
+  }
+
+  rollbackStart(): RollbackStart {
+    const id = this.facts.deploymentId ?? ''
+    return {
+      detail: `StopDeployment ${id} with auto-rollback`,
+      from: this.facts.taskDefinitionArn ?? '',
+      to: this.plan.previousTaskDefinitionArn,
+      late: `CodeDeploy deployment ${id} did not finish before the timeout`,
+    }
+  }
+
+  rollBack(rollback: ActionRollback): Promise<void> {
+    return stopAndRollBack(this.clients, this.watcher, this.plan, this.facts, rollback)
+  }
 }
 
 /** The deployment a DeploymentLimitExceededException names, when its revision is our AppSpec (GetDeployment gives its
@@ -169,9 +192,9 @@ async function ownDeploymentIn(clients: Clients, error: unknown, appSpecSha256: 
 const ACTIVE_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const
 
 /** Waits until no deployment is active on the group; the one still active at `deadline`, or undefined. */
-async function waitForGroupIdle(clients: Clients, engine: CodeDeployEngine, deadline: number, timeline: Timeline, poller: Poller): Promise<string | undefined> {
+async function waitForGroupIdle(clients: Clients, engine: CodeDeployEngine, deadline: number, timeline: Timeline, run: RunContext): Promise<string | undefined> {
   const list = async (): Promise<string | undefined> => {
-    const out = await poller.call((options) =>
+    const out = await run.call((options) =>
       clients.codedeploy.send(
         new ListDeploymentsCommand({ applicationName: engine.application, deploymentGroupName: engine.deploymentGroup, includeOnlyStatuses: [...ACTIVE_STATUSES] }),
         options,
@@ -183,13 +206,11 @@ async function waitForGroupIdle(clients: Clients, engine: CodeDeployEngine, dead
   if (!first) return undefined
   timeline.emit({
     type: 'warning',
-    at: new Date(poller.clock.now()),
+    at: new Date(run.clock.now()),
     message: `CodeDeploy deployment ${first} is already in progress on ${engine.application}/${engine.deploymentGroup}; waiting for it to end before deploying.`,
   })
-  const idle = await pollLoop({ poller, timeline }, deadline, { doing: `waiting for CodeDeploy deployment ${first}` }, async () =>
-    (await list()) ? { changed: false } : { end: true },
-  )
-  return idle ? undefined : first
+  const idle = await pollLoop(run, timeline, deadline, { doing: `waiting for CodeDeploy deployment ${first}` }, async () => ((await list()) ? { changed: false } : { end: true }))
+  return 'end' in idle ? undefined : first
 }
 
 /** Creates the custom configuration unless it is there; true when this run created it. */
@@ -215,51 +236,38 @@ async function ensureCustomConfig(clients: Clients, config: Extract<CodeDeployEn
 }
 
 /** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
-async function stopAndRollBack(
-  clients: Clients,
-  watch: CodeDeployWatch,
-  plan: CodeDeployPlan,
-  facts: CodeDeployFacts,
-  trigger: ActionRollback['trigger'],
-  timeline: Timeline,
-): Promise<ActionRollback> {
-  const at = () => new Date(watch.poller.clock.now())
-  const to = plan.previousTaskDefinitionArn
+async function stopAndRollBack(clients: Clients, watch: CodeDeployWatch, plan: CodeDeployPlan, facts: CodeDeployFacts, rollback: ActionRollback): Promise<void> {
   const id = facts.deploymentId ?? ''
-  const rollback: ActionRollback = { trigger, toTaskDefinitionArn: to, completed: false }
-  const why = rollbackWhy(facts, trigger, `CodeDeploy deployment ${id} did not finish before the timeout`)
-  timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: `StopDeployment ${id} with auto-rollback` })
-  timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' })
   try {
     await clients.codedeploy.send(new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true }))
   } catch (error) {
     // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
     if (errorName(error) !== 'DeploymentAlreadyCompletedException') {
       rollback.problem = `StopDeployment ${id}: ${errorText(error)}`
-      return rollback
+      return
     }
   }
-  const deadline = rollbackDeadline(watch.poller.clock.now(), plan)
+  const deadline = rollbackDeadline(watch.run.clock.now(), plan)
   // Ours goes Stopped first; its rollbackInfo then names the rollback deployment.
   try {
     await waitUntilEnded(watch, facts, id, deadline)
   } catch (error) {
     rollback.problem = `Watching CodeDeploy deployment ${id} after StopDeployment: ${errorText(error)}`
-    return rollback
+    return
   }
   if (!TERMINAL.has(facts.codeDeploy?.status ?? '')) {
     rollback.problem = `CodeDeploy deployment ${id} was still ${facts.codeDeploy?.status ?? 'unknown'} after StopDeployment`
-    return rollback
+    return
   }
   if (facts.codeDeploy?.status === 'Succeeded') {
     rollback.problem = `CodeDeploy deployment ${id} had already succeeded and removed the old task set, so there is nothing to roll back to`
-    return rollback
+    return
   }
   try {
     await followRollback(watch, facts, deadline, true)
   } catch (error) {
     rollback.problem = `Watching CodeDeploy's rollback of ${id}: ${errorText(error)}`
-    return rollback
+    return
   }
   const cd = facts.codeDeploy
   rollback.deploymentId = cd?.rollbackDeploymentId
@@ -271,5 +279,4 @@ async function stopAndRollBack(
         ? `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} ended ${cd.rollbackStatus}`
         : `CodeDeploy rollback deployment ${cd.rollbackDeploymentId} did not finish in time (${cd.rollbackStatus ?? 'not seen'})`
   }
-  return rollback
 }

@@ -14,8 +14,8 @@ import type { Clients } from '../../aws/clients.js'
 import { errorName } from '../../aws/errors.js'
 import type { CodeDeployFacts, CodeDeployObservation } from '../../core/facts.js'
 import type { DeploymentCounts, Timeline } from '../../core/timeline.js'
-import { pollLoop, type LoopOptions } from '../../watch/loop.js'
-import type { Poller } from '../../watch/poller.js'
+import type { RunContext } from '../../watch/context.js'
+import { pollLoop, type Looped, type LoopOptions } from '../../watch/loop.js'
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
 const DONE_EVENT = new Set(['Succeeded', 'Skipped'])
@@ -69,17 +69,17 @@ export class CodeDeployWatch {
     private readonly clients: Clients,
     private readonly facts: CodeDeployFacts,
     private readonly timeline: Timeline,
-    readonly poller: Poller,
+    readonly run: RunContext,
     readonly hooks: Record<string, string>,
   ) {}
 
   private at(): Date {
-    return new Date(this.poller.clock.now())
+    return new Date(this.run.clock.now())
   }
 
   /** Runs the one poll loop with this watch's context. */
-  loop<T>(deadline: number, options: LoopOptions, look: Parameters<typeof pollLoop<T>>[3]): Promise<T | undefined> {
-    return pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, options, look)
+  loop<T>(deadline: number, options: LoopOptions, look: Parameters<typeof pollLoop<T>>[4]): Promise<Looped<T>> {
+    return pollLoop(this.run, this.timeline, deadline, options, look)
   }
 
   /**
@@ -90,7 +90,7 @@ export class CodeDeployWatch {
    */
   async look(deploymentId: string, withTarget: boolean): Promise<{ info: DeploymentInfo; target?: ECSTarget }> {
     const getDeployment = async (): Promise<DeploymentInfo> => {
-      const { deploymentInfo: info } = await this.poller.call((options) => this.clients.codedeploy.send(new GetDeploymentCommand({ deploymentId }), options))
+      const { deploymentInfo: info } = await this.run.call((options) => this.clients.codedeploy.send(new GetDeploymentCommand({ deploymentId }), options))
       if (!info) throw new Error(`GetDeployment returned nothing for ${deploymentId}`)
       this.infos.set(deploymentId, info)
       return info
@@ -101,7 +101,7 @@ export class CodeDeployWatch {
       fresh = await getDeployment()
       if (this.targetIds.length === 0) {
         try {
-          const listed = await this.poller.call((options) => this.clients.codedeploy.send(new ListDeploymentTargetsCommand({ deploymentId }), options))
+          const listed = await this.run.call((options) => this.clients.codedeploy.send(new ListDeploymentTargetsCommand({ deploymentId }), options))
           this.targetIds = listed.targetIds ?? []
         } catch (error) {
           // Targets exist once the deployment has started.
@@ -110,7 +110,7 @@ export class CodeDeployWatch {
         if (this.targetIds.length === 0) return { info: fresh }
       }
     }
-    const got = await this.poller.call((options) =>
+    const got = await this.run.call((options) =>
       this.clients.codedeploy.send(new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: this.targetIds.slice(0, 25) }), options),
     )
     const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget
@@ -178,8 +178,8 @@ export class CodeDeployWatch {
   }
 }
 
-/** Watches our deployment until traffic has moved or it ended (undefined: the deadline came first). */
-export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: CodeDeployFacts, deploymentId: string, deadline: number): Promise<WatchEnd | undefined> {
+/** Watches our deployment until traffic has moved or it ended, or the loop was cut short. */
+export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: CodeDeployFacts, deploymentId: string, deadline: number): Promise<Looped<WatchEnd>> {
   return watch.loop<WatchEnd>(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
     const { info, target } = await watch.look(deploymentId, true)
     facts.codeDeploy = observation(info, facts.codeDeploy)
@@ -217,7 +217,7 @@ export async function waitUntilEnded(watch: CodeDeployWatch, facts: CodeDeployFa
     facts.codeDeploy = observation(info, facts.codeDeploy)
     return TERMINAL.has(info.status ?? '') ? { end: true } : { changed: false }
   })
-  return ended === true
+  return 'end' in ended
 }
 
 /**

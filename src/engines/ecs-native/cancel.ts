@@ -2,7 +2,7 @@
 import { DescribeServiceDeploymentsCommand, StopServiceDeploymentCommand } from '@aws-sdk/client-ecs'
 import type { Clients } from '../../aws/clients.js'
 import type { InFlight } from '../../state-helper.js'
-import type { AfterCancel } from '../cancel.js'
+import type { AfterCancel } from '../contract.js'
 
 const RUNNING = new Set(['PENDING', 'IN_PROGRESS'])
 

@@ -8,8 +8,8 @@ import type { Clients } from '../../aws/clients.js'
 import { crashLoopReason } from '../../core/fail-fast.js'
 import type { HookObservation, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
+import type { RunContext } from '../../watch/context.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
-import type { Poller } from '../../watch/poller.js'
 import { DeploymentTracker, EventFeed, MENTIONS_STOPPED, observe, serviceDeploymentObservation } from '../../watch/service.js'
 import { watchService, watchServiceDeployment, type ServiceDeploymentWatch, type ServiceWatch } from '../../watch/service-looks.js'
 import { StoppedTaskCollector } from '../../watch/stopped-tasks.js'
@@ -34,7 +34,8 @@ const STAGES = [
 ]
 const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'])
 
-export type End = 'ended' | 'fail-fast' | 'timeout'
+/** How a look-through ended: the service deployment ended, a fail fast, the deadline, or the release's stop. */
+export type End = 'ended' | 'fail-fast' | 'timeout' | 'stopped'
 
 export class NativeWatch {
   sd?: ServiceDeployment
@@ -62,14 +63,14 @@ export class NativeWatch {
     private readonly plan: NativePlan,
     private readonly facts: NativeFacts,
     private readonly timeline: Timeline,
-    private readonly poller: Poller,
+    private readonly context: RunContext,
     knownEvents: string[],
   ) {
-    this.feed = new EventFeed(timeline, poller.clock.now, knownEvents, facts.startedAt)
-    this.tracker = new DeploymentTracker(timeline, poller.clock.now)
+    this.feed = new EventFeed(timeline, context.clock.now, knownEvents, facts.startedAt)
+    this.tracker = new DeploymentTracker(timeline, context.clock.now)
     if (facts.deploymentId && facts.final) this.tracker.known(facts.final)
     if (facts.deploymentId) {
-      this.stopped = new StoppedTaskCollector(clients, poller, timeline, plan.cluster, { deploymentId: facts.deploymentId }, facts.taskDefinition)
+      this.stopped = new StoppedTaskCollector(clients, context, timeline, plan.cluster, { deploymentId: facts.deploymentId }, facts.taskDefinition)
     }
   }
 
@@ -77,26 +78,25 @@ export class NativeWatch {
     return this.sd?.status
   }
 
-  get clock(): Poller['clock'] {
-    return this.poller.clock
+  get clock(): RunContext['clock'] {
+    return this.context.clock
   }
 
   private at(): Date {
-    return new Date(this.poller.clock.now())
+    return new Date(this.context.clock.now())
   }
 
   /** Looks until the service deployment has ended or `deadline` comes. */
   async run(deadline: number): Promise<End> {
     const arn = this.facts.serviceDeploymentArn!
     const looks = {
-      sd: watchServiceDeployment(this.clients, this.poller, this.plan.cluster, arn),
-      service: watchService(this.clients, this.poller, this.plan.cluster, this.plan.service),
+      sd: watchServiceDeployment(this.clients, this.context, this.plan.cluster, arn),
+      service: watchService(this.clients, this.context, this.plan.cluster, this.plan.service),
     }
     try {
-      const end = await pollLoop({ poller: this.poller, timeline: this.timeline }, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () =>
-        this.look(arn, looks),
-      )
-      return end ?? 'timeout'
+      const looped = await pollLoop(this.context, this.timeline, deadline, { doing: `watching ${this.plan.service}`, lookFirst: this.looks === 0 }, () => this.look(arn, looks))
+      if ('end' in looped) return looped.end
+      return looped.cut === 'stopped' ? 'stopped' : 'timeout'
     } finally {
       looks.sd.close()
       looks.service.close()

@@ -4,7 +4,7 @@ import { revisionOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
 import type { InFlight } from '../../state-helper.js'
 import { observe } from '../../watch/service.js'
-import type { AfterCancel } from '../cancel.js'
+import type { AfterCancel } from '../contract.js'
 import { rollbackConfiguration } from './run.js'
 
 export async function afterCancelRolling(clients: Clients, state: InFlight, rollBack: boolean): Promise<AfterCancel> {

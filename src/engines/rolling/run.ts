@@ -1,16 +1,16 @@
-// The rolling engine: register → update → watch → bake → (our own) rollback. It records facts and decides
-// nothing: src/core/outcome.ts turns the facts into the outcome. AWS errors end the run as facts (`error`), not
-// throws, so the outcome, diagnosis and reports still happen.
+// The rolling engine's steps (the lifecycle is ../lifecycle.ts): UpdateService → watch our deployment → (the bake)
+// → our own rollback, UpdateService back to the previous revision.
 import type { DeploymentConfiguration, Service } from '@aws-sdk/client-ecs'
 import type { Clients } from '../../aws/clients.js'
 import { errorText } from '../../aws/errors.js'
 import type { ActionRollback, DeploymentObservation, RollingFacts } from '../../core/facts.js'
 import type { DeployPlan } from '../../core/plan.js'
 import type { Timeline } from '../../core/timeline.js'
-import { bakeInto } from '../../watch/bake.js'
-import type { Poller } from '../../watch/poller.js'
+import type { RunContext } from '../../watch/context.js'
 import { eventIds } from '../../watch/service.js'
-import { finisher, pollerOf, registerTaskDefinition, rollbackDeadline, rollbackWhy, startFacts, stoppedByRelease, type EngineOptions } from '../register.js'
+import type { EngineOptions } from '../contract.js'
+import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackStart, type Watched } from '../lifecycle.js'
+import { rollbackDeadline } from '../register.js'
 import { deploymentConfigurationFor, deploymentFor, deploymentUpdate, updateService } from '../service-config.js'
 import { watchDeployment, type WatchResult, type WatchTarget } from './watch.js'
 
@@ -48,136 +48,137 @@ function apply(facts: RollingFacts, result: WatchResult): void {
   if (result.serviceGone) facts.serviceGone = result.serviceGone
   if (result.failFast) facts.failFast = result.failFast
   facts.stoppedTasks.push(...result.stoppedTasks)
-  if (result.end === 'timeout') facts.timedOut = true
 }
 
 export async function runRolling(clients: Clients, plan: RollingPlan, timeline: Timeline, options: EngineOptions = {}): Promise<RollingFacts> {
-  const poller = pollerOf(options)
-  const at = () => new Date(poller.clock.now())
-  const facts: RollingFacts = { kind: 'rolling', ...startFacts(plan, at, 'rolling update') }
-  const finish = finisher(facts, poller)
-  options.onFacts?.(facts)
-
-  const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
-  if (!taskDefinitionArn) return finish()
-
-  const config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback)
-  timeline.emit({ type: 'phase', at: at(), phase: 'deploy', detail: taskDefinitionArn })
-  let updated: Service | undefined
-  try {
-    updated = await updateService(clients, deploymentUpdate(plan, taskDefinitionArn, config), timeline)
-  } catch (error) {
-    facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`
-    return finish()
-  }
-  const ours = deploymentFor(updated, taskDefinitionArn)
-  if (!ours) {
-    facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`
-    return finish()
-  }
-  facts.deploymentId = ours.id
-  facts.serviceDeploymentArn = updated?.currentServiceDeployment
-  facts.final = ours
-  timeline.emit({
-    type: 'deployment',
-    at: at(),
-    deploymentId: ours.id,
-    status: ours.status,
-    rolloutState: ours.rolloutState,
-    rolloutStateReason: ours.rolloutStateReason,
-    counts: ours.counts,
-  })
-  if (!plan.wait) return finish()
-
-  timeline.emit({ type: 'phase', at: at(), phase: 'watch', detail: ours.id })
-  try {
-    const result = await watchDeployment(
-      clients,
-      {
-        ...watchOf(plan, updated, ours, taskDefinitionArn, facts.startedAt),
-        taskDefinition: facts.taskDefinition,
-        deadline: plan.deadline,
-        // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
-        maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
-      },
-      timeline,
-      poller,
-    )
-    apply(facts, result)
-    if (result.end === 'timeout') stoppedByRelease(facts, poller)
-  } catch (error) {
-    facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`
-    return finish()
-  }
-  if (facts.final && !facts.ecsRollback && !facts.supersededBy && !facts.timedOut && !facts.stopped && facts.final.rolloutState === 'COMPLETED' && plan.bakeTimeMs > 0) {
-    if (!(await bakeInto(clients, facts, plan, timeline, poller, options.bake))) return finish()
-    if (facts.bake && !facts.bake.passed && !facts.bake.fired && !facts.bake.unreadable) stoppedByRelease(facts, poller)
-  }
-
-  if (plan.rollback === 'on-failure') {
-    const trigger = facts.failFast
-      ? 'fail-fast'
-      : facts.bake?.fired
-        ? 'bake-alarm'
-        : facts.bake?.unreadable
-          ? 'bake-unverified'
-          : (facts.stopped || facts.timedOut) && !facts.ecsRollback && !facts.supersededBy
-            ? facts.stopped
-              ? 'release'
-              : 'timeout'
-            : undefined
-    if (trigger) facts.actionRollback = await rollBack(clients, plan, config, facts, trigger, timeline, poller)
-  }
-  return finish()
+  const run = runContextOf(options)
+  const facts: RollingFacts = { kind: 'rolling', ...startFacts(plan, run, 'rolling update') }
+  return runLifecycle(clients, plan, timeline, run, facts, options, new RollingDeployer(clients, plan, timeline, run, facts))
 }
 
-/** Puts the previous task definition back and watches that rollout to its end. */
-async function rollBack(
-  clients: Clients,
-  plan: RollingPlan,
-  config: DeploymentConfiguration,
-  facts: RollingFacts,
-  trigger: ActionRollback['trigger'],
-  timeline: Timeline,
-  poller: Poller,
-): Promise<ActionRollback> {
-  const at = () => new Date(poller.clock.now())
-  const to = plan.previousTaskDefinitionArn
-  const rollback: ActionRollback = { trigger, toTaskDefinitionArn: to, completed: false }
-  const why = rollbackWhy(facts, trigger, `deployment ${facts.deploymentId} did not complete before the timeout`)
-  timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: to })
-  timeline.emit({ type: 'rollback', at: at(), from: facts.taskDefinitionArn ?? '', to, reason: why, by: 'action' })
-  let updated: Service | undefined
-  try {
-    updated = await updateService(clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(config) }, timeline)
-  } catch (error) {
-    rollback.problem = `UpdateService to ${to}: ${errorText(error)}`
-    return rollback
+class RollingDeployer implements Deployer {
+  readonly bakes = true
+  private readonly config: DeploymentConfiguration
+  private updated?: Service
+  private ours?: DeploymentObservation
+
+  constructor(
+    private readonly clients: Clients,
+    private readonly plan: RollingPlan,
+    private readonly timeline: Timeline,
+    private readonly run: RunContext,
+    private readonly facts: RollingFacts,
+  ) {
+    this.config = deploymentConfigurationFor(plan.currentDeploymentConfiguration, plan.alarms, plan.rollback)
   }
-  const deployment = deploymentFor(updated, to)
-  if (!deployment) {
-    rollback.problem = `UpdateService response has no deployment of ${to}`
-    return rollback
+
+  private at(): Date {
+    return new Date(this.run.clock.now())
   }
-  rollback.deploymentId = deployment.id
-  rollback.final = deployment
-  try {
-    const result = await watchDeployment(clients, { ...watchOf(plan, updated, deployment, to, at()), deadline: rollbackDeadline(poller.clock.now(), plan) }, timeline, poller)
-    rollback.final = result.final ?? rollback.final
-    rollback.completed = result.end === 'completed'
-    if (!rollback.completed) {
-      const state = rollback.final
-        ? `${rollback.final.rolloutState ?? rollback.final.status}${rollback.final.rolloutStateReason ? `: ${rollback.final.rolloutStateReason}` : ''}`
-        : 'unknown'
-      rollback.problem =
-        result.end === 'timeout'
-          ? `rollback deployment ${deployment.id} did not complete in time (${state})`
-          : result.end === 'superseded'
-            ? `rollback deployment ${deployment.id} was replaced by ${result.supersededBy?.deploymentId}`
-            : `rollback deployment ${deployment.id} ended ${state}`
+
+  async start(taskDefinitionArn: string): Promise<boolean> {
+    const { plan, facts } = this
+    this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: taskDefinitionArn })
+    try {
+      this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, this.config), this.timeline)
+    } catch (error) {
+      facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`
+      return false
     }
-  } catch (error) {
-    rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`
+    const ours = deploymentFor(this.updated, taskDefinitionArn)
+    if (!ours) {
+      facts.error = `UpdateService response has no deployment of ${taskDefinitionArn}`
+      return false
+    }
+    this.ours = ours
+    facts.deploymentId = ours.id
+    facts.serviceDeploymentArn = this.updated?.currentServiceDeployment
+    facts.final = ours
+    this.timeline.emit({
+      type: 'deployment',
+      at: this.at(),
+      deploymentId: ours.id,
+      status: ours.status,
+      rolloutState: ours.rolloutState,
+      rolloutStateReason: ours.rolloutStateReason,
+      counts: ours.counts,
+    })
+    return true
   }
-  return rollback
+
+  async watch(deadline: number): Promise<Watched> {
+    const { plan, facts } = this
+    const ours = this.ours as DeploymentObservation
+    this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: ours.id })
+    try {
+      const result = await watchDeployment(
+        this.clients,
+        {
+          ...watchOf(plan, this.updated, ours, facts.taskDefinitionArn ?? '', facts.startedAt),
+          taskDefinition: facts.taskDefinition,
+          deadline,
+          // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
+          maxTaskFailures: plan.rollback === 'on-failure' ? plan.maxTaskFailures : 0,
+        },
+        this.timeline,
+        this.run,
+      )
+      apply(facts, result)
+      return result.end === 'completed' ? 'live' : result.end === 'timeout' || result.end === 'stopped' || result.end === 'fail-fast' ? result.end : 'ended'
+    } catch (error) {
+      facts.error = `Watching deployment ${ours.id}: ${errorText(error)}`
+      return 'ended'
+    }
+  }
+
+  rollbackStart(): RollbackStart {
+    const to = this.plan.previousTaskDefinitionArn
+    return { detail: to, from: this.facts.taskDefinitionArn ?? '', to, late: `deployment ${this.facts.deploymentId} did not complete before the timeout` }
+  }
+
+  /** Puts the previous task definition back and watches that rollout to its end. */
+  async rollBack(rollback: ActionRollback): Promise<void> {
+    const { plan } = this
+    const to = rollback.toTaskDefinitionArn
+    let updated: Service | undefined
+    try {
+      updated = await updateService(
+        this.clients,
+        { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(this.config) },
+        this.timeline,
+      )
+    } catch (error) {
+      rollback.problem = `UpdateService to ${to}: ${errorText(error)}`
+      return
+    }
+    const deployment = deploymentFor(updated, to)
+    if (!deployment) {
+      rollback.problem = `UpdateService response has no deployment of ${to}`
+      return
+    }
+    rollback.deploymentId = deployment.id
+    rollback.final = deployment
+    try {
+      const result = await watchDeployment(
+        this.clients,
+        { ...watchOf(plan, updated, deployment, to, this.at()), deadline: rollbackDeadline(this.run.clock.now(), plan) },
+        this.timeline,
+        this.run,
+      )
+      rollback.final = result.final ?? rollback.final
+      rollback.completed = result.end === 'completed'
+      if (!rollback.completed) rollback.problem = rollbackProblem(result, deployment.id, rollback.final)
+    } catch (error) {
+      rollback.problem = `Watching rollback deployment ${deployment.id}: ${errorText(error)}`
+    }
+  }
+}
+
+function rollbackProblem(result: WatchResult, id: string, final: DeploymentObservation | undefined): string {
+  const state = final ? `${final.rolloutState ?? final.status}${final.rolloutStateReason ? `: ${final.rolloutStateReason}` : ''}` : 'unknown'
+  return result.end === 'timeout'
+    ? `rollback deployment ${id} did not complete in time (${state})`
+    : result.end === 'superseded'
+      ? `rollback deployment ${id} was replaced by ${result.supersededBy?.deploymentId}`
+      : `rollback deployment ${id} ended ${state}`
 }

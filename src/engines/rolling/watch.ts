@@ -10,7 +10,8 @@ import { crashLoopReason } from '../../core/fail-fast.js'
 import type { DeploymentObservation, EcsRollback, ServiceDeploymentObservation } from '../../core/facts.js'
 import type { StoppedTask, Timeline } from '../../core/timeline.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
-import { Poller, type PollOptions } from '../../watch/poller.js'
+import { contextOf, type RunContext } from '../../watch/context.js'
+import type { PollOptions } from '../../watch/poller.js'
 import { DeploymentTracker, EventFeed, MENTIONS_STOPPED, ROLLING_BACK, describeServiceDeployment, observe, serviceDeploymentObservation } from '../../watch/service.js'
 import { watchService, watchServiceDeployment, type ServiceDeploymentWatch, type ServiceWatch } from '../../watch/service-looks.js'
 import { StoppedTaskCollector } from '../../watch/stopped-tasks.js'
@@ -35,7 +36,8 @@ export interface WatchTarget {
   maxTaskFailures?: number
 }
 
-export type WatchEnd = 'completed' | 'failed' | 'rolled-back' | 'superseded' | 'service-gone' | 'fail-fast' | 'timeout'
+/** How the watch ended: what ECS did, a fail fast, the deadline (`timeout`), or the release's stop (`stopped`). */
+export type WatchEnd = 'completed' | 'failed' | 'rolled-back' | 'superseded' | 'service-gone' | 'fail-fast' | 'timeout' | 'stopped'
 
 export interface WatchResult {
   end: WatchEnd
@@ -48,8 +50,8 @@ export interface WatchResult {
   /** Why the watch failed fast: the crash loop, in words. */
   failFast?: string
   stoppedTasks: StoppedTask[]
-  throttled: number
-  calls: number
+  /** Why the release stopped the watch (end `stopped`). */
+  stopped?: string
 }
 
 function stateOf(o: DeploymentObservation): string {
@@ -81,11 +83,11 @@ class DeploymentWatch {
     private readonly clients: Clients,
     private readonly target: WatchTarget,
     private readonly timeline: Timeline,
-    private readonly poller: Poller,
+    private readonly run: RunContext,
   ) {
-    this.feed = new EventFeed(timeline, poller.clock.now, target.knownEventIds ?? [], target.since)
-    this.tracker = new DeploymentTracker(timeline, poller.clock.now)
-    this.stopped = new StoppedTaskCollector(clients, poller, timeline, target.cluster, { deploymentId: target.deploymentId }, target.taskDefinition)
+    this.feed = new EventFeed(timeline, run.clock.now, target.knownEventIds ?? [], target.since)
+    this.tracker = new DeploymentTracker(timeline, run.clock.now)
+    this.stopped = new StoppedTaskCollector(clients, run, timeline, target.cluster, { deploymentId: target.deploymentId }, target.taskDefinition)
     if (target.initial) {
       this.ours = target.initial
       this.tracker.known(target.initial)
@@ -93,28 +95,28 @@ class DeploymentWatch {
   }
 
   private now(): Date {
-    return new Date(this.poller.clock.now())
+    return new Date(this.run.clock.now())
   }
 
-  async run(): Promise<WatchResult> {
-    const throttledBefore = this.poller.throttled
-    const service = watchService(this.clients, this.poller, this.target.cluster, this.target.service)
+  async watch(): Promise<WatchResult> {
+    const service = watchService(this.clients, this.run, this.target.cluster, this.target.service)
     const arn = this.target.serviceDeploymentArn
-    this.sdWatch = arn ? watchServiceDeployment(this.clients, this.poller, this.target.cluster, arn) : undefined
-    let end: WatchEnd | undefined
+    this.sdWatch = arn ? watchServiceDeployment(this.clients, this.run, this.target.cluster, arn) : undefined
+    let looped
     try {
-      end = await pollLoop({ poller: this.poller, timeline: this.timeline }, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look(service))
+      looped = await pollLoop(this.run, this.timeline, this.target.deadline, { doing: `watching ${this.target.service}` }, () => this.look(service))
     } finally {
       service.close()
       this.sdWatch?.close()
       this.sdWatch = undefined
     }
-    if (!end) {
+    if (!('end' in looped)) {
       await this.stopped.collect()
       await this.refreshServiceDeployment()
     }
     return {
-      end: end ?? 'timeout',
+      end: 'end' in looped ? looped.end : looped.cut === 'stopped' ? 'stopped' : 'timeout',
+      ...('cut' in looped && looped.cut === 'stopped' ? { stopped: looped.why } : {}),
       final: this.ours,
       serviceDeployment: this.sd,
       ecsRollback: this.rollback,
@@ -122,8 +124,6 @@ class DeploymentWatch {
       ...(this.serviceGone ? { serviceGone: this.serviceGone } : {}),
       ...(this.failFast ? { failFast: this.failFast } : {}),
       stoppedTasks: this.stopped.stopped,
-      throttled: this.poller.throttled - throttledBefore,
-      calls: this.poller.calls,
     }
   }
 
@@ -256,19 +256,18 @@ class DeploymentWatch {
     if (this.sdWatch && this.sdReadAfter !== undefined && this.sdReadAfter === this.lookSent) return
     try {
       // During the loop, one read no older than this look, shared with the other watches of a release.
-      const sd = this.sdWatch && this.lookSent !== undefined ? await this.sdWatch.describe(this.lookSent) : await describeServiceDeployment(this.clients, this.poller, arn)
+      const sd = this.sdWatch && this.lookSent !== undefined ? await this.sdWatch.describe(this.lookSent) : await describeServiceDeployment(this.clients, this.run, arn)
       this.sdReadAfter = this.lookSent
       if (sd) this.sd = serviceDeploymentObservation(arn, sd)
     } catch (error) {
       // The service deployment only adds detail; the deployments[] view decides.
-      if (isThrottling(error)) this.poller.throttled++
+      if (isThrottling(error)) this.run.throttled++
     }
   }
 }
 
 /** Watches our deployment until it completes, fails, is rolled back by ECS (and that rollback ends), is
  * replaced by someone else's deployment, or the deadline comes. */
-export async function watchDeployment(clients: Clients, target: WatchTarget, timeline: Timeline, pollerOrOptions: Poller | PollOptions = {}): Promise<WatchResult> {
-  const poller = pollerOrOptions instanceof Poller ? pollerOrOptions : new Poller(pollerOrOptions)
-  return new DeploymentWatch(clients, target, timeline, poller).run()
+export async function watchDeployment(clients: Clients, target: WatchTarget, timeline: Timeline, given: RunContext | PollOptions = {}): Promise<WatchResult> {
+  return new DeploymentWatch(clients, target, timeline, contextOf(given)).watch()
 }

@@ -1,0 +1,111 @@
+// One lifecycle for every engine: open the facts, prepare, register, start, watch, bake, let core/rollback.ts say
+// whether the action rolls back, roll back, close the facts. An engine brings its steps (a Deployer); none of them
+// decides the outcome (src/core/outcome.ts does). AWS errors end a run as facts (`error`), not throws, so the outcome,
+// diagnosis and reports still happen.
+import type { Clients } from '../aws/clients.js'
+import type { ActionRollback, CommonFacts, DeploymentFacts } from '../core/facts.js'
+import type { DeployPlan } from '../core/plan.js'
+import { rollbackTrigger, trouble } from '../core/rollback.js'
+import type { Timeline } from '../core/timeline.js'
+import { imageOf } from '../render/task-definition.js'
+import { bakeInto } from '../watch/bake.js'
+import { RunContext } from '../watch/context.js'
+import { Poller } from '../watch/poller.js'
+import type { EngineOptions } from './contract.js'
+import { registerTaskDefinition, rollbackWhy } from './register.js'
+
+/** How an engine's watch ended: traffic is on the new revision (`live`), the deployment ended otherwise (the facts say
+ * how), a fail fast, the deadline (`timeout`), or the release's stop (`stopped`). */
+export type Watched = 'live' | 'ended' | 'fail-fast' | 'timeout' | 'stopped'
+
+/** The start of the action's rollback, in the engine's words. */
+export interface RollbackStart {
+  /** The rollback phase's detail. */
+  detail: string
+  from: string
+  to: string
+  /** Why, when the deadline came. */
+  late: string
+}
+
+/** One engine's steps for one deployment; each records what it saw into the run's facts. */
+export interface Deployer {
+  /** Before anything is registered; false when the facts say why the run stops. */
+  prepare?(): Promise<boolean>
+  /** Starts the deployment of the registered revision; false when `facts.error` says why it could not. */
+  start(taskDefinitionArn: string): Promise<boolean>
+  /** Watches until `deadline`; an error it cannot go on from is recorded as `facts.error`. */
+  watch(deadline: number): Promise<Watched>
+  /** The action bakes once traffic is live (ECS-native deployments bake inside ECS). */
+  bakes: boolean
+  rollbackStart(): RollbackStart
+  /** Rolls back and watches the rollback, filling in `rollback` (already on the facts). */
+  rollBack(rollback: ActionRollback): Promise<void>
+  /** After a live deployment that needed no rollback: a last look. */
+  settle?(): Promise<void>
+}
+
+/** The engine run's context: the orchestrator's, or one of its own for a test's clock. */
+export function runContextOf(options: EngineOptions): RunContext {
+  return options.run ?? new RunContext(new Poller(options.watch))
+}
+
+/** The facts of a run that is about to start, before anything is known of it (each engine adds its kind). */
+export function startFacts(plan: DeployPlan, run: RunContext, engine: string): CommonFacts {
+  return {
+    cluster: plan.cluster,
+    service: plan.service,
+    engine,
+    alarms: plan.alarms,
+    rollbackPolicy: plan.rollback,
+    previousTaskDefinitionArn: plan.previousTaskDefinitionArn,
+    image: plan.image ?? imageOf(plan.taskDefinition),
+    startedAt: new Date(run.clock.now()),
+    waited: plan.wait,
+    timedOut: false,
+    stoppedTasks: [],
+    throttled: 0,
+  }
+}
+
+/** Runs `deployer` through the lifecycle; the facts, closed with what the run's context counted and the end time. */
+export async function runLifecycle<F extends DeploymentFacts>(
+  clients: Clients,
+  plan: DeployPlan,
+  timeline: Timeline,
+  run: RunContext,
+  facts: F,
+  options: EngineOptions,
+  deployer: Deployer,
+): Promise<F> {
+  options.onFacts?.(facts)
+  await lifecycle(clients, plan, timeline, run, facts, deployer)
+  facts.throttled = run.throttled
+  if (run.unanswered) facts.unanswered = run.unanswered
+  facts.finishedAt = new Date(run.clock.now())
+  return facts
+}
+
+async function lifecycle(clients: Clients, plan: DeployPlan, timeline: Timeline, run: RunContext, facts: DeploymentFacts, deployer: Deployer): Promise<void> {
+  const at = () => new Date(run.clock.now())
+  if (deployer.prepare && !(await deployer.prepare())) return
+  const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
+  if (!taskDefinitionArn || !(await deployer.start(taskDefinitionArn)) || !plan.wait) return
+  const watched = await deployer.watch(plan.deadline)
+  if (facts.error) return
+  if (watched === 'timeout') facts.timedOut = true
+  if (watched === 'stopped') facts.stopped = run.stopped()
+  if (watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run))) return
+  const trigger = rollbackTrigger(facts)
+  if (trigger) await rollBack(facts, trigger, timeline, at, deployer)
+  else if (watched === 'live' && !trouble(facts)) await deployer.settle?.()
+}
+
+async function rollBack(facts: DeploymentFacts, trigger: ActionRollback['trigger'], timeline: Timeline, at: () => Date, deployer: Deployer): Promise<void> {
+  const start = deployer.rollbackStart()
+  const rollback: ActionRollback = { trigger, toTaskDefinitionArn: facts.previousTaskDefinitionArn ?? '', completed: false }
+  facts.actionRollback = rollback
+  timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: start.detail })
+  timeline.emit({ type: 'rollback', at: at(), from: start.from, to: start.to, reason: rollbackWhy(facts, trigger, start.late), by: 'action' })
+  await deployer.rollBack(rollback)
+}
