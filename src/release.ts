@@ -110,7 +110,8 @@ function render(m: Member, build: { image?: string; built: boolean }, deadline: 
 /** A deployment already under way on any service is waited for first (nothing of the release has changed yet); the
  * halt when one did not end. */
 async function waitUntilIdle(clients: Clients, members: Member[], deadline: number, poller: Poller): Promise<Halt | undefined> {
-  const busy = members.filter((m) => m.checked.inProgress && engineFor(m.checked.engine).waitsForIdle)
+  // Preflight names a deployment in progress only for engines that wait for it here (engines/contract.ts waitsForIdle).
+  const busy = members.filter((m) => m.checked.inProgress)
   const prefix = (m: Member) => (members.length > 1 ? `${m.name}: ` : '')
   const ended = await Promise.all(
     busy.map((m) =>
