@@ -102373,7 +102373,7 @@ async function resolvePrevious(clients, inputs, service, engine) {
     const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : '';
     if (!chosen.found) {
         return {
-            problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
+            problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: ${familyOf(running)}:<revision>\` or its ARN.`,
         };
     }
     const { found } = chosen;

@@ -12,7 +12,7 @@
 // in failure, or when the next successful deployment went back to the revision it had replaced (a rollback by the
 // action, by CodeDeploy or by hand).
 import { DescribeTaskDefinitionCommand, type Service, type Tag, type TaskDefinition } from '@aws-sdk/client-ecs'
-import { revisionOf } from '../aws/arn.js'
+import { familyOf, revisionOf } from '../aws/arn.js'
 import type { Clients } from '../aws/clients.js'
 import { callProblem } from '../aws/errors.js'
 import { choosePrevious, type History } from '../core/history.js'
@@ -82,7 +82,7 @@ async function resolvePrevious(clients: Clients, inputs: ServiceInputs, service:
   const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : ''
   if (!chosen.found) {
     return {
-      problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
+      problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: ${familyOf(running)}:<revision>\` or its ARN.`,
     }
   }
   const { found } = chosen
