@@ -79,6 +79,7 @@ export async function runOneOff(clients: Clients, spec: OneOffSpec, step: OneOff
     task.taskArn = started.taskArn
     task.consoleUrl = consoleLinks(step.facts)?.task(taskIdOf(started.taskArn))
     step.onStarted(task)
+    timeline.emit({ type: 'tasks-started', at: new Date(run.clock.now()), taskIds: [taskIdOf(started.taskArn)] })
   } catch (error) {
     task.problem = `RunTask failed: ${errorText(error)}`
     return finish(task, run)
