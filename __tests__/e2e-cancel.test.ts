@@ -89,4 +89,15 @@ describe('a cancelled job', () => {
     expect(record.statuses[0].state).toBe('in_progress')
     expect(record.statuses.at(-1)).toMatchObject({ state: 'error', description: expect.stringMatching(/^cancelled/) })
   }, 120_000)
+
+  test('during a hanging migration: the post step stops its task, and nothing was deployed', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
+    await s.control.setBehavior('web:v1.1 -- sh -c ./migrate.sh', { kind: 'healthy' })
+    const { main, post } = await cancelDuring(s, /tasks started/, { 'pre-deploy-command': './migrate.sh' })
+    expect(main.outputs.outcome).toBe('cancelled')
+    const [stop] = s.control.calls({ operation: 'StopTask' })
+    expect(stop.params).toMatchObject({ cluster: 'demo', reason: 'ecs-safe-deploy: the job was cancelled', task: expect.stringMatching(/:task\/demo\//) })
+    expect(warnings(post).join('\n')).toMatch(/before a deployment started: nothing in ECS was changed by this run\. Its one-off task \S+ was stopped\./)
+    expect(s.control.calls({ operation: 'UpdateService' })).toHaveLength(0)
+  }, 120_000)
 })

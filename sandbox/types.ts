@@ -50,6 +50,9 @@ export type Behavior =
   | { kind: 'unhealthy'; logLines?: string[] }
   /** The container takes `seconds` more to start (ACTIVATING → RUNNING). */
   | { kind: 'slow-start'; seconds: number; logLines?: string[] }
+  /** The container runs to its end: exits with `exitCode` (default 0) `afterSeconds` (default 5) after it starts
+   * RUNNING, having written `logLines` (a one-off task's command: a migration, a smoke test). */
+  | { kind: 'exit'; exitCode?: number; afterSeconds?: number; logLines?: string[] }
 
 /** ECR as seen by ECS: can an image reference be pulled, and what digest is it. */
 export interface ImageCatalog {
@@ -62,7 +65,7 @@ export interface ImageCatalog {
 /** Per-image behaviours, keyed by `repo:tag`, `repo@digest`, a full image reference or a digest, optionally qualified
  * with a container name (`worker=web:v2`: only in containers named `worker`). Default healthy. */
 export interface BehaviorBook {
-  behaviorFor(image: string, digest: string | undefined, container?: string): Behavior
+  behaviorFor(image: string, digest: string | undefined, container?: string, command?: string[]): Behavior
   set(imageKey: string, behavior: Behavior): void
 }
 

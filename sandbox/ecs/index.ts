@@ -8,6 +8,7 @@ import { advanceEcs } from './scheduler.js'
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from './service-deployments.js'
 import { createService, deleteService, describeServices, updateService } from './services.js'
 import { type Ctx, type EcsDeps, EcsState } from './state.js'
+import { runTask } from './run-task.js'
 import { stopServiceDeployment } from './stop-service-deployment.js'
 import { listTagsForResource, tagResource } from './tags.js'
 import { type EcsTaskSets, taskSetPort } from './task-sets.js'
@@ -32,6 +33,7 @@ const OPERATIONS: Record<string, Operation> = {
   DescribeServices: describeServices,
   ListTasks: listTasks,
   DescribeTasks: describeTasks,
+  RunTask: runTask,
   StopTask: stopTaskOp,
   ListServiceDeployments: listServiceDeployments,
   DescribeServiceDeployments: describeServiceDeployments,
@@ -49,6 +51,7 @@ const MUTATING = new Set([
   'CreateService',
   'UpdateService',
   'DeleteService',
+  'RunTask',
   'StopTask',
   'StopServiceDeployment',
   'ContinueServiceDeployment',

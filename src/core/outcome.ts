@@ -3,6 +3,7 @@
 // a success.
 import { revisionOf } from '../aws/arn.js'
 import type { CodeDeployFacts, CodeDeployObservation, DeploymentFacts, DeploymentObservation, NativeFacts, RollingFacts } from './facts.js'
+import { describeOneOff, failedOneOff } from './one-off.js'
 import type { DeploymentCounts, Outcome } from './timeline.js'
 
 export interface Decision {
@@ -48,7 +49,8 @@ function unbaked(facts: DeploymentFacts): Decision | undefined {
 }
 
 /** Why the action rolled back. */
-function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'release'): string {
+function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'release' | 'post-deploy'): string {
+  if (trigger === 'post-deploy') return afterLiveCause(facts).replace(/\.$/, '')
   if (trigger === 'fail-fast') return capitalized(facts.failFast ?? 'new tasks crash-looped')
   if (trigger === 'release') return `Stopped before its end: ${facts.stopped ?? 'another service of the release failed'}`
   return trigger === 'bake-alarm' ? alarmDuringBake(facts) : notBakedCause(facts)
@@ -70,7 +72,23 @@ export function decideOutcome(facts: DeploymentFacts): Decision {
   return decision
 }
 
+/** The post-deploy command failed after traffic went live: in words. */
+const afterLiveCause = (facts: DeploymentFacts): string => describeOneOff(failedOneOff(facts.oneOffTasks, 'post-deploy')!)
+
+/** A one-off task that failed decides the run when nothing else did: before the deployment (nothing was deployed),
+ * or after it with no rollback (rollback: never). */
+function oneOffDecision(facts: DeploymentFacts): Decision | undefined {
+  const pre = failedOneOff(facts.oneOffTasks, 'pre-deploy')
+  if (pre) return { outcome: pre.end === 'timed-out' ? 'timed-out' : 'failed', reason: `Nothing was deployed: ${describeOneOff(pre)}` }
+  if (!facts.actionRollback && failedOneOff(facts.oneOffTasks, 'post-deploy')) {
+    return { outcome: 'failed', reason: `${afterLiveCause(facts)}${facts.rollbackPolicy === 'never' ? ' Not rolled back (rollback: never).' : ''}` }
+  }
+  return undefined
+}
+
 function decide(facts: DeploymentFacts): Decision {
+  const oneOff = oneOffDecision(facts)
+  if (oneOff) return oneOff
   if (!facts.deploymentId) {
     return { outcome: facts.timedOut ? 'timed-out' : 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) }
   }

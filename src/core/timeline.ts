@@ -5,7 +5,7 @@
  * step reports what became of the deployment. */
 export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started' | 'cancelled'
 
-export type Phase = 'preflight' | 'build' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done'
+export type Phase = 'preflight' | 'build' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done' | 'pre-deploy' | 'post-deploy'
 
 /** A task that stopped, as ECS explains it. */
 export interface StoppedTask {

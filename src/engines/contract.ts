@@ -4,11 +4,13 @@
 import type { RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs'
 import type { Clients } from '../aws/clients.js'
 import type { DeploymentFacts } from '../core/facts.js'
+import type { OneOffTask } from '../core/one-off.js'
 import type { History } from '../core/history.js'
 import type { DeployPlan, Engine } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
 import type { ServiceInputs } from '../inputs/context.js'
 import type { InFlight } from '../state-helper.js'
+import type { OneOffStep } from '../tasks/run.js'
 import type { RunContext } from '../watch/context.js'
 import type { PollOptions } from '../watch/poller.js'
 
@@ -37,6 +39,10 @@ export interface EngineOptions {
   watch?: PollOptions
   /** Handed the run's facts as soon as they exist, so a cancel can say what was in flight. */
   onFacts?: (facts: DeploymentFacts) => void
+  /** One-off tasks the orchestrator runs (src/tasks/), which engines never see: after the revision is registered and
+   * before it starts, and once traffic is live before the bake. A task that did not pass stops the lifecycle there. */
+  beforeStart?: (step: OneOffStep) => Promise<OneOffTask>
+  afterLive?: (step: OneOffStep) => Promise<OneOffTask>
 }
 
 /** What the post step's look after a cancel answers. */

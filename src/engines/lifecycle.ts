@@ -4,10 +4,12 @@
 // diagnosis and reports still happen.
 import type { Clients } from '../aws/clients.js'
 import type { ActionRollback, CommonFacts, DeploymentFacts } from '../core/facts.js'
+import { passed, type OneOffTask } from '../core/one-off.js'
 import type { DeployPlan } from '../core/plan.js'
 import { rollbackTrigger, trouble } from '../core/rollback.js'
 import type { Timeline } from '../core/timeline.js'
 import { imageOf } from '../render/task-definition.js'
+import type { OneOffStep } from '../tasks/run.js'
 import { bakeInto } from '../watch/bake.js'
 import { RunContext } from '../watch/context.js'
 import { Poller } from '../watch/poller.js'
@@ -79,26 +81,49 @@ export async function runLifecycle<F extends DeploymentFacts>(
   deployer: Deployer,
 ): Promise<F> {
   options.onFacts?.(facts)
-  await lifecycle(clients, plan, timeline, run, facts, deployer)
+  await lifecycle(clients, plan, timeline, run, facts, deployer, options)
   facts.throttled = run.throttled
   if (run.unanswered) facts.unanswered = run.unanswered
   facts.finishedAt = new Date(run.clock.now())
   return facts
 }
 
-async function lifecycle(clients: Clients, plan: DeployPlan, timeline: Timeline, run: RunContext, facts: DeploymentFacts, deployer: Deployer): Promise<void> {
+async function lifecycle(
+  clients: Clients,
+  plan: DeployPlan,
+  timeline: Timeline,
+  run: RunContext,
+  facts: DeploymentFacts,
+  deployer: Deployer,
+  options: EngineOptions,
+): Promise<void> {
   const at = () => new Date(run.clock.now())
   if (deployer.prepare && !(await deployer.prepare())) return
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
-  if (!taskDefinitionArn || !(await deployer.start(taskDefinitionArn)) || !plan.wait) return
+  const oneOff = (step: EngineOptions['beforeStart']) => runOneOffStep(step, { taskDefinitionArn: taskDefinitionArn!, facts, run, timeline, deadline: plan.deadline })
+  if (!taskDefinitionArn || !(await oneOff(options.beforeStart)) || !(await deployer.start(taskDefinitionArn)) || !plan.wait) return
   const watched = await deployer.watch(plan.deadline)
   if (facts.error) return
   if (watched === 'timeout') facts.timedOut = true
   if (watched === 'stopped') facts.stopped = run.stopped()
-  if (watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run))) return
+  const smoke = watched !== 'live' || (await oneOff(options.afterLive))
+  if (smoke && watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run))) return
   const trigger = rollbackTrigger(facts)
   if (trigger) await rollBack(facts, trigger, timeline, at, deployer)
   else if (watched === 'live' && !trouble(facts)) await deployer.settle?.()
+}
+
+/** A one-off task at a point of the lifecycle, recorded on the facts from its start (a cancel stops it); whether it
+ * passed. No step: nothing to run. */
+async function runOneOffStep(step: EngineOptions['beforeStart'], given: Omit<OneOffStep, 'onStarted'>): Promise<boolean> {
+  if (!step) return true
+  const { facts } = given
+  const record = (task: OneOffTask) => {
+    if (!facts.oneOffTasks?.includes(task)) facts.oneOffTasks = [...(facts.oneOffTasks ?? []), task]
+  }
+  const task = await step({ ...given, onStarted: record })
+  record(task)
+  return passed(task)
 }
 
 async function rollBack(facts: DeploymentFacts, trigger: ActionRollback['trigger'], timeline: Timeline, at: () => Date, deployer: Deployer): Promise<void> {

@@ -7,6 +7,7 @@ import type { RollbackPolicy } from '../core/plan.js'
 import { formatDuration, parseDuration } from './duration.js'
 import { InputProblem } from './problem.js'
 import { parseStrategy, type Strategy } from './strategy.js'
+import { oneOffInputs, type OneOffInputs } from './tasks.js'
 
 /** What to build when `build-context` is set; `image` then names the ECR repository (and optionally the tag). */
 export interface BuildInputs {
@@ -59,6 +60,8 @@ export interface Inputs {
   wait: boolean
   /** The GitHub deployment record. */
   github: GitHubInputs
+  /** `pre-deploy-command`, `post-deploy-command` and their settings (./tasks.ts). */
+  oneOff?: OneOffInputs
 }
 
 /** The inputs as one service of the release sees them: what preflight, the plan and the engines are given. */
@@ -156,8 +159,9 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   singleServiceInputs(r, target.services)
   const watch = watchInputs(r)
   const github = githubInputs(r, target.cluster)
+  const oneOff = oneOffInputs(r, taskDefinition.rollbackTo)
   if (r.problems.length > 0) throw new InputError(r.problems)
-  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github }
+  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github, ...(oneOff ? { oneOff } : {}) }
 }
 
 /** `cluster` and `service`. */

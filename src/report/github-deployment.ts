@@ -45,7 +45,15 @@ const clip = (text: string): string => (text.length <= DESCRIPTION_MAX ? text : 
 export function describePhase(event: TimelineEvent, engine: string): string | undefined {
   switch (event.type) {
     case 'phase':
-      return { register: 'registering the task definition', deploy: 'deploying', watch: 'watching', bake: 'baking', rollback: 'rolling back' }[event.phase as string]
+      return {
+        register: 'registering the task definition',
+        deploy: 'deploying',
+        watch: 'watching',
+        bake: 'baking',
+        rollback: 'rolling back',
+        'pre-deploy': 'running the pre-deploy command',
+        'post-deploy': 'running the post-deploy command',
+      }[event.phase as string]
     case 'deployment':
       return `${engine === 'rolling' ? 'rolling' : 'new tasks'} ${event.counts.running}/${event.counts.desired}`
     case 'traffic-shifted':

@@ -1,6 +1,7 @@
 // Step outputs, for later steps and for promotion/rollback jobs.
 import * as core from '@actions/core'
 import type { DeploymentFacts } from '../core/facts.js'
+import type { OneOffTask } from '../core/one-off.js'
 import { releaseJson, type ServiceResult } from '../core/release.js'
 import type { Outcome } from '../core/timeline.js'
 
@@ -10,6 +11,18 @@ export function setOutputs(facts: DeploymentFacts, outcome: Outcome): void {
   core.setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '')
   core.setOutput('deployment-id', facts.deploymentId ?? '')
   core.setOutput('image', facts.image ?? '')
+  setOneOffOutputs(facts.oneOffTasks ?? [])
+}
+
+/** `pre-deploy-task-arn`, `pre-deploy-exit-code`, `post-deploy-task-arn`, `post-deploy-exit-code` ('' when not run). */
+function setOneOffOutputs(tasks: OneOffTask[]): void {
+  const pre = tasks.find((t) => t.when === 'pre-deploy')
+  const post = tasks.find((t) => t.when === 'post-deploy')
+  const code = (task?: OneOffTask) => (task?.exitCode === undefined ? '' : String(task.exitCode))
+  core.setOutput('pre-deploy-task-arn', pre?.taskArn ?? '')
+  core.setOutput('pre-deploy-exit-code', code(pre))
+  core.setOutput('post-deploy-task-arn', post?.taskArn ?? '')
+  core.setOutput('post-deploy-exit-code', code(post))
 }
 
 /** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service

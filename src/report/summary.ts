@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { revisionOf } from '../aws/arn.js'
 import type { DeploymentFacts } from '../core/facts.js'
 import { strategyDeployment } from '../core/facts-view.js'
+import type { OneOffTask } from '../core/one-off.js'
 import type { Decision } from '../core/outcome.js'
 import { describeStop, groupStoppedTasks, isFailure, tellingTail } from '../core/stopped.js'
 import { describeChange, type TaskDefinitionChange } from '../core/task-definition-diff.js'
@@ -192,6 +193,17 @@ function nativeRows(facts: DeploymentFacts): Row[] {
   return rows
 }
 
+/** A row per one-off task (`pre-deploy-command`, `post-deploy-command`): command, duration, exit code, log link. */
+function addOneOffTasks(tasks: OneOffTask[], links: ConsoleLinks | undefined): void {
+  const rows = tasks.map((t) => {
+    const took = t.finishedAt ? elapsed(t.finishedAt.getTime() - t.startedAt.getTime()) : '—'
+    const exit = t.exitCode !== undefined ? String(t.exitCode) : t.end === 'exited' ? '—' : t.end
+    const log = t.stopped?.logLocation ? link(links?.logStream(t.stopped.logLocation), 'log') : '—'
+    return [escape(t.when), `<code>${escape(t.command)}</code>`, took, link(t.consoleUrl, escape(exit)), log]
+  })
+  core.summary.addHeading('One-off tasks', 3).addTable([headers('When', 'Command', 'Took', 'Exit code', 'Log'), ...rows])
+}
+
 /** Builds the summary into core.summary's buffer (not written). */
 function buildSummary({ facts, decision, timeline, cause, changes, region }: SummaryInput): void {
   const start = timeline.events[0]?.at.getTime()
@@ -219,6 +231,7 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
     ...nativeRows(facts),
   ])
   if (cause) addCause(cause, links)
+  if (facts.oneOffTasks?.length) addOneOffTasks(facts.oneOffTasks, links)
   const chart = rolloutChart(facts, timeline, end)
   if (chart) {
     // A blank line on each side: GitHub reads Markdown (the Mermaid fence) only outside an HTML block.
