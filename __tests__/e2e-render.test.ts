@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   ListTaskDefinitionsCommand,
@@ -265,4 +266,33 @@ describe('register only (`service` empty)', () => {
     expect(message).toContain('Input `rollback-to` is `previous` but `service` is empty')
     expect(message).toContain('Input `desired-count` is `2` but `service` is empty')
   }, 60_000)
+})
+
+describe("the official deploy action's service inputs and output", () => {
+  test('propagate-tags and enable-ecs-managed-tags go with the rolling deployment’s UpdateService; codedeploy-deployment-id stays empty', async () => {
+    const s = await start()
+    const result = await run(s, { image: `${ECR}/web:v1.1`, 'propagate-tags': 'SERVICE', 'enable-ecs-managed-tags': 'true' })
+    expect(result.outputs.outcome).toBe('succeeded')
+    const [update] = s.control.calls({ operation: 'UpdateService' })
+    expect(update.params).toMatchObject({ propagateTags: 'SERVICE', enableECSManagedTags: true })
+    const { services } = await ecs(s).send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))
+    expect(services?.[0]).toMatchObject({ propagateTags: 'SERVICE', enableECSManagedTags: true })
+    expect(result.outputs['codedeploy-deployment-id']).toBe('')
+  }, 120_000)
+
+  test('on a CODE_DEPLOY service they are refused in preflight, naming why; nothing changes', async () => {
+    sandbox = await startSandbox({ world: world('progressive.yaml'), timeScale: 60 })
+    const s = sandbox
+    const message = expectRefused(s, await run(s, { service: 'web-cd', image: `${ECR}/web:v1.1`, 'propagate-tags': 'TASK_DEFINITION', 'enable-ecs-managed-tags': 'false' }))
+    expect(message).toContain("Input `propagate-tags` is `TASK_DEFINITION`: service `web-cd` is deployed by CodeDeploy: its deployment starts with CodeDeploy's CreateDeployment")
+    expect(message).toContain('Input `enable-ecs-managed-tags` is `false`: service `web-cd` is deployed by CodeDeploy')
+  }, 60_000)
+
+  test('a CodeDeploy deployment sets codedeploy-deployment-id beside deployment-id', async () => {
+    sandbox = await startSandbox({ world: world('progressive.yaml'), timeScale: 30 })
+    const result = await run(sandbox, { service: 'web-cd', image: `${ECR}/web:v1.1`, timeout: '10m' })
+    expect(result.outputs.outcome).toBe('succeeded')
+    expect(result.outputs['deployment-id']).toMatch(/^d-[A-Z0-9]{9}$/)
+    expect(result.outputs['codedeploy-deployment-id']).toBe(result.outputs['deployment-id'])
+  }, 180_000)
 })
