@@ -296,3 +296,19 @@ describe("the official deploy action's service inputs and output", () => {
     expect(result.outputs['codedeploy-deployment-id']).toBe(result.outputs['deployment-id'])
   }, 180_000)
 })
+
+describe('services that share a family', () => {
+  test('two services on one revision of `web` in one release: one RegisterTaskDefinition, both run the new revision', async () => {
+    const spec = world('demo.yaml')
+    const web = spec.services!.find((svc) => svc.serviceName === 'web')!
+    spec.services!.push({ ...web, serviceName: 'web-canary', desiredCount: 1 })
+    sandbox = await startSandbox({ world: spec, timeScale: 60 })
+    const result = await run(sandbox, { service: 'web, web-canary', image: `${ECR}/web:v1.1` })
+    expect(result.outputs.outcome).toBe('succeeded')
+    expect(sandbox.control.calls({ operation: 'RegisterTaskDefinition' })).toHaveLength(1)
+    const results = JSON.parse(result.outputs.services) as { service: string; taskDefinitionArn: string }[]
+    expect(results.map((r) => r.taskDefinitionArn)).toEqual([expect.stringMatching(/:task-definition\/web:2$/), expect.stringMatching(/:task-definition\/web:2$/)])
+    const { services } = await ecs(sandbox).send(new DescribeServicesCommand({ cluster: 'demo', services: ['web', 'web-canary'] }))
+    expect(services?.map((svc) => svc.taskDefinition)).toEqual([results[0].taskDefinitionArn, results[0].taskDefinitionArn])
+  }, 120_000)
+})

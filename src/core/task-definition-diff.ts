@@ -30,7 +30,7 @@ const show = (value: unknown): string | undefined => {
 }
 
 /** Stable JSON: keys sorted, so two equal objects compare equal whatever their key order. */
-function stable(value: unknown): string {
+export function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`
   if (value && typeof value === 'object') {
     return `{${Object.entries(value as Record<string, unknown>)
