@@ -222,6 +222,10 @@ describe('render inputs, through the bundled action', () => {
     const message = expectRefused(s, await run(s, { image: `${ECR}/web:v1.1`, images: `worker=${ECR}/web:v1` }))
     expect(message).toContain("Input `images` names container `worker`: the service's task definition `web:1` has no such container; its containers are `web`.")
     expect(s.control.calls({ operation: 'RegisterTaskDefinition' })).toEqual([])
+    // Several containers, and neither `image` nor `container-name` to say which one gets the environment.
+    const file = taskDefinitionFile(threeContainers())
+    const which = expectRefused(s, await run(s, { 'task-definition': file.path, 'environment-variables': 'A=1' }, { RUNNER_TEMP: file.dir }))
+    expect(which).toContain(`has 3 containers (\`web\`, \`metrics\`, \`envoy\`): set \`container-name\` to the one that gets the environment`)
   }, 60_000)
 })
 
