@@ -27,6 +27,9 @@ function problems(values: Record<string, string>): string[] {
 
 const invalid = (values: Record<string, string>) => problems({ cluster: 'prod', service: 'web', ...REDEPLOY, ...values })
 
+/** What getInputs reads when no render input is set. */
+const NO_RENDER = { environment: [], secrets: [], environmentFiles: [], images: [], dockerLabels: [], logOptions: [] }
+
 describe('getInputs', () => {
   it('applies the defaults', () => {
     expect(inputs({})).toEqual({
@@ -46,6 +49,7 @@ describe('getInputs', () => {
       maxTaskFailures: 3,
       wait: true,
       github: { deployment: true, token: undefined, environment: 'prod', environmentUrl: undefined },
+      render: NO_RENDER,
     })
   })
 
@@ -77,9 +81,14 @@ describe('getInputs', () => {
           'keep-revisions': '10',
           'desired-count': '4',
           'force-new-deployment': 'true',
+          'propagate-tags': 'SERVICE',
+          'enable-ecs-managed-tags': 'false',
         }),
       ),
     ).toEqual({
+      render: NO_RENDER,
+      propagateTags: 'SERVICE',
+      enableEcsManagedTags: false,
       cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
       services: ['web-api_2'],
       image: IMAGE,
@@ -154,7 +163,8 @@ describe('getInputs', () => {
   it('requires cluster and service, reporting both', () => {
     expect(problems(REDEPLOY)).toEqual([
       'Input `cluster` is empty: expected the name or ARN of the ECS cluster.',
-      'Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).',
+      'Input `service` is empty and so is `task-definition`: expected the name or ARN of the ECS service (or several, separated by commas or newlines), or, to register a task definition without deploying it, `task-definition` (a file or a registered revision).',
+      expect.stringContaining('Input `force-new-deployment` is `true` but `service` is empty'),
     ])
   })
 

@@ -110,6 +110,8 @@ describe('outputs', () => {
       'task-definition-arn': TD(42),
       'previous-task-definition-arn': TD(41),
       'deployment-id': 'ecs-svc/123',
+      // Set for a CodeDeploy deployment only (the official deploy action's name for its id).
+      'codedeploy-deployment-id': '',
       image: 'repo/web:v2',
     })
   })

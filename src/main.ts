@@ -7,6 +7,7 @@ import { halt } from './core/halt.js'
 import { Timeline } from './core/timeline.js'
 import { exitOnCancel } from './cancelled.js'
 import { getInputs, InputError, type Inputs } from './inputs/context.js'
+import { registerOnly } from './register-only.js'
 import { deployRelease, type Run } from './release.js'
 import { GitHubDeploymentRecord } from './report/github-deployment.js'
 import { reportHalt } from './report/halt.js'
@@ -27,6 +28,7 @@ export async function run(): Promise<void> {
     if (!(error instanceof InputError)) throw error
     return reportHalt(core.getInput('cluster'), core.getInput('service'), halt('invalid inputs', error.problems))
   }
+  if (inputs.services.length === 0) return registerOnly(inputs, timeline, startedAt)
 
   // Preflight is bounded like the deployment: it cannot outlast `timeout` plus the hard stop's margin.
   const hardStop = new Deadline()

@@ -22,6 +22,7 @@ import type { GitHubDeploymentRecord } from './report/github-deployment.js'
 import { reportHalt } from './report/halt.js'
 import { attachLogReporter, logChanges } from './report/log.js'
 import { reportRun, startRecord } from './report/release.js'
+import { registerShared } from './register-shared.js'
 import { rollBackLanded } from './rollback-release.js'
 import { checkOneOffs, planOneOffs } from './tasks/plan.js'
 import { afterDeploy, buildIfAsked, planOf, type Member } from './steps.js'
@@ -66,6 +67,7 @@ export async function deployRelease(run: Run): Promise<void> {
   const poller = new Poller()
   const busy = await waitUntilIdle(clients, members, deadline, poller)
   if (busy) return reportHalt(inputs.cluster, where(inputs), busy)
+  await registerShared(clients, members)
   await deployAll(clients, run, members, build.image, poller)
   if (inputs.rollback === 'on-failure') await rollBackLanded(clients, members, timeline, poller)
   await Promise.all(members.map((m) => diagnoseMember(clients, m)))

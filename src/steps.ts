@@ -37,6 +37,8 @@ export function planOf(
     ...(checked.existing?.asIs ? { existingTaskDefinition: checked.existing.taskDefinition } : {}),
     ...(inputs.desiredCount !== undefined ? { desiredCount: inputs.desiredCount } : {}),
     ...(inputs.forceNewDeployment ? { forceNewDeployment: true } : {}),
+    ...(inputs.propagateTags !== undefined ? { propagateTags: inputs.propagateTags } : {}),
+    ...(inputs.enableEcsManagedTags !== undefined ? { enableEcsManagedTags: inputs.enableEcsManagedTags } : {}),
     previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
     alarms: checked.alarms,
     alarmsFiringAtStart: checked.alarmsFiring,

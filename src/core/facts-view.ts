@@ -21,3 +21,8 @@ export function strategyDeployment(facts: DeploymentFacts): { arn: string; look:
   if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn) return undefined
   return { arn: facts.serviceDeploymentArn, look: facts.serviceDeployment }
 }
+
+/** The CodeDeploy deployment's id, under the output name the official deploy action gives it; '' for any other engine. */
+export function codeDeployDeploymentId(facts: DeploymentFacts): string {
+  return facts.kind === 'codedeploy' ? (facts.deploymentId ?? '') : ''
+}

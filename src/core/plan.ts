@@ -49,6 +49,9 @@ export interface DeployPlan {
   desiredCount?: number
   /** UpdateService's forceNewDeployment with the deployment (rolling and ECS-native engines). */
   forceNewDeployment?: boolean
+  /** UpdateService's propagateTags and enableECSManagedTags with the deployment (rolling and ECS-native engines). */
+  propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE'
+  enableEcsManagedTags?: boolean
   previousTaskDefinitionArn: string
   alarms: string[]
   /** Fail fast after this many of our tasks failed the same way (0: leave it to the circuit breaker). */

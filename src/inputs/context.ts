@@ -6,6 +6,7 @@ import { parseImageRef } from '../build/image-ref.js'
 import type { RollbackPolicy } from '../core/plan.js'
 import { formatDuration, parseDuration } from './duration.js'
 import { InputProblem } from './problem.js'
+import { renderInputs, rendersSomething, type RenderInputs } from './render.js'
 import { parseStrategy, type Strategy } from './strategy.js'
 import { oneOffInputs, type OneOffInputs } from './tasks.js'
 
@@ -62,6 +63,12 @@ export interface Inputs {
   github: GitHubInputs
   /** `pre-deploy-command`, `post-deploy-command` and their settings (./tasks.ts). */
   oneOff?: OneOffInputs
+  /** What the task definition gets besides `image` (./render.ts); getInputs always sets it. */
+  render?: RenderInputs
+  /** `propagate-tags`: UpdateService's propagateTags with the deployment; undefined keeps the service's. */
+  propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE'
+  /** `enable-ecs-managed-tags`: UpdateService's enableECSManagedTags with the deployment; undefined keeps the service's. */
+  enableEcsManagedTags?: boolean
 }
 
 /** The inputs as one service of the release sees them: what preflight, the plan and the engines are given. */
@@ -154,14 +161,17 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   const r = reader(read)
   const target = targetInputs(r)
   const images = imageInputs(r, env)
-  const taskDefinition = taskDefinitionInputs(r, { image: images.image, build: images.build })
+  const render = renderInputs(r, { image: images.image, containerName: images.containerName })
+  const taskDefinition = taskDefinitionInputs(r, { image: images.image, build: images.build, renders: rendersSomething(render) })
   const strategy = strategyInputs(r)
   singleServiceInputs(r, target.services)
   const watch = watchInputs(r)
   const github = githubInputs(r, target.cluster)
   const oneOff = oneOffInputs(r, taskDefinition.rollbackTo)
+  const tagging = serviceTagInputs(r)
+  if (target.services.length === 0) registerOnlyInputs(r)
   if (r.problems.length > 0) throw new InputError(r.problems)
-  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github, ...(oneOff ? { oneOff } : {}) }
+  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github, render, ...tagging, ...(oneOff ? { oneOff } : {}) }
 }
 
 /** `cluster` and `service`. */
@@ -249,7 +259,10 @@ function buildInputs(r: Reader, context: string, image: string | undefined, env:
 }
 
 /** `task-definition` (a file, or a registered revision), then `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`. */
-function taskDefinitionInputs(r: Reader, given: { image?: string; build?: BuildInputs }): Pick<Inputs, 'taskDefinitionFile' | 'taskDefinitionRef'> & DeployExtras {
+function taskDefinitionInputs(
+  r: Reader,
+  given: { image?: string; build?: BuildInputs; renders: boolean },
+): Pick<Inputs, 'taskDefinitionFile' | 'taskDefinitionRef'> & DeployExtras {
   const taskDefinitionText = r.value('task-definition') || undefined
   const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText)
   const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText
@@ -445,7 +458,7 @@ const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/
 type DeployExtras = Pick<Inputs, 'rollbackTo' | 'keepRevisions' | 'desiredCount' | 'forceNewDeployment'>
 
 /** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
-function deployExtraInputs(r: Reader, given: { image?: string; build?: BuildInputs; taskDefinition?: string }): DeployExtras {
+function deployExtraInputs(r: Reader, given: { image?: string; build?: BuildInputs; taskDefinition?: string; renders: boolean }): DeployExtras {
   const { value, bad, problems } = r
   const extras: DeployExtras = {}
   const rollbackTo = value('rollback-to') || undefined
@@ -475,7 +488,7 @@ function deployExtraInputs(r: Reader, given: { image?: string; build?: BuildInpu
   if (force) extras.forceNewDeployment = true
   // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
   // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
-  if (rollbackTo === undefined && given.image === undefined && given.build === undefined && given.taskDefinition === undefined && !force) {
+  if (rollbackTo === undefined && given.image === undefined && given.build === undefined && given.taskDefinition === undefined && !force && !given.renders) {
     problems.push(
       'Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
         "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
@@ -491,16 +504,14 @@ const MAX_SERVICES = 10
 
 /** `service`: one name or ARN, or several separated by commas or newlines. */
 function serviceNames(r: Reader): string[] {
-  const { bad, problems } = r
+  const { bad } = r
   const text = r.value('service')
   const names = text
     .split(/[,\n]/)
     .map((n) => n.trim())
     .filter((n) => n !== '')
-  if (names.length === 0) {
-    problems.push('Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).')
-    return []
-  }
+  // No service: register only (registerOnlyInputs).
+  if (names.length === 0) return []
   const invalid = names.filter((n) => !ECS_NAME.test(n) && !n.startsWith('arn:'))
   if (invalid.length > 0)
     bad(
@@ -513,4 +524,61 @@ function serviceNames(r: Reader): string[] {
   if (twice.length > 0) bad('service', text, `expected each service once (${twice.join(', ')} named twice)`)
   if (names.length > MAX_SERVICES) bad('service', text, `expected at most ${MAX_SERVICES} services in one release (got ${names.length}); split them into several steps`)
   return names
+}
+
+/** Inputs that mean something only to a service's deployment: refused when `service` is empty (register only). */
+const SERVICE_ONLY_INPUTS = [
+  'rollback-to',
+  'desired-count',
+  'alarms',
+  'appspec',
+  'codedeploy-hooks',
+  'codedeploy-application',
+  'codedeploy-deployment-group',
+  'deployment-config',
+  'propagate-tags',
+  'enable-ecs-managed-tags',
+  'environment-url',
+]
+
+/** `service` empty: the action registers `task-definition` (rendered) and stops, so that input is required. */
+function registerOnlyInputs(r: Reader): void {
+  if (r.value('task-definition') === '') {
+    r.problems.push(
+      'Input `service` is empty and so is `task-definition`: expected the name or ARN of the ECS service (or several, separated by commas or newlines), or, to register a task definition without deploying it, `task-definition` (a file or a registered revision).',
+    )
+  }
+  if (r.value('build-context') !== '') {
+    r.problems.push(
+      'Input `build-context` is set but `service` is empty: registering without deploying takes `image` (or `images`) already pushed; build in a step that deploys, or push the image first.',
+    )
+  }
+  const force = r.value('force-new-deployment')
+  // action.yml's defaults of these two are set whether the workflow gives them or not.
+  const set = [
+    ...SERVICE_ONLY_INPUTS.filter((i) => r.value(i) !== ''),
+    ...(force !== '' && force.toLowerCase() !== 'false' ? ['force-new-deployment'] : []),
+    ...(!['', '0'].includes(r.value('bake-time')) ? ['bake-time'] : []),
+  ]
+  for (const input of set) {
+    r.problems.push(
+      `Input \`${input}\` is \`${r.value(input)}\` but \`service\` is empty: with no service the action only registers the task definition; set service, or remove ${input}.`,
+    )
+  }
+}
+
+const PROPAGATE_TAGS = ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const
+
+/** `propagate-tags` and `enable-ecs-managed-tags`, sent with the deployment's UpdateService. */
+function serviceTagInputs(r: Reader): Pick<Inputs, 'propagateTags' | 'enableEcsManagedTags'> {
+  const tags: Pick<Inputs, 'propagateTags' | 'enableEcsManagedTags'> = {}
+  const propagate = r.value('propagate-tags')
+  if ((PROPAGATE_TAGS as readonly string[]).includes(propagate)) tags.propagateTags = propagate as Inputs['propagateTags']
+  else if (propagate !== '') r.bad('propagate-tags', propagate, `expected ${PROPAGATE_TAGS.join(', ')} (leave it empty to keep the service's)`)
+  const managed = r.value('enable-ecs-managed-tags')
+  if (managed !== '') {
+    const on = flag(managed, 'enable-ecs-managed-tags', r.bad)
+    if (on !== undefined) tags.enableEcsManagedTags = on
+  }
+  return tags
 }

@@ -19,6 +19,7 @@ import { choosePrevious, type History } from '../core/history.js'
 import type { Engine } from '../core/plan.js'
 import { engineFor, ROLLING } from '../engines/index.js'
 import type { ServiceInputs } from '../inputs/context.js'
+import { rendersSomething } from '../inputs/render.js'
 import { imageOf } from '../render/task-definition.js'
 import { githubRolledBack } from './github-history.js'
 
@@ -118,12 +119,12 @@ function chooseFromInputs(inputs: ServiceInputs, running: string): Chosen | unde
   if (inputs.taskDefinitionRef !== undefined) {
     const ref = inputs.taskDefinitionRef
     const why =
-      inputs.image !== undefined
-        ? `\`task-definition\` names ${ref}: a new revision of it is registered with \`image\` ${inputs.image}.`
+      inputs.image !== undefined || rendersSomething(inputs.render)
+        ? `\`task-definition\` names ${ref}: a new revision of it is registered with ${inputs.image !== undefined ? `\`image\` ${inputs.image}` : 'the render inputs'}.`
         : `\`task-definition\` names ${ref}: deployed as it is, no new revision registered.`
     return { ref, why }
   }
-  if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile) {
+  if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile && !rendersSomething(inputs.render)) {
     return { ref: running, why: `\`force-new-deployment\` with no \`image\`: the running ${revisionOf(running, '?')} is deployed again as it is.` }
   }
   return undefined
@@ -150,11 +151,12 @@ async function describeChosen(clients: Clients, inputs: ServiceInputs, running: 
   const isRunning = td.taskDefinitionArn === running
   if (isRunning && rollback) {
     problems.push(`\`rollback-to\`: ${name} is the task definition service \`${inputs.service}\` already runs; there is nothing to roll back to. Name an older revision.`)
-  } else if (isRunning && inputs.taskDefinitionRef !== undefined && inputs.image === undefined && !inputs.forceNewDeployment) {
+  } else if (isRunning && inputs.taskDefinitionRef !== undefined && inputs.image === undefined && !inputs.forceNewDeployment && !rendersSomething(inputs.render)) {
     problems.push(`Input \`task-definition\` is \`${ref}\`: service \`${inputs.service}\` already runs ${name}; set \`force-new-deployment: true\` to deploy it again.`)
   }
   if (rollback && !rollback.image) rollback.image = imageOf(td)
-  const asIs = !(inputs.taskDefinitionRef !== undefined && inputs.image !== undefined)
+  // `image` or a render input make a new revision of the one `task-definition` names.
+  const asIs = !(inputs.taskDefinitionRef !== undefined && (inputs.image !== undefined || rendersSomething(inputs.render)))
   return { target: { arn: td.taskDefinitionArn, taskDefinition: td, tags: described.tags ?? [], why, ...(rollback ? { rollback } : {}) }, asIs, problems }
 }
 

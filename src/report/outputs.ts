@@ -1,6 +1,7 @@
 // Step outputs, for later steps and for promotion/rollback jobs.
 import * as core from '@actions/core'
 import type { DeploymentFacts } from '../core/facts.js'
+import { codeDeployDeploymentId } from '../core/facts-view.js'
 import type { OneOffTask } from '../core/one-off.js'
 import { releaseJson, type ServiceResult } from '../core/release.js'
 import type { Outcome } from '../core/timeline.js'
@@ -10,6 +11,7 @@ export function setOutputs(facts: DeploymentFacts, outcome: Outcome): void {
   core.setOutput('task-definition-arn', facts.taskDefinitionArn ?? '')
   core.setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '')
   core.setOutput('deployment-id', facts.deploymentId ?? '')
+  core.setOutput('codedeploy-deployment-id', codeDeployDeploymentId(facts))
   core.setOutput('image', facts.image ?? '')
   setOneOffOutputs(facts.oneOffTasks ?? [])
 }
@@ -50,4 +52,11 @@ export function setCancelledOutputs(state?: { deploymentId?: string; taskDefinit
     core.setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn)
   }
   core.setOutput('outcome', 'cancelled')
+}
+
+/** Register only (`service` empty): outcome `registered`, the revision and its image; no deployment. */
+export function setRegisteredOutputs(taskDefinitionArn: string, image: string | undefined): void {
+  core.setOutput('outcome', 'registered')
+  core.setOutput('task-definition-arn', taskDefinitionArn)
+  core.setOutput('image', image ?? '')
 }

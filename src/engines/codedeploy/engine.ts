@@ -15,7 +15,22 @@ async function check(clients: Parameters<typeof checkCodeDeploy>[0], subject: Ch
       `Input \`desired-count\` is \`${inputs.desiredCount}\`: service \`${inputs.service}\` is deployed by CodeDeploy, and this action does not change its desired count; set it with aws ecs update-service --desired-count, or leave desired-count empty.`,
     )
   }
+  problems.push(...serviceTagProblems(inputs, inputs.service))
   return { problems, ...(checked.checked ? { engine: { ...engine, checked: { ...checked.checked, hooks: inputs.codeDeploy.hooks } } } : {}) }
+}
+
+/** `propagate-tags` and `enable-ecs-managed-tags` go with the deployment's UpdateService, which a CodeDeploy deployment does not send. */
+function serviceTagProblems(inputs: CheckSubject<CodeDeployEngine>['inputs'], service: string): string[] {
+  const given: [string, unknown][] = [
+    ['propagate-tags', inputs.propagateTags],
+    ['enable-ecs-managed-tags', inputs.enableEcsManagedTags],
+  ]
+  return given
+    .filter(([, value]) => value !== undefined)
+    .map(
+      ([input, value]) =>
+        `Input \`${input}\` is \`${String(value)}\`: service \`${service}\` is deployed by CodeDeploy: its deployment starts with CodeDeploy's CreateDeployment, which has no such setting, and this action sends no UpdateService for it, so ${input} would be ignored; set it once with aws ecs update-service, or leave ${input} empty.`,
+    )
 }
 
 export const codeDeploy: EngineDefinition<CodeDeployEngine, CheckedCodeDeployEngine> = {
