@@ -113,6 +113,11 @@ describe('outputs', () => {
       // Set for a CodeDeploy deployment only (the official deploy action's name for its id).
       'codedeploy-deployment-id': '',
       image: 'repo/web:v2',
+      // No one-off task ran.
+      'pre-deploy-task-arn': '',
+      'pre-deploy-exit-code': '',
+      'post-deploy-task-arn': '',
+      'post-deploy-exit-code': '',
     })
   })
 })
