@@ -141,6 +141,20 @@ export interface CommonFacts {
   stopped?: string
   /** The call that did not answer when the run's time ran out (`DescribeServices did not answer within 10 s`). */
   unanswered?: string
+  /** `approval`: the deployment paused, waiting for this run's pause to be approved or rejected. */
+  awaitingApproval?: AwaitingApproval
+  /** `reject`: who rejected the deployment, in words (`rejected in GitHub by the workflow run …`). */
+  rejected?: string
+}
+
+/** A deployment paused by the action (`approval`), with test traffic and no production traffic on the new revision. */
+export interface AwaitingApproval {
+  /** What `approve` and `reject` take: the service deployment ARN, or CodeDeploy's deployment id. */
+  id: string
+  /** Where it waits (`POST_TEST_TRAFFIC_SHIFT`). */
+  at: string
+  /** When the pause times out and the deployment rolls back by itself. */
+  expiresAt?: Date
 }
 
 /** What ECS itself says of a deployment through the service (rolling and ECS-native). */

@@ -8,8 +8,14 @@ export function setOutputs(facts: DeploymentFacts, outcome: Outcome): void {
   core.setOutput('outcome', outcome)
   core.setOutput('task-definition-arn', facts.taskDefinitionArn ?? '')
   core.setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '')
-  core.setOutput('deployment-id', facts.deploymentId ?? '')
+  // A paused deployment is named by what `approve` and `reject` take (the service deployment ARN, CodeDeploy's id).
+  core.setOutput('deployment-id', (outcome === 'awaiting-approval' ? facts.awaitingApproval?.id : undefined) ?? facts.deploymentId ?? '')
   core.setOutput('image', facts.image ?? '')
+}
+
+/** `approval`: the test listener's address (input `test-url`) for the reviewer's job. */
+export function setTestUrlOutput(testUrl: string | undefined): void {
+  core.setOutput('test-url', testUrl ?? '')
 }
 
 /** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service

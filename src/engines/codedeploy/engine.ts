@@ -31,4 +31,6 @@ export const codeDeploy: EngineDefinition<CodeDeployEngine, CheckedCodeDeployEng
     runCodeDeploy(clients, { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec }, timeline, options),
   afterCancel: afterCancelCodeDeploy,
   guard: 'CodeDeploy and its alarms',
+  noApproval:
+    "this action does not pause CodeDeploy deployments for approval yet: set the deployment group's deploymentReadyOption to STOP_DEPLOYMENT and continue it with aws deploy continue-deployment",
 }
