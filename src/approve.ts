@@ -69,7 +69,7 @@ async function findPaused(clients: Clients, inputs: VerbInputs): Promise<Found |
   }
   if (!service || service.status !== 'ACTIVE')
     return problem(`Service \`${inputs.service}\` was not found in cluster \`${inputs.cluster}\`${service ? ` (${service.status})` : ''}.`)
-  const chosen = chooseEngine({ kind: 'auto' }, service, { hooks: {} }, inputs.cluster)
+  const chosen = chooseEngine({ kind: 'auto' }, service, inputs.codeDeploy, inputs.cluster)
   if ('problem' in chosen) return problem(chosen.problem)
   const definition = engineFor(chosen.engine)
   if (!definition.approval) return problem(`Service \`${inputs.service}\` deploys by ${chosen.engine.label}: ${definition.noApproval ?? 'it cannot pause for approval'}.`)
@@ -93,9 +93,9 @@ function planOf(inputs: VerbInputs, found: Found, deadline: number, hardStop: nu
     taskDefinition: { family: taskDefinition.family, containerDefinitions: taskDefinition.containerDefinitions },
     existingTaskDefinition: taskDefinition,
     previousTaskDefinitionArn: paused.previousTaskDefinitionArn ?? '',
-    alarms: service.deploymentConfiguration?.alarms?.alarmNames ?? [],
+    alarms: inputs.alarms.length > 0 ? inputs.alarms : (service.deploymentConfiguration?.alarms?.alarmNames ?? []),
     rollback: 'on-failure',
-    bakeTimeMs: 0,
+    bakeTimeMs: inputs.bakeTimeMs,
     deadline,
     hardStop,
     wait: true,
@@ -112,10 +112,10 @@ function startOnRecord(run: VerbRun, found: Found): void {
     service: inputs.service,
     engine: found.engine.kind,
     previousTaskDefinitionArn: found.paused.previousTaskDefinitionArn,
-    taskDefinitionArn: found.paused.taskDefinitionArn,
+    taskDefinitionArn: found.taskDefinition.taskDefinitionArn,
     deploymentId: found.paused.id,
   }
-  run.record.start(timeline, start, (payload) => payload.service === inputs.service && payload.taskDefinitionArn === found.paused.taskDefinitionArn)
+  run.record.start(timeline, start, (payload) => payload.service === inputs.service && payload.taskDefinitionArn === start.taskDefinitionArn)
 }
 
 /** This run, as a reviewer finds it: its URL in GitHub Actions. */

@@ -570,6 +570,11 @@ export interface VerbInputs {
   cluster: string
   service: string
   timeoutMs: number
+  /** CodeDeploy: the bake after production traffic moved (ECS bakes native deployments itself), and its alarms. */
+  bakeTimeMs: number
+  alarms: string[]
+  /** CODE_DEPLOY services: the application and group, when not the defaults. */
+  codeDeploy: Pick<CodeDeployInputs, 'application' | 'deploymentGroup' | 'hooks'>
   github: GitHubInputs
   testUrl?: string
 }
@@ -602,9 +607,11 @@ export function getVerbInputs(read: (name: string) => string = (name) => core.ge
   for (const input of ['image', 'build-context', 'task-definition', 'rollback-to', 'approval']) {
     if (r.value(input) !== '') r.problems.push(`Input \`${input}\` is set with \`${verb}\`: a run that ${verb}s deploys nothing new; leave ${input} empty.`)
   }
-  const timeoutMs = duration(r, 'timeout', DEFAULT_TIMEOUT, false)
+  const { bakeTimeMs, timeoutMs } = timingInputs(r)
+  const alarms = alarmInputs(r)
+  const codeDeploy = { application: codeDeployName(r, 'codedeploy-application'), deploymentGroup: codeDeployName(r, 'codedeploy-deployment-group'), hooks: {} }
   const github = githubInputs(r, cluster)
   const testUrl = testUrlInput(r)
   if (r.problems.length > 0) throw new InputError(r.problems)
-  return { verb, id, cluster, service: services[0], timeoutMs, github: withTestUrl(github, testUrl), ...(testUrl ? { testUrl } : {}) }
+  return { verb, id, cluster, service: services[0], timeoutMs, bakeTimeMs, alarms, codeDeploy, github: withTestUrl(github, testUrl), ...(testUrl ? { testUrl } : {}) }
 }
