@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { getInputs } from '../src/inputs/context.js'
+import { getInputs, getVerbInputs } from '../src/inputs/context.js'
 import { repoRoot } from '../scripts/action-runner.js'
 
 interface ActionYml {
@@ -27,6 +27,11 @@ describe('action.yml', () => {
       read.add(name)
       return { cluster: 'prod', service: 'web', 'force-new-deployment': 'true' }[name] ?? ''
     }, {})
+    // The verbs `approve` and `reject` read their own.
+    getVerbInputs((name) => {
+      read.add(name)
+      return { cluster: 'prod', service: 'web', approve: 'd-ABCDEFGHI' }[name] ?? ''
+    })
     expect([...read].sort()).toEqual(Object.keys(action.inputs).sort())
   })
 

@@ -50,6 +50,7 @@ export function planOf(
     wait: inputs.wait,
     currentDeploymentConfiguration: checked.service.deploymentConfiguration,
     image: at.image,
+    ...(inputs.approval ? { approval: { timeoutMinutes: inputs.approval.timeoutMinutes } } : {}),
   }
 }
 

@@ -1,7 +1,7 @@
 // The emulated AWS CodeDeploy service for the ECS compute platform: applications, deployment groups and configs,
 // and blue/green deployments of CODE_DEPLOY services stepped by the world (see /sandbox/world.ts).
 import type { AwsService, JsonObject } from '../types.js'
-import { createApplication, createDeploymentGroup, getApplicationOp, getDeploymentGroup, listApplications, listDeploymentGroups } from './applications.js'
+import { createApplication, createDeploymentGroup, getApplicationOp, getDeploymentGroup, listApplications, listDeploymentGroups, updateDeploymentGroup } from './applications.js'
 import { createDeploymentConfig, getDeploymentConfig, predefinedConfigs } from './configs.js'
 import {
   batchGetDeployments,
@@ -32,6 +32,7 @@ const OPERATIONS: Record<string, Operation> = {
   CreateDeploymentGroup: createDeploymentGroup,
   GetDeploymentGroup: getDeploymentGroup,
   ListDeploymentGroups: listDeploymentGroups,
+  UpdateDeploymentGroup: updateDeploymentGroup,
   CreateDeploymentConfig: createDeploymentConfig,
   GetDeploymentConfig: getDeploymentConfig,
   CreateDeployment: createDeployment,
@@ -48,6 +49,7 @@ const OPERATIONS: Record<string, Operation> = {
 const MUTATING = new Set([
   'CreateApplication',
   'CreateDeploymentGroup',
+  'UpdateDeploymentGroup',
   'CreateDeploymentConfig',
   'CreateDeployment',
   'StopDeployment',

@@ -144,6 +144,20 @@ export interface CommonFacts {
   unanswered?: string
   /** The one-off tasks the run started (`pre-deploy-command`, `post-deploy-command`), the running one last. */
   oneOffTasks?: OneOffTask[]
+  /** `approval`: the deployment paused, waiting for this run's pause to be approved or rejected. */
+  awaitingApproval?: AwaitingApproval
+  /** `reject`: who rejected the deployment, in words (`rejected in GitHub by the workflow run …`). */
+  rejected?: string
+}
+
+/** A deployment paused by the action (`approval`), with test traffic and no production traffic on the new revision. */
+export interface AwaitingApproval {
+  /** What `approve` and `reject` take: the service deployment ARN, or CodeDeploy's deployment id. */
+  id: string
+  /** Where it waits (`POST_TEST_TRAFFIC_SHIFT`). */
+  at: string
+  /** When the pause times out and the deployment rolls back by itself. */
+  expiresAt?: Date
 }
 
 /** What ECS itself says of a deployment through the service (rolling and ECS-native). */

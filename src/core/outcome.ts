@@ -64,7 +64,7 @@ function alarmDuringBake(facts: DeploymentFacts): string {
 }
 
 export function decideOutcome(facts: DeploymentFacts): Decision {
-  const decision = decide(facts)
+  const decision = rejectedOrPaused(facts) ?? decide(facts)
   // A call that never answered is why the run could not see its end: say which.
   if (facts.unanswered && decision.outcome !== 'succeeded' && !decision.reason.includes(facts.unanswered)) {
     return { ...decision, reason: `${decision.reason} ${sentence(facts.unanswered)}` }
@@ -84,6 +84,21 @@ function oneOffDecision(facts: DeploymentFacts): Decision | undefined {
     return { outcome: 'failed', reason: `${afterLiveCause(facts)}${facts.rollbackPolicy === 'never' ? ' Not rolled back (rollback: never).' : ''}` }
   }
   return undefined
+}
+
+/** `approval`: the deployment waits for the pause this run added; `reject`: the rollback it asked for, said as such. */
+function rejectedOrPaused(facts: DeploymentFacts): Decision | undefined {
+  const paused = facts.awaitingApproval
+  if (paused && facts.deploymentId && !facts.error && !facts.timedOut && !facts.actionRollback && !facts.stopped) {
+    const expires = paused.expiresAt ? `, expires at ${paused.expiresAt.toISOString()}` : ''
+    return {
+      outcome: 'awaiting-approval',
+      reason: `waiting for approval at ${paused.at}${expires}: deployment ${paused.id} has test traffic and no production traffic on ${revisionOf(facts.taskDefinitionArn, 'the new revision')}; approve with \`approve: ${paused.id}\`, or reject with \`reject: ${paused.id}\` (unanswered, it rolls back by itself).`,
+    }
+  }
+  if (!facts.rejected) return undefined
+  const decision = decide(facts)
+  return decision.outcome === 'rolled-back' ? { outcome: 'rolled-back', reason: `${capitalized(facts.rejected)}: ${decision.reason}` } : decision
 }
 
 function decide(facts: DeploymentFacts): Decision {

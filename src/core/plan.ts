@@ -72,6 +72,9 @@ export interface DeployPlan {
   rollbackTimeoutMs?: number
   /** Epoch ms of the run's hard stop (src/aws/deadline.ts): every AWS call is aborted then, so no watch goes past it. */
   hardStop?: number
+  /** `approval: test-traffic`: pause after test traffic moved, before production traffic; unanswered for
+   * `timeoutMinutes`, the deployment rolls back by itself. */
+  approval?: { timeoutMinutes: number }
 }
 
 export const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000

@@ -2,8 +2,9 @@
 // annotations, job summary, outputs) consume them; src/outcome.ts alone decides the outcome.
 
 /** `started`: `wait: false` — the deployment began and was not watched. `cancelled`: the job was cancelled; the post
- * step reports what became of the deployment. */
-export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started' | 'cancelled'
+ * step reports what became of the deployment. `awaiting-approval`: paused with test traffic on the new revision
+ * (`approval`), for a later run's `approve` or `reject`. */
+export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started' | 'cancelled' | 'awaiting-approval'
 
 export type Phase = 'preflight' | 'build' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done' | 'pre-deploy' | 'post-deploy'
 

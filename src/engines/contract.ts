@@ -75,4 +75,39 @@ export interface EngineDefinition<E extends Engine = Engine, C extends E = E> {
   afterCancel(clients: Clients, state: InFlight, rollBack: boolean): Promise<AfterCancel>
   /** Who looks after a deployment this run no longer watches, in words (`ECS's circuit breaker and …`). */
   guard: string
+  /** `approval`, `approve` and `reject`: an engine that can pause a deployment for approval. */
+  approval?: Approval<E>
+  /** Why `approval` is refused on this engine's services, in words (engines without `approval`). */
+  noApproval?: string
+}
+
+/** A deployment paused for approval, as `approve` and `reject` found it (read-only). */
+export interface Paused {
+  /** The service deployment ARN or CodeDeploy deployment id. */
+  id: string
+  /** Where it waits (`POST_TEST_TRAFFIC_SHIFT`) and until when. */
+  at: string
+  expiresAt?: Date
+  /** The revision it deploys and the one it goes back to. */
+  taskDefinitionArn: string
+  previousTaskDefinitionArn?: string
+  /** The engine's own handle on the pause (ECS: the PAUSE hook's id). */
+  handle: string
+}
+
+/** What `find` answers: the paused deployment, or why there is nothing to answer (`ended`: it is over already). */
+export type FoundPaused = { paused: Paused } | { problem: string; ended: boolean }
+
+/** Pausing for approval, and answering the pause. */
+export interface Approval<E extends Engine> {
+  /** Whether deployment `id` is the service's and waits for approval (read-only). */
+  find(clients: Clients, subject: { service: Service; engine: E; id: string }): Promise<FoundPaused>
+  /** Continues (`approve`) or rolls back (`reject`), then watches, bakes and decides as a run does. */
+  answer(
+    clients: Clients,
+    plan: DeployPlan & { engine: E },
+    subject: { paused: Paused; verb: 'approve' | 'reject'; service: Service; by: string },
+    timeline: Timeline,
+    options: EngineOptions,
+  ): Promise<DeploymentFacts>
 }

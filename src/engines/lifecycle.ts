@@ -17,8 +17,8 @@ import type { EngineOptions } from './contract.js'
 import { registerTaskDefinition, rollbackWhy } from './register.js'
 
 /** How an engine's watch ended: traffic is on the new revision (`live`), the deployment ended otherwise (the facts say
- * how), a fail fast, the deadline (`timeout`), or the release's stop (`stopped`). */
-export type Watched = 'live' | 'ended' | 'fail-fast' | 'timeout' | 'stopped'
+ * how), a fail fast, the deadline (`timeout`), the release's stop (`stopped`), or it waits for approval (`paused`). */
+export type Watched = 'live' | 'ended' | 'fail-fast' | 'timeout' | 'stopped' | 'paused'
 
 /** The start of the action's rollback, in the engine's words. */
 export interface RollbackStart {

@@ -69,6 +69,10 @@ export interface Inputs {
   propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE'
   /** `enable-ecs-managed-tags`: UpdateService's enableECSManagedTags with the deployment; undefined keeps the service's. */
   enableEcsManagedTags?: boolean
+  /** `approval`: pause the deployment for a later run's `approve` or `reject`. */
+  approval?: ApprovalInputs
+  /** `test-url`: the test listener's address, for the reviewer. */
+  testUrl?: string
 }
 
 /** The inputs as one service of the release sees them: what preflight, the plan and the engines are given. */
@@ -170,8 +174,20 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   const oneOff = oneOffInputs(r, taskDefinition.rollbackTo)
   const tagging = serviceTagInputs(r)
   if (target.services.length === 0) registerOnlyInputs(r)
+  const approval = approvalInputs(r, target.services.length, watch.wait)
   if (r.problems.length > 0) throw new InputError(r.problems)
-  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github, render, ...tagging, ...(oneOff ? { oneOff } : {}) }
+  return {
+    ...target,
+    ...images,
+    ...taskDefinition,
+    ...strategy,
+    ...watch,
+    github: withTestUrl(github, approval.testUrl),
+    render,
+    ...tagging,
+    ...(oneOff ? { oneOff } : {}),
+    ...approval,
+  }
 }
 
 /** `cluster` and `service`. */
@@ -581,4 +597,104 @@ function serviceTagInputs(r: Reader): Pick<Inputs, 'propagateTags' | 'enableEcsM
     if (on !== undefined) tags.enableEcsManagedTags = on
   }
   return tags
+}
+
+/** `approval: test-traffic` and its timeout. */
+export interface ApprovalInputs {
+  pauseAt: 'test-traffic'
+  /** Whole minutes (approval-timeout rounded up): the pause's timeout, after which the deployment rolls back. */
+  timeoutMinutes: number
+}
+
+/** ECS's longest lifecycle hook timeout (timeoutConfiguration.timeoutInMinutes), 14 days. */
+const MAX_APPROVAL_MINUTES = 20_160
+const DEFAULT_APPROVAL_TIMEOUT = '1h'
+const HTTP_URL = /^https?:\/\/[^\s/$.?#][^\s]*$/i
+
+/** `approval`, `approval-timeout` and `test-url`. */
+function approvalInputs(r: Reader, services: number, wait: boolean | undefined): Pick<Inputs, 'approval' | 'testUrl'> {
+  const testUrl = testUrlInput(r)
+  const text = r.value('approval')
+  if (text === '' || text === 'none') {
+    if (r.value('approval-timeout') !== '')
+      r.problems.push(
+        `Input \`approval-timeout\` is \`${r.value('approval-timeout')}\` but \`approval\` is not set: set approval to test-traffic, or leave approval-timeout empty.`,
+      )
+    return testUrl ? { testUrl } : {}
+  }
+  if (text !== 'test-traffic') r.bad('approval', text, 'expected test-traffic (pause after test traffic moved, before any production traffic) or none')
+  if (services > 1) r.bad('approval', text, 'expected one service: a release of several services cannot pause for one approval; deploy the service in a step of its own')
+  if (!wait) r.bad('approval', text, 'expected wait to be true: the run returns once the deployment waits for approval, so it must watch until then')
+  const timeoutText = r.value('approval-timeout') || DEFAULT_APPROVAL_TIMEOUT
+  let minutes = 60
+  try {
+    minutes = Math.ceil(parseDuration(timeoutText) / 60_000)
+    if (minutes < 1 || minutes > MAX_APPROVAL_MINUTES) throw new RangeError('out of range')
+  } catch {
+    r.bad('approval-timeout', timeoutText, `${DURATION_ACCEPTED.replace('0, ', '')}, from 1m to ${MAX_APPROVAL_MINUTES / 60}h (ECS's longest lifecycle hook timeout)`)
+  }
+  return { approval: { pauseAt: 'test-traffic', timeoutMinutes: minutes }, ...(testUrl ? { testUrl } : {}) }
+}
+
+function testUrlInput(r: Reader): string | undefined {
+  const testUrl = r.value('test-url') || undefined
+  if (testUrl !== undefined && !HTTP_URL.test(testUrl)) r.bad('test-url', testUrl, "expected the test listener's http(s) URL, such as https://test.example.com:8443")
+  return testUrl
+}
+
+/** The test listener is what the reviewer opens: the record's environment URL unless `environment-url` is set. */
+const withTestUrl = (github: GitHubInputs, testUrl: string | undefined): GitHubInputs => (testUrl && !github.environmentUrl ? { ...github, environmentUrl: testUrl } : github)
+
+/** A run that answers a paused deployment (`approve` or `reject`) instead of deploying. */
+export interface VerbInputs {
+  verb: 'approve' | 'reject'
+  /** The service deployment ARN or CodeDeploy deployment id the first run's `deployment-id` output gave. */
+  id: string
+  cluster: string
+  service: string
+  timeoutMs: number
+  /** CodeDeploy: the bake after production traffic moved (ECS bakes native deployments itself), and its alarms. */
+  bakeTimeMs: number
+  alarms: string[]
+  /** CODE_DEPLOY services: the application and group, when not the defaults. */
+  codeDeploy: Pick<CodeDeployInputs, 'application' | 'deploymentGroup' | 'hooks'>
+  github: GitHubInputs
+  testUrl?: string
+}
+
+// ECS service deployment ARNs and CodeDeploy deployment ids (`d-` and 9 characters).
+const SERVICE_DEPLOYMENT_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service-deployment\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/
+const CODEDEPLOY_ID = /^d-[A-Z0-9]{9}$/
+
+/** The verb this run is, when `approve` or `reject` is set. */
+export function verbOf(read: (name: string) => string = (name) => core.getInput(name)): 'approve' | 'reject' | undefined {
+  return read('reject').trim() !== '' ? 'reject' : read('approve').trim() !== '' ? 'approve' : undefined
+}
+
+/** The inputs of an `approve` or `reject` run: the deployment, its service, the timeout and the GitHub record. */
+export function getVerbInputs(read: (name: string) => string = (name) => core.getInput(name)): VerbInputs {
+  const r = reader(read)
+  const { cluster, services } = targetInputs(r)
+  if (services.length > 1) r.bad('service', r.value('service'), 'expected the one service whose deployment is approved or rejected')
+  const [approve, reject] = [r.value('approve'), r.value('reject')]
+  if (approve !== '' && reject !== '') r.problems.push(`Inputs \`approve\` and \`reject\` are both set (\`${approve}\`, \`${reject}\`): a run either approves or rejects; set one.`)
+  const verb = reject !== '' ? 'reject' : 'approve'
+  const id = reject || approve
+  if (!SERVICE_DEPLOYMENT_ARN.test(id) && !CODEDEPLOY_ID.test(id)) {
+    r.bad(
+      verb,
+      id,
+      'expected the `deployment-id` output of the run that paused: an ECS service deployment ARN (arn:aws:ecs:…:service-deployment/…) or a CodeDeploy deployment id (d-…)',
+    )
+  }
+  for (const input of ['image', 'build-context', 'task-definition', 'rollback-to', 'approval']) {
+    if (r.value(input) !== '') r.problems.push(`Input \`${input}\` is set with \`${verb}\`: a run that ${verb}s deploys nothing new; leave ${input} empty.`)
+  }
+  const { bakeTimeMs, timeoutMs } = timingInputs(r)
+  const alarms = alarmInputs(r)
+  const codeDeploy = { application: codeDeployName(r, 'codedeploy-application'), deploymentGroup: codeDeployName(r, 'codedeploy-deployment-group'), hooks: {} }
+  const github = githubInputs(r, cluster)
+  const testUrl = testUrlInput(r)
+  if (r.problems.length > 0) throw new InputError(r.problems)
+  return { verb, id, cluster, service: services[0], timeoutMs, bakeTimeMs, alarms, codeDeploy, github: withTestUrl(github, testUrl), ...(testUrl ? { testUrl } : {}) }
 }

@@ -172,7 +172,15 @@ async function checkEngine(
   inRegion: string,
 ): Promise<Checked<CheckedEngine>> {
   if (!service.value || !service.engine) return NOTHING
-  return engineFor(service.engine).check(clients, { inputs, service: service.value, engine: service.engine, taskDefinition, inRegion })
+  const definition = engineFor(service.engine)
+  const refused = inputs.approval && !definition.approval ? [approvalRefused(inputs, service.engine, definition.noApproval)] : []
+  const checked = await definition.check(clients, { inputs, service: service.value, engine: service.engine, taskDefinition, inRegion })
+  return { ...checked, problems: [...refused, ...checked.problems] }
+}
+
+/** `approval` on an engine that cannot pause: why, in its words. */
+function approvalRefused(inputs: ServiceInputs, engine: { label: string }, why = 'it cannot pause for approval'): string {
+  return `Input \`approval\` is \`${inputs.approval?.pauseAt}\`, but service \`${inputs.service}\` deploys by ${engine.label}: ${why}. Approval needs ECS blue/green, canary or linear (strategy blue-green, canary or linear).`
 }
 
 /** What the engine makes of alarms already in ALARM and of a deployment already under way. */

@@ -10,7 +10,8 @@ export function setOutputs(facts: DeploymentFacts, outcome: Outcome): void {
   core.setOutput('outcome', outcome)
   core.setOutput('task-definition-arn', facts.taskDefinitionArn ?? '')
   core.setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '')
-  core.setOutput('deployment-id', facts.deploymentId ?? '')
+  // A paused deployment is named by what `approve` and `reject` take (the service deployment ARN, CodeDeploy's id).
+  core.setOutput('deployment-id', (outcome === 'awaiting-approval' ? facts.awaitingApproval?.id : undefined) ?? facts.deploymentId ?? '')
   core.setOutput('codedeploy-deployment-id', codeDeployDeploymentId(facts))
   core.setOutput('image', facts.image ?? '')
   setOneOffOutputs(facts.oneOffTasks ?? [])
@@ -25,6 +26,11 @@ function setOneOffOutputs(tasks: OneOffTask[]): void {
   core.setOutput('pre-deploy-exit-code', code(pre))
   core.setOutput('post-deploy-task-arn', post?.taskArn ?? '')
   core.setOutput('post-deploy-exit-code', code(post))
+}
+
+/** `approval`: the test listener's address (input `test-url`) for the reviewer's job. */
+export function setTestUrlOutput(testUrl: string | undefined): void {
+  core.setOutput('test-url', testUrl ?? '')
 }
 
 /** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service

@@ -27,6 +27,7 @@ const MARK: Record<Outcome, string> = {
   'timed-out': '⏱️',
   started: '🚀',
   cancelled: '🛑',
+  'awaiting-approval': '⏸️',
 }
 
 /** Text as HTML: `&`, `<`, `>` and `"` escaped. */

@@ -1,6 +1,7 @@
 // The CodeDeploy engine (the CODE_DEPLOY deployment controller), as the contract (../contract.ts) names its parts.
 import type { CodeDeployEngine } from '../../core/plan.js'
 import type { CheckSubject, Checked, EngineDefinition } from '../contract.js'
+import { codeDeployApproval } from './approval.js'
 import { afterCancelCodeDeploy } from './cancel.js'
 import { checkCodeDeploy, type CheckedCodeDeployEngine } from './check.js'
 import { codeDeployHistory } from './history.js'
@@ -43,7 +44,13 @@ export const codeDeploy: EngineDefinition<CodeDeployEngine, CheckedCodeDeployEng
   history: (clients, { engine, name }) => codeDeployHistory(clients, engine.application, engine.deploymentGroup, name),
   historyCall: 'CodeDeploy ListDeployments/GetDeployment',
   run: (clients, plan, timeline, options) =>
-    runCodeDeploy(clients, { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec }, timeline, options),
+    runCodeDeploy(
+      clients,
+      { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec, blueGreen: plan.engine.checked.blueGreen },
+      timeline,
+      options,
+    ),
   afterCancel: afterCancelCodeDeploy,
   guard: 'CodeDeploy and its alarms',
+  approval: codeDeployApproval,
 }

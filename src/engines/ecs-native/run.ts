@@ -29,21 +29,22 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
   return runLifecycle(clients, plan, timeline, run, facts, options, new NativeDeployer(clients, plan, timeline, run, facts))
 }
 
-class NativeDeployer implements Deployer {
+/** ECS-native steps; ./approval.ts starts them differently for `approve` and `reject`. */
+export class NativeDeployer implements Deployer {
   /** ECS bakes: bake-time is its bakeTimeInMinutes. */
   readonly bakes = false
-  private updated?: Service
+  protected updated?: Service
   private watcher?: NativeWatch
 
   constructor(
-    private readonly clients: Clients,
-    private readonly plan: NativePlan,
-    private readonly timeline: Timeline,
-    private readonly run: RunContext,
-    private readonly facts: NativeFacts,
+    protected readonly clients: Clients,
+    protected readonly plan: NativePlan,
+    protected readonly timeline: Timeline,
+    protected readonly run: RunContext,
+    protected readonly facts: NativeFacts,
   ) {}
 
-  private at(): Date {
+  protected at(): Date {
     return new Date(this.run.clock.now())
   }
 
