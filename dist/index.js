@@ -13488,7 +13488,7 @@ __webpack_unused_export__ = CodeDeployServiceException;
 __webpack_unused_export__ = CodeDeployServiceException$;
 __webpack_unused_export__ = ComputePlatform;
 __webpack_unused_export__ = ContinueDeployment$;
-__webpack_unused_export__ = ContinueDeploymentCommand;
+exports.Md$ = ContinueDeploymentCommand;
 __webpack_unused_export__ = ContinueDeploymentInput$;
 __webpack_unused_export__ = CreateApplication$;
 __webpack_unused_export__ = CreateApplicationCommand;
@@ -13911,7 +13911,7 @@ __webpack_unused_export__ = UpdateApplication$;
 __webpack_unused_export__ = UpdateApplicationCommand;
 __webpack_unused_export__ = UpdateApplicationInput$;
 __webpack_unused_export__ = UpdateDeploymentGroup$;
-__webpack_unused_export__ = UpdateDeploymentGroupCommand;
+exports.zqi = UpdateDeploymentGroupCommand;
 __webpack_unused_export__ = UpdateDeploymentGroupInput$;
 __webpack_unused_export__ = UpdateDeploymentGroupOutput$;
 __webpack_unused_export__ = ZonalConfig$;
@@ -24434,7 +24434,7 @@ __webpack_unused_export__ = ContainerOverride$;
 __webpack_unused_export__ = ContainerRestartPolicy$;
 __webpack_unused_export__ = ContainerStateChange$;
 __webpack_unused_export__ = ContinueServiceDeployment$;
-__webpack_unused_export__ = ContinueServiceDeploymentCommand;
+exports.LrH = ContinueServiceDeploymentCommand;
 __webpack_unused_export__ = ContinueServiceDeploymentRequest$;
 __webpack_unused_export__ = ContinueServiceDeploymentResponse$;
 __webpack_unused_export__ = CpuManufacturer;
@@ -24936,7 +24936,7 @@ __webpack_unused_export__ = ResourceRequirement$;
 __webpack_unused_export__ = ResourceType;
 __webpack_unused_export__ = Rollback$;
 __webpack_unused_export__ = RunTask$;
-__webpack_unused_export__ = RunTaskCommand;
+exports._eD = RunTaskCommand;
 __webpack_unused_export__ = RunTaskRequest$;
 __webpack_unused_export__ = RunTaskResponse$;
 __webpack_unused_export__ = RuntimePlatform$;
@@ -25006,7 +25006,7 @@ __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
 __webpack_unused_export__ = StopTask$;
-__webpack_unused_export__ = StopTaskCommand;
+exports.PP1 = StopTaskCommand;
 __webpack_unused_export__ = StopTaskRequest$;
 __webpack_unused_export__ = StopTaskResponse$;
 __webpack_unused_export__ = SubmitAttachmentStateChanges$;
@@ -91879,6 +91879,31 @@ class Timeline {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/facts-view.ts
+/** How to find a deployment's stopped tasks: ECS starts them with the deployment id, while a CodeDeploy task set's
+ * tasks do not carry it, so they are found by our task definition revision. Undefined when the id is unknown. */
+function stoppedTasksOf(facts) {
+    if (facts.kind === 'codedeploy')
+        return facts.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : undefined;
+    return facts.deploymentId ? { deploymentId: facts.deploymentId } : undefined;
+}
+/** The engine moves production traffic from one revision to the other (blue/green, canary, linear); a rolling update
+ * replaces tasks instead, so its rollout is told in running tasks unless traffic shifts were seen anyway. */
+function movesTraffic(facts) {
+    return facts.kind !== 'rolling';
+}
+/** The service deployment that runs an ECS-native strategy (blue/green, canary, linear), with its last look. A rolling
+ * update has a service deployment too, but no strategy, traffic or hooks for it to report. */
+function strategyDeployment(facts) {
+    if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn)
+        return undefined;
+    return { arn: facts.serviceDeploymentArn, look: facts.serviceDeployment };
+}
+/** The CodeDeploy deployment's id, under the output name the official deploy action gives it; '' for any other engine. */
+function codeDeployDeploymentId(facts) {
+    return facts.kind === 'codedeploy' ? (facts.deploymentId ?? '') : '';
+}
+
 ;// CONCATENATED MODULE: ./src/aws/arn.ts
 // Names out of ARNs, in one place.
 /** `web:42` from a task definition ARN, or `fallback` when there is none. */
@@ -91905,7 +91930,7 @@ function nameOf(nameOrArn, marker) {
 // back on the task definition it ran before.
 
 /** Succeeded, or started and not waited for. */
-const landed = (d) => d.outcome === 'succeeded' || d.outcome === 'started';
+const landed = (d) => d.outcome === 'succeeded' || d.outcome === 'started' || d.outcome === 'awaiting-approval';
 /** A service rolled back with the release: rolled-back when its rollback succeeded, else how the rollback ended. */
 const backOutcome = (d) => (d.outcome === 'succeeded' ? 'rolled-back' : d.outcome === 'rolled-back' ? 'failed' : d.outcome);
 /** What became of a service rolled back with the release, in words. */
@@ -91999,12 +92024,30 @@ function releaseJson(results) {
 // Step outputs, for later steps and for promotion/rollback jobs.
 
 
+
 function setOutputs(facts, outcome) {
     setOutput('outcome', outcome);
     setOutput('task-definition-arn', facts.taskDefinitionArn ?? '');
     setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '');
-    setOutput('deployment-id', facts.deploymentId ?? '');
+    // A paused deployment is named by what `approve` and `reject` take (the service deployment ARN, CodeDeploy's id).
+    setOutput('deployment-id', (outcome === 'awaiting-approval' ? facts.awaitingApproval?.id : undefined) ?? facts.deploymentId ?? '');
+    setOutput('codedeploy-deployment-id', codeDeployDeploymentId(facts));
     setOutput('image', facts.image ?? '');
+    setOneOffOutputs(facts.oneOffTasks ?? []);
+}
+/** `pre-deploy-task-arn`, `pre-deploy-exit-code`, `post-deploy-task-arn`, `post-deploy-exit-code` ('' when not run). */
+function setOneOffOutputs(tasks) {
+    const pre = tasks.find((t) => t.when === 'pre-deploy');
+    const post = tasks.find((t) => t.when === 'post-deploy');
+    const code = (task) => (task?.exitCode === undefined ? '' : String(task.exitCode));
+    setOutput('pre-deploy-task-arn', pre?.taskArn ?? '');
+    setOutput('pre-deploy-exit-code', code(pre));
+    setOutput('post-deploy-task-arn', post?.taskArn ?? '');
+    setOutput('post-deploy-exit-code', code(post));
+}
+/** `approval`: the test listener's address (input `test-url`) for the reviewer's job. */
+function setTestUrlOutput(testUrl) {
+    setOutput('test-url', testUrl ?? '');
 }
 /** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service
  * outputs name one task definition and deployment, so they stay empty. */
@@ -92030,6 +92073,12 @@ function setCancelledOutputs(state) {
     }
     setOutput('outcome', 'cancelled');
 }
+/** Register only (`service` empty): outcome `registered`, the revision and its image; no deployment. */
+function setRegisteredOutputs(taskDefinitionArn, image) {
+    setOutput('outcome', 'registered');
+    setOutput('task-definition-arn', taskDefinitionArn);
+    setOutput('image', image ?? '');
+}
 
 ;// CONCATENATED MODULE: ./src/cancelled.ts
 
@@ -92040,6 +92089,7 @@ const BEFORE_EXIT_MS = 4_000;
 function inFlight(inputs, service, timeline, member, now) {
     const facts = member?.facts;
     const phase = [...timeline.events].reverse().find((e) => e.type === 'phase');
+    const oneOff = facts?.oneOffTasks?.find((t) => t.taskArn && !t.finishedAt);
     return {
         engine: facts?.kind ?? member?.checked.engine.kind ?? 'rolling',
         cluster: inputs.cluster,
@@ -92050,6 +92100,7 @@ function inFlight(inputs, service, timeline, member, now) {
         previousTaskDefinitionArn: facts?.previousTaskDefinitionArn ?? member?.checked.currentTaskDefinitionArn ?? '',
         phase: phase?.type === 'phase' ? phase.phase : 'preflight',
         onCancel: inputs.onCancel,
+        ...(oneOff ? { oneOffTaskArn: oneOff.taskArn } : {}),
         cancelledAt: now.toISOString(),
     };
 }
@@ -92091,688 +92142,14 @@ function exitOnCancel(source) {
     process.on('SIGTERM', onSignal);
 }
 
-;// CONCATENATED MODULE: ./src/build/build-image.ts
-// Build the image and push it to ECR, then pin it by digest: the task definition gets `repository@sha256:...`,
-// never a tag that can move. `docker buildx build --push` when buildx is there, else `docker build` + `docker push`.
-
-
-
-
-
-
-const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const build_image_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const build_image_DIGEST = /^sha256:[0-9a-f]{64}$/;
-/**
- * Parses the `build-args` input: one KEY=VALUE a line; the value is everything after the first `=`, kept as
- * written (it may contain `=`, spaces, quotes). Blank lines and lines starting with `#` are skipped. Errors name the
- * line.
- */
-function parseBuildArgs(text, input = 'build-args') {
-    const args = [];
-    const seen = new Map();
-    text.split('\n').forEach((raw, i) => {
-        const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
-        const n = i + 1;
-        if (line === '' || line.startsWith('#'))
-            return;
-        const eq = line.indexOf('=');
-        if (eq < 0)
-            throw new InputProblem(input, `'${line}' is not KEY=VALUE`, undefined, `line ${n}`);
-        const name = line.slice(0, eq);
-        if (!ARG_NAME.test(name))
-            throw new InputProblem(input, `'${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`, undefined, `line ${n}`);
-        const first = seen.get(name);
-        if (first !== undefined)
-            throw new InputProblem(input, `${name} is already set on line ${first}`, undefined, `line ${n}`);
-        seen.set(name, n);
-        args.push({ name, value: line.slice(eq + 1) });
-    });
-    return args;
-}
-/** Every `registry/repository:tag` to push: the image's tag (default `sha`) first, then the extra tags. */
-function composeTags(image, registry, sha, extraTags = []) {
-    const ref = parseImageRef(image);
-    if (ref.digest)
-        throw new InputProblem('image', `'${image}' has a digest; when building, image names the repository and optionally a tag`);
-    const repository = repositoryUri({ registry: ref.registry ?? registry, repository: ref.repository });
-    const tag = ref.tag ?? sha;
-    if (!tag)
-        throw new InputProblem('image', `'${image}' has no tag and GITHUB_SHA is not set to default it to`);
-    const tags = [tag];
-    for (const extra of extraTags.map((t) => t.trim()).filter((t) => t !== '')) {
-        if (!build_image_TAG.test(extra))
-            throw new InputProblem('tags', `'${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
-        if (!tags.includes(extra))
-            tags.push(extra);
-    }
-    return { repository, tags: tags.map((t) => formatImageRef({ ...parseImageRef(repository), tag: t })) };
-}
-/** OCI labels tying the image to its source: org.opencontainers.image.source and .revision. */
-function ociLabels(env, sha) {
-    const labels = {};
-    if (env.GITHUB_REPOSITORY)
-        labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
-    if (sha)
-        labels['org.opencontainers.image.revision'] = sha;
-    return labels;
-}
-/** True when the runner offers GitHub's cache service to this step (buildx reads these variables itself). */
-function runnerOffersCache(env) {
-    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL));
-}
-/** Probes docker: buildx or not, and whether its builder can use GitHub's cache. */
-async function buildPlan(docker, env = process.env) {
-    if (!(await docker.hasBuildx()))
-        return { buildx: false, ghaCache: false };
-    if (!runnerOffersCache(env))
-        return { buildx: true, ghaCache: false };
-    // The `docker` driver (buildx's default builder) cannot export cache; a docker-container builder
-    // (docker/setup-buildx-action's default) can.
-    const driver = await docker.buildxDriver();
-    if (driver === 'docker' || driver === undefined) {
-        info(`GitHub cache not used: the buildx builder's driver is ${driver ?? 'unknown'}; docker/setup-buildx-action before this step gives one that can export cache`);
-        return { buildx: true, ghaCache: false };
-    }
-    return { buildx: true, ghaCache: true };
-}
-/** The build command's arguments (after `docker`). `metadataFile` is where buildx writes the pushed digest. */
-function buildArguments(opts, plan, tags, labels, cacheScope, metadataFile) {
-    const args = plan.buildx ? ['buildx', 'build'] : ['build'];
-    if (opts.dockerfile)
-        args.push('--file', opts.dockerfile);
-    if (opts.target)
-        args.push('--target', opts.target);
-    if (opts.platform)
-        args.push('--platform', opts.platform);
-    if (opts.network)
-        args.push('--network', opts.network);
-    for (const arg of opts.buildArgs ?? [])
-        args.push('--build-arg', `${arg.name}=${arg.value}`);
-    for (const [name, value] of Object.entries(labels))
-        args.push('--label', `${name}=${value}`);
-    for (const tag of tags)
-        args.push('--tag', tag);
-    if (plan.buildx) {
-        args.push('--push', '--metadata-file', metadataFile);
-        if (plan.ghaCache)
-            args.push('--cache-from', `type=gha,scope=${cacheScope}`, '--cache-to', `type=gha,mode=max,scope=${cacheScope}`);
-    }
-    // A context starting with `-` would be read as an option (`-` alone as a tarball on stdin); `./` keeps it a path.
-    args.push(opts.context.startsWith('-') ? `./${opts.context}` : opts.context);
-    return args;
-}
-/** Builds, pushes every tag and returns the digest-pinned reference. */
-async function buildAndPush(opts) {
-    const env = opts.env ?? process.env;
-    const sha = opts.sha ?? env.GITHUB_SHA;
-    const { repository, tags } = composeTags(opts.image, opts.registry, sha, opts.tags);
-    const plan = await buildPlan(opts.docker, env);
-    const labels = ociLabels(env, sha);
-    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), 'ecs-safe-deploy-build-'));
-    try {
-        const metadataFile = (0,external_node_path_.join)(work, 'metadata.json');
-        info(`Building ${tags.join(', ')} with ${plan.buildx ? 'docker buildx' : 'docker build'}${plan.ghaCache ? ' (GitHub cache)' : ''}`);
-        const args = buildArguments(opts, plan, tags, labels, cacheScope(repository), metadataFile);
-        await opts.docker.run(args);
-        const digest = plan.buildx ? digestFromMetadata(metadataFile) : await pushTags(opts.docker, repository, tags);
-        info(`Pushed ${repository}@${digest}`);
-        return { imageRef: `${repository}@${digest}`, digest, tags };
-    }
-    finally {
-        (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
-    }
-}
-/** The cache is per repository, so two images built in one workflow do not evict each other's layers. */
-function cacheScope(repository) {
-    return repository.replace(/^[^/]*\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
-}
-function digestFromMetadata(file) {
-    let metadata;
-    try {
-        metadata = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
-    }
-    catch (err) {
-        throw new Error(`docker buildx build pushed but wrote no readable metadata file: ${err.message}`, { cause: err });
-    }
-    const digest = metadata['containerimage.digest'];
-    if (typeof digest !== 'string' || !build_image_DIGEST.test(digest)) {
-        throw new Error(`docker buildx build pushed but reported no image digest (containerimage.digest: ${JSON.stringify(digest)})`);
-    }
-    return digest;
-}
-/** `docker push` of each tag; every push must report the same digest (they are one image). */
-async function pushTags(docker, repository, tags) {
-    let digest;
-    for (const tag of tags) {
-        const out = await docker.run(['push', tag]);
-        const pushed = /: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(out.stdout)?.[1] ?? (await repoDigest(docker, repository, tag));
-        if (digest && pushed !== digest)
-            throw new Error(`docker push ${tag} reported digest ${pushed}, but ${tags[0]} was pushed as ${digest}`);
-        digest = pushed;
-    }
-    if (!digest)
-        throw new Error('No tag was pushed');
-    return digest;
-}
-/** The digest docker recorded for `repository` when it pushed `tag` (RepoDigests). */
-async function repoDigest(docker, repository, tag) {
-    const out = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', tag], { silent: true });
-    const digests = JSON.parse(out.stdout.trim() || '[]');
-    const match = digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
-    if (!match || !build_image_DIGEST.test(match))
-        throw new Error(`docker push ${tag} succeeded but docker knows no digest for it in ${repository}`);
-    return match;
-}
-
-;// CONCATENATED MODULE: ./src/core/duration.ts
-// Durations as the log and summary show them (and as workflow inputs write them: inputs/duration.ts parses them).
-const SECOND = 1000;
-/** `1h30m`, `2m5s`, `45s`, `0s`; rounded to whole seconds, so `parseDuration(formatDuration(ms))` gives `ms` back. */
-function formatDuration(ms) {
-    const total = Math.max(0, Math.round(ms / SECOND));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
-    return parts || '0s';
-}
-
-;// CONCATENATED MODULE: ./src/inputs/duration.ts
-// Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
-// and as the log and summary show them.
-
-const duration_SECOND = 1000;
-const MINUTE = 60 * duration_SECOND;
-const HOUR = 60 * MINUTE;
-const BARE = /^\d+$/;
-const UNITS = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-/** Milliseconds for `text`; throws a RangeError for anything else (callers word the message for their input). */
-function parseDuration(text) {
-    const value = text.trim().toLowerCase();
-    if (BARE.test(value))
-        return Number(value) * MINUTE;
-    const match = UNITS.exec(value);
-    // The regex also matches the empty string; a duration needs at least one part.
-    if (!match || value === '')
-        throw new RangeError(`'${text}' is not a duration such as 0, 90s, 10m, 1h or 1h30m`);
-    const [, h = '0', m = '0', s = '0'] = match;
-    return Number(h) * HOUR + Number(m) * MINUTE + Number(s) * duration_SECOND;
-}
-
-;// CONCATENATED MODULE: ./src/inputs/strategy.ts
-// The `strategy` input: one short line says how traffic moves.
-//   auto | rolling | blue-green | canary [PERCENT%] [INTERVAL] | linear [PERCENT%] [every] [INTERVAL]
-// e.g. `canary 20% 5m` (20 %, then the rest after 5 minutes), `linear 10% every 1m`.
-
-const DEFAULTS = {
-    canary: { percent: 10, intervalMs: 5 * 60_000 },
-    linear: { percent: 10, intervalMs: 60_000 },
-};
-// Both engines count traffic steps in whole minutes (CodeDeploy intervals, ECS bake minutes), at most a day.
-const MAX_INTERVAL_MS = 24 * 60 * 60_000;
-const STRATEGY_ACCEPTED = 'expected auto, rolling, blue-green, `canary [PERCENT%] [INTERVAL]` (default canary 10% 5m) or `linear [PERCENT%] [every INTERVAL]` (default linear 10% every 1m)';
-/** Parses the input; throws an Error whose message says what is wrong (the caller names the input). */
-function parseStrategy(text) {
-    const words = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
-    const kind = words.shift() ?? 'auto';
-    if (kind === 'auto' || kind === 'rolling')
-        return none(words, { kind });
-    if (kind === 'blue-green' || kind === 'bluegreen' || kind === 'blue/green')
-        return none(words, { kind: 'blue-green' });
-    if (kind !== 'canary' && kind !== 'linear')
-        throw new Error(STRATEGY_ACCEPTED);
-    let percent = DEFAULTS[kind].percent;
-    let intervalMs = DEFAULTS[kind].intervalMs;
-    const percentWord = words[0]?.endsWith('%') ? words.shift() : undefined;
-    if (percentWord !== undefined) {
-        percent = Number(percentWord.slice(0, -1));
-        if (!/^\d+(\.\d)?%$/.test(percentWord) || !(percent > 0 && percent < 100)) {
-            throw new Error(`the ${kind} percent must be more than 0 and less than 100, with at most one decimal (such as 10%), not ${percentWord}`);
-        }
-    }
-    if (words[0] === 'every' || words[0] === 'then' || words[0] === 'after')
-        words.shift();
-    const intervalWord = words.shift();
-    if (intervalWord !== undefined) {
-        try {
-            intervalMs = parseDuration(intervalWord);
-        }
-        catch {
-            throw new Error(`the ${kind} interval must be a duration such as 1m or 5m, not ${intervalWord}`);
-        }
-        if (intervalMs % 60_000 !== 0 || intervalMs === 0 || intervalMs > MAX_INTERVAL_MS) {
-            throw new Error(`the ${kind} interval must be whole minutes from 1m to 24h, not ${intervalWord}`);
-        }
-    }
-    if (words.length > 0)
-        throw new Error(`unexpected \`${words.join(' ')}\`; ${STRATEGY_ACCEPTED}`);
-    return { kind, percent, intervalMs };
-}
-function none(rest, strategy) {
-    if (rest.length > 0)
-        throw new Error(`${strategy.kind} takes no settings (got \`${rest.join(' ')}\`)`);
-    return strategy;
-}
-/** The canonical one-line form, for logs and the summary. */
-function describeStrategy(s) {
-    switch (s.kind) {
-        case 'canary':
-            return `canary ${s.percent}% then the rest after ${formatDuration(s.intervalMs)}`;
-        case 'linear':
-            return `linear ${s.percent}% every ${formatDuration(s.intervalMs)}`;
-        default:
-            return s.kind;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/context.ts
-// Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
-// `getInputs` reads every input and reports every problem at once.
-
-
-
-
-
-
-const forService = (inputs, service) => ({ ...inputs, service, services: [service] });
-/** The AppSpec hooks of an ECS deployment, in the order CodeDeploy runs them. */
-const APPSPEC_HOOKS = ['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic'];
-/** Every input problem at once, each naming the input, the value it got and what is accepted. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(`Invalid inputs:\n${problems.map((p) => `- ${p}`).join('\n')}`);
-        this.problems = problems;
-        this.name = 'InputError';
-    }
-}
-/** Three tasks failing the same way before any deployment ran its desired count is a crash loop, not bad luck, and it is
- * the circuit breaker's own minimum: on a small service nothing changes, on a large one it saves many launches. */
-const DEFAULT_MAX_TASK_FAILURES = 3;
-/** GitHub stops a job after 6 hours, so nothing may wait longer. */
-const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000;
-const DEFAULT_TIMEOUT = '30m';
-// CodeDeploy names: letters, digits and . _ + = , @ -, up to 100 characters.
-const CODEDEPLOY_NAME = /^[A-Za-z0-9._+=,@-]{1,100}$/;
-const LAMBDA_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
-const ROLLBACK_POLICIES = ['on-failure', 'never'];
-// ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
-const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const ALARM_NAME_MAX = 255;
-const ENVIRONMENT_NAME_MAX = 255;
-const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h';
-// buildx stage names and `os/arch[/variant]` platforms, comma separated for a multi-platform image.
-const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const PLATFORMS = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?(,[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?)*$/;
-const BUILD_ONLY_INPUTS = ['dockerfile', 'build-args', 'build-target', 'platform', 'tags'];
-function reader(read) {
-    const problems = [];
-    return {
-        read,
-        value: (name) => (read(name) ?? '').trim(),
-        bad: (name, got, expected) => problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`),
-        problems,
-    };
-}
-function getInputs(read = (name) => getInput(name), env = process.env) {
-    const r = reader(read);
-    const target = targetInputs(r);
-    const images = imageInputs(r, env);
-    const taskDefinition = taskDefinitionInputs(r, { image: images.image, build: images.build });
-    const strategy = strategyInputs(r);
-    singleServiceInputs(r, target.services);
-    const watch = watchInputs(r);
-    const github = githubInputs(r, target.cluster);
-    if (r.problems.length > 0)
-        throw new InputError(r.problems);
-    return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github };
-}
-/** `cluster` and `service`. */
-function targetInputs(r) {
-    const cluster = r.value('cluster');
-    if (cluster === '')
-        r.problems.push('Input `cluster` is empty: expected the name or ARN of the ECS cluster.');
-    else if (!ECS_NAME.test(cluster) && !cluster.startsWith('arn:')) {
-        r.bad('cluster', cluster, 'expected the name (letters, digits, - and _) or ARN of the ECS cluster');
-    }
-    const services = serviceNames(r);
-    return { cluster, services };
-}
-/** `image`, the build inputs when `build-context` is set, and `container-name`. */
-function imageInputs(r, env) {
-    const image = r.value('image') || undefined;
-    const buildContext = r.value('build-context') || undefined;
-    let build;
-    if (buildContext !== undefined)
-        build = buildInputs(r, buildContext, image, env);
-    else {
-        for (const input of BUILD_ONLY_INPUTS.filter((i) => r.value(i) !== '')) {
-            r.problems.push(`Input \`${input}\` is set but \`build-context\` is not: ${input} is only used when the action builds the image; set build-context (e.g. \`.\`) or remove ${input}.`);
-        }
-        if (image !== undefined)
-            checkImageRef(r, image);
-    }
-    const containerName = r.value('container-name') || undefined;
-    if (containerName !== undefined && !ECS_NAME.test(containerName)) {
-        r.bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)');
-    }
-    return { image, ...(build ? { build } : {}), containerName };
-}
-/** Without a build, `image` is deployed as given, so it must say which image: a tag or a digest. */
-function checkImageRef(r, image) {
-    let reason;
-    try {
-        const ref = parseImageRef(image);
-        if (!ref.tag && !ref.digest)
-            reason = 'it has neither a tag nor a digest';
-    }
-    catch (err) {
-        if (!(err instanceof InputProblem))
-            throw err;
-        reason = err.reason;
-    }
-    if (reason) {
-        r.bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`);
-    }
-}
-function buildInputs(r, context, image, env) {
-    const tags = r
-        .value('tags')
-        .split(/[,\n]/)
-        .map((t) => t.trim())
-        .filter((t) => t !== '');
-    if (image === undefined) {
-        r.problems.push('Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.');
-    }
-    else {
-        try {
-            // The registry is known only after the ECR login; any host checks the reference and the tags.
-            composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags);
-        }
-        catch (err) {
-            if (!(err instanceof InputProblem))
-                throw err;
-            r.problems.push(err.sentence());
-        }
-    }
-    let buildArgs = [];
-    try {
-        buildArgs = parseBuildArgs(r.read('build-args') ?? '');
-    }
-    catch (err) {
-        if (!(err instanceof InputProblem))
-            throw err;
-        r.problems.push(err.sentence());
-    }
-    const target = r.value('build-target') || undefined;
-    if (target !== undefined && !BUILD_TARGET.test(target))
-        r.bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)');
-    const platform = r.value('platform') || undefined;
-    if (platform !== undefined && !PLATFORMS.test(platform))
-        r.bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several');
-    return { context, dockerfile: r.value('dockerfile') || undefined, buildArgs, target, platform, tags };
-}
-/** `task-definition` (a file, or a registered revision), then `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`. */
-function taskDefinitionInputs(r, given) {
-    const taskDefinitionText = r.value('task-definition') || undefined;
-    const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText);
-    const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText;
-    const taskDefinitionRef = taskDefinitionIsRef ? taskDefinitionText : undefined;
-    const deployExtras = deployExtraInputs(r, { ...given, taskDefinition: taskDefinitionText });
-    return { taskDefinitionFile, ...(taskDefinitionRef ? { taskDefinitionRef } : {}), ...deployExtras };
-}
-/** `strategy`, then the CodeDeploy inputs (whose `deployment-config` rules out a `strategy`). */
-function strategyInputs(r) {
-    const strategyText = r.value('strategy') || 'auto';
-    let strategy = { kind: 'auto' };
-    try {
-        strategy = parseStrategy(strategyText);
-    }
-    catch (err) {
-        r.bad('strategy', strategyText, err.message);
-    }
-    return { strategy, codeDeploy: codeDeployInputs(r, strategy, strategyText) };
-}
-function codeDeployInputs(r, strategy, strategyText) {
-    const deploymentConfig = codeDeployName(r, 'deployment-config');
-    if (deploymentConfig !== undefined && strategy.kind !== 'auto') {
-        r.problems.push(`Input \`deployment-config\` is \`${deploymentConfig}\` and \`strategy\` is \`${strategyText}\`: give one of them (deployment-config names an existing CodeDeploy configuration; strategy describes the traffic shift).`);
-    }
-    const hooks = codeDeployHooks(r);
-    return {
-        application: codeDeployName(r, 'codedeploy-application'),
-        deploymentGroup: codeDeployName(r, 'codedeploy-deployment-group'),
-        deploymentConfig,
-        appspecFile: r.value('appspec') || undefined,
-        hooks,
-    };
-}
-function codeDeployName(r, input) {
-    const got = r.value(input) || undefined;
-    if (got !== undefined && !CODEDEPLOY_NAME.test(got))
-        r.bad(input, got, 'expected a CodeDeploy name (letters, digits and . _ + = , @ -, at most 100 characters)');
-    return got;
-}
-/** `codedeploy-hooks`: one HOOK=LAMBDA a line; blank lines and `#` comments are skipped. */
-function codeDeployHooks(r) {
-    const hooks = {};
-    for (const [i, line] of (r.read('codedeploy-hooks') ?? '').split('\n').entries()) {
-        const text = line.trim();
-        if (text === '' || text.startsWith('#'))
-            continue;
-        const at = text.indexOf('=');
-        const hook = at > 0 ? text.slice(0, at).trim() : '';
-        const fn = at > 0 ? text.slice(at + 1).trim() : '';
-        if (!APPSPEC_HOOKS.includes(hook) || !LAMBDA_NAME.test(fn)) {
-            r.bad('codedeploy-hooks', text, `line ${i + 1}: expected HOOK=LAMBDA with HOOK one of ${APPSPEC_HOOKS.join(', ')} and LAMBDA a function name or ARN`);
-        }
-        else
-            hooks[hook] = fn;
-    }
-    return hooks;
-}
-/** A release (several services) rules out the inputs that belong to one service. */
-function singleServiceInputs(r, services) {
-    if (services.length <= 1)
-        return;
-    // Each of these names one service's task definition, revision or CodeDeploy setup; a release renders each service's own.
-    const perService = [
-        ['task-definition', 'each service deploys its own live task definition with `image`'],
-        ['rollback-to', 'roll back a release by deploying its previous image to the same services'],
-        ['codedeploy-application', 'each CODE_DEPLOY service uses its default application AppECS-<cluster>-<service>'],
-        ['codedeploy-deployment-group', 'each CODE_DEPLOY service uses its default deployment group DgpECS-<cluster>-<service>'],
-        ['appspec', "each CODE_DEPLOY service's AppSpec is built from the service"],
-    ];
-    for (const [input, instead] of perService) {
-        if (r.value(input) !== '') {
-            r.problems.push(`Input \`${input}\` is \`${r.value(input)}\` but \`service\` names ${services.length} services: ${input} belongs to one service (${instead}); deploy that service in a step of its own.`);
-        }
-    }
-}
-/** How the deployment is watched and ended: bake time, timeout, alarms, rollback, on-cancel, max-task-failures, wait. */
-function watchInputs(r) {
-    const { bakeTimeMs, timeoutMs } = timingInputs(r);
-    const alarms = alarmInputs(r);
-    const { rollback, onCancel, maxTaskFailures } = failureInputs(r);
-    const wait = flag(r.value('wait') || 'true', 'wait', r.bad);
-    if (wait === false && bakeTimeMs > 0) {
-        // With wait false the action returns before the deployment completes, so there is nothing to bake.
-        r.problems.push(`Input \`bake-time\` is \`${r.value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`);
-    }
-    return { bakeTimeMs, alarms, timeoutMs, rollback, onCancel, maxTaskFailures, wait: wait === true };
-}
-/** `bake-time` and `timeout`, and that the bake fits in the timeout. */
-function timingInputs(r) {
-    const beforeDurations = r.problems.length;
-    const bakeTimeMs = duration(r, 'bake-time', '0', true);
-    const timeoutMs = duration(r, 'timeout', DEFAULT_TIMEOUT, false);
-    if (r.problems.length === beforeDurations && bakeTimeMs > 0 && bakeTimeMs >= timeoutMs) {
-        // The bake runs after the deployment and inside the timeout: a release would be rolled back for its own bake.
-        const raised = bakeTimeMs + 30 * 60_000;
-        const timeoutText = r.value('timeout') ? `\`${r.value('timeout')}\`` : `\`${DEFAULT_TIMEOUT}\` (the default)`;
-        r.problems.push(`Input \`bake-time\` is \`${r.value('bake-time')}\` and \`timeout\` is ${timeoutText}: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; ` +
-            `raise timeout${raised <= MAX_TIMEOUT_MS ? ` (such as ${formatDuration(raised)})` : ''} or shorten bake-time.`);
-    }
-    return { bakeTimeMs, timeoutMs };
-}
-/** A duration input in milliseconds; the fallback's after a problem. */
-function duration(r, input, fallback, allowZero) {
-    const got = r.value(input) || fallback;
-    let ms;
-    try {
-        ms = parseDuration(got);
-    }
-    catch {
-        r.bad(input, got, allowZero ? DURATION_ACCEPTED : `${DURATION_ACCEPTED.replace('0, ', '')}, greater than 0`);
-        return parseDuration(fallback);
-    }
-    if (ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
-        r.bad(input, got, `expected ${allowZero ? '' : 'more than 0 and '}at most 6h (GitHub stops a job after 6 hours), such as ${fallback === '0' ? '10m' : fallback}`);
-        return parseDuration(fallback);
-    }
-    return ms;
-}
-/** `alarms`: CloudWatch alarm names separated by commas or newlines, each once. */
-function alarmInputs(r) {
-    const alarms = [
-        ...new Set(r
-            .value('alarms')
-            .split(/[,\n]/)
-            .map((a) => a.trim())
-            .filter((a) => a !== '')),
-    ];
-    for (const alarm of alarms) {
-        if (alarm.length > ALARM_NAME_MAX)
-            r.bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`);
-    }
-    return alarms;
-}
-/** What happens when the deployment fails or the run is cancelled: `rollback`, `on-cancel` and `max-task-failures`. */
-function failureInputs(r) {
-    const rollbackText = r.value('rollback').toLowerCase() || 'on-failure';
-    const rollback = ROLLBACK_POLICIES.includes(rollbackText) ? rollbackText : 'on-failure';
-    if (rollback !== rollbackText)
-        r.bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`);
-    const onCancelText = r.value('on-cancel').toLowerCase() || 'leave';
-    const onCancel = onCancelText === 'rollback' ? 'rollback' : 'leave';
-    if (onCancel !== onCancelText)
-        r.bad('on-cancel', onCancelText, 'expected leave or rollback');
-    const maxTaskFailuresText = r.value('max-task-failures');
-    let maxTaskFailures = DEFAULT_MAX_TASK_FAILURES;
-    if (maxTaskFailuresText !== '') {
-        if (/^\d+$/.test(maxTaskFailuresText) && Number(maxTaskFailuresText) <= 200)
-            maxTaskFailures = Number(maxTaskFailuresText);
-        else
-            r.bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)');
-    }
-    return { rollback, onCancel, maxTaskFailures };
-}
-/** The GitHub deployment record: `github-deployment`, `github-token`, `environment` and `environment-url`. */
-function githubInputs(r, cluster) {
-    const deployment = flag(r.value('github-deployment') || 'true', 'github-deployment', r.bad) === true;
-    // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
-    const environment = r.value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1);
-    if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
-        r.bad('environment', environment, `expected a GitHub environment name of at most ${ENVIRONMENT_NAME_MAX} characters on one line, such as production`);
-    }
-    const environmentUrl = r.value('environment-url') || undefined;
-    if (environmentUrl !== undefined && !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(environmentUrl)) {
-        r.bad('environment-url', environmentUrl, 'expected an http(s) URL such as https://staging.example.com');
-    }
-    return { deployment, token: r.value('github-token') || undefined, environment, environmentUrl };
-}
-/** A true/false input: the YAML 1.2 core booleans, as core.getBooleanInput accepts them; undefined (a problem) otherwise. */
-function flag(text, input, bad) {
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    bad(input, text, 'expected true or false');
-    return undefined;
-}
-/** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
-function isTaskDefinitionRef(text) {
-    return TASK_DEFINITION_ARN.test(text) || FAMILY_REVISION.test(text);
-}
-const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/;
-const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/;
-/** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
-function deployExtraInputs(r, given) {
-    const { value, bad, problems } = r;
-    const extras = {};
-    const rollbackTo = value('rollback-to') || undefined;
-    if (rollbackTo !== undefined) {
-        if (rollbackTo !== 'previous' && !isTaskDefinitionRef(rollbackTo)) {
-            bad('rollback-to', rollbackTo, 'expected `previous`, a task definition ARN, or `family:revision` such as web:5');
-        }
-        const clashing = ['image', 'build-context', 'task-definition'].filter((n) => value(n) !== '');
-        if (clashing.length > 0) {
-            problems.push(`Input \`rollback-to\` is \`${rollbackTo}\` and ${clashing.map((n) => `\`${n}\``).join(', ')} ${clashing.length === 1 ? 'is' : 'are'} set: a rollback deploys a registered revision as it is; leave ${clashing.join(', ')} empty (a workflow that rolls back should not pass them).`);
-        }
-        extras.rollbackTo = rollbackTo;
-    }
-    const keep = value('keep-revisions');
-    if (keep !== '') {
-        if (/^\d+$/.test(keep) && Number(keep) >= 1 && Number(keep) <= 1000)
-            extras.keepRevisions = Number(keep);
-        else
-            bad('keep-revisions', keep, 'expected a whole number of revisions to keep, from 1 to 1000 (leave it empty to keep all)');
-    }
-    const desired = value('desired-count');
-    if (desired !== '') {
-        if (/^\d+$/.test(desired) && Number(desired) <= 5000)
-            extras.desiredCount = Number(desired);
-        else
-            bad('desired-count', desired, "expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's)");
-    }
-    const force = flag(value('force-new-deployment') || 'false', 'force-new-deployment', bad) === true;
-    if (force)
-        extras.forceNewDeployment = true;
-    // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
-    // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
-    if (rollbackTo === undefined && given.image === undefined && given.build === undefined && given.taskDefinition === undefined && !force) {
-        problems.push('Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
-            "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
-            'Fix: pass the image without the secret (e.g. only the repository and digest, `web@sha256:…`, with the registry rebuilt from a non-secret variable in the deploying job), or unmask the account id. ' +
-            'To redeploy the running task definition on purpose, set `force-new-deployment: true`.');
-    }
-    return extras;
-}
-/** A release deploys at most this many services: DescribeServices answers for 10 at a time, so one look sees them all. */
-const MAX_SERVICES = 10;
-/** `service`: one name or ARN, or several separated by commas or newlines. */
-function serviceNames(r) {
-    const { bad, problems } = r;
-    const text = r.value('service');
-    const names = text
-        .split(/[,\n]/)
-        .map((n) => n.trim())
-        .filter((n) => n !== '');
-    if (names.length === 0) {
-        problems.push('Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).');
-        return [];
-    }
-    const invalid = names.filter((n) => !ECS_NAME.test(n) && !n.startsWith('arn:'));
-    if (invalid.length > 0)
-        bad('service', text, `expected the name (letters, digits, - and _) or ARN of the ECS service, or several separated by commas or newlines (not ${invalid.map((n) => `\`${n}\``).join(', ')})`);
-    const short = names.map((n) => n.slice(n.lastIndexOf('/') + 1));
-    const twice = [...new Set(short.filter((n, i) => short.indexOf(n) !== i))];
-    if (twice.length > 0)
-        bad('service', text, `expected each service once (${twice.join(', ')} named twice)`);
-    if (names.length > MAX_SERVICES)
-        bad('service', text, `expected at most ${MAX_SERVICES} services in one release (got ${names.length}); split them into several steps`);
-    return names;
-}
-
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var client_ecs_dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
 var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
 var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-codedeploy/dist-cjs/index.js
 var client_codedeploy_dist_cjs = __nccwpck_require__(7507);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var client_ecs_dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
 var node_http_handler_dist_cjs = __nccwpck_require__(1279);
 // EXTERNAL MODULE: ./node_modules/http-proxy-agent/dist/index.js
@@ -92890,10 +92267,150 @@ function createClients(options = {}) {
     return clients;
 }
 
+;// CONCATENATED MODULE: ./src/core/stopped.ts
+
+function stoppedTaskFrom(task) {
+    return {
+        taskId: taskIdOf(task.taskArn ?? ''),
+        taskDefinitionArn: task.taskDefinitionArn,
+        stopCode: task.stopCode,
+        stoppedReason: task.stoppedReason,
+        containers: (task.containers ?? []).map((c) => ({
+            name: c.name ?? '',
+            ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+            ...(c.reason ? { reason: c.reason } : {}),
+        })),
+        logTail: [],
+    };
+}
+/** Tasks that stopped for the same reason with the same exit codes are one kind of failure. */
+function kindOf(task) {
+    const codes = task.containers.map((c) => `${c.name}=${c.exitCode ?? ''}`).join(',');
+    return `${task.stopCode ?? ''}|${task.stoppedReason ?? ''}|${codes}`;
+}
+/** Old tasks replaced on purpose by a deployment are not failures. */
+function isScaledIn(task) {
+    return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
+}
+/** Failures before tasks scaled in on purpose; within each, the most frequent kind first. */
+function groupStoppedTasks(tasks) {
+    const groups = new Map();
+    for (const task of tasks) {
+        const kind = kindOf(task);
+        groups.set(kind, [...(groups.get(kind) ?? []), task]);
+    }
+    return [...groups.values()].sort((a, b) => Number(isScaledIn(a[0])) - Number(isScaledIn(b[0])) || b.length - a.length);
+}
+/** "Essential container in task exited (exit code 1 in app)" */
+function describeStop(task) {
+    const exited = task.containers.filter((c) => c.exitCode !== undefined);
+    // A sidecar that exited 0 because the task stopped is noise next to the container that failed.
+    const failed = exited.filter((c) => c.exitCode !== 0);
+    const codes = (failed.length > 0 ? failed : exited).map((c) => `exit code ${c.exitCode} in ${c.name}`);
+    const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
+    return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
+}
+/**
+ * Tasks a deployment or a rollback removed on purpose: scaled in, or stopped because their task set, service or
+ * deployment was being deleted or replaced. They are not a cause, whatever their exit code (0 or a SIGTERM's 143).
+ */
+function isRemovedOnPurpose(task) {
+    if (isScaledIn(task))
+        return true;
+    if (task.stopCode !== 'ServiceSchedulerInitiated' && task.stopCode !== 'UserInitiated')
+        return false;
+    return /is being deleted|Scaling activity|deployment .*(rolled back|replaced|stopped)|Task set .* (deleted|draining)/i.test(task.stoppedReason ?? '');
+}
+/** A task that failed: it could not start, its essential container exited, or ECS stopped it as unhealthy. */
+function isFailure(task) {
+    return !isRemovedOnPurpose(task);
+}
+const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i;
+const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/;
+/** `/app/server.js:14`: where Node says the throw was. */
+const THROW_SITE = /^\S.*:\d+$/;
+/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
+const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/;
+/**
+ * The lines of a log tail that say what went wrong, at most `max`, oldest first, with no blank line: the last error
+ * line with the top of its stack and the throw site just before it (Node prints `file:line` and the source line
+ * first); without an error line, the last non-blank lines.
+ */
+function stopped_tellingTail(tail, max = 10) {
+    const lines = tail.map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '');
+    let at = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (!STACK_LINE.test(lines[i]) && ERROR_LINE.test(lines[i])) {
+            at = i;
+            break;
+        }
+    }
+    if (at < 0)
+        return lines.filter((l) => !NOISE.test(l)).slice(-max);
+    // Walk back over this error's own stack when the last error line sits inside it (`Caused by:` chains).
+    while (at > 0 && STACK_LINE.test(lines[at]) && ERROR_LINE.test(lines[at - 1]))
+        at--;
+    const stack = [];
+    for (let i = at + 1; i < lines.length && STACK_LINE.test(lines[i]); i++)
+        stack.push(lines[i]);
+    // Python prints its stack above the error: the frames nearest the error, under its `Traceback` line.
+    let top = at;
+    while (top > 0 && (STACK_LINE.test(lines[top - 1]) || (/^\s+\S/.test(lines[top - 1]) && top > 1 && STACK_LINE.test(lines[top - 2]))))
+        top--;
+    if (top < at) {
+        const frames = lines.slice(top, at).slice(-(max - 2));
+        const header = top > 0 && /^Traceback/.test(lines[top - 1]) ? [lines[top - 1]] : [];
+        return [...header, ...frames, lines[at]].slice(-max);
+    }
+    // The throw site Node prints above the error (`/app/server.js:14`, the source line, the caret).
+    let from = at;
+    for (let i = at - 1; i >= Math.max(0, at - 3); i--)
+        if (THROW_SITE.test(lines[i]))
+            from = i;
+    const site = lines.slice(from, at).filter((l) => !NOISE.test(l));
+    const frames = Math.max(1, max - 1 - site.length);
+    return [...site.slice(-(max - 2)), lines[at], ...stack.slice(0, frames)].slice(0, max);
+}
+
+;// CONCATENATED MODULE: ./src/core/one-off.ts
+// One-off tasks (`pre-deploy-command`, `post-deploy-command`) in words: what one is, whether it passed, and why not —
+// said the way a crashed deployment's stopped tasks are (stop reason, stop code, exit code, the telling log lines).
+
+const passed = (task) => task.end === 'exited' && task.exitCode === 0;
+/** The one-off task of `when` that did not pass, if any. */
+function failedOneOff(tasks, when) {
+    return tasks?.find((t) => t.when === when && !passed(t));
+}
+const sentence = (text) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
+/** "pre-deploy command `npm run migrate` exited 1 (Essential container in task exited (exit code 1 in web), stop
+ * code EssentialContainerExited). Last log lines: … Task: <link>" */
+function describeOneOff(task) {
+    const what = `${task.when} command \`${task.command}\``;
+    const stop = task.stopped ? `${describeStop(task.stopped)}${task.stopped.stopCode ? `, stop code ${task.stopped.stopCode}` : ''}` : undefined;
+    let how;
+    if (task.end === 'timed-out')
+        how = `did not finish before the timeout; the task was stopped`;
+    else if (task.end === 'stopped')
+        how = `was stopped before its end (${task.problem ?? 'the release stopped'})`;
+    else if (task.end === 'not-started')
+        how = `never started: ${task.problem ?? stop ?? 'unknown'}`;
+    else if (task.end === 'error')
+        how = `could not be followed: ${task.problem ?? 'unknown'}`;
+    else if (task.exitCode === undefined)
+        how = `never ran: ${stop ?? 'the task stopped before its container started'}`;
+    else
+        how = `exited ${task.exitCode}${stop ? ` (${stop})` : ''}`;
+    const tail = stopped_tellingTail(task.stopped?.logTail ?? [], 5);
+    const lines = tail.length > 0 ? ` Last log lines: ${tail.join(' | ')}` : '';
+    const link = task.consoleUrl ? ` Task: ${task.consoleUrl}` : '';
+    return `${sentence(`The ${what} ${how}`)}${lines}${link}`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/outcome.ts
 // The ONE place that decides how a deployment ended, from facts tagged by the engine that produced them. Success
 // means OUR deployment completed (and its bake passed); a service that is "stable" again after a rollback is never
 // a success.
+
 
 function describeCounts(state, c) {
     return `${state}, running ${c.running}/${c.desired}, pending ${c.pending}, failed tasks ${c.failed}`;
@@ -92910,7 +92427,7 @@ function waitingHook(facts) {
         return ` while lifecycle hook ${hook.target ?? hook.name}${hook.stage ? ` at ${hook.stage}` : ''} was still running`;
     return '';
 }
-function sentence(text) {
+function outcome_sentence(text) {
     const t = text.trim();
     return /[.!?]$/.test(t) ? t : `${t}.`;
 }
@@ -92930,6 +92447,8 @@ function unbaked(facts) {
 }
 /** Why the action rolled back. */
 function actionCause(facts, trigger) {
+    if (trigger === 'post-deploy')
+        return afterLiveCause(facts).replace(/\.$/, '');
     if (trigger === 'fail-fast')
         return capitalized(facts.failFast ?? 'new tasks crash-looped');
     if (trigger === 'release')
@@ -92942,16 +92461,47 @@ function alarmDuringBake(facts) {
     return `Alarm ${fired?.name} went to ALARM during the bake${fired?.reason ? ` (${fired.reason})` : ''}`;
 }
 function decideOutcome(facts) {
-    const decision = decide(facts);
+    const decision = rejectedOrPaused(facts) ?? decide(facts);
     // A call that never answered is why the run could not see its end: say which.
     if (facts.unanswered && decision.outcome !== 'succeeded' && !decision.reason.includes(facts.unanswered)) {
-        return { ...decision, reason: `${decision.reason} ${sentence(facts.unanswered)}` };
+        return { ...decision, reason: `${decision.reason} ${outcome_sentence(facts.unanswered)}` };
     }
     return decision;
 }
+/** The post-deploy command failed after traffic went live: in words. */
+const afterLiveCause = (facts) => describeOneOff(failedOneOff(facts.oneOffTasks, 'post-deploy'));
+/** A one-off task that failed decides the run when nothing else did: before the deployment (nothing was deployed),
+ * or after it with no rollback (rollback: never). */
+function oneOffDecision(facts) {
+    const pre = failedOneOff(facts.oneOffTasks, 'pre-deploy');
+    if (pre)
+        return { outcome: pre.end === 'timed-out' ? 'timed-out' : 'failed', reason: `Nothing was deployed: ${describeOneOff(pre)}` };
+    if (!facts.actionRollback && failedOneOff(facts.oneOffTasks, 'post-deploy')) {
+        return { outcome: 'failed', reason: `${afterLiveCause(facts)}${facts.rollbackPolicy === 'never' ? ' Not rolled back (rollback: never).' : ''}` };
+    }
+    return undefined;
+}
+/** `approval`: the deployment waits for the pause this run added; `reject`: the rollback it asked for, said as such. */
+function rejectedOrPaused(facts) {
+    const paused = facts.awaitingApproval;
+    if (paused && facts.deploymentId && !facts.error && !facts.timedOut && !facts.actionRollback && !facts.stopped) {
+        const expires = paused.expiresAt ? `, expires at ${paused.expiresAt.toISOString()}` : '';
+        return {
+            outcome: 'awaiting-approval',
+            reason: `waiting for approval at ${paused.at}${expires}: deployment ${paused.id} has test traffic and no production traffic on ${revisionOf(facts.taskDefinitionArn, 'the new revision')}; approve with \`approve: ${paused.id}\`, or reject with \`reject: ${paused.id}\` (unanswered, it rolls back by itself).`,
+        };
+    }
+    if (!facts.rejected)
+        return undefined;
+    const decision = decide(facts);
+    return decision.outcome === 'rolled-back' ? { outcome: 'rolled-back', reason: `${capitalized(facts.rejected)}: ${decision.reason}` } : decision;
+}
 function decide(facts) {
+    const oneOff = oneOffDecision(facts);
+    if (oneOff)
+        return oneOff;
     if (!facts.deploymentId) {
-        return { outcome: facts.timedOut ? 'timed-out' : 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) };
+        return { outcome: facts.timedOut ? 'timed-out' : 'failed', reason: outcome_sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) };
     }
     if (!facts.waited && !facts.error) {
         return { outcome: 'started', reason: `Deployment ${facts.deploymentId} started; not waited for (wait: false).` };
@@ -93007,19 +92557,19 @@ function decideEcs(facts, final, completed) {
         // At the timeout the run is out of time whatever its rollback did; after a bake alarm a rollback that did not
         // happen is a failure.
         if (!ours.completed)
-            return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back to ${to} failed: ${sentence(ours.problem ?? 'unknown')}` };
+            return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back to ${to} failed: ${outcome_sentence(ours.problem ?? 'unknown')}` };
         return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'rolled-back', reason: `${cause}; rolled back to ${to}.` };
     }
     const ecs = facts.ecsRollback;
     if (ecs) {
         if (ecs.completed)
-            return { outcome: 'rolled-back', reason: sentence(ecs.reason) };
+            return { outcome: 'rolled-back', reason: outcome_sentence(ecs.reason) };
         const how = ecs.failed
             ? `the rollback deployment ${ecs.deploymentId} failed (${describe(ecs.final)})`
             : facts.supersededBy
                 ? `the rollback deployment ${ecs.deploymentId} was replaced by ${facts.supersededBy.deploymentId}`
                 : `the rollback deployment ${ecs.deploymentId} did not finish (${describe(ecs.final)})`;
-        return { outcome: 'failed', reason: `${sentence(ecs.reason)} ECS rolled back, but ${how}.` };
+        return { outcome: 'failed', reason: `${outcome_sentence(ecs.reason)} ECS rolled back, but ${how}.` };
     }
     if (facts.supersededBy) {
         const by = facts.supersededBy;
@@ -93029,7 +92579,7 @@ function decideEcs(facts, final, completed) {
         };
     }
     if (facts.error)
-        return { outcome: 'failed', reason: sentence(facts.error) };
+        return { outcome: 'failed', reason: outcome_sentence(facts.error) };
     if (facts.serviceGone) {
         return { outcome: 'failed', reason: `Service ${facts.service} is ${facts.serviceGone} (being deleted) while deployment ${id} was in progress (${describe(final)}).` };
     }
@@ -93041,7 +92591,7 @@ function decideEcs(facts, final, completed) {
     if (final?.rolloutState === 'FAILED') {
         const why = final.rolloutStateReason ?? facts.serviceDeployment?.statusReason ?? `deployment ${id} failed`;
         const rolledBack = facts.rollbackPolicy === 'never' ? ' Not rolled back (rollback: never).' : ' ECS had no completed deployment to roll back to.';
-        return { outcome: 'failed', reason: `${sentence(why)}${rolledBack}` };
+        return { outcome: 'failed', reason: `${outcome_sentence(why)}${rolledBack}` };
     }
     if (facts.bake?.fired)
         return { outcome: 'failed', reason: `${alarmDuringBake(facts)}; not rolled back (rollback: never).` };
@@ -93064,9 +92614,9 @@ function codeDeployFailure(facts, cd) {
     const how = `CodeDeploy deployment ${cd.deploymentId} ${cd.status === 'Stopped' ? 'was stopped' : 'failed'}${info?.code ? ` (${info.code})` : ''}`;
     const event = cd.failedEvent;
     if (!event)
-        return `${how}${info?.message ? `: ${sentence(info.message)}` : '.'}`;
+        return `${how}${info?.message ? `: ${outcome_sentence(info.message)}` : '.'}`;
     const what = facts.hook?.name === event.name && facts.hook.target ? `hook ${event.name} (Lambda ${facts.hook.target})` : `lifecycle event ${event.name}`;
-    return `${how}: ${what} failed${event.message ? `: ${sentence(event.message)}` : info?.message ? `: ${sentence(info.message)}` : '.'}`;
+    return `${how}: ${what} failed${event.message ? `: ${outcome_sentence(event.message)}` : info?.message ? `: ${outcome_sentence(info.message)}` : '.'}`;
 }
 /**
  * CodeDeploy: success is all production traffic on the new task set with every lifecycle event (hook) passed —
@@ -93082,7 +92632,7 @@ function decideCodeDeploy(facts, cd) {
     if (ours) {
         const cause = ours.trigger === 'timeout' ? `CodeDeploy deployment ${id} did not finish before the timeout` : actionCause(facts, ours.trigger);
         if (!ours.completed)
-            return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back failed: ${sentence(ours.problem ?? 'unknown')}` };
+            return { outcome: ours.trigger === 'timeout' ? 'timed-out' : 'failed', reason: `${cause}; rolling back failed: ${outcome_sentence(ours.problem ?? 'unknown')}` };
         return {
             outcome: ours.trigger === 'timeout' ? 'timed-out' : 'rolled-back',
             reason: `${cause}; CodeDeploy rolled back to ${revisionOf(ours.toTaskDefinitionArn, 'the previous task definition')} (deployment ${ours.deploymentId}).`,
@@ -93099,11 +92649,11 @@ function decideCodeDeploy(facts, cd) {
         }
         return {
             outcome: 'failed',
-            reason: `${why} ${never ? 'Not rolled back (rollback: never).' : `CodeDeploy did not roll back${cd.rollbackMessage ? `: ${sentence(cd.rollbackMessage)}` : '.'}`}`,
+            reason: `${why} ${never ? 'Not rolled back (rollback: never).' : `CodeDeploy did not roll back${cd.rollbackMessage ? `: ${outcome_sentence(cd.rollbackMessage)}` : '.'}`}`,
         };
     }
     if (facts.error)
-        return { outcome: 'failed', reason: sentence(facts.error) };
+        return { outcome: 'failed', reason: outcome_sentence(facts.error) };
     if (facts.timedOut) {
         const when = facts.bake?.cutShortByDeadline ? 'before the bake time was over' : `before CodeDeploy deployment ${id} finished (${state})`;
         return { outcome: 'timed-out', reason: `Timed out ${when}${never ? '; not rolled back (rollback: never)' : ''}.` };
@@ -93124,534 +92674,209 @@ function decideCodeDeploy(facts, cd) {
     return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` };
 }
 
-;// CONCATENATED MODULE: ./src/core/task-definition-diff.ts
-/** Names that suggest a credential: their values are never printed. */
-const SECRET_NAME = /secret|passw|pwd|token|api[_-]?key|access[_-]?key|private|credential|auth|session|signing|salt|cert|dsn|conn(ection)?[_-]?str|database[_-]?url|db[_-]?url/i;
-/** A value that carries credentials (`postgres://user:pass@host`) or looks like a key, whatever its name. */
-const SECRET_VALUE = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@|^(AKIA|ASIA)[A-Z0-9]{16}$|^(ghp|gho|ghs|github_pat|xox[abp]|sk)[_-][A-Za-z0-9_-]{10,}|-----BEGIN /;
-const looksSecret = (name, value) => SECRET_NAME.test(name) || (value !== undefined && SECRET_VALUE.test(value));
-const show = (value) => {
-    if (value === undefined || value === null)
-        return undefined;
-    return typeof value === 'string' ? value : JSON.stringify(value);
+;// CONCATENATED MODULE: ./src/core/duration.ts
+// Durations as the log and summary show them (and as workflow inputs write them: inputs/duration.ts parses them).
+const SECOND = 1000;
+/** `1h30m`, `2m5s`, `45s`, `0s`; rounded to whole seconds, so `parseDuration(formatDuration(ms))` gives `ms` back. */
+function formatDuration(ms) {
+    const total = Math.max(0, Math.round(ms / SECOND));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
+    return parts || '0s';
+}
+
+;// CONCATENATED MODULE: ./src/inputs/duration.ts
+// Durations as people write them in workflow inputs (`0`, `90s`, `10m`, `1h30m`; a bare number is minutes)
+// and as the log and summary show them.
+
+const duration_SECOND = 1000;
+const MINUTE = 60 * duration_SECOND;
+const HOUR = 60 * MINUTE;
+const BARE = /^\d+$/;
+const UNITS = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+/** Milliseconds for `text`; throws a RangeError for anything else (callers word the message for their input). */
+function parseDuration(text) {
+    const value = text.trim().toLowerCase();
+    if (BARE.test(value))
+        return Number(value) * MINUTE;
+    const match = UNITS.exec(value);
+    // The regex also matches the empty string; a duration needs at least one part.
+    if (!match || value === '')
+        throw new RangeError(`'${text}' is not a duration such as 0, 90s, 10m, 1h or 1h30m`);
+    const [, h = '0', m = '0', s = '0'] = match;
+    return Number(h) * HOUR + Number(m) * MINUTE + Number(s) * duration_SECOND;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/strategy.ts
+// The `strategy` input: one short line says how traffic moves.
+//   auto | rolling | blue-green | canary [PERCENT%] [INTERVAL] | linear [PERCENT%] [every] [INTERVAL]
+// e.g. `canary 20% 5m` (20 %, then the rest after 5 minutes), `linear 10% every 1m`.
+
+const DEFAULTS = {
+    canary: { percent: 10, intervalMs: 5 * 60_000 },
+    linear: { percent: 10, intervalMs: 60_000 },
 };
-/** Stable JSON: keys sorted, so two equal objects compare equal whatever their key order. */
-function stable(value) {
-    if (Array.isArray(value))
-        return `[${value.map(stable).join(',')}]`;
-    if (value && typeof value === 'object') {
-        return `{${Object.entries(value)
-            .filter(([, v]) => v !== undefined)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`)
-            .join(',')}}`;
-    }
-    return JSON.stringify(value) ?? 'undefined';
-}
-function field(changes, scope, name, before, after) {
-    const from = before === undefined || before === null ? undefined : stable(before);
-    const to = after === undefined || after === null ? undefined : stable(after);
-    if (from === to)
-        return;
-    const kind = from === undefined ? 'added' : to === undefined ? 'removed' : 'changed';
-    changes.push({ scope, field: name, kind, ...(show(before) !== undefined ? { from: show(before) } : {}), ...(show(after) !== undefined ? { to: show(after) } : {}) });
-}
-const ports = (c) => (c?.portMappings ?? [])
-    .map((p) => `${p.containerPort ?? '?'}${p.hostPort && p.hostPort !== p.containerPort ? `:${p.hostPort}` : ''}/${p.protocol ?? 'tcp'}${p.name ? ` (${p.name})` : ''}`)
-    .join(', ') || undefined;
-const healthCheck = (c) => {
-    const h = c?.healthCheck;
-    if (!h)
-        return undefined;
-    return `${(h.command ?? []).join(' ')} every ${h.interval ?? 30}s, timeout ${h.timeout ?? 5}s, ${h.retries ?? 3} retries, start period ${h.startPeriod ?? 0}s`;
-};
-const logConfiguration = (c) => {
-    const l = c?.logConfiguration;
-    if (!l)
-        return undefined;
-    const options = Object.entries(l.options ?? {})
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => `${k}=${v}`);
-    return `${l.logDriver ?? '?'}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
-};
-/** Each name whose value differs between `before` and `after`, in name order, with both values (undefined: absent). */
-function changedNames(before, after) {
-    const names = [...new Set([...before.keys(), ...after.keys()])].sort();
-    return names.flatMap((name) => (before.get(name) === after.get(name) ? [] : [[name, before.get(name), after.get(name)]]));
-}
-/** A change whose values are not shown. */
-const task_definition_diff_hidden = (scope, field, from, to) => ({
-    scope,
-    field,
-    kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden',
-});
-function environment(changes, scope, before, after) {
-    const variables = (c) => new Map((c?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']));
-    for (const [name, from, to] of changedNames(variables(before), variables(after))) {
-        const label = `environment ${name}`;
-        if (looksSecret(name, from) || looksSecret(name, to))
-            changes.push(task_definition_diff_hidden(scope, label, from, to));
-        else
-            field(changes, scope, label, from, to);
-    }
-    // Secrets: only names. Even the ARN a value comes from says more than a reviewer needs here.
-    const secrets = (c) => new Map((c?.secrets ?? []).map((s) => [s.name ?? '', s.valueFrom ?? '']));
-    for (const [name, from, to] of changedNames(secrets(before), secrets(after)))
-        changes.push(task_definition_diff_hidden(scope, `secret ${name}`, from, to));
-}
-/** What `next` changes against `previous`; empty when nothing a reviewer cares about differs. */
-function diffTaskDefinitions(previous, next) {
-    if (!previous || !next)
-        return [];
-    const changes = [];
-    field(changes, 'task', 'cpu', previous.cpu, next.cpu);
-    field(changes, 'task', 'memory', previous.memory, next.memory);
-    field(changes, 'task', 'task role', previous.taskRoleArn, next.taskRoleArn);
-    field(changes, 'task', 'execution role', previous.executionRoleArn, next.executionRoleArn);
-    field(changes, 'task', 'network mode', previous.networkMode, next.networkMode);
-    const old = new Map((previous.containerDefinitions ?? []).map((c) => [c.name ?? '', c]));
-    const now = new Map((next.containerDefinitions ?? []).map((c) => [c.name ?? '', c]));
-    for (const name of [...new Set([...old.keys(), ...now.keys()])]) {
-        const before = old.get(name);
-        const after = now.get(name);
-        if (!before || !after) {
-            changes.push({ scope: name, field: 'container', kind: before ? 'removed' : 'added', ...(after?.image ? { to: after.image } : {}) });
-            continue;
+// Both engines count traffic steps in whole minutes (CodeDeploy intervals, ECS bake minutes), at most a day.
+const MAX_INTERVAL_MS = 24 * 60 * 60_000;
+const STRATEGY_ACCEPTED = 'expected auto, rolling, blue-green, `canary [PERCENT%] [INTERVAL]` (default canary 10% 5m) or `linear [PERCENT%] [every INTERVAL]` (default linear 10% every 1m)';
+/** Parses the input; throws an Error whose message says what is wrong (the caller names the input). */
+function parseStrategy(text) {
+    const words = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const kind = words.shift() ?? 'auto';
+    if (kind === 'auto' || kind === 'rolling')
+        return none(words, { kind });
+    if (kind === 'blue-green' || kind === 'bluegreen' || kind === 'blue/green')
+        return none(words, { kind: 'blue-green' });
+    if (kind !== 'canary' && kind !== 'linear')
+        throw new Error(STRATEGY_ACCEPTED);
+    let percent = DEFAULTS[kind].percent;
+    let intervalMs = DEFAULTS[kind].intervalMs;
+    const percentWord = words[0]?.endsWith('%') ? words.shift() : undefined;
+    if (percentWord !== undefined) {
+        percent = Number(percentWord.slice(0, -1));
+        if (!/^\d+(\.\d)?%$/.test(percentWord) || !(percent > 0 && percent < 100)) {
+            throw new Error(`the ${kind} percent must be more than 0 and less than 100, with at most one decimal (such as 10%), not ${percentWord}`);
         }
-        field(changes, name, 'image', before.image, after.image);
-        environment(changes, name, before, after);
-        field(changes, name, 'cpu', before.cpu, after.cpu);
-        field(changes, name, 'memory', before.memory, after.memory);
-        field(changes, name, 'memory reservation', before.memoryReservation, after.memoryReservation);
-        field(changes, name, 'command', before.command?.join(' '), after.command?.join(' '));
-        field(changes, name, 'entry point', before.entryPoint?.join(' '), after.entryPoint?.join(' '));
-        field(changes, name, 'ports', ports(before), ports(after));
-        field(changes, name, 'health check', healthCheck(before), healthCheck(after));
-        field(changes, name, 'log configuration', logConfiguration(before), logConfiguration(after));
-        field(changes, name, 'essential', before.essential ?? true, after.essential ?? true);
     }
-    return changes;
-}
-/** One line a person reads: `web: environment LOG_LEVEL: info → debug`, `web: secret DB_PASSWORD: changed (hidden)`. */
-function describeChange(change) {
-    const what = `${change.scope === 'task' ? 'task' : `container ${change.scope}`}: ${change.field}`;
-    switch (change.kind) {
-        case 'added':
-            return `${what}: added${change.to !== undefined ? ` (${change.to})` : ''}`;
-        case 'removed':
-            return `${what}: removed`;
-        case 'hidden':
-            return `${what}: changed (value not shown)`;
-        case 'changed':
-            return `${what}: ${change.from ?? '—'} → ${change.to ?? '—'}`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/watch/poller.ts
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-const GROWTH = 1.5;
-/** One loop's interval: 1 s → ×1.5 → 5 s while nothing changes, back to 1 s on a change, doubled on throttling. */
-class Pacing {
-    min;
-    max;
-    maxBackoff;
-    interval;
-    constructor(options = {}) {
-        this.min = options.minIntervalMs ?? 1000;
-        this.max = options.maxIntervalMs ?? 5000;
-        this.maxBackoff = options.maxBackoffMs ?? 20_000;
-        this.interval = this.min;
-    }
-    get intervalMs() {
-        return this.interval;
-    }
-    changed() {
-        this.interval = this.min;
-    }
-    unchanged() {
-        this.interval = Math.min(this.max, Math.round(this.interval * GROWTH));
-    }
-    /** AWS said "Rate exceeded" (or failed transiently) even after the SDK's retries. */
-    backOff() {
-        this.interval = Math.min(this.maxBackoff, Math.max(this.interval * 2, this.min * 2));
-    }
-}
-class Poller {
-    clock;
-    /** Pacing options every loop starts from unless it brings its own (tests shorten them). */
-    pacing;
-    refillPerMs;
-    burst;
-    tokens;
-    refilledAt;
-    /** Every AWS call made through this poller. */
-    calls = 0;
-    constructor(options = {}) {
-        this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
-        this.pacing = { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, maxBackoffMs: options.maxBackoffMs };
-        this.refillPerMs = (options.callsPerMinute ?? 30) / 60_000;
-        this.burst = options.burst ?? 5;
-        this.tokens = this.burst;
-        this.refilledAt = this.clock.now();
-    }
-    /** Waits `ms`, never past `deadline`. False when the deadline has come. */
-    async pause(ms, deadline) {
-        const left = deadline - this.clock.now();
-        if (left <= 0)
-            return false;
-        await this.clock.sleep(Math.min(ms, left));
-        return this.clock.now() < deadline;
-    }
-    /** Makes one AWS call within the budget, waiting for budget first when it has run out; aborted at `bound` (epoch
-     * ms on this poller's clock), the deadline of the loop that makes it. */
-    async call(send, bound = Number.POSITIVE_INFINITY) {
-        this.refill();
-        if (this.tokens < 1) {
-            await this.clock.sleep(Math.ceil((1 - this.tokens) / this.refillPerMs));
-            this.refill();
-        }
-        this.tokens -= 1;
-        this.calls++;
-        const left = bound - this.clock.now();
-        return send(Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) } : {});
-    }
-    refill() {
-        const now = this.clock.now();
-        this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs);
-        this.refilledAt = now;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/watch/loop.ts
-// The one poll loop every engine, the bake, every rollback and the wait for a deployment in progress run on: one
-// pacing, the run's call budget, one policy for throttling and transient errors, one deadline check.
-
-
-const deadlineCame = { cut: 'deadline' };
-/** Non-throttling errors (5xx, dropped connections, calls that did not answer) tolerated in a row before the loop
- * gives up and the error ends the run. */
-const MAX_TRANSIENT_ERRORS = 5;
-/**
- * Looks until a look says how it ends, `deadline` comes, or the release's stop fires. A throttled look backs off (one
- * warning per streak); a transient one backs off with a warning, up to MAX_TRANSIENT_ERRORS in a row (the sixth ends
- * the loop); any other error is thrown to the caller, which records it as a fact. A look in flight when the deadline
- * comes is aborted with it: the run's calls made during the loop are bounded by it.
- */
-async function pollLoop(run, timeline, deadline, options, look) {
-    const pacing = new Pacing({ ...run.pacing, ...withoutUndefined(options) });
-    return run.within(deadline, () => loop(run, timeline, deadline, options, look, pacing));
-}
-async function loop(run, timeline, deadline, options, look, pacing) {
-    // A release's stop ends a loop running when it fires; one started after it (the run's own rollback) runs as usual.
-    const stop = run.pendingStop();
-    let transient = 0;
-    let throttledStreak = false;
-    let first = options.lookFirst ?? false;
-    while (first || (await run.poller.pause(pacing.intervalMs, deadline))) {
-        first = false;
-        if (stop?.aborted)
-            return { cut: 'stopped', why: String(stop.reason) };
-        let seen;
+    if (words[0] === 'every' || words[0] === 'then' || words[0] === 'after')
+        words.shift();
+    const intervalWord = words.shift();
+    if (intervalWord !== undefined) {
         try {
-            seen = await look();
+            intervalMs = parseDuration(intervalWord);
         }
-        catch (error) {
-            run.unanswered = isNoAnswer(error) ? errorText(error) : undefined;
-            if (run.clock.now() >= deadline)
-                return deadlineCame;
-            const throttled = isThrottling(error);
-            if (!throttled && !(isTransient(error) && ++transient <= MAX_TRANSIENT_ERRORS))
-                throw error;
-            pacing.backOff();
-            if (throttled)
-                run.throttled++;
-            if (!throttled || !throttledStreak) {
-                timeline.emit({
-                    type: 'warning',
-                    at: new Date(run.clock.now()),
-                    message: `${errorText(error)} while ${options.doing}; next look in ${Math.round(pacing.intervalMs / 1000)} s`,
-                });
-            }
-            throttledStreak = throttled;
-            continue;
+        catch {
+            throw new Error(`the ${kind} interval must be a duration such as 1m or 5m, not ${intervalWord}`);
         }
-        transient = 0;
-        throttledStreak = false;
-        run.unanswered = undefined;
-        if ('end' in seen)
-            return seen;
-        if (seen.changed)
-            pacing.changed();
-        else
-            pacing.unchanged();
+        if (intervalMs % 60_000 !== 0 || intervalMs === 0 || intervalMs > MAX_INTERVAL_MS) {
+            throw new Error(`the ${kind} interval must be whole minutes from 1m to 24h, not ${intervalWord}`);
+        }
     }
-    return stop?.aborted ? { cut: 'stopped', why: String(stop.reason) } : deadlineCame;
+    if (words.length > 0)
+        throw new Error(`unexpected \`${words.join(' ')}\`; ${STRATEGY_ACCEPTED}`);
+    return { kind, percent, intervalMs };
 }
-function withoutUndefined(options) {
-    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && typeof v === 'number'));
+function none(rest, strategy) {
+    if (rest.length > 0)
+        throw new Error(`${strategy.kind} takes no settings (got \`${rest.join(' ')}\`)`);
+    return strategy;
+}
+/** The canonical one-line form, for logs and the summary. */
+function describeStrategy(s) {
+    switch (s.kind) {
+        case 'canary':
+            return `canary ${s.percent}% then the rest after ${formatDuration(s.intervalMs)}`;
+        case 'linear':
+            return `linear ${s.percent}% every ${formatDuration(s.intervalMs)}`;
+        default:
+            return s.kind;
+    }
 }
 
-;// CONCATENATED MODULE: ./src/engines/codedeploy/watch.ts
-// Follows a CodeDeploy deployment on the one poll loop: GetDeployment and its ECS target (lifecycle events, task
-// sets, traffic weights), until traffic has moved, the deployment ended, or its rollback deployment ended.
+;// CONCATENATED MODULE: ./src/engines/choose.ts
 
-
-
-
-const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
-const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
-/** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
-const ROLLBACK_APPEAR_LOOKS = 5;
-function greenOf(target) {
-    return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
-}
-function countsOf(taskSet) {
-    return { desired: taskSet?.desiredCount ?? 0, pending: taskSet?.pendingCount ?? 0, running: taskSet?.runningCount ?? 0, failed: 0 };
-}
-/** The lifecycle event being worked on (or the one that failed); undefined once all are done. */
-function currentEvent(target) {
-    return target?.lifecycleEvents?.find((e) => !DONE_EVENT.has(e.status ?? ''));
-}
-/** Every lifecycle event (AfterAllowTraffic last) succeeded: traffic has moved and only the old task set's
- * termination wait is left. */
-function trafficMoved(target) {
-    const events = target?.lifecycleEvents ?? [];
-    return events.length > 0 && events.every((e) => DONE_EVENT.has(e.status ?? ''));
-}
-function observation(info, previous) {
-    return {
-        ...previous,
-        deploymentId: info.deploymentId ?? previous?.deploymentId ?? '',
-        status: info.status,
-        ...(info.errorInformation ? { errorInformation: { code: info.errorInformation.code, message: info.errorInformation.message } } : {}),
-        ...(info.rollbackInfo?.rollbackDeploymentId ? { rollbackDeploymentId: info.rollbackInfo.rollbackDeploymentId } : {}),
-        ...(info.rollbackInfo?.rollbackMessage ? { rollbackMessage: info.rollbackInfo.rollbackMessage } : {}),
-    };
-}
-/** What the looks saw, and how they are paced. */
-class CodeDeployWatch {
-    clients;
-    facts;
-    timeline;
-    run;
-    hooks;
-    targetIds = [];
-    /** The last GetDeployment answer per deployment. */
-    infos = new Map();
-    lastKey = '';
-    lastWeight = 0;
-    lastCounts = countsOf(undefined);
-    waitingShown = new Set();
-    constructor(clients, facts, timeline, run, hooks) {
-        this.clients = clients;
-        this.facts = facts;
-        this.timeline = timeline;
-        this.run = run;
-        this.hooks = hooks;
-    }
-    at() {
-        return new Date(this.run.clock.now());
-    }
-    /** Runs the one poll loop with this watch's context. */
-    loop(deadline, options, look) {
-        return pollLoop(this.run, this.timeline, deadline, options, look);
-    }
-    /**
-     * The deployment and its ECS target. While the target is Pending or InProgress, BatchGetDeploymentTargets alone
-     * says what changed (lifecycle events, task sets, weights), so GetDeployment is asked again only when the target
-     * ended or waits (its status, errorInformation and rollbackInfo are then needed): one call per look, twice the
-     * looks within the call budget.
-     */
-    async look(deploymentId, withTarget) {
-        const getDeployment = async () => {
-            const { deploymentInfo: info } = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId }), options));
-            if (!info)
-                throw new Error(`GetDeployment returned nothing for ${deploymentId}`);
-            this.infos.set(deploymentId, info);
-            return info;
-        };
-        if (!withTarget)
-            return { info: await getDeployment() };
-        let fresh;
-        if (this.targetIds.length === 0 || !this.infos.has(deploymentId)) {
-            fresh = await getDeployment();
-            if (this.targetIds.length === 0) {
-                try {
-                    const listed = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId }), options));
-                    this.targetIds = listed.targetIds ?? [];
-                }
-                catch (error) {
-                    // Targets exist once the deployment has started.
-                    if (errorName(error) !== 'DeploymentNotStartedException')
-                        throw error;
-                }
-                if (this.targetIds.length === 0)
-                    return { info: fresh };
-            }
-        }
-        const got = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) }), options));
-        const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget;
-        const moving = target?.status === 'InProgress' || target?.status === 'Pending';
-        const info = fresh ?? (moving ? this.infos.get(deploymentId) : undefined) ?? (await getDeployment());
-        return { info, ...(target ? { target } : {}) };
-    }
-    /** Emits what changed since the last look; returns whether anything did. */
-    report(info, target) {
-        const id = info.deploymentId ?? '';
-        const green = greenOf(target);
-        const event = currentEvent(target);
-        // A deleted task set drops out of taskSetsInfo; its last counts still say how far it got.
-        const counts = green ? countsOf(green) : this.lastCounts;
-        this.lastCounts = counts;
-        let changed = false;
-        const eventState = event ? `${event.lifecycleEventName}` : trafficMoved(target) ? 'traffic moved' : undefined;
-        const failedMessage = event?.status === 'Failed' ? event.diagnostics?.message : undefined;
-        // Before the deployment has a target there is nothing to show but its status, which its end reports.
-        if (!target && !TERMINAL.has(info.status ?? ''))
-            return false;
-        const key = [id, info.status, eventState, event?.status, counts.desired, counts.pending, counts.running, failedMessage].join('|');
-        if (key !== this.lastKey) {
-            this.lastKey = key;
-            changed = true;
-            this.timeline.emit({
-                type: 'deployment',
-                at: this.at(),
-                deploymentId: id,
-                status: info.status ?? 'unknown',
-                rolloutState: eventState ? `${eventState}${event?.status && event.status !== 'InProgress' ? ` ${event.status}` : ''}` : undefined,
-                rolloutStateReason: failedMessage ?? (TERMINAL.has(info.status ?? '') ? info.errorInformation?.message : undefined),
-                counts,
-            });
-        }
-        const weight = green?.trafficWeight;
-        if (weight !== undefined && weight !== this.lastWeight) {
-            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.lastWeight, to: weight, label: 'production' });
-            this.facts.trafficShifts = [...(this.facts.trafficShifts ?? []), { percent: weight, at: this.at() }];
-            this.lastWeight = weight;
-            changed = true;
-        }
-        const hookTarget = event?.lifecycleEventName ? this.hooks[event.lifecycleEventName] : undefined;
-        if (event?.status === 'InProgress' && hookTarget && !this.waitingShown.has(event.lifecycleEventName)) {
-            this.waitingShown.add(event.lifecycleEventName);
-            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: event.lifecycleEventName, detail: `Lambda ${hookTarget}` });
-        }
-        if (info.status === 'Ready' && !this.waitingShown.has('Ready')) {
-            this.waitingShown.add('Ready');
-            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: 'traffic reroute', detail: 'CodeDeploy waits for ContinueDeployment (READY_WAIT) before moving traffic' });
-        }
-        return changed;
-    }
-    /** CodeDeploy rolls back on its own (a failed event, an alarm it watches): a phase, as there is no action rollback. */
-    announceRollback(rollbackId) {
-        const cd = this.facts.codeDeploy;
-        const why = cd?.failedEvent ? `${cd.failedEvent.name} failed` : (cd?.errorInformation?.message ?? cd?.errorInformation?.code ?? `deployment ${cd?.status ?? 'ended'}`);
-        this.timeline.emit({
-            type: 'phase',
-            at: this.at(),
-            phase: 'rollback',
-            detail: `CodeDeploy rolls back to ${revisionOf(this.facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
-        });
-    }
-}
-/** Watches our deployment until traffic has moved or it ended, or the loop was cut short. */
-async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline) {
-    return watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
-        const { info, target } = await watch.look(deploymentId, true);
-        facts.codeDeploy = observation(info, facts.codeDeploy);
-        recordFailedEvent(facts, target, watch.hooks);
-        const changed = watch.report(info, target);
-        if (info.status === 'Succeeded')
-            return { end: 'succeeded' };
-        if (info.status === 'Failed' || info.status === 'Stopped') {
-            await followRollback(watch, facts, deadline);
-            return { end: 'failed' };
-        }
-        if (trafficMoved(target))
-            return { end: 'traffic-moved' };
-        return { changed };
-    });
-}
-/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
-function recordFailedEvent(facts, target, hooks) {
-    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
-    if (!failed?.lifecycleEventName || !facts.codeDeploy)
-        return;
-    const name = failed.lifecycleEventName;
-    const d = failed.diagnostics;
-    facts.codeDeploy.failedEvent = {
-        name,
-        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
-        ...(d?.message ? { message: d.message } : {}),
-        ...(d?.logTail ? { logTail: d.logTail } : {}),
-    };
-    if (hooks[name])
-        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
-}
-/** Looks at our deployment (without its target) until it is Succeeded, Failed or Stopped. */
-async function waitUntilEnded(watch, facts, deploymentId, deadline) {
-    const ended = await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
-        const { info } = await watch.look(deploymentId, false);
-        facts.codeDeploy = observation(info, facts.codeDeploy);
-        return TERMINAL.has(info.status ?? '') ? { end: true } : { changed: false };
-    });
-    return 'end' in ended;
+const NATIVE = { 'blue-green': 'BLUE_GREEN', canary: 'CANARY', linear: 'LINEAR' };
+/** A stable name per setting, so the same custom configuration is created once and reused by every later run. */
+function customConfigName(type, percent, intervalMinutes) {
+    const pct = String(percent).replace('.', '_');
+    return type === 'canary' ? `EcsSafeDeploy.Canary${pct}Percent${intervalMinutes}Minutes` : `EcsSafeDeploy.Linear${pct}PercentEvery${intervalMinutes}Minutes`;
 }
 /**
- * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
- * auto-rollback is on); watch that one to its end.
+ * The engine for `strategy` on `service`, or a problem sentence (for preflight) when they do not fit.
+ * Engine-specific requirements (CodeDeploy application and group, load balancer advanced configuration) are checked
+ * by the engine's own preflight.
  */
-async function followRollback(watch, facts, deadline, byAction = false) {
-    const ours = facts.codeDeploy;
-    if (!ours)
-        return;
-    let looks = 0;
-    if (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '')) {
-        await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${ours.deploymentId}`, lookFirst: true }, async () => {
-            if (++looks > ROLLBACK_APPEAR_LOOKS)
-                return { end: true };
-            const { info } = await watch.look(ours.deploymentId, false);
-            Object.assign(ours, observation(info, ours));
-            return ours.rollbackDeploymentId || !TERMINAL.has(ours.status ?? '') ? { end: true } : { changed: true };
-        });
-    }
-    const rollbackId = ours.rollbackDeploymentId;
-    if (!rollbackId)
-        return;
-    let announced = false;
-    await watch.loop(deadline, { doing: `watching CodeDeploy rollback deployment ${rollbackId}`, lookFirst: true }, async () => {
-        const seen = await watch.look(rollbackId, true);
-        if (!announced) {
-            announced = true;
-            if (!byAction)
-                watch.announceRollback(rollbackId);
+function chooseEngine(strategy, service, codeDeploy, cluster) {
+    const name = service.serviceName ?? '?';
+    const controller = service.deploymentController?.type ?? 'ECS';
+    if (controller === 'CODE_DEPLOY') {
+        if (strategy.kind === 'rolling') {
+            return {
+                problem: `Service \`${name}\` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.`,
+            };
         }
-        const changed = watch.report(seen.info, seen.target);
-        ours.rollbackStatus = seen.info.status;
-        return TERMINAL.has(seen.info.status ?? '') ? { end: true } : { changed };
-    });
+        const config = codeDeploy.deploymentConfig
+            ? { kind: 'named', name: codeDeploy.deploymentConfig }
+            : strategy.kind === 'blue-green'
+                ? { kind: 'named', name: 'CodeDeployDefault.ECSAllAtOnce' }
+                : strategy.kind === 'canary' || strategy.kind === 'linear'
+                    ? {
+                        kind: 'custom',
+                        name: customConfigName(strategy.kind, strategy.percent, strategy.intervalMs / 60_000),
+                        type: strategy.kind === 'canary' ? 'TimeBasedCanary' : 'TimeBasedLinear',
+                        percent: strategy.percent,
+                        intervalMinutes: strategy.intervalMs / 60_000,
+                    }
+                    : { kind: 'group-default' };
+        return {
+            engine: {
+                kind: 'codedeploy',
+                label: `CodeDeploy ${config.kind === 'group-default' ? "(the deployment group's configuration)" : config.kind === 'named' ? config.name : describeStrategy(strategy)}`,
+                application: codeDeploy.application ?? `AppECS-${cluster}-${name}`,
+                deploymentGroup: codeDeploy.deploymentGroup ?? `DgpECS-${cluster}-${name}`,
+                config,
+            },
+        };
+    }
+    if (controller !== 'ECS') {
+        return {
+            problem: `Service \`${name}\` uses the ${controller} deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.`,
+        };
+    }
+    if (codeDeploy.deploymentConfig) {
+        return {
+            problem: `Input \`deployment-config\` is \`${codeDeploy.deploymentConfig}\`, but service \`${name}\` uses the ECS deployment controller, not CODE_DEPLOY: use strategy (blue-green, canary or linear) for ECS's own traffic shifting.`,
+        };
+    }
+    const serviceStrategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
+    if (strategy.kind === 'rolling' || (strategy.kind === 'auto' && serviceStrategy === 'ROLLING')) {
+        return { engine: { kind: 'rolling', label: 'rolling update' } };
+    }
+    if (strategy.kind === 'auto') {
+        const native = serviceStrategy;
+        return { engine: { kind: 'ecs-native', label: `ECS ${native} (the service's configuration)`, strategy: native, configuration: { strategy: native } } };
+    }
+    const native = NATIVE[strategy.kind];
+    const configuration = { strategy: native };
+    if (strategy.kind === 'canary')
+        configuration.canaryConfiguration = { canaryPercent: strategy.percent, canaryBakeTimeInMinutes: strategy.intervalMs / 60_000 };
+    if (strategy.kind === 'linear')
+        configuration.linearConfiguration = { stepPercent: strategy.percent, stepBakeTimeInMinutes: strategy.intervalMs / 60_000 };
+    return { engine: { kind: 'ecs-native', label: `ECS ${describeStrategy(strategy)}`, strategy: native, configuration } };
 }
 
-;// CONCATENATED MODULE: ./src/engines/codedeploy/cancel.ts
-// After a cancelled run (the post step): one look at our CodeDeploy deployment, and on request the rollback.
+;// CONCATENATED MODULE: ./src/core/rollback.ts
 
-
-async function afterCancelCodeDeploy(clients, state, rollBack) {
-    if (!state.deploymentId)
-        return { where: 'not started', finished: true };
-    const { deploymentInfo: info } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: state.deploymentId }));
-    const where = info?.status ?? 'not found';
-    const ended = TERMINAL.has(info?.status ?? '');
-    if (!rollBack || ended)
-        return { where, finished: ended };
-    await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: state.deploymentId, autoRollbackEnabled: true }));
-    return { where, finished: false, rolledBack: 'StopDeployment with automatic rollback' };
+/**
+ * What went wrong that the action would roll back for, whatever `rollback` says; undefined when nothing did, or when
+ * ECS already rolled back or someone else's deployment took over (that one is followed, not fought).
+ */
+function trouble(facts) {
+    if (!facts.deploymentId)
+        return undefined;
+    if (facts.kind !== 'codedeploy' && (facts.ecsRollback || facts.supersededBy))
+        return undefined;
+    if (facts.failFast)
+        return 'fail-fast';
+    if (failedOneOff(facts.oneOffTasks, 'post-deploy'))
+        return 'post-deploy';
+    if (facts.bake?.fired)
+        return 'bake-alarm';
+    if (facts.bake?.unreadable)
+        return 'bake-unverified';
+    if (facts.stopped)
+        return 'release';
+    if (facts.timedOut)
+        return 'timeout';
+    return undefined;
+}
+/** The action's own rollback trigger: the trouble, when `rollback` is on-failure. */
+function rollbackTrigger(facts) {
+    return facts.rollbackPolicy === 'on-failure' ? trouble(facts) : undefined;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -93668,428 +92893,6 @@ function locate(problem, location) {
 /** The file (and line) of a problem a file reader recorded; undefined for any other problem. */
 function locationOf(problem) {
     return locations.get(problem);
-}
-
-;// CONCATENATED MODULE: ./src/engines/codedeploy/appspec.ts
-// The AppSpec CodeDeploy deploys an ECS service with: built from the service (container and port from its load
-// balancer, network configuration, capacity provider strategy, platform version) or read from the user's file, then
-// the new task definition and the `codedeploy-hooks` Lambdas are put in. Sent as JSON (`AppSpecContent`).
-
-
-
-
-
-/** Every problem of an AppSpec (file unreadable, not YAML/JSON, members missing or of the wrong type). */
-class AppSpecError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.join('\n'));
-        this.problems = problems;
-        this.name = 'AppSpecError';
-    }
-}
-/** Stands in for the task definition until it is registered. */
-const TASK_DEFINITION_PLACEHOLDER = '<TASK_DEFINITION>';
-/** The AppSpec for `service` as it runs now; a problem sentence when it has no load balancer to shift traffic on. */
-function appSpecFromService(service) {
-    const name = service.serviceName ?? '?';
-    const lb = (service.loadBalancers ?? []).find((l) => l.containerName && l.containerPort !== undefined);
-    if (!lb?.containerName || lb.containerPort === undefined) {
-        return {
-            problem: `Service \`${name}\` has no load balancer with a container name and port, which CodeDeploy needs to shift traffic: give an AppSpec file (input \`appspec\`) or recreate the service with a load balancer.`,
-        };
-    }
-    const properties = {
-        TaskDefinition: TASK_DEFINITION_PLACEHOLDER,
-        LoadBalancerInfo: { ContainerName: lb.containerName, ContainerPort: lb.containerPort },
-    };
-    if (service.platformVersion)
-        properties.PlatformVersion = service.platformVersion;
-    const vpc = service.networkConfiguration?.awsvpcConfiguration;
-    if (vpc?.subnets) {
-        properties.NetworkConfiguration = {
-            AwsvpcConfiguration: {
-                Subnets: vpc.subnets,
-                ...(vpc.securityGroups?.length ? { SecurityGroups: vpc.securityGroups } : {}),
-                ...(vpc.assignPublicIp ? { AssignPublicIp: vpc.assignPublicIp } : {}),
-            },
-        };
-    }
-    if (service.capacityProviderStrategy?.length) {
-        properties.CapacityProviderStrategy = service.capacityProviderStrategy.map((s) => ({
-            CapacityProvider: s.capacityProvider ?? '',
-            ...(s.weight !== undefined ? { Weight: s.weight } : {}),
-            ...(s.base !== undefined ? { Base: s.base } : {}),
-        }));
-    }
-    return { version: 0.0, Resources: [{ TargetService: { Type: 'AWS::ECS::Service', Properties: properties } }] };
-}
-/** Parses and checks an AppSpec (YAML or JSON); `where` names it in problems. */
-function parseAppSpec(text, where) {
-    let doc;
-    try {
-        doc = (0,yaml_dist/* parse */.qg)(text);
-    }
-    catch (error) {
-        throw new AppSpecError([`${where} is not valid YAML or JSON: ${error.message.split('\n')[0]}`]);
-    }
-    const problems = [];
-    const bad = (what) => problems.push(`${where}: ${what}.`);
-    const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-    if (!obj(doc))
-        throw new AppSpecError([`${where}: expected an AppSpec (version, Resources, Hooks), got ${doc === null ? 'an empty file' : typeof doc}.`]);
-    if (doc.version === undefined)
-        bad('`version` is missing (use 0.0)');
-    const resources = doc.Resources;
-    if (!Array.isArray(resources) || resources.length !== 1 || !obj(resources[0]) || !obj(resources[0].TargetService)) {
-        bad('`Resources` must hold exactly one `TargetService` (Type AWS::ECS::Service)');
-    }
-    else {
-        const target = resources[0].TargetService;
-        if (target.Type !== 'AWS::ECS::Service')
-            bad(`TargetService.Type is \`${String(target.Type)}\`: expected AWS::ECS::Service`);
-        const props = target.Properties;
-        if (!obj(props))
-            bad('TargetService.Properties is missing');
-        else {
-            const lb = props.LoadBalancerInfo;
-            if (!obj(lb) || typeof lb.ContainerName !== 'string' || lb.ContainerName === '')
-                bad('TargetService.Properties.LoadBalancerInfo.ContainerName is missing');
-            if (!obj(lb) || typeof lb.ContainerPort !== 'number' || !Number.isInteger(lb.ContainerPort))
-                bad('TargetService.Properties.LoadBalancerInfo.ContainerPort must be a port number');
-        }
-    }
-    if (doc.Hooks !== undefined && doc.Hooks !== null) {
-        if (!Array.isArray(doc.Hooks))
-            bad('`Hooks` must be a list of `HOOK: FUNCTION` entries');
-        else {
-            for (const entry of doc.Hooks) {
-                const pairs = obj(entry) ? Object.entries(entry) : [];
-                if (pairs.length === 0)
-                    bad(`hook entry ${JSON.stringify(entry)} must be \`HOOK: FUNCTION\``);
-                for (const [hook, fn] of pairs) {
-                    if (!APPSPEC_HOOKS.includes(hook))
-                        bad(`hook \`${hook}\` is not one of ${APPSPEC_HOOKS.join(', ')}`);
-                    else if (typeof fn !== 'string' || fn === '')
-                        bad(`hook \`${hook}\` must name a Lambda function`);
-                }
-            }
-        }
-    }
-    if (problems.length > 0)
-        throw new AppSpecError(problems);
-    return doc;
-}
-async function readAppSpecFile(path) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        throw new AppSpecError([locate(`AppSpec file \`${path}\` cannot be read: ${error.message}.`, { file: path })]);
-    }
-    try {
-        return parseAppSpec(text, `AppSpec file \`${path}\``);
-    }
-    catch (error) {
-        // Annotated on the file (and, for a syntax error, the line the parser stopped at).
-        if (!(error instanceof AppSpecError))
-            throw error;
-        const line = error.problems.length === 1 ? /line (\d+)/.exec(error.problems[0])?.[1] : undefined;
-        throw new AppSpecError(error.problems.map((p) => locate(p, { file: path, ...(line ? { line: Number(line) } : {}) })));
-    }
-}
-/** Problems with the AppSpec against the task definition to deploy: its container and port must be there. */
-function checkAgainstTaskDefinition(spec, taskDefinition) {
-    const { ContainerName: name, ContainerPort: port } = spec.Resources[0].TargetService.Properties.LoadBalancerInfo;
-    const container = taskDefinition.containerDefinitions?.find((c) => c.name === name);
-    const family = taskDefinition.family ?? 'the task definition';
-    if (!container)
-        return [
-            `The AppSpec routes traffic to container \`${name}\`, which task definition ${family} does not have (it has ${(taskDefinition.containerDefinitions ?? []).map((c) => `\`${c.name}\``).join(', ') || 'no containers'}).`,
-        ];
-    if (!(container.portMappings ?? []).some((p) => p.containerPort === port)) {
-        return [`The AppSpec routes traffic to port ${port} of container \`${name}\`, which has no port mapping for it in task definition ${family}.`];
-    }
-    return [];
-}
-/** The hooks of `spec` with `hooks` (input `codedeploy-hooks`) over them, in the order CodeDeploy runs them. */
-function hooksOf(spec, hooks = {}) {
-    const merged = {};
-    for (const entry of spec.Hooks ?? [])
-        Object.assign(merged, entry);
-    Object.assign(merged, hooks);
-    return Object.fromEntries(APPSPEC_HOOKS.flatMap((h) => (merged[h] ? [[h, merged[h]]] : [])));
-}
-/** The AppSpec to send: `spec` with the registered task definition and the hooks. */
-function renderAppSpec(spec, taskDefinitionArn, hooks = {}) {
-    const target = spec.Resources[0].TargetService;
-    const merged = hooksOf(spec, hooks);
-    const rendered = {
-        ...spec,
-        Resources: [{ TargetService: { ...target, Properties: { ...target.Properties, TaskDefinition: taskDefinitionArn } } }],
-    };
-    if (Object.keys(merged).length > 0)
-        rendered.Hooks = Object.entries(merged).map(([h, fn]) => ({ [h]: fn }));
-    else
-        delete rendered.Hooks;
-    return rendered;
-}
-/** CreateDeployment's `revision.appSpecContent`. */
-function appSpecContent(spec) {
-    // AWS's examples write `"version": 0.0`; JSON.stringify would shorten it to 0.
-    const content = JSON.stringify(spec).replace(/^\{"version":0,/, '{"version":0.0,');
-    return { content, sha256: (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') };
-}
-
-;// CONCATENATED MODULE: ./src/engines/codedeploy/check.ts
-// Preflight for CODE_DEPLOY services, read-only (GetApplication, GetDeploymentGroup, GetDeploymentConfig): the
-// application and deployment group exist and deploy this service, the configuration exists (a custom canary/linear
-// one may be absent: the deployment creates it), the AppSpec is usable, and the group keeps the old task set long
-// enough to bake and still roll back.
-
-
-
-
-
-const PREDEFINED = 'CodeDeployDefault.ECSAllAtOnce, CodeDeployDefault.ECSLinear10PercentEvery1Minutes, CodeDeployDefault.ECSLinear10PercentEvery3Minutes, CodeDeployDefault.ECSCanary10Percent5Minutes, CodeDeployDefault.ECSCanary10Percent15Minutes';
-/** CodeDeploy's limit on alarms per deployment (overrideAlarmConfiguration). */
-const MAX_ALARMS = 10;
-async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition, inRegion = '') {
-    const names = {
-        application: engine.application,
-        group: engine.deploymentGroup,
-        serviceName: service.serviceName ?? inputs.service,
-        clusterName: nameOf(inputs.cluster, ':cluster/'),
-        inRegion,
-    };
-    const [app, group, config, appSpec] = await Promise.all([
-        getApplication(clients, names),
-        getGroup(clients, names, inputs.bakeTimeMs),
-        checkConfig(clients, engine.config, inRegion),
-        loadAppSpec(inputs, service, taskDefinition),
-    ]);
-    // By subject, reported in this order whichever call answers first.
-    const problems = [
-        ...app.problems,
-        ...group.problems,
-        // A group missing with its application is said once, by the application.
-        ...(group.value === 'missing' && app.value !== 'missing' ? [groupMissing(names)] : []),
-        ...config,
-        ...appSpec.problems,
-        ...inputProblems(inputs, engine),
-    ];
-    if (problems.length > 0 || !appSpec.value || !group.value || group.value === 'missing')
-        return { problems };
-    return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value) } };
-}
-function defaults({ clusterName, serviceName }) {
-    return `(the defaults are AppECS-<cluster>-<service> and DgpECS-<cluster>-<service>, here AppECS-${clusterName}-${serviceName} and DgpECS-${clusterName}-${serviceName}; inputs \`codedeploy-application\` and \`codedeploy-deployment-group\` name others)`;
-}
-function groupMissing(names) {
-    return `CodeDeploy deployment group \`${names.group}\` does not exist in application \`${names.application}\`${names.inRegion} ${defaults(names)}.`;
-}
-async function getApplication(clients, names) {
-    const { application } = names;
-    try {
-        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetApplicationCommand */.eOh({ applicationName: application }));
-        const platform = out.application?.computePlatform;
-        if (platform && platform !== 'ECS')
-            return { value: 'exists', problems: [`CodeDeploy application \`${application}\` is for the ${platform} compute platform: ECS services need an ECS application.`] };
-        return { value: 'exists', problems: [] };
-    }
-    catch (err) {
-        if (errorName(err) === 'ApplicationDoesNotExistException') {
-            return {
-                value: 'missing',
-                problems: [
-                    `CodeDeploy application \`${application}\` does not exist${names.inRegion}, so deployment group \`${names.group}\` cannot deploy service \`${names.serviceName}\` ${defaults(names)}.`,
-                ],
-            };
-        }
-        return { value: 'unknown', problems: [callProblem('CodeDeploy GetApplication', err)] };
-    }
-}
-/** 'missing' says nothing: whether it is worth saying depends on the application (see checkCodeDeploy). */
-async function getGroup(clients, names, bakeTimeMs) {
-    try {
-        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentGroupCommand */.WOp({ applicationName: names.application, deploymentGroupName: names.group }));
-        const info = out.deploymentGroupInfo;
-        return { value: info, problems: info ? groupProblems(info, names, bakeTimeMs) : [] };
-    }
-    catch (err) {
-        if (errorName(err) === 'DeploymentGroupDoesNotExistException' || errorName(err) === 'ApplicationDoesNotExistException')
-            return { value: 'missing', problems: [] };
-        return { value: undefined, problems: [callProblem('CodeDeploy GetDeploymentGroup', err)] };
-    }
-}
-function groupProblems(info, { application, group, serviceName, clusterName }, bakeTimeMs) {
-    const problems = [];
-    const services = info.ecsServices ?? [];
-    if (!services.some((s) => s.serviceName === serviceName && s.clusterName !== undefined && nameOf(s.clusterName, ':cluster/') === clusterName)) {
-        const deploys = services.map((s) => `${s.clusterName}/${s.serviceName}`).join(', ') || 'no ECS service';
-        problems.push(`CodeDeploy deployment group \`${group}\` (application \`${application}\`) deploys ${deploys}, not ${clusterName}/${serviceName}: set \`codedeploy-deployment-group\` to the group of this service.`);
-    }
-    const wait = terminationWait(info).terminationWaitMinutes;
-    if (bakeTimeMs > 0 && wait !== undefined && wait * 60_000 < bakeTimeMs) {
-        problems.push(`CodeDeploy deployment group \`${group}\` deletes the old task set ${wait} minute${wait === 1 ? '' : 's'} after traffic has moved ` +
-            `(terminationWaitTimeInMinutes ${wait}), but bake-time is ${formatDuration(bakeTimeMs)}: the bake needs the old task set to roll back to. ` +
-            `Raise the group's termination wait to at least ${Math.ceil(bakeTimeMs / 60_000)} minutes or shorten bake-time.`);
-    }
-    return problems;
-}
-/** Only problems: nothing after preflight needs the configuration. */
-async function checkConfig(clients, wanted, inRegion) {
-    if (wanted.kind === 'group-default')
-        return [];
-    try {
-        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: wanted.name }));
-        return out.deploymentConfigInfo ? configProblems(out.deploymentConfigInfo, wanted) : [];
-    }
-    catch (err) {
-        if (errorName(err) !== 'DeploymentConfigDoesNotExistException')
-            return [callProblem('CodeDeploy GetDeploymentConfig', err)];
-        // A custom configuration that is not there yet is created by the deployment.
-        if (wanted.kind !== 'named')
-            return [];
-        return [
-            `CodeDeploy deployment configuration \`${wanted.name}\` does not exist${inRegion} (input \`deployment-config\`): name an existing one, such as ${PREDEFINED}, or use strategy canary/linear to have one created.`,
-        ];
-    }
-}
-function configProblems(info, wanted) {
-    if (info.computePlatform && info.computePlatform !== 'ECS') {
-        return [`CodeDeploy deployment configuration \`${wanted.name}\` is for the ${info.computePlatform} compute platform, not ECS.`];
-    }
-    if (wanted.kind !== 'custom')
-        return [];
-    const routing = info.trafficRoutingConfig;
-    const got = routing?.type === 'TimeBasedCanary'
-        ? [routing.timeBasedCanary?.canaryPercentage, routing.timeBasedCanary?.canaryInterval]
-        : routing?.type === 'TimeBasedLinear'
-            ? [routing.timeBasedLinear?.linearPercentage, routing.timeBasedLinear?.linearInterval]
-            : [];
-    if (routing?.type === wanted.type && got[0] === wanted.percent && got[1] === wanted.intervalMinutes)
-        return [];
-    return [
-        `CodeDeploy deployment configuration \`${wanted.name}\` exists but is not ${wanted.type} ${wanted.percent}% every ${wanted.intervalMinutes} min (it is ${routing?.type ?? 'unknown'} ${got[0] ?? '?'}% / ${got[1] ?? '?'} min): delete it so it is created again, or use deployment-config.`,
-    ];
-}
-/** The AppSpec (from the file, or built from the service) and, when there is a new task definition, whether they agree. */
-async function loadAppSpec(inputs, service, taskDefinition) {
-    let appSpec;
-    if (!inputs.codeDeploy.appspecFile) {
-        const built = appSpecFromService(service);
-        if ('problem' in built)
-            return { value: undefined, problems: [built.problem] };
-        appSpec = built;
-    }
-    else {
-        try {
-            appSpec = await readAppSpecFile(inputs.codeDeploy.appspecFile);
-        }
-        catch (err) {
-            if (!(err instanceof AppSpecError))
-                throw err;
-            return { value: undefined, problems: [...err.problems] };
-        }
-    }
-    return { value: appSpec, problems: taskDefinition ? checkAgainstTaskDefinition(appSpec, taskDefinition) : [] };
-}
-function inputProblems(inputs, engine) {
-    const problems = [];
-    if (inputs.alarms.length > MAX_ALARMS) {
-        problems.push(`Input \`alarms\` names ${inputs.alarms.length} alarms: a CodeDeploy deployment watches at most ${MAX_ALARMS}.`);
-    }
-    if (engine.config.kind === 'custom' && !Number.isInteger(engine.config.percent)) {
-        problems.push(`Input \`strategy\`: CodeDeploy shifts whole percents of traffic, not ${engine.config.percent}%: use a whole number such as ${Math.round(engine.config.percent) || 1}%.`);
-    }
-    return problems;
-}
-function terminationWait(info) {
-    const terminate = info.blueGreenDeploymentConfiguration?.terminateBlueInstancesOnDeploymentSuccess;
-    if (terminate?.action === 'KEEP_ALIVE')
-        return {};
-    return { terminationWaitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
-}
-
-;// CONCATENATED MODULE: ./src/engines/codedeploy/history.ts
-// CodeDeploy's deployment history of a CODE_DEPLOY service, for `rollback-to: previous`: ListDeployments (Succeeded)
-// → GetDeployment. GetDeployment returns only the AppSpec's sha256, not its text, so the task definition is read from
-// the description this engine gives every deployment it creates (`ecs-safe-deploy: <service> → <family:revision>`);
-// deployments made otherwise are skipped and said so.
-
-
-const HISTORY_PAGES = 3;
-const CODEDEPLOY_LOOKS = 25;
-/** `ecs-safe-deploy: web → web:5`, the description the CodeDeploy engine gives its deployments. */
-const OUR_DESCRIPTION = /^ecs-safe-deploy: (\S+) → ([A-Za-z0-9_-]+:\d+)$/;
-/** CodeDeploy's succeeded deployments of the group, with the task definition each deployed when it can be known. */
-async function codeDeployHistory(clients, application, deploymentGroup, service) {
-    const ids = [];
-    let nextToken;
-    for (let page = 0; page < HISTORY_PAGES && ids.length < CODEDEPLOY_LOOKS; page++) {
-        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: application, deploymentGroupName: deploymentGroup, includeOnlyStatuses: ['Succeeded'], nextToken }));
-        ids.push(...(out.deployments ?? []));
-        nextToken = out.nextToken;
-        if (!nextToken)
-            break;
-    }
-    const history = { completed: [], rolledBack: new Set(), notes: [] };
-    let unreadable = 0;
-    const arnOf = new Map();
-    for (const id of ids.slice(0, CODEDEPLOY_LOOKS)) {
-        const info = (await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: id }))).deploymentInfo;
-        if (!info || info.status !== 'Succeeded')
-            continue;
-        // A rollback deployment goes back to a revision an earlier deployment completed; it may carry the description of
-        // the deployment it rolled back, which names the revision it did not deploy.
-        if (info.creator === 'codeDeployRollback' || info.rollbackInfo?.rollbackTriggeringDeploymentId)
-            continue;
-        const ours = OUR_DESCRIPTION.exec(info.description ?? '');
-        if (!ours || ours[1] !== service) {
-            unreadable++;
-            continue;
-        }
-        let arn = arnOf.get(ours[2]);
-        if (!arn) {
-            const td = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ours[2] }))).taskDefinition;
-            arn = td?.taskDefinitionArn ?? ours[2];
-            arnOf.set(ours[2], arn);
-        }
-        history.completed.push({ taskDefinitionArn: arn, at: info.completeTime ?? info.createTime ?? new Date(0), id });
-    }
-    if (unreadable > 0) {
-        history.notes.push(`${unreadable} succeeded CodeDeploy ${unreadable === 1 ? 'deployment was' : 'deployments were'} not made by this action and left out: GetDeployment returns only the AppSpec's sha256, not the task definition it names`);
-    }
-    return history;
-}
-
-;// CONCATENATED MODULE: ./src/core/rollback.ts
-/**
- * What went wrong that the action would roll back for, whatever `rollback` says; undefined when nothing did, or when
- * ECS already rolled back or someone else's deployment took over (that one is followed, not fought).
- */
-function trouble(facts) {
-    if (!facts.deploymentId)
-        return undefined;
-    if (facts.kind !== 'codedeploy' && (facts.ecsRollback || facts.supersededBy))
-        return undefined;
-    if (facts.failFast)
-        return 'fail-fast';
-    if (facts.bake?.fired)
-        return 'bake-alarm';
-    if (facts.bake?.unreadable)
-        return 'bake-unverified';
-    if (facts.stopped)
-        return 'release';
-    if (facts.timedOut)
-        return 'timeout';
-    return undefined;
-}
-/** The action's own rollback trigger: the trouble, when `rollback` is on-failure. */
-function rollbackTrigger(facts) {
-    return facts.rollbackPolicy === 'on-failure' ? trouble(facts) : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/render/parse-error.ts
@@ -94702,6 +93505,84 @@ function watchAlarms(clients, run, names) {
     return alarmReads(clients, run.poller).watch('', names, (send) => run.call(send));
 }
 
+;// CONCATENATED MODULE: ./src/watch/poller.ts
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+const GROWTH = 1.5;
+/** One loop's interval: 1 s → ×1.5 → 5 s while nothing changes, back to 1 s on a change, doubled on throttling. */
+class Pacing {
+    min;
+    max;
+    maxBackoff;
+    interval;
+    constructor(options = {}) {
+        this.min = options.minIntervalMs ?? 1000;
+        this.max = options.maxIntervalMs ?? 5000;
+        this.maxBackoff = options.maxBackoffMs ?? 20_000;
+        this.interval = this.min;
+    }
+    get intervalMs() {
+        return this.interval;
+    }
+    changed() {
+        this.interval = this.min;
+    }
+    unchanged() {
+        this.interval = Math.min(this.max, Math.round(this.interval * GROWTH));
+    }
+    /** AWS said "Rate exceeded" (or failed transiently) even after the SDK's retries. */
+    backOff() {
+        this.interval = Math.min(this.maxBackoff, Math.max(this.interval * 2, this.min * 2));
+    }
+}
+class Poller {
+    clock;
+    /** Pacing options every loop starts from unless it brings its own (tests shorten them). */
+    pacing;
+    refillPerMs;
+    burst;
+    tokens;
+    refilledAt;
+    /** Every AWS call made through this poller. */
+    calls = 0;
+    constructor(options = {}) {
+        this.clock = { now: options.now ?? realClock.now, sleep: options.sleep ?? realClock.sleep };
+        this.pacing = { minIntervalMs: options.minIntervalMs, maxIntervalMs: options.maxIntervalMs, maxBackoffMs: options.maxBackoffMs };
+        this.refillPerMs = (options.callsPerMinute ?? 30) / 60_000;
+        this.burst = options.burst ?? 5;
+        this.tokens = this.burst;
+        this.refilledAt = this.clock.now();
+    }
+    /** Waits `ms`, never past `deadline`. False when the deadline has come. */
+    async pause(ms, deadline) {
+        const left = deadline - this.clock.now();
+        if (left <= 0)
+            return false;
+        await this.clock.sleep(Math.min(ms, left));
+        return this.clock.now() < deadline;
+    }
+    /** Makes one AWS call within the budget, waiting for budget first when it has run out; aborted at `bound` (epoch
+     * ms on this poller's clock), the deadline of the loop that makes it. */
+    async call(send, bound = Number.POSITIVE_INFINITY) {
+        this.refill();
+        if (this.tokens < 1) {
+            await this.clock.sleep(Math.ceil((1 - this.tokens) / this.refillPerMs));
+            this.refill();
+        }
+        this.tokens -= 1;
+        this.calls++;
+        const left = bound - this.clock.now();
+        return send(Number.isFinite(left) ? { abortSignal: AbortSignal.timeout(Math.max(1, left)) } : {});
+    }
+    refill() {
+        const now = this.clock.now();
+        this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs);
+        this.refilledAt = now;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/watch/context.ts
 // One engine run's context, passed to everything that calls AWS for it: the run's call budget and clock (the shared
 // Poller), the deadline of the loop it is in (every call is aborted then), the release's stop (another service
@@ -94756,6 +93637,75 @@ class RunContext {
 /** A run's context, or one of its own on a new Poller (tests and one-off callers hand options instead). */
 function contextOf(given) {
     return given instanceof RunContext ? given : new RunContext(new Poller(given));
+}
+
+;// CONCATENATED MODULE: ./src/watch/loop.ts
+// The one poll loop every engine, the bake, every rollback and the wait for a deployment in progress run on: one
+// pacing, the run's call budget, one policy for throttling and transient errors, one deadline check.
+
+
+const deadlineCame = { cut: 'deadline' };
+/** Non-throttling errors (5xx, dropped connections, calls that did not answer) tolerated in a row before the loop
+ * gives up and the error ends the run. */
+const MAX_TRANSIENT_ERRORS = 5;
+/**
+ * Looks until a look says how it ends, `deadline` comes, or the release's stop fires. A throttled look backs off (one
+ * warning per streak); a transient one backs off with a warning, up to MAX_TRANSIENT_ERRORS in a row (the sixth ends
+ * the loop); any other error is thrown to the caller, which records it as a fact. A look in flight when the deadline
+ * comes is aborted with it: the run's calls made during the loop are bounded by it.
+ */
+async function pollLoop(run, timeline, deadline, options, look) {
+    const pacing = new Pacing({ ...run.pacing, ...withoutUndefined(options) });
+    return run.within(deadline, () => loop(run, timeline, deadline, options, look, pacing));
+}
+async function loop(run, timeline, deadline, options, look, pacing) {
+    // A release's stop ends a loop running when it fires; one started after it (the run's own rollback) runs as usual.
+    const stop = run.pendingStop();
+    let transient = 0;
+    let throttledStreak = false;
+    let first = options.lookFirst ?? false;
+    while (first || (await run.poller.pause(pacing.intervalMs, deadline))) {
+        first = false;
+        if (stop?.aborted)
+            return { cut: 'stopped', why: String(stop.reason) };
+        let seen;
+        try {
+            seen = await look();
+        }
+        catch (error) {
+            run.unanswered = isNoAnswer(error) ? errorText(error) : undefined;
+            if (run.clock.now() >= deadline)
+                return deadlineCame;
+            const throttled = isThrottling(error);
+            if (!throttled && !(isTransient(error) && ++transient <= MAX_TRANSIENT_ERRORS))
+                throw error;
+            pacing.backOff();
+            if (throttled)
+                run.throttled++;
+            if (!throttled || !throttledStreak) {
+                timeline.emit({
+                    type: 'warning',
+                    at: new Date(run.clock.now()),
+                    message: `${errorText(error)} while ${options.doing}; next look in ${Math.round(pacing.intervalMs / 1000)} s`,
+                });
+            }
+            throttledStreak = throttled;
+            continue;
+        }
+        transient = 0;
+        throttledStreak = false;
+        run.unanswered = undefined;
+        if ('end' in seen)
+            return seen;
+        if (seen.changed)
+            pacing.changed();
+        else
+            pacing.unchanged();
+    }
+    return stop?.aborted ? { cut: 'stopped', why: String(stop.reason) } : deadlineCame;
+}
+function withoutUndefined(options) {
+    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && typeof v === 'number'));
 }
 
 ;// CONCATENATED MODULE: ./src/watch/bake.ts
@@ -94909,6 +93859,7 @@ const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 
 
 
+
 /** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
 const REGISTER_ATTEMPTS = 4;
 /** A revision registered this long before our attempt began is someone else's. */
@@ -94989,6 +93940,8 @@ function rollbackWhy(facts, trigger, late) {
             return facts.stopped ?? 'another service of the release failed';
         case 'timeout':
             return late;
+        case 'post-deploy':
+            return describeOneOff(failedOneOff(facts.oneOffTasks, 'post-deploy'));
     }
 }
 /** Until when a rollback is watched: its own timeout, and never past the run's hard stop. */
@@ -94997,6 +93950,7 @@ function rollbackDeadline(now, plan) {
 }
 
 ;// CONCATENATED MODULE: ./src/engines/lifecycle.ts
+
 
 
 
@@ -95027,19 +93981,20 @@ function startFacts(plan, run, engine) {
 /** Runs `deployer` through the lifecycle; the facts, closed with what the run's context counted and the end time. */
 async function runLifecycle(clients, plan, timeline, run, facts, options, deployer) {
     options.onFacts?.(facts);
-    await lifecycle(clients, plan, timeline, run, facts, deployer);
+    await lifecycle(clients, plan, timeline, run, facts, deployer, options);
     facts.throttled = run.throttled;
     if (run.unanswered)
         facts.unanswered = run.unanswered;
     facts.finishedAt = new Date(run.clock.now());
     return facts;
 }
-async function lifecycle(clients, plan, timeline, run, facts, deployer) {
+async function lifecycle(clients, plan, timeline, run, facts, deployer, options) {
     const at = () => new Date(run.clock.now());
     if (deployer.prepare && !(await deployer.prepare()))
         return;
     const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at);
-    if (!taskDefinitionArn || !(await deployer.start(taskDefinitionArn)) || !plan.wait)
+    const oneOff = (step) => runOneOffStep(step, { taskDefinitionArn: taskDefinitionArn, facts, run, timeline, deadline: plan.deadline });
+    if (!taskDefinitionArn || !(await oneOff(options.beforeStart)) || !(await deployer.start(taskDefinitionArn)) || !plan.wait)
         return;
     const watched = await deployer.watch(plan.deadline);
     if (facts.error)
@@ -95048,13 +94003,28 @@ async function lifecycle(clients, plan, timeline, run, facts, deployer) {
         facts.timedOut = true;
     if (watched === 'stopped')
         facts.stopped = run.stopped();
-    if (watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run)))
+    const smoke = watched !== 'live' || (await oneOff(options.afterLive));
+    if (smoke && watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run)))
         return;
     const trigger = rollbackTrigger(facts);
     if (trigger)
         await rollBack(facts, trigger, timeline, at, deployer);
     else if (watched === 'live' && !trouble(facts))
         await deployer.settle?.();
+}
+/** A one-off task at a point of the lifecycle, recorded on the facts from its start (a cancel stops it); whether it
+ * passed. No step: nothing to run. */
+async function runOneOffStep(step, given) {
+    if (!step)
+        return true;
+    const { facts } = given;
+    const record = (task) => {
+        if (!facts.oneOffTasks?.includes(task))
+            facts.oneOffTasks = [...(facts.oneOffTasks ?? []), task];
+    };
+    const task = await step({ ...given, onStarted: record });
+    record(task);
+    return passed(task);
 }
 async function rollBack(facts, trigger, timeline, at, deployer) {
     const start = deployer.rollbackStart();
@@ -95063,6 +94033,1385 @@ async function rollBack(facts, trigger, timeline, at, deployer) {
     timeline.emit({ type: 'phase', at: at(), phase: 'rollback', detail: start.detail });
     timeline.emit({ type: 'rollback', at: at(), from: start.from, to: start.to, reason: rollbackWhy(facts, trigger, start.late), by: 'action' });
     await deployer.rollBack(rollback);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/build/build-image.ts
+// Build the image and push it to ECR, then pin it by digest: the task definition gets `repository@sha256:...`,
+// never a tag that can move. `docker buildx build --push` when buildx is there, else `docker build` + `docker push`.
+
+
+
+
+
+
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const build_image_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const build_image_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/**
+ * Parses the `build-args` input: one KEY=VALUE a line; the value is everything after the first `=`, kept as
+ * written (it may contain `=`, spaces, quotes). Blank lines and lines starting with `#` are skipped. Errors name the
+ * line.
+ */
+function parseBuildArgs(text, input = 'build-args') {
+    const args = [];
+    const seen = new Map();
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
+        const n = i + 1;
+        if (line === '' || line.startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        if (eq < 0)
+            throw new InputProblem(input, `'${line}' is not KEY=VALUE`, undefined, `line ${n}`);
+        const name = line.slice(0, eq);
+        if (!ARG_NAME.test(name))
+            throw new InputProblem(input, `'${name}' is not a valid build argument name (letters, digits, _ . -; not starting with a digit)`, undefined, `line ${n}`);
+        const first = seen.get(name);
+        if (first !== undefined)
+            throw new InputProblem(input, `${name} is already set on line ${first}`, undefined, `line ${n}`);
+        seen.set(name, n);
+        args.push({ name, value: line.slice(eq + 1) });
+    });
+    return args;
+}
+/** Every `registry/repository:tag` to push: the image's tag (default `sha`) first, then the extra tags. */
+function composeTags(image, registry, sha, extraTags = []) {
+    const ref = parseImageRef(image);
+    if (ref.digest)
+        throw new InputProblem('image', `'${image}' has a digest; when building, image names the repository and optionally a tag`);
+    const repository = repositoryUri({ registry: ref.registry ?? registry, repository: ref.repository });
+    const tag = ref.tag ?? sha;
+    if (!tag)
+        throw new InputProblem('image', `'${image}' has no tag and GITHUB_SHA is not set to default it to`);
+    const tags = [tag];
+    for (const extra of extraTags.map((t) => t.trim()).filter((t) => t !== '')) {
+        if (!build_image_TAG.test(extra))
+            throw new InputProblem('tags', `'${extra}' is not a valid tag (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)`);
+        if (!tags.includes(extra))
+            tags.push(extra);
+    }
+    return { repository, tags: tags.map((t) => formatImageRef({ ...parseImageRef(repository), tag: t })) };
+}
+/** OCI labels tying the image to its source: org.opencontainers.image.source and .revision. */
+function ociLabels(env, sha) {
+    const labels = {};
+    if (env.GITHUB_REPOSITORY)
+        labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+    if (sha)
+        labels['org.opencontainers.image.revision'] = sha;
+    return labels;
+}
+/** True when the runner offers GitHub's cache service to this step (buildx reads these variables itself). */
+function runnerOffersCache(env) {
+    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL));
+}
+/** Probes docker: buildx or not, and whether its builder can use GitHub's cache. */
+async function buildPlan(docker, env = process.env) {
+    if (!(await docker.hasBuildx()))
+        return { buildx: false, ghaCache: false };
+    if (!runnerOffersCache(env))
+        return { buildx: true, ghaCache: false };
+    // The `docker` driver (buildx's default builder) cannot export cache; a docker-container builder
+    // (docker/setup-buildx-action's default) can.
+    const driver = await docker.buildxDriver();
+    if (driver === 'docker' || driver === undefined) {
+        info(`GitHub cache not used: the buildx builder's driver is ${driver ?? 'unknown'}; docker/setup-buildx-action before this step gives one that can export cache`);
+        return { buildx: true, ghaCache: false };
+    }
+    return { buildx: true, ghaCache: true };
+}
+/** The build command's arguments (after `docker`). `metadataFile` is where buildx writes the pushed digest. */
+function buildArguments(opts, plan, tags, labels, cacheScope, metadataFile) {
+    const args = plan.buildx ? ['buildx', 'build'] : ['build'];
+    if (opts.dockerfile)
+        args.push('--file', opts.dockerfile);
+    if (opts.target)
+        args.push('--target', opts.target);
+    if (opts.platform)
+        args.push('--platform', opts.platform);
+    if (opts.network)
+        args.push('--network', opts.network);
+    for (const arg of opts.buildArgs ?? [])
+        args.push('--build-arg', `${arg.name}=${arg.value}`);
+    for (const [name, value] of Object.entries(labels))
+        args.push('--label', `${name}=${value}`);
+    for (const tag of tags)
+        args.push('--tag', tag);
+    if (plan.buildx) {
+        args.push('--push', '--metadata-file', metadataFile);
+        if (plan.ghaCache)
+            args.push('--cache-from', `type=gha,scope=${cacheScope}`, '--cache-to', `type=gha,mode=max,scope=${cacheScope}`);
+    }
+    // A context starting with `-` would be read as an option (`-` alone as a tarball on stdin); `./` keeps it a path.
+    args.push(opts.context.startsWith('-') ? `./${opts.context}` : opts.context);
+    return args;
+}
+/** Builds, pushes every tag and returns the digest-pinned reference. */
+async function buildAndPush(opts) {
+    const env = opts.env ?? process.env;
+    const sha = opts.sha ?? env.GITHUB_SHA;
+    const { repository, tags } = composeTags(opts.image, opts.registry, sha, opts.tags);
+    const plan = await buildPlan(opts.docker, env);
+    const labels = ociLabels(env, sha);
+    const work = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), 'ecs-safe-deploy-build-'));
+    try {
+        const metadataFile = (0,external_node_path_.join)(work, 'metadata.json');
+        info(`Building ${tags.join(', ')} with ${plan.buildx ? 'docker buildx' : 'docker build'}${plan.ghaCache ? ' (GitHub cache)' : ''}`);
+        const args = buildArguments(opts, plan, tags, labels, cacheScope(repository), metadataFile);
+        await opts.docker.run(args);
+        const digest = plan.buildx ? digestFromMetadata(metadataFile) : await pushTags(opts.docker, repository, tags);
+        info(`Pushed ${repository}@${digest}`);
+        return { imageRef: `${repository}@${digest}`, digest, tags };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
+    }
+}
+/** The cache is per repository, so two images built in one workflow do not evict each other's layers. */
+function cacheScope(repository) {
+    return repository.replace(/^[^/]*\//, '').replace(/[^A-Za-z0-9_.-]/g, '-');
+}
+function digestFromMetadata(file) {
+    let metadata;
+    try {
+        metadata = JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8'));
+    }
+    catch (err) {
+        throw new Error(`docker buildx build pushed but wrote no readable metadata file: ${err.message}`, { cause: err });
+    }
+    const digest = metadata['containerimage.digest'];
+    if (typeof digest !== 'string' || !build_image_DIGEST.test(digest)) {
+        throw new Error(`docker buildx build pushed but reported no image digest (containerimage.digest: ${JSON.stringify(digest)})`);
+    }
+    return digest;
+}
+/** `docker push` of each tag; every push must report the same digest (they are one image). */
+async function pushTags(docker, repository, tags) {
+    let digest;
+    for (const tag of tags) {
+        const out = await docker.run(['push', tag]);
+        const pushed = /: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(out.stdout)?.[1] ?? (await repoDigest(docker, repository, tag));
+        if (digest && pushed !== digest)
+            throw new Error(`docker push ${tag} reported digest ${pushed}, but ${tags[0]} was pushed as ${digest}`);
+        digest = pushed;
+    }
+    if (!digest)
+        throw new Error('No tag was pushed');
+    return digest;
+}
+/** The digest docker recorded for `repository` when it pushed `tag` (RepoDigests). */
+async function repoDigest(docker, repository, tag) {
+    const out = await docker.run(['image', 'inspect', '--format', '{{json .RepoDigests}}', tag], { silent: true });
+    const digests = JSON.parse(out.stdout.trim() || '[]');
+    const match = digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1);
+    if (!match || !build_image_DIGEST.test(match))
+        throw new Error(`docker push ${tag} succeeded but docker knows no digest for it in ${repository}`);
+    return match;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/render.ts
+// The render inputs: what a team sets per environment in the task definition (environment, secrets, env files, other
+// containers' images, labels, command, log configuration, roles), read and validated line by line. Applied to the
+// task definition by src/render/apply.ts.
+
+
+/** RegisterTaskDefinition's LogDriver enum. */
+const LOG_DRIVERS = ['json-file', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'awsfirelens'];
+const SECRETS_MANAGER_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:\s]*:[^:\s]*:[^:\s]*)?$/;
+const SSM_PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\-/]{1,2048}$/;
+const SSM_PARAMETER_NAME = /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+// ECS takes an environment file from S3 only, and only with the .env extension.
+const S3_ENV_FILE = /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+\.env$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const VARIABLE_NAME = /^[^\s=]+$/;
+/** `NAME=value` lines of `input` (blank and `#` lines skipped): each with its 1-based line number, or a problem. */
+function lines(r, input, shape, what) {
+    const found = [];
+    for (const [i, line] of (r.read(input) ?? '').split('\n').entries()) {
+        if (line.trim() === '' || line.trim().startsWith('#'))
+            continue;
+        const at = line.indexOf('=');
+        const name = at > 0 ? line.slice(0, at).trim() : '';
+        // The value is everything after the first `=`, as written (a trailing carriage return is the file's, not the value's).
+        const value = at > 0 ? line.slice(at + 1).replace(/\r$/, '') : '';
+        const why = at <= 0 || !VARIABLE_NAME.test(name) ? `expected ${shape}` : what(name, value);
+        // An environment value may be sensitive: a problem shows the line's name only.
+        const shown = input === 'environment-variables' && at >= 0 ? `${line.slice(0, at).trim()}=…` : line.trim();
+        if (why)
+            r.bad(input, shown, `line ${i + 1}: ${why}`);
+        else
+            found.push([{ name, value }, i + 1]);
+    }
+    return found;
+}
+/** The names given twice in one input are a problem: which one wins would be a guess. */
+function once(r, input, entries) {
+    const seen = new Map();
+    for (const [{ name }, line] of entries) {
+        if (seen.has(name))
+            r.problems.push(`Input \`${input}\`, line ${line}: \`${name}\` is already set on line ${seen.get(name)}; give each name once.`);
+        seen.set(name, line);
+    }
+    return entries.map(([entry]) => entry);
+}
+function secretSource(_name, valueFrom) {
+    const v = valueFrom.trim();
+    if (SECRETS_MANAGER_ARN.test(v) || SSM_PARAMETER_ARN.test(v) || (SSM_PARAMETER_NAME.test(v) && v.length <= 2048))
+        return undefined;
+    return 'expected NAME=valueFrom with valueFrom a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>, optionally :<json-key>:<version-stage>:<version-id>) or an SSM parameter name or ARN';
+}
+function imageProblem(container, image) {
+    if (!CONTAINER_NAME.test(container))
+        return 'expected CONTAINER=IMAGE with CONTAINER a container name (letters, digits, - and _)';
+    try {
+        const ref = parseImageRef(image.trim());
+        if (!ref.tag && !ref.digest)
+            return 'expected CONTAINER=IMAGE with IMAGE a full image reference with a tag or digest';
+    }
+    catch (err) {
+        if (!(err instanceof InputProblem))
+            throw err;
+        return `expected CONTAINER=IMAGE with IMAGE a full image reference with a tag or digest (${err.reason})`;
+    }
+    return undefined;
+}
+/** `command`: a JSON array of strings when it starts with `[`, else the words of the line (split on whitespace). */
+function commandInput(r) {
+    const text = r.value('command');
+    if (text === '')
+        return undefined;
+    if (!text.startsWith('['))
+        return text.split(/\s+/);
+    try {
+        const parsed = JSON.parse(text);
+        if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => typeof p === 'string'))
+            return parsed;
+    }
+    catch {
+        // reported below
+    }
+    r.bad('command', text, 'expected a JSON array of strings such as ["node", "server.js"], or words separated by spaces');
+    return undefined;
+}
+function roleInput(r, input) {
+    const arn = r.value(input) || undefined;
+    if (arn !== undefined && !ROLE_ARN.test(arn))
+        r.bad(input, arn, 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/web-task');
+    return arn;
+}
+function logDriverInput(r) {
+    const driver = r.value('log-configuration-log-driver') || undefined;
+    if (driver !== undefined && !LOG_DRIVERS.includes(driver))
+        r.bad('log-configuration-log-driver', driver, `expected one of ${LOG_DRIVERS.join(', ')}`);
+    return driver;
+}
+/** `env-files`: one S3 object ARN a line. */
+function envFilesInput(r) {
+    const files = [];
+    for (const [i, line] of (r.read('env-files') ?? '').split('\n').entries()) {
+        const text = line.trim();
+        if (text === '' || text.startsWith('#'))
+            continue;
+        if (S3_ENV_FILE.test(text))
+            files.push(text);
+        else
+            r.bad('env-files', text, `line ${i + 1}: expected the ARN of an S3 object with the .env extension, such as arn:aws:s3:::my-bucket/web/production.env`);
+    }
+    return files;
+}
+/** Every render input, validated; `image` and `container-name` say which container `image` already names. */
+function renderInputs(r, given) {
+    const environment = once(r, 'environment-variables', lines(r, 'environment-variables', 'NAME=value', () => undefined));
+    const secrets = once(r, 'secrets', lines(r, 'secrets', 'NAME=valueFrom', secretSource)).map(({ name, value }) => ({ name, valueFrom: value.trim() }));
+    // ECS refuses a task whose container has one name in both (at run time, not at registration).
+    for (const name of secrets.map((s) => s.name).filter((n) => environment.some((e) => e.name === n))) {
+        r.problems.push(`Inputs \`environment-variables\` and \`secrets\` both set \`${name}\`: a container's variable comes from one or the other; remove it from one.`);
+    }
+    const images = once(r, 'images', lines(r, 'images', 'CONTAINER=IMAGE', imageProblem)).map(({ name, value }) => ({ container: name, image: value.trim() }));
+    const clash = images.find((i) => i.container === given.containerName);
+    if (clash && given.image !== undefined) {
+        r.problems.push(`Inputs \`image\` and \`images\` both name container \`${clash.container}\`: \`image\` goes to \`container-name\`; give \`images\` the other containers only.`);
+    }
+    const dockerLabels = once(r, 'docker-labels', lines(r, 'docker-labels', 'KEY=VALUE', () => undefined));
+    const logOptions = once(r, 'log-configuration-options', lines(r, 'log-configuration-options', 'KEY=VALUE', () => undefined));
+    return {
+        environment,
+        secrets,
+        environmentFiles: envFilesInput(r),
+        images,
+        dockerLabels,
+        ...optional({ command: commandInput(r), logDriver: logDriverInput(r), taskRoleArn: roleInput(r, 'task-role-arn'), executionRoleArn: roleInput(r, 'execution-role-arn') }),
+        logOptions,
+    };
+}
+const optional = (values) => Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+/** Whether the render inputs change anything in the task definition. */
+function rendersSomething(render) {
+    if (!render)
+        return false;
+    const { environment, secrets, environmentFiles, images, dockerLabels, logOptions } = render;
+    const lists = [environment, secrets, environmentFiles, images, dockerLabels, logOptions];
+    return lists.some((l) => l.length > 0) || [render.command, render.logDriver, render.taskRoleArn, render.executionRoleArn].some((v) => v !== undefined);
+}
+/** Whether they change a container's own fields (those go to the container that gets `image`). */
+function rendersContainer(render) {
+    return !!render && rendersSomething({ ...render, images: [], taskRoleArn: undefined, executionRoleArn: undefined });
+}
+
+;// CONCATENATED MODULE: ./src/inputs/tasks.ts
+// `pre-deploy-command`, `pre-deploy-container`, `pre-deploy-env` and `post-deploy-command`: the one-off tasks of the
+// new revision (src/tasks/). A command is a JSON array of words, or a string run with `sh -c`.
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const COMMAND_ACCEPTED = 'expected a JSON array of strings such as ["npm","run","migrate"], or a command line run with sh -c';
+/** A JSON array of non-empty strings, or any other text as `sh -c <text>`. */
+function parseCommand(text) {
+    if (!text.startsWith('['))
+        return ['sh', '-c', text];
+    try {
+        const words = JSON.parse(text);
+        return Array.isArray(words) && words.length > 0 && words.every((w) => typeof w === 'string' && w !== '') ? words : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function command(r, input) {
+    const text = r.value(input);
+    if (text === '')
+        return undefined;
+    const words = parseCommand(text);
+    if (!words)
+        r.bad(input, text, COMMAND_ACCEPTED);
+    return words ? { command: words, text: words[0] === 'sh' && !text.startsWith('[') ? text : words.join(' ') } : undefined;
+}
+/** Undefined when no one-off input is set. */
+function oneOffInputs(r, rollbackTo) {
+    const preDeploy = command(r, 'pre-deploy-command');
+    const postDeploy = command(r, 'post-deploy-command');
+    const container = r.value('pre-deploy-container') || undefined;
+    if (container !== undefined && !ECS_NAME.test(container))
+        r.bad('pre-deploy-container', container, 'expected a container name from the task definition (letters, digits, - and _)');
+    const environment = [];
+    for (const [i, line] of (r.read('pre-deploy-env') ?? '').split('\n').entries()) {
+        const text = line.trim();
+        if (text === '' || text.startsWith('#'))
+            continue;
+        const at = text.indexOf('=');
+        const name = at > 0 ? text.slice(0, at).trim() : '';
+        if (!ENV_NAME.test(name))
+            r.bad('pre-deploy-env', text, `line ${i + 1}: expected NAME=value with NAME letters, digits and _ (not starting with a digit)`);
+        else
+            environment.push({ name, value: text.slice(at + 1) });
+    }
+    if (rollbackTo !== undefined && (preDeploy || postDeploy)) {
+        r.problems.push(`Input \`rollback-to\` is \`${rollbackTo}\` and \`${preDeploy ? 'pre-deploy-command' : 'post-deploy-command'}\` is set: a rollback never runs the one-off tasks (it must not re-run migrations); remove the command from the rollback step.`);
+    }
+    if (!preDeploy && !postDeploy && container === undefined && environment.length === 0)
+        return undefined;
+    return { ...(preDeploy ? { preDeploy } : {}), ...(postDeploy ? { postDeploy } : {}), container, environment };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/context.ts
+// Inputs → one typed, validated object (docker/build-push-action's context.ts pattern).
+// `getInputs` reads every input and reports every problem at once.
+
+
+
+
+
+
+
+
+const forService = (inputs, service) => ({ ...inputs, service, services: [service] });
+/** The AppSpec hooks of an ECS deployment, in the order CodeDeploy runs them. */
+const APPSPEC_HOOKS = ['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic'];
+/** Every input problem at once, each naming the input, the value it got and what is accepted. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(`Invalid inputs:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+        this.problems = problems;
+        this.name = 'InputError';
+    }
+}
+/** Three tasks failing the same way before any deployment ran its desired count is a crash loop, not bad luck, and it is
+ * the circuit breaker's own minimum: on a small service nothing changes, on a large one it saves many launches. */
+const DEFAULT_MAX_TASK_FAILURES = 3;
+/** GitHub stops a job after 6 hours, so nothing may wait longer. */
+const MAX_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+const DEFAULT_TIMEOUT = '30m';
+// CodeDeploy names: letters, digits and . _ + = , @ -, up to 100 characters.
+const CODEDEPLOY_NAME = /^[A-Za-z0-9._+=,@-]{1,100}$/;
+const LAMBDA_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
+const ROLLBACK_POLICIES = ['on-failure', 'never'];
+// ECS names: up to 255 letters, digits, hyphens and underscores; an ARN is passed on as it is.
+const context_ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ALARM_NAME_MAX = 255;
+const ENVIRONMENT_NAME_MAX = 255;
+const DURATION_ACCEPTED = 'expected 0, a number of minutes, or a duration such as 90s, 10m, 1h';
+// buildx stage names and `os/arch[/variant]` platforms, comma separated for a multi-platform image.
+const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const PLATFORMS = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?(,[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?)*$/;
+const BUILD_ONLY_INPUTS = ['dockerfile', 'build-args', 'build-target', 'platform', 'tags'];
+function reader(read) {
+    const problems = [];
+    return {
+        read,
+        value: (name) => (read(name) ?? '').trim(),
+        bad: (name, got, expected) => problems.push(`Input \`${name}\` is \`${got}\`: ${expected}.`),
+        problems,
+    };
+}
+function getInputs(read = (name) => getInput(name), env = process.env) {
+    const r = reader(read);
+    const target = targetInputs(r);
+    const images = imageInputs(r, env);
+    const render = renderInputs(r, { image: images.image, containerName: images.containerName });
+    const taskDefinition = taskDefinitionInputs(r, { image: images.image, build: images.build, renders: rendersSomething(render) });
+    const strategy = strategyInputs(r);
+    singleServiceInputs(r, target.services);
+    const watch = watchInputs(r);
+    const github = githubInputs(r, target.cluster);
+    const oneOff = oneOffInputs(r, taskDefinition.rollbackTo);
+    const tagging = serviceTagInputs(r);
+    if (target.services.length === 0)
+        registerOnlyInputs(r);
+    const approval = approvalInputs(r, target.services.length, watch.wait);
+    if (r.problems.length > 0)
+        throw new InputError(r.problems);
+    return {
+        ...target,
+        ...images,
+        ...taskDefinition,
+        ...strategy,
+        ...watch,
+        github: withTestUrl(github, approval.testUrl),
+        render,
+        ...tagging,
+        ...(oneOff ? { oneOff } : {}),
+        ...approval,
+    };
+}
+/** `cluster` and `service`. */
+function targetInputs(r) {
+    const cluster = r.value('cluster');
+    if (cluster === '')
+        r.problems.push('Input `cluster` is empty: expected the name or ARN of the ECS cluster.');
+    else if (!context_ECS_NAME.test(cluster) && !cluster.startsWith('arn:')) {
+        r.bad('cluster', cluster, 'expected the name (letters, digits, - and _) or ARN of the ECS cluster');
+    }
+    const services = serviceNames(r);
+    return { cluster, services };
+}
+/** `image`, the build inputs when `build-context` is set, and `container-name`. */
+function imageInputs(r, env) {
+    const image = r.value('image') || undefined;
+    const buildContext = r.value('build-context') || undefined;
+    let build;
+    if (buildContext !== undefined)
+        build = buildInputs(r, buildContext, image, env);
+    else {
+        for (const input of BUILD_ONLY_INPUTS.filter((i) => r.value(i) !== '')) {
+            r.problems.push(`Input \`${input}\` is set but \`build-context\` is not: ${input} is only used when the action builds the image; set build-context (e.g. \`.\`) or remove ${input}.`);
+        }
+        if (image !== undefined)
+            checkImageRef(r, image);
+    }
+    const containerName = r.value('container-name') || undefined;
+    if (containerName !== undefined && !context_ECS_NAME.test(containerName)) {
+        r.bad('container-name', containerName, 'expected a container name from the task definition (letters, digits, - and _)');
+    }
+    return { image, ...(build ? { build } : {}), containerName };
+}
+/** Without a build, `image` is deployed as given, so it must say which image: a tag or a digest. */
+function checkImageRef(r, image) {
+    let reason;
+    try {
+        const ref = parseImageRef(image);
+        if (!ref.tag && !ref.digest)
+            reason = 'it has neither a tag nor a digest';
+    }
+    catch (err) {
+        if (!(err instanceof InputProblem))
+            throw err;
+        reason = err.reason;
+    }
+    if (reason) {
+        r.bad('image', image, `expected a full image reference with a tag or digest, such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2 or …/web@sha256:<64 hex> (${reason})`);
+    }
+}
+function buildInputs(r, context, image, env) {
+    const tags = r
+        .value('tags')
+        .split(/[,\n]/)
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
+    if (image === undefined) {
+        r.problems.push('Input `image` is empty but `build-context` is set: when building, image names the ECR repository to push to, such as `web`, `web:1.4.2` or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web.');
+    }
+    else {
+        try {
+            // The registry is known only after the ECR login; any host checks the reference and the tags.
+            composeTags(image, 'registry.invalid', env.GITHUB_SHA, tags);
+        }
+        catch (err) {
+            if (!(err instanceof InputProblem))
+                throw err;
+            r.problems.push(err.sentence());
+        }
+    }
+    let buildArgs = [];
+    try {
+        buildArgs = parseBuildArgs(r.read('build-args') ?? '');
+    }
+    catch (err) {
+        if (!(err instanceof InputProblem))
+            throw err;
+        r.problems.push(err.sentence());
+    }
+    const target = r.value('build-target') || undefined;
+    if (target !== undefined && !BUILD_TARGET.test(target))
+        r.bad('build-target', target, 'expected the name of a stage in the Dockerfile (FROM … AS <name>)');
+    const platform = r.value('platform') || undefined;
+    if (platform !== undefined && !PLATFORMS.test(platform))
+        r.bad('platform', platform, 'expected os/arch[/variant] such as linux/amd64 or linux/arm64, comma separated for several');
+    return { context, dockerfile: r.value('dockerfile') || undefined, buildArgs, target, platform, tags };
+}
+/** `task-definition` (a file, or a registered revision), then `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`. */
+function taskDefinitionInputs(r, given) {
+    const taskDefinitionText = r.value('task-definition') || undefined;
+    const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText);
+    const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText;
+    const taskDefinitionRef = taskDefinitionIsRef ? taskDefinitionText : undefined;
+    const deployExtras = deployExtraInputs(r, { ...given, taskDefinition: taskDefinitionText });
+    return { taskDefinitionFile, ...(taskDefinitionRef ? { taskDefinitionRef } : {}), ...deployExtras };
+}
+/** `strategy`, then the CodeDeploy inputs (whose `deployment-config` rules out a `strategy`). */
+function strategyInputs(r) {
+    const strategyText = r.value('strategy') || 'auto';
+    let strategy = { kind: 'auto' };
+    try {
+        strategy = parseStrategy(strategyText);
+    }
+    catch (err) {
+        r.bad('strategy', strategyText, err.message);
+    }
+    return { strategy, codeDeploy: codeDeployInputs(r, strategy, strategyText) };
+}
+function codeDeployInputs(r, strategy, strategyText) {
+    const deploymentConfig = codeDeployName(r, 'deployment-config');
+    if (deploymentConfig !== undefined && strategy.kind !== 'auto') {
+        r.problems.push(`Input \`deployment-config\` is \`${deploymentConfig}\` and \`strategy\` is \`${strategyText}\`: give one of them (deployment-config names an existing CodeDeploy configuration; strategy describes the traffic shift).`);
+    }
+    const hooks = codeDeployHooks(r);
+    return {
+        application: codeDeployName(r, 'codedeploy-application'),
+        deploymentGroup: codeDeployName(r, 'codedeploy-deployment-group'),
+        deploymentConfig,
+        appspecFile: r.value('appspec') || undefined,
+        hooks,
+    };
+}
+function codeDeployName(r, input) {
+    const got = r.value(input) || undefined;
+    if (got !== undefined && !CODEDEPLOY_NAME.test(got))
+        r.bad(input, got, 'expected a CodeDeploy name (letters, digits and . _ + = , @ -, at most 100 characters)');
+    return got;
+}
+/** `codedeploy-hooks`: one HOOK=LAMBDA a line; blank lines and `#` comments are skipped. */
+function codeDeployHooks(r) {
+    const hooks = {};
+    for (const [i, line] of (r.read('codedeploy-hooks') ?? '').split('\n').entries()) {
+        const text = line.trim();
+        if (text === '' || text.startsWith('#'))
+            continue;
+        const at = text.indexOf('=');
+        const hook = at > 0 ? text.slice(0, at).trim() : '';
+        const fn = at > 0 ? text.slice(at + 1).trim() : '';
+        if (!APPSPEC_HOOKS.includes(hook) || !LAMBDA_NAME.test(fn)) {
+            r.bad('codedeploy-hooks', text, `line ${i + 1}: expected HOOK=LAMBDA with HOOK one of ${APPSPEC_HOOKS.join(', ')} and LAMBDA a function name or ARN`);
+        }
+        else
+            hooks[hook] = fn;
+    }
+    return hooks;
+}
+/** A release (several services) rules out the inputs that belong to one service. */
+function singleServiceInputs(r, services) {
+    if (services.length <= 1)
+        return;
+    // Each of these names one service's task definition, revision or CodeDeploy setup; a release renders each service's own.
+    const perService = [
+        ['task-definition', 'each service deploys its own live task definition with `image`'],
+        ['rollback-to', 'roll back a release by deploying its previous image to the same services'],
+        ['codedeploy-application', 'each CODE_DEPLOY service uses its default application AppECS-<cluster>-<service>'],
+        ['codedeploy-deployment-group', 'each CODE_DEPLOY service uses its default deployment group DgpECS-<cluster>-<service>'],
+        ['appspec', "each CODE_DEPLOY service's AppSpec is built from the service"],
+    ];
+    for (const [input, instead] of perService) {
+        if (r.value(input) !== '') {
+            r.problems.push(`Input \`${input}\` is \`${r.value(input)}\` but \`service\` names ${services.length} services: ${input} belongs to one service (${instead}); deploy that service in a step of its own.`);
+        }
+    }
+}
+/** How the deployment is watched and ended: bake time, timeout, alarms, rollback, on-cancel, max-task-failures, wait. */
+function watchInputs(r) {
+    const { bakeTimeMs, timeoutMs } = timingInputs(r);
+    const alarms = alarmInputs(r);
+    const { rollback, onCancel, maxTaskFailures } = failureInputs(r);
+    const wait = flag(r.value('wait') || 'true', 'wait', r.bad);
+    if (wait === false && bakeTimeMs > 0) {
+        // With wait false the action returns before the deployment completes, so there is nothing to bake.
+        r.problems.push(`Input \`bake-time\` is \`${r.value('bake-time')}\` but \`wait\` is \`false\`: a bake time needs the action to wait; set wait to true or bake-time to 0.`);
+    }
+    return { bakeTimeMs, alarms, timeoutMs, rollback, onCancel, maxTaskFailures, wait: wait === true };
+}
+/** `bake-time` and `timeout`, and that the bake fits in the timeout. */
+function timingInputs(r) {
+    const beforeDurations = r.problems.length;
+    const bakeTimeMs = duration(r, 'bake-time', '0', true);
+    const timeoutMs = duration(r, 'timeout', DEFAULT_TIMEOUT, false);
+    if (r.problems.length === beforeDurations && bakeTimeMs > 0 && bakeTimeMs >= timeoutMs) {
+        // The bake runs after the deployment and inside the timeout: a release would be rolled back for its own bake.
+        const raised = bakeTimeMs + 30 * 60_000;
+        const timeoutText = r.value('timeout') ? `\`${r.value('timeout')}\`` : `\`${DEFAULT_TIMEOUT}\` (the default)`;
+        r.problems.push(`Input \`bake-time\` is \`${r.value('bake-time')}\` and \`timeout\` is ${timeoutText}: the deployment and then the bake must both end within timeout, so bake-time must be shorter than timeout; ` +
+            `raise timeout${raised <= MAX_TIMEOUT_MS ? ` (such as ${formatDuration(raised)})` : ''} or shorten bake-time.`);
+    }
+    return { bakeTimeMs, timeoutMs };
+}
+/** A duration input in milliseconds; the fallback's after a problem. */
+function duration(r, input, fallback, allowZero) {
+    const got = r.value(input) || fallback;
+    let ms;
+    try {
+        ms = parseDuration(got);
+    }
+    catch {
+        r.bad(input, got, allowZero ? DURATION_ACCEPTED : `${DURATION_ACCEPTED.replace('0, ', '')}, greater than 0`);
+        return parseDuration(fallback);
+    }
+    if (ms > MAX_TIMEOUT_MS || (ms === 0 && !allowZero)) {
+        r.bad(input, got, `expected ${allowZero ? '' : 'more than 0 and '}at most 6h (GitHub stops a job after 6 hours), such as ${fallback === '0' ? '10m' : fallback}`);
+        return parseDuration(fallback);
+    }
+    return ms;
+}
+/** `alarms`: CloudWatch alarm names separated by commas or newlines, each once. */
+function alarmInputs(r) {
+    const alarms = [
+        ...new Set(r
+            .value('alarms')
+            .split(/[,\n]/)
+            .map((a) => a.trim())
+            .filter((a) => a !== '')),
+    ];
+    for (const alarm of alarms) {
+        if (alarm.length > ALARM_NAME_MAX)
+            r.bad('alarms', alarm, `expected CloudWatch alarm names of at most ${ALARM_NAME_MAX} characters, separated by commas or newlines`);
+    }
+    return alarms;
+}
+/** What happens when the deployment fails or the run is cancelled: `rollback`, `on-cancel` and `max-task-failures`. */
+function failureInputs(r) {
+    const rollbackText = r.value('rollback').toLowerCase() || 'on-failure';
+    const rollback = ROLLBACK_POLICIES.includes(rollbackText) ? rollbackText : 'on-failure';
+    if (rollback !== rollbackText)
+        r.bad('rollback', rollbackText, `expected ${ROLLBACK_POLICIES.join(' or ')}`);
+    const onCancelText = r.value('on-cancel').toLowerCase() || 'leave';
+    const onCancel = onCancelText === 'rollback' ? 'rollback' : 'leave';
+    if (onCancel !== onCancelText)
+        r.bad('on-cancel', onCancelText, 'expected leave or rollback');
+    const maxTaskFailuresText = r.value('max-task-failures');
+    let maxTaskFailures = DEFAULT_MAX_TASK_FAILURES;
+    if (maxTaskFailuresText !== '') {
+        if (/^\d+$/.test(maxTaskFailuresText) && Number(maxTaskFailuresText) <= 200)
+            maxTaskFailures = Number(maxTaskFailuresText);
+        else
+            r.bad('max-task-failures', maxTaskFailuresText, 'expected a whole number of failed tasks from 0 to 200 (0 leaves it to the circuit breaker)');
+    }
+    return { rollback, onCancel, maxTaskFailures };
+}
+/** The GitHub deployment record: `github-deployment`, `github-token`, `environment` and `environment-url`. */
+function githubInputs(r, cluster) {
+    const deployment = flag(r.value('github-deployment') || 'true', 'github-deployment', r.bad) === true;
+    // The cluster tells staging from production in a promotion workflow: the environment is its name by default.
+    const environment = r.value('environment') || cluster.slice(cluster.lastIndexOf('/') + 1);
+    if (environment.length > ENVIRONMENT_NAME_MAX || [...environment].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
+        r.bad('environment', environment, `expected a GitHub environment name of at most ${ENVIRONMENT_NAME_MAX} characters on one line, such as production`);
+    }
+    const environmentUrl = r.value('environment-url') || undefined;
+    if (environmentUrl !== undefined && !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(environmentUrl)) {
+        r.bad('environment-url', environmentUrl, 'expected an http(s) URL such as https://staging.example.com');
+    }
+    return { deployment, token: r.value('github-token') || undefined, environment, environmentUrl };
+}
+/** A true/false input: the YAML 1.2 core booleans, as core.getBooleanInput accepts them; undefined (a problem) otherwise. */
+function flag(text, input, bad) {
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    bad(input, text, 'expected true or false');
+    return undefined;
+}
+/** `task-definition` names a registered revision rather than a file: a task definition ARN, or `family:revision`. */
+function isTaskDefinitionRef(text) {
+    return TASK_DEFINITION_ARN.test(text) || FAMILY_REVISION.test(text);
+}
+const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/;
+const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/;
+/** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
+function deployExtraInputs(r, given) {
+    const { value, bad, problems } = r;
+    const extras = {};
+    const rollbackTo = value('rollback-to') || undefined;
+    if (rollbackTo !== undefined) {
+        if (rollbackTo !== 'previous' && !isTaskDefinitionRef(rollbackTo)) {
+            bad('rollback-to', rollbackTo, 'expected `previous`, a task definition ARN, or `family:revision` such as web:5');
+        }
+        const clashing = ['image', 'build-context', 'task-definition'].filter((n) => value(n) !== '');
+        if (clashing.length > 0) {
+            problems.push(`Input \`rollback-to\` is \`${rollbackTo}\` and ${clashing.map((n) => `\`${n}\``).join(', ')} ${clashing.length === 1 ? 'is' : 'are'} set: a rollback deploys a registered revision as it is; leave ${clashing.join(', ')} empty (a workflow that rolls back should not pass them).`);
+        }
+        extras.rollbackTo = rollbackTo;
+    }
+    const keep = value('keep-revisions');
+    if (keep !== '') {
+        if (/^\d+$/.test(keep) && Number(keep) >= 1 && Number(keep) <= 1000)
+            extras.keepRevisions = Number(keep);
+        else
+            bad('keep-revisions', keep, 'expected a whole number of revisions to keep, from 1 to 1000 (leave it empty to keep all)');
+    }
+    const desired = value('desired-count');
+    if (desired !== '') {
+        if (/^\d+$/.test(desired) && Number(desired) <= 5000)
+            extras.desiredCount = Number(desired);
+        else
+            bad('desired-count', desired, "expected a whole number of tasks from 0 to 5000 (leave it empty to keep the service's)");
+    }
+    const force = flag(value('force-new-deployment') || 'false', 'force-new-deployment', bad) === true;
+    if (force)
+        extras.forceNewDeployment = true;
+    // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
+    // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
+    if (rollbackTo === undefined && given.image === undefined && given.build === undefined && given.taskDefinition === undefined && !force && !given.renders) {
+        problems.push('Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
+            "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
+            'Fix: pass the image without the secret (e.g. only the repository and digest, `web@sha256:…`, with the registry rebuilt from a non-secret variable in the deploying job), or unmask the account id. ' +
+            'To redeploy the running task definition on purpose, set `force-new-deployment: true`.');
+    }
+    return extras;
+}
+/** A release deploys at most this many services: DescribeServices answers for 10 at a time, so one look sees them all. */
+const MAX_SERVICES = 10;
+/** `service`: one name or ARN, or several separated by commas or newlines. */
+function serviceNames(r) {
+    const { bad } = r;
+    const text = r.value('service');
+    const names = text
+        .split(/[,\n]/)
+        .map((n) => n.trim())
+        .filter((n) => n !== '');
+    // No service: register only (registerOnlyInputs).
+    if (names.length === 0)
+        return [];
+    const invalid = names.filter((n) => !context_ECS_NAME.test(n) && !n.startsWith('arn:'));
+    if (invalid.length > 0)
+        bad('service', text, `expected the name (letters, digits, - and _) or ARN of the ECS service, or several separated by commas or newlines (not ${invalid.map((n) => `\`${n}\``).join(', ')})`);
+    const short = names.map((n) => n.slice(n.lastIndexOf('/') + 1));
+    const twice = [...new Set(short.filter((n, i) => short.indexOf(n) !== i))];
+    if (twice.length > 0)
+        bad('service', text, `expected each service once (${twice.join(', ')} named twice)`);
+    if (names.length > MAX_SERVICES)
+        bad('service', text, `expected at most ${MAX_SERVICES} services in one release (got ${names.length}); split them into several steps`);
+    return names;
+}
+/** Inputs that mean something only to a service's deployment: refused when `service` is empty (register only). */
+const SERVICE_ONLY_INPUTS = [
+    'rollback-to',
+    'desired-count',
+    'alarms',
+    'appspec',
+    'codedeploy-hooks',
+    'codedeploy-application',
+    'codedeploy-deployment-group',
+    'deployment-config',
+    'propagate-tags',
+    'enable-ecs-managed-tags',
+    'environment-url',
+];
+/** `service` empty: the action registers `task-definition` (rendered) and stops, so that input is required. */
+function registerOnlyInputs(r) {
+    if (r.value('task-definition') === '') {
+        r.problems.push('Input `service` is empty and so is `task-definition`: expected the name or ARN of the ECS service (or several, separated by commas or newlines), or, to register a task definition without deploying it, `task-definition` (a file or a registered revision).');
+    }
+    if (r.value('build-context') !== '') {
+        r.problems.push('Input `build-context` is set but `service` is empty: registering without deploying takes `image` (or `images`) already pushed; build in a step that deploys, or push the image first.');
+    }
+    const force = r.value('force-new-deployment');
+    // action.yml's defaults of these two are set whether the workflow gives them or not.
+    const set = [
+        ...SERVICE_ONLY_INPUTS.filter((i) => r.value(i) !== ''),
+        ...(force !== '' && force.toLowerCase() !== 'false' ? ['force-new-deployment'] : []),
+        ...(!['', '0'].includes(r.value('bake-time')) ? ['bake-time'] : []),
+    ];
+    for (const input of set) {
+        r.problems.push(`Input \`${input}\` is \`${r.value(input)}\` but \`service\` is empty: with no service the action only registers the task definition; set service, or remove ${input}.`);
+    }
+}
+const PROPAGATE_TAGS = ['TASK_DEFINITION', 'SERVICE', 'NONE'];
+/** `propagate-tags` and `enable-ecs-managed-tags`, sent with the deployment's UpdateService. */
+function serviceTagInputs(r) {
+    const tags = {};
+    const propagate = r.value('propagate-tags');
+    if (PROPAGATE_TAGS.includes(propagate))
+        tags.propagateTags = propagate;
+    else if (propagate !== '')
+        r.bad('propagate-tags', propagate, `expected ${PROPAGATE_TAGS.join(', ')} (leave it empty to keep the service's)`);
+    const managed = r.value('enable-ecs-managed-tags');
+    if (managed !== '') {
+        const on = flag(managed, 'enable-ecs-managed-tags', r.bad);
+        if (on !== undefined)
+            tags.enableEcsManagedTags = on;
+    }
+    return tags;
+}
+/** ECS's longest lifecycle hook timeout (timeoutConfiguration.timeoutInMinutes), 14 days. */
+const MAX_APPROVAL_MINUTES = 20_160;
+const DEFAULT_APPROVAL_TIMEOUT = '1h';
+const HTTP_URL = /^https?:\/\/[^\s/$.?#][^\s]*$/i;
+/** `approval`, `approval-timeout` and `test-url`. */
+function approvalInputs(r, services, wait) {
+    const testUrl = testUrlInput(r);
+    const text = r.value('approval');
+    if (text === '' || text === 'none') {
+        if (r.value('approval-timeout') !== '')
+            r.problems.push(`Input \`approval-timeout\` is \`${r.value('approval-timeout')}\` but \`approval\` is not set: set approval to test-traffic, or leave approval-timeout empty.`);
+        return testUrl ? { testUrl } : {};
+    }
+    if (text !== 'test-traffic')
+        r.bad('approval', text, 'expected test-traffic (pause after test traffic moved, before any production traffic) or none');
+    if (services > 1)
+        r.bad('approval', text, 'expected one service: a release of several services cannot pause for one approval; deploy the service in a step of its own');
+    if (!wait)
+        r.bad('approval', text, 'expected wait to be true: the run returns once the deployment waits for approval, so it must watch until then');
+    const timeoutText = r.value('approval-timeout') || DEFAULT_APPROVAL_TIMEOUT;
+    let minutes = 60;
+    try {
+        minutes = Math.ceil(parseDuration(timeoutText) / 60_000);
+        if (minutes < 1 || minutes > MAX_APPROVAL_MINUTES)
+            throw new RangeError('out of range');
+    }
+    catch {
+        r.bad('approval-timeout', timeoutText, `${DURATION_ACCEPTED.replace('0, ', '')}, from 1m to ${MAX_APPROVAL_MINUTES / 60}h (ECS's longest lifecycle hook timeout)`);
+    }
+    return { approval: { pauseAt: 'test-traffic', timeoutMinutes: minutes }, ...(testUrl ? { testUrl } : {}) };
+}
+function testUrlInput(r) {
+    const testUrl = r.value('test-url') || undefined;
+    if (testUrl !== undefined && !HTTP_URL.test(testUrl))
+        r.bad('test-url', testUrl, "expected the test listener's http(s) URL, such as https://test.example.com:8443");
+    return testUrl;
+}
+/** The test listener is what the reviewer opens: the record's environment URL unless `environment-url` is set. */
+const withTestUrl = (github, testUrl) => (testUrl && !github.environmentUrl ? { ...github, environmentUrl: testUrl } : github);
+// ECS service deployment ARNs and CodeDeploy deployment ids (`d-` and 9 characters).
+const SERVICE_DEPLOYMENT_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service-deployment\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/;
+const CODEDEPLOY_ID = /^d-[A-Z0-9]{9}$/;
+/** The verb this run is, when `approve` or `reject` is set. */
+function verbOf(read = (name) => getInput(name)) {
+    return read('reject').trim() !== '' ? 'reject' : read('approve').trim() !== '' ? 'approve' : undefined;
+}
+/** The inputs of an `approve` or `reject` run: the deployment, its service, the timeout and the GitHub record. */
+function getVerbInputs(read = (name) => getInput(name)) {
+    const r = reader(read);
+    const { cluster, services } = targetInputs(r);
+    if (services.length > 1)
+        r.bad('service', r.value('service'), 'expected the one service whose deployment is approved or rejected');
+    const [approve, reject] = [r.value('approve'), r.value('reject')];
+    if (approve !== '' && reject !== '')
+        r.problems.push(`Inputs \`approve\` and \`reject\` are both set (\`${approve}\`, \`${reject}\`): a run either approves or rejects; set one.`);
+    const verb = reject !== '' ? 'reject' : 'approve';
+    const id = reject || approve;
+    if (!SERVICE_DEPLOYMENT_ARN.test(id) && !CODEDEPLOY_ID.test(id)) {
+        r.bad(verb, id, 'expected the `deployment-id` output of the run that paused: an ECS service deployment ARN (arn:aws:ecs:…:service-deployment/…) or a CodeDeploy deployment id (d-…)');
+    }
+    for (const input of ['image', 'build-context', 'task-definition', 'rollback-to', 'approval']) {
+        if (r.value(input) !== '')
+            r.problems.push(`Input \`${input}\` is set with \`${verb}\`: a run that ${verb}s deploys nothing new; leave ${input} empty.`);
+    }
+    const { bakeTimeMs, timeoutMs } = timingInputs(r);
+    const alarms = alarmInputs(r);
+    const codeDeploy = { application: codeDeployName(r, 'codedeploy-application'), deploymentGroup: codeDeployName(r, 'codedeploy-deployment-group'), hooks: {} };
+    const github = githubInputs(r, cluster);
+    const testUrl = testUrlInput(r);
+    if (r.problems.length > 0)
+        throw new InputError(r.problems);
+    return { verb, id, cluster, service: services[0], timeoutMs, bakeTimeMs, alarms, codeDeploy, github: withTestUrl(github, testUrl), ...(testUrl ? { testUrl } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/appspec.ts
+// The AppSpec CodeDeploy deploys an ECS service with: built from the service (container and port from its load
+// balancer, network configuration, capacity provider strategy, platform version) or read from the user's file, then
+// the new task definition and the `codedeploy-hooks` Lambdas are put in. Sent as JSON (`AppSpecContent`).
+
+
+
+
+
+/** Every problem of an AppSpec (file unreadable, not YAML/JSON, members missing or of the wrong type). */
+class AppSpecError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('\n'));
+        this.problems = problems;
+        this.name = 'AppSpecError';
+    }
+}
+/** Stands in for the task definition until it is registered. */
+const TASK_DEFINITION_PLACEHOLDER = '<TASK_DEFINITION>';
+/** The AppSpec for `service` as it runs now; a problem sentence when it has no load balancer to shift traffic on. */
+function appSpecFromService(service) {
+    const name = service.serviceName ?? '?';
+    const lb = (service.loadBalancers ?? []).find((l) => l.containerName && l.containerPort !== undefined);
+    if (!lb?.containerName || lb.containerPort === undefined) {
+        return {
+            problem: `Service \`${name}\` has no load balancer with a container name and port, which CodeDeploy needs to shift traffic: give an AppSpec file (input \`appspec\`) or recreate the service with a load balancer.`,
+        };
+    }
+    const properties = {
+        TaskDefinition: TASK_DEFINITION_PLACEHOLDER,
+        LoadBalancerInfo: { ContainerName: lb.containerName, ContainerPort: lb.containerPort },
+    };
+    if (service.platformVersion)
+        properties.PlatformVersion = service.platformVersion;
+    const vpc = service.networkConfiguration?.awsvpcConfiguration;
+    if (vpc?.subnets) {
+        properties.NetworkConfiguration = {
+            AwsvpcConfiguration: {
+                Subnets: vpc.subnets,
+                ...(vpc.securityGroups?.length ? { SecurityGroups: vpc.securityGroups } : {}),
+                ...(vpc.assignPublicIp ? { AssignPublicIp: vpc.assignPublicIp } : {}),
+            },
+        };
+    }
+    if (service.capacityProviderStrategy?.length) {
+        properties.CapacityProviderStrategy = service.capacityProviderStrategy.map((s) => ({
+            CapacityProvider: s.capacityProvider ?? '',
+            ...(s.weight !== undefined ? { Weight: s.weight } : {}),
+            ...(s.base !== undefined ? { Base: s.base } : {}),
+        }));
+    }
+    return { version: 0.0, Resources: [{ TargetService: { Type: 'AWS::ECS::Service', Properties: properties } }] };
+}
+/** Parses and checks an AppSpec (YAML or JSON); `where` names it in problems. */
+function parseAppSpec(text, where) {
+    let doc;
+    try {
+        doc = (0,yaml_dist/* parse */.qg)(text);
+    }
+    catch (error) {
+        throw new AppSpecError([`${where} is not valid YAML or JSON: ${error.message.split('\n')[0]}`]);
+    }
+    const problems = [];
+    const bad = (what) => problems.push(`${where}: ${what}.`);
+    const obj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!obj(doc))
+        throw new AppSpecError([`${where}: expected an AppSpec (version, Resources, Hooks), got ${doc === null ? 'an empty file' : typeof doc}.`]);
+    if (doc.version === undefined)
+        bad('`version` is missing (use 0.0)');
+    const resources = doc.Resources;
+    if (!Array.isArray(resources) || resources.length !== 1 || !obj(resources[0]) || !obj(resources[0].TargetService)) {
+        bad('`Resources` must hold exactly one `TargetService` (Type AWS::ECS::Service)');
+    }
+    else {
+        const target = resources[0].TargetService;
+        if (target.Type !== 'AWS::ECS::Service')
+            bad(`TargetService.Type is \`${String(target.Type)}\`: expected AWS::ECS::Service`);
+        const props = target.Properties;
+        if (!obj(props))
+            bad('TargetService.Properties is missing');
+        else {
+            const lb = props.LoadBalancerInfo;
+            if (!obj(lb) || typeof lb.ContainerName !== 'string' || lb.ContainerName === '')
+                bad('TargetService.Properties.LoadBalancerInfo.ContainerName is missing');
+            if (!obj(lb) || typeof lb.ContainerPort !== 'number' || !Number.isInteger(lb.ContainerPort))
+                bad('TargetService.Properties.LoadBalancerInfo.ContainerPort must be a port number');
+        }
+    }
+    if (doc.Hooks !== undefined && doc.Hooks !== null) {
+        if (!Array.isArray(doc.Hooks))
+            bad('`Hooks` must be a list of `HOOK: FUNCTION` entries');
+        else {
+            for (const entry of doc.Hooks) {
+                const pairs = obj(entry) ? Object.entries(entry) : [];
+                if (pairs.length === 0)
+                    bad(`hook entry ${JSON.stringify(entry)} must be \`HOOK: FUNCTION\``);
+                for (const [hook, fn] of pairs) {
+                    if (!APPSPEC_HOOKS.includes(hook))
+                        bad(`hook \`${hook}\` is not one of ${APPSPEC_HOOKS.join(', ')}`);
+                    else if (typeof fn !== 'string' || fn === '')
+                        bad(`hook \`${hook}\` must name a Lambda function`);
+                }
+            }
+        }
+    }
+    if (problems.length > 0)
+        throw new AppSpecError(problems);
+    return doc;
+}
+async function readAppSpecFile(path) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        throw new AppSpecError([locate(`AppSpec file \`${path}\` cannot be read: ${error.message}.`, { file: path })]);
+    }
+    try {
+        return parseAppSpec(text, `AppSpec file \`${path}\``);
+    }
+    catch (error) {
+        // Annotated on the file (and, for a syntax error, the line the parser stopped at).
+        if (!(error instanceof AppSpecError))
+            throw error;
+        const line = error.problems.length === 1 ? /line (\d+)/.exec(error.problems[0])?.[1] : undefined;
+        throw new AppSpecError(error.problems.map((p) => locate(p, { file: path, ...(line ? { line: Number(line) } : {}) })));
+    }
+}
+/** Problems with the AppSpec against the task definition to deploy: its container and port must be there. */
+function checkAgainstTaskDefinition(spec, taskDefinition) {
+    const { ContainerName: name, ContainerPort: port } = spec.Resources[0].TargetService.Properties.LoadBalancerInfo;
+    const container = taskDefinition.containerDefinitions?.find((c) => c.name === name);
+    const family = taskDefinition.family ?? 'the task definition';
+    if (!container)
+        return [
+            `The AppSpec routes traffic to container \`${name}\`, which task definition ${family} does not have (it has ${(taskDefinition.containerDefinitions ?? []).map((c) => `\`${c.name}\``).join(', ') || 'no containers'}).`,
+        ];
+    if (!(container.portMappings ?? []).some((p) => p.containerPort === port)) {
+        return [`The AppSpec routes traffic to port ${port} of container \`${name}\`, which has no port mapping for it in task definition ${family}.`];
+    }
+    return [];
+}
+/** The hooks of `spec` with `hooks` (input `codedeploy-hooks`) over them, in the order CodeDeploy runs them. */
+function hooksOf(spec, hooks = {}) {
+    const merged = {};
+    for (const entry of spec.Hooks ?? [])
+        Object.assign(merged, entry);
+    Object.assign(merged, hooks);
+    return Object.fromEntries(APPSPEC_HOOKS.flatMap((h) => (merged[h] ? [[h, merged[h]]] : [])));
+}
+/** The AppSpec to send: `spec` with the registered task definition and the hooks. */
+function renderAppSpec(spec, taskDefinitionArn, hooks = {}) {
+    const target = spec.Resources[0].TargetService;
+    const merged = hooksOf(spec, hooks);
+    const rendered = {
+        ...spec,
+        Resources: [{ TargetService: { ...target, Properties: { ...target.Properties, TaskDefinition: taskDefinitionArn } } }],
+    };
+    if (Object.keys(merged).length > 0)
+        rendered.Hooks = Object.entries(merged).map(([h, fn]) => ({ [h]: fn }));
+    else
+        delete rendered.Hooks;
+    return rendered;
+}
+/** CreateDeployment's `revision.appSpecContent`. */
+function appSpecContent(spec) {
+    // AWS's examples write `"version": 0.0`; JSON.stringify would shorten it to 0.
+    const content = JSON.stringify(spec).replace(/^\{"version":0,/, '{"version":0.0,');
+    return { content, sha256: (0,external_node_crypto_.createHash)('sha256').update(content).digest('hex') };
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/ready-wait.ts
+// `approval` on CodeDeploy: the ready wait (deploymentReadyOption STOP_DEPLOYMENT, waitTimeInMinutes the approval
+// timeout) lives in the deployment group, and a deployment takes the group's blue/green configuration when it is
+// created. So the group gets the ready wait for the one CreateDeployment and its own configuration back right after:
+// the group is left as it was, and a later deployment made without `approval` is not held.
+
+
+async function setGroup(clients, plan, blueGreen) {
+    await clients.codedeploy.send(new client_codedeploy_dist_cjs/* UpdateDeploymentGroupCommand */.zqi({
+        applicationName: plan.engine.application,
+        currentDeploymentGroupName: plan.engine.deploymentGroup,
+        blueGreenDeploymentConfiguration: blueGreen,
+    }));
+}
+/** Runs `create` (CreateDeployment) with the group's ready wait set for approval; false (`facts.error` says why) when
+ * it could not be set. */
+async function withReadyWait(clients, plan, facts, timeline, create) {
+    const own = plan.blueGreen ?? {};
+    const group = `${plan.engine.application}/${plan.engine.deploymentGroup}`;
+    const minutes = plan.approval?.timeoutMinutes ?? 60;
+    try {
+        await setGroup(clients, plan, { ...own, deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: minutes } });
+    }
+    catch (error) {
+        facts.error = `UpdateDeploymentGroup ${group} (the ready wait for approval): ${errorText(error)}`;
+        return false;
+    }
+    try {
+        return await create();
+    }
+    finally {
+        await setGroup(clients, plan, own).catch((error) => timeline.emit({
+            type: 'warning',
+            at: new Date(),
+            message: `UpdateDeploymentGroup ${group}: putting back the group's own ready wait failed (${errorText(error)}); later deployments of this group wait for ContinueDeployment until it is set back.`,
+        }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/watch.ts
+// Follows a CodeDeploy deployment on the one poll loop: GetDeployment and its ECS target (lifecycle events, task
+// sets, traffic weights), until traffic has moved, the deployment ended, or its rollback deployment ended.
+
+
+
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
+const DONE_EVENT = new Set(['Succeeded', 'Skipped']);
+/** Looks at a stopped or failed deployment for CodeDeploy to name its rollback deployment. */
+const ROLLBACK_APPEAR_LOOKS = 5;
+function greenOf(target) {
+    return target?.taskSetsInfo?.find((t) => t.taskSetLabel === 'Green');
+}
+function countsOf(taskSet) {
+    return { desired: taskSet?.desiredCount ?? 0, pending: taskSet?.pendingCount ?? 0, running: taskSet?.runningCount ?? 0, failed: 0 };
+}
+/** The lifecycle event being worked on (or the one that failed); undefined once all are done. */
+function currentEvent(target) {
+    return target?.lifecycleEvents?.find((e) => !DONE_EVENT.has(e.status ?? ''));
+}
+/** Every lifecycle event (AfterAllowTraffic last) succeeded: traffic has moved and only the old task set's
+ * termination wait is left. */
+function trafficMoved(target) {
+    const events = target?.lifecycleEvents ?? [];
+    return events.length > 0 && events.every((e) => DONE_EVENT.has(e.status ?? ''));
+}
+function observation(info, previous) {
+    return {
+        ...previous,
+        deploymentId: info.deploymentId ?? previous?.deploymentId ?? '',
+        status: info.status,
+        ...(info.errorInformation ? { errorInformation: { code: info.errorInformation.code, message: info.errorInformation.message } } : {}),
+        ...(info.rollbackInfo?.rollbackDeploymentId ? { rollbackDeploymentId: info.rollbackInfo.rollbackDeploymentId } : {}),
+        ...(info.rollbackInfo?.rollbackMessage ? { rollbackMessage: info.rollbackInfo.rollbackMessage } : {}),
+    };
+}
+/** What the looks saw, and how they are paced. */
+class CodeDeployWatch {
+    clients;
+    facts;
+    timeline;
+    run;
+    hooks;
+    targetIds = [];
+    /** The last GetDeployment answer per deployment. */
+    infos = new Map();
+    lastKey = '';
+    lastWeight = 0;
+    lastCounts = countsOf(undefined);
+    waitingShown = new Set();
+    constructor(clients, facts, timeline, run, hooks) {
+        this.clients = clients;
+        this.facts = facts;
+        this.timeline = timeline;
+        this.run = run;
+        this.hooks = hooks;
+    }
+    at() {
+        return new Date(this.run.clock.now());
+    }
+    /** Runs the one poll loop with this watch's context. */
+    loop(deadline, options, look) {
+        return pollLoop(this.run, this.timeline, deadline, options, look);
+    }
+    /**
+     * The deployment and its ECS target. While the target is Pending or InProgress, BatchGetDeploymentTargets alone
+     * says what changed (lifecycle events, task sets, weights), so GetDeployment is asked again only when the target
+     * ended or waits (its status, errorInformation and rollbackInfo are then needed): one call per look, twice the
+     * looks within the call budget.
+     */
+    async look(deploymentId, withTarget) {
+        const getDeployment = async () => {
+            const { deploymentInfo: info } = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId }), options));
+            if (!info)
+                throw new Error(`GetDeployment returned nothing for ${deploymentId}`);
+            this.infos.set(deploymentId, info);
+            return info;
+        };
+        if (!withTarget)
+            return { info: await getDeployment() };
+        let fresh;
+        if (this.targetIds.length === 0 || !this.infos.has(deploymentId)) {
+            fresh = await getDeployment();
+            if (this.targetIds.length === 0) {
+                try {
+                    const listed = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentTargetsCommand */.$9V({ deploymentId }), options));
+                    this.targetIds = listed.targetIds ?? [];
+                }
+                catch (error) {
+                    // Targets exist once the deployment has started.
+                    if (errorName(error) !== 'DeploymentNotStartedException')
+                        throw error;
+                }
+                if (this.targetIds.length === 0)
+                    return { info: fresh };
+            }
+        }
+        const got = await this.run.call((options) => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* BatchGetDeploymentTargetsCommand */.Bsg({ deploymentId, targetIds: this.targetIds.slice(0, 25) }), options));
+        const target = got.deploymentTargets?.find((t) => t.ecsTarget)?.ecsTarget;
+        const moving = target?.status === 'InProgress' || target?.status === 'Pending';
+        const info = fresh ?? (moving ? this.infos.get(deploymentId) : undefined) ?? (await getDeployment());
+        return { info, ...(target ? { target } : {}) };
+    }
+    /** Emits what changed since the last look; returns whether anything did. */
+    report(info, target) {
+        const id = info.deploymentId ?? '';
+        const green = greenOf(target);
+        const event = currentEvent(target);
+        // A deleted task set drops out of taskSetsInfo; its last counts still say how far it got.
+        const counts = green ? countsOf(green) : this.lastCounts;
+        this.lastCounts = counts;
+        let changed = false;
+        const eventState = event ? `${event.lifecycleEventName}` : trafficMoved(target) ? 'traffic moved' : undefined;
+        const failedMessage = event?.status === 'Failed' ? event.diagnostics?.message : undefined;
+        // Before the deployment has a target there is nothing to show but its status, which its end reports.
+        if (!target && !TERMINAL.has(info.status ?? ''))
+            return false;
+        const key = [id, info.status, eventState, event?.status, counts.desired, counts.pending, counts.running, failedMessage].join('|');
+        if (key !== this.lastKey) {
+            this.lastKey = key;
+            changed = true;
+            this.timeline.emit({
+                type: 'deployment',
+                at: this.at(),
+                deploymentId: id,
+                status: info.status ?? 'unknown',
+                rolloutState: eventState ? `${eventState}${event?.status && event.status !== 'InProgress' ? ` ${event.status}` : ''}` : undefined,
+                rolloutStateReason: failedMessage ?? (TERMINAL.has(info.status ?? '') ? info.errorInformation?.message : undefined),
+                counts,
+            });
+        }
+        const weight = green?.trafficWeight;
+        if (weight !== undefined && weight !== this.lastWeight) {
+            this.timeline.emit({ type: 'traffic-shifted', at: this.at(), from: this.lastWeight, to: weight, label: 'production' });
+            this.facts.trafficShifts = [...(this.facts.trafficShifts ?? []), { percent: weight, at: this.at() }];
+            this.lastWeight = weight;
+            changed = true;
+        }
+        const hookTarget = event?.lifecycleEventName ? this.hooks[event.lifecycleEventName] : undefined;
+        if (event?.status === 'InProgress' && hookTarget && !this.waitingShown.has(event.lifecycleEventName)) {
+            this.waitingShown.add(event.lifecycleEventName);
+            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: event.lifecycleEventName, detail: `Lambda ${hookTarget}` });
+        }
+        if (info.status === 'Ready' && !this.waitingShown.has('Ready')) {
+            this.waitingShown.add('Ready');
+            this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: 'traffic reroute', detail: 'CodeDeploy waits for ContinueDeployment (READY_WAIT) before moving traffic' });
+        }
+        return changed;
+    }
+    /** CodeDeploy rolls back on its own (a failed event, an alarm it watches): a phase, as there is no action rollback. */
+    announceRollback(rollbackId) {
+        const cd = this.facts.codeDeploy;
+        const why = cd?.failedEvent ? `${cd.failedEvent.name} failed` : (cd?.errorInformation?.message ?? cd?.errorInformation?.code ?? `deployment ${cd?.status ?? 'ended'}`);
+        this.timeline.emit({
+            type: 'phase',
+            at: this.at(),
+            phase: 'rollback',
+            detail: `CodeDeploy rolls back to ${revisionOf(this.facts.previousTaskDefinitionArn, '?')} (deployment ${rollbackId}): ${why}`,
+        });
+    }
+}
+/** Watches our deployment until traffic has moved or it ended (or, when it `pauses` for approval, waits in the ready
+ * wait), or the loop was cut short. */
+async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline, pauses = false) {
+    return watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
+        const { info, target } = await watch.look(deploymentId, true);
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        recordFailedEvent(facts, target, watch.hooks);
+        const changed = watch.report(info, target);
+        if (info.status === 'Succeeded')
+            return { end: 'succeeded' };
+        if (info.status === 'Failed' || info.status === 'Stopped') {
+            await followRollback(watch, facts, deadline);
+            return { end: 'failed' };
+        }
+        if (trafficMoved(target))
+            return { end: 'traffic-moved' };
+        if (pauses && info.status === 'Ready') {
+            const minutes = info.blueGreenDeploymentConfiguration?.deploymentReadyOption?.waitTimeInMinutes;
+            facts.awaitingApproval = { id: deploymentId, at: READY_WAIT_AT, ...(minutes ? { expiresAt: new Date(watch.run.clock.now() + minutes * 60_000) } : {}) };
+            return { end: 'paused' };
+        }
+        return { changed };
+    });
+}
+/** Where a CodeDeploy deployment waits for approval: the ready wait, test traffic on the replacement task set. */
+const READY_WAIT_AT = 'the ready wait after AfterAllowTestTraffic';
+/** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
+function recordFailedEvent(facts, target, hooks) {
+    const failed = target?.lifecycleEvents?.find((e) => e.status === 'Failed');
+    if (!failed?.lifecycleEventName || !facts.codeDeploy)
+        return;
+    const name = failed.lifecycleEventName;
+    const d = failed.diagnostics;
+    facts.codeDeploy.failedEvent = {
+        name,
+        ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
+        ...(d?.message ? { message: d.message } : {}),
+        ...(d?.logTail ? { logTail: d.logTail } : {}),
+    };
+    if (hooks[name])
+        facts.hook = { name, target: hooks[name], stage: name, status: 'Failed', ...(d?.message ? { reason: d.message } : {}) };
+}
+/** Looks at our deployment (without its target) until it is Succeeded, Failed or Stopped. */
+async function waitUntilEnded(watch, facts, deploymentId, deadline) {
+    const ended = await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
+        const { info } = await watch.look(deploymentId, false);
+        facts.codeDeploy = observation(info, facts.codeDeploy);
+        return TERMINAL.has(info.status ?? '') ? { end: true } : { changed: false };
+    });
+    return 'end' in ended;
+}
+/**
+ * After our deployment failed or was stopped: CodeDeploy names its rollback deployment in rollbackInfo (when
+ * auto-rollback is on); watch that one to its end.
+ */
+async function followRollback(watch, facts, deadline, byAction = false) {
+    const ours = facts.codeDeploy;
+    if (!ours)
+        return;
+    let looks = 0;
+    if (!ours.rollbackDeploymentId && TERMINAL.has(ours.status ?? '')) {
+        await watch.loop(deadline, { doing: `watching CodeDeploy deployment ${ours.deploymentId}`, lookFirst: true }, async () => {
+            if (++looks > ROLLBACK_APPEAR_LOOKS)
+                return { end: true };
+            const { info } = await watch.look(ours.deploymentId, false);
+            Object.assign(ours, observation(info, ours));
+            return ours.rollbackDeploymentId || !TERMINAL.has(ours.status ?? '') ? { end: true } : { changed: true };
+        });
+    }
+    const rollbackId = ours.rollbackDeploymentId;
+    if (!rollbackId)
+        return;
+    let announced = false;
+    await watch.loop(deadline, { doing: `watching CodeDeploy rollback deployment ${rollbackId}`, lookFirst: true }, async () => {
+        const seen = await watch.look(rollbackId, true);
+        if (!announced) {
+            announced = true;
+            if (!byAction)
+                watch.announceRollback(rollbackId);
+        }
+        const changed = watch.report(seen.info, seen.target);
+        ours.rollbackStatus = seen.info.status;
+        return TERMINAL.has(seen.info.status ?? '') ? { end: true } : { changed };
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/engines/codedeploy/run.ts
@@ -95078,11 +95427,13 @@ async function rollBack(facts, trigger, timeline, at, deployer) {
 
 
 
+
 async function runCodeDeploy(clients, plan, timeline, options = {}) {
     const run = runContextOf(options);
     const facts = { kind: 'codedeploy', ...startFacts(plan, run, plan.engine.label) };
     return runLifecycle(clients, plan, timeline, run, facts, options, new CodeDeployDeployer(clients, plan, timeline, run, facts));
 }
+/** CodeDeploy's steps; ./approval.ts starts them differently for `approve` and `reject`. */
 class CodeDeployDeployer {
     clients;
     plan;
@@ -95139,7 +95490,10 @@ class CodeDeployDeployer {
             phase: 'deploy',
             detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
         });
-        return this.create(taskDefinitionArn, configName);
+        // `approval`: the group's ready wait holds this deployment (CreateDeployment takes the group's configuration).
+        return this.plan.approval
+            ? withReadyWait(this.clients, this.plan, this.facts, this.timeline, () => this.create(taskDefinitionArn, configName))
+            : this.create(taskDefinitionArn, configName);
     }
     async create(taskDefinitionArn, configName) {
         const { plan, facts } = this;
@@ -95182,11 +95536,11 @@ class CodeDeployDeployer {
         const id = this.facts.deploymentId ?? '';
         this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: id });
         try {
-            const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline);
+            const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, this.plan.approval !== undefined);
             if (!('end' in looped))
                 return looped.cut === 'stopped' ? 'stopped' : 'timeout';
             this.end = looped.end;
-            return looped.end === 'failed' ? 'ended' : 'live';
+            return looped.end === 'failed' ? 'ended' : looped.end === 'paused' ? 'paused' : 'live';
         }
         catch (error) {
             this.facts.error = `Watching CodeDeploy deployment ${id}: ${errorText(error)}`;
@@ -95328,7 +95682,344 @@ async function stopAndRollBack(clients, watch, plan, facts, rollback) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/engines/codedeploy/approval.ts
+// `approve` and `reject` on CodeDeploy: the deployment this action created with `approval` waits in its ready wait
+// (./ready-wait.ts); it is found read-only, then ContinueDeployment READY_WAIT (approve) or StopDeployment with
+// auto-rollback (reject) starts the rest of the one lifecycle (../lifecycle.ts) with the same watch as a deployment's.
+
+
+
+
+
+/** The revision this action's CreateDeployment names in its description (`ecs-safe-deploy: web → web:5`). */
+const OURS = /^ecs-safe-deploy: .* → (\S+)$/;
+async function findPaused(clients, { service, engine, id }) {
+    let info;
+    try {
+        info = (await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: id }))).deploymentInfo;
+    }
+    catch (error) {
+        const missing = errorName(error) === 'DeploymentDoesNotExistException';
+        return {
+            problem: missing
+                ? `CodeDeploy deployment ${id} was not found: expected the \`deployment-id\` output of the run that paused it.`
+                : `CodeDeploy GetDeployment (${id}): ${errorText(error)}`,
+            ended: false,
+        };
+    }
+    const group = `${engine.application}/${engine.deploymentGroup}`;
+    if (!info || `${info.applicationName}/${info.deploymentGroupName}` !== group) {
+        return {
+            problem: `CodeDeploy deployment ${id} is a deployment of ${info?.applicationName}/${info?.deploymentGroupName}, not of ${group}, which deploys service ${service.serviceName}: nothing to answer here.`,
+            ended: false,
+        };
+    }
+    const revision = OURS.exec(info.description ?? '')?.[1];
+    if (info.status !== 'Ready')
+        return { problem: `CodeDeploy deployment ${id} ${notWaiting(info)}; nothing was changed.`, ended: true };
+    if (!revision)
+        return { problem: `CodeDeploy deployment ${id} waits for traffic to be rerouted, but this action did not create it: answer it yourself.`, ended: false };
+    const minutes = info.blueGreenDeploymentConfiguration?.deploymentReadyOption?.waitTimeInMinutes;
+    const expiresAt = info.startTime && minutes ? new Date(info.startTime.getTime() + minutes * 60_000) : undefined;
+    const paused = { id, at: READY_WAIT_AT, ...(expiresAt ? { expiresAt } : {}), taskDefinitionArn: revision, handle: id };
+    return { paused: service.taskDefinition ? { ...paused, previousTaskDefinitionArn: service.taskDefinition } : paused };
+}
+/** Why a deployment is not waiting for approval, in words. */
+function notWaiting(info) {
+    const back = info.rollbackInfo?.rollbackDeploymentId ? ` and CodeDeploy rolled it back (deployment ${info.rollbackInfo.rollbackDeploymentId})` : '';
+    if (info.status === 'Stopped' && info.errorInformation?.code === 'TIMEOUT')
+        return `timed out waiting for approval: it was stopped${back}`;
+    if (info.status === 'Succeeded')
+        return 'was already approved and has finished (Succeeded)';
+    if (info.status === 'Failed' || info.status === 'Stopped')
+        return `already ended ${info.status}${info.errorInformation?.code ? ` (${info.errorInformation.code})` : ''}${back}`;
+    return `is not waiting for approval (${info.status ?? 'unknown'}): it was already approved, or never paused`;
+}
+/** The rest of a paused deployment's lifecycle: started by the answer instead of CreateDeployment. */
+class AnsweringDeployer extends CodeDeployDeployer {
+    answer;
+    constructor(clients, plan, timeline, run, facts, answer) {
+        super(clients, plan, timeline, run, facts);
+        this.answer = answer;
+    }
+    /** The group's one active deployment is this one: nothing to wait for. */
+    prepare() {
+        return Promise.resolve(true);
+    }
+    async start() {
+        const { paused, verb } = this.answer;
+        const what = verb === 'approve' ? 'ContinueDeployment READY_WAIT: production traffic moves' : 'StopDeployment with auto-rollback';
+        this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${what} (CodeDeploy deployment ${paused.id})` });
+        try {
+            if (verb === 'approve')
+                await this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ContinueDeploymentCommand */.Md$({ deploymentId: paused.id, deploymentWaitType: 'READY_WAIT' }));
+            else
+                await this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: paused.id, autoRollbackEnabled: true }));
+        }
+        catch (error) {
+            this.facts.error = `${verb === 'approve' ? 'ContinueDeployment' : 'StopDeployment'} (${paused.id}): ${errorText(error)}`;
+            return false;
+        }
+        this.facts.deploymentId = paused.id;
+        this.facts.codeDeploy = { deploymentId: paused.id, status: 'Ready' };
+        return true;
+    }
+}
+const codeDeployApproval = {
+    find: findPaused,
+    answer: async (clients, plan, subject, timeline, options) => {
+        const run = runContextOf(options);
+        const facts = { kind: 'codedeploy', ...startFacts(plan, run, plan.engine.label) };
+        if (subject.verb === 'reject')
+            facts.rejected = `rejected in GitHub by ${subject.by}`;
+        // Only the hooks' names are read from the AppSpec here: the deployment has its own.
+        const codeDeployPlan = { ...plan, codeDeploy: { hooks: {} }, appSpec: { version: 0.0, Resources: [] } };
+        return runLifecycle(clients, plan, timeline, run, facts, options, new AnsweringDeployer(clients, codeDeployPlan, timeline, run, facts, subject));
+    },
+};
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/cancel.ts
+// After a cancelled run (the post step): one look at our CodeDeploy deployment, and on request the rollback.
+
+
+async function afterCancelCodeDeploy(clients, state, rollBack) {
+    if (!state.deploymentId)
+        return { where: 'not started', finished: true };
+    const { deploymentInfo: info } = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: state.deploymentId }));
+    const where = info?.status ?? 'not found';
+    const ended = TERMINAL.has(info?.status ?? '');
+    if (!rollBack || ended)
+        return { where, finished: ended };
+    await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: state.deploymentId, autoRollbackEnabled: true }));
+    return { where, finished: false, rolledBack: 'StopDeployment with automatic rollback' };
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/check.ts
+// Preflight for CODE_DEPLOY services, read-only (GetApplication, GetDeploymentGroup, GetDeploymentConfig): the
+// application and deployment group exist and deploy this service, the configuration exists (a custom canary/linear
+// one may be absent: the deployment creates it), the AppSpec is usable, and the group keeps the old task set long
+// enough to bake and still roll back.
+
+
+
+
+
+const PREDEFINED = 'CodeDeployDefault.ECSAllAtOnce, CodeDeployDefault.ECSLinear10PercentEvery1Minutes, CodeDeployDefault.ECSLinear10PercentEvery3Minutes, CodeDeployDefault.ECSCanary10Percent5Minutes, CodeDeployDefault.ECSCanary10Percent15Minutes';
+/** CodeDeploy's limit on alarms per deployment (overrideAlarmConfiguration). */
+const MAX_ALARMS = 10;
+async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition, inRegion = '') {
+    const names = {
+        application: engine.application,
+        group: engine.deploymentGroup,
+        serviceName: service.serviceName ?? inputs.service,
+        clusterName: nameOf(inputs.cluster, ':cluster/'),
+        inRegion,
+    };
+    const [app, group, config, appSpec] = await Promise.all([
+        getApplication(clients, names),
+        getGroup(clients, names, inputs.bakeTimeMs),
+        checkConfig(clients, engine.config, inRegion),
+        loadAppSpec(inputs, service, taskDefinition),
+    ]);
+    // By subject, reported in this order whichever call answers first.
+    const problems = [
+        ...app.problems,
+        ...group.problems,
+        // A group missing with its application is said once, by the application.
+        ...(group.value === 'missing' && app.value !== 'missing' ? [groupMissing(names)] : []),
+        ...config,
+        ...appSpec.problems,
+        ...inputProblems(inputs, engine),
+    ];
+    if (problems.length > 0 || !appSpec.value || !group.value || group.value === 'missing')
+        return { problems };
+    const blueGreen = group.value.blueGreenDeploymentConfiguration;
+    return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value), ...(blueGreen ? { blueGreen } : {}) } };
+}
+function defaults({ clusterName, serviceName }) {
+    return `(the defaults are AppECS-<cluster>-<service> and DgpECS-<cluster>-<service>, here AppECS-${clusterName}-${serviceName} and DgpECS-${clusterName}-${serviceName}; inputs \`codedeploy-application\` and \`codedeploy-deployment-group\` name others)`;
+}
+function groupMissing(names) {
+    return `CodeDeploy deployment group \`${names.group}\` does not exist in application \`${names.application}\`${names.inRegion} ${defaults(names)}.`;
+}
+async function getApplication(clients, names) {
+    const { application } = names;
+    try {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetApplicationCommand */.eOh({ applicationName: application }));
+        const platform = out.application?.computePlatform;
+        if (platform && platform !== 'ECS')
+            return { value: 'exists', problems: [`CodeDeploy application \`${application}\` is for the ${platform} compute platform: ECS services need an ECS application.`] };
+        return { value: 'exists', problems: [] };
+    }
+    catch (err) {
+        if (errorName(err) === 'ApplicationDoesNotExistException') {
+            return {
+                value: 'missing',
+                problems: [
+                    `CodeDeploy application \`${application}\` does not exist${names.inRegion}, so deployment group \`${names.group}\` cannot deploy service \`${names.serviceName}\` ${defaults(names)}.`,
+                ],
+            };
+        }
+        return { value: 'unknown', problems: [callProblem('CodeDeploy GetApplication', err)] };
+    }
+}
+/** 'missing' says nothing: whether it is worth saying depends on the application (see checkCodeDeploy). */
+async function getGroup(clients, names, bakeTimeMs) {
+    try {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentGroupCommand */.WOp({ applicationName: names.application, deploymentGroupName: names.group }));
+        const info = out.deploymentGroupInfo;
+        return { value: info, problems: info ? groupProblems(info, names, bakeTimeMs) : [] };
+    }
+    catch (err) {
+        if (errorName(err) === 'DeploymentGroupDoesNotExistException' || errorName(err) === 'ApplicationDoesNotExistException')
+            return { value: 'missing', problems: [] };
+        return { value: undefined, problems: [callProblem('CodeDeploy GetDeploymentGroup', err)] };
+    }
+}
+function groupProblems(info, { application, group, serviceName, clusterName }, bakeTimeMs) {
+    const problems = [];
+    const services = info.ecsServices ?? [];
+    if (!services.some((s) => s.serviceName === serviceName && s.clusterName !== undefined && nameOf(s.clusterName, ':cluster/') === clusterName)) {
+        const deploys = services.map((s) => `${s.clusterName}/${s.serviceName}`).join(', ') || 'no ECS service';
+        problems.push(`CodeDeploy deployment group \`${group}\` (application \`${application}\`) deploys ${deploys}, not ${clusterName}/${serviceName}: set \`codedeploy-deployment-group\` to the group of this service.`);
+    }
+    const wait = terminationWait(info).terminationWaitMinutes;
+    if (bakeTimeMs > 0 && wait !== undefined && wait * 60_000 < bakeTimeMs) {
+        problems.push(`CodeDeploy deployment group \`${group}\` deletes the old task set ${wait} minute${wait === 1 ? '' : 's'} after traffic has moved ` +
+            `(terminationWaitTimeInMinutes ${wait}), but bake-time is ${formatDuration(bakeTimeMs)}: the bake needs the old task set to roll back to. ` +
+            `Raise the group's termination wait to at least ${Math.ceil(bakeTimeMs / 60_000)} minutes or shorten bake-time.`);
+    }
+    return problems;
+}
+/** Only problems: nothing after preflight needs the configuration. */
+async function checkConfig(clients, wanted, inRegion) {
+    if (wanted.kind === 'group-default')
+        return [];
+    try {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentConfigCommand */.z2K({ deploymentConfigName: wanted.name }));
+        return out.deploymentConfigInfo ? configProblems(out.deploymentConfigInfo, wanted) : [];
+    }
+    catch (err) {
+        if (errorName(err) !== 'DeploymentConfigDoesNotExistException')
+            return [callProblem('CodeDeploy GetDeploymentConfig', err)];
+        // A custom configuration that is not there yet is created by the deployment.
+        if (wanted.kind !== 'named')
+            return [];
+        return [
+            `CodeDeploy deployment configuration \`${wanted.name}\` does not exist${inRegion} (input \`deployment-config\`): name an existing one, such as ${PREDEFINED}, or use strategy canary/linear to have one created.`,
+        ];
+    }
+}
+function configProblems(info, wanted) {
+    if (info.computePlatform && info.computePlatform !== 'ECS') {
+        return [`CodeDeploy deployment configuration \`${wanted.name}\` is for the ${info.computePlatform} compute platform, not ECS.`];
+    }
+    if (wanted.kind !== 'custom')
+        return [];
+    const routing = info.trafficRoutingConfig;
+    const got = routing?.type === 'TimeBasedCanary'
+        ? [routing.timeBasedCanary?.canaryPercentage, routing.timeBasedCanary?.canaryInterval]
+        : routing?.type === 'TimeBasedLinear'
+            ? [routing.timeBasedLinear?.linearPercentage, routing.timeBasedLinear?.linearInterval]
+            : [];
+    if (routing?.type === wanted.type && got[0] === wanted.percent && got[1] === wanted.intervalMinutes)
+        return [];
+    return [
+        `CodeDeploy deployment configuration \`${wanted.name}\` exists but is not ${wanted.type} ${wanted.percent}% every ${wanted.intervalMinutes} min (it is ${routing?.type ?? 'unknown'} ${got[0] ?? '?'}% / ${got[1] ?? '?'} min): delete it so it is created again, or use deployment-config.`,
+    ];
+}
+/** The AppSpec (from the file, or built from the service) and, when there is a new task definition, whether they agree. */
+async function loadAppSpec(inputs, service, taskDefinition) {
+    let appSpec;
+    if (!inputs.codeDeploy.appspecFile) {
+        const built = appSpecFromService(service);
+        if ('problem' in built)
+            return { value: undefined, problems: [built.problem] };
+        appSpec = built;
+    }
+    else {
+        try {
+            appSpec = await readAppSpecFile(inputs.codeDeploy.appspecFile);
+        }
+        catch (err) {
+            if (!(err instanceof AppSpecError))
+                throw err;
+            return { value: undefined, problems: [...err.problems] };
+        }
+    }
+    return { value: appSpec, problems: taskDefinition ? checkAgainstTaskDefinition(appSpec, taskDefinition) : [] };
+}
+function inputProblems(inputs, engine) {
+    const problems = [];
+    if (inputs.alarms.length > MAX_ALARMS) {
+        problems.push(`Input \`alarms\` names ${inputs.alarms.length} alarms: a CodeDeploy deployment watches at most ${MAX_ALARMS}.`);
+    }
+    if (engine.config.kind === 'custom' && !Number.isInteger(engine.config.percent)) {
+        problems.push(`Input \`strategy\`: CodeDeploy shifts whole percents of traffic, not ${engine.config.percent}%: use a whole number such as ${Math.round(engine.config.percent) || 1}%.`);
+    }
+    return problems;
+}
+function terminationWait(info) {
+    const terminate = info.blueGreenDeploymentConfiguration?.terminateBlueInstancesOnDeploymentSuccess;
+    if (terminate?.action === 'KEEP_ALIVE')
+        return {};
+    return { terminationWaitMinutes: terminate?.terminationWaitTimeInMinutes ?? 0 };
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/history.ts
+// CodeDeploy's deployment history of a CODE_DEPLOY service, for `rollback-to: previous`: ListDeployments (Succeeded)
+// → GetDeployment. GetDeployment returns only the AppSpec's sha256, not its text, so the task definition is read from
+// the description this engine gives every deployment it creates (`ecs-safe-deploy: <service> → <family:revision>`);
+// deployments made otherwise are skipped and said so.
+
+
+const HISTORY_PAGES = 3;
+const CODEDEPLOY_LOOKS = 25;
+/** `ecs-safe-deploy: web → web:5`, the description the CodeDeploy engine gives its deployments. */
+const OUR_DESCRIPTION = /^ecs-safe-deploy: (\S+) → ([A-Za-z0-9_-]+:\d+)$/;
+/** CodeDeploy's succeeded deployments of the group, with the task definition each deployed when it can be known. */
+async function codeDeployHistory(clients, application, deploymentGroup, service) {
+    const ids = [];
+    let nextToken;
+    for (let page = 0; page < HISTORY_PAGES && ids.length < CODEDEPLOY_LOOKS; page++) {
+        const out = await clients.codedeploy.send(new client_codedeploy_dist_cjs/* ListDeploymentsCommand */.sr8({ applicationName: application, deploymentGroupName: deploymentGroup, includeOnlyStatuses: ['Succeeded'], nextToken }));
+        ids.push(...(out.deployments ?? []));
+        nextToken = out.nextToken;
+        if (!nextToken)
+            break;
+    }
+    const history = { completed: [], rolledBack: new Set(), notes: [] };
+    let unreadable = 0;
+    const arnOf = new Map();
+    for (const id of ids.slice(0, CODEDEPLOY_LOOKS)) {
+        const info = (await clients.codedeploy.send(new client_codedeploy_dist_cjs/* GetDeploymentCommand */.Tvn({ deploymentId: id }))).deploymentInfo;
+        if (!info || info.status !== 'Succeeded')
+            continue;
+        // A rollback deployment goes back to a revision an earlier deployment completed; it may carry the description of
+        // the deployment it rolled back, which names the revision it did not deploy.
+        if (info.creator === 'codeDeployRollback' || info.rollbackInfo?.rollbackTriggeringDeploymentId)
+            continue;
+        const ours = OUR_DESCRIPTION.exec(info.description ?? '');
+        if (!ours || ours[1] !== service) {
+            unreadable++;
+            continue;
+        }
+        let arn = arnOf.get(ours[2]);
+        if (!arn) {
+            const td = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ours[2] }))).taskDefinition;
+            arn = td?.taskDefinitionArn ?? ours[2];
+            arnOf.set(ours[2], arn);
+        }
+        history.completed.push({ taskDefinitionArn: arn, at: info.completeTime ?? info.createTime ?? new Date(0), id });
+    }
+    if (unreadable > 0) {
+        history.notes.push(`${unreadable} succeeded CodeDeploy ${unreadable === 1 ? 'deployment was' : 'deployments were'} not made by this action and left out: GetDeployment returns only the AppSpec's sha256, not the task definition it names`);
+    }
+    return history;
+}
+
 ;// CONCATENATED MODULE: ./src/engines/codedeploy/engine.ts
+
 
 
 
@@ -95340,7 +96031,18 @@ async function check(clients, subject) {
     if (inputs.desiredCount !== undefined) {
         problems.push(`Input \`desired-count\` is \`${inputs.desiredCount}\`: service \`${inputs.service}\` is deployed by CodeDeploy, and this action does not change its desired count; set it with aws ecs update-service --desired-count, or leave desired-count empty.`);
     }
+    problems.push(...serviceTagProblems(inputs, inputs.service));
     return { problems, ...(checked.checked ? { engine: { ...engine, checked: { ...checked.checked, hooks: inputs.codeDeploy.hooks } } } : {}) };
+}
+/** `propagate-tags` and `enable-ecs-managed-tags` go with the deployment's UpdateService, which a CodeDeploy deployment does not send. */
+function serviceTagProblems(inputs, service) {
+    const given = [
+        ['propagate-tags', inputs.propagateTags],
+        ['enable-ecs-managed-tags', inputs.enableEcsManagedTags],
+    ];
+    return given
+        .filter(([, value]) => value !== undefined)
+        .map(([input, value]) => `Input \`${input}\` is \`${String(value)}\`: service \`${service}\` is deployed by CodeDeploy: its deployment starts with CodeDeploy's CreateDeployment, which has no such setting, and this action sends no UpdateService for it, so ${input} would be ignored; set it once with aws ecs update-service, or leave ${input} empty.`);
 }
 const codeDeploy = {
     kind: 'codedeploy',
@@ -95350,9 +96052,10 @@ const codeDeploy = {
     firingAlarms: (names) => `${names}: CodeDeploy stops a deployment whose alarm is in ALARM, so this one will be stopped and rolled back unless the alarm recovers first. To ship a fix during the incident, leave the firing alarm out of \`alarms\`.`,
     history: (clients, { engine, name }) => codeDeployHistory(clients, engine.application, engine.deploymentGroup, name),
     historyCall: 'CodeDeploy ListDeployments/GetDeployment',
-    run: (clients, plan, timeline, options) => runCodeDeploy(clients, { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec }, timeline, options),
+    run: (clients, plan, timeline, options) => runCodeDeploy(clients, { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec, blueGreen: plan.engine.checked.blueGreen }, timeline, options),
     afterCancel: afterCancelCodeDeploy,
     guard: 'CodeDeploy and its alarms',
+    approval: codeDeployApproval,
 };
 
 ;// CONCATENATED MODULE: ./src/engines/ecs-history.ts
@@ -95599,6 +96302,8 @@ function deploymentUpdate(plan, taskDefinition, deploymentConfiguration) {
         deploymentConfiguration,
         ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
         ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
+        ...(plan.propagateTags !== undefined ? { propagateTags: plan.propagateTags } : {}),
+        ...(plan.enableEcsManagedTags !== undefined ? { enableECSManagedTags: plan.enableEcsManagedTags } : {}),
     };
 }
 /**
@@ -95634,24 +96339,6 @@ function ecsFiringAlarms(names) {
 /** Who looks after an ECS deployment this run no longer watches. */
 const ECS_GUARD = "ECS's circuit breaker and the deployment alarms";
 
-;// CONCATENATED MODULE: ./src/engines/ecs-native/cancel.ts
-// After a cancelled run (the post step): one look at our ECS-native service deployment, and on request the rollback.
-
-const RUNNING = new Set(['PENDING', 'IN_PROGRESS']);
-async function afterCancelNative(clients, state, rollBack) {
-    const arn = state.serviceDeploymentArn;
-    if (!arn)
-        return { where: 'not started', finished: true };
-    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }));
-    const sd = out.serviceDeployments?.[0];
-    const where = `${sd?.status ?? 'not found'}${sd?.lifecycleStage ? ` at ${sd.lifecycleStage}` : ''}`;
-    const running = RUNNING.has(sd?.status ?? '');
-    if (!rollBack || !running)
-        return { where, finished: !running };
-    await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
-    return { where, finished: false, rolledBack: 'StopServiceDeployment(ROLLBACK)' };
-}
-
 ;// CONCATENATED MODULE: ./src/engines/ecs-native/settings.ts
 
 /** ECS's bake in whole minutes: bake-time rounded up; with bake-time 0, the service's own bake time stays. */
@@ -95671,7 +96358,32 @@ function nativeConfiguration(plan) {
         ...(strategy === 'CANARY' && canaryConfiguration ? { canaryConfiguration } : {}),
         ...plan.engine.configuration,
         bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
+        ...approvalHooks(current.lifecycleHooks, plan.approval),
     };
+}
+/** What marks the PAUSE hook this action adds for `approval` (its `hookDetails`): the user's hooks are never touched. */
+const APPROVAL_MARK = { addedBy: 'ecs-safe-deploy', for: 'approval' };
+/** Where the approval pauses: test traffic is on the new revision, production traffic is not. */
+const APPROVAL_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
+const isApprovalHook = (hook) => {
+    const details = hook.hookDetails;
+    return hook.targetType === 'PAUSE' && details?.addedBy === APPROVAL_MARK.addedBy && details.for === APPROVAL_MARK.for;
+};
+/**
+ * The service's lifecycle hooks without the approval hook an earlier run added (hooks persist in the service's
+ * configuration), plus this run's when it asks for approval; unchanged (no key) when there is nothing to change.
+ */
+function approvalHooks(hooks, approval) {
+    const own = (hooks ?? []).filter((h) => !isApprovalHook(h));
+    if (!approval)
+        return own.length === (hooks ?? []).length ? {} : { lifecycleHooks: own };
+    const pause = {
+        targetType: 'PAUSE',
+        lifecycleStages: [APPROVAL_STAGE],
+        hookDetails: APPROVAL_MARK,
+        timeoutConfiguration: { timeoutInMinutes: approval.timeoutMinutes, action: 'ROLLBACK' },
+    };
+    return { lifecycleHooks: [...own, pause] };
 }
 /** The line that says what the bake is and what ends it. */
 function bakeLine(minutes, plan) {
@@ -95680,151 +96392,6 @@ function bakeLine(minutes, plan) {
     return minutes > 0
         ? `ECS bake time ${minutes} min${given}: after production traffic has moved, ECS keeps the previous revision running and watches ${alarms}; an alarm in ALARM rolls traffic back at once`
         : 'ECS bake time 0 min: the previous revision stops as soon as production traffic has moved';
-}
-
-;// CONCATENATED MODULE: ./src/engines/ecs-native/check.ts
-
-/** ECS's limits (DeploymentConfiguration): LINEAR steps 3–100 %, CANARY 0.1–100 %, bake times up to a day. */
-const MIN_LINEAR_STEP = 3;
-const MIN_CANARY_PERCENT = 0.1;
-const MAX_BAKE_MINUTES = 1440;
-const REQUIRED = ['alternateTargetGroupArn', 'productionListenerRule', 'roleArn'];
-function checkNative(service, engine, bakeTimeMs) {
-    const problems = [];
-    const name = `Service \`${service.serviceName ?? '?'}\``;
-    const how = `ECS ${engine.strategy} deployments shift traffic between two target groups behind a listener rule`;
-    const loadBalancers = service.loadBalancers ?? [];
-    if (loadBalancers.length === 0) {
-        problems.push(`${name} has no load balancer: ${how}, so the service needs a load balancer with advancedConfiguration (alternateTargetGroupArn, productionListenerRule, roleArn). Use strategy rolling, or recreate the service with a load balancer.`);
-    }
-    for (const lb of loadBalancers) {
-        const where = lb.targetGroupArn ? `target group \`${lb.targetGroupArn.split(':').pop()}\`` : `load balancer \`${lb.loadBalancerName ?? lb.containerName ?? '?'}\``;
-        const advanced = lb.advancedConfiguration;
-        const missing = REQUIRED.filter((key) => !advanced?.[key]);
-        if (missing.length === 0)
-            continue;
-        problems.push(`${name}: the load balancer of ${where} ${advanced ? `has advancedConfiguration without ${missing.join(', ')}` : 'has no advancedConfiguration'}: ${how}, ` +
-            `so each load balancer needs alternateTargetGroupArn (the second target group), productionListenerRule (the listener rule, or an NLB listener, that carries production traffic) and roleArn (a role ECS uses to change them). ` +
-            `Add them with \`aws ecs update-service --load-balancers\`.`);
-    }
-    const linear = engine.configuration.linearConfiguration?.stepPercent;
-    if (linear !== undefined && linear < MIN_LINEAR_STEP) {
-        problems.push(`Input \`strategy\`: ECS LINEAR deployments move at least ${MIN_LINEAR_STEP}% of production traffic per step, not ${linear}%.`);
-    }
-    const canary = engine.configuration.canaryConfiguration?.canaryPercent;
-    if (canary !== undefined && canary < MIN_CANARY_PERCENT) {
-        problems.push(`Input \`strategy\`: ECS CANARY deployments start with at least ${MIN_CANARY_PERCENT}% of production traffic, not ${canary}%.`);
-    }
-    const minutes = bakeMinutes(bakeTimeMs, service.deploymentConfiguration);
-    if (minutes > MAX_BAKE_MINUTES) {
-        problems.push(`Input \`bake-time\`: ECS ${engine.strategy} deployments bake at most ${MAX_BAKE_MINUTES} minutes (24h), not ${minutes}.`);
-    }
-    return problems;
-}
-
-;// CONCATENATED MODULE: ./src/core/stopped.ts
-
-function stoppedTaskFrom(task) {
-    return {
-        taskId: taskIdOf(task.taskArn ?? ''),
-        taskDefinitionArn: task.taskDefinitionArn,
-        stopCode: task.stopCode,
-        stoppedReason: task.stoppedReason,
-        containers: (task.containers ?? []).map((c) => ({
-            name: c.name ?? '',
-            ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-            ...(c.reason ? { reason: c.reason } : {}),
-        })),
-        logTail: [],
-    };
-}
-/** Tasks that stopped for the same reason with the same exit codes are one kind of failure. */
-function kindOf(task) {
-    const codes = task.containers.map((c) => `${c.name}=${c.exitCode ?? ''}`).join(',');
-    return `${task.stopCode ?? ''}|${task.stoppedReason ?? ''}|${codes}`;
-}
-/** Old tasks replaced on purpose by a deployment are not failures. */
-function isScaledIn(task) {
-    return task.stopCode === 'ServiceSchedulerInitiated' && /^Scaling activity initiated by/.test(task.stoppedReason ?? '');
-}
-/** Failures before tasks scaled in on purpose; within each, the most frequent kind first. */
-function groupStoppedTasks(tasks) {
-    const groups = new Map();
-    for (const task of tasks) {
-        const kind = kindOf(task);
-        groups.set(kind, [...(groups.get(kind) ?? []), task]);
-    }
-    return [...groups.values()].sort((a, b) => Number(isScaledIn(a[0])) - Number(isScaledIn(b[0])) || b.length - a.length);
-}
-/** "Essential container in task exited (exit code 1 in app)" */
-function describeStop(task) {
-    const exited = task.containers.filter((c) => c.exitCode !== undefined);
-    // A sidecar that exited 0 because the task stopped is noise next to the container that failed.
-    const failed = exited.filter((c) => c.exitCode !== 0);
-    const codes = (failed.length > 0 ? failed : exited).map((c) => `exit code ${c.exitCode} in ${c.name}`);
-    const reason = task.stoppedReason ?? task.stopCode ?? 'stopped';
-    return codes.length > 0 ? `${reason} (${codes.join(', ')})` : reason;
-}
-/**
- * Tasks a deployment or a rollback removed on purpose: scaled in, or stopped because their task set, service or
- * deployment was being deleted or replaced. They are not a cause, whatever their exit code (0 or a SIGTERM's 143).
- */
-function isRemovedOnPurpose(task) {
-    if (isScaledIn(task))
-        return true;
-    if (task.stopCode !== 'ServiceSchedulerInitiated' && task.stopCode !== 'UserInitiated')
-        return false;
-    return /is being deleted|Scaling activity|deployment .*(rolled back|replaced|stopped)|Task set .* (deleted|draining)/i.test(task.stoppedReason ?? '');
-}
-/** A task that failed: it could not start, its essential container exited, or ECS stopped it as unhealthy. */
-function isFailure(task) {
-    return !isRemovedOnPurpose(task);
-}
-const ERROR_LINE = /(error|exception)\b|\b(fatal|panic|denied|refused|not found|unhandled|cannot|could not|failed)\b/i;
-const STACK_LINE = /^\s+(at |File "|\.\.\. \d+ more|goroutine |[\w.$<>]+\([^)]*\)$)|^\s*Caused by:/;
-/** `/app/server.js:14`: where Node says the throw was. */
-const THROW_SITE = /^\S.*:\d+$/;
-/** Lines that only frame a crash: blank, a `^` caret, a runtime's version banner. */
-const NOISE = /^\s*(\^+\s*)?$|^Node\.js v\d/;
-/**
- * The lines of a log tail that say what went wrong, at most `max`, oldest first, with no blank line: the last error
- * line with the top of its stack and the throw site just before it (Node prints `file:line` and the source line
- * first); without an error line, the last non-blank lines.
- */
-function stopped_tellingTail(tail, max = 10) {
-    const lines = tail.map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '');
-    let at = -1;
-    for (let i = lines.length - 1; i >= 0; i--) {
-        if (!STACK_LINE.test(lines[i]) && ERROR_LINE.test(lines[i])) {
-            at = i;
-            break;
-        }
-    }
-    if (at < 0)
-        return lines.filter((l) => !NOISE.test(l)).slice(-max);
-    // Walk back over this error's own stack when the last error line sits inside it (`Caused by:` chains).
-    while (at > 0 && STACK_LINE.test(lines[at]) && ERROR_LINE.test(lines[at - 1]))
-        at--;
-    const stack = [];
-    for (let i = at + 1; i < lines.length && STACK_LINE.test(lines[i]); i++)
-        stack.push(lines[i]);
-    // Python prints its stack above the error: the frames nearest the error, under its `Traceback` line.
-    let top = at;
-    while (top > 0 && (STACK_LINE.test(lines[top - 1]) || (/^\s+\S/.test(lines[top - 1]) && top > 1 && STACK_LINE.test(lines[top - 2]))))
-        top--;
-    if (top < at) {
-        const frames = lines.slice(top, at).slice(-(max - 2));
-        const header = top > 0 && /^Traceback/.test(lines[top - 1]) ? [lines[top - 1]] : [];
-        return [...header, ...frames, lines[at]].slice(-max);
-    }
-    // The throw site Node prints above the error (`/app/server.js:14`, the source line, the caret).
-    let from = at;
-    for (let i = at - 1; i >= Math.max(0, at - 3); i--)
-        if (THROW_SITE.test(lines[i]))
-            from = i;
-    const site = lines.slice(from, at).filter((l) => !NOISE.test(l));
-    const frames = Math.max(1, max - 1 - site.length);
-    return [...site.slice(-(max - 2)), lines[at], ...stack.slice(0, frames)].slice(0, max);
 }
 
 ;// CONCATENATED MODULE: ./src/core/fail-fast.ts
@@ -96167,6 +96734,8 @@ class NativeWatch {
             changed = this.followTraffic(sd) || changed;
         }
         changed = this.followHooks(sd) || changed;
+        if (this.facts.awaitingApproval)
+            return { end: 'paused' };
         const ended = ENDED.has(sd.status ?? '');
         if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1)
             changed = (await this.lookAtService(looks.service, ended)) || changed;
@@ -96247,7 +96816,12 @@ class NativeWatch {
             const stage = known?.stage ?? sd.lifecycleStage;
             this.hooks.set(hook.hookId, { status: hook.status, stage, targetArn: hook.targetArn, targetType: hook.targetType });
             changed = true;
-            if (hook.status === 'AWAITING_ACTION') {
+            const ours = this.plan.approval && hook.targetType === 'PAUSE' && stage === APPROVAL_STAGE;
+            if (ours && hook.status === 'AWAITING_ACTION') {
+                this.facts.awaitingApproval = { id: this.facts.serviceDeploymentArn, at: stage, ...(hook.expiresAt ? { expiresAt: hook.expiresAt } : {}) };
+                this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: `approval at ${stage}`, detail: this.ourApproval(hook.hookId, hook.expiresAt) });
+            }
+            else if (hook.status === 'AWAITING_ACTION') {
                 this.timeline.emit({
                     type: 'hook-waiting',
                     at: this.at(),
@@ -96275,6 +96849,12 @@ class NativeWatch {
             return;
         const stage = this.hooks.get(hook.hookId)?.stage ?? sd.lifecycleStage;
         this.failedHook = { name: hook.hookId, target: hook.targetArn ?? 'PAUSE', ...(stage ? { stage } : {}), status: hook.status };
+    }
+    /** The pause this run added (`approval`): how a later run approves or rejects it, and when it rolls back by itself. */
+    ourApproval(hookId, expiresAt) {
+        const id = this.facts.serviceDeploymentArn;
+        const lapse = expiresAt ? ` At ${expiresAt.toISOString()} the pause times out and ECS rolls back.` : '';
+        return `PAUSE hook ${hookId}: test traffic is on the new revision and production traffic is not; approve with \`approve: ${id}\` or reject with \`reject: ${id}\` in a later run.${lapse}`;
     }
     /** How to approve or reject a waiting PAUSE hook, and what happens when nobody does. */
     approval(hookId, expiresAt, timeoutAction) {
@@ -96421,6 +97001,7 @@ async function runNative(clients, plan, timeline, options = {}) {
     const facts = { kind: 'ecs-native', ...startFacts(plan, run, plan.engine.label) };
     return runLifecycle(clients, plan, timeline, run, facts, options, new NativeDeployer(clients, plan, timeline, run, facts));
 }
+/** ECS-native steps; ./approval.ts starts them differently for `approve` and `reject`. */
 class NativeDeployer {
     clients;
     plan;
@@ -96551,7 +97132,181 @@ class NativeDeployer {
     }
 }
 
+;// CONCATENATED MODULE: ./src/engines/ecs-native/approval.ts
+// `approve` and `reject` on the ECS-native engine: the deployment paused at the PAUSE hook `approval` added
+// (./settings.ts) is found read-only, then ContinueServiceDeployment CONTINUE (approve) or ROLLBACK (reject) starts
+// the rest of the one lifecycle (../lifecycle.ts) with the same watch as a deployment's.
+
+
+
+
+
+
+
+/** Whether service deployment `id` is `service`'s and waits at the approval hook; nothing is changed. */
+async function approval_findPaused(clients, { service, id }) {
+    let sd;
+    try {
+        sd = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [id] }))).serviceDeployments?.[0];
+    }
+    catch (error) {
+        return { problem: `ECS DescribeServiceDeployments (${id}): ${errorText(error)}`, ended: false };
+    }
+    if (!sd)
+        return { problem: `Service deployment ${id} was not found: expected the \`deployment-id\` output of the run that paused it.`, ended: false };
+    if (sd.serviceArn !== service.serviceArn) {
+        return {
+            problem: `Service deployment ${id} is a deployment of ${sd.serviceArn ?? 'another service'}, not of service ${service.serviceArn}: nothing to answer here.`,
+            ended: false,
+        };
+    }
+    const ours = (sd.deploymentConfiguration?.lifecycleHooks ?? []).some(isApprovalHook);
+    const waiting = (sd.lifecycleHookDetails ?? []).find((h) => h.targetType === 'PAUSE' && h.status === 'AWAITING_ACTION');
+    if (sd.status !== 'IN_PROGRESS' || !waiting?.hookId)
+        return { problem: `Service deployment ${id} ${approval_notWaiting(sd)}; nothing was changed.`, ended: true };
+    if (!ours)
+        return { problem: `Service deployment ${id} waits at a PAUSE hook this action did not add (no \`approval\`): answer it yourself.`, ended: false };
+    const revisions = await taskDefinitions(clients, [sd.targetServiceRevision?.arn, sd.sourceServiceRevisions?.[0]?.arn]);
+    if ('problem' in revisions)
+        return { ...revisions, ended: false };
+    const [taskDefinitionArn, previousTaskDefinitionArn] = revisions.arns;
+    if (!taskDefinitionArn)
+        return { problem: `Service deployment ${id}: its target service revision names no task definition.`, ended: false };
+    return {
+        paused: {
+            id,
+            at: sd.lifecycleStage ?? APPROVAL_STAGE,
+            ...(waiting.expiresAt ? { expiresAt: waiting.expiresAt } : {}),
+            taskDefinitionArn,
+            ...(previousTaskDefinitionArn ? { previousTaskDefinitionArn } : {}),
+            handle: waiting.hookId,
+        },
+    };
+}
+/** Why a deployment is not waiting for approval, in words. */
+function approval_notWaiting(sd) {
+    const pause = (sd.lifecycleHookDetails ?? []).find((h) => h.targetType === 'PAUSE');
+    const status = sd.status ?? 'unknown';
+    if (/^ROLLBACK_/.test(status)) {
+        const why = pause?.status === 'TIMED_OUT' ? `timed out waiting for approval${pause.expiresAt ? ` at ${pause.expiresAt.toISOString()}` : ''} and` : 'already';
+        return `${why} rolled back (${status}${sd.statusReason ? `: ${sd.statusReason}` : ''})`;
+    }
+    if (status === 'SUCCESSFUL')
+        return 'was already approved and has finished (SUCCESSFUL)';
+    if (pause?.status === 'SUCCEEDED')
+        return `was already approved (${status} at ${sd.lifecycleStage ?? '?'})`;
+    return `is not waiting for approval (${status}${sd.lifecycleStage ? ` at ${sd.lifecycleStage}` : ''})`;
+}
+/** The task definitions of service revisions (DescribeServiceRevisions), in the order asked. */
+async function taskDefinitions(clients, arns) {
+    const wanted = arns.filter((a) => !!a);
+    try {
+        const found = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: wanted }))).serviceRevisions ?? [];
+        return { arns: arns.map((arn) => found.find((r) => r.serviceRevisionArn === arn)?.taskDefinition) };
+    }
+    catch (error) {
+        return { problem: `ECS DescribeServiceRevisions: ${errorText(error)}` };
+    }
+}
+/** The rest of a paused deployment's lifecycle: started by the answer instead of UpdateService. */
+class approval_AnsweringDeployer extends NativeDeployer {
+    answer;
+    constructor(clients, plan, timeline, run, facts, answer) {
+        super(clients, plan, timeline, run, facts);
+        this.answer = answer;
+    }
+    async start(taskDefinitionArn) {
+        const { paused, verb, service } = this.answer;
+        const action = verb === 'approve' ? 'CONTINUE' : 'ROLLBACK';
+        const what = verb === 'approve' ? `production traffic moves to ${revisionOf(taskDefinitionArn, '?')}` : `back to ${revisionOf(paused.previousTaskDefinitionArn, '?')}`;
+        this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `ContinueServiceDeployment ${action} at ${paused.at}: ${what}` });
+        try {
+            await this.clients.ecs.send(new client_ecs_dist_cjs/* ContinueServiceDeploymentCommand */.LrH({ serviceDeploymentArn: paused.id, hookId: paused.handle, action }));
+        }
+        catch (error) {
+            this.facts.error = `ContinueServiceDeployment ${action} (${paused.id}): ${errorText(error)}`;
+            return false;
+        }
+        this.updated = service;
+        const ours = deploymentFor(service, taskDefinitionArn);
+        this.facts.serviceDeploymentArn = paused.id;
+        this.facts.deploymentId = ours?.id ?? revisionOf(paused.id, '?');
+        if (ours)
+            this.facts.final = ours;
+        return true;
+    }
+}
+const nativeApproval = {
+    find: approval_findPaused,
+    answer: async (clients, plan, subject, timeline, options) => {
+        const run = runContextOf(options);
+        const facts = { kind: 'ecs-native', ...startFacts(plan, run, plan.engine.label) };
+        if (subject.verb === 'reject')
+            facts.rejected = `rejected in GitHub by ${subject.by}`;
+        return runLifecycle(clients, plan, timeline, run, facts, options, new approval_AnsweringDeployer(clients, plan, timeline, run, facts, subject));
+    },
+};
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/cancel.ts
+// After a cancelled run (the post step): one look at our ECS-native service deployment, and on request the rollback.
+
+const RUNNING = new Set(['PENDING', 'IN_PROGRESS']);
+async function afterCancelNative(clients, state, rollBack) {
+    const arn = state.serviceDeploymentArn;
+    if (!arn)
+        return { where: 'not started', finished: true };
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [arn] }));
+    const sd = out.serviceDeployments?.[0];
+    const where = `${sd?.status ?? 'not found'}${sd?.lifecycleStage ? ` at ${sd.lifecycleStage}` : ''}`;
+    const running = RUNNING.has(sd?.status ?? '');
+    if (!rollBack || !running)
+        return { where, finished: !running };
+    await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+    return { where, finished: false, rolledBack: 'StopServiceDeployment(ROLLBACK)' };
+}
+
+;// CONCATENATED MODULE: ./src/engines/ecs-native/check.ts
+
+/** ECS's limits (DeploymentConfiguration): LINEAR steps 3–100 %, CANARY 0.1–100 %, bake times up to a day. */
+const MIN_LINEAR_STEP = 3;
+const MIN_CANARY_PERCENT = 0.1;
+const MAX_BAKE_MINUTES = 1440;
+const REQUIRED = ['alternateTargetGroupArn', 'productionListenerRule', 'roleArn'];
+function checkNative(service, engine, bakeTimeMs) {
+    const problems = [];
+    const name = `Service \`${service.serviceName ?? '?'}\``;
+    const how = `ECS ${engine.strategy} deployments shift traffic between two target groups behind a listener rule`;
+    const loadBalancers = service.loadBalancers ?? [];
+    if (loadBalancers.length === 0) {
+        problems.push(`${name} has no load balancer: ${how}, so the service needs a load balancer with advancedConfiguration (alternateTargetGroupArn, productionListenerRule, roleArn). Use strategy rolling, or recreate the service with a load balancer.`);
+    }
+    for (const lb of loadBalancers) {
+        const where = lb.targetGroupArn ? `target group \`${lb.targetGroupArn.split(':').pop()}\`` : `load balancer \`${lb.loadBalancerName ?? lb.containerName ?? '?'}\``;
+        const advanced = lb.advancedConfiguration;
+        const missing = REQUIRED.filter((key) => !advanced?.[key]);
+        if (missing.length === 0)
+            continue;
+        problems.push(`${name}: the load balancer of ${where} ${advanced ? `has advancedConfiguration without ${missing.join(', ')}` : 'has no advancedConfiguration'}: ${how}, ` +
+            `so each load balancer needs alternateTargetGroupArn (the second target group), productionListenerRule (the listener rule, or an NLB listener, that carries production traffic) and roleArn (a role ECS uses to change them). ` +
+            `Add them with \`aws ecs update-service --load-balancers\`.`);
+    }
+    const linear = engine.configuration.linearConfiguration?.stepPercent;
+    if (linear !== undefined && linear < MIN_LINEAR_STEP) {
+        problems.push(`Input \`strategy\`: ECS LINEAR deployments move at least ${MIN_LINEAR_STEP}% of production traffic per step, not ${linear}%.`);
+    }
+    const canary = engine.configuration.canaryConfiguration?.canaryPercent;
+    if (canary !== undefined && canary < MIN_CANARY_PERCENT) {
+        problems.push(`Input \`strategy\`: ECS CANARY deployments start with at least ${MIN_CANARY_PERCENT}% of production traffic, not ${canary}%.`);
+    }
+    const minutes = bakeMinutes(bakeTimeMs, service.deploymentConfiguration);
+    if (minutes > MAX_BAKE_MINUTES) {
+        problems.push(`Input \`bake-time\`: ECS ${engine.strategy} deployments bake at most ${MAX_BAKE_MINUTES} minutes (24h), not ${minutes}.`);
+    }
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ./src/engines/ecs-native/engine.ts
+
 
 
 
@@ -96567,6 +97322,7 @@ const ecsNative = {
     run: runNative,
     afterCancel: afterCancelNative,
     guard: ECS_GUARD,
+    approval: nativeApproval,
 };
 
 ;// CONCATENATED MODULE: ./src/engines/rolling/watch.ts
@@ -97011,6 +97767,7 @@ const rolling = {
     run: runRolling,
     afterCancel: afterCancelRolling,
     guard: ECS_GUARD,
+    noApproval: 'a rolling update has no test traffic to verify: tasks of the new revision take production traffic as soon as they are healthy',
 };
 
 ;// CONCATENATED MODULE: ./src/engines/index.ts
@@ -97029,76 +97786,1279 @@ function engineFor(engine) {
 /** The rolling engine as chosen when none could be (its history is ECS's). */
 const ROLLING = { kind: 'rolling', label: 'rolling update' };
 
-;// CONCATENATED MODULE: ./src/engines/choose.ts
+;// CONCATENATED MODULE: ./src/report/annotations.ts
+// End-of-run annotations: one titled error that names the cause on failure (the step fails through the exit code,
+// not a second, untitled error), a notice on success, and the run's warnings. Problems found in a file (a task
+// definition, an AppSpec) are annotated on the file and line. GitHub shows at most 10 annotations of each type per
+// step, so each type is capped here.
 
-const NATIVE = { 'blue-green': 'BLUE_GREEN', canary: 'CANARY', linear: 'LINEAR' };
-/** A stable name per setting, so the same custom configuration is created once and reused by every later run. */
-function customConfigName(type, percent, intervalMinutes) {
-    const pct = String(percent).replace('.', '_');
-    return type === 'canary' ? `EcsSafeDeploy.Canary${pct}Percent${intervalMinutes}Minutes` : `EcsSafeDeploy.Linear${pct}PercentEvery${intervalMinutes}Minutes`;
+
+
+
+const ANNOTATIONS_PER_TYPE = 10;
+/** Log lines in the error annotation: the error and the top of its stack. */
+const ANNOTATION_LOG_LINES = 4;
+/** A line of a telling tail that says what went wrong (not a stack frame under it). */
+const isErrorLine = (line) => !/^\s/.test(line) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(line);
+/** The log line most likely to say what went wrong: the error line of the telling tail, else its last line. */
+function tellingLine(tail) {
+    const lines = tellingTail(tail);
+    return lines.find(isErrorLine)?.trim() ?? lines.at(-1)?.trim();
+}
+/** GitHub shows an annotation on a file by its path in the repository: an absolute path in the workspace, relative. */
+function inRepository(file) {
+    const workspace = process.env.GITHUB_WORKSPACE;
+    if (!workspace || !(0,external_node_path_.isAbsolute)(file))
+        return file;
+    const inside = (0,external_node_path_.relative)(workspace, file);
+    return inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside) ? file : inside;
+}
+/** Fails the step without another annotation: the titled error already says why. */
+function failStep() {
+    process.exitCode = 1;
 }
 /**
- * The engine for `strategy` on `service`, or a problem sentence (for preflight) when they do not fit.
- * Engine-specific requirements (CodeDeploy application and group, load balancer advanced configuration) are checked
- * by the engine's own preflight.
+ * One titled error per problem (at most 10), on the file and line where a file reader located it; then the step
+ * fails with no further annotation.
  */
-function chooseEngine(strategy, service, codeDeploy, cluster) {
-    const name = service.serviceName ?? '?';
-    const controller = service.deploymentController?.type ?? 'ECS';
-    if (controller === 'CODE_DEPLOY') {
-        if (strategy.kind === 'rolling') {
-            return {
-                problem: `Service \`${name}\` uses the CODE_DEPLOY deployment controller, so it deploys through CodeDeploy, never as a rolling update: use strategy auto, blue-green, canary or linear, or deployment-config.`,
-            };
+function annotateProblems(title, problems) {
+    for (const problem of problems.slice(0, ANNOTATIONS_PER_TYPE)) {
+        const at = locationOf(problem);
+        error(problem, { title, ...(at ? { file: inRepository(at.file), ...(at.line ? { startLine: at.line } : {}), ...(at.column ? { startColumn: at.column } : {}) } : {}) });
+    }
+    failStep();
+}
+/** Words that carry meaning (4 letters or more), to tell a line that only repeats the ones before it. */
+const words = (text) => (text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}._:/-]{3,}/gu) ?? []).map((w) => w.replace(/[.:]+$/, ''));
+const repeats = (line, before) => {
+    const known = new Set(before.flatMap(words));
+    return words(line).every((w) => known.has(w));
+};
+/** The error text: the reason, then what the tasks said (stop reason, exit codes, a log line), then the alarms. */
+function failureMessage(decision, cause) {
+    const lines = [decision.reason];
+    if (cause && cause.summary && !repeats(cause.summary, lines))
+        lines.push(cause.summary);
+    // A task belongs in the cause only when it failed: not when a rollback or scale-in removed it.
+    const task = cause?.stoppedTasks.find(isFailure);
+    if (task) {
+        lines.push(`Task ${task.taskId}: ${describeStop(task)}`);
+        const telling = stopped_tellingTail(task.logTail);
+        const at = telling.findIndex(isErrorLine);
+        // The error and the frames of the application's own code (a runtime's internal frames say little).
+        const own = telling.filter((l, i) => i <= at || !/\(?node:internal\//.test(l));
+        const log = at >= 0 ? own.slice(at, at + ANNOTATION_LOG_LINES) : own.slice(-1);
+        if (log.length > 0)
+            lines.push(`Log: ${log.join('\n')}`);
+    }
+    for (const alarm of cause?.alarms ?? []) {
+        const line = `Alarm ${alarm.name} in ALARM${alarm.reason ? `: ${alarm.reason}` : ''}`;
+        if (!repeats(line, lines))
+            lines.push(line);
+    }
+    return lines.join('\n');
+}
+const NOTICE_TITLE = {
+    succeeded: (where) => `Deployed ${where}`,
+    started: (where) => `Deployment started on ${where}`,
+    'awaiting-approval': (where) => `Waiting for approval: ${where}`,
+};
+function annotate(decision, facts, timeline, cause) {
+    const where = `${facts.cluster}/${facts.service}`;
+    const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))];
+    for (const message of warnings.slice(0, ANNOTATIONS_PER_TYPE))
+        warning(message, { title: `ECS deploy ${where}` });
+    if (decision.outcome === 'succeeded' || decision.outcome === 'started' || decision.outcome === 'awaiting-approval') {
+        notice(decision.reason, { title: NOTICE_TITLE[decision.outcome](where) });
+        return;
+    }
+    error(failureMessage(decision, cause), { title: `ECS deployment ${decision.outcome}: ${where}` });
+    failStep();
+}
+
+;// CONCATENATED MODULE: ./src/core/task-definition-diff.ts
+/** Names that suggest a credential: their values are never printed. */
+const SECRET_NAME = /secret|passw|pwd|token|api[_-]?key|access[_-]?key|private|credential|auth|session|signing|salt|cert|dsn|conn(ection)?[_-]?str|database[_-]?url|db[_-]?url/i;
+/** A value that carries credentials (`postgres://user:pass@host`) or looks like a key, whatever its name. */
+const SECRET_VALUE = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@|^(AKIA|ASIA)[A-Z0-9]{16}$|^(ghp|gho|ghs|github_pat|xox[abp]|sk)[_-][A-Za-z0-9_-]{10,}|-----BEGIN /;
+const looksSecret = (name, value) => SECRET_NAME.test(name) || (value !== undefined && SECRET_VALUE.test(value));
+const show = (value) => {
+    if (value === undefined || value === null)
+        return undefined;
+    return typeof value === 'string' ? value : JSON.stringify(value);
+};
+/** Stable JSON: keys sorted, so two equal objects compare equal whatever their key order. */
+function stable(value) {
+    if (Array.isArray(value))
+        return `[${value.map(stable).join(',')}]`;
+    if (value && typeof value === 'object') {
+        return `{${Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`)
+            .join(',')}}`;
+    }
+    return JSON.stringify(value) ?? 'undefined';
+}
+function field(changes, scope, name, before, after) {
+    const from = before === undefined || before === null ? undefined : stable(before);
+    const to = after === undefined || after === null ? undefined : stable(after);
+    if (from === to)
+        return;
+    const kind = from === undefined ? 'added' : to === undefined ? 'removed' : 'changed';
+    changes.push({ scope, field: name, kind, ...(show(before) !== undefined ? { from: show(before) } : {}), ...(show(after) !== undefined ? { to: show(after) } : {}) });
+}
+const ports = (c) => (c?.portMappings ?? [])
+    .map((p) => `${p.containerPort ?? '?'}${p.hostPort && p.hostPort !== p.containerPort ? `:${p.hostPort}` : ''}/${p.protocol ?? 'tcp'}${p.name ? ` (${p.name})` : ''}`)
+    .join(', ') || undefined;
+const healthCheck = (c) => {
+    const h = c?.healthCheck;
+    if (!h)
+        return undefined;
+    return `${(h.command ?? []).join(' ')} every ${h.interval ?? 30}s, timeout ${h.timeout ?? 5}s, ${h.retries ?? 3} retries, start period ${h.startPeriod ?? 0}s`;
+};
+const logConfiguration = (c) => {
+    const l = c?.logConfiguration;
+    if (!l)
+        return undefined;
+    const options = Object.entries(l.options ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`);
+    return `${l.logDriver ?? '?'}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
+};
+const labels = (c) => Object.entries(c?.dockerLabels ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ') || undefined;
+/** Each name whose value differs between `before` and `after`, in name order, with both values (undefined: absent). */
+function changedNames(before, after) {
+    const names = [...new Set([...before.keys(), ...after.keys()])].sort();
+    return names.flatMap((name) => (before.get(name) === after.get(name) ? [] : [[name, before.get(name), after.get(name)]]));
+}
+/** A change whose values are not shown. */
+const task_definition_diff_hidden = (scope, field, from, to) => ({
+    scope,
+    field,
+    kind: from === undefined ? 'added' : to === undefined ? 'removed' : 'hidden',
+});
+function environment(changes, scope, before, after) {
+    const variables = (c) => new Map((c?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']));
+    for (const [name, from, to] of changedNames(variables(before), variables(after))) {
+        const label = `environment ${name}`;
+        if (looksSecret(name, from) || looksSecret(name, to))
+            changes.push(task_definition_diff_hidden(scope, label, from, to));
+        else
+            field(changes, scope, label, from, to);
+    }
+    // Secrets: only names. Even the ARN a value comes from says more than a reviewer needs here.
+    const secrets = (c) => new Map((c?.secrets ?? []).map((s) => [s.name ?? '', s.valueFrom ?? '']));
+    for (const [name, from, to] of changedNames(secrets(before), secrets(after)))
+        changes.push(task_definition_diff_hidden(scope, `secret ${name}`, from, to));
+}
+/** What `next` changes against `previous`; empty when nothing a reviewer cares about differs. */
+function diffTaskDefinitions(previous, next) {
+    if (!previous || !next)
+        return [];
+    const changes = [];
+    field(changes, 'task', 'cpu', previous.cpu, next.cpu);
+    field(changes, 'task', 'memory', previous.memory, next.memory);
+    field(changes, 'task', 'task role', previous.taskRoleArn, next.taskRoleArn);
+    field(changes, 'task', 'execution role', previous.executionRoleArn, next.executionRoleArn);
+    field(changes, 'task', 'network mode', previous.networkMode, next.networkMode);
+    const old = new Map((previous.containerDefinitions ?? []).map((c) => [c.name ?? '', c]));
+    const now = new Map((next.containerDefinitions ?? []).map((c) => [c.name ?? '', c]));
+    for (const name of [...new Set([...old.keys(), ...now.keys()])]) {
+        const before = old.get(name);
+        const after = now.get(name);
+        if (!before || !after) {
+            changes.push({ scope: name, field: 'container', kind: before ? 'removed' : 'added', ...(after?.image ? { to: after.image } : {}) });
+            continue;
         }
-        const config = codeDeploy.deploymentConfig
-            ? { kind: 'named', name: codeDeploy.deploymentConfig }
-            : strategy.kind === 'blue-green'
-                ? { kind: 'named', name: 'CodeDeployDefault.ECSAllAtOnce' }
-                : strategy.kind === 'canary' || strategy.kind === 'linear'
-                    ? {
-                        kind: 'custom',
-                        name: customConfigName(strategy.kind, strategy.percent, strategy.intervalMs / 60_000),
-                        type: strategy.kind === 'canary' ? 'TimeBasedCanary' : 'TimeBasedLinear',
-                        percent: strategy.percent,
-                        intervalMinutes: strategy.intervalMs / 60_000,
-                    }
-                    : { kind: 'group-default' };
+        field(changes, name, 'image', before.image, after.image);
+        environment(changes, name, before, after);
+        field(changes, name, 'cpu', before.cpu, after.cpu);
+        field(changes, name, 'memory', before.memory, after.memory);
+        field(changes, name, 'memory reservation', before.memoryReservation, after.memoryReservation);
+        field(changes, name, 'command', before.command?.join(' '), after.command?.join(' '));
+        field(changes, name, 'entry point', before.entryPoint?.join(' '), after.entryPoint?.join(' '));
+        field(changes, name, 'ports', ports(before), ports(after));
+        field(changes, name, 'health check', healthCheck(before), healthCheck(after));
+        field(changes, name, 'log configuration', logConfiguration(before), logConfiguration(after));
+        field(changes, name, 'docker labels', labels(before), labels(after));
+        field(changes, name, 'environment files', before.environmentFiles?.map((f) => f.value).join(', '), after.environmentFiles?.map((f) => f.value).join(', '));
+        field(changes, name, 'essential', before.essential ?? true, after.essential ?? true);
+    }
+    return changes;
+}
+/** One line a person reads: `web: environment LOG_LEVEL: info → debug`, `web: secret DB_PASSWORD: changed (hidden)`. */
+function describeChange(change) {
+    const what = `${change.scope === 'task' ? 'task' : `container ${change.scope}`}: ${change.field}`;
+    switch (change.kind) {
+        case 'added':
+            return `${what}: added${change.to !== undefined ? ` (${change.to})` : ''}`;
+        case 'removed':
+            return `${what}: removed`;
+        case 'hidden':
+            return `${what}: changed (value not shown)`;
+        case 'changed':
+            return `${what}: ${change.from ?? '—'} → ${change.to ?? '—'}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+// Live log: one line per timeline event, prefixed with the time since the run started, so the job log reads as
+// the deployment's story. Stopped tasks print their reason and exit codes, and their log tail in a group.
+
+
+
+function elapsed(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    const two = (n) => String(n).padStart(2, '0');
+    const h = Math.floor(s / 3600);
+    return h > 0 ? `${h}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${two(Math.floor(s / 60))}:${two(s % 60)}`;
+}
+/** ECS's "in progress." reason says nothing the state does not. */
+const idleReason = (reason) => !reason || /in progress\.?$/.test(reason);
+/** The line for an event, without the time prefix. */
+function describeEvent(event) {
+    switch (event.type) {
+        case 'phase':
+            return `── ${event.phase}${event.detail ? `: ${event.detail}` : ''}`;
+        case 'service-event':
+            return `event: ${event.message}`;
+        case 'deployment': {
+            const c = event.counts;
+            const reason = idleReason(event.rolloutStateReason) ? '' : ` — ${event.rolloutStateReason}`;
+            return `deployment ${event.deploymentId}: running ${c.running}/${c.desired}, pending ${c.pending}, failed ${c.failed} (${event.rolloutState ?? event.status}${event.status !== 'PRIMARY' ? `, ${event.status}` : ''})${reason}`;
+        }
+        case 'tasks-started':
+            return `tasks started: ${event.taskIds.join(', ')}`;
+        case 'tasks-stopped':
+            return `${event.tasks.length} task${event.tasks.length === 1 ? '' : 's'} stopped`;
+        case 'traffic-shifted':
+            return `${event.label} traffic: ${event.from}% → ${event.to}% on the new revision`;
+        case 'alarm':
+            return `alarm ${event.name}: ${event.state}${event.reason ? ` — ${event.reason}` : ''}`;
+        case 'hook-waiting':
+            return `waiting for ${event.hook}: ${event.detail}`;
+        case 'rollback':
+            return `rollback by ${event.by === 'ecs' ? 'ECS' : 'the action'}: ${event.from} → ${event.to}: ${event.reason}`;
+        case 'warning':
+            return `warning: ${event.message}`;
+        case 'outcome':
+            return `outcome: ${event.outcome} — ${event.reason}`;
+    }
+}
+/** Log lines shown per stopped task: the error, the top of its stack and where it was thrown. */
+const LOG_LINES = 12;
+/** What the new task definition changes, printed before the deployment starts; secret values never appear. */
+function logChanges(changes, against) {
+    if (changes.length === 0) {
+        info(`What changed against ${against}: nothing in the task definition`);
+        return;
+    }
+    info(`What changed against ${against}:`);
+    for (const change of changes.slice(0, 60))
+        info(`  ${describeChange(change)}`);
+    if (changes.length > 60)
+        info(`  … and ${changes.length - 60} more`);
+}
+/** Prints every event of `timeline` as it is emitted. `startedAt` defaults to the first event's time; `label` (a
+ * release's service name) tells the lines of services deployed together apart. */
+function attachLogReporter(timeline, startedAt, label) {
+    let start = startedAt;
+    timeline.subscribe((event) => {
+        start ??= event.at.getTime();
+        const prefix = `[${elapsed(event.at.getTime() - start)}]${label ? ` [${label}]` : ''}`;
+        info(`${prefix} ${describeEvent(event)}`);
+        if (event.type !== 'tasks-stopped')
+            return;
+        for (const task of event.tasks) {
+            info(`${prefix}   task ${task.taskId}: ${describeStop(task)}${task.stopCode ? ` [${task.stopCode}]` : ''}`);
+            const lines = stopped_tellingTail(task.logTail, LOG_LINES);
+            if (lines.length === 0)
+                continue;
+            startGroup(`${prefix}   log of task ${task.taskId}${task.logLocation ? ` (${task.logLocation})` : ''}`);
+            for (const line of lines)
+                info(`    ${line}`);
+            endGroup();
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/report/chart.ts
+
+
+/** Samples along the time axis: enough to show each step, few enough that the labels stay legible. */
+const SAMPLES = 24;
+/** A step function's value at each sample time: the last point at or before it. */
+function sample(points, times) {
+    return times.map((t) => {
+        let value = points[0]?.value ?? 0;
+        for (const p of points)
+            if (p.at <= t)
+                value = p.value;
+        return value;
+    });
+}
+const phaseMarks = (events, label) => {
+    // A rollback event says who rolled back; the rollback phase's own mark would repeat it.
+    const phases = events.some((e) => e.type === 'rollback') ? ['deploy', 'bake'] : ['deploy', 'bake', 'rollback'];
+    return events.flatMap((e) => {
+        if (e.type === 'phase' && phases.includes(e.phase))
+            return [`${label(e.at.getTime())} ${e.phase}`];
+        if (e.type === 'alarm' && e.state === 'ALARM')
+            return [`${label(e.at.getTime())} alarm ${e.name}`];
+        if (e.type === 'rollback')
+            return [`${label(e.at.getTime())} rollback by ${e.by === 'ecs' ? 'ECS' : 'the action'}`];
+        return [];
+    });
+};
+/** The chart of this rollout; undefined when there is nothing to draw (not watched, no observation). */
+function rolloutChart(facts, timeline, end) {
+    const events = timeline.events;
+    const start = events[0]?.at.getTime() ?? end;
+    const deployAt = events.find((e) => e.type === 'phase' && e.phase === 'deploy')?.at.getTime() ?? start;
+    if (end <= deployAt)
+        return undefined;
+    const times = Array.from({ length: SAMPLES }, (_, i) => deployAt + ((end - deployAt) * i) / (SAMPLES - 1));
+    // Labels that differ from one sample to the next: tenths of seconds on a short run, mm:ss on a longer one.
+    const step = (end - deployAt) / (SAMPLES - 1);
+    const label = (t) => (step < 1000 ? `${((t - start) / 1000).toFixed(1)}s` : elapsed(t - start));
+    const x = times.map(label);
+    const marks = phaseMarks(events, label);
+    const shifts = events.filter((e) => e.type === 'traffic-shifted' && e.label === 'production');
+    if (movesTraffic(facts) || shifts.length > 0) {
+        if (shifts.length === 0)
+            return undefined;
+        const points = [{ at: deployAt, value: shifts[0].from }, ...shifts.map((s) => ({ at: s.at.getTime(), value: s.to }))];
+        // A rollback sends production back to the old revision, whether or not a look caught the weight going to 0.
+        const rollback = events.find((e) => e.type === 'rollback' || (e.type === 'phase' && e.phase === 'rollback'));
+        const rolledBack = timeline.outcome()?.outcome === 'rolled-back' || facts.actionRollback?.completed;
+        if (rollback && rolledBack && !shifts.some((s) => s.at >= rollback.at && s.to === 0))
+            points.push({ at: rollback.at.getTime(), value: 0 });
+        points.sort((a, b) => a.at - b.at);
+        for (const s of shifts)
+            marks.push(`${label(s.at.getTime())} ${s.to}%`);
         return {
-            engine: {
-                kind: 'codedeploy',
-                label: `CodeDeploy ${config.kind === 'group-default' ? "(the deployment group's configuration)" : config.kind === 'named' ? config.name : describeStrategy(strategy)}`,
-                application: codeDeploy.application ?? `AppECS-${cluster}-${name}`,
-                deploymentGroup: codeDeploy.deploymentGroup ?? `DgpECS-${cluster}-${name}`,
-                config,
-            },
+            title: 'Production traffic on the new revision (%)',
+            yLabel: 'traffic %',
+            yMax: 100,
+            x,
+            series: [{ name: 'traffic on the new revision', kind: 'bar', values: sample(points, times) }],
+            marks: sortMarks(marks),
         };
     }
-    if (controller !== 'ECS') {
-        return {
-            problem: `Service \`${name}\` uses the ${controller} deployment controller: ecs-safe-deploy deploys services whose controller is ECS (rolling, or ECS blue/green, canary and linear) or CODE_DEPLOY.`,
-        };
+    // Rolling: running tasks per deployment; ours is the new revision, every other deployment runs an older one.
+    const ours = facts.deploymentId;
+    const running = new Map();
+    const fresh = [];
+    const old = [];
+    // The service's size before: the old revision ran it alone. Until a deployment of the old revision is seen (ECS's
+    // rollback), its tasks are what ours has not replaced yet.
+    const before = ('final' in facts ? facts.final?.counts.desired : undefined) ?? 0;
+    for (const e of events) {
+        if (e.type !== 'deployment')
+            continue;
+        running.set(e.deploymentId, e.status === 'INACTIVE' ? 0 : e.counts.running);
+        const at = e.at.getTime();
+        const mine = ours ? (running.get(ours) ?? 0) : 0;
+        const others = [...running].filter(([id]) => id !== ours);
+        fresh.push({ at, value: mine });
+        old.push({ at, value: others.length > 0 ? others.reduce((sum, [, n]) => sum + n, 0) : Math.max(0, before - mine) });
     }
-    if (codeDeploy.deploymentConfig) {
-        return {
-            problem: `Input \`deployment-config\` is \`${codeDeploy.deploymentConfig}\`, but service \`${name}\` uses the ECS deployment controller, not CODE_DEPLOY: use strategy (blue-green, canary or linear) for ECS's own traffic shifting.`,
-        };
+    if (fresh.length === 0)
+        return undefined;
+    fresh.unshift({ at: deployAt, value: 0 });
+    old.unshift({ at: deployAt, value: before });
+    const series = [
+        { name: 'tasks of the new revision', kind: 'bar', values: sample(fresh, times) },
+        { name: 'tasks of the old revision', kind: 'line', values: sample(old, times) },
+    ];
+    return {
+        title: 'Running tasks: new revision (bars), old revision (line)',
+        yLabel: 'tasks',
+        yMax: Math.max(1, ...series.flatMap((s) => s.values)),
+        x,
+        series,
+        marks: sortMarks(marks),
+    };
+}
+const sortMarks = (marks) => [...new Set(marks)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+/** The chart as a Mermaid block for GitHub Markdown (the job summary). */
+function mermaidChart(chart) {
+    const quote = (s) => `"${s.replace(/"/g, "'")}"`;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `  title ${quote(chart.title)}`,
+        `  x-axis "time since the run started" [${chart.x.map(quote).join(', ')}]`,
+        `  y-axis ${quote(chart.yLabel)} 0 --> ${chart.yMax}`,
+        ...chart.series.map((s) => `  ${s.kind} [${s.values.join(', ')}]`),
+        '```',
+    ].join('\n');
+}
+/** Parses the block `mermaidChart` wrote (for a terminal or a test); undefined when it is not one. */
+function parseMermaidChart(text) {
+    const title = /title "([^"]*)"/.exec(text)?.[1];
+    const x = /x-axis "[^"]*" \[([^\]]*)\]/.exec(text)?.[1];
+    const y = /y-axis "([^"]*)" 0 --> (\d+)/.exec(text);
+    if (title === undefined || x === undefined || !y)
+        return undefined;
+    const series = [...text.matchAll(/^\s*(bar|line) \[([^\]]*)\]/gm)].map((m, i) => ({
+        name: `series ${i + 1}`,
+        kind: m[1],
+        values: m[2].split(',').map((v) => Number(v.trim())),
+    }));
+    return { title, yLabel: y[1], yMax: Number(y[2]), x: [...x.matchAll(/"([^"]*)"/g)].map((m) => m[1]), series, marks: [] };
+}
+/** A text chart for a terminal: rows from the top, `█` for the bar series, `•` for the line. */
+function textChart(chart, rows = 8) {
+    const width = chart.x.length;
+    const out = [chart.title];
+    const bar = chart.series.find((s) => s.kind === 'bar');
+    const line = chart.series.find((s) => s.kind === 'line');
+    const level = (v) => Math.round((v / chart.yMax) * rows);
+    for (let r = rows; r >= 1; r--) {
+        const label = r === rows ? String(chart.yMax) : r === Math.ceil(rows / 2) ? String(Math.round(chart.yMax / 2)) : '';
+        let cells = '';
+        for (let i = 0; i < width; i++) {
+            const b = bar ? level(bar.values[i]) >= r : false;
+            const l = line ? level(line.values[i]) === r : false;
+            cells += l ? '••' : b ? '██' : '  ';
+        }
+        out.push(`${label.padStart(4)} │${cells}`);
     }
-    const serviceStrategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
-    if (strategy.kind === 'rolling' || (strategy.kind === 'auto' && serviceStrategy === 'ROLLING')) {
-        return { engine: { kind: 'rolling', label: 'rolling update' } };
+    out.push(`   0 └${Array.from({ length: width }, (_, i) => (line && level(line.values[i]) === 0 ? '••' : '──')).join('')}`);
+    const first = chart.x[0] ?? '';
+    const last = chart.x.at(-1) ?? '';
+    out.push(`      ${first}${' '.repeat(Math.max(1, width * 2 - first.length - last.length))}${last}`);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/console.ts
+/** `{ partition, region }` of an ARN (`arn:aws-cn:ecs:cn-north-1:…`). */
+function arnPlace(arn) {
+    const m = /^arn:(aws[a-z-]*):[^:]*:([a-z0-9-]+):/.exec(arn ?? '');
+    return m ? { partition: m[1], region: m[2] } : undefined;
+}
+/** The console's origin for a partition and region. */
+function consoleOrigin(partition, region) {
+    if (partition === 'aws-cn')
+        return `https://${region}.console.amazonaws.cn`;
+    if (partition === 'aws-us-gov')
+        return `https://${region}.console.amazonaws-us-gov.com`;
+    return `https://${region}.console.aws.amazon.com`;
+}
+/** The CloudWatch console's fragment encoding: URI-encoded, then `%` as `$25` (`/` becomes `$252F`). */
+const fragment = (text) => encodeURIComponent(text).replace(/%/g, '$25');
+function consoleLinks(facts, region) {
+    const serviceDeploymentArn = 'serviceDeploymentArn' in facts ? facts.serviceDeploymentArn : undefined;
+    const place = arnPlace(facts.taskDefinitionArn) ?? arnPlace(facts.previousTaskDefinitionArn) ?? arnPlace(serviceDeploymentArn);
+    const where = place ?? (region ? { partition: region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws', region } : undefined);
+    if (!where)
+        return undefined;
+    const origin = consoleOrigin(where.partition, where.region);
+    const q = `region=${where.region}`;
+    const service = `${origin}/ecs/v2/clusters/${encodeURIComponent(facts.cluster)}/services/${encodeURIComponent(facts.service)}`;
+    const codeDeployId = 'codeDeploy' in facts ? facts.codeDeploy?.deploymentId : undefined;
+    return {
+        service: `${service}/health?${q}`,
+        deployment: facts.deploymentId || serviceDeploymentArn ? `${service}/deployments?${q}` : undefined,
+        codeDeploy: codeDeployId ? `${origin}/codesuite/codedeploy/deployments/${encodeURIComponent(codeDeployId)}?${q}` : undefined,
+        alarm: (name) => `${origin}/cloudwatch/home?${q}#alarmsV2:alarm/${encodeURIComponent(name)}`,
+        logStream: (logLocation) => {
+            const [group, stream] = logLocation.split(' ');
+            if (!group || !stream)
+                return undefined;
+            return `${origin}/cloudwatch/home?${q}#logsV2:log-groups/log-group/${fragment(group)}/log-events/${fragment(stream)}`;
+        },
+        task: (taskId) => `${origin}/ecs/v2/clusters/${encodeURIComponent(facts.cluster)}/tasks/${encodeURIComponent(taskId)}/configuration?${q}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary: outcome and links, what was deployed where, the rollout as a chart, what changed in the task
+// definition, the phases with their times, and on failure the cause (the alarm or the stopped tasks with reasons,
+// exit codes and the telling log lines, service events). HTML that GitHub's Markdown keeps, with no Markdown inside
+// it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
+
+
+
+
+
+
+
+
+/** GitHub rejects a step summary over 1 MiB; stay well under it. */
+const MAX_SUMMARY_CHARS = 200_000;
+const MAX_LINE = 300;
+const MARK = {
+    succeeded: '✅',
+    'rolled-back': '↩️',
+    failed: '❌',
+    'timed-out': '⏱️',
+    started: '🚀',
+    cancelled: '🛑',
+    'awaiting-approval': '⏸️',
+};
+/** Text as HTML: `&`, `<`, `>` and `"` escaped. */
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+/** Text as HTML, cut to a line. */
+function escapeOnly(text) {
+    return escapeHtml(text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text);
+}
+/** Where a long word may break: after a separator, or every 24 letters of a hash. */
+const LONG_WORD = /[^\s<>]{28,}/g;
+function breakable(html) {
+    return html.replace(LONG_WORD, (word) => word.replace(/([/:@,=|]|\.(?=\D))(?!$)/g, '$1<wbr>').replace(/([A-Za-z0-9]{24})(?=[A-Za-z0-9])/g, '$1<wbr>'));
+}
+/** Full ARNs as their last part (`web:42`), digests as their first 12 hex digits: both overflow a table otherwise. */
+function shorten(text) {
+    return text
+        .replace(/\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:([^\s,;)]+)/g, (_, resource) => resource.slice(resource.lastIndexOf('/') + 1))
+        .replace(/\b(sha256:[0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…');
+}
+/** Text for a table cell or paragraph: shortened, escaped, `code` as <code>, long words breakable. */
+function summary_escape(text) {
+    return breakable(escapeOnly(shorten(text)).replace(/`([^`]+)`/g, '<code>$1</code>'));
+}
+const summary_link = (href, text) => (href ? `<a href="${escapeOnly(href)}">${text}</a>` : text);
+/** A table's header row. */
+const headers = (...names) => names.map((data) => ({ data, header: true }));
+/** A row of a two-column table: the name as its header cell. */
+const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
+function phases(timeline, end) {
+    const events = timeline.events.filter((e) => e.type === 'phase');
+    const start = timeline.events[0]?.at.getTime() ?? end;
+    // `done` only marks the end: its time is the total, which the heading's line gives.
+    return events.flatMap((e, i) => {
+        if (e.type !== 'phase' || e.phase === 'done')
+            return [];
+        const from = e.at.getTime();
+        const to = events[i + 1]?.at.getTime() ?? end;
+        return [[e.phase, elapsed(from - start), elapsed(to - from), summary_escape(e.detail ?? '—')]];
+    });
+}
+function addCause(cause, links) {
+    summary.addHeading('Cause', 3).addRaw(`<p>${summary_escape(cause.summary)}</p>`, true);
+    if (cause.alarms.length > 0) {
+        summary
+            .addHeading('Alarms in ALARM', 4)
+            .addRaw(`<ul>${cause.alarms.map((a) => `<li>${summary_link(links?.alarm(a.name), `<code>${summary_escape(a.name)}</code>`)}${a.reason ? ` — ${summary_escape(a.reason)}` : ''}</li>`).join('')}</ul>`, true);
     }
-    if (strategy.kind === 'auto') {
-        const native = serviceStrategy;
-        return { engine: { kind: 'ecs-native', label: `ECS ${native} (the service's configuration)`, strategy: native, configuration: { strategy: native } } };
+    // Only tasks that failed: those a rollback removed on purpose (their task set deleted, scaled in) are counted.
+    const groups = groupStoppedTasks(cause.stoppedTasks.filter(isFailure));
+    if (groups.length > 0) {
+        summary.addHeading('Stopped tasks', 4).addTable([
+            headers('Tasks', 'Reason', 'Stop code', 'Exit codes', 'Example task'),
+            ...groups.map((g) => [
+                String(g.length),
+                summary_escape(g[0].stoppedReason ?? '—'),
+                summary_escape(g[0].stopCode ?? '—'),
+                summary_escape(g[0].containers
+                    .filter((c) => c.exitCode !== undefined)
+                    .map((c) => `${c.name}: ${c.exitCode}`)
+                    .join(', ') || '—'),
+                summary_link(links?.task(g[0].taskId), summary_escape(g[0].taskId)),
+            ]),
+        ]);
+        for (const g of groups) {
+            const task = g.find((t) => t.logTail.length > 0);
+            const lines = task ? stopped_tellingTail(task.logTail) : [];
+            if (!task || lines.length === 0)
+                continue;
+            const stream = task.logLocation ? summary_link(links?.logStream(task.logLocation), 'log stream') : undefined;
+            summary
+                .addRaw(`<p>Log of task ${summary_escape(task.taskId)} — ${summary_escape(describeStop(task))}${stream ? ` (${stream})` : ''}:</p>`, true)
+                .addCodeBlock(lines.map(escapeOnly).join('\n'), 'text');
+        }
     }
-    const native = NATIVE[strategy.kind];
-    const configuration = { strategy: native };
-    if (strategy.kind === 'canary')
-        configuration.canaryConfiguration = { canaryPercent: strategy.percent, canaryBakeTimeInMinutes: strategy.intervalMs / 60_000 };
-    if (strategy.kind === 'linear')
-        configuration.linearConfiguration = { stepPercent: strategy.percent, stepBakeTimeInMinutes: strategy.intervalMs / 60_000 };
-    return { engine: { kind: 'ecs-native', label: `ECS ${describeStrategy(strategy)}`, strategy: native, configuration } };
+    if (cause.removedTasks) {
+        summary.addRaw(`<p>${cause.removedTasks} ${cause.removedTasks === 1 ? 'task was' : 'tasks were'} stopped on purpose by the deployment or its rollback (scaled in, task set deleted): not a cause.</p>`, true);
+    }
+    if (cause.serviceEvents.length > 0) {
+        summary.addDetails('Service events (newest first)', `<pre>${cause.serviceEvents.slice(0, 20).map(escapeOnly).join('\n')}</pre>`);
+    }
+}
+/** The task definition's changes against the revision it replaces, one row each; secret values never appear. */
+function addChanges(changes) {
+    summary.addHeading('What changed', 3);
+    if (changes.length === 0) {
+        summary.addRaw('<p>The task definition is the same as the revision it replaces.</p>', true);
+        return;
+    }
+    summary.addTable([
+        headers('Where', 'What', 'Change'),
+        ...changes.slice(0, 60).map((c) => {
+            const change = describeChange(c);
+            return [summary_escape(c.scope === 'task' ? 'task' : c.scope), summary_escape(c.field), summary_escape(change.slice(change.indexOf(`${c.field}: `) + c.field.length + 2))];
+        }),
+    ]);
+}
+/** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
+function codeDeployRows(facts) {
+    const cd = 'codeDeploy' in facts ? facts.codeDeploy : undefined;
+    if (!cd)
+        return [];
+    const waiting = cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : '';
+    const rows = [row('CodeDeploy', `${facts.engine}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)];
+    if (facts.trafficShifts?.length)
+        rows.push(row('Production traffic on the new task set', facts.trafficShifts.map((t) => `${t.percent}%`).join(' → ')));
+    const event = cd.failedEvent;
+    if (event) {
+        const hook = facts.hook?.name === event.name && facts.hook.target ? ` (Lambda ${facts.hook.target})` : '';
+        rows.push(row('Failed lifecycle event', `${event.name}${hook}${event.errorCode ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`));
+        if (event.logTail)
+            rows.push(row('Hook log tail', event.logTail));
+    }
+    if (cd.rollbackDeploymentId)
+        rows.push(row('CodeDeploy rollback deployment', `${cd.rollbackDeploymentId}: ${cd.rollbackStatus ?? 'not seen'}`));
+    return rows;
+}
+/** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
+function nativeRows(facts) {
+    const strategy = strategyDeployment(facts);
+    if (!strategy)
+        return [];
+    const sd = strategy.look;
+    const rows = [
+        row('Strategy', facts.engine),
+        row('Service deployment', `${revisionOf(strategy.arn, '')}${sd?.status ? `: ${sd.status}` : ''}`),
+        row('Production traffic on the new revision', ['0%', ...(facts.trafficShifts ?? []).map((t) => `${t.percent}%`)].join(' → ')),
+    ];
+    const hook = facts.hook;
+    if (hook) {
+        const state = hook.status === 'AWAITING_ACTION' ? 'waiting for approval' : hook.status === 'IN_PROGRESS' ? 'still running' : hook.status;
+        const who = hook.target === 'PAUSE' ? `PAUSE hook ${hook.name}` : `${hook.target ?? hook.name} (${hook.name})`;
+        rows.push(row('Lifecycle hook', `${who}: ${state}${hook.stage ? ` at ${hook.stage}` : ''}`));
+    }
+    return rows;
+}
+/** A row per one-off task (`pre-deploy-command`, `post-deploy-command`): command, duration, exit code, log link. */
+function addOneOffTasks(tasks, links) {
+    const rows = tasks.map((t) => {
+        const took = t.finishedAt ? elapsed(t.finishedAt.getTime() - t.startedAt.getTime()) : '—';
+        const exit = t.exitCode !== undefined ? String(t.exitCode) : t.end === 'exited' ? '—' : t.end;
+        const log = t.stopped?.logLocation ? summary_link(links?.logStream(t.stopped.logLocation), 'log') : '—';
+        return [summary_escape(t.when), `<code>${summary_escape(t.command)}</code>`, took, summary_link(t.consoleUrl, summary_escape(exit)), log];
+    });
+    summary.addHeading('One-off tasks', 3).addTable([headers('When', 'Command', 'Took', 'Exit code', 'Log'), ...rows]);
+}
+/** Builds the summary into core.summary's buffer (not written). */
+function buildSummary({ facts, decision, timeline, cause, changes, region }) {
+    const start = timeline.events[0]?.at.getTime();
+    const end = facts.finishedAt?.getTime() ?? timeline.events.at(-1)?.at.getTime() ?? Date.now();
+    const links = consoleLinks(facts, region);
+    const took = start !== undefined ? ` Took ${elapsed(end - start)}.` : '';
+    const to = [
+        links?.service && summary_link(links.service, 'Service in the ECS console'),
+        links?.deployment && summary_link(links.deployment, 'its deployments'),
+        links?.codeDeploy && summary_link(links.codeDeploy, 'CodeDeploy deployment'),
+        ...facts.alarms.slice(0, 5).map((name) => summary_link(links?.alarm(name), `alarm ${summary_escape(name)}`)),
+    ].filter(Boolean);
+    summary.addHeading(`${MARK[decision.outcome]} ECS deployment ${decision.outcome}: ${summary_escape(facts.service)}`, 2).addRaw(`<p>${summary_escape(decision.reason)}${took}</p>`, true);
+    if (to.length > 0)
+        summary.addRaw(`<p>${to.join(' · ')}</p>`, true);
+    summary.addTable([
+        row('Cluster', facts.cluster),
+        row('Service', facts.service),
+        [{ data: 'Task definition', header: true }, `${summary_escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${summary_escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
+        // Shortened to fit; the whole reference (the digest to copy) is the cell's title.
+        [{ data: 'Image', header: true }, facts.image ? `<span title="${escapeOnly(facts.image)}">${summary_escape(facts.image)}</span>` : '—'],
+        row('Deployment', facts.deploymentId ?? '—'),
+        ...(facts.actionRollback?.deploymentId ? [row('Rollback deployment', facts.actionRollback.deploymentId)] : []),
+        ...('ecsRollback' in facts && facts.ecsRollback ? [row('ECS rollback deployment', facts.ecsRollback.deploymentId)] : []),
+        ...codeDeployRows(facts),
+        ...nativeRows(facts),
+    ]);
+    if (cause)
+        addCause(cause, links);
+    if (facts.oneOffTasks?.length)
+        addOneOffTasks(facts.oneOffTasks, links);
+    const chart = rolloutChart(facts, timeline, end);
+    if (chart) {
+        // A blank line on each side: GitHub reads Markdown (the Mermaid fence) only outside an HTML block.
+        summary.addHeading('Rollout', 3).addRaw(`\n${mermaidChart(chart)}\n`, true);
+        if (chart.marks.length > 0)
+            summary.addRaw(`<p><sub>${chart.marks.map(summary_escape).join(' · ')}</sub></p>`, true);
+    }
+    if (changes)
+        addChanges(changes);
+    const rows = phases(timeline, end);
+    if (rows.length > 0) {
+        summary.addHeading('Timeline', 3).addTable([headers('Phase', 'Started', 'Took', 'Detail'), ...rows]);
+    }
+    const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))];
+    if (warnings.length > 0)
+        summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(summary_escape));
+}
+/** What `build` adds to core.summary's buffer, as GitHub gets it; leaves the buffer empty. */
+function rendered(build) {
+    core.summary.emptyBuffer();
+    build();
+    const text = core.summary.stringify();
+    core.summary.emptyBuffer();
+    return text;
+}
+/** The summary as GitHub gets it (for tests and the demo). */
+function renderSummary(input) {
+    return rendered(() => buildSummary(input));
+}
+/** Writes the summary; if it somehow grew too large, writes the head of it and says so. */
+async function writeSummary(input) {
+    buildSummary(input);
+    const text = summary.stringify();
+    const limit = Math.floor(MAX_SUMMARY_CHARS / Math.max(1, input.share ?? 1));
+    if (text.length > limit) {
+        summary.emptyBuffer();
+        summary.addRaw(text.slice(0, limit), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true);
+    }
+    await summary.write();
+}
+/** The summary of a run stopped before anything changed (bad inputs, failed preflight): every problem, listed. */
+async function writeProblemsSummary(cluster, service, title, problems) {
+    buildProblemsSummary(cluster, service, title, problems);
+    await summary.write();
+}
+/** The problems summary as GitHub gets it (for tests). */
+function renderProblemsSummary(cluster, service, title, problems) {
+    return rendered(() => buildProblemsSummary(cluster, service, title, problems));
+}
+function buildProblemsSummary(cluster, service, title, problems) {
+    summary
+        .addHeading(`${MARK.failed} ECS deploy ${summary_escape(`${cluster}/${service}`)}: ${summary_escape(title)}`, 2)
+        .addRaw('<p>Nothing was changed in AWS.</p>', true)
+        .addList(problems.map(summary_escape));
+}
+/** A release of several services: its outcome, then one row per service (each has its own section below). */
+async function writeReleaseSummary(cluster, release, results, tookMs) {
+    buildReleaseSummary(cluster, release, results, tookMs);
+    await summary.write();
+}
+function buildReleaseSummary(cluster, release, results, tookMs) {
+    summary
+        .addHeading(`${MARK[release.outcome]} ECS release ${release.outcome}: ${summary_escape(cluster)}, ${results.length} services`, 2)
+        .addRaw(`<p>${summary_escape(release.reason)} Took ${elapsed(tookMs)}.</p>`, true)
+        .addTable([
+        headers('Service', 'Engine', 'Outcome', 'Task definition', 'Rolled back'),
+        ...results.map((r) => [
+            summary_escape(r.service),
+            summary_escape(r.engine),
+            `${MARK[r.decision.outcome]} ${r.decision.outcome}`,
+            `${summary_escape(revisionOf(r.previousTaskDefinitionArn, '—'))} → ${summary_escape(revisionOf(r.taskDefinitionArn, '—'))}`,
+            r.rolledBack
+                ? `${MARK[r.rolledBack.decision.outcome === 'succeeded' ? 'rolled-back' : r.rolledBack.decision.outcome]} ${r.rolledBack.decision.outcome === 'succeeded' ? `back to ${summary_escape(revisionOf(r.previousTaskDefinitionArn, '—'))}` : summary_escape(r.rolledBack.decision.reason)}`
+                : '—',
+        ]),
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/report/halt.ts
+// The report of a run that stopped before anything in AWS changed: one titled error per problem (on its file and
+// line when it names one), the outcome, and the problems in the job summary.
+
+
+
+async function reportHalt(cluster, service, stop) {
+    const title = `ecs-safe-deploy: ${stop.title}`;
+    if (stop.located)
+        annotateProblems(title, stop.problems);
+    else {
+        for (const problem of stop.problems)
+            error(problem, { title });
+        failStep();
+    }
+    setOutput('outcome', stop.outcome);
+    await writeProblemsSummary(cluster || '?', service || '?', stop.title, stop.summary ?? stop.problems);
+}
+
+;// CONCATENATED MODULE: ./src/report/release.ts
+// The end of a run, for one service or a release of several: the outcome on the timelines, the GitHub record,
+// outputs, annotations and job summaries. A single service reports as it always did (its own outcome, outputs and
+// summary); a release adds its own outcome, the `services` output and a table, then each service's section.
+
+
+
+
+
+
+/**
+ * Starts the GitHub record once every service's deployment has started, so its payload names them all (`all`), or at
+ * the end of the deployments (`all` false) when one never started; once.
+ */
+function startRecord(record, end, runs, all) {
+    if (record.started || !(all ? runs.every((r) => r.facts?.deploymentId) : runs.some((r) => r.facts?.deploymentId)))
+        return;
+    if (runs.length === 1) {
+        const [r] = runs;
+        const facts = r.facts;
+        record.start(end.timeline, {
+            cluster: end.cluster,
+            service: r.name,
+            engine: r.engine,
+            previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+            image: facts.image,
+            taskDefinitionArn: facts.taskDefinitionArn,
+            deploymentId: facts.deploymentId,
+        });
+        return;
+    }
+    record.start(end.timeline, {
+        cluster: end.cluster,
+        service: runs.map((r) => r.name).join(', '),
+        engine: [...new Set(runs.map((r) => r.engine))].join(', '),
+        image: end.image,
+        services: runs.map((r) => ({
+            service: r.name,
+            engine: r.engine,
+            previousTaskDefinitionArn: r.previousTaskDefinitionArn,
+            taskDefinitionArn: r.facts?.taskDefinitionArn,
+            deploymentId: r.facts?.deploymentId,
+        })),
+    });
+}
+/** Decides the run (core/release.ts), says so everywhere, and returns the decision. */
+async function reportRun(end, runs) {
+    const decision = decideRun(runs, end.rollback);
+    if (runs.length === 1)
+        await reportService(end, runs[0], decision);
+    else
+        await reportRelease(end, runs, decision);
+    return decision;
+}
+const release_done = (end) => end.timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - end.startedAt)}` });
+async function reportService(end, r, decision) {
+    const facts = r.facts;
+    release_done(end);
+    end.timeline.emit({ type: 'outcome', at: new Date(), ...decision, cause: r.cause });
+    end.record.finish(decision.outcome, decision.reason, facts.taskDefinitionArn);
+    setOutputs(facts, decision.outcome);
+    // annotate() writes the one titled error of a failed run and sets the exit code: no second, untitled error.
+    annotate(decision, facts, r.timeline, r.cause);
+    await writeSummary({ facts, decision, timeline: r.timeline, cause: r.cause, changes: r.changes });
+}
+async function reportRelease(end, runs, release) {
+    for (const r of runs) {
+        r.timeline.emit({ type: 'outcome', at: new Date(), ...r.decision, cause: r.cause });
+        if (r.rolledBack)
+            r.timeline.emit({ type: 'outcome', at: new Date(), outcome: finalOf(r).outcome, reason: rolledBackLine(r), cause: r.rolledBack.cause });
+    }
+    release_done(end);
+    end.timeline.emit({ type: 'outcome', at: new Date(), ...release });
+    end.record.finish(release.outcome, release.reason);
+    const results = runs.map(resultOf);
+    setReleaseOutputs(results, release.outcome, end.image);
+    for (const r of runs)
+        annotateService(end.cluster, r);
+    if (!isLanded(release.outcome)) {
+        error(release.reason, { title: `ECS release ${release.outcome}: ${end.cluster}/${runs.map((r) => r.name).join(', ')}` });
+        failStep();
+    }
+    await writeReleaseSummary(end.cluster, release, results, Date.now() - end.startedAt);
+    // A service rolled back with the release is headed by what became of it, not by its own success.
+    for (const r of runs) {
+        await writeSummary({ facts: r.facts, decision: finalOf(r), timeline: r.timeline, cause: r.rolledBack?.cause ?? r.cause, changes: r.changes, share: runs.length });
+    }
+}
+function annotateService(cluster, r) {
+    const back = r.rolledBack;
+    if (!back)
+        annotate(r.decision, r.facts, r.timeline, r.cause);
+    else if (back.decision.outcome === 'succeeded')
+        warning(rolledBackLine(r), { title: `ECS deployment rolled back: ${cluster}/${r.name}` });
+    else
+        annotate(finalOf(r), back.facts, r.timeline, back.cause);
+}
+const isLanded = (outcome) => outcome === 'succeeded' || outcome === 'started';
+
+;// CONCATENATED MODULE: ./src/watch/diagnose.ts
+// Why the deployment did not succeed, in words a person acts on: ECS's reason, our deployment's stopped tasks
+// (grouped by reason, with stop codes, exit codes and the essential container's last log lines), recent service
+// events and the alarms in ALARM. Never throws: what cannot be found out becomes a warning on the timeline.
+
+
+
+
+
+
+/** The diagnosis is a last look, not a wait: whatever it cannot find out in this time, the reports do without. */
+const DIAGNOSIS_BUDGET_MS = 15_000;
+const MAX_TASKS = 20;
+const MAX_EVENTS = 10;
+/** CodeDeploy's own words: the lifecycle event (hook) that failed, else errorInformation. */
+function codeDeployHeadline(facts, cd) {
+    const event = cd.failedEvent;
+    if (event) {
+        const what = facts.hook?.name === event.name && facts.hook.target ? `Hook ${event.name} (Lambda ${facts.hook.target})` : `Lifecycle event ${event.name}`;
+        return `${what} failed${event.errorCode && event.errorCode !== 'ScriptFailed' ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`;
+    }
+    if (cd.errorInformation?.message)
+        return cd.errorInformation.message;
+    if (cd.errorInformation?.code)
+        return `CodeDeploy deployment ${cd.deploymentId} ended ${cd.status} (${cd.errorInformation.code})`;
+    if (facts.timedOut)
+        return `Timed out: CodeDeploy deployment ${cd.deploymentId} was ${cd.status ?? 'not seen'}`;
+    return undefined;
+}
+/** What ECS said through the service: only the rolling and ECS-native facts carry these. */
+function ecsHeadline(facts) {
+    if ('ecsRollback' in facts && facts.ecsRollback)
+        return facts.ecsRollback.reason;
+    if ('final' in facts && facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason)
+        return facts.final.rolloutStateReason;
+    if ('serviceDeployment' in facts && facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS')
+        return facts.serviceDeployment.statusReason;
+    if ('supersededBy' in facts && facts.supersededBy)
+        return `Deployment ${facts.deploymentId} was superseded by deployment ${facts.supersededBy.deploymentId}`;
+    return undefined;
+}
+function headline(facts) {
+    const fired = facts.bake?.fired;
+    if (fired)
+        return `Alarm ${fired.name} went to ALARM during the bake${fired.reason ? `: ${fired.reason}` : ''}`;
+    // Each engine's own words: CodeDeploy's facts carry its look at the deployment, ECS's what the service said.
+    const codeDeploy = 'codeDeploy' in facts && facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy);
+    if (codeDeploy)
+        return codeDeploy;
+    const ecs = ecsHeadline(facts);
+    if (ecs)
+        return ecs;
+    if (facts.error)
+        return facts.error;
+    if (facts.timedOut) {
+        const c = 'final' in facts ? facts.final?.counts : undefined;
+        return `Timed out: deployment ${facts.deploymentId} ${c ? `had ${c.running}/${c.desired} tasks running, ${c.pending} pending` : 'was not seen'}`;
+    }
+    return `Deployment ${facts.deploymentId ?? ''} did not complete`.trim();
+}
+/** The alarms in ALARM, with their reasons: the one that ended the bake, those the service deployment saw trigger,
+ * then those of input `alarms` in ALARM now. */
+async function alarmsInAlarm(clients, call, facts, note) {
+    const alarms = new Map();
+    if (facts.bake?.fired)
+        alarms.set(facts.bake.fired.name, facts.bake.fired.reason);
+    const triggered = ('serviceDeployment' in facts ? facts.serviceDeployment?.alarms?.triggeredAlarmNames : undefined) ?? [];
+    for (const name of triggered)
+        if (!alarms.has(name))
+            alarms.set(name, undefined);
+    if (facts.alarms.length > 0) {
+        try {
+            for (const [name, alarm] of await readAlarms(clients, call, facts.alarms, { stateValue: 'ALARM' })) {
+                if (!alarms.get(name))
+                    alarms.set(name, alarm.reason);
+            }
+        }
+        catch (error) {
+            note('read the alarms', error);
+        }
+    }
+    return alarms;
+}
+async function diagnose(clients, facts, timeline) {
+    const call = until(Date.now() + DIAGNOSIS_BUDGET_MS);
+    const note = (what, error) => timeline.emit({ type: 'warning', at: new Date(), message: `Diagnosis: could not ${what}: ${errorText(error)}` });
+    let taskDefinition = facts.taskDefinition;
+    if (!taskDefinition && facts.taskDefinitionArn) {
+        try {
+            taskDefinition = (await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: facts.taskDefinitionArn }), options))).taskDefinition;
+        }
+        catch (error) {
+            note(`describe ${facts.taskDefinitionArn}`, error);
+        }
+    }
+    const tasks = [...facts.stoppedTasks];
+    const of = stoppedTasksOf(facts);
+    if (of) {
+        try {
+            const known = new Set(tasks.map((t) => t.taskId));
+            const found = await listStoppedTasks(clients, call, facts.cluster, of, known);
+            tasks.push(...found.map(stoppedTaskFrom));
+        }
+        catch (error) {
+            note(`list the stopped tasks of ${'deploymentId' in of ? of.deploymentId : of.taskDefinitionArn}`, error);
+        }
+    }
+    // Only tasks that failed explain a failure: those a deployment or its rollback removed on purpose (scaled in, their
+    // task set deleted) would blame a healthy revision, so they are counted, not shown.
+    const groups = groupStoppedTasks(tasks.filter(isFailure));
+    const removedTasks = tasks.length - groups.flat().length;
+    const stoppedTasks = [];
+    for (const group of groups) {
+        const [first, ...rest] = group;
+        let lead = first;
+        if (lead.logTail.length === 0) {
+            try {
+                lead = await addLogTail(clients, call, lead, taskDefinition);
+            }
+            catch (error) {
+                note(`read the logs of task ${lead.taskId}`, error);
+            }
+        }
+        stoppedTasks.push(lead, ...rest);
+    }
+    let serviceEvents = timeline.events
+        .flatMap((e) => (e.type === 'service-event' ? [e.message] : []))
+        .reverse()
+        .slice(0, MAX_EVENTS);
+    if (serviceEvents.length === 0) {
+        try {
+            const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: facts.cluster, services: [facts.service] }), options));
+            serviceEvents = (out.services?.[0]?.events ?? [])
+                .filter((e) => !e.createdAt || e.createdAt >= facts.startedAt)
+                .slice(0, MAX_EVENTS)
+                .map((e) => e.message ?? '');
+        }
+        catch (error) {
+            note('read the service events', error);
+        }
+    }
+    const alarms = await alarmsInAlarm(clients, call, facts, note);
+    const failing = groups[0];
+    const tasksPart = failing ? ` — ${failing.length} task${failing.length === 1 ? '' : 's'} stopped: ${describeStop(failing[0])}` : '';
+    return {
+        summary: `${headline(facts).replace(/\.$/, '')}${tasksPart}`,
+        stoppedTasks: stoppedTasks.slice(0, MAX_TASKS),
+        ...(removedTasks > 0 ? { removedTasks } : {}),
+        serviceEvents,
+        alarms: [...alarms].map(([name, reason]) => (reason ? { name, reason } : { name })),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/approve.ts
+// The verbs `approve` and `reject`: a run that answers a deployment an earlier run paused (`approval`) instead of
+// deploying. Read-only checks first (the deployment is the service's and waits for approval), then the service's
+// engine continues or rolls it back through the contract and watches, bakes and decides as a deployment run does;
+// the end is reported by report/release.ts like any run's, on the GitHub record of the run that paused.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function answerDeployment(run) {
+    const { inputs, timeline } = run;
+    const clients = createClients({ deadline: run.hardStop });
+    timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${inputs.service}: ${inputs.verb} ${inputs.id}` });
+    const found = await approve_findPaused(clients, inputs);
+    if ('problem' in found) {
+        return reportHalt(inputs.cluster, inputs.service, halt(found.ended ? `nothing to ${inputs.verb}` : 'preflight failed', [found.problem], { located: false }));
+    }
+    const deadline = Date.now() + inputs.timeoutMs;
+    run.hardStop.stopAt(deadline + HARD_STOP_AFTER_TIMEOUT_MS);
+    const member = { name: inputs.service, timeline, engine: found.engine.kind, previousTaskDefinitionArn: found.paused.previousTaskDefinitionArn ?? '' };
+    const plan = planOf(inputs, found, deadline, run.hardStop.hardStop);
+    const options = { run: new RunContext(new Poller()), onFacts: () => startOnRecord(run, found) };
+    const facts = await engineFor(found.engine).approval.answer(clients, { ...plan, engine: found.engine }, { ...found, verb: inputs.verb, by: workflowRun() }, timeline, options);
+    member.facts = facts;
+    member.decision = decideOutcome(facts);
+    if (!landed(member.decision))
+        member.cause = await diagnose(clients, facts, timeline);
+    await reportRun({ cluster: inputs.cluster, rollback: 'on-failure', timeline, startedAt: run.startedAt, record: run.record }, [member]);
+}
+/** The service, its engine, and the deployment waiting for approval; or why there is nothing to answer. Read-only. */
+async function approve_findPaused(clients, inputs) {
+    const problem = (text) => ({ problem: text, ended: false });
+    let service;
+    try {
+        service = (await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: inputs.cluster, services: [inputs.service] }))).services?.[0];
+    }
+    catch (error) {
+        return problem(`ECS DescribeServices (${inputs.cluster}/${inputs.service}): ${errorText(error)}`);
+    }
+    if (!service || service.status !== 'ACTIVE')
+        return problem(`Service \`${inputs.service}\` was not found in cluster \`${inputs.cluster}\`${service ? ` (${service.status})` : ''}.`);
+    const chosen = chooseEngine({ kind: 'auto' }, service, inputs.codeDeploy, inputs.cluster);
+    if ('problem' in chosen)
+        return problem(chosen.problem);
+    const definition = engineFor(chosen.engine);
+    if (!definition.approval)
+        return problem(`Service \`${inputs.service}\` deploys by ${chosen.engine.label}: ${definition.noApproval ?? 'it cannot pause for approval'}.`);
+    const found = await definition.approval.find(clients, { service, engine: chosen.engine, id: inputs.id });
+    if ('problem' in found)
+        return found;
+    try {
+        const { taskDefinition } = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: found.paused.taskDefinitionArn }));
+        if (!taskDefinition)
+            return problem(`Task definition ${found.paused.taskDefinitionArn} was not found.`);
+        return { service, engine: chosen.engine, paused: found.paused, taskDefinition };
+    }
+    catch (error) {
+        return problem(`ECS DescribeTaskDefinition (${found.paused.taskDefinitionArn}): ${errorText(error)}`);
+    }
+}
+/** The rest of the deployment's plan: its revision as it is, the service's alarms and bake (ECS bakes its own). */
+function planOf(inputs, found, deadline, hardStop) {
+    const { service, paused, taskDefinition } = found;
+    return {
+        cluster: inputs.cluster,
+        service: inputs.service,
+        taskDefinition: { family: taskDefinition.family, containerDefinitions: taskDefinition.containerDefinitions },
+        existingTaskDefinition: taskDefinition,
+        previousTaskDefinitionArn: paused.previousTaskDefinitionArn ?? '',
+        alarms: inputs.alarms.length > 0 ? inputs.alarms : (service.deploymentConfiguration?.alarms?.alarmNames ?? []),
+        rollback: 'on-failure',
+        bakeTimeMs: inputs.bakeTimeMs,
+        deadline,
+        hardStop,
+        wait: true,
+        currentDeploymentConfiguration: service.deploymentConfiguration,
+    };
+}
+/** The GitHub record of the run that paused (the same revision of the same service), else a new one. */
+function startOnRecord(run, found) {
+    if (run.record.started)
+        return;
+    const { inputs, timeline } = run;
+    const start = {
+        cluster: inputs.cluster,
+        service: inputs.service,
+        engine: found.engine.kind,
+        previousTaskDefinitionArn: found.paused.previousTaskDefinitionArn,
+        taskDefinitionArn: found.taskDefinition.taskDefinitionArn,
+        deploymentId: found.paused.id,
+    };
+    run.record.start(timeline, start, (payload) => payload.service === inputs.service && payload.taskDefinitionArn === start.taskDefinitionArn);
+}
+/** This run, as a reviewer finds it: its URL in GitHub Actions. */
+function workflowRun(env = process.env) {
+    if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID)
+        return 'the workflow run';
+    return `the workflow run ${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+}
+
+;// CONCATENATED MODULE: ./src/engines/deregister.ts
+// `keep-revisions: N`: after a successful deployment, deregister the family's ACTIVE revisions beyond the newest N,
+// never one that is protected (the running one, the one it replaced, a rollback target). Deregistering is the only
+// change; a failure to deregister is a warning, never a failed deployment (the deployment already succeeded).
+
+
+
+/** Never more per run: a family with thousands of revisions is trimmed over several deployments. */
+const MAX_PER_RUN = 50;
+const revisionNumber = (arn) => Number(arn.slice(arn.lastIndexOf(':') + 1));
+/** The revisions of `family` to deregister: ACTIVE ones beyond the newest `keep`, none of `protect`. */
+function toDeregister(active, keep, protect) {
+    const newestFirst = [...active].sort((a, b) => revisionNumber(b) - revisionNumber(a));
+    return newestFirst.slice(keep).filter((arn) => !protect.includes(arn));
+}
+async function pruneRevisions(clients, runningArn, keep, protect) {
+    const family = familyOf(runningArn);
+    const result = { family, deregistered: [], kept: [], problems: [] };
+    const active = [];
+    try {
+        let nextToken;
+        do {
+            const out = await clients.ecs.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }));
+            active.push(...(out.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family));
+            nextToken = out.nextToken;
+        } while (nextToken);
+    }
+    catch (error) {
+        result.problems.push(`ECS ListTaskDefinitions (family ${family}): ${errorText(error)}`);
+        return result;
+    }
+    const guarded = [runningArn, ...protect];
+    const doomed = toDeregister(active, keep, guarded).slice(0, MAX_PER_RUN);
+    result.kept = active.filter((arn) => !doomed.includes(arn)).map((arn) => revisionOf(arn, arn));
+    for (const arn of doomed) {
+        try {
+            await clients.ecs.send(new client_ecs_dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: arn }));
+            result.deregistered.push(revisionOf(arn, arn));
+        }
+        catch (error) {
+            result.problems.push(`ECS DeregisterTaskDefinition ${revisionOf(arn, arn)}: ${errorText(error)}`);
+        }
+    }
+    return result;
+}
+/** One line for the log and the summary. */
+function prunedLine(pruned, keep) {
+    const what = pruned.deregistered.length > 0
+        ? `deregistered ${pruned.deregistered.length} old ${pruned.deregistered.length === 1 ? 'revision' : 'revisions'} of ${pruned.family}: ${pruned.deregistered.join(', ')}`
+        : `no revision of ${pruned.family} to deregister`;
+    return `keep-revisions ${keep}: ${what}; ACTIVE now: ${pruned.kept.join(', ') || 'none'}.`;
+}
+
+;// CONCATENATED MODULE: ./src/render/apply.ts
+
+/** `entries` with each of `updates` replacing the entry of its name in place, and the new names after, in their order. */
+function mergeByName(entries, updates, nameOf) {
+    const byName = new Map(updates.map((u) => [nameOf(u), u]));
+    const merged = (entries ?? []).map((e) => byName.get(nameOf(e)) ?? e);
+    const present = new Set((entries ?? []).map(nameOf));
+    return [...merged, ...updates.filter((u) => !present.has(nameOf(u)))];
+}
+const asMap = (entries) => Object.fromEntries(entries.map((e) => [e.name, e.value]));
+function apply_logConfiguration(c, render, where) {
+    if (render.logDriver === undefined && render.logOptions.length === 0)
+        return c.logConfiguration;
+    const current = c.logConfiguration;
+    const logDriver = (render.logDriver ?? current?.logDriver);
+    if (logDriver === undefined) {
+        throw new RenderError([
+            `Input \`log-configuration-options\` is set, but container \`${c.name}\` of ${where} has no logConfiguration: set \`log-configuration-log-driver\` too.`,
+        ]);
+    }
+    // Another driver's options mean nothing to the new one: they start over.
+    const kept = current?.logDriver === logDriver ? current.options : undefined;
+    return { ...current, logDriver, options: { ...kept, ...asMap(render.logOptions) } };
+}
+/** The container's fields the render inputs set. */
+function renderContainer(c, render, where) {
+    const next = { ...c };
+    if (render.environment.length > 0)
+        next.environment = mergeByName(c.environment, render.environment, (e) => e.name);
+    if (render.secrets.length > 0)
+        next.secrets = mergeByName(c.secrets, render.secrets, (s) => s.name);
+    if (render.environmentFiles.length > 0)
+        next.environmentFiles = render.environmentFiles.map((value) => ({ value, type: 's3' }));
+    if (render.dockerLabels.length > 0)
+        next.dockerLabels = { ...c.dockerLabels, ...asMap(render.dockerLabels) };
+    if (render.command)
+        next.command = render.command;
+    const log = apply_logConfiguration(c, render, where);
+    if (log)
+        next.logConfiguration = log;
+    const both = (next.secrets ?? []).map((s) => s.name).filter((n) => (next.environment ?? []).some((e) => e.name === n));
+    if ((render.environment.length > 0 || render.secrets.length > 0) && both.length > 0) {
+        throw new RenderError([
+            `Container \`${c.name}\` of ${where} would have ${both.map((n) => `\`${n}\``).join(', ')} both as an environment variable and as a secret, which ECS refuses when a task starts: rename or remove one.`,
+        ]);
+    }
+    return next;
+}
+/**
+ * The render inputs applied to `taskDefinition`: `images` (already resolved) by container, the container-level inputs to
+ * `containerName`, the roles to the task. A container `images` names that does not exist is a problem listing them.
+ */
+function applyRender(taskDefinition, containerName, render, where) {
+    const containers = taskDefinition.containerDefinitions ?? [];
+    const names = containers.map((c) => c.name);
+    const missing = render.images.filter((i) => !names.includes(i.container));
+    if (missing.length > 0) {
+        throw new RenderError(missing.map((i) => `Input \`images\` names container \`${i.container}\`: ${where} has no such container; its containers are ${names.map((n) => `\`${n}\``).join(', ')}.`));
+    }
+    const images = new Map(render.images.map((i) => [i.container, i.image]));
+    return {
+        ...taskDefinition,
+        ...(render.taskRoleArn !== undefined ? { taskRoleArn: render.taskRoleArn } : {}),
+        ...(render.executionRoleArn !== undefined ? { executionRoleArn: render.executionRoleArn } : {}),
+        containerDefinitions: containers.map((c) => {
+            const withImage = images.has(c.name ?? '') ? { ...c, image: images.get(c.name ?? '') } : c;
+            return c.name === containerName ? renderContainer(withImage, render, where) : withImage;
+        }),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/preflight/codedeploy-inputs.ts
@@ -102342,6 +104302,7 @@ function safeJson(text) {
 
 
 
+
 /**
  * The revision a run deploys as it is, or undefined when it registers one (a file, or `image` put into the running
  * revision). `image` with `task-definition` naming a revision is rendered into a new revision of it, so it is
@@ -102406,12 +104367,12 @@ function chooseFromInputs(inputs, running) {
     }
     if (inputs.taskDefinitionRef !== undefined) {
         const ref = inputs.taskDefinitionRef;
-        const why = inputs.image !== undefined
-            ? `\`task-definition\` names ${ref}: a new revision of it is registered with \`image\` ${inputs.image}.`
+        const why = inputs.image !== undefined || rendersSomething(inputs.render)
+            ? `\`task-definition\` names ${ref}: a new revision of it is registered with ${inputs.image !== undefined ? `\`image\` ${inputs.image}` : 'the render inputs'}.`
             : `\`task-definition\` names ${ref}: deployed as it is, no new revision registered.`;
         return { ref, why };
     }
-    if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile) {
+    if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile && !rendersSomething(inputs.render)) {
         return { ref: running, why: `\`force-new-deployment\` with no \`image\`: the running ${revisionOf(running, '?')} is deployed again as it is.` };
     }
     return undefined;
@@ -102438,12 +104399,13 @@ async function describeChosen(clients, inputs, running, { ref, why, rollback }) 
     if (isRunning && rollback) {
         problems.push(`\`rollback-to\`: ${name} is the task definition service \`${inputs.service}\` already runs; there is nothing to roll back to. Name an older revision.`);
     }
-    else if (isRunning && inputs.taskDefinitionRef !== undefined && inputs.image === undefined && !inputs.forceNewDeployment) {
+    else if (isRunning && inputs.taskDefinitionRef !== undefined && inputs.image === undefined && !inputs.forceNewDeployment && !rendersSomething(inputs.render)) {
         problems.push(`Input \`task-definition\` is \`${ref}\`: service \`${inputs.service}\` already runs ${name}; set \`force-new-deployment: true\` to deploy it again.`);
     }
     if (rollback && !rollback.image)
         rollback.image = imageOf(td);
-    const asIs = !(inputs.taskDefinitionRef !== undefined && inputs.image !== undefined);
+    // `image` or a render input make a new revision of the one `task-definition` names.
+    const asIs = !(inputs.taskDefinitionRef !== undefined && (inputs.image !== undefined || rendersSomething(inputs.render)));
     return { target: { arn: td.taskDefinitionArn, taskDefinition: td, tags: described.tags ?? [], why, ...(rollback ? { rollback } : {}) }, asIs, problems };
 }
 function inputSource(inputs) {
@@ -102453,6 +104415,8 @@ function inputSource(inputs) {
 ;// CONCATENATED MODULE: ./src/preflight/preflight.ts
 // Before anything changes: read-only calls that check the cluster, the service, the image, the task definition to
 // register and the alarms, and report every problem together, so one run tells the user everything to fix.
+
+
 
 
 
@@ -102484,14 +104448,22 @@ async function preflight(clients, inputs) {
     const build = inputs.build ? buildFileProblems(inputs.build) : [];
     const region = await clients.ecs.config.region().catch(() => undefined);
     const inRegion = region ? ` in ${region}` : '';
-    const [cluster, firing, file, image] = await Promise.all([
+    const [cluster, firing, file, image, images] = await Promise.all([
         checkCluster(clients, inputs.cluster, inRegion),
         checkAlarms(clients, inputs.alarms, inRegion),
         inputs.taskDefinitionFile ? loadFile(inputs.taskDefinitionFile) : NOTHING,
         inputs.image !== undefined ? checkImage(clients, inputs, inputs.image) : NOTHING,
+        checkImages(clients, inputs),
     ]);
     const service = cluster.value !== undefined ? await checkService(clients, inputs, inRegion) : NOTHING;
-    const taskDefinition = await checkTaskDefinition(clients, inputs, { service: service.value, engine: service.engine, file: file.value, image: image.value, region });
+    const taskDefinition = await checkTaskDefinition(clients, inputs, {
+        service: service.value,
+        engine: service.engine,
+        file: file.value,
+        image: image.value,
+        images: images.value,
+        region,
+    });
     const engine = await checkEngine(clients, inputs, service, taskDefinition.rendered?.taskDefinition, inRegion);
     // By subject, reported in this order whichever call answers first.
     const problems = [
@@ -102501,6 +104473,7 @@ async function preflight(clients, inputs) {
         ...noTaskDefinition(service.value, inputs),
         ...build,
         ...image.problems,
+        ...images.problems,
         ...file.problems,
         ...taskDefinition.problems,
         ...firing.problems,
@@ -102528,7 +104501,14 @@ async function preflight(clients, inputs) {
 async function checkEngine(clients, inputs, service, taskDefinition, inRegion) {
     if (!service.value || !service.engine)
         return NOTHING;
-    return engineFor(service.engine).check(clients, { inputs, service: service.value, engine: service.engine, taskDefinition, inRegion });
+    const definition = engineFor(service.engine);
+    const refused = inputs.approval && !definition.approval ? [approvalRefused(inputs, service.engine, definition.noApproval)] : [];
+    const checked = await definition.check(clients, { inputs, service: service.value, engine: service.engine, taskDefinition, inRegion });
+    return { ...checked, problems: [...refused, ...checked.problems] };
+}
+/** `approval` on an engine that cannot pause: why, in its words. */
+function approvalRefused(inputs, engine, why = 'it cannot pause for approval') {
+    return `Input \`approval\` is \`${inputs.approval?.pauseAt}\`, but service \`${inputs.service}\` deploys by ${engine.label}: ${why}. Approval needs ECS blue/green, canary or linear (strategy blue-green, canary or linear).`;
 }
 /** What the engine makes of alarms already in ALARM and of a deployment already under way. */
 function engineSays(engine, service, firing, warnings) {
@@ -102592,7 +104572,7 @@ function noTaskDefinition(service, inputs) {
 async function checkTaskDefinition(clients, inputs, given) {
     const source = await sourceOf(clients, inputs, given);
     const previous = await previousOf(clients, inputs, given.service, source);
-    const rendered = render(inputs, source, given.image);
+    const rendered = render(inputs, source, given.image, given.images);
     const checked = rendered.value ? await checkRendered(clients, rendered.value, given.region, source.where) : { problems: [], warnings: [] };
     return {
         ...(rendered.value ? { rendered: rendered.value } : {}),
@@ -102628,13 +104608,14 @@ async function previousOf(clients, inputs, service, source) {
         return undefined;
     return clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: service.taskDefinition })).then((o) => o.taskDefinition, () => undefined);
 }
-function render(inputs, { base, where }, image) {
+function render(inputs, { base, where }, image, images) {
     // Without a usable image there is still a container to choose: the reference as given stands in for it.
     const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image);
     if (!base || (renderImage === undefined && inputs.image !== undefined))
         return { problems: [] };
     try {
-        return { value: renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where), problems: [] };
+        const rendered = renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where);
+        return { value: renderInputsInto(rendered, inputs, base, images, where), problems: [] };
     }
     catch (err) {
         if (!(err instanceof RenderError))
@@ -102781,6 +104762,148 @@ function inProgress(service) {
     const current = primary ?? deployments[0];
     return { inProgress: { deploymentId: current?.id ?? 'unknown', ...(current?.rolloutState ? { rolloutState: current.rolloutState } : {}) } };
 }
+/** `images`: each checked like `image` (an ECR image must exist, and is pinned by digest); never built. */
+async function checkImages(clients, inputs) {
+    const images = inputs.render?.images ?? [];
+    if (images.length === 0)
+        return { value: [], problems: [] };
+    const promoted = { ...inputs, service: '', build: undefined };
+    const found = await Promise.all(images.map((i) => checkImage(clients, promoted, i.image)));
+    const problems = found.flatMap((f, n) => f.problems.map((p) => `Input \`images\`, container \`${images[n].container}\`: ${p}`));
+    return { value: images.map((i, n) => ({ container: i.container, image: found[n].value?.image ?? i.image })), problems };
+}
+/**
+ * The render inputs put into the rendered task definition: the container-level ones go to the container that gets
+ * `image`. Without `image` or `container-name`, a task definition of several containers does not say which one that
+ * is: a problem listing them.
+ */
+function renderInputsInto(rendered, inputs, base, images, where) {
+    const render = inputs.render;
+    if (!render)
+        return rendered;
+    const containers = (base.containerDefinitions ?? []).map((c) => `\`${c.name}\``);
+    if (rendersContainer(render) && inputs.image === undefined && inputs.containerName === undefined && containers.length > 1) {
+        throw new RenderError([
+            `${where.charAt(0).toUpperCase()}${where.slice(1)} has ${containers.length} containers (${containers.join(', ')}): set \`container-name\` to the one that gets the environment, secrets, labels, command or log configuration.`,
+        ]);
+    }
+    if (inputs.image !== undefined && render.images.some((i) => i.container === rendered.containerName)) {
+        throw new RenderError([
+            `Inputs \`image\` and \`images\` both name container \`${rendered.containerName}\` (the one that gets \`image\`): give \`images\` the other containers only.`,
+        ]);
+    }
+    const taskDefinition = applyRender(rendered.taskDefinition, rendered.containerName, { ...render, images: images ?? [] }, where);
+    return { ...rendered, taskDefinition };
+}
+/** Register only (`service` empty): `task-definition` read (a file) or described (a revision), rendered and checked. */
+async function preflightRegisterOnly(clients, inputs) {
+    const region = await clients.ecs.config.region().catch(() => undefined);
+    const ref = inputs.taskDefinitionRef;
+    const [source, image, images] = await Promise.all([
+        ref ? describeTaskDefinition(clients, ref) : loadFile(inputs.taskDefinitionFile ?? ''),
+        inputs.image !== undefined ? checkImage(clients, { ...inputs, service: '' }, inputs.image) : NOTHING,
+        checkImages(clients, inputs),
+    ]);
+    const where = ref ? `task definition \`${ref}\`` : `task definition file \`${inputs.taskDefinitionFile}\``;
+    const rendered = source.value ? render(inputs, { base: source.value, where, problems: [] }, image.value, images.value) : NOTHING;
+    const checked = rendered.value ? await checkRendered(clients, rendered.value, region, where) : { problems: [], warnings: [] };
+    const problems = [...image.problems, ...images.problems, ...source.problems, ...rendered.problems, ...checked.problems];
+    if (problems.length > 0 || !rendered.value || !source.value)
+        return { problems };
+    const previous = ref ? source.value : (await describeTaskDefinition(clients, source.value.family ?? '')).value;
+    return { rendered: rendered.value, ...(previous ? { previous } : {}), ...(image.value ? { image: image.value.image } : {}), warnings: checked.warnings };
+}
+
+;// CONCATENATED MODULE: ./src/report/registered.ts
+// The end of a run that only registers a task definition (`service` empty): its outputs and job summary. No
+// deployment, so no deployment outputs and no GitHub record.
+
+
+
+
+async function reportRegistered(done) {
+    setRegisteredOutputs(done.taskDefinitionArn, done.image);
+    info(`Registered ${done.taskDefinitionArn} (no service deployed).`);
+    const changes = done.changes ? (done.changes.length > 0 ? done.changes.map(describeChange) : ['nothing in the task definition']) : [];
+    const html = [
+        `<h2>Task definition registered: ${escapeHtml(done.taskDefinitionArn.slice(done.taskDefinitionArn.lastIndexOf('/') + 1))}</h2>`,
+        '<p>No service was deployed (<code>service</code> is empty).</p>',
+        ...(done.changes ? [`<p>What changed against ${escapeHtml(done.against ?? '?')}:</p>`, `<ul>${changes.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>`] : []),
+        ...done.lines.map((l) => `<p>${escapeHtml(l)}</p>`),
+    ];
+    await summary
+        .addRaw(html.join('\n'), true)
+        .write()
+        .catch(() => undefined);
+}
+
+;// CONCATENATED MODULE: ./src/register-only.ts
+// Register only (`service` empty): `task-definition` rendered with the inputs, checked, registered, and the run ends
+// (outcome `registered`). No ECS service call and no GitHub deployment record; `keep-revisions` applies. For a task
+// run by EventBridge or Step Functions, which read the family's latest revision.
+
+
+
+
+
+
+
+
+
+
+
+
+
+const NO_SERVICE = '(register only)';
+async function registerOnly(inputs, timeline, startedAt) {
+    const hardStop = new Deadline();
+    hardStop.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS);
+    try {
+        const clients = createClients({ deadline: hardStop });
+        const source = inputs.taskDefinitionRef ?? inputs.taskDefinitionFile ?? '';
+        timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `register only: ${source}` });
+        const found = await preflightRegisterOnly(clients, inputs);
+        if ('problems' in found)
+            return await reportHalt(inputs.cluster, NO_SERVICE, halt('preflight failed', found.problems));
+        for (const message of found.warnings)
+            timeline.emit({ type: 'warning', at: new Date(), message });
+        const { taskDefinition, containerName } = found.rendered;
+        timeline.emit({
+            type: 'phase',
+            at: new Date(),
+            phase: 'render',
+            detail: renderLine({ file: inputs.taskDefinitionFile, currentTaskDefinitionArn: source }, containerName, found.image),
+        });
+        const against = inputs.taskDefinitionRef ?? `the latest revision of ${taskDefinition.family}`;
+        const changes = found.previous ? diffTaskDefinitions(found.previous, taskDefinition) : undefined;
+        if (changes)
+            logChanges(changes, against);
+        timeline.emit({ type: 'phase', at: new Date(), phase: 'register', detail: `family ${taskDefinition.family}` });
+        let arn;
+        try {
+            arn = (await (clients.ecsOnce ?? clients.ecs).send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(taskDefinition))).taskDefinition?.taskDefinitionArn;
+        }
+        catch (error) {
+            return await reportHalt(inputs.cluster, NO_SERVICE, halt('registration failed', [`RegisterTaskDefinition (family ${taskDefinition.family}): ${errorText(error)}`]));
+        }
+        if (!arn)
+            return await reportHalt(inputs.cluster, NO_SERVICE, halt('registration failed', ['RegisterTaskDefinition returned no task definition ARN']));
+        const lines = inputs.keepRevisions !== undefined ? await keepRevisions(inputs.keepRevisions, arn, clients) : [];
+        await reportRegistered({ taskDefinitionArn: arn, image: found.image, changes, against, lines });
+    }
+    finally {
+        hardStop.clear();
+    }
+}
+/** `keep-revisions` after a registration: the new revision is the newest, and kept. */
+async function keepRevisions(keep, arn, clients) {
+    const pruned = await pruneRevisions(clients, arn, keep, []);
+    const line = prunedLine(pruned, keep);
+    info(line);
+    for (const problem of pruned.problems)
+        warning(`${problem} (the task definition itself was registered)`, { title: 'ecs-safe-deploy: keep-revisions' });
+    return [line, ...pruned.problems];
+}
 
 ;// CONCATENATED MODULE: ./src/preflight/release.ts
 
@@ -102823,767 +104946,46 @@ async function mapLimit(items, limit, each) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./src/report/annotations.ts
-// End-of-run annotations: one titled error that names the cause on failure (the step fails through the exit code,
-// not a second, untitled error), a notice on success, and the run's warnings. Problems found in a file (a task
-// definition, an AppSpec) are annotated on the file and line. GitHub shows at most 10 annotations of each type per
-// step, so each type is capped here.
+;// CONCATENATED MODULE: ./src/register-shared.ts
+// Services of one release that render the same task definition (one family, same content) share one revision: it is
+// registered here, once, before the engines start, and each plan deploys it as registered (`existingTaskDefinition`).
+// When registering fails here, each engine registers its own as usual and reports what ECS says.
 
 
 
-
-const ANNOTATIONS_PER_TYPE = 10;
-/** Log lines in the error annotation: the error and the top of its stack. */
-const ANNOTATION_LOG_LINES = 4;
-/** A line of a telling tail that says what went wrong (not a stack frame under it). */
-const isErrorLine = (line) => !/^\s/.test(line) && /error|exception|fatal|panic|fail|denied|refused|not found/i.test(line);
-/** The log line most likely to say what went wrong: the error line of the telling tail, else its last line. */
-function tellingLine(tail) {
-    const lines = tellingTail(tail);
-    return lines.find(isErrorLine)?.trim() ?? lines.at(-1)?.trim();
-}
-/** GitHub shows an annotation on a file by its path in the repository: an absolute path in the workspace, relative. */
-function inRepository(file) {
-    const workspace = process.env.GITHUB_WORKSPACE;
-    if (!workspace || !(0,external_node_path_.isAbsolute)(file))
-        return file;
-    const inside = (0,external_node_path_.relative)(workspace, file);
-    return inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside) ? file : inside;
-}
-/** Fails the step without another annotation: the titled error already says why. */
-function failStep() {
-    process.exitCode = 1;
-}
-/**
- * One titled error per problem (at most 10), on the file and line where a file reader located it; then the step
- * fails with no further annotation.
- */
-function annotateProblems(title, problems) {
-    for (const problem of problems.slice(0, ANNOTATIONS_PER_TYPE)) {
-        const at = locationOf(problem);
-        error(problem, { title, ...(at ? { file: inRepository(at.file), ...(at.line ? { startLine: at.line } : {}), ...(at.column ? { startColumn: at.column } : {}) } : {}) });
-    }
-    failStep();
-}
-/** Words that carry meaning (4 letters or more), to tell a line that only repeats the ones before it. */
-const words = (text) => (text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}._:/-]{3,}/gu) ?? []).map((w) => w.replace(/[.:]+$/, ''));
-const repeats = (line, before) => {
-    const known = new Set(before.flatMap(words));
-    return words(line).every((w) => known.has(w));
-};
-/** The error text: the reason, then what the tasks said (stop reason, exit codes, a log line), then the alarms. */
-function failureMessage(decision, cause) {
-    const lines = [decision.reason];
-    if (cause && cause.summary && !repeats(cause.summary, lines))
-        lines.push(cause.summary);
-    // A task belongs in the cause only when it failed: not when a rollback or scale-in removed it.
-    const task = cause?.stoppedTasks.find(isFailure);
-    if (task) {
-        lines.push(`Task ${task.taskId}: ${describeStop(task)}`);
-        const telling = stopped_tellingTail(task.logTail);
-        const at = telling.findIndex(isErrorLine);
-        // The error and the frames of the application's own code (a runtime's internal frames say little).
-        const own = telling.filter((l, i) => i <= at || !/\(?node:internal\//.test(l));
-        const log = at >= 0 ? own.slice(at, at + ANNOTATION_LOG_LINES) : own.slice(-1);
-        if (log.length > 0)
-            lines.push(`Log: ${log.join('\n')}`);
-    }
-    for (const alarm of cause?.alarms ?? []) {
-        const line = `Alarm ${alarm.name} in ALARM${alarm.reason ? `: ${alarm.reason}` : ''}`;
-        if (!repeats(line, lines))
-            lines.push(line);
-    }
-    return lines.join('\n');
-}
-function annotate(decision, facts, timeline, cause) {
-    const where = `${facts.cluster}/${facts.service}`;
-    const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))];
-    for (const message of warnings.slice(0, ANNOTATIONS_PER_TYPE))
-        warning(message, { title: `ECS deploy ${where}` });
-    if (decision.outcome === 'succeeded' || decision.outcome === 'started') {
-        notice(decision.reason, { title: decision.outcome === 'started' ? `Deployment started on ${where}` : `Deployed ${where}` });
-        return;
-    }
-    error(failureMessage(decision, cause), { title: `ECS deployment ${decision.outcome}: ${where}` });
-    failStep();
-}
-
-;// CONCATENATED MODULE: ./src/core/facts-view.ts
-/** How to find a deployment's stopped tasks: ECS starts them with the deployment id, while a CodeDeploy task set's
- * tasks do not carry it, so they are found by our task definition revision. Undefined when the id is unknown. */
-function stoppedTasksOf(facts) {
-    if (facts.kind === 'codedeploy')
-        return facts.taskDefinitionArn ? { taskDefinitionArn: facts.taskDefinitionArn } : undefined;
-    return facts.deploymentId ? { deploymentId: facts.deploymentId } : undefined;
-}
-/** The engine moves production traffic from one revision to the other (blue/green, canary, linear); a rolling update
- * replaces tasks instead, so its rollout is told in running tasks unless traffic shifts were seen anyway. */
-function movesTraffic(facts) {
-    return facts.kind !== 'rolling';
-}
-/** The service deployment that runs an ECS-native strategy (blue/green, canary, linear), with its last look. A rolling
- * update has a service deployment too, but no strategy, traffic or hooks for it to report. */
-function strategyDeployment(facts) {
-    if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn)
-        return undefined;
-    return { arn: facts.serviceDeploymentArn, look: facts.serviceDeployment };
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-// Live log: one line per timeline event, prefixed with the time since the run started, so the job log reads as
-// the deployment's story. Stopped tasks print their reason and exit codes, and their log tail in a group.
-
-
-
-function elapsed(ms) {
-    const s = Math.max(0, Math.floor(ms / 1000));
-    const two = (n) => String(n).padStart(2, '0');
-    const h = Math.floor(s / 3600);
-    return h > 0 ? `${h}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${two(Math.floor(s / 60))}:${two(s % 60)}`;
-}
-/** ECS's "in progress." reason says nothing the state does not. */
-const idleReason = (reason) => !reason || /in progress\.?$/.test(reason);
-/** The line for an event, without the time prefix. */
-function describeEvent(event) {
-    switch (event.type) {
-        case 'phase':
-            return `── ${event.phase}${event.detail ? `: ${event.detail}` : ''}`;
-        case 'service-event':
-            return `event: ${event.message}`;
-        case 'deployment': {
-            const c = event.counts;
-            const reason = idleReason(event.rolloutStateReason) ? '' : ` — ${event.rolloutStateReason}`;
-            return `deployment ${event.deploymentId}: running ${c.running}/${c.desired}, pending ${c.pending}, failed ${c.failed} (${event.rolloutState ?? event.status}${event.status !== 'PRIMARY' ? `, ${event.status}` : ''})${reason}`;
-        }
-        case 'tasks-started':
-            return `tasks started: ${event.taskIds.join(', ')}`;
-        case 'tasks-stopped':
-            return `${event.tasks.length} task${event.tasks.length === 1 ? '' : 's'} stopped`;
-        case 'traffic-shifted':
-            return `${event.label} traffic: ${event.from}% → ${event.to}% on the new revision`;
-        case 'alarm':
-            return `alarm ${event.name}: ${event.state}${event.reason ? ` — ${event.reason}` : ''}`;
-        case 'hook-waiting':
-            return `waiting for ${event.hook}: ${event.detail}`;
-        case 'rollback':
-            return `rollback by ${event.by === 'ecs' ? 'ECS' : 'the action'}: ${event.from} → ${event.to}: ${event.reason}`;
-        case 'warning':
-            return `warning: ${event.message}`;
-        case 'outcome':
-            return `outcome: ${event.outcome} — ${event.reason}`;
-    }
-}
-/** Log lines shown per stopped task: the error, the top of its stack and where it was thrown. */
-const LOG_LINES = 12;
-/** What the new task definition changes, printed before the deployment starts; secret values never appear. */
-function logChanges(changes, against) {
-    if (changes.length === 0) {
-        info(`What changed against ${against}: nothing in the task definition`);
-        return;
-    }
-    info(`What changed against ${against}:`);
-    for (const change of changes.slice(0, 60))
-        info(`  ${describeChange(change)}`);
-    if (changes.length > 60)
-        info(`  … and ${changes.length - 60} more`);
-}
-/** Prints every event of `timeline` as it is emitted. `startedAt` defaults to the first event's time; `label` (a
- * release's service name) tells the lines of services deployed together apart. */
-function attachLogReporter(timeline, startedAt, label) {
-    let start = startedAt;
-    timeline.subscribe((event) => {
-        start ??= event.at.getTime();
-        const prefix = `[${elapsed(event.at.getTime() - start)}]${label ? ` [${label}]` : ''}`;
-        info(`${prefix} ${describeEvent(event)}`);
-        if (event.type !== 'tasks-stopped')
-            return;
-        for (const task of event.tasks) {
-            info(`${prefix}   task ${task.taskId}: ${describeStop(task)}${task.stopCode ? ` [${task.stopCode}]` : ''}`);
-            const lines = stopped_tellingTail(task.logTail, LOG_LINES);
-            if (lines.length === 0)
-                continue;
-            startGroup(`${prefix}   log of task ${task.taskId}${task.logLocation ? ` (${task.logLocation})` : ''}`);
-            for (const line of lines)
-                info(`    ${line}`);
-            endGroup();
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/report/chart.ts
-
-
-/** Samples along the time axis: enough to show each step, few enough that the labels stay legible. */
-const SAMPLES = 24;
-/** A step function's value at each sample time: the last point at or before it. */
-function sample(points, times) {
-    return times.map((t) => {
-        let value = points[0]?.value ?? 0;
-        for (const p of points)
-            if (p.at <= t)
-                value = p.value;
-        return value;
-    });
-}
-const phaseMarks = (events, label) => {
-    // A rollback event says who rolled back; the rollback phase's own mark would repeat it.
-    const phases = events.some((e) => e.type === 'rollback') ? ['deploy', 'bake'] : ['deploy', 'bake', 'rollback'];
-    return events.flatMap((e) => {
-        if (e.type === 'phase' && phases.includes(e.phase))
-            return [`${label(e.at.getTime())} ${e.phase}`];
-        if (e.type === 'alarm' && e.state === 'ALARM')
-            return [`${label(e.at.getTime())} alarm ${e.name}`];
-        if (e.type === 'rollback')
-            return [`${label(e.at.getTime())} rollback by ${e.by === 'ecs' ? 'ECS' : 'the action'}`];
-        return [];
-    });
-};
-/** The chart of this rollout; undefined when there is nothing to draw (not watched, no observation). */
-function rolloutChart(facts, timeline, end) {
-    const events = timeline.events;
-    const start = events[0]?.at.getTime() ?? end;
-    const deployAt = events.find((e) => e.type === 'phase' && e.phase === 'deploy')?.at.getTime() ?? start;
-    if (end <= deployAt)
-        return undefined;
-    const times = Array.from({ length: SAMPLES }, (_, i) => deployAt + ((end - deployAt) * i) / (SAMPLES - 1));
-    // Labels that differ from one sample to the next: tenths of seconds on a short run, mm:ss on a longer one.
-    const step = (end - deployAt) / (SAMPLES - 1);
-    const label = (t) => (step < 1000 ? `${((t - start) / 1000).toFixed(1)}s` : elapsed(t - start));
-    const x = times.map(label);
-    const marks = phaseMarks(events, label);
-    const shifts = events.filter((e) => e.type === 'traffic-shifted' && e.label === 'production');
-    if (movesTraffic(facts) || shifts.length > 0) {
-        if (shifts.length === 0)
-            return undefined;
-        const points = [{ at: deployAt, value: shifts[0].from }, ...shifts.map((s) => ({ at: s.at.getTime(), value: s.to }))];
-        // A rollback sends production back to the old revision, whether or not a look caught the weight going to 0.
-        const rollback = events.find((e) => e.type === 'rollback' || (e.type === 'phase' && e.phase === 'rollback'));
-        const rolledBack = timeline.outcome()?.outcome === 'rolled-back' || facts.actionRollback?.completed;
-        if (rollback && rolledBack && !shifts.some((s) => s.at >= rollback.at && s.to === 0))
-            points.push({ at: rollback.at.getTime(), value: 0 });
-        points.sort((a, b) => a.at - b.at);
-        for (const s of shifts)
-            marks.push(`${label(s.at.getTime())} ${s.to}%`);
-        return {
-            title: 'Production traffic on the new revision (%)',
-            yLabel: 'traffic %',
-            yMax: 100,
-            x,
-            series: [{ name: 'traffic on the new revision', kind: 'bar', values: sample(points, times) }],
-            marks: sortMarks(marks),
-        };
-    }
-    // Rolling: running tasks per deployment; ours is the new revision, every other deployment runs an older one.
-    const ours = facts.deploymentId;
-    const running = new Map();
-    const fresh = [];
-    const old = [];
-    // The service's size before: the old revision ran it alone. Until a deployment of the old revision is seen (ECS's
-    // rollback), its tasks are what ours has not replaced yet.
-    const before = ('final' in facts ? facts.final?.counts.desired : undefined) ?? 0;
-    for (const e of events) {
-        if (e.type !== 'deployment')
+async function registerShared(clients, members) {
+    const groups = new Map();
+    for (const m of members) {
+        if (!m.plan || m.plan.existingTaskDefinition)
             continue;
-        running.set(e.deploymentId, e.status === 'INACTIVE' ? 0 : e.counts.running);
-        const at = e.at.getTime();
-        const mine = ours ? (running.get(ours) ?? 0) : 0;
-        const others = [...running].filter(([id]) => id !== ours);
-        fresh.push({ at, value: mine });
-        old.push({ at, value: others.length > 0 ? others.reduce((sum, [, n]) => sum + n, 0) : Math.max(0, before - mine) });
+        // Key order does not matter to ECS: two renderings equal but for it are the same task definition.
+        const key = stable(m.plan.taskDefinition);
+        groups.set(key, [...(groups.get(key) ?? []), m]);
     }
-    if (fresh.length === 0)
-        return undefined;
-    fresh.unshift({ at: deployAt, value: 0 });
-    old.unshift({ at: deployAt, value: before });
-    const series = [
-        { name: 'tasks of the new revision', kind: 'bar', values: sample(fresh, times) },
-        { name: 'tasks of the old revision', kind: 'line', values: sample(old, times) },
-    ];
-    return {
-        title: 'Running tasks: new revision (bars), old revision (line)',
-        yLabel: 'tasks',
-        yMax: Math.max(1, ...series.flatMap((s) => s.values)),
-        x,
-        series,
-        marks: sortMarks(marks),
-    };
-}
-const sortMarks = (marks) => [...new Set(marks)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-/** The chart as a Mermaid block for GitHub Markdown (the job summary). */
-function mermaidChart(chart) {
-    const quote = (s) => `"${s.replace(/"/g, "'")}"`;
-    return [
-        '```mermaid',
-        'xychart-beta',
-        `  title ${quote(chart.title)}`,
-        `  x-axis "time since the run started" [${chart.x.map(quote).join(', ')}]`,
-        `  y-axis ${quote(chart.yLabel)} 0 --> ${chart.yMax}`,
-        ...chart.series.map((s) => `  ${s.kind} [${s.values.join(', ')}]`),
-        '```',
-    ].join('\n');
-}
-/** Parses the block `mermaidChart` wrote (for a terminal or a test); undefined when it is not one. */
-function parseMermaidChart(text) {
-    const title = /title "([^"]*)"/.exec(text)?.[1];
-    const x = /x-axis "[^"]*" \[([^\]]*)\]/.exec(text)?.[1];
-    const y = /y-axis "([^"]*)" 0 --> (\d+)/.exec(text);
-    if (title === undefined || x === undefined || !y)
-        return undefined;
-    const series = [...text.matchAll(/^\s*(bar|line) \[([^\]]*)\]/gm)].map((m, i) => ({
-        name: `series ${i + 1}`,
-        kind: m[1],
-        values: m[2].split(',').map((v) => Number(v.trim())),
-    }));
-    return { title, yLabel: y[1], yMax: Number(y[2]), x: [...x.matchAll(/"([^"]*)"/g)].map((m) => m[1]), series, marks: [] };
-}
-/** A text chart for a terminal: rows from the top, `█` for the bar series, `•` for the line. */
-function textChart(chart, rows = 8) {
-    const width = chart.x.length;
-    const out = [chart.title];
-    const bar = chart.series.find((s) => s.kind === 'bar');
-    const line = chart.series.find((s) => s.kind === 'line');
-    const level = (v) => Math.round((v / chart.yMax) * rows);
-    for (let r = rows; r >= 1; r--) {
-        const label = r === rows ? String(chart.yMax) : r === Math.ceil(rows / 2) ? String(Math.round(chart.yMax / 2)) : '';
-        let cells = '';
-        for (let i = 0; i < width; i++) {
-            const b = bar ? level(bar.values[i]) >= r : false;
-            const l = line ? level(line.values[i]) === r : false;
-            cells += l ? '••' : b ? '██' : '  ';
-        }
-        out.push(`${label.padStart(4)} │${cells}`);
-    }
-    out.push(`   0 └${Array.from({ length: width }, (_, i) => (line && level(line.values[i]) === 0 ? '••' : '──')).join('')}`);
-    const first = chart.x[0] ?? '';
-    const last = chart.x.at(-1) ?? '';
-    out.push(`      ${first}${' '.repeat(Math.max(1, width * 2 - first.length - last.length))}${last}`);
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/report/console.ts
-/** `{ partition, region }` of an ARN (`arn:aws-cn:ecs:cn-north-1:…`). */
-function arnPlace(arn) {
-    const m = /^arn:(aws[a-z-]*):[^:]*:([a-z0-9-]+):/.exec(arn ?? '');
-    return m ? { partition: m[1], region: m[2] } : undefined;
-}
-/** The console's origin for a partition and region. */
-function consoleOrigin(partition, region) {
-    if (partition === 'aws-cn')
-        return `https://${region}.console.amazonaws.cn`;
-    if (partition === 'aws-us-gov')
-        return `https://${region}.console.amazonaws-us-gov.com`;
-    return `https://${region}.console.aws.amazon.com`;
-}
-/** The CloudWatch console's fragment encoding: URI-encoded, then `%` as `$25` (`/` becomes `$252F`). */
-const fragment = (text) => encodeURIComponent(text).replace(/%/g, '$25');
-function consoleLinks(facts, region) {
-    const serviceDeploymentArn = 'serviceDeploymentArn' in facts ? facts.serviceDeploymentArn : undefined;
-    const place = arnPlace(facts.taskDefinitionArn) ?? arnPlace(facts.previousTaskDefinitionArn) ?? arnPlace(serviceDeploymentArn);
-    const where = place ?? (region ? { partition: region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws', region } : undefined);
-    if (!where)
-        return undefined;
-    const origin = consoleOrigin(where.partition, where.region);
-    const q = `region=${where.region}`;
-    const service = `${origin}/ecs/v2/clusters/${encodeURIComponent(facts.cluster)}/services/${encodeURIComponent(facts.service)}`;
-    const codeDeployId = 'codeDeploy' in facts ? facts.codeDeploy?.deploymentId : undefined;
-    return {
-        service: `${service}/health?${q}`,
-        deployment: facts.deploymentId || serviceDeploymentArn ? `${service}/deployments?${q}` : undefined,
-        codeDeploy: codeDeployId ? `${origin}/codesuite/codedeploy/deployments/${encodeURIComponent(codeDeployId)}?${q}` : undefined,
-        alarm: (name) => `${origin}/cloudwatch/home?${q}#alarmsV2:alarm/${encodeURIComponent(name)}`,
-        logStream: (logLocation) => {
-            const [group, stream] = logLocation.split(' ');
-            if (!group || !stream)
-                return undefined;
-            return `${origin}/cloudwatch/home?${q}#logsV2:log-groups/log-group/${fragment(group)}/log-events/${fragment(stream)}`;
-        },
-        task: (taskId) => `${origin}/ecs/v2/clusters/${encodeURIComponent(facts.cluster)}/tasks/${encodeURIComponent(taskId)}/configuration?${q}`,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-// The job summary: outcome and links, what was deployed where, the rollout as a chart, what changed in the task
-// definition, the phases with their times, and on failure the cause (the alarm or the stopped tasks with reasons,
-// exit codes and the telling log lines, service events). HTML that GitHub's Markdown keeps, with no Markdown inside
-// it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
-
-
-
-
-
-
-
-
-/** GitHub rejects a step summary over 1 MiB; stay well under it. */
-const MAX_SUMMARY_CHARS = 200_000;
-const MAX_LINE = 300;
-const MARK = {
-    succeeded: '✅',
-    'rolled-back': '↩️',
-    failed: '❌',
-    'timed-out': '⏱️',
-    started: '🚀',
-    cancelled: '🛑',
-};
-/** Text as HTML: `&`, `<`, `>` and `"` escaped. */
-function escapeHtml(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-/** Text as HTML, cut to a line. */
-function escapeOnly(text) {
-    return escapeHtml(text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text);
-}
-/** Where a long word may break: after a separator, or every 24 letters of a hash. */
-const LONG_WORD = /[^\s<>]{28,}/g;
-function breakable(html) {
-    return html.replace(LONG_WORD, (word) => word.replace(/([/:@,=|]|\.(?=\D))(?!$)/g, '$1<wbr>').replace(/([A-Za-z0-9]{24})(?=[A-Za-z0-9])/g, '$1<wbr>'));
-}
-/** Full ARNs as their last part (`web:42`), digests as their first 12 hex digits: both overflow a table otherwise. */
-function shorten(text) {
-    return text
-        .replace(/\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:([^\s,;)]+)/g, (_, resource) => resource.slice(resource.lastIndexOf('/') + 1))
-        .replace(/\b(sha256:[0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…');
-}
-/** Text for a table cell or paragraph: shortened, escaped, `code` as <code>, long words breakable. */
-function summary_escape(text) {
-    return breakable(escapeOnly(shorten(text)).replace(/`([^`]+)`/g, '<code>$1</code>'));
-}
-const summary_link = (href, text) => (href ? `<a href="${escapeOnly(href)}">${text}</a>` : text);
-/** A table's header row. */
-const headers = (...names) => names.map((data) => ({ data, header: true }));
-/** A row of a two-column table: the name as its header cell. */
-const row = (name, value) => [{ data: name, header: true }, summary_escape(value)];
-function phases(timeline, end) {
-    const events = timeline.events.filter((e) => e.type === 'phase');
-    const start = timeline.events[0]?.at.getTime() ?? end;
-    // `done` only marks the end: its time is the total, which the heading's line gives.
-    return events.flatMap((e, i) => {
-        if (e.type !== 'phase' || e.phase === 'done')
-            return [];
-        const from = e.at.getTime();
-        const to = events[i + 1]?.at.getTime() ?? end;
-        return [[e.phase, elapsed(from - start), elapsed(to - from), summary_escape(e.detail ?? '—')]];
-    });
-}
-function addCause(cause, links) {
-    summary.addHeading('Cause', 3).addRaw(`<p>${summary_escape(cause.summary)}</p>`, true);
-    if (cause.alarms.length > 0) {
-        summary
-            .addHeading('Alarms in ALARM', 4)
-            .addRaw(`<ul>${cause.alarms.map((a) => `<li>${summary_link(links?.alarm(a.name), `<code>${summary_escape(a.name)}</code>`)}${a.reason ? ` — ${summary_escape(a.reason)}` : ''}</li>`).join('')}</ul>`, true);
-    }
-    // Only tasks that failed: those a rollback removed on purpose (their task set deleted, scaled in) are counted.
-    const groups = groupStoppedTasks(cause.stoppedTasks.filter(isFailure));
-    if (groups.length > 0) {
-        summary.addHeading('Stopped tasks', 4).addTable([
-            headers('Tasks', 'Reason', 'Stop code', 'Exit codes', 'Example task'),
-            ...groups.map((g) => [
-                String(g.length),
-                summary_escape(g[0].stoppedReason ?? '—'),
-                summary_escape(g[0].stopCode ?? '—'),
-                summary_escape(g[0].containers
-                    .filter((c) => c.exitCode !== undefined)
-                    .map((c) => `${c.name}: ${c.exitCode}`)
-                    .join(', ') || '—'),
-                summary_link(links?.task(g[0].taskId), summary_escape(g[0].taskId)),
-            ]),
-        ]);
-        for (const g of groups) {
-            const task = g.find((t) => t.logTail.length > 0);
-            const lines = task ? stopped_tellingTail(task.logTail) : [];
-            if (!task || lines.length === 0)
+    for (const sharing of [...groups.values()].filter((g) => g.length > 1)) {
+        const names = sharing.map((m) => m.name).join(', ');
+        const family = sharing[0].plan.taskDefinition.family;
+        try {
+            const out = await (clients.ecsOnce ?? clients.ecs).send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(sharing[0].plan.taskDefinition));
+            const registered = out.taskDefinition;
+            if (!registered?.taskDefinitionArn)
                 continue;
-            const stream = task.logLocation ? summary_link(links?.logStream(task.logLocation), 'log stream') : undefined;
-            summary
-                .addRaw(`<p>Log of task ${summary_escape(task.taskId)} — ${summary_escape(describeStop(task))}${stream ? ` (${stream})` : ''}:</p>`, true)
-                .addCodeBlock(lines.map(escapeOnly).join('\n'), 'text');
+            for (const m of sharing) {
+                m.plan.existingTaskDefinition = registered;
+                m.timeline.emit({ type: 'phase', at: new Date(), phase: 'register', detail: `${registered.taskDefinitionArn}: one revision of ${family} for ${names}` });
+            }
+        }
+        catch (error) {
+            for (const m of sharing) {
+                m.timeline.emit({
+                    type: 'warning',
+                    at: new Date(),
+                    message: `One revision of ${family} for ${names} could not be registered (${errorText(error)}): each service registers its own.`,
+                });
+            }
         }
     }
-    if (cause.removedTasks) {
-        summary.addRaw(`<p>${cause.removedTasks} ${cause.removedTasks === 1 ? 'task was' : 'tasks were'} stopped on purpose by the deployment or its rollback (scaled in, task set deleted): not a cause.</p>`, true);
-    }
-    if (cause.serviceEvents.length > 0) {
-        summary.addDetails('Service events (newest first)', `<pre>${cause.serviceEvents.slice(0, 20).map(escapeOnly).join('\n')}</pre>`);
-    }
 }
-/** The task definition's changes against the revision it replaces, one row each; secret values never appear. */
-function addChanges(changes) {
-    summary.addHeading('What changed', 3);
-    if (changes.length === 0) {
-        summary.addRaw('<p>The task definition is the same as the revision it replaces.</p>', true);
-        return;
-    }
-    summary.addTable([
-        headers('Where', 'What', 'Change'),
-        ...changes.slice(0, 60).map((c) => {
-            const change = describeChange(c);
-            return [summary_escape(c.scope === 'task' ? 'task' : c.scope), summary_escape(c.field), summary_escape(change.slice(change.indexOf(`${c.field}: `) + c.field.length + 2))];
-        }),
-    ]);
-}
-/** CodeDeploy: how it ran, its status and error, the lifecycle event that failed, and its rollback deployment. */
-function codeDeployRows(facts) {
-    const cd = 'codeDeploy' in facts ? facts.codeDeploy : undefined;
-    if (!cd)
-        return [];
-    const waiting = cd.status === 'InProgress' && facts.trafficShifts?.at(-1)?.percent === 100 ? ' — all traffic moved; CodeDeploy deletes the old task set after the termination wait' : '';
-    const rows = [row('CodeDeploy', `${facts.engine}: ${cd.status ?? '—'}${cd.errorInformation?.code ? ` (${cd.errorInformation.code})` : ''}${waiting}`)];
-    if (facts.trafficShifts?.length)
-        rows.push(row('Production traffic on the new task set', facts.trafficShifts.map((t) => `${t.percent}%`).join(' → ')));
-    const event = cd.failedEvent;
-    if (event) {
-        const hook = facts.hook?.name === event.name && facts.hook.target ? ` (Lambda ${facts.hook.target})` : '';
-        rows.push(row('Failed lifecycle event', `${event.name}${hook}${event.errorCode ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`));
-        if (event.logTail)
-            rows.push(row('Hook log tail', event.logTail));
-    }
-    if (cd.rollbackDeploymentId)
-        rows.push(row('CodeDeploy rollback deployment', `${cd.rollbackDeploymentId}: ${cd.rollbackStatus ?? 'not seen'}`));
-    return rows;
-}
-/** ECS blue/green, canary and linear: the strategy, the service deployment, how production traffic moved, the hook. */
-function nativeRows(facts) {
-    const strategy = strategyDeployment(facts);
-    if (!strategy)
-        return [];
-    const sd = strategy.look;
-    const rows = [
-        row('Strategy', facts.engine),
-        row('Service deployment', `${revisionOf(strategy.arn, '')}${sd?.status ? `: ${sd.status}` : ''}`),
-        row('Production traffic on the new revision', ['0%', ...(facts.trafficShifts ?? []).map((t) => `${t.percent}%`)].join(' → ')),
-    ];
-    const hook = facts.hook;
-    if (hook) {
-        const state = hook.status === 'AWAITING_ACTION' ? 'waiting for approval' : hook.status === 'IN_PROGRESS' ? 'still running' : hook.status;
-        const who = hook.target === 'PAUSE' ? `PAUSE hook ${hook.name}` : `${hook.target ?? hook.name} (${hook.name})`;
-        rows.push(row('Lifecycle hook', `${who}: ${state}${hook.stage ? ` at ${hook.stage}` : ''}`));
-    }
-    return rows;
-}
-/** Builds the summary into core.summary's buffer (not written). */
-function buildSummary({ facts, decision, timeline, cause, changes, region }) {
-    const start = timeline.events[0]?.at.getTime();
-    const end = facts.finishedAt?.getTime() ?? timeline.events.at(-1)?.at.getTime() ?? Date.now();
-    const links = consoleLinks(facts, region);
-    const took = start !== undefined ? ` Took ${elapsed(end - start)}.` : '';
-    const to = [
-        links?.service && summary_link(links.service, 'Service in the ECS console'),
-        links?.deployment && summary_link(links.deployment, 'its deployments'),
-        links?.codeDeploy && summary_link(links.codeDeploy, 'CodeDeploy deployment'),
-        ...facts.alarms.slice(0, 5).map((name) => summary_link(links?.alarm(name), `alarm ${summary_escape(name)}`)),
-    ].filter(Boolean);
-    summary.addHeading(`${MARK[decision.outcome]} ECS deployment ${decision.outcome}: ${summary_escape(facts.service)}`, 2).addRaw(`<p>${summary_escape(decision.reason)}${took}</p>`, true);
-    if (to.length > 0)
-        summary.addRaw(`<p>${to.join(' · ')}</p>`, true);
-    summary.addTable([
-        row('Cluster', facts.cluster),
-        row('Service', facts.service),
-        [{ data: 'Task definition', header: true }, `${summary_escape(revisionOf(facts.previousTaskDefinitionArn, '—'))} → ${summary_escape(revisionOf(facts.taskDefinitionArn, '—'))}`],
-        // Shortened to fit; the whole reference (the digest to copy) is the cell's title.
-        [{ data: 'Image', header: true }, facts.image ? `<span title="${escapeOnly(facts.image)}">${summary_escape(facts.image)}</span>` : '—'],
-        row('Deployment', facts.deploymentId ?? '—'),
-        ...(facts.actionRollback?.deploymentId ? [row('Rollback deployment', facts.actionRollback.deploymentId)] : []),
-        ...('ecsRollback' in facts && facts.ecsRollback ? [row('ECS rollback deployment', facts.ecsRollback.deploymentId)] : []),
-        ...codeDeployRows(facts),
-        ...nativeRows(facts),
-    ]);
-    if (cause)
-        addCause(cause, links);
-    const chart = rolloutChart(facts, timeline, end);
-    if (chart) {
-        // A blank line on each side: GitHub reads Markdown (the Mermaid fence) only outside an HTML block.
-        summary.addHeading('Rollout', 3).addRaw(`\n${mermaidChart(chart)}\n`, true);
-        if (chart.marks.length > 0)
-            summary.addRaw(`<p><sub>${chart.marks.map(summary_escape).join(' · ')}</sub></p>`, true);
-    }
-    if (changes)
-        addChanges(changes);
-    const rows = phases(timeline, end);
-    if (rows.length > 0) {
-        summary.addHeading('Timeline', 3).addTable([headers('Phase', 'Started', 'Took', 'Detail'), ...rows]);
-    }
-    const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))];
-    if (warnings.length > 0)
-        summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(summary_escape));
-}
-/** What `build` adds to core.summary's buffer, as GitHub gets it; leaves the buffer empty. */
-function rendered(build) {
-    core.summary.emptyBuffer();
-    build();
-    const text = core.summary.stringify();
-    core.summary.emptyBuffer();
-    return text;
-}
-/** The summary as GitHub gets it (for tests and the demo). */
-function renderSummary(input) {
-    return rendered(() => buildSummary(input));
-}
-/** Writes the summary; if it somehow grew too large, writes the head of it and says so. */
-async function writeSummary(input) {
-    buildSummary(input);
-    const text = summary.stringify();
-    const limit = Math.floor(MAX_SUMMARY_CHARS / Math.max(1, input.share ?? 1));
-    if (text.length > limit) {
-        summary.emptyBuffer();
-        summary.addRaw(text.slice(0, limit), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true);
-    }
-    await summary.write();
-}
-/** The summary of a run stopped before anything changed (bad inputs, failed preflight): every problem, listed. */
-async function writeProblemsSummary(cluster, service, title, problems) {
-    buildProblemsSummary(cluster, service, title, problems);
-    await summary.write();
-}
-/** The problems summary as GitHub gets it (for tests). */
-function renderProblemsSummary(cluster, service, title, problems) {
-    return rendered(() => buildProblemsSummary(cluster, service, title, problems));
-}
-function buildProblemsSummary(cluster, service, title, problems) {
-    summary
-        .addHeading(`${MARK.failed} ECS deploy ${summary_escape(`${cluster}/${service}`)}: ${summary_escape(title)}`, 2)
-        .addRaw('<p>Nothing was changed in AWS.</p>', true)
-        .addList(problems.map(summary_escape));
-}
-/** A release of several services: its outcome, then one row per service (each has its own section below). */
-async function writeReleaseSummary(cluster, release, results, tookMs) {
-    buildReleaseSummary(cluster, release, results, tookMs);
-    await summary.write();
-}
-function buildReleaseSummary(cluster, release, results, tookMs) {
-    summary
-        .addHeading(`${MARK[release.outcome]} ECS release ${release.outcome}: ${summary_escape(cluster)}, ${results.length} services`, 2)
-        .addRaw(`<p>${summary_escape(release.reason)} Took ${elapsed(tookMs)}.</p>`, true)
-        .addTable([
-        headers('Service', 'Engine', 'Outcome', 'Task definition', 'Rolled back'),
-        ...results.map((r) => [
-            summary_escape(r.service),
-            summary_escape(r.engine),
-            `${MARK[r.decision.outcome]} ${r.decision.outcome}`,
-            `${summary_escape(revisionOf(r.previousTaskDefinitionArn, '—'))} → ${summary_escape(revisionOf(r.taskDefinitionArn, '—'))}`,
-            r.rolledBack
-                ? `${MARK[r.rolledBack.decision.outcome === 'succeeded' ? 'rolled-back' : r.rolledBack.decision.outcome]} ${r.rolledBack.decision.outcome === 'succeeded' ? `back to ${summary_escape(revisionOf(r.previousTaskDefinitionArn, '—'))}` : summary_escape(r.rolledBack.decision.reason)}`
-                : '—',
-        ]),
-    ]);
-}
-
-;// CONCATENATED MODULE: ./src/report/halt.ts
-// The report of a run that stopped before anything in AWS changed: one titled error per problem (on its file and
-// line when it names one), the outcome, and the problems in the job summary.
-
-
-
-async function reportHalt(cluster, service, stop) {
-    const title = `ecs-safe-deploy: ${stop.title}`;
-    if (stop.located)
-        annotateProblems(title, stop.problems);
-    else {
-        for (const problem of stop.problems)
-            error(problem, { title });
-        failStep();
-    }
-    setOutput('outcome', stop.outcome);
-    await writeProblemsSummary(cluster || '?', service || '?', stop.title, stop.summary ?? stop.problems);
-}
-
-;// CONCATENATED MODULE: ./src/report/release.ts
-// The end of a run, for one service or a release of several: the outcome on the timelines, the GitHub record,
-// outputs, annotations and job summaries. A single service reports as it always did (its own outcome, outputs and
-// summary); a release adds its own outcome, the `services` output and a table, then each service's section.
-
-
-
-
-
-
-/**
- * Starts the GitHub record once every service's deployment has started, so its payload names them all (`all`), or at
- * the end of the deployments (`all` false) when one never started; once.
- */
-function startRecord(record, end, runs, all) {
-    if (record.started || !(all ? runs.every((r) => r.facts?.deploymentId) : runs.some((r) => r.facts?.deploymentId)))
-        return;
-    if (runs.length === 1) {
-        const [r] = runs;
-        const facts = r.facts;
-        record.start(end.timeline, {
-            cluster: end.cluster,
-            service: r.name,
-            engine: r.engine,
-            previousTaskDefinitionArn: r.previousTaskDefinitionArn,
-            image: facts.image,
-            taskDefinitionArn: facts.taskDefinitionArn,
-            deploymentId: facts.deploymentId,
-        });
-        return;
-    }
-    record.start(end.timeline, {
-        cluster: end.cluster,
-        service: runs.map((r) => r.name).join(', '),
-        engine: [...new Set(runs.map((r) => r.engine))].join(', '),
-        image: end.image,
-        services: runs.map((r) => ({
-            service: r.name,
-            engine: r.engine,
-            previousTaskDefinitionArn: r.previousTaskDefinitionArn,
-            taskDefinitionArn: r.facts?.taskDefinitionArn,
-            deploymentId: r.facts?.deploymentId,
-        })),
-    });
-}
-/** Decides the run (core/release.ts), says so everywhere, and returns the decision. */
-async function reportRun(end, runs) {
-    const decision = decideRun(runs, end.rollback);
-    if (runs.length === 1)
-        await reportService(end, runs[0], decision);
-    else
-        await reportRelease(end, runs, decision);
-    return decision;
-}
-const release_done = (end) => end.timeline.emit({ type: 'phase', at: new Date(), phase: 'done', detail: `after ${formatDuration(Date.now() - end.startedAt)}` });
-async function reportService(end, r, decision) {
-    const facts = r.facts;
-    release_done(end);
-    end.timeline.emit({ type: 'outcome', at: new Date(), ...decision, cause: r.cause });
-    end.record.finish(decision.outcome, decision.reason, facts.taskDefinitionArn);
-    setOutputs(facts, decision.outcome);
-    // annotate() writes the one titled error of a failed run and sets the exit code: no second, untitled error.
-    annotate(decision, facts, r.timeline, r.cause);
-    await writeSummary({ facts, decision, timeline: r.timeline, cause: r.cause, changes: r.changes });
-}
-async function reportRelease(end, runs, release) {
-    for (const r of runs) {
-        r.timeline.emit({ type: 'outcome', at: new Date(), ...r.decision, cause: r.cause });
-        if (r.rolledBack)
-            r.timeline.emit({ type: 'outcome', at: new Date(), outcome: finalOf(r).outcome, reason: rolledBackLine(r), cause: r.rolledBack.cause });
-    }
-    release_done(end);
-    end.timeline.emit({ type: 'outcome', at: new Date(), ...release });
-    end.record.finish(release.outcome, release.reason);
-    const results = runs.map(resultOf);
-    setReleaseOutputs(results, release.outcome, end.image);
-    for (const r of runs)
-        annotateService(end.cluster, r);
-    if (!isLanded(release.outcome)) {
-        error(release.reason, { title: `ECS release ${release.outcome}: ${end.cluster}/${runs.map((r) => r.name).join(', ')}` });
-        failStep();
-    }
-    await writeReleaseSummary(end.cluster, release, results, Date.now() - end.startedAt);
-    // A service rolled back with the release is headed by what became of it, not by its own success.
-    for (const r of runs) {
-        await writeSummary({ facts: r.facts, decision: finalOf(r), timeline: r.timeline, cause: r.rolledBack?.cause ?? r.cause, changes: r.changes, share: runs.length });
-    }
-}
-function annotateService(cluster, r) {
-    const back = r.rolledBack;
-    if (!back)
-        annotate(r.decision, r.facts, r.timeline, r.cause);
-    else if (back.decision.outcome === 'succeeded')
-        warning(rolledBackLine(r), { title: `ECS deployment rolled back: ${cluster}/${r.name}` });
-    else
-        annotate(finalOf(r), back.facts, r.timeline, back.cause);
-}
-const isLanded = (outcome) => outcome === 'succeeded' || outcome === 'started';
 
 ;// CONCATENATED MODULE: ./src/rollback-release.ts
 
@@ -103640,57 +105042,191 @@ async function rollback_release_rollBack(clients, m, failed, poller) {
     m.rolledBack = { facts: backFacts, decision: decideOutcome(backFacts) };
 }
 
-;// CONCATENATED MODULE: ./src/engines/deregister.ts
-// `keep-revisions: N`: after a successful deployment, deregister the family's ACTIVE revisions beyond the newest N,
-// never one that is protected (the running one, the one it replaced, a rollback target). Deregistering is the only
-// change; a failure to deregister is a warning, never a failed deployment (the deployment already succeeded).
+;// CONCATENATED MODULE: ./src/tasks/run.ts
+// A one-off task of the new revision (`pre-deploy-command`, `post-deploy-command`): RunTask where the service runs
+// (its cluster, network configuration, capacity provider strategy or launch type, platform version, tags), waited for
+// on the run's one poll loop within the deployment's deadline, explained like a stopped task of a deployment (stop
+// reason, stop code, exit code, log tail), and stopped when the deadline or the release's stop comes first.
 
 
 
-/** Never more per run: a family with thousands of revisions is trimmed over several deployments. */
-const MAX_PER_RUN = 50;
-const revisionNumber = (arn) => Number(arn.slice(arn.lastIndexOf(':') + 1));
-/** The revisions of `family` to deregister: ACTIVE ones beyond the newest `keep`, none of `protect`. */
-function toDeregister(active, keep, protect) {
-    const newestFirst = [...active].sort((a, b) => revisionNumber(b) - revisionNumber(a));
-    return newestFirst.slice(keep).filter((arn) => !protect.includes(arn));
+
+
+
+
+
+/** RunTask's input: the service's placement and tags, the command and environment for the container. */
+function runTaskInput(spec, taskDefinitionArn) {
+    const s = spec.service;
+    const providers = s.capacityProviderStrategy ?? [];
+    // AWS reserves `aws:` tags; RunTask refuses propagateTags SERVICE, so the service's tags are passed as they are.
+    const tags = (s.tags ?? []).filter((t) => !(t.key ?? '').startsWith('aws:'));
+    return {
+        cluster: spec.cluster,
+        taskDefinition: taskDefinitionArn,
+        count: 1,
+        ...(providers.length > 0 ? { capacityProviderStrategy: providers } : s.launchType ? { launchType: s.launchType } : {}),
+        ...(s.platformVersion ? { platformVersion: s.platformVersion } : {}),
+        ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
+        overrides: { containerOverrides: [{ name: spec.container, command: spec.command, ...(spec.environment.length > 0 ? { environment: spec.environment } : {}) }] },
+        startedBy: spec.startedBy,
+        ...(tags.length > 0 ? { tags } : {}),
+        ...(s.enableECSManagedTags ? { enableECSManagedTags: true } : {}),
+        // A retry after a lost answer starts no second task.
+        clientToken: (0,external_node_crypto_.randomUUID)(),
+    };
 }
-async function pruneRevisions(clients, runningArn, keep, protect) {
-    const family = familyOf(runningArn);
-    const result = { family, deregistered: [], kept: [], problems: [] };
-    const active = [];
+/** Runs the task and waits for it; never throws: how it ended is on the task returned. */
+async function runOneOff(clients, spec, step) {
+    const { run, timeline } = step;
+    const task = { when: spec.when, command: spec.commandText, container: spec.container, startedAt: new Date(run.clock.now()), end: 'not-started' };
+    timeline.emit({ type: 'phase', at: task.startedAt, phase: spec.when, detail: `running \`${spec.commandText}\` in container ${spec.container}` });
     try {
-        let nextToken;
-        do {
-            const out = await clients.ecs.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }));
-            active.push(...(out.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family));
-            nextToken = out.nextToken;
-        } while (nextToken);
+        const out = await run.within(step.deadline, () => run.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* RunTaskCommand */._eD(runTaskInput(spec, step.taskDefinitionArn)), options)));
+        const started = out.tasks?.[0];
+        if (!started?.taskArn) {
+            const failure = out.failures?.[0];
+            task.problem = failure ? `RunTask answered ${failure.reason ?? 'a failure'}${failure.detail ? ` (${failure.detail})` : ''}` : 'RunTask started no task';
+            return finish(task, run);
+        }
+        task.taskArn = started.taskArn;
+        task.consoleUrl = consoleLinks(step.facts)?.task(taskIdOf(started.taskArn));
+        step.onStarted(task);
+        timeline.emit({ type: 'tasks-started', at: new Date(run.clock.now()), taskIds: [taskIdOf(started.taskArn)] });
     }
     catch (error) {
-        result.problems.push(`ECS ListTaskDefinitions (family ${family}): ${errorText(error)}`);
-        return result;
+        task.problem = `RunTask failed: ${errorText(error)}`;
+        return finish(task, run);
     }
-    const guarded = [runningArn, ...protect];
-    const doomed = toDeregister(active, keep, guarded).slice(0, MAX_PER_RUN);
-    result.kept = active.filter((arn) => !doomed.includes(arn)).map((arn) => revisionOf(arn, arn));
-    for (const arn of doomed) {
-        try {
-            await clients.ecs.send(new client_ecs_dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: arn }));
-            result.deregistered.push(revisionOf(arn, arn));
-        }
-        catch (error) {
-            result.problems.push(`ECS DeregisterTaskDefinition ${revisionOf(arn, arn)}: ${errorText(error)}`);
-        }
-    }
-    return result;
+    await waitFor(clients, spec, step, task);
+    return finish(task, run);
 }
-/** One line for the log and the summary. */
-function prunedLine(pruned, keep) {
-    const what = pruned.deregistered.length > 0
-        ? `deregistered ${pruned.deregistered.length} old ${pruned.deregistered.length === 1 ? 'revision' : 'revisions'} of ${pruned.family}: ${pruned.deregistered.join(', ')}`
-        : `no revision of ${pruned.family} to deregister`;
-    return `keep-revisions ${keep}: ${what}; ACTIVE now: ${pruned.kept.join(', ') || 'none'}.`;
+async function waitFor(clients, spec, step, task) {
+    const { run, timeline } = step;
+    const arn = task.taskArn;
+    let last;
+    try {
+        const looped = await pollLoop(run, timeline, step.deadline, { doing: `waiting for the ${spec.when} task` }, async () => {
+            const out = await run.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster: spec.cluster, tasks: [arn] }), options));
+            const seen = out.tasks?.[0];
+            if (seen && seen.lastStatus === 'STOPPED')
+                return { end: seen };
+            const changed = seen?.lastStatus !== last;
+            last = seen?.lastStatus;
+            return { changed };
+        });
+        if ('end' in looped)
+            return await ended(clients, step, task, looped.end, spec.container);
+        task.end = looped.cut === 'deadline' ? 'timed-out' : 'stopped';
+        if (looped.cut === 'stopped')
+            task.problem = looped.why;
+    }
+    catch (error) {
+        task.end = 'error';
+        task.problem = errorText(error);
+    }
+    await stopOneOff(clients, spec.cluster, arn, `ecs-safe-deploy: ${task.end === 'timed-out' ? 'timed out' : (task.problem ?? task.end)}`.slice(0, 255), direct);
+}
+/** The stopped task in ECS's words, with its container's exit code and log tail. */
+async function ended(clients, step, task, seen, container) {
+    const call = (send) => step.run.call(send);
+    let stopped = stoppedTaskFrom(seen);
+    stopped = await addLogTail(clients, call, stopped, step.facts.taskDefinition).catch(() => stopped);
+    task.stopped = stopped;
+    task.exitCode = stopped.containers.find((c) => c.name === container)?.exitCode;
+    // No exit code: the container never ran (an image it could not pull, a missing log group, no capacity).
+    task.end = task.exitCode === undefined ? 'not-started' : 'exited';
+}
+function finish(task, run) {
+    task.finishedAt = new Date(run.clock.now());
+    return task;
+}
+/** StopTask on a one-off task; false when it could not be stopped (it is then left to its own end). */
+async function stopOneOff(clients, cluster, taskArn, reason, call) {
+    try {
+        await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* StopTaskCommand */.PP1({ cluster, task: taskArn, reason }), options));
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tasks/plan.ts
+
+/** `ecs-safe-deploy/<run id>-<attempt>`: which run started the task (RunTask's startedBy allows [A-Za-z0-9/_-]). */
+function startedByOf(env) {
+    const id = `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`.replace(/[^A-Za-z0-9_-]/g, '_');
+    return `ecs-safe-deploy/${id}`.slice(0, 128);
+}
+function specOf(inputs, first, when, env) {
+    const oneOff = inputs.oneOff;
+    const given = when === 'pre-deploy' ? oneOff?.preDeploy : oneOff?.postDeploy;
+    if (!oneOff || !given)
+        return undefined;
+    return {
+        when,
+        cluster: inputs.cluster,
+        service: first.service,
+        container: oneOff.container ?? first.containerName,
+        command: given.command,
+        commandText: given.text,
+        environment: oneOff.environment,
+        startedBy: startedByOf(env),
+    };
+}
+function planOneOffs(clients, inputs, first, env = process.env) {
+    const pre = specOf(inputs, first.checked, 'pre-deploy', env);
+    const post = specOf(inputs, first.checked, 'post-deploy', env);
+    let settle = () => undefined;
+    const shared = new Promise((resolve) => (settle = resolve));
+    return {
+        forMember(index) {
+            const steps = {};
+            if (pre && index === 0) {
+                steps.beforeStart = async (step) => {
+                    const task = await runOneOff(clients, pre, step);
+                    settle(task);
+                    return task;
+                };
+            }
+            else if (pre)
+                steps.beforeStart = () => shared;
+            if (post && index === 0)
+                steps.afterLive = (step) => runOneOff(clients, post, step);
+            return steps;
+        },
+        firstEnded() {
+            if (!pre)
+                return;
+            const now = new Date();
+            settle({
+                when: 'pre-deploy',
+                command: pre.commandText,
+                container: pre.container,
+                startedAt: now,
+                finishedAt: now,
+                end: 'not-started',
+                problem: `service ${first.name} ended before its pre-deploy task ran`,
+            });
+        },
+    };
+}
+/** Preflight's part of the one-off tasks (no AWS call: it reads what preflight found). */
+function checkOneOffs(inputs, first) {
+    const oneOff = inputs.oneOff;
+    if (!oneOff?.preDeploy && !oneOff?.postDeploy)
+        return [];
+    const problems = [];
+    const names = (first.taskDefinition.containerDefinitions ?? []).map((c) => c.name ?? '');
+    const container = oneOff.container ?? first.containerName;
+    if (!names.includes(container)) {
+        problems.push(`Input \`pre-deploy-container\` is \`${container}\`: the task definition has no such container (it has ${names.join(', ')}).`);
+    }
+    if (first.taskDefinition.networkMode === 'awsvpc' && !first.service.networkConfiguration?.awsvpcConfiguration) {
+        problems.push(`Service \`${first.service.serviceName}\` has no network configuration, and its task definition uses the awsvpc network mode: the one-off task would have no subnets to run in.`);
+    }
+    return problems;
 }
 
 ;// CONCATENATED MODULE: ./src/preflight/rollback-line.ts
@@ -103718,7 +105254,7 @@ function rollbackLine(rollback, outcome) {
 
 
 /** What the engine is asked to do for one service, from the inputs and what preflight found. */
-function planOf(inputs, checked, at) {
+function steps_planOf(inputs, checked, at) {
     return {
         cluster: inputs.cluster,
         service: inputs.service,
@@ -103726,6 +105262,8 @@ function planOf(inputs, checked, at) {
         ...(checked.existing?.asIs ? { existingTaskDefinition: checked.existing.taskDefinition } : {}),
         ...(inputs.desiredCount !== undefined ? { desiredCount: inputs.desiredCount } : {}),
         ...(inputs.forceNewDeployment ? { forceNewDeployment: true } : {}),
+        ...(inputs.propagateTags !== undefined ? { propagateTags: inputs.propagateTags } : {}),
+        ...(inputs.enableEcsManagedTags !== undefined ? { enableEcsManagedTags: inputs.enableEcsManagedTags } : {}),
         previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
         alarms: checked.alarms,
         alarmsFiringAtStart: checked.alarmsFiring,
@@ -103737,6 +105275,7 @@ function planOf(inputs, checked, at) {
         wait: inputs.wait,
         currentDeploymentConfiguration: checked.service.deploymentConfiguration,
         image: at.image,
+        ...(inputs.approval ? { approval: { timeoutMinutes: inputs.approval.timeoutMinutes } } : {}),
     };
 }
 /** What a run says and does after the summary: the rollback in one line, then `keep-revisions`. */
@@ -103821,159 +105360,6 @@ async function buildIfAsked(clients, inputs, checked, timeline, hardStop) {
 // Lines of the build's output that go into the job summary (the annotation has all the error holds).
 const SUMMARY_BUILD_LINES = 15;
 
-;// CONCATENATED MODULE: ./src/watch/diagnose.ts
-// Why the deployment did not succeed, in words a person acts on: ECS's reason, our deployment's stopped tasks
-// (grouped by reason, with stop codes, exit codes and the essential container's last log lines), recent service
-// events and the alarms in ALARM. Never throws: what cannot be found out becomes a warning on the timeline.
-
-
-
-
-
-
-/** The diagnosis is a last look, not a wait: whatever it cannot find out in this time, the reports do without. */
-const DIAGNOSIS_BUDGET_MS = 15_000;
-const MAX_TASKS = 20;
-const MAX_EVENTS = 10;
-/** CodeDeploy's own words: the lifecycle event (hook) that failed, else errorInformation. */
-function codeDeployHeadline(facts, cd) {
-    const event = cd.failedEvent;
-    if (event) {
-        const what = facts.hook?.name === event.name && facts.hook.target ? `Hook ${event.name} (Lambda ${facts.hook.target})` : `Lifecycle event ${event.name}`;
-        return `${what} failed${event.errorCode && event.errorCode !== 'ScriptFailed' ? ` [${event.errorCode}]` : ''}${event.message ? `: ${event.message}` : ''}`;
-    }
-    if (cd.errorInformation?.message)
-        return cd.errorInformation.message;
-    if (cd.errorInformation?.code)
-        return `CodeDeploy deployment ${cd.deploymentId} ended ${cd.status} (${cd.errorInformation.code})`;
-    if (facts.timedOut)
-        return `Timed out: CodeDeploy deployment ${cd.deploymentId} was ${cd.status ?? 'not seen'}`;
-    return undefined;
-}
-/** What ECS said through the service: only the rolling and ECS-native facts carry these. */
-function ecsHeadline(facts) {
-    if ('ecsRollback' in facts && facts.ecsRollback)
-        return facts.ecsRollback.reason;
-    if ('final' in facts && facts.final?.rolloutState === 'FAILED' && facts.final.rolloutStateReason)
-        return facts.final.rolloutStateReason;
-    if ('serviceDeployment' in facts && facts.serviceDeployment?.statusReason && facts.serviceDeployment.status !== 'IN_PROGRESS')
-        return facts.serviceDeployment.statusReason;
-    if ('supersededBy' in facts && facts.supersededBy)
-        return `Deployment ${facts.deploymentId} was superseded by deployment ${facts.supersededBy.deploymentId}`;
-    return undefined;
-}
-function headline(facts) {
-    const fired = facts.bake?.fired;
-    if (fired)
-        return `Alarm ${fired.name} went to ALARM during the bake${fired.reason ? `: ${fired.reason}` : ''}`;
-    // Each engine's own words: CodeDeploy's facts carry its look at the deployment, ECS's what the service said.
-    const codeDeploy = 'codeDeploy' in facts && facts.codeDeploy && codeDeployHeadline(facts, facts.codeDeploy);
-    if (codeDeploy)
-        return codeDeploy;
-    const ecs = ecsHeadline(facts);
-    if (ecs)
-        return ecs;
-    if (facts.error)
-        return facts.error;
-    if (facts.timedOut) {
-        const c = 'final' in facts ? facts.final?.counts : undefined;
-        return `Timed out: deployment ${facts.deploymentId} ${c ? `had ${c.running}/${c.desired} tasks running, ${c.pending} pending` : 'was not seen'}`;
-    }
-    return `Deployment ${facts.deploymentId ?? ''} did not complete`.trim();
-}
-/** The alarms in ALARM, with their reasons: the one that ended the bake, those the service deployment saw trigger,
- * then those of input `alarms` in ALARM now. */
-async function alarmsInAlarm(clients, call, facts, note) {
-    const alarms = new Map();
-    if (facts.bake?.fired)
-        alarms.set(facts.bake.fired.name, facts.bake.fired.reason);
-    const triggered = ('serviceDeployment' in facts ? facts.serviceDeployment?.alarms?.triggeredAlarmNames : undefined) ?? [];
-    for (const name of triggered)
-        if (!alarms.has(name))
-            alarms.set(name, undefined);
-    if (facts.alarms.length > 0) {
-        try {
-            for (const [name, alarm] of await readAlarms(clients, call, facts.alarms, { stateValue: 'ALARM' })) {
-                if (!alarms.get(name))
-                    alarms.set(name, alarm.reason);
-            }
-        }
-        catch (error) {
-            note('read the alarms', error);
-        }
-    }
-    return alarms;
-}
-async function diagnose(clients, facts, timeline) {
-    const call = until(Date.now() + DIAGNOSIS_BUDGET_MS);
-    const note = (what, error) => timeline.emit({ type: 'warning', at: new Date(), message: `Diagnosis: could not ${what}: ${errorText(error)}` });
-    let taskDefinition = facts.taskDefinition;
-    if (!taskDefinition && facts.taskDefinitionArn) {
-        try {
-            taskDefinition = (await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: facts.taskDefinitionArn }), options))).taskDefinition;
-        }
-        catch (error) {
-            note(`describe ${facts.taskDefinitionArn}`, error);
-        }
-    }
-    const tasks = [...facts.stoppedTasks];
-    const of = stoppedTasksOf(facts);
-    if (of) {
-        try {
-            const known = new Set(tasks.map((t) => t.taskId));
-            const found = await listStoppedTasks(clients, call, facts.cluster, of, known);
-            tasks.push(...found.map(stoppedTaskFrom));
-        }
-        catch (error) {
-            note(`list the stopped tasks of ${'deploymentId' in of ? of.deploymentId : of.taskDefinitionArn}`, error);
-        }
-    }
-    // Only tasks that failed explain a failure: those a deployment or its rollback removed on purpose (scaled in, their
-    // task set deleted) would blame a healthy revision, so they are counted, not shown.
-    const groups = groupStoppedTasks(tasks.filter(isFailure));
-    const removedTasks = tasks.length - groups.flat().length;
-    const stoppedTasks = [];
-    for (const group of groups) {
-        const [first, ...rest] = group;
-        let lead = first;
-        if (lead.logTail.length === 0) {
-            try {
-                lead = await addLogTail(clients, call, lead, taskDefinition);
-            }
-            catch (error) {
-                note(`read the logs of task ${lead.taskId}`, error);
-            }
-        }
-        stoppedTasks.push(lead, ...rest);
-    }
-    let serviceEvents = timeline.events
-        .flatMap((e) => (e.type === 'service-event' ? [e.message] : []))
-        .reverse()
-        .slice(0, MAX_EVENTS);
-    if (serviceEvents.length === 0) {
-        try {
-            const out = await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: facts.cluster, services: [facts.service] }), options));
-            serviceEvents = (out.services?.[0]?.events ?? [])
-                .filter((e) => !e.createdAt || e.createdAt >= facts.startedAt)
-                .slice(0, MAX_EVENTS)
-                .map((e) => e.message ?? '');
-        }
-        catch (error) {
-            note('read the service events', error);
-        }
-    }
-    const alarms = await alarmsInAlarm(clients, call, facts, note);
-    const failing = groups[0];
-    const tasksPart = failing ? ` — ${failing.length} task${failing.length === 1 ? '' : 's'} stopped: ${describeStop(failing[0])}` : '';
-    return {
-        summary: `${headline(facts).replace(/\.$/, '')}${tasksPart}`,
-        stoppedTasks: stoppedTasks.slice(0, MAX_TASKS),
-        ...(removedTasks > 0 ? { removedTasks } : {}),
-        serviceEvents,
-        alarms: [...alarms].map(([name, reason]) => (reason ? { name, reason } : { name })),
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/watch/idle.ts
 
 
@@ -104047,6 +105433,8 @@ async function waitForIdle(clients, cluster, service, deadline, timeline, given 
 
 
 
+
+
 const where = (inputs) => inputs.services.join(', ');
 async function deployRelease(run) {
     const { inputs, timeline } = run;
@@ -104055,6 +105443,9 @@ async function deployRelease(run) {
     const found = await preflightRelease(clients, inputs);
     if ('problems' in found)
         return reportHalt(inputs.cluster, where(inputs), halt('preflight failed', found.problems));
+    const oneOffProblems = checkOneOffs(inputs, found.checked[0]);
+    if (oneOffProblems.length > 0)
+        return reportHalt(inputs.cluster, where(inputs), halt('preflight failed', oneOffProblems));
     const members = found.checked.map((checked, i) => memberOf(run, inputs.services[i], checked, found.checked.length > 1));
     run.flight.members = members;
     // One build for the release: every service deploys the same image.
@@ -104070,6 +105461,7 @@ async function deployRelease(run) {
     const busy = await waitUntilIdle(clients, members, deadline, poller);
     if (busy)
         return reportHalt(inputs.cluster, where(inputs), busy);
+    await registerShared(clients, members);
     await deployAll(clients, run, members, build.image, poller);
     if (inputs.rollback === 'on-failure')
         await rollBackLanded(clients, members, timeline, poller);
@@ -104112,7 +105504,7 @@ function release_render(m, build, deadline, hardStop, several) {
     const against = revisionOf(checked.currentTaskDefinitionArn, 'the current revision');
     if (m.changes)
         logChanges(m.changes, several ? `${against} (service ${m.name})` : against);
-    m.plan = planOf(m.inputs, checked, { image, taskDefinition, deadline, hardStop });
+    m.plan = steps_planOf(m.inputs, checked, { image, taskDefinition, deadline, hardStop });
 }
 /** A deployment already under way on any service is waited for first (nothing of the release has changed yet); the
  * halt when one did not end. */
@@ -104139,9 +105531,12 @@ async function deployAll(clients, run, members, image, poller) {
     if (members.length > 1)
         timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` });
     const stop = new AbortController();
-    await Promise.all(members.map(async (m) => {
-        const options = { run: new RunContext(poller, stop.signal), onFacts: (live) => (m.facts = live) };
+    const oneOffs = planOneOffs(clients, inputs, members[0]);
+    await Promise.all(members.map(async (m, i) => {
+        const options = { run: new RunContext(poller, stop.signal), onFacts: (live) => (m.facts = live), ...oneOffs.forMember(i) };
         m.facts = await engineFor(m.checked.engine).run(clients, { ...m.plan, engine: m.checked.engine }, m.timeline, options);
+        if (i === 0)
+            oneOffs.firstEnded();
         m.decision = decideOutcome(m.facts);
         if (members.length > 1 && inputs.rollback === 'on-failure' && !stop.signal.aborted && !landed(m.decision)) {
             timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${m.name} ${m.decision.outcome}: stopping the release` });
@@ -104176,7 +105571,15 @@ const clip = (text) => (text.length <= DESCRIPTION_MAX ? text : `${text.slice(0,
 function describePhase(event, engine) {
     switch (event.type) {
         case 'phase':
-            return { register: 'registering the task definition', deploy: 'deploying', watch: 'watching', bake: 'baking', rollback: 'rolling back' }[event.phase];
+            return {
+                register: 'registering the task definition',
+                deploy: 'deploying',
+                watch: 'watching',
+                bake: 'baking',
+                rollback: 'rolling back',
+                'pre-deploy': 'running the pre-deploy command',
+                'post-deploy': 'running the post-deploy command',
+            }[event.phase];
         case 'deployment':
             return `${engine === 'rolling' ? 'rolling' : 'new tasks'} ${event.counts.running}/${event.counts.desired}`;
         case 'traffic-shifted':
@@ -104195,6 +105598,7 @@ function github_deployment_stateOf(outcome) {
         case 'succeeded':
             return 'success';
         case 'started':
+        case 'awaiting-approval':
             return 'in_progress';
         case 'rolled-back':
         case 'failed':
@@ -104240,7 +105644,7 @@ class GitHubDeploymentRecord {
      * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped (with a debug line)
      * when turned off or outside GitHub Actions (no GITHUB_REPOSITORY, no token).
      */
-    start(timeline, start) {
+    start(timeline, start, reuse) {
         this.begun = true;
         const env = this.env;
         const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
@@ -104262,6 +105666,9 @@ class GitHubDeploymentRecord {
         const ref = env.GITHUB_REF_NAME && /^refs\/(heads|tags)\//.test(env.GITHUB_REF ?? '') ? env.GITHUB_REF_NAME : sha;
         const environment = this.settings.environment;
         this.enqueue('createDeployment', async (octokit) => {
+            // `approve` and `reject` carry on the record of the run that paused, when GitHub still has it.
+            if (reuse && (this.id = await this.existing(octokit, environment, sha, reuse)) !== undefined)
+                return;
             const res = await octokit.rest.repos.createDeployment({
                 owner,
                 repo,
@@ -104294,13 +105701,22 @@ class GitHubDeploymentRecord {
         this.status('in_progress', `${start.engine} deployment of ${start.cluster}/${start.service} started`);
         timeline.subscribe((event) => this.follow(event));
     }
+    /** The latest deployment of the commit in `environment` whose payload `matches`. */
+    async existing(octokit, environment, sha, matches) {
+        const { data } = await octokit.rest.repos.listDeployments({ owner: this.owner, repo: this.repo, environment, sha, per_page: 30 });
+        return data.find((d) => typeof d.payload === 'object' && d.payload !== null && matches(d.payload))?.id;
+    }
     /** The final status for the outcome (`wait: false` leaves the record in progress, saying so). */
     finish(outcome, reason, taskDefinitionArn) {
         if (!this.octokit || this.finished)
             return;
         this.stopUpdates();
         const revision = taskDefinitionArn ? ` ${revisionOf(taskDefinitionArn, '?')}` : '';
-        const description = outcome === 'started' ? `started${revision}; not watched (wait: false), the final state is not reported` : `${outcome}${revision}: ${reason}`;
+        const description = outcome === 'started'
+            ? `started${revision}; not watched (wait: false), the final state is not reported`
+            : outcome === 'awaiting-approval'
+                ? reason
+                : `${outcome}${revision}: ${reason}`;
         this.status(github_deployment_stateOf(outcome), description, true);
     }
     /** The run ended with an unexpected error: the record's final state is `error`. */
@@ -104420,12 +105836,17 @@ class GitHubDeploymentRecord {
 
 
 
+
+
 /** How long the end of a run waits for GitHub to take the deployment record's last calls. */
 const RECORD_SETTLE_MS = 10_000;
 async function run() {
     const startedAt = Date.now();
     const timeline = new Timeline();
     attachLogReporter(timeline, startedAt);
+    // `approve` and `reject` answer a deployment an earlier run paused: verbs of their own, before the deploy path.
+    if (verbOf())
+        return runVerb(startedAt, timeline);
     let inputs;
     try {
         inputs = getInputs();
@@ -104435,6 +105856,8 @@ async function run() {
             throw error;
         return reportHalt(getInput('cluster'), getInput('service'), halt('invalid inputs', error.problems));
     }
+    if (inputs.services.length === 0)
+        return registerOnly(inputs, timeline, startedAt);
     // Preflight is bounded like the deployment: it cannot outlast `timeout` plus the hard stop's margin.
     const hardStop = new Deadline();
     hardStop.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS);
@@ -104461,6 +105884,35 @@ async function run() {
         hardStop.clear();
         await record.settle(RECORD_SETTLE_MS);
         setRecordOutputs(inputs.github.environmentUrl, record.deploymentId);
+        if (inputs.approval)
+            setTestUrlOutput(inputs.testUrl);
+    }
+}
+/** An `approve` or `reject` run: its inputs, the hard stop and the GitHub record around src/approve.ts. */
+async function runVerb(startedAt, timeline) {
+    let inputs;
+    try {
+        inputs = getVerbInputs();
+    }
+    catch (error) {
+        if (!(error instanceof InputError))
+            throw error;
+        return reportHalt(getInput('cluster'), getInput('service'), halt('invalid inputs', error.problems));
+    }
+    const hardStop = new Deadline();
+    hardStop.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS);
+    const record = new GitHubDeploymentRecord(inputs.github);
+    try {
+        await answerDeployment({ inputs, timeline, hardStop, startedAt, record });
+    }
+    catch (error) {
+        record.fail(errorText(error));
+        throw error;
+    }
+    finally {
+        hardStop.clear();
+        await record.settle(RECORD_SETTLE_MS);
+        setRecordOutputs(inputs.github.environmentUrl, record.deploymentId);
     }
 }
 
@@ -104468,6 +105920,8 @@ async function run() {
 // The post step after a cancelled run: the main step saved what was in flight (state-helper.ts); here the deployment
 // is looked at once, rolled back when `on-cancel: rollback` asks for it and its bake had not finished, and the
 // annotation and job summary say what happened.
+
+
 
 
 
@@ -104495,6 +105949,16 @@ function cancelReport(state, seen, problem) {
         return `${when}; ${deployment} has since ended: ${seen.where}.`;
     return `${when}; ${deployment} is still ${seen.where}, left to ${guard} (on-cancel: ${state.onCancel}).`;
 }
+/** Stops the one-off task the cancel left running; what became of it, as a sentence to add. */
+async function stopOneOffAfterCancel(state) {
+    if (!state.oneOffTaskArn)
+        return '';
+    const deadline = new Deadline();
+    deadline.stopAt(Date.now() + POST_LOOK_MS);
+    const stopped = await stopOneOff(createClients({ deadline }), state.cluster, state.oneOffTaskArn, 'ecs-safe-deploy: the job was cancelled', direct);
+    deadline.clear();
+    return stopped ? ` Its one-off task ${state.oneOffTaskArn} was stopped.` : ` Its one-off task ${state.oneOffTaskArn} could not be stopped: it runs to its end.`;
+}
 async function postAfterCancel(state) {
     const deadline = new Deadline();
     deadline.stopAt(Date.now() + POST_LOOK_MS);
@@ -104512,7 +105976,7 @@ async function postAfterCancel(state) {
             deadline.clear();
         }
     }
-    const message = cancelReport(state, seen, problem);
+    const message = `${cancelReport(state, seen, problem)}${await stopOneOffAfterCancel(state)}`;
     const where = `${state.cluster}/${state.service}`;
     warning(message, { title: `ECS deployment cancelled: ${where}` });
     await summary
