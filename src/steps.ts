@@ -65,6 +65,7 @@ export async function afterDeploy(clients: Clients, inputs: ServiceInputs, check
     const protect = [checked.currentTaskDefinitionArn, checked.existing?.arn].filter((arn): arn is string => !!arn)
     const pruned = await pruneRevisions(clients, facts.taskDefinitionArn, inputs.keepRevisions, protect)
     const line = prunedLine(pruned, inputs.keepRevisions)
+    for (const retried of pruned.retried) core.info(retried)
     core.info(line)
     lines.push(line)
     for (const problem of pruned.problems) {

@@ -21,6 +21,7 @@ import type { RunContext } from '../../watch/context.js'
 import { pollLoop } from '../../watch/loop.js'
 import type { EngineOptions } from '../contract.js'
 import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackStart, type Watched } from '../lifecycle.js'
+import { sendMutating } from '../mutating.js'
 import { rollbackDeadline } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved, type WatchEnd } from './watch.js'
@@ -99,17 +100,19 @@ class CodeDeployDeployer implements Deployer {
     const { engine } = plan
     const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks))
     try {
-      const out = await this.clients.codedeploy.send(
-        new CreateDeploymentCommand({
-          applicationName: engine.application,
-          deploymentGroupName: engine.deploymentGroup,
-          ...(configName ? { deploymentConfigName: configName } : {}),
-          description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
-          revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
-          autoRollbackConfiguration: { enabled: plan.rollback === 'on-failure', events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
-          ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
-        }),
-      )
+      const send = () =>
+        this.clients.codedeploy.send(
+          new CreateDeploymentCommand({
+            applicationName: engine.application,
+            deploymentGroupName: engine.deploymentGroup,
+            ...(configName ? { deploymentConfigName: configName } : {}),
+            description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
+            revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
+            autoRollbackConfiguration: { enabled: plan.rollback === 'on-failure', events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+            ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
+          }),
+        )
+      const out = await sendMutating(this.timeline, 'CreateDeployment', send, plan.deadline)
       if (!out.deploymentId) {
         facts.error = 'CreateDeployment returned no deployment id'
         return false
@@ -171,7 +174,7 @@ class CodeDeployDeployer implements Deployer {
   }
 
   rollBack(rollback: ActionRollback): Promise<void> {
-    return stopAndRollBack(this.clients, this.watcher, this.plan, this.facts, rollback)
+    return stopAndRollBack(this.clients, this.watcher, this.plan, this.facts, rollback, this.timeline)
   }
 }
 
@@ -236,10 +239,18 @@ async function ensureCustomConfig(clients: Clients, config: Extract<CodeDeployEn
 }
 
 /** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
-async function stopAndRollBack(clients: Clients, watch: CodeDeployWatch, plan: CodeDeployPlan, facts: CodeDeployFacts, rollback: ActionRollback): Promise<void> {
+async function stopAndRollBack(
+  clients: Clients,
+  watch: CodeDeployWatch,
+  plan: CodeDeployPlan,
+  facts: CodeDeployFacts,
+  rollback: ActionRollback,
+  timeline: Timeline,
+): Promise<void> {
   const id = facts.deploymentId ?? ''
   try {
-    await clients.codedeploy.send(new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true }))
+    const stop = new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true })
+    await sendMutating(timeline, 'StopDeployment', () => clients.codedeploy.send(stop), rollbackDeadline(watch.run.clock.now(), plan))
   } catch (error) {
     // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
     if (errorName(error) !== 'DeploymentAlreadyCompletedException') {

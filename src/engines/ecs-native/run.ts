@@ -16,6 +16,7 @@ import type { RunContext } from '../../watch/context.js'
 import { ROLLING_BACK, eventIds, observe } from '../../watch/service.js'
 import type { EngineOptions } from '../contract.js'
 import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackStart, type Watched } from '../lifecycle.js'
+import { sendMutating } from '../mutating.js'
 import { rollbackDeadline } from '../register.js'
 import { deploymentFor, deploymentUpdate, updateService } from '../service-config.js'
 import { bakeLine, nativeConfiguration, type NativePlan } from './settings.js'
@@ -52,7 +53,7 @@ class NativeDeployer implements Deployer {
     const config = nativeConfiguration(plan)
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` })
     try {
-      this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline)
+      this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline, plan.deadline)
     } catch (error) {
       facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`
       return false
@@ -114,7 +115,8 @@ class NativeDeployer implements Deployer {
   private async stop(rollback: ActionRollback): Promise<boolean> {
     const arn = this.facts.serviceDeploymentArn
     try {
-      await this.clients.ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }))
+      const stop = new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })
+      await sendMutating(this.timeline, 'StopServiceDeployment', () => this.clients.ecs.send(stop), rollbackDeadline(this.run.clock.now(), this.plan))
     } catch (error) {
       // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
       if (errorName(error) !== 'ConflictException' || !/ROLLBACK_(REQUESTED|IN_PROGRESS|SUCCESSFUL)/.test(errorText(error))) {
