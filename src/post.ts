@@ -7,6 +7,7 @@ import { Deadline } from './aws/deadline.js'
 import { errorText } from './aws/errors.js'
 import type { AfterCancel } from './engines/contract.js'
 import { engineFor } from './engines/index.js'
+import { writeSummaryBuffer } from './report/guard.js'
 import { escapeHtml } from './report/summary.js'
 import type { InFlight } from './state-helper.js'
 
@@ -46,8 +47,6 @@ export async function postAfterCancel(state: InFlight): Promise<void> {
   const message = cancelReport(state, seen, problem)
   const where = `${state.cluster}/${state.service}`
   core.warning(message, { title: `ECS deployment cancelled: ${where}` })
-  await core.summary
-    .addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2)
-    .addRaw(`<p>${escapeHtml(message)}</p>`, true)
-    .write()
+  core.summary.addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2).addRaw(`<p>${escapeHtml(message)}</p>`, true)
+  await writeSummaryBuffer()
 }

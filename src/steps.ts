@@ -15,6 +15,7 @@ import { pruneRevisions, prunedLine } from './engines/deregister.js'
 import type { BuildInputs, Inputs, ServiceInputs } from './inputs/context.js'
 import { ecrClientIn, type Preflight, type PushTarget } from './preflight/preflight.js'
 import { rollbackLine } from './preflight/rollback-line.js'
+import { writeSummaryBuffer } from './report/guard.js'
 import { escapeHtml } from './report/summary.js'
 
 /** One service of the run as it goes: what preflight found, its plan, and what its engine and rollback did. */
@@ -78,10 +79,8 @@ export async function afterDeploy(clients: Clients, inputs: ServiceInputs, check
     lines.push(line)
   }
   if (lines.length === 0) return
-  await core.summary
-    .addRaw(lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'), true)
-    .write()
-    .catch(() => undefined)
+  core.summary.addRaw(lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'), true)
+  await writeSummaryBuffer()
 }
 
 /**

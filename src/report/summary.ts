@@ -14,6 +14,7 @@ import type { FailureCause, Outcome, Timeline } from '../core/timeline.js'
 import { mermaidChart, rolloutChart } from './chart.js'
 import { consoleLinks, type ConsoleLinks } from './console.js'
 import { elapsed } from './log.js'
+import { writeSummaryBuffer } from './guard.js'
 
 /** GitHub rejects a step summary over 1 MiB; stay well under it. */
 export const MAX_SUMMARY_CHARS = 200_000
@@ -257,13 +258,13 @@ export async function writeSummary(input: SummaryInput): Promise<void> {
     core.summary.emptyBuffer()
     core.summary.addRaw(text.slice(0, limit), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true)
   }
-  await core.summary.write()
+  await writeSummaryBuffer()
 }
 
 /** The summary of a run stopped before anything changed (bad inputs, failed preflight): every problem, listed. */
 export async function writeProblemsSummary(cluster: string, service: string, title: string, problems: string[]): Promise<void> {
   buildProblemsSummary(cluster, service, title, problems)
-  await core.summary.write()
+  await writeSummaryBuffer()
 }
 
 /** The problems summary as GitHub gets it (for tests). */
@@ -281,7 +282,7 @@ function buildProblemsSummary(cluster: string, service: string, title: string, p
 /** A release of several services: its outcome, then one row per service (each has its own section below). */
 export async function writeReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): Promise<void> {
   buildReleaseSummary(cluster, release, results, tookMs)
-  await core.summary.write()
+  await writeSummaryBuffer()
 }
 
 function buildReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): void {
