@@ -24,6 +24,12 @@ test('a hotfix during an incident: the firing alarm is reported, the deployment 
   expect(run.outputs.outcome).toBe('succeeded')
   const warnings = run.commands.filter((c) => c.command === 'warning').map((c) => c.message)
   expect(warnings).toEqual([expect.stringMatching(/^Alarm web-5xx is in ALARM before the deployment starts: ECS ignores the deployment's alarms/)])
+  // The outcome says the bake could not judge the release by that alarm, never "no alarm" (issue #21, item 3).
+  const unjudged = /baked 5 s, but alarm web-5xx was in ALARM before the deployment and throughout the bake, so the bake could not judge the release by it\./
+  const notices = run.commands.filter((c) => c.command === 'notice').map((c) => c.message)
+  expect(notices.filter((n) => unjudged.test(n))).toHaveLength(1)
+  expect(run.summary).toMatch(unjudged)
+  expect(`${run.stdout}${run.summary}`).not.toMatch(/with no alarm/)
   // The action still set the alarms on the service: ECS uses them for the next deployment.
   expect(sandbox.control.calls({ operation: 'UpdateService' })[0].params).toMatchObject({ deploymentConfiguration: { alarms: { alarmNames: ['web-5xx'], enable: true } } })
 }, 120_000)

@@ -73,6 +73,8 @@ export interface BakeResult {
   unreadableSince?: Date
   /** Several services, one release: another service failed and the release stopped the bake (why). */
   stopped?: string
+  /** Alarms in ALARM since before the deployment and throughout the bake: the bake could not judge the release by them. */
+  unjudged?: string[]
 }
 
 /** A lifecycle hook (ECS lifecycle hook or CodeDeploy AppSpec hook) that failed, timed out or is waiting. */

@@ -54,8 +54,13 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
     lastRead: run.clock.now(),
   }
   const ended = plan.alarms.length === 0 ? await bakeWithoutAlarms(baking, endsAt) : await bakeWithAlarms(clients, baking, endsAt, cutShort)
-  if (ended) return ended
-  return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result
+  return withUnjudged(baking, ended ?? (cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result))
+}
+
+/** Names the alarms that were in ALARM before the deployment and never left it while the bake read them. */
+function withUnjudged({ stillFiring, last }: Baking, result: BakeResult): BakeResult {
+  const unjudged = [...stillFiring].filter((name) => last.get(name) === 'ALARM')
+  return unjudged.length > 0 ? { ...result, unjudged } : result
 }
 
 /** A bake under way, and what its looks at the alarms remember from one to the next. */
