@@ -20,12 +20,14 @@ afterEach(async () => {
 const taskDefinitionNow = async (s: Sandbox) =>
   (await new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials }).send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))).services?.[0]
 
-/** Runs the main step and cancels it, the runner's way, once `phase` shows in the log; then runs the post step. */
+/** Runs the main step and cancels it, the runner's way, once `phase` shows in the log; then (after `between`) runs the
+ * post step. */
 async function cancelDuring(
   s: Sandbox,
   phase: RegExp,
   inputs: Record<string, string>,
   env: Record<string, string> = {},
+  between?: () => void,
 ): Promise<{ main: ActionRun; post: ActionRun; signalledAt: number }> {
   let signalledAt = 0
   const all = { cluster: 'demo', service: 'web', image: `${ECR}/web:v1.1`, timeout: '10m', ...inputs }
@@ -41,11 +43,13 @@ async function cancelDuring(
       setTimeout(() => signal('SIGTERM'), 200)
     },
   })
+  between?.()
   const post = await runAction({ endpoint: s.url, inputs: all, env, state: main.state })
   return { main, post, signalledAt }
 }
 
 const warnings = (run: ActionRun) => run.commands.filter((c) => c.command === 'warning').map((c) => c.message)
+const errors = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message)
 
 describe('a cancelled job', () => {
   test('mid-rollout, on-cancel leave: outcome cancelled at once; the post step reports the deployment left to ECS', async () => {
@@ -85,6 +89,29 @@ describe('a cancelled job', () => {
       (svc) => /web:1$/.test(svc?.taskDefinition ?? '') && svc?.deployments?.length === 1,
     )
     expect(service?.taskDefinition).toMatch(/:task-definition\/web:1$/)
+  }, 120_000)
+
+  test('mid-bake, on-cancel leave, then an alarm: the post step reads the alarm and names it and the live release', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
+    const fire = () => s.control.setAlarmState('web-5xx', 'ALARM', { reason: 'Threshold Crossed: 30 5XX responses' })
+    const { main, post } = await cancelDuring(s, /── bake/, { alarms: 'web-5xx', 'bake-time': '5m' }, {}, fire)
+    expect(main.outputs.outcome).toBe('cancelled')
+    expect(JSON.parse(main.state.inFlight)).toMatchObject({ phase: 'bake', onCancel: 'leave', alarms: ['web-5xx'] })
+    // One warning: what was left running and unwatched.
+    expect(warnings(post)).toEqual([expect.stringMatching(/during the bake phase; .* Its bake was cut short: web:2 is live, left running and unwatched by this run\./)])
+    expect(errors(post)).toEqual([
+      'Alarm web-5xx is in ALARM after the job was cancelled during the bake phase (Threshold Crossed: 30 5XX responses): web:2 is live on demo/web (the service runs web:2) and nothing watches it (on-cancel: leave); roll it back or fix forward.',
+    ])
+    expect(s.control.calls({ operation: 'DescribeAlarms' }).length).toBeGreaterThan(0)
+    expect(post.code).toBe(0)
+  }, 120_000)
+
+  test('mid-bake, on-cancel rollback, with an alarm in ALARM: the error names the alarm and the rollback', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
+    const fire = () => s.control.setAlarmState('web-5xx', 'ALARM', { reason: 'Threshold Crossed: 30 5XX responses' })
+    const { post } = await cancelDuring(s, /── bake/, { alarms: 'web-5xx', 'bake-time': '5m', 'on-cancel': 'rollback' }, {}, fire)
+    expect(errors(post)).toEqual([expect.stringMatching(/^Alarm web-5xx is in ALARM .*: web:2 was live and is being rolled back \(on-cancel: rollback\): UpdateService to web:1/)])
+    expect(warnings(post)).toHaveLength(1)
   }, 120_000)
 
   test('before anything changed: the post step says nothing in ECS was changed', async () => {

@@ -35,6 +35,7 @@ function inFlight(inputs: Inputs, service: string, timeline: Timeline, member: M
     phase: phase?.type === 'phase' ? phase.phase : 'preflight',
     onCancel: inputs.onCancel,
     cancelledAt: now.toISOString(),
+    ...(facts?.alarms.length ? { alarms: facts.alarms } : {}),
   }
 }
 

@@ -66,6 +66,8 @@ export interface InFlight {
   onCancel: 'leave' | 'rollback'
   /** ISO time of the cancel. */
   cancelledAt: string
+  /** The alarms the run watched (its bake's): the post step reads them once. */
+  alarms?: string[]
 }
 
 /** One service, or each service of a release. */
