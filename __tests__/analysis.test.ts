@@ -1,21 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
-import { DEFAULT_RULE, judge, normalCdf, twoProportionP, type Minute } from '../src/core/analysis.js'
+import { DEFAULT_RULE, judge, twoProportionP, type Minute } from '../src/core/analysis.js'
 
 const minutes = (n: number, requests: number, errors: number, p99: number, from = 0): Minute[] =>
   Array.from({ length: n }, (_, i) => ({ at: (from + i) * 60_000, requests, errors, p99 }))
 
 describe('the statistics', () => {
-  it('normalCdf matches the table', () => {
-    expect(normalCdf(0)).toBeCloseTo(0.5, 5)
-    expect(normalCdf(1.96)).toBeCloseTo(0.975, 4)
-    expect(normalCdf(2.326)).toBeCloseTo(0.99, 4)
-    expect(normalCdf(-1.645)).toBeCloseTo(0.05, 4)
-  })
-
-  it('twoProportionP: a pooled one-sided z-test', () => {
-    // 6 % of 200 against 2.5 % of 200: z = 1.735, p = 0.0414 — large but not significant at 0.01.
-    expect(twoProportionP(12, 200, 5, 200)).toBeCloseTo(0.0414, 3)
-    expect(twoProportionP(5, 200, 12, 200)).toBeCloseTo(0.9586, 3)
+  it("twoProportionP: exact, conditional on both sides' errors", () => {
+    // 12 of the 17 errors on one of two equal sides: P(Bin(17, 1/2) ≥ 12) = 9402 / 131072.
+    expect(twoProportionP(12, 200, 5, 200)).toBeCloseTo(9402 / 131072, 10)
+    expect(twoProportionP(5, 200, 12, 200)).toBeCloseTo(1 - 3214 / 131072, 10)
+    // A canary's first minute: 8 of 627 against 15 of 5512 is p = 0.0014 (the z-test would say 0.0002).
+    expect(twoProportionP(8, 627, 15, 5512)).toBeCloseTo(0.0014, 4)
     expect(twoProportionP(0, 0, 1, 10)).toBe(1)
     expect(twoProportionP(0, 100, 0, 100)).toBe(1)
   })
@@ -40,10 +35,10 @@ describe('judge', () => {
     expect(v.result).toBe('pass')
   })
 
-  it('needs the difference to be significant: 6 % of 200 against 2.5 % of 200 is noise at p < 0.01', () => {
+  it('needs the difference to be significant: 6 % of 200 against 2.5 % of 200 is noise at p < 0.01 (p = 0.07)', () => {
     const v = judge(minutes(1, 200, 12, 0.2), minutes(1, 200, 5, 0.2))
     expect(v.result).toBe('pass')
-    expect(judge(minutes(1, 200, 12, 0.2), minutes(1, 200, 5, 0.2), { ...DEFAULT_RULE, alpha: 0.05 }).result).toBe('fail')
+    expect(judge(minutes(1, 200, 12, 0.2), minutes(1, 200, 5, 0.2), { ...DEFAULT_RULE, alpha: 0.1 }).result).toBe('fail')
   })
 
   it('fails on latency only after 3 minutes in a row over +20 %', () => {

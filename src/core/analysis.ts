@@ -36,7 +36,7 @@ export interface ErrorRateJudgement {
   /** Requests and 5xx of each side over the minutes judged. */
   candidate: { requests: number; errors: number; rate: number }
   baseline: { requests: number; errors: number; rate: number }
-  /** One-sided p-value of "the new rate is higher" (two-proportion z-test, pooled). */
+  /** One-sided p-value of "the new rate is higher" (exact two-proportion test, conditional on both sides' errors). */
   pValue: number
 }
 
@@ -94,25 +94,30 @@ function judgeErrorRate(candidate: Minute[], baseline: Minute[]): ErrorRateJudge
   return { candidate: c, baseline: b, pValue: twoProportionP(c.errors, c.requests, b.errors, b.requests) }
 }
 
-/** One-sided p-value that proportion 1 exceeds proportion 2 (pooled two-proportion z-test); 1 when undefined. */
+/** One-sided p-value that proportion 1 exceeds proportion 2; 1 when undefined. Exact and conditional on the errors of
+ * both sides: with the same rate, each error falls on side 1 with probability n1 / (n1 + n2), so the p-value is the
+ * binomial tail P(X ≥ x1). A canary's first minutes have a handful of errors, where the z-test's normal approximation
+ * calls noise significant about ten times too often. */
 export function twoProportionP(x1: number, n1: number, x2: number, n2: number): number {
-  if (n1 === 0 || n2 === 0) return 1
-  const pooled = (x1 + x2) / (n1 + n2)
-  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-  if (se === 0) return 1
-  return 1 - normalCdf((x1 / n1 - x2 / n2) / se)
+  if (n1 === 0 || n2 === 0 || x1 === 0) return 1
+  const total = x1 + x2
+  const share = n1 / (n1 + n2)
+  if (share >= 1) return 1
+  // Sum the tail's terms in log space, from x1 up, until they no longer count.
+  let log = logChoose(total, x1) + x1 * Math.log(share) + x2 * Math.log(1 - share)
+  let tail = 0
+  for (let k = x1; k <= total; k++) {
+    tail += Math.exp(log)
+    if (Math.exp(log) < tail * 1e-12) break
+    log += Math.log((total - k) / (k + 1)) + Math.log(share / (1 - share))
+  }
+  return Math.min(1, tail)
 }
 
-/** Φ(z), from the complementary error function (Numerical Recipes' erfc, error below 1e-5). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2
-  const t = 1 / (1 + 0.5 * x)
-  const poly =
-    -x * x -
-    1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851973 + t * (-0.82215223 + t * 0.17087277))))))))
-  const erfc = t * Math.exp(poly)
-  return z >= 0 ? 1 - erfc / 2 : erfc / 2
+function logChoose(n: number, k: number): number {
+  let sum = 0
+  for (let i = 1; i <= k; i++) sum += Math.log((n - k + i) / i)
+  return sum
 }
 
 /** Consecutive minutes (same `at` on both sides, each with `minRequests`) where the new p99 is over the limit. */
