@@ -164,3 +164,45 @@ const rates = (e: ErrorRateJudgement): string =>
 const pText = (p: number): string => (p < 0.0001 ? '<0.0001' : p.toFixed(4))
 const ms = (seconds: number | undefined): string => (seconds === undefined ? 'n/a' : `${Math.round(seconds * 1000)} ms`)
 const latencyText = (l: LatencyJudgement): string => `${ms(l.candidateP99)} against ${ms(l.baselineP99)}`
+
+/** `analysis` and its thresholds, as the inputs gave them. */
+export interface AnalysisSettings {
+  mode: AnalysisMode
+  rule: AnalysisRule
+}
+
+/** The two target groups of a service behind one load balancer, as the metrics' dimensions (`targetgroup/…`,
+ * `app/…`); which of them is the new revision's is read from the traffic (the one without requests before). */
+export interface AnalysisTargets {
+  loadBalancer: string
+  targetGroups: [string, string]
+}
+
+/** What the analysis did in a run: nothing to compare, or its last verdict and the minutes it judged. */
+export interface AnalysisFacts {
+  mode: AnalysisMode
+  /** Why nothing was judged (no load balancer, the metrics could not be read). */
+  nothing?: string
+  verdict?: Verdict
+  candidate: Minute[]
+  baseline: Minute[]
+}
+
+/** `targetgroup/<name>/<id>`, the dimension AWS/ApplicationELB names a target group by: its ARN's last part. */
+export const targetGroupDimension = (arn: string): string => /:(targetgroup\/[^/]+\/[^/]+)$/.exec(arn)?.[1] ?? arn
+/** `app/<name>/<id>`, from a load balancer's, listener's or listener rule's ARN; undefined for anything else. */
+export const loadBalancerDimension = (arn: string): string | undefined => /:(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)/.exec(arn)?.[1]
+
+/** The target group pair of an ECS-native service (its load balancer's `advancedConfiguration`); undefined without. */
+export function nativeTargets(
+  loadBalancers: { targetGroupArn?: string; advancedConfiguration?: { alternateTargetGroupArn?: string; productionListenerRule?: string } }[] = [],
+): AnalysisTargets | undefined {
+  for (const lb of loadBalancers) {
+    const adv = lb.advancedConfiguration
+    const loadBalancer = adv?.productionListenerRule ? loadBalancerDimension(adv.productionListenerRule) : undefined
+    if (lb.targetGroupArn && adv?.alternateTargetGroupArn && loadBalancer) {
+      return { loadBalancer, targetGroups: [targetGroupDimension(lb.targetGroupArn), targetGroupDimension(adv.alternateTargetGroupArn)] }
+    }
+  }
+  return undefined
+}

@@ -1,6 +1,7 @@
 // What a deployment is asked to do, before any engine runs it: the plan every engine shares and the engine that
 // preflight chose for it.
 import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { AnalysisSettings, AnalysisTargets } from './analysis.js'
 
 export type RollbackPolicy = 'on-failure' | 'never'
 
@@ -69,6 +70,8 @@ export interface DeployPlan {
   rollbackTimeoutMs?: number
   /** Epoch ms of the run's hard stop (src/aws/deadline.ts): every AWS call is aborted then, so no watch goes past it. */
   hardStop?: number
+  /** The canary analysis (input `analysis`) and the target groups it compares, when the service has a pair. */
+  analysis?: AnalysisSettings & { targets?: AnalysisTargets }
 }
 
 export const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000

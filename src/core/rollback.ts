@@ -9,6 +9,7 @@ export function trouble(facts: DeploymentFacts): ActionRollback['trigger'] | und
   if (!facts.deploymentId) return undefined
   if (facts.kind !== 'codedeploy' && (facts.ecsRollback || facts.supersededBy)) return undefined
   if (facts.failFast) return 'fail-fast'
+  if (facts.analysis?.mode === 'rollback' && facts.analysis.verdict?.result === 'fail') return 'analysis'
   if (facts.bake?.fired) return 'bake-alarm'
   if (facts.bake?.unreadable) return 'bake-unverified'
   if (facts.stopped) return 'release'

@@ -8,6 +8,7 @@ import type { DeployPlan } from '../core/plan.js'
 import { rollbackTrigger, trouble } from '../core/rollback.js'
 import type { Timeline } from '../core/timeline.js'
 import { imageOf } from '../render/task-definition.js'
+import { CanaryAnalysis } from '../watch/analysis.js'
 import { bakeInto } from '../watch/bake.js'
 import { RunContext } from '../watch/context.js'
 import { Poller } from '../watch/poller.js'
@@ -34,8 +35,9 @@ export interface Deployer {
   prepare?(): Promise<boolean>
   /** Starts the deployment of the registered revision; false when `facts.error` says why it could not. */
   start(taskDefinitionArn: string): Promise<boolean>
-  /** Watches until `deadline`; an error it cannot go on from is recorded as `facts.error`. */
-  watch(deadline: number): Promise<Watched>
+  /** Watches until `deadline`; an error it cannot go on from is recorded as `facts.error`. An engine whose revisions
+   * take production traffic side by side has `analysis` look on its watch's looks. */
+  watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched>
   /** The action bakes once traffic is live (ECS-native deployments bake inside ECS). */
   bakes: boolean
   rollbackStart(): RollbackStart
@@ -91,7 +93,9 @@ async function lifecycle(clients: Clients, plan: DeployPlan, timeline: Timeline,
   if (deployer.prepare && !(await deployer.prepare())) return
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
   if (!taskDefinitionArn || !(await deployer.start(taskDefinitionArn)) || !plan.wait) return
-  const watched = await deployer.watch(plan.deadline)
+  const analysis = new CanaryAnalysis(clients, run, timeline, plan.analysis, facts)
+  const watched = await deployer.watch(plan.deadline, analysis)
+  analysis.finish()
   if (facts.error) return
   if (watched === 'timeout') facts.timedOut = true
   if (watched === 'stopped') facts.stopped = run.stopped()

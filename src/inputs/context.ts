@@ -4,6 +4,8 @@ import * as core from '@actions/core'
 import { composeTags, parseBuildArgs, type BuildArg } from '../build/build-image.js'
 import { parseImageRef } from '../build/image-ref.js'
 import type { RollbackPolicy } from '../core/plan.js'
+import type { AnalysisSettings } from '../core/analysis.js'
+import { analysisInputs } from './analysis.js'
 import { formatDuration, parseDuration } from './duration.js'
 import { InputProblem } from './problem.js'
 import { parseStrategy, type Strategy } from './strategy.js'
@@ -59,6 +61,8 @@ export interface Inputs {
   wait: boolean
   /** The GitHub deployment record. */
   github: GitHubInputs
+  /** The canary analysis: `analysis` and its thresholds (absent: off). */
+  analysis?: AnalysisSettings
 }
 
 /** The inputs as one service of the release sees them: what preflight, the plan and the engines are given. */
@@ -156,8 +160,9 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   singleServiceInputs(r, target.services)
   const watch = watchInputs(r)
   const github = githubInputs(r, target.cluster)
+  const analysis = analysisInputs(r, { rollback: watch.rollback, wait: watch.wait })
   if (r.problems.length > 0) throw new InputError(r.problems)
-  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github }
+  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github, analysis }
 }
 
 /** `cluster` and `service`. */

@@ -22,6 +22,7 @@ import type { ServiceInputs } from '../inputs/context.js'
 import { InputProblem } from '../inputs/problem.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from '../render/task-definition.js'
 import { readAlarms, type AlarmState } from '../watch/alarms.js'
+import { analysisProblems } from './analysis-check.js'
 import { codeDeployOnlyInputProblems } from './codedeploy-inputs.js'
 import { buildFileProblems, taskDefinitionPathProblems } from './file-checks.js'
 import { checkLogGroups, sizeProblem } from './task-definition-checks.js'
@@ -126,6 +127,7 @@ export async function preflight(clients: Clients, inputs: ServiceInputs): Promis
     ...service.problems,
     ...engine.problems,
     ...noTaskDefinition(service.value, inputs),
+    ...analysisProblems(service.value, inputs),
     ...build,
     ...image.problems,
     ...file.problems,
