@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from '@jest/globals'
 import { runAction, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
 import { nativeWorld, world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
+import { parseMermaidChart } from '../src/report/chart.js'
 import { pushImage } from './sandbox-helpers.js'
 
 const WEB = { requestsPerSecond: 100, errorRate: 0.005, latencyMs: { p50: 50, p99: 250 } }
@@ -40,8 +41,15 @@ describe('canary analysis through the bundled action', () => {
     expect(verdicts(run).at(-1)).toMatch(/^pass: verdict over \d+ minutes: 5xx rate [\d.]+ % \(\d+\/\d+\) against [\d.]+ % \(\d+\/\d+\), p99 \d+ ms against \d+ ms$/)
     expect(s.control.calls({ operation: 'GetMetricData' }).length).toBeGreaterThan(0)
     expect(mutating(s)).not.toContain('StopServiceDeployment')
-    expect(run.summary).toContain('Canary analysis')
-    expect(run.summary).toContain('pass')
+    expect(run.summary).toMatch(/<h3>Canary analysis<\/h3>\s*<p><b>pass<\/b> over \d+ minutes?: 5xx rate/)
+    const charts = [...run.summary.matchAll(/```mermaid[\s\S]*?```/g)].map((m) => parseMermaidChart(m[0]))
+    const p99 = charts.find((c) => c?.title.startsWith('p99 per minute (ms)'))
+    expect(charts.find((c) => c?.title.startsWith('5xx rate per minute (%)'))?.series).toHaveLength(2)
+    expect(p99?.x.length).toBeGreaterThan(0)
+    for (const series of p99?.series ?? []) {
+      expect(series.values).toHaveLength(p99?.x.length ?? 0)
+      for (const v of series.values) expect(v).toBeGreaterThan(150)
+    }
   }, 120_000)
 
   test('rollback on a canary with 5 % errors against 0.5 %: StopServiceDeployment(ROLLBACK), rolled-back naming the metric and the numbers', async () => {
