@@ -8,6 +8,7 @@ import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 import { parseMermaidChart } from '../src/report/chart.js'
 import { pushImage } from './sandbox-helpers.js'
 
+const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
 const WEB = { requestsPerSecond: 100, errorRate: 0.005, latencyMs: { p50: 50, p99: 250 } }
 const healthy = (traffic = WEB) => ({ kind: 'healthy' as const, traffic })
 
@@ -64,6 +65,20 @@ describe('canary analysis through the bundled action', () => {
     expect(verdicts(run)).toContainEqual(expect.stringMatching(/^fail: 5xx rate/))
   }, 120_000)
 
+  test('rollback on a CodeDeploy canary with a p99 50 % slower: StopDeployment, rolled-back naming the latency', async () => {
+    const progressive = world('progressive.yaml')
+    const behaviors = { ...progressive.behaviors, 'web:v1': healthy(), 'web:v1.1': healthy({ ...WEB, latencyMs: { p50: 75, p99: 375 } }) }
+    const s = await start({ ...progressive, behaviors })
+    const run = await runAction({
+      inputs: { cluster: 'demo', service: 'web-cd', image: `${ECR}/web:v1.1`, strategy: 'canary 10% 10m', analysis: 'rollback', timeout: '5m' },
+      endpoint: s.url,
+    })
+    expect(run.outputs.outcome).toBe('rolled-back')
+    expect(errorAnnotations(run)).toMatch(/Canary analysis failed the new revision: p99 \d+ ms against \d+ ms for [3-9] minutes in a row/)
+    expect(s.control.calls({ operation: 'StopDeployment' })[0].params).toMatchObject({ autoRollbackEnabled: true })
+    expect(s.control.calls({ operation: 'GetMetricData' }).length).toBeGreaterThan(0)
+  }, 120_000)
+
   test('a service with little traffic: inconclusive, said as such, never a pass', async () => {
     const s = await start(nativeWorld({}))
     const run = await deploy(s, { image: await pushImage(s.url, 'v2'), strategy: 'canary 10% 5m', analysis: 'rollback' })
@@ -79,7 +94,7 @@ describe('canary analysis through the bundled action', () => {
     const reported = await deploy(s, { image: await pushImage(s.url, 'v2') })
     expect(reported.outputs.outcome).toBe('succeeded')
     expect(verdicts(reported)).toEqual([
-      'nothing: nothing to compare: the service has no target group pair the analysis reads (a load balancer with advancedConfiguration, as ECS blue/green, canary and linear deployments have)',
+      'nothing: nothing to compare: the service has no target group pair the analysis reads (a load balancer with advancedConfiguration, as ECS blue/green, canary and linear deployments have, or a CodeDeploy deployment group whose traffic was split)',
     ])
     const refused = await deploy(s, { image: await pushImage(s.url, 'v3'), analysis: 'rollback' })
     expect(refused.outputs.outcome).toBe('failed')

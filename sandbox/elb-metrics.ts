@@ -14,6 +14,13 @@ export interface TargetGroupShare {
   traffic: Traffic[]
 }
 
+/** Where a CODE_DEPLOY service's production traffic comes in, and (during or after a deployment) each target group's
+ * share of it; without `shareOf` the target groups serving tasks split it by their tasks. */
+export interface TrafficRoute {
+  listenerArn: string
+  shareOf?: (targetGroupArn: string) => number | undefined
+}
+
 /** `targetgroup/<name>/<id>`: the ARN's last part. */
 export const targetGroupDimension = (arn: string): string => /:(targetgroup\/[^/]+\/[^/]+)$/.exec(arn)?.[1] ?? arn
 /** `app/<name>/<id>`, from a load balancer's, listener's or listener rule's ARN. */

@@ -24,6 +24,8 @@ export class CanaryAnalysis {
   private lastRead = Number.NEGATIVE_INFINITY
   private lastResult?: string
   private warned = false
+  /** Target groups to read were known at a look. */
+  private found = false
 
   constructor(
     private readonly clients: Clients,
@@ -32,36 +34,36 @@ export class CanaryAnalysis {
     private readonly plan: AnalysisPlan = OFF,
     private readonly facts: DeploymentFacts,
   ) {
-    if (plan.mode === 'off') return
-    facts.analysis = { mode: plan.mode, candidate: [], baseline: [] }
-    if (!plan.targets) {
-      facts.analysis.nothing =
-        'nothing to compare: the service has no target group pair the analysis reads (a load balancer with advancedConfiguration, as ECS blue/green, canary and linear deployments have)'
-      this.timeline.emit({ type: 'analysis', at: this.at(), result: 'nothing', reason: facts.analysis.nothing })
-    }
+    if (plan.mode !== 'off') facts.analysis = { mode: plan.mode, candidate: [], baseline: [] }
   }
 
   private at(): Date {
     return new Date(this.run.clock.now())
   }
 
+  /** Whether a look now would read (an engine that must find its target groups first asks before it does). */
+  due(percent: number): boolean {
+    return this.plan.mode !== 'off' && percent > 0 && percent < 100 && this.run.clock.now() - this.lastRead >= ANALYSIS_EVERY_MS
+  }
+
   /** On a watch look: `percent` of production traffic is on the new revision, whose deployment started at `startedAt`
-   * (the server's time: the metrics are stamped by it). True when the analysis asks for a rollback now. */
-  async look(percent: number, startedAt: Date | undefined): Promise<boolean> {
-    const { plan } = this
-    if (plan.mode === 'off' || !plan.targets || !startedAt || percent <= 0 || percent >= 100) return false
-    if (this.run.clock.now() - this.lastRead < ANALYSIS_EVERY_MS) return false
+   * (the server's time: the metrics are stamped by it), behind `targets` (the plan's unless the engine found them).
+   * True when the analysis asks for a rollback now. */
+  async look(percent: number, startedAt: Date | undefined, targets = this.plan.targets): Promise<boolean> {
+    if (!this.due(percent)) return false
     this.lastRead = this.run.clock.now()
+    if (!targets || !startedAt) return false
+    this.found = true
     let minutes: Minute[][]
     try {
-      minutes = await readMinutes(this.clients, this.run, plan.targets, startedAt.getTime() - BEFORE_MS, startedAt.getTime() + AFTER_MS)
+      minutes = await readMinutes(this.clients, this.run, targets, startedAt.getTime() - BEFORE_MS, startedAt.getTime() + AFTER_MS)
     } catch (error) {
       if (!this.warned) this.timeline.emit({ type: 'warning', at: this.at(), message: `canary analysis: GetMetricData: ${errorText(error)}; judging again at the next read` })
       this.warned = true
       return false
     }
     const verdict = this.judgeSideBySide(minutes, startedAt.getTime())
-    return plan.mode === 'rollback' && verdict === 'fail'
+    return this.plan.mode === 'rollback' && verdict === 'fail'
   }
 
   /** The new revision's target group is the one that took fewer requests before the deployment started. */
@@ -83,7 +85,10 @@ export class CanaryAnalysis {
     const analysis = this.facts.analysis
     if (!analysis || analysis.nothing) return
     if (!analysis.verdict) {
-      analysis.nothing = 'nothing to compare: the two target groups never took production traffic at the same time'
+      analysis.nothing =
+        this.found || this.plan.targets
+          ? 'nothing to compare: the two target groups never took production traffic at the same time'
+          : 'nothing to compare: the service has no target group pair the analysis reads (a load balancer with advancedConfiguration, as ECS blue/green, canary and linear deployments have, or a CodeDeploy deployment group whose traffic was split)'
       this.timeline.emit({ type: 'analysis', at: this.at(), result: 'nothing', reason: analysis.nothing })
     } else {
       this.timeline.emit({

@@ -23,6 +23,8 @@ export interface CodeDeployChecked {
   terminationWaitMinutes?: number
   /** AppSpec hook → Lambda function (input `codedeploy-hooks`). */
   hooks?: Record<string, string>
+  /** The deployment group's production listener: the canary analysis reads its load balancer's metrics. */
+  prodListenerArn?: string
 }
 
 const PREDEFINED =
@@ -63,7 +65,8 @@ export async function checkCodeDeploy(
     ...inputProblems(inputs, engine),
   ]
   if (problems.length > 0 || !appSpec.value || !group.value || group.value === 'missing') return { problems }
-  return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value) } }
+  const prodListenerArn = group.value.loadBalancerInfo?.targetGroupPairInfoList?.[0]?.prodTrafficRoute?.listenerArns?.[0]
+  return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value), ...(prodListenerArn ? { prodListenerArn } : {}) } }
 }
 
 /** What one check read, when it could, and what it found wrong. */

@@ -28,7 +28,12 @@ export const codeDeploy: EngineDefinition<CodeDeployEngine, CheckedCodeDeployEng
   history: (clients, { engine, name }) => codeDeployHistory(clients, engine.application, engine.deploymentGroup, name),
   historyCall: 'CodeDeploy ListDeployments/GetDeployment',
   run: (clients, plan, timeline, options) =>
-    runCodeDeploy(clients, { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec }, timeline, options),
+    runCodeDeploy(
+      clients,
+      { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec, prodListenerArn: plan.engine.checked.prodListenerArn },
+      timeline,
+      options,
+    ),
   afterCancel: afterCancelCodeDeploy,
   guard: 'CodeDeploy and its alarms',
 }

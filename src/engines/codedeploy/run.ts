@@ -23,6 +23,8 @@ import type { EngineOptions } from '../contract.js'
 import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackStart, type Watched } from '../lifecycle.js'
 import { rollbackDeadline } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
+import { codeDeployAnalysis } from './analysis.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved, type WatchEnd } from './watch.js'
 
 export interface CodeDeployPlan extends DeployPlan {
@@ -30,6 +32,8 @@ export interface CodeDeployPlan extends DeployPlan {
   codeDeploy: Pick<CodeDeployInputs, 'hooks'>
   /** From preflight, with the task definition still a placeholder. */
   appSpec: AppSpec
+  /** The deployment group's production listener (the canary analysis). */
+  prodListenerArn?: string
 }
 
 export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, timeline: Timeline, options: EngineOptions = {}): Promise<CodeDeployFacts> {
@@ -133,12 +137,15 @@ class CodeDeployDeployer implements Deployer {
     return true
   }
 
-  async watch(deadline: number): Promise<Watched> {
+  async watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched> {
     const id = this.facts.deploymentId ?? ''
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: id })
+    const analyse = codeDeployAnalysis(this.clients, this.run, analysis, this.plan)
     try {
-      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline)
+      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, analyse)
       if (!('end' in looped)) return looped.cut === 'stopped' ? 'stopped' : 'timeout'
+      // A failed verdict in `rollback` mode stops the deployment as a fail fast would (core/rollback.ts names it).
+      if (looped.end === 'analysis') return 'fail-fast'
       this.end = looped.end
       return looped.end === 'failed' ? 'ended' : 'live'
     } catch (error) {

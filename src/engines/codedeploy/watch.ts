@@ -16,6 +16,7 @@ import type { CodeDeployFacts, CodeDeployObservation } from '../../core/facts.js
 import type { DeploymentCounts, Timeline } from '../../core/timeline.js'
 import type { RunContext } from '../../watch/context.js'
 import { pollLoop, type Looped, type LoopOptions } from '../../watch/loop.js'
+import type { Analyse } from './analysis.js'
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
 const DONE_EVENT = new Set(['Succeeded', 'Skipped'])
@@ -53,7 +54,7 @@ export function observation(info: DeploymentInfo, previous: CodeDeployObservatio
   }
 }
 
-export type WatchEnd = 'traffic-moved' | 'succeeded' | 'failed'
+export type WatchEnd = 'traffic-moved' | 'succeeded' | 'failed' | 'analysis'
 
 /** What the looks saw, and how they are paced. */
 export class CodeDeployWatch {
@@ -179,7 +180,7 @@ export class CodeDeployWatch {
 }
 
 /** Watches our deployment until traffic has moved or it ended, or the loop was cut short. */
-export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: CodeDeployFacts, deploymentId: string, deadline: number): Promise<Looped<WatchEnd>> {
+export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: CodeDeployFacts, deploymentId: string, deadline: number, analyse?: Analyse): Promise<Looped<WatchEnd>> {
   return watch.loop<WatchEnd>(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
     const { info, target } = await watch.look(deploymentId, true)
     facts.codeDeploy = observation(info, facts.codeDeploy)
@@ -191,6 +192,7 @@ export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: Code
       return { end: 'failed' }
     }
     if (trafficMoved(target)) return { end: 'traffic-moved' }
+    if (analyse && (await analyse(greenOf(target)?.trafficWeight ?? 0, info.createTime))) return { end: 'analysis' }
     return { changed }
   })
 }
