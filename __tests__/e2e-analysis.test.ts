@@ -3,7 +3,7 @@
 // load balancer.
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { runAction, type ActionRun, errorAnnotations } from '../scripts/action-runner.js'
-import { nativeWorld, world } from '../scripts/worlds.js'
+import { loadBalancer, nativeWorld, world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 import { parseMermaidChart } from '../src/report/chart.js'
 import { pushImage } from './sandbox-helpers.js'
@@ -79,6 +79,18 @@ describe('canary analysis through the bundled action', () => {
     expect(s.control.calls({ operation: 'GetMetricData' }).length).toBeGreaterThan(0)
   }, 120_000)
 
+  test("before/after on a rolling service's bake: 5xx against the 30 minutes before → rolled back to the previous revision", async () => {
+    const rolling = nativeWorld({ loadBalancers: [loadBalancer] }, { behaviors: { 'web:v1': healthy(), 'web:v2': healthy({ ...WEB, errorRate: 0.05 }) } })
+    const s = await start(rolling)
+    const run = await deploy(s, { image: await pushImage(s.url, 'v2'), 'bake-time': '1m', analysis: 'rollback' })
+    expect(run.outputs.outcome).toBe('rolled-back')
+    expect(errorAnnotations(run)).toMatch(/Canary analysis failed the new revision: 5xx rate [\d.]+ % \(\d+\/\d+\) against [\d.]+ % \(\d+\/\d+\)/)
+    expect(run.stdout).toMatch(/── bake: /)
+    expect(s.control.calls({ operation: 'ListMetrics' })[0].params).toMatchObject({ Dimensions: [{ Name: 'TargetGroup', Value: 'targetgroup/web-blue/0123456789abcdef' }] })
+    const updates = s.control.calls({ operation: 'UpdateService' }).map((c) => (c.params as { taskDefinition?: string }).taskDefinition)
+    expect(updates.at(-1)).toMatch(/web:1$/)
+  }, 120_000)
+
   test('a service with little traffic: inconclusive, said as such, never a pass', async () => {
     const s = await start(nativeWorld({}))
     const run = await deploy(s, { image: await pushImage(s.url, 'v2'), strategy: 'canary 10% 5m', analysis: 'rollback' })
@@ -93,13 +105,11 @@ describe('canary analysis through the bundled action', () => {
     const s = await start(world('demo.yaml'))
     const reported = await deploy(s, { image: await pushImage(s.url, 'v2') })
     expect(reported.outputs.outcome).toBe('succeeded')
-    expect(verdicts(reported)).toEqual([
-      'nothing: nothing to compare: the service has no target group pair the analysis reads (a load balancer with advancedConfiguration, as ECS blue/green, canary and linear deployments have, or a CodeDeploy deployment group whose traffic was split)',
-    ])
+    expect(verdicts(reported)).toEqual(['nothing: nothing to compare: the service has no load balancer target group'])
     const refused = await deploy(s, { image: await pushImage(s.url, 'v3'), analysis: 'rollback' })
     expect(refused.outputs.outcome).toBe('failed')
     expect(refused.code).toBe(1)
     expect(s.control.calls({ mutating: true })).toEqual([])
-    expect(errorAnnotations(refused)).toContain('Input `analysis` is `rollback` but service `web` has no target group pair to compare the new revision against')
+    expect(errorAnnotations(refused)).toContain('Input `analysis` is `rollback` but service `web` has no load balancer target group to judge the new revision by')
   }, 120_000)
 })

@@ -1,10 +1,10 @@
 // The sandbox publishes AWS/ApplicationELB per-minute metrics per target group (TargetGroup and LoadBalancer, the
 // load balancer read from the listener rule's ARN), split by the traffic weights, and serves them with GetMetricData.
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch'
+import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch'
 import { ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
-import { nativeWorld } from '../scripts/worlds.js'
+import { loadBalancer, nativeWorld } from '../scripts/worlds.js'
 import { clientConfig, pushImage } from './sandbox-helpers.js'
 
 const LB = 'app/web/0123456789abcdef'
@@ -12,7 +12,7 @@ const BLUE = 'targetgroup/web-blue/0123456789abcdef'
 const GREEN = 'targetgroup/web-green/0123456789abcdef'
 const TRAFFIC = { requestsPerSecond: 100, errorRate: 0.005, latencyMs: { p50: 50, p99: 250 } }
 
-const query = (id: string, targetGroup: string, metric: string, stat: string): MetricDataQuery => ({
+const query = (id: string, targetGroup: string, metric: string, stat: string, loadBalancer = LB): MetricDataQuery => ({
   Id: id,
   MetricStat: {
     Metric: {
@@ -20,7 +20,7 @@ const query = (id: string, targetGroup: string, metric: string, stat: string): M
       MetricName: metric,
       Dimensions: [
         { Name: 'TargetGroup', Value: targetGroup },
-        { Name: 'LoadBalancer', Value: LB },
+        { Name: 'LoadBalancer', Value: loadBalancer },
       ],
     },
     Period: 60,
@@ -90,5 +90,29 @@ describe('load balancer metrics', () => {
     // Read again, the same minutes say the same: the noise is seeded by the target group and the minute.
     expect((await read(s, shiftedAt, s.control.now())).greenRequests.Values).toEqual(greens)
     expect(canary.greenRequests.Timestamps?.[0].getTime() % 60_000).toBe(0)
+  })
+
+  it('a rolling service names no listener: its target group is published under a load balancer of its own, found by ListMetrics', async () => {
+    const world = nativeWorld({ loadBalancers: [loadBalancer] }, { behaviors: { 'web:v1': { kind: 'healthy', traffic: TRAFFIC } } })
+    const s = (sandbox = await startSandbox({ world, timeScale: 0 }))
+    const cw = new CloudWatchClient(clientConfig(s.url))
+    const listed = await cw.send(new ListMetricsCommand({ Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: [{ Name: 'TargetGroup', Value: BLUE }] }))
+    expect(listed.Metrics).toHaveLength(1)
+    const lb = listed.Metrics?.[0].Dimensions?.find((d) => d.Name === 'LoadBalancer')?.Value
+    expect(lb).toMatch(/^app\/web-blue\/[0-9a-f]{16}$/)
+    expect((await cw.send(new ListMetricsCommand({ Namespace: 'AWS/ApplicationELB', Dimensions: [{ Name: 'TargetGroup', Value: GREEN }] }))).Metrics).toEqual([])
+    const out = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(s.control.now() - 5 * 60_000),
+        EndTime: new Date(s.control.now()),
+        MetricDataQueries: [query('r', BLUE, 'RequestCount', 'Sum', lb)],
+      }),
+    )
+    // All of the service's 100 requests a second, minute by minute, newest first (CloudWatch's default order).
+    const values = out.MetricDataResults?.[0].Values ?? []
+    expect(values.length).toBeGreaterThanOrEqual(4)
+    for (const v of values) expect(v).toBeGreaterThan(5500)
+    const times = out.MetricDataResults?.[0].Timestamps?.map((t) => t.getTime()) ?? []
+    expect(times).toEqual([...times].sort((a, b) => b - a))
   })
 })

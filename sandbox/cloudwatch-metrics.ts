@@ -1,4 +1,4 @@
-// CloudWatch GetMetricData over the load balancer metrics the sandbox publishes (elb-metrics.ts): MetricStat queries
+// CloudWatch GetMetricData and ListMetrics over the load balancer metrics the sandbox publishes (elb-metrics.ts): MetricStat queries
 // of AWS/ApplicationELB RequestCount / HTTPCode_Target_5XX_Count (Sum) and TargetResponseTime (pNN or Average) per
 // TargetGroup and LoadBalancer, at a period of 60 s. Minutes without requests have no datapoint, as in CloudWatch.
 import type { LoadBalancerMetrics } from './elb-metrics.js'
@@ -47,4 +47,26 @@ function toMs(v: unknown, name: string): number {
   if (typeof v === 'number') return v * 1000
   if (v instanceof Date) return v.getTime()
   throw new AwsError('InvalidParameterValue', `The parameter ${name} must be a timestamp.`)
+}
+
+/** ListMetrics over the load balancer metrics: each target group's three metrics, filtered as CloudWatch filters. */
+export function listMetrics(input: JsonObject, metrics: LoadBalancerMetrics | undefined): JsonObject {
+  const wanted = ((input.Dimensions as JsonObject[] | undefined) ?? []).map((d) => ({ name: d.Name as string, value: d.Value as string | undefined }))
+  const all = (metrics?.dimensions() ?? []).flatMap(({ loadBalancer, targetGroup }) =>
+    [...METRICS].map((name) => ({
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: name,
+      Dimensions: [
+        { Name: 'TargetGroup', Value: targetGroup },
+        { Name: 'LoadBalancer', Value: loadBalancer },
+      ],
+    })),
+  )
+  const found = all.filter(
+    (m) =>
+      (input.Namespace === undefined || input.Namespace === m.Namespace) &&
+      (input.MetricName === undefined || input.MetricName === m.MetricName) &&
+      wanted.every((w) => m.Dimensions.some((d) => d.Name === w.name && (w.value === undefined || d.Value === w.value))),
+  )
+  return { Metrics: found }
 }

@@ -1,4 +1,4 @@
-import { getMetricData } from './cloudwatch-metrics.js'
+import { getMetricData, listMetrics } from './cloudwatch-metrics.js'
 import type { LoadBalancerMetrics } from './elb-metrics.js'
 import { epochSeconds, InputReader, page } from './input.js'
 import { AwsError, type Account, type AlarmBook, type AlarmView, type AwsService, type JsonObject, type SimClock, type TransitionLog } from './types.js'
@@ -23,7 +23,7 @@ interface Scheduled {
   atMs: number
 }
 
-const OPERATIONS = ['PutMetricAlarm', 'DescribeAlarms', 'SetAlarmState', 'DeleteAlarms', 'GetMetricData']
+const OPERATIONS = ['PutMetricAlarm', 'DescribeAlarms', 'SetAlarmState', 'DeleteAlarms', 'GetMetricData', 'ListMetrics']
 const MUTATING = new Set(['PutMetricAlarm', 'SetAlarmState', 'DeleteAlarms'])
 /** Echoed back as given by DescribeAlarms. */
 const CONFIG_MEMBERS = [
@@ -83,6 +83,8 @@ export class CloudWatch implements AwsService, AlarmBook {
       }
       case 'GetMetricData':
         return getMetricData(input, this.loadBalancers, this.clock.now())
+      case 'ListMetrics':
+        return listMetrics(input, this.loadBalancers)
       case 'DeleteAlarms':
         for (const name of r.strings('AlarmNames') ?? []) this.alarms.delete(name)
         return {}

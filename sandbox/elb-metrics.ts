@@ -1,13 +1,15 @@
 // AWS/ApplicationELB per target group, per minute: RequestCount, HTTPCode_Target_5XX_Count and TargetResponseTime,
 // from each target group's share of its service's production traffic second by second and the traffic behaviour of
 // the tasks serving it (sandbox/traffic.ts draws each minute with noise seeded by the target group and the minute).
+import { createHash } from 'node:crypto'
 import { mergeMinutes, minuteOf, seededRandom, type MinuteOfTraffic, type Traffic } from './traffic.js'
 
 /** A target group's part of its service's production traffic at one moment. */
 export interface TargetGroupShare {
   targetGroupArn: string
-  /** The listener (rule) ARN the target group is reached through: its load balancer is the metrics' dimension. */
-  listenerArn: string
+  /** The listener (rule) ARN the target group is reached through: its load balancer is the metrics' dimension. ECS
+   * names none for a rolling service: its target group then sits behind a load balancer of its own (`sandboxLoadBalancer`). */
+  listenerArn?: string
   /** 0–1 of the service's requests. */
   share: number
   /** The traffic of each task registered and serving in it (each takes an equal part of the share). */
@@ -23,6 +25,12 @@ export interface TrafficRoute {
 
 /** `targetgroup/<name>/<id>`: the ARN's last part. */
 export const targetGroupDimension = (arn: string): string => /:(targetgroup\/[^/]+\/[^/]+)$/.exec(arn)?.[1] ?? arn
+/** The load balancer a target group without a known listener is published under: `app/<target group name>/<16 hex>`. */
+export function sandboxLoadBalancer(targetGroupArn: string): string {
+  const name = /:targetgroup\/([^/]+)\//.exec(targetGroupArn)?.[1] ?? 'sandbox'
+  return `app/${name}/${createHash('sha256').update(targetGroupArn).digest('hex').slice(0, 16)}`
+}
+
 /** `app/<name>/<id>`, from a load balancer's, listener's or listener rule's ARN. */
 export const loadBalancerDimension = (arn: string): string | undefined => /:(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)/.exec(arn)?.[1]
 
@@ -50,7 +58,7 @@ export class LoadBalancerMetrics {
     const minute = Math.floor(this.lastSecond / 60)
     this.lastSecond = second
     for (const s of this.shares()) {
-      const lb = loadBalancerDimension(s.listenerArn)
+      const lb = s.listenerArn ? loadBalancerDimension(s.listenerArn) : sandboxLoadBalancer(s.targetGroupArn)
       if (!lb || s.share <= 0 || s.traffic.length === 0) continue
       const key = `${lb} ${targetGroupDimension(s.targetGroupArn)}`
       const byMinute = this.minutes.get(key) ?? new Map<number, Bucket>()
@@ -62,6 +70,14 @@ export class LoadBalancerMetrics {
         bucket.parts.set(k, (bucket.parts.get(k) ?? 0) + (s.share / s.traffic.length) * seconds)
       }
     }
+  }
+
+  /** Every load balancer and target group that took traffic (ListMetrics). */
+  dimensions(): { loadBalancer: string; targetGroup: string }[] {
+    return [...this.minutes.keys()].map((key) => {
+      const [loadBalancer, targetGroup] = key.split(' ')
+      return { loadBalancer, targetGroup }
+    })
   }
 
   /** The minute starting at `minuteMs` of one target group, once it is over; undefined when it took no traffic. */

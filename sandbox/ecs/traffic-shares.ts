@@ -27,7 +27,7 @@ function serviceShares(ctx: Ctx, service: Service, tasks: Task[], routeOf: Route
   const adv = service.loadBalancers.map((lb) => lb.advancedConfiguration as JsonObject | undefined).find((a) => a?.productionListenerRule)
   const route = service.deploymentController ? routeOf(service.clusterName, service.name) : undefined
   const listenerArn = route?.listenerArn ?? (adv?.productionListenerRule as string | undefined)
-  if (!listenerArn || tasks.length === 0) return []
+  if (tasks.length === 0) return []
   const byGroup = new Map<string, Task[]>()
   for (const t of tasks) byGroup.set(t.loadBalancer?.targetGroupArn as string, [...(byGroup.get(t.loadBalancer?.targetGroupArn as string) ?? []), t])
   const sd = ctx.state.serviceDeployments.get(service.currentServiceDeploymentArn)

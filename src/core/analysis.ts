@@ -181,6 +181,8 @@ export interface AnalysisTargets {
 /** What the analysis did in a run: nothing to compare, or its last verdict and the minutes it judged. */
 export interface AnalysisFacts {
   mode: AnalysisMode
+  /** Judged against the 30 minutes before the deployment (the bake) rather than side by side. */
+  beforeAfter?: boolean
   /** Why nothing was judged (no load balancer, the metrics could not be read). */
   nothing?: string
   verdict?: Verdict
@@ -192,6 +194,12 @@ export interface AnalysisFacts {
 export const targetGroupDimension = (arn: string): string => /:(targetgroup\/[^/]+\/[^/]+)$/.exec(arn)?.[1] ?? arn
 /** `app/<name>/<id>`, from a load balancer's, listener's or listener rule's ARN; undefined for anything else. */
 export const loadBalancerDimension = (arn: string): string | undefined => /:(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)/.exec(arn)?.[1]
+
+/** A service's first target group, as the metrics' dimension: what a before/after analysis reads during the bake. */
+export function serviceTargetGroup(loadBalancers: { targetGroupArn?: string }[] = []): string | undefined {
+  const arn = loadBalancers.find((lb) => lb.targetGroupArn)?.targetGroupArn
+  return arn ? targetGroupDimension(arn) : undefined
+}
 
 /** The target group pair of an ECS-native service (its load balancer's `advancedConfiguration`); undefined without. */
 export function nativeTargets(

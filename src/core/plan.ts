@@ -71,7 +71,7 @@ export interface DeployPlan {
   /** Epoch ms of the run's hard stop (src/aws/deadline.ts): every AWS call is aborted then, so no watch goes past it. */
   hardStop?: number
   /** The canary analysis (input `analysis`) and the target groups it compares, when the service has a pair. */
-  analysis?: AnalysisSettings & { targets?: AnalysisTargets }
+  analysis?: AnalysisSettings & { targets?: AnalysisTargets; bakeTargetGroup?: string }
 }
 
 export const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000

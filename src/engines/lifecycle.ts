@@ -4,6 +4,7 @@
 // diagnosis and reports still happen.
 import type { Clients } from '../aws/clients.js'
 import type { ActionRollback, CommonFacts, DeploymentFacts } from '../core/facts.js'
+import { bakeWindow } from '../core/facts-view.js'
 import type { DeployPlan } from '../core/plan.js'
 import { rollbackTrigger, trouble } from '../core/rollback.js'
 import type { Timeline } from '../core/timeline.js'
@@ -95,11 +96,12 @@ async function lifecycle(clients: Clients, plan: DeployPlan, timeline: Timeline,
   if (!taskDefinitionArn || !(await deployer.start(taskDefinitionArn)) || !plan.wait) return
   const analysis = new CanaryAnalysis(clients, run, timeline, plan.analysis, facts)
   const watched = await deployer.watch(plan.deadline, analysis)
-  analysis.finish()
   if (facts.error) return
   if (watched === 'timeout') facts.timedOut = true
   if (watched === 'stopped') facts.stopped = run.stopped()
-  if (watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run))) return
+  const analyse = () => analysis.bakeLook(bakeWindow(facts))
+  if (watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run, analyse))) return
+  analysis.finish()
   const trigger = rollbackTrigger(facts)
   if (trigger) await rollBack(facts, trigger, timeline, at, deployer)
   else if (watched === 'live' && !trouble(facts)) await deployer.settle?.()

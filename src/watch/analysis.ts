@@ -4,11 +4,11 @@
 // rollback only in `rollback` mode; a read that fails is a warning, never the deployment's failure.
 import type { Clients } from '../aws/clients.js'
 import { errorText } from '../aws/errors.js'
-import { DEFAULT_RULE, judge, type AnalysisSettings, type AnalysisTargets, type Minute } from '../core/analysis.js'
+import { DEFAULT_RULE, judge, type AnalysisFacts, type AnalysisSettings, type AnalysisTargets, type Minute, type Verdict } from '../core/analysis.js'
 import type { DeploymentFacts } from '../core/facts.js'
 import type { Timeline } from '../core/timeline.js'
 import type { RunContext } from './context.js'
-import { readMinutes } from './metrics.js'
+import { loadBalancerOf, readMinutes } from './metrics.js'
 
 /** One GetMetricData every 10 s while side by side: a new minute is judged within seconds of being published, for 6
  * of the run's 30 calls a minute. */
@@ -17,7 +17,7 @@ export const ANALYSIS_EVERY_MS = 10_000
 const BEFORE_MS = 30 * 60_000
 const AFTER_MS = 24 * 60 * 60_000
 
-export type AnalysisPlan = AnalysisSettings & { targets?: AnalysisTargets }
+export type AnalysisPlan = AnalysisSettings & { targets?: AnalysisTargets; bakeTargetGroup?: string }
 const OFF: AnalysisPlan = { mode: 'off', rule: DEFAULT_RULE }
 
 export class CanaryAnalysis {
@@ -26,6 +26,8 @@ export class CanaryAnalysis {
   private warned = false
   /** Target groups to read were known at a look. */
   private found = false
+  /** The load balancer the bake's target group is published under, once ListMetrics said. */
+  private bakeLoadBalancer?: string
 
   constructor(
     private readonly clients: Clients,
@@ -41,9 +43,14 @@ export class CanaryAnalysis {
     return new Date(this.run.clock.now())
   }
 
-  /** Whether a look now would read (an engine that must find its target groups first asks before it does). */
+  /** Whether a look now would read, with `percent` of production on the new revision (an engine that must find its
+   * target groups first asks before it does). */
   due(percent: number): boolean {
-    return this.plan.mode !== 'off' && percent > 0 && percent < 100 && this.run.clock.now() - this.lastRead >= ANALYSIS_EVERY_MS
+    return percent > 0 && percent < 100 && this.readDue()
+  }
+
+  private readDue(): boolean {
+    return this.plan.mode !== 'off' && this.run.clock.now() - this.lastRead >= ANALYSIS_EVERY_MS
   }
 
   /** On a watch look: `percent` of production traffic is on the new revision, whose deployment started at `startedAt`
@@ -58,12 +65,47 @@ export class CanaryAnalysis {
     try {
       minutes = await readMinutes(this.clients, this.run, targets, startedAt.getTime() - BEFORE_MS, startedAt.getTime() + AFTER_MS)
     } catch (error) {
-      if (!this.warned) this.timeline.emit({ type: 'warning', at: this.at(), message: `canary analysis: GetMetricData: ${errorText(error)}; judging again at the next read` })
-      this.warned = true
+      this.warn(error)
       return false
     }
     const verdict = this.judgeSideBySide(minutes, startedAt.getTime())
     return this.plan.mode === 'rollback' && verdict === 'fail'
+  }
+
+  /** On a bake look (before/after): the service's target group since `window.bakeStart` against the 30 minutes before
+   * `window.deploymentStart` (server times). True when the analysis asks for a rollback now. */
+  async bakeLook(window: { deploymentStart: Date; bakeStart: Date } | undefined): Promise<boolean> {
+    const targetGroup = this.plan.bakeTargetGroup
+    if (!targetGroup || !window || !this.readDue()) return false
+    this.lastRead = this.run.clock.now()
+    let minutes: Minute[]
+    try {
+      this.bakeLoadBalancer ??= await loadBalancerOf(this.clients, this.run, targetGroup)
+      if (!this.bakeLoadBalancer) return false
+      const start = window.deploymentStart.getTime()
+      ;[minutes] = await readMinutes(this.clients, this.run, { loadBalancer: this.bakeLoadBalancer, targetGroups: [targetGroup] }, start - BEFORE_MS, start + AFTER_MS)
+    } catch (error) {
+      this.warn(error)
+      return false
+    }
+    this.found = true
+    const before = minutes.filter((m) => m.at < window.deploymentStart.getTime())
+    const after = minutes.filter((m) => m.at >= window.bakeStart.getTime())
+    const verdict = judge(after, before, this.plan.rule, false)
+    this.record({ mode: this.plan.mode, beforeAfter: true, verdict, candidate: after, baseline: before })
+    return this.plan.mode === 'rollback' && verdict.result === 'fail'
+  }
+
+  private warn(error: unknown): void {
+    if (!this.warned) this.timeline.emit({ type: 'warning', at: this.at(), message: `canary analysis: ${errorText(error)}; judging again at the next read` })
+    this.warned = true
+  }
+
+  /** The verdict on the facts, and on the timeline when its result changed. */
+  private record(analysis: AnalysisFacts & { verdict: Verdict }): void {
+    this.facts.analysis = analysis
+    if (analysis.verdict.result !== this.lastResult) this.timeline.emit({ type: 'analysis', at: this.at(), result: analysis.verdict.result, reason: analysis.verdict.reason })
+    this.lastResult = analysis.verdict.result
   }
 
   /** The new revision's target group is the one that took fewer requests before the deployment started. */
@@ -74,9 +116,7 @@ export class CanaryAnalysis {
     const sideBySide = candidate.filter((m) => baseAt.has(m.at))
     const matched = baseline.filter((m) => sideBySide.some((c) => c.at === m.at))
     const verdict = judge(sideBySide, matched, this.plan.rule)
-    this.facts.analysis = { mode: this.plan.mode, verdict, candidate: sideBySide, baseline: matched }
-    if (verdict.result !== this.lastResult) this.timeline.emit({ type: 'analysis', at: this.at(), result: verdict.result, reason: verdict.reason })
-    this.lastResult = verdict.result
+    this.record({ mode: this.plan.mode, verdict, candidate: sideBySide, baseline: matched })
     return verdict.result
   }
 
@@ -85,18 +125,20 @@ export class CanaryAnalysis {
     const analysis = this.facts.analysis
     if (!analysis || analysis.nothing) return
     if (!analysis.verdict) {
-      analysis.nothing =
-        this.found || this.plan.targets
-          ? 'nothing to compare: the two target groups never took production traffic at the same time'
-          : 'nothing to compare: the service has no target group pair the analysis reads (a load balancer with advancedConfiguration, as ECS blue/green, canary and linear deployments have, or a CodeDeploy deployment group whose traffic was split)'
+      analysis.nothing = this.nothingSaid()
       this.timeline.emit({ type: 'analysis', at: this.at(), result: 'nothing', reason: analysis.nothing })
     } else {
-      this.timeline.emit({
-        type: 'analysis',
-        at: this.at(),
-        result: analysis.verdict.result,
-        reason: `verdict over ${analysis.verdict.minutes} minutes: ${analysis.verdict.reason}`,
-      })
+      const over = `${analysis.verdict.minutes} minutes${analysis.beforeAfter ? ' of the bake against the 30 before the deployment' : ''}`
+      this.timeline.emit({ type: 'analysis', at: this.at(), result: analysis.verdict.result, reason: `verdict over ${over}: ${analysis.verdict.reason}` })
     }
+  }
+
+  /** Why there is no verdict, in words. */
+  private nothingSaid(): string {
+    if (this.found || this.plan.targets) return 'nothing to compare: the two target groups never took production traffic at the same time'
+    if (this.plan.bakeTargetGroup) {
+      return "nothing to compare: the service's target group is judged during bake-time against the 30 minutes before the deployment, and there was no bake or its target group published no metrics"
+    }
+    return 'nothing to compare: the service has no load balancer target group'
   }
 }
