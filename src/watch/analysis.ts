@@ -104,8 +104,15 @@ export class CanaryAnalysis {
   /** The verdict on the facts, and on the timeline when its result changed. */
   private record(analysis: AnalysisFacts & { verdict: Verdict }): void {
     this.facts.analysis = analysis
-    if (analysis.verdict.result !== this.lastResult) this.timeline.emit({ type: 'analysis', at: this.at(), result: analysis.verdict.result, reason: analysis.verdict.reason })
-    this.lastResult = analysis.verdict.result
+    const { result, reason } = analysis.verdict
+    if (result !== this.lastResult) {
+      this.timeline.emit({ type: 'analysis', at: this.at(), result, reason })
+      // Reported, not acted on: a warning, so a succeeded deployment still says it.
+      if (result === 'fail' && this.plan.mode === 'report') {
+        this.timeline.emit({ type: 'warning', at: this.at(), message: `canary analysis failed the new revision (analysis: report, so nothing is rolled back): ${reason}` })
+      }
+    }
+    this.lastResult = result
   }
 
   /** The new revision's target group is the one that took fewer requests before the deployment started. */
