@@ -115,4 +115,17 @@ describe('load balancer metrics', () => {
     const times = out.MetricDataResults?.[0].Timestamps?.map((t) => t.getTime()) ?? []
     expect(times).toEqual([...times].sort((a, b) => b - a))
   })
+
+  it('a traffic behaviour is checked where behaviours come in: the world file and the control API', async () => {
+    const bad = { kind: 'healthy', traffic: { ...TRAFFIC, errorRate: 5 } }
+    await expect(startSandbox({ world: nativeWorld({}, { behaviors: { 'web:v1': bad as never } }), timeScale: 0 })).rejects.toThrow(
+      'behavior.traffic .errorRate must be a number from 0 to 1',
+    )
+    const s = (sandbox = await startSandbox({ world: nativeWorld({}), timeScale: 0 }))
+    const res = await fetch(`${s.url}/_sandbox/behaviors`, { method: 'POST', body: JSON.stringify({ image: 'web:v3', behavior: bad }) })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toContain('behavior.traffic .errorRate must be a number from 0 to 1')
+    s.control.setBehavior('web:v3', { kind: 'healthy', traffic: TRAFFIC })
+    expect(s.control.behaviors()['web:v3']).toEqual({ kind: 'healthy', traffic: TRAFFIC })
+  })
 })
