@@ -49,8 +49,9 @@ function unbaked(facts: DeploymentFacts): Decision | undefined {
 }
 
 /** Why the action rolled back. */
-function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'release' | 'post-deploy'): string {
+function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'release' | 'post-deploy' | 'analysis'): string {
   if (trigger === 'post-deploy') return afterLiveCause(facts).replace(/\.$/, '')
+  if (trigger === 'analysis') return `Canary analysis failed the new revision: ${facts.analysis?.verdict?.reason ?? 'unknown'}`
   if (trigger === 'fail-fast') return capitalized(facts.failFast ?? 'new tasks crash-looped')
   if (trigger === 'release') return `Stopped before its end: ${facts.stopped ?? 'another service of the release failed'}`
   return trigger === 'bake-alarm' ? alarmDuringBake(facts) : notBakedCause(facts)

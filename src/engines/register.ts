@@ -87,6 +87,8 @@ export function rollbackWhy(facts: DeploymentFacts, trigger: ActionRollback['tri
       return facts.failFast ?? 'new tasks crash-looped'
     case 'release':
       return facts.stopped ?? 'another service of the release failed'
+    case 'analysis':
+      return `the canary analysis failed the new revision: ${facts.analysis?.verdict?.reason ?? 'unknown'}`
     case 'timeout':
       return late
     case 'post-deploy':

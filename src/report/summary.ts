@@ -4,6 +4,7 @@
 // it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
 import * as core from '@actions/core'
 import { revisionOf } from '../aws/arn.js'
+import type { AnalysisFacts } from '../core/analysis.js'
 import type { DeploymentFacts } from '../core/facts.js'
 import { strategyDeployment } from '../core/facts-view.js'
 import type { OneOffTask } from '../core/one-off.js'
@@ -12,7 +13,7 @@ import { describeStop, groupStoppedTasks, isFailure, tellingTail } from '../core
 import { describeChange, type TaskDefinitionChange } from '../core/task-definition-diff.js'
 import type { ServiceResult } from '../core/release.js'
 import type { FailureCause, Outcome, Timeline } from '../core/timeline.js'
-import { mermaidChart, rolloutChart } from './chart.js'
+import { analysisCharts, mermaidChart, rolloutChart } from './chart.js'
 import { consoleLinks, type ConsoleLinks } from './console.js'
 import { elapsed } from './log.js'
 
@@ -239,6 +240,7 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
     core.summary.addHeading('Rollout', 3).addRaw(`\n${mermaidChart(chart)}\n`, true)
     if (chart.marks.length > 0) core.summary.addRaw(`<p><sub>${chart.marks.map(escape).join(' · ')}</sub></p>`, true)
   }
+  if (facts.analysis) addAnalysis(facts.analysis)
   if (changes) addChanges(changes)
   const rows = phases(timeline, end)
   if (rows.length > 0) {
@@ -246,6 +248,16 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
   }
   const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))]
   if (warnings.length > 0) core.summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(escape))
+}
+
+/** The canary analysis: its verdict with the numbers, and both sides' 5xx rate and p99 minute by minute. */
+function addAnalysis(analysis: AnalysisFacts): void {
+  const verdict = analysis.verdict
+  const line = verdict
+    ? `<b>${verdict.result}</b> over ${verdict.minutes} minute${verdict.minutes === 1 ? '' : 's'}: ${escape(verdict.reason)}`
+    : escape(analysis.nothing ?? 'no verdict')
+  core.summary.addHeading('Canary analysis', 3).addRaw(`<p>${line} <sub>(analysis: ${analysis.mode})</sub></p>`, true)
+  for (const chart of analysisCharts(analysis)) core.summary.addRaw(`\n${mermaidChart(chart)}\n`, true)
 }
 
 /** What `build` adds to core.summary's buffer, as GitHub gets it; leaves the buffer empty. */

@@ -25,6 +25,8 @@ import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackSta
 import { rollbackDeadline } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { withReadyWait } from './ready-wait.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
+import { codeDeployAnalysis } from './analysis.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved, type WatchEnd } from './watch.js'
 
 export interface CodeDeployPlan extends DeployPlan {
@@ -34,6 +36,8 @@ export interface CodeDeployPlan extends DeployPlan {
   appSpec: AppSpec
   /** The group's blue/green configuration (preflight's look), for `approval`'s ready wait. */
   blueGreen?: BlueGreenDeploymentConfiguration
+  /** The deployment group's production listener (the canary analysis). */
+  prodListenerArn?: string
 }
 
 export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, timeline: Timeline, options: EngineOptions = {}): Promise<CodeDeployFacts> {
@@ -141,12 +145,15 @@ export class CodeDeployDeployer implements Deployer {
     return true
   }
 
-  async watch(deadline: number): Promise<Watched> {
+  async watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched> {
     const id = this.facts.deploymentId ?? ''
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: id })
+    const analyse = codeDeployAnalysis(this.clients, this.run, analysis, this.plan)
     try {
-      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, this.plan.approval !== undefined)
+      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, this.plan.approval !== undefined, analyse)
       if (!('end' in looped)) return looped.cut === 'stopped' ? 'stopped' : 'timeout'
+      // A failed verdict in `rollback` mode stops the deployment as a fail fast would (core/rollback.ts names it).
+      if (looped.end === 'analysis') return 'fail-fast'
       this.end = looped.end
       return looped.end === 'failed' ? 'ended' : looped.end === 'paused' ? 'paused' : 'live'
     } catch (error) {

@@ -12,6 +12,7 @@ import type { Clients } from '../../aws/clients.js'
 import { errorName, errorText } from '../../aws/errors.js'
 import type { ActionRollback, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
 import type { RunContext } from '../../watch/context.js'
 import { ROLLING_BACK, eventIds, observe } from '../../watch/service.js'
 import type { EngineOptions } from '../contract.js'
@@ -70,10 +71,11 @@ export class NativeDeployer implements Deployer {
     return true
   }
 
-  async watch(deadline: number): Promise<Watched> {
+  async watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched> {
     const { plan, facts } = this
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `service deployment ${facts.serviceDeploymentArn}` })
     const watch = (this.watcher = new NativeWatch(this.clients, plan, facts, this.timeline, this.run, eventIds(this.updated)))
+    watch.analysis = analysis
     // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
     watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0
     try {
