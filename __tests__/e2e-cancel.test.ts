@@ -3,9 +3,10 @@
 // same way, then run the post step with the saved state, and look at the service.
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
-import { runAction, type ActionRun } from '../scripts/action-runner.js'
+import type { ActionRun } from '../scripts/action-runner.js'
 import { world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { cancelWhen, postMutations, warnings } from './helpers/cancel.js'
 import { until } from './helpers/release.js'
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
@@ -17,44 +18,21 @@ afterEach(async () => {
   sandbox = undefined
 })
 
-const taskDefinitionNow = async (s: Sandbox) =>
-  (await new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials }).send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))).services?.[0]
+const serviceNow = async (s: Sandbox) =>
+  (await new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials }).send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))).services![0]
 
-/** Runs the main step and cancels it, the runner's way, once `phase` shows in the log; then (after `between`) runs the
- * post step. */
-async function cancelDuring(
-  s: Sandbox,
-  phase: RegExp,
-  inputs: Record<string, string>,
-  env: Record<string, string> = {},
-  between?: () => void,
-): Promise<{ main: ActionRun; post: ActionRun; signalledAt: number }> {
-  let signalledAt = 0
-  const all = { cluster: 'demo', service: 'web', image: `${ECR}/web:v1.1`, timeout: '10m', ...inputs }
-  const main = await runAction({
-    endpoint: s.url,
-    inputs: all,
-    env,
-    onLine: (line, signal) => {
-      if (signalledAt || !phase.test(line)) return
-      signalledAt = Date.now()
-      signal('SIGINT')
-      // A second signal (the runner's SIGTERM) while the first is being handled changes nothing.
-      setTimeout(() => signal('SIGTERM'), 200)
-    },
-  })
-  between?.()
-  const post = await runAction({ endpoint: s.url, inputs: all, env, state: main.state })
-  return { main, post, signalledAt }
-}
+/** Deploys web:v1.1 to the demo world's `web`, cancels the run once `phase` shows in the log, and (after `between`) runs
+ * the post step. */
+const cancelDuring = (s: Sandbox, phase: RegExp, inputs: Record<string, string>, env: Record<string, string> = {}, between?: () => void) =>
+  cancelWhen(s, { cluster: 'demo', service: 'web', image: `${ECR}/web:v1.1`, timeout: '10m', ...inputs }, (line) => phase.test(line), env, between)
 
-const warnings = (run: ActionRun) => run.commands.filter((c) => c.command === 'warning').map((c) => c.message)
 const errors = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message)
 
 describe('a cancelled job', () => {
   test('mid-rollout, on-cancel leave: outcome cancelled at once; the post step reports the deployment left to ECS', async () => {
     const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 5 }))
-    const { main, post, signalledAt } = await cancelDuring(s, /── watch/, {})
+    const cancelled = await cancelDuring(s, /── watch/, {})
+    const { main, post, signalledAt } = cancelled
     expect(main.endedAt - signalledAt).toBeLessThan(7_500)
     expect(main.outputs.outcome).toBe('cancelled')
     expect(main.outputs['deployment-id']).toMatch(/^ecs-svc\//)
@@ -68,27 +46,35 @@ describe('a cancelled job', () => {
       ),
     ])
     expect(post.summary).toContain('ECS deployment cancelled: web')
-    // Left to ECS, the release goes on to complete.
+    expect(postMutations(s, cancelled)).toEqual([])
+    // Left to ECS, our deployment goes on to complete: the only one left, COMPLETED, on web:2. Simulated time is
+    // moved on rather than waited for.
+    s.control.advance(300)
     const service = await until(
-      () => taskDefinitionNow(s),
-      (svc) => svc?.deployments?.length === 1 && svc.deployments[0].rolloutState === 'COMPLETED',
+      () => serviceNow(s),
+      (svc) => svc.deployments?.length === 1 && svc.deployments[0].rolloutState === 'COMPLETED',
     )
-    expect(service?.taskDefinition).toMatch(/:task-definition\/web:2$/)
+    expect(service.deployments![0].id).toBe(main.outputs['deployment-id'])
+    expect(service.taskDefinition).toMatch(/:task-definition\/web:2$/)
   }, 120_000)
 
   test('mid-bake, on-cancel rollback: the post step rolls the unbaked release back', async () => {
     const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
-    const { main, post } = await cancelDuring(s, /── bake/, { alarms: 'web-5xx', 'bake-time': '5m', 'on-cancel': 'rollback' })
+    const cancelled = await cancelDuring(s, /── bake/, { alarms: 'web-5xx', 'bake-time': '5m', 'on-cancel': 'rollback' })
+    const { main, post } = cancelled
     expect(main.outputs.outcome).toBe('cancelled')
     expect(JSON.parse(main.state.inFlight)).toMatchObject({ phase: 'bake', onCancel: 'rollback' })
     expect(warnings(post)).toEqual([
       expect.stringMatching(/during the bake phase; deployment ecs-svc\/\S+ \(COMPLETED, running 3\/3\) was rolled back because on-cancel is rollback: UpdateService to web:1/),
     ])
+    expect(postMutations(s, cancelled)).toEqual(['UpdateService'])
+    // The rollback is a new deployment of web:1 that completes.
     const service = await until(
-      () => taskDefinitionNow(s),
-      (svc) => /web:1$/.test(svc?.taskDefinition ?? '') && svc?.deployments?.length === 1,
+      () => serviceNow(s),
+      (svc) => svc.deployments?.length === 1 && svc.deployments[0].rolloutState === 'COMPLETED',
     )
-    expect(service?.taskDefinition).toMatch(/:task-definition\/web:1$/)
+    expect(service.deployments![0].id).not.toBe(main.outputs['deployment-id'])
+    expect(service.taskDefinition).toMatch(/:task-definition\/web:1$/)
   }, 120_000)
 
   test('mid-bake, on-cancel leave, then an alarm: the post step reads the alarm and names it and the live release', async () => {
@@ -129,5 +115,16 @@ describe('a cancelled job', () => {
     const [record] = s.github.deployments() as { statuses: { state: string; description: string }[] }[]
     expect(record.statuses[0].state).toBe('in_progress')
     expect(record.statuses.at(-1)).toMatchObject({ state: 'error', description: expect.stringMatching(/^cancelled/) })
+  }, 120_000)
+
+  test('during a hanging migration: the post step stops its task, and nothing was deployed', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
+    await s.control.setBehavior('web:v1.1 -- sh -c ./migrate.sh', { kind: 'healthy' })
+    const { main, post } = await cancelDuring(s, /tasks started/, { 'pre-deploy-command': './migrate.sh' })
+    expect(main.outputs.outcome).toBe('cancelled')
+    const [stop] = s.control.calls({ operation: 'StopTask' })
+    expect(stop.params).toMatchObject({ cluster: 'demo', reason: 'ecs-safe-deploy: the job was cancelled', task: expect.stringMatching(/:task\/demo\//) })
+    expect(warnings(post).join('\n')).toMatch(/before a deployment started: nothing in ECS was changed by this run\. Its one-off task \S+ was stopped\./)
+    expect(s.control.calls({ operation: 'UpdateService' })).toHaveLength(0)
   }, 120_000)
 })

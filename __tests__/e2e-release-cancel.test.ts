@@ -5,9 +5,10 @@
 // service. The tests signal the bundled dist/index.js as the runner does, run the post step with the saved state, and
 // look at the sandbox.
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { runAction, type ActionRun } from '../scripts/action-runner.js'
+import type { ActionRun } from '../scripts/action-runner.js'
 import { releaseWorld } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { cancelWhen, type Cancelled } from './helpers/cancel.js'
 import { ECS_DEPLOYMENT_ID, liveServices, RELEASE_IMAGE, RELEASE_NAMES, tdRevision, until } from './helpers/release.js'
 
 let sandbox: Sandbox | undefined
@@ -29,42 +30,26 @@ interface SavedFlight {
   cancelledAt: string
 }
 
-interface Cancelled {
-  main: ActionRun
-  post: ActionRun
-  /** When SIGINT was sent (epoch ms). */
-  signalledAt: number
-  /** When the post step started (epoch ms): the sandbox's calls from then on are the post step's. */
-  postStartedAt: number
-  /** Each service's deployment as the main step's log named it (`[web] ── watch: ecs-svc/…`). */
+/** A cancelled release, with each service's deployment as the main step's log named it (`[web] ── watch: ecs-svc/…`). */
+interface CancelledRelease extends Cancelled {
   watched: Record<string, string>
 }
 
 /** Runs a release of the three services and cancels it, the runner's way, once every service's watch has started
  * (its deployment is under way); then runs the post step with the state the main step saved. */
-async function cancelRelease(s: Sandbox, inputs: Record<string, string>): Promise<Cancelled> {
-  let signalledAt = 0
+async function cancelRelease(s: Sandbox, inputs: Record<string, string>): Promise<CancelledRelease> {
   const watched: Record<string, string> = {}
   const all = { cluster: 'demo', service: RELEASE_NAMES.join(', '), image: RELEASE_IMAGE, timeout: '10m', ...inputs }
-  const main = await runAction({
-    endpoint: s.url,
-    inputs: all,
-    onLine: (line, signal) => {
-      const m = /\[(web|worker|scheduler)\] ── watch: (ecs-svc\/\S+)/.exec(line)
-      if (m) watched[m[1]] = m[2]
-      if (signalledAt || !RELEASE_NAMES.every((name) => watched[name])) return
-      signalledAt = Date.now()
-      signal('SIGINT')
-      // The runner's SIGTERM while the first signal is being handled changes nothing.
-      setTimeout(() => signal('SIGTERM'), 200)
-    },
+  const cancelled = await cancelWhen(s, all, (line) => {
+    const m = /\[(web|worker|scheduler)\] ── watch: (ecs-svc\/\S+)/.exec(line)
+    if (m) watched[m[1]] = m[2]
+    return RELEASE_NAMES.every((name) => watched[name])
   })
-  const postStartedAt = Date.now()
-  const post = await runAction({ endpoint: s.url, inputs: all, state: main.state })
-  return { main, post, signalledAt, postStartedAt, watched }
+  return { ...cancelled, watched }
 }
 
-const warnings = (run: ActionRun) => run.commands.filter((c) => c.command === 'warning')
+/** The warning annotations of a run, with their titles. */
+const warningCommands = (run: ActionRun) => run.commands.filter((c) => c.command === 'warning')
 
 /** The saved in-flight state: an array, one entry per service, in input order. */
 function savedFlights(main: ActionRun): SavedFlight[] {
@@ -75,7 +60,7 @@ function savedFlights(main: ActionRun): SavedFlight[] {
 }
 
 /** What the main step must have done on the cancel, whatever `on-cancel` says. */
-function expectCancelledMain({ main, signalledAt, watched }: Cancelled, onCancel: string): SavedFlight[] {
+function expectCancelledMain({ main, signalledAt, watched }: CancelledRelease, onCancel: string): SavedFlight[] {
   expect(signalledAt).toBeGreaterThan(0)
   expect(main.outputs.outcome).toBe('cancelled')
   expect(main.code).not.toBe(0)
@@ -112,7 +97,7 @@ describe('a cancelled release of several services', () => {
     }
 
     // One warning per service, titled with it, naming its deployment and the rollback.
-    const warned = warnings(post)
+    const warned = warningCommands(post)
     expect(warned).toHaveLength(3)
     for (const [i, name] of RELEASE_NAMES.entries()) {
       const warning = warned.find((w) => w.properties.title === `ECS deployment cancelled: demo/${name}`)
@@ -127,7 +112,9 @@ describe('a cancelled release of several services', () => {
       expect(post.summary).toContain(`ECS deployment cancelled: ${name}`)
     }
 
-    // In the sandbox every service goes back to revision 1, its rollback deployment the only one left.
+    // In the sandbox every service goes back to revision 1, its rollback deployment the only one left (simulated time
+    // moved on rather than waited for).
+    s.control.advance(300)
     const services = await until(
       () => liveServices(s.url),
       (now) => RELEASE_NAMES.every((name) => tdRevision(name, 1).test(now[name]?.taskDefinition ?? '') && now[name].deployments?.length === 1),
@@ -150,7 +137,7 @@ describe('a cancelled release of several services', () => {
     expect(s.control.calls({ mutating: true }).filter((c) => c.wallMs >= postStartedAt)).toEqual([])
 
     // One warning per service, titled with it, naming its deployment, left to ECS (or already ended).
-    const warned = warnings(post)
+    const warned = warningCommands(post)
     expect(warned).toHaveLength(3)
     for (const [i, name] of RELEASE_NAMES.entries()) {
       const warning = warned.find((w) => w.properties.title === `ECS deployment cancelled: demo/${name}`)
@@ -168,6 +155,7 @@ describe('a cancelled release of several services', () => {
     }
 
     // Left to ECS, each service's deployment goes on to complete on revision 2.
+    s.control.advance(300)
     const services = await until(
       () => liveServices(s.url),
       (now) => RELEASE_NAMES.every((name) => now[name]?.deployments?.length === 1 && now[name].deployments?.[0].rolloutState === 'COMPLETED'),

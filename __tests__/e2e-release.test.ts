@@ -202,8 +202,20 @@ describe('several services, one release, through the bundled action', () => {
     for (const name of ['web', 'scheduler']) expect([name, byName[name].outcome, byName[name].rolledBack?.outcome]).toEqual([name, 'succeeded', 'succeeded'])
     const services = await liveServices(s.url)
     for (const name of RELEASE_NAMES) expect([name, services[name].taskDefinition]).toEqual([name, expect.stringMatching(tdRevision(name, 1))])
-    // web went back through ECS's blue/green: its last deployment is a BLUE_GREEN service deployment to web:1.
-    expect(services.web.deploymentConfiguration?.strategy).toBe('BLUE_GREEN')
+    // web went back through its own engine, ECS's blue/green: a second UpdateService, to web:1 with the BLUE_GREEN
+    // strategy, whose service deployment moved production traffic over as the first did.
+    const webUpdates = s.control.calls({ operation: 'UpdateService' }).filter((c) => (c.params as { service: string }).service === 'web')
+    expect(webUpdates.map((c) => c.params)).toEqual([
+      expect.objectContaining({ taskDefinition: expect.stringMatching(tdRevision('web', 2)), deploymentConfiguration: expect.objectContaining({ strategy: 'BLUE_GREEN' }) }),
+      expect.objectContaining({ taskDefinition: expect.stringMatching(tdRevision('web', 1)), deploymentConfiguration: expect.objectContaining({ strategy: 'BLUE_GREEN' }) }),
+    ])
+    const shifted = s.control.transitions({ kind: 'traffic', state: '100' }).map((t) => t.id)
+    expect(new Set(shifted).size).toBe(2)
+    expect(byName.web.rolledBack?.deploymentId).toMatch(ECS_DEPLOYMENT_ID)
+    // And the ECS-native engine ran it: its deploy line and the production traffic it watched move back.
+    const webRollback = run.stdout.slice(run.stdout.indexOf('[web] ── rollback: '))
+    expect(webRollback).toMatch(/\[web\] ── deploy: \S+:task-definition\/web:1 — ECS BLUE_GREEN/)
+    expect(webRollback).toContain('[web] production traffic: 0% → 100% on the new revision')
   }, 240_000)
 
   test('the first failure stops an ECS blue/green service in its bake: StopServiceDeployment(ROLLBACK)', async () => {

@@ -2,7 +2,7 @@
 // engine (CreateDeployment with the old task definition), after a release the engine itself rolled back.
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
-import { runAction, type ActionRun } from '../scripts/action-runner.js'
+import { errorAnnotations, runAction, type ActionRun } from '../scripts/action-runner.js'
 import { nativeWorld, world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import { pushImage } from './sandbox-helpers.js'
@@ -73,6 +73,12 @@ describe('rollback-to previous on the other engines', () => {
 
     // Rolled back to, web-cd:3 (replaced by a return to web-cd:2) is never `previous`; web-cd:2 runs: refused, nothing changed.
     const again = await deploy(s, { service: 'web-cd', 'rollback-to': 'previous' })
-    expect(again.stdout + again.commands.map((c) => c.message).join('\n')).toMatch(/skipped web-cd:3 \(rolled back\)/)
+    expect(again.outputs.outcome).toBe('failed')
+    expect(again.code).toBe(1)
+    expect(errorAnnotations(again)).toContain(
+      '`rollback-to: previous`: no task definition other than web-cd:2 (the one running) completed successfully on service `web-cd` in its deployment history; skipped web-cd:3 (rolled back).',
+    )
+    expect(mutating(s)).toEqual([])
+    expect(await runningOf(s, 'web-cd')).toBe(`${TD_ARN}/web-cd:2`)
   }, 240_000)
 })

@@ -182,9 +182,12 @@ describe('promotion', () => {
     const { taskDefinition } = await ecs().send(new DescribeTaskDefinitionCommand({ taskDefinition: services![0].taskDefinition! }))
     expect(taskDefinition?.containerDefinitions?.[0].image).toBe(digest)
 
-    // A digest that is not in the registry is refused before anything changes.
-    const missing = await deploy({ cluster: 'production', image: `${ECR}/web@sha256:${'0'.repeat(64)}` })
+    // A digest that is not in the registry is refused before anything changes, saying which.
+    const absent = `${ECR}/web@sha256:${'0'.repeat(64)}`
+    const missing = await deploy({ cluster: 'production', image: absent })
     expect(missing.outputs.outcome).toBe('failed')
+    expect(missing.code).toBe(1)
+    expect(errorAnnotations(missing)).toContain(`image '${absent}' does not exist: ECR repository 'web' has no image with digest sha256:${'0'.repeat(64)}`)
     expect(mutating()).toEqual([])
   }, 120_000)
 })

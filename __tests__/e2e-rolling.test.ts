@@ -145,11 +145,18 @@ describe('rolling deployment through the bundled action', () => {
     expect(completed[0].wallMs).toBeLessThanOrEqual(ours[0].wallMs)
   })
 
-  test('wait: false returns once the deployment has started', async () => {
-    const run = await deploy({ image: await push('v1-3'), wait: 'false' })
+  test('wait: false returns once the deployment has started, while it is still in progress', async () => {
+    const image = await push('v1-3')
+    // Its tasks take 5 sandbox minutes (5 s here) to start: the deployment cannot complete before a prompt return.
+    sandbox.control.setBehavior('web:v1-3', { kind: 'slow-start', seconds: 300 })
+    const run = await deploy({ image, wait: 'false' })
     expect(run.outputs.outcome).toBe('started')
     expect(run.code).toBe(0)
-    expect(run.outputs['deployment-id']).toMatch(/^ecs-svc\//)
+    const id = run.outputs['deployment-id']
+    expect(id).toMatch(/^ecs-svc\/\d{19}$/)
+    // Returned before the end: the deployment it started is still going.
+    const { services } = await ecs().send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))
+    expect(services![0].deployments?.find((d) => d.status === 'PRIMARY')).toMatchObject({ id, rolloutState: 'IN_PROGRESS' })
   })
 })
 
@@ -178,10 +185,12 @@ describe('bad input changes nothing', () => {
   test('a failing preflight names every problem and makes zero mutating calls', async () => {
     const run = await deploy({ service: 'web', 'container-name': 'api', alarms: 'web-5xx, no-such-alarm', image: `${ECR}/web:v1` })
     expect(run.code).toBe(1)
-    const text = errorAnnotations(run)
-    expect(text).toContain('no-such-alarm')
-    expect(text).toContain('api')
-    expect(text).toContain('web')
+    expect(run.outputs.outcome).toBe('failed')
+    // Both problems, each naming its input, what it got and what there is.
+    expect(errorAnnotations(run).split('\n')).toEqual([
+      "Input `container-name` is `api`: the service's task definition `web:1` has no such container; its containers are `web`.",
+      'Input `alarms`: alarm `no-such-alarm` does not exist in CloudWatch in us-east-1 (names are case-sensitive).',
+    ])
     expect(sandbox.control.calls().length).toBeGreaterThan(0)
     expect(sandbox.control.calls({ mutating: true })).toEqual([])
   })

@@ -21,7 +21,7 @@ describeWithDocker('loginToEcr / logoutFromEcr (real docker and registry)', (env
     stub = await startEcrStub(env().registry, env().user, env().password)
   })
   afterAll(async () => {
-    await stub.stop()
+    await stub?.stop()
   })
   beforeEach(() => {
     work = mkdtempSync(join(tmpdir(), 'ecr-login-test-'))

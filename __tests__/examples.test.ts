@@ -140,8 +140,8 @@ describe('workflows we publish', () => {
     expect(checked.problems).toEqual([])
   })
 
-  test('the examples are the four documented ones, and every example and README snippet deploys with the action', async () => {
-    expect(examples.map((s) => s.name)).toEqual(['examples/canary.yml', 'examples/deploy-on-push.yml', 'examples/promote.yml', 'examples/rollback.yml'])
+  test('the examples are the five documented ones, and every example and README snippet deploys with the action', async () => {
+    expect(examples.map((s) => s.name)).toEqual(['examples/approve.yml', 'examples/canary.yml', 'examples/deploy-on-push.yml', 'examples/promote.yml', 'examples/rollback.yml'])
     const snippets = readmeSnippets()
     expect(snippets.length).toBeGreaterThanOrEqual(4)
     for (const source of [...examples, ...snippets]) expect([source.name, (await check(source)).actionSteps > 0]).toEqual([source.name, true])

@@ -110,7 +110,14 @@ describe('outputs', () => {
       'task-definition-arn': TD(42),
       'previous-task-definition-arn': TD(41),
       'deployment-id': 'ecs-svc/123',
+      // Set for a CodeDeploy deployment only (the official deploy action's name for its id).
+      'codedeploy-deployment-id': '',
       image: 'repo/web:v2',
+      // No one-off task ran.
+      'pre-deploy-task-arn': '',
+      'pre-deploy-exit-code': '',
+      'post-deploy-task-arn': '',
+      'post-deploy-exit-code': '',
     })
   })
 })

@@ -1,26 +1,20 @@
 // The machine's AWS CLI (v1 here; CI installs Debian's awscli when missing) against the sandbox.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, expect, it } from '@jest/globals'
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
+import { describeRequiring } from './helpers/requires.js'
 
 const run = promisify(execFile)
 
-function awsAvailable(): boolean {
+/** Why the `aws` CLI cannot run here, or undefined when it can. */
+function awsMissing(): string | undefined {
   try {
     execFileSync('aws', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
+    return undefined
+  } catch (error) {
+    return `the \`aws\` CLI (${(error as Error).message}). Install it: apt-get install awscli`
   }
-}
-
-const available = awsAvailable()
-if (!available && process.env.CI === 'true') {
-  throw new Error('sandbox-awscli: the `aws` CLI is not installed, and CI=true requires this test to run. Install it (apt-get install awscli).')
-}
-if (!available) {
-  console.warn('\n*** SKIPPING sandbox-awscli.test.ts: the `aws` CLI is not installed (under CI=true this fails instead). ***\n')
 }
 
 let sandbox: Sandbox
@@ -68,7 +62,7 @@ afterAll(async () => {
   await sandbox.stop()
 })
 
-;(available ? describe : describe.skip)('AWS CLI against the sandbox', () => {
+describeRequiring('AWS CLI against the sandbox', awsMissing(), () => {
   // Each `aws` call starts a Python interpreter (seconds on a loaded 2-core machine): the test gets room for it.
   it('creates a cluster and a Fargate service, rolls out an update, and sees a crashing one fail and roll back', async () => {
     expect((await aws('ecs', 'create-cluster', '--cluster-name', 'cli')).cluster.clusterName).toBe('cli')

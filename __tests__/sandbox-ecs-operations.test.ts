@@ -317,7 +317,7 @@ describe('ECS sandbox: services and tasks', () => {
     h.ecs.reset!()
     expect(h.callError('DescribeServices', { cluster: 'prod', services: ['web'] }).code).toBe('ClusterNotFoundException')
     expect(h.ecs.has('DescribeServices')).toBe(true)
-    expect(h.ecs.has('RunTask')).toBe(false)
+    expect(h.ecs.has('PutAccountSetting')).toBe(false)
     expect(h.ecs.mutatingOperations.has('UpdateService')).toBe(true)
     expect(h.ecs.mutatingOperations.has('DescribeServices')).toBe(false)
   })

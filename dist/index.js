@@ -102373,7 +102373,7 @@ async function resolvePrevious(clients, inputs, service, engine) {
     const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : '';
     if (!chosen.found) {
         return {
-            problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
+            problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: ${familyOf(running)}:<revision>\` or its ARN.`,
         };
     }
     const { found } = chosen;
@@ -104117,7 +104117,8 @@ function release_render(m, build, deadline, hardStop, several) {
 /** A deployment already under way on any service is waited for first (nothing of the release has changed yet); the
  * halt when one did not end. */
 async function waitUntilIdle(clients, members, deadline, poller) {
-    const busy = members.filter((m) => m.checked.inProgress && engineFor(m.checked.engine).waitsForIdle);
+    // Preflight names a deployment in progress only for engines that wait for it here (engines/contract.ts waitsForIdle).
+    const busy = members.filter((m) => m.checked.inProgress);
     const prefix = (m) => (members.length > 1 ? `${m.name}: ` : '');
     const ended = await Promise.all(busy.map((m) => waitForIdle(clients, m.inputs.cluster, m.name, deadline, m.timeline, new RunContext(poller)).then((idle) => (idle.stillBusy ? { timedOut: true, problem: `${prefix(m)}${idle.stillBusy}` } : undefined), (error) => ({ timedOut: false, problem: `${prefix(m)}${errorText(error)}` }))));
     const notIdle = ended.filter((e) => e !== undefined);

@@ -1,7 +1,8 @@
 import { parseImageRef } from './image-ref.js'
+import { checkTraffic } from './traffic.js'
 import type { Behavior, BehaviorBook } from './types.js'
 
-const KINDS = new Set(['healthy', 'crash', 'unhealthy', 'slow-start'])
+const KINDS = new Set(['healthy', 'crash', 'unhealthy', 'slow-start', 'exit'])
 
 /** Throws unless `b` is a Behavior (world files and the control API hand us untyped JSON). */
 export function checkBehavior(b: unknown): Behavior {
@@ -16,6 +17,7 @@ export function checkBehavior(b: unknown): Behavior {
   for (const k of ['exitCode', 'afterSeconds'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'number') throw new Error(`behavior.${k} must be a number`)
   }
+  if (o.traffic !== undefined) checkTraffic(o.traffic)
   return o as Behavior
 }
 
@@ -38,14 +40,28 @@ export class Behaviors implements BehaviorBook {
   }
 
   /** The behaviour of `image` run in the container named `container`: a key qualified with that container name
-   * (`worker=web:v2`) before any unqualified one, each most specific first. */
-  behaviorFor(image: string, digest: string | undefined, container?: string): Behavior {
+   * (`worker=web:v2`) before any unqualified one, each most specific first. A one-off task's `command` (RunTask's
+   * override) first looks for `<image key> -- <command words>` keys; without one it does what the image does when
+   * that is a crash, and else runs to its end (exit 0). */
+  behaviorFor(image: string, digest: string | undefined, container?: string, command?: string[]): Behavior {
     const keys = this.keysFor(image, digest)
-    for (const key of container === undefined ? keys : [...keys.map((k) => `${container}=${k}`), ...keys]) {
+    const qualified = (ks: string[]) => (container === undefined ? ks : [...ks.map((k) => `${container}=${k}`), ...ks])
+    if (command) {
+      const run = command.join(' ')
+      const b = this.first(qualified(keys.map((k) => `${k} -- ${run}`)))
+      if (b) return b
+      const image = this.first(qualified(keys))
+      return image?.kind === 'crash' ? image : { kind: 'exit' }
+    }
+    return this.first(qualified(keys)) ?? { kind: 'healthy' }
+  }
+
+  private first(keys: string[]): Behavior | undefined {
+    for (const key of keys) {
       const b = this.byKey.get(key)
       if (b) return b
     }
-    return { kind: 'healthy' }
+    return undefined
   }
 
   /** Most specific first: digest, full reference, then `repo:tag` / `repo@digest` by full path and by last path part. */

@@ -1,5 +1,6 @@
 // Contracts shared by the sandbox's parts: the HTTP front (server.ts), the world that steps simulated
 // time, and one module per emulated AWS service. Each service is written against these only.
+import type { Traffic } from './traffic.js'
 
 /** An AWS error in the awsJson wire shape: {"__type": code, "message": message}, HTTP status 400 or 500. */
 export class AwsError extends Error {
@@ -42,7 +43,7 @@ export interface AwsService {
 }
 
 /** What a task's container does when it runs a given image. */
-export type Behavior =
+export type Behavior = (
   | { kind: 'healthy'; logLines?: string[] }
   /** The container exits with `exitCode` `afterSeconds` after it starts RUNNING, having written `logLines`. */
   | { kind: 'crash'; exitCode?: number; afterSeconds?: number; logLines?: string[] }
@@ -50,6 +51,13 @@ export type Behavior =
   | { kind: 'unhealthy'; logLines?: string[] }
   /** The container takes `seconds` more to start (ACTIVATING → RUNNING). */
   | { kind: 'slow-start'; seconds: number; logLines?: string[] }
+  /** The container runs to its end: exits with `exitCode` (default 0) `afterSeconds` (default 5) after it starts
+   * RUNNING, having written `logLines` (a one-off task's command: a migration, a smoke test). */
+  | { kind: 'exit'; exitCode?: number; afterSeconds?: number; logLines?: string[] }
+) & {
+  /** The requests its tasks serve behind a load balancer (sandbox/traffic.ts); a quiet default without it. */
+  traffic?: Traffic
+}
 
 /** ECR as seen by ECS: can an image reference be pulled, and what digest is it. */
 export interface ImageCatalog {
@@ -62,7 +70,7 @@ export interface ImageCatalog {
 /** Per-image behaviours, keyed by `repo:tag`, `repo@digest`, a full image reference or a digest, optionally qualified
  * with a container name (`worker=web:v2`: only in containers named `worker`). Default healthy. */
 export interface BehaviorBook {
-  behaviorFor(image: string, digest: string | undefined, container?: string): Behavior
+  behaviorFor(image: string, digest: string | undefined, container?: string, command?: string[]): Behavior
   set(imageKey: string, behavior: Behavior): void
 }
 

@@ -24,6 +24,7 @@ const BEFORE_EXIT_MS = 4_000
 function inFlight(inputs: Inputs, service: string, timeline: Timeline, member: Member | undefined, now: Date): InFlight {
   const facts = member?.facts
   const phase = [...timeline.events].reverse().find((e) => e.type === 'phase')
+  const oneOff = facts?.oneOffTasks?.find((t) => t.taskArn && !t.finishedAt)
   return {
     engine: facts?.kind ?? member?.checked.engine.kind ?? 'rolling',
     cluster: inputs.cluster,
@@ -34,6 +35,7 @@ function inFlight(inputs: Inputs, service: string, timeline: Timeline, member: M
     previousTaskDefinitionArn: facts?.previousTaskDefinitionArn ?? member?.checked.currentTaskDefinitionArn ?? '',
     phase: phase?.type === 'phase' ? phase.phase : 'preflight',
     onCancel: inputs.onCancel,
+    ...(oneOff ? { oneOffTaskArn: oneOff.taskArn } : {}),
     cancelledAt: now.toISOString(),
     ...(facts?.alarms.length ? { alarms: facts.alarms } : {}),
   }

@@ -6,12 +6,14 @@ import { errorText } from './aws/errors.js'
 import { halt } from './core/halt.js'
 import { Timeline } from './core/timeline.js'
 import { exitOnCancel } from './cancelled.js'
-import { getInputs, InputError, type Inputs } from './inputs/context.js'
+import { answerDeployment } from './approve.js'
+import { getInputs, getVerbInputs, InputError, verbOf, type Inputs, type VerbInputs } from './inputs/context.js'
+import { registerOnly } from './register-only.js'
 import { deployRelease, type Run } from './release.js'
 import { GitHubDeploymentRecord } from './report/github-deployment.js'
 import { reportHalt } from './report/halt.js'
 import { attachLogReporter } from './report/log.js'
-import { setRecordOutputs } from './report/outputs.js'
+import { setRecordOutputs, setTestUrlOutput } from './report/outputs.js'
 
 /** How long the end of a run waits for GitHub to take the deployment record's last calls. */
 const RECORD_SETTLE_MS = 10_000
@@ -20,6 +22,8 @@ export async function run(): Promise<void> {
   const startedAt = Date.now()
   const timeline = new Timeline()
   attachLogReporter(timeline, startedAt)
+  // `approve` and `reject` answer a deployment an earlier run paused: verbs of their own, before the deploy path.
+  if (verbOf()) return runVerb(startedAt, timeline)
   let inputs: Inputs
   try {
     inputs = getInputs()
@@ -27,6 +31,7 @@ export async function run(): Promise<void> {
     if (!(error instanceof InputError)) throw error
     return reportHalt(core.getInput('cluster'), core.getInput('service'), halt('invalid inputs', error.problems))
   }
+  if (inputs.services.length === 0) return registerOnly(inputs, timeline, startedAt)
 
   // Preflight is bounded like the deployment: it cannot outlast `timeout` plus the hard stop's margin.
   const hardStop = new Deadline()
@@ -45,6 +50,31 @@ export async function run(): Promise<void> {
   })
   try {
     await deployRelease(release)
+  } catch (error) {
+    record.fail(errorText(error))
+    throw error
+  } finally {
+    hardStop.clear()
+    await record.settle(RECORD_SETTLE_MS)
+    setRecordOutputs(inputs.github.environmentUrl, record.deploymentId)
+    if (inputs.approval) setTestUrlOutput(inputs.testUrl)
+  }
+}
+
+/** An `approve` or `reject` run: its inputs, the hard stop and the GitHub record around src/approve.ts. */
+async function runVerb(startedAt: number, timeline: Timeline): Promise<void> {
+  let inputs: VerbInputs
+  try {
+    inputs = getVerbInputs()
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    return reportHalt(core.getInput('cluster'), core.getInput('service'), halt('invalid inputs', error.problems))
+  }
+  const hardStop = new Deadline()
+  hardStop.stopAt(startedAt + inputs.timeoutMs + HARD_STOP_AFTER_TIMEOUT_MS)
+  const record = new GitHubDeploymentRecord(inputs.github)
+  try {
+    await answerDeployment({ inputs, timeline, hardStop, startedAt, record })
   } catch (error) {
     record.fail(errorText(error))
     throw error

@@ -12,6 +12,8 @@ import { firingAfterCancel } from './cancel-alarms.js'
 import { writeSummaryBuffer } from './report/guard.js'
 import { escapeHtml } from './report/summary.js'
 import type { InFlight } from './state-helper.js'
+import { stopOneOff } from './tasks/run.js'
+import { direct } from './watch/stopped-tasks.js'
 
 /** The post step's look is one or two calls: it never holds the job up for long. */
 const POST_LOOK_MS = 20_000
@@ -33,6 +35,16 @@ function cancelReport(state: InFlight, seen: AfterCancel | undefined, problem?: 
   return `${when}; ${deployment} is still ${seen.where}, left to ${guard} (on-cancel: ${state.onCancel}).`
 }
 
+/** Stops the one-off task the cancel left running; what became of it, as a sentence to add. */
+async function stopOneOffAfterCancel(state: InFlight): Promise<string> {
+  if (!state.oneOffTaskArn) return ''
+  const deadline = new Deadline()
+  deadline.stopAt(Date.now() + POST_LOOK_MS)
+  const stopped = await stopOneOff(createClients({ deadline }), state.cluster, state.oneOffTaskArn, 'ecs-safe-deploy: the job was cancelled', direct)
+  deadline.clear()
+  return stopped ? ` Its one-off task ${state.oneOffTaskArn} was stopped.` : ` Its one-off task ${state.oneOffTaskArn} could not be stopped: it runs to its end.`
+}
+
 export async function postAfterCancel(state: InFlight): Promise<void> {
   const deadline = new Deadline()
   deadline.stopAt(Date.now() + POST_LOOK_MS)
@@ -50,7 +62,7 @@ export async function postAfterCancel(state: InFlight): Promise<void> {
     firing = await firingAfterCancel(clients, state, seen)
     deadline.clear()
   }
-  const message = cancelReport(state, seen, problem)
+  const message = `${cancelReport(state, seen, problem)}${await stopOneOffAfterCancel(state)}`
   const where = `${state.cluster}/${state.service}`
   core.warning(message, { title: `ECS deployment cancelled: ${where}` })
   for (const alarm of firing) core.error(alarm, { title: `ECS deployment cancelled with an alarm in ALARM: ${where}` })

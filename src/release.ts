@@ -22,7 +22,9 @@ import type { GitHubDeploymentRecord } from './report/github-deployment.js'
 import { reportHalt } from './report/halt.js'
 import { attachLogReporter, logChanges } from './report/log.js'
 import { reportRun, startRecord } from './report/release.js'
+import { registerShared } from './register-shared.js'
 import { rollBackLanded } from './rollback-release.js'
+import { checkOneOffs, planOneOffs } from './tasks/plan.js'
 import { afterDeploy, buildIfAsked, planOf, type Member } from './steps.js'
 import { RunContext } from './watch/context.js'
 import { diagnose } from './watch/diagnose.js'
@@ -49,6 +51,8 @@ export async function deployRelease(run: Run): Promise<void> {
   timeline.emit({ type: 'phase', at: new Date(), phase: 'preflight', detail: `${inputs.cluster}/${where(inputs)}` })
   const found = await preflightRelease(clients, inputs)
   if ('problems' in found) return reportHalt(inputs.cluster, where(inputs), halt('preflight failed', found.problems))
+  const oneOffProblems = checkOneOffs(inputs, found.checked[0])
+  if (oneOffProblems.length > 0) return reportHalt(inputs.cluster, where(inputs), halt('preflight failed', oneOffProblems))
   const members = found.checked.map((checked, i) => memberOf(run, inputs.services[i], checked, found.checked.length > 1))
   run.flight.members = members
 
@@ -63,6 +67,7 @@ export async function deployRelease(run: Run): Promise<void> {
   const poller = new Poller()
   const busy = await waitUntilIdle(clients, members, deadline, poller)
   if (busy) return reportHalt(inputs.cluster, where(inputs), busy)
+  await registerShared(clients, members)
   await deployAll(clients, run, members, build.image, poller)
   if (inputs.rollback === 'on-failure') await rollBackLanded(clients, members, timeline, poller)
   await Promise.all(members.map((m) => diagnoseMember(clients, m)))
@@ -110,7 +115,8 @@ function render(m: Member, build: { image?: string; built: boolean }, deadline: 
 /** A deployment already under way on any service is waited for first (nothing of the release has changed yet); the
  * halt when one did not end. */
 async function waitUntilIdle(clients: Clients, members: Member[], deadline: number, poller: Poller): Promise<Halt | undefined> {
-  const busy = members.filter((m) => m.checked.inProgress && engineFor(m.checked.engine).waitsForIdle)
+  // Preflight names a deployment in progress only for engines that wait for it here (engines/contract.ts waitsForIdle).
+  const busy = members.filter((m) => m.checked.inProgress)
   const prefix = (m: Member) => (members.length > 1 ? `${m.name}: ` : '')
   const ended = await Promise.all(
     busy.map((m) =>
@@ -140,10 +146,12 @@ async function deployAll(clients: Clients, run: Run, members: Member[], image: s
   for (const m of members) m.timeline.subscribe(() => startRecord(record, end, members, true))
   if (members.length > 1) timeline.emit({ type: 'phase', at: new Date(), phase: 'deploy', detail: `${members.length} services at once` })
   const stop = new AbortController()
+  const oneOffs = planOneOffs(clients, inputs, members[0])
   await Promise.all(
-    members.map(async (m) => {
-      const options = { run: new RunContext(poller, stop.signal), onFacts: (live: Member['facts']) => (m.facts = live) }
+    members.map(async (m, i) => {
+      const options = { run: new RunContext(poller, stop.signal), onFacts: (live: Member['facts']) => (m.facts = live), ...oneOffs.forMember(i) }
       m.facts = await engineFor(m.checked.engine).run(clients, { ...m.plan!, engine: m.checked.engine }, m.timeline, options)
+      if (i === 0) oneOffs.firstEnded()
       m.decision = decideOutcome(m.facts)
       if (members.length > 1 && inputs.rollback === 'on-failure' && !stop.signal.aborted && !landed(m.decision)) {
         timeline.emit({ type: 'phase', at: new Date(), phase: 'rollback', detail: `${m.name} ${m.decision.outcome}: stopping the release` })

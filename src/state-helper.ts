@@ -64,6 +64,8 @@ export interface InFlight {
   /** The phase the run was in (`watch`, `bake`, …). */
   phase: string
   onCancel: 'leave' | 'rollback'
+  /** A one-off task (`pre-deploy-command`, `post-deploy-command`) still running: the post step stops it. */
+  oneOffTaskArn?: string
   /** ISO time of the cancel. */
   cancelledAt: string
   /** The alarms the run watched (its bake's): the post step reads them once. */

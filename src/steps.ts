@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import type { Clients } from './aws/clients.js'
 import { buildAndPush, type BuiltImage } from './build/build-image.js'
 import { loginToEcr, logoutFromEcr } from './build/ecr-login.js'
+import { nativeTargets, serviceTargetGroup } from './core/analysis.js'
 import type { DeploymentFacts } from './core/facts.js'
 import type { DeployPlan } from './core/plan.js'
 import { halt, type Halt } from './core/halt.js'
@@ -38,6 +39,8 @@ export function planOf(
     ...(checked.existing?.asIs ? { existingTaskDefinition: checked.existing.taskDefinition } : {}),
     ...(inputs.desiredCount !== undefined ? { desiredCount: inputs.desiredCount } : {}),
     ...(inputs.forceNewDeployment ? { forceNewDeployment: true } : {}),
+    ...(inputs.propagateTags !== undefined ? { propagateTags: inputs.propagateTags } : {}),
+    ...(inputs.enableEcsManagedTags !== undefined ? { enableEcsManagedTags: inputs.enableEcsManagedTags } : {}),
     previousTaskDefinitionArn: checked.currentTaskDefinitionArn,
     alarms: checked.alarms,
     alarmsFiringAtStart: checked.alarmsFiring,
@@ -49,6 +52,10 @@ export function planOf(
     wait: inputs.wait,
     currentDeploymentConfiguration: checked.service.deploymentConfiguration,
     image: at.image,
+    ...(inputs.approval ? { approval: { timeoutMinutes: inputs.approval.timeoutMinutes } } : {}),
+    ...(inputs.analysis
+      ? { analysis: { ...inputs.analysis, targets: nativeTargets(checked.service.loadBalancers), bakeTargetGroup: serviceTargetGroup(checked.service.loadBalancers) } }
+      : {}),
   }
 }
 

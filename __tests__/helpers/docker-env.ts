@@ -1,10 +1,10 @@
 // The Docker engine and registry of scripts/docker-env.sh, as tests see them. A test file that needs them wraps its
-// tests in describeWithDocker: without Docker they fail under CI=true and are skipped loudly otherwise.
-import { describe, test } from '@jest/globals'
+// tests in describeWithDocker: without Docker each of them fails under CI=true and is skipped loudly otherwise.
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { describeRequiring } from './requires.js'
 
 export interface DockerEnv {
   /** `unix:///.../docker.sock` of the private dockerd. */
@@ -46,27 +46,20 @@ const probed = probe()
 export const dockerEnv: DockerEnv | undefined = typeof probed === 'string' ? undefined : probed
 
 /**
- * describe() for tests that need the real Docker engine and registry. `body` gets a getter, valid inside tests and
- * hooks only.
+ * describe() for tests that need the real Docker engine and registry (see describeRequiring for what happens without
+ * them). `body` gets a getter, valid inside tests and hooks only.
  */
 export function describeWithDocker(name: string, body: (env: () => DockerEnv) => void): void {
-  if (dockerEnv) {
-    describe(name, () => body(() => dockerEnv))
-    return
-  }
-  const why = `${probed as string}. Start it with: sudo scripts/docker-env.sh start (needs apt packages docker.io docker-registry busybox-static apache2-utils)`
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      test('Docker is required under CI=true', () => {
-        throw new Error(`Docker is required: ${why}`)
-      })
-    })
-    return
-  }
-  console.warn(`\n!!!!!!!! SKIPPED: "${name}" needs Docker and a registry: ${why} !!!!!!!!\n`)
-  describe.skip(name, () => {
-    test('needs Docker', () => undefined)
-  })
+  const missing =
+    typeof probed === 'string'
+      ? `Docker and a registry: ${probed}. Start them with: sudo scripts/docker-env.sh start (needs apt packages docker.io docker-registry busybox-static apache2-utils)`
+      : undefined
+  describeRequiring(name, missing, () =>
+    body(() => {
+      if (!dockerEnv) throw new Error(`no Docker: ${missing}`)
+      return dockerEnv
+    }),
+  )
 }
 
 /** Every docker process's command line and environment seen by polling /proc while something runs. */

@@ -46,12 +46,14 @@ export async function liveServices(url: string, names = RELEASE_NAMES): Promise<
 export const tdRevision = (name: string, revision: number) => new RegExp(`:task-definition/${name}:${revision}$`)
 export const ECS_DEPLOYMENT_ID = /^ecs-svc\/\d{19}$/
 
-/** `what()` again every half second until `ok` says yes or `ms` have passed; its last value either way. */
+/** `what()` again every half second until `ok` says yes; that value. Throws, with the value it last saw, when `ms`
+ * pass first: a wait that gives up must fail the test, not hand its caller a value that was never `ok`. */
 export async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, ms = 60_000): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     const value = await what()
-    if (ok(value) || Date.now() > end) return value
+    if (ok(value)) return value
+    if (Date.now() > end) throw new Error(`until: not there after ${ms} ms; last saw ${JSON.stringify(value).slice(0, 4000)}`)
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
 }

@@ -214,3 +214,20 @@ export function listDeploymentGroups(ctx: Ctx, input: JsonObject): JsonObject {
     .sort()
   return { applicationName: appName, deploymentGroups: names }
 }
+
+/** What UpdateDeploymentGroup changes in the emulation: the blue/green configuration (ready wait, termination wait). */
+const UPDATABLE = new Set(['applicationName', 'currentDeploymentGroupName', 'blueGreenDeploymentConfiguration'])
+
+/**
+ * UpdateDeploymentGroup. A deployment keeps the blue/green configuration it was created with (CreateDeployment takes
+ * the group's), so a change applies to later deployments only. Other settings are not emulated yet.
+ */
+export function updateDeploymentGroup(ctx: Ctx, input: JsonObject): JsonObject {
+  const appName = requireName(input, 'applicationName', 'ApplicationNameRequiredException')
+  const g = getGroup(ctx, appName, requireName(input, 'currentDeploymentGroupName', 'DeploymentGroupNameRequiredException'))
+  const other = Object.keys(input).filter((k) => !UPDATABLE.has(k))
+  if (other.length > 0) throw cdError('InvalidInputException', `The sandbox emulates UpdateDeploymentGroup of blueGreenDeploymentConfiguration only, not ${other.join(', ')}.`)
+  const blueGreen = optionalObj(input, 'blueGreenDeploymentConfiguration', 'InvalidBlueGreenDeploymentConfigurationException')
+  if (blueGreen) g.blueGreen = parseBlueGreen(blueGreen)
+  return { hooksNotCleanedUp: [] }
+}

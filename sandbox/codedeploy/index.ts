@@ -1,7 +1,7 @@
 // The emulated AWS CodeDeploy service for the ECS compute platform: applications, deployment groups and configs,
 // and blue/green deployments of CODE_DEPLOY services stepped by the world (see /sandbox/world.ts).
 import type { AwsService, JsonObject } from '../types.js'
-import { createApplication, createDeploymentGroup, getApplicationOp, getDeploymentGroup, listApplications, listDeploymentGroups } from './applications.js'
+import { createApplication, createDeploymentGroup, getApplicationOp, getDeploymentGroup, listApplications, listDeploymentGroups, updateDeploymentGroup } from './applications.js'
 import { createDeploymentConfig, getDeploymentConfig, predefinedConfigs } from './configs.js'
 import {
   batchGetDeployments,
@@ -19,6 +19,8 @@ import {
 import { advanceCodeDeploy } from './lifecycle.js'
 import { type CodeDeployDeps, CodeDeployState, type Ctx } from './state.js'
 import { operationTable } from '../operation-table.js'
+import { trafficRoute } from './traffic-route.js'
+import type { TrafficRoute } from '../elb-metrics.js'
 
 export type { CodeDeployDeps } from './state.js'
 export type { HookExecutionView } from './deployments.js'
@@ -32,6 +34,7 @@ const OPERATIONS: Record<string, Operation> = {
   CreateDeploymentGroup: createDeploymentGroup,
   GetDeploymentGroup: getDeploymentGroup,
   ListDeploymentGroups: listDeploymentGroups,
+  UpdateDeploymentGroup: updateDeploymentGroup,
   CreateDeploymentConfig: createDeploymentConfig,
   GetDeploymentConfig: getDeploymentConfig,
   CreateDeployment: createDeployment,
@@ -48,6 +51,7 @@ const OPERATIONS: Record<string, Operation> = {
 const MUTATING = new Set([
   'CreateApplication',
   'CreateDeploymentGroup',
+  'UpdateDeploymentGroup',
   'CreateDeploymentConfig',
   'CreateDeployment',
   'StopDeployment',
@@ -55,7 +59,7 @@ const MUTATING = new Set([
   'PutLifecycleEventHookExecutionStatus',
 ])
 
-export type CodeDeployService = AwsService & { pendingHookExecutions(): HookExecutionView[] }
+export type CodeDeployService = AwsService & { pendingHookExecutions(): HookExecutionView[]; trafficRoute(clusterName: string, serviceName: string): TrafficRoute | undefined }
 
 function freshState(deps: CodeDeployDeps): CodeDeployState {
   const state = new CodeDeployState()
@@ -74,5 +78,6 @@ export function createCodeDeployService(deps: CodeDeployDeps): CodeDeployService
       ctx.state = freshState(deps)
     },
     pendingHookExecutions: () => pendingHookExecutions(ctx),
+    trafficRoute: (clusterName, serviceName) => trafficRoute(ctx, clusterName, serviceName),
   }
 }

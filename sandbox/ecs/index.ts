@@ -8,11 +8,14 @@ import { advanceEcs } from './scheduler.js'
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from './service-deployments.js'
 import { createService, deleteService, describeServices, updateService } from './services.js'
 import { type Ctx, type EcsDeps, EcsState } from './state.js'
+import { runTask } from './run-task.js'
 import { stopServiceDeployment } from './stop-service-deployment.js'
 import { listTagsForResource, tagResource } from './tags.js'
 import { type EcsTaskSets, taskSetPort } from './task-sets.js'
 import { deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition } from './task-definitions.js'
 import { describeTasks, listTasks, stopTaskOp } from './tasks.js'
+import { targetGroupShares, type RouteOf } from './traffic-shares.js'
+import type { TargetGroupShare } from '../elb-metrics.js'
 import { operationTable } from '../operation-table.js'
 
 export type { EcsDeps } from './state.js'
@@ -32,6 +35,7 @@ const OPERATIONS: Record<string, Operation> = {
   DescribeServices: describeServices,
   ListTasks: listTasks,
   DescribeTasks: describeTasks,
+  RunTask: runTask,
   StopTask: stopTaskOp,
   ListServiceDeployments: listServiceDeployments,
   DescribeServiceDeployments: describeServiceDeployments,
@@ -49,6 +53,7 @@ const MUTATING = new Set([
   'CreateService',
   'UpdateService',
   'DeleteService',
+  'RunTask',
   'StopTask',
   'StopServiceDeployment',
   'ContinueServiceDeployment',
@@ -56,12 +61,13 @@ const MUTATING = new Set([
 ])
 
 /** ECS over the wire, plus the task-set port CodeDeploy drives CODE_DEPLOY services through. */
-export type EcsService = AwsService & { taskSets: EcsTaskSets }
+export type EcsService = AwsService & { taskSets: EcsTaskSets; targetGroupShares(routeOf?: RouteOf): TargetGroupShare[] }
 
 export function createEcsService(deps: EcsDeps): EcsService {
   const ctx: Ctx = { deps, state: new EcsState(), arns: new Arns(deps.account) }
   return {
     taskSets: taskSetPort(ctx),
+    targetGroupShares: (routeOf) => targetGroupShares(ctx, routeOf),
     targetPrefix: 'AmazonEC2ContainerServiceV20141113',
     mutatingOperations: MUTATING,
     ...operationTable('ECS', OPERATIONS, ctx),

@@ -110,7 +110,7 @@ interface Placement {
   platformVersion?: string
 }
 
-function parsePlacement(input: JsonObject, current: Placement | undefined): Placement {
+export function parsePlacement(input: JsonObject, current: Placement | undefined): Placement {
   const launchType = optionalEnum(input, 'launchType', ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const)
   const cps = optionalArray(input, 'capacityProviderStrategy') as JsonObject[] | undefined
   if (launchType !== undefined && cps !== undefined && cps.length > 0) {
@@ -135,7 +135,7 @@ function parsePlacement(input: JsonObject, current: Placement | undefined): Plac
   return placement
 }
 
-function checkCompatible(td: TaskDefinition, placement: Placement, networkConfiguration: JsonObject | undefined): void {
+export function checkCompatible(td: TaskDefinition, placement: Placement, networkConfiguration: JsonObject | undefined): void {
   if (isFargate(placement) && !(td.body.compatibilities as string[]).includes('FARGATE')) {
     throw invalidParameter('Task definition does not support launch_type FARGATE.')
   }

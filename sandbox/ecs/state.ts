@@ -214,6 +214,8 @@ export interface Container {
   healthStatus: 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY'
   exitCode?: number
   reason?: string
+  /** The command RunTask overrode (a one-off task): its behaviour is the command's (see behaviors.ts). */
+  command?: string[]
   /** Simulated ms when this container exits on its own (crash behaviour). */
   exitAt?: number
   /** Simulated ms when its health check turns HEALTHY / UNHEALTHY. */
@@ -275,6 +277,8 @@ export class EcsState {
   tasks = new Map<string, Task>()
   serviceDeployments = new Map<string, ServiceDeployment>()
   serviceRevisions = new Map<string, ServiceRevision>()
+  /** RunTask's clientToken → the task ids it started, so a retry starts none again. */
+  runTaskTokens = new Map<string, string[]>()
 }
 
 export interface Ctx {

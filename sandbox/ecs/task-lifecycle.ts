@@ -65,7 +65,7 @@ function pulled(ctx: Ctx, task: Task, at: number, onFailed: (task: Task, atMs: n
       return failToStart(task, at, reason, c, onFailed)
     }
     if (digest !== undefined) c.digest = digest
-    c.behavior = ctx.deps.behaviors.behaviorFor(c.def.image, digest, c.def.name)
+    c.behavior = ctx.deps.behaviors.behaviorFor(c.def.image, digest, c.def.name, c.command)
   }
   task.pullStoppedAt = at
   task.lastStatus = 'ACTIVATING'
@@ -87,7 +87,7 @@ function started(ctx: Ctx, task: Task, at: number): void {
   for (const c of task.containers) {
     c.lastStatus = 'RUNNING'
     const b = c.behavior
-    if (b.kind === 'crash') c.exitAt = at + (b.afterSeconds ?? 5) * 1000
+    if (b.kind === 'crash' || b.kind === 'exit') c.exitAt = at + (b.afterSeconds ?? 5) * 1000
     const hc = c.def.healthCheck
     if (hc) {
       if (b.kind === 'unhealthy') c.unhealthyAt = at + (Math.max(hc.startPeriod, hc.interval) + (hc.retries - 1) * hc.interval) * 1000
@@ -120,7 +120,7 @@ function running(task: Task, now: number, onFailed: (task: Task, atMs: number) =
     if (c.lastStatus === 'RUNNING' && c.exitAt !== undefined && c.exitAt <= now) {
       const b = c.behavior
       c.lastStatus = 'STOPPED'
-      c.exitCode = b.kind === 'crash' ? (b.exitCode ?? 1) : 0
+      c.exitCode = b.kind === 'crash' ? (b.exitCode ?? 1) : b.kind === 'exit' ? (b.exitCode ?? 0) : 0
       changed = true
       if (c.def.essential) {
         stopTask(task, c.exitAt, { code: 'EssentialContainerExited', reason: 'Essential container in task exited', graceful: false, failed: true })

@@ -3,7 +3,7 @@
 import type { JsonObject } from '../types.js'
 import { hex32, toEpochSeconds } from './ids.js'
 import { findTask, findTaskDefinition, getCluster, getService, getTask } from './lookup.js'
-import type { Container, Ctx, Deployment, Service, Task } from './state.js'
+import type { Container, Ctx, Deployment, Service, Task, TaskDefinition } from './state.js'
 import { containerDefs } from './task-definitions.js'
 import { invalidParameter, optionalEnum, optionalString, optionalStringList, paginate, requireString, requireStringList } from './validate.js'
 
@@ -30,26 +30,53 @@ export type TaskOwner = Pick<Deployment, 'id' | 'taskDefinitionArn' | 'launchTyp
 
 export function createTask(ctx: Ctx, service: Service, deployment: TaskOwner, atMs: number): Task {
   const td = findTaskDefinition(ctx, deployment.taskDefinitionArn)!
-  const id = hex32()
   const lb = service.loadBalancers.find((l) => typeof l.targetGroupArn === 'string')
-  const subnets = ((deployment.networkConfiguration?.awsvpcConfiguration as JsonObject | undefined)?.subnets ?? []) as string[]
+  return newTask(ctx, td, deployment, atMs, {
+    clusterName: service.clusterName,
+    serviceName: service.name,
+    deploymentId: deployment.id,
+    tags: service.propagateTags === 'SERVICE' ? [...service.tags] : service.propagateTags === 'TASK_DEFINITION' ? [...td.tags] : [],
+    startedBy: deployment.id,
+    group: `service:${service.name}`,
+    ...(lb
+      ? {
+          loadBalancer: {
+            targetGroupArn: lb.targetGroupArn as string,
+            ...(typeof lb.containerName === 'string' ? { containerName: lb.containerName } : {}),
+            ...(typeof lb.containerPort === 'number' ? { containerPort: lb.containerPort } : {}),
+          },
+        }
+      : {}),
+  })
+}
+
+/** What a task is started with besides its task definition and placement: by a service's deployment, or RunTask. */
+export type TaskStart = Pick<Task, 'clusterName' | 'serviceName' | 'deploymentId' | 'tags' | 'startedBy' | 'group' | 'loadBalancer'> & {
+  /** RunTask's containerOverrides[].command, by container name. */
+  commands?: Record<string, string[]>
+}
+
+/** A new task in PROVISIONING, placed as `placement` says (launch type or capacity providers, network). */
+export function newTask(ctx: Ctx, td: TaskDefinition, placement: Omit<TaskOwner, 'id' | 'taskDefinitionArn'>, atMs: number, start: TaskStart): Task {
+  const id = hex32()
+  const subnets = ((placement.networkConfiguration?.awsvpcConfiguration as JsonObject | undefined)?.subnets ?? []) as string[]
+  const { commands, ...fields } = start
   const containers: Container[] = containerDefs(td).map((def, i) => ({
     def,
-    arn: ctx.arns.container(service.clusterName, id),
+    arn: ctx.arns.container(start.clusterName, id),
     runtimeId: `${id}-${i}`,
     behavior: { kind: 'healthy' },
     lastStatus: 'PENDING',
     healthStatus: 'UNKNOWN',
+    ...(commands?.[def.name] ? { command: commands[def.name] } : {}),
   }))
-  const fargate = isFargate(deployment)
+  const fargate = isFargate(placement)
   const task: Task = {
+    ...fields,
     id,
-    arn: ctx.arns.task(service.clusterName, id),
-    clusterName: service.clusterName,
-    serviceName: service.name,
-    deploymentId: deployment.id,
+    arn: ctx.arns.task(start.clusterName, id),
     taskDefinition: td,
-    launchType: deployment.launchType ?? 'FARGATE',
+    launchType: placement.launchType ?? 'FARGATE',
     ...(fargate ? { platformVersion: '1.4.0' } : {}),
     ...(td.body.cpu !== undefined ? { cpu: td.body.cpu as string } : {}),
     ...(td.body.memory !== undefined ? { memory: td.body.memory as string } : {}),
@@ -61,20 +88,8 @@ export function createTask(ctx: Ctx, service: Service, deployment: TaskOwner, at
     nextAt: atMs + DURATIONS.provisioning,
     resetApplied: false,
     version: 1,
-    tags: service.propagateTags === 'SERVICE' ? [...service.tags] : service.propagateTags === 'TASK_DEFINITION' ? [...td.tags] : [],
-    startedBy: deployment.id,
-    group: `service:${service.name}`,
     privateIp: nextIp(),
     ...(subnets[0] ? { subnetId: subnets[0] } : {}),
-    ...(lb
-      ? {
-          loadBalancer: {
-            targetGroupArn: lb.targetGroupArn as string,
-            ...(typeof lb.containerName === 'string' ? { containerName: lb.containerName } : {}),
-            ...(typeof lb.containerPort === 'number' ? { containerPort: lb.containerPort } : {}),
-          },
-        }
-      : {}),
     failed: false,
   }
   ctx.state.tasks.set(id, task)
@@ -136,7 +151,7 @@ export function enterDeprovisioning(task: Task, atMs: number): void {
 
 const s = toEpochSeconds
 
-function taskWire(ctx: Ctx, t: Task, withTags: boolean): JsonObject {
+export function taskWire(ctx: Ctx, t: Task, withTags: boolean): JsonObject {
   const awsvpc = t.taskDefinition.body.networkMode === 'awsvpc'
   const attachmentId = awsvpc ? attachmentIdFor(t) : undefined
   const stopped = t.lastStatus === 'STOPPED' || t.lastStatus === 'DEPROVISIONING'
@@ -182,7 +197,7 @@ function taskWire(ctx: Ctx, t: Task, withTags: boolean): JsonObject {
     healthStatus: t.healthStatus,
     lastStatus: t.lastStatus,
     launchType: t.launchType,
-    overrides: { containerOverrides: t.containers.map((c) => ({ name: c.def.name })), inferenceAcceleratorOverrides: [] },
+    overrides: { containerOverrides: t.containers.map((c) => ({ name: c.def.name, ...(c.command ? { command: c.command } : {}) })), inferenceAcceleratorOverrides: [] },
     ...(t.platformVersion ? { platformVersion: t.platformVersion, platformFamily: 'Linux' } : {}),
     ...(t.launchType === 'FARGATE' ? { ephemeralStorage: { sizeInGiB: 20 } } : {}),
     ...(t.pullStartedAt !== undefined ? { pullStartedAt: s(t.pullStartedAt) } : {}),

@@ -21,3 +21,15 @@ export function strategyDeployment(facts: DeploymentFacts): { arn: string; look:
   if (facts.kind !== 'ecs-native' || !facts.serviceDeploymentArn) return undefined
   return { arn: facts.serviceDeploymentArn, look: facts.serviceDeployment }
 }
+
+/** The CodeDeploy deployment's id, under the output name the official deploy action gives it; '' for any other engine. */
+export function codeDeployDeploymentId(facts: DeploymentFacts): string {
+  return facts.kind === 'codedeploy' ? (facts.deploymentId ?? '') : ''
+}
+
+/** For a before/after canary analysis, in the server's time (the metrics are stamped by it): when the deployment
+ * started and when it completed (its bake's start). Undefined when the facts do not say. */
+export function bakeWindow(facts: DeploymentFacts): { deploymentStart: Date; bakeStart: Date } | undefined {
+  const final = 'final' in facts ? facts.final : undefined
+  return final?.createdAt && final.updatedAt ? { deploymentStart: final.createdAt, bakeStart: final.updatedAt } : undefined
+}

@@ -1,6 +1,8 @@
 // What a deployment run observed, with no judgement attached. The engines fill it through the watch spine;
 // src/core/outcome.ts alone turns it into an outcome, so every rule about success and failure lives in one place.
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
+import type { AnalysisFacts } from './analysis.js'
+import type { OneOffTask } from './one-off.js'
 import type { DeploymentCounts, StoppedTask } from './timeline.js'
 
 /** One look at an ECS deployment (an entry of DescribeServices `deployments[]`). */
@@ -48,7 +50,7 @@ export interface EcsRollback {
 /** A rollback the action started itself (after a bake alarm or a timeout). */
 export interface ActionRollback {
   /** An alarm fired during the bake, the bake could not read the alarms, new tasks crash-looped, or the deadline came. */
-  trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'timeout' | 'release'
+  trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'timeout' | 'release' | 'post-deploy' | 'analysis'
   toTaskDefinitionArn: string
   deploymentId?: string
   completed: boolean
@@ -139,10 +141,28 @@ export interface CommonFacts {
   error?: string
   /** The watch failed fast (input max-task-failures): the crash loop, in words. */
   failFast?: string
+  /** The canary analysis (input `analysis`): the new revision's target group against the old one's. */
+  analysis?: AnalysisFacts
   /** Several services, one release: another service failed and this deployment was stopped before its end (why). */
   stopped?: string
   /** The call that did not answer when the run's time ran out (`DescribeServices did not answer within 10 s`). */
   unanswered?: string
+  /** The one-off tasks the run started (`pre-deploy-command`, `post-deploy-command`), the running one last. */
+  oneOffTasks?: OneOffTask[]
+  /** `approval`: the deployment paused, waiting for this run's pause to be approved or rejected. */
+  awaitingApproval?: AwaitingApproval
+  /** `reject`: who rejected the deployment, in words (`rejected in GitHub by the workflow run …`). */
+  rejected?: string
+}
+
+/** A deployment paused by the action (`approval`), with test traffic and no production traffic on the new revision. */
+export interface AwaitingApproval {
+  /** What `approve` and `reject` take: the service deployment ARN, or CodeDeploy's deployment id. */
+  id: string
+  /** Where it waits (`POST_TEST_TRAFFIC_SHIFT`). */
+  at: string
+  /** When the pause times out and the deployment rolls back by itself. */
+  expiresAt?: Date
 }
 
 /** What ECS itself says of a deployment through the service (rolling and ECS-native). */

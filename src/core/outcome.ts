@@ -3,6 +3,7 @@
 // a success.
 import { revisionOf } from '../aws/arn.js'
 import type { BakeResult, CodeDeployFacts, CodeDeployObservation, DeploymentFacts, DeploymentObservation, NativeFacts, RollingFacts } from './facts.js'
+import { describeOneOff, failedOneOff } from './one-off.js'
 import type { DeploymentCounts, Outcome } from './timeline.js'
 
 export interface Decision {
@@ -48,7 +49,9 @@ function unbaked(facts: DeploymentFacts): Decision | undefined {
 }
 
 /** Why the action rolled back. */
-function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'release'): string {
+function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'release' | 'post-deploy' | 'analysis'): string {
+  if (trigger === 'post-deploy') return afterLiveCause(facts).replace(/\.$/, '')
+  if (trigger === 'analysis') return `Canary analysis failed the new revision: ${facts.analysis?.verdict?.reason ?? 'unknown'}`
   if (trigger === 'fail-fast') return capitalized(facts.failFast ?? 'new tasks crash-looped')
   if (trigger === 'release') return `Stopped before its end: ${facts.stopped ?? 'another service of the release failed'}`
   return trigger === 'bake-alarm' ? alarmDuringBake(facts) : notBakedCause(facts)
@@ -62,7 +65,7 @@ function alarmDuringBake(facts: DeploymentFacts): string {
 }
 
 export function decideOutcome(facts: DeploymentFacts): Decision {
-  const decision = decide(facts)
+  const decision = rejectedOrPaused(facts) ?? decide(facts)
   // A call that never answered is why the run could not see its end: say which.
   if (facts.unanswered && decision.outcome !== 'succeeded' && !decision.reason.includes(facts.unanswered)) {
     return { ...decision, reason: `${decision.reason} ${sentence(facts.unanswered)}` }
@@ -70,7 +73,38 @@ export function decideOutcome(facts: DeploymentFacts): Decision {
   return decision
 }
 
+/** The post-deploy command failed after traffic went live: in words. */
+const afterLiveCause = (facts: DeploymentFacts): string => describeOneOff(failedOneOff(facts.oneOffTasks, 'post-deploy')!)
+
+/** A one-off task that failed decides the run when nothing else did: before the deployment (nothing was deployed),
+ * or after it with no rollback (rollback: never). */
+function oneOffDecision(facts: DeploymentFacts): Decision | undefined {
+  const pre = failedOneOff(facts.oneOffTasks, 'pre-deploy')
+  if (pre) return { outcome: pre.end === 'timed-out' ? 'timed-out' : 'failed', reason: `Nothing was deployed: ${describeOneOff(pre)}` }
+  if (!facts.actionRollback && failedOneOff(facts.oneOffTasks, 'post-deploy')) {
+    return { outcome: 'failed', reason: `${afterLiveCause(facts)}${facts.rollbackPolicy === 'never' ? ' Not rolled back (rollback: never).' : ''}` }
+  }
+  return undefined
+}
+
+/** `approval`: the deployment waits for the pause this run added; `reject`: the rollback it asked for, said as such. */
+function rejectedOrPaused(facts: DeploymentFacts): Decision | undefined {
+  const paused = facts.awaitingApproval
+  if (paused && facts.deploymentId && !facts.error && !facts.timedOut && !facts.actionRollback && !facts.stopped) {
+    const expires = paused.expiresAt ? `, expires at ${paused.expiresAt.toISOString()}` : ''
+    return {
+      outcome: 'awaiting-approval',
+      reason: `waiting for approval at ${paused.at}${expires}: deployment ${paused.id} has test traffic and no production traffic on ${revisionOf(facts.taskDefinitionArn, 'the new revision')}; approve with \`approve: ${paused.id}\`, or reject with \`reject: ${paused.id}\` (unanswered, it rolls back by itself).`,
+    }
+  }
+  if (!facts.rejected) return undefined
+  const decision = decide(facts)
+  return decision.outcome === 'rolled-back' ? { outcome: 'rolled-back', reason: `${capitalized(facts.rejected)}: ${decision.reason}` } : decision
+}
+
 function decide(facts: DeploymentFacts): Decision {
+  const oneOff = oneOffDecision(facts)
+  if (oneOff) return oneOff
   if (!facts.deploymentId) {
     return { outcome: facts.timedOut ? 'timed-out' : 'failed', reason: sentence(`Nothing was deployed: ${facts.error ?? 'no deployment was started'}`) }
   }

@@ -1,6 +1,7 @@
 // What a deployment is asked to do, before any engine runs it: the plan every engine shares and the engine that
 // preflight chose for it.
 import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { AnalysisSettings, AnalysisTargets } from './analysis.js'
 
 export type RollbackPolicy = 'on-failure' | 'never'
 
@@ -49,6 +50,9 @@ export interface DeployPlan {
   desiredCount?: number
   /** UpdateService's forceNewDeployment with the deployment (rolling and ECS-native engines). */
   forceNewDeployment?: boolean
+  /** UpdateService's propagateTags and enableECSManagedTags with the deployment (rolling and ECS-native engines). */
+  propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE'
+  enableEcsManagedTags?: boolean
   previousTaskDefinitionArn: string
   alarms: string[]
   /** Fail fast after this many of our tasks failed the same way (0: leave it to the circuit breaker). */
@@ -69,6 +73,11 @@ export interface DeployPlan {
   rollbackTimeoutMs?: number
   /** Epoch ms of the run's hard stop (src/aws/deadline.ts): every AWS call is aborted then, so no watch goes past it. */
   hardStop?: number
+  /** `approval: test-traffic`: pause after test traffic moved, before production traffic; unanswered for
+   * `timeoutMinutes`, the deployment rolls back by itself. */
+  approval?: { timeoutMinutes: number }
+  /** The canary analysis (input `analysis`) and the target groups it compares, when the service has a pair. */
+  analysis?: AnalysisSettings & { targets?: AnalysisTargets; bakeTargetGroup?: string }
 }
 
 export const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000

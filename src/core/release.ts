@@ -25,7 +25,7 @@ export interface ServiceRun {
 }
 
 /** Succeeded, or started and not waited for. */
-export const landed = (d: Decision): boolean => d.outcome === 'succeeded' || d.outcome === 'started'
+export const landed = (d: Decision): boolean => d.outcome === 'succeeded' || d.outcome === 'started' || d.outcome === 'awaiting-approval'
 
 /** A service rolled back with the release: rolled-back when its rollback succeeded, else how the rollback ended. */
 export const backOutcome = (d: Decision): Outcome => (d.outcome === 'succeeded' ? 'rolled-back' : d.outcome === 'rolled-back' ? 'failed' : d.outcome)

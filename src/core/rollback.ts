@@ -1,5 +1,6 @@
 // Whether the action rolls a deployment back itself, and why: one rule for every engine, from its facts.
 import type { ActionRollback, DeploymentFacts } from './facts.js'
+import { failedOneOff } from './one-off.js'
 
 /**
  * What went wrong that the action would roll back for, whatever `rollback` says; undefined when nothing did, or when
@@ -9,6 +10,8 @@ export function trouble(facts: DeploymentFacts): ActionRollback['trigger'] | und
   if (!facts.deploymentId) return undefined
   if (facts.kind !== 'codedeploy' && (facts.ecsRollback || facts.supersededBy)) return undefined
   if (facts.failFast) return 'fail-fast'
+  if (failedOneOff(facts.oneOffTasks, 'post-deploy')) return 'post-deploy'
+  if (facts.analysis?.mode === 'rollback' && facts.analysis.verdict?.result === 'fail') return 'analysis'
   if (facts.bake?.fired) return 'bake-alarm'
   if (facts.bake?.unreadable) return 'bake-unverified'
   if (facts.stopped) return 'release'

@@ -30,7 +30,7 @@ const show = (value: unknown): string | undefined => {
 }
 
 /** Stable JSON: keys sorted, so two equal objects compare equal whatever their key order. */
-function stable(value: unknown): string {
+export function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`
   if (value && typeof value === 'object') {
     return `{${Object.entries(value as Record<string, unknown>)
@@ -69,6 +69,12 @@ const logConfiguration = (c: ContainerDefinition | undefined) => {
     .map(([k, v]) => `${k}=${v}`)
   return `${l.logDriver ?? '?'}${options.length > 0 ? ` (${options.join(', ')})` : ''}`
 }
+
+const labels = (c: ContainerDefinition | undefined) =>
+  Object.entries(c?.dockerLabels ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ') || undefined
 
 /** Each name whose value differs between `before` and `after`, in name order, with both values (undefined: absent). */
 function changedNames(before: Map<string, string>, after: Map<string, string>): [string, string | undefined, string | undefined][] {
@@ -123,6 +129,8 @@ export function diffTaskDefinitions(previous: TaskDefinitionLike | undefined, ne
     field(changes, name, 'ports', ports(before), ports(after))
     field(changes, name, 'health check', healthCheck(before), healthCheck(after))
     field(changes, name, 'log configuration', logConfiguration(before), logConfiguration(after))
+    field(changes, name, 'docker labels', labels(before), labels(after))
+    field(changes, name, 'environment files', before.environmentFiles?.map((f) => f.value).join(', '), after.environmentFiles?.map((f) => f.value).join(', '))
     field(changes, name, 'essential', before.essential ?? true, after.essential ?? true)
   }
   return changes

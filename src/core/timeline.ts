@@ -2,10 +2,11 @@
 // annotations, job summary, outputs) consume them; src/outcome.ts alone decides the outcome.
 
 /** `started`: `wait: false` — the deployment began and was not watched. `cancelled`: the job was cancelled; the post
- * step reports what became of the deployment. */
-export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started' | 'cancelled'
+ * step reports what became of the deployment. `awaiting-approval`: paused with test traffic on the new revision
+ * (`approval`), for a later run's `approve` or `reject`. */
+export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'timed-out' | 'started' | 'cancelled' | 'awaiting-approval'
 
-export type Phase = 'preflight' | 'build' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done'
+export type Phase = 'preflight' | 'build' | 'render' | 'register' | 'deploy' | 'watch' | 'bake' | 'rollback' | 'done' | 'pre-deploy' | 'post-deploy'
 
 /** A task that stopped, as ECS explains it. */
 export interface StoppedTask {
@@ -62,6 +63,7 @@ export type TimelineEvent =
   | { type: 'hook-waiting'; at: Date; hook: string; detail: string }
   | { type: 'rollback'; at: Date; from: string; to: string; reason: string; by: 'ecs' | 'action' }
   | { type: 'warning'; at: Date; message: string }
+  | { type: 'analysis'; at: Date; result: 'pass' | 'fail' | 'inconclusive' | 'nothing'; reason: string }
   | { type: 'outcome'; at: Date; outcome: Outcome; reason: string; cause?: FailureCause }
 
 export type TimelineListener = (event: TimelineEvent) => void

@@ -4,11 +4,13 @@
 import type { RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs'
 import type { Clients } from '../aws/clients.js'
 import type { DeploymentFacts } from '../core/facts.js'
+import type { OneOffTask } from '../core/one-off.js'
 import type { History } from '../core/history.js'
 import type { DeployPlan, Engine } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
 import type { ServiceInputs } from '../inputs/context.js'
 import type { InFlight } from '../state-helper.js'
+import type { OneOffStep } from '../tasks/run.js'
 import type { RunContext } from '../watch/context.js'
 import type { PollOptions } from '../watch/poller.js'
 
@@ -37,6 +39,10 @@ export interface EngineOptions {
   watch?: PollOptions
   /** Handed the run's facts as soon as they exist, so a cancel can say what was in flight. */
   onFacts?: (facts: DeploymentFacts) => void
+  /** One-off tasks the orchestrator runs (src/tasks/), which engines never see: after the revision is registered and
+   * before it starts, and once traffic is live before the bake. A task that did not pass stops the lifecycle there. */
+  beforeStart?: (step: OneOffStep) => Promise<OneOffTask>
+  afterLive?: (step: OneOffStep) => Promise<OneOffTask>
 }
 
 /** What the post step's look after a cancel answers. */
@@ -69,4 +75,39 @@ export interface EngineDefinition<E extends Engine = Engine, C extends E = E> {
   afterCancel(clients: Clients, state: InFlight, rollBack: boolean): Promise<AfterCancel>
   /** Who looks after a deployment this run no longer watches, in words (`ECS's circuit breaker and …`). */
   guard: string
+  /** `approval`, `approve` and `reject`: an engine that can pause a deployment for approval. */
+  approval?: Approval<E>
+  /** Why `approval` is refused on this engine's services, in words (engines without `approval`). */
+  noApproval?: string
+}
+
+/** A deployment paused for approval, as `approve` and `reject` found it (read-only). */
+export interface Paused {
+  /** The service deployment ARN or CodeDeploy deployment id. */
+  id: string
+  /** Where it waits (`POST_TEST_TRAFFIC_SHIFT`) and until when. */
+  at: string
+  expiresAt?: Date
+  /** The revision it deploys and the one it goes back to. */
+  taskDefinitionArn: string
+  previousTaskDefinitionArn?: string
+  /** The engine's own handle on the pause (ECS: the PAUSE hook's id). */
+  handle: string
+}
+
+/** What `find` answers: the paused deployment, or why there is nothing to answer (`ended`: it is over already). */
+export type FoundPaused = { paused: Paused } | { problem: string; ended: boolean }
+
+/** Pausing for approval, and answering the pause. */
+export interface Approval<E extends Engine> {
+  /** Whether deployment `id` is the service's and waits for approval (read-only). */
+  find(clients: Clients, subject: { service: Service; engine: E; id: string }): Promise<FoundPaused>
+  /** Continues (`approve`) or rolls back (`reject`), then watches, bakes and decides as a run does. */
+  answer(
+    clients: Clients,
+    plan: DeployPlan & { engine: E },
+    subject: { paused: Paused; verb: 'approve' | 'reject'; service: Service; by: string },
+    timeline: Timeline,
+    options: EngineOptions,
+  ): Promise<DeploymentFacts>
 }

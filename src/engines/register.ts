@@ -5,6 +5,7 @@ import { revisionOf } from '../aws/arn.js'
 import type { Clients } from '../aws/clients.js'
 import { errorText, isThrottling, isTransient } from '../aws/errors.js'
 import type { ActionRollback, DeploymentFacts } from '../core/facts.js'
+import { describeOneOff, failedOneOff } from '../core/one-off.js'
 import { DEFAULT_ROLLBACK_TIMEOUT_MS, type DeployPlan } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
 import { imageOf } from '../render/task-definition.js'
@@ -89,8 +90,12 @@ export function rollbackWhy(facts: DeploymentFacts, trigger: ActionRollback['tri
       return facts.failFast ?? 'new tasks crash-looped'
     case 'release':
       return facts.stopped ?? 'another service of the release failed'
+    case 'analysis':
+      return `the canary analysis failed the new revision: ${facts.analysis?.verdict?.reason ?? 'unknown'}`
     case 'timeout':
       return late
+    case 'post-deploy':
+      return describeOneOff(failedOneOff(facts.oneOffTasks, 'post-deploy')!)
   }
 }
 

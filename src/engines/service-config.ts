@@ -29,6 +29,8 @@ export function deploymentUpdate(plan: DeployPlan, taskDefinition: string, deplo
     deploymentConfiguration,
     ...(plan.desiredCount !== undefined ? { desiredCount: plan.desiredCount } : {}),
     ...(plan.forceNewDeployment ? { forceNewDeployment: true } : {}),
+    ...(plan.propagateTags !== undefined ? { propagateTags: plan.propagateTags } : {}),
+    ...(plan.enableEcsManagedTags !== undefined ? { enableECSManagedTags: plan.enableEcsManagedTags } : {}),
   }
 }
 

@@ -4,9 +4,13 @@ import * as core from '@actions/core'
 import { composeTags, parseBuildArgs, type BuildArg } from '../build/build-image.js'
 import { parseImageRef } from '../build/image-ref.js'
 import type { RollbackPolicy } from '../core/plan.js'
+import type { AnalysisSettings } from '../core/analysis.js'
+import { analysisInputs } from './analysis.js'
 import { formatDuration, parseDuration } from './duration.js'
 import { InputProblem } from './problem.js'
+import { renderInputs, rendersSomething, type RenderInputs } from './render.js'
 import { parseStrategy, type Strategy } from './strategy.js'
+import { oneOffInputs, type OneOffInputs } from './tasks.js'
 
 /** What to build when `build-context` is set; `image` then names the ECR repository (and optionally the tag). */
 export interface BuildInputs {
@@ -59,6 +63,20 @@ export interface Inputs {
   wait: boolean
   /** The GitHub deployment record. */
   github: GitHubInputs
+  /** `pre-deploy-command`, `post-deploy-command` and their settings (./tasks.ts). */
+  oneOff?: OneOffInputs
+  /** What the task definition gets besides `image` (./render.ts); getInputs always sets it. */
+  render?: RenderInputs
+  /** `propagate-tags`: UpdateService's propagateTags with the deployment; undefined keeps the service's. */
+  propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE'
+  /** `enable-ecs-managed-tags`: UpdateService's enableECSManagedTags with the deployment; undefined keeps the service's. */
+  enableEcsManagedTags?: boolean
+  /** `approval`: pause the deployment for a later run's `approve` or `reject`. */
+  approval?: ApprovalInputs
+  /** `test-url`: the test listener's address, for the reviewer. */
+  testUrl?: string
+  /** The canary analysis: `analysis` and its thresholds (absent: off). */
+  analysis?: AnalysisSettings
 }
 
 /** The inputs as one service of the release sees them: what preflight, the plan and the engines are given. */
@@ -151,13 +169,31 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   const r = reader(read)
   const target = targetInputs(r)
   const images = imageInputs(r, env)
-  const taskDefinition = taskDefinitionInputs(r, { image: images.image, build: images.build })
+  const render = renderInputs(r, { image: images.image, containerName: images.containerName })
+  const taskDefinition = taskDefinitionInputs(r, { image: images.image, build: images.build, renders: rendersSomething(render) })
   const strategy = strategyInputs(r)
   singleServiceInputs(r, target.services)
   const watch = watchInputs(r)
   const github = githubInputs(r, target.cluster)
+  const oneOff = oneOffInputs(r, taskDefinition.rollbackTo)
+  const tagging = serviceTagInputs(r)
+  if (target.services.length === 0) registerOnlyInputs(r)
+  const approval = approvalInputs(r, target.services.length, watch.wait)
+  const analysis = analysisInputs(r, { rollback: watch.rollback, wait: watch.wait })
   if (r.problems.length > 0) throw new InputError(r.problems)
-  return { ...target, ...images, ...taskDefinition, ...strategy, ...watch, github }
+  return {
+    ...target,
+    ...images,
+    ...taskDefinition,
+    ...strategy,
+    ...watch,
+    github: withTestUrl(github, approval.testUrl),
+    render,
+    ...tagging,
+    ...(oneOff ? { oneOff } : {}),
+    ...approval,
+    analysis,
+  }
 }
 
 /** `cluster` and `service`. */
@@ -245,7 +281,10 @@ function buildInputs(r: Reader, context: string, image: string | undefined, env:
 }
 
 /** `task-definition` (a file, or a registered revision), then `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`. */
-function taskDefinitionInputs(r: Reader, given: { image?: string; build?: BuildInputs }): Pick<Inputs, 'taskDefinitionFile' | 'taskDefinitionRef'> & DeployExtras {
+function taskDefinitionInputs(
+  r: Reader,
+  given: { image?: string; build?: BuildInputs; renders: boolean },
+): Pick<Inputs, 'taskDefinitionFile' | 'taskDefinitionRef'> & DeployExtras {
   const taskDefinitionText = r.value('task-definition') || undefined
   const taskDefinitionIsRef = taskDefinitionText !== undefined && isTaskDefinitionRef(taskDefinitionText)
   const taskDefinitionFile = taskDefinitionIsRef ? undefined : taskDefinitionText
@@ -441,7 +480,7 @@ const FAMILY_REVISION = /^[A-Za-z0-9_-]{1,255}:\d+$/
 type DeployExtras = Pick<Inputs, 'rollbackTo' | 'keepRevisions' | 'desiredCount' | 'forceNewDeployment'>
 
 /** `rollback-to`, `keep-revisions`, `desired-count` and `force-new-deployment`, and what they rule out together. */
-function deployExtraInputs(r: Reader, given: { image?: string; build?: BuildInputs; taskDefinition?: string }): DeployExtras {
+function deployExtraInputs(r: Reader, given: { image?: string; build?: BuildInputs; taskDefinition?: string; renders: boolean }): DeployExtras {
   const { value, bad, problems } = r
   const extras: DeployExtras = {}
   const rollbackTo = value('rollback-to') || undefined
@@ -471,7 +510,7 @@ function deployExtraInputs(r: Reader, given: { image?: string; build?: BuildInpu
   if (force) extras.forceNewDeployment = true
   // Nothing to deploy: most often `image` came from another job's output, and the runner drops a job output that
   // contains a masked value (an ECR image's registry holds the account id, which is masked when it is a secret).
-  if (rollbackTo === undefined && given.image === undefined && given.build === undefined && given.taskDefinition === undefined && !force) {
+  if (rollbackTo === undefined && given.image === undefined && given.build === undefined && given.taskDefinition === undefined && !force && !given.renders) {
     problems.push(
       'Input `image` is empty, and neither `build-context`, `task-definition` nor `rollback-to` is set: there is nothing new to deploy. ' +
         "If `image` comes from another job's output, that output was most likely dropped: the runner drops a job output that contains a masked value, such as an ECR image whose registry holds a masked account id. " +
@@ -487,16 +526,14 @@ const MAX_SERVICES = 10
 
 /** `service`: one name or ARN, or several separated by commas or newlines. */
 function serviceNames(r: Reader): string[] {
-  const { bad, problems } = r
+  const { bad } = r
   const text = r.value('service')
   const names = text
     .split(/[,\n]/)
     .map((n) => n.trim())
     .filter((n) => n !== '')
-  if (names.length === 0) {
-    problems.push('Input `service` is empty: expected the name or ARN of the ECS service (or several, separated by commas or newlines).')
-    return []
-  }
+  // No service: register only (registerOnlyInputs).
+  if (names.length === 0) return []
   const invalid = names.filter((n) => !ECS_NAME.test(n) && !n.startsWith('arn:'))
   if (invalid.length > 0)
     bad(
@@ -509,4 +546,161 @@ function serviceNames(r: Reader): string[] {
   if (twice.length > 0) bad('service', text, `expected each service once (${twice.join(', ')} named twice)`)
   if (names.length > MAX_SERVICES) bad('service', text, `expected at most ${MAX_SERVICES} services in one release (got ${names.length}); split them into several steps`)
   return names
+}
+
+/** Inputs that mean something only to a service's deployment: refused when `service` is empty (register only). */
+const SERVICE_ONLY_INPUTS = [
+  'rollback-to',
+  'desired-count',
+  'alarms',
+  'appspec',
+  'codedeploy-hooks',
+  'codedeploy-application',
+  'codedeploy-deployment-group',
+  'deployment-config',
+  'propagate-tags',
+  'enable-ecs-managed-tags',
+  'environment-url',
+]
+
+/** `service` empty: the action registers `task-definition` (rendered) and stops, so that input is required. */
+function registerOnlyInputs(r: Reader): void {
+  if (r.value('task-definition') === '') {
+    r.problems.push(
+      'Input `service` is empty and so is `task-definition`: expected the name or ARN of the ECS service (or several, separated by commas or newlines), or, to register a task definition without deploying it, `task-definition` (a file or a registered revision).',
+    )
+  }
+  if (r.value('build-context') !== '') {
+    r.problems.push(
+      'Input `build-context` is set but `service` is empty: registering without deploying takes `image` (or `images`) already pushed; build in a step that deploys, or push the image first.',
+    )
+  }
+  const force = r.value('force-new-deployment')
+  // action.yml's defaults of these two are set whether the workflow gives them or not.
+  const set = [
+    ...SERVICE_ONLY_INPUTS.filter((i) => r.value(i) !== ''),
+    ...(force !== '' && force.toLowerCase() !== 'false' ? ['force-new-deployment'] : []),
+    ...(!['', '0'].includes(r.value('bake-time')) ? ['bake-time'] : []),
+  ]
+  for (const input of set) {
+    r.problems.push(
+      `Input \`${input}\` is \`${r.value(input)}\` but \`service\` is empty: with no service the action only registers the task definition; set service, or remove ${input}.`,
+    )
+  }
+}
+
+const PROPAGATE_TAGS = ['TASK_DEFINITION', 'SERVICE', 'NONE'] as const
+
+/** `propagate-tags` and `enable-ecs-managed-tags`, sent with the deployment's UpdateService. */
+function serviceTagInputs(r: Reader): Pick<Inputs, 'propagateTags' | 'enableEcsManagedTags'> {
+  const tags: Pick<Inputs, 'propagateTags' | 'enableEcsManagedTags'> = {}
+  const propagate = r.value('propagate-tags')
+  if ((PROPAGATE_TAGS as readonly string[]).includes(propagate)) tags.propagateTags = propagate as Inputs['propagateTags']
+  else if (propagate !== '') r.bad('propagate-tags', propagate, `expected ${PROPAGATE_TAGS.join(', ')} (leave it empty to keep the service's)`)
+  const managed = r.value('enable-ecs-managed-tags')
+  if (managed !== '') {
+    const on = flag(managed, 'enable-ecs-managed-tags', r.bad)
+    if (on !== undefined) tags.enableEcsManagedTags = on
+  }
+  return tags
+}
+
+/** `approval: test-traffic` and its timeout. */
+export interface ApprovalInputs {
+  pauseAt: 'test-traffic'
+  /** Whole minutes (approval-timeout rounded up): the pause's timeout, after which the deployment rolls back. */
+  timeoutMinutes: number
+}
+
+/** ECS's longest lifecycle hook timeout (timeoutConfiguration.timeoutInMinutes), 14 days. */
+const MAX_APPROVAL_MINUTES = 20_160
+const DEFAULT_APPROVAL_TIMEOUT = '1h'
+const HTTP_URL = /^https?:\/\/[^\s/$.?#][^\s]*$/i
+
+/** `approval`, `approval-timeout` and `test-url`. */
+function approvalInputs(r: Reader, services: number, wait: boolean | undefined): Pick<Inputs, 'approval' | 'testUrl'> {
+  const testUrl = testUrlInput(r)
+  const text = r.value('approval')
+  if (text === '' || text === 'none') {
+    if (r.value('approval-timeout') !== '')
+      r.problems.push(
+        `Input \`approval-timeout\` is \`${r.value('approval-timeout')}\` but \`approval\` is not set: set approval to test-traffic, or leave approval-timeout empty.`,
+      )
+    return testUrl ? { testUrl } : {}
+  }
+  if (text !== 'test-traffic') r.bad('approval', text, 'expected test-traffic (pause after test traffic moved, before any production traffic) or none')
+  if (services > 1) r.bad('approval', text, 'expected one service: a release of several services cannot pause for one approval; deploy the service in a step of its own')
+  if (!wait) r.bad('approval', text, 'expected wait to be true: the run returns once the deployment waits for approval, so it must watch until then')
+  const timeoutText = r.value('approval-timeout') || DEFAULT_APPROVAL_TIMEOUT
+  let minutes = 60
+  try {
+    minutes = Math.ceil(parseDuration(timeoutText) / 60_000)
+    if (minutes < 1 || minutes > MAX_APPROVAL_MINUTES) throw new RangeError('out of range')
+  } catch {
+    r.bad('approval-timeout', timeoutText, `${DURATION_ACCEPTED.replace('0, ', '')}, from 1m to ${MAX_APPROVAL_MINUTES / 60}h (ECS's longest lifecycle hook timeout)`)
+  }
+  return { approval: { pauseAt: 'test-traffic', timeoutMinutes: minutes }, ...(testUrl ? { testUrl } : {}) }
+}
+
+function testUrlInput(r: Reader): string | undefined {
+  const testUrl = r.value('test-url') || undefined
+  if (testUrl !== undefined && !HTTP_URL.test(testUrl)) r.bad('test-url', testUrl, "expected the test listener's http(s) URL, such as https://test.example.com:8443")
+  return testUrl
+}
+
+/** The test listener is what the reviewer opens: the record's environment URL unless `environment-url` is set. */
+const withTestUrl = (github: GitHubInputs, testUrl: string | undefined): GitHubInputs => (testUrl && !github.environmentUrl ? { ...github, environmentUrl: testUrl } : github)
+
+/** A run that answers a paused deployment (`approve` or `reject`) instead of deploying. */
+export interface VerbInputs {
+  verb: 'approve' | 'reject'
+  /** The service deployment ARN or CodeDeploy deployment id the first run's `deployment-id` output gave. */
+  id: string
+  cluster: string
+  service: string
+  timeoutMs: number
+  /** CodeDeploy: the bake after production traffic moved (ECS bakes native deployments itself), and its alarms. */
+  bakeTimeMs: number
+  alarms: string[]
+  /** CODE_DEPLOY services: the application and group, when not the defaults. */
+  codeDeploy: Pick<CodeDeployInputs, 'application' | 'deploymentGroup' | 'hooks'>
+  github: GitHubInputs
+  testUrl?: string
+}
+
+// ECS service deployment ARNs and CodeDeploy deployment ids (`d-` and 9 characters).
+const SERVICE_DEPLOYMENT_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service-deployment\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/
+const CODEDEPLOY_ID = /^d-[A-Z0-9]{9}$/
+
+/** The verb this run is, when `approve` or `reject` is set. */
+export function verbOf(read: (name: string) => string = (name) => core.getInput(name)): 'approve' | 'reject' | undefined {
+  return read('reject').trim() !== '' ? 'reject' : read('approve').trim() !== '' ? 'approve' : undefined
+}
+
+/** The inputs of an `approve` or `reject` run: the deployment, its service, the timeout and the GitHub record. */
+export function getVerbInputs(read: (name: string) => string = (name) => core.getInput(name)): VerbInputs {
+  const r = reader(read)
+  const { cluster, services } = targetInputs(r)
+  if (services.length > 1) r.bad('service', r.value('service'), 'expected the one service whose deployment is approved or rejected')
+  const [approve, reject] = [r.value('approve'), r.value('reject')]
+  if (approve !== '' && reject !== '') r.problems.push(`Inputs \`approve\` and \`reject\` are both set (\`${approve}\`, \`${reject}\`): a run either approves or rejects; set one.`)
+  const verb = reject !== '' ? 'reject' : 'approve'
+  const id = reject || approve
+  if (!SERVICE_DEPLOYMENT_ARN.test(id) && !CODEDEPLOY_ID.test(id)) {
+    r.bad(
+      verb,
+      id,
+      'expected the `deployment-id` output of the run that paused: an ECS service deployment ARN (arn:aws:ecs:…:service-deployment/…) or a CodeDeploy deployment id (d-…)',
+    )
+  }
+  for (const input of ['image', 'build-context', 'task-definition', 'rollback-to', 'approval']) {
+    if (r.value(input) !== '') r.problems.push(`Input \`${input}\` is set with \`${verb}\`: a run that ${verb}s deploys nothing new; leave ${input} empty.`)
+  }
+  const { bakeTimeMs, timeoutMs } = timingInputs(r)
+  const alarms = alarmInputs(r)
+  const codeDeploy = { application: codeDeployName(r, 'codedeploy-application'), deploymentGroup: codeDeployName(r, 'codedeploy-deployment-group'), hooks: {} }
+  const github = githubInputs(r, cluster)
+  const testUrl = testUrlInput(r)
+  if (r.problems.length > 0) throw new InputError(r.problems)
+  return { verb, id, cluster, service: services[0], timeoutMs, bakeTimeMs, alarms, codeDeploy, github: withTestUrl(github, testUrl), ...(testUrl ? { testUrl } : {}) }
 }

@@ -18,10 +18,13 @@ import type { Engine } from '../core/plan.js'
 import { chooseEngine } from '../engines/choose.js'
 import type { Checked } from '../engines/contract.js'
 import { engineFor, type CheckedEngine } from '../engines/index.js'
-import type { ServiceInputs } from '../inputs/context.js'
+import type { Inputs, ServiceInputs } from '../inputs/context.js'
+import { rendersContainer } from '../inputs/render.js'
 import { InputProblem } from '../inputs/problem.js'
+import { applyRender } from '../render/apply.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from '../render/task-definition.js'
 import { readAlarms, type AlarmState } from '../watch/alarms.js'
+import { analysisProblems } from './analysis-check.js'
 import { codeDeployOnlyInputProblems } from './codedeploy-inputs.js'
 import { buildFileProblems, taskDefinitionPathProblems } from './file-checks.js'
 import { checkLogGroups, sizeProblem } from './task-definition-checks.js'
@@ -111,14 +114,22 @@ export async function preflight(clients: Clients, inputs: ServiceInputs): Promis
   const build = inputs.build ? buildFileProblems(inputs.build) : []
   const region = await clients.ecs.config.region().catch(() => undefined)
   const inRegion = region ? ` in ${region}` : ''
-  const [cluster, firing, file, image] = await Promise.all([
+  const [cluster, firing, file, image, images] = await Promise.all([
     checkCluster(clients, inputs.cluster, inRegion),
     checkAlarms(clients, inputs.alarms, inRegion),
     inputs.taskDefinitionFile ? loadFile(inputs.taskDefinitionFile) : NOTHING,
     inputs.image !== undefined ? checkImage(clients, inputs, inputs.image) : NOTHING,
+    checkImages(clients, inputs),
   ])
   const service: ServiceFound = cluster.value !== undefined ? await checkService(clients, inputs, inRegion) : NOTHING
-  const taskDefinition = await checkTaskDefinition(clients, inputs, { service: service.value, engine: service.engine, file: file.value, image: image.value, region })
+  const taskDefinition = await checkTaskDefinition(clients, inputs, {
+    service: service.value,
+    engine: service.engine,
+    file: file.value,
+    image: image.value,
+    images: images.value,
+    region,
+  })
   const engine = await checkEngine(clients, inputs, service, taskDefinition.rendered?.taskDefinition, inRegion)
   // By subject, reported in this order whichever call answers first.
   const problems = [
@@ -126,8 +137,10 @@ export async function preflight(clients: Clients, inputs: ServiceInputs): Promis
     ...service.problems,
     ...engine.problems,
     ...noTaskDefinition(service.value, inputs),
+    ...analysisProblems(service.value, inputs),
     ...build,
     ...image.problems,
+    ...images.problems,
     ...file.problems,
     ...taskDefinition.problems,
     ...firing.problems,
@@ -161,7 +174,15 @@ async function checkEngine(
   inRegion: string,
 ): Promise<Checked<CheckedEngine>> {
   if (!service.value || !service.engine) return NOTHING
-  return engineFor(service.engine).check(clients, { inputs, service: service.value, engine: service.engine, taskDefinition, inRegion })
+  const definition = engineFor(service.engine)
+  const refused = inputs.approval && !definition.approval ? [approvalRefused(inputs, service.engine, definition.noApproval)] : []
+  const checked = await definition.check(clients, { inputs, service: service.value, engine: service.engine, taskDefinition, inRegion })
+  return { ...checked, problems: [...refused, ...checked.problems] }
+}
+
+/** `approval` on an engine that cannot pause: why, in its words. */
+function approvalRefused(inputs: ServiceInputs, engine: { label: string }, why = 'it cannot pause for approval'): string {
+  return `Input \`approval\` is \`${inputs.approval?.pauseAt}\`, but service \`${inputs.service}\` deploys by ${engine.label}: ${why}. Approval needs ECS blue/green, canary or linear (strategy blue-green, canary or linear).`
 }
 
 /** What the engine makes of alarms already in ALARM and of a deployment already under way. */
@@ -227,11 +248,11 @@ function noTaskDefinition(service: Service | undefined, inputs: ServiceInputs): 
 async function checkTaskDefinition(
   clients: Clients,
   inputs: ServiceInputs,
-  given: { service?: Service; engine?: Engine; file?: RegisterTaskDefinitionCommandInput; image?: ImageFound; region?: string },
+  given: { service?: Service; engine?: Engine; file?: RegisterTaskDefinitionCommandInput; image?: ImageFound; images?: ResolvedImages; region?: string },
 ): Promise<TaskDefinitionFound> {
   const source = await sourceOf(clients, inputs, given)
   const previous = await previousOf(clients, inputs, given.service, source)
-  const rendered = render(inputs, source, given.image)
+  const rendered = render(inputs, source, given.image, given.images)
   const checked = rendered.value ? await checkRendered(clients, rendered.value, given.region, source.where) : { problems: [], warnings: [] }
   return {
     ...(rendered.value ? { rendered: rendered.value } : {}),
@@ -278,12 +299,13 @@ async function previousOf(clients: Clients, inputs: ServiceInputs, service: Serv
   )
 }
 
-function render(inputs: ServiceInputs, { base, where }: Source, image: ImageFound | undefined): Found<Rendered> {
+function render(inputs: Inputs, { base, where }: Source, image: ImageFound | undefined, images: ResolvedImages | undefined): Found<Rendered> {
   // Without a usable image there is still a container to choose: the reference as given stands in for it.
   const renderImage = image?.image ?? (inputs.build ? undefined : inputs.image)
   if (!base || (renderImage === undefined && inputs.image !== undefined)) return { problems: [] }
   try {
-    return { value: renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where), problems: [] }
+    const rendered = renderTaskDefinition(base, { image: renderImage, containerName: inputs.containerName }, where)
+    return { value: renderInputsInto(rendered, inputs, base, images, where), problems: [] }
   } catch (err) {
     if (!(err instanceof RenderError)) throw err
     return { problems: [...err.problems] }
@@ -421,4 +443,67 @@ function inProgress(service: Service): Pick<Preflight, 'inProgress'> {
   if (deployments.length <= 1 && primary?.rolloutState !== 'IN_PROGRESS') return {}
   const current = primary ?? deployments[0]
   return { inProgress: { deploymentId: current?.id ?? 'unknown', ...(current?.rolloutState ? { rolloutState: current.rolloutState } : {}) } }
+}
+
+/** `images`, each resolved to what is rendered (an ECR image by digest), by container. */
+type ResolvedImages = { container: string; image: string }[]
+
+/** `images`: each checked like `image` (an ECR image must exist, and is pinned by digest); never built. */
+async function checkImages(clients: Clients, inputs: Inputs): Promise<Found<ResolvedImages>> {
+  const images = inputs.render?.images ?? []
+  if (images.length === 0) return { value: [], problems: [] }
+  const promoted = { ...inputs, service: '', build: undefined }
+  const found = await Promise.all(images.map((i) => checkImage(clients, promoted, i.image)))
+  const problems = found.flatMap((f, n) => f.problems.map((p) => `Input \`images\`, container \`${images[n].container}\`: ${p}`))
+  return { value: images.map((i, n) => ({ container: i.container, image: found[n].value?.image ?? i.image })), problems }
+}
+
+/**
+ * The render inputs put into the rendered task definition: the container-level ones go to the container that gets
+ * `image`. Without `image` or `container-name`, a task definition of several containers does not say which one that
+ * is: a problem listing them.
+ */
+function renderInputsInto(rendered: Rendered, inputs: Inputs, base: RegisterTaskDefinitionCommandInput, images: ResolvedImages | undefined, where: string): Rendered {
+  const render = inputs.render
+  if (!render) return rendered
+  const containers = (base.containerDefinitions ?? []).map((c) => `\`${c.name}\``)
+  if (rendersContainer(render) && inputs.image === undefined && inputs.containerName === undefined && containers.length > 1) {
+    throw new RenderError([
+      `${where.charAt(0).toUpperCase()}${where.slice(1)} has ${containers.length} containers (${containers.join(', ')}): set \`container-name\` to the one that gets the environment, secrets, labels, command or log configuration.`,
+    ])
+  }
+  if (inputs.image !== undefined && render.images.some((i) => i.container === rendered.containerName)) {
+    throw new RenderError([
+      `Inputs \`image\` and \`images\` both name container \`${rendered.containerName}\` (the one that gets \`image\`): give \`images\` the other containers only.`,
+    ])
+  }
+  const taskDefinition = applyRender(rendered.taskDefinition, rendered.containerName, { ...render, images: images ?? [] }, where)
+  return { ...rendered, taskDefinition }
+}
+
+/** What registering without deploying needs: the rendered task definition, and what it is compared with. */
+export interface RegisterOnlyChecked {
+  rendered: Rendered
+  /** The revision named, or the family's latest for a file: "what changed" only. */
+  previous?: RegisterTaskDefinitionCommandInput
+  image?: string
+  warnings: string[]
+}
+
+/** Register only (`service` empty): `task-definition` read (a file) or described (a revision), rendered and checked. */
+export async function preflightRegisterOnly(clients: Clients, inputs: Inputs): Promise<RegisterOnlyChecked | { problems: string[] }> {
+  const region = await clients.ecs.config.region().catch(() => undefined)
+  const ref = inputs.taskDefinitionRef
+  const [source, image, images] = await Promise.all([
+    ref ? describeTaskDefinition(clients, ref) : loadFile(inputs.taskDefinitionFile ?? ''),
+    inputs.image !== undefined ? checkImage(clients, { ...inputs, service: '' }, inputs.image) : NOTHING,
+    checkImages(clients, inputs),
+  ])
+  const where = ref ? `task definition \`${ref}\`` : `task definition file \`${inputs.taskDefinitionFile}\``
+  const rendered = source.value ? render(inputs, { base: source.value, where, problems: [] }, image.value, images.value) : NOTHING
+  const checked = rendered.value ? await checkRendered(clients, rendered.value, region, where) : { problems: [], warnings: [] }
+  const problems = [...image.problems, ...images.problems, ...source.problems, ...rendered.problems, ...checked.problems]
+  if (problems.length > 0 || !rendered.value || !source.value) return { problems }
+  const previous = ref ? source.value : (await describeTaskDefinition(clients, source.value.family ?? '')).value
+  return { rendered: rendered.value, ...(previous ? { previous } : {}), ...(image.value ? { image: image.value.image } : {}), warnings: checked.warnings }
 }

@@ -12,13 +12,14 @@
 // in failure, or when the next successful deployment went back to the revision it had replaced (a rollback by the
 // action, by CodeDeploy or by hand).
 import { DescribeTaskDefinitionCommand, type Service, type Tag, type TaskDefinition } from '@aws-sdk/client-ecs'
-import { revisionOf } from '../aws/arn.js'
+import { familyOf, revisionOf } from '../aws/arn.js'
 import type { Clients } from '../aws/clients.js'
 import { callProblem } from '../aws/errors.js'
 import { choosePrevious, type History } from '../core/history.js'
 import type { Engine } from '../core/plan.js'
 import { engineFor, ROLLING } from '../engines/index.js'
 import type { ServiceInputs } from '../inputs/context.js'
+import { rendersSomething } from '../inputs/render.js'
 import { imageOf } from '../render/task-definition.js'
 import { githubRolledBack } from './github-history.js'
 
@@ -82,7 +83,7 @@ async function resolvePrevious(clients: Clients, inputs: ServiceInputs, service:
   const notes = history.notes.length > 0 ? ` (${history.notes.join('; ')})` : ''
   if (!chosen.found) {
     return {
-      problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: web:5\` or its ARN.`,
+      problem: `\`rollback-to: previous\`: no task definition other than ${revisionOf(running, '?')} (the one running) completed successfully on service \`${inputs.service}\` in its deployment history${skipped}${notes}. Name a revision instead: \`rollback-to: ${familyOf(running)}:<revision>\` or its ARN.`,
     }
   }
   const { found } = chosen
@@ -118,12 +119,12 @@ function chooseFromInputs(inputs: ServiceInputs, running: string): Chosen | unde
   if (inputs.taskDefinitionRef !== undefined) {
     const ref = inputs.taskDefinitionRef
     const why =
-      inputs.image !== undefined
-        ? `\`task-definition\` names ${ref}: a new revision of it is registered with \`image\` ${inputs.image}.`
+      inputs.image !== undefined || rendersSomething(inputs.render)
+        ? `\`task-definition\` names ${ref}: a new revision of it is registered with ${inputs.image !== undefined ? `\`image\` ${inputs.image}` : 'the render inputs'}.`
         : `\`task-definition\` names ${ref}: deployed as it is, no new revision registered.`
     return { ref, why }
   }
-  if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile) {
+  if (inputs.forceNewDeployment && inputs.image === undefined && !inputs.build && !inputs.taskDefinitionFile && !rendersSomething(inputs.render)) {
     return { ref: running, why: `\`force-new-deployment\` with no \`image\`: the running ${revisionOf(running, '?')} is deployed again as it is.` }
   }
   return undefined
@@ -150,11 +151,12 @@ async function describeChosen(clients: Clients, inputs: ServiceInputs, running: 
   const isRunning = td.taskDefinitionArn === running
   if (isRunning && rollback) {
     problems.push(`\`rollback-to\`: ${name} is the task definition service \`${inputs.service}\` already runs; there is nothing to roll back to. Name an older revision.`)
-  } else if (isRunning && inputs.taskDefinitionRef !== undefined && inputs.image === undefined && !inputs.forceNewDeployment) {
+  } else if (isRunning && inputs.taskDefinitionRef !== undefined && inputs.image === undefined && !inputs.forceNewDeployment && !rendersSomething(inputs.render)) {
     problems.push(`Input \`task-definition\` is \`${ref}\`: service \`${inputs.service}\` already runs ${name}; set \`force-new-deployment: true\` to deploy it again.`)
   }
   if (rollback && !rollback.image) rollback.image = imageOf(td)
-  const asIs = !(inputs.taskDefinitionRef !== undefined && inputs.image !== undefined)
+  // `image` or a render input make a new revision of the one `task-definition` names.
+  const asIs = !(inputs.taskDefinitionRef !== undefined && (inputs.image !== undefined || rendersSomething(inputs.render)))
   return { target: { arn: td.taskDefinitionArn, taskDefinition: td, tags: described.tags ?? [], why, ...(rollback ? { rollback } : {}) }, asIs, problems }
 }
 

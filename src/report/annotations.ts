@@ -77,12 +77,18 @@ function failureMessage(decision: Decision, cause: FailureCause | undefined): st
   return lines.join('\n')
 }
 
+const NOTICE_TITLE = {
+  succeeded: (where: string) => `Deployed ${where}`,
+  started: (where: string) => `Deployment started on ${where}`,
+  'awaiting-approval': (where: string) => `Waiting for approval: ${where}`,
+}
+
 export function annotate(decision: Decision, facts: DeploymentFacts, timeline: Timeline, cause?: FailureCause): void {
   const where = `${facts.cluster}/${facts.service}`
   const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))]
   for (const message of warnings.slice(0, ANNOTATIONS_PER_TYPE)) core.warning(message, { title: `ECS deploy ${where}` })
-  if (decision.outcome === 'succeeded' || decision.outcome === 'started') {
-    core.notice(decision.reason, { title: decision.outcome === 'started' ? `Deployment started on ${where}` : `Deployed ${where}` })
+  if (decision.outcome === 'succeeded' || decision.outcome === 'started' || decision.outcome === 'awaiting-approval') {
+    core.notice(decision.reason, { title: NOTICE_TITLE[decision.outcome](where) })
     return
   }
   core.error(failureMessage(decision, cause), { title: `ECS deployment ${decision.outcome}: ${where}` })

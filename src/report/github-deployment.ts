@@ -44,7 +44,15 @@ const clip = (text: string): string => (text.length <= DESCRIPTION_MAX ? text : 
 export function describePhase(event: TimelineEvent, engine: string): string | undefined {
   switch (event.type) {
     case 'phase':
-      return { register: 'registering the task definition', deploy: 'deploying', watch: 'watching', bake: 'baking', rollback: 'rolling back' }[event.phase as string]
+      return {
+        register: 'registering the task definition',
+        deploy: 'deploying',
+        watch: 'watching',
+        bake: 'baking',
+        rollback: 'rolling back',
+        'pre-deploy': 'running the pre-deploy command',
+        'post-deploy': 'running the post-deploy command',
+      }[event.phase as string]
     case 'deployment':
       return `${engine === 'rolling' ? 'rolling' : 'new tasks'} ${event.counts.running}/${event.counts.desired}`
     case 'traffic-shifted':
@@ -64,6 +72,7 @@ export function stateOf(outcome: Outcome): State {
     case 'succeeded':
       return 'success'
     case 'started':
+    case 'awaiting-approval':
       return 'in_progress'
     case 'rolled-back':
     case 'failed':
@@ -111,7 +120,7 @@ export class GitHubDeploymentRecord {
    * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped when turned off, and
    * with one notice saying why when there is no token, GITHUB_REPOSITORY or GITHUB_SHA (no call is made).
    */
-  start(timeline: Timeline, start: RecordStart): void {
+  start(timeline: Timeline, start: RecordStart, reuse?: (payload: Record<string, unknown>) => boolean): void {
     this.begun = true
     const env = this.env
     const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
@@ -136,6 +145,8 @@ export class GitHubDeploymentRecord {
     const ref = env.GITHUB_REF_NAME && /^refs\/(heads|tags)\//.test(env.GITHUB_REF ?? '') ? env.GITHUB_REF_NAME : sha
     const environment = this.settings.environment
     this.enqueue('createDeployment', async (octokit) => {
+      // `approve` and `reject` carry on the record of the run that paused, when GitHub still has it.
+      if (reuse && (this.id = await this.existing(octokit, environment, sha, reuse)) !== undefined) return
       const res = await octokit.rest.repos.createDeployment({
         owner,
         repo,
@@ -171,12 +182,28 @@ export class GitHubDeploymentRecord {
     timeline.subscribe((event) => this.follow(event))
   }
 
+  /** The latest deployment of the commit in `environment` whose payload `matches`. */
+  private async existing(
+    octokit: ReturnType<typeof getOctokit>,
+    environment: string,
+    sha: string,
+    matches: (payload: Record<string, unknown>) => boolean,
+  ): Promise<number | undefined> {
+    const { data } = await octokit.rest.repos.listDeployments({ owner: this.owner, repo: this.repo, environment, sha, per_page: 30 })
+    return data.find((d) => typeof d.payload === 'object' && d.payload !== null && matches(d.payload))?.id
+  }
+
   /** The final status for the outcome (`wait: false` leaves the record in progress, saying so). */
   finish(outcome: Outcome, reason: string, taskDefinitionArn?: string): void {
     if (!this.octokit || this.finished) return
     this.stopUpdates()
     const revision = taskDefinitionArn ? ` ${revisionOf(taskDefinitionArn, '?')}` : ''
-    const description = outcome === 'started' ? `started${revision}; not watched (wait: false), the final state is not reported` : `${outcome}${revision}: ${reason}`
+    const description =
+      outcome === 'started'
+        ? `started${revision}; not watched (wait: false), the final state is not reported`
+        : outcome === 'awaiting-approval'
+          ? reason
+          : `${outcome}${revision}: ${reason}`
     this.status(stateOf(outcome), description, true)
   }
 

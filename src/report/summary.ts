@@ -4,14 +4,16 @@
 // it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
 import * as core from '@actions/core'
 import { revisionOf } from '../aws/arn.js'
+import type { AnalysisFacts } from '../core/analysis.js'
 import type { DeploymentFacts } from '../core/facts.js'
 import { strategyDeployment } from '../core/facts-view.js'
+import type { OneOffTask } from '../core/one-off.js'
 import type { Decision } from '../core/outcome.js'
 import { describeStop, groupStoppedTasks, isFailure, tellingTail } from '../core/stopped.js'
 import { describeChange, type TaskDefinitionChange } from '../core/task-definition-diff.js'
 import type { ServiceResult } from '../core/release.js'
 import type { FailureCause, Outcome, Timeline } from '../core/timeline.js'
-import { mermaidChart, rolloutChart } from './chart.js'
+import { analysisCharts, mermaidChart, rolloutChart } from './chart.js'
 import { consoleLinks, type ConsoleLinks } from './console.js'
 import { elapsed } from './log.js'
 import { writeSummaryBuffer } from './guard.js'
@@ -27,6 +29,7 @@ const MARK: Record<Outcome, string> = {
   'timed-out': '⏱️',
   started: '🚀',
   cancelled: '🛑',
+  'awaiting-approval': '⏸️',
 }
 
 /** Text as HTML: `&`, `<`, `>` and `"` escaped. */
@@ -193,6 +196,17 @@ function nativeRows(facts: DeploymentFacts): Row[] {
   return rows
 }
 
+/** A row per one-off task (`pre-deploy-command`, `post-deploy-command`): command, duration, exit code, log link. */
+function addOneOffTasks(tasks: OneOffTask[], links: ConsoleLinks | undefined): void {
+  const rows = tasks.map((t) => {
+    const took = t.finishedAt ? elapsed(t.finishedAt.getTime() - t.startedAt.getTime()) : '—'
+    const exit = t.exitCode !== undefined ? String(t.exitCode) : t.end === 'exited' ? '—' : t.end
+    const log = t.stopped?.logLocation ? link(links?.logStream(t.stopped.logLocation), 'log') : '—'
+    return [escape(t.when), `<code>${escape(t.command)}</code>`, took, link(t.consoleUrl, escape(exit)), log]
+  })
+  core.summary.addHeading('One-off tasks', 3).addTable([headers('When', 'Command', 'Took', 'Exit code', 'Log'), ...rows])
+}
+
 /** Builds the summary into core.summary's buffer (not written). */
 function buildSummary({ facts, decision, timeline, cause, changes, region }: SummaryInput): void {
   const start = timeline.events[0]?.at.getTime()
@@ -220,12 +234,14 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
     ...nativeRows(facts),
   ])
   if (cause) addCause(cause, links)
+  if (facts.oneOffTasks?.length) addOneOffTasks(facts.oneOffTasks, links)
   const chart = rolloutChart(facts, timeline, end)
   if (chart) {
     // A blank line on each side: GitHub reads Markdown (the Mermaid fence) only outside an HTML block.
     core.summary.addHeading('Rollout', 3).addRaw(`\n${mermaidChart(chart)}\n`, true)
     if (chart.marks.length > 0) core.summary.addRaw(`<p><sub>${chart.marks.map(escape).join(' · ')}</sub></p>`, true)
   }
+  if (facts.analysis) addAnalysis(facts.analysis)
   if (changes) addChanges(changes)
   const rows = phases(timeline, end)
   if (rows.length > 0) {
@@ -233,6 +249,16 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
   }
   const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))]
   if (warnings.length > 0) core.summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(escape))
+}
+
+/** The canary analysis: its verdict with the numbers, and both sides' 5xx rate and p99 minute by minute. */
+function addAnalysis(analysis: AnalysisFacts): void {
+  const verdict = analysis.verdict
+  const line = verdict
+    ? `<b>${verdict.result}</b> over ${verdict.minutes} minute${verdict.minutes === 1 ? '' : 's'}: ${escape(verdict.reason)}`
+    : escape(analysis.nothing ?? 'no verdict')
+  core.summary.addHeading('Canary analysis', 3).addRaw(`<p>${line} <sub>(analysis: ${analysis.mode})</sub></p>`, true)
+  for (const chart of analysisCharts(analysis)) core.summary.addRaw(`\n${mermaidChart(chart)}\n`, true)
 }
 
 /** What `build` adds to core.summary's buffer, as GitHub gets it; leaves the buffer empty. */

@@ -2,7 +2,14 @@
 // application and deployment group exist and deploy this service, the configuration exists (a custom canary/linear
 // one may be absent: the deployment creates it), the AppSpec is usable, and the group keeps the old task set long
 // enough to bake and still roll back.
-import { GetApplicationCommand, GetDeploymentConfigCommand, GetDeploymentGroupCommand, type DeploymentConfigInfo, type DeploymentGroupInfo } from '@aws-sdk/client-codedeploy'
+import {
+  GetApplicationCommand,
+  GetDeploymentConfigCommand,
+  GetDeploymentGroupCommand,
+  type BlueGreenDeploymentConfiguration,
+  type DeploymentConfigInfo,
+  type DeploymentGroupInfo,
+} from '@aws-sdk/client-codedeploy'
 import type { RegisterTaskDefinitionCommandInput, Service } from '@aws-sdk/client-ecs'
 import { nameOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
@@ -23,6 +30,10 @@ export interface CodeDeployChecked {
   terminationWaitMinutes?: number
   /** AppSpec hook → Lambda function (input `codedeploy-hooks`). */
   hooks?: Record<string, string>
+  /** The group's blue/green configuration: `approval` sets its ready wait for one deployment, then puts it back. */
+  blueGreen?: BlueGreenDeploymentConfiguration
+  /** The deployment group's production listener: the canary analysis reads its load balancer's metrics. */
+  prodListenerArn?: string
 }
 
 const PREDEFINED =
@@ -63,7 +74,9 @@ export async function checkCodeDeploy(
     ...inputProblems(inputs, engine),
   ]
   if (problems.length > 0 || !appSpec.value || !group.value || group.value === 'missing') return { problems }
-  return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value) } }
+  const blueGreen = group.value.blueGreenDeploymentConfiguration
+  const prodListenerArn = group.value.loadBalancerInfo?.targetGroupPairInfoList?.[0]?.prodTrafficRoute?.listenerArns?.[0]
+  return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value), ...(blueGreen ? { blueGreen } : {}), ...(prodListenerArn ? { prodListenerArn } : {}) } }
 }
 
 /** What one check read, when it could, and what it found wrong. */

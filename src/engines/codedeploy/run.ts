@@ -9,6 +9,7 @@ import {
   GetDeploymentConfigCommand,
   ListDeploymentsCommand,
   StopDeploymentCommand,
+  type BlueGreenDeploymentConfiguration,
 } from '@aws-sdk/client-codedeploy'
 import { revisionOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
@@ -21,9 +22,13 @@ import type { RunContext } from '../../watch/context.js'
 import { pollLoop } from '../../watch/loop.js'
 import type { EngineOptions } from '../contract.js'
 import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackStart, type Watched } from '../lifecycle.js'
+import { mutate } from '../../aws/mutate.js'
 import { sendMutating } from '../mutating.js'
 import { rollbackDeadline } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
+import { withReadyWait } from './ready-wait.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
+import { codeDeployAnalysis } from './analysis.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved, type WatchEnd } from './watch.js'
 
 export interface CodeDeployPlan extends DeployPlan {
@@ -31,6 +36,10 @@ export interface CodeDeployPlan extends DeployPlan {
   codeDeploy: Pick<CodeDeployInputs, 'hooks'>
   /** From preflight, with the task definition still a placeholder. */
   appSpec: AppSpec
+  /** The group's blue/green configuration (preflight's look), for `approval`'s ready wait. */
+  blueGreen?: BlueGreenDeploymentConfiguration
+  /** The deployment group's production listener (the canary analysis). */
+  prodListenerArn?: string
 }
 
 export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, timeline: Timeline, options: EngineOptions = {}): Promise<CodeDeployFacts> {
@@ -39,24 +48,25 @@ export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, time
   return runLifecycle(clients, plan, timeline, run, facts, options, new CodeDeployDeployer(clients, plan, timeline, run, facts))
 }
 
-class CodeDeployDeployer implements Deployer {
+/** CodeDeploy's steps; ./approval.ts starts them differently for `approve` and `reject`. */
+export class CodeDeployDeployer implements Deployer {
   readonly bakes = true
   private readonly hooks: Record<string, string>
   private readonly watcher: CodeDeployWatch
   private end?: WatchEnd
 
   constructor(
-    private readonly clients: Clients,
-    private readonly plan: CodeDeployPlan,
-    private readonly timeline: Timeline,
-    private readonly run: RunContext,
-    private readonly facts: CodeDeployFacts,
+    protected readonly clients: Clients,
+    protected readonly plan: CodeDeployPlan,
+    protected readonly timeline: Timeline,
+    protected readonly run: RunContext,
+    protected readonly facts: CodeDeployFacts,
   ) {
     this.hooks = hooksOf(plan.appSpec, plan.codeDeploy.hooks) as Record<string, string>
     this.watcher = new CodeDeployWatch(clients, facts, timeline, run, this.hooks)
   }
 
-  private at(): Date {
+  protected at(): Date {
     return new Date(this.run.clock.now())
   }
 
@@ -92,7 +102,10 @@ class CodeDeployDeployer implements Deployer {
       phase: 'deploy',
       detail: `CodeDeploy ${engine.application}/${engine.deploymentGroup}, ${configName ? `configuration ${configName}${configNote}` : "the group's configuration"}: ${revisionOf(taskDefinitionArn, '?')}`,
     })
-    return this.create(taskDefinitionArn, configName)
+    // `approval`: the group's ready wait holds this deployment (CreateDeployment takes the group's configuration).
+    return this.plan.approval
+      ? withReadyWait(this.clients, this.plan, this.facts, this.timeline, () => this.create(taskDefinitionArn, configName))
+      : this.create(taskDefinitionArn, configName)
   }
 
   private async create(taskDefinitionArn: string, configName: string | undefined): Promise<boolean> {
@@ -136,14 +149,17 @@ class CodeDeployDeployer implements Deployer {
     return true
   }
 
-  async watch(deadline: number): Promise<Watched> {
+  async watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched> {
     const id = this.facts.deploymentId ?? ''
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: id })
+    const analyse = codeDeployAnalysis(this.clients, this.run, analysis, this.plan)
     try {
-      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline)
+      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, this.plan.approval !== undefined, analyse)
       if (!('end' in looped)) return looped.cut === 'stopped' ? 'stopped' : 'timeout'
+      // A failed verdict in `rollback` mode stops the deployment as a fail fast would (core/rollback.ts names it).
+      if (looped.end === 'analysis') return 'fail-fast'
       this.end = looped.end
-      return looped.end === 'failed' ? 'ended' : 'live'
+      return looped.end === 'failed' ? 'ended' : looped.end === 'paused' ? 'paused' : 'live'
     } catch (error) {
       this.facts.error = `Watching CodeDeploy deployment ${id}: ${errorText(error)}`
       return 'ended'
@@ -229,7 +245,8 @@ async function ensureCustomConfig(clients: Clients, config: Extract<CodeDeployEn
       ? { type: config.type, timeBasedCanary: { canaryPercentage: config.percent, canaryInterval: config.intervalMinutes } }
       : { type: config.type, timeBasedLinear: { linearPercentage: config.percent, linearInterval: config.intervalMinutes } }
   try {
-    await clients.codedeploy.send(new CreateDeploymentConfigCommand({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig }))
+    const create = new CreateDeploymentConfigCommand({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig })
+    await mutate('CreateDeploymentConfig', () => clients.codedeploy.send(create), clients.deadline?.hardStop ?? Date.now())
     return true
   } catch (error) {
     // A run in parallel created it first: the same name means the same settings.

@@ -16,6 +16,7 @@ import type { CodeDeployFacts, CodeDeployObservation } from '../../core/facts.js
 import type { DeploymentCounts, Timeline } from '../../core/timeline.js'
 import type { RunContext } from '../../watch/context.js'
 import { pollLoop, type Looped, type LoopOptions } from '../../watch/loop.js'
+import type { Analyse } from './analysis.js'
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
 const DONE_EVENT = new Set(['Succeeded', 'Skipped'])
@@ -53,7 +54,9 @@ export function observation(info: DeploymentInfo, previous: CodeDeployObservatio
   }
 }
 
-export type WatchEnd = 'traffic-moved' | 'succeeded' | 'failed'
+/** `paused`: held by the ready wait `approval` set (ContinueDeployment READY_WAIT moves production traffic); `analysis`:
+ * the canary analysis failed the new revision. */
+export type WatchEnd = 'traffic-moved' | 'succeeded' | 'failed' | 'paused' | 'analysis'
 
 /** What the looks saw, and how they are paced. */
 export class CodeDeployWatch {
@@ -178,8 +181,16 @@ export class CodeDeployWatch {
   }
 }
 
-/** Watches our deployment until traffic has moved or it ended, or the loop was cut short. */
-export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: CodeDeployFacts, deploymentId: string, deadline: number): Promise<Looped<WatchEnd>> {
+/** Watches our deployment until traffic has moved or it ended (or, when it `pauses` for approval, waits in the ready
+ * wait, or the canary analysis failed it), or the loop was cut short. */
+export async function watchUntilTrafficMoved(
+  watch: CodeDeployWatch,
+  facts: CodeDeployFacts,
+  deploymentId: string,
+  deadline: number,
+  pauses = false,
+  analyse?: Analyse,
+): Promise<Looped<WatchEnd>> {
   return watch.loop<WatchEnd>(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
     const { info, target } = await watch.look(deploymentId, true)
     facts.codeDeploy = observation(info, facts.codeDeploy)
@@ -191,9 +202,18 @@ export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: Code
       return { end: 'failed' }
     }
     if (trafficMoved(target)) return { end: 'traffic-moved' }
+    if (pauses && info.status === 'Ready') {
+      const minutes = info.blueGreenDeploymentConfiguration?.deploymentReadyOption?.waitTimeInMinutes
+      facts.awaitingApproval = { id: deploymentId, at: READY_WAIT_AT, ...(minutes ? { expiresAt: new Date(watch.run.clock.now() + minutes * 60_000) } : {}) }
+      return { end: 'paused' }
+    }
+    if (analyse && (await analyse(greenOf(target)?.trafficWeight ?? 0, info.createTime))) return { end: 'analysis' }
     return { changed }
   })
 }
+
+/** Where a CodeDeploy deployment waits for approval: the ready wait, test traffic on the replacement task set. */
+export const READY_WAIT_AT = 'the ready wait after AfterAllowTestTraffic'
 
 /** The failed lifecycle event's diagnostics, and the hook Lambda that ran at it. */
 function recordFailedEvent(facts: CodeDeployFacts, target: ECSTarget | undefined, hooks: Record<string, string>): void {

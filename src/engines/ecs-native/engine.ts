@@ -3,6 +3,7 @@ import type { NativeEngine } from '../../core/plan.js'
 import type { EngineDefinition } from '../contract.js'
 import { ecsHistory } from '../ecs-history.js'
 import { ECS_GUARD, ecsFiringAlarms } from '../service-config.js'
+import { nativeApproval } from './approval.js'
 import { afterCancelNative } from './cancel.js'
 import { checkNative } from './check.js'
 import { runNative } from './run.js'
@@ -17,4 +18,5 @@ export const ecsNative: EngineDefinition<NativeEngine> = {
   run: runNative,
   afterCancel: afterCancelNative,
   guard: ECS_GUARD,
+  approval: nativeApproval,
 }

@@ -12,6 +12,7 @@ import type { Clients } from '../../aws/clients.js'
 import { errorName, errorText } from '../../aws/errors.js'
 import type { ActionRollback, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
 import type { RunContext } from '../../watch/context.js'
 import { ROLLING_BACK, eventIds, observe } from '../../watch/service.js'
 import type { EngineOptions } from '../contract.js'
@@ -30,21 +31,22 @@ export async function runNative(clients: Clients, plan: NativePlan, timeline: Ti
   return runLifecycle(clients, plan, timeline, run, facts, options, new NativeDeployer(clients, plan, timeline, run, facts))
 }
 
-class NativeDeployer implements Deployer {
+/** ECS-native steps; ./approval.ts starts them differently for `approve` and `reject`. */
+export class NativeDeployer implements Deployer {
   /** ECS bakes: bake-time is its bakeTimeInMinutes. */
   readonly bakes = false
-  private updated?: Service
+  protected updated?: Service
   private watcher?: NativeWatch
 
   constructor(
-    private readonly clients: Clients,
-    private readonly plan: NativePlan,
-    private readonly timeline: Timeline,
-    private readonly run: RunContext,
-    private readonly facts: NativeFacts,
+    protected readonly clients: Clients,
+    protected readonly plan: NativePlan,
+    protected readonly timeline: Timeline,
+    protected readonly run: RunContext,
+    protected readonly facts: NativeFacts,
   ) {}
 
-  private at(): Date {
+  protected at(): Date {
     return new Date(this.run.clock.now())
   }
 
@@ -70,10 +72,11 @@ class NativeDeployer implements Deployer {
     return true
   }
 
-  async watch(deadline: number): Promise<Watched> {
+  async watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched> {
     const { plan, facts } = this
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `service deployment ${facts.serviceDeploymentArn}` })
     const watch = (this.watcher = new NativeWatch(this.clients, plan, facts, this.timeline, this.run, eventIds(this.updated)))
+    watch.analysis = analysis
     // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
     watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0
     try {

@@ -1,6 +1,6 @@
 // What an ECS-native deployment is asked to do: the strategy's settings and bake time put into the service's
 // deploymentConfiguration, and the line that says what the bake is.
-import type { DeploymentConfiguration } from '@aws-sdk/client-ecs'
+import type { DeploymentConfiguration, DeploymentLifecycleHook } from '@aws-sdk/client-ecs'
 import type { DeployPlan, NativeEngine } from '../../core/plan.js'
 import { deploymentConfigurationFor } from '../service-config.js'
 
@@ -24,7 +24,34 @@ export function nativeConfiguration(plan: NativePlan): DeploymentConfiguration {
     ...(strategy === 'CANARY' && canaryConfiguration ? { canaryConfiguration } : {}),
     ...plan.engine.configuration,
     bakeTimeInMinutes: bakeMinutes(plan.bakeTimeMs, plan.currentDeploymentConfiguration),
+    ...approvalHooks(current.lifecycleHooks, plan.approval),
   }
+}
+
+/** What marks the PAUSE hook this action adds for `approval` (its `hookDetails`): the user's hooks are never touched. */
+export const APPROVAL_MARK = { addedBy: 'ecs-safe-deploy', for: 'approval' }
+/** Where the approval pauses: test traffic is on the new revision, production traffic is not. */
+export const APPROVAL_STAGE = 'POST_TEST_TRAFFIC_SHIFT'
+
+export const isApprovalHook = (hook: DeploymentLifecycleHook): boolean => {
+  const details = hook.hookDetails as Record<string, unknown> | undefined
+  return hook.targetType === 'PAUSE' && details?.addedBy === APPROVAL_MARK.addedBy && details.for === APPROVAL_MARK.for
+}
+
+/**
+ * The service's lifecycle hooks without the approval hook an earlier run added (hooks persist in the service's
+ * configuration), plus this run's when it asks for approval; unchanged (no key) when there is nothing to change.
+ */
+function approvalHooks(hooks: DeploymentLifecycleHook[] | undefined, approval: NativePlan['approval']): Pick<DeploymentConfiguration, 'lifecycleHooks'> {
+  const own = (hooks ?? []).filter((h) => !isApprovalHook(h))
+  if (!approval) return own.length === (hooks ?? []).length ? {} : { lifecycleHooks: own }
+  const pause: DeploymentLifecycleHook = {
+    targetType: 'PAUSE',
+    lifecycleStages: [APPROVAL_STAGE],
+    hookDetails: APPROVAL_MARK,
+    timeoutConfiguration: { timeoutInMinutes: approval.timeoutMinutes, action: 'ROLLBACK' },
+  }
+  return { lifecycleHooks: [...own, pause] }
 }
 
 /** The line that says what the bake is and what ends it. */

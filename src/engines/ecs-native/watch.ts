@@ -8,12 +8,13 @@ import type { Clients } from '../../aws/clients.js'
 import { crashLoopReason } from '../../core/fail-fast.js'
 import type { HookObservation, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
 import type { RunContext } from '../../watch/context.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
 import { DeploymentTracker, EventFeed, MENTIONS_STOPPED, observe, serviceDeploymentObservation } from '../../watch/service.js'
 import { watchService, watchServiceDeployment, type ServiceDeploymentWatch, type ServiceWatch } from '../../watch/service-looks.js'
 import { StoppedTaskCollector } from '../../watch/stopped-tasks.js'
-import { bakeLine, bakeMinutes, type NativePlan } from './settings.js'
+import { APPROVAL_STAGE, bakeLine, bakeMinutes, type NativePlan } from './settings.js'
 
 /** Without a change, DescribeServices (for service events and task counts) every this many looks. */
 const SERVICE_LOOK_EVERY = 3
@@ -34,8 +35,9 @@ const STAGES = [
 ]
 const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'])
 
-/** How a look-through ended: the service deployment ended, a fail fast, the deadline, or the release's stop. */
-export type End = 'ended' | 'fail-fast' | 'timeout' | 'stopped'
+/** How a look-through ended: the service deployment ended, a fail fast, the deadline, the release's stop, or the
+ * deployment waits at the approval hook this run added (`paused`). */
+export type End = 'ended' | 'fail-fast' | 'timeout' | 'stopped' | 'paused'
 
 export class NativeWatch {
   sd?: ServiceDeployment
@@ -57,6 +59,8 @@ export class NativeWatch {
   private failedFast = false
   /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
   maxTaskFailures = 0
+  /** The canary analysis, looking while production traffic is split (only until a rollback). */
+  analysis?: CanaryAnalysis
 
   constructor(
     private readonly clients: Clients,
@@ -121,10 +125,16 @@ export class NativeWatch {
       changed = this.followTraffic(sd) || changed
     }
     changed = this.followHooks(sd) || changed
+    if (this.facts.awaitingApproval) return { end: 'paused' }
     const ended = ENDED.has(sd.status ?? '')
     if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1) changed = (await this.lookAtService(looks.service, ended)) || changed
     // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
     if (this.facts.failFast && !this.failedFast && !ended) {
+      this.failedFast = true
+      return { end: 'fail-fast' }
+    }
+    // A failed verdict in `rollback` mode stops the deployment as a fail fast does (core/rollback.ts names it).
+    if (!ended && !this.rollbackShown && !this.failedFast && (await this.analysis?.look(this.production, sd.startedAt ?? sd.createdAt))) {
       this.failedFast = true
       return { end: 'fail-fast' }
     }
@@ -200,7 +210,11 @@ export class NativeWatch {
       const stage = known?.stage ?? sd.lifecycleStage
       this.hooks.set(hook.hookId, { status: hook.status, stage, targetArn: hook.targetArn, targetType: hook.targetType })
       changed = true
-      if (hook.status === 'AWAITING_ACTION') {
+      const ours = this.plan.approval && hook.targetType === 'PAUSE' && stage === APPROVAL_STAGE
+      if (ours && hook.status === 'AWAITING_ACTION') {
+        this.facts.awaitingApproval = { id: this.facts.serviceDeploymentArn!, at: stage, ...(hook.expiresAt ? { expiresAt: hook.expiresAt } : {}) }
+        this.timeline.emit({ type: 'hook-waiting', at: this.at(), hook: `approval at ${stage}`, detail: this.ourApproval(hook.hookId, hook.expiresAt) })
+      } else if (hook.status === 'AWAITING_ACTION') {
         this.timeline.emit({
           type: 'hook-waiting',
           at: this.at(),
@@ -226,6 +240,13 @@ export class NativeWatch {
     if (!hook?.hookId || !hook.status) return
     const stage = this.hooks.get(hook.hookId)?.stage ?? sd.lifecycleStage
     this.failedHook = { name: hook.hookId, target: hook.targetArn ?? 'PAUSE', ...(stage ? { stage } : {}), status: hook.status }
+  }
+
+  /** The pause this run added (`approval`): how a later run approves or rejects it, and when it rolls back by itself. */
+  private ourApproval(hookId: string, expiresAt: Date | undefined): string {
+    const id = this.facts.serviceDeploymentArn
+    const lapse = expiresAt ? ` At ${expiresAt.toISOString()} the pause times out and ECS rolls back.` : ''
+    return `PAUSE hook ${hookId}: test traffic is on the new revision and production traffic is not; approve with \`approve: ${id}\` or reject with \`reject: ${id}\` in a later run.${lapse}`
   }
 
   /** How to approve or reject a waiting PAUSE hook, and what happens when nobody does. */

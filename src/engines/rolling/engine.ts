@@ -17,4 +17,5 @@ export const rolling: EngineDefinition<RollingEngine> = {
   run: runRolling,
   afterCancel: afterCancelRolling,
   guard: ECS_GUARD,
+  noApproval: 'a rolling update has no test traffic to verify: tasks of the new revision take production traffic as soon as they are healthy',
 }
