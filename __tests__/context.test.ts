@@ -50,6 +50,7 @@ describe('getInputs', () => {
       wait: true,
       github: { deployment: true, token: undefined, environment: 'prod', environmentUrl: undefined },
       render: NO_RENDER,
+      analysis: { mode: 'report', rule: { errorRatePoints: 1, latencyPercent: 20, latencyMinutes: 3, minRequests: 100, alpha: 0.01 } },
     })
   })
 
@@ -83,6 +84,10 @@ describe('getInputs', () => {
           'force-new-deployment': 'true',
           'propagate-tags': 'SERVICE',
           'enable-ecs-managed-tags': 'false',
+          analysis: 'OFF',
+          'analysis-error-rate': '0.5',
+          'analysis-latency': '25%',
+          'analysis-min-requests': '200',
         }),
       ),
     ).toEqual({
@@ -113,7 +118,24 @@ describe('getInputs', () => {
       maxTaskFailures: 0,
       wait: true,
       github: { deployment: false, token: 'ghs_x', environment: 'staging', environmentUrl: 'https://staging.example.com' },
+      analysis: { mode: 'off', rule: { errorRatePoints: 0.5, latencyPercent: 25, latencyMinutes: 3, minRequests: 200, alpha: 0.01 } },
     })
+  })
+
+  it('checks the canary analysis inputs, each problem naming the input, the value and what is accepted', () => {
+    expect(inputs({ analysis: 'rollback' }).analysis?.mode).toBe('rollback')
+    expect(invalid({ analysis: 'judge', 'analysis-error-rate': '0', 'analysis-latency': 'fast', 'analysis-min-requests': '1.5' })).toEqual([
+      'Input `analysis` is `judge`: expected off, report, rollback.',
+      'Input `analysis-error-rate` is `0`: expected percentage points of 5xx rate above the baseline, more than 0 and at most 100, such as 1 or 0.5.',
+      'Input `analysis-latency` is `fast`: expected a percentage of p99 above the baseline, more than 0 and at most 1000, such as 20 or 20%.',
+      'Input `analysis-min-requests` is `1.5`: expected a whole number of requests on each side from 1 to 1000000000, such as 100.',
+    ])
+    expect(invalid({ analysis: 'rollback', rollback: 'never' })).toEqual([
+      'Input `analysis` is `rollback` but `rollback` is `never`: nothing would roll back a failed verdict; set analysis to report, or rollback to on-failure.',
+    ])
+    expect(invalid({ analysis: 'rollback', wait: 'false' })).toEqual([
+      'Input `analysis` is `rollback` but `wait` is `false`: the analysis runs while the action watches; set wait to true or analysis to report.',
+    ])
   })
 
   it('names the environment after the cluster by default, and checks the GitHub deployment inputs', () => {

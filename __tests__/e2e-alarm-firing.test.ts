@@ -45,6 +45,12 @@ test('a hotfix during an incident: the firing alarm is reported, the deployment 
   expect(bakeLog(run)).toMatch(/alarm web-5xx: ALARM — Threshold Crossed: the incident/)
   expect(s.control.calls({ operation: 'DescribeAlarms' }).length).toBeGreaterThan(1)
   expect(s.control.calls({ operation: 'UpdateService' })).toHaveLength(1)
+  // The outcome says the bake could not judge the release by that alarm, never "no alarm" (issue #21, item 3).
+  const unjudged = /baked 5 s, but alarm web-5xx was in ALARM before the deployment and throughout the bake, so the bake could not judge the release by it\./
+  const notices = run.commands.filter((c) => c.command === 'notice').map((c) => c.message)
+  expect(notices.filter((n) => unjudged.test(n))).toHaveLength(1)
+  expect(run.summary).toMatch(unjudged)
+  expect(`${run.stdout}${run.summary}`).not.toMatch(/with no alarm/)
   // The action still set the alarms on the service: ECS uses them for the next deployment.
   expect(s.control.calls({ operation: 'UpdateService' })[0].params).toMatchObject({ deploymentConfiguration: { alarms: { alarmNames: ['web-5xx'], enable: true } } })
   expect((await serviceNow(s)).taskDefinition).toMatch(/:task-definition\/web:2$/)

@@ -3,6 +3,7 @@
 // same way, then run the post step with the saved state, and look at the service.
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs'
+import type { ActionRun } from '../scripts/action-runner.js'
 import { world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox } from '../sandbox/index.js'
 import { cancelWhen, postMutations, warnings } from './helpers/cancel.js'
@@ -20,9 +21,12 @@ afterEach(async () => {
 const serviceNow = async (s: Sandbox) =>
   (await new ECSClient({ endpoint: s.url, region: 'us-east-1', credentials }).send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))).services![0]
 
-/** Deploys web:v1.1 to the demo world's `web` and cancels the run once `phase` shows in the log. */
-const cancelDuring = (s: Sandbox, phase: RegExp, inputs: Record<string, string>, env: Record<string, string> = {}) =>
-  cancelWhen(s, { cluster: 'demo', service: 'web', image: `${ECR}/web:v1.1`, timeout: '10m', ...inputs }, (line) => phase.test(line), env)
+/** Deploys web:v1.1 to the demo world's `web`, cancels the run once `phase` shows in the log, and (after `between`) runs
+ * the post step. */
+const cancelDuring = (s: Sandbox, phase: RegExp, inputs: Record<string, string>, env: Record<string, string> = {}, between?: () => void) =>
+  cancelWhen(s, { cluster: 'demo', service: 'web', image: `${ECR}/web:v1.1`, timeout: '10m', ...inputs }, (line) => phase.test(line), env, between)
+
+const errors = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message)
 
 describe('a cancelled job', () => {
   test('mid-rollout, on-cancel leave: outcome cancelled at once; the post step reports the deployment left to ECS', async () => {
@@ -71,6 +75,29 @@ describe('a cancelled job', () => {
     )
     expect(service.deployments![0].id).not.toBe(main.outputs['deployment-id'])
     expect(service.taskDefinition).toMatch(/:task-definition\/web:1$/)
+  }, 120_000)
+
+  test('mid-bake, on-cancel leave, then an alarm: the post step reads the alarm and names it and the live release', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
+    const fire = () => s.control.setAlarmState('web-5xx', 'ALARM', { reason: 'Threshold Crossed: 30 5XX responses' })
+    const { main, post } = await cancelDuring(s, /── bake/, { alarms: 'web-5xx', 'bake-time': '5m' }, {}, fire)
+    expect(main.outputs.outcome).toBe('cancelled')
+    expect(JSON.parse(main.state.inFlight)).toMatchObject({ phase: 'bake', onCancel: 'leave', alarms: ['web-5xx'] })
+    // One warning: what was left running and unwatched.
+    expect(warnings(post)).toEqual([expect.stringMatching(/during the bake phase; .* Its bake was cut short: web:2 is live, left running and unwatched by this run\./)])
+    expect(errors(post)).toEqual([
+      'Alarm web-5xx is in ALARM after the job was cancelled during the bake phase (Threshold Crossed: 30 5XX responses): web:2 is live on demo/web (the service runs web:2) and nothing watches it (on-cancel: leave); roll it back or fix forward.',
+    ])
+    expect(s.control.calls({ operation: 'DescribeAlarms' }).length).toBeGreaterThan(0)
+    expect(post.code).toBe(0)
+  }, 120_000)
+
+  test('mid-bake, on-cancel rollback, with an alarm in ALARM: the error names the alarm and the rollback', async () => {
+    const s = (sandbox = await startSandbox({ world: world('demo.yaml'), timeScale: 60 }))
+    const fire = () => s.control.setAlarmState('web-5xx', 'ALARM', { reason: 'Threshold Crossed: 30 5XX responses' })
+    const { post } = await cancelDuring(s, /── bake/, { alarms: 'web-5xx', 'bake-time': '5m', 'on-cancel': 'rollback' }, {}, fire)
+    expect(errors(post)).toEqual([expect.stringMatching(/^Alarm web-5xx is in ALARM .*: web:2 was live and is being rolled back \(on-cancel: rollback\): UpdateService to web:1/)])
+    expect(warnings(post)).toHaveLength(1)
   }, 120_000)
 
   test('before anything changed: the post step says nothing in ECS was changed', async () => {

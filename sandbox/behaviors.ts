@@ -1,4 +1,5 @@
 import { parseImageRef } from './image-ref.js'
+import { checkTraffic } from './traffic.js'
 import type { Behavior, BehaviorBook } from './types.js'
 
 const KINDS = new Set(['healthy', 'crash', 'unhealthy', 'slow-start', 'exit'])
@@ -16,6 +17,7 @@ export function checkBehavior(b: unknown): Behavior {
   for (const k of ['exitCode', 'afterSeconds'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'number') throw new Error(`behavior.${k} must be a number`)
   }
+  if (o.traffic !== undefined) checkTraffic(o.traffic)
   return o as Behavior
 }
 

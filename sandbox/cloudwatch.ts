@@ -1,3 +1,5 @@
+import { getMetricData, listMetrics } from './cloudwatch-metrics.js'
+import type { LoadBalancerMetrics } from './elb-metrics.js'
 import { epochSeconds, InputReader, page } from './input.js'
 import { AwsError, type Account, type AlarmBook, type AlarmView, type AwsService, type JsonObject, type SimClock, type TransitionLog } from './types.js'
 
@@ -21,7 +23,7 @@ interface Scheduled {
   atMs: number
 }
 
-const OPERATIONS = ['PutMetricAlarm', 'DescribeAlarms', 'SetAlarmState', 'DeleteAlarms']
+const OPERATIONS = ['PutMetricAlarm', 'DescribeAlarms', 'SetAlarmState', 'DeleteAlarms', 'GetMetricData', 'ListMetrics']
 const MUTATING = new Set(['PutMetricAlarm', 'SetAlarmState', 'DeleteAlarms'])
 /** Echoed back as given by DescribeAlarms. */
 const CONFIG_MEMBERS = [
@@ -47,12 +49,15 @@ const CONFIG_MEMBERS = [
   'ThresholdMetricId',
 ]
 
-/** CloudWatch metric alarms whose state changes only when told (SetAlarmState, control API, world file). */
+/** CloudWatch metric alarms whose state changes only when told (SetAlarmState, control API, world file), and the
+ * load balancer metrics of GetMetricData. */
 export class CloudWatch implements AwsService, AlarmBook {
   readonly targetPrefix = 'GraniteServiceVersion20100801'
   readonly mutatingOperations: ReadonlySet<string> = MUTATING
   private readonly alarms = new Map<string, Alarm>()
   private scheduled: Scheduled[] = []
+  /** The load balancer metrics GetMetricData reads (set by the world once ECS exists). */
+  loadBalancers?: LoadBalancerMetrics
 
   constructor(
     private readonly clock: SimClock,
@@ -76,6 +81,10 @@ export class CloudWatch implements AwsService, AlarmBook {
         this.setState(r.string('AlarmName'), checkState(state), r.string('StateReason'), r.string('StateReasonData', true))
         return {}
       }
+      case 'GetMetricData':
+        return getMetricData(input, this.loadBalancers, this.clock.now())
+      case 'ListMetrics':
+        return listMetrics(input, this.loadBalancers)
       case 'DeleteAlarms':
         for (const name of r.strings('AlarmNames') ?? []) this.alarms.delete(name)
         return {}
@@ -118,6 +127,7 @@ export class CloudWatch implements AwsService, AlarmBook {
   }
 
   advanceTo(simMs: number): void {
+    this.loadBalancers?.advanceTo(simMs)
     while (this.scheduled.length && this.scheduled[0].atMs <= simMs) {
       const s = this.scheduled.shift() as Scheduled
       if (this.alarms.has(s.name)) this.setState(s.name, s.state, s.reason)

@@ -3,8 +3,8 @@
 // the server's part (server.ts); the errors some kinds answer with are here.
 import { AwsError, type ServiceName, type Transition } from './types.js'
 
-export type FaultKind = 'throttling' | 'server-error' | 'unavailable' | 'error' | 'latency' | 'drop' | 'lost-answer' | 'hang'
-const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 'unavailable', 'error', 'latency', 'drop', 'lost-answer', 'hang']
+export type FaultKind = 'throttling' | 'too-many-concurrent' | 'server-error' | 'unavailable' | 'error' | 'latency' | 'drop' | 'lost-answer' | 'hang'
+const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'too-many-concurrent', 'server-error', 'unavailable', 'error', 'latency', 'drop', 'lost-answer', 'hang']
 
 /** Moments of the world a fault can wait for (`when`), read from the transitions the services record. */
 export type FaultPhase = 'deployment-started' | 'deployment-completed' | 'rollback-started' | 'rollback-completed'
@@ -52,6 +52,8 @@ export interface Fault {
 /** Errors the fixed kinds answer with. */
 const KIND_ERRORS: Partial<Record<FaultKind, AwsError>> = {
   throttling: new AwsError('ThrottlingException', 'Rate exceeded', 400),
+  // ECS's answer when registrations of one family race (PrefectHQ/prefect #21351); not applied.
+  'too-many-concurrent': new AwsError('ClientException', 'Too many concurrent attempts to create a new revision of the specified family.', 400),
   'server-error': new AwsError('ServerException', 'Internal server error (injected by the sandbox)', 500),
   unavailable: new AwsError('ServiceUnavailableException', 'Service unavailable (injected by the sandbox)', 503),
 }

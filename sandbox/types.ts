@@ -1,5 +1,6 @@
 // Contracts shared by the sandbox's parts: the HTTP front (server.ts), the world that steps simulated
 // time, and one module per emulated AWS service. Each service is written against these only.
+import type { Traffic } from './traffic.js'
 
 /** An AWS error in the awsJson wire shape: {"__type": code, "message": message}, HTTP status 400 or 500. */
 export class AwsError extends Error {
@@ -42,7 +43,7 @@ export interface AwsService {
 }
 
 /** What a task's container does when it runs a given image. */
-export type Behavior =
+export type Behavior = (
   | { kind: 'healthy'; logLines?: string[] }
   /** The container exits with `exitCode` `afterSeconds` after it starts RUNNING, having written `logLines`. */
   | { kind: 'crash'; exitCode?: number; afterSeconds?: number; logLines?: string[] }
@@ -53,6 +54,10 @@ export type Behavior =
   /** The container runs to its end: exits with `exitCode` (default 0) `afterSeconds` (default 5) after it starts
    * RUNNING, having written `logLines` (a one-off task's command: a migration, a smoke test). */
   | { kind: 'exit'; exitCode?: number; afterSeconds?: number; logLines?: string[] }
+) & {
+  /** The requests its tasks serve behind a load balancer (sandbox/traffic.ts); a quiet default without it. */
+  traffic?: Traffic
+}
 
 /** ECR as seen by ECS: can an image reference be pulled, and what digest is it. */
 export interface ImageCatalog {

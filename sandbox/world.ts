@@ -2,6 +2,7 @@ import { Hooks } from './hooks.js'
 import { Behaviors } from './behaviors.js'
 import { Clock } from './clock.js'
 import { CloudWatch } from './cloudwatch.js'
+import { LoadBalancerMetrics } from './elb-metrics.js'
 import { Ecr } from './ecr.js'
 import { createCodeDeployService, type CodeDeployService } from './codedeploy/index.js'
 import { createEcsService, type EcsService } from './ecs/index.js'
@@ -79,6 +80,7 @@ class ServiceSet {
     this.behaviors = new Behaviors((image, digest) => this.ecr.tagsOf(image, digest))
     this.ecs = createEcsService({ clock, account, images: this.ecr, behaviors: this.behaviors, hooks: this.hooks, alarms: this.cloudwatch, logs: this.logs, transitions })
     this.codedeploy = createCodeDeployService({ clock, account, ecs: this.ecs.taskSets, alarms: this.cloudwatch, hooks: this.hooks, transitions })
+    this.cloudwatch.loadBalancers = new LoadBalancerMetrics(() => this.ecs.targetGroupShares((cluster, service) => this.codedeploy.trafficRoute(cluster, service)))
     this.ordered = [this.cloudwatch, this.ecr, this.ecs, this.codedeploy, this.logs]
   }
 

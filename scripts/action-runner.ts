@@ -37,6 +37,8 @@ export interface RunOptions {
   entry?: string
   /** Extra arguments for node before the entry script (the benchmark measures memory this way). */
   nodeArgs?: string[]
+  /** Variables of the runner's environment left out (a runner with fewer files: Gitea, act). */
+  unset?: string[]
 }
 
 /** The messages of the error annotations a run printed, one per line. */
@@ -107,6 +109,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     ...Object.fromEntries(Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value])),
     ...options.env,
   }
+  for (const name of options.unset ?? []) delete env[name]
   const child = spawn(node24, [...(options.nodeArgs ?? []), options.entry ?? join(repoRoot, 'dist', 'index.js')], { env, cwd: repoRoot })
   let stdout = ''
   let stderr = ''
@@ -121,14 +124,17 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const code = await new Promise<number | null>((done) => child.on('close', done))
   const endedAt = Date.now()
+  const commands = parseCommands(stdout)
+  // A runner without the files reads the workflow commands instead.
+  const byCommand = (name: string) => Object.fromEntries(commands.filter((c) => c.command === name).map((c) => [c.properties.name, c.message]))
   const run: ActionRun = {
     code,
     stdout,
     stderr,
-    outputs: parseEnvFile(readFileSync(join(dir, files.GITHUB_OUTPUT), 'utf8')),
+    outputs: { ...byCommand('set-output'), ...parseEnvFile(readFileSync(join(dir, files.GITHUB_OUTPUT), 'utf8')) },
     summary: readFileSync(join(dir, files.GITHUB_STEP_SUMMARY), 'utf8'),
-    commands: parseCommands(stdout),
-    state: parseEnvFile(readFileSync(join(dir, files.GITHUB_STATE), 'utf8')),
+    commands,
+    state: { ...byCommand('save-state'), ...parseEnvFile(readFileSync(join(dir, files.GITHUB_STATE), 'utf8')) },
     endedAt,
   }
   rmSync(dir, { recursive: true, force: true })

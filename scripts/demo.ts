@@ -1,6 +1,7 @@
 // `npm run demo`: starts the sandbox and runs the bundled action as a runner would — a good release that succeeds,
-// a buggy one the circuit breaker rolls back, and a canary release (CodeDeploy) whose alarm fires during the bake and
-// is rolled back, and an ECS canary paused for approval with test traffic, approved by a second run — printing the step log and the job summary of each, rendered for the terminal (headings, tables,
+// a buggy one the circuit breaker rolls back, a canary release (CodeDeploy) whose alarm fires during the bake and
+// is rolled back, an ECS canary paused for approval with test traffic, approved by a second run, and a canary the
+// canary analysis rolls back with no alarm at all — printing the step log and the job summary of each, rendered for the terminal (headings, tables,
 // the rollout chart), and writing each summary as an HTML page, as GitHub would show it, whose path it prints. Exits 0
 // when every outcome is the expected one.
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -62,7 +63,22 @@ const releases: Release[] = [
     expected: 'succeeded',
     answer: (outputs) => ({ service: 'web', approve: outputs['deployment-id'] }),
   },
+  {
+    title: 'A canary release (web:v1.1) through CodeDeploy, 10% for 30m, whose 5xx rate is 5% against 0.5%: no alarm written, the canary analysis rolls it back',
+    world: withTraffic(world('progressive.yaml')),
+    inputs: { service: 'web-cd', image: `${ECR}/web:v1.1`, strategy: 'canary 10% 30m', analysis: 'rollback' },
+    expected: 'rolled-back',
+  },
 ]
+
+/** The world with 100 requests a second on web:v1 (0.5% 5xx, p99 250 ms) and ten times the errors on web:v1.1. */
+function withTraffic(spec: WorldSpec): WorldSpec {
+  const traffic = { requestsPerSecond: 100, errorRate: 0.005, latencyMs: { p50: 50, p99: 250 } }
+  return {
+    ...spec,
+    behaviors: { ...spec.behaviors, 'web:v1': { kind: 'healthy', traffic }, 'web:v1.1': { kind: 'healthy', traffic: { ...traffic, errorRate: 0.05 } } },
+  }
+}
 
 const bar = (text: string) => `\n${'═'.repeat(100)}\n  ${text}\n${'═'.repeat(100)}`
 const results: { title: string; expected: string; got: string; page: string }[] = []

@@ -37,6 +37,7 @@ function inFlight(inputs: Inputs, service: string, timeline: Timeline, member: M
     onCancel: inputs.onCancel,
     ...(oneOff ? { oneOffTaskArn: oneOff.taskArn } : {}),
     cancelledAt: now.toISOString(),
+    ...(facts?.alarms.length ? { alarms: facts.alarms } : {}),
   }
 }
 

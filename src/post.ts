@@ -2,11 +2,14 @@
 // is looked at once, rolled back when `on-cancel: rollback` asks for it and its bake had not finished, and the
 // annotation and job summary say what happened.
 import * as core from '@actions/core'
+import { revisionOf } from './aws/arn.js'
 import { createClients } from './aws/clients.js'
 import { Deadline } from './aws/deadline.js'
 import { errorText } from './aws/errors.js'
 import type { AfterCancel } from './engines/contract.js'
 import { engineFor } from './engines/index.js'
+import { firingAfterCancel } from './cancel-alarms.js'
+import { writeSummaryBuffer } from './report/guard.js'
 import { escapeHtml } from './report/summary.js'
 import type { InFlight } from './state-helper.js'
 import { stopOneOff } from './tasks/run.js'
@@ -26,7 +29,9 @@ function cancelReport(state: InFlight, seen: AfterCancel | undefined, problem?: 
   if (problem) return `${when}; ${deployment} could not be looked at (${problem}): it is left to ${guard}.`
   if (!seen) return `${when}; ${deployment} is left to ${guard}.`
   if (seen.rolledBack) return `${when}; ${deployment} (${seen.where}) was rolled back because on-cancel is rollback: ${seen.rolledBack}.`
-  if (seen.finished) return `${when}; ${deployment} has since ended: ${seen.where}.`
+  // Cancelled in the bake: the release completed, and nothing verified it.
+  const unbaked = state.phase === 'bake' ? ` Its bake was cut short: ${revisionOf(state.taskDefinitionArn, 'the release')} is live, left running and unwatched by this run.` : ''
+  if (seen.finished) return `${when}; ${deployment} has since ended: ${seen.where}.${unbaked}`
   return `${when}; ${deployment} is still ${seen.where}, left to ${guard} (on-cancel: ${state.onCancel}).`
 }
 
@@ -46,20 +51,21 @@ export async function postAfterCancel(state: InFlight): Promise<void> {
   const rollBack = state.onCancel === 'rollback' && !SETTLED_PHASES.has(state.phase)
   let seen: AfterCancel | undefined
   let problem: string | undefined
+  let firing: string[] = []
   if (state.deploymentId) {
+    const clients = createClients({ deadline })
     try {
-      seen = await engineFor(state.engine).afterCancel(createClients({ deadline }), state, rollBack)
+      seen = await engineFor(state.engine).afterCancel(clients, state, rollBack)
     } catch (error) {
       problem = errorText(error)
-    } finally {
-      deadline.clear()
     }
+    firing = await firingAfterCancel(clients, state, seen)
+    deadline.clear()
   }
   const message = `${cancelReport(state, seen, problem)}${await stopOneOffAfterCancel(state)}`
   const where = `${state.cluster}/${state.service}`
   core.warning(message, { title: `ECS deployment cancelled: ${where}` })
-  await core.summary
-    .addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2)
-    .addRaw(`<p>${escapeHtml(message)}</p>`, true)
-    .write()
+  for (const alarm of firing) core.error(alarm, { title: `ECS deployment cancelled with an alarm in ALARM: ${where}` })
+  core.summary.addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2).addRaw(`<p>${escapeHtml(message)}</p>`, true)
+  await writeSummaryBuffer()
 }

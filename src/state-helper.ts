@@ -2,6 +2,7 @@
 // saved with core.saveState to the post step as STATE_<name>; the main step never sees its own saved state, so a
 // flag saved at the start of main tells index.ts which half it is (docker/build-push-action does the same).
 import * as core from '@actions/core'
+import { saveState } from './report/guard.js'
 
 const POST_FLAG = 'isPost'
 const ECR_LOGIN = 'ecrLogin'
@@ -21,11 +22,11 @@ export function isPostStep(): boolean {
 
 /** Called first thing in the main step, so that the post step knows it is the post step. */
 export function markMainStep(): void {
-  core.saveState(POST_FLAG, 'true')
+  saveState(POST_FLAG, 'true')
 }
 
 export function saveEcrLogin(state: EcrLoginState): void {
-  core.saveState(ECR_LOGIN, JSON.stringify(state))
+  saveState(ECR_LOGIN, JSON.stringify(state))
 }
 
 /** A JSON state the main step saved, when it is there and `check` accepts it; undefined otherwise. */
@@ -67,11 +68,13 @@ export interface InFlight {
   oneOffTaskArn?: string
   /** ISO time of the cancel. */
   cancelledAt: string
+  /** The alarms the run watched (its bake's): the post step reads them once. */
+  alarms?: string[]
 }
 
 /** One service, or each service of a release. */
 export function saveInFlight(state: InFlight | InFlight[]): void {
-  core.saveState(IN_FLIGHT, JSON.stringify(state))
+  saveState(IN_FLIGHT, JSON.stringify(state))
 }
 
 const isInFlight = (value: Partial<InFlight>): value is InFlight =>

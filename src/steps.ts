@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import type { Clients } from './aws/clients.js'
 import { buildAndPush, type BuiltImage } from './build/build-image.js'
 import { loginToEcr, logoutFromEcr } from './build/ecr-login.js'
+import { nativeTargets, serviceTargetGroup } from './core/analysis.js'
 import type { DeploymentFacts } from './core/facts.js'
 import type { DeployPlan } from './core/plan.js'
 import { halt, type Halt } from './core/halt.js'
@@ -15,6 +16,7 @@ import { pruneRevisions, prunedLine } from './engines/deregister.js'
 import type { BuildInputs, Inputs, ServiceInputs } from './inputs/context.js'
 import { ecrClientIn, type Preflight, type PushTarget } from './preflight/preflight.js'
 import { rollbackLine } from './preflight/rollback-line.js'
+import { writeSummaryBuffer } from './report/guard.js'
 import { escapeHtml } from './report/summary.js'
 
 /** One service of the run as it goes: what preflight found, its plan, and what its engine and rollback did. */
@@ -51,6 +53,9 @@ export function planOf(
     currentDeploymentConfiguration: checked.service.deploymentConfiguration,
     image: at.image,
     ...(inputs.approval ? { approval: { timeoutMinutes: inputs.approval.timeoutMinutes } } : {}),
+    ...(inputs.analysis
+      ? { analysis: { ...inputs.analysis, targets: nativeTargets(checked.service.loadBalancers), bakeTargetGroup: serviceTargetGroup(checked.service.loadBalancers) } }
+      : {}),
   }
 }
 
@@ -68,6 +73,7 @@ export async function afterDeploy(clients: Clients, inputs: ServiceInputs, check
     const protect = [checked.currentTaskDefinitionArn, checked.existing?.arn].filter((arn): arn is string => !!arn)
     const pruned = await pruneRevisions(clients, facts.taskDefinitionArn, inputs.keepRevisions, protect)
     const line = prunedLine(pruned, inputs.keepRevisions)
+    for (const retried of pruned.retried) core.info(retried)
     core.info(line)
     lines.push(line)
     for (const problem of pruned.problems) {
@@ -80,10 +86,8 @@ export async function afterDeploy(clients: Clients, inputs: ServiceInputs, check
     lines.push(line)
   }
   if (lines.length === 0) return
-  await core.summary
-    .addRaw(lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'), true)
-    .write()
-    .catch(() => undefined)
+  core.summary.addRaw(lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'), true)
+  await writeSummaryBuffer()
 }
 
 /**

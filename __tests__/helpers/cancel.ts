@@ -13,8 +13,15 @@ export interface Cancelled {
   postStartedAt: number
 }
 
-/** Runs the main step with `inputs`, cancels it once `when` says yes to a line of its log, then runs the post step. */
-export async function cancelWhen(s: Sandbox, inputs: Record<string, string>, when: (line: string) => boolean, env: Record<string, string> = {}): Promise<Cancelled> {
+/** Runs the main step with `inputs`, cancels it once `when` says yes to a line of its log, then (after `between`: the
+ * world changing while nothing watches it) runs the post step. */
+export async function cancelWhen(
+  s: Sandbox,
+  inputs: Record<string, string>,
+  when: (line: string) => boolean,
+  env: Record<string, string> = {},
+  between?: () => void,
+): Promise<Cancelled> {
   let signalledAt = 0
   const main = await runAction({
     endpoint: s.url,
@@ -27,6 +34,7 @@ export async function cancelWhen(s: Sandbox, inputs: Record<string, string>, whe
       setTimeout(() => signal('SIGTERM'), 200)
     },
   })
+  between?.()
   const postStartedAt = Date.now()
   const post = await runAction({ endpoint: s.url, inputs, env, state: main.state })
   return { main, post, signalledAt, postStartedAt }

@@ -19,6 +19,8 @@ import {
 import { advanceCodeDeploy } from './lifecycle.js'
 import { type CodeDeployDeps, CodeDeployState, type Ctx } from './state.js'
 import { operationTable } from '../operation-table.js'
+import { trafficRoute } from './traffic-route.js'
+import type { TrafficRoute } from '../elb-metrics.js'
 
 export type { CodeDeployDeps } from './state.js'
 export type { HookExecutionView } from './deployments.js'
@@ -57,7 +59,7 @@ const MUTATING = new Set([
   'PutLifecycleEventHookExecutionStatus',
 ])
 
-export type CodeDeployService = AwsService & { pendingHookExecutions(): HookExecutionView[] }
+export type CodeDeployService = AwsService & { pendingHookExecutions(): HookExecutionView[]; trafficRoute(clusterName: string, serviceName: string): TrafficRoute | undefined }
 
 function freshState(deps: CodeDeployDeps): CodeDeployState {
   const state = new CodeDeployState()
@@ -76,5 +78,6 @@ export function createCodeDeployService(deps: CodeDeployDeps): CodeDeployService
       ctx.state = freshState(deps)
     },
     pendingHookExecutions: () => pendingHookExecutions(ctx),
+    trafficRoute: (clusterName, serviceName) => trafficRoute(ctx, clusterName, serviceName),
   }
 }

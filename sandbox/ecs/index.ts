@@ -14,6 +14,8 @@ import { listTagsForResource, tagResource } from './tags.js'
 import { type EcsTaskSets, taskSetPort } from './task-sets.js'
 import { deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition } from './task-definitions.js'
 import { describeTasks, listTasks, stopTaskOp } from './tasks.js'
+import { targetGroupShares, type RouteOf } from './traffic-shares.js'
+import type { TargetGroupShare } from '../elb-metrics.js'
 import { operationTable } from '../operation-table.js'
 
 export type { EcsDeps } from './state.js'
@@ -59,12 +61,13 @@ const MUTATING = new Set([
 ])
 
 /** ECS over the wire, plus the task-set port CodeDeploy drives CODE_DEPLOY services through. */
-export type EcsService = AwsService & { taskSets: EcsTaskSets }
+export type EcsService = AwsService & { taskSets: EcsTaskSets; targetGroupShares(routeOf?: RouteOf): TargetGroupShare[] }
 
 export function createEcsService(deps: EcsDeps): EcsService {
   const ctx: Ctx = { deps, state: new EcsState(), arns: new Arns(deps.account) }
   return {
     taskSets: taskSetPort(ctx),
+    targetGroupShares: (routeOf) => targetGroupShares(ctx, routeOf),
     targetPrefix: 'AmazonEC2ContainerServiceV20141113',
     mutatingOperations: MUTATING,
     ...operationTable('ECS', OPERATIONS, ctx),

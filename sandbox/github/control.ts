@@ -5,7 +5,7 @@ const GITHUB_OPERATIONS = ['createDeployment', 'listDeployments', 'getDeployment
 /** Operations by Octokit's method names (`octokit.rest.repos.createDeployment`). */
 export type GitHubOperation = (typeof GITHUB_OPERATIONS)[number]
 
-const GITHUB_FAULT_KINDS = ['forbidden', 'server-error', 'secondary-rate-limit', 'rate-limit', 'conflict', 'auto-merged', 'latency'] as const
+const GITHUB_FAULT_KINDS = ['forbidden', 'server-error', 'secondary-rate-limit', 'rate-limit', 'conflict', 'auto-merged', 'latency', 'not-found', 'hang'] as const
 export type GitHubFaultKind = (typeof GITHUB_FAULT_KINDS)[number]
 
 export interface GitHubFaultSpec {

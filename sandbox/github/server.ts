@@ -212,10 +212,25 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
 
   const fault = (taken.fault = state.log.takeFault(route.operation))
   if (fault?.kind === 'latency') await sleep(fault.latencyMs ?? 1000)
+  // No answer: the socket stays open until the client gives up or the sandbox stops (http.ts close).
+  if (fault?.kind === 'hang')
+    return state.log.record({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      operation: route.operation,
+      body,
+      status: 0,
+      wallMs: Date.now(),
+      fault: 'hang',
+    })
   const requestBody = (body ?? {}) as Record<string, unknown>
   switch (fault?.kind) {
     case 'forbidden':
       return fail(new GitHubError(403, fault.message ?? 'Resource not accessible by integration'))
+    // What GitHub answers a token that cannot see the repository (or an Enterprise Server without it).
+    case 'not-found':
+      return fail(new GitHubError(404, fault.message ?? 'Not Found'))
     case 'server-error': {
       const status = fault.status ?? 500
       return fail(new GitHubError(status, fault.message ?? SERVER_ERRORS[status]))

@@ -26,3 +26,10 @@ export function strategyDeployment(facts: DeploymentFacts): { arn: string; look:
 export function codeDeployDeploymentId(facts: DeploymentFacts): string {
   return facts.kind === 'codedeploy' ? (facts.deploymentId ?? '') : ''
 }
+
+/** For a before/after canary analysis, in the server's time (the metrics are stamped by it): when the deployment
+ * started and when it completed (its bake's start). Undefined when the facts do not say. */
+export function bakeWindow(facts: DeploymentFacts): { deploymentStart: Date; bakeStart: Date } | undefined {
+  const final = 'final' in facts ? facts.final : undefined
+  return final?.createdAt && final.updatedAt ? { deploymentStart: final.createdAt, bakeStart: final.updatedAt } : undefined
+}

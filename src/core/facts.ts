@@ -1,6 +1,7 @@
 // What a deployment run observed, with no judgement attached. The engines fill it through the watch spine;
 // src/core/outcome.ts alone turns it into an outcome, so every rule about success and failure lives in one place.
 import type { TaskDefinition } from '@aws-sdk/client-ecs'
+import type { AnalysisFacts } from './analysis.js'
 import type { OneOffTask } from './one-off.js'
 import type { DeploymentCounts, StoppedTask } from './timeline.js'
 
@@ -49,7 +50,7 @@ export interface EcsRollback {
 /** A rollback the action started itself (after a bake alarm or a timeout). */
 export interface ActionRollback {
   /** An alarm fired during the bake, the bake could not read the alarms, new tasks crash-looped, or the deadline came. */
-  trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'timeout' | 'release' | 'post-deploy'
+  trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'timeout' | 'release' | 'post-deploy' | 'analysis'
   toTaskDefinitionArn: string
   deploymentId?: string
   completed: boolean
@@ -74,6 +75,8 @@ export interface BakeResult {
   unreadableSince?: Date
   /** Several services, one release: another service failed and the release stopped the bake (why). */
   stopped?: string
+  /** Alarms in ALARM since before the deployment and throughout the bake: the bake could not judge the release by them. */
+  unjudged?: string[]
 }
 
 /** A lifecycle hook (ECS lifecycle hook or CodeDeploy AppSpec hook) that failed, timed out or is waiting. */
@@ -138,6 +141,8 @@ export interface CommonFacts {
   error?: string
   /** The watch failed fast (input max-task-failures): the crash loop, in words. */
   failFast?: string
+  /** The canary analysis (input `analysis`): the new revision's target group against the old one's. */
+  analysis?: AnalysisFacts
   /** Several services, one release: another service failed and this deployment was stopped before its end (why). */
   stopped?: string
   /** The call that did not answer when the run's time ran out (`DescribeServices did not answer within 10 s`). */

@@ -2,7 +2,7 @@
 // means OUR deployment completed (and its bake passed); a service that is "stable" again after a rollback is never
 // a success.
 import { revisionOf } from '../aws/arn.js'
-import type { CodeDeployFacts, CodeDeployObservation, DeploymentFacts, DeploymentObservation, NativeFacts, RollingFacts } from './facts.js'
+import type { BakeResult, CodeDeployFacts, CodeDeployObservation, DeploymentFacts, DeploymentObservation, NativeFacts, RollingFacts } from './facts.js'
 import { describeOneOff, failedOneOff } from './one-off.js'
 import type { DeploymentCounts, Outcome } from './timeline.js'
 
@@ -49,8 +49,9 @@ function unbaked(facts: DeploymentFacts): Decision | undefined {
 }
 
 /** Why the action rolled back. */
-function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'release' | 'post-deploy'): string {
+function actionCause(facts: DeploymentFacts, trigger: 'bake-alarm' | 'bake-unverified' | 'fail-fast' | 'release' | 'post-deploy' | 'analysis'): string {
   if (trigger === 'post-deploy') return afterLiveCause(facts).replace(/\.$/, '')
+  if (trigger === 'analysis') return `Canary analysis failed the new revision: ${facts.analysis?.verdict?.reason ?? 'unknown'}`
   if (trigger === 'fail-fast') return capitalized(facts.failFast ?? 'new tasks crash-looped')
   if (trigger === 'release') return `Stopped before its end: ${facts.stopped ?? 'another service of the release failed'}`
   return trigger === 'bake-alarm' ? alarmDuringBake(facts) : notBakedCause(facts)
@@ -209,7 +210,7 @@ function decideEcs(facts: RollingFacts | NativeFacts, final: DeploymentObservati
   if (notBaked) return notBaked
 
   if (completed && (!facts.bake || facts.bake.passed)) {
-    const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : ''
+    const baked = bakedWords(facts.bake)
     const c = completed.counts
     return {
       outcome: 'succeeded',
@@ -278,11 +279,22 @@ function decideCodeDeploy(facts: CodeDeployFacts, cd: CodeDeployObservation): De
 
   const moved = cd.status === 'Succeeded' || (cd.status === 'InProgress' && traffic === 100)
   if (moved && (!facts.bake || facts.bake.passed)) {
-    const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : ''
+    const baked = bakedWords(facts.bake)
     return {
       outcome: 'succeeded',
       reason: `CodeDeploy deployment ${id} moved all production traffic to ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')}${baked}.`,
     }
   }
   return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` }
+}
+
+/** The bake of a release that passed, in words: an alarm in ALARM before the deployment and throughout the bake is
+ * not "no alarm" — the bake could not judge the release by it. */
+function bakedWords(bake: BakeResult | undefined): string {
+  if (!bake) return ''
+  const took = ` and baked ${Math.round(bake.durationMs / 1000)} s`
+  const unjudged = bake.unjudged ?? []
+  if (unjudged.length === 0) return `${took} with no alarm`
+  const names = unjudged.length === 1 ? `alarm ${unjudged[0]} was` : `alarms ${unjudged.join(', ')} were`
+  return `${took}, but ${names} in ALARM before the deployment and throughout the bake, so the bake could not judge the release by ${unjudged.length === 1 ? 'it' : 'them'}`
 }

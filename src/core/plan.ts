@@ -1,6 +1,7 @@
 // What a deployment is asked to do, before any engine runs it: the plan every engine shares and the engine that
 // preflight chose for it.
 import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs'
+import type { AnalysisSettings, AnalysisTargets } from './analysis.js'
 
 export type RollbackPolicy = 'on-failure' | 'never'
 
@@ -75,6 +76,8 @@ export interface DeployPlan {
   /** `approval: test-traffic`: pause after test traffic moved, before production traffic; unanswered for
    * `timeoutMinutes`, the deployment rolls back by itself. */
   approval?: { timeoutMinutes: number }
+  /** The canary analysis (input `analysis`) and the target groups it compares, when the service has a pair. */
+  analysis?: AnalysisSettings & { targets?: AnalysisTargets; bakeTargetGroup?: string }
 }
 
 export const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000

@@ -11,6 +11,7 @@ export function trouble(facts: DeploymentFacts): ActionRollback['trigger'] | und
   if (facts.kind !== 'codedeploy' && (facts.ecsRollback || facts.supersededBy)) return undefined
   if (facts.failFast) return 'fail-fast'
   if (failedOneOff(facts.oneOffTasks, 'post-deploy')) return 'post-deploy'
+  if (facts.analysis?.mode === 'rollback' && facts.analysis.verdict?.result === 'fail') return 'analysis'
   if (facts.bake?.fired) return 'bake-alarm'
   if (facts.bake?.unreadable) return 'bake-unverified'
   if (facts.stopped) return 'release'

@@ -63,6 +63,7 @@ export type TimelineEvent =
   | { type: 'hook-waiting'; at: Date; hook: string; detail: string }
   | { type: 'rollback'; at: Date; from: string; to: string; reason: string; by: 'ecs' | 'action' }
   | { type: 'warning'; at: Date; message: string }
+  | { type: 'analysis'; at: Date; result: 'pass' | 'fail' | 'inconclusive' | 'nothing'; reason: string }
   | { type: 'outcome'; at: Date; outcome: Outcome; reason: string; cause?: FailureCause }
 
 export type TimelineListener = (event: TimelineEvent) => void

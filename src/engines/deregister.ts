@@ -5,6 +5,7 @@ import { DeregisterTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aw
 import { familyOf, revisionOf } from '../aws/arn.js'
 import type { Clients } from '../aws/clients.js'
 import { errorText } from '../aws/errors.js'
+import { mutate, retriedLine } from '../aws/mutate.js'
 
 export interface Pruned {
   family: string
@@ -12,10 +13,14 @@ export interface Pruned {
   kept: string[]
   /** What could not be listed or deregistered. */
   problems: string[]
+  /** Deregistrations that were throttled, and how many times each waited. */
+  retried: string[]
 }
 
 /** Never more per run: a family with thousands of revisions is trimmed over several deployments. */
 const MAX_PER_RUN = 50
+/** How long a throttled deregistration is retried: tidying never holds the run up for long. */
+const RETRY_FOR_MS = 30_000
 
 const revisionNumber = (arn: string): number => Number(arn.slice(arn.lastIndexOf(':') + 1))
 
@@ -27,7 +32,7 @@ export function toDeregister(active: string[], keep: number, protect: string[]):
 
 export async function pruneRevisions(clients: Clients, runningArn: string, keep: number, protect: string[]): Promise<Pruned> {
   const family = familyOf(runningArn)
-  const result: Pruned = { family, deregistered: [], kept: [], problems: [] }
+  const result: Pruned = { family, deregistered: [], kept: [], problems: [], retried: [] }
   const active: string[] = []
   try {
     let nextToken: string | undefined
@@ -45,7 +50,13 @@ export async function pruneRevisions(clients: Clients, runningArn: string, keep:
   result.kept = active.filter((arn) => !doomed.includes(arn)).map((arn) => revisionOf(arn, arn))
   for (const arn of doomed) {
     try {
-      await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }))
+      const until = Math.min(Date.now() + RETRY_FOR_MS, clients.deadline?.hardStop ?? Number.POSITIVE_INFINITY)
+      await mutate(
+        'DeregisterTaskDefinition',
+        () => clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })),
+        until,
+        (r) => result.retried.push(retriedLine(r)),
+      )
       result.deregistered.push(revisionOf(arn, arn))
     } catch (error) {
       result.problems.push(`ECS DeregisterTaskDefinition ${revisionOf(arn, arn)}: ${errorText(error)}`)

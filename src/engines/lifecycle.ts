@@ -5,11 +5,13 @@
 import type { Clients } from '../aws/clients.js'
 import type { ActionRollback, CommonFacts, DeploymentFacts } from '../core/facts.js'
 import { passed, type OneOffTask } from '../core/one-off.js'
+import { bakeWindow } from '../core/facts-view.js'
 import type { DeployPlan } from '../core/plan.js'
 import { rollbackTrigger, trouble } from '../core/rollback.js'
 import type { Timeline } from '../core/timeline.js'
 import { imageOf } from '../render/task-definition.js'
 import type { OneOffStep } from '../tasks/run.js'
+import { CanaryAnalysis } from '../watch/analysis.js'
 import { bakeInto } from '../watch/bake.js'
 import { RunContext } from '../watch/context.js'
 import { Poller } from '../watch/poller.js'
@@ -36,8 +38,9 @@ export interface Deployer {
   prepare?(): Promise<boolean>
   /** Starts the deployment of the registered revision; false when `facts.error` says why it could not. */
   start(taskDefinitionArn: string): Promise<boolean>
-  /** Watches until `deadline`; an error it cannot go on from is recorded as `facts.error`. */
-  watch(deadline: number): Promise<Watched>
+  /** Watches until `deadline`; an error it cannot go on from is recorded as `facts.error`. An engine whose revisions
+   * take production traffic side by side has `analysis` look on its watch's looks. */
+  watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched>
   /** The action bakes once traffic is live (ECS-native deployments bake inside ECS). */
   bakes: boolean
   rollbackStart(): RollbackStart
@@ -102,12 +105,15 @@ async function lifecycle(
   const taskDefinitionArn = await registerTaskDefinition(clients, plan, facts, timeline, at)
   const oneOff = (step: EngineOptions['beforeStart']) => runOneOffStep(step, { taskDefinitionArn: taskDefinitionArn!, facts, run, timeline, deadline: plan.deadline })
   if (!taskDefinitionArn || !(await oneOff(options.beforeStart)) || !(await deployer.start(taskDefinitionArn)) || !plan.wait) return
-  const watched = await deployer.watch(plan.deadline)
+  const analysis = new CanaryAnalysis(clients, run, timeline, plan.analysis, facts)
+  const watched = await deployer.watch(plan.deadline, analysis)
   if (facts.error) return
   if (watched === 'timeout') facts.timedOut = true
   if (watched === 'stopped') facts.stopped = run.stopped()
   const smoke = watched !== 'live' || (await oneOff(options.afterLive))
-  if (smoke && watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run))) return
+  const analyse = () => analysis.bakeLook(bakeWindow(facts))
+  if (smoke && watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run, analyse))) return
+  analysis.finish()
   const trigger = rollbackTrigger(facts)
   if (trigger) await rollBack(facts, trigger, timeline, at, deployer)
   else if (watched === 'live' && !trouble(facts)) await deployer.settle?.()

@@ -9,6 +9,7 @@ import { describeOneOff, failedOneOff } from '../core/one-off.js'
 import { DEFAULT_ROLLBACK_TIMEOUT_MS, type DeployPlan } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
 import { imageOf } from '../render/task-definition.js'
+import { sendMutating } from './mutating.js'
 
 /** Attempts at RegisterTaskDefinition, each after looking whether the one before had applied. */
 const REGISTER_ATTEMPTS = 4
@@ -38,11 +39,13 @@ export async function registerTaskDefinition(clients: Clients, plan: DeployPlan,
   for (let attempt = 1; !registered; attempt++) {
     const began = Date.now()
     try {
-      registered = (await ecs.send(new RegisterTaskDefinitionCommand(plan.taskDefinition))).taskDefinition
+      const input = plan.taskDefinition
+      registered = (await sendMutating(timeline, 'RegisterTaskDefinition', () => ecs.send(new RegisterTaskDefinitionCommand(input)), plan.deadline)).taskDefinition
       if (!registered) break
     } catch (error) {
-      const retryable = isThrottling(error) || isTransient(error)
-      if (retryable && !isThrottling(error)) {
+      // Throttling was retried until the deadline (sendMutating); a transient error may have applied.
+      const retryable = isTransient(error) && !isThrottling(error)
+      if (retryable) {
         registered = await appliedRegistration(clients, plan.taskDefinition, began)
         if (registered) {
           timeline.emit({
@@ -87,6 +90,8 @@ export function rollbackWhy(facts: DeploymentFacts, trigger: ActionRollback['tri
       return facts.failFast ?? 'new tasks crash-looped'
     case 'release':
       return facts.stopped ?? 'another service of the release failed'
+    case 'analysis':
+      return `the canary analysis failed the new revision: ${facts.analysis?.verdict?.reason ?? 'unknown'}`
     case 'timeout':
       return late
     case 'post-deploy':

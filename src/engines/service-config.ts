@@ -7,6 +7,7 @@ import type { DeploymentObservation } from '../core/facts.js'
 import type { DeployPlan, RollbackPolicy } from '../core/plan.js'
 import type { Timeline } from '../core/timeline.js'
 import { observe } from '../watch/service.js'
+import { sendMutating } from './mutating.js'
 
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
 export function deploymentConfigurationFor(current: DeploymentConfiguration | undefined, alarms: string[], rollback: RollbackPolicy): DeploymentConfiguration {
@@ -36,14 +37,16 @@ export function deploymentUpdate(plan: DeployPlan, taskDefinition: string, deplo
 /**
  * UpdateService to `taskDefinition`. When the answer is lost (the SDK's retries end in a dropped connection or no
  * answer), AWS may still have applied it: the service then runs a deployment of that task definition, which is ours.
+ * A throttled UpdateService is sent again until `until` (epoch ms).
  */
 export async function updateService(
   clients: Clients,
   input: UpdateServiceCommandInput & { cluster: string; service: string; taskDefinition: string },
   timeline: Timeline,
+  until: number,
 ): Promise<Service | undefined> {
   try {
-    return (await clients.ecs.send(new UpdateServiceCommand(input))).service
+    return (await sendMutating(timeline, 'UpdateService', () => clients.ecs.send(new UpdateServiceCommand(input)), until)).service
   } catch (error) {
     if (!isTransient(error) || isThrottling(error)) throw error
     const out = await clients.ecs.send(new DescribeServicesCommand({ cluster: input.cluster, services: [input.service] })).catch(() => undefined)

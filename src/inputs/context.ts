@@ -4,6 +4,8 @@ import * as core from '@actions/core'
 import { composeTags, parseBuildArgs, type BuildArg } from '../build/build-image.js'
 import { parseImageRef } from '../build/image-ref.js'
 import type { RollbackPolicy } from '../core/plan.js'
+import type { AnalysisSettings } from '../core/analysis.js'
+import { analysisInputs } from './analysis.js'
 import { formatDuration, parseDuration } from './duration.js'
 import { InputProblem } from './problem.js'
 import { renderInputs, rendersSomething, type RenderInputs } from './render.js'
@@ -73,6 +75,8 @@ export interface Inputs {
   approval?: ApprovalInputs
   /** `test-url`: the test listener's address, for the reviewer. */
   testUrl?: string
+  /** The canary analysis: `analysis` and its thresholds (absent: off). */
+  analysis?: AnalysisSettings
 }
 
 /** The inputs as one service of the release sees them: what preflight, the plan and the engines are given. */
@@ -175,6 +179,7 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
   const tagging = serviceTagInputs(r)
   if (target.services.length === 0) registerOnlyInputs(r)
   const approval = approvalInputs(r, target.services.length, watch.wait)
+  const analysis = analysisInputs(r, { rollback: watch.rollback, wait: watch.wait })
   if (r.problems.length > 0) throw new InputError(r.problems)
   return {
     ...target,
@@ -187,6 +192,7 @@ export function getInputs(read: (name: string) => string = (name) => core.getInp
     ...tagging,
     ...(oneOff ? { oneOff } : {}),
     ...approval,
+    analysis,
   }
 }
 

@@ -24,6 +24,7 @@ import { InputProblem } from '../inputs/problem.js'
 import { applyRender } from '../render/apply.js'
 import { fromDescribed, readTaskDefinitionFile, RenderError, renderTaskDefinition, type Rendered } from '../render/task-definition.js'
 import { readAlarms, type AlarmState } from '../watch/alarms.js'
+import { analysisProblems } from './analysis-check.js'
 import { codeDeployOnlyInputProblems } from './codedeploy-inputs.js'
 import { buildFileProblems, taskDefinitionPathProblems } from './file-checks.js'
 import { checkLogGroups, sizeProblem } from './task-definition-checks.js'
@@ -136,6 +137,7 @@ export async function preflight(clients: Clients, inputs: ServiceInputs): Promis
     ...service.problems,
     ...engine.problems,
     ...noTaskDefinition(service.value, inputs),
+    ...analysisProblems(service.value, inputs),
     ...build,
     ...image.problems,
     ...images.problems,

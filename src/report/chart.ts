@@ -1,6 +1,7 @@
 // The rollout as a picture: production traffic on the new revision over time (canary, linear, blue/green: its steps,
 // the bake, the rollback), or for a rolling update the running tasks of the new and the old revision over time. A
 // Mermaid `xychart-beta`, which GitHub renders in Markdown, job summaries included; a text chart for a terminal.
+import type { AnalysisFacts, Minute } from '../core/analysis.js'
 import type { DeploymentFacts } from '../core/facts.js'
 import { movesTraffic } from '../core/facts-view.js'
 import type { Timeline, TimelineEvent } from '../core/timeline.js'
@@ -166,4 +167,35 @@ export function textChart(chart: RolloutChart, rows = 8): string[] {
   const last = chart.x.at(-1) ?? ''
   out.push(`      ${first}${' '.repeat(Math.max(1, width * 2 - first.length - last.length))}${last}`)
   return out
+}
+
+/** The canary analysis per minute: the new revision's 5xx rate and p99 (bars) against the baseline's (line): the old
+ * revision's same minute, or before/after the whole 30 minutes before the deployment (its 5xx rate and median p99). */
+export function analysisCharts(analysis: AnalysisFacts): RolloutChart[] {
+  const { candidate, baseline } = analysis
+  if (candidate.length === 0) return []
+  const before = wholeWindow(baseline)
+  const base = new Map(analysis.beforeAfter ? candidate.map((m) => [m.at, before]) : baseline.map((m) => [m.at, m]))
+  const x = candidate.map((m) => new Date(m.at).toISOString().slice(11, 16))
+  const rate = (m: Minute | undefined) => (m && m.requests > 0 ? Math.round((m.errors / m.requests) * 10_000) / 100 : 0)
+  const p99 = (m: Minute | undefined) => Math.round((m?.p99 ?? 0) * 1000)
+  const chart = (title: string, yLabel: string, value: (m: Minute | undefined) => number): RolloutChart => {
+    const series: Series[] = [
+      { name: 'new revision', kind: 'bar', values: candidate.map(value) },
+      { name: 'baseline', kind: 'line', values: candidate.map((m) => value(base.get(m.at))) },
+    ]
+    return { title, yLabel, yMax: Math.max(1, Math.ceil(Math.max(...series.flatMap((s) => s.values)) * 1.1)), x, series, marks: [] }
+  }
+  return [chart('5xx rate per minute (%): new revision (bars), baseline (line)', '5xx %', rate), chart('p99 per minute (ms): new revision (bars), baseline (line)', 'p99 ms', p99)]
+}
+
+/** A window of minutes as one: its requests and errors, and its median p99. */
+function wholeWindow(minutes: Minute[]): Minute {
+  const p99s = minutes.flatMap((m) => (m.p99 === undefined ? [] : [m.p99])).sort((a, b) => a - b)
+  return {
+    at: minutes[0]?.at ?? 0,
+    requests: minutes.reduce((s, m) => s + m.requests, 0),
+    errors: minutes.reduce((s, m) => s + m.errors, 0),
+    ...(p99s.length ? { p99: p99s[Math.floor(p99s.length / 2)] } : {}),
+  }
 }

@@ -7,6 +7,7 @@ import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
 import { revisionOf } from '../aws/arn.js'
 import type { Outcome, Timeline, TimelineEvent } from '../core/timeline.js'
+import { recordFailure, type HttpError } from './github-errors.js'
 
 /** What the record is created with (the inputs `github-*`, `environment`, `environment-url`). */
 export interface GitHubDeploymentSettings {
@@ -37,8 +38,6 @@ type State = 'in_progress' | 'success' | 'failure' | 'error'
 const DESCRIPTION_MAX = 140
 /** Phase descriptions are sent at most this often. */
 const UPDATE_EVERY_MS = 10_000
-const PERMISSION = '`permissions: deployments: write`'
-
 const clip = (text: string): string => (text.length <= DESCRIPTION_MAX ? text : `${text.slice(0, DESCRIPTION_MAX - 1)}…`)
 
 /** The status description a timeline event moves the record to, if any. */
@@ -84,12 +83,6 @@ export function stateOf(outcome: Outcome): State {
   }
 }
 
-interface HttpError {
-  status?: number
-  message?: string
-  response?: { headers?: Record<string, string | undefined> }
-}
-
 export class GitHubDeploymentRecord {
   private octokit?: ReturnType<typeof getOctokit>
   private owner = ''
@@ -124,8 +117,8 @@ export class GitHubDeploymentRecord {
   }
 
   /**
-   * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped (with a debug line)
-   * when turned off or outside GitHub Actions (no GITHUB_REPOSITORY, no token).
+   * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped when turned off, and
+   * with one notice saying why when there is no token, GITHUB_REPOSITORY or GITHUB_SHA (no call is made).
    */
   start(timeline: Timeline, start: RecordStart, reuse?: (payload: Record<string, unknown>) => boolean): void {
     this.begun = true
@@ -133,13 +126,17 @@ export class GitHubDeploymentRecord {
     const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
     const sha = env.GITHUB_SHA
     if (!this.settings.deployment) return core.debug('GitHub deployment record: off (github-deployment: false).')
-    if (!owner || !repo || !this.settings.token || !sha) {
-      return core.debug('GitHub deployment record: skipped (not in GitHub Actions: no GITHUB_REPOSITORY, GITHUB_SHA or token).')
+    const token = this.settings.token
+    if (!token || !owner || !repo || !sha) {
+      const missing = [!token && 'no `github-token`', !(owner && repo) && 'no GITHUB_REPOSITORY', !sha && 'no GITHUB_SHA'].filter(Boolean)
+      return core.notice(`GitHub deployment record skipped (${missing.join(', ')}): nothing was sent to GitHub; set \`github-deployment: false\` to silence this.`, {
+        title: 'ecs-safe-deploy: GitHub deployment record',
+      })
     }
     this.owner = owner
     this.repo = repo
     this.engine = start.engine
-    this.octokit = getOctokit(this.settings.token, { ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), request: { signal: this.abort.signal } })
+    this.octokit = getOctokit(token, { ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), request: { signal: this.abort.signal } })
     if (env.GITHUB_RUN_ID) {
       const server = env.GITHUB_SERVER_URL || 'https://github.com'
       this.logUrl = `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT || '1'}`
@@ -293,19 +290,9 @@ export class GitHubDeploymentRecord {
   private abandon(operation: string, error: HttpError): void {
     if (this.abandoned) return
     this.abandoned = true
-    const status = error.status
-    const limited = status === 429 || error.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(error.message ?? '')
-    const what = limited
-      ? 'GitHub rate-limited the token'
-      : status === 403 || status === 404
-        ? 'the token may not write deployments'
-        : status !== undefined && status >= 500
-          ? 'GitHub had a server error'
-          : 'the call failed'
-    core.warning(
-      `GitHub deployment record abandoned for this run: ${operation} answered ${status ?? 'no answer'} (${error.message ?? 'unknown error'}): ${what}. ` +
-        `The ECS deployment goes on. To keep the record, give the job ${PERMISSION}, or set \`github-deployment: false\`.`,
-      { title: 'ecs-safe-deploy: GitHub deployment record' },
-    )
+    const api = this.env.GITHUB_API_URL || 'https://api.github.com'
+    core.warning(`GitHub deployment record abandoned for this run: ${recordFailure(operation, error, api)}. The ECS deployment goes on.`, {
+      title: 'ecs-safe-deploy: GitHub deployment record',
+    })
   }
 }

@@ -3,6 +3,7 @@
 import * as core from '@actions/core'
 import type { Halt } from '../core/halt.js'
 import { annotateProblems, failStep } from './annotations.js'
+import { setOutput } from './guard.js'
 import { writeProblemsSummary } from './summary.js'
 
 export async function reportHalt(cluster: string, service: string, stop: Halt): Promise<void> {
@@ -12,6 +13,6 @@ export async function reportHalt(cluster: string, service: string, stop: Halt): 
     for (const problem of stop.problems) core.error(problem, { title })
     failStep()
   }
-  core.setOutput('outcome', stop.outcome)
+  setOutput('outcome', stop.outcome)
   await writeProblemsSummary(cluster || '?', service || '?', stop.title, stop.summary ?? stop.problems)
 }

@@ -41,6 +41,8 @@ export function describeEvent(event: TimelineEvent): string {
       return `rollback by ${event.by === 'ecs' ? 'ECS' : 'the action'}: ${event.from} → ${event.to}: ${event.reason}`
     case 'warning':
       return `warning: ${event.message}`
+    case 'analysis':
+      return `canary analysis: ${event.result} — ${event.reason}`
     case 'outcome':
       return `outcome: ${event.outcome} — ${event.reason}`
   }

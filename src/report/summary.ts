@@ -4,6 +4,7 @@
 // it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
 import * as core from '@actions/core'
 import { revisionOf } from '../aws/arn.js'
+import type { AnalysisFacts } from '../core/analysis.js'
 import type { DeploymentFacts } from '../core/facts.js'
 import { strategyDeployment } from '../core/facts-view.js'
 import type { OneOffTask } from '../core/one-off.js'
@@ -12,9 +13,10 @@ import { describeStop, groupStoppedTasks, isFailure, tellingTail } from '../core
 import { describeChange, type TaskDefinitionChange } from '../core/task-definition-diff.js'
 import type { ServiceResult } from '../core/release.js'
 import type { FailureCause, Outcome, Timeline } from '../core/timeline.js'
-import { mermaidChart, rolloutChart } from './chart.js'
+import { analysisCharts, mermaidChart, rolloutChart } from './chart.js'
 import { consoleLinks, type ConsoleLinks } from './console.js'
 import { elapsed } from './log.js'
+import { writeSummaryBuffer } from './guard.js'
 
 /** GitHub rejects a step summary over 1 MiB; stay well under it. */
 export const MAX_SUMMARY_CHARS = 200_000
@@ -239,6 +241,7 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
     core.summary.addHeading('Rollout', 3).addRaw(`\n${mermaidChart(chart)}\n`, true)
     if (chart.marks.length > 0) core.summary.addRaw(`<p><sub>${chart.marks.map(escape).join(' · ')}</sub></p>`, true)
   }
+  if (facts.analysis) addAnalysis(facts.analysis)
   if (changes) addChanges(changes)
   const rows = phases(timeline, end)
   if (rows.length > 0) {
@@ -246,6 +249,16 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }: Sum
   }
   const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))]
   if (warnings.length > 0) core.summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(escape))
+}
+
+/** The canary analysis: its verdict with the numbers, and both sides' 5xx rate and p99 minute by minute. */
+function addAnalysis(analysis: AnalysisFacts): void {
+  const verdict = analysis.verdict
+  const line = verdict
+    ? `<b>${verdict.result}</b> over ${verdict.minutes} minute${verdict.minutes === 1 ? '' : 's'}: ${escape(verdict.reason)}`
+    : escape(analysis.nothing ?? 'no verdict')
+  core.summary.addHeading('Canary analysis', 3).addRaw(`<p>${line} <sub>(analysis: ${analysis.mode})</sub></p>`, true)
+  for (const chart of analysisCharts(analysis)) core.summary.addRaw(`\n${mermaidChart(chart)}\n`, true)
 }
 
 /** What `build` adds to core.summary's buffer, as GitHub gets it; leaves the buffer empty. */
@@ -271,13 +284,13 @@ export async function writeSummary(input: SummaryInput): Promise<void> {
     core.summary.emptyBuffer()
     core.summary.addRaw(text.slice(0, limit), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true)
   }
-  await core.summary.write()
+  await writeSummaryBuffer()
 }
 
 /** The summary of a run stopped before anything changed (bad inputs, failed preflight): every problem, listed. */
 export async function writeProblemsSummary(cluster: string, service: string, title: string, problems: string[]): Promise<void> {
   buildProblemsSummary(cluster, service, title, problems)
-  await core.summary.write()
+  await writeSummaryBuffer()
 }
 
 /** The problems summary as GitHub gets it (for tests). */
@@ -295,7 +308,7 @@ function buildProblemsSummary(cluster: string, service: string, title: string, p
 /** A release of several services: its outcome, then one row per service (each has its own section below). */
 export async function writeReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): Promise<void> {
   buildReleaseSummary(cluster, release, results, tookMs)
-  await core.summary.write()
+  await writeSummaryBuffer()
 }
 
 function buildReleaseSummary(cluster: string, release: Decision, results: ServiceResult[], tookMs: number): void {

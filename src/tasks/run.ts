@@ -2,6 +2,7 @@
 // (its cluster, network configuration, capacity provider strategy or launch type, platform version, tags), waited for
 // on the run's one poll loop within the deployment's deadline, explained like a stopped task of a deployment (stop
 // reason, stop code, exit code, log tail), and stopped when the deadline or the release's stop comes first.
+import { mutate, retriedLine } from '../aws/mutate.js'
 import { randomUUID } from 'node:crypto'
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput, type Service, type Task } from '@aws-sdk/client-ecs'
 import { taskIdOf } from '../aws/arn.js'
@@ -69,7 +70,10 @@ export async function runOneOff(clients: Clients, spec: OneOffSpec, step: OneOff
   const task: OneOffTask = { when: spec.when, command: spec.commandText, container: spec.container, startedAt: new Date(run.clock.now()), end: 'not-started' }
   timeline.emit({ type: 'phase', at: task.startedAt, phase: spec.when, detail: `running \`${spec.commandText}\` in container ${spec.container}` })
   try {
-    const out = await run.within(step.deadline, () => run.call((options) => clients.ecs.send(new RunTaskCommand(runTaskInput(spec, step.taskDefinitionArn)), options)))
+    // One clientToken for every attempt: a throttled RunTask sent again starts one task.
+    const input = runTaskInput(spec, step.taskDefinitionArn)
+    const send = () => run.call((options) => clients.ecs.send(new RunTaskCommand(input), options))
+    const out = await run.within(step.deadline, () => mutate('RunTask', send, step.deadline, (r) => timeline.emit({ type: 'warning', at: new Date(), message: retriedLine(r) })))
     const started = out.tasks?.[0]
     if (!started?.taskArn) {
       const failure = out.failures?.[0]
@@ -130,7 +134,7 @@ function finish(task: OneOffTask, run: RunContext): OneOffTask {
 /** StopTask on a one-off task; false when it could not be stopped (it is then left to its own end). */
 export async function stopOneOff(clients: Clients, cluster: string, taskArn: string, reason: string, call: Call): Promise<boolean> {
   try {
-    await call((options) => clients.ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason }), options))
+    await mutate('StopTask', () => call((options) => clients.ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason }), options)), clients.deadline?.hardStop ?? Date.now())
     return true
   } catch {
     return false

@@ -18,6 +18,8 @@ export interface BakePlan {
   /** Alarms already in ALARM before the deployment started: they end the bake only after they recovered and fired
    * again (as ECS ignores them for the deployment itself). */
   firingAtStart?: string[]
+  /** The canary analysis's before/after look, on every look of the bake: true ends the bake (a failed verdict). */
+  analyse?: () => Promise<boolean>
 }
 
 /** A look every 2 s turns an alarm into a rollback request within about a second on average (30 DescribeAlarms
@@ -54,8 +56,13 @@ export async function bake(clients: Clients, plan: BakePlan, timeline: Timeline,
     lastRead: run.clock.now(),
   }
   const ended = plan.alarms.length === 0 ? await bakeWithoutAlarms(baking, endsAt) : await bakeWithAlarms(clients, baking, endsAt, cutShort)
-  if (ended) return ended
-  return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result
+  return withUnjudged(baking, ended ?? (cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result))
+}
+
+/** Names the alarms that were in ALARM before the deployment and never left it while the bake read them. */
+function withUnjudged({ stillFiring, last }: Baking, result: BakeResult): BakeResult {
+  const unjudged = [...stillFiring].filter((name) => last.get(name) === 'ALARM')
+  return unjudged.length > 0 ? { ...result, unjudged } : result
 }
 
 /** A bake under way, and what its looks at the alarms remember from one to the next. */
@@ -75,9 +82,15 @@ interface Baking {
 }
 
 /** Nothing to read: a loop of looks that call nothing, so a release's stop still ends it. */
-async function bakeWithoutAlarms({ run, timeline, result }: Baking, endsAt: number): Promise<BakeResult | undefined> {
-  return stoppedBake(result, await pollLoop(run, timeline, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => ({ changed: false })))
+async function bakeWithoutAlarms({ run, timeline, result, plan }: Baking, endsAt: number): Promise<BakeResult | undefined> {
+  const looped = await pollLoop(run, timeline, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () =>
+    (await plan.analyse?.()) ? { end: analysisEnded(result) } : { changed: false },
+  )
+  return 'end' in looped ? looped.end : stoppedBake(result, looped)
 }
+
+/** The bake's end when the canary analysis failed the release (core/rollback.ts names it as the trigger). */
+const analysisEnded = (result: BakeResult): BakeResult => ({ ...result, passed: false })
 
 /** Stopped by the release (another service failed): nothing more to verify. */
 function stoppedBake(result: BakeResult, looped: Looped<unknown>): BakeResult | undefined {
@@ -144,7 +157,7 @@ async function look(baking: Baking, alarms: Reader<AlarmState>): Promise<BakeRes
     if (alarm.state !== 'ALARM') stillFiring.delete(name)
     else if (!stillFiring.has(name)) return { ...baking.result, passed: false, fired: { name, reason: alarm.reason } }
   }
-  return undefined
+  return (await plan.analyse?.()) ? analysisEnded(baking.result) : undefined
 }
 
 function unverified(baking: Baking, error: unknown): BakeResult {
@@ -162,9 +175,10 @@ export async function bakeInto(
   plan: { alarms: string[]; bakeTimeMs: number; deadline: number; alarmsFiringAtStart?: string[] },
   timeline: Timeline,
   run: RunContext,
+  analyse?: () => Promise<boolean>,
 ): Promise<boolean> {
   try {
-    facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, run)
+    facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart, analyse }, timeline, run)
     if (facts.bake.cutShortByDeadline) facts.timedOut = true
     if (facts.bake.stopped) facts.stopped = facts.bake.stopped
     return true

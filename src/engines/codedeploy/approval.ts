@@ -13,6 +13,7 @@ import type { Approval, FoundPaused, Paused } from '../contract.js'
 import { runContextOf, runLifecycle, startFacts } from '../lifecycle.js'
 import { CodeDeployDeployer, type CodeDeployPlan } from './run.js'
 import { READY_WAIT_AT } from './watch.js'
+import { sendMutating } from '../mutating.js'
 
 /** The revision this action's CreateDeployment names in its description (`ecs-safe-deploy: web → web:5`). */
 const OURS = /^ecs-safe-deploy: .* → (\S+)$/
@@ -78,8 +79,14 @@ class AnsweringDeployer extends CodeDeployDeployer {
     const what = verb === 'approve' ? 'ContinueDeployment READY_WAIT: production traffic moves' : 'StopDeployment with auto-rollback'
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${what} (CodeDeploy deployment ${paused.id})` })
     try {
-      if (verb === 'approve') await this.clients.codedeploy.send(new ContinueDeploymentCommand({ deploymentId: paused.id, deploymentWaitType: 'READY_WAIT' }))
-      else await this.clients.codedeploy.send(new StopDeploymentCommand({ deploymentId: paused.id, autoRollbackEnabled: true }))
+      const codedeploy = this.clients.codedeploy
+      if (verb === 'approve') {
+        const answer = new ContinueDeploymentCommand({ deploymentId: paused.id, deploymentWaitType: 'READY_WAIT' })
+        await sendMutating(this.timeline, 'ContinueDeployment', () => codedeploy.send(answer), this.plan.deadline)
+      } else {
+        const stop = new StopDeploymentCommand({ deploymentId: paused.id, autoRollbackEnabled: true })
+        await sendMutating(this.timeline, 'StopDeployment', () => codedeploy.send(stop), this.plan.deadline)
+      }
     } catch (error) {
       this.facts.error = `${verb === 'approve' ? 'ContinueDeployment' : 'StopDeployment'} (${paused.id}): ${errorText(error)}`
       return false

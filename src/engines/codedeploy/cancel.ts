@@ -1,6 +1,7 @@
 // After a cancelled run (the post step): one look at our CodeDeploy deployment, and on request the rollback.
 import { GetDeploymentCommand, StopDeploymentCommand } from '@aws-sdk/client-codedeploy'
 import type { Clients } from '../../aws/clients.js'
+import { mutate } from '../../aws/mutate.js'
 import type { InFlight } from '../../state-helper.js'
 import type { AfterCancel } from '../contract.js'
 import { TERMINAL } from './watch.js'
@@ -11,6 +12,7 @@ export async function afterCancelCodeDeploy(clients: Clients, state: InFlight, r
   const where = info?.status ?? 'not found'
   const ended = TERMINAL.has(info?.status ?? '')
   if (!rollBack || ended) return { where, finished: ended }
-  await clients.codedeploy.send(new StopDeploymentCommand({ deploymentId: state.deploymentId, autoRollbackEnabled: true }))
+  const stop = new StopDeploymentCommand({ deploymentId: state.deploymentId, autoRollbackEnabled: true })
+  await mutate('StopDeployment', () => clients.codedeploy.send(stop), clients.deadline?.hardStop ?? Date.now())
   return { where, finished: false, rolledBack: 'StopDeployment with automatic rollback' }
 }

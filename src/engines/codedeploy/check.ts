@@ -32,6 +32,8 @@ export interface CodeDeployChecked {
   hooks?: Record<string, string>
   /** The group's blue/green configuration: `approval` sets its ready wait for one deployment, then puts it back. */
   blueGreen?: BlueGreenDeploymentConfiguration
+  /** The deployment group's production listener: the canary analysis reads its load balancer's metrics. */
+  prodListenerArn?: string
 }
 
 const PREDEFINED =
@@ -73,7 +75,8 @@ export async function checkCodeDeploy(
   ]
   if (problems.length > 0 || !appSpec.value || !group.value || group.value === 'missing') return { problems }
   const blueGreen = group.value.blueGreenDeploymentConfiguration
-  return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value), ...(blueGreen ? { blueGreen } : {}) } }
+  const prodListenerArn = group.value.loadBalancerInfo?.targetGroupPairInfoList?.[0]?.prodTrafficRoute?.listenerArns?.[0]
+  return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value), ...(blueGreen ? { blueGreen } : {}), ...(prodListenerArn ? { prodListenerArn } : {}) } }
 }
 
 /** What one check read, when it could, and what it found wrong. */

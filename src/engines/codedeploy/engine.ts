@@ -46,7 +46,13 @@ export const codeDeploy: EngineDefinition<CodeDeployEngine, CheckedCodeDeployEng
   run: (clients, plan, timeline, options) =>
     runCodeDeploy(
       clients,
-      { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec, blueGreen: plan.engine.checked.blueGreen },
+      {
+        ...plan,
+        codeDeploy: { hooks: plan.engine.checked.hooks ?? {} },
+        appSpec: plan.engine.checked.appSpec,
+        blueGreen: plan.engine.checked.blueGreen,
+        prodListenerArn: plan.engine.checked.prodListenerArn,
+      },
       timeline,
       options,
     ),

@@ -8,18 +8,18 @@ import { errorText } from '../../aws/errors.js'
 import type { CodeDeployFacts } from '../../core/facts.js'
 import type { CodeDeployEngine, DeployPlan } from '../../core/plan.js'
 import type { Timeline } from '../../core/timeline.js'
+import { sendMutating } from '../mutating.js'
 
 /** What the ready wait needs of the plan: the group, its own blue/green configuration, and the approval. */
 type ReadyWaitPlan = Pick<DeployPlan, 'approval'> & { engine: Pick<CodeDeployEngine, 'application' | 'deploymentGroup'>; blueGreen?: BlueGreenDeploymentConfiguration }
 
-async function setGroup(clients: Clients, plan: ReadyWaitPlan, blueGreen: BlueGreenDeploymentConfiguration): Promise<void> {
-  await clients.codedeploy.send(
-    new UpdateDeploymentGroupCommand({
-      applicationName: plan.engine.application,
-      currentDeploymentGroupName: plan.engine.deploymentGroup,
-      blueGreenDeploymentConfiguration: blueGreen,
-    }),
-  )
+async function setGroup(clients: Clients, plan: ReadyWaitPlan, blueGreen: BlueGreenDeploymentConfiguration, timeline: Timeline): Promise<void> {
+  const update = new UpdateDeploymentGroupCommand({
+    applicationName: plan.engine.application,
+    currentDeploymentGroupName: plan.engine.deploymentGroup,
+    blueGreenDeploymentConfiguration: blueGreen,
+  })
+  await sendMutating(timeline, 'UpdateDeploymentGroup', () => clients.codedeploy.send(update), clients.deadline?.hardStop ?? Date.now())
 }
 
 /** Runs `create` (CreateDeployment) with the group's ready wait set for approval; false (`facts.error` says why) when
@@ -29,7 +29,7 @@ export async function withReadyWait(clients: Clients, plan: ReadyWaitPlan, facts
   const group = `${plan.engine.application}/${plan.engine.deploymentGroup}`
   const minutes = plan.approval?.timeoutMinutes ?? 60
   try {
-    await setGroup(clients, plan, { ...own, deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: minutes } })
+    await setGroup(clients, plan, { ...own, deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: minutes } }, timeline)
   } catch (error) {
     facts.error = `UpdateDeploymentGroup ${group} (the ready wait for approval): ${errorText(error)}`
     return false
@@ -37,7 +37,7 @@ export async function withReadyWait(clients: Clients, plan: ReadyWaitPlan, facts
   try {
     return await create()
   } finally {
-    await setGroup(clients, plan, own).catch((error: unknown) =>
+    await setGroup(clients, plan, own, timeline).catch((error: unknown) =>
       timeline.emit({
         type: 'warning',
         at: new Date(),

@@ -22,9 +22,13 @@ import type { RunContext } from '../../watch/context.js'
 import { pollLoop } from '../../watch/loop.js'
 import type { EngineOptions } from '../contract.js'
 import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackStart, type Watched } from '../lifecycle.js'
+import { mutate } from '../../aws/mutate.js'
+import { sendMutating } from '../mutating.js'
 import { rollbackDeadline } from '../register.js'
 import { appSpecContent, hooksOf, renderAppSpec, type AppSpec } from './appspec.js'
 import { withReadyWait } from './ready-wait.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
+import { codeDeployAnalysis } from './analysis.js'
 import { CodeDeployWatch, TERMINAL, followRollback, observation, waitUntilEnded, watchUntilTrafficMoved, type WatchEnd } from './watch.js'
 
 export interface CodeDeployPlan extends DeployPlan {
@@ -34,6 +38,8 @@ export interface CodeDeployPlan extends DeployPlan {
   appSpec: AppSpec
   /** The group's blue/green configuration (preflight's look), for `approval`'s ready wait. */
   blueGreen?: BlueGreenDeploymentConfiguration
+  /** The deployment group's production listener (the canary analysis). */
+  prodListenerArn?: string
 }
 
 export async function runCodeDeploy(clients: Clients, plan: CodeDeployPlan, timeline: Timeline, options: EngineOptions = {}): Promise<CodeDeployFacts> {
@@ -107,17 +113,19 @@ export class CodeDeployDeployer implements Deployer {
     const { engine } = plan
     const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks))
     try {
-      const out = await this.clients.codedeploy.send(
-        new CreateDeploymentCommand({
-          applicationName: engine.application,
-          deploymentGroupName: engine.deploymentGroup,
-          ...(configName ? { deploymentConfigName: configName } : {}),
-          description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
-          revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
-          autoRollbackConfiguration: { enabled: plan.rollback === 'on-failure', events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
-          ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
-        }),
-      )
+      const send = () =>
+        this.clients.codedeploy.send(
+          new CreateDeploymentCommand({
+            applicationName: engine.application,
+            deploymentGroupName: engine.deploymentGroup,
+            ...(configName ? { deploymentConfigName: configName } : {}),
+            description: `ecs-safe-deploy: ${plan.service} → ${revisionOf(taskDefinitionArn, '?')}`,
+            revision: { revisionType: 'AppSpecContent', appSpecContent: appSpecText },
+            autoRollbackConfiguration: { enabled: plan.rollback === 'on-failure', events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+            ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
+          }),
+        )
+      const out = await sendMutating(this.timeline, 'CreateDeployment', send, plan.deadline)
       if (!out.deploymentId) {
         facts.error = 'CreateDeployment returned no deployment id'
         return false
@@ -141,12 +149,15 @@ export class CodeDeployDeployer implements Deployer {
     return true
   }
 
-  async watch(deadline: number): Promise<Watched> {
+  async watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched> {
     const id = this.facts.deploymentId ?? ''
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: id })
+    const analyse = codeDeployAnalysis(this.clients, this.run, analysis, this.plan)
     try {
-      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, this.plan.approval !== undefined)
+      const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, this.plan.approval !== undefined, analyse)
       if (!('end' in looped)) return looped.cut === 'stopped' ? 'stopped' : 'timeout'
+      // A failed verdict in `rollback` mode stops the deployment as a fail fast would (core/rollback.ts names it).
+      if (looped.end === 'analysis') return 'fail-fast'
       this.end = looped.end
       return looped.end === 'failed' ? 'ended' : looped.end === 'paused' ? 'paused' : 'live'
     } catch (error) {
@@ -179,7 +190,7 @@ export class CodeDeployDeployer implements Deployer {
   }
 
   rollBack(rollback: ActionRollback): Promise<void> {
-    return stopAndRollBack(this.clients, this.watcher, this.plan, this.facts, rollback)
+    return stopAndRollBack(this.clients, this.watcher, this.plan, this.facts, rollback, this.timeline)
   }
 }
 
@@ -234,7 +245,8 @@ async function ensureCustomConfig(clients: Clients, config: Extract<CodeDeployEn
       ? { type: config.type, timeBasedCanary: { canaryPercentage: config.percent, canaryInterval: config.intervalMinutes } }
       : { type: config.type, timeBasedLinear: { linearPercentage: config.percent, linearInterval: config.intervalMinutes } }
   try {
-    await clients.codedeploy.send(new CreateDeploymentConfigCommand({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig }))
+    const create = new CreateDeploymentConfigCommand({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig })
+    await mutate('CreateDeploymentConfig', () => clients.codedeploy.send(create), clients.deadline?.hardStop ?? Date.now())
     return true
   } catch (error) {
     // A run in parallel created it first: the same name means the same settings.
@@ -244,10 +256,18 @@ async function ensureCustomConfig(clients: Clients, config: Extract<CodeDeployEn
 }
 
 /** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
-async function stopAndRollBack(clients: Clients, watch: CodeDeployWatch, plan: CodeDeployPlan, facts: CodeDeployFacts, rollback: ActionRollback): Promise<void> {
+async function stopAndRollBack(
+  clients: Clients,
+  watch: CodeDeployWatch,
+  plan: CodeDeployPlan,
+  facts: CodeDeployFacts,
+  rollback: ActionRollback,
+  timeline: Timeline,
+): Promise<void> {
   const id = facts.deploymentId ?? ''
   try {
-    await clients.codedeploy.send(new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true }))
+    const stop = new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true })
+    await sendMutating(timeline, 'StopDeployment', () => clients.codedeploy.send(stop), rollbackDeadline(watch.run.clock.now(), plan))
   } catch (error) {
     // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
     if (errorName(error) !== 'DeploymentAlreadyCompletedException') {

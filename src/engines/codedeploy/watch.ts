@@ -16,6 +16,7 @@ import type { CodeDeployFacts, CodeDeployObservation } from '../../core/facts.js
 import type { DeploymentCounts, Timeline } from '../../core/timeline.js'
 import type { RunContext } from '../../watch/context.js'
 import { pollLoop, type Looped, type LoopOptions } from '../../watch/loop.js'
+import type { Analyse } from './analysis.js'
 
 export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped'])
 const DONE_EVENT = new Set(['Succeeded', 'Skipped'])
@@ -53,8 +54,9 @@ export function observation(info: DeploymentInfo, previous: CodeDeployObservatio
   }
 }
 
-/** `paused`: held by the ready wait `approval` set (ContinueDeployment READY_WAIT moves production traffic). */
-export type WatchEnd = 'traffic-moved' | 'succeeded' | 'failed' | 'paused'
+/** `paused`: held by the ready wait `approval` set (ContinueDeployment READY_WAIT moves production traffic); `analysis`:
+ * the canary analysis failed the new revision. */
+export type WatchEnd = 'traffic-moved' | 'succeeded' | 'failed' | 'paused' | 'analysis'
 
 /** What the looks saw, and how they are paced. */
 export class CodeDeployWatch {
@@ -180,8 +182,15 @@ export class CodeDeployWatch {
 }
 
 /** Watches our deployment until traffic has moved or it ended (or, when it `pauses` for approval, waits in the ready
- * wait), or the loop was cut short. */
-export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: CodeDeployFacts, deploymentId: string, deadline: number, pauses = false): Promise<Looped<WatchEnd>> {
+ * wait, or the canary analysis failed it), or the loop was cut short. */
+export async function watchUntilTrafficMoved(
+  watch: CodeDeployWatch,
+  facts: CodeDeployFacts,
+  deploymentId: string,
+  deadline: number,
+  pauses = false,
+  analyse?: Analyse,
+): Promise<Looped<WatchEnd>> {
   return watch.loop<WatchEnd>(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
     const { info, target } = await watch.look(deploymentId, true)
     facts.codeDeploy = observation(info, facts.codeDeploy)
@@ -198,6 +207,7 @@ export async function watchUntilTrafficMoved(watch: CodeDeployWatch, facts: Code
       facts.awaitingApproval = { id: deploymentId, at: READY_WAIT_AT, ...(minutes ? { expiresAt: new Date(watch.run.clock.now() + minutes * 60_000) } : {}) }
       return { end: 'paused' }
     }
+    if (analyse && (await analyse(greenOf(target)?.trafficWeight ?? 0, info.createTime))) return { end: 'analysis' }
     return { changed }
   })
 }

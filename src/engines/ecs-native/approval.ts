@@ -14,6 +14,7 @@ import { runContextOf, runLifecycle, startFacts } from '../lifecycle.js'
 import { deploymentFor } from '../service-config.js'
 import { NativeDeployer } from './run.js'
 import { APPROVAL_STAGE, isApprovalHook, type NativePlan } from './settings.js'
+import { sendMutating } from '../mutating.js'
 
 type Verb = 'approve' | 'reject'
 
@@ -95,7 +96,8 @@ class AnsweringDeployer extends NativeDeployer {
     const what = verb === 'approve' ? `production traffic moves to ${revisionOf(taskDefinitionArn, '?')}` : `back to ${revisionOf(paused.previousTaskDefinitionArn, '?')}`
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `ContinueServiceDeployment ${action} at ${paused.at}: ${what}` })
     try {
-      await this.clients.ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: paused.id, hookId: paused.handle, action }))
+      const answer = new ContinueServiceDeploymentCommand({ serviceDeploymentArn: paused.id, hookId: paused.handle, action })
+      await sendMutating(this.timeline, 'ContinueServiceDeployment', () => this.clients.ecs.send(answer), this.plan.deadline)
     } catch (error) {
       this.facts.error = `ContinueServiceDeployment ${action} (${paused.id}): ${errorText(error)}`
       return false

@@ -12,10 +12,12 @@ import type { Clients } from '../../aws/clients.js'
 import { errorName, errorText } from '../../aws/errors.js'
 import type { ActionRollback, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
 import type { RunContext } from '../../watch/context.js'
 import { ROLLING_BACK, eventIds, observe } from '../../watch/service.js'
 import type { EngineOptions } from '../contract.js'
 import { runContextOf, runLifecycle, startFacts, type Deployer, type RollbackStart, type Watched } from '../lifecycle.js'
+import { sendMutating } from '../mutating.js'
 import { rollbackDeadline } from '../register.js'
 import { deploymentFor, deploymentUpdate, updateService } from '../service-config.js'
 import { bakeLine, nativeConfiguration, type NativePlan } from './settings.js'
@@ -53,7 +55,7 @@ export class NativeDeployer implements Deployer {
     const config = nativeConfiguration(plan)
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` })
     try {
-      this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline)
+      this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline, plan.deadline)
     } catch (error) {
       facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`
       return false
@@ -70,10 +72,11 @@ export class NativeDeployer implements Deployer {
     return true
   }
 
-  async watch(deadline: number): Promise<Watched> {
+  async watch(deadline: number, analysis: CanaryAnalysis): Promise<Watched> {
     const { plan, facts } = this
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `service deployment ${facts.serviceDeploymentArn}` })
     const watch = (this.watcher = new NativeWatch(this.clients, plan, facts, this.timeline, this.run, eventIds(this.updated)))
+    watch.analysis = analysis
     // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
     watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0
     try {
@@ -115,7 +118,8 @@ export class NativeDeployer implements Deployer {
   private async stop(rollback: ActionRollback): Promise<boolean> {
     const arn = this.facts.serviceDeploymentArn
     try {
-      await this.clients.ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }))
+      const stop = new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })
+      await sendMutating(this.timeline, 'StopServiceDeployment', () => this.clients.ecs.send(stop), rollbackDeadline(this.run.clock.now(), this.plan))
     } catch (error) {
       // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
       if (errorName(error) !== 'ConflictException' || !/ROLLBACK_(REQUESTED|IN_PROGRESS|SUCCESSFUL)/.test(errorText(error))) {

@@ -8,6 +8,7 @@ import type { Clients } from '../../aws/clients.js'
 import { crashLoopReason } from '../../core/fail-fast.js'
 import type { HookObservation, NativeFacts } from '../../core/facts.js'
 import type { Timeline } from '../../core/timeline.js'
+import type { CanaryAnalysis } from '../../watch/analysis.js'
 import type { RunContext } from '../../watch/context.js'
 import { pollLoop, type Seen } from '../../watch/loop.js'
 import { DeploymentTracker, EventFeed, MENTIONS_STOPPED, observe, serviceDeploymentObservation } from '../../watch/service.js'
@@ -58,6 +59,8 @@ export class NativeWatch {
   private failedFast = false
   /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
   maxTaskFailures = 0
+  /** The canary analysis, looking while production traffic is split (only until a rollback). */
+  analysis?: CanaryAnalysis
 
   constructor(
     private readonly clients: Clients,
@@ -127,6 +130,11 @@ export class NativeWatch {
     if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1) changed = (await this.lookAtService(looks.service, ended)) || changed
     // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
     if (this.facts.failFast && !this.failedFast && !ended) {
+      this.failedFast = true
+      return { end: 'fail-fast' }
+    }
+    // A failed verdict in `rollback` mode stops the deployment as a fail fast does (core/rollback.ts names it).
+    if (!ended && !this.rollbackShown && !this.failedFast && (await this.analysis?.look(this.production, sd.startedAt ?? sd.createdAt))) {
       this.failedFast = true
       return { end: 'fail-fast' }
     }

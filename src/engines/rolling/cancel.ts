@@ -2,6 +2,7 @@
 import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { revisionOf } from '../../aws/arn.js'
 import type { Clients } from '../../aws/clients.js'
+import { mutate } from '../../aws/mutate.js'
 import type { InFlight } from '../../state-helper.js'
 import { observe } from '../../watch/service.js'
 import type { AfterCancel } from '../contract.js'
@@ -16,14 +17,13 @@ export async function afterCancelRolling(clients: Clients, state: InFlight, roll
   const where = ours ? `${ours.rolloutState ?? ours.status}, running ${c?.running}/${c?.desired}` : 'no longer on the service'
   const settled = !ours || ours.status !== 'PRIMARY' || ours.rolloutState === 'FAILED'
   if (!rollBack || settled) return { where, finished: settled || ours?.rolloutState === 'COMPLETED' }
-  const updated = await clients.ecs.send(
-    new UpdateServiceCommand({
-      cluster: state.cluster,
-      service: state.service,
-      taskDefinition: state.previousTaskDefinitionArn,
-      ...(service?.deploymentConfiguration ? { deploymentConfiguration: rollbackConfiguration(service.deploymentConfiguration) } : {}),
-    }),
-  )
+  const update = new UpdateServiceCommand({
+    cluster: state.cluster,
+    service: state.service,
+    taskDefinition: state.previousTaskDefinitionArn,
+    ...(service?.deploymentConfiguration ? { deploymentConfiguration: rollbackConfiguration(service.deploymentConfiguration) } : {}),
+  })
+  const updated = await mutate('UpdateService', () => clients.ecs.send(update), clients.deadline?.hardStop ?? Date.now())
   const back = (updated.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.taskDefinition === state.previousTaskDefinitionArn)
   return { where, finished: false, rolledBack: `UpdateService to ${revisionOf(state.previousTaskDefinitionArn, '?')} (deployment ${back?.id ?? '?'})` }
 }

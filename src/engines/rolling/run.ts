@@ -80,7 +80,7 @@ class RollingDeployer implements Deployer {
     const { plan, facts } = this
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: taskDefinitionArn })
     try {
-      this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, this.config), this.timeline)
+      this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, this.config), this.timeline, plan.deadline)
     } catch (error) {
       facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`
       return false
@@ -146,6 +146,7 @@ class RollingDeployer implements Deployer {
         this.clients,
         { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(this.config) },
         this.timeline,
+        rollbackDeadline(this.run.clock.now(), plan),
       )
     } catch (error) {
       rollback.problem = `UpdateService to ${to}: ${errorText(error)}`
