@@ -8974,7 +8974,7 @@ __webpack_unused_export__ = GetInsightRuleReportCommand;
 __webpack_unused_export__ = GetInsightRuleReportInput$;
 __webpack_unused_export__ = GetInsightRuleReportOutput$;
 __webpack_unused_export__ = GetMetricData$;
-__webpack_unused_export__ = GetMetricDataCommand;
+exports.Soe = GetMetricDataCommand;
 __webpack_unused_export__ = GetMetricDataInput$;
 __webpack_unused_export__ = GetMetricDataOutput$;
 __webpack_unused_export__ = GetMetricStatistics$;
@@ -9040,7 +9040,7 @@ __webpack_unused_export__ = ListMetricStreamsCommand;
 __webpack_unused_export__ = ListMetricStreamsInput$;
 __webpack_unused_export__ = ListMetricStreamsOutput$;
 __webpack_unused_export__ = ListMetrics$;
-__webpack_unused_export__ = ListMetricsCommand;
+exports.tPF = ListMetricsCommand;
 __webpack_unused_export__ = ListMetricsInput$;
 __webpack_unused_export__ = ListMetricsOutput$;
 __webpack_unused_export__ = ListTagsForResource$;
@@ -91661,10 +91661,74 @@ async function resolveImage(ecr, image, options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/guard.ts
+// Writing a report never fails a deployment (docs/architecture.md): the job summary, step outputs and the post step's
+// state go through here. A runner that lacks a file (GitHub Enterprise Server with job summaries off, Gitea/Forgejo
+// runners, act), a file that cannot be written, or a summary past GitHub's 1 MiB is one warning for that file, once;
+// outputs and state then fall back to the workflow commands (`::set-output`, `::save-state`) such runners read.
+
+
+/** GitHub refuses a step's summary past 1 MiB, all of its writes together. */
+const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const warned = new Set();
+function warnOnce(variable, message) {
+    if (warned.has(variable))
+        return;
+    warned.add(variable);
+    warning(message, { title: `ecs-safe-deploy: ${variable}` });
+}
+const reason = (error) => (error instanceof Error ? error.message : String(error));
+/** Writes core.summary's buffer to the step summary, or warns once why it cannot; the buffer is empty after it. */
+async function writeSummaryBuffer() {
+    const file = process.env.GITHUB_STEP_SUMMARY;
+    const text = summary.stringify();
+    if (!file) {
+        summary.emptyBuffer();
+        warnOnce('GITHUB_STEP_SUMMARY', 'GITHUB_STEP_SUMMARY is not set (this runner has no job summaries): no job summary was written; the log and annotations carry the same report.');
+        return;
+    }
+    try {
+        const written = (0,external_node_fs_.statSync)(file, { throwIfNoEntry: false })?.size ?? 0;
+        if (written + Buffer.byteLength(text) > STEP_SUMMARY_LIMIT_BYTES) {
+            summary.emptyBuffer();
+            warnOnce('GITHUB_STEP_SUMMARY', `The job summary would pass GitHub's 1 MiB limit for a step, so this part of it (${Buffer.byteLength(text)} bytes) was not written; the log has it all.`);
+            return;
+        }
+        await summary.write();
+    }
+    catch (error) {
+        summary.emptyBuffer();
+        warnOnce('GITHUB_STEP_SUMMARY', `The job summary could not be written to ${file} (${reason(error)}); the log and annotations carry the same report.`);
+    }
+}
+/** core.setOutput, or the `::set-output` workflow command when GITHUB_OUTPUT is missing or cannot be written. */
+function guard_setOutput(name, value) {
+    fileCommand('GITHUB_OUTPUT', 'step outputs', '::set-output', () => setOutput(name, value));
+}
+/** core.saveState, or the `::save-state` workflow command when GITHUB_STATE is missing or cannot be written. */
+function guard_saveState(name, value) {
+    fileCommand('GITHUB_STATE', 'the state for the post step', '::save-state', () => saveState(name, value));
+}
+/** Runs `write` (which uses the file `variable` names when it is set, else the workflow command); when the file
+ * fails, warns once and falls back to the command for the rest of the run. */
+function fileCommand(variable, what, command, write) {
+    if (!process.env[variable])
+        warnOnce(variable, `${variable} is not set on this runner: ${what} go through the ${command} workflow command instead.`);
+    try {
+        write();
+    }
+    catch (error) {
+        warnOnce(variable, `${variable} (${process.env[variable]}) could not be written (${reason(error)}): ${what} go through the ${command} workflow command instead.`);
+        delete process.env[variable];
+        write();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/state-helper.ts
 // What the main step leaves for the post step (`runs.post` runs the same dist/index.js). The runner hands state
 // saved with core.saveState to the post step as STATE_<name>; the main step never sees its own saved state, so a
 // flag saved at the start of main tells index.ts which half it is (docker/build-push-action does the same).
+
 
 const POST_FLAG = 'isPost';
 const ECR_LOGIN = 'ecrLogin';
@@ -91674,10 +91738,10 @@ function isPostStep() {
 }
 /** Called first thing in the main step, so that the post step knows it is the post step. */
 function markMainStep() {
-    saveState(POST_FLAG, 'true');
+    guard_saveState(POST_FLAG, 'true');
 }
 function saveEcrLogin(state) {
-    saveState(ECR_LOGIN, JSON.stringify(state));
+    guard_saveState(ECR_LOGIN, JSON.stringify(state));
 }
 /** A JSON state the main step saved, when it is there and `check` accepts it; undefined otherwise. */
 function savedJson(name, check) {
@@ -91700,7 +91764,7 @@ function savedEcrLogin() {
 const IN_FLIGHT = 'inFlight';
 /** One service, or each service of a release. */
 function saveInFlight(state) {
-    saveState(IN_FLIGHT, JSON.stringify(state));
+    guard_saveState(IN_FLIGHT, JSON.stringify(state));
 }
 const isInFlight = (value) => typeof value === 'object' && value !== null && typeof value.cluster === 'string' && typeof value.service === 'string' && typeof value.phase === 'string';
 /** What the main step saved: one service, or each service of a release; empty when nothing was in flight. */
@@ -91903,6 +91967,12 @@ function strategyDeployment(facts) {
 function codeDeployDeploymentId(facts) {
     return facts.kind === 'codedeploy' ? (facts.deploymentId ?? '') : '';
 }
+/** For a before/after canary analysis, in the server's time (the metrics are stamped by it): when the deployment
+ * started and when it completed (its bake's start). Undefined when the facts do not say. */
+function bakeWindow(facts) {
+    const final = 'final' in facts ? facts.final : undefined;
+    return final?.createdAt && final.updatedAt ? { deploymentStart: final.createdAt, bakeStart: final.updatedAt } : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/aws/arn.ts
 // Names out of ARNs, in one place.
@@ -92021,18 +92091,17 @@ function releaseJson(results) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
-// Step outputs, for later steps and for promotion/rollback jobs.
 
 
 
 function setOutputs(facts, outcome) {
-    setOutput('outcome', outcome);
-    setOutput('task-definition-arn', facts.taskDefinitionArn ?? '');
-    setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '');
+    guard_setOutput('outcome', outcome);
+    guard_setOutput('task-definition-arn', facts.taskDefinitionArn ?? '');
+    guard_setOutput('previous-task-definition-arn', facts.previousTaskDefinitionArn ?? '');
     // A paused deployment is named by what `approve` and `reject` take (the service deployment ARN, CodeDeploy's id).
-    setOutput('deployment-id', (outcome === 'awaiting-approval' ? facts.awaitingApproval?.id : undefined) ?? facts.deploymentId ?? '');
-    setOutput('codedeploy-deployment-id', codeDeployDeploymentId(facts));
-    setOutput('image', facts.image ?? '');
+    guard_setOutput('deployment-id', (outcome === 'awaiting-approval' ? facts.awaitingApproval?.id : undefined) ?? facts.deploymentId ?? '');
+    guard_setOutput('codedeploy-deployment-id', codeDeployDeploymentId(facts));
+    guard_setOutput('image', facts.image ?? '');
     setOneOffOutputs(facts.oneOffTasks ?? []);
 }
 /** `pre-deploy-task-arn`, `pre-deploy-exit-code`, `post-deploy-task-arn`, `post-deploy-exit-code` ('' when not run). */
@@ -92040,44 +92109,44 @@ function setOneOffOutputs(tasks) {
     const pre = tasks.find((t) => t.when === 'pre-deploy');
     const post = tasks.find((t) => t.when === 'post-deploy');
     const code = (task) => (task?.exitCode === undefined ? '' : String(task.exitCode));
-    setOutput('pre-deploy-task-arn', pre?.taskArn ?? '');
-    setOutput('pre-deploy-exit-code', code(pre));
-    setOutput('post-deploy-task-arn', post?.taskArn ?? '');
-    setOutput('post-deploy-exit-code', code(post));
+    guard_setOutput('pre-deploy-task-arn', pre?.taskArn ?? '');
+    guard_setOutput('pre-deploy-exit-code', code(pre));
+    guard_setOutput('post-deploy-task-arn', post?.taskArn ?? '');
+    guard_setOutput('post-deploy-exit-code', code(post));
 }
 /** `approval`: the test listener's address (input `test-url`) for the reviewer's job. */
 function setTestUrlOutput(testUrl) {
-    setOutput('test-url', testUrl ?? '');
+    guard_setOutput('test-url', testUrl ?? '');
 }
 /** A release of several services: the release's outcome, and each service's in `services` (JSON). The single-service
  * outputs name one task definition and deployment, so they stay empty. */
 function setReleaseOutputs(results, outcome, image) {
-    setOutput('outcome', outcome);
-    setOutput('services', releaseJson(results));
-    setOutput('task-definition-arn', '');
-    setOutput('previous-task-definition-arn', '');
-    setOutput('deployment-id', '');
-    setOutput('image', image ?? '');
+    guard_setOutput('outcome', outcome);
+    guard_setOutput('services', releaseJson(results));
+    guard_setOutput('task-definition-arn', '');
+    guard_setOutput('previous-task-definition-arn', '');
+    guard_setOutput('deployment-id', '');
+    guard_setOutput('image', image ?? '');
 }
 /** The environment's URL and the GitHub deployment record's id ('' when there is none). */
 function setRecordOutputs(environmentUrl, githubDeploymentId) {
-    setOutput('url', environmentUrl ?? '');
-    setOutput('github-deployment-id', githubDeploymentId === undefined ? '' : String(githubDeploymentId));
+    guard_setOutput('url', environmentUrl ?? '');
+    guard_setOutput('github-deployment-id', githubDeploymentId === undefined ? '' : String(githubDeploymentId));
 }
 /** A cancelled run: outcome `cancelled`; a single service's deployment as far as it got (a release's stay empty). */
 function setCancelledOutputs(state) {
     if (state) {
-        setOutput('deployment-id', state.deploymentId ?? '');
-        setOutput('task-definition-arn', state.taskDefinitionArn ?? '');
-        setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn);
+        guard_setOutput('deployment-id', state.deploymentId ?? '');
+        guard_setOutput('task-definition-arn', state.taskDefinitionArn ?? '');
+        guard_setOutput('previous-task-definition-arn', state.previousTaskDefinitionArn);
     }
-    setOutput('outcome', 'cancelled');
+    guard_setOutput('outcome', 'cancelled');
 }
 /** Register only (`service` empty): outcome `registered`, the revision and its image; no deployment. */
 function setRegisteredOutputs(taskDefinitionArn, image) {
-    setOutput('outcome', 'registered');
-    setOutput('task-definition-arn', taskDefinitionArn);
-    setOutput('image', image ?? '');
+    guard_setOutput('outcome', 'registered');
+    guard_setOutput('task-definition-arn', taskDefinitionArn);
+    guard_setOutput('image', image ?? '');
 }
 
 ;// CONCATENATED MODULE: ./src/cancelled.ts
@@ -92102,6 +92171,7 @@ function inFlight(inputs, service, timeline, member, now) {
         onCancel: inputs.onCancel,
         ...(oneOff ? { oneOffTaskArn: oneOff.taskArn } : {}),
         cancelledAt: now.toISOString(),
+        ...(facts?.alarms.length ? { alarms: facts.alarms } : {}),
     };
 }
 /** Each service's state: the members once preflight passed, else every service named, before anything changed. */
@@ -92449,6 +92519,8 @@ function unbaked(facts) {
 function actionCause(facts, trigger) {
     if (trigger === 'post-deploy')
         return afterLiveCause(facts).replace(/\.$/, '');
+    if (trigger === 'analysis')
+        return `Canary analysis failed the new revision: ${facts.analysis?.verdict?.reason ?? 'unknown'}`;
     if (trigger === 'fail-fast')
         return capitalized(facts.failFast ?? 'new tasks crash-looped');
     if (trigger === 'release')
@@ -92599,7 +92671,7 @@ function decideEcs(facts, final, completed) {
     if (notBaked)
         return notBaked;
     if (completed && (!facts.bake || facts.bake.passed)) {
-        const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
+        const baked = bakedWords(facts.bake);
         const c = completed.counts;
         return {
             outcome: 'succeeded',
@@ -92665,13 +92737,25 @@ function decideCodeDeploy(facts, cd) {
         return notBaked;
     const moved = cd.status === 'Succeeded' || (cd.status === 'InProgress' && traffic === 100);
     if (moved && (!facts.bake || facts.bake.passed)) {
-        const baked = facts.bake ? ` and baked ${Math.round(facts.bake.durationMs / 1000)} s with no alarm` : '';
+        const baked = bakedWords(facts.bake);
         return {
             outcome: 'succeeded',
             reason: `CodeDeploy deployment ${id} moved all production traffic to ${revisionOf(facts.taskDefinitionArn, 'the previous task definition')}${baked}.`,
         };
     }
     return { outcome: 'failed', reason: `CodeDeploy deployment ${id} ended without moving all production traffic (${state}).` };
+}
+/** The bake of a release that passed, in words: an alarm in ALARM before the deployment and throughout the bake is
+ * not "no alarm" — the bake could not judge the release by it. */
+function bakedWords(bake) {
+    if (!bake)
+        return '';
+    const took = ` and baked ${Math.round(bake.durationMs / 1000)} s`;
+    const unjudged = bake.unjudged ?? [];
+    if (unjudged.length === 0)
+        return `${took} with no alarm`;
+    const names = unjudged.length === 1 ? `alarm ${unjudged[0]} was` : `alarms ${unjudged.join(', ')} were`;
+    return `${took}, but ${names} in ALARM before the deployment and throughout the bake, so the bake could not judge the release by ${unjudged.length === 1 ? 'it' : 'them'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/duration.ts
@@ -92862,6 +92946,8 @@ function trouble(facts) {
         return 'fail-fast';
     if (failedOneOff(facts.oneOffTasks, 'post-deploy'))
         return 'post-deploy';
+    if (facts.analysis?.mode === 'rollback' && facts.analysis.verdict?.result === 'fail')
+        return 'analysis';
     if (facts.bake?.fired)
         return 'bake-alarm';
     if (facts.bake?.unreadable)
@@ -93350,6 +93436,327 @@ function renderLine(base, containerName, image) {
     return `${from}: container ${containerName}${image ? ` ← ${image}` : ' (image unchanged)'}`;
 }
 
+;// CONCATENATED MODULE: ./src/core/analysis.ts
+// Automatic canary analysis: the new revision's load balancer metrics judged against a baseline's (the old revision's
+// target group over the same minutes, or the service's own target groups before the deployment). One pure rule,
+// documented in the README with its numbers: a verdict is `fail` only when the difference is both large (a product
+// threshold) and real (a statistical one); too little traffic is `inconclusive`, never a pass.
+const ANALYSIS_MODES = ['off', 'report', 'rollback'];
+const DEFAULT_RULE = { errorRatePoints: 1, latencyPercent: 20, latencyMinutes: 3, minRequests: 100, alpha: 0.01 };
+/** Judges `candidate` against `baseline`, minute by minute (the baseline's minutes are matched by `at` when both are
+ * side by side; a before/after baseline is taken whole). */
+function judge(candidate, baseline, rule = DEFAULT_RULE, sideBySide = true) {
+    const errorRate = judgeErrorRate(candidate, baseline);
+    const latency = sideBySide ? latencyStreak(candidate, baseline, rule) : latencyAgainstWhole(candidate, baseline, rule);
+    const base = { errorRate, latency, minutes: candidate.length };
+    const diffPoints = (errorRate.candidate.rate - errorRate.baseline.rate) * 100;
+    if (errorRate.candidate.requests >= rule.minRequests && errorRate.baseline.requests >= rule.minRequests) {
+        if (diffPoints > rule.errorRatePoints && errorRate.pValue < rule.alpha) {
+            return { ...base, result: 'fail', metric: 'error-rate', reason: `5xx rate ${rates(errorRate)} (+${diffPoints.toFixed(2)} points, p=${pText(errorRate.pValue)})` };
+        }
+    }
+    if (latency.streak >= rule.latencyMinutes) {
+        return { ...base, result: 'fail', metric: 'latency', reason: `p99 ${latencyText(latency)} for ${latency.streak} minutes in a row` };
+    }
+    if (errorRate.candidate.requests < rule.minRequests || errorRate.baseline.requests < rule.minRequests) {
+        return {
+            ...base,
+            result: 'inconclusive',
+            reason: `too little traffic to judge: ${errorRate.candidate.requests} requests on the new revision, ${errorRate.baseline.requests} on the baseline (${rule.minRequests} needed on each)`,
+        };
+    }
+    return { ...base, result: 'pass', reason: `5xx rate ${rates(errorRate)}, p99 ${latencyText(latency)}` };
+}
+function judgeErrorRate(candidate, baseline) {
+    const side = (ms) => {
+        const requests = sum(ms.map((m) => m.requests));
+        const errors = sum(ms.map((m) => m.errors));
+        return { requests, errors, rate: requests > 0 ? errors / requests : 0 };
+    };
+    const c = side(candidate);
+    const b = side(baseline);
+    return { candidate: c, baseline: b, pValue: twoProportionP(c.errors, c.requests, b.errors, b.requests) };
+}
+/** One-sided p-value that proportion 1 exceeds proportion 2; 1 when undefined. Exact and conditional on the errors of
+ * both sides: with the same rate, each error falls on side 1 with probability n1 / (n1 + n2), so the p-value is the
+ * binomial tail P(X ≥ x1). A canary's first minutes have a handful of errors, where the z-test's normal approximation
+ * calls noise significant about ten times too often. */
+function twoProportionP(x1, n1, x2, n2) {
+    if (n1 === 0 || n2 === 0 || x1 === 0)
+        return 1;
+    const total = x1 + x2;
+    const share = n1 / (n1 + n2);
+    if (share >= 1)
+        return 1;
+    // Sum the tail's terms in log space, from x1 up, until they no longer count.
+    let log = logChoose(total, x1) + x1 * Math.log(share) + x2 * Math.log(1 - share);
+    let tail = 0;
+    for (let k = x1; k <= total; k++) {
+        tail += Math.exp(log);
+        if (Math.exp(log) < tail * 1e-12)
+            break;
+        log += Math.log((total - k) / (k + 1)) + Math.log(share / (1 - share));
+    }
+    return Math.min(1, tail);
+}
+function logChoose(n, k) {
+    let sum = 0;
+    for (let i = 1; i <= k; i++)
+        sum += Math.log((n - k + i) / i);
+    return sum;
+}
+/** Consecutive minutes (same `at` on both sides, each with `minRequests`) where the new p99 is over the limit. */
+function latencyStreak(candidate, baseline, rule) {
+    const byAt = new Map(baseline.map((m) => [m.at, m]));
+    let streak = 0;
+    let longest = 0;
+    let last = { streak: 0 };
+    for (const c of [...candidate].sort((a, b) => a.at - b.at)) {
+        const b = byAt.get(c.at);
+        const judged = b && c.p99 !== undefined && b.p99 !== undefined && c.requests >= rule.minRequests && b.requests >= rule.minRequests;
+        if (!judged) {
+            streak = 0;
+            continue;
+        }
+        streak = overLimit(c.p99, b.p99, rule) ? streak + 1 : 0;
+        longest = Math.max(longest, streak);
+        last = { streak: 0, candidateP99: c.p99, baselineP99: b.p99 };
+    }
+    return { ...last, streak: longest };
+}
+/** Before/after: each minute of the new revision against the baseline's median p99 over its whole window. */
+function latencyAgainstWhole(candidate, baseline, rule) {
+    const p99s = baseline.filter((m) => m.p99 !== undefined && m.requests >= rule.minRequests).map((m) => m.p99);
+    if (p99s.length === 0)
+        return { streak: 0 };
+    const typical = median(p99s);
+    return latencyStreak(candidate, candidate.map((m) => ({ at: m.at, requests: rule.minRequests, errors: 0, p99: typical })), rule);
+}
+const overLimit = (candidate, baseline, rule) => candidate > baseline * (1 + rule.latencyPercent / 100);
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pct = (rate) => `${(rate * 100).toFixed(2)} %`;
+const rates = (e) => `${pct(e.candidate.rate)} (${e.candidate.errors}/${e.candidate.requests}) against ${pct(e.baseline.rate)} (${e.baseline.errors}/${e.baseline.requests})`;
+const pText = (p) => (p < 0.0001 ? '<0.0001' : p.toFixed(4));
+const ms = (seconds) => (seconds === undefined ? 'n/a' : `${Math.round(seconds * 1000)} ms`);
+const latencyText = (l) => `${ms(l.candidateP99)} against ${ms(l.baselineP99)}`;
+/** `targetgroup/<name>/<id>`, the dimension AWS/ApplicationELB names a target group by: its ARN's last part. */
+const targetGroupDimension = (arn) => /:(targetgroup\/[^/]+\/[^/]+)$/.exec(arn)?.[1] ?? arn;
+/** `app/<name>/<id>`, from a load balancer's, listener's or listener rule's ARN; undefined for anything else. */
+const loadBalancerDimension = (arn) => /:(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)/.exec(arn)?.[1];
+/** A service's first target group, as the metrics' dimension: what a before/after analysis reads during the bake. */
+function serviceTargetGroup(loadBalancers = []) {
+    const arn = loadBalancers.find((lb) => lb.targetGroupArn)?.targetGroupArn;
+    return arn ? targetGroupDimension(arn) : undefined;
+}
+/** The target group pair of an ECS-native service (its load balancer's `advancedConfiguration`); undefined without. */
+function nativeTargets(loadBalancers = []) {
+    for (const lb of loadBalancers) {
+        const adv = lb.advancedConfiguration;
+        const loadBalancer = adv?.productionListenerRule ? loadBalancerDimension(adv.productionListenerRule) : undefined;
+        if (lb.targetGroupArn && adv?.alternateTargetGroupArn && loadBalancer) {
+            return { loadBalancer, targetGroups: [targetGroupDimension(lb.targetGroupArn), targetGroupDimension(adv.alternateTargetGroupArn)] };
+        }
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/watch/metrics.ts
+// The load balancer metrics the canary analysis judges: AWS/ApplicationELB RequestCount, HTTPCode_Target_5XX_Count
+// (Sum) and TargetResponseTime (p99) of a service's target groups, per minute, in one GetMetricData call through the
+// run's context (so within its call budget and deadline); and the load balancer a target group is published under.
+
+const METRICS = [
+    { id: 'requests', name: 'RequestCount', stat: 'Sum' },
+    { id: 'errors', name: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
+    { id: 'p99', name: 'TargetResponseTime', stat: 'p99' },
+];
+/** Each target group's minutes from `fromMs` to `toMs` (server time), oldest first; a minute without requests is
+ * absent (CloudWatch publishes none). */
+async function readMinutes(clients, run, targets, fromMs, toMs) {
+    const queries = targets.targetGroups.flatMap((targetGroup, i) => METRICS.map((m) => ({
+        Id: `${m.id}${i}`,
+        MetricStat: {
+            Metric: {
+                Namespace: 'AWS/ApplicationELB',
+                MetricName: m.name,
+                Dimensions: [
+                    { Name: 'TargetGroup', Value: targetGroup },
+                    { Name: 'LoadBalancer', Value: targets.loadBalancer },
+                ],
+            },
+            Period: 60,
+            Stat: m.stat,
+        },
+    })));
+    const out = await run.call((options) => clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe({ MetricDataQueries: queries, StartTime: new Date(fromMs), EndTime: new Date(toMs), ScanBy: 'TimestampAscending' }), options));
+    const byId = new Map((out.MetricDataResults ?? []).map((r) => [r.Id, r]));
+    return targets.targetGroups.map((_, i) => minutesOf(byId.get(`requests${i}`), byId.get(`errors${i}`), byId.get(`p99${i}`)));
+}
+function minutesOf(requests, errors, p99) {
+    const valueAt = (r) => new Map((r?.Timestamps ?? []).map((t, i) => [t.getTime(), r?.Values?.[i] ?? 0]));
+    const errorsAt = valueAt(errors);
+    const p99At = valueAt(p99);
+    return [...valueAt(requests)]
+        .filter(([, n]) => n > 0)
+        .sort(([a], [b]) => a - b)
+        .map(([at, n]) => ({ at, requests: n, errors: errorsAt.get(at) ?? 0, ...(p99At.has(at) ? { p99: p99At.get(at) } : {}) }));
+}
+/** The load balancer a target group's metrics are published under (ECS names only the target group of a rolling
+ * service): ListMetrics by its TargetGroup dimension. Undefined when it has published nothing yet. */
+async function loadBalancerOf(clients, run, targetGroup) {
+    const out = await run.call((options) => clients.cloudwatch.send(new client_cloudwatch_dist_cjs/* ListMetricsCommand */.tPF({ Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: [{ Name: 'TargetGroup', Value: targetGroup }] }), options));
+    return out.Metrics?.flatMap((m) => m.Dimensions ?? []).find((d) => d.Name === 'LoadBalancer')?.Value;
+}
+
+;// CONCATENATED MODULE: ./src/watch/analysis.ts
+
+
+
+/** One GetMetricData every 10 s while side by side: a new minute is judged within seconds of being published, for 6
+ * of the run's 30 calls a minute. */
+const ANALYSIS_EVERY_MS = 10_000;
+/** The baseline window before the deployment, and how far past its start the reads reach. */
+const BEFORE_MS = 30 * 60_000;
+const AFTER_MS = 24 * 60 * 60_000;
+const OFF = { mode: 'off', rule: DEFAULT_RULE };
+class CanaryAnalysis {
+    clients;
+    run;
+    timeline;
+    plan;
+    facts;
+    lastRead = Number.NEGATIVE_INFINITY;
+    lastResult;
+    warned = false;
+    /** Target groups to read were known at a look. */
+    found = false;
+    /** The load balancer the bake's target group is published under, once ListMetrics said. */
+    bakeLoadBalancer;
+    constructor(clients, run, timeline, plan = OFF, facts) {
+        this.clients = clients;
+        this.run = run;
+        this.timeline = timeline;
+        this.plan = plan;
+        this.facts = facts;
+        if (plan.mode !== 'off')
+            facts.analysis = { mode: plan.mode, candidate: [], baseline: [] };
+    }
+    at() {
+        return new Date(this.run.clock.now());
+    }
+    /** Whether a look now would read, with `percent` of production on the new revision (an engine that must find its
+     * target groups first asks before it does). */
+    due(percent) {
+        return percent > 0 && percent < 100 && this.readDue();
+    }
+    readDue() {
+        return this.plan.mode !== 'off' && this.run.clock.now() - this.lastRead >= ANALYSIS_EVERY_MS;
+    }
+    /** On a watch look: `percent` of production traffic is on the new revision, whose deployment started at `startedAt`
+     * (the server's time: the metrics are stamped by it), behind `targets` (the plan's unless the engine found them).
+     * True when the analysis asks for a rollback now. */
+    async look(percent, startedAt, targets = this.plan.targets) {
+        if (!this.due(percent))
+            return false;
+        this.lastRead = this.run.clock.now();
+        if (!targets || !startedAt)
+            return false;
+        this.found = true;
+        let minutes;
+        try {
+            minutes = await readMinutes(this.clients, this.run, targets, startedAt.getTime() - BEFORE_MS, startedAt.getTime() + AFTER_MS);
+        }
+        catch (error) {
+            this.warn(error);
+            return false;
+        }
+        const verdict = this.judgeSideBySide(minutes, startedAt.getTime());
+        return this.plan.mode === 'rollback' && verdict === 'fail';
+    }
+    /** On a bake look (before/after): the service's target group since `window.bakeStart` against the 30 minutes before
+     * `window.deploymentStart` (server times). True when the analysis asks for a rollback now. */
+    async bakeLook(window) {
+        const targetGroup = this.plan.bakeTargetGroup;
+        if (!targetGroup || !window || !this.readDue())
+            return false;
+        this.lastRead = this.run.clock.now();
+        let minutes;
+        try {
+            this.bakeLoadBalancer ??= await loadBalancerOf(this.clients, this.run, targetGroup);
+            if (!this.bakeLoadBalancer)
+                return false;
+            const start = window.deploymentStart.getTime();
+            [minutes] = await readMinutes(this.clients, this.run, { loadBalancer: this.bakeLoadBalancer, targetGroups: [targetGroup] }, start - BEFORE_MS, start + AFTER_MS);
+        }
+        catch (error) {
+            this.warn(error);
+            return false;
+        }
+        this.found = true;
+        const before = minutes.filter((m) => m.at < window.deploymentStart.getTime());
+        const after = minutes.filter((m) => m.at >= window.bakeStart.getTime());
+        const verdict = judge(after, before, this.plan.rule, false);
+        this.record({ mode: this.plan.mode, beforeAfter: true, verdict, candidate: after, baseline: before });
+        return this.plan.mode === 'rollback' && verdict.result === 'fail';
+    }
+    warn(error) {
+        if (!this.warned)
+            this.timeline.emit({ type: 'warning', at: this.at(), message: `canary analysis: ${errorText(error)}; judging again at the next read` });
+        this.warned = true;
+    }
+    /** The verdict on the facts, and on the timeline when its result changed. */
+    record(analysis) {
+        this.facts.analysis = analysis;
+        const { result, reason } = analysis.verdict;
+        if (result !== this.lastResult) {
+            this.timeline.emit({ type: 'analysis', at: this.at(), result, reason });
+            // Reported, not acted on: a warning, so a succeeded deployment still says it.
+            if (result === 'fail' && this.plan.mode === 'report') {
+                this.timeline.emit({ type: 'warning', at: this.at(), message: `canary analysis failed the new revision (analysis: report, so nothing is rolled back): ${reason}` });
+            }
+        }
+        this.lastResult = result;
+    }
+    /** The new revision's target group is the one that took fewer requests before the deployment started. */
+    judgeSideBySide([a, b], startedAt) {
+        const before = (ms) => ms.filter((m) => m.at < startedAt).reduce((s, m) => s + m.requests, 0);
+        const [candidate, baseline] = before(a) <= before(b) ? [a, b] : [b, a];
+        const baseAt = new Set(baseline.filter((m) => m.at >= startedAt).map((m) => m.at));
+        const sideBySide = candidate.filter((m) => baseAt.has(m.at));
+        const matched = baseline.filter((m) => sideBySide.some((c) => c.at === m.at));
+        const verdict = judge(sideBySide, matched, this.plan.rule);
+        this.record({ mode: this.plan.mode, verdict, candidate: sideBySide, baseline: matched });
+        return verdict.result;
+    }
+    /** After the watch: the verdict it ended on, or that both target groups never took traffic at once. */
+    finish() {
+        const analysis = this.facts.analysis;
+        if (!analysis || analysis.nothing)
+            return;
+        if (!analysis.verdict) {
+            analysis.nothing = this.nothingSaid();
+            this.timeline.emit({ type: 'analysis', at: this.at(), result: 'nothing', reason: analysis.nothing });
+        }
+        else {
+            const over = `${analysis.verdict.minutes} minutes${analysis.beforeAfter ? ' of the bake against the 30 before the deployment' : ''}`;
+            this.timeline.emit({ type: 'analysis', at: this.at(), result: analysis.verdict.result, reason: `verdict over ${over}: ${analysis.verdict.reason}` });
+        }
+    }
+    /** Why there is no verdict, in words. */
+    nothingSaid() {
+        if (this.found || this.plan.targets)
+            return 'nothing to compare: the two target groups never took production traffic at the same time';
+        if (this.plan.bakeTargetGroup) {
+            return "nothing to compare: the service's target group is judged during bake-time against the 30 minutes before the deployment, and there was no bake or its target group published no metrics";
+        }
+        return 'nothing to compare: the service has no load balancer target group';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/watch/shared-reads.ts
 /** A logical clock, one for every kind of read so a service deployment can be read "after" a service look: "request
  * sent" and "look ended" must be ordered exactly, which equal clock readings cannot. */
@@ -93747,14 +94154,20 @@ async function bake(clients, plan, timeline, given = {}) {
         lastRead: run.clock.now(),
     };
     const ended = plan.alarms.length === 0 ? await bakeWithoutAlarms(baking, endsAt) : await bakeWithAlarms(clients, baking, endsAt, cutShort);
-    if (ended)
-        return ended;
-    return cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result;
+    return withUnjudged(baking, ended ?? (cutShort ? { ...result, passed: false, cutShortByDeadline: true } : result));
+}
+/** Names the alarms that were in ALARM before the deployment and never left it while the bake read them. */
+function withUnjudged({ stillFiring, last }, result) {
+    const unjudged = [...stillFiring].filter((name) => last.get(name) === 'ALARM');
+    return unjudged.length > 0 ? { ...result, unjudged } : result;
 }
 /** Nothing to read: a loop of looks that call nothing, so a release's stop still ends it. */
-async function bakeWithoutAlarms({ run, timeline, result }, endsAt) {
-    return stoppedBake(result, await pollLoop(run, timeline, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => ({ changed: false })));
+async function bakeWithoutAlarms({ run, timeline, result, plan }, endsAt) {
+    const looped = await pollLoop(run, timeline, endsAt, { ...BAKE_PACING, doing: 'baking' }, async () => (await plan.analyse?.()) ? { end: analysisEnded(result) } : { changed: false });
+    return 'end' in looped ? looped.end : stoppedBake(result, looped);
 }
+/** The bake's end when the canary analysis failed the release (core/rollback.ts names it as the trigger). */
+const analysisEnded = (result) => ({ ...result, passed: false });
 /** Stopped by the release (another service failed): nothing more to verify. */
 function stoppedBake(result, looped) {
     return 'cut' in looped && looped.cut === 'stopped' ? { ...result, passed: false, stopped: looped.why } : undefined;
@@ -93823,7 +94236,7 @@ async function look(baking, alarms) {
         else if (!stillFiring.has(name))
             return { ...baking.result, passed: false, fired: { name, reason: alarm.reason } };
     }
-    return undefined;
+    return (await plan.analyse?.()) ? analysisEnded(baking.result) : undefined;
 }
 function unverified(baking, error) {
     return { ...baking.result, passed: false, unreadable: errorText(error), unreadableSince: new Date(baking.lastRead), cutShortByDeadline: false };
@@ -93833,9 +94246,9 @@ function unverified(baking, error) {
  * it could not read), a timeout when the deadline cut it short, the release's stop when it ended it. False when an
  * unexpected error ended the run.
  */
-async function bakeInto(clients, facts, plan, timeline, run) {
+async function bakeInto(clients, facts, plan, timeline, run, analyse) {
     try {
-        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart }, timeline, run);
+        facts.bake = await bake(clients, { alarms: plan.alarms, durationMs: plan.bakeTimeMs, deadline: plan.deadline, firingAtStart: plan.alarmsFiringAtStart, analyse }, timeline, run);
         if (facts.bake.cutShortByDeadline)
             facts.timedOut = true;
         if (facts.bake.stopped)
@@ -93851,9 +94264,78 @@ async function bakeInto(clients, facts, plan, timeline, run) {
 ;// CONCATENATED MODULE: ./src/core/plan.ts
 const DEFAULT_ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 
+;// CONCATENATED MODULE: ./src/aws/mutate.ts
+// The one retry policy for calls that change something in AWS. A throttled answer, or ECS's "Too many concurrent
+// attempts" (several runs registering one family at once), means the call was NOT applied, so sending it again is
+// safe; it is sent again with back-off until `until`. Any other error (a lost answer included: it may have applied)
+// is the caller's.
+
+/** ECS's answer when too many registrations of one family race (PrefectHQ/prefect #21351): not applied. */
+function isConcurrentAttempts(error) {
+    return errorName(error) === 'ClientException' && /too many concurrent attempts/i.test(error instanceof Error ? error.message : '');
+}
+/** Worth sending again as it is: the call was refused before it applied. */
+function isRefusedForRate(error) {
+    return isThrottling(error) || isConcurrentAttempts(error);
+}
+const FIRST_WAIT_MS = 1_000;
+const MAX_WAIT_MS = 15_000;
+/** The SDK's own retries of one call (`$metadata.attempts` − 1), on an answer or an error. */
+function sdkRetries(answerOrError) {
+    const attempts = answerOrError?.$metadata?.attempts;
+    return typeof attempts === 'number' && attempts > 1 ? attempts - 1 : 0;
+}
+/**
+ * Sends a mutating call, again after a throttled or "too many concurrent attempts" answer, with exponential back-off
+ * (1 s doubling to 15 s, with jitter) while the next attempt can start before `until` (epoch ms). `onRetried` hears
+ * how it went whenever it waited at all.
+ */
+async function mutate(operation, send, until, onRetried) {
+    let waits = 0;
+    const started = Date.now();
+    for (let attempt = 0;; attempt++) {
+        try {
+            const answer = await send();
+            waits += sdkRetries(answer);
+            if (waits > 0)
+                onRetried?.({ operation, waits, waitedMs: Date.now() - started, applied: true });
+            return answer;
+        }
+        catch (error) {
+            waits += sdkRetries(error);
+            const wait = Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** attempt) * (0.75 + Math.random() / 2);
+            if (!isRefusedForRate(error) || Date.now() + wait >= until) {
+                if (waits > 0 && isRefusedForRate(error))
+                    onRetried?.({ operation, waits, waitedMs: Date.now() - started, applied: false });
+                throw error;
+            }
+            await new Promise((resolve) => setTimeout(resolve, wait));
+            waits++;
+        }
+    }
+}
+/** One line for the log: how many times a mutating call waited, and whether it then applied. */
+function retriedLine(r) {
+    const times = `${r.waits} time${r.waits === 1 ? '' : 's'}`;
+    const seconds = `${Math.round(r.waitedMs / 100) / 10} s`;
+    return r.applied
+        ? `${r.operation} was throttled: it waited ${times} (${seconds} in all), then AWS applied it.`
+        : `${r.operation} was still throttled when its time ran out: it waited ${times} (${seconds} in all) and was not applied.`;
+}
+
+;// CONCATENATED MODULE: ./src/engines/mutating.ts
+// Mutating calls as every engine sends them: through the one retry policy (aws/mutate.ts), with a line in the log
+// saying how many times the call waited.
+
+/** `send` through the retry policy until `until` (epoch ms); its waits go to the timeline as a warning. */
+function sendMutating(timeline, operation, send, until) {
+    return mutate(operation, send, until, (retried) => timeline.emit({ type: 'warning', at: new Date(), message: retriedLine(retried) }));
+}
+
 ;// CONCATENATED MODULE: ./src/engines/register.ts
 // Steps every engine shares: register the rendered task definition, say why the action rolls back, and bound a rollback. (A file directly
 // under engines/ is shared by the engines; an engine's folder never imports another engine's folder.)
+
 
 
 
@@ -93887,13 +94369,15 @@ async function registerTaskDefinition(clients, plan, facts, timeline, at) {
     for (let attempt = 1; !registered; attempt++) {
         const began = Date.now();
         try {
-            registered = (await ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition))).taskDefinition;
+            const input = plan.taskDefinition;
+            registered = (await sendMutating(timeline, 'RegisterTaskDefinition', () => ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(input)), plan.deadline)).taskDefinition;
             if (!registered)
                 break;
         }
         catch (error) {
-            const retryable = isThrottling(error) || isTransient(error);
-            if (retryable && !isThrottling(error)) {
+            // Throttling was retried until the deadline (sendMutating); a transient error may have applied.
+            const retryable = isTransient(error) && !isThrottling(error);
+            if (retryable) {
                 registered = await appliedRegistration(clients, plan.taskDefinition, began);
                 if (registered) {
                     timeline.emit({
@@ -93938,6 +94422,8 @@ function rollbackWhy(facts, trigger, late) {
             return facts.failFast ?? 'new tasks crash-looped';
         case 'release':
             return facts.stopped ?? 'another service of the release failed';
+        case 'analysis':
+            return `the canary analysis failed the new revision: ${facts.analysis?.verdict?.reason ?? 'unknown'}`;
         case 'timeout':
             return late;
         case 'post-deploy':
@@ -93950,6 +94436,8 @@ function rollbackDeadline(now, plan) {
 }
 
 ;// CONCATENATED MODULE: ./src/engines/lifecycle.ts
+
+
 
 
 
@@ -93996,7 +94484,8 @@ async function lifecycle(clients, plan, timeline, run, facts, deployer, options)
     const oneOff = (step) => runOneOffStep(step, { taskDefinitionArn: taskDefinitionArn, facts, run, timeline, deadline: plan.deadline });
     if (!taskDefinitionArn || !(await oneOff(options.beforeStart)) || !(await deployer.start(taskDefinitionArn)) || !plan.wait)
         return;
-    const watched = await deployer.watch(plan.deadline);
+    const analysis = new CanaryAnalysis(clients, run, timeline, plan.analysis, facts);
+    const watched = await deployer.watch(plan.deadline, analysis);
     if (facts.error)
         return;
     if (watched === 'timeout')
@@ -94004,8 +94493,10 @@ async function lifecycle(clients, plan, timeline, run, facts, deployer, options)
     if (watched === 'stopped')
         facts.stopped = run.stopped();
     const smoke = watched !== 'live' || (await oneOff(options.afterLive));
-    if (smoke && watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run)))
+    const analyse = () => analysis.bakeLook(bakeWindow(facts));
+    if (smoke && watched === 'live' && deployer.bakes && plan.bakeTimeMs > 0 && !(await bakeInto(clients, facts, plan, timeline, run, analyse)))
         return;
+    analysis.finish();
     const trigger = rollbackTrigger(facts);
     if (trigger)
         await rollBack(facts, trigger, timeline, at, deployer);
@@ -94209,6 +94700,46 @@ async function repoDigest(docker, repository, tag) {
     if (!match || !build_image_DIGEST.test(match))
         throw new Error(`docker push ${tag} succeeded but docker knows no digest for it in ${repository}`);
     return match;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/analysis.ts
+// The canary analysis inputs: `analysis` (off, report, rollback) and the rule's thresholds.
+
+/** `analysis`, `analysis-error-rate`, `analysis-latency`, `analysis-min-requests`. */
+function analysisInputs(r, given) {
+    const text = r.value('analysis').toLowerCase() || 'report';
+    const mode = ANALYSIS_MODES.includes(text) ? text : 'report';
+    if (mode !== text)
+        r.bad('analysis', text, `expected ${ANALYSIS_MODES.join(', ')}`);
+    const errorRatePoints = number(r, 'analysis-error-rate', DEFAULT_RULE.errorRatePoints, 100, 'percentage points of 5xx rate above the baseline, more than 0 and at most 100, such as 1 or 0.5');
+    const latencyPercent = number(r, 'analysis-latency', DEFAULT_RULE.latencyPercent, 1000, 'a percentage of p99 above the baseline, more than 0 and at most 1000, such as 20 or 20%');
+    const minText = r.value('analysis-min-requests');
+    let minRequests = DEFAULT_RULE.minRequests;
+    if (minText !== '') {
+        if (/^\d+$/.test(minText) && Number(minText) >= 1 && Number(minText) <= 1_000_000_000)
+            minRequests = Number(minText);
+        else
+            r.bad('analysis-min-requests', minText, 'expected a whole number of requests on each side from 1 to 1000000000, such as 100');
+    }
+    if (mode === 'rollback' && given.rollback === 'never') {
+        r.problems.push('Input `analysis` is `rollback` but `rollback` is `never`: nothing would roll back a failed verdict; set analysis to report, or rollback to on-failure.');
+    }
+    if (mode === 'rollback' && !given.wait) {
+        r.problems.push('Input `analysis` is `rollback` but `wait` is `false`: the analysis runs while the action watches; set wait to true or analysis to report.');
+    }
+    return { mode, rule: { ...DEFAULT_RULE, errorRatePoints, latencyPercent, minRequests } };
+}
+/** A positive number input (a trailing `%` allowed), at most `max`. */
+function number(r, input, fallback, max, expected) {
+    const text = r.value(input);
+    if (text === '')
+        return fallback;
+    const n = Number(text.replace(/\s*%$/, ''));
+    if (!/^\d+(\.\d+)?\s*%?$/.test(text) || !(n > 0) || n > max) {
+        r.bad(input, text, `expected ${expected}`);
+        return fallback;
+    }
+    return n;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/render.ts
@@ -94426,6 +94957,7 @@ function oneOffInputs(r, rollbackTo) {
 
 
 
+
 const forService = (inputs, service) => ({ ...inputs, service, services: [service] });
 /** The AppSpec hooks of an ECS deployment, in the order CodeDeploy runs them. */
 const APPSPEC_HOOKS = ['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic'];
@@ -94481,6 +95013,7 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
     if (target.services.length === 0)
         registerOnlyInputs(r);
     const approval = approvalInputs(r, target.services.length, watch.wait);
+    const analysis = analysisInputs(r, { rollback: watch.rollback, wait: watch.wait });
     if (r.problems.length > 0)
         throw new InputError(r.problems);
     return {
@@ -94494,6 +95027,7 @@ function getInputs(read = (name) => getInput(name), env = process.env) {
         ...tagging,
         ...(oneOff ? { oneOff } : {}),
         ...approval,
+        analysis,
     };
 }
 /** `cluster` and `service`. */
@@ -95134,12 +95668,14 @@ function appSpecContent(spec) {
 // the group is left as it was, and a later deployment made without `approval` is not held.
 
 
-async function setGroup(clients, plan, blueGreen) {
-    await clients.codedeploy.send(new client_codedeploy_dist_cjs/* UpdateDeploymentGroupCommand */.zqi({
+
+async function setGroup(clients, plan, blueGreen, timeline) {
+    const update = new client_codedeploy_dist_cjs/* UpdateDeploymentGroupCommand */.zqi({
         applicationName: plan.engine.application,
         currentDeploymentGroupName: plan.engine.deploymentGroup,
         blueGreenDeploymentConfiguration: blueGreen,
-    }));
+    });
+    await sendMutating(timeline, 'UpdateDeploymentGroup', () => clients.codedeploy.send(update), clients.deadline?.hardStop ?? Date.now());
 }
 /** Runs `create` (CreateDeployment) with the group's ready wait set for approval; false (`facts.error` says why) when
  * it could not be set. */
@@ -95148,7 +95684,7 @@ async function withReadyWait(clients, plan, facts, timeline, create) {
     const group = `${plan.engine.application}/${plan.engine.deploymentGroup}`;
     const minutes = plan.approval?.timeoutMinutes ?? 60;
     try {
-        await setGroup(clients, plan, { ...own, deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: minutes } });
+        await setGroup(clients, plan, { ...own, deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: minutes } }, timeline);
     }
     catch (error) {
         facts.error = `UpdateDeploymentGroup ${group} (the ready wait for approval): ${errorText(error)}`;
@@ -95158,12 +95694,36 @@ async function withReadyWait(clients, plan, facts, timeline, create) {
         return await create();
     }
     finally {
-        await setGroup(clients, plan, own).catch((error) => timeline.emit({
+        await setGroup(clients, plan, own, timeline).catch((error) => timeline.emit({
             type: 'warning',
             at: new Date(),
             message: `UpdateDeploymentGroup ${group}: putting back the group's own ready wait failed (${errorText(error)}); later deployments of this group wait for ContinueDeployment until it is set back.`,
         }));
     }
+}
+
+;// CONCATENATED MODULE: ./src/engines/codedeploy/analysis.ts
+// The canary analysis on a CodeDeploy deployment: the target group pair is found once the green task set exists
+// (DescribeServices: each task set's target group ARN; the load balancer from the group's production listener).
+
+
+function codeDeployAnalysis(clients, run, analysis, service) {
+    let targets;
+    return async (weight, startedAt) => {
+        if (!analysis.due(weight))
+            return false;
+        // A failed DescribeServices is tried again at the next read; the analysis never fails the deployment.
+        targets ??= await findTargets(clients, run, service).catch(() => undefined);
+        return analysis.look(weight, startedAt, targets);
+    };
+}
+async function findTargets(clients, run, s) {
+    const loadBalancer = s.prodListenerArn ? loadBalancerDimension(s.prodListenerArn) : undefined;
+    if (!loadBalancer)
+        return undefined;
+    const out = await run.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: s.cluster, services: [s.service] }), options));
+    const arns = [...new Set((out.services?.[0]?.taskSets ?? []).flatMap((ts) => (ts.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupArn ? [lb.targetGroupArn] : []))))];
+    return arns.length === 2 ? { loadBalancer, targetGroups: [targetGroupDimension(arns[0]), targetGroupDimension(arns[1])] } : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/engines/codedeploy/watch.ts
@@ -95329,8 +95889,8 @@ class CodeDeployWatch {
     }
 }
 /** Watches our deployment until traffic has moved or it ended (or, when it `pauses` for approval, waits in the ready
- * wait), or the loop was cut short. */
-async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline, pauses = false) {
+ * wait, or the canary analysis failed it), or the loop was cut short. */
+async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline, pauses = false, analyse) {
     return watch.loop(deadline, { doing: `watching CodeDeploy deployment ${deploymentId}`, lookFirst: true }, async () => {
         const { info, target } = await watch.look(deploymentId, true);
         facts.codeDeploy = observation(info, facts.codeDeploy);
@@ -95349,6 +95909,8 @@ async function watchUntilTrafficMoved(watch, facts, deploymentId, deadline, paus
             facts.awaitingApproval = { id: deploymentId, at: READY_WAIT_AT, ...(minutes ? { expiresAt: new Date(watch.run.clock.now() + minutes * 60_000) } : {}) };
             return { end: 'paused' };
         }
+        if (analyse && (await analyse(greenOf(target)?.trafficWeight ?? 0, info.createTime)))
+            return { end: 'analysis' };
         return { changed };
     });
 }
@@ -95419,6 +95981,9 @@ async function followRollback(watch, facts, deadline, byAction = false) {
 // ../lifecycle.ts): wait for the group to be idle → (create the custom configuration once) → CreateDeployment with
 // the AppSpec → watch the lifecycle events, task sets and traffic weights → (the bake, while CodeDeploy keeps the old
 // task set) → on a bake alarm or the timeout, StopDeployment with auto-rollback and wait for the rollback.
+
+
+
 
 
 
@@ -95500,7 +96065,7 @@ class CodeDeployDeployer {
         const { engine } = plan;
         const appSpecText = appSpecContent(renderAppSpec(plan.appSpec, taskDefinitionArn, plan.codeDeploy.hooks));
         try {
-            const out = await this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentCommand */.ttP({
+            const send = () => this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentCommand */.ttP({
                 applicationName: engine.application,
                 deploymentGroupName: engine.deploymentGroup,
                 ...(configName ? { deploymentConfigName: configName } : {}),
@@ -95509,6 +96074,7 @@ class CodeDeployDeployer {
                 autoRollbackConfiguration: { enabled: plan.rollback === 'on-failure', events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
                 ...(plan.alarms.length > 0 ? { overrideAlarmConfiguration: { enabled: true, alarms: plan.alarms.map((name) => ({ name })) } } : {}),
             }));
+            const out = await sendMutating(this.timeline, 'CreateDeployment', send, plan.deadline);
             if (!out.deploymentId) {
                 facts.error = 'CreateDeployment returned no deployment id';
                 return false;
@@ -95532,13 +96098,17 @@ class CodeDeployDeployer {
         facts.codeDeploy = { deploymentId: facts.deploymentId, status: 'Created' };
         return true;
     }
-    async watch(deadline) {
+    async watch(deadline, analysis) {
         const id = this.facts.deploymentId ?? '';
         this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: id });
+        const analyse = codeDeployAnalysis(this.clients, this.run, analysis, this.plan);
         try {
-            const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, this.plan.approval !== undefined);
+            const looped = await watchUntilTrafficMoved(this.watcher, this.facts, id, deadline, this.plan.approval !== undefined, analyse);
             if (!('end' in looped))
                 return looped.cut === 'stopped' ? 'stopped' : 'timeout';
+            // A failed verdict in `rollback` mode stops the deployment as a fail fast would (core/rollback.ts names it).
+            if (looped.end === 'analysis')
+                return 'fail-fast';
             this.end = looped.end;
             return looped.end === 'failed' ? 'ended' : looped.end === 'paused' ? 'paused' : 'live';
         }
@@ -95572,7 +96142,7 @@ class CodeDeployDeployer {
         };
     }
     rollBack(rollback) {
-        return stopAndRollBack(this.clients, this.watcher, this.plan, this.facts, rollback);
+        return stopAndRollBack(this.clients, this.watcher, this.plan, this.facts, rollback, this.timeline);
     }
 }
 /** The deployment a DeploymentLimitExceededException names, when its revision is our AppSpec (GetDeployment gives its
@@ -95623,7 +96193,8 @@ async function ensureCustomConfig(clients, config) {
         ? { type: config.type, timeBasedCanary: { canaryPercentage: config.percent, canaryInterval: config.intervalMinutes } }
         : { type: config.type, timeBasedLinear: { linearPercentage: config.percent, linearInterval: config.intervalMinutes } };
     try {
-        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* CreateDeploymentConfigCommand */.JKx({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig }));
+        const create = new client_codedeploy_dist_cjs/* CreateDeploymentConfigCommand */.JKx({ deploymentConfigName: config.name, computePlatform: 'ECS', trafficRoutingConfig });
+        await mutate('CreateDeploymentConfig', () => clients.codedeploy.send(create), clients.deadline?.hardStop ?? Date.now());
         return true;
     }
     catch (error) {
@@ -95634,10 +96205,11 @@ async function ensureCustomConfig(clients, config) {
     }
 }
 /** StopDeployment with auto-rollback (after a bake alarm or at the timeout), then the rollback to its end. */
-async function stopAndRollBack(clients, watch, plan, facts, rollback) {
+async function stopAndRollBack(clients, watch, plan, facts, rollback, timeline) {
     const id = facts.deploymentId ?? '';
     try {
-        await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: id, autoRollbackEnabled: true }));
+        const stop = new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: id, autoRollbackEnabled: true });
+        await sendMutating(timeline, 'StopDeployment', () => clients.codedeploy.send(stop), rollbackDeadline(watch.run.clock.now(), plan));
     }
     catch (error) {
         // CodeDeploy may have stopped it on its own (it watches the same alarms); its rollback is then the one to follow.
@@ -95686,6 +96258,7 @@ async function stopAndRollBack(clients, watch, plan, facts, rollback) {
 // `approve` and `reject` on CodeDeploy: the deployment this action created with `approval` waits in its ready wait
 // (./ready-wait.ts); it is found read-only, then ContinueDeployment READY_WAIT (approve) or StopDeployment with
 // auto-rollback (reject) starts the rest of the one lifecycle (../lifecycle.ts) with the same watch as a deployment's.
+
 
 
 
@@ -95751,10 +96324,15 @@ class AnsweringDeployer extends CodeDeployDeployer {
         const what = verb === 'approve' ? 'ContinueDeployment READY_WAIT: production traffic moves' : 'StopDeployment with auto-rollback';
         this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${what} (CodeDeploy deployment ${paused.id})` });
         try {
-            if (verb === 'approve')
-                await this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* ContinueDeploymentCommand */.Md$({ deploymentId: paused.id, deploymentWaitType: 'READY_WAIT' }));
-            else
-                await this.clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: paused.id, autoRollbackEnabled: true }));
+            const codedeploy = this.clients.codedeploy;
+            if (verb === 'approve') {
+                const answer = new client_codedeploy_dist_cjs/* ContinueDeploymentCommand */.Md$({ deploymentId: paused.id, deploymentWaitType: 'READY_WAIT' });
+                await sendMutating(this.timeline, 'ContinueDeployment', () => codedeploy.send(answer), this.plan.deadline);
+            }
+            else {
+                const stop = new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: paused.id, autoRollbackEnabled: true });
+                await sendMutating(this.timeline, 'StopDeployment', () => codedeploy.send(stop), this.plan.deadline);
+            }
         }
         catch (error) {
             this.facts.error = `${verb === 'approve' ? 'ContinueDeployment' : 'StopDeployment'} (${paused.id}): ${errorText(error)}`;
@@ -95782,6 +96360,7 @@ const codeDeployApproval = {
 // After a cancelled run (the post step): one look at our CodeDeploy deployment, and on request the rollback.
 
 
+
 async function afterCancelCodeDeploy(clients, state, rollBack) {
     if (!state.deploymentId)
         return { where: 'not started', finished: true };
@@ -95790,7 +96369,8 @@ async function afterCancelCodeDeploy(clients, state, rollBack) {
     const ended = TERMINAL.has(info?.status ?? '');
     if (!rollBack || ended)
         return { where, finished: ended };
-    await clients.codedeploy.send(new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: state.deploymentId, autoRollbackEnabled: true }));
+    const stop = new client_codedeploy_dist_cjs/* StopDeploymentCommand */.NzN({ deploymentId: state.deploymentId, autoRollbackEnabled: true });
+    await mutate('StopDeployment', () => clients.codedeploy.send(stop), clients.deadline?.hardStop ?? Date.now());
     return { where, finished: false, rolledBack: 'StopDeployment with automatic rollback' };
 }
 
@@ -95834,7 +96414,8 @@ async function checkCodeDeploy(clients, inputs, service, engine, taskDefinition,
     if (problems.length > 0 || !appSpec.value || !group.value || group.value === 'missing')
         return { problems };
     const blueGreen = group.value.blueGreenDeploymentConfiguration;
-    return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value), ...(blueGreen ? { blueGreen } : {}) } };
+    const prodListenerArn = group.value.loadBalancerInfo?.targetGroupPairInfoList?.[0]?.prodTrafficRoute?.listenerArns?.[0];
+    return { problems, checked: { appSpec: appSpec.value, ...terminationWait(group.value), ...(blueGreen ? { blueGreen } : {}), ...(prodListenerArn ? { prodListenerArn } : {}) } };
 }
 function defaults({ clusterName, serviceName }) {
     return `(the defaults are AppECS-<cluster>-<service> and DgpECS-<cluster>-<service>, here AppECS-${clusterName}-${serviceName} and DgpECS-${clusterName}-${serviceName}; inputs \`codedeploy-application\` and \`codedeploy-deployment-group\` name others)`;
@@ -96052,7 +96633,13 @@ const codeDeploy = {
     firingAlarms: (names) => `${names}: CodeDeploy stops a deployment whose alarm is in ALARM, so this one will be stopped and rolled back unless the alarm recovers first. To ship a fix during the incident, leave the firing alarm out of \`alarms\`.`,
     history: (clients, { engine, name }) => codeDeployHistory(clients, engine.application, engine.deploymentGroup, name),
     historyCall: 'CodeDeploy ListDeployments/GetDeployment',
-    run: (clients, plan, timeline, options) => runCodeDeploy(clients, { ...plan, codeDeploy: { hooks: plan.engine.checked.hooks ?? {} }, appSpec: plan.engine.checked.appSpec, blueGreen: plan.engine.checked.blueGreen }, timeline, options),
+    run: (clients, plan, timeline, options) => runCodeDeploy(clients, {
+        ...plan,
+        codeDeploy: { hooks: plan.engine.checked.hooks ?? {} },
+        appSpec: plan.engine.checked.appSpec,
+        blueGreen: plan.engine.checked.blueGreen,
+        prodListenerArn: plan.engine.checked.prodListenerArn,
+    }, timeline, options),
     afterCancel: afterCancelCodeDeploy,
     guard: 'CodeDeploy and its alarms',
     approval: codeDeployApproval,
@@ -96283,6 +96870,7 @@ class DeploymentTracker {
 
 
 
+
 /** The service's configuration plus the circuit breaker (and alarms when given), rolling back unless `never`. */
 function deploymentConfigurationFor(current, alarms, rollback) {
     const rollbackOn = rollback === 'on-failure';
@@ -96309,10 +96897,11 @@ function deploymentUpdate(plan, taskDefinition, deploymentConfiguration) {
 /**
  * UpdateService to `taskDefinition`. When the answer is lost (the SDK's retries end in a dropped connection or no
  * answer), AWS may still have applied it: the service then runs a deployment of that task definition, which is ours.
+ * A throttled UpdateService is sent again until `until` (epoch ms).
  */
-async function updateService(clients, input, timeline) {
+async function updateService(clients, input, timeline, until) {
     try {
-        return (await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr(input))).service;
+        return (await sendMutating(timeline, 'UpdateService', () => clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr(input)), until)).service;
     }
     catch (error) {
         if (!isTransient(error) || isThrottling(error))
@@ -96673,6 +97262,8 @@ class NativeWatch {
     failedFast = false;
     /** Fail fast after this many of our tasks failed the same way (0: never; only until a rollback). */
     maxTaskFailures = 0;
+    /** The canary analysis, looking while production traffic is split (only until a rollback). */
+    analysis;
     constructor(clients, plan, facts, timeline, context, knownEvents) {
         this.clients = clients;
         this.plan = plan;
@@ -96741,6 +97332,11 @@ class NativeWatch {
             changed = (await this.lookAtService(looks.service, ended)) || changed;
         // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
         if (this.facts.failFast && !this.failedFast && !ended) {
+            this.failedFast = true;
+            return { end: 'fail-fast' };
+        }
+        // A failed verdict in `rollback` mode stops the deployment as a fail fast does (core/rollback.ts names it).
+        if (!ended && !this.rollbackShown && !this.failedFast && (await this.analysis?.look(this.production, sd.startedAt ?? sd.createdAt))) {
             this.failedFast = true;
             return { end: 'fail-fast' };
         }
@@ -96996,6 +97592,7 @@ class NativeWatch {
 
 
 
+
 async function runNative(clients, plan, timeline, options = {}) {
     const run = runContextOf(options);
     const facts = { kind: 'ecs-native', ...startFacts(plan, run, plan.engine.label) };
@@ -97027,7 +97624,7 @@ class NativeDeployer {
         const config = nativeConfiguration(plan);
         this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
         try {
-            this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline);
+            this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline, plan.deadline);
         }
         catch (error) {
             facts.error = `UpdateService (${plan.cluster}/${plan.service}, strategy ${config.strategy}): ${errorText(error)}`;
@@ -97045,10 +97642,11 @@ class NativeDeployer {
             facts.final = ours;
         return true;
     }
-    async watch(deadline) {
+    async watch(deadline, analysis) {
         const { plan, facts } = this;
         this.timeline.emit({ type: 'phase', at: this.at(), phase: 'watch', detail: `service deployment ${facts.serviceDeploymentArn}` });
         const watch = (this.watcher = new NativeWatch(this.clients, plan, facts, this.timeline, this.run, eventIds(this.updated)));
+        watch.analysis = analysis;
         // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
         watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0;
         try {
@@ -97092,7 +97690,8 @@ class NativeDeployer {
     async stop(rollback) {
         const arn = this.facts.serviceDeploymentArn;
         try {
-            await this.clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+            const stop = new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' });
+            await sendMutating(this.timeline, 'StopServiceDeployment', () => this.clients.ecs.send(stop), rollbackDeadline(this.run.clock.now(), this.plan));
         }
         catch (error) {
             // A rollback already under way (ours, whose answer was lost, or ECS's own at that moment) is followed, not failed.
@@ -97136,6 +97735,7 @@ class NativeDeployer {
 // `approve` and `reject` on the ECS-native engine: the deployment paused at the PAUSE hook `approval` added
 // (./settings.ts) is found read-only, then ContinueServiceDeployment CONTINUE (approve) or ROLLBACK (reject) starts
 // the rest of the one lifecycle (../lifecycle.ts) with the same watch as a deployment's.
+
 
 
 
@@ -97221,7 +97821,8 @@ class approval_AnsweringDeployer extends NativeDeployer {
         const what = verb === 'approve' ? `production traffic moves to ${revisionOf(taskDefinitionArn, '?')}` : `back to ${revisionOf(paused.previousTaskDefinitionArn, '?')}`;
         this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `ContinueServiceDeployment ${action} at ${paused.at}: ${what}` });
         try {
-            await this.clients.ecs.send(new client_ecs_dist_cjs/* ContinueServiceDeploymentCommand */.LrH({ serviceDeploymentArn: paused.id, hookId: paused.handle, action }));
+            const answer = new client_ecs_dist_cjs/* ContinueServiceDeploymentCommand */.LrH({ serviceDeploymentArn: paused.id, hookId: paused.handle, action });
+            await sendMutating(this.timeline, 'ContinueServiceDeployment', () => this.clients.ecs.send(answer), this.plan.deadline);
         }
         catch (error) {
             this.facts.error = `ContinueServiceDeployment ${action} (${paused.id}): ${errorText(error)}`;
@@ -97250,6 +97851,7 @@ const nativeApproval = {
 ;// CONCATENATED MODULE: ./src/engines/ecs-native/cancel.ts
 // After a cancelled run (the post step): one look at our ECS-native service deployment, and on request the rollback.
 
+
 const RUNNING = new Set(['PENDING', 'IN_PROGRESS']);
 async function afterCancelNative(clients, state, rollBack) {
     const arn = state.serviceDeploymentArn;
@@ -97261,7 +97863,8 @@ async function afterCancelNative(clients, state, rollBack) {
     const running = RUNNING.has(sd?.status ?? '');
     if (!rollBack || !running)
         return { where, finished: !running };
-    await clients.ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+    const stop = new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' });
+    await mutate('StopServiceDeployment', () => clients.ecs.send(stop), clients.deadline?.hardStop ?? Date.now());
     return { where, finished: false, rolledBack: 'StopServiceDeployment(ROLLBACK)' };
 }
 
@@ -97620,7 +98223,7 @@ class RollingDeployer {
         const { plan, facts } = this;
         this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: taskDefinitionArn });
         try {
-            this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, this.config), this.timeline);
+            this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, this.config), this.timeline, plan.deadline);
         }
         catch (error) {
             facts.error = `UpdateService (${plan.cluster}/${plan.service}): ${errorText(error)}`;
@@ -97676,7 +98279,7 @@ class RollingDeployer {
         const to = rollback.toTaskDefinitionArn;
         let updated;
         try {
-            updated = await updateService(this.clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(this.config) }, this.timeline);
+            updated = await updateService(this.clients, { cluster: plan.cluster, service: plan.service, taskDefinition: to, deploymentConfiguration: rollbackConfiguration(this.config) }, this.timeline, rollbackDeadline(this.run.clock.now(), plan));
         }
         catch (error) {
             rollback.problem = `UpdateService to ${to}: ${errorText(error)}`;
@@ -97716,6 +98319,7 @@ function rollbackProblem(result, id, final) {
 
 
 
+
 async function afterCancelRolling(clients, state, rollBack) {
     const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: state.cluster, services: [state.service] }));
     const service = out.services?.[0];
@@ -97726,12 +98330,13 @@ async function afterCancelRolling(clients, state, rollBack) {
     const settled = !ours || ours.status !== 'PRIMARY' || ours.rolloutState === 'FAILED';
     if (!rollBack || settled)
         return { where, finished: settled || ours?.rolloutState === 'COMPLETED' };
-    const updated = await clients.ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({
+    const update = new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({
         cluster: state.cluster,
         service: state.service,
         taskDefinition: state.previousTaskDefinitionArn,
         ...(service?.deploymentConfiguration ? { deploymentConfiguration: rollbackConfiguration(service.deploymentConfiguration) } : {}),
-    }));
+    });
+    const updated = await mutate('UpdateService', () => clients.ecs.send(update), clients.deadline?.hardStop ?? Date.now());
     const back = (updated.service?.deployments ?? []).find((d) => d.status === 'PRIMARY' && d.taskDefinition === state.previousTaskDefinitionArn);
     return { where, finished: false, rolledBack: `UpdateService to ${revisionOf(state.previousTaskDefinitionArn, '?')} (deployment ${back?.id ?? '?'})` };
 }
@@ -98045,6 +98650,8 @@ function describeEvent(event) {
             return `rollback by ${event.by === 'ecs' ? 'ECS' : 'the action'}: ${event.from} → ${event.to}: ${event.reason}`;
         case 'warning':
             return `warning: ${event.message}`;
+        case 'analysis':
+            return `canary analysis: ${event.result} — ${event.reason}`;
         case 'outcome':
             return `outcome: ${event.outcome} — ${event.reason}`;
     }
@@ -98235,6 +98842,36 @@ function textChart(chart, rows = 8) {
     out.push(`      ${first}${' '.repeat(Math.max(1, width * 2 - first.length - last.length))}${last}`);
     return out;
 }
+/** The canary analysis per minute: the new revision's 5xx rate and p99 (bars) against the baseline's (line): the old
+ * revision's same minute, or before/after the whole 30 minutes before the deployment (its 5xx rate and median p99). */
+function analysisCharts(analysis) {
+    const { candidate, baseline } = analysis;
+    if (candidate.length === 0)
+        return [];
+    const before = wholeWindow(baseline);
+    const base = new Map(analysis.beforeAfter ? candidate.map((m) => [m.at, before]) : baseline.map((m) => [m.at, m]));
+    const x = candidate.map((m) => new Date(m.at).toISOString().slice(11, 16));
+    const rate = (m) => (m && m.requests > 0 ? Math.round((m.errors / m.requests) * 10_000) / 100 : 0);
+    const p99 = (m) => Math.round((m?.p99 ?? 0) * 1000);
+    const chart = (title, yLabel, value) => {
+        const series = [
+            { name: 'new revision', kind: 'bar', values: candidate.map(value) },
+            { name: 'baseline', kind: 'line', values: candidate.map((m) => value(base.get(m.at))) },
+        ];
+        return { title, yLabel, yMax: Math.max(1, Math.ceil(Math.max(...series.flatMap((s) => s.values)) * 1.1)), x, series, marks: [] };
+    };
+    return [chart('5xx rate per minute (%): new revision (bars), baseline (line)', '5xx %', rate), chart('p99 per minute (ms): new revision (bars), baseline (line)', 'p99 ms', p99)];
+}
+/** A window of minutes as one: its requests and errors, and its median p99. */
+function wholeWindow(minutes) {
+    const p99s = minutes.flatMap((m) => (m.p99 === undefined ? [] : [m.p99])).sort((a, b) => a - b);
+    return {
+        at: minutes[0]?.at ?? 0,
+        requests: minutes.reduce((s, m) => s + m.requests, 0),
+        errors: minutes.reduce((s, m) => s + m.errors, 0),
+        ...(p99s.length ? { p99: p99s[Math.floor(p99s.length / 2)] } : {}),
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/report/console.ts
 /** `{ partition, region }` of an ARN (`arn:aws-cn:ecs:cn-north-1:…`). */
@@ -98282,6 +98919,7 @@ function consoleLinks(facts, region) {
 // definition, the phases with their times, and on failure the cause (the alarm or the stopped tasks with reasons,
 // exit codes and the telling log lines, service events). HTML that GitHub's Markdown keeps, with no Markdown inside
 // it, no unbroken string wider than a table cell, and no empty section. Kept far below GitHub's 1 MiB.
+
 
 
 
@@ -98485,6 +99123,8 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }) {
         if (chart.marks.length > 0)
             summary.addRaw(`<p><sub>${chart.marks.map(summary_escape).join(' · ')}</sub></p>`, true);
     }
+    if (facts.analysis)
+        addAnalysis(facts.analysis);
     if (changes)
         addChanges(changes);
     const rows = phases(timeline, end);
@@ -98494,6 +99134,16 @@ function buildSummary({ facts, decision, timeline, cause, changes, region }) {
     const warnings = [...new Set(timeline.events.flatMap((e) => (e.type === 'warning' ? [e.message] : [])))];
     if (warnings.length > 0)
         summary.addHeading('Warnings', 4).addList(warnings.slice(0, 20).map(summary_escape));
+}
+/** The canary analysis: its verdict with the numbers, and both sides' 5xx rate and p99 minute by minute. */
+function addAnalysis(analysis) {
+    const verdict = analysis.verdict;
+    const line = verdict
+        ? `<b>${verdict.result}</b> over ${verdict.minutes} minute${verdict.minutes === 1 ? '' : 's'}: ${summary_escape(verdict.reason)}`
+        : summary_escape(analysis.nothing ?? 'no verdict');
+    summary.addHeading('Canary analysis', 3).addRaw(`<p>${line} <sub>(analysis: ${analysis.mode})</sub></p>`, true);
+    for (const chart of analysisCharts(analysis))
+        summary.addRaw(`\n${mermaidChart(chart)}\n`, true);
 }
 /** What `build` adds to core.summary's buffer, as GitHub gets it; leaves the buffer empty. */
 function rendered(build) {
@@ -98516,12 +99166,12 @@ async function writeSummary(input) {
         summary.emptyBuffer();
         summary.addRaw(text.slice(0, limit), true).addRaw('<p><em>Summary cut to stay under the job summary size limit.</em></p>', true);
     }
-    await summary.write();
+    await writeSummaryBuffer();
 }
 /** The summary of a run stopped before anything changed (bad inputs, failed preflight): every problem, listed. */
 async function writeProblemsSummary(cluster, service, title, problems) {
     buildProblemsSummary(cluster, service, title, problems);
-    await summary.write();
+    await writeSummaryBuffer();
 }
 /** The problems summary as GitHub gets it (for tests). */
 function renderProblemsSummary(cluster, service, title, problems) {
@@ -98536,7 +99186,7 @@ function buildProblemsSummary(cluster, service, title, problems) {
 /** A release of several services: its outcome, then one row per service (each has its own section below). */
 async function writeReleaseSummary(cluster, release, results, tookMs) {
     buildReleaseSummary(cluster, release, results, tookMs);
-    await summary.write();
+    await writeSummaryBuffer();
 }
 function buildReleaseSummary(cluster, release, results, tookMs) {
     summary
@@ -98562,6 +99212,7 @@ function buildReleaseSummary(cluster, release, results, tookMs) {
 
 
 
+
 async function reportHalt(cluster, service, stop) {
     const title = `ecs-safe-deploy: ${stop.title}`;
     if (stop.located)
@@ -98571,7 +99222,7 @@ async function reportHalt(cluster, service, stop) {
             error(problem, { title });
         failStep();
     }
-    setOutput('outcome', stop.outcome);
+    guard_setOutput('outcome', stop.outcome);
     await writeProblemsSummary(cluster || '?', service || '?', stop.title, stop.summary ?? stop.problems);
 }
 
@@ -98944,8 +99595,11 @@ function workflowRun(env = process.env) {
 
 
 
+
 /** Never more per run: a family with thousands of revisions is trimmed over several deployments. */
 const MAX_PER_RUN = 50;
+/** How long a throttled deregistration is retried: tidying never holds the run up for long. */
+const RETRY_FOR_MS = 30_000;
 const revisionNumber = (arn) => Number(arn.slice(arn.lastIndexOf(':') + 1));
 /** The revisions of `family` to deregister: ACTIVE ones beyond the newest `keep`, none of `protect`. */
 function toDeregister(active, keep, protect) {
@@ -98954,7 +99608,7 @@ function toDeregister(active, keep, protect) {
 }
 async function pruneRevisions(clients, runningArn, keep, protect) {
     const family = familyOf(runningArn);
-    const result = { family, deregistered: [], kept: [], problems: [] };
+    const result = { family, deregistered: [], kept: [], problems: [], retried: [] };
     const active = [];
     try {
         let nextToken;
@@ -98973,7 +99627,8 @@ async function pruneRevisions(clients, runningArn, keep, protect) {
     result.kept = active.filter((arn) => !doomed.includes(arn)).map((arn) => revisionOf(arn, arn));
     for (const arn of doomed) {
         try {
-            await clients.ecs.send(new client_ecs_dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: arn }));
+            const until = Math.min(Date.now() + RETRY_FOR_MS, clients.deadline?.hardStop ?? Number.POSITIVE_INFINITY);
+            await mutate('DeregisterTaskDefinition', () => clients.ecs.send(new client_ecs_dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: arn })), until, (r) => result.retried.push(retriedLine(r)));
             result.deregistered.push(revisionOf(arn, arn));
         }
         catch (error) {
@@ -99059,6 +99714,27 @@ function applyRender(taskDefinition, containerName, render, where) {
             return c.name === containerName ? renderContainer(withImage, render, where) : withImage;
         }),
     };
+}
+
+;// CONCATENATED MODULE: ./src/preflight/analysis-check.ts
+
+function analysisProblems(service, inputs) {
+    if (!service || inputs.analysis?.mode !== 'rollback')
+        return [];
+    const name = `service \`${service.serviceName ?? inputs.service}\``;
+    // A pair is judged side by side; CodeDeploy's deployment group names one, its task sets say which is which.
+    if (nativeTargets(service.loadBalancers) || (service.deploymentController?.type === 'CODE_DEPLOY' && serviceTargetGroup(service.loadBalancers)))
+        return [];
+    if (!serviceTargetGroup(service.loadBalancers)) {
+        return [
+            `Input \`analysis\` is \`rollback\` but ${name} has no load balancer target group to judge the new revision by, so no verdict could roll it back; set analysis to report or off.`,
+        ];
+    }
+    if (inputs.bakeTimeMs > 0)
+        return [];
+    return [
+        `Input \`analysis\` is \`rollback\` but \`bake-time\` is 0: ${name} has one target group, judged during bake-time against the 30 minutes before the deployment; set bake-time (such as 10m) or analysis to report.`,
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/preflight/codedeploy-inputs.ts
@@ -104434,6 +105110,7 @@ function inputSource(inputs) {
 
 
 
+
 class PreflightError extends Error {
     problems;
     constructor(problems) {
@@ -104471,6 +105148,7 @@ async function preflight(clients, inputs) {
         ...service.problems,
         ...engine.problems,
         ...noTaskDefinition(service.value, inputs),
+        ...analysisProblems(service.value, inputs),
         ...build,
         ...image.problems,
         ...images.problems,
@@ -105055,6 +105733,7 @@ async function rollback_release_rollBack(clients, m, failed, poller) {
 
 
 
+
 /** RunTask's input: the service's placement and tags, the command and environment for the container. */
 function runTaskInput(spec, taskDefinitionArn) {
     const s = spec.service;
@@ -105082,7 +105761,10 @@ async function runOneOff(clients, spec, step) {
     const task = { when: spec.when, command: spec.commandText, container: spec.container, startedAt: new Date(run.clock.now()), end: 'not-started' };
     timeline.emit({ type: 'phase', at: task.startedAt, phase: spec.when, detail: `running \`${spec.commandText}\` in container ${spec.container}` });
     try {
-        const out = await run.within(step.deadline, () => run.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* RunTaskCommand */._eD(runTaskInput(spec, step.taskDefinitionArn)), options)));
+        // One clientToken for every attempt: a throttled RunTask sent again starts one task.
+        const input = runTaskInput(spec, step.taskDefinitionArn);
+        const send = () => run.call((options) => clients.ecs.send(new client_ecs_dist_cjs/* RunTaskCommand */._eD(input), options));
+        const out = await run.within(step.deadline, () => mutate('RunTask', send, step.deadline, (r) => timeline.emit({ type: 'warning', at: new Date(), message: retriedLine(r) })));
         const started = out.tasks?.[0];
         if (!started?.taskArn) {
             const failure = out.failures?.[0];
@@ -105144,7 +105826,7 @@ function finish(task, run) {
 /** StopTask on a one-off task; false when it could not be stopped (it is then left to its own end). */
 async function stopOneOff(clients, cluster, taskArn, reason, call) {
     try {
-        await call((options) => clients.ecs.send(new client_ecs_dist_cjs/* StopTaskCommand */.PP1({ cluster, task: taskArn, reason }), options));
+        await mutate('StopTask', () => call((options) => clients.ecs.send(new client_ecs_dist_cjs/* StopTaskCommand */.PP1({ cluster, task: taskArn, reason }), options)), clients.deadline?.hardStop ?? Date.now());
         return true;
     }
     catch {
@@ -105253,6 +105935,8 @@ function rollbackLine(rollback, outcome) {
 
 
 
+
+
 /** What the engine is asked to do for one service, from the inputs and what preflight found. */
 function steps_planOf(inputs, checked, at) {
     return {
@@ -105276,6 +105960,9 @@ function steps_planOf(inputs, checked, at) {
         currentDeploymentConfiguration: checked.service.deploymentConfiguration,
         image: at.image,
         ...(inputs.approval ? { approval: { timeoutMinutes: inputs.approval.timeoutMinutes } } : {}),
+        ...(inputs.analysis
+            ? { analysis: { ...inputs.analysis, targets: nativeTargets(checked.service.loadBalancers), bakeTargetGroup: serviceTargetGroup(checked.service.loadBalancers) } }
+            : {}),
     };
 }
 /** What a run says and does after the summary: the rollback in one line, then `keep-revisions`. */
@@ -105294,6 +105981,8 @@ async function afterDeploy(clients, inputs, checked, facts, outcome) {
         const protect = [checked.currentTaskDefinitionArn, checked.existing?.arn].filter((arn) => !!arn);
         const pruned = await pruneRevisions(clients, facts.taskDefinitionArn, inputs.keepRevisions, protect);
         const line = prunedLine(pruned, inputs.keepRevisions);
+        for (const retried of pruned.retried)
+            info(retried);
         info(line);
         lines.push(line);
         for (const problem of pruned.problems) {
@@ -105308,10 +105997,8 @@ async function afterDeploy(clients, inputs, checked, facts, outcome) {
     }
     if (lines.length === 0)
         return;
-    await summary
-        .addRaw(lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'), true)
-        .write()
-        .catch(() => undefined);
+    summary.addRaw(lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'), true);
+    await writeSummaryBuffer();
 }
 /**
  * Logs in to the ECR registry, builds and pushes every tag, and logs out again at once (the post step cleans up a
@@ -105552,6 +106239,60 @@ async function diagnoseMember(clients, m) {
         m.rolledBack.cause = await diagnose(clients, m.rolledBack.facts, m.timeline);
 }
 
+;// CONCATENATED MODULE: ./src/report/github-errors.ts
+// Why a GitHub API call of the deployment record failed, told apart so the advice fits: no answer at all (DNS, a
+// refused connection, TLS, a timeout), a refused token (401), a missing permission (403), a rate limit (403/429), a
+// repository the token cannot see (404), a request GitHub rejected (422), or GitHub's own error (5xx).
+const PERMISSION = '`permissions: deployments: write`';
+/** The text of the network error under Octokit's wrapper (`getaddrinfo ENOTFOUND api.github.com`). */
+function networkText(error) {
+    const causes = [error.message ?? ''];
+    for (let cause = error.cause; cause instanceof Error; cause = cause.cause) {
+        causes.push(`${cause.code ?? ''} ${cause.message}`);
+    }
+    return causes.join(' ');
+}
+/** Why no answer came, and what to check. */
+function noAnswer(error, api) {
+    const text = networkText(error);
+    if (error.name === 'AbortError' || /aborted|timed? ?out|ETIMEDOUT|UND_ERR_.*TIMEOUT/i.test(text)) {
+        return `GitHub did not answer in time (${api}): the record is skipped for this run; check the runner's network or proxy if it keeps happening`;
+    }
+    if (/ENOTFOUND|EAI_AGAIN/.test(text))
+        return `GitHub did not answer: the runner cannot resolve the API's host (${api}); check GITHUB_API_URL and the runner's DNS or proxy`;
+    if (/ECONNREFUSED/.test(text))
+        return `GitHub did not answer: the connection to ${api} was refused; check GITHUB_API_URL and the runner's network or proxy`;
+    if (/certificate|CERT_|SSL|TLS|self[- ]signed/i.test(text)) {
+        return `GitHub did not answer: TLS to ${api} failed; on GitHub Enterprise Server with a private CA, give the runner the CA (NODE_EXTRA_CA_CERTS)`;
+    }
+    return `GitHub did not answer (${api}): check the runner's network or proxy`;
+}
+/** One sentence: what happened to `operation` and what to do about it. */
+function recordFailure(operation, error, api) {
+    const status = error.status;
+    const message = error.message ?? 'unknown error';
+    // Octokit reports a request that got no HTTP answer as status 500 without a response.
+    if (!error.response || status === undefined)
+        return `${operation}: ${noAnswer(error, api)} (${networkText(error).trim()})`;
+    const headers = error.response.headers ?? {};
+    const said = `${operation} answered ${status} (${message})`;
+    if (status === 429 || headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(message)) {
+        const retry = headers['retry-after'] ? `; GitHub asks to wait ${headers['retry-after']} s` : '';
+        return `${said}: GitHub rate-limited the token${retry}. The record is skipped for this run; too many jobs share the token's limit`;
+    }
+    if (status === 401)
+        return `${said}: GitHub refused the token; check the \`github-token\` input (a revoked or expired token)`;
+    if (status === 403)
+        return `${said}: the token may not write deployments; give the job ${PERMISSION}`;
+    if (status === 404)
+        return `${said}: the token cannot see the repository or its deployments; check GITHUB_REPOSITORY and the token's repository access`;
+    if (status === 422)
+        return `${said}: GitHub rejected the request; check the \`environment\` name and that the commit (GITHUB_SHA) is on GitHub`;
+    if (status >= 500)
+        return `${said}: GitHub had a server error; nothing to change, the next run records as usual`;
+    return `${said}: the call failed`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/github-deployment.ts
 // The GitHub deployment record (Deployments REST API): one deployment for the commit in `environment`, an
 // `in_progress` status once the deployment starts, its phase as the status description while it runs (at most once
@@ -105561,11 +106302,11 @@ async function diagnoseMember(clients, m) {
 
 
 
+
 /** GitHub's limit on a status description. */
 const DESCRIPTION_MAX = 140;
 /** Phase descriptions are sent at most this often. */
 const UPDATE_EVERY_MS = 10_000;
-const PERMISSION = '`permissions: deployments: write`';
 const clip = (text) => (text.length <= DESCRIPTION_MAX ? text : `${text.slice(0, DESCRIPTION_MAX - 1)}…`);
 /** The status description a timeline event moves the record to, if any. */
 function describePhase(event, engine) {
@@ -105641,8 +106382,8 @@ class GitHubDeploymentRecord {
         return this.begun;
     }
     /**
-     * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped (with a debug line)
-     * when turned off or outside GitHub Actions (no GITHUB_REPOSITORY, no token).
+     * Queues the deployment and its `in_progress` status, and follows `timeline`'s phases. Skipped when turned off, and
+     * with one notice saying why when there is no token, GITHUB_REPOSITORY or GITHUB_SHA (no call is made).
      */
     start(timeline, start, reuse) {
         this.begun = true;
@@ -105651,13 +106392,17 @@ class GitHubDeploymentRecord {
         const sha = env.GITHUB_SHA;
         if (!this.settings.deployment)
             return core_debug('GitHub deployment record: off (github-deployment: false).');
-        if (!owner || !repo || !this.settings.token || !sha) {
-            return core_debug('GitHub deployment record: skipped (not in GitHub Actions: no GITHUB_REPOSITORY, GITHUB_SHA or token).');
+        const token = this.settings.token;
+        if (!token || !owner || !repo || !sha) {
+            const missing = [!token && 'no `github-token`', !(owner && repo) && 'no GITHUB_REPOSITORY', !sha && 'no GITHUB_SHA'].filter(Boolean);
+            return notice(`GitHub deployment record skipped (${missing.join(', ')}): nothing was sent to GitHub; set \`github-deployment: false\` to silence this.`, {
+                title: 'ecs-safe-deploy: GitHub deployment record',
+            });
         }
         this.owner = owner;
         this.repo = repo;
         this.engine = start.engine;
-        this.octokit = getOctokit(this.settings.token, { ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), request: { signal: this.abort.signal } });
+        this.octokit = getOctokit(token, { ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), request: { signal: this.abort.signal } });
         if (env.GITHUB_RUN_ID) {
             const server = env.GITHUB_SERVER_URL || 'https://github.com';
             this.logUrl = `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT || '1'}`;
@@ -105807,17 +106552,10 @@ class GitHubDeploymentRecord {
         if (this.abandoned)
             return;
         this.abandoned = true;
-        const status = error.status;
-        const limited = status === 429 || error.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(error.message ?? '');
-        const what = limited
-            ? 'GitHub rate-limited the token'
-            : status === 403 || status === 404
-                ? 'the token may not write deployments'
-                : status !== undefined && status >= 500
-                    ? 'GitHub had a server error'
-                    : 'the call failed';
-        warning(`GitHub deployment record abandoned for this run: ${operation} answered ${status ?? 'no answer'} (${error.message ?? 'unknown error'}): ${what}. ` +
-            `The ECS deployment goes on. To keep the record, give the job ${PERMISSION}, or set \`github-deployment: false\`.`, { title: 'ecs-safe-deploy: GitHub deployment record' });
+        const api = this.env.GITHUB_API_URL || 'https://api.github.com';
+        warning(`GitHub deployment record abandoned for this run: ${recordFailure(operation, error, api)}. The ECS deployment goes on.`, {
+            title: 'ecs-safe-deploy: GitHub deployment record',
+        });
     }
 }
 
@@ -105903,10 +106641,50 @@ async function bounded(startedAt, inputs, body) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/cancel-alarms.ts
+// After a cancelled run (the post step): the bake's alarms, read once. A cancel cuts the bake short, so an alarm in
+// ALARM now is nobody's to act on: each one is an error annotation naming it, the release and what runs now.
+
+
+
+
+
+/** One sentence per alarm of `state` in ALARM now; a sentence saying they could not be read when that failed. */
+async function firingAfterCancel(clients, state, seen) {
+    const names = state.alarms ?? [];
+    if (names.length === 0 || !state.deploymentId)
+        return [];
+    let firing;
+    try {
+        firing = [...(await readAlarms(clients, direct, names, { stateValue: 'ALARM' }))];
+    }
+    catch (error) {
+        return [
+            `The alarms ${names.join(', ')} could not be read after the cancel (${errorText(error)}): nothing says whether ${revisionOf(state.taskDefinitionArn, 'the release')} is healthy.`,
+        ];
+    }
+    if (firing.length === 0)
+        return [];
+    const now = await runningNow(clients, state);
+    const release = revisionOf(state.taskDefinitionArn, 'the release');
+    const what = seen?.rolledBack
+        ? `${release} was live and is being rolled back (on-cancel: rollback): ${seen.rolledBack}`
+        : `${release} is live on ${state.cluster}/${state.service}${now ? ` (the service runs ${now})` : ''} and nothing watches it (on-cancel: ${state.onCancel}); roll it back or fix forward`;
+    return firing.map(([name, alarm]) => `Alarm ${name} is in ALARM after the job was cancelled during the ${state.phase} phase${alarm.reason ? ` (${alarm.reason})` : ''}: ${what}.`);
+}
+/** The service's task definition now, or undefined when it cannot be read (the alarm is reported all the same). */
+async function runningNow(clients, state) {
+    const out = await clients.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: state.cluster, services: [state.service] })).catch(() => undefined);
+    return revisionOf(out?.services?.[0]?.taskDefinition, '') || undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/post.ts
 // The post step after a cancelled run: the main step saved what was in flight (state-helper.ts); here the deployment
 // is looked at once, rolled back when `on-cancel: rollback` asks for it and its bake had not finished, and the
 // annotation and job summary say what happened.
+
+
+
 
 
 
@@ -105932,8 +106710,10 @@ function cancelReport(state, seen, problem) {
         return `${when}; ${deployment} is left to ${guard}.`;
     if (seen.rolledBack)
         return `${when}; ${deployment} (${seen.where}) was rolled back because on-cancel is rollback: ${seen.rolledBack}.`;
+    // Cancelled in the bake: the release completed, and nothing verified it.
+    const unbaked = state.phase === 'bake' ? ` Its bake was cut short: ${revisionOf(state.taskDefinitionArn, 'the release')} is live, left running and unwatched by this run.` : '';
     if (seen.finished)
-        return `${when}; ${deployment} has since ended: ${seen.where}.`;
+        return `${when}; ${deployment} has since ended: ${seen.where}.${unbaked}`;
     return `${when}; ${deployment} is still ${seen.where}, left to ${guard} (on-cancel: ${state.onCancel}).`;
 }
 /** Stops the one-off task the cancel left running; what became of it, as a sentence to add. */
@@ -105952,24 +106732,25 @@ async function postAfterCancel(state) {
     const rollBack = state.onCancel === 'rollback' && !SETTLED_PHASES.has(state.phase);
     let seen;
     let problem;
+    let firing = [];
     if (state.deploymentId) {
+        const clients = createClients({ deadline });
         try {
-            seen = await engineFor(state.engine).afterCancel(createClients({ deadline }), state, rollBack);
+            seen = await engineFor(state.engine).afterCancel(clients, state, rollBack);
         }
         catch (error) {
             problem = errorText(error);
         }
-        finally {
-            deadline.clear();
-        }
+        firing = await firingAfterCancel(clients, state, seen);
+        deadline.clear();
     }
     const message = `${cancelReport(state, seen, problem)}${await stopOneOffAfterCancel(state)}`;
     const where = `${state.cluster}/${state.service}`;
     warning(message, { title: `ECS deployment cancelled: ${where}` });
-    await summary
-        .addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2)
-        .addRaw(`<p>${escapeHtml(message)}</p>`, true)
-        .write();
+    for (const alarm of firing)
+        error(alarm, { title: `ECS deployment cancelled with an alarm in ALARM: ${where}` });
+    summary.addHeading(`🛑 ECS deployment cancelled: ${state.service}`, 2).addRaw(`<p>${escapeHtml(message)}</p>`, true);
+    await writeSummaryBuffer();
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
