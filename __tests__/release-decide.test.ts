@@ -52,6 +52,15 @@ describe('decideRelease', () => {
     expect(d.outcome).toBe('rolled-back')
   })
 
+  it('fails, not rolled back, when no service was changed (a failed migration deployed nothing)', () => {
+    const untouched = (name: string, outcome: Outcome = 'failed') => result(name, outcome, { changed: false, deploymentId: undefined })
+    expect(decideRelease([untouched('web'), untouched('worker')], 'on-failure')).toEqual({
+      outcome: 'failed',
+      reason: 'Nothing was deployed on any of the 2 services. web: web failed; worker: worker failed.',
+    })
+    expect(decideRelease([untouched('web', 'timed-out'), untouched('worker')], 'on-failure').outcome).toBe('timed-out')
+  })
+
   it('fails, naming the service to roll back by hand, when a rollback itself failed', () => {
     const d = decideRelease([result('web', 'succeeded', { rolledBack: back('failed') }), result('worker', 'rolled-back')], 'on-failure')
     expect(d).toEqual({

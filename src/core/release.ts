@@ -111,6 +111,11 @@ export function decideRelease(results: ServiceResult[], rollback: 'on-failure' |
   const why = causes(results)
   const reverted = results.filter((r) => r.rolledBack)
   const stillNew = results.filter((r) => !isBack(r))
+  // Nothing reached ECS (a failed migration, a refused registration): nothing to roll back, as for a single service.
+  if (results.every((r) => !r.changed)) {
+    const outcome: Outcome = results.some((r) => r.decision.outcome === 'timed-out') ? 'timed-out' : 'failed'
+    return { outcome, reason: `Nothing was deployed on any of the ${count}. ${why}.` }
+  }
   if (stillNew.length === 0) {
     const also = reverted.length > 0 ? ` ${names(reverted)} ${reverted.length === 1 ? 'was' : 'were'} rolled back too, so the release is nowhere.` : ''
     return { outcome: 'rolled-back', reason: `The release was rolled back on all ${count}. ${why}.${also}` }
