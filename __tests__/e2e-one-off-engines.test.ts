@@ -1,5 +1,5 @@
 // End to end: one-off tasks beyond a single rolling service. A failing smoke test (`post-deploy-command`) rolls back
-// a CodeDeploy deployment through its own rollback call; a release of several services runs its
+// an ECS-native and a CodeDeploy deployment through their own rollback calls; a release of several services runs its
 // migration (`pre-deploy-command`) once, in the first service's network, before any service moves; and
 // `force-new-deployment` with no new revision runs a one-off task only when one is given.
 import { afterEach, expect, test } from '@jest/globals'
@@ -18,6 +18,40 @@ const start = async (spec: WorldSpec, timeScale = 30) => (sandbox = await startS
 const deploy = (s: Sandbox, inputs: Record<string, string>) => runAction({ endpoint: s.url, inputs: { cluster: 'demo', image: `${ECR}/web:v1.1`, timeout: '10m', ...inputs } })
 const ecsOps = (s: Sandbox) => s.control.calls({ service: 'ecs' }).map((c) => c.operation)
 const SMOKE_FAILS = { kind: 'exit' as const, exitCode: 3, logLines: ['GET /health returned 500'] }
+
+test('ECS-native blue/green: a failing smoke test stops the deployment with ROLLBACK; the old revision serves', async () => {
+  const s = await start(world('progressive.yaml'))
+  await s.control.setBehavior('web:v1.1 -- ./smoke', SMOKE_FAILS)
+  const run = await deploy(s, { service: 'web-native', strategy: 'blue-green', 'post-deploy-command': '["./smoke"]' })
+  expect(run.outputs.outcome).toBe('rolled-back')
+  expect(run.code).toBe(1)
+  expect(run.outputs['post-deploy-exit-code']).toBe('3')
+  const annotation = errorAnnotations(run)
+  expect(annotation).toContain('The post-deploy command `./smoke` exited 3')
+  expect(annotation).toContain('GET /health returned 500')
+  const calls = ecsOps(s)
+  expect(calls.indexOf('RunTask')).toBeGreaterThan(calls.indexOf('UpdateService'))
+  expect(calls.indexOf('StopServiceDeployment')).toBeGreaterThan(calls.indexOf('RunTask'))
+  const [stop] = s.control.calls({ operation: 'StopServiceDeployment' })
+  expect(stop.params).toMatchObject({ stopType: 'ROLLBACK' })
+  const live = await liveServices(s.url, ['web-native'])
+  expect(live['web-native'].taskDefinition).toMatch(tdRevision('web-native', 1))
+}, 180_000)
+
+test('ECS-native with no bake: a passing smoke test runs during a one-minute ECS bake, then the deployment completes', async () => {
+  const spec = world('progressive.yaml')
+  const native = spec.services!.find((svc) => svc.serviceName === 'web-native') as { deploymentConfiguration: Record<string, unknown> }
+  native.deploymentConfiguration.bakeTimeInMinutes = 0
+  const s = await start(spec)
+  const run = await deploy(s, { service: 'web-native', strategy: 'blue-green', 'post-deploy-command': '["./smoke"]' })
+  expect(run.outputs.outcome).toBe('succeeded')
+  expect(run.outputs['post-deploy-exit-code']).toBe('0')
+  const [update] = s.control.calls({ operation: 'UpdateService' })
+  expect(update.params).toMatchObject({ deploymentConfiguration: { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 1 } })
+  expect(s.control.calls({ operation: 'StopServiceDeployment' })).toHaveLength(0)
+  const live = await liveServices(s.url, ['web-native'])
+  expect(live['web-native'].taskDefinition).toMatch(tdRevision('web-native', 2))
+}, 180_000)
 
 test('CodeDeploy: a failing smoke test stops the deployment with auto-rollback; the old revision serves', async () => {
   const s = await start(progressiveWithBake(60))

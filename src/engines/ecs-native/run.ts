@@ -28,7 +28,9 @@ export type { NativePlan } from './settings.js'
 export async function runNative(clients: Clients, plan: NativePlan, timeline: Timeline, options: EngineOptions = {}): Promise<NativeFacts> {
   const run = runContextOf(options)
   const facts: NativeFacts = { kind: 'ecs-native', ...startFacts(plan, run, plan.engine.label) }
-  return runLifecycle(clients, plan, timeline, run, facts, options, new NativeDeployer(clients, plan, timeline, run, facts))
+  const deployer = new NativeDeployer(clients, plan, timeline, run, facts)
+  deployer.smokeTest = options.afterLive !== undefined
+  return runLifecycle(clients, plan, timeline, run, facts, options, deployer)
 }
 
 /** ECS-native steps; ./approval.ts starts them differently for `approve` and `reject`. */
@@ -37,6 +39,9 @@ export class NativeDeployer implements Deployer {
   readonly bakes = false
   protected updated?: Service
   private watcher?: NativeWatch
+  /** A post-deploy task runs once production traffic is live: the watch ends at ECS's bake, which lasts at least a
+   * minute so the old revision is still there to roll back to, and settle() watches the rest. */
+  smokeTest = false
 
   constructor(
     protected readonly clients: Clients,
@@ -53,6 +58,7 @@ export class NativeDeployer implements Deployer {
   async start(taskDefinitionArn: string): Promise<boolean> {
     const { plan, facts } = this
     const config = nativeConfiguration(plan)
+    if (this.smokeTest) config.bakeTimeInMinutes = Math.max(config.bakeTimeInMinutes ?? 0, 1)
     this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` })
     try {
       this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline, plan.deadline)
@@ -79,6 +85,7 @@ export class NativeDeployer implements Deployer {
     watch.analysis = analysis
     // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
     watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0
+    watch.liveAtBake = this.smokeTest
     try {
       const end = await watch.run(deadline)
       if (end !== 'timeout' && end !== 'stopped') return end
@@ -89,6 +96,21 @@ export class NativeDeployer implements Deployer {
     } catch (error) {
       facts.error = `Watching service deployment ${facts.serviceDeploymentArn}: ${errorText(error)}`
       return 'ended'
+    } finally {
+      watch.record()
+    }
+  }
+
+  /** The smoke test passed at the bake: the rest of the deployment, watched to its end. */
+  async settle(): Promise<void> {
+    const watch = this.watcher
+    if (!watch?.wentLive) return
+    try {
+      const end = await watch.run(this.plan.deadline)
+      if (end === 'timeout') this.facts.timedOut = true
+      if (end === 'stopped') this.facts.stopped = this.run.stopped()
+    } catch (error) {
+      this.facts.error = `Watching service deployment ${this.facts.serviceDeploymentArn}: ${errorText(error)}`
     } finally {
       watch.record()
     }

@@ -35,9 +35,9 @@ const STAGES = [
 ]
 const ENDED = new Set(['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'])
 
-/** How a look-through ended: the service deployment ended, a fail fast, the deadline, the release's stop, or the
- * deployment waits at the approval hook this run added (`paused`). */
-export type End = 'ended' | 'fail-fast' | 'timeout' | 'stopped' | 'paused'
+/** How a look-through ended: the service deployment ended, a fail fast, the deadline, the release's stop, the
+ * deployment waits at the approval hook this run added (`paused`), or it reached its bake (`live`, when asked). */
+export type End = 'ended' | 'fail-fast' | 'timeout' | 'stopped' | 'paused' | 'live'
 
 export class NativeWatch {
   sd?: ServiceDeployment
@@ -61,6 +61,10 @@ export class NativeWatch {
   maxTaskFailures = 0
   /** The canary analysis, looking while production traffic is split (only until a rollback). */
   analysis?: CanaryAnalysis
+  /** End `live` once, when production traffic is on the new revision and ECS bakes with the old one still there: a
+   * smoke test then runs while StopServiceDeployment(ROLLBACK) can still undo the deployment. */
+  liveAtBake = false
+  wentLive = false
 
   constructor(
     private readonly clients: Clients,
@@ -126,6 +130,10 @@ export class NativeWatch {
     }
     changed = this.followHooks(sd) || changed
     if (this.facts.awaitingApproval) return { end: 'paused' }
+    if (this.liveAtBake && !this.wentLive && sd.status === 'IN_PROGRESS' && sd.lifecycleStage === 'BAKE_TIME') {
+      this.wentLive = true
+      return { end: 'live' }
+    }
     const ended = ENDED.has(sd.status ?? '')
     if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1) changed = (await this.lookAtService(looks.service, ended)) || changed
     // A service being deleted will never complete our deployment, and a crash loop is not worth waiting out: say so now.
