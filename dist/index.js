@@ -92063,6 +92063,11 @@ function decideRelease(results, rollback) {
     const why = causes(results);
     const reverted = results.filter((r) => r.rolledBack);
     const stillNew = results.filter((r) => !isBack(r));
+    // Nothing reached ECS (a failed migration, a refused registration): nothing to roll back, as for a single service.
+    if (results.every((r) => !r.changed)) {
+        const outcome = results.some((r) => r.decision.outcome === 'timed-out') ? 'timed-out' : 'failed';
+        return { outcome, reason: `Nothing was deployed on any of the ${count}. ${why}.` };
+    }
     if (stillNew.length === 0) {
         const also = reverted.length > 0 ? ` ${names(reverted)} ${reverted.length === 1 ? 'was' : 'were'} rolled back too, so the release is nowhere.` : '';
         return { outcome: 'rolled-back', reason: `The release was rolled back on all ${count}. ${why}.${also}` };
@@ -97264,6 +97269,10 @@ class NativeWatch {
     maxTaskFailures = 0;
     /** The canary analysis, looking while production traffic is split (only until a rollback). */
     analysis;
+    /** End `live` once, when production traffic is on the new revision and ECS bakes with the old one still there: a
+     * smoke test then runs while StopServiceDeployment(ROLLBACK) can still undo the deployment. */
+    liveAtBake = false;
+    wentLive = false;
     constructor(clients, plan, facts, timeline, context, knownEvents) {
         this.clients = clients;
         this.plan = plan;
@@ -97327,6 +97336,10 @@ class NativeWatch {
         changed = this.followHooks(sd) || changed;
         if (this.facts.awaitingApproval)
             return { end: 'paused' };
+        if (this.liveAtBake && !this.wentLive && sd.status === 'IN_PROGRESS' && sd.lifecycleStage === 'BAKE_TIME') {
+            this.wentLive = true;
+            return { end: 'live' };
+        }
         const ended = ENDED.has(sd.status ?? '');
         if (changed || ended || this.looks % SERVICE_LOOK_EVERY === 1)
             changed = (await this.lookAtService(looks.service, ended)) || changed;
@@ -97596,7 +97609,9 @@ class NativeWatch {
 async function runNative(clients, plan, timeline, options = {}) {
     const run = runContextOf(options);
     const facts = { kind: 'ecs-native', ...startFacts(plan, run, plan.engine.label) };
-    return runLifecycle(clients, plan, timeline, run, facts, options, new NativeDeployer(clients, plan, timeline, run, facts));
+    const deployer = new NativeDeployer(clients, plan, timeline, run, facts);
+    deployer.smokeTest = options.afterLive !== undefined;
+    return runLifecycle(clients, plan, timeline, run, facts, options, deployer);
 }
 /** ECS-native steps; ./approval.ts starts them differently for `approve` and `reject`. */
 class NativeDeployer {
@@ -97609,6 +97624,9 @@ class NativeDeployer {
     bakes = false;
     updated;
     watcher;
+    /** A post-deploy task runs once production traffic is live: the watch ends at ECS's bake, which lasts at least a
+     * minute so the old revision is still there to roll back to, and settle() watches the rest. */
+    smokeTest = false;
     constructor(clients, plan, timeline, run, facts) {
         this.clients = clients;
         this.plan = plan;
@@ -97622,6 +97640,8 @@ class NativeDeployer {
     async start(taskDefinitionArn) {
         const { plan, facts } = this;
         const config = nativeConfiguration(plan);
+        if (this.smokeTest)
+            config.bakeTimeInMinutes = Math.max(config.bakeTimeInMinutes ?? 0, 1);
         this.timeline.emit({ type: 'phase', at: this.at(), phase: 'deploy', detail: `${taskDefinitionArn} — ${plan.engine.label}; ${bakeLine(config.bakeTimeInMinutes ?? 0, plan)}` });
         try {
             this.updated = await updateService(this.clients, deploymentUpdate(plan, taskDefinitionArn, config), this.timeline, plan.deadline);
@@ -97649,6 +97669,7 @@ class NativeDeployer {
         watch.analysis = analysis;
         // Failing fast rolls back: with rollback never, the circuit breaker alone decides.
         watch.maxTaskFailures = plan.rollback === 'on-failure' ? (plan.maxTaskFailures ?? 0) : 0;
+        watch.liveAtBake = this.smokeTest;
         try {
             const end = await watch.run(deadline);
             if (end !== 'timeout' && end !== 'stopped')
@@ -97662,6 +97683,25 @@ class NativeDeployer {
         catch (error) {
             facts.error = `Watching service deployment ${facts.serviceDeploymentArn}: ${errorText(error)}`;
             return 'ended';
+        }
+        finally {
+            watch.record();
+        }
+    }
+    /** The smoke test passed at the bake: the rest of the deployment, watched to its end. */
+    async settle() {
+        const watch = this.watcher;
+        if (!watch?.wentLive)
+            return;
+        try {
+            const end = await watch.run(this.plan.deadline);
+            if (end === 'timeout')
+                this.facts.timedOut = true;
+            if (end === 'stopped')
+                this.facts.stopped = this.run.stopped();
+        }
+        catch (error) {
+            this.facts.error = `Watching service deployment ${this.facts.serviceDeploymentArn}: ${errorText(error)}`;
         }
         finally {
             watch.record();
