@@ -3,7 +3,7 @@
 // migration (`pre-deploy-command`) once, in the first service's network, before any service moves; and
 // `force-new-deployment` with no new revision runs a one-off task only when one is given.
 import { afterEach, expect, test } from '@jest/globals'
-import { errorAnnotations, runAction } from '../scripts/action-runner.js'
+import { errorAnnotations, runAction, type ActionRun } from '../scripts/action-runner.js'
 import { progressiveWithBake, releaseWorld, world } from '../scripts/worlds.js'
 import { startSandbox, type Sandbox, type WorldSpec } from '../sandbox/index.js'
 import { ECR, liveServices, RELEASE_IMAGE, RELEASE_NAMES, tdRevision } from './helpers/release.js'
@@ -19,16 +19,21 @@ const deploy = (s: Sandbox, inputs: Record<string, string>) => runAction({ endpo
 const ecsOps = (s: Sandbox) => s.control.calls({ service: 'ecs' }).map((c) => c.operation)
 const SMOKE_FAILS = { kind: 'exit' as const, exitCode: 3, logLines: ['GET /health returned 500'] }
 
-test('ECS-native blue/green: a failing smoke test stops the deployment with ROLLBACK; the old revision serves', async () => {
-  const s = await start(world('progressive.yaml'))
-  await s.control.setBehavior('web:v1.1 -- ./smoke', SMOKE_FAILS)
-  const run = await deploy(s, { service: 'web-native', strategy: 'blue-green', 'post-deploy-command': '["./smoke"]' })
+/** The run rolled back because the smoke test (SMOKE_FAILS) failed, and says so with its exit code and log line. */
+function expectSmokeTestRolledBack(run: ActionRun): void {
   expect(run.outputs.outcome).toBe('rolled-back')
   expect(run.code).toBe(1)
   expect(run.outputs['post-deploy-exit-code']).toBe('3')
   const annotation = errorAnnotations(run)
   expect(annotation).toContain('The post-deploy command `./smoke` exited 3')
   expect(annotation).toContain('GET /health returned 500')
+}
+
+test('ECS-native blue/green: a failing smoke test stops the deployment with ROLLBACK; the old revision serves', async () => {
+  const s = await start(world('progressive.yaml'))
+  await s.control.setBehavior('web:v1.1 -- ./smoke', SMOKE_FAILS)
+  const run = await deploy(s, { service: 'web-native', strategy: 'blue-green', 'post-deploy-command': '["./smoke"]' })
+  expectSmokeTestRolledBack(run)
   const calls = ecsOps(s)
   expect(calls.indexOf('RunTask')).toBeGreaterThan(calls.indexOf('UpdateService'))
   expect(calls.indexOf('StopServiceDeployment')).toBeGreaterThan(calls.indexOf('RunTask'))
@@ -57,12 +62,7 @@ test('CodeDeploy: a failing smoke test stops the deployment with auto-rollback; 
   const s = await start(progressiveWithBake(60))
   await s.control.setBehavior('web:v1.1 -- ./smoke', SMOKE_FAILS)
   const run = await deploy(s, { service: 'web-cd', strategy: 'blue-green', 'post-deploy-command': '["./smoke"]' })
-  expect(run.outputs.outcome).toBe('rolled-back')
-  expect(run.code).toBe(1)
-  expect(run.outputs['post-deploy-exit-code']).toBe('3')
-  const annotation = errorAnnotations(run)
-  expect(annotation).toContain('The post-deploy command `./smoke` exited 3')
-  expect(annotation).toContain('GET /health returned 500')
+  expectSmokeTestRolledBack(run)
   const ops = s.control.calls().map((c) => c.operation)
   expect(ops.indexOf('RunTask')).toBeGreaterThan(ops.indexOf('CreateDeployment'))
   expect(ops.indexOf('StopDeployment')).toBeGreaterThan(ops.indexOf('RunTask'))
