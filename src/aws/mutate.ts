@@ -14,12 +14,12 @@ export interface Retried {
 }
 
 /** ECS's answer when too many registrations of one family race (PrefectHQ/prefect #21351): not applied. */
-export function isConcurrentAttempts(error: unknown): boolean {
+function isConcurrentAttempts(error: unknown): boolean {
   return errorName(error) === 'ClientException' && /too many concurrent attempts/i.test(error instanceof Error ? error.message : '')
 }
 
 /** Worth sending again as it is: the call was refused before it applied. */
-export function isRefusedForRate(error: unknown): boolean {
+function isRefusedForRate(error: unknown): boolean {
   return isThrottling(error) || isConcurrentAttempts(error)
 }
 

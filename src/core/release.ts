@@ -28,7 +28,7 @@ export interface ServiceRun {
 export const landed = (d: Decision): boolean => d.outcome === 'succeeded' || d.outcome === 'started' || d.outcome === 'awaiting-approval'
 
 /** A service rolled back with the release: rolled-back when its rollback succeeded, else how the rollback ended. */
-export const backOutcome = (d: Decision): Outcome => (d.outcome === 'succeeded' ? 'rolled-back' : d.outcome === 'rolled-back' ? 'failed' : d.outcome)
+const backOutcome = (d: Decision): Outcome => (d.outcome === 'succeeded' ? 'rolled-back' : d.outcome === 'rolled-back' ? 'failed' : d.outcome)
 
 /** What became of a service rolled back with the release, in words. */
 export function rolledBackLine(r: ServiceRun): string {

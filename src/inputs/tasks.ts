@@ -30,7 +30,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const COMMAND_ACCEPTED = 'expected a JSON array of strings such as ["npm","run","migrate"], or a command line run with sh -c'
 
 /** A JSON array of non-empty strings, or any other text as `sh -c <text>`. */
-export function parseCommand(text: string): string[] | undefined {
+function parseCommand(text: string): string[] | undefined {
   if (!text.startsWith('[')) return ['sh', '-c', text]
   try {
     const words: unknown = JSON.parse(text)

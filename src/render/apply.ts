@@ -6,7 +6,7 @@ import type { NameValue, RenderInputs } from '../inputs/render.js'
 import { RenderError } from './task-definition.js'
 
 /** `entries` with each of `updates` replacing the entry of its name in place, and the new names after, in their order. */
-export function mergeByName<T>(entries: T[] | undefined, updates: T[], nameOf: (entry: T) => string | undefined): T[] {
+function mergeByName<T>(entries: T[] | undefined, updates: T[], nameOf: (entry: T) => string | undefined): T[] {
   const byName = new Map(updates.map((u) => [nameOf(u), u]))
   const merged = (entries ?? []).map((e) => byName.get(nameOf(e)) ?? e)
   const present = new Set((entries ?? []).map(nameOf))

@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { statSync } from 'node:fs'
 
 /** GitHub refuses a step's summary past 1 MiB, all of its writes together. */
-export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024
+const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024
 
 const warned = new Set<string>()
 

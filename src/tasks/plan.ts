@@ -20,7 +20,7 @@ export interface OneOffPlan {
 }
 
 /** `ecs-safe-deploy/<run id>-<attempt>`: which run started the task (RunTask's startedBy allows [A-Za-z0-9/_-]). */
-export function startedByOf(env: NodeJS.ProcessEnv): string {
+function startedByOf(env: NodeJS.ProcessEnv): string {
   const id = `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`.replace(/[^A-Za-z0-9_-]/g, '_')
   return `ecs-safe-deploy/${id}`.slice(0, 128)
 }

@@ -43,7 +43,7 @@ export interface OneOffStep {
 }
 
 /** RunTask's input: the service's placement and tags, the command and environment for the container. */
-export function runTaskInput(spec: OneOffSpec, taskDefinitionArn: string): RunTaskCommandInput {
+function runTaskInput(spec: OneOffSpec, taskDefinitionArn: string): RunTaskCommandInput {
   const s = spec.service
   const providers = s.capacityProviderStrategy ?? []
   // AWS reserves `aws:` tags; RunTask refuses propagateTags SERVICE, so the service's tags are passed as they are.

@@ -29,7 +29,7 @@ export function nativeConfiguration(plan: NativePlan): DeploymentConfiguration {
 }
 
 /** What marks the PAUSE hook this action adds for `approval` (its `hookDetails`): the user's hooks are never touched. */
-export const APPROVAL_MARK = { addedBy: 'ecs-safe-deploy', for: 'approval' }
+const APPROVAL_MARK = { addedBy: 'ecs-safe-deploy', for: 'approval' }
 /** Where the approval pauses: test traffic is on the new revision, production traffic is not. */
 export const APPROVAL_STAGE = 'POST_TEST_TRAFFIC_SHIFT'
 
